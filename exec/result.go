@@ -1,0 +1,171 @@
+package exec
+
+import (
+	"time"
+)
+
+// Status is the state of an execution.
+type Status string
+
+// The statuses of an execution. The original Smokex had created, running,
+// finished and halted; finished splits into passed and failed here.
+const (
+	StatusCreated  Status = "created"
+	StatusRunning  Status = "running"
+	StatusPassed   Status = "passed"
+	StatusFailed   Status = "failed"
+	StatusHalted   Status = "halted"
+	StatusCanceled Status = "canceled"
+)
+
+// Done reports whether s is a final status.
+func (s Status) Done() bool {
+	switch s {
+	case StatusPassed, StatusFailed, StatusHalted, StatusCanceled:
+		return true
+	}
+	return false
+}
+
+// Trigger tells what started an execution.
+type Trigger string
+
+// The triggers the library itself uses; a host may use its own.
+const (
+	TriggerManual   Trigger = "manual"
+	TriggerSchedule Trigger = "schedule"
+	TriggerCLI      Trigger = "cli"
+	TriggerAPI      Trigger = "api"
+)
+
+// Execution is one run of a plan.
+type Execution struct {
+	ID         string       `json:"id"`
+	PlanID     string       `json:"plan_id"`
+	PlanName   string       `json:"plan_name"`
+	Trigger    Trigger      `json:"trigger"`
+	Status     Status       `json:"status"`
+	CreatedAt  time.Time    `json:"created_at"`
+	StartedAt  time.Time    `json:"started_at,omitzero"`
+	FinishedAt time.Time    `json:"finished_at,omitzero"`
+	Steps      []StepResult `json:"steps"`
+	// Error is set when the execution as a whole ended on an error (canceled,
+	// interrupted by a process that died) rather than on a step.
+	Error *StepError `json:"error,omitempty"`
+}
+
+// Duration is the time from start to finish, zero while running.
+func (e *Execution) Duration() time.Duration {
+	if e.StartedAt.IsZero() || e.FinishedAt.IsZero() {
+		return 0
+	}
+	return e.FinishedAt.Sub(e.StartedAt)
+}
+
+// StepResult is the outcome of one step.
+type StepResult struct {
+	Index  int    `json:"index"`
+	Name   string `json:"name"`
+	Method string `json:"method"`
+	// URL is the request URL as sent, secrets redacted.
+	URL       string    `json:"url"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	Request   *Request  `json:"request,omitempty"`
+	Response  *Response `json:"response,omitempty"`
+	Timings   Timings   `json:"timings"`
+	// Attempts counts the requests sent, retries included; 0 when skipped.
+	Attempts int  `json:"attempts"`
+	OK       bool `json:"ok"`
+	Skipped  bool `json:"skipped"`
+	// Captures are the variables the step saved, secrets redacted.
+	Captures map[string]any `json:"captures,omitempty"`
+	Failures []Failure      `json:"failures,omitempty"`
+	Error    *StepError     `json:"error,omitempty"`
+}
+
+// Request is what a step sent, secrets redacted.
+type Request struct {
+	Method  string              `json:"method"`
+	URL     string              `json:"url"`
+	Headers map[string][]string `json:"headers,omitempty"`
+	// Body is kept when the step runs with debug.
+	Body string `json:"body,omitempty"`
+}
+
+// Response is what a step received, secrets redacted.
+type Response struct {
+	StatusCode int                 `json:"status_code"`
+	Proto      string              `json:"proto,omitempty"`
+	Headers    map[string][]string `json:"headers,omitempty"`
+	// Body is the whole body with debug, an excerpt otherwise.
+	Body string `json:"body,omitempty"`
+	// Size is the body's size in bytes, after decompression.
+	Size int64 `json:"size"`
+}
+
+// Timings of the last attempt of a step, from net/http/httptrace. A phase
+// that did not happen (a reused connection has no DNS or connect) is zero.
+type Timings struct {
+	DNS       time.Duration `json:"dns"`
+	Connect   time.Duration `json:"connect"`
+	TLS       time.Duration `json:"tls"`
+	FirstByte time.Duration `json:"first_byte"`
+	Total     time.Duration `json:"total"`
+}
+
+// FailureType is the kind of assertion that failed.
+type FailureType string
+
+// The assertion kinds of the plan format's expect.
+const (
+	FailureStatusCode FailureType = "status_code"
+	FailureHeader     FailureType = "header"
+	FailureJSON       FailureType = "json"
+	FailureString     FailureType = "string"
+	FailureHTML       FailureType = "html"
+	FailureAssert     FailureType = "assert"
+)
+
+// Failure is one failed assertion.
+type Failure struct {
+	Type FailureType `json:"type"`
+	// Name says which assertion: the header name, the JSON path, the CSS
+	// selector, the expression.
+	Name     string `json:"name"`
+	Expected string `json:"expected"`
+	Received string `json:"received"`
+}
+
+// ErrorKind classifies a step error.
+type ErrorKind string
+
+// The kinds of step errors.
+const (
+	ErrInvalidURL ErrorKind = "invalid_url"
+	ErrDNS        ErrorKind = "dns"
+	ErrConnect    ErrorKind = "connect"
+	ErrTLS        ErrorKind = "tls"
+	ErrTimeout    ErrorKind = "timeout"
+	ErrTooLarge   ErrorKind = "too_large"
+	ErrRedirects  ErrorKind = "redirects"
+	ErrCanceled   ErrorKind = "canceled"
+	// ErrRequest is another failure to send or read (a reset connection, a
+	// malformed response).
+	ErrRequest ErrorKind = "request"
+	// ErrInterpolation is a ${...} that failed: an undefined name, an
+	// expression that failed at run time, a value of the wrong type.
+	ErrInterpolation ErrorKind = "interpolation"
+	// ErrCapture is a capture that found nothing.
+	ErrCapture ErrorKind = "capture"
+	// ErrInterrupted marks an execution whose process died while it ran.
+	ErrInterrupted ErrorKind = "interrupted"
+)
+
+// StepError is a step (or execution) that could not complete, as opposed to
+// one whose assertions failed.
+type StepError struct {
+	Kind    ErrorKind `json:"kind"`
+	Message string    `json:"message"`
+}
+
+func (e *StepError) Error() string { return string(e.Kind) + ": " + e.Message }

@@ -1,0 +1,148 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// Env holds the names an expression can see.
+type Env = map[string]any
+
+// MaxExpressionNodes bounds the size of one compiled expression, so that a
+// hostile plan cannot make the compiler or the VM work without limit.
+const MaxExpressionNodes = 10000
+
+// UndefinedError reports a name that an expression uses and the environment
+// does not define.
+type UndefinedError struct {
+	Name string
+}
+
+func (e *UndefinedError) Error() string {
+	return fmt.Sprintf("undefined variable %q", e.Name)
+}
+
+// SyntaxError reports an expression that does not compile. Offset is the
+// byte offset of the problem in the source handed to Compile or
+// ParseTemplate, so that a caller can turn it into a line and column.
+type SyntaxError struct {
+	Offset  int
+	Message string
+}
+
+func (e *SyntaxError) Error() string { return e.Message }
+
+// Program is one compiled expression.
+type Program struct {
+	source string
+	prog   *vm.Program
+	names  []string
+}
+
+// Compile compiles an expression.
+func Compile(source string) (*Program, error) {
+	return compile(source, 0)
+}
+
+func compile(source string, base int) (*Program, error) {
+	if strings.TrimSpace(source) == "" {
+		return nil, &SyntaxError{Offset: base, Message: "empty expression"}
+	}
+	opts := append(functionOptions(), expr.MaxNodes(MaxExpressionNodes))
+	prog, err := expr.Compile(source, opts...)
+	if err != nil {
+		return nil, syntaxError(err, source, base)
+	}
+	return &Program{source: source, prog: prog, names: freeNames(prog.Node())}, nil
+}
+
+func syntaxError(err error, source string, base int) error {
+	var fe *file.Error
+	if !errors.As(err, &fe) {
+		return &SyntaxError{Offset: base, Message: err.Error()}
+	}
+	// Location.From counts runes; turn it into a byte offset.
+	off := 0
+	for i := range source {
+		if off == fe.From {
+			off = i
+			break
+		}
+		off++
+	}
+	if fe.From >= len([]rune(source)) {
+		off = len(source)
+	}
+	return &SyntaxError{Offset: base + off, Message: fe.Message}
+}
+
+// Source returns the expression as written.
+func (p *Program) Source() string { return p.source }
+
+// Names returns the variable names the expression reads, sorted, without
+// function names and names it declares itself.
+func (p *Program) Names() []string { return p.names }
+
+// Run evaluates the expression in env. A name the expression reads that env
+// does not hold fails with an *UndefinedError.
+func (p *Program) Run(env Env) (any, error) {
+	for _, n := range p.names {
+		if _, ok := env[n]; !ok {
+			return nil, &UndefinedError{Name: n}
+		}
+	}
+	out, err := vm.Run(p.prog, env)
+	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, errors.New(fe.Message)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// freeNames lists the identifiers an expression reads from its environment:
+// every identifier less function names and names declared with let.
+func freeNames(root ast.Node) []string {
+	c := &nameCollector{declared: map[string]bool{}, used: map[string]bool{}}
+	ast.Walk(&root, c)
+	names := make([]string, 0, len(c.used))
+	for n := range c.used {
+		if !c.declared[n] && !isFunction(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+type nameCollector struct {
+	declared map[string]bool
+	used     map[string]bool
+}
+
+func (c *nameCollector) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.VariableDeclaratorNode:
+		c.declared[n.Name] = true
+	case *ast.IdentifierNode:
+		c.used[n.Value] = true
+	}
+}
+
+func isFunction(name string) bool {
+	if _, ok := functions[name]; ok {
+		return true
+	}
+	return slices.Contains(builtin.Names, name) || name == "$env"
+}

@@ -1,0 +1,366 @@
+package plan
+
+import (
+	"slices"
+	"time"
+
+	"github.com/ohler55/ojg/jp"
+
+	"github.com/smokex/smokex/internal/eval"
+)
+
+// Env holds the variables an expression can see when a step runs.
+type Env = map[string]any
+
+// Form tells which of the two plan forms a file was written in.
+type Form string
+
+const (
+	// FormSeed is the original Smokex form: a bare YAML list of steps.
+	FormSeed Form = "seed"
+	// FormDocument is a mapping with name, schedule, vars, options and steps.
+	FormDocument Form = "document"
+)
+
+// Plan is a parsed, validated plan. Its expressions are compiled; a Plan is
+// safe to run from several goroutines at once and must not be modified after
+// Parse returns it.
+type Plan struct {
+	// ID is id-safe (lower-case letters, digits, '-', '_' and '.'), derived
+	// from Name, or from the file name when the plan has no name.
+	ID          string
+	Name        string
+	Description string
+	// Schedule is a cron spec, empty when the plan runs only on demand.
+	Schedule string
+	Labels   map[string]string
+	// Vars are the plan's variables; their values may hold ${...}.
+	Vars map[string]*Value
+	// Secrets names the values the plan expects from the secret source.
+	Secrets []string
+	// Options are the defaults for every step.
+	Options Options
+	Steps   []Step
+	// Form is the form the plan was written in.
+	Form Form
+	// File is the path or name the plan was loaded from, if any.
+	File string
+	// Source is the YAML as it was loaded.
+	Source []byte
+}
+
+// Step is one HTTP request of a plan with its assertions and captures.
+type Step struct {
+	// Name as written; empty when the plan did not name the step (reports
+	// then show "METHOD URL").
+	Name string
+	// Method is upper-case: GET, POST, ...
+	Method   string
+	URL      *Template
+	Query    []Param
+	Headers  []Param
+	Body     *Value // nil when the step sends no body
+	Form     []Param
+	Expect   Expect
+	Captures []Capture
+	Options  Options
+	Pos      Pos
+}
+
+// Param is a named value of a query string, a header list or a form. A query
+// parameter may repeat, so a Param holds one or more values.
+type Param struct {
+	Name   string
+	Values []*Template
+	Pos    Pos
+}
+
+// Expect holds a step's assertions.
+type Expect struct {
+	// Status is nil when the plan sets no status_code: then any 2xx passes.
+	Status  *StatusExpect
+	Headers []HeaderExpect
+	// JSON is the structure the body must contain, nil when not asserted.
+	JSON *Value
+	// String is text the body must contain, nil when not asserted.
+	String *Template
+	HTML   []HTMLExpect
+	Assert []*Expression
+}
+
+// StatusExpect is the expected status: a list of codes and classes, or a
+// template resolved when the step runs.
+type StatusExpect struct {
+	// Codes are exact status codes.
+	Codes []int
+	// Classes are hundreds: 2 for "2xx".
+	Classes []int
+	// Expr, when not nil, is resolved at run time to a code, a list of codes
+	// or a class; Codes and Classes are then empty.
+	Expr *Template
+	Pos  Pos
+}
+
+// HeaderExpect asserts that a response header equals a value.
+type HeaderExpect struct {
+	Name  string
+	Value *Template
+	Pos   Pos
+}
+
+// HTMLExpect asserts that the text of the elements a CSS selector selects
+// equals a value.
+type HTMLExpect struct {
+	// Path is the CSS selector.
+	Path  string
+	Equal *Template
+	Pos   Pos
+}
+
+// Capture saves a value from a response into a variable. Exactly one of
+// JSONPath, Header and Expression is set.
+type Capture struct {
+	Variable string
+	// JSONPath is the path as written; Path is its compiled form.
+	JSONPath   string
+	Path       jp.Expr
+	Header     string
+	Expression *Expression
+	Pos        Pos
+}
+
+// Options are per-step settings. A plan's Options are the defaults for its
+// steps; a step's Options override them field by field.
+type Options struct {
+	Timeout         Setting[time.Duration]
+	Retries         Setting[int]
+	FollowRedirects Setting[bool]
+	Insecure        Setting[bool]
+	Debug           Setting[bool]
+	HaltOnError     Setting[bool]
+}
+
+// Defaults of the options, the original Smokex's.
+const (
+	DefaultTimeout         = 5000 * time.Millisecond
+	DefaultRetries         = 0
+	DefaultFollowRedirects = false
+	DefaultInsecure        = false
+	DefaultDebug           = false
+	DefaultHaltOnError     = true
+	// MaxRedirects is how many redirects follow_redirects follows.
+	MaxRedirects = 10
+)
+
+// Setting is an option value: unset, a literal, or a template resolved when
+// the step runs (timeout: ${T}).
+type Setting[T any] struct {
+	// Set is false when the plan does not give the option.
+	Set bool
+	// Value is the literal value, when Expr is nil.
+	Value T
+	// Expr is the template when the value holds ${...}.
+	Expr *Template
+	Pos  Pos
+}
+
+// Or returns s when it is set and def otherwise: a step's setting over its
+// plan's.
+func (s Setting[T]) Or(def Setting[T]) Setting[T] {
+	if s.Set {
+		return s
+	}
+	return def
+}
+
+// Merge returns o with every unset field taken from def.
+func (o Options) Merge(def Options) Options {
+	return Options{
+		Timeout:         o.Timeout.Or(def.Timeout),
+		Retries:         o.Retries.Or(def.Retries),
+		FollowRedirects: o.FollowRedirects.Or(def.FollowRedirects),
+		Insecure:        o.Insecure.Or(def.Insecure),
+		Debug:           o.Debug.Or(def.Debug),
+		HaltOnError:     o.HaltOnError.Or(def.HaltOnError),
+	}
+}
+
+// Pos is a position in a plan's source, 1-based. Zero when unknown.
+type Pos struct {
+	Line   int
+	Column int
+}
+
+// Template is a string that may hold ${...} expressions, compiled at load.
+type Template struct {
+	t   *eval.Template
+	Pos Pos
+}
+
+// NewTemplate compiles s. Errors carry no position; Parse adds it.
+func NewTemplate(s string) (*Template, error) {
+	t, err := eval.ParseTemplate(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Template{t: t}, nil
+}
+
+// Raw returns the template as written.
+func (t *Template) Raw() string { return t.t.Raw() }
+
+// String returns the template as written.
+func (t *Template) String() string { return t.t.Raw() }
+
+// Literal returns the text and true when the template holds no expression.
+func (t *Template) Literal() (string, bool) { return t.t.Literal() }
+
+// Names returns the variable names the template reads, sorted.
+func (t *Template) Names() []string { return t.t.Names() }
+
+// Eval evaluates the template in env. A template that is exactly one ${...}
+// keeps the type of its result; otherwise the result is a string. A name env
+// does not hold fails with an *UndefinedError.
+func (t *Template) Eval(env Env) (any, error) { return t.t.Eval(env) }
+
+// EvalString evaluates the template and formats the result as text.
+func (t *Template) EvalString(env Env) (string, error) { return t.t.EvalString(env) }
+
+// Expression is a bare expression (assert, capture expression), compiled at
+// load.
+type Expression struct {
+	p   *eval.Program
+	Pos Pos
+}
+
+// NewExpression compiles src. Errors carry no position; Parse adds it.
+func NewExpression(src string) (*Expression, error) {
+	p, err := eval.Compile(src)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{p: p}, nil
+}
+
+// String returns the expression as written.
+func (e *Expression) String() string { return e.p.Source() }
+
+// Names returns the variable names the expression reads, sorted.
+func (e *Expression) Names() []string { return e.p.Names() }
+
+// Eval evaluates the expression in env. A name env does not hold fails with
+// an *UndefinedError.
+func (e *Expression) Eval(env Env) (any, error) { return e.p.Run(env) }
+
+// UndefinedError reports a name an expression reads that no variable,
+// capture or secret defines.
+type UndefinedError = eval.UndefinedError
+
+// Format turns a value into the text that stands for it inside a string, as
+// templates do: strings as they are, nil as "", lists and maps as JSON.
+func Format(v any) string { return eval.Format(v) }
+
+// ValueKind is the kind of a Value.
+type ValueKind int
+
+// The kinds of a Value.
+const (
+	KindNull ValueKind = iota
+	KindBool
+	KindInt
+	KindFloat
+	KindString
+	KindList
+	KindMap
+)
+
+// Value is a YAML value of a plan (a body, a var, an expected JSON
+// structure) whose strings may hold ${...}.
+type Value struct {
+	Kind  ValueKind
+	Bool  bool
+	Int   int64
+	Float float64
+	// Str is set for KindString.
+	Str *Template
+	// List is set for KindList.
+	List []*Value
+	// Map is set for KindMap, in the order of the source.
+	Map []Field
+	Pos Pos
+}
+
+// Field is one key of a mapping Value.
+type Field struct {
+	Key   string
+	Value *Value
+}
+
+// Eval builds the value with every template evaluated in env: nil, bool,
+// int64, float64, string (or the type of a whole-value ${...}), []any and
+// map[string]any.
+func (v *Value) Eval(env Env) (any, error) {
+	switch v.Kind {
+	case KindBool:
+		return v.Bool, nil
+	case KindInt:
+		return v.Int, nil
+	case KindFloat:
+		return v.Float, nil
+	case KindString:
+		return v.Str.Eval(env)
+	case KindList:
+		out := make([]any, len(v.List))
+		for i, item := range v.List {
+			x, err := item.Eval(env)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case KindMap:
+		out := make(map[string]any, len(v.Map))
+		for _, f := range v.Map {
+			x, err := f.Value.Eval(env)
+			if err != nil {
+				return nil, err
+			}
+			out[f.Key] = x
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
+// Names returns the variable names the value's templates read, sorted and
+// without repeats.
+func (v *Value) Names() []string {
+	seen := map[string]bool{}
+	var out []string
+	v.walk(func(t *Template) {
+		for _, n := range t.Names() {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	})
+	slices.Sort(out)
+	return out
+}
+
+func (v *Value) walk(fn func(*Template)) {
+	switch v.Kind {
+	case KindString:
+		fn(v.Str)
+	case KindList:
+		for _, item := range v.List {
+			item.walk(fn)
+		}
+	case KindMap:
+		for _, f := range v.Map {
+			f.Value.walk(fn)
+		}
+	}
+}
