@@ -13,6 +13,7 @@ require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/pgx/v5 v5.13.0 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	github.com/netresearch/go-cron v0.9.1 // indirect
 	github.com/ohler55/ojg v1.28.5 // indirect
 	github.com/riverqueue/river v0.51.2 // indirect
