@@ -14,12 +14,25 @@ var (
 	ErrNotFound = errors.New("storage: not found")
 	// ErrConflict is returned when a write contradicts what is stored: an
 	// execution created twice with one id, a step appended twice with one
-	// index, an execution or step written for a plan that does not exist.
+	// index, an execution created for a plan that does not exist.
 	ErrConflict = errors.New("storage: conflict")
 )
 
 // Store keeps plans, their executions with step results, and alert state.
-// Every method is safe for concurrent use and honours its context.
+//
+// Every method is safe for concurrent use and honours its context: called
+// with a context that is already done, it returns an error that wraps
+// ctx.Err(). Bad input (a nil record, an empty ID, a negative index, limit
+// or window, a malformed cursor) is answered with an error, never a panic.
+//
+// Records go in and come out as copies: a caller may keep and modify what
+// it passed or received without touching what is stored. Times keep at
+// least microsecond precision and may come back in another location, so
+// compare them with time.Time.Equal. An empty map or slice may come back
+// nil. Captures values come back as encoding/json decodes them (numbers as
+// float64).
+//
+// The package storagetest checks all of this; every backend passes it.
 type Store interface {
 	PlanStore
 	ExecutionStore
@@ -28,12 +41,16 @@ type Store interface {
 
 // PlanStore keeps plans with their YAML source.
 type PlanStore interface {
-	// SavePlan inserts the plan or replaces the one with its ID. It sets
-	// UpdatedAt (and CreatedAt on insert) on the stored record.
+	// SavePlan inserts the plan or replaces the one with its ID, which must
+	// not be empty. The store sets the stored record's CreatedAt on insert
+	// (an update keeps it) and UpdatedAt on every save to the current time;
+	// the values in p are ignored and p is not modified. Source is kept
+	// byte for byte.
 	SavePlan(ctx context.Context, p *Plan) error
 	// GetPlan returns ErrNotFound when no plan has the id.
 	GetPlan(ctx context.Context, id string) (*Plan, error)
-	// ListPlans returns plans ordered by ID. A nil params lists all.
+	// ListPlans returns plans ordered by ID, an empty list when none
+	// matches. A nil params lists all.
 	ListPlans(ctx context.Context, params *ListPlansParams) ([]*Plan, error)
 	// DeletePlan removes the plan with its executions, step results and
 	// alert state. It returns ErrNotFound when no plan has the id.
@@ -42,27 +59,36 @@ type PlanStore interface {
 
 // ExecutionStore keeps executions and their step results.
 type ExecutionStore interface {
-	// CreateExecution stores a new execution (its Steps are ignored). The
-	// plan must exist; the ID must be new (ErrConflict otherwise).
+	// CreateExecution stores a new execution (its Steps are ignored). The ID
+	// must not be empty and must be new, and the plan must exist:
+	// ErrConflict otherwise. A zero CreatedAt is set to the current time in
+	// the stored record (e is not modified).
 	CreateExecution(ctx context.Context, e *exec.Execution) error
-	// UpdateExecution writes the execution's status, start, finish and
-	// error; its Steps are ignored. ErrNotFound when it does not exist.
+	// UpdateExecution writes the execution's Status, StartedAt, FinishedAt
+	// and Error; its other fields and its Steps are ignored. ErrNotFound
+	// when it does not exist.
 	UpdateExecution(ctx context.Context, e *exec.Execution) error
-	// AppendStep adds a step result to an execution as it arrives.
-	// ErrNotFound when the execution does not exist, ErrConflict when a
-	// result with the same index is stored.
+	// AppendStep adds a step result to an execution as it arrives; results
+	// may arrive in any order. ErrNotFound when the execution does not
+	// exist, ErrConflict when a result with the same index is stored, an
+	// error when r is nil or its Index is negative.
 	AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error
 	// GetExecution returns the execution with its step results in index
 	// order, ErrNotFound when it does not exist.
 	GetExecution(ctx context.Context, id string) (*exec.Execution, error)
-	// ListExecutions returns executions newest first (by CreatedAt, then ID),
-	// without their step results, and a cursor for the next page (empty on
-	// the last page).
+	// ListExecutions returns executions newest first (by CreatedAt
+	// descending, ties by ID descending), without their step results, and a
+	// cursor for the next page. NextCursor is empty on the last page: when
+	// the executions left fill the page exactly, that page is the last.
 	ListExecutions(ctx context.Context, params *ListExecutionsParams) (*ExecutionPage, error)
-	// Summaries returns a summary per plan, ordered by plan ID.
+	// Summaries returns a summary per stored plan, ordered by plan ID; IDs
+	// in params.PlanIDs that name no plan are left out. A nil params means
+	// every plan with the default window.
 	Summaries(ctx context.Context, params *SummaryParams) ([]*PlanSummary, error)
-	// Prune deletes finished executions that the params select and returns
-	// how many it deleted. Running executions are never pruned.
+	// Prune deletes finished executions (Status.Done) that the params
+	// select, with their step results, and returns how many it deleted.
+	// Created and running executions are never pruned. A nil params, or one
+	// with both fields zero, deletes nothing.
 	Prune(ctx context.Context, params *PruneParams) (int, error)
 }
 
@@ -70,9 +96,11 @@ type ExecutionStore interface {
 // restarts and is shared by replicas.
 type AlertStore interface {
 	// GetAlertState returns the plan's state; a plan never alerted on has a
-	// zero AlertState with its PlanID set, not an error.
+	// zero AlertState with its PlanID set, not an error. ErrNotFound when
+	// no plan has the id.
 	GetAlertState(ctx context.Context, planID string) (*AlertState, error)
-	// SaveAlertState stores the state. The plan must exist (ErrNotFound).
+	// SaveAlertState stores the state as given, replacing the plan's
+	// previous one. The plan must exist (ErrNotFound).
 	SaveAlertState(ctx context.Context, s *AlertState) error
 }
 
@@ -112,9 +140,12 @@ type ListExecutionsParams struct {
 	Statuses []exec.Status
 	// Since and Until bound CreatedAt: Since inclusive, Until exclusive.
 	Since, Until time.Time
-	// Limit defaults to DefaultListLimit and is capped at MaxListLimit.
+	// Limit defaults to DefaultListLimit (when zero) and is capped at
+	// MaxListLimit. A negative Limit is an error.
 	Limit int
-	// Cursor is the NextCursor of the previous page.
+	// Cursor is the NextCursor of the previous page, empty for the first.
+	// It is opaque and valid with the same filters; a malformed cursor is
+	// an error.
 	Cursor string
 }
 
@@ -132,29 +163,38 @@ const DefaultSummaryWindow = 100
 type SummaryParams struct {
 	// PlanIDs selects plans; nil selects all.
 	PlanIDs []string
-	// Window is how many of each plan's latest finished executions the
-	// counts and durations cover. Defaults to DefaultSummaryWindow.
+	// Window is how many of each plan's latest finished executions
+	// (Status.Done, newest by CreatedAt then ID, as ListExecutions orders)
+	// the counts and durations cover. Defaults to DefaultSummaryWindow
+	// when zero; negative is an error.
 	Window int
 }
 
 // PlanSummary is what a dashboard shows of a plan.
 type PlanSummary struct {
 	PlanID string
-	// Last is the plan's newest execution, nil when it never ran.
+	// Last is the plan's newest execution in any status (as ListExecutions
+	// orders, without step results), nil when it never ran.
 	Last *exec.Execution
-	// Counts are executions by status within the window.
+	// Counts are the window's executions by status; statuses that do not
+	// occur are absent.
 	Counts map[exec.Status]int
-	// P50 and P95 are durations of finished executions within the window.
+	// P50 and P95 are nearest-rank percentiles (SQL percentile_disc) of the
+	// durations (FinishedAt - StartedAt) of the window's executions that
+	// have both a start and a finish: the smallest duration d such that at
+	// least 50% (95%) of them are <= d. Zero when there is none.
 	P50, P95 time.Duration
 }
 
 // PruneParams selects what Prune deletes. Both may be set: an execution is
 // deleted when either selects it.
 type PruneParams struct {
-	// FinishedBefore deletes executions finished before it; zero ignores it.
+	// FinishedBefore deletes executions whose FinishedAt is before it; zero
+	// ignores it.
 	FinishedBefore time.Time
-	// KeepLast keeps the newest KeepLast finished executions of each plan and
-	// deletes the rest; 0 ignores it.
+	// KeepLast keeps the newest KeepLast finished executions of each plan
+	// (newest by CreatedAt then ID) and deletes the rest; 0 ignores it,
+	// negative is an error.
 	KeepLast int
 }
 
