@@ -1,0 +1,201 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+)
+
+// ANSI colours of the console output.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+)
+
+// console writes results for people: a line per step, details of what went
+// wrong, a summary per plan and one for the whole run.
+type console struct {
+	color bool
+	// quiet leaves out passed and skipped steps.
+	quiet bool
+}
+
+func (c console) paint(code, s string) string {
+	if !c.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+// header writes the line that opens a plan's block.
+func (c console) header(w io.Writer, e *exec.Execution) {
+	if c.quiet {
+		return
+	}
+	fmt.Fprintln(w, c.paint(ansiBold, planLabel(e)))
+}
+
+// step writes a finished step and, when it did not pass, why.
+func (c console) step(w io.Writer, r *exec.StepResult) {
+	if c.quiet && (r.OK || r.Skipped) {
+		return
+	}
+	var b strings.Builder
+	switch {
+	case r.Skipped:
+		b.WriteString("  " + c.paint(ansiYellow, "-") + " ")
+	case r.OK:
+		b.WriteString("  " + c.paint(ansiGreen, "✓") + " ")
+	default:
+		b.WriteString("  " + c.paint(ansiRed, "✗") + " ")
+	}
+	if r.Name != "" && r.Name != r.Method+" "+r.URL {
+		b.WriteString(r.Name + ": ")
+	}
+	b.WriteString(r.Method + " " + r.URL)
+	switch {
+	case r.Skipped:
+		b.WriteString(" " + c.paint(ansiDim, "skipped"))
+	case r.Response != nil:
+		fmt.Fprintf(&b, " %d", r.Response.StatusCode)
+	}
+	if !r.Skipped {
+		b.WriteString(" " + c.paint(ansiDim, formatDuration(r.Timings.Total)))
+		if r.Attempts > 1 {
+			fmt.Fprintf(&b, " %s", c.paint(ansiDim, fmt.Sprintf("(%d attempts)", r.Attempts)))
+		}
+	}
+	fmt.Fprintln(w, b.String())
+	for _, f := range r.Failures {
+		c.failure(w, f)
+	}
+	if r.Error != nil {
+		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiRed, "error ("+string(r.Error.Kind)+"):"), indent(r.Error.Message, "        "))
+	}
+}
+
+// failure writes one failed assertion, on one line when it is short.
+func (c console) failure(w io.Writer, f exec.Failure) {
+	if len(f.Expected)+len(f.Received) <= 60 && !strings.ContainsAny(f.Expected+f.Received, "\n") {
+		fmt.Fprintf(w, "      %s expected %s, received %s\n", c.paint(ansiRed, failureWhat(f)+":"), f.Expected, f.Received)
+		return
+	}
+	fmt.Fprintf(w, "      %s\n        expected: %s\n        received: %s\n", c.paint(ansiRed, failureWhat(f)+":"),
+		indent(f.Expected, "                  "), indent(f.Received, "                  "))
+}
+
+// summary writes the line that closes a plan's block.
+func (c console) summary(w io.Writer, e *exec.Execution) {
+	n := countSteps(e)
+	status := string(e.Status)
+	switch e.Status {
+	case exec.StatusPassed:
+		status = c.paint(ansiGreen, status)
+	default:
+		status = c.paint(ansiRed, status)
+	}
+	fmt.Fprintf(w, "  %s %s: %s in %s\n", planLabel(e), status, n.String(), formatDuration(e.Duration()))
+	if e.Error != nil {
+		fmt.Fprintf(w, "  %s %s\n", c.paint(ansiRed, "error ("+string(e.Error.Kind)+"):"), indent(e.Error.Message, "    "))
+	}
+}
+
+// total writes the summary of the whole run.
+func (c console) total(w io.Writer, execs []*exec.Execution, elapsed time.Duration) {
+	var plans, passed int
+	var n stepCounts
+	for _, e := range execs {
+		plans++
+		if e.Status == exec.StatusPassed {
+			passed++
+		}
+		n.add(countSteps(e))
+	}
+	word := "plans"
+	if plans == 1 {
+		word = "plan"
+	}
+	line := fmt.Sprintf("%d %s: %d passed, %d failed; steps: %s in %s",
+		plans, word, passed, plans-passed, n.String(), formatDuration(elapsed))
+	if passed == plans {
+		line = c.paint(ansiGreen, line)
+	} else {
+		line = c.paint(ansiRed, line)
+	}
+	fmt.Fprintln(w, line)
+}
+
+// stepCounts counts a plan's steps by outcome.
+type stepCounts struct {
+	total, passed, failed, errored, skipped int
+}
+
+func countSteps(e *exec.Execution) stepCounts {
+	var n stepCounts
+	for i := range e.Steps {
+		r := &e.Steps[i]
+		n.total++
+		switch {
+		case r.Skipped:
+			n.skipped++
+		case r.Error != nil:
+			n.errored++
+		case r.OK:
+			n.passed++
+		default:
+			n.failed++
+		}
+	}
+	return n
+}
+
+func (n *stepCounts) add(m stepCounts) {
+	n.total += m.total
+	n.passed += m.passed
+	n.failed += m.failed
+	n.errored += m.errored
+	n.skipped += m.skipped
+}
+
+func (n stepCounts) String() string {
+	s := fmt.Sprintf("%d passed, %d failed", n.passed, n.failed)
+	if n.errored > 0 {
+		s += fmt.Sprintf(", %d errored", n.errored)
+	}
+	if n.skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", n.skipped)
+	}
+	return s
+}
+
+// planLabel names an execution's plan in reports.
+func planLabel(e *exec.Execution) string {
+	if e.PlanName != "" {
+		return e.PlanName
+	}
+	return e.PlanID
+}
+
+// formatDuration writes d the way the console shows it: 12ms, 1.25s.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	default:
+		return d.Round(10 * time.Millisecond).String()
+	}
+}
+
+// indent puts prefix before every line of s but the first.
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/exec"
+)
+
+func TestConsoleBlock(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	require.NoError(t, writeConsole(&buf, console{}, []ranPlan{{exec: sampleExecution()}}, 2*time.Second))
+	want := `checkout
+  ✓ GET http://127.0.0.1/health 200 12ms
+  ✗ login: POST http://127.0.0.1/login 401 30ms
+      status_code: expected 200, received 401
+      header content-type: expected "application/json", received "text/html"
+  ✗ GET http://127.0.0.1:1/me 3ms (2 attempts)
+      error (connect): connection refused
+  - DELETE http://127.0.0.1/session skipped
+  checkout failed: 1 passed, 1 failed, 1 errored, 1 skipped in 1.5s
+1 plan: 0 passed, 1 failed; steps: 1 passed, 1 failed, 1 errored, 1 skipped in 2s
+`
+	require.Equal(t, want, buf.String())
+}
+
+func TestConsoleQuiet(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	runs := []ranPlan{{exec: passedExecution("a")}, {exec: sampleExecution()}}
+	require.NoError(t, writeConsole(&buf, console{quiet: true}, runs, time.Second))
+	out := buf.String()
+	require.NotContains(t, out, "✓")
+	require.NotContains(t, out, "skipped\n")
+	require.Contains(t, out, "✗ login: POST")
+	require.Contains(t, out, "  a passed: 1 passed, 0 failed in 1s\n")
+	require.Contains(t, out, "2 plans: 1 passed, 1 failed;")
+}
+
+func TestConsoleColor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		color bool
+	}{
+		{"plain", false},
+		{"color", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			require.NoError(t, writeConsole(&buf, console{color: tt.color}, []ranPlan{{exec: sampleExecution()}}, time.Second))
+			require.Equal(t, tt.color, strings.Contains(buf.String(), "\x1b["))
+			if tt.color {
+				require.Contains(t, buf.String(), ansiGreen+"✓"+ansiReset)
+				require.Contains(t, buf.String(), ansiRed+"✗"+ansiReset)
+			}
+		})
+	}
+}
+
+func TestConsoleLongFailure(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	console{}.failure(&buf, exec.Failure{Type: exec.FailureJSON, Name: "$", Expected: "{\n  \"a\": 1\n}", Received: "{\n  \"a\": 2\n}"})
+	require.Equal(t, "      json $:\n        expected: {\n                    \"a\": 1\n                  }\n        received: {\n                    \"a\": 2\n                  }\n", buf.String())
+}
+
+func TestFormatDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{1234 * time.Nanosecond, "1µs"},
+		{12*time.Millisecond + 400*time.Microsecond, "12ms"},
+		{999 * time.Millisecond, "999ms"},
+		{1234 * time.Millisecond, "1.23s"},
+		{90 * time.Second, "1m30s"},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, formatDuration(tt.in), tt.in)
+	}
+}

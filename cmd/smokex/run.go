@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+// Output formats of smokex run.
+const (
+	formatConsole = "console"
+	formatJSON    = "json"
+	formatJUnit   = "junit"
+)
+
+// runFlags are the flags of smokex run.
+type runFlags struct {
+	output  string
+	quiet   bool
+	timeout time.Duration
+	vars    varsFlag
+	noHalt  bool
+	report  string
+	jobs    int
+}
+
+func runCommand() command {
+	return command{
+		name:    "run",
+		summary: "Run plans (files, or directories of *.yaml and *.yml files) and report the results.",
+		usage:   "run [flags] PATH...",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
+			f := &runFlags{vars: varsFlag{values: map[string]string{}}}
+			fs.StringVar(&f.output, "output", formatConsole, "output `format`: console, json or junit")
+			fs.StringVar(&f.output, "o", formatConsole, "output `format`: console, json or junit")
+			fs.BoolVar(&f.quiet, "quiet", false, "console: show only failed steps and the summaries")
+			fs.BoolVar(&f.quiet, "q", false, "console: show only failed steps and the summaries")
+			fs.DurationVar(&f.timeout, "timeout", 0, "default per-step `timeout`, for steps whose plan sets none (default 5s)")
+			fs.DurationVar(&f.timeout, "t", 0, "default per-step `timeout`, for steps whose plan sets none (default 5s)")
+			fs.Var(&f.vars, "var", "set a variable: `NAME=VALUE` (repeatable; values are strings)")
+			fs.BoolVar(&f.noHalt, "no-halt", false, "run every step even after one fails (overrides halt_on_error)")
+			fs.StringVar(&f.report, "report", "", "also write the report in the --output format to `FILE`; the console goes to stdout")
+			fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "run up to `N` plans at once; the steps of a plan always run in order")
+			return func(ctx context.Context, a *app, paths []string) int {
+				return a.runPlans(ctx, f, paths)
+			}
+		},
+	}
+}
+
+// varsFlag collects repeated --var NAME=VALUE flags.
+type varsFlag struct {
+	values map[string]string
+	// names are the names in the order given, for validate.
+	names []string
+	// optionalValue accepts a bare NAME, as validate does.
+	optionalValue bool
+}
+
+func (v *varsFlag) String() string {
+	if v == nil {
+		return ""
+	}
+	return strings.Join(v.names, ",")
+}
+
+func (v *varsFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok && !v.optionalValue {
+		return fmt.Errorf("%q is not NAME=VALUE", s)
+	}
+	if name == "" {
+		return fmt.Errorf("%q has no name before =", s)
+	}
+	if _, seen := v.values[name]; !seen {
+		v.names = append(v.names, name)
+	}
+	v.values[name] = value
+	return nil
+}
+
+func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
+	switch {
+	case len(paths) == 0:
+		return a.usageError("run", "no plan given: smokex run [flags] PATH...")
+	case !slices.Contains([]string{formatConsole, formatJSON, formatJUnit}, f.output):
+		return a.usageError("run", fmt.Sprintf("unknown output format %q: use console, json or junit", f.output))
+	case f.jobs < 1:
+		return a.usageError("run", fmt.Sprintf("--jobs must be at least 1, not %d", f.jobs))
+	case f.timeout < 0:
+		return a.usageError("run", fmt.Sprintf("--timeout must not be negative, not %s", f.timeout))
+	}
+	plans, ok := a.loadPlans(paths)
+	if !ok {
+		return exitUsage
+	}
+	secrets, ok := a.resolveSecrets(plans)
+	if !ok {
+		return exitUsage
+	}
+	var report *os.File
+	if f.report != "" {
+		var err error
+		if report, err = os.Create(f.report); err != nil {
+			fmt.Fprintf(a.stderr, "smokex run: %v\n", err)
+			return exitUsage
+		}
+		defer report.Close()
+	}
+
+	// The console goes to stdout unless stdout carries a machine format.
+	var out *console
+	if f.output == formatConsole || report != nil {
+		out = &console{color: a.useColor(a.stdout), quiet: f.quiet}
+	}
+	started := time.Now()
+	runs := a.execute(ctx, f, plans, secrets, out)
+	elapsed := time.Since(started)
+	if out != nil {
+		out.total(a.stdout, executions(runs), elapsed)
+	}
+
+	var w io.Writer = a.stdout
+	if report != nil {
+		w = report
+	}
+	var err error
+	switch {
+	case f.output == formatJSON:
+		err = writeJSON(w, runs)
+	case f.output == formatJUnit:
+		err = writeJUnit(w, runs, elapsed)
+	case report != nil:
+		err = writeConsole(w, console{quiet: f.quiet}, runs, elapsed)
+	}
+	if err == nil && report != nil {
+		err = report.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "smokex run: writing the report: %v\n", err)
+		return exitUsage
+	}
+	for _, r := range runs {
+		if r.exec.Status != exec.StatusPassed {
+			return exitFailed
+		}
+	}
+	return exitOK
+}
+
+// usageError reports bad usage of a command.
+func (a *app) usageError(cmd, msg string) int {
+	fmt.Fprintf(a.stderr, "smokex %s: %s\nRun \"smokex help %s\" for usage.\n", cmd, msg, cmd)
+	return exitUsage
+}
+
+// loadedPlan is a parsed plan with the file it came from.
+type loadedPlan struct {
+	file string
+	plan *plan.Plan
+}
+
+// loadPlans parses every plan the paths name and reports every error of
+// every file on stderr. ok is false when there was any.
+func (a *app) loadPlans(paths []string) (plans []loadedPlan, ok bool) {
+	ok = true
+	for _, path := range paths {
+		ps, err := a.loadPath(path)
+		if err != nil {
+			a.printLoadError(err)
+			ok = false
+			continue
+		}
+		plans = append(plans, ps...)
+	}
+	return plans, ok
+}
+
+// printLoadError writes a plan error list one error a line, or any other
+// error on its line.
+func (a *app) printLoadError(err error) {
+	var list plan.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(a.stderr, e.Error())
+		}
+		return
+	}
+	fmt.Fprintln(a.stderr, err.Error())
+}
+
+// loadPath parses the plan file, the plans of the directory, or the plan on
+// stdin when path is "-".
+func (a *app) loadPath(path string) ([]loadedPlan, error) {
+	if path == "-" {
+		src, err := io.ReadAll(a.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading stdin: %w", err)
+		}
+		p, err := parseBytes(src, "stdin")
+		if err != nil {
+			return nil, err
+		}
+		return []loadedPlan{{file: "-", plan: p}}, nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		p, err := parseFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return []loadedPlan{{file: path, plan: p}}, nil
+	}
+	ps, err := loadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("%s: no *.yaml or *.yml plans in the directory", path)
+	}
+	out := make([]loadedPlan, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, loadedPlan{file: p.File, plan: p})
+	}
+	return out, nil
+}
+
+// resolveSecrets reads the secrets every plan declares from the environment,
+// and reports on stderr each one that is not set.
+func (a *app) resolveSecrets(plans []loadedPlan) (secrets []map[string]string, ok bool) {
+	ok = true
+	secrets = make([]map[string]string, len(plans))
+	for i, lp := range plans {
+		for _, name := range lp.plan.Secrets {
+			v, set := a.lookupEnv(name)
+			if !set {
+				fmt.Fprintf(a.stderr, "%s: plan %s needs the secret %s: set it in the environment\n", lp.file, lp.plan.ID, name)
+				ok = false
+				continue
+			}
+			if secrets[i] == nil {
+				secrets[i] = map[string]string{}
+			}
+			secrets[i][name] = v
+		}
+	}
+	return secrets, ok
+}
+
+// execute runs the plans, up to f.jobs at once, and returns their results in
+// the order of plans. When out is set, it writes each plan to stdout: step by
+// step when plans run one at a time, as a block when each finishes
+// otherwise, so that concurrent plans do not interleave.
+func (a *app) execute(ctx context.Context, f *runFlags, plans []loadedPlan, secrets []map[string]string, out *console) []ranPlan {
+	runner := newRunner(a, f)
+	stream := f.jobs == 1 || len(plans) == 1
+	stdout := &lockedWriter{w: a.stdout}
+	runs := make([]ranPlan, len(plans))
+	sem := make(chan struct{}, f.jobs)
+	var wg sync.WaitGroup
+	for i, lp := range plans {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var w io.Writer = io.Discard
+			var block *bytes.Buffer
+			switch {
+			case out != nil && stream:
+				w = stdout
+			case out != nil:
+				block = &bytes.Buffer{}
+				w = block
+			}
+			e := runPlan(ctx, runner, lp.plan, f, secrets[i], a.lookupEnv, w, out)
+			if block != nil {
+				stdout.Write(block.Bytes())
+			}
+			runs[i] = ranPlan{file: lp.file, exec: e}
+		})
+	}
+	wg.Wait()
+	return runs
+}
+
+// writeConsole writes every plan's block and the total, as the console
+// shows them.
+func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration) error {
+	var b bytes.Buffer
+	for _, r := range runs {
+		c.header(&b, r.exec)
+		for i := range r.exec.Steps {
+			c.step(&b, &r.exec.Steps[i])
+		}
+		c.summary(&b, r.exec)
+	}
+	c.total(&b, executions(runs), elapsed)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func executions(runs []ranPlan) []*exec.Execution {
+	out := make([]*exec.Execution, len(runs))
+	for i, r := range runs {
+		out[i] = r.exec
+	}
+	return out
+}
+
+// lockedWriter serializes writes from concurrent plans.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+)
+
+func validateCommand() command {
+	return command{
+		name:    "validate",
+		summary: "Check plans for errors, and warn about names that nothing defines.",
+		usage:   "validate [flags] PATH...",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
+			vars := &varsFlag{values: map[string]string{}, optionalValue: true}
+			fs.Var(vars, "var", "a variable the run will set: `NAME` or NAME=VALUE (repeatable)")
+			return func(ctx context.Context, a *app, paths []string) int {
+				return a.validate(paths, vars.names)
+			}
+		},
+	}
+}
+
+// validate reports every error of every plan and the warnings of the plans
+// that parse. Only errors make it fail.
+func (a *app) validate(paths []string, known []string) int {
+	if len(paths) == 0 {
+		return a.usageError("validate", "no plan given: smokex validate [flags] PATH...")
+	}
+	plans, ok := a.loadPlans(paths)
+	warnings := 0
+	for _, lp := range plans {
+		for _, w := range lintPlan(lp.plan, known) {
+			warnings++
+			fmt.Fprintf(a.stderr, "%s: warning: %s\n", position(w.File, lp.file, w.Line, w.Column), w.Message)
+		}
+	}
+	if !ok {
+		return exitUsage
+	}
+	fmt.Fprintf(a.stdout, "%d %s valid", len(plans), plural(len(plans), "plan", "plans"))
+	if warnings > 0 {
+		fmt.Fprintf(a.stdout, ", %d %s", warnings, plural(warnings, "warning", "warnings"))
+	}
+	fmt.Fprintln(a.stdout)
+	return exitOK
+}
+
+// position writes file:line:column, with the plan's file when the error
+// names none and without the parts that are unknown.
+func position(file, fallback string, line, column int) string {
+	if file == "" {
+		file = fallback
+	}
+	switch {
+	case line == 0:
+		return file
+	case column == 0:
+		return fmt.Sprintf("%s:%d", file, line)
+	}
+	return fmt.Sprintf("%s:%d:%d", file, line, column)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
