@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Compares smokex with a plain Go net/http program doing the same requests
+# and checks, on loopback, and prints a table of wall time and peak RSS.
+#
+#   bench/run.sh              # 7 timed runs of each command, after a warm-up
+#   RUNS=15 bench/run.sh      # more runs
+#   STRICT=1 bench/run.sh     # exit 1 when smokex misses a target
+#
+# Cases:
+#   seq-1000  smokex run -q bench-1000.yaml        vs plain -plans 1 -pairs 500
+#             target: smokex wall time <= 1.3x plain, peak RSS < 30 MiB
+#   conc-50   smokex run -q --jobs 50 plans50/     vs plain -plans 50 -pairs 10
+#             target: smokex wall time <= 2x plain
+#
+# Wall time is the median of the runs, peak RSS the largest maximum resident
+# set size that /usr/bin/time -f %M reports over the runs. Needs Go and GNU
+# time (Debian package `time`, installed here when missing and root).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=${RUNS:-7}
+work=$(mktemp -d)
+target_pid=
+
+cleanup() {
+	if [[ -n $target_pid ]]; then
+		kill "$target_pid" 2>/dev/null || true
+		wait "$target_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ ! -x /usr/bin/time ]]; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		apt-get install -y -qq time >/dev/null
+	else
+		echo "run.sh: needs GNU time at /usr/bin/time (apt-get install time)" >&2
+		exit 2
+	fi
+fi
+
+echo "building into $work" >&2
+(
+	cd "$root"
+	go build -o "$work/smokex" ./cmd/smokex
+	go build -o "$work/target" ./bench/target
+	go build -o "$work/plain" ./bench/plain
+	go run ./bench/gen -out "$work" -steps 1000 -plans 50 -plan-steps 20
+)
+
+"$work/target" -addr 127.0.0.1:0 -addr-file "$work/addr" &
+target_pid=$!
+for _ in $(seq 100); do
+	[[ -s $work/addr ]] && break
+	sleep 0.05
+done
+[[ -s $work/addr ]] || { echo "run.sh: the target did not start" >&2; exit 1; }
+base="http://$(cat "$work/addr")"
+echo "target on $base" >&2
+
+# measure NAME CMD...: runs CMD once to warm up (it must pass), then $runs
+# times; sets ms (median wall time, milliseconds) and rss (peak, KiB).
+measure() {
+	local name=$1
+	shift
+	if ! "$@" >"$work/out" 2>&1; then
+		echo "run.sh: $name failed:" >&2
+		tail -n 20 "$work/out" >&2
+		exit 1
+	fi
+	local times=() peak=0 start end r
+	for _ in $(seq "$runs"); do
+		start=$(date +%s%N)
+		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1
+		end=$(date +%s%N)
+		times+=($(((end - start) / 1000)))
+		r=$(tail -n 1 "$work/rss")
+		((r > peak)) && peak=$r
+	done
+	ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
+	rss=$peak
+	echo "  $name: ${ms} ms, ${rss} KiB" >&2
+}
+
+missed=0
+rows=()
+
+# row CASE SMOKEX_MS SMOKEX_RSS PLAIN_MS PLAIN_RSS MAX_RATIO MAX_RSS_MIB
+row() {
+	local verdict
+	verdict=$(awk -v s="$2" -v p="$4" -v max="$6" -v rss="$3" -v maxrss="$7" 'BEGIN {
+		r = s / p
+		ok = r <= max && (maxrss == "-" || rss / 1024 < maxrss)
+		printf "%.2fx %s", r, ok ? "ok" : "MISSED"
+	}')
+	[[ $verdict == *MISSED ]] && missed=1
+	rows+=("$(printf '%-9s %10s %10s %8s %10s %10s  %-22s %s' "$1" "$2" "$4" "${verdict% *}" \
+		"$(awk -v k="$3" 'BEGIN {printf "%.1f", k/1024}')" "$(awk -v k="$5" 'BEGIN {printf "%.1f", k/1024}')" \
+		"<=${6}x$([[ $7 != - ]] && echo ", <${7} MiB")" "${verdict#* }")")
+}
+
+echo "seq-1000: one plan of 1000 steps" >&2
+measure smokex "$work/smokex" run -q --var "base=$base" "$work/bench-1000.yaml"
+s_ms=$ms s_rss=$rss
+measure plain "$work/plain" -base "$base" -plans 1 -pairs 500
+row seq-1000 "$s_ms" "$s_rss" "$ms" "$rss" 1.3 30
+
+echo "conc-50: 50 plans of 20 steps at once" >&2
+measure smokex "$work/smokex" run -q --jobs 50 --var "base=$base" "$work/plans50"
+s_ms=$ms s_rss=$rss
+measure plain "$work/plain" -base "$base" -plans 50 -pairs 10
+row conc-50 "$s_ms" "$s_rss" "$ms" "$rss" 2 -
+
+echo
+echo "$(go version | awk '{print $3, $4}'), $(nproc) CPUs, median of $runs runs"
+printf '%-9s %10s %10s %8s %10s %10s  %-22s %s\n' case "smokex ms" "plain ms" ratio "smokex MiB" "plain MiB" target verdict
+printf '%s\n' "${rows[@]}"
+
+if [[ ${STRICT:-0} == 1 && $missed == 1 ]]; then
+	exit 1
+fi
