@@ -47,6 +47,8 @@ type Plan struct {
 	File string
 	// Source is the YAML as it was loaded.
 	Source []byte
+
+	namePos Pos // where name is written, for errors about the id
 }
 
 // Step is one HTTP request of a plan with its assertions and captures.

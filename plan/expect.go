@@ -1,0 +1,279 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/ohler55/ojg/jp"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// expectKeys are the keys of expect. body is the original Smokex's name:
+// a mapping or list there means json, a string means string.
+var expectKeys = []string{"status_code", "headers", "json", "string", "html", "assert", "body"}
+
+func (p *parser) expect(n *yaml.Node) Expect {
+	var e Expect
+	n, ok := p.section(n, yaml.MappingNode, "expect must be a mapping of assertions")
+	if !ok {
+		return e
+	}
+	var jsonKey, stringKey string
+	for _, kv := range p.pairs(n) {
+		switch kv.key {
+		case "status_code":
+			e.Status = p.status(kv.value)
+		case "headers":
+			for _, prm := range p.params(kv.value, "expect headers", false) {
+				if len(prm.Values) == 1 {
+					e.Headers = append(e.Headers, HeaderExpect{Name: prm.Name, Value: prm.Values[0], Pos: prm.Pos})
+				}
+			}
+		case "json":
+			if p.once(&jsonKey, kv) {
+				e.JSON = p.value(kv.value, "expect json")
+			}
+		case "string":
+			if p.once(&stringKey, kv) {
+				e.String = p.template(kv.value, "expect string")
+			}
+		case "body":
+			v := resolve(kv.value)
+			switch {
+			case v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str":
+				if p.once(&stringKey, kv) {
+					e.String = p.template(v, "expect body")
+				}
+			case v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode:
+				if p.once(&jsonKey, kv) {
+					e.JSON = p.value(v, "expect body")
+				}
+			default:
+				p.errorAt(v, "expect body must be a mapping or a list (the JSON the body contains) or a string (text the body contains), got %s", describe(v))
+			}
+		case "html":
+			e.HTML = p.html(kv.value)
+		case "assert":
+			e.Assert = p.asserts(kv.value)
+		default:
+			p.unknownKey(kv, "expect", expectKeys)
+		}
+	}
+	return e
+}
+
+// once records that kv gives the assertion of slot; a second key for the
+// same assertion (json and body, string and body) is an error.
+func (p *parser) once(slot *string, kv pair) bool {
+	if *slot != "" {
+		p.errorAt(kv.keyNode, "expect has both %s and %s; keep one", *slot, kv.key)
+		return false
+	}
+	*slot = kv.key
+	return true
+}
+
+const statusWant = "status_code must be an integer, a list of integers or a class like 2xx"
+
+func (p *parser) status(n *yaml.Node) *StatusExpect {
+	n = resolve(n)
+	s := &StatusExpect{Pos: pos(n)}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if strings.Contains(n.Value, "${") && n.ShortTag() == "!!str" {
+			s.Expr = p.template(n, "status_code")
+			if s.Expr == nil {
+				return nil
+			}
+			return s
+		}
+		if !p.statusItem(n, s) {
+			p.errorAt(n, "%s, got %s", statusWant, describe(n))
+			return nil
+		}
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			p.errorAt(n, "%s, got an empty list", statusWant)
+			return nil
+		}
+		ok := true
+		for _, item := range n.Content {
+			item = resolve(item)
+			if item.Kind != yaml.ScalarNode || !p.statusItem(item, s) {
+				p.errorAt(item, "%s, got a list holding %s", statusWant, describe(item))
+				ok = false
+			}
+		}
+		if !ok {
+			return nil
+		}
+	default:
+		p.errorAt(n, "%s, got %s", statusWant, describe(n))
+		return nil
+	}
+	return s
+}
+
+// statusItem adds one code or class to s.
+func (p *parser) statusItem(n *yaml.Node, s *StatusExpect) bool {
+	v := strings.TrimSpace(n.Value)
+	if len(v) == 3 && v[0] >= '1' && v[0] <= '5' && strings.EqualFold(v[1:], "xx") {
+		s.Classes = append(s.Classes, int(v[0]-'0'))
+		return true
+	}
+	code, err := strconv.Atoi(v)
+	if err != nil || isNull(n) || n.ShortTag() == "!!float" || n.ShortTag() == "!!bool" {
+		return false
+	}
+	if code < 100 || code > 599 {
+		return false
+	}
+	s.Codes = append(s.Codes, code)
+	return true
+}
+
+var htmlKeys = []string{"path", "equal"}
+
+func (p *parser) html(n *yaml.Node) []HTMLExpect {
+	var out []HTMLExpect
+	for _, item := range p.mappings(n, "html must be a list of {path, equal}") {
+		h := HTMLExpect{Pos: pos(item)}
+		var hasPath bool
+		for _, kv := range p.pairs(item) {
+			switch kv.key {
+			case "path":
+				hasPath = true
+				if s, ok := p.str(kv.value, "html path"); ok {
+					if err := compileSelector(s); err != nil {
+						p.errorAt(kv.value, "html path %q is not a valid CSS selector: %v", s, err)
+					}
+					h.Path = s
+				}
+			case "equal":
+				h.Equal = p.template(kv.value, "html equal")
+			default:
+				p.unknownKey(kv, "html", htmlKeys)
+			}
+		}
+		if !hasPath {
+			p.errorAt(item, "an html assertion needs a path: the CSS selector")
+		}
+		if h.Equal == nil && !hasKey(item, "equal") {
+			p.errorAt(item, "an html assertion needs equal: the text the selected elements hold")
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if resolve(n.Content[i]).Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+func compileSelector(s string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	_, err = cascadia.Compile(s)
+	return err
+}
+
+func (p *parser) asserts(n *yaml.Node) []*Expression {
+	n, ok := p.section(n, yaml.SequenceNode, "assert must be a list of expressions")
+	if !ok {
+		return nil
+	}
+	var out []*Expression
+	for _, item := range n.Content {
+		if e := p.expression(item, "assert"); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+var captureKeys = []string{"variable_name", "json_path", "header", "expression"}
+
+func (p *parser) captures(n *yaml.Node) []Capture {
+	var out []Capture
+	for _, item := range p.mappings(n, "save_from_response must be a list of {variable_name, json_path | header | expression}") {
+		c := Capture{Pos: pos(item)}
+		var sources []string
+		var hasName bool
+		for _, kv := range p.pairs(item) {
+			switch kv.key {
+			case "variable_name":
+				hasName = true
+				if s, ok := p.str(kv.value, "variable_name"); ok && p.identifier(resolve(kv.value), s, "variable") {
+					c.Variable = s
+				}
+			case "json_path":
+				sources = append(sources, kv.key)
+				if s, ok := p.str(kv.value, "json_path"); ok {
+					c.JSONPath = s
+					path, err := compileJSONPath(s)
+					if err != nil {
+						p.errorAt(kv.value, "json_path %q is not a valid JSONPath: %v", s, err)
+					}
+					c.Path = path
+				}
+			case "header":
+				sources = append(sources, kv.key)
+				if s, ok := p.str(kv.value, "header"); ok {
+					if s == "" {
+						p.errorAt(kv.value, "header must name a response header")
+					}
+					c.Header = s
+				}
+			case "expression":
+				sources = append(sources, kv.key)
+				c.Expression = p.expression(kv.value, "expression")
+			default:
+				p.unknownKey(kv, "save_from_response", captureKeys)
+			}
+		}
+		if !hasName {
+			p.errorAt(item, "a capture needs variable_name: the variable to save into")
+		}
+		switch len(sources) {
+		case 0:
+			p.errorAt(item, "a capture needs one source: json_path, header or expression")
+		case 1:
+		default:
+			p.errorAt(item, "a capture takes one source, got %s", strings.Join(sources, " and "))
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// compileJSONPath compiles a JSONPath; the original's bare child notation
+// a.b means $.a.b.
+func compileJSONPath(s string) (x jp.Expr, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, fmt.Errorf("empty path")
+	}
+	switch {
+	case strings.HasPrefix(s, "$"), strings.HasPrefix(s, "@"):
+	case strings.HasPrefix(s, "["):
+		s = "$" + s
+	default:
+		s = "$." + s
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			x, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return jp.ParseString(s)
+}

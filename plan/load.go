@@ -1,0 +1,101 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// LoadDir parses every *.yaml and *.yml file under dir, recursively, in
+// the order of their paths. It is LoadFS over os.DirFS(dir) with the files
+// named by their path joined to dir.
+func LoadDir(dir string, opts *ParseOpts) ([]*Plan, error) {
+	return load(os.DirFS(dir), opts, func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+}
+
+// LoadFS parses every *.yaml and *.yml file of fsys, recursively, in the
+// order of their paths; directories whose name starts with '.' are
+// skipped. opts.File is ignored: each plan is named by its path.
+//
+// The errors of all files are gathered into one ErrorList, and two plans
+// with the same ID are an error naming both files. On such errors the
+// plans that did parse are returned with the ErrorList. A directory that
+// cannot be read is returned as the error of the file system, wrapped.
+func LoadFS(fsys fs.FS, opts *ParseOpts) ([]*Plan, error) {
+	return load(fsys, opts, func(p string) string { return p })
+}
+
+func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error) {
+	o := opts.withDefaults()
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		switch strings.ToLower(path.Ext(p)) {
+		case ".yaml", ".yml":
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	var plans []*Plan
+	var errs ErrorList
+	byID := map[string]*Plan{}
+	for _, f := range files {
+		file := name(f)
+		src, err := readLimited(fsys, f, o.MaxSize)
+		if err != nil {
+			errs = append(errs, &Error{File: file, Message: err.Error()})
+			continue
+		}
+		fo := o
+		fo.File = file
+		pl, err := Parse(src, &fo)
+		if err != nil {
+			var list ErrorList
+			if errors.As(err, &list) {
+				errs = append(errs, list...)
+			} else {
+				errs = append(errs, &Error{File: file, Message: err.Error()})
+			}
+			continue
+		}
+		if first, ok := byID[pl.ID]; ok {
+			errs = append(errs, &Error{File: file, Line: pl.namePos.Line, Column: pl.namePos.Column,
+				Message: fmt.Sprintf("plan id %q is already used by %s; give one of them another name", pl.ID, first.File)})
+			continue
+		}
+		byID[pl.ID] = pl
+		plans = append(plans, pl)
+	}
+	if len(errs) > 0 {
+		errs.Sort()
+		return plans, errs
+	}
+	return plans, nil
+}
+
+// readLimited reads a file, stopping one byte past limit so that Parse
+// rejects a larger file without it being read whole.
+func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
+}

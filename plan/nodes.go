@@ -1,0 +1,232 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Limits on YAML aliases, so that a small file cannot expand into a huge
+// plan (a "billion laughs").
+const (
+	// maxAliasGrowth is how many nodes aliases may add beyond the nodes of
+	// the file, at least.
+	maxAliasGrowth = 10000
+)
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+// describe names what a node is, for "got ..." in errors.
+func describe(n *yaml.Node) string {
+	n = resolve(n)
+	switch {
+	case isNull(n):
+		return "nothing"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	}
+	s := n.Value
+	if len(s) > 40 {
+		s = s[:37] + "..."
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// checkAliases rejects alias cycles and aliases that expand the document
+// far beyond its size.
+func (p *parser) checkAliases(doc *yaml.Node) bool {
+	sizes := map[*yaml.Node]int{}
+	raw := 0
+	var count func(n *yaml.Node)
+	count = func(n *yaml.Node) {
+		raw++
+		for _, c := range n.Content {
+			count(c)
+		}
+	}
+	count(doc)
+	limit := raw + max(raw, maxAliasGrowth)
+	var size func(n *yaml.Node) (int, bool)
+	size = func(n *yaml.Node) (int, bool) {
+		if s, ok := sizes[n]; ok {
+			if s < 0 {
+				p.errorAt(n, "YAML anchor contains an alias to itself")
+				return 0, false
+			}
+			return s, true
+		}
+		sizes[n] = -1
+		total := 1
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			s, ok := size(n.Alias)
+			if !ok {
+				return 0, false
+			}
+			total += s
+		}
+		for _, c := range n.Content {
+			s, ok := size(c)
+			if !ok {
+				return 0, false
+			}
+			total += s
+			if total > limit {
+				break
+			}
+		}
+		if total > limit {
+			total = limit + 1
+		}
+		sizes[n] = total
+		return total, true
+	}
+	s, ok := size(doc)
+	if !ok {
+		return false
+	}
+	if s > limit {
+		p.errorf(Pos{Line: 1, Column: 1}, "YAML aliases expand the plan to more than %d values; use fewer aliases", limit)
+		return false
+	}
+	return true
+}
+
+// pair is one key and value of a mapping.
+type pair struct {
+	key     string
+	keyNode *yaml.Node
+	value   *yaml.Node
+}
+
+// pairs lists the keys of a mapping in order, with merge keys (<<)
+// expanded: keys written in the mapping win over merged ones. A repeated or
+// non-scalar key is an error.
+func (p *parser) pairs(n *yaml.Node) []pair {
+	n = resolve(n)
+	var out []pair
+	seen := map[string]*yaml.Node{}
+	var merged []pair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		k = resolve(k)
+		if k.Kind != yaml.ScalarNode {
+			p.errorAt(k, "a key must be text, got %s", describe(k))
+			continue
+		}
+		if k.ShortTag() == "!!merge" {
+			merged = append(merged, p.mergePairs(v)...)
+			continue
+		}
+		if first, ok := seen[k.Value]; ok {
+			p.errorAt(k, "key %q is repeated; it was first given at line %d", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
+		out = append(out, pair{key: k.Value, keyNode: k, value: v})
+	}
+	for _, m := range merged {
+		if _, ok := seen[m.key]; ok {
+			continue
+		}
+		seen[m.key] = m.keyNode
+		out = append(out, m)
+	}
+	return out
+}
+
+func (p *parser) mergePairs(v *yaml.Node) []pair {
+	v = resolve(v)
+	switch v.Kind {
+	case yaml.MappingNode:
+		return p.pairs(v)
+	case yaml.SequenceNode:
+		var out []pair
+		seen := map[string]bool{}
+		for _, item := range v.Content {
+			item = resolve(item)
+			if item.Kind != yaml.MappingNode {
+				p.errorAt(item, "a merge key (<<) takes a mapping or a list of mappings, got %s", describe(item))
+				continue
+			}
+			for _, kv := range p.pairs(item) {
+				if !seen[kv.key] {
+					seen[kv.key] = true
+					out = append(out, kv)
+				}
+			}
+		}
+		return out
+	}
+	p.errorAt(v, "a merge key (<<) takes a mapping or a list of mappings, got %s", describe(v))
+	return nil
+}
+
+// unknownKey reports a key that where does not take, suggesting the
+// closest known one.
+func (p *parser) unknownKey(kv pair, where string, known []string) {
+	msg := fmt.Sprintf("unknown key %q in %s", kv.key, where)
+	if s := suggest(kv.key, known); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	} else {
+		msg += "; it takes " + quoteList(known)
+	}
+	p.errorAt(kv.keyNode, "%s", msg)
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// section resolves n and checks that it is of kind k. A null value is an
+// absent section: ok is false and no error is added. must is the phrase of
+// the error, as in "labels must be a mapping".
+func (p *parser) section(n *yaml.Node, k yaml.Kind, must string) (*yaml.Node, bool) {
+	n = resolve(n)
+	if isNull(n) {
+		return n, false
+	}
+	if n.Kind != k {
+		p.errorAt(n, "%s, got %s", must, describe(n))
+		return n, false
+	}
+	return n, true
+}
+
+// mappings returns the items of a list of mappings, reporting the items
+// that are not mappings.
+func (p *parser) mappings(n *yaml.Node, must string) []*yaml.Node {
+	n, ok := p.section(n, yaml.SequenceNode, must)
+	if !ok {
+		return nil
+	}
+	out := make([]*yaml.Node, 0, len(n.Content))
+	for _, item := range n.Content {
+		item = resolve(item)
+		if item.Kind != yaml.MappingNode {
+			p.errorAt(item, "%s, got a list holding %s", must, describe(item))
+			continue
+		}
+		out = append(out, item)
+	}
+	return out
+}

@@ -1,0 +1,525 @@
+package plan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/smokex/smokex/internal/cronspec"
+	"github.com/smokex/smokex/internal/eval"
+)
+
+// Limits applied when ParseOpts leaves them zero.
+const (
+	// DefaultMaxSize is the largest plan source Parse accepts, in bytes.
+	DefaultMaxSize = 1 << 20
+	// DefaultMaxSteps is the most steps a plan may have.
+	DefaultMaxSteps = 10000
+)
+
+// ParseOpts tune Parse. A nil *ParseOpts, and every zero field, means the
+// default.
+type ParseOpts struct {
+	// File names the plan in errors and, when the plan has no name, gives
+	// its ID (the base name without extension). Defaults to "" (errors then
+	// start with the line).
+	File string
+	// MaxSize is the largest source accepted, in bytes; a larger one is an
+	// error before any parsing. Defaults to DefaultMaxSize.
+	MaxSize int64
+	// MaxSteps is the most steps a plan may have. Defaults to
+	// DefaultMaxSteps.
+	MaxSteps int
+}
+
+func (o *ParseOpts) withDefaults() ParseOpts {
+	var out ParseOpts
+	if o != nil {
+		out = *o
+	}
+	if out.MaxSize <= 0 {
+		out.MaxSize = DefaultMaxSize
+	}
+	if out.MaxSteps <= 0 {
+		out.MaxSteps = DefaultMaxSteps
+	}
+	return out
+}
+
+// ParseFile reads and parses the plan at path. Errors in the plan are an
+// ErrorList whose errors name path; a file that cannot be read is returned
+// as the error of the file system, wrapped.
+func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
+	o := opts.withDefaults()
+	o.File = path
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, o.MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("plan: read %s: %w", path, err)
+	}
+	return Parse(src, &o)
+}
+
+// Parse parses and validates a plan, in either form, and compiles its
+// expressions. On failure the error is an ErrorList holding every problem
+// found in the source, sorted by position.
+func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
+	o := opts.withDefaults()
+	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps}
+	if int64(len(src)) > o.MaxSize {
+		p.errorf(Pos{}, "the plan is larger than the limit of %d bytes", o.MaxSize)
+		return nil, p.errs
+	}
+	pl := p.parse()
+	if len(p.errs) > 0 {
+		p.errs.Sort()
+		return nil, dedupe(p.errs)
+	}
+	return pl, nil
+}
+
+func dedupe(l ErrorList) ErrorList {
+	out := l[:0]
+	for i, e := range l {
+		if i > 0 && *e == *l[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// parser holds the state of one Parse call.
+type parser struct {
+	file     string
+	src      []byte
+	maxSteps int
+	errs     ErrorList
+	lines    []int // byte offset of each line start, built on demand
+}
+
+func (p *parser) errorf(pos Pos, format string, args ...any) {
+	p.errs.add(p.file, pos, format, args...)
+}
+
+func (p *parser) errorAt(n *yaml.Node, format string, args ...any) {
+	p.errorf(pos(n), format, args...)
+}
+
+func pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
+	return Pos{Line: n.Line, Column: n.Column}
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns an error of the YAML decoder into an Error.
+func (p *parser) yamlError(err error) {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		for _, m := range te.Errors {
+			p.yamlMessage(m)
+		}
+		return
+	}
+	p.yamlMessage(err.Error())
+}
+
+func (p *parser) yamlMessage(msg string) {
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		p.errorf(Pos{Line: line}, "invalid YAML: %s", m[2])
+		return
+	}
+	p.errorf(Pos{Line: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+func (p *parser) parse() *Plan {
+	dec := yaml.NewDecoder(bytes.NewReader(p.src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.errorf(Pos{Line: 1, Column: 1}, "the plan has no steps")
+			return nil
+		}
+		p.yamlError(err)
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		p.errorf(Pos{Line: next.Line, Column: next.Column}, "a plan file holds one YAML document; a second one starts here")
+	case !errors.Is(err, io.EOF):
+		p.yamlError(err)
+		return nil
+	}
+	if !p.checkAliases(&doc) {
+		return nil
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			p.errorf(Pos{Line: 1, Column: 1}, "the plan has no steps")
+			return nil
+		}
+		root = root.Content[0]
+	}
+	root = resolve(root)
+	pl := &Plan{File: p.file, Source: p.src}
+	switch root.Kind {
+	case yaml.SequenceNode:
+		pl.Form = FormSeed
+		pl.Steps = p.steps(root)
+	case yaml.MappingNode:
+		pl.Form = FormDocument
+		p.document(root, pl)
+	default:
+		if isNull(root) {
+			p.errorAt(root, "the plan has no steps")
+			return nil
+		}
+		p.errorAt(root, "a plan must be a list of steps or a mapping with steps, got %s", describe(root))
+		return nil
+	}
+	if pl.ID == "" && p.file != "" {
+		base := filepath.Base(p.file)
+		pl.ID = ID(strings.TrimSuffix(base, filepath.Ext(base)))
+		if pl.ID == "" {
+			p.errorf(Pos{Line: 1, Column: 1}, "the file name %q has no letter or digit to make an id from; give the plan a name", base)
+		}
+	}
+	return pl
+}
+
+// documentKeys are the keys of the document form.
+var documentKeys = []string{"name", "description", "schedule", "labels", "vars", "secrets", "options", "steps"}
+
+func (p *parser) document(n *yaml.Node, pl *Plan) {
+	var stepsSeen bool
+	for _, kv := range p.pairs(n) {
+		switch kv.key {
+		case "name":
+			if s, ok := p.str(kv.value, "name"); ok {
+				pl.Name = s
+				pl.namePos = pos(kv.value)
+				pl.ID = ID(s)
+				if pl.ID == "" {
+					p.errorAt(kv.value, "name %q has no letter or digit to make an id from", s)
+				}
+			}
+		case "description":
+			pl.Description, _ = p.str(kv.value, "description")
+		case "schedule":
+			if s, ok := p.str(kv.value, "schedule"); ok {
+				if _, err := cronspec.Parse(s); err != nil {
+					p.errorAt(kv.value, "schedule %q is not a valid cron spec: %v", s, err)
+				}
+				pl.Schedule = s
+			}
+		case "labels":
+			pl.Labels = p.labels(kv.value)
+		case "vars":
+			pl.Vars = p.vars(kv.value)
+		case "secrets":
+			pl.Secrets = p.secrets(kv.value)
+		case "options":
+			pl.Options = p.options(kv.value)
+		case "steps":
+			stepsSeen = true
+			v := resolve(kv.value)
+			if v.Kind != yaml.SequenceNode {
+				if isNull(v) {
+					p.errorAt(v, "the plan has no steps")
+				} else {
+					p.errorAt(v, "steps must be a list of steps, got %s", describe(v))
+				}
+				continue
+			}
+			pl.Steps = p.steps(v)
+		default:
+			p.unknownKey(kv, "the plan", documentKeys)
+		}
+	}
+	if !stepsSeen {
+		p.errorAt(n, "the plan has no steps")
+	}
+}
+
+func (p *parser) steps(n *yaml.Node) []Step {
+	if len(n.Content) == 0 {
+		p.errorAt(n, "the plan has no steps")
+		return nil
+	}
+	if len(n.Content) > p.maxSteps {
+		p.errorAt(n, "the plan has %d steps, more than the limit of %d", len(n.Content), p.maxSteps)
+		return nil
+	}
+	steps := make([]Step, 0, len(n.Content))
+	for _, s := range n.Content {
+		if st, ok := p.step(resolve(s)); ok {
+			steps = append(steps, st)
+		}
+	}
+	return steps
+}
+
+// labels parses a map of strings.
+func (p *parser) labels(n *yaml.Node) map[string]string {
+	n, ok := p.section(n, yaml.MappingNode, "labels must be a mapping of names to text")
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	for _, kv := range p.pairs(n) {
+		if kv.key == "" {
+			p.errorAt(kv.keyNode, "a label name must not be empty")
+			continue
+		}
+		v := resolve(kv.value)
+		if v.Kind != yaml.ScalarNode {
+			p.errorAt(v, "label %q must be text, got %s", kv.key, describe(v))
+			continue
+		}
+		if isNull(v) {
+			out[kv.key] = ""
+			continue
+		}
+		out[kv.key] = v.Value
+	}
+	return out
+}
+
+func (p *parser) vars(n *yaml.Node) map[string]*Value {
+	n, ok := p.section(n, yaml.MappingNode, "vars must be a mapping of names to values")
+	if !ok {
+		return nil
+	}
+	out := map[string]*Value{}
+	for _, kv := range p.pairs(n) {
+		if !p.identifier(kv.keyNode, kv.key, "variable") {
+			continue
+		}
+		if v := p.value(kv.value, "var "+kv.key); v != nil {
+			out[kv.key] = v
+		}
+	}
+	return out
+}
+
+func (p *parser) secrets(n *yaml.Node) []string {
+	n, ok := p.section(n, yaml.SequenceNode, "secrets must be a list of names")
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, item := range n.Content {
+		item = resolve(item)
+		if item.Kind != yaml.ScalarNode || isNull(item) {
+			p.errorAt(item, "secrets must be a list of names, got %s", describe(item))
+			continue
+		}
+		if !p.identifier(item, item.Value, "secret") {
+			continue
+		}
+		if seen[item.Value] {
+			p.errorAt(item, "secret %q is listed twice", item.Value)
+			continue
+		}
+		seen[item.Value] = true
+		out = append(out, item.Value)
+	}
+	return out
+}
+
+// reserved are words of the expression language that cannot name a
+// variable.
+var reserved = map[string]bool{
+	"true": true, "false": true, "nil": true, "and": true, "or": true, "not": true,
+	"in": true, "matches": true, "contains": true, "startsWith": true, "endsWith": true,
+	"let": true, "if": true, "else": true,
+}
+
+// identifier reports whether name can name a variable, and adds an error
+// when it cannot.
+func (p *parser) identifier(n *yaml.Node, name, what string) bool {
+	if !isIdentifier(name) {
+		p.errorAt(n, "%s name %q must start with a letter or '_' and hold only letters, digits and '_'", what, name)
+		return false
+	}
+	if reserved[name] {
+		p.errorAt(n, "%s name %q is a word of the expression language; pick another", what, name)
+		return false
+	}
+	return true
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// str reads a scalar as text.
+func (p *parser) str(n *yaml.Node, what string) (string, bool) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		p.errorAt(n, "%s must be text, got %s", what, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// template compiles a scalar as a template. what names the value in
+// errors.
+func (p *parser) template(n *yaml.Node, what string) *Template {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode {
+		p.errorAt(n, "%s must be a scalar value, got %s", what, describe(n))
+		return nil
+	}
+	s := n.Value
+	if isNull(n) {
+		s = ""
+	}
+	t, err := NewTemplate(s)
+	if err != nil {
+		p.exprError(n, what, err)
+		return nil
+	}
+	t.Pos = pos(n)
+	return t
+}
+
+// expression compiles a scalar as a bare expression. A value written as
+// one whole ${...} is taken as the expression inside.
+func (p *parser) expression(n *yaml.Node, what string) *Expression {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		p.errorAt(n, "%s must be an expression, got %s", what, describe(n))
+		return nil
+	}
+	src, base := n.Value, 0
+	if inner, ok := wholeTemplate(src); ok {
+		src, base = inner, 2
+	}
+	e, err := NewExpression(src)
+	if err != nil {
+		var se *eval.SyntaxError
+		if errors.As(err, &se) {
+			err = &eval.SyntaxError{Offset: se.Offset + base, Message: se.Message}
+		}
+		p.exprError(n, what, err)
+		return nil
+	}
+	e.Pos = pos(n)
+	return e
+}
+
+// wholeTemplate returns the inside of s when s is exactly one ${...}.
+func wholeTemplate(s string) (string, bool) {
+	if !strings.HasPrefix(s, "${") || !strings.HasSuffix(s, "}") {
+		return "", false
+	}
+	t, err := eval.ParseTemplate(s)
+	if err != nil || len(t.Expressions()) != 1 {
+		return "", false
+	}
+	inner := s[2 : len(s)-1]
+	if t.Expressions()[0].Source() != inner {
+		return "", false
+	}
+	return inner, true
+}
+
+// exprError reports an expression that does not compile, at the position
+// of the problem inside the scalar when it can be found.
+func (p *parser) exprError(n *yaml.Node, what string, err error) {
+	at := pos(n)
+	msg := err.Error()
+	var se *eval.SyntaxError
+	if errors.As(err, &se) {
+		at = p.offsetPos(n, se.Offset)
+		msg = se.Message
+	}
+	p.errorf(at, "%s: invalid expression: %s", what, msg)
+}
+
+// offsetPos maps a byte offset inside a scalar's value to a position in the
+// source. It can when the scalar is on one line and written as is (plain,
+// or quoted without escapes before the offset); otherwise it returns the
+// scalar's position.
+func (p *parser) offsetPos(n *yaml.Node, off int) Pos {
+	at := pos(n)
+	v := n.Value
+	if off < 0 || off > len(v) || strings.ContainsAny(v, "\n\r") || n.Line <= 0 {
+		return at
+	}
+	start, ok := p.byteOffset(n.Line, n.Column)
+	if !ok {
+		return at
+	}
+	shift := 0
+	switch n.Style {
+	case 0:
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		shift = 1
+	default:
+		return at
+	}
+	begin := start + shift
+	if begin+off > len(p.src) || !bytes.Equal(p.src[begin:begin+off], []byte(v[:off])) {
+		return at
+	}
+	return Pos{Line: n.Line, Column: n.Column + shift + utf8.RuneCountInString(v[:off])}
+}
+
+// byteOffset returns the offset in the source of a 1-based line and a
+// column counted in characters.
+func (p *parser) byteOffset(line, col int) (int, bool) {
+	if p.lines == nil {
+		p.lines = []int{0}
+		for i, c := range p.src {
+			if c == '\n' {
+				p.lines = append(p.lines, i+1)
+			}
+		}
+	}
+	if line < 1 || line > len(p.lines) {
+		return 0, false
+	}
+	off := p.lines[line-1]
+	for i := 1; i < col; i++ {
+		if off >= len(p.src) || p.src[off] == '\n' {
+			return 0, false
+		}
+		_, size := utf8.DecodeRune(p.src[off:])
+		off += size
+	}
+	return off, true
+}
