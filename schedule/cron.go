@@ -1,0 +1,225 @@
+package schedule
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	cron "github.com/netresearch/go-cron"
+
+	"github.com/smokex/smokex/internal/cronspec"
+)
+
+// CronConfig configures a Cron. Only Func is required.
+type CronConfig struct {
+	// Func is called on each tick with the entry's id. Required.
+	Func Func
+	// Clock is the time source. Tests pass a *cron.FakeClock (from
+	// github.com/netresearch/go-cron) to drive time by hand. Defaults to
+	// the real clock.
+	Clock cron.Clock
+	// Location is the time zone of specs without a CRON_TZ= prefix.
+	// Defaults to time.Local.
+	Location *time.Location
+	// Logger receives the scheduler's logs: each tick and change of the
+	// entries at debug level, a panicking Func at error level. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Cron is the in-process Scheduler: entries live in memory and ticks fire
+// in this process, each Func call in its own goroutine, so a slow Func
+// never delays the next tick of any entry. A tick that comes due while the
+// process is busy fires once, late; ticks missed while the process was not
+// running are not caught up. A Func that panics is recovered and logged;
+// the entry keeps ticking.
+//
+// Cron ignores the contexts of Add, Remove and Entries: they do no I/O and
+// return as soon as the scheduling loop has taken the change.
+type Cron struct {
+	fn     Func
+	clock  cron.Clock
+	logger *slog.Logger
+	cron   *cron.Cron
+
+	mu      sync.Mutex
+	entries map[string]cronEntry
+	started bool
+	closed  bool
+	// runCtx is the context of every Func call; cancelRun cancels it. Both
+	// are set by Start before the first tick.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+}
+
+type cronEntry struct {
+	id   cron.EntryID
+	spec string
+}
+
+var _ Scheduler = (*Cron)(nil)
+
+// NewCron returns a stopped Cron with no entries. It returns an error
+// naming the field when cfg is not valid.
+func NewCron(cfg CronConfig) (*Cron, error) {
+	if cfg.Func == nil {
+		return nil, errors.New("schedule: CronConfig.Func is required")
+	}
+	c := &Cron{
+		fn:      cfg.Func,
+		clock:   cfg.Clock,
+		logger:  cfg.Logger,
+		entries: map[string]cronEntry{},
+	}
+	if c.clock == nil {
+		c.clock = cron.RealClock{}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	c.cron = cron.New(
+		cron.WithClock(c.clock),
+		cron.WithLocation(loc),
+		cron.WithParser(cronspec.Parser()),
+		cron.WithLogger(cronLogger{c.logger}),
+	)
+	return c, nil
+}
+
+// Add implements Scheduler.Add.
+func (c *Cron) Add(_ context.Context, id, spec string) error {
+	if id == "" {
+		return errors.New("schedule: add: empty id")
+	}
+	sched, err := cronspec.Parse(spec)
+	if err != nil {
+		return fmt.Errorf("%w %q for %q: %w", ErrInvalidSpec, spec, id, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	var opts []cron.JobOption
+	if old, ok := c.entries[id]; ok {
+		if old.spec == spec {
+			return nil
+		}
+		if prev := c.cron.Entry(old.id).Prev; !prev.IsZero() {
+			opts = append(opts, cron.WithPrev(prev))
+		}
+		c.cron.Remove(old.id)
+		delete(c.entries, id)
+	}
+	job := cron.FuncJob(func() { c.fire(id) })
+	eid, err := c.cron.ScheduleJob(sched, job, append(opts, cron.WithName(id))...)
+	if err != nil {
+		return fmt.Errorf("schedule: add %q: %w", id, err)
+	}
+	c.entries[id] = cronEntry{id: eid, spec: spec}
+	return nil
+}
+
+// Remove implements Scheduler.Remove.
+func (c *Cron) Remove(_ context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if old, ok := c.entries[id]; ok {
+		c.cron.Remove(old.id)
+		delete(c.entries, id)
+	}
+	return nil
+}
+
+// Entries implements Scheduler.Entries.
+func (c *Cron) Entries(_ context.Context) ([]Entry, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	ce := c.cron.Entries()
+	out := make([]Entry, 0, len(ce))
+	for _, e := range ce {
+		out = append(out, Entry{ID: e.Name, Spec: c.entries[e.Name].spec, Next: e.Next, Prev: e.Prev})
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Start implements Scheduler.Start. It returns ctx.Err() if ctx is already
+// done.
+func (c *Cron) Start(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if c.started {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("schedule: start: %w", err)
+	}
+	c.runCtx, c.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
+	c.started = true
+	c.cron.Start()
+	return nil
+}
+
+// Stop implements Scheduler.Stop.
+func (c *Cron) Stop(ctx context.Context) error {
+	c.mu.Lock()
+	c.closed = true
+	// Once cron.Stop returns, the loop has ended and starts no Func; done
+	// is closed when every Func it started has returned.
+	done := c.cron.Stop().Done()
+	cancel := c.cancelRun
+	c.mu.Unlock()
+	if cancel == nil {
+		cancel = func() {}
+	}
+	select {
+	case <-done:
+		cancel()
+		return nil
+	case <-ctx.Done():
+		cancel()
+		return fmt.Errorf("schedule: stop: callbacks still running: %w", ctx.Err())
+	}
+}
+
+// fire runs on a goroutine of its own for each tick of id.
+func (c *Cron) fire(id string) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.logger.Error("schedule: callback panicked", "id", id, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	c.fn(c.runCtx, id)
+}
+
+// cronLogger sends the cron loop's logs to slog: its chatter at debug
+// level, its errors at error level.
+type cronLogger struct{ l *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) {
+	l.l.Debug("schedule: cron "+msg, kv...)
+}
+
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.l.Error("schedule: cron "+msg, append(kv, "error", err)...)
+}

@@ -1,0 +1,74 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Implementations wrap them; check with errors.Is.
+var (
+	// ErrClosed is returned by every method of a Scheduler but Stop once
+	// Stop has been called.
+	ErrClosed = errors.New("schedule: scheduler is stopped")
+	// ErrInvalidSpec is wrapped by the error Add returns for a spec that
+	// does not parse. The error also names the spec and says what is wrong.
+	ErrInvalidSpec = errors.New("schedule: invalid spec")
+)
+
+// Func is called on each tick of an entry, with the entry's id. It runs in
+// its own goroutine and may block: a slow Func delays no other tick, so it
+// must limit its own concurrency if it needs to. ctx is canceled when the
+// scheduler's Stop gives up waiting (its context is done); a Func that
+// takes a while should watch it.
+type Func func(ctx context.Context, id string)
+
+// Scheduler calls its Func, given when it is built, on each tick of each
+// of its entries.
+//
+// An entry is an id with a spec. Entries may be added and removed before
+// Start and while running. All methods are safe for concurrent use; bad
+// input is answered with an error, never a panic. Methods take a context
+// because a scheduler shared by replicas keeps its entries in a database;
+// the in-process Cron does no I/O and ignores it, apart from what Start and
+// Stop document.
+type Scheduler interface {
+	// Add schedules id on spec. Adding an id that exists replaces its spec
+	// and its next tick is computed from the new spec; adding it with the
+	// spec it already has changes nothing (its next tick stays). A spec
+	// that does not parse returns an error wrapping ErrInvalidSpec and
+	// leaves the entry as it was; an empty id is an error too.
+	Add(ctx context.Context, id, spec string) error
+	// Remove unschedules id: no tick of it comes due once Remove has
+	// returned (a Func call for an earlier tick may still be running).
+	// Removing an id that is not scheduled does nothing and
+	// returns nil, so that callers need not track what they scheduled.
+	Remove(ctx context.Context, id string) error
+	// Entries lists the entries sorted by ID. Next is the zero time before
+	// Start and for a spec that never fires again; Prev is the zero time
+	// until the entry's first tick.
+	Entries(ctx context.Context) ([]Entry, error)
+	// Start starts ticking and returns promptly; ticks continue until Stop,
+	// whatever becomes of ctx. Funcs receive a context that carries ctx's
+	// values. Start on a started scheduler does nothing and returns nil.
+	Start(ctx context.Context) error
+	// Stop stops ticking, then waits for the Funcs still running until they
+	// return or ctx is done. If ctx is done first, it cancels the contexts
+	// of those Funcs and returns an error wrapping ctx.Err() without
+	// waiting further. Stop may be called more than once, also before
+	// Start; a later call waits again for Funcs still running and returns
+	// nil once none are.
+	Stop(ctx context.Context) error
+}
+
+// Entry describes one scheduled id.
+type Entry struct {
+	// ID is the id passed to Add and to the Func.
+	ID string
+	// Spec is the spec as passed to Add.
+	Spec string
+	// Next is when the entry ticks next, the zero time if unknown.
+	Next time.Time
+	// Prev is when the entry last ticked, the zero time if never.
+	Prev time.Time
+}
