@@ -1,0 +1,42 @@
+// Package postgres is the PostgreSQL backend of storage.Store, built on
+// github.com/jackc/pgx/v5.
+//
+// The host owns the connection pool and hands it to New; the Store never
+// closes it. All tables live in one schema (Config.Schema, "smokex" by
+// default), so several stores, or several test runs, can share a database.
+//
+// Migrate creates and upgrades the tables from SQL files embedded in the
+// package. It is idempotent and safe to call from several replicas at once:
+// a transaction-scoped advisory lock keyed on the schema serialises them,
+// and every applied version is recorded in the schema's schema_migrations
+// table. Call it once at start-up, before any other method (the CLI exposes
+// it as "smokex migrate").
+//
+// # Tables
+//
+//   - plans: one row per plan; labels as jsonb, the YAML source as bytea.
+//   - executions: one row per execution, deleted with its plan. Indexed for
+//     the newest executions of one plan and of all plans, by status, and by
+//     finish time for pruning.
+//   - step_results: one jsonb document per step, keyed by (execution, index),
+//     deleted with its execution. Request and response bodies are truncated
+//     to Config.MaxStoredBodySize.
+//   - alert_state: the alert policy's memory, one row per plan.
+//
+// Identifiers are compared byte-wise (COLLATE "C"), so plans list in the
+// same order as with the memory store whatever the database's locale.
+//
+// # Paging
+//
+// ListExecutions pages by keyset on (created_at, id), newest first; the
+// cursor is an opaque base64 string, stable under concurrent inserts.
+//
+// # Errors
+//
+// Errors wrap storage.ErrNotFound and storage.ErrConflict as the
+// storage.Store contract documents. An error caused by a connection that
+// broke, or could not be made, wraps ErrConnLost. Every write is one
+// transaction, so an interrupted write is stored whole or not at all (an
+// execution is never stored in part); the pool replaces the broken
+// connection, so the call may be retried once the database is reachable.
+package postgres

@@ -1,0 +1,276 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+)
+
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error"
+
+// checkExecution validates what CreateExecution and UpdateExecution store.
+func checkExecution(e *exec.Execution) error {
+	if e == nil {
+		return errors.New("execution is nil")
+	}
+	if e.ID == "" {
+		return errors.New("execution ID is empty")
+	}
+	for _, f := range []struct{ name, value string }{
+		{"ID", e.ID}, {"PlanID", e.PlanID}, {"PlanName", e.PlanName},
+		{"Trigger", string(e.Trigger)}, {"Status", string(e.Status)},
+	} {
+		if err := checkText(f.name, f.value); err != nil {
+			return fmt.Errorf("execution %q: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+func errorJSON(e *exec.StepError) ([]byte, error) {
+	if e == nil {
+		return nil, nil
+	}
+	return marshalJSONB(e)
+}
+
+// insertExecution checks e and returns the name of the operation verb on
+// it, for errors, and the INSERT of e with its arguments.
+func (s *Store) insertExecution(verb string, e *exec.Execution) (op, insert string, args []any, err error) {
+	if err := checkExecution(e); err != nil {
+		return "", "", nil, fmt.Errorf("postgres: %s execution: %w", verb, err)
+	}
+	op = fmt.Sprintf("%s execution %q", verb, e.ID)
+	errDoc, err := errorJSON(e.Error)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("postgres: %s: error: %w", op, err)
+	}
+	created := e.CreatedAt
+	if created.IsZero() {
+		created = now()
+	}
+	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
+			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc}, nil
+}
+
+// CreateExecution stores e without its Steps. A zero CreatedAt is stored as
+// the current time; e is not modified. The plan must exist and the ID be
+// new, or the error wraps storage.ErrConflict.
+func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
+	op, insert, args, err := s.insertExecution("create", e)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, insert, args...)
+	return s.wrap(ctx, op, storage.ErrConflict, err)
+}
+
+// UpdateExecution writes e's status, start, finish and error, or returns an
+// error wrapping storage.ErrNotFound. Its Steps are ignored.
+func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
+	if err := checkExecution(e); err != nil {
+		if e != nil && !storable(e.ID) {
+			return fmt.Errorf("postgres: update execution: %w", storage.ErrNotFound)
+		}
+		return fmt.Errorf("postgres: update execution: %w", err)
+	}
+	op := fmt.Sprintf("update execution %q", e.ID)
+	errDoc, err := errorJSON(e.Error)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: error: %w", op, err)
+	}
+	tag, err := s.pool.Exec(ctx, s.sql(`UPDATE {schema}.executions
+		SET status = $2, started_at = $3, finished_at = $4, error = $5
+		WHERE id = $1`),
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc)
+	if err != nil {
+		return s.wrap(ctx, op, nil, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	return nil
+}
+
+// GetExecution returns the execution with its step results in index order,
+// read in one statement, or an error wrapping storage.ErrNotFound.
+func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, error) {
+	op := fmt.Sprintf("get execution %q", id)
+	if !storable(id) {
+		return nil, fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	rows, err := s.pool.Query(ctx, s.sql(`SELECT `+executionColumns+`,
+			(SELECT jsonb_agg(data ORDER BY index) FROM {schema}.step_results WHERE execution_id = e.id)
+		FROM {schema}.executions e WHERE id = $1`), id)
+	if err != nil {
+		return nil, s.wrap(ctx, op, nil, err)
+	}
+	e, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (*exec.Execution, error) {
+		var steps []byte
+		e, err := scanExecution(row, &steps)
+		if err != nil {
+			return nil, err
+		}
+		e.Steps = []exec.StepResult{}
+		if steps != nil {
+			if err := json.Unmarshal(steps, &e.Steps); err != nil {
+				return nil, fmt.Errorf("steps: %w", err)
+			}
+		}
+		return e, nil
+	})
+	if err != nil {
+		return nil, s.wrap(ctx, op, nil, err)
+	}
+	return e, nil
+}
+
+// scanExecution scans the executionColumns, then extra.
+func scanExecution(row pgx.CollectableRow, extra ...any) (*exec.Execution, error) {
+	e, err := scanNullableExecution(row, extra...)
+	if err == nil && e == nil {
+		err = errors.New("execution id is NULL")
+	}
+	return e, err
+}
+
+// scanNullableExecution scans the executionColumns, then extra, and returns
+// nil when they are all NULL (an outer join that found no execution).
+func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*exec.Execution, error) {
+	var (
+		id, planID, planName, trigger, status pgtype.Text
+		created, started, finished            pgtype.Timestamptz
+		errDoc                                []byte
+	)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	if !id.Valid {
+		return nil, nil
+	}
+	e := &exec.Execution{
+		ID:         id.String,
+		PlanID:     planID.String,
+		PlanName:   planName.String,
+		Trigger:    exec.Trigger(trigger.String),
+		Status:     exec.Status(status.String),
+		CreatedAt:  fromTS(created),
+		StartedAt:  fromTS(started),
+		FinishedAt: fromTS(finished),
+	}
+	if errDoc != nil {
+		e.Error = new(exec.StepError)
+		if err := json.Unmarshal(errDoc, e.Error); err != nil {
+			return nil, fmt.Errorf("execution %q: error: %w", e.ID, err)
+		}
+	}
+	return e, nil
+}
+
+// cursor is the position after the last execution of a page.
+type cursor struct {
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"i"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c) // a time and a string always encode
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.CreatedAt.IsZero() {
+		return cursor{}, fmt.Errorf("invalid cursor %q: not one this store returned", s)
+	}
+	return c, nil
+}
+
+// ListExecutions returns executions newest first (by CreatedAt, then ID),
+// without their step results, paged by keyset on (CreatedAt, ID).
+func (s *Store) ListExecutions(ctx context.Context, params *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
+	if params == nil {
+		params = &storage.ListExecutionsParams{}
+	}
+	limit, err := count("list executions: Limit", params.Limit, storage.DefaultListLimit, storage.MaxListLimit)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if params.PlanID != "" {
+		if !storable(params.PlanID) {
+			return &storage.ExecutionPage{Executions: []*exec.Execution{}}, nil
+		}
+		where = append(where, "plan_id = "+arg(params.PlanID))
+	}
+	if len(params.Statuses) > 0 {
+		ss := make([]string, len(params.Statuses))
+		for i, st := range params.Statuses {
+			ss[i] = string(st)
+		}
+		where = append(where, "status = ANY("+arg(ss)+")")
+	}
+	if !params.Since.IsZero() {
+		where = append(where, "created_at >= "+arg(params.Since))
+	}
+	if !params.Until.IsZero() {
+		where = append(where, "created_at < "+arg(params.Until))
+	}
+	if params.Cursor != "" {
+		c, err := decodeCursor(params.Cursor)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: list executions: %w", err)
+		}
+		where = append(where, "(created_at, id) < ("+arg(c.CreatedAt)+", "+arg(c.ID)+")")
+	}
+	q := "SELECT " + executionColumns + " FROM {schema}.executions"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT " + arg(limit+1)
+	rows, err := s.pool.Query(ctx, s.sql(q), args...)
+	if err != nil {
+		return nil, s.wrap(ctx, "list executions", nil, err)
+	}
+	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*exec.Execution, error) {
+		return scanExecution(row)
+	})
+	if err != nil {
+		return nil, s.wrap(ctx, "list executions", nil, err)
+	}
+	page := &storage.ExecutionPage{Executions: es}
+	if page.Executions == nil {
+		page.Executions = []*exec.Execution{}
+	}
+	if len(es) > limit {
+		page.Executions = es[:limit]
+		last := es[limit-1]
+		page.NextCursor = cursor{CreatedAt: last.CreatedAt, ID: last.ID}.encode()
+	}
+	return page, nil
+}

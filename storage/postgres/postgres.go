@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/smokex/smokex/storage"
+)
+
+// Defaults of Config.
+const (
+	// DefaultSchema is the schema the tables live in when Config.Schema is
+	// empty.
+	DefaultSchema = "smokex"
+	// DefaultMaxStoredBodySize is how many bytes of a request or response
+	// body are stored when Config.MaxStoredBodySize is zero.
+	DefaultMaxStoredBodySize = 64 << 10
+)
+
+// ErrConnLost is wrapped by errors caused by a database connection that
+// broke during a call or could not be made. Check with errors.Is.
+var ErrConnLost = errors.New("postgres: connection to the database lost")
+
+// Config configures a Store. The zero value is usable.
+type Config struct {
+	// Schema is the schema that holds the tables. It must be a lowercase SQL
+	// identifier: a letter or underscore, then letters, digits or
+	// underscores, 63 bytes at most. Defaults to DefaultSchema.
+	Schema string
+	// MaxStoredBodySize is how many bytes of each request and response body
+	// a step result keeps when stored; longer bodies are cut at a UTF-8
+	// boundary at or below it (Response.Size still tells the full size).
+	// Defaults to DefaultMaxStoredBodySize; negative is an error.
+	MaxStoredBodySize int
+}
+
+var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Validate reports the first invalid field, by name.
+func (c Config) Validate() error {
+	if c.Schema != "" && !identRE.MatchString(c.Schema) {
+		return fmt.Errorf("postgres: Config.Schema %q: want a lowercase identifier (a-z, 0-9, _; not starting with a digit; at most 63 bytes)", c.Schema)
+	}
+	if strings.HasPrefix(c.Schema, "pg_") {
+		return fmt.Errorf("postgres: Config.Schema %q: the pg_ prefix is reserved by PostgreSQL", c.Schema)
+	}
+	if c.MaxStoredBodySize < 0 {
+		return fmt.Errorf("postgres: Config.MaxStoredBodySize %d: must not be negative", c.MaxStoredBodySize)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Schema == "" {
+		c.Schema = DefaultSchema
+	}
+	if c.MaxStoredBodySize == 0 {
+		c.MaxStoredBodySize = DefaultMaxStoredBodySize
+	}
+	return c
+}
+
+// Store is a storage.Store on PostgreSQL. It is safe for concurrent use.
+// Create it with New and call Migrate before using it.
+type Store struct {
+	pool    *pgxpool.Pool
+	schema  string // validated, unquoted
+	quoted  string // pgx.Identifier-quoted schema
+	maxBody int
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// New returns a Store that uses pool, which the caller keeps owning (and
+// closes). It does no I/O: call Migrate to create the tables.
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
+	if pool == nil {
+		return nil, errors.New("postgres: New: pool is nil")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	return &Store{
+		pool:    pool,
+		schema:  cfg.Schema,
+		quoted:  pgx.Identifier{cfg.Schema}.Sanitize(),
+		maxBody: cfg.MaxStoredBodySize,
+	}, nil
+}
+
+// Schema returns the schema the store's tables live in.
+func (s *Store) Schema() string { return s.schema }
+
+// sql returns query with every "{schema}" replaced by the quoted schema.
+// The schema is validated in New, so this adds no injection surface; values
+// are always passed as parameters.
+func (s *Store) sql(query string) string {
+	return strings.ReplaceAll(query, "{schema}", s.quoted)
+}
+
+// wrap turns err from pgx into an error of this package: op tells what
+// failed; onFK is the sentinel a foreign-key violation maps to for this
+// operation, following the storage.Store contract (nil: ErrConflict).
+func (s *Store) wrap(ctx context.Context, op string, onFK, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("postgres: %s: %w (%s)", op, storage.ErrConflict, pgErr.Message)
+		case "23503": // foreign_key_violation
+			if onFK == nil {
+				onFK = storage.ErrConflict
+			}
+			return fmt.Errorf("postgres: %s: %w (%s)", op, onFK, pgErr.Detail)
+		case "42P01": // undefined_table
+			return fmt.Errorf("postgres: %s: %w (has Migrate run on schema %q?)", op, err, s.schema)
+		}
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if ctx.Err() == nil && connLost(err) {
+		return fmt.Errorf("postgres: %s: %w: %w", op, ErrConnLost, err)
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// connLost reports whether err comes from a broken or failed connection
+// rather than from the server or the caller.
+func connLost(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	switch {
+	case errors.As(err, &connectErr),
+		errors.As(err, &netErr),
+		errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	}
+	// pgconn reports a connection it closed after a failure as "conn closed".
+	return strings.Contains(err.Error(), "conn closed")
+}

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+)
+
+// stepRows encodes rs as rows of step_results, checking each.
+func (s *Store) stepRows(executionID string, rs []*exec.StepResult) ([][]any, error) {
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		if r == nil {
+			return nil, fmt.Errorf("step result %d of %d is nil", i+1, len(rs))
+		}
+		if r.Index < 0 {
+			return nil, fmt.Errorf("step result %d of %d: Index %d is negative", i+1, len(rs), r.Index)
+		}
+		doc, err := storedStep(r, s.maxBody)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = []any{executionID, int32(r.Index), doc}
+	}
+	return rows, nil
+}
+
+// AppendStep adds r to the execution with one INSERT. The error wraps
+// storage.ErrNotFound when the execution does not exist and
+// storage.ErrConflict when a result with r's Index is stored. Request and
+// response bodies longer than Config.MaxStoredBodySize are stored cut.
+func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error {
+	if r == nil {
+		return fmt.Errorf("postgres: append step to %q: step result is nil", executionID)
+	}
+	op := fmt.Sprintf("append step %d to %q", r.Index, executionID)
+	rows, err := s.stepRows(executionID, []*exec.StepResult{r})
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if !storable(executionID) {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	_, err = s.pool.Exec(ctx, s.sql(`INSERT INTO {schema}.step_results (execution_id, index, data) VALUES ($1, $2, $3)`), rows[0]...)
+	return s.wrap(ctx, op, storage.ErrNotFound, err)
+}
+
+// AppendSteps adds several step results to an execution in one COPY, for
+// throughput: all are stored or none. Errors are those of AppendStep; two
+// results with one Index conflict too. An empty rs does nothing.
+func (s *Store) AppendSteps(ctx context.Context, executionID string, rs []*exec.StepResult) error {
+	op := fmt.Sprintf("append %d steps to %q", len(rs), executionID)
+	rows, err := s.stepRows(executionID, rs)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if !storable(executionID) {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	_, err = s.pool.CopyFrom(ctx, s.stepsTable(), stepColumns, pgx.CopyFromRows(rows))
+	return s.wrap(ctx, op, storage.ErrNotFound, err)
+}
+
+var stepColumns = []string{"execution_id", "index", "data"}
+
+func (s *Store) stepsTable() pgx.Identifier { return pgx.Identifier{s.schema, "step_results"} }
+
+// SaveExecution stores a new execution together with its Steps in one
+// transaction: a host that runs a plan to the end before storing it (a CLI
+// run, an import) writes it whole or not at all. Errors are those of
+// CreateExecution and AppendSteps.
+func (s *Store) SaveExecution(ctx context.Context, e *exec.Execution) error {
+	op, insert, args, err := s.insertExecution("save", e)
+	if err != nil {
+		return err
+	}
+	rs := make([]*exec.StepResult, len(e.Steps))
+	for i := range e.Steps {
+		rs[i] = &e.Steps[i]
+	}
+	rows, err := s.stepRows(e.ID, rs)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insert, args...); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		_, err := tx.CopyFrom(ctx, s.stepsTable(), stepColumns, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("steps: %w", err)
+		}
+		return nil
+	})
+	return s.wrap(ctx, op, storage.ErrConflict, err)
+}
