@@ -57,7 +57,7 @@ func compile(source string, base int) (*Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, &SyntaxError{Offset: base, Message: "empty expression"}
 	}
-	opts := append(functionOptions(), expr.MaxNodes(MaxExpressionNodes))
+	opts := append(functionOptions(), expr.MaxNodes(MaxExpressionNodes), expr.DisableBuiltin(shadowedBuiltin))
 	prog, err := expr.Compile(source, opts...)
 	if err != nil {
 		return nil, syntaxError(err, source, base)
@@ -140,7 +140,15 @@ func (c *nameCollector) Visit(node *ast.Node) {
 	}
 }
 
+// shadowedBuiltin is the expr built-in that a step's response shadows: in
+// assert and capture expressions, duration is the response time in
+// milliseconds, not the built-in that parses "1h".
+const shadowedBuiltin = "duration"
+
 func isFunction(name string) bool {
+	if name == shadowedBuiltin {
+		return false
+	}
 	if _, ok := functions[name]; ok {
 		return true
 	}

@@ -115,3 +115,13 @@ func FuzzTemplate(f *testing.F) {
 		_, _ = tpl.Eval(Env{"a": 1})
 	})
 }
+
+func TestDurationIsAVariable(t *testing.T) {
+	t.Parallel()
+	p, err := Compile("duration < 1000")
+	require.NoError(t, err)
+	require.Equal(t, []string{"duration"}, p.Names())
+	got, err := p.Run(Env{"duration": 250})
+	require.NoError(t, err)
+	require.Equal(t, true, got)
+}
