@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -118,20 +119,57 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 
 // statusItem adds one code or class to s.
 func (p *parser) statusItem(n *yaml.Node, s *StatusExpect) bool {
-	v := strings.TrimSpace(n.Value)
+	switch n.ShortTag() {
+	case "!!int", "!!str":
+		return s.add(n.Value)
+	}
+	return false
+}
+
+// add adds a code ("200") or a class ("2xx") to s.
+func (s *StatusExpect) add(text string) bool {
+	v := strings.TrimSpace(text)
 	if len(v) == 3 && v[0] >= '1' && v[0] <= '5' && strings.EqualFold(v[1:], "xx") {
 		s.Classes = append(s.Classes, int(v[0]-'0'))
 		return true
 	}
 	code, err := strconv.Atoi(v)
-	if err != nil || isNull(n) || n.ShortTag() == "!!float" || n.ShortTag() == "!!bool" {
-		return false
-	}
-	if code < 100 || code > 599 {
+	if err != nil || code < 100 || code > 599 {
 		return false
 	}
 	s.Codes = append(s.Codes, code)
 	return true
+}
+
+// ParseStatus reads the value of a status_code template when the step
+// runs: a code (200 or "200"), a class ("2xx") or a list of them.
+func ParseStatus(v any) (*StatusExpect, error) {
+	s := &StatusExpect{}
+	items, ok := v.([]any)
+	if !ok {
+		items = []any{v}
+	}
+	for _, item := range items {
+		var text string
+		switch x := item.(type) {
+		case string:
+			text = x
+		case int, int64, int32, uint, uint64, uint32:
+			text = fmt.Sprint(x)
+		case float64:
+			if x != float64(int(x)) {
+				return nil, fmt.Errorf("%s, got %s", statusWant, Format(v))
+			}
+			text = strconv.Itoa(int(x))
+		}
+		if !s.add(text) {
+			return nil, fmt.Errorf("%s, got %s", statusWant, Format(v))
+		}
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("%s, got an empty list", statusWant)
+	}
+	return s, nil
 }
 
 var htmlKeys = []string{"path", "equal"}
@@ -276,4 +314,14 @@ func compileJSONPath(s string) (x jp.Expr, err error) {
 		}
 	}()
 	return jp.ParseString(s)
+}
+
+// Match reports whether code passes. A nil StatusExpect (the plan sets no
+// status_code) passes 200 to 299. A StatusExpect whose Expr is set must be
+// resolved with ParseStatus first; on its own it passes nothing.
+func (s *StatusExpect) Match(code int) bool {
+	if s == nil {
+		return code >= 200 && code <= 299
+	}
+	return slices.Contains(s.Codes, code) || slices.Contains(s.Classes, code/100)
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -107,11 +108,24 @@ func (p *parser) boolean(n *yaml.Node, what string) Setting[bool] {
 		s.Expr = t
 		return s
 	}
-	b, err := strconv.ParseBool(strings.TrimSpace(n.Value))
+	b, err := ParseBool(n.Value)
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
 		p.errorAt(n, "%s must be true or false, got %s", what, describe(n))
 		return s
 	}
 	s.Value = b
 	return s
+}
+
+// ParseBool reads a boolean option as the format writes it: true or false,
+// and YAML 1.1's yes, no, on and off, in any case. The executor uses it
+// for a boolean given by a ${...} template.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on":
+		return true, nil
+	case "false", "no", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", s)
 }

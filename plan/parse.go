@@ -441,18 +441,19 @@ func (p *parser) expression(n *yaml.Node, what string) *Expression {
 	return e
 }
 
-// wholeTemplate returns the inside of s when s is exactly one ${...}.
+// wholeTemplate returns the inside of s when s is written as one ${...}:
+// it starts with "${", ends with "}", and is not a template of several
+// parts such as "${a} and ${b}".
 func wholeTemplate(s string) (string, bool) {
-	if !strings.HasPrefix(s, "${") || !strings.HasSuffix(s, "}") {
-		return "", false
-	}
-	t, err := eval.ParseTemplate(s)
-	if err != nil || len(t.Expressions()) != 1 {
+	if len(s) < 3 || !strings.HasPrefix(s, "${") || !strings.HasSuffix(s, "}") {
 		return "", false
 	}
 	inner := s[2 : len(s)-1]
-	if t.Expressions()[0].Source() != inner {
-		return "", false
+	if t, err := eval.ParseTemplate(s); err == nil {
+		exprs := t.Expressions()
+		if len(exprs) != 1 || exprs[0].Source() != inner {
+			return "", false
+		}
 	}
 	return inner, true
 }
