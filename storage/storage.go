@@ -49,7 +49,8 @@ type PlanStore interface {
 	SavePlan(ctx context.Context, p *Plan) error
 	// GetPlan returns ErrNotFound when no plan has the id.
 	GetPlan(ctx context.Context, id string) (*Plan, error)
-	// ListPlans returns plans ordered by ID, an empty list when none
+	// ListPlans returns plans ordered by ID (byte-wise, as Go compares
+	// strings; in SQL, COLLATE "C"), an empty list when none
 	// matches. A nil params lists all.
 	ListPlans(ctx context.Context, params *ListPlansParams) ([]*Plan, error)
 	// DeletePlan removes the plan with its executions, step results and
@@ -77,9 +78,11 @@ type ExecutionStore interface {
 	// order, ErrNotFound when it does not exist.
 	GetExecution(ctx context.Context, id string) (*exec.Execution, error)
 	// ListExecutions returns executions newest first (by CreatedAt
-	// descending, ties by ID descending), without their step results, and a
-	// cursor for the next page. NextCursor is empty on the last page: when
-	// the executions left fill the page exactly, that page is the last.
+	// descending, ties by ID descending, byte-wise), without their step
+	// results, and a cursor for the next page. NextCursor is empty on the
+	// last page: when the executions left fill a page exactly, that page is
+	// the last. Paging is by key, not offset: executions created while a
+	// caller pages neither repeat nor shift the pages that follow.
 	ListExecutions(ctx context.Context, params *ListExecutionsParams) (*ExecutionPage, error)
 	// Summaries returns a summary per stored plan, ordered by plan ID; IDs
 	// in params.PlanIDs that name no plan are left out. A nil params means
@@ -190,7 +193,7 @@ type PlanSummary struct {
 // deleted when either selects it.
 type PruneParams struct {
 	// FinishedBefore deletes executions whose FinishedAt is before it; zero
-	// ignores it.
+	// ignores it. An execution without a FinishedAt is not selected by it.
 	FinishedBefore time.Time
 	// KeepLast keeps the newest KeepLast finished executions of each plan
 	// (newest by CreatedAt then ID) and deletes the rest; 0 ignores it,

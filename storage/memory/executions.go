@@ -1,0 +1,212 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+)
+
+// compareKey orders executions by CreatedAt, then ID.
+func compareKey(at time.Time, id string, bAt time.Time, bID string) int {
+	if c := at.Compare(bAt); c != 0 {
+		return c
+	}
+	return strings.Compare(id, bID)
+}
+
+// compareRecords orders records by CreatedAt, then ID.
+func compareRecords(a, b *execRecord) int {
+	return compareKey(a.exec.CreatedAt, a.exec.ID, b.exec.CreatedAt, b.exec.ID)
+}
+
+// CreateExecution stores a new execution without its steps.
+func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if e == nil {
+		return errorf("create execution: nil execution")
+	}
+	if e.ID == "" {
+		return errorf("create execution: empty ID: %w", storage.ErrConflict)
+	}
+	rec := &execRecord{exec: *e}
+	rec.exec.Steps = nil
+	rec.exec.Error = copyStepError(e.Error)
+	if rec.exec.CreatedAt.IsZero() {
+		rec.exec.CreatedAt = s.currentTime()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	plan, ok := s.plans[e.PlanID]
+	if !ok {
+		return errorf("create execution %q: plan %q does not exist: %w", e.ID, e.PlanID, storage.ErrConflict)
+	}
+	if _, ok := s.execs[e.ID]; ok {
+		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
+	}
+	s.execs[e.ID] = rec
+	// Executions mostly arrive in order: append, else insert in place.
+	if n := len(plan.execs); n == 0 || compareRecords(plan.execs[n-1], rec) < 0 {
+		plan.execs = append(plan.execs, rec)
+	} else {
+		i, _ := slices.BinarySearchFunc(plan.execs, rec, compareRecords)
+		plan.execs = slices.Insert(plan.execs, i, rec)
+	}
+	s.bound(plan)
+	return nil
+}
+
+// bound drops the plan's oldest finished executions while it holds more
+// than the store keeps per plan.
+func (s *Store) bound(plan *planRecord) {
+	excess := len(plan.execs) - s.maxPerPlan
+	if excess <= 0 {
+		return
+	}
+	plan.execs = slices.DeleteFunc(plan.execs, func(r *execRecord) bool {
+		if excess == 0 || !r.exec.Status.Done() {
+			return false
+		}
+		excess--
+		delete(s.execs, r.exec.ID)
+		return true
+	})
+}
+
+// UpdateExecution writes the execution's status, start, finish and error.
+func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if e == nil {
+		return errorf("update execution: nil execution")
+	}
+	errCopy := copyStepError(e.Error)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.execs[e.ID]
+	if !ok {
+		return errorf("execution %q: %w", e.ID, storage.ErrNotFound)
+	}
+	rec.exec.Status = e.Status
+	rec.exec.StartedAt = e.StartedAt
+	rec.exec.FinishedAt = e.FinishedAt
+	rec.exec.Error = errCopy
+	if e.Status.Done() {
+		// A plan held over its bound by running executions shrinks as
+		// they finish.
+		s.bound(s.plans[rec.exec.PlanID])
+	}
+	return nil
+}
+
+// AppendStep adds a step result to the execution.
+func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if r == nil {
+		return errorf("append step: nil result")
+	}
+	if r.Index < 0 {
+		return errorf("append step: index %d is negative", r.Index)
+	}
+	c, err := copyStepIn(r)
+	if err != nil {
+		return errorf("append step %d: %w", r.Index, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.execs[executionID]
+	if !ok {
+		return errorf("execution %q: %w", executionID, storage.ErrNotFound)
+	}
+	byIndex := func(a exec.StepResult, i int) int { return cmp.Compare(a.Index, i) }
+	if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
+		rec.steps = append(rec.steps, c)
+		return nil
+	}
+	i, found := slices.BinarySearchFunc(rec.steps, c.Index, byIndex)
+	if found {
+		return errorf("execution %q step %d: exists: %w", executionID, c.Index, storage.ErrConflict)
+	}
+	rec.steps = slices.Insert(rec.steps, i, c)
+	return nil
+}
+
+// GetExecution returns the execution with its step results.
+func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.execs[id]
+	if !ok {
+		return nil, errorf("execution %q: %w", id, storage.ErrNotFound)
+	}
+	e := copyExecution(&rec.exec)
+	if len(rec.steps) > 0 {
+		e.Steps = make([]exec.StepResult, len(rec.steps))
+		for i := range rec.steps {
+			e.Steps[i] = copyStepOut(&rec.steps[i])
+		}
+	}
+	return e, nil
+}
+
+// Prune deletes the finished executions that params select.
+func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, error) {
+	if err := check(ctx); err != nil {
+		return 0, err
+	}
+	if params == nil {
+		return 0, nil
+	}
+	if params.KeepLast < 0 {
+		return 0, errNegative("prune: KeepLast", params.KeepLast)
+	}
+	before := params.FinishedBefore
+	if before.IsZero() && params.KeepLast == 0 {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	deleted := 0
+	for _, plan := range s.plans {
+		// Walk newest first to count the finished executions kept.
+		finished := 0
+		keep := make([]bool, len(plan.execs))
+		for i := len(plan.execs) - 1; i >= 0; i-- {
+			e := &plan.execs[i].exec
+			keep[i] = true
+			if !e.Status.Done() {
+				continue
+			}
+			finished++
+			if params.KeepLast > 0 && finished > params.KeepLast ||
+				!before.IsZero() && !e.FinishedAt.IsZero() && e.FinishedAt.Before(before) {
+				keep[i] = false
+			}
+		}
+		n := 0
+		for i, r := range plan.execs {
+			if keep[i] {
+				plan.execs[n] = r
+				n++
+				continue
+			}
+			delete(s.execs, r.exec.ID)
+			deleted++
+		}
+		clear(plan.execs[n:])
+		plan.execs = plan.execs[:n]
+	}
+	return deleted, nil
+}

@@ -1,0 +1,231 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+)
+
+// DefaultMaxExecutionsPerPlan is how many executions the store keeps per
+// plan when Config.MaxExecutionsPerPlan is not set.
+const DefaultMaxExecutionsPerPlan = 1000
+
+// Config configures a Store. The zero Config is ready to use.
+type Config struct {
+	// MaxExecutionsPerPlan bounds how many executions the store keeps per
+	// plan. When a new execution takes a plan over it, the plan's oldest
+	// finished executions are dropped, with their step results; created and
+	// running ones are never dropped, so a plan with more of those than the
+	// bound holds more until they finish. Defaults to
+	// DefaultMaxExecutionsPerPlan when zero or negative.
+	MaxExecutionsPerPlan int
+	// Now returns the current time, which the store uses for plans'
+	// CreatedAt and UpdatedAt and for executions created without a
+	// CreatedAt. Defaults to time.Now. The store keeps it to microseconds,
+	// as a SQL database would.
+	Now func() time.Time
+}
+
+// Store is an in-memory storage.Store. It is safe for concurrent use. The
+// zero Store is not usable; call New.
+type Store struct {
+	maxPerPlan int
+	now        func() time.Time
+
+	mu    sync.RWMutex
+	plans map[string]*planRecord
+	execs map[string]*execRecord
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// planRecord is a stored plan with its executions and alert state.
+type planRecord struct {
+	plan  storage.Plan
+	alert storage.AlertState
+	// execs are the plan's executions sorted by (CreatedAt, ID), oldest
+	// first.
+	execs []*execRecord
+}
+
+// execRecord is a stored execution; exec.Steps is always nil, the steps
+// are in steps, sorted by Index.
+type execRecord struct {
+	exec  exec.Execution
+	steps []exec.StepResult
+}
+
+// New returns an empty store configured by cfg.
+func New(cfg Config) *Store {
+	s := &Store{
+		maxPerPlan: cfg.MaxExecutionsPerPlan,
+		now:        cfg.Now,
+		plans:      make(map[string]*planRecord),
+		execs:      make(map[string]*execRecord),
+	}
+	if s.maxPerPlan <= 0 {
+		s.maxPerPlan = DefaultMaxExecutionsPerPlan
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// errorf returns an error with the package's prefix.
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("memory: "+format, args...)
+}
+
+// check returns an error wrapping ctx.Err() when ctx is done.
+func check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return errorf("%w", err)
+	}
+	return nil
+}
+
+// currentTime returns the clock's time in UTC, to microseconds.
+func (s *Store) currentTime() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+// SavePlan inserts p or replaces the plan with its ID.
+func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if p == nil {
+		return errorf("save plan: nil plan")
+	}
+	if p.ID == "" {
+		return errorf("save plan: empty ID")
+	}
+	c := copyPlan(p)
+	now := s.currentTime()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.plans[p.ID]
+	if !ok {
+		c.CreatedAt, c.UpdatedAt = now, now
+		s.plans[p.ID] = &planRecord{plan: *c, alert: storage.AlertState{PlanID: p.ID}}
+		return nil
+	}
+	c.CreatedAt = rec.plan.CreatedAt
+	c.UpdatedAt = now
+	if c.UpdatedAt.Before(c.CreatedAt) {
+		c.UpdatedAt = c.CreatedAt
+	}
+	rec.plan = *c
+	return nil
+}
+
+// GetPlan returns the plan with the id, storage.ErrNotFound when there is
+// none.
+func (s *Store) GetPlan(ctx context.Context, id string) (*storage.Plan, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.plans[id]
+	if !ok {
+		return nil, errorf("plan %q: %w", id, storage.ErrNotFound)
+	}
+	return copyPlan(&rec.plan), nil
+}
+
+// ListPlans returns the plans that carry every label of params.Labels,
+// ordered by ID.
+func (s *Store) ListPlans(ctx context.Context, params *storage.ListPlansParams) ([]*storage.Plan, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	var labels map[string]string
+	if params != nil {
+		labels = params.Labels
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := []*storage.Plan{}
+	for _, rec := range s.plans {
+		if hasLabels(rec.plan.Labels, labels) {
+			out = append(out, copyPlan(&rec.plan))
+		}
+	}
+	slices.SortFunc(out, func(a, b *storage.Plan) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// hasLabels reports whether have carries every label of want.
+func hasLabels(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// DeletePlan removes the plan with its executions and alert state.
+func (s *Store) DeletePlan(ctx context.Context, id string) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.plans[id]
+	if !ok {
+		return errorf("plan %q: %w", id, storage.ErrNotFound)
+	}
+	for _, e := range rec.execs {
+		delete(s.execs, e.exec.ID)
+	}
+	delete(s.plans, id)
+	return nil
+}
+
+// GetAlertState returns the plan's alert state, zero with PlanID set when
+// none was saved.
+func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.AlertState, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.plans[planID]
+	if !ok {
+		return nil, errorf("plan %q: %w", planID, storage.ErrNotFound)
+	}
+	a := rec.alert
+	return &a, nil
+}
+
+// SaveAlertState replaces the plan's alert state.
+func (s *Store) SaveAlertState(ctx context.Context, a *storage.AlertState) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if a == nil {
+		return errorf("save alert state: nil state")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.plans[a.PlanID]
+	if !ok {
+		return errorf("plan %q: %w", a.PlanID, storage.ErrNotFound)
+	}
+	rec.alert = *a
+	return nil
+}
+
+// errNegative reports a negative parameter.
+func errNegative(name string, v int) error {
+	return errorf("%s is %d, must not be negative", name, v)
+}

@@ -1,0 +1,165 @@
+package storagetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+)
+
+func (s suite) executionScenarios() []scenario {
+	return []scenario{
+		{"CreateAndGet", s.execCreate},
+		{"CreateSetsZeroCreatedAt", s.execZeroCreatedAt},
+		{"CreateConflictOnDuplicateID", s.execDuplicate},
+		{"CreateConflictOnUnknownPlan", s.execUnknownPlan},
+		{"CreateRejectsBadInput", s.execBadInput},
+		{"UpdateLifecycle", s.execUpdate},
+		{"UpdateNotFound", s.execUpdateNotFound},
+		{"GetNotFound", s.execGetNotFound},
+	}
+}
+
+func (s suite) execCreate(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	e := &exec.Execution{
+		ID:         "e-1",
+		PlanID:     "p",
+		PlanName:   "Plan p — 日本",
+		Trigger:    "host-defined",
+		Status:     exec.StatusHalted,
+		CreatedAt:  at(0),
+		StartedAt:  at(0).Add(time.Millisecond),
+		FinishedAt: at(0).Add(2500 * time.Millisecond),
+		Error:      &exec.StepError{Kind: exec.ErrInterrupted, Message: "the process died"},
+		Steps:      []exec.StepResult{{Index: 0, Name: "ignored by create"}},
+	}
+	require.NoError(t, st.CreateExecution(ctx, e))
+	require.Len(t, e.Steps, 1, "CreateExecution must not modify its argument")
+
+	got, err := st.GetExecution(ctx, "e-1")
+	require.NoError(t, err)
+	requireExecution(t, withoutSteps(e), got)
+	require.Empty(t, got.Steps, "create ignores Steps")
+	require.Equal(t, 2499*time.Millisecond, got.Duration())
+}
+
+func (s suite) execZeroCreatedAt(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	e := &exec.Execution{ID: "e", PlanID: "p", Status: exec.StatusCreated}
+	require.NoError(t, st.CreateExecution(ctx, e))
+	require.True(t, e.CreatedAt.IsZero(), "CreateExecution must not modify its argument")
+	got, err := st.GetExecution(ctx, "e")
+	require.NoError(t, err)
+	require.False(t, got.CreatedAt.IsZero(), "the store sets a zero CreatedAt")
+	require.True(t, got.StartedAt.IsZero())
+	require.True(t, got.FinishedAt.IsZero())
+	require.Nil(t, got.Error)
+}
+
+func (s suite) execDuplicate(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	savePlan(ctx, t, st, "q", nil)
+	first := newExecution("dup", "p", at(0), exec.StatusRunning, 0)
+	create(ctx, t, st, first)
+	err := st.CreateExecution(ctx, newExecution("dup", "p", at(1), exec.StatusCreated, 0))
+	require.ErrorIs(t, err, storage.ErrConflict)
+	err = st.CreateExecution(ctx, newExecution("dup", "q", at(2), exec.StatusCreated, 0))
+	require.ErrorIs(t, err, storage.ErrConflict, "IDs are unique across plans")
+
+	got, err := st.GetExecution(ctx, "dup")
+	require.NoError(t, err)
+	requireExecution(t, first, got)
+	page, err := st.ListExecutions(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 1)
+}
+
+func (s suite) execUnknownPlan(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	err := st.CreateExecution(ctx, newExecution("e", "absent", at(0), exec.StatusCreated, 0))
+	require.ErrorIs(t, err, storage.ErrConflict)
+	_, err = st.GetExecution(ctx, "e")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}
+
+func (s suite) execBadInput(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	require.Error(t, st.CreateExecution(ctx, nil), "nil execution")
+	require.Error(t, st.CreateExecution(ctx, &exec.Execution{PlanID: "p", CreatedAt: at(0)}), "empty ID")
+	require.Error(t, st.UpdateExecution(ctx, nil), "nil update")
+	page, err := st.ListExecutions(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, page.Executions)
+}
+
+func (s suite) execUpdate(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	e := newExecution("e", "p", at(0), exec.StatusCreated, 0)
+	create(ctx, t, st, e)
+
+	steps := []struct {
+		name   string
+		change func(e *exec.Execution)
+	}{
+		{"running", func(e *exec.Execution) {
+			e.Status = exec.StatusRunning
+			e.StartedAt = at(1)
+		}},
+		{"failed with error", func(e *exec.Execution) {
+			e.Status = exec.StatusFailed
+			e.FinishedAt = at(2)
+			e.Error = &exec.StepError{Kind: exec.ErrCanceled, Message: "stopped"}
+		}},
+		{"error cleared", func(e *exec.Execution) {
+			e.Status = exec.StatusPassed
+			e.Error = nil
+		}},
+	}
+	for _, step := range steps {
+		step.change(e)
+		// Fields other than status, start, finish and error are ignored.
+		upd := *e
+		upd.PlanID = "other"
+		upd.PlanName = "other"
+		upd.Trigger = exec.TriggerManual
+		upd.CreatedAt = at(99)
+		upd.Steps = []exec.StepResult{{Index: 7}}
+		require.NoError(t, st.UpdateExecution(ctx, &upd), step.name)
+		got, err := st.GetExecution(ctx, "e")
+		require.NoError(t, err)
+		requireExecution(t, e, got)
+	}
+	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "p"})
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 1)
+	requireExecution(t, e, page.Executions[0])
+}
+
+func (s suite) execUpdateNotFound(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	err := st.UpdateExecution(ctx, newExecution("absent", "p", at(0), exec.StatusPassed, time.Second))
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = st.GetExecution(ctx, "absent")
+	require.ErrorIs(t, err, storage.ErrNotFound, "update does not create")
+}
+
+func (s suite) execGetNotFound(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	create(ctx, t, st, newExecution("present", "p", at(0), exec.StatusPassed, time.Second))
+	_, err := st.GetExecution(ctx, "absent")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	_, err = st.GetExecution(ctx, "")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}
