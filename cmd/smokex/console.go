@@ -42,8 +42,9 @@ func (c console) header(w io.Writer, e *exec.Execution) {
 	fmt.Fprintln(w, c.paint(ansiBold, planLabel(e)))
 }
 
-// step writes a finished step and, when it did not pass, why.
-func (c console) step(w io.Writer, r *exec.StepResult) {
+// step writes a finished step and, when it did not pass, why. named tells
+// whether the plan named the step.
+func (c console) step(w io.Writer, r *exec.StepResult, named bool) {
 	if c.quiet && (r.OK || r.Skipped) {
 		return
 	}
@@ -56,7 +57,7 @@ func (c console) step(w io.Writer, r *exec.StepResult) {
 	default:
 		b.WriteString("  " + c.paint(ansiRed, "✗") + " ")
 	}
-	if r.Name != "" && r.Name != r.Method+" "+r.URL {
+	if named {
 		b.WriteString(r.Name + ": ")
 	}
 	b.WriteString(r.Method + " " + r.URL)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -22,6 +23,9 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first interrupt cancels the runs, which still report; a second
+	// one ends the process.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -59,6 +63,8 @@ type command struct {
 	summary string
 	// usage is the synopsis line, without the program name.
 	usage string
+	// more is shown after the flags by "smokex help <command>".
+	more string
 	// flags defines the command's flags on fs and returns a function that
 	// runs the command with the parsed flags and positional arguments.
 	flags func(fs *flag.FlagSet) func(ctx context.Context, a *app, args []string) int
@@ -164,7 +170,7 @@ func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 			fmt.Fprintf(&flags, " %s", name)
 		}
 		fmt.Fprintf(&flags, "\n    \t%s", strings.ReplaceAll(help, "\n", "\n    \t"))
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+		if !slices.Contains([]string{"", "false", "0", "0s"}, f.DefValue) {
 			fmt.Fprintf(&flags, " (default %s)", f.DefValue)
 		}
 		flags.WriteString("\n")
@@ -172,22 +178,19 @@ func commandUsage(w io.Writer, c command, fs *flag.FlagSet) {
 	if flags.Len() > 0 {
 		fmt.Fprintf(w, "\nFlags:\n\n%s", flags.String())
 	}
+	if c.more != "" {
+		fmt.Fprintf(w, "\n%s", c.more)
+	}
 }
 
 // hasLongAlias reports whether the one-letter flag f shares its value with a
 // longer flag.
 func hasLongAlias(fs *flag.FlagSet, f *flag.Flag) bool {
-	return longAlias(fs, f) != nil
-}
-
-func longAlias(fs *flag.FlagSet, f *flag.Flag) *flag.Flag {
-	var alias *flag.Flag
+	found := false
 	fs.VisitAll(func(g *flag.Flag) {
-		if g != f && len(g.Name) > 1 && g.Value == f.Value {
-			alias = g
-		}
+		found = found || (g != f && len(g.Name) > 1 && g.Value == f.Value)
 	})
-	return alias
+	return found
 }
 
 // flagNames returns "-o, --output" for a flag with a one-letter alias.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io"
 	"os"
@@ -18,34 +17,60 @@ type cliResult struct {
 	stdout, stderr string
 }
 
+// cliEnv is the world an in-process run of the CLI sees.
+type cliEnv struct {
+	// env is the whole environment.
+	env   map[string]string
+	stdin string
+	// terminal makes stdout a terminal.
+	terminal bool
+}
+
 // runCLI runs the CLI in process with env as its whole environment.
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) cliResult {
 	t.Helper()
+	return runCLIWith(t, cliEnv{env: env, stdin: stdin}, args...)
+}
+
+func runCLIWith(t *testing.T, ce cliEnv, args ...string) cliResult {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{
-		stdin:  strings.NewReader(stdin),
+		stdin:  strings.NewReader(ce.stdin),
 		stdout: &stdout,
 		stderr: &stderr,
 		lookupEnv: func(name string) (string, bool) {
-			v, ok := env[name]
+			v, ok := ce.env[name]
 			return v, ok
 		},
-		isTerminal: func(io.Writer) bool { return false },
+		isTerminal: func(io.Writer) bool { return ce.terminal },
 	}
-	code := a.main(context.Background(), args)
+	code := a.main(t.Context(), args)
 	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// cliCase is one run of the CLI and what it must return and write.
+type cliCase struct {
+	name   string
+	args   []string
+	code   int
+	stdout string // stdout contains it
+	stderr string // stderr contains it
+	// notStdout, when set, is not in stdout.
+	notStdout string
+}
+
+// requireResult checks the exit code and that each stream contains a text.
+func requireResult(t *testing.T, res cliResult, code int, stdout, stderr string) {
+	t.Helper()
+	require.Equal(t, code, res.code, "stdout: %s\nstderr: %s", res.stdout, res.stderr)
+	require.Contains(t, res.stdout, stdout)
+	require.Contains(t, res.stderr, stderr)
 }
 
 func TestUsage(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		args      []string
-		code      int
-		stdout    string
-		stderr    string
-		notStdout string
-	}{
+	tests := []cliCase{
 		{name: "no arguments", args: nil, code: exitUsage, stderr: "Commands:"},
 		{name: "-h", args: []string{"-h"}, code: exitOK, stdout: "Commands:"},
 		{name: "--help", args: []string{"--help"}, code: exitOK, stdout: "validate"},
@@ -74,9 +99,7 @@ func TestUsage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := runCLI(t, nil, "", tt.args...)
-			require.Equal(t, tt.code, res.code, "stdout: %s\nstderr: %s", res.stdout, res.stderr)
-			require.Contains(t, res.stdout, tt.stdout)
-			require.Contains(t, res.stderr, tt.stderr)
+			requireResult(t, res, tt.code, tt.stdout, tt.stderr)
 			if tt.notStdout != "" {
 				require.NotContains(t, res.stdout, tt.notStdout)
 			}

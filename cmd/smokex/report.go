@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
 )
 
 // jsonPlan is the JSON report of one plan's execution; the format is
@@ -54,10 +55,22 @@ type jsonError struct {
 	Message string `json:"message"`
 }
 
-// ranPlan is a finished execution with the file its plan came from.
+// ranPlan is a finished execution with its plan and the file the plan came
+// from.
 type ranPlan struct {
 	file string
+	// plan is nil in tests of the reports alone.
+	plan *plan.Plan
 	exec *exec.Execution
+}
+
+// named reports whether the plan gave the step its name, which the console
+// then shows; an unnamed step is shown by its method and URL alone.
+func (r ranPlan) named(s *exec.StepResult) bool {
+	if r.plan != nil && s.Index >= 0 && s.Index < len(r.plan.Steps) {
+		return r.plan.Steps[s.Index].Name != ""
+	}
+	return s.Name != "" && !strings.HasPrefix(s.Name, s.Method+" ")
 }
 
 func millis(d time.Duration) float64 {

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/smokex/smokex/exec"
@@ -41,15 +40,24 @@ func runCommand() command {
 		name:    "run",
 		summary: "Run plans (files, or directories of *.yaml and *.yml files) and report the results.",
 		usage:   "run [flags] PATH...",
+		more: `A PATH is a plan file, a directory (its *.yaml and *.yml files, recursively)
+or - for a plan on stdin. Plans see the environment; the secrets a plan
+declares are read from it.
+
+Examples:
+
+  smokex run plans/
+  smokex run -o junit --report report.xml --var BASE=https://staging.example.com plans/
+`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			f := &runFlags{vars: varsFlag{values: map[string]string{}}}
 			fs.StringVar(&f.output, "output", formatConsole, "output `format`: console, json or junit")
 			fs.StringVar(&f.output, "o", formatConsole, "output `format`: console, json or junit")
 			fs.BoolVar(&f.quiet, "quiet", false, "console: show only failed steps and the summaries")
 			fs.BoolVar(&f.quiet, "q", false, "console: show only failed steps and the summaries")
-			fs.DurationVar(&f.timeout, "timeout", 0, "default per-step `timeout`, for steps whose plan sets none (default 5s)")
-			fs.DurationVar(&f.timeout, "t", 0, "default per-step `timeout`, for steps whose plan sets none (default 5s)")
-			fs.Var(&f.vars, "var", "set a variable: `NAME=VALUE` (repeatable; values are strings)")
+			fs.DurationVar(&f.timeout, "timeout", 0, "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)")
+			fs.DurationVar(&f.timeout, "t", 0, "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)")
+			fs.Var(&f.vars, "var", "give every plan the variable `NAME=VALUE` (repeatable; values are strings)")
 			fs.BoolVar(&f.noHalt, "no-halt", false, "run every step even after one fails (overrides halt_on_error)")
 			fs.StringVar(&f.report, "report", "", "also write the report in the --output format to `FILE`; the console goes to stdout")
 			fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "run up to `N` plans at once; the steps of a plan always run in order")
@@ -181,7 +189,6 @@ func (a *app) loadPlans(paths []string) (plans []loadedPlan, ok bool) {
 		if err != nil {
 			a.printLoadError(err)
 			ok = false
-			continue
 		}
 		plans = append(plans, ps...)
 	}
@@ -198,18 +205,19 @@ func (a *app) printLoadError(err error) {
 		}
 		return
 	}
-	fmt.Fprintln(a.stderr, err.Error())
+	fmt.Fprintf(a.stderr, "smokex: %v\n", err)
 }
 
 // loadPath parses the plan file, the plans of the directory, or the plan on
-// stdin when path is "-".
+// stdin when path is "-". With an error, it returns the plans of a directory
+// that did parse, for validate to lint.
 func (a *app) loadPath(path string) ([]loadedPlan, error) {
 	if path == "-" {
-		src, err := io.ReadAll(a.stdin)
+		src, err := io.ReadAll(io.LimitReader(a.stdin, plan.DefaultMaxSize+1))
 		if err != nil {
 			return nil, fmt.Errorf("reading stdin: %w", err)
 		}
-		p, err := parseBytes(src, "stdin")
+		p, err := plan.Parse(src, &plan.ParseOpts{File: "stdin"})
 		if err != nil {
 			return nil, err
 		}
@@ -220,24 +228,21 @@ func (a *app) loadPath(path string) ([]loadedPlan, error) {
 		return nil, err
 	}
 	if !st.IsDir() {
-		p, err := parseFile(path)
+		p, err := plan.ParseFile(path, nil)
 		if err != nil {
 			return nil, err
 		}
 		return []loadedPlan{{file: path, plan: p}}, nil
 	}
-	ps, err := loadDir(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(ps) == 0 {
-		return nil, fmt.Errorf("%s: no *.yaml or *.yml plans in the directory", path)
+	ps, err := plan.LoadDir(path, nil)
+	if err == nil && len(ps) == 0 {
+		err = fmt.Errorf("%s: no *.yaml or *.yml plans in the directory", path)
 	}
 	out := make([]loadedPlan, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, loadedPlan{file: p.File, plan: p})
 	}
-	return out, nil
+	return out, err
 }
 
 // resolveSecrets reads the secrets every plan declares from the environment,
@@ -262,41 +267,6 @@ func (a *app) resolveSecrets(plans []loadedPlan) (secrets []map[string]string, o
 	return secrets, ok
 }
 
-// execute runs the plans, up to f.jobs at once, and returns their results in
-// the order of plans. When out is set, it writes each plan to stdout: step by
-// step when plans run one at a time, as a block when each finishes
-// otherwise, so that concurrent plans do not interleave.
-func (a *app) execute(ctx context.Context, f *runFlags, plans []loadedPlan, secrets []map[string]string, out *console) []ranPlan {
-	runner := newRunner(a, f)
-	stream := f.jobs == 1 || len(plans) == 1
-	stdout := &lockedWriter{w: a.stdout}
-	runs := make([]ranPlan, len(plans))
-	sem := make(chan struct{}, f.jobs)
-	var wg sync.WaitGroup
-	for i, lp := range plans {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var w io.Writer = io.Discard
-			var block *bytes.Buffer
-			switch {
-			case out != nil && stream:
-				w = stdout
-			case out != nil:
-				block = &bytes.Buffer{}
-				w = block
-			}
-			e := runPlan(ctx, runner, lp.plan, f, secrets[i], a.lookupEnv, w, out)
-			if block != nil {
-				stdout.Write(block.Bytes())
-			}
-			runs[i] = ranPlan{file: lp.file, exec: e}
-		})
-	}
-	wg.Wait()
-	return runs
-}
-
 // writeConsole writes every plan's block and the total, as the console
 // shows them.
 func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration) error {
@@ -304,7 +274,8 @@ func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration)
 	for _, r := range runs {
 		c.header(&b, r.exec)
 		for i := range r.exec.Steps {
-			c.step(&b, &r.exec.Steps[i])
+			st := &r.exec.Steps[i]
+			c.step(&b, st, r.named(st))
 		}
 		c.summary(&b, r.exec)
 	}
@@ -319,16 +290,4 @@ func executions(runs []ranPlan) []*exec.Execution {
 		out[i] = r.exec
 	}
 	return out
-}
-
-// lockedWriter serializes writes from concurrent plans.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

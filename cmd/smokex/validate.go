@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+
+	"github.com/smokex/smokex/plan"
 )
 
 func validateCommand() command {
@@ -11,6 +13,9 @@ func validateCommand() command {
 		name:    "validate",
 		summary: "Check plans for errors, and warn about names that nothing defines.",
 		usage:   "validate [flags] PATH...",
+		more: `Errors are written as file:line:column: message and make validate exit 2;
+warnings, as file:line:column: warning: message, leave the exit code 0.
+`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			vars := &varsFlag{values: map[string]string{}, optionalValue: true}
 			fs.Var(vars, "var", "a variable the run will set: `NAME` or NAME=VALUE (repeatable)")
@@ -30,7 +35,7 @@ func (a *app) validate(paths []string, known []string) int {
 	plans, ok := a.loadPlans(paths)
 	warnings := 0
 	for _, lp := range plans {
-		for _, w := range lintPlan(lp.plan, known) {
+		for _, w := range plan.Lint(lp.plan, known) {
 			warnings++
 			fmt.Fprintf(a.stderr, "%s: warning: %s\n", position(w.File, lp.file, w.Line, w.Column), w.Message)
 		}

@@ -1,0 +1,106 @@
+// Command smokex runs HTTP smoke tests written as YAML plans, from a
+// terminal or a CI pipeline.
+//
+// Usage:
+//
+//	smokex run [flags] PATH...       run plans and report the results
+//	smokex validate [flags] PATH...  check plans without running them
+//	smokex version                   print the version
+//	smokex help [command]            show the usage of a command
+//
+// A PATH is a plan file, a directory (every *.yaml and *.yml file below it,
+// directories starting with '.' left out), or "-" for a plan on standard
+// input. Flags may come before or after the paths; after "--" every argument
+// is a path.
+//
+// # smokex run
+//
+// Several plans run at once, up to --jobs (default: the number of CPUs); the
+// steps of one plan always run in order. Every plan is parsed before any
+// runs: an invalid plan runs nothing.
+//
+//	-o, --output FORMAT  console (default), json or junit
+//	-q, --quiet          console: show only failed steps and the summaries
+//	-t, --timeout D      per-step timeout of steps whose plan sets none (default 5s)
+//	--var NAME=VALUE     a variable for every plan; repeatable; values are strings
+//	--no-halt            run every step even after one fails (overrides halt_on_error)
+//	--report FILE        write the --output format to FILE; the console goes to stdout
+//	--jobs N             how many plans run at once
+//
+// Plans see the process environment: a name that no capture, --var, plan
+// var or secret defines is looked up there. The secrets a plan declares are
+// read from the environment too, and a declared secret that is not set stops
+// the run before it starts. Secret values are redacted from every report.
+//
+// # Exit codes
+//
+//	0  every step of every plan passed
+//	1  a step failed or errored (or the run was interrupted)
+//	2  an invalid plan, a file that cannot be read, or bad usage; the message is on stderr
+//
+// # Console output
+//
+// A line per step as it finishes: a mark (✓ passed, ✗ failed or errored,
+// - skipped), the step's name when the plan gives one, the method, the URL,
+// the status code and the duration. A failed assertion follows as
+// "type name: expected X, received Y", an error as "error (kind): message".
+// Each plan ends with a summary line, and the run with a total. When plans run
+// at once, each plan's lines are written as one block when it finishes.
+// Colour is used only when stdout is a terminal and NO_COLOR is not set.
+//
+// # JSON output
+//
+// -o json writes one object for one plan, and an array of such objects for
+// several, in the order of the paths:
+//
+//	{
+//	  "plan": "checkout",              // the plan's ID
+//	  "file": "plans/checkout.yaml",   // where it was loaded from
+//	  "status": "failed",              // passed, failed, halted or canceled
+//	  "started_at": "2026-11-26T21:00:00Z",
+//	  "finished_at": "2026-11-26T21:00:01.5Z",
+//	  "duration_ms": 1500,             // milliseconds, with microseconds as decimals
+//	  "error": null,                   // {kind, message} when the run as a whole ended on an error
+//	  "steps": [
+//	    {
+//	      "index": 0,                  // 0-based position in the plan
+//	      "name": "login",             // the step's name, or "METHOD URL" as written
+//	      "method": "POST",
+//	      "url": "https://api.example.com/login",   // as sent, secrets redacted
+//	      "status_code": 401,          // null when no response was received
+//	      "duration_ms": 30.25,
+//	      "attempts": 1,               // requests sent, retries included; 0 when skipped
+//	      "ok": false,
+//	      "skipped": false,
+//	      "failures": [                // failed assertions; [] when none
+//	        {"type": "status_code", "name": "", "expected": "200", "received": "401"}
+//	      ],
+//	      "error": null                // or {"kind": "connect", "message": "..."}
+//	    }
+//	  ]
+//	}
+//
+// A failure's type is one of status_code, header, json, string, html and
+// assert; its name says which header, path, selector or expression. An
+// error's kind is one of invalid_url, dns, connect, tls, timeout, too_large,
+// redirects, canceled, request, interpolation and capture.
+//
+// # JUnit output
+//
+// -o junit writes a <testsuites> document (tests, failures, errors, skipped
+// and time attributes) with a <testsuite> per plan, named by the plan's ID,
+// and a <testcase> per step, named "N. step name" with the plan's ID as its
+// classname. A step whose assertions failed holds one <failure> (the first
+// failed assertion as its message, all of them as its text), a step that
+// errored an <error> whose type is the error's kind, a skipped step
+// <skipped/>. A run that ended on an error of its own adds a testcase named
+// "execution" holding that error. GitLab and Jenkins read this format.
+//
+// # smokex validate
+//
+// validate parses every plan and writes every error of every file to stderr,
+// one a line, as "file:line:column: message", then exits 2. It also warns,
+// as "file:line:column: warning: message", about names that a plan reads
+// and that no var, secret, earlier capture or --var defines; warnings alone
+// exit 0. --var NAME (or NAME=VALUE) names a variable the run will set.
+package main

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writePlan(t, dir, "good.yaml", passingPlan, "http://127.0.0.1:1")
+	undefined := writePlan(t, dir, "undefined.yaml", "- get: {host: \"${BASE}/ok\"}\n", "")
+	bad := writePlan(t, dir, "bad.yaml", "- get:\n    host: http://127.0.0.1/\n    expect: {status: 200}\n", "")
+	worse := writePlan(t, dir, "worse.yaml", "- get:\n    host: http://127.0.0.1/\n    retries: 1\n- fetch: {host: x}\n", "")
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string // regular expressions, one a line, in order
+		stdout string
+	}{
+		{name: "valid", args: []string{good}, code: exitOK, stdout: "1 plan valid\n"},
+		{name: "warning", args: []string{undefined}, code: exitOK, stdout: "1 plan valid, 1 warning\n",
+			stderr: []string{"^" + regexp.QuoteMeta(undefined) + `:1:\d+: warning: .*BASE`}},
+		{name: "warning silenced by --var", args: []string{"--var", "BASE", undefined}, code: exitOK, stdout: "1 plan valid\n"},
+		{name: "--var with a value", args: []string{undefined, "--var=BASE=http://x"}, code: exitOK, stdout: "1 plan valid\n"},
+		{name: "every error of every file", args: []string{bad, good, worse}, code: exitUsage,
+			stderr: []string{
+				"^" + regexp.QuoteMeta(bad) + `:3:\d+: .*status`,
+				"^" + regexp.QuoteMeta(worse) + `:3:\d+: .*retries`,
+				"^" + regexp.QuoteMeta(worse) + `:4:\d+: .*fetch`,
+			}},
+		{name: "directory", args: []string{dir}, code: exitUsage,
+			stderr: []string{`bad\.yaml:3:`, `worse\.yaml:3:`, `worse\.yaml:4:`, `undefined\.yaml:1:\d+: warning: `}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, nil, "", append([]string{"validate"}, tt.args...)...)
+			require.Equal(t, tt.code, res.code, res.stderr)
+			require.Equal(t, tt.stdout, res.stdout)
+			var lines []string
+			if s := strings.TrimSpace(res.stderr); s != "" {
+				lines = strings.Split(s, "\n")
+			}
+			require.Len(t, lines, len(tt.stderr), res.stderr)
+			for i, re := range tt.stderr {
+				require.Regexp(t, re, lines[i])
+			}
+		})
+	}
+}
