@@ -39,18 +39,20 @@ func databaseURL(t testing.TB) string {
 	return url
 }
 
-// newPool returns a pool on the test database, closed when t ends.
+// newPool returns a pool of 4 connections at most on the test database,
+// closed when t ends.
 func newPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	return newPoolURL(t, databaseURL(t))
+	return newPoolSize(t, 4)
 }
 
-// newPoolURL returns a pool on url with small limits, closed when t ends.
-func newPoolURL(t testing.TB, url string) *pgxpool.Pool {
+// newPoolSize returns a pool of maxConns connections at most on the test
+// database, closed when t ends.
+func newPoolSize(t testing.TB, maxConns int32) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := pgxpool.ParseConfig(databaseURL(t))
 	require.NoError(t, err)
-	cfg.MaxConns = 4
+	cfg.MaxConns = maxConns
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

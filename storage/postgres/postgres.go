@@ -135,7 +135,7 @@ func (s *Store) wrap(ctx context.Context, op string, onFK, err error) error {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if ctx.Err() == nil && connLost(err) {
-		return fmt.Errorf("postgres: %s: %w: %w", op, ErrConnLost, err)
+		return fmt.Errorf("%w during %s: %w", ErrConnLost, op, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

@@ -1,0 +1,149 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/postgres"
+)
+
+// proxiedStore returns a store reached through a proxy that can cut its
+// connections, a store on the same schema reached directly to check what
+// was committed, and the proxy.
+func proxiedStore(t *testing.T) (direct, cut *postgres.Store, directPool *pgxpool.Pool, px *proxy) {
+	t.Helper()
+	directPool = newPool(t)
+	direct = newStore(t, directPool, postgres.Config{})
+
+	cfg, err := pgxpool.ParseConfig(databaseURL(t))
+	require.NoError(t, err)
+	px = newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
+	cfg.ConnConfig.Host = px.addr().IP.String()
+	cfg.ConnConfig.Port = uint16(px.addr().Port)
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	cut, err = postgres.New(pool, postgres.Config{Schema: direct.Schema()})
+	require.NoError(t, err)
+	return direct, cut, directPool, px
+}
+
+// bigSteps returns n step results of about 1 KiB each.
+func bigSteps(n int) []exec.StepResult {
+	rs := make([]exec.StepResult, n)
+	for i := range rs {
+		rs[i] = exec.StepResult{
+			Index: i, Name: fmt.Sprintf("step %d", i), Method: "GET", URL: "https://example.test/",
+			Response: &exec.Response{StatusCode: 200, Body: strings.Repeat("x", 1024), Size: 1024},
+		}
+	}
+	return rs
+}
+
+func ptrs(rs []exec.StepResult) []*exec.StepResult {
+	out := make([]*exec.StepResult, len(rs))
+	for i := range rs {
+		out[i] = &rs[i]
+	}
+	return out
+}
+
+func countSteps(t *testing.T, pool *pgxpool.Pool, schema, executionID string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, pool.QueryRow(context.Background(),
+		"SELECT count(*) FROM "+schema+".step_results WHERE execution_id = $1", executionID).Scan(&n))
+	return n
+}
+
+func TestConnectionCutMidWrite(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// write writes execution id with 300 steps through st.
+		write func(ctx context.Context, st *postgres.Store, id string) error
+		// existing tells whether the execution is created before the write.
+		existing bool
+	}{
+		{"SaveExecution", func(ctx context.Context, st *postgres.Store, id string) error {
+			e := execFor(id, "p", time.Now(), exec.StatusPassed)
+			e.Steps = bigSteps(300)
+			return st.SaveExecution(ctx, e)
+		}, false},
+		{"AppendSteps", func(ctx context.Context, st *postgres.Store, id string) error {
+			return st.AppendSteps(ctx, id, ptrs(bigSteps(300)))
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			direct, st, directPool, px := proxiedStore(t)
+			require.NoError(t, direct.SavePlan(ctx, planFor("p")))
+			if tt.existing {
+				require.NoError(t, direct.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+			}
+			_, err := st.GetPlan(ctx, "p")
+			require.NoError(t, err, "through the proxy")
+
+			// About 300 KiB go to the server: cut after 64 KiB.
+			px.cutAfter(64 << 10)
+			err = tt.write(ctx, st, "e")
+			t.Logf("write cut: %v", err)
+			require.Equal(t, 1, px.cuts(), "the proxy cut the connection during the write")
+			require.ErrorIs(t, err, postgres.ErrConnLost)
+			require.ErrorContains(t, err, "connection to the database lost")
+			require.NotErrorIs(t, err, storage.ErrConflict)
+
+			// Nothing of the write is stored.
+			require.Zero(t, countSteps(t, directPool, direct.Schema(), "e"), "no step of the interrupted write")
+			if !tt.existing {
+				_, err = direct.GetExecution(ctx, "e")
+				require.ErrorIs(t, err, storage.ErrNotFound, "no partial execution")
+			}
+
+			// The store works again once the database is reachable: the pool
+			// replaced the broken connection.
+			require.NoError(t, tt.write(ctx, st, "e"))
+			got, err := direct.GetExecution(ctx, "e")
+			require.NoError(t, err)
+			require.Len(t, got.Steps, 300)
+		})
+	}
+}
+
+func TestDatabaseDownAndBack(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	direct, st, _, px := proxiedStore(t)
+	require.NoError(t, direct.SavePlan(ctx, planFor("p")))
+	_, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+
+	px.setDown(true)
+	// The pooled connection was cut: the next call notices, and so does a
+	// call that needs a new connection while the database is away.
+	for i := range 2 {
+		err = st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning))
+		t.Logf("call %d: %v", i+1, err)
+		require.ErrorIs(t, err, postgres.ErrConnLost, "call %d", i+1)
+		require.NotErrorIs(t, err, storage.ErrNotFound)
+	}
+
+	px.setDown(false)
+	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	_, err = direct.GetExecution(ctx, "e")
+	require.NoError(t, err)
+}

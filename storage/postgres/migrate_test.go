@@ -1,0 +1,111 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/storage/postgres"
+)
+
+// migrationFiles returns the names of the embedded migrations.
+func migrationFiles(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("migrations")
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".up.sql") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".up.sql"))
+		}
+	}
+	require.NotEmpty(t, names)
+	return names
+}
+
+// appliedMigrations returns "0001_init"... as recorded in schema's
+// schema_migrations, in version order.
+func appliedMigrations(t *testing.T, pool *pgxpool.Pool, schema string) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(),
+		"SELECT lpad(version::text, 4, '0') || '_' || name FROM "+pgx.Identifier{schema}.Sanitize()+".schema_migrations ORDER BY version")
+	require.NoError(t, err)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	return got
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	pool := newPoolSize(t, 8)
+
+	schema := randomSchema()
+	dropSchema(t, pool, schema)
+	const replicas = 8
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range replicas {
+		wg.Go(func() {
+			// Each replica has its own store, as separate processes would.
+			st, err := postgres.New(pool, postgres.Config{Schema: schema})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			<-start
+			errs[i] = st.Migrate(t.Context())
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "replica %d", i)
+	}
+	want := migrationFiles(t)
+	require.Equal(t, want, appliedMigrations(t, pool, schema), "one row per migration")
+
+	// Once more: nothing to do, nothing changes.
+	st, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(t.Context()))
+	require.Equal(t, want, appliedMigrations(t, pool, schema))
+	plans, err := st.ListPlans(t.Context(), nil)
+	require.NoError(t, err)
+	require.Empty(t, plans, "the tables are usable")
+}
+
+func TestMigrateKeepsData(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := newPool(t)
+	st := newStore(t, pool, postgres.Config{})
+	require.NoError(t, st.SavePlan(ctx, planFor("p")))
+	require.NoError(t, st.Migrate(ctx))
+	_, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err, "a second Migrate keeps what is stored")
+}
+
+func TestMigrateCanceled(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	schema := randomSchema()
+	dropSchema(t, pool, schema)
+	st, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err = st.Migrate(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotErrorIs(t, err, postgres.ErrConnLost)
+
+	var exists bool
+	require.NoError(t, pool.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists))
+	require.False(t, exists, "a canceled Migrate changes nothing")
+}
