@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 //	/echo?v=X   200 with X as the body
 //	/together   200 once two requests are in flight at once; 503 when the
 //	            second never comes
+//	/hang       answers only when the client gives up
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	var mu sync.Mutex
@@ -59,6 +61,9 @@ func newServer(t *testing.T) *httptest.Server {
 			http.Error(w, "ran alone", http.StatusServiceUnavailable)
 		case <-r.Context().Done():
 		}
+	})
+	mux.HandleFunc("/hang", func(_ http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -415,4 +420,33 @@ func TestRunColor(t *testing.T) {
 			require.Equal(t, tt.color, strings.Contains(res.stdout, "\x1b["), res.stdout)
 		})
 	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	dir := t.TempDir()
+	path := writePlan(t, dir, "hang.yaml", "- get: {host: \"{{URL}}/hang\"}\n", srv.URL)
+	own := writePlan(t, dir, "own.yaml", "options: {timeout: 100ms}\nsteps:\n  - get: {host: \"{{URL}}/ok\"}\n", srv.URL)
+
+	res := runCLI(t, nil, "", "run", "-t", "100ms", path)
+	require.Equal(t, exitFailed, res.code, res.stderr)
+	require.Contains(t, res.stdout, "      error (timeout): ")
+
+	res = runCLI(t, nil, "", "run", "--timeout", "1ns", own)
+	require.Equal(t, exitOK, res.code, "the plan's own timeout wins over the flag: %s", res.stdout)
+}
+
+func TestRunCanceled(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	_, passing, _ := writeBoth(t, srv.URL)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"run", "-o", "json", passing}, strings.NewReader(""), &stdout, &stderr)
+	require.Equal(t, exitFailed, code, stderr.String())
+	var got jsonPlan
+	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &got), stdout.String())
+	require.Equal(t, "canceled", string(got.Status))
 }
