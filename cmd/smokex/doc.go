@@ -60,7 +60,6 @@
 //	  "started_at": "2026-11-26T21:00:00Z",
 //	  "finished_at": "2026-11-26T21:00:01.5Z",
 //	  "duration_ms": 1500,             // milliseconds, with microseconds as decimals
-//	  "error": null,                   // {kind, message} when the run as a whole ended on an error
 //	  "steps": [
 //	    {
 //	      "index": 0,                  // 0-based position in the plan
@@ -77,7 +76,8 @@
 //	      ],
 //	      "error": null                // or {"kind": "connect", "message": "..."}
 //	    }
-//	  ]
+//	  ],
+//	  "error": null                    // {kind, message} when the run as a whole ended on an error
 //	}
 //
 // A failure's type is one of status_code, header, json, string, html and
