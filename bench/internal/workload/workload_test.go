@@ -1,0 +1,209 @@
+package workload_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/bench/internal/workload"
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+func newRunner(tb testing.TB) *exec.Runner {
+	r := exec.New(exec.Config{Logger: slog.New(slog.DiscardHandler)})
+	tb.Cleanup(r.CloseIdleConnections)
+	return r
+}
+
+func newFlow(tb testing.TB, base string, conns int) workload.Flow {
+	t := workload.NewTransport(conns)
+	tb.Cleanup(t.CloseIdleConnections)
+	return workload.Flow{Client: &http.Client{Transport: t, CheckRedirect: workload.NoRedirects}, Base: base}
+}
+
+func parse(tb testing.TB, name string, pairs int) *plan.Plan {
+	p, err := plan.Parse(workload.Plan(name, pairs), nil)
+	require.NoError(tb, err)
+	return p
+}
+
+func run(ctx context.Context, r *exec.Runner, p *plan.Plan, base string) *exec.Execution {
+	return r.Run(ctx, p, &exec.RunOpts{Vars: map[string]any{"base": base}})
+}
+
+func TestPlanAndFlowPass(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(workload.Handler())
+	t.Cleanup(srv.Close)
+
+	p := parse(t, "pass", 5)
+	require.Len(t, p.Steps, 10)
+	e := run(t.Context(), newRunner(t), p, srv.URL)
+	require.Equal(t, exec.StatusPassed, e.Status)
+	for _, s := range e.Steps {
+		require.True(t, s.OK, "step %s: %+v %+v", s.Name, s.Failures, s.Error)
+	}
+	require.Equal(t, "tok-1", e.Steps[0].Captures["token"])
+	require.Equal(t, "tok-5", e.Steps[8].Captures["token"])
+
+	require.NoError(t, newFlow(t, srv.URL, 1).Run(t.Context(), 5))
+}
+
+// TestPlanAndFlowCheckTheSame breaks the target in each way the plan checks
+// and requires both the plan and the hand-written flow to fail, so that the
+// benchmark compares equal work.
+func TestPlanAndFlowCheckTheSame(t *testing.T) {
+	t.Parallel()
+	good := workload.Handler()
+	tests := []struct {
+		name  string
+		login func(w http.ResponseWriter)
+		echo  func(w http.ResponseWriter, token string)
+	}{
+		{name: "login status", login: func(w http.ResponseWriter) {
+			w.WriteHeader(http.StatusInternalServerError)
+		}},
+		{name: "login without a token", login: func(w http.ResponseWriter) {
+			_, _ = io.WriteString(w, `{"session":{}}`)
+		}},
+		{name: "login not JSON", login: func(w http.ResponseWriter) {
+			_, _ = io.WriteString(w, `token`)
+		}},
+		{name: "echo status", echo: func(w http.ResponseWriter, token string) {
+			w.Header().Set("X-Echo", "yes")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = fmt.Fprintf(w, `{"token":%q}`, token)
+		}},
+		{name: "echo header", echo: func(w http.ResponseWriter, token string) {
+			w.Header().Set("X-Echo", "no")
+			_, _ = fmt.Fprintf(w, `{"token":%q}`, token)
+		}},
+		{name: "echo token", echo: func(w http.ResponseWriter, token string) {
+			w.Header().Set("X-Echo", "yes")
+			_, _ = fmt.Fprintf(w, `{"token":%q}`, token+"x")
+		}},
+		{name: "echo not JSON", echo: func(w http.ResponseWriter, token string) {
+			w.Header().Set("X-Echo", "yes")
+			_, _ = io.WriteString(w, token)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case tt.login != nil && r.URL.Path == "/login":
+					tt.login(w)
+				case tt.echo != nil && r.URL.Path == "/echo":
+					tt.echo(w, r.URL.Query().Get("token"))
+				default:
+					good.ServeHTTP(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+
+			e := run(t.Context(), newRunner(t), parse(t, "broken", 2), srv.URL)
+			require.Equal(t, exec.StatusHalted, e.Status)
+			require.Error(t, newFlow(t, srv.URL, 1).Run(t.Context(), 2))
+		})
+	}
+}
+
+func TestPlanIsValid(t *testing.T) {
+	t.Parallel()
+	p := parse(t, "bench-1000", 500)
+	require.Len(t, p.Steps, 1000)
+	require.Equal(t, "bench-1000", p.ID)
+	require.True(t, strings.HasPrefix(p.Steps[999].Name, "echo 500"))
+}
+
+// The benchmarks below run the workload in process against a loopback
+// server; bench/run.sh measures the whole programs.
+
+func BenchmarkParse1000(b *testing.B) {
+	src := workload.Plan("bench-1000", 500)
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := plan.Parse(src, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRun1000(b *testing.B) {
+	srv := httptest.NewServer(workload.Handler())
+	b.Cleanup(srv.Close)
+	p := parse(b, "bench-1000", 500)
+	r := newRunner(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if e := run(b.Context(), r, p, srv.URL); e.Status != exec.StatusPassed {
+			b.Fatalf("status %s", e.Status)
+		}
+	}
+}
+
+func BenchmarkPlain1000(b *testing.B) {
+	srv := httptest.NewServer(workload.Handler())
+	b.Cleanup(srv.Close)
+	f := newFlow(b, srv.URL, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.Run(b.Context(), 500); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRun50x20(b *testing.B) {
+	srv := httptest.NewServer(workload.Handler())
+	b.Cleanup(srv.Close)
+	p := parse(b, "bench-20", 10)
+	r := newRunner(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		concurrently(b, 50, func() error {
+			if e := run(b.Context(), r, p, srv.URL); e.Status != exec.StatusPassed {
+				return fmt.Errorf("status %s", e.Status)
+			}
+			return nil
+		})
+	}
+}
+
+func BenchmarkPlain50x20(b *testing.B) {
+	srv := httptest.NewServer(workload.Handler())
+	b.Cleanup(srv.Close)
+	f := newFlow(b, srv.URL, 50)
+	b.ReportAllocs()
+	for b.Loop() {
+		concurrently(b, 50, func() error { return f.Run(b.Context(), 10) })
+	}
+}
+
+func concurrently(b *testing.B, n int, fn func() error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if err := fn(); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
