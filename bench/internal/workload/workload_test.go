@@ -30,6 +30,13 @@ func newFlow(tb testing.TB, base string, conns int) workload.Flow {
 	return workload.Flow{Client: &http.Client{Transport: t, CheckRedirect: workload.NoRedirects}, Base: base}
 }
 
+// target starts the benchmark target on loopback and returns its URL.
+func target(tb testing.TB) string {
+	srv := httptest.NewServer(workload.Handler())
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func parse(tb testing.TB, name string, pairs int) *plan.Plan {
 	p, err := plan.Parse(workload.Plan(name, pairs), nil)
 	require.NoError(tb, err)
@@ -42,12 +49,10 @@ func run(ctx context.Context, r *exec.Runner, p *plan.Plan, base string) *exec.E
 
 func TestPlanAndFlowPass(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(workload.Handler())
-	t.Cleanup(srv.Close)
-
+	base := target(t)
 	p := parse(t, "pass", 5)
 	require.Len(t, p.Steps, 10)
-	e := run(t.Context(), newRunner(t), p, srv.URL)
+	e := run(t.Context(), newRunner(t), p, base)
 	require.Equal(t, exec.StatusPassed, e.Status)
 	for _, s := range e.Steps {
 		require.True(t, s.OK, "step %s: %+v %+v", s.Name, s.Failures, s.Error)
@@ -55,7 +60,7 @@ func TestPlanAndFlowPass(t *testing.T) {
 	require.Equal(t, "tok-1", e.Steps[0].Captures["token"])
 	require.Equal(t, "tok-5", e.Steps[8].Captures["token"])
 
-	require.NoError(t, newFlow(t, srv.URL, 1).Run(t.Context(), 5))
+	require.NoError(t, newFlow(t, base, 1).Run(t.Context(), 5))
 }
 
 // TestPlanAndFlowCheckTheSame breaks the target in each way the plan checks
@@ -141,22 +146,20 @@ func BenchmarkParse1000(b *testing.B) {
 }
 
 func BenchmarkRun1000(b *testing.B) {
-	srv := httptest.NewServer(workload.Handler())
-	b.Cleanup(srv.Close)
+	base := target(b)
 	p := parse(b, "bench-1000", 500)
 	r := newRunner(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if e := run(b.Context(), r, p, srv.URL); e.Status != exec.StatusPassed {
+		if e := run(b.Context(), r, p, base); e.Status != exec.StatusPassed {
 			b.Fatalf("status %s", e.Status)
 		}
 	}
 }
 
 func BenchmarkPlain1000(b *testing.B) {
-	srv := httptest.NewServer(workload.Handler())
-	b.Cleanup(srv.Close)
-	f := newFlow(b, srv.URL, 1)
+	base := target(b)
+	f := newFlow(b, base, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := f.Run(b.Context(), 500); err != nil {
@@ -166,14 +169,13 @@ func BenchmarkPlain1000(b *testing.B) {
 }
 
 func BenchmarkRun50x20(b *testing.B) {
-	srv := httptest.NewServer(workload.Handler())
-	b.Cleanup(srv.Close)
+	base := target(b)
 	p := parse(b, "bench-20", 10)
 	r := newRunner(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		concurrently(b, 50, func() error {
-			if e := run(b.Context(), r, p, srv.URL); e.Status != exec.StatusPassed {
+			if e := run(b.Context(), r, p, base); e.Status != exec.StatusPassed {
 				return fmt.Errorf("status %s", e.Status)
 			}
 			return nil
@@ -182,9 +184,8 @@ func BenchmarkRun50x20(b *testing.B) {
 }
 
 func BenchmarkPlain50x20(b *testing.B) {
-	srv := httptest.NewServer(workload.Handler())
-	b.Cleanup(srv.Close)
-	f := newFlow(b, srv.URL, 50)
+	base := target(b)
+	f := newFlow(b, base, 50)
 	b.ReportAllocs()
 	for b.Loop() {
 		concurrently(b, 50, func() error { return f.Run(b.Context(), 10) })
