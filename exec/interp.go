@@ -1,0 +1,188 @@
+package exec
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+)
+
+// maxLookups bounds how many names one evaluation may pull from the
+// environment; a template reads far fewer.
+const maxLookups = 256
+
+// define makes the undefined name err reports visible, from the
+// environment when the caller allows it, and tells whether to evaluate
+// again. Environment variables are looked up only when first read, so a
+// run never copies the whole environment.
+func (s *run) define(err error) (bool, error) {
+	var ue *plan.UndefinedError
+	if !errors.As(err, &ue) {
+		return false, err
+	}
+	if verr, ok := s.varErrs[ue.Name]; ok {
+		return false, verr
+	}
+	if _, ok := s.env[ue.Name]; ok || s.lookupEnv == nil {
+		return false, err
+	}
+	v, ok := s.lookupEnv(ue.Name)
+	if !ok {
+		return false, err
+	}
+	s.env[ue.Name] = v
+	return true, nil
+}
+
+// evaluable is what the plan compiles: a template, a value, an expression.
+type evaluable interface {
+	Eval(env plan.Env) (any, error)
+}
+
+// eval evaluates x in the run's variables, pulling names from the
+// environment as they are first read.
+func (s *run) eval(x evaluable) (any, error) {
+	for i := 0; ; i++ {
+		v, err := x.Eval(s.env)
+		if err == nil {
+			return v, nil
+		}
+		again, err := s.define(err)
+		if !again || i == maxLookups {
+			return nil, err
+		}
+	}
+}
+
+func (s *run) evalString(t *plan.Template) (string, error) {
+	if lit, ok := t.Literal(); ok {
+		return lit, nil
+	}
+	v, err := s.eval(t)
+	if err != nil {
+		return "", err
+	}
+	return plan.Format(v), nil
+}
+
+// interpolationError is the step error of a ${...} that failed in where
+// (url, header Authorization, body...).
+func (s *run) interpolationError(where string, err error) *StepError {
+	return &StepError{Kind: ErrInterpolation, Message: s.red.String(fmt.Sprintf("%s: %v", where, err))}
+}
+
+// resolveSetting returns an option's value: its literal, its template
+// converted by conv, or def when unset.
+func resolveSetting[T any](s *run, set plan.Setting[T], def T, conv func(any) (T, error)) (T, error) {
+	if !set.Set {
+		return def, nil
+	}
+	if set.Expr == nil {
+		return set.Value, nil
+	}
+	v, err := s.eval(set.Expr)
+	if err != nil {
+		return def, err
+	}
+	return conv(v)
+}
+
+// toInt accepts whole numbers and text that reads as one.
+func toInt(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		return x, nil
+	case int64:
+		if x >= math.MinInt32 && x <= math.MaxInt32 {
+			return int(x), nil
+		}
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) <= math.MaxInt32 {
+			return int(x), nil
+		}
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("%s is not a whole number", describe(v))
+}
+
+// toBool accepts booleans and text that reads as one (true, false, 1, 0).
+func toBool(v any) (bool, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case string:
+		if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+			return b, nil
+		}
+	case int, int64:
+		if n, err := toInt(x); err == nil && (n == 0 || n == 1) {
+			return n == 1, nil
+		}
+	}
+	return false, fmt.Errorf("%s is not true or false", describe(v))
+}
+
+// toDuration accepts a number of milliseconds, as a number or text, or a
+// duration such as "2s" or "500ms". It must be positive.
+func toDuration(v any) (time.Duration, error) {
+	var d time.Duration
+	switch x := v.(type) {
+	case int:
+		d = time.Duration(x) * time.Millisecond
+	case int64:
+		d = time.Duration(x) * time.Millisecond
+	case float64:
+		d = time.Duration(x * float64(time.Millisecond))
+	case time.Duration:
+		d = x
+	case string:
+		t := strings.TrimSpace(x)
+		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+			d = time.Duration(n) * time.Millisecond
+		} else if pd, err := time.ParseDuration(t); err == nil {
+			d = pd
+		} else {
+			return 0, fmt.Errorf("%s is not a duration (milliseconds, or like 2s, 500ms)", describe(v))
+		}
+	default:
+		return 0, fmt.Errorf("%s is not a duration (milliseconds, or like 2s, 500ms)", describe(v))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%s is not positive", describe(v))
+	}
+	return d, nil
+}
+
+// maxRetries bounds a retries option given by a template.
+const maxRetries = 100
+
+func toRetries(v any) (int, error) {
+	n, err := toInt(v)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 || n > maxRetries {
+		return 0, fmt.Errorf("retries %d is not between 0 and %d", n, maxRetries)
+	}
+	return n, nil
+}
+
+// describe renders a value for a message: text quoted, others formatted.
+func describe(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(truncate(s, 100))
+	}
+	return truncate(plan.Format(v), 100)
+}
+
+func isUndefined(err error) bool {
+	var ue *plan.UndefinedError
+	return errors.As(err, &ue)
+}

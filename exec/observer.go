@@ -1,0 +1,78 @@
+package exec
+
+import "context"
+
+// Observer sees an execution as it runs. Run calls its methods from the
+// goroutine that runs the plan, in order: ExecutionStarted, then
+// StepFinished once per step (skipped steps included) as soon as the step's
+// result is known, then ExecutionFinished. A slow observer slows the run;
+// one that does I/O should hand the work off. The values passed must not be
+// modified; they stay valid after the call.
+type Observer interface {
+	ExecutionStarted(ctx context.Context, e *Execution)
+	StepFinished(ctx context.Context, e *Execution, r *StepResult)
+	ExecutionFinished(ctx context.Context, e *Execution)
+}
+
+// ObserverFuncs is an Observer made of functions; a nil function is not
+// called.
+type ObserverFuncs struct {
+	OnStart  func(ctx context.Context, e *Execution)
+	OnStep   func(ctx context.Context, e *Execution, r *StepResult)
+	OnFinish func(ctx context.Context, e *Execution)
+}
+
+var _ Observer = ObserverFuncs{}
+
+// ExecutionStarted calls f.OnStart.
+func (f ObserverFuncs) ExecutionStarted(ctx context.Context, e *Execution) {
+	if f.OnStart != nil {
+		f.OnStart(ctx, e)
+	}
+}
+
+// StepFinished calls f.OnStep.
+func (f ObserverFuncs) StepFinished(ctx context.Context, e *Execution, r *StepResult) {
+	if f.OnStep != nil {
+		f.OnStep(ctx, e, r)
+	}
+}
+
+// ExecutionFinished calls f.OnFinish.
+func (f ObserverFuncs) ExecutionFinished(ctx context.Context, e *Execution) {
+	if f.OnFinish != nil {
+		f.OnFinish(ctx, e)
+	}
+}
+
+// MultiObserver returns an Observer that calls each non-nil observer in
+// order.
+func MultiObserver(observers ...Observer) Observer {
+	var m multiObserver
+	for _, o := range observers {
+		if o != nil {
+			m = append(m, o)
+		}
+	}
+	return m
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) ExecutionStarted(ctx context.Context, e *Execution) {
+	for _, o := range m {
+		o.ExecutionStarted(ctx, e)
+	}
+}
+
+func (m multiObserver) StepFinished(ctx context.Context, e *Execution, r *StepResult) {
+	for _, o := range m {
+		o.StepFinished(ctx, e, r)
+	}
+}
+
+func (m multiObserver) ExecutionFinished(ctx context.Context, e *Execution) {
+	for _, o := range m {
+		o.ExecutionFinished(ctx, e)
+	}
+}

@@ -1,0 +1,197 @@
+package exec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+)
+
+// stepOptions are a step's options resolved for one run.
+type stepOptions struct {
+	timeout  time.Duration
+	retries  int
+	follow   bool
+	insecure bool
+	debug    bool
+}
+
+func (s *run) options(step *plan.Step) (stepOptions, *StepError) {
+	o := step.Options.Merge(s.p.Options)
+	var so stepOptions
+	var err error
+	if so.timeout, err = resolveSetting(s, o.Timeout, s.r.timeout, toDuration); err != nil {
+		return so, s.interpolationError("option timeout", err)
+	}
+	if so.retries, err = resolveSetting(s, o.Retries, plan.DefaultRetries, toRetries); err != nil {
+		return so, s.interpolationError("option retries", err)
+	}
+	if so.follow, err = resolveSetting(s, o.FollowRedirects, plan.DefaultFollowRedirects, toBool); err != nil {
+		return so, s.interpolationError("option follow_redirects", err)
+	}
+	if so.insecure, err = resolveSetting(s, o.Insecure, plan.DefaultInsecure, toBool); err != nil {
+		return so, s.interpolationError("option insecure", err)
+	}
+	if so.debug, err = resolveSetting(s, o.Debug, plan.DefaultDebug, toBool); err != nil {
+		return so, s.interpolationError("option debug", err)
+	}
+	if so.timeout <= 0 {
+		so.timeout = s.r.timeout
+	}
+	if so.retries < 0 {
+		so.retries = 0
+	}
+	return so, nil
+}
+
+// outgoing is a step's request, built once and sent on every attempt.
+type outgoing struct {
+	method  string
+	url     string
+	header  http.Header
+	body    []byte
+	hasBody bool
+}
+
+// defaultUserAgent is sent when a step sets no User-Agent.
+const defaultUserAgent = "smokex"
+
+func (s *run) buildRequest(step *plan.Step) (*outgoing, *StepError) {
+	out := &outgoing{method: step.Method}
+	if step.URL == nil {
+		return nil, &StepError{Kind: ErrInvalidURL, Message: "the step has no URL"}
+	}
+	raw, err := s.evalString(step.URL)
+	if err != nil {
+		return nil, s.interpolationError("url", err)
+	}
+	u, serr := s.parseURL(raw)
+	if serr != nil {
+		return nil, serr
+	}
+	if len(step.Query) > 0 {
+		q, serr := s.encodeParams(u.RawQuery, step.Query, "query ")
+		if serr != nil {
+			return nil, serr
+		}
+		u.RawQuery = q
+	}
+	out.url = u.String()
+
+	out.header = make(http.Header, len(step.Headers)+2)
+	for _, p := range step.Headers {
+		for _, t := range p.Values {
+			v, err := s.evalString(t)
+			if err != nil {
+				return nil, s.interpolationError("header "+p.Name, err)
+			}
+			out.header.Add(p.Name, v)
+		}
+	}
+	switch {
+	case step.Body != nil:
+		v, err := s.eval(step.Body)
+		if err != nil {
+			return nil, s.interpolationError("body", err)
+		}
+		switch b := v.(type) {
+		case nil:
+		case string:
+			out.body, out.hasBody = []byte(b), true
+		case []byte:
+			out.body, out.hasBody = b, true
+		default:
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(b); err != nil {
+				return nil, s.interpolationError("body", fmt.Errorf("cannot be sent as JSON: %v", err))
+			}
+			out.body, out.hasBody = bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+			if out.header.Get("Content-Type") == "" {
+				out.header.Set("Content-Type", "application/json")
+			}
+		}
+	case len(step.Form) > 0:
+		f, serr := s.encodeParams("", step.Form, "form ")
+		if serr != nil {
+			return nil, serr
+		}
+		out.body, out.hasBody = []byte(f), true
+		if out.header.Get("Content-Type") == "" {
+			out.header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if _, ok := out.header["User-Agent"]; !ok {
+		out.header["User-Agent"] = []string{defaultUserAgent}
+	}
+	return out, nil
+}
+
+// encodeParams appends params to the URL-encoded text base.
+func (s *run) encodeParams(base string, params []plan.Param, what string) (string, *StepError) {
+	var b strings.Builder
+	b.WriteString(base)
+	for _, p := range params {
+		for _, t := range p.Values {
+			v, err := s.eval(t)
+			if err != nil {
+				return "", s.interpolationError(what+p.Name, err)
+			}
+			appendParam(&b, p.Name, v)
+		}
+	}
+	return b.String(), nil
+}
+
+// appendParam appends name=value in URL encoding; a list value repeats the
+// name for each element.
+func appendParam(b *strings.Builder, name string, v any) {
+	if list, ok := v.([]any); ok {
+		for _, item := range list {
+			appendParam(b, name, item)
+		}
+		return
+	}
+	if b.Len() > 0 {
+		b.WriteByte('&')
+	}
+	b.WriteString(url.QueryEscape(name))
+	b.WriteByte('=')
+	b.WriteString(url.QueryEscape(plan.Format(v)))
+}
+
+func (s *run) parseURL(raw string) (*url.URL, *StepError) {
+	bad := func(why string) *StepError {
+		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(fmt.Sprintf("%q %s", truncate(raw, 200), why))}
+	}
+	if strings.TrimSpace(raw) == "" {
+		return nil, &StepError{Kind: ErrInvalidURL, Message: "the URL is empty"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		msg := err.Error()
+		if errors.As(err, &ue) {
+			msg = ue.Err.Error()
+		}
+		return nil, bad("is not a valid URL: " + msg)
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "":
+		return nil, bad("has no scheme (write http:// or https://)")
+	default:
+		return nil, bad(fmt.Sprintf("has scheme %q; only http and https are supported", u.Scheme))
+	}
+	if u.Host == "" {
+		return nil, bad("has no host")
+	}
+	return u, nil
+}

@@ -1,0 +1,277 @@
+package exec
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+)
+
+// marks are the moments of one attempt, in nanoseconds since the run's
+// base time, zero when they did not happen. Transport callbacks may fire on
+// other goroutines (and late, for an abandoned attempt), hence atomics.
+type marks struct {
+	dnsStart, dnsDone   atomic.Int64
+	connStart, connDone atomic.Int64
+	tlsStart, tlsDone   atomic.Int64
+	firstByte           atomic.Int64
+}
+
+func (m *marks) reset() {
+	for _, a := range []*atomic.Int64{&m.dnsStart, &m.dnsDone, &m.connStart, &m.connDone, &m.tlsStart, &m.tlsDone, &m.firstByte} {
+		a.Store(0)
+	}
+}
+
+// trace returns a ClientTrace that records into m; made once per run.
+func (m *marks) trace(base time.Time) *httptrace.ClientTrace {
+	now := func() int64 { return max(int64(time.Since(base)), 1) }
+	return &httptrace.ClientTrace{
+		DNSStart:             func(httptrace.DNSStartInfo) { m.dnsStart.Store(now()) },
+		DNSDone:              func(httptrace.DNSDoneInfo) { m.dnsDone.Store(now()) },
+		ConnectStart:         func(string, string) { m.connStart.Store(now()) },
+		ConnectDone:          func(string, string, error) { m.connDone.Store(now()) },
+		TLSHandshakeStart:    func() { m.tlsStart.Store(now()) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { m.tlsDone.Store(now()) },
+		GotFirstResponseByte: func() { m.firstByte.Store(now()) },
+	}
+}
+
+func span(from, to *atomic.Int64) time.Duration {
+	a, b := from.Load(), to.Load()
+	if a == 0 || b < a {
+		return 0
+	}
+	return time.Duration(b - a)
+}
+
+// timings turns the marks of an attempt that started at start (since the
+// base) and ended at end into Timings.
+func (m *marks) timings(start, end int64) Timings {
+	t := Timings{
+		DNS:     span(&m.dnsStart, &m.dnsDone),
+		Connect: span(&m.connStart, &m.connDone),
+		TLS:     span(&m.tlsStart, &m.tlsDone),
+		Total:   time.Duration(end - start),
+	}
+	if fb := m.firstByte.Load(); fb >= start {
+		t.FirstByte = time.Duration(fb - start)
+	}
+	return t
+}
+
+// received is a response whose body has been read into the run's buffer.
+type received struct {
+	resp *http.Response
+	size int64
+}
+
+// send sends the request, retrying as the options allow, and reads the
+// body into s.buf. It sets res.Attempts and res.Timings.
+func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepResult) (*received, *StepError) {
+	client := s.httpClient(o.insecure)
+	s.follow = o.follow
+	for attempt := 1; ; attempt++ {
+		res.Attempts = attempt
+		rc, serr := s.attempt(ctx, client, out, o, res)
+		if serr == nil {
+			return rc, nil
+		}
+		if attempt > o.retries || !serr.retryable || ctx.Err() != nil {
+			return nil, serr.StepError
+		}
+		t := time.NewTimer(s.r.retry.Delay(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, &StepError{Kind: ErrCanceled, Message: "execution stopped while waiting to retry: " + contextReason(ctx)}
+		case <-t.C:
+		}
+	}
+}
+
+// sendError is a StepError that knows whether a retry may help.
+type sendError struct {
+	*StepError
+	retryable bool
+}
+
+func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o stepOptions, res *StepResult) (*received, *sendError) {
+	actx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	s.marks.reset()
+	start := max(int64(time.Since(s.base)), 1)
+	defer func() {
+		res.Timings = s.marks.timings(start, int64(time.Since(s.base)))
+	}()
+
+	var body io.Reader
+	if out.hasBody {
+		body = bytes.NewReader(out.body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, s.trace), out.method, out.url, body)
+	if err != nil {
+		return nil, &sendError{StepError: &StepError{Kind: ErrInvalidURL, Message: s.red.String(err.Error())}}
+	}
+	// The client adds cookies to the header it is given: give it a copy.
+	req.Header = out.header.Clone()
+	if h := out.header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, s.classify(ctx, actx, err, o.timeout, req.URL.Host, false)
+	}
+	rc, serr := s.readBody(ctx, actx, resp, o.timeout)
+	if serr != nil {
+		return nil, serr
+	}
+	return rc, nil
+}
+
+// readBody reads at most MaxBodySize bytes of the decompressed body into
+// s.buf and closes the body; a body read to its end leaves the connection
+// ready for the next step.
+func (s *run) readBody(ctx, actx context.Context, resp *http.Response, timeout time.Duration) (*received, *sendError) {
+	defer resp.Body.Close()
+	var r io.Reader = resp.Body
+	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Request.Method != http.MethodHead {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, &sendError{StepError: &StepError{Kind: ErrRequest, Message: "the response says gzip but is not: " + err.Error()}}
+		}
+		if err == nil {
+			defer zr.Close()
+			r = zr
+		}
+	}
+	s.buf.Reset()
+	limit := s.r.maxBody
+	n, err := s.buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, s.classify(ctx, actx, err, timeout, resp.Request.URL.Host, true)
+	}
+	if n > limit {
+		s.buf.Reset()
+		return nil, &sendError{StepError: &StepError{Kind: ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
+	}
+	return &received{resp: resp, size: n}, nil
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// classify turns a transport error into a step error a person understands.
+func (s *run) classify(ctx, actx context.Context, err error, timeout time.Duration, host string, reading bool) *sendError {
+	e := func(kind ErrorKind, retryable bool, format string, args ...any) *sendError {
+		return &sendError{StepError: &StepError{Kind: kind, Message: s.red.String(fmt.Sprintf(format, args...))}, retryable: retryable}
+	}
+	if ctx.Err() != nil {
+		return e(ErrCanceled, false, "execution stopped during the request: %s", contextReason(ctx))
+	}
+	if errors.Is(err, errTooManyRedirects) {
+		return e(ErrRedirects, false, "more than %d redirects", plan.MaxRedirects)
+	}
+	var ne net.Error
+	if errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		if reading {
+			return e(ErrTimeout, true, "response body not complete within %s", timeout)
+		}
+		return e(ErrTimeout, true, "no response within %s", timeout)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		if dnsErr.IsNotFound {
+			return e(ErrDNS, true, "could not resolve host %s: no such host", dnsErr.Name)
+		}
+		return e(ErrDNS, true, "could not resolve host %s: %s", dnsErr.Name, dnsErr.Err)
+	}
+	if msg, ok := tlsMessage(err); ok {
+		return e(ErrTLS, false, "TLS with %s failed: %s", host, msg)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		addr := host
+		if op.Addr != nil {
+			addr = op.Addr.String()
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return e(ErrConnect, true, "connection refused by %s", addr)
+		}
+		return e(ErrConnect, true, "could not connect to %s: %s", addr, innermost(err))
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return e(ErrRequest, true, "connection reset by %s", host)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		if reading {
+			return e(ErrRequest, true, "%s closed the connection before the body ended", host)
+		}
+		return e(ErrRequest, true, "%s closed the connection without a response", host)
+	}
+	return e(ErrRequest, false, "%s", innermost(err))
+}
+
+// tlsMessage recognises a failed TLS handshake or certificate check.
+func tlsMessage(err error) (string, bool) {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return "certificate signed by an unknown authority (set insecure: true to skip verification)", true
+	case errors.As(err, &hostname):
+		return hostname.Error(), true
+	case errors.As(err, &invalid):
+		return invalid.Error(), true
+	case errors.As(err, &verify):
+		return verify.Err.Error(), true
+	case errors.As(err, &record):
+		return "the server did not answer in TLS (is it plain http?)", true
+	case errors.As(err, &alert):
+		return "the server sent alert: " + alert.Error(), true
+	}
+	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return "the server answered in plain HTTP, not TLS (use http://)", true
+	}
+	if strings.Contains(err.Error(), "tls: ") {
+		return innermost(err), true
+	}
+	return "", false
+}
+
+// innermost is the message of err without the wrapping url.Error, whose
+// method and URL the step result already shows.
+func innermost(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
