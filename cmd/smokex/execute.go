@@ -46,6 +46,7 @@ func (a *app) execute(ctx context.Context, f *runFlags, plans []loadedPlan, secr
 		})
 	}
 	wg.Wait()
+	runner.CloseIdleConnections()
 	return runs
 }
 
