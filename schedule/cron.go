@@ -78,7 +78,7 @@ func NewCron(cfg CronConfig) (*Cron, error) {
 		entries: map[string]cronEntry{},
 	}
 	if c.clock == nil {
-		c.clock = cron.RealClock{}
+		c.clock = &loopClock{}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()

@@ -1,0 +1,68 @@
+package schedule_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/smokex/smokex/schedule"
+)
+
+func ExampleCron() {
+	ticks := make(chan string, 1)
+	c, err := schedule.NewCron(schedule.CronConfig{
+		// Func runs in a goroutine of its own on each tick; it must not
+		// block forever, so it drops a tick the reader is not ready for.
+		Func: func(ctx context.Context, id string) {
+			select {
+			case ticks <- id:
+			default:
+			}
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Add(ctx, "homepage", "@every 1s"); err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("tick:", <-ticks)
+	if err := c.Stop(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Add(ctx, "homepage", "@every 1s"))
+	// Output:
+	// tick: homepage
+	// schedule: scheduler is stopped
+}
+
+func ExampleCron_Entries() {
+	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	_ = c.Add(ctx, "search", "*/5 * * * *")
+	_ = c.Add(ctx, "checkout", "CRON_TZ=Europe/Paris 0 2 * * *")
+	_ = c.Add(ctx, "search", "@hourly") // replaces the spec of search
+	err = c.Add(ctx, "login", "@sometimes")
+	fmt.Println(errors.Is(err, schedule.ErrInvalidSpec))
+
+	entries, err := c.Entries(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range entries {
+		fmt.Printf("%s %q\n", e.ID, e.Spec)
+	}
+	_ = c.Stop(ctx)
+	// Output:
+	// true
+	// checkout "CRON_TZ=Europe/Paris 0 2 * * *"
+	// search "@hourly"
+}
