@@ -109,6 +109,43 @@ type parser struct {
 	maxSteps int
 	errs     ErrorList
 	lines    []int // byte offset of each line start, built on demand
+	// Compiled templates and expressions by source: a plan repeats many
+	// (headers, asserts), and compiled ones are immutable, so steps share
+	// them.
+	templates   map[string]*eval.Template
+	expressions map[string]*eval.Program
+}
+
+func (p *parser) compileTemplate(s string) (*Template, error) {
+	t, err := cached(&p.templates, s, eval.ParseTemplate)
+	if err != nil {
+		return nil, err
+	}
+	return &Template{t: t}, nil
+}
+
+func (p *parser) compileExpression(s string) (*Expression, error) {
+	e, err := cached(&p.expressions, s, eval.Compile)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{p: e}, nil
+}
+
+// cached returns the value compiled from s, compiling it on the first use.
+func cached[T any](m *map[string]T, s string, compile func(string) (T, error)) (T, error) {
+	if v, ok := (*m)[s]; ok {
+		return v, nil
+	}
+	v, err := compile(s)
+	if err != nil {
+		return v, err
+	}
+	if *m == nil {
+		*m = map[string]T{}
+	}
+	(*m)[s] = v
+	return v, nil
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -407,7 +444,7 @@ func (p *parser) template(n *yaml.Node, what string) *Template {
 	if isNull(n) {
 		s = ""
 	}
-	t, err := NewTemplate(s)
+	t, err := p.compileTemplate(s)
 	if err != nil {
 		p.exprError(n, what, err)
 		return nil
@@ -428,7 +465,7 @@ func (p *parser) expression(n *yaml.Node, what string) *Expression {
 	if inner, ok := wholeTemplate(src); ok {
 		src, base = inner, 2
 	}
-	e, err := NewExpression(src)
+	e, err := p.compileExpression(src)
 	if err != nil {
 		var se *eval.SyntaxError
 		if errors.As(err, &se) {

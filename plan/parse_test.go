@@ -2,8 +2,8 @@ package plan_test
 
 import (
 	"errors"
+	"os"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -12,24 +12,9 @@ import (
 
 func TestParseSeedForm(t *testing.T) {
 	t.Parallel()
-	src := `
-- get:
-    host: "https://api.example.com/health"
-    expect:
-      status_code: 200
-- POST:
-    url: "https://api.example.com/login"
-    body: {username: "${USER}", password: "${PASSWORD}"}
-    save_from_response:
-      - variable_name: "token"
-        json_path: "session.token"
-- get:
-    host: "https://api.example.com/me"
-    headers:
-      authorization: "Bearer ${token}"
-    options: {timeout: 2s, retries: 2}
-`
-	p, err := plan.Parse([]byte(src), &plan.ParseOpts{File: "plans/login-flow.yaml"})
+	src, err := os.ReadFile("testdata/valid/seed_login.yaml")
+	require.NoError(t, err)
+	p, err := plan.Parse(src, &plan.ParseOpts{File: "plans/login-flow.yaml"})
 	require.NoError(t, err)
 	require.Equal(t, "login-flow", p.ID)
 	require.Equal(t, plan.FormSeed, p.Form)
@@ -39,7 +24,7 @@ func TestParseSeedForm(t *testing.T) {
 	require.Equal(t, "GET", s0.Method)
 	require.Equal(t, "https://api.example.com/health", s0.URL.Raw())
 	require.Equal(t, []int{200}, s0.Expect.Status.Codes)
-	require.Equal(t, plan.Pos{Line: 2, Column: 3}, s0.Pos)
+	require.Equal(t, plan.Pos{Line: 2, Column: 3}, s0.Pos, "the position of the step's mapping")
 
 	s1 := p.Steps[1]
 	require.Equal(t, "POST", s1.Method)
@@ -53,8 +38,7 @@ func TestParseSeedForm(t *testing.T) {
 	require.Nil(t, s2.Expect.Status)
 	require.Equal(t, "authorization", s2.Headers[0].Name)
 	require.Equal(t, []string{"token"}, s2.Headers[0].Values[0].Names())
-	require.Equal(t, 2*time.Second, s2.Options.Timeout.Value)
-	require.Equal(t, 2, s2.Options.Retries.Value)
+	require.False(t, s2.Options.Timeout.Set)
 }
 
 func TestParseReportsEveryError(t *testing.T) {

@@ -13,8 +13,8 @@ func suggest(name string, known []string) string {
 			return k
 		}
 		d := distance(norm, nk)
-		close := d <= max(1, len(norm)/3)
-		if len(norm) >= 3 && (strings.HasPrefix(nk, norm) || strings.HasPrefix(norm, nk)) {
+		close := d <= max(1, len(norm)/4)
+		if len(norm) >= 3 && strings.HasPrefix(nk, norm) {
 			close = true
 		}
 		if close && (bestDist < 0 || d < bestDist) {
@@ -36,27 +36,32 @@ func normalize(s string) string {
 	return b.String()
 }
 
-// distance is the Levenshtein edit distance between a and b, in runes.
+// distance is the edit distance between a and b, in runes, counting a
+// swap of two neighbours as one edit (optimal string alignment).
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) > 64 || len(rb) > 64 {
 		return max(len(ra), len(rb))
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }
