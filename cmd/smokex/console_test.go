@@ -89,3 +89,11 @@ func TestFormatDuration(t *testing.T) {
 		require.Equal(t, tt.want, formatDuration(tt.in), tt.in)
 	}
 }
+
+func TestConsoleExecutionError(t *testing.T) {
+	t.Parallel()
+	e := &exec.Execution{PlanID: "slow", Status: exec.StatusCanceled, Error: &exec.StepError{Kind: exec.ErrCanceled, Message: "interrupted\nby a signal"}}
+	var buf bytes.Buffer
+	console{}.summary(&buf, e)
+	require.Equal(t, "  slow canceled: 0 passed, 0 failed in 0s\n  error (canceled): interrupted\n    by a signal\n", buf.String())
+}

@@ -54,3 +54,20 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestPosition(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file         string
+		line, column int
+		want         string
+	}{
+		{"a.yaml", 3, 7, "a.yaml:3:7"},
+		{"a.yaml", 3, 0, "a.yaml:3"},
+		{"a.yaml", 0, 0, "a.yaml"},
+		{"", 2, 1, "fallback.yaml:2:1"},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, position(tt.file, "fallback.yaml", tt.line, tt.column))
+	}
+}
