@@ -140,3 +140,32 @@ func TestCronLocation(t *testing.T) {
 		})
 	}
 }
+
+func TestCronReplaceKeepsPrev(t *testing.T) {
+	t.Parallel()
+	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}, Clock: fc, Logger: quietLogger()})
+	require.NoError(t, err)
+	ctx := t.Context()
+	require.NoError(t, c.Add(ctx, "p", "@every 1m"))
+	require.NoError(t, c.Start(ctx))
+	defer func() { require.NoError(t, c.Stop(ctx)) }()
+	fakeClock{t: t, fc: fc}.Advance(time.Minute)
+	require.NoError(t, c.Add(ctx, "p", "@every 1h"))
+	es, err := c.Entries(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []schedule.Entry{{
+		ID:   "p",
+		Spec: "@every 1h",
+		Next: time.Date(2026, 1, 1, 1, 1, 0, 0, time.UTC),
+		Prev: time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC),
+	}}, utc(es))
+}
+
+// utc returns es with their times in UTC, for comparing with ==.
+func utc(es []schedule.Entry) []schedule.Entry {
+	for i := range es {
+		es[i].Next, es[i].Prev = es[i].Next.UTC(), es[i].Prev.UTC()
+	}
+	return es
+}

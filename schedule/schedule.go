@@ -17,9 +17,10 @@ var (
 )
 
 // Func is called on each tick of an entry, with the entry's id. It runs in
-// its own goroutine and may block: a slow Func delays no other tick, so it
-// must limit its own concurrency if it needs to. ctx is canceled when the
-// scheduler's Stop gives up waiting (its context is done); a Func that
+// its own goroutine and may block: a slow Func delays no other tick, not
+// even the next tick of its own id, so calls for one id may overlap and
+// the Func limits its own concurrency if it needs to. ctx is canceled when
+// the scheduler's Stop gives up waiting (its context is done); a Func that
 // takes a while should watch it.
 type Func func(ctx context.Context, id string)
 
@@ -57,7 +58,8 @@ type Scheduler interface {
 	// of those Funcs and returns an error wrapping ctx.Err() without
 	// waiting further. Stop may be called more than once, also before
 	// Start; a later call waits again for Funcs still running and returns
-	// nil once none are.
+	// nil once none are. A Func that calls Stop waits for itself: that
+	// Stop returns only when its ctx is done.
 	Stop(ctx context.Context) error
 }
 

@@ -79,6 +79,7 @@ func Run(t *testing.T, newScheduler NewScheduler) {
 		{"InvalidSpec", testInvalidSpec},
 		{"RemoveUnknown", testRemoveUnknown},
 		{"StartIdempotent", testStartIdempotent},
+		{"ConcurrentUse", testConcurrentUse},
 		{"PanickingFunc", testPanickingFunc},
 		{"StopWaitsForFuncs", testStopWaitsForFuncs},
 		{"StopDeadlineCancelsFuncs", testStopDeadlineCancelsFuncs},
@@ -516,6 +517,45 @@ func testStartIdempotent(t *testing.T, newScheduler NewScheduler) {
 	}
 	want := h.drive(h.clock.Now().Add(3*time.Minute), map[string]string{"a": h.every()})
 	h.requireTicks(want)
+}
+
+func testConcurrentUse(t *testing.T, newScheduler NewScheduler) {
+	h := newHarness(t, newScheduler, nil)
+	h.start()
+	const workers, rounds, idsEach = 8, 60, 5
+	errs := make(chan error, workers*rounds*3)
+	var wg sync.WaitGroup
+	want := map[string]bool{} // id: scheduled at the end
+	for w := range workers {
+		for i := range rounds {
+			want[fmt.Sprintf("w%d-%d", w, i%idsEach)] = i%3 != 0
+		}
+		wg.Go(func() {
+			ctx := context.Background()
+			for i := range rounds {
+				id := fmt.Sprintf("w%d-%d", w, i%idsEach)
+				errs <- h.s.Add(ctx, id, h.every())
+				if i%3 == 0 {
+					errs <- h.s.Remove(ctx, id)
+				}
+				_, err := h.s.Entries(ctx)
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var wantIDs []string
+	for id, scheduled := range want {
+		if scheduled {
+			wantIDs = append(wantIDs, id)
+		}
+	}
+	slices.Sort(wantIDs)
+	require.Equal(t, wantIDs, ids(h.entries()))
 }
 
 func testPanickingFunc(t *testing.T, newScheduler NewScheduler) {
