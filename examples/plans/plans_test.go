@@ -124,7 +124,8 @@ func TestExamplePlans(t *testing.T) {
 }
 
 // TestExamplePlansLoadAsADirectory checks that the folder loads whole, as
-// `smokex run examples/plans/` loads it.
+// `smokex run examples/plans/` loads it, and that the plans read no name
+// that nothing defines once the caller passes base.
 func TestExamplePlansLoadAsADirectory(t *testing.T) {
 	t.Parallel()
 	plans, err := plan.LoadDir(".", nil)
@@ -134,6 +135,7 @@ func TestExamplePlansLoadAsADirectory(t *testing.T) {
 	for _, p := range plans {
 		require.False(t, ids[p.ID], "two plans with the ID %s", p.ID)
 		ids[p.ID] = true
+		require.Empty(t, plan.Lint(p, []string{"base"}), "plan %s", p.File)
 	}
 }
 
