@@ -58,25 +58,29 @@ func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
 		i, _ := slices.BinarySearchFunc(plan.execs, rec, compareRecords)
 		plan.execs = slices.Insert(plan.execs, i, rec)
 	}
+	if rec.exec.Status.Done() {
+		plan.done++
+	}
 	s.bound(plan)
 	return nil
 }
 
 // bound drops the plan's oldest finished executions while it holds more
-// than the store keeps per plan.
+// than the store keeps per plan. Usually one goes, the oldest: it costs a
+// move of the plan's index, not a scan of it.
 func (s *Store) bound(plan *planRecord) {
-	excess := len(plan.execs) - s.maxPerPlan
-	if excess <= 0 {
-		return
-	}
-	plan.execs = slices.DeleteFunc(plan.execs, func(r *execRecord) bool {
-		if excess == 0 || !r.exec.Status.Done() {
-			return false
+	excess := min(len(plan.execs)-s.maxPerPlan, plan.done)
+	for i := 0; excess > 0; {
+		r := plan.execs[i]
+		if !r.exec.Status.Done() {
+			i++
+			continue
 		}
-		excess--
 		delete(s.execs, r.exec.ID)
-		return true
-	})
+		plan.execs = slices.Delete(plan.execs, i, i+1)
+		plan.done--
+		excess--
+	}
 }
 
 // UpdateExecution writes the execution's status, start, finish and error.
@@ -94,6 +98,13 @@ func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
 	if !ok {
 		return errorf("execution %q: %w", e.ID, storage.ErrNotFound)
 	}
+	plan := s.plans[rec.exec.PlanID]
+	if rec.exec.Status.Done() {
+		plan.done--
+	}
+	if e.Status.Done() {
+		plan.done++
+	}
 	rec.exec.Status = e.Status
 	rec.exec.StartedAt = e.StartedAt
 	rec.exec.FinishedAt = e.FinishedAt
@@ -101,7 +112,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
 	if e.Status.Done() {
 		// A plan held over its bound by running executions shrinks as
 		// they finish.
-		s.bound(s.plans[rec.exec.PlanID])
+		s.bound(plan)
 	}
 	return nil
 }
@@ -203,6 +214,7 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 				continue
 			}
 			delete(s.execs, r.exec.ID)
+			plan.done--
 			deleted++
 		}
 		clear(plan.execs[n:])

@@ -52,6 +52,8 @@ type planRecord struct {
 	// execs are the plan's executions sorted by (CreatedAt, ID), oldest
 	// first.
 	execs []*execRecord
+	// done counts the finished executions (Status.Done) in execs.
+	done int
 }
 
 // execRecord is a stored execution; exec.Steps is always nil, the steps

@@ -1,10 +1,14 @@
 package memory_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 	"github.com/smokex/smokex/storage/storagetest"
@@ -19,4 +23,147 @@ func TestStore(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Store {
 		return memory.New(memory.Config{})
 	})
+}
+
+func TestStoreSmallBound(t *testing.T) {
+	t.Parallel()
+	// The suite never holds more than MaxListLimit/2+1 executions in one
+	// plan; a store bounded just above that passes it too.
+	storagetest.Run(t, func(t *testing.T) storage.Store {
+		return memory.New(memory.Config{MaxExecutionsPerPlan: storage.MaxListLimit/2 + 1})
+	})
+}
+
+// at returns a fixed instant plus n minutes.
+func at(n int) time.Time {
+	return time.Date(2026, time.May, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(n) * time.Minute)
+}
+
+// execution returns an execution of plan p created at minute n.
+func execution(id string, n int, status exec.Status) *exec.Execution {
+	e := &exec.Execution{ID: id, PlanID: "p", Status: status, CreatedAt: at(n), StartedAt: at(n)}
+	if status.Done() {
+		e.FinishedAt = at(n).Add(time.Second)
+	}
+	return e
+}
+
+// stored returns the IDs of plan p's executions, newest first.
+func stored(t *testing.T, st *memory.Store) []string {
+	t.Helper()
+	page, err := st.ListExecutions(t.Context(), &storage.ListExecutionsParams{PlanID: "p", Limit: storage.MaxListLimit})
+	require.NoError(t, err)
+	var out []string
+	for _, e := range page.Executions {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func TestBound(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := memory.New(memory.Config{MaxExecutionsPerPlan: 3})
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "q"}))
+	require.NoError(t, st.CreateExecution(ctx, &exec.Execution{ID: "q0", PlanID: "q", CreatedAt: at(0), Status: exec.StatusPassed}))
+
+	// Running executions are never dropped; the oldest finished go first.
+	require.NoError(t, st.CreateExecution(ctx, execution("r0", 0, exec.StatusRunning)))
+	for i := 1; i <= 4; i++ {
+		e := execution(fmt.Sprintf("f%d", i), i, exec.StatusPassed)
+		require.NoError(t, st.CreateExecution(ctx, e))
+		require.NoError(t, st.AppendStep(ctx, e.ID, &exec.StepResult{Index: 0}))
+	}
+	require.Equal(t, []string{"f4", "f3", "r0"}, stored(t, st))
+	_, err := st.GetExecution(ctx, "f1")
+	require.ErrorIs(t, err, storage.ErrNotFound, "dropped with its steps")
+	_, err = st.GetExecution(ctx, "q0")
+	require.NoError(t, err, "other plans keep theirs")
+
+	// A plan of running executions grows past the bound, and shrinks back
+	// as they finish.
+	for i := 5; i <= 7; i++ {
+		require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprintf("r%d", i), i, exec.StatusRunning)))
+	}
+	require.Equal(t, []string{"r7", "r6", "r5", "r0"}, stored(t, st))
+	require.NoError(t, st.UpdateExecution(ctx, execution("r5", 5, exec.StatusFailed)))
+	require.Equal(t, []string{"r7", "r6", "r0"}, stored(t, st), "r5 finished and was the oldest finished")
+	require.NoError(t, st.UpdateExecution(ctx, execution("r0", 0, exec.StatusCanceled)))
+	require.Equal(t, []string{"r7", "r6", "r0"}, stored(t, st), "within the bound")
+}
+
+func TestConfigDefaults(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		max  int
+		want int
+	}{
+		{"zero", 0, memory.DefaultMaxExecutionsPerPlan},
+		{"negative", -5, memory.DefaultMaxExecutionsPerPlan},
+		{"set", 10, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			st := memory.New(memory.Config{MaxExecutionsPerPlan: tt.max})
+			require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+			for i := range tt.want + 5 {
+				require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprint(i), i, exec.StatusPassed)))
+			}
+			require.Len(t, stored(t, st), tt.want)
+		})
+	}
+}
+
+func TestNow(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	clock := time.Date(2026, 2, 3, 4, 5, 6, 7891234, time.FixedZone("Z+2", 7200))
+	st := memory.New(memory.Config{Now: func() time.Time { return clock }})
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	clock = clock.Add(time.Hour)
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p", Name: "again"}))
+	require.NoError(t, st.CreateExecution(ctx, &exec.Execution{ID: "e", PlanID: "p"}))
+
+	p, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2026, 2, 3, 2, 5, 6, 7891000, time.UTC), p.CreatedAt, "UTC, to microseconds")
+	require.Equal(t, time.Date(2026, 2, 3, 3, 5, 6, 7891000, time.UTC), p.UpdatedAt)
+	e, err := st.GetExecution(ctx, "e")
+	require.NoError(t, err)
+	require.Equal(t, p.UpdatedAt, e.CreatedAt)
+}
+
+func TestCaptures(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := memory.New(memory.Config{})
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	require.NoError(t, st.CreateExecution(ctx, execution("e", 0, exec.StatusRunning)))
+
+	tests := []struct {
+		name     string
+		captures map[string]any
+		want     map[string]any
+		wantErr  bool
+	}{
+		{"json types", map[string]any{"s": "x", "n": 1.5}, map[string]any{"s": "x", "n": 1.5}, false},
+		{"go types become json types", map[string]any{"i": 7, "b": []byte("hi"), "l": []string{"a"}}, map[string]any{"i": float64(7), "b": "aGk=", "l": []any{"a"}}, false},
+		{"a func", map[string]any{"f": func() {}}, nil, true},
+		{"a channel", map[string]any{"c": make(chan int)}, nil, true},
+	}
+	for i, tt := range tests {
+		err := st.AppendStep(ctx, "e", &exec.StepResult{Index: i, Captures: tt.captures})
+		if tt.wantErr {
+			require.Error(t, err, tt.name)
+			continue
+		}
+		require.NoError(t, err, tt.name)
+		got, err := st.GetExecution(ctx, "e")
+		require.NoError(t, err)
+		require.Equal(t, tt.want, got.Steps[len(got.Steps)-1].Captures, tt.name)
+	}
 }

@@ -79,7 +79,7 @@ func (s suite) concurrentWriters(t *testing.T) {
 	}
 	for range 4 {
 		reading.Go(func() {
-			for !done.Load() {
+			for i := 0; i < 25 && !done.Load(); i++ {
 				_, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{Limit: 10})
 				failed.add(err)
 				_, err = st.Summaries(ctx, nil)

@@ -1,0 +1,199 @@
+package memory_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+// benchStep returns a step result shaped like one the executor stores
+// without debug: a response with a few headers and a body excerpt, each
+// step's own.
+func benchStep(execID string, i int) *exec.StepResult {
+	url := fmt.Sprintf("https://api.example.test/v1/orders/%s/items/%d", execID, i)
+	return &exec.StepResult{
+		Index:     i,
+		Name:      fmt.Sprintf("step %d", i),
+		Method:    "GET",
+		URL:       url,
+		StartedAt: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC),
+		Response: &exec.Response{
+			StatusCode: 200,
+			Proto:      "HTTP/1.1",
+			Headers:    map[string][]string{"Content-Type": {"application/json"}, "X-Request-Id": {execID}},
+			Body:       fmt.Sprintf(`{"id":%q,"item":%d,"status":"ok","tags":["a","b"]}`, execID, i),
+			Size:       64,
+		},
+		Timings:  exec.Timings{Connect: time.Millisecond, FirstByte: 20 * time.Millisecond, Total: 25 * time.Millisecond},
+		Attempts: 1,
+		OK:       true,
+	}
+}
+
+// fill stores plans × perPlan finished executions of steps steps each,
+// created round-robin over the plans, into st.
+func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
+	b.Helper()
+	ctx := context.Background()
+	for p := range plans {
+		if err := st.SavePlan(ctx, &storage.Plan{ID: fmt.Sprintf("plan-%03d", p)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range plans * perPlan {
+		id := fmt.Sprintf("exec-%07d", i)
+		created := start.Add(time.Duration(i) * time.Second)
+		e := &exec.Execution{
+			ID: id, PlanID: fmt.Sprintf("plan-%03d", i%plans), Trigger: exec.TriggerSchedule,
+			Status: exec.StatusPassed, CreatedAt: created, StartedAt: created,
+			FinishedAt: created.Add(time.Duration(100+i%400) * time.Millisecond),
+		}
+		if i%10 == 3 {
+			e.Status = exec.StatusFailed
+		}
+		if err := st.CreateExecution(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		for k := range steps {
+			if err := st.AppendStep(ctx, id, benchStep(id, k)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// heapInUse returns the live heap after a collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkMillionSteps fills a store bounded to 100 plans × 1,000
+// executions with 110,000 executions of 10 steps: the bound drops the 10,000
+// oldest, leaving 1,000,000 step results. It reports the live heap they
+// take.
+func BenchmarkMillionSteps(b *testing.B) {
+	const plans, perPlan, steps = 100, 1100, 10
+	var heap, perStep float64
+	for b.Loop() {
+		before := heapInUse()
+		st := memory.New(memory.Config{MaxExecutionsPerPlan: 1000})
+		fill(b, st, plans, perPlan, steps)
+		after := heapInUse()
+		page, err := st.ListExecutions(context.Background(), &storage.ListExecutionsParams{PlanID: "plan-000", Limit: storage.MaxListLimit})
+		if err != nil || len(page.Executions) != 1000 {
+			b.Fatalf("plan-000 holds %d executions (%v), want the bound of 1000", len(page.Executions), err)
+		}
+		heap = float64(after-before) / (1 << 20)
+		perStep = float64(after-before) / (plans * 1000 * steps)
+		runtime.KeepAlive(st)
+	}
+	b.ReportMetric(heap, "heap-MiB")
+	b.ReportMetric(perStep, "heap-B/step")
+	b.ReportMetric(float64(plans*perPlan*steps)/b.Elapsed().Seconds()*float64(b.N), "appends/s")
+}
+
+// BenchmarkAppendStep measures storing one step result, from one goroutine
+// and from GOMAXPROCS goroutines at once.
+func BenchmarkAppendStep(b *testing.B) {
+	for _, parallel := range []bool{false, true} {
+		b.Run(fmt.Sprintf("parallel=%v", parallel), func(b *testing.B) {
+			ctx := context.Background()
+			st := memory.New(memory.Config{})
+			if err := st.SavePlan(ctx, &storage.Plan{ID: "p"}); err != nil {
+				b.Fatal(err)
+			}
+			// Each goroutine appends to its own executions, 10 steps each,
+			// reusing one result: the store copies what it is given.
+			var next atomic.Int64
+			worker := func(more func() bool) {
+				g := next.Add(1)
+				r := benchStep(fmt.Sprint("g", g), 0)
+				var id string
+				for n := 0; more(); n++ {
+					if n%10 == 0 {
+						id = fmt.Sprintf("g%d-%d", g, n/10)
+						if err := st.CreateExecution(ctx, &exec.Execution{ID: id, PlanID: "p", Status: exec.StatusRunning}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+					r.Index = n % 10
+					if err := st.AppendStep(ctx, id, r); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}
+			if parallel {
+				b.RunParallel(func(pb *testing.PB) { worker(pb.Next) })
+			} else {
+				worker(b.Loop)
+			}
+		})
+	}
+}
+
+// BenchmarkListExecutions measures a page of 50 from a store of 100 plans ×
+// 1,000 executions: one plan's, every plan's, deep in the paging, and with
+// a status filter.
+func BenchmarkListExecutions(b *testing.B) {
+	st := memory.New(memory.Config{})
+	fill(b, st, 100, 1000, 0)
+	ctx := context.Background()
+	deep, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{Limit: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		deep, err = st.ListExecutions(ctx, &storage.ListExecutionsParams{Limit: 1000, Cursor: deep.NextCursor})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		params storage.ListExecutionsParams
+	}{
+		{"one plan", storage.ListExecutionsParams{PlanID: "plan-042"}},
+		{"one plan, window", storage.ListExecutionsParams{PlanID: "plan-042", Since: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}},
+		{"every plan", storage.ListExecutionsParams{}},
+		{"every plan, page 42", storage.ListExecutionsParams{Cursor: deep.NextCursor}},
+		{"every plan, failed", storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusFailed}}},
+	}
+	for _, tt := range tests {
+		b.Run(strings.ReplaceAll(tt.name, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				page, err := st.ListExecutions(ctx, &tt.params)
+				if err != nil || len(page.Executions) != storage.DefaultListLimit {
+					b.Fatalf("%d executions, %v", len(page.Executions), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSummaries measures summaries of 100 plans of 1,000 executions
+// over the default window.
+func BenchmarkSummaries(b *testing.B) {
+	st := memory.New(memory.Config{})
+	fill(b, st, 100, 1000, 0)
+	ctx := context.Background()
+	for b.Loop() {
+		sums, err := st.Summaries(ctx, nil)
+		if err != nil || len(sums) != 100 {
+			b.Fatalf("%d summaries, %v", len(sums), err)
+		}
+	}
+}
