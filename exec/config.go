@@ -110,14 +110,15 @@ type Runner struct {
 	ownTransport bool
 	// insecure is the transport for steps with insecure: true, made on
 	// first use.
-	insecureMu sync.Mutex
-	insecure   http.RoundTripper
-	maxBody    int64
-	timeout    time.Duration
-	retry      RetryPolicy
-	logger     *slog.Logger
-	selectors  selectorCache
-	buffers    sync.Pool
+	insecureMu  sync.Mutex
+	insecure    http.RoundTripper
+	insecureOwn bool // insecure is a copy the Runner made
+	maxBody     int64
+	timeout     time.Duration
+	retry       RetryPolicy
+	logger      *slog.Logger
+	selectors   selectorCache
+	buffers     sync.Pool
 }
 
 // New returns a Runner for cfg.
@@ -184,7 +185,7 @@ func (r *Runner) insecureTransport() http.RoundTripper {
 		c.TLSClientConfig = &tls.Config{}
 	}
 	c.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the plan asked for it with insecure: true
-	r.insecure = c
+	r.insecure, r.insecureOwn = c, true
 	return c
 }
 
@@ -199,9 +200,9 @@ func (r *Runner) CloseIdleConnections() {
 		}
 	}
 	r.insecureMu.Lock()
-	insecure := r.insecure
+	insecure, own := r.insecure, r.insecureOwn
 	r.insecureMu.Unlock()
-	if insecure != nil && insecure != r.transport {
+	if own {
 		if c, ok := insecure.(idleCloser); ok {
 			c.CloseIdleConnections()
 		}

@@ -199,3 +199,25 @@ func redirecting(from, to string, code, final int) http.HandlerFunc {
 		_, _ = w.Write([]byte("arrived"))
 	}
 }
+
+// parse parses a YAML plan or fails the test.
+func parse(t testing.TB, src string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Parse([]byte(src), &plan.ParseOpts{File: "test.yaml"})
+	require.NoError(t, err)
+	return p
+}
+
+// runYAML runs a YAML plan with base set to the server's URL.
+func runYAML(t testing.TB, srv *httptest.Server, src string, opts *exec.RunOpts) *exec.Execution {
+	t.Helper()
+	if opts == nil {
+		opts = &exec.RunOpts{}
+	}
+	vars := map[string]any{"base": srv.URL}
+	for k, v := range opts.Vars {
+		vars[k] = v
+	}
+	opts.Vars = vars
+	return run(t, parse(t, src), opts)
+}

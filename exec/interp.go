@@ -112,13 +112,14 @@ func toInt(v any) (int, error) {
 	return 0, fmt.Errorf("%s is not a whole number", describe(v))
 }
 
-// toBool accepts booleans and text that reads as one (true, false, 1, 0).
+// toBool accepts booleans, text that reads as one (plan.ParseBool), and 0
+// and 1.
 func toBool(v any) (bool, error) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
 	case string:
-		if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+		if b, err := plan.ParseBool(x); err == nil {
 			return b, nil
 		}
 	case int, int64:
@@ -143,14 +144,11 @@ func toDuration(v any) (time.Duration, error) {
 	case time.Duration:
 		d = x
 	case string:
-		t := strings.TrimSpace(x)
-		if n, err := strconv.ParseInt(t, 10, 64); err == nil {
-			d = time.Duration(n) * time.Millisecond
-		} else if pd, err := time.ParseDuration(t); err == nil {
-			d = pd
-		} else {
+		pd, err := plan.ParseTimeout(x)
+		if err != nil {
 			return 0, fmt.Errorf("%s is not a duration (milliseconds, or like 2s, 500ms)", describe(v))
 		}
+		d = pd
 	default:
 		return 0, fmt.Errorf("%s is not a duration (milliseconds, or like 2s, 500ms)", describe(v))
 	}
@@ -160,16 +158,13 @@ func toDuration(v any) (time.Duration, error) {
 	return d, nil
 }
 
-// maxRetries bounds a retries option given by a template.
-const maxRetries = 100
-
 func toRetries(v any) (int, error) {
 	n, err := toInt(v)
 	if err != nil {
 		return 0, err
 	}
-	if n < 0 || n > maxRetries {
-		return 0, fmt.Errorf("retries %d is not between 0 and %d", n, maxRetries)
+	if n < 0 || n > plan.MaxRetries {
+		return 0, fmt.Errorf("retries %d is not between 0 and %d", n, plan.MaxRetries)
 	}
 	return n, nil
 }

@@ -193,5 +193,31 @@ func (s *run) parseURL(raw string) (*url.URL, *StepError) {
 	if u.Host == "" {
 		return nil, bad("has no host")
 	}
+	u.RawQuery = escapeQuery(u.RawQuery)
 	return u, nil
+}
+
+// escapeQuery percent-encodes the bytes a query string cannot hold as they
+// are (spaces, quotes, controls, non-ASCII), which interpolated values
+// often bring, and leaves the rest, escapes included, untouched.
+func escapeQuery(q string) string {
+	const hex = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if c > ' ' && c < 0x7f && !strings.ContainsRune("\"<>\\^`{|}", rune(c)) {
+			if b != nil {
+				b = append(b, c)
+			}
+			continue
+		}
+		if b == nil {
+			b = append(make([]byte, 0, len(q)+8), q[:i]...)
+		}
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	if b == nil {
+		return q
+	}
+	return string(b)
 }

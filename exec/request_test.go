@@ -65,6 +65,11 @@ func TestRequestBuilding(t *testing.T) {
 		require.Equal(t, "/search", got.Path)
 		require.Equal(t, url.Values{"a": {"1"}, "q": {"x y", "7"}, "ids": {"1", "2"}}, got.Query)
 	})
+	t.Run("query text escaped", func(t *testing.T) {
+		t.Parallel()
+		got := sent(t, step(t, "GET", "${base}/p?a=${v}&b=%41"), map[string]any{"v": "x y\"ü"})
+		require.Equal(t, url.Values{"a": {"x y\"ü"}, "b": {"A"}}, got.Query)
+	})
 	t.Run("headers", func(t *testing.T) {
 		t.Parallel()
 		s := step(t, "GET", "${base}/", func(s *plan.Step) {

@@ -190,64 +190,32 @@ func (c *checker) check() {
 }
 
 func (c *checker) checkStatus(exp *plan.StatusExpect) {
-	code := c.resp.StatusCode
-	if exp == nil {
-		if code < 200 || code > 299 {
-			c.fail(Failure{Type: FailureStatusCode, Name: "status_code", Expected: "2xx", Received: strconv.Itoa(code)})
-		}
-		return
-	}
-	codes, classes := exp.Codes, exp.Classes
-	if exp.Expr != nil {
+	if exp != nil && exp.Expr != nil {
 		v, err := c.s.eval(exp.Expr)
-		if err != nil {
-			c.stepError(c.s.interpolationError("expect status_code", err))
-			return
+		if err == nil {
+			exp, err = plan.ParseStatus(v)
 		}
-		codes, classes, err = statusSpec(v)
 		if err != nil {
 			c.stepError(c.s.interpolationError("expect status_code", err))
 			return
 		}
 	}
-	if slices.Contains(codes, code) || slices.Contains(classes, code/100) {
+	code := c.resp.StatusCode
+	if exp.Match(code) {
 		return
 	}
-	parts := make([]string, 0, len(codes)+len(classes))
-	for _, n := range codes {
-		parts = append(parts, strconv.Itoa(n))
-	}
-	for _, n := range classes {
-		parts = append(parts, strconv.Itoa(n)+"xx")
-	}
-	c.fail(Failure{Type: FailureStatusCode, Name: "status_code", Expected: strings.Join(parts, ", "), Received: strconv.Itoa(code)})
-}
-
-// statusSpec reads a status_code given by a template: a code, a class such
-// as "2xx", text that reads as either, or a list of them.
-func statusSpec(v any) (codes, classes []int, err error) {
-	items, ok := v.([]any)
-	if !ok {
-		items = []any{v}
-	}
-	for _, item := range items {
-		if s, ok := item.(string); ok {
-			t := strings.ToLower(strings.TrimSpace(s))
-			if len(t) == 3 && t[1:] == "xx" && t[0] >= '1' && t[0] <= '5' {
-				classes = append(classes, int(t[0]-'0'))
-				continue
-			}
+	want := "2xx"
+	if exp != nil {
+		parts := make([]string, 0, len(exp.Codes)+len(exp.Classes))
+		for _, n := range exp.Codes {
+			parts = append(parts, strconv.Itoa(n))
 		}
-		n, err := toInt(item)
-		if err != nil || n < 100 || n > 599 {
-			return nil, nil, fmt.Errorf("%s is not a status code (100 to 599) or class (like 2xx)", describe(item))
+		for _, n := range exp.Classes {
+			parts = append(parts, strconv.Itoa(n)+"xx")
 		}
-		codes = append(codes, n)
+		want = strings.Join(parts, ", ")
 	}
-	if len(codes) == 0 && len(classes) == 0 {
-		return nil, nil, fmt.Errorf("no status code given")
-	}
-	return codes, classes, nil
+	c.fail(Failure{Type: FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)})
 }
 
 func (c *checker) checkHeader(h *plan.HeaderExpect) {

@@ -103,12 +103,12 @@ func TestSettingsFromText(t *testing.T) {
 		want string
 	}{
 		{map[string]any{"EXPECTED": "2xx", "T": "1s", "R": 0, "F": true}, ""},
-		{map[string]any{"EXPECTED": []any{200, "203"}, "T": 500, "R": "0", "F": "1"}, ""},
-		{map[string]any{"EXPECTED": "abc", "T": "1s", "R": 0, "F": true}, `expect status_code: "abc" is not a status code (100 to 599) or class (like 2xx)`},
+		{map[string]any{"EXPECTED": []any{200, "203"}, "T": 500, "R": "0", "F": "yes"}, ""},
+		{map[string]any{"EXPECTED": "abc", "T": "1s", "R": 0, "F": true}, `expect status_code: status_code must be an integer, a list of integers or a class like 2xx, got abc`},
 		{map[string]any{"EXPECTED": 203, "T": "soon", "R": 0, "F": true}, `option timeout: "soon" is not a duration (milliseconds, or like 2s, 500ms)`},
 		{map[string]any{"EXPECTED": 203, "T": "1s", "R": "x", "F": true}, `option retries: "x" is not a whole number`},
 		{map[string]any{"EXPECTED": 203, "T": "1s", "R": 0, "F": "maybe"}, `option follow_redirects: "maybe" is not true or false`},
-		{map[string]any{"EXPECTED": 203, "T": "-1", "R": 0, "F": true}, `option timeout: "-1" is not positive`},
+		{map[string]any{"EXPECTED": 203, "T": "-1s", "R": 0, "F": true}, `option timeout: "-1s" is not positive`},
 	} {
 		e := run(t, newPlan(s), &exec.RunOpts{Vars: c.vars})
 		if c.want == "" {
