@@ -1,0 +1,160 @@
+package smokex
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/schedule"
+	"github.com/smokex/smokex/storage"
+)
+
+// Defaults of Config.
+const (
+	// DefaultConcurrency is how many executions run at once.
+	DefaultConcurrency = 16
+	// DefaultSubscriberBuffer is how many events a subscriber may fall
+	// behind before further events to it are dropped.
+	DefaultSubscriberBuffer = 256
+	// DefaultRetentionInterval is how often old executions are pruned.
+	DefaultRetentionInterval = time.Hour
+	// DefaultRetentionMaxAge is how long finished executions are kept.
+	DefaultRetentionMaxAge = 30 * 24 * time.Hour
+)
+
+// Config configures an Engine. The zero value is a working engine: memory
+// store, in-process scheduler, no notifiers, no metrics, slog.Default().
+type Config struct {
+	// Store keeps plans and executions. Defaults to a new memory store.
+	Store storage.Store
+
+	// NewScheduler builds the scheduler that calls run on each tick of a
+	// plan's schedule. Defaults to the in-process cron scheduler.
+	NewScheduler func(run schedule.Func) (schedule.Scheduler, error)
+
+	// Client sends the plans' requests. Defaults to a client of the
+	// executor's own (keep-alive, TLS verified unless a plan says insecure).
+	Client *http.Client
+
+	// MaxBodySize bounds a response body. Defaults to the executor's 10 MiB.
+	MaxBodySize int64
+
+	// DefaultTimeout is a step's timeout when its plan sets none. Defaults
+	// to plan.DefaultTimeout (5s).
+	DefaultTimeout time.Duration
+
+	// Concurrency bounds the executions that run at once, across plans.
+	// Defaults to DefaultConcurrency.
+	Concurrency int
+
+	// Overlap decides whether a plan may start while its previous execution
+	// still runs. Defaults to OverlapSkip.
+	Overlap OverlapPolicy
+
+	// Vars are variables every run sees, below the caller's own.
+	Vars map[string]any
+
+	// Secrets resolves the secrets plans declare. Their values are redacted
+	// from every result. Defaults to none: a plan that declares a secret
+	// fails until one is configured.
+	Secrets SecretSource
+
+	// LookupEnv, when set, makes process environment variables visible to
+	// plans as the last source of names (os.LookupEnv does). Nil keeps the
+	// environment hidden.
+	LookupEnv func(name string) (string, bool)
+
+	// Observers receive every execution and step event, in the executor's
+	// goroutine, after the result is stored: metrics adapters hang here.
+	// They must not block.
+	Observers []exec.Observer
+
+	// AlertPolicy is handed every finished execution. Nil sends no alerts.
+	AlertPolicy AlertPolicy
+
+	// SubscriberBuffer is the default buffer of Subscribe. Defaults to
+	// DefaultSubscriberBuffer.
+	SubscriberBuffer int
+
+	// RetentionInterval is how often finished executions are pruned.
+	// Defaults to DefaultRetentionInterval; negative disables pruning.
+	RetentionInterval time.Duration
+
+	// RetentionMaxAge prunes executions finished longer ago. Defaults to
+	// DefaultRetentionMaxAge.
+	RetentionMaxAge time.Duration
+
+	// RetentionKeepLast, when positive, also keeps only the newest N
+	// finished executions of each plan.
+	RetentionKeepLast int
+
+	// SkipRecovery leaves alone, on Start, the executions that a process
+	// which died left created or running. By default Start finishes them as
+	// halted with an interrupted error, so that nothing stays running
+	// forever. A scheduler that rescues runs itself (one shared by replicas)
+	// sets it.
+	SkipRecovery bool
+
+	// ParseOpts bounds the plans the engine loads. Nil means plan defaults.
+	ParseOpts *plan.ParseOpts
+
+	// Logger receives the engine's logs. Defaults to slog.Default().
+	Logger *slog.Logger
+
+	// now is the clock; tests in this package replace it.
+	now func() time.Time
+}
+
+// OverlapPolicy decides what happens to a run of a plan whose previous
+// execution has not finished.
+type OverlapPolicy int
+
+const (
+	// OverlapSkip does not start the run: a scheduled tick is logged and
+	// counted, a manual run returns ErrOverlap.
+	OverlapSkip OverlapPolicy = iota
+	// OverlapAllow starts the run anyway.
+	OverlapAllow
+)
+
+// AlertPolicy decides whether a finished execution is worth an alert and
+// sends it. It is called in the executor's goroutine after the execution is
+// stored; an implementation that notifies does so asynchronously.
+type AlertPolicy interface {
+	ExecutionFinished(ctx context.Context, p *plan.Plan, e *exec.Execution) error
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Concurrency < 0 {
+		return c, fmt.Errorf("smokex: Config.Concurrency must not be negative, got %d", c.Concurrency)
+	}
+	if c.SubscriberBuffer < 0 {
+		return c, fmt.Errorf("smokex: Config.SubscriberBuffer must not be negative, got %d", c.SubscriberBuffer)
+	}
+	if c.Overlap != OverlapSkip && c.Overlap != OverlapAllow {
+		return c, fmt.Errorf("smokex: Config.Overlap is not a known policy: %d", c.Overlap)
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.SubscriberBuffer == 0 {
+		c.SubscriberBuffer = DefaultSubscriberBuffer
+	}
+	if c.RetentionInterval == 0 {
+		c.RetentionInterval = DefaultRetentionInterval
+	}
+	if c.RetentionMaxAge == 0 {
+		c.RetentionMaxAge = DefaultRetentionMaxAge
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}

@@ -1,0 +1,233 @@
+package smokex
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/schedule"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+// storeTimeout bounds a store write made on behalf of a run, which must
+// happen even when the run itself was canceled.
+const storeTimeout = 10 * time.Second
+
+// Engine runs plans on demand and on their schedules, stores every
+// execution, and publishes what happens. Create it with New; it is safe for
+// concurrent use.
+type Engine struct {
+	cfg    Config
+	store  storage.Store
+	runner *exec.Runner
+	sched  schedule.Scheduler
+	hub    *hub
+	sem    chan struct{}
+
+	// runCtx is the parent of every run; cancelRuns cancels them all when
+	// Stop's context ends.
+	runCtx     context.Context
+	cancelRuns context.CancelFunc
+	runs       sync.WaitGroup
+
+	mu       sync.Mutex
+	plans    map[string]*loadedPlan
+	running  map[string]int                // plan id -> executions in flight
+	inflight map[string]context.CancelFunc // execution id -> cancel
+	started  bool
+	closed   bool
+	stopOnce sync.Once
+	stopErr  error
+	// life ends when Stop begins; background loops watch it.
+	life    context.Context
+	endLife context.CancelFunc
+	bg      sync.WaitGroup
+
+	skippedTicks atomic.Uint64
+}
+
+// loadedPlan is a parsed plan with where it came from.
+type loadedPlan struct {
+	plan *plan.Plan
+	// synced is true for plans that SyncFS manages: a later sync removes
+	// them when their file is gone.
+	synced bool
+}
+
+// New builds an engine from cfg. It does not start scheduling: call Start.
+func New(cfg Config) (*Engine, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:      cfg,
+		store:    cfg.Store,
+		hub:      newHub(),
+		sem:      make(chan struct{}, cfg.Concurrency),
+		plans:    map[string]*loadedPlan{},
+		running:  map[string]int{},
+		inflight: map[string]context.CancelFunc{},
+	}
+	if e.store == nil {
+		e.store = memory.New(memory.Config{})
+	}
+	e.runner = exec.New(exec.Config{
+		Client:         cfg.Client,
+		MaxBodySize:    cfg.MaxBodySize,
+		DefaultTimeout: cfg.DefaultTimeout,
+		Logger:         cfg.Logger,
+	})
+	newScheduler := cfg.NewScheduler
+	if newScheduler == nil {
+		newScheduler = func(fn schedule.Func) (schedule.Scheduler, error) {
+			return schedule.NewCron(schedule.CronConfig{Func: fn, Logger: cfg.Logger})
+		}
+	}
+	e.sched, err = newScheduler(e.tick)
+	if err != nil {
+		return nil, fmt.Errorf("smokex: building the scheduler: %w", err)
+	}
+	e.runCtx, e.cancelRuns = context.WithCancel(context.Background())
+	e.life, e.endLife = context.WithCancel(context.Background())
+	return e, nil
+}
+
+// Store returns the engine's store, for hosts that read results directly.
+func (e *Engine) Store() storage.Store { return e.store }
+
+// SkippedTicks counts scheduled ticks not run because the plan's previous
+// execution was still running.
+func (e *Engine) SkippedTicks() uint64 { return e.skippedTicks.Load() }
+
+// Subscribe returns a subscription to every event of every execution. A
+// buffer of 0 means Config.SubscriberBuffer. Close it when done.
+func (e *Engine) Subscribe(buffer int) *Subscription {
+	if buffer <= 0 {
+		buffer = e.cfg.SubscriberBuffer
+	}
+	return e.hub.subscribe(buffer)
+}
+
+// Entries lists the scheduled plans with their next run times, sorted by
+// plan ID.
+func (e *Engine) Entries(ctx context.Context) ([]schedule.Entry, error) {
+	return e.sched.Entries(ctx)
+}
+
+// AddPlan stores p, replacing the plan with its ID, and schedules it when it
+// has a schedule (or unschedules it when it no longer has one).
+func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
+	return e.addPlan(ctx, p, false)
+}
+
+func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
+	if p == nil || p.ID == "" {
+		return errors.New("smokex: AddPlan needs a parsed plan with an ID")
+	}
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	err := e.store.SavePlan(ctx, &storage.Plan{
+		ID:          p.ID,
+		Name:        p.Name,
+		Description: p.Description,
+		Schedule:    p.Schedule,
+		Labels:      maps.Clone(p.Labels),
+		Source:      p.Source,
+	})
+	if err != nil {
+		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
+	}
+	e.mu.Lock()
+	e.plans[p.ID] = &loadedPlan{plan: p, synced: synced}
+	e.mu.Unlock()
+	return e.applySchedule(ctx, p)
+}
+
+func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
+	if p.Schedule == "" {
+		if err := e.sched.Remove(ctx, p.ID); err != nil {
+			return fmt.Errorf("smokex: unscheduling plan %s: %w", p.ID, err)
+		}
+		return nil
+	}
+	if err := e.sched.Add(ctx, p.ID, p.Schedule); err != nil {
+		return fmt.Errorf("smokex: scheduling plan %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// RemovePlan deletes the plan with its executions and unschedules it.
+func (e *Engine) RemovePlan(ctx context.Context, id string) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if err := e.sched.Remove(ctx, id); err != nil {
+		return fmt.Errorf("smokex: unscheduling plan %s: %w", id, err)
+	}
+	e.mu.Lock()
+	_, known := e.plans[id]
+	delete(e.plans, id)
+	e.mu.Unlock()
+	err := e.store.DeletePlan(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		if known {
+			return nil
+		}
+		return fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+	}
+	return err
+}
+
+// Plan returns the loaded plan with the id.
+func (e *Engine) Plan(id string) (*plan.Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lp, ok := e.plans[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+	}
+	return lp.plan, nil
+}
+
+// Plans returns the loaded plans ordered by ID.
+func (e *Engine) Plans() []*plan.Plan {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*plan.Plan, 0, len(e.plans))
+	for _, lp := range e.plans {
+		out = append(out, lp.plan)
+	}
+	slices.SortFunc(out, func(a, b *plan.Plan) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (e *Engine) checkOpen() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// newExecutionID returns a time-ordered id.
+func newExecutionID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

@@ -1,0 +1,129 @@
+// Command embedded is a small host service that embeds smokex: it serves an
+// API of its own, loads its smoke plans from an embed.FS, runs them on their
+// schedules against itself with the memory store, and logs every result as
+// it arrives.
+//
+//	go run ./examples/embedded
+//
+// Stop it with Ctrl-C, or give -for 30s to stop on its own.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/exec"
+)
+
+//go:embed plans/*.yaml
+var plansFS embed.FS
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
+		fmt.Fprintln(os.Stderr, "embedded:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, log *slog.Logger) error {
+	flags := flag.NewFlagSet("embedded", flag.ContinueOnError)
+	addr := flags.String("addr", "127.0.0.1:0", "address of the service's own API")
+	runFor := flags.Duration("for", 0, "stop after this long (0: run until interrupted)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if *runFor > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *runFor)
+		defer cancel()
+	}
+
+	// The host's own API.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	api := &http.Server{Handler: newAPI(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = api.Serve(ln) }()
+	defer api.Close()
+	base := "http://" + ln.Addr().String()
+	log.Info("service API listening", "url", base)
+
+	// smokex, embedded: the zero Config is the memory store and the
+	// in-process scheduler.
+	eng, err := smokex.New(smokex.Config{
+		Vars:   map[string]any{"base": base},
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	sub := eng.Subscribe(0)
+	go logResults(sub, log)
+
+	plans, err := fs.Sub(plansFS, "plans")
+	if err != nil {
+		return err
+	}
+	if _, err := eng.SyncFS(ctx, plans); err != nil {
+		return err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	entries, err := eng.Entries(ctx)
+	if err != nil {
+		return err
+	}
+	for _, entry := range entries {
+		log.Info("plan scheduled", "plan", entry.ID, "schedule", entry.Spec, "next", entry.Next.Format(time.TimeOnly))
+	}
+
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := eng.Stop(stopCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// logResults logs each step and each finished execution as they arrive.
+func logResults(sub *smokex.Subscription, log *slog.Logger) {
+	for ev := range sub.C() {
+		switch ev.Type {
+		case smokex.EventStepFinished:
+			attrs := []any{"plan", ev.Execution.PlanID, "step", ev.Step.Name, "ok", ev.Step.OK, "ms", ev.Step.Timings.Total.Milliseconds()}
+			if ev.Step.Response != nil {
+				attrs = append(attrs, "status", ev.Step.Response.StatusCode)
+			}
+			for _, f := range ev.Step.Failures {
+				attrs = append(attrs, "failure", fmt.Sprintf("%s %s: expected %s, received %s", f.Type, f.Name, f.Expected, f.Received))
+			}
+			if ev.Step.Error != nil {
+				attrs = append(attrs, "error", ev.Step.Error.Error())
+			}
+			log.Info("step", attrs...)
+		case smokex.EventExecutionFinished:
+			level := slog.LevelInfo
+			if ev.Execution.Status != exec.StatusPassed {
+				level = slog.LevelWarn
+			}
+			log.Log(context.Background(), level, "execution finished", "plan", ev.Execution.PlanID,
+				"status", ev.Execution.Status, "ms", ev.Execution.Duration().Milliseconds())
+		}
+	}
+}

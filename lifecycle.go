@@ -1,0 +1,182 @@
+package smokex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/storage"
+)
+
+// Start recovers executions a dead process left running, loads the stored
+// plans and their schedules, and starts the scheduler and the retention
+// loop. It returns promptly. Calling it again does nothing.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return ErrClosed
+	}
+	if e.started {
+		e.mu.Unlock()
+		return nil
+	}
+	e.started = true
+	e.mu.Unlock()
+
+	if !e.cfg.SkipRecovery {
+		if err := e.recover(ctx); err != nil {
+			return err
+		}
+	}
+	if err := e.loadStored(ctx); err != nil {
+		return err
+	}
+	if err := e.sched.Start(ctx); err != nil {
+		return fmt.Errorf("smokex: starting the scheduler: %w", err)
+	}
+	if e.cfg.RetentionInterval > 0 {
+		e.bg.Add(1)
+		go e.retain(e.life)
+	}
+	return nil
+}
+
+// Stop stops scheduling, waits for the executions in flight, and cancels
+// them when ctx ends (they are stored as canceled). It closes every
+// subscription. Calls after it return ErrClosed; calling it again returns
+// the first call's result.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.stopOnce.Do(func() { e.stopErr = e.stop(ctx) })
+	return e.stopErr
+}
+
+func (e *Engine) stop(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.endLife()
+
+	cancelAtDeadline := context.AfterFunc(ctx, e.cancelRuns)
+	defer cancelAtDeadline()
+
+	var errs []error
+	if err := e.sched.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		errs = append(errs, fmt.Errorf("smokex: stopping the scheduler: %w", err))
+	}
+	e.bg.Wait()
+	// Runs end promptly once canceled: the executor honours its context.
+	e.runs.Wait()
+	e.cancelRuns()
+	e.hub.close()
+	if ctx.Err() != nil {
+		errs = append(errs, fmt.Errorf("smokex: executions were canceled at stop: %w", ctx.Err()))
+	}
+	return errors.Join(errs...)
+}
+
+// recover finishes executions left created or running by a process that
+// died as halted with an interrupted error.
+func (e *Engine) recover(ctx context.Context) error {
+	params := &storage.ListExecutionsParams{
+		Statuses: []exec.Status{exec.StatusCreated, exec.StatusRunning},
+		Limit:    storage.MaxListLimit,
+	}
+	for {
+		page, err := e.store.ListExecutions(ctx, params)
+		if err != nil {
+			return fmt.Errorf("smokex: listing interrupted executions: %w", err)
+		}
+		for _, x := range page.Executions {
+			e.mu.Lock()
+			_, ours := e.inflight[x.ID]
+			e.mu.Unlock()
+			if ours {
+				continue
+			}
+			now := e.cfg.now().UTC()
+			if x.StartedAt.IsZero() {
+				x.StartedAt = now
+			}
+			x.FinishedAt = now
+			x.Status = exec.StatusHalted
+			x.Error = &exec.StepError{Kind: exec.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
+			if err := e.store.UpdateExecution(ctx, x); err != nil {
+				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
+			}
+			e.cfg.Logger.Warn("smokex: finished an interrupted execution as halted", "plan", x.PlanID, "execution", x.ID)
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		params.Cursor = page.NextCursor
+	}
+}
+
+// loadStored parses the stored plans this engine does not hold yet and
+// schedules them, so that schedules come back after a restart.
+func (e *Engine) loadStored(ctx context.Context) error {
+	stored, err := e.store.ListPlans(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("smokex: listing stored plans: %w", err)
+	}
+	for _, sp := range stored {
+		e.mu.Lock()
+		lp, ok := e.plans[sp.ID]
+		e.mu.Unlock()
+		if ok {
+			if err := e.applySchedule(ctx, lp.plan); err != nil {
+				return err
+			}
+			continue
+		}
+		opts := plan.ParseOpts{}
+		if e.cfg.ParseOpts != nil {
+			opts = *e.cfg.ParseOpts
+		}
+		opts.File = sp.ID
+		p, err := plan.Parse(sp.Source, &opts)
+		if err != nil {
+			e.cfg.Logger.Error("smokex: a stored plan no longer parses; it is not scheduled", "plan", sp.ID, "error", err)
+			continue
+		}
+		p.ID = sp.ID
+		e.mu.Lock()
+		e.plans[p.ID] = &loadedPlan{plan: p}
+		e.mu.Unlock()
+		if err := e.applySchedule(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retain prunes old executions every RetentionInterval.
+func (e *Engine) retain(ctx context.Context) {
+	defer e.bg.Done()
+	t := time.NewTicker(e.cfg.RetentionInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Prune(ctx); err != nil && ctx.Err() == nil {
+				e.cfg.Logger.Error("smokex: pruning old executions", "error", err)
+			}
+		}
+	}
+}
+
+// Prune deletes the finished executions that the retention settings no
+// longer keep and returns how many it deleted. The engine calls it every
+// RetentionInterval.
+func (e *Engine) Prune(ctx context.Context) (int, error) {
+	return e.store.Prune(ctx, &storage.PruneParams{
+		FinishedBefore: e.cfg.now().Add(-e.cfg.RetentionMaxAge),
+		KeepLast:       e.cfg.RetentionKeepLast,
+	})
+}

@@ -1,0 +1,99 @@
+package smokex
+
+import (
+	"context"
+	"slices"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+// engineObserver is the chain every run reports to: store the result, tell
+// the configured observers, publish to subscribers, and at the end hand the
+// execution to the alert policy.
+type engineObserver struct {
+	e    *Engine
+	plan *plan.Plan
+}
+
+var _ exec.Observer = (*engineObserver)(nil)
+
+// storeCtx detaches a store write from the run's cancellation, so that a
+// canceled run is still recorded, and bounds it.
+func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+}
+
+// saveExecution stores x's status, detached from the run's cancellation.
+func (o *engineObserver) saveExecution(ctx context.Context, x *exec.Execution) {
+	sctx, cancel := storeCtx(ctx)
+	defer cancel()
+	if err := o.e.store.UpdateExecution(sctx, x); err != nil {
+		o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+	}
+}
+
+func (o *engineObserver) ExecutionStarted(ctx context.Context, x *exec.Execution) {
+	o.saveExecution(ctx, x)
+	for _, ob := range o.e.cfg.Observers {
+		ob.ExecutionStarted(ctx, x)
+	}
+	o.e.publish(EventExecutionStarted, x, nil)
+}
+
+func (o *engineObserver) StepFinished(ctx context.Context, x *exec.Execution, r *exec.StepResult) {
+	sctx, cancel := storeCtx(ctx)
+	defer cancel()
+	if err := o.e.store.AppendStep(sctx, x.ID, r); err != nil {
+		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
+	}
+	for _, ob := range o.e.cfg.Observers {
+		ob.StepFinished(ctx, x, r)
+	}
+	o.e.publish(EventStepFinished, x, r)
+}
+
+func (o *engineObserver) ExecutionFinished(ctx context.Context, x *exec.Execution) {
+	o.saveExecution(ctx, x)
+	for _, ob := range o.e.cfg.Observers {
+		ob.ExecutionFinished(ctx, x)
+	}
+	o.e.publish(EventExecutionFinished, x, nil)
+	if o.e.cfg.AlertPolicy != nil {
+		actx, cancel := storeCtx(ctx)
+		defer cancel()
+		if err := o.e.cfg.AlertPolicy.ExecutionFinished(actx, o.plan, x); err != nil {
+			o.e.cfg.Logger.Error("smokex: alert policy", "plan", x.PlanID, "execution", x.ID, "error", err)
+		}
+	}
+}
+
+// abort finishes an execution that never reached the executor.
+func (o *engineObserver) abort(x *exec.Execution, cause *exec.StepError, status exec.Status) *exec.Execution {
+	now := o.e.cfg.now().UTC()
+	if x.StartedAt.IsZero() {
+		x.StartedAt = now
+	}
+	x.FinishedAt = now
+	x.Status = status
+	x.Error = cause
+	o.ExecutionFinished(context.Background(), x)
+	return x
+}
+
+// publish sends a snapshot of x to subscribers. Only the finished event
+// carries the step results.
+func (e *Engine) publish(t EventType, x *exec.Execution, step *exec.StepResult) {
+	snap := *x
+	if t == EventExecutionFinished {
+		snap.Steps = slices.Clone(x.Steps)
+	} else {
+		snap.Steps = nil
+	}
+	ev := Event{Type: t, Time: e.cfg.now().UTC(), Execution: &snap}
+	if step != nil {
+		s := *step
+		ev.Step = &s
+	}
+	e.hub.publish(ev)
+}

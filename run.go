@@ -1,0 +1,201 @@
+package smokex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+// RunOpts are per-run settings of Run and Trigger. Nil means defaults.
+type RunOpts struct {
+	// Vars are the caller's variables; they win over Config.Vars and the
+	// plan's vars.
+	Vars map[string]any
+	// Trigger records what started the run. Defaults to exec.TriggerManual.
+	Trigger exec.Trigger
+}
+
+// Run runs the plan now and waits for it to finish. Canceling ctx cancels
+// the run, which is then stored as canceled. A run that could not be
+// started returns an error and no execution.
+func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*exec.Execution, error) {
+	job, err := e.prepare(ctx, planID, opts)
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, job.cancel)
+	defer stop()
+	return e.execute(job), nil
+}
+
+// Trigger starts the plan in the background and returns the id of its
+// execution, which is stored with status created before Trigger returns.
+// The run outlives ctx; cancel it with Cancel.
+func (e *Engine) Trigger(ctx context.Context, planID string, opts *RunOpts) (string, error) {
+	job, err := e.prepare(ctx, planID, opts)
+	if err != nil {
+		return "", err
+	}
+	go e.execute(job)
+	return job.execution.ID, nil
+}
+
+// Cancel cancels a running execution of this engine. The execution is
+// stored as canceled.
+func (e *Engine) Cancel(executionID string) error {
+	e.mu.Lock()
+	cancel, ok := e.inflight[executionID]
+	e.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrExecutionNotFound, executionID)
+	}
+	cancel()
+	return nil
+}
+
+// tick is the scheduler's callback.
+func (e *Engine) tick(ctx context.Context, planID string) {
+	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: exec.TriggerSchedule})
+	switch {
+	case errors.Is(err, ErrOverlap):
+		e.skippedTicks.Add(1)
+		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID)
+		return
+	case errors.Is(err, ErrClosed):
+		return
+	case err != nil:
+		e.cfg.Logger.Error("smokex: scheduled run not started", "plan", planID, "error", err)
+		return
+	}
+	stop := context.AfterFunc(ctx, job.cancel)
+	defer stop()
+	e.execute(job)
+}
+
+// job is a run that prepare admitted and execute runs.
+type job struct {
+	plan      *plan.Plan
+	vars      map[string]any
+	execution *exec.Execution
+	ctx       context.Context
+	cancel    context.CancelFunc
+}
+
+// prepare admits a run: the engine is open, the plan known, the overlap
+// policy respected; it stores the execution as created.
+func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*job, error) {
+	if opts == nil {
+		opts = &RunOpts{}
+	}
+	trigger := opts.Trigger
+	if trigger == "" {
+		trigger = exec.TriggerManual
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	lp, ok := e.plans[planID]
+	if !ok {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
+	}
+	if e.cfg.Overlap == OverlapSkip && e.running[planID] > 0 {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrOverlap, planID)
+	}
+	e.running[planID]++
+	runCtx, cancel := context.WithCancel(e.runCtx)
+	x := &exec.Execution{
+		ID:        newExecutionID(),
+		PlanID:    planID,
+		PlanName:  lp.plan.Name,
+		Trigger:   trigger,
+		Status:    exec.StatusCreated,
+		CreatedAt: e.cfg.now().UTC(),
+	}
+	e.inflight[x.ID] = cancel
+	e.runs.Add(1)
+	e.mu.Unlock()
+
+	j := &job{plan: lp.plan, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
+	if err := e.store.CreateExecution(ctx, x); err != nil {
+		e.release(j)
+		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
+	}
+	e.publish(EventExecutionCreated, x, nil)
+	return j, nil
+}
+
+// vars merges the engine's variables under the caller's.
+func (e *Engine) vars(caller map[string]any) map[string]any {
+	if len(e.cfg.Vars) == 0 {
+		return caller
+	}
+	out := maps.Clone(e.cfg.Vars)
+	maps.Copy(out, caller)
+	return out
+}
+
+func (e *Engine) release(j *job) {
+	j.cancel()
+	e.mu.Lock()
+	e.running[j.plan.ID]--
+	if e.running[j.plan.ID] == 0 {
+		delete(e.running, j.plan.ID)
+	}
+	delete(e.inflight, j.execution.ID)
+	e.mu.Unlock()
+	e.runs.Done()
+}
+
+// execute waits for a slot, runs the job and returns its finished
+// execution.
+func (e *Engine) execute(j *job) *exec.Execution {
+	defer e.release(j)
+	obs := &engineObserver{e: e, plan: j.plan}
+	select {
+	case e.sem <- struct{}{}:
+		defer func() { <-e.sem }()
+	case <-j.ctx.Done():
+		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrCanceled, Message: "canceled before it started"}, exec.StatusCanceled)
+	}
+	secrets, err := e.secrets(j.ctx, j.plan)
+	if err != nil {
+		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrInterpolation, Message: err.Error()}, exec.StatusFailed)
+	}
+	return e.runner.Run(j.ctx, j.plan, &exec.RunOpts{
+		Execution: j.execution,
+		Vars:      j.vars,
+		Secrets:   secrets,
+		LookupEnv: e.cfg.LookupEnv,
+		Observer:  obs,
+	})
+}
+
+// secrets resolves the secrets the plan declares.
+func (e *Engine) secrets(ctx context.Context, p *plan.Plan) (map[string]string, error) {
+	if len(p.Secrets) == 0 {
+		return nil, nil
+	}
+	if e.cfg.Secrets == nil {
+		return nil, fmt.Errorf("the plan declares secrets (%s) and the engine has no secret source", p.Secrets[0])
+	}
+	out := make(map[string]string, len(p.Secrets))
+	for _, name := range p.Secrets {
+		v, ok, err := e.cfg.Secrets.Secret(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("reading secret %s: %w", name, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("secret %s is not set", name)
+		}
+		out[name] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,440 @@
+package smokex_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newEngine builds an engine that is stopped when the test ends.
+func newEngine(t *testing.T, cfg smokex.Config) *smokex.Engine {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	eng, err := smokex.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = eng.Stop(ctx)
+	})
+	return eng
+}
+
+func mustParse(t *testing.T, src string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Parse([]byte(src), nil)
+	require.NoError(t, err)
+	return p
+}
+
+func okServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"path":%q,"auth":%q}`, r.URL.Path, r.Header.Get("X-Key"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// gate is a server whose requests block until released, counting how many
+// are in flight at once.
+type gate struct {
+	srv      *httptest.Server
+	release  chan struct{}
+	arrived  chan struct{}
+	inFlight atomic.Int32
+	maxSeen  atomic.Int32
+	once     sync.Once
+}
+
+func newGate(t *testing.T) *gate {
+	t.Helper()
+	g := &gate{release: make(chan struct{}), arrived: make(chan struct{}, 100)}
+	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := g.inFlight.Add(1)
+		defer g.inFlight.Add(-1)
+		for {
+			m := g.maxSeen.Load()
+			if n <= m || g.maxSeen.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		g.arrived <- struct{}{}
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { g.open(); g.srv.Close() })
+	return g
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.release) }) }
+
+func TestRunStoresExecution(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := memory.New(memory.Config{})
+	eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `
+name: api
+steps:
+  - get: {url: "${base}/a", expect: {json: {path: /a}}}
+  - get: {url: "${base}/b", expect: {json: {path: /b}}}
+`)))
+	x, err := eng.Run(ctx, "api", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, x.Status, "%+v", x.Steps)
+	require.Equal(t, exec.TriggerManual, x.Trigger)
+
+	stored, err := store.GetExecution(ctx, x.ID)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, stored.Status)
+	require.Len(t, stored.Steps, 2)
+	require.False(t, stored.FinishedAt.IsZero())
+
+	sp, err := store.GetPlan(ctx, "api")
+	require.NoError(t, err)
+	require.Contains(t, string(sp.Source), "name: api")
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Parallel()
+	eng := newEngine(t, smokex.Config{})
+	ctx := context.Background()
+	_, err := eng.Run(ctx, "missing", nil)
+	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	require.ErrorIs(t, eng.Cancel("nope"), smokex.ErrExecutionNotFound)
+	require.Error(t, eng.AddPlan(ctx, &plan.Plan{}))
+	_, err = smokex.New(smokex.Config{Concurrency: -1})
+	require.ErrorContains(t, err, "Concurrency")
+}
+
+func TestEventsInOrder(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `
+name: ev
+steps:
+  - get: {url: "${base}/1"}
+  - get: {url: "${base}/2"}
+`)))
+	sub := eng.Subscribe(0)
+	defer sub.Close()
+	id, err := eng.Trigger(ctx, "ev", nil)
+	require.NoError(t, err)
+	var types []smokex.EventType
+	for ev := range sub.C() {
+		require.Equal(t, id, ev.Execution.ID)
+		types = append(types, ev.Type)
+		if ev.Type == smokex.EventStepFinished {
+			require.NotNil(t, ev.Step)
+		}
+		if ev.Type == smokex.EventExecutionFinished {
+			require.Len(t, ev.Execution.Steps, 2)
+			break
+		}
+	}
+	require.Equal(t, []smokex.EventType{
+		smokex.EventExecutionCreated, smokex.EventExecutionStarted,
+		smokex.EventStepFinished, smokex.EventStepFinished, smokex.EventExecutionFinished,
+	}, types)
+}
+
+func TestSlowSubscriberDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slowsub, steps: [{get: {url: "${base}/"}}, {get: {url: "${base}/"}}, {get: {url: "${base}/"}}]}`)))
+	sub := eng.Subscribe(1) // never read
+	x, err := eng.Run(ctx, "", nil)
+	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
+	require.Nil(t, x)
+	x, err = eng.Run(ctx, "slowsub", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, uint64(5), sub.Dropped()) // 6 events, 1 buffered
+	sub.Close()
+	sub.Close()
+}
+
+func TestOverlapSkippedByDefault(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": g.srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, steps: [{get: {url: "${base}/"}}]}`)))
+	_, err := eng.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	_, err = eng.Trigger(ctx, "slow", nil)
+	require.ErrorIs(t, err, smokex.ErrOverlap)
+	g.open()
+}
+
+func TestOverlapAllowedAndConcurrencyLimit(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := memory.New(memory.Config{})
+	eng := newEngine(t, smokex.Config{Store: store, Overlap: smokex.OverlapAllow, Concurrency: 1, Vars: map[string]any{"base": g.srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, steps: [{get: {url: "${base}/"}}]}`)))
+	first, err := eng.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	second, err := eng.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	// The second waits for a slot: it stays created.
+	x, err := store.GetExecution(ctx, second)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusCreated, x.Status)
+	g.open()
+	for _, id := range []string{first, second} {
+		require.Eventually(t, func() bool {
+			x, err := store.GetExecution(ctx, id)
+			return err == nil && x.Status == exec.StatusPassed
+		}, 5*time.Second, 10*time.Millisecond)
+	}
+	require.Equal(t, int32(1), g.maxSeen.Load())
+}
+
+func TestCancelAndStopDeadline(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := memory.New(memory.Config{})
+	eng, err := smokex.New(smokex.Config{Store: store, Overlap: smokex.OverlapAllow, Vars: map[string]any{"base": g.srv.URL}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, eng.Start(ctx))
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, steps: [{get: {url: "${base}/"}}]}`)))
+
+	canceled, err := eng.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	require.NoError(t, eng.Cancel(canceled))
+
+	running, err := eng.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	<-g.arrived
+
+	stopCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	err = eng.Stop(stopCtx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, err, eng.Stop(ctx), "Stop again returns the first result")
+
+	for _, id := range []string{canceled, running} {
+		x, err := store.GetExecution(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, exec.StatusCanceled, x.Status, id)
+	}
+	_, err = eng.Run(ctx, "slow", nil)
+	require.ErrorIs(t, err, smokex.ErrClosed)
+	require.ErrorIs(t, eng.AddPlan(ctx, mustParse(t, `{name: x, steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)), smokex.ErrClosed)
+	require.ErrorIs(t, eng.Start(ctx), smokex.ErrClosed)
+	_, open := <-eng.Subscribe(0).C()
+	require.False(t, open)
+}
+
+func TestSecrets(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	ctx := context.Background()
+	src := `
+name: secret
+secrets: [KEY]
+steps:
+  - get: {url: "${base}/x", headers: {X-Key: "${KEY}"}, expect: {json: {auth: nope}}}
+`
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}, Secrets: smokex.StaticSecrets{"KEY": "hunter2"}})
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+	x, err := eng.Run(ctx, "secret", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusHalted, x.Status)
+	require.NotEmpty(t, x.Steps[0].Failures)
+	require.NotContains(t, fmt.Sprintf("%+v", x.Steps[0]), "hunter2")
+
+	bare := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	require.NoError(t, bare.AddPlan(ctx, mustParse(t, src)))
+	x, err = bare.Run(ctx, "secret", nil)
+	require.NoError(t, err)
+	require.NotEqual(t, exec.StatusPassed, x.Status)
+	require.NotNil(t, x.Error)
+	require.Contains(t, x.Error.Message, "KEY")
+}
+
+func TestEnvSecrets(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("SMOKEX_TEST_KEY", "from-env")
+	v, ok, err := smokex.EnvSecrets("SMOKEX_TEST_KEY").Secret(ctx, "SMOKEX_TEST_KEY")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "from-env", v)
+	_, ok, _ = smokex.EnvSecrets().Secret(ctx, "SMOKEX_TEST_KEY")
+	require.False(t, ok, "names outside the allow-list are not read")
+}
+
+func TestSyncFS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := newEngine(t, smokex.Config{})
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte(`[{get: {url: "http://127.0.0.1:1/a"}}]`)},
+		"b.yaml": {Data: []byte(`{name: b, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/b"}}]}`)},
+	}
+	res, err := eng.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"a", "b"}, res.Added)
+	entries, err := eng.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "b", entries[0].ID)
+
+	// b changes and loses its schedule, a is removed, c is new.
+	fsys["b.yaml"] = &fstest.MapFile{Data: []byte(`{name: b, steps: [{get: {url: "http://127.0.0.1:1/b2"}}]}`)}
+	delete(fsys, "a.yaml")
+	fsys["c.yml"] = &fstest.MapFile{Data: []byte(`[{get: {url: "http://127.0.0.1:1/c"}}]`)}
+	res, err = eng.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.Equal(t, &smokex.SyncResult{Added: []string{"c"}, Updated: []string{"b"}, Removed: []string{"a"}}, res)
+	entries, err = eng.Entries(ctx)
+	require.NoError(t, err)
+	require.Empty(t, entries)
+
+	// An invalid file changes nothing.
+	fsys["d.yaml"] = &fstest.MapFile{Data: []byte(`[]`)}
+	_, err = eng.SyncFS(ctx, fsys)
+	require.Error(t, err)
+	ids := []string{}
+	for _, p := range eng.Plans() {
+		ids = append(ids, p.ID)
+	}
+	require.Equal(t, []string{"b", "c"}, ids)
+}
+
+func TestScheduledRun(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@every 1s", steps: [{get: {url: "${base}/"}}]}`)))
+	sub := eng.Subscribe(0)
+	defer sub.Close()
+	require.NoError(t, eng.Start(ctx))
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-sub.C():
+			if ev.Type == smokex.EventExecutionFinished {
+				require.Equal(t, exec.TriggerSchedule, ev.Execution.Trigger)
+				require.Equal(t, exec.StatusPassed, ev.Execution.Status)
+				return
+			}
+		case <-timeout:
+			t.Fatal("no scheduled execution finished")
+		}
+	}
+}
+
+// TestRestartRecovers stands for a process that died mid-run: its store
+// holds the plan and an execution left running. A new engine on that store
+// schedules the plan again and finishes the execution as halted.
+func TestRestartRecovers(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	ctx := context.Background()
+	store := memory.New(memory.Config{})
+
+	// The first engine starts a run and is abandoned mid-run, as a process
+	// that is killed would leave it: no Stop, the run still in flight.
+	first, err := smokex.New(smokex.Config{Store: store, Vars: map[string]any{"base": g.srv.URL}})
+	require.NoError(t, err)
+	require.NoError(t, first.AddPlan(ctx, mustParse(t, `{name: nightly, schedule: "0 3 * * *", steps: [{get: {url: "${base}/"}}]}`)))
+	id, err := first.Trigger(ctx, "nightly", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	x, err := store.GetExecution(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusRunning, x.Status)
+
+	second := newEngine(t, smokex.Config{Store: store})
+	require.NoError(t, second.Start(ctx))
+	x, err = store.GetExecution(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusHalted, x.Status)
+	require.NotNil(t, x.Error)
+	require.Equal(t, exec.ErrInterrupted, x.Error.Kind)
+	entries, err := second.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "nightly", entries[0].ID)
+	require.False(t, entries[0].Next.IsZero())
+
+	// Let the abandoned engine go, so that the test leaks nothing.
+	stopCtx, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	require.Error(t, first.Stop(stopCtx))
+}
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := memory.New(memory.Config{})
+	eng := newEngine(t, smokex.Config{Store: store, RetentionKeepLast: 2, Vars: map[string]any{"base": srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: p, steps: [{get: {url: "${base}/"}}]}`)))
+	for range 5 {
+		_, err := eng.Run(ctx, "p", nil)
+		require.NoError(t, err)
+	}
+	n, err := eng.Prune(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	page, err := store.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "p"})
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 2)
+}
+
+func TestRemovePlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := memory.New(memory.Config{})
+	eng := newEngine(t, smokex.Config{Store: store})
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: gone, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
+	require.NoError(t, eng.RemovePlan(ctx, "gone"))
+	_, err := store.GetPlan(ctx, "gone")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	entries, err := eng.Entries(ctx)
+	require.NoError(t, err)
+	require.Empty(t, entries)
+	require.True(t, errors.Is(eng.RemovePlan(ctx, "gone"), smokex.ErrPlanNotFound))
+}

@@ -1,0 +1,139 @@
+// Package smokextest runs smokex plans from a host's own go test: each plan
+// is a subtest, each step a subtest of it that reports its failures the Go
+// way. Plans run against a URL or against an http.Handler served on a
+// loopback test server.
+//
+//	func TestSmoke(t *testing.T) {
+//		smokextest.RunDir(t, "testdata/plans", &smokextest.Options{Handler: api.New()})
+//	}
+package smokextest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+// DefaultBaseVar is the variable that holds the base URL of the system
+// under test.
+const DefaultBaseVar = "base"
+
+// Options configure a run. Nil means defaults.
+type Options struct {
+	// Handler, when set, is served on a loopback test server for the length
+	// of the run, and its URL is the variable BaseVar.
+	Handler http.Handler
+	// BaseURL is the variable BaseVar when Handler is nil.
+	BaseURL string
+	// BaseVar names the base URL variable. Defaults to DefaultBaseVar.
+	BaseVar string
+	// Vars are further variables for the plans.
+	Vars map[string]any
+	// Secrets are passed to the plans by name and redacted from reports.
+	Secrets map[string]string
+	// Client sends the requests. Defaults to the executor's own.
+	Client *http.Client
+}
+
+// RunFile parses the plan at path and runs it as a subtest.
+func RunFile(t *testing.T, path string, opts *Options) *exec.Execution {
+	t.Helper()
+	p, err := plan.ParseFile(path, nil)
+	if err != nil {
+		t.Fatalf("smokextest: %v", err)
+	}
+	return RunPlan(t, p, opts)
+}
+
+// RunDir runs every plan under dir, each as a subtest.
+func RunDir(t *testing.T, dir string, opts *Options) {
+	t.Helper()
+	plans, err := plan.LoadDir(dir, nil)
+	if err != nil {
+		t.Fatalf("smokextest: %v", err)
+	}
+	runAll(t, plans, opts)
+}
+
+// RunFS runs every plan in fsys, each as a subtest.
+func RunFS(t *testing.T, fsys fs.FS, opts *Options) {
+	t.Helper()
+	plans, err := plan.LoadFS(fsys, nil)
+	if err != nil {
+		t.Fatalf("smokextest: %v", err)
+	}
+	runAll(t, plans, opts)
+}
+
+func runAll(t *testing.T, plans []*plan.Plan, opts *Options) {
+	t.Helper()
+	if len(plans) == 0 {
+		t.Fatal("smokextest: no plans found")
+	}
+	for _, p := range plans {
+		RunPlan(t, p, opts)
+	}
+}
+
+// RunPlan runs p as a subtest named after its ID, with a subtest per step,
+// and returns the execution.
+func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
+	t.Helper()
+	if opts == nil {
+		opts = &Options{}
+	}
+	vars := make(map[string]any, len(opts.Vars)+1)
+	for k, v := range opts.Vars {
+		vars[k] = v
+	}
+	baseVar := opts.BaseVar
+	if baseVar == "" {
+		baseVar = DefaultBaseVar
+	}
+	if opts.Handler != nil {
+		srv := httptest.NewServer(opts.Handler)
+		defer srv.Close()
+		vars[baseVar] = srv.URL
+	} else if opts.BaseURL != "" {
+		vars[baseVar] = strings.TrimRight(opts.BaseURL, "/")
+	}
+	var x *exec.Execution
+	t.Run(p.ID, func(t *testing.T) {
+		runner := exec.New(exec.Config{Client: opts.Client})
+		x = runner.Run(context.Background(), p, &exec.RunOpts{
+			Execution: &exec.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: "test"},
+			Vars:      vars,
+			Secrets:   opts.Secrets,
+			LookupEnv: os.LookupEnv,
+		})
+		if x.Error != nil {
+			t.Errorf("%s", x.Error)
+		}
+		for i := range x.Steps {
+			reportStep(t, &x.Steps[i])
+		}
+	})
+	return x
+}
+
+func reportStep(t *testing.T, r *exec.StepResult) {
+	t.Run(fmt.Sprintf("%02d_%s", r.Index+1, r.Name), func(t *testing.T) {
+		if r.Skipped {
+			t.Skip("skipped: an earlier step failed")
+		}
+		if r.Error != nil {
+			t.Errorf("%s %s: %s", r.Method, r.URL, r.Error)
+		}
+		for _, f := range r.Failures {
+			t.Errorf("%s %s: %s %s: expected %s, received %s", r.Method, r.URL, f.Type, f.Name, f.Expected, f.Received)
+		}
+	})
+}

@@ -1,0 +1,94 @@
+package smokex
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+)
+
+// SyncResult tells what a SyncFS call changed.
+type SyncResult struct {
+	Added, Updated, Removed []string
+}
+
+// SyncFS loads every plan in fsys (*.yaml and *.yml, recursively) and makes
+// the engine's synced plans match it: new plans are added, changed ones
+// replaced, and plans an earlier SyncFS added whose file is gone are
+// removed. Plans added with AddPlan are never removed by it. When any file
+// is invalid, nothing changes and the error lists every problem.
+func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
+	plans, err := plan.LoadFS(fsys, e.cfg.ParseOpts)
+	if err != nil {
+		return nil, err
+	}
+	res := &SyncResult{}
+	seen := make(map[string]bool, len(plans))
+	for _, p := range plans {
+		seen[p.ID] = true
+		e.mu.Lock()
+		old, ok := e.plans[p.ID]
+		e.mu.Unlock()
+		if ok && old.synced && bytes.Equal(old.plan.Source, p.Source) {
+			continue
+		}
+		if err := e.addPlan(ctx, p, true); err != nil {
+			return res, err
+		}
+		if ok {
+			res.Updated = append(res.Updated, p.ID)
+		} else {
+			res.Added = append(res.Added, p.ID)
+		}
+	}
+	e.mu.Lock()
+	var gone []string
+	for id, lp := range e.plans {
+		if lp.synced && !seen[id] {
+			gone = append(gone, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range gone {
+		if err := e.RemovePlan(ctx, id); err != nil {
+			return res, err
+		}
+		res.Removed = append(res.Removed, id)
+	}
+	return res, nil
+}
+
+// WatchFS syncs fsys now, then again every interval until ctx ends or the
+// engine stops, so that plans follow their files. The first sync's error is
+// returned; later errors are logged and leave the plans as they were.
+func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration) error {
+	if _, err := e.SyncFS(ctx, fsys); err != nil {
+		return err
+	}
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.life.Done():
+				return
+			case <-t.C:
+				res, err := e.SyncFS(ctx, fsys)
+				if err != nil {
+					e.cfg.Logger.Error("smokex: syncing plans", "error", err)
+					continue
+				}
+				if len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
+					e.cfg.Logger.Info("smokex: plans synced", "added", res.Added, "updated", res.Updated, "removed", res.Removed)
+				}
+			}
+		}
+	}()
+	return nil
+}
