@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,9 +18,44 @@ func doneStatuses() []string {
 	return []string{string(exec.StatusPassed), string(exec.StatusFailed), string(exec.StatusHalted), string(exec.StatusCanceled)}
 }
 
+// summariesSQL is the statement of Summaries: $1 the plan IDs (NULL for
+// all), $2 the final statuses, $3 the window, $4... each final status,
+// counted in a column of its own.
+func (s *Store) summariesSQL(done []string) string {
+	var counts strings.Builder
+	for i := range done {
+		fmt.Fprintf(&counts, "count(*) FILTER (WHERE w.status = $%d), ", 4+i)
+	}
+	return s.sql(`
+		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error,
+			p.id, a.*
+		FROM {schema}.plans p
+		CROSS JOIN LATERAL (
+			SELECT ` + counts.String() + `
+				percentile_disc(0.5) WITHIN GROUP (ORDER BY w.dur),
+				percentile_disc(0.95) WITHIN GROUP (ORDER BY w.dur)
+			FROM (
+				SELECT e.status, e.finished_at - e.started_at AS dur
+				FROM {schema}.executions e
+				WHERE e.plan_id = p.id AND e.status = ANY($2::text[])
+				ORDER BY e.created_at DESC, e.id DESC
+				LIMIT $3
+			) w
+		) a
+		LEFT JOIN LATERAL (
+			SELECT ` + executionColumns + ` FROM {schema}.executions e
+			WHERE e.plan_id = p.id
+			ORDER BY e.created_at DESC, e.id DESC
+			LIMIT 1
+		) l ON true
+		WHERE $1::text[] IS NULL OR p.id = ANY($1::text[])
+		ORDER BY p.id`)
+}
+
 // Summaries returns a summary per stored plan, ordered by plan ID, computed
-// in one statement: each plan's window walks the (plan_id, created_at, id)
-// index, and P50 and P95 are percentile_disc of the window's durations.
+// in one statement: each plan's window is read from the index on
+// (plan_id, created_at, id), which covers status, start and finish, and P50
+// and P95 are percentile_disc of the window's durations.
 func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([]*storage.PlanSummary, error) {
 	if params == nil {
 		params = &storage.SummaryParams{}
@@ -38,74 +73,55 @@ func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([
 			}
 		}
 	}
-	rows, err := s.pool.Query(ctx, s.sql(`
-		WITH p AS (
-			SELECT id FROM {schema}.plans WHERE $1::text[] IS NULL OR id = ANY($1::text[])
-		),
-		win AS (
-			SELECT p.id AS plan_id, w.status, w.dur
-			FROM p CROSS JOIN LATERAL (
-				SELECT e.status,
-					CASE WHEN e.started_at IS NOT NULL AND e.finished_at IS NOT NULL
-						THEN (extract(epoch FROM e.finished_at - e.started_at) * 1000000)::bigint
-					END AS dur
-				FROM {schema}.executions e
-				WHERE e.plan_id = p.id AND e.status = ANY($2::text[])
-				ORDER BY e.created_at DESC, e.id DESC
-				LIMIT $3
-			) w
-		),
-		counts AS (
-			SELECT plan_id, jsonb_object_agg(status, n) AS counts
-			FROM (SELECT plan_id, status, count(*) AS n FROM win GROUP BY plan_id, status) c
-			GROUP BY plan_id
-		),
-		pct AS (
-			SELECT plan_id,
-				percentile_disc(0.5) WITHIN GROUP (ORDER BY dur) AS p50,
-				percentile_disc(0.95) WITHIN GROUP (ORDER BY dur) AS p95
-			FROM win WHERE dur IS NOT NULL
-			GROUP BY plan_id
-		)
-		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error,
-			p.id, c.counts, pct.p50, pct.p95
-		FROM p
-		LEFT JOIN counts c ON c.plan_id = p.id
-		LEFT JOIN pct ON pct.plan_id = p.id
-		LEFT JOIN LATERAL (
-			SELECT `+executionColumns+` FROM {schema}.executions e
-			WHERE e.plan_id = p.id
-			ORDER BY e.created_at DESC, e.id DESC
-			LIMIT 1
-		) l ON true
-		ORDER BY p.id`), planIDs, doneStatuses(), window)
+	done := doneStatuses()
+	args := []any{planIDs, done, window}
+	for _, st := range done {
+		args = append(args, st)
+	}
+	rows, err := s.pool.Query(ctx, s.summariesSQL(done), args...)
 	if err != nil {
 		return nil, s.wrap(ctx, "summaries", nil, err)
 	}
 	sums, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*storage.PlanSummary, error) {
 		var (
 			sum      storage.PlanSummary
-			counts   []byte
-			p50, p95 pgtype.Int8
+			counts   = make([]int, len(done))
+			p50, p95 pgtype.Interval
 		)
-		last, err := scanNullableExecution(row, &sum.PlanID, &counts, &p50, &p95)
+		dest := []any{&sum.PlanID}
+		for i := range counts {
+			dest = append(dest, &counts[i])
+		}
+		last, err := scanNullableExecution(row, append(dest, &p50, &p95)...)
 		if err != nil {
 			return nil, err
 		}
 		sum.Last = last
-		if counts != nil {
-			if err := json.Unmarshal(counts, &sum.Counts); err != nil {
-				return nil, fmt.Errorf("plan %q: counts: %w", sum.PlanID, err)
+		for i, n := range counts {
+			if n > 0 {
+				if sum.Counts == nil {
+					sum.Counts = map[exec.Status]int{}
+				}
+				sum.Counts[exec.Status(done[i])] = n
 			}
 		}
-		sum.P50 = time.Duration(p50.Int64) * time.Microsecond
-		sum.P95 = time.Duration(p95.Int64) * time.Microsecond
+		sum.P50, sum.P95 = duration(p50), duration(p95)
 		return &sum, nil
 	})
 	if err != nil {
 		return nil, s.wrap(ctx, "summaries", nil, err)
 	}
 	return sums, nil
+}
+
+// duration converts an interval from subtracting two timestamps; NULL is
+// zero.
+func duration(iv pgtype.Interval) time.Duration {
+	if !iv.Valid {
+		return 0
+	}
+	const day = 24 * time.Hour
+	return time.Duration(iv.Microseconds)*time.Microsecond + time.Duration(iv.Days)*day + time.Duration(iv.Months)*30*day
 }
 
 // Prune deletes finished executions (Status.Done) that params select, with

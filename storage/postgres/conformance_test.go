@@ -1,0 +1,19 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/storagetest"
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t)
+	storagetest.Run(t, func(t *testing.T) storage.Store {
+		// The suite checks that a 1 MiB body comes back whole: keep more
+		// than that. TestStoredBodiesAreCut checks the cut.
+		return newStore(t, pool, postgres.Config{MaxStoredBodySize: 2 << 20})
+	})
+}
