@@ -1,0 +1,28 @@
+package smokex_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCoreStaysLight checks that the core packages do not import the heavy
+// adapter dependencies, so that a host that embeds the memory defaults does
+// not link them, and the adapters can move to modules of their own.
+func TestCoreStaysLight(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	core := []string{".", "./plan/...", "./exec/...", "./storage", "./storage/memory", "./storage/storagetest", "./schedule/...", "./internal/...", "./smokextest"}
+	out, err := exec.Command("go", append([]string{"list", "-deps", "-f", "{{.ImportPath}}"}, core...)...).CombinedOutput()
+	require.NoError(t, err, string(out))
+	heavy := []string{"github.com/jackc/pgx", "github.com/riverqueue/river", "go.opentelemetry.io/otel", "github.com/DataDog/datadog-go"}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, h := range heavy {
+			require.False(t, strings.HasPrefix(dep, h), "a core package depends on %s", dep)
+		}
+	}
+}
