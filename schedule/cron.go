@@ -38,7 +38,8 @@ type CronConfig struct {
 // never delays the next tick of any entry. A tick that comes due while the
 // process is busy fires once, late; ticks missed while the process was not
 // running are not caught up. A Func that panics is recovered and logged;
-// the entry keeps ticking. Replacing an entry's spec keeps its Prev.
+// the entry keeps ticking. Before Start, entries have a zero Next;
+// replacing an entry's spec keeps its Prev.
 //
 // Cron ignores the contexts of Add, Remove and Entries: they do no I/O and
 // return as soon as the scheduling loop has taken the change.

@@ -45,9 +45,9 @@ type Scheduler interface {
 	// Removing an id that is not scheduled does nothing and
 	// returns nil, so that callers need not track what they scheduled.
 	Remove(ctx context.Context, id string) error
-	// Entries lists the entries sorted by ID. Next is the zero time before
-	// Start and for a spec that never fires again; Prev is the zero time
-	// until the entry's first tick.
+	// Entries lists the entries sorted by ID. Next is the zero time for a
+	// spec that never fires again and may be before Start; Prev is the zero
+	// time until the entry's first tick.
 	Entries(ctx context.Context) ([]Entry, error)
 	// Start starts ticking and returns promptly; ticks continue until Stop,
 	// whatever becomes of ctx. Funcs receive a context that carries ctx's
