@@ -12,9 +12,11 @@
 #   conc-50   smokex run -q --jobs 50 plans50/     vs plain -plans 50 -pairs 10
 #             target: smokex wall time <= 2x plain
 #
-# Wall time is the median of the runs, peak RSS the largest maximum resident
-# set size that /usr/bin/time -f %M reports over the runs. Needs Go and GNU
-# time (Debian package `time`, installed here when missing and root).
+# Wall time is the median of the runs, CPU time (user + system, less
+# sensitive to other load on the machine) the median too, and peak RSS the
+# largest maximum resident set size that GNU time reports over the runs. The
+# target runs as its own process on the same machine. Needs Go and GNU time
+# (Debian package `time`, installed here when missing and root).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,8 +62,14 @@ done
 base="http://$(cat "$work/addr")"
 echo "target on $base" >&2
 
+# median: the median of the numbers on stdin, one a line.
+median() {
+	sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
 # measure NAME CMD...: runs CMD once to warm up (it must pass), then $runs
-# times; sets ms (median wall time, milliseconds) and rss (peak, KiB).
+# times; sets ms (median wall time), cpu (median user+system time), both in
+# milliseconds, and rss (peak, KiB).
 measure() {
 	local name=$1
 	shift
@@ -70,52 +78,56 @@ measure() {
 		tail -n 20 "$work/out" >&2
 		exit 1
 	fi
-	local times=() peak=0 start end r
+	local times=() cpus=() peak=0 start end r u s
 	for _ in $(seq "$runs"); do
 		start=$(date +%s%N)
-		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1
+		/usr/bin/time -f '%M %U %S' -o "$work/time" "$@" >/dev/null 2>&1
 		end=$(date +%s%N)
 		times+=($(((end - start) / 1000)))
-		r=$(tail -n 1 "$work/rss")
+		read -r r u s < <(tail -n 1 "$work/time")
 		((r > peak)) && peak=$r
+		cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print (u + s) * 1000000}')")
 	done
-	ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
+	ms=$(printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1 / 1000}')
+	cpu=$(printf '%s\n' "${cpus[@]}" | median | awk '{printf "%.0f", $1 / 1000}')
 	rss=$peak
-	echo "  $name: ${ms} ms, ${rss} KiB" >&2
+	echo "  $name: ${ms} ms wall, ${cpu} ms CPU, ${rss} KiB" >&2
 }
 
 missed=0
 rows=()
 
-# row CASE SMOKEX_MS SMOKEX_RSS PLAIN_MS PLAIN_RSS MAX_RATIO MAX_RSS_MIB
+# row CASE SMOKEX_MS SMOKEX_CPU SMOKEX_RSS PLAIN_MS PLAIN_CPU PLAIN_RSS MAX_RATIO MAX_RSS_MIB
 row() {
-	local verdict
-	verdict=$(awk -v s="$2" -v p="$4" -v max="$6" -v rss="$3" -v maxrss="$7" 'BEGIN {
-		r = s / p
-		ok = r <= max && (maxrss == "-" || rss / 1024 < maxrss)
-		printf "%.2fx %s", r, ok ? "ok" : "MISSED"
+	local verdict target
+	verdict=$(awk -v s="$2" -v p="$5" -v max="$8" -v rss="$4" -v maxrss="$9" 'BEGIN {
+		ok = s / p <= max && (maxrss == "-" || rss / 1024 < maxrss)
+		print ok ? "ok" : "MISSED"
 	}')
-	[[ $verdict == *MISSED ]] && missed=1
-	rows+=("$(printf '%-9s %10s %10s %8s %10s %10s  %-22s %s' "$1" "$2" "$4" "${verdict% *}" \
-		"$(awk -v k="$3" 'BEGIN {printf "%.1f", k/1024}')" "$(awk -v k="$5" 'BEGIN {printf "%.1f", k/1024}')" \
-		"<=${6}x$([[ $7 != - ]] && echo ", <${7} MiB")" "${verdict#* }")")
+	[[ $verdict == MISSED ]] && missed=1
+	target="<=${8}x"
+	[[ $9 != - ]] && target+=", <${9} MiB"
+	rows+=("$(awk -v c="$1" -v sm="$2" -v sc="$3" -v sr="$4" -v pm="$5" -v pc="$6" -v pr="$7" -v t="$target" -v v="$verdict" 'BEGIN {
+		printf "%-9s %9.1f %9.1f %6.2fx %8.0f %8.0f %6.2fx %7.1f %7.1f  %-16s %s", c, sm, pm, sm / pm, sc, pc, sc / pc, sr / 1024, pr / 1024, t, v
+	}')")
 }
 
 echo "seq-1000: one plan of 1000 steps" >&2
 measure smokex "$work/smokex" run -q --var "base=$base" "$work/bench-1000.yaml"
-s_ms=$ms s_rss=$rss
+s_ms=$ms s_cpu=$cpu s_rss=$rss
 measure plain "$work/plain" -base "$base" -plans 1 -pairs 500
-row seq-1000 "$s_ms" "$s_rss" "$ms" "$rss" 1.3 30
+row seq-1000 "$s_ms" "$s_cpu" "$s_rss" "$ms" "$cpu" "$rss" 1.3 30
 
 echo "conc-50: 50 plans of 20 steps at once" >&2
 measure smokex "$work/smokex" run -q --jobs 50 --var "base=$base" "$work/plans50"
-s_ms=$ms s_rss=$rss
+s_ms=$ms s_cpu=$cpu s_rss=$rss
 measure plain "$work/plain" -base "$base" -plans 50 -pairs 10
-row conc-50 "$s_ms" "$s_rss" "$ms" "$rss" 2 -
+row conc-50 "$s_ms" "$s_cpu" "$s_rss" "$ms" "$cpu" "$rss" 2 -
 
 echo
-echo "$(go version | awk '{print $3, $4}'), $(nproc) CPUs, median of $runs runs"
-printf '%-9s %10s %10s %8s %10s %10s  %-22s %s\n' case "smokex ms" "plain ms" ratio "smokex MiB" "plain MiB" target verdict
+echo "$(go version | awk '{print $3, $4}'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), median of $runs runs"
+printf '%-9s %9s %9s %7s %8s %8s %7s %7s %7s  %-16s %s\n' case "smokex" "plain" "wall" "smokex" "plain" "CPU" "smokex" "plain" "target" "verdict"
+printf '%-9s %9s %9s %7s %8s %8s %7s %7s %7s  %-16s %s\n' "" "wall ms" "wall ms" "ratio" "CPU ms" "CPU ms" "ratio" "MiB" "MiB" "" ""
 printf '%s\n' "${rows[@]}"
 
 if [[ ${STRICT:-0} == 1 && $missed == 1 ]]; then
