@@ -103,6 +103,9 @@ func (c *Cron) Add(_ context.Context, id, spec string) error {
 		return errors.New("schedule: add: empty id")
 	}
 	sched, err := cronspec.Parse(spec)
+	if err == nil && sched.Next(c.clock.Now()).IsZero() {
+		err = errors.New("it never fires")
+	}
 	if err != nil {
 		return fmt.Errorf("%w %q for %q: %w", ErrInvalidSpec, spec, id, err)
 	}

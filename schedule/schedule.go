@@ -37,16 +37,17 @@ type Scheduler interface {
 	// Add schedules id on spec. Adding an id that exists replaces its spec
 	// and its next tick is computed from the new spec; adding it with the
 	// spec it already has changes nothing (its next tick stays). A spec
-	// that does not parse returns an error wrapping ErrInvalidSpec and
-	// leaves the entry as it was; an empty id is an error too.
+	// that does not parse or never fires (February 30th) returns an error
+	// wrapping ErrInvalidSpec and leaves the entry as it was; an empty id
+	// is an error too.
 	Add(ctx context.Context, id, spec string) error
 	// Remove unschedules id: no tick of it comes due once Remove has
 	// returned (a Func call for an earlier tick may still be running).
 	// Removing an id that is not scheduled does nothing and
 	// returns nil, so that callers need not track what they scheduled.
 	Remove(ctx context.Context, id string) error
-	// Entries lists the entries sorted by ID. Next is the zero time for a
-	// spec that never fires again and may be before Start; Prev is the zero
+	// Entries lists the entries sorted by ID. Next is the zero time when
+	// the spec fires no more, and may be before Start; Prev is the zero
 	// time until the entry's first tick.
 	Entries(ctx context.Context) ([]Entry, error)
 	// Start starts ticking and returns promptly; ticks continue until Stop,

@@ -476,7 +476,7 @@ func testReplaceSpec(t *testing.T, newScheduler NewScheduler) {
 func testInvalidSpec(t *testing.T, newScheduler NewScheduler) {
 	h := newHarness(t, newScheduler, nil)
 	h.add("a", h.every())
-	bad := []string{"", " ", "* * *", "61 * * * *", "* * * * * * *", "@every", "@every -1s", "@sometimes", "CRON_TZ=Nowhere/City * * * * *", "not a spec"}
+	bad := []string{"", " ", "* * *", "61 * * * *", "* * * * * * *", "@every", "@every -1s", "@sometimes", "CRON_TZ=Nowhere/City * * * * *", "not a spec", "0 0 30 2 *"}
 	check := func(when string) {
 		for _, spec := range bad {
 			err := h.s.Add(t.Context(), "a", spec)
