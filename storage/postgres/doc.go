@@ -9,22 +9,32 @@
 // package. It is idempotent and safe to call from several replicas at once:
 // a transaction-scoped advisory lock keyed on the schema serialises them,
 // and every applied version is recorded in the schema's schema_migrations
-// table. Call it once at start-up, before any other method (the CLI exposes
-// it as "smokex migrate").
+// table. Versions that a newer release applied are left alone, so an older
+// release keeps running beside it. Call Migrate once at start-up, before any
+// other method (the CLI exposes it as "smokex migrate").
+//
+// Beyond storage.Store, a Store offers AppendSteps, which stores many step
+// results with one COPY, and SaveExecution, which stores an execution with
+// its steps in one transaction.
 //
 // # Tables
 //
 //   - plans: one row per plan; labels as jsonb, the YAML source as bytea.
 //   - executions: one row per execution, deleted with its plan. Indexed for
-//     the newest executions of one plan and of all plans, by status, and by
-//     finish time for pruning.
+//     the newest executions of one plan (covering status, start and finish,
+//     so that Summaries read the index only) and of all plans, by status,
+//     and by finish time for pruning.
 //   - step_results: one jsonb document per step, keyed by (execution, index),
 //     deleted with its execution. Request and response bodies are truncated
-//     to Config.MaxStoredBodySize.
+//     to Config.MaxStoredBodySize. jsonb cannot hold the NUL character: a
+//     NUL in a jsonb document (a step result, an execution's error, labels)
+//     is stored as U+FFFD.
 //   - alert_state: the alert policy's memory, one row per plan.
 //
 // Identifiers are compared byte-wise (COLLATE "C"), so plans list in the
-// same order as with the memory store whatever the database's locale.
+// same order as with the memory store whatever the database's locale. Text
+// that PostgreSQL cannot store (invalid UTF-8, NUL bytes) in an ID, a name
+// or a status is an error on write; looking up such an ID finds nothing.
 //
 // # Paging
 //

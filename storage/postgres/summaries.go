@@ -126,8 +126,9 @@ func duration(iv pgtype.Interval) time.Duration {
 
 // Prune deletes finished executions (Status.Done) that params select, with
 // their step results, in one statement, and returns how many it deleted.
-// KeepLast ranks each plan's finished executions with a window function.
-// Created and running executions are never deleted.
+// FinishedBefore alone walks the index on finished_at; KeepLast ranks each
+// plan's finished executions with a window function. Created and running
+// executions are never deleted.
 func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, error) {
 	if params == nil {
 		return 0, nil
@@ -135,22 +136,32 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 	if params.KeepLast < 0 {
 		return 0, fmt.Errorf("postgres: prune: KeepLast %d: must not be negative", params.KeepLast)
 	}
-	if params.KeepLast == 0 && params.FinishedBefore.IsZero() {
+	var (
+		query string
+		args  = []any{doneStatuses()}
+	)
+	switch {
+	case params.KeepLast == 0 && params.FinishedBefore.IsZero():
 		return 0, nil
+	case params.KeepLast == 0:
+		query = `DELETE FROM {schema}.executions WHERE status = ANY($1::text[]) AND finished_at < $2`
+		args = append(args, params.FinishedBefore)
+	default:
+		query = `
+			WITH ranked AS (
+				SELECT id, finished_at,
+					row_number() OVER (PARTITION BY plan_id ORDER BY created_at DESC, id DESC) AS rn
+				FROM {schema}.executions
+				WHERE status = ANY($1::text[])
+			)
+			DELETE FROM {schema}.executions
+			WHERE status = ANY($1::text[]) AND id IN (
+				SELECT id FROM ranked
+				WHERE rn > $2 OR finished_at < $3::timestamptz
+			)`
+		args = append(args, params.KeepLast, ts(params.FinishedBefore))
 	}
-	tag, err := s.pool.Exec(ctx, s.sql(`
-		WITH ranked AS (
-			SELECT id, finished_at,
-				row_number() OVER (PARTITION BY plan_id ORDER BY created_at DESC, id DESC) AS rn
-			FROM {schema}.executions
-			WHERE status = ANY($1::text[])
-		)
-		DELETE FROM {schema}.executions
-		WHERE status = ANY($1::text[]) AND id IN (
-			SELECT id FROM ranked
-			WHERE ($2::int > 0 AND rn > $2::int)
-			   OR ($3::timestamptz IS NOT NULL AND finished_at < $3::timestamptz)
-		)`), doneStatuses(), params.KeepLast, ts(params.FinishedBefore))
+	tag, err := s.pool.Exec(ctx, s.sql(query), args...)
 	if err != nil {
 		return 0, s.wrap(ctx, "prune", nil, err)
 	}
