@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,6 +70,21 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 			}
 		}
 	}
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per operation since start: unlike ns/op,
+// it does not grow when other processes share the machine.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op")
 }
 
 // heapInUse returns the live heap after a collection.
@@ -136,6 +152,7 @@ func BenchmarkAppendStep(b *testing.B) {
 					}
 				}
 			}
+			defer reportCPU(b, cpuTime(b))
 			if parallel {
 				b.RunParallel(func(pb *testing.PB) { worker(pb.Next) })
 			} else {
@@ -174,6 +191,7 @@ func BenchmarkListExecutions(b *testing.B) {
 	}
 	for _, tt := range tests {
 		b.Run(strings.ReplaceAll(tt.name, " ", "_"), func(b *testing.B) {
+			defer reportCPU(b, cpuTime(b))
 			for b.Loop() {
 				page, err := st.ListExecutions(ctx, &tt.params)
 				if err != nil || len(page.Executions) != storage.DefaultListLimit {
@@ -190,6 +208,7 @@ func BenchmarkSummaries(b *testing.B) {
 	st := memory.New(memory.Config{})
 	fill(b, st, 100, 1000, 0)
 	ctx := context.Background()
+	defer reportCPU(b, cpuTime(b))
 	for b.Loop() {
 		sums, err := st.Summaries(ctx, nil)
 		if err != nil || len(sums) != 100 {
