@@ -31,6 +31,10 @@ const MaxDelay = 10 * time.Second
 // maxBody bounds the request bodies the API reads.
 const maxBody = 1 << 20
 
+// MaxSessions bounds the sessions a handler keeps; past it, a login drops
+// an older session, so that a long-running demo server does not grow.
+const MaxSessions = 10000
+
 // PageTitle is the title of /page, and the text of its h1#title.
 const PageTitle = "Smokex demo"
 
@@ -83,6 +87,12 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	}
 	token := newToken()
 	a.mu.Lock()
+	for old := range a.sessions {
+		if len(a.sessions) < MaxSessions {
+			break
+		}
+		delete(a.sessions, old)
+	}
 	a.sessions[token] = in.Username
 	a.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
