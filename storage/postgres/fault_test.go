@@ -147,3 +147,46 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	_, err = direct.GetExecution(ctx, "e")
 	require.NoError(t, err)
 }
+
+func TestBackendTerminated(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	directPool := newPool(t)
+	direct := newStore(t, directPool, postgres.Config{})
+	require.NoError(t, direct.SavePlan(ctx, planFor("p")))
+
+	cfg, err := pgxpool.ParseConfig(databaseURL(t))
+	require.NoError(t, err)
+	app := randomSchema() // a unique name to find the pool's backend by
+	cfg.ConnConfig.RuntimeParams["application_name"] = app
+	cfg.MaxConns = 1
+	// Hand out the pooled connection without checking it first, so that the
+	// store meets the terminated backend itself.
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	st, err := postgres.New(pool, postgres.Config{Schema: direct.Schema()})
+	require.NoError(t, err)
+	_, err = st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+
+	var terminated int
+	require.NoError(t, directPool.QueryRow(ctx,
+		"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE application_name = $1", app,
+	).Scan(&terminated))
+	require.Equal(t, 1, terminated)
+
+	e := execFor("e", "p", time.Now(), exec.StatusPassed)
+	e.Steps = bigSteps(3)
+	err = st.SaveExecution(ctx, e)
+	t.Logf("write on a terminated backend: %v", err)
+	require.ErrorIs(t, err, postgres.ErrConnLost)
+	_, err = direct.GetExecution(ctx, "e")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+
+	require.NoError(t, st.SaveExecution(ctx, e), "a new connection replaces the terminated one")
+	got, err := direct.GetExecution(ctx, "e")
+	require.NoError(t, err)
+	require.Len(t, got.Steps, 3)
+}

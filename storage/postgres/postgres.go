@@ -132,6 +132,12 @@ func (s *Store) wrap(ctx context.Context, op string, onFK, err error) error {
 		case "42P01": // undefined_table
 			return fmt.Errorf("postgres: %s: %w (has Migrate run on schema %q?)", op, err, s.schema)
 		}
+		// The server ended the connection: a connection exception (class
+		// 08), or a restart, failover or pg_terminate_backend (57P01
+		// admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now).
+		if strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P0") {
+			return fmt.Errorf("%w during %s: %w", ErrConnLost, op, err)
+		}
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if ctx.Err() == nil && connLost(err) {
