@@ -83,13 +83,12 @@ func TestMigrateConcurrently(t *testing.T) {
 
 func TestMigrateKeepsData(t *testing.T) {
 	t.Parallel()
-	ctx := t.Context()
-	pool := newPool(t)
-	st := newStore(t, pool, postgres.Config{})
-	require.NoError(t, st.SavePlan(ctx, planFor("p")))
+	ctx, st := storeWithRun(t, postgres.Config{})
 	require.NoError(t, st.Migrate(ctx))
 	_, err := st.GetPlan(ctx, "p")
-	require.NoError(t, err, "a second Migrate keeps what is stored")
+	require.NoError(t, err, "a second Migrate keeps the plan")
+	_, err = st.GetExecution(ctx, "e")
+	require.NoError(t, err, "a second Migrate keeps the execution")
 }
 
 func TestMigrateCanceled(t *testing.T) {
