@@ -164,8 +164,9 @@ func (c *Cron) Entries(_ context.Context) ([]Entry, error) {
 	return out, nil
 }
 
-// Start implements Scheduler.Start. It returns ctx.Err() if ctx is already
-// done.
+// Start implements Scheduler.Start. It returns an error wrapping ctx.Err()
+// if ctx is already done. Funcs receive a context that carries the values
+// of ctx, canceled only by Stop.
 func (c *Cron) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -168,4 +169,37 @@ func utc(es []schedule.Entry) []schedule.Entry {
 		es[i].Next, es[i].Prev = es[i].Next.UTC(), es[i].Prev.UTC()
 	}
 	return es
+}
+
+type ctxKey struct{}
+
+func TestCronStartContext(t *testing.T) {
+	t.Parallel()
+	t.Run("done", func(t *testing.T) {
+		t.Parallel()
+		c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		require.ErrorIs(t, c.Start(ctx), context.Canceled)
+		require.NoError(t, c.Stop(t.Context()))
+	})
+	t.Run("values", func(t *testing.T) {
+		t.Parallel()
+		fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		got := make(chan string, 1)
+		c, err := schedule.NewCron(schedule.CronConfig{
+			Func:   func(ctx context.Context, _ string) { got <- fmt.Sprint(ctx.Value(ctxKey{}), ", ", ctx.Err()) },
+			Clock:  fc,
+			Logger: quietLogger(),
+		})
+		require.NoError(t, err)
+		startCtx, cancel := context.WithCancel(context.WithValue(t.Context(), ctxKey{}, "from Start"))
+		require.NoError(t, c.Add(startCtx, "p", "@every 1m"))
+		require.NoError(t, c.Start(startCtx))
+		cancel() // ticks go on, and their context is not canceled
+		fakeClock{t: t, fc: fc}.Advance(time.Minute)
+		require.Equal(t, "from Start, <nil>", <-got)
+		require.NoError(t, c.Stop(t.Context()))
+	})
 }

@@ -51,8 +51,8 @@ type Scheduler interface {
 	// time until the entry's first tick.
 	Entries(ctx context.Context) ([]Entry, error)
 	// Start starts ticking and returns promptly; ticks continue until Stop,
-	// whatever becomes of ctx. Funcs receive a context that carries ctx's
-	// values. Start on a started scheduler does nothing and returns nil.
+	// whatever becomes of ctx. Start on a started scheduler does nothing
+	// and returns nil.
 	Start(ctx context.Context) error
 	// Stop stops ticking, then waits for the Funcs still running until they
 	// return or ctx is done. If ctx is done first, it cancels the contexts
