@@ -39,8 +39,9 @@ func benchStep(execID string, i int) *exec.StepResult {
 	}
 }
 
-// fill stores plans × perPlan finished executions of steps steps each,
-// created round-robin over the plans, into st.
+// fill stores plans × perPlan executions of steps steps each, created
+// round-robin over the plans, into st, as the executor would: created
+// running, steps appended, then finished.
 func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 	b.Helper()
 	ctx := context.Background()
@@ -55,11 +56,7 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 		created := start.Add(time.Duration(i) * time.Second)
 		e := &exec.Execution{
 			ID: id, PlanID: fmt.Sprintf("plan-%03d", i%plans), Trigger: exec.TriggerSchedule,
-			Status: exec.StatusPassed, CreatedAt: created, StartedAt: created,
-			FinishedAt: created.Add(time.Duration(100+i%400) * time.Millisecond),
-		}
-		if i%10 == 3 {
-			e.Status = exec.StatusFailed
+			Status: exec.StatusRunning, CreatedAt: created, StartedAt: created,
 		}
 		if err := st.CreateExecution(ctx, e); err != nil {
 			b.Fatal(err)
@@ -68,6 +65,13 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 			if err := st.AppendStep(ctx, id, benchStep(id, k)); err != nil {
 				b.Fatal(err)
 			}
+		}
+		e.Status, e.FinishedAt = exec.StatusPassed, created.Add(time.Duration(100+i%400)*time.Millisecond)
+		if i%10 == 3 {
+			e.Status = exec.StatusFailed
+		}
+		if err := st.UpdateExecution(ctx, e); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

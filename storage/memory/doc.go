@@ -8,8 +8,8 @@
 // callers never share memory with the store.
 //
 // Memory grows with what steps keep: a step result with a few response
-// headers and a short body excerpt takes about 1 KiB, so the default bound
-// of 1,000 executions of 10 steps costs about 10 MiB per plan
+// headers and a short body excerpt takes a little under 1 KiB, so the
+// default bound of 1,000 executions of 10 steps costs about 9 MiB per plan
 // (BenchmarkMillionSteps measures it).
 //
 // Executions are indexed per plan in creation order, so listing one plan's

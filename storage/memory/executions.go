@@ -110,6 +110,10 @@ func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
 	rec.exec.FinishedAt = e.FinishedAt
 	rec.exec.Error = errCopy
 	if e.Status.Done() {
+		// No more steps are expected: give back what appends reserved.
+		if cap(rec.steps)-len(rec.steps) > 1 {
+			rec.steps = slices.Clone(rec.steps)
+		}
 		// A plan held over its bound by running executions shrinks as
 		// they finish.
 		s.bound(plan)
