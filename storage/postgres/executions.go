@@ -19,7 +19,7 @@ import (
 
 const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error"
 
-// checkExecution validates what CreateExecution and UpdateExecution store.
+// checkExecution validates what CreateExecution and SaveExecution store.
 func checkExecution(e *exec.Execution) error {
 	if e == nil {
 		return errors.New("execution is nil")
@@ -79,15 +79,19 @@ func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
 }
 
 // UpdateExecution writes e's status, start, finish and error, or returns an
-// error wrapping storage.ErrNotFound. Its Steps are ignored.
+// error wrapping storage.ErrNotFound. Its other fields and its Steps are
+// ignored.
 func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
-	if err := checkExecution(e); err != nil {
-		if e != nil && !storable(e.ID) {
-			return fmt.Errorf("postgres: update execution: %w", storage.ErrNotFound)
-		}
-		return fmt.Errorf("postgres: update execution: %w", err)
+	switch {
+	case e == nil:
+		return errors.New("postgres: update execution: execution is nil")
+	case !storable(e.ID):
+		return fmt.Errorf("postgres: update execution %q: %w", e.ID, storage.ErrNotFound)
 	}
 	op := fmt.Sprintf("update execution %q", e.ID)
+	if err := checkText("Status", string(e.Status)); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	errDoc, err := errorJSON(e.Error)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
