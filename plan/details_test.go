@@ -354,3 +354,21 @@ steps:
 	require.Contains(t, got, `l.yaml:2:37: undefined name "USER" in var who: no var, secret, earlier capture or passed variable defines it`)
 	require.Contains(t, got, `l.yaml:4:20: undefined name "T" in timeout: no var, secret, earlier capture or passed variable defines it`)
 }
+
+func TestHostileInputsAreBounded(t *testing.T) {
+	t.Parallel()
+	_, err := plan.Parse([]byte("- get: {host: 'https://x.test/"+strings.Repeat("${a}", 101)+"'}"), &plan.ParseOpts{MaxExpressions: 100})
+	require.EqualError(t, err, "1:15: the plan holds more than 100 expressions (${...}, assert and capture expressions), the limit")
+
+	_, err = plan.Parse([]byte(strings.Repeat("- gett: {}\n", plan.MaxErrors+50)), nil)
+	var list plan.ErrorList
+	require.True(t, errors.As(err, &list))
+	require.Len(t, list, plan.MaxErrors+1)
+	require.Equal(t, fmt.Sprintf("too many errors; only the first %d are reported", plan.MaxErrors), list[plan.MaxErrors].Error())
+
+	_, err = plan.Parse([]byte(strings.Repeat("[", 9000)+strings.Repeat("]", 9000)), nil)
+	require.ErrorContains(t, err, "a step must be a mapping")
+
+	_, err = plan.Parse([]byte("- post: {host: 'https://x.test/', body: "+strings.Repeat("{a: ", 5000)+"1"+strings.Repeat("}", 5000)+"}"), nil)
+	require.NoError(t, err)
+}

@@ -24,6 +24,12 @@ const (
 	DefaultMaxSize = 1 << 20
 	// DefaultMaxSteps is the most steps a plan may have.
 	DefaultMaxSteps = 10000
+	// DefaultMaxExpressions is the most ${...} and assert or capture
+	// expressions a plan may hold; each is compiled when the plan loads.
+	DefaultMaxExpressions = 50000
+	// MaxErrors is the most errors Parse reports for one plan; past it,
+	// parsing stops with a last error saying so.
+	MaxErrors = 1000
 )
 
 // ParseOpts tune Parse. A nil *ParseOpts, and every zero field, means the
@@ -39,6 +45,10 @@ type ParseOpts struct {
 	// MaxSteps is the most steps a plan may have. Defaults to
 	// DefaultMaxSteps.
 	MaxSteps int
+	// MaxExpressions is the most expressions a plan may hold: every ${...}
+	// of its templates and every assert and capture expression. Defaults to
+	// DefaultMaxExpressions.
+	MaxExpressions int
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {
@@ -51,6 +61,9 @@ func (o *ParseOpts) withDefaults() ParseOpts {
 	}
 	if out.MaxSteps <= 0 {
 		out.MaxSteps = DefaultMaxSteps
+	}
+	if out.MaxExpressions <= 0 {
+		out.MaxExpressions = DefaultMaxExpressions
 	}
 	return out
 }
@@ -75,10 +88,10 @@ func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
 
 // Parse parses and validates a plan, in either form, and compiles its
 // expressions. On failure the error is an ErrorList holding every problem
-// found in the source, sorted by position.
+// found in the source (up to MaxErrors), sorted by position.
 func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
 	o := opts.withDefaults()
-	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps}
+	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions}
 	if int64(len(src)) > o.MaxSize {
 		p.errorf(Pos{}, "the plan is larger than the limit of %d bytes", o.MaxSize)
 		return nil, p.errs
@@ -86,7 +99,11 @@ func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
 	pl := p.parse()
 	if len(p.errs) > 0 {
 		p.errs.Sort()
-		return nil, dedupe(p.errs)
+		p.errs = dedupe(p.errs)
+		if p.stopped {
+			p.errs = append(p.errs, &Error{File: p.file, Message: fmt.Sprintf("too many errors; only the first %d are reported", MaxErrors)})
+		}
+		return nil, p.errs
 	}
 	return pl, nil
 }
@@ -108,6 +125,12 @@ type parser struct {
 	src      []byte
 	maxSteps int
 	errs     ErrorList
+	// stopped is set when the plan has MaxErrors errors: parsing then
+	// stops.
+	stopped bool
+	// exprBudget is how many more expressions the plan may compile, of
+	// maxExpressions.
+	exprBudget, maxExpressions int
 	lines    []int // byte offset of each line start, built on demand
 	// Compiled templates and expressions by source: a plan repeats many
 	// (headers, asserts), and compiled ones are immutable, so steps share
@@ -149,7 +172,25 @@ func cached[T any](m *map[string]T, s string, compile func(string) (T, error)) (
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
+	if len(p.errs) >= MaxErrors {
+		p.stopped = true
+		return
+	}
 	p.errs.add(p.file, pos, format, args...)
+}
+
+// spend takes n expressions from the plan's budget, reporting false when
+// the plan holds more than it allows.
+func (p *parser) spend(n *yaml.Node, count int) bool {
+	if p.exprBudget < 0 {
+		return false
+	}
+	p.exprBudget -= count
+	if p.exprBudget < 0 {
+		p.errorAt(n, "the plan holds more than %d expressions (${...}, assert and capture expressions), the limit", p.maxExpressions)
+		return false
+	}
+	return true
 }
 
 func (p *parser) errorAt(n *yaml.Node, format string, args ...any) {
@@ -308,6 +349,9 @@ func (p *parser) steps(n *yaml.Node) []Step {
 	}
 	steps := make([]Step, 0, len(n.Content))
 	for _, s := range n.Content {
+		if p.stopped {
+			break
+		}
 		if st, ok := p.step(resolve(s)); ok {
 			steps = append(steps, st)
 		}
@@ -444,6 +488,9 @@ func (p *parser) template(n *yaml.Node, what string) *Template {
 	if isNull(n) {
 		s = ""
 	}
+	if _, ok := p.templates[s]; !ok && !p.spend(n, strings.Count(s, "${")-strings.Count(s, "$${")) {
+		return nil
+	}
 	t, err := p.compileTemplate(s)
 	if err != nil {
 		p.exprError(n, what, err)
@@ -464,6 +511,9 @@ func (p *parser) expression(n *yaml.Node, what string) *Expression {
 	src, base := n.Value, 0
 	if inner, ok := wholeTemplate(src); ok {
 		src, base = inner, 2
+	}
+	if _, ok := p.expressions[src]; !ok && !p.spend(n, 1) {
+		return nil
 	}
 	e, err := p.compileExpression(src)
 	if err != nil {
