@@ -131,7 +131,7 @@ type parser struct {
 	// exprBudget is how many more expressions the plan may compile, of
 	// maxExpressions.
 	exprBudget, maxExpressions int
-	lines    []int // byte offset of each line start, built on demand
+	lines                      []int // byte offset of each line start, built on demand
 	// Compiled templates and expressions by source: a plan repeats many
 	// (headers, asserts), and compiled ones are immutable, so steps share
 	// them.
