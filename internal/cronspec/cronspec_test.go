@@ -21,7 +21,7 @@ func TestParse(t *testing.T) {
 		require.NoError(t, err, spec)
 		require.True(t, next.Equal(s.Next(base)), "%s: %v", spec, s.Next(base))
 	}
-	for _, bad := range []string{"", "* * *", "61 * * * *", "@every", "@sometimes", "CRON_TZ=Nowhere/City * * * * *"} {
+	for _, bad := range []string{"", "* * *", "61 * * * *", "@every", "@sometimes", "CRON_TZ=Nowhere/City * * * * *", "0 0 30 2 *", "@every 1500ms", "@every 0s", "@every soon"} {
 		_, err := Parse(bad)
 		require.Error(t, err, bad)
 	}
