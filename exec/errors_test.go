@@ -105,7 +105,7 @@ func TestErrorKinds(t *testing.T) {
 		{"dns", step(t, "GET", "http://nothing-here.invalid/"), exec.ErrDNS, "could not resolve host nothing-here.invalid"},
 		{"connect", step(t, "GET", "http://"+closed+"/"), exec.ErrConnect, "connection refused by " + closed},
 		{"tls", step(t, "GET", secure.URL), exec.ErrTLS, "certificate signed by an unknown authority"},
-		{"tls to plain", step(t, "GET", strings.Replace(stalling.URL, "http:", "https:", 1)), exec.ErrTLS, "plain HTTP, not TLS"},
+		{"tls to plain", step(t, "GET", strings.Replace(stalling.URL, "http:", "https:", 1)), exec.ErrTLS, "did not answer in TLS"},
 		{"timeout", step(t, "GET", stalling.URL, timeout), exec.ErrTimeout, "no response within 100ms"},
 		{"body timeout", step(t, "GET", slowBody.URL, timeout), exec.ErrTimeout, "response body not complete within 100ms"},
 		{"closed", step(t, "GET", closing.URL), exec.ErrRequest, "closed the connection without a response"},

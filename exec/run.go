@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptrace"
+	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -66,16 +68,17 @@ type run struct {
 	red       *redact.Redactor
 	halt      *bool
 
-	jar            http.CookieJar
+	jar            lazyJar
 	client         *http.Client
 	insecureClient *http.Client
 	follow         bool
 
-	buf    *bytes.Buffer
-	parser oj.Parser
-	base   time.Time
-	marks  marks
-	trace  *httptrace.ClientTrace
+	buf     *bytes.Buffer
+	limited io.LimitedReader
+	parser  oj.Parser
+	base    time.Time
+	marks   marks
+	trace   *httptrace.ClientTrace
 }
 
 // Run runs p and returns its execution, never nil: status passed when every
@@ -187,8 +190,7 @@ func (r *Runner) newRun(p *plan.Plan, e *Execution, opts *RunOpts) *run {
 		}
 	}
 
-	s.jar, _ = cookiejar.New(nil) // New with nil options does not fail.
-	s.client = &http.Client{Transport: r.transport, Jar: s.jar, CheckRedirect: s.checkRedirect}
+	s.client = &http.Client{Transport: r.transport, Jar: &s.jar, CheckRedirect: s.checkRedirect}
 	if b, ok := r.buffers.Get().(*bytes.Buffer); ok {
 		s.buf = b
 	} else {
@@ -214,10 +216,38 @@ func (s *run) httpClient(insecure bool) *http.Client {
 		return s.client
 	}
 	if s.insecureClient == nil {
-		s.insecureClient = &http.Client{Transport: s.r.insecureTransport(), Jar: s.jar, CheckRedirect: s.checkRedirect}
+		s.insecureClient = &http.Client{Transport: s.r.insecureTransport(), Jar: &s.jar, CheckRedirect: s.checkRedirect}
 	}
 	return s.insecureClient
 }
+
+// lazyJar is the execution's cookie jar, made when a response first sets a
+// cookie: most plans never do, and their steps then skip the jar's work.
+type lazyJar struct {
+	jar *cookiejar.Jar
+}
+
+// SetCookies implements http.CookieJar.
+func (j *lazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) == 0 {
+		return
+	}
+	if j.jar == nil {
+		j.jar, _ = cookiejar.New(nil) // New with nil options does not fail.
+	}
+	j.jar.SetCookies(u, cookies)
+}
+
+// Cookies implements http.CookieJar.
+func (j *lazyJar) Cookies(u *url.URL) []*http.Cookie {
+	if j.jar == nil {
+		return nil
+	}
+	return j.jar.Cookies(u)
+}
+
+// empty tells whether no cookie was ever set, so that no request gets one.
+func (j *lazyJar) empty() bool { return j.jar == nil }
 
 // errTooManyRedirects stops a redirect chain longer than plan.MaxRedirects.
 var errTooManyRedirects = errors.New("too many redirects")

@@ -127,12 +127,16 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	if err != nil {
 		return nil, &sendError{StepError: &StepError{Kind: ErrInvalidURL, Message: s.red.String(err.Error())}}
 	}
-	// The client adds cookies to the header it is given: give it a copy.
-	req.Header = out.header.Clone()
+	// Cookies are added to the header the request is given: give it a copy
+	// once there are cookies.
+	req.Header = out.header
+	if !s.jar.empty() {
+		req.Header = out.header.Clone()
+	}
 	if h := out.header.Get("Host"); h != "" {
 		req.Host = h
 	}
-	resp, err := client.Do(req)
+	resp, err := s.do(client, req, o.follow)
 	if err != nil {
 		return nil, s.classify(ctx, actx, err, o.timeout, req.URL.Host, false)
 	}
@@ -141,6 +145,29 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 		return nil, serr
 	}
 	return rc, nil
+}
+
+// do sends req. A step that follows redirects goes through the client,
+// which follows them with the cookie jar; one that does not goes straight
+// to the transport, with the jar's cookies, which saves the client's
+// per-request copies.
+func (s *run) do(client *http.Client, req *http.Request, follow bool) (*http.Response, error) {
+	if follow {
+		return client.Do(req)
+	}
+	if !s.jar.empty() {
+		for _, c := range s.jar.Cookies(req.URL) {
+			req.AddCookie(c)
+		}
+	}
+	resp, err := client.Transport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := resp.Header["Set-Cookie"]; ok {
+		s.jar.SetCookies(req.URL, resp.Cookies())
+	}
+	return resp, nil
 }
 
 // readBody reads at most MaxBodySize bytes of the decompressed body into
@@ -161,7 +188,9 @@ func (s *run) readBody(ctx, actx context.Context, resp *http.Response, timeout t
 	}
 	s.buf.Reset()
 	limit := s.r.maxBody
-	n, err := s.buf.ReadFrom(io.LimitReader(r, limit+1))
+	s.limited = io.LimitedReader{R: r, N: limit + 1}
+	n, err := s.buf.ReadFrom(&s.limited)
+	s.limited.R = nil
 	if err != nil {
 		return nil, s.classify(ctx, actx, err, timeout, resp.Request.URL.Host, true)
 	}
@@ -233,6 +262,8 @@ func (s *run) classify(ctx, actx context.Context, err error, timeout time.Durati
 	return e(ErrRequest, false, "%s", innermost(err))
 }
 
+const notTLS = "the server did not answer in TLS (is it plain HTTP? then use http://)"
+
 // tlsMessage recognises a failed TLS handshake or certificate check.
 func tlsMessage(err error) (string, bool) {
 	var (
@@ -253,12 +284,12 @@ func tlsMessage(err error) (string, bool) {
 	case errors.As(err, &verify):
 		return verify.Err.Error(), true
 	case errors.As(err, &record):
-		return "the server did not answer in TLS (is it plain http?)", true
+		return notTLS, true
 	case errors.As(err, &alert):
 		return "the server sent alert: " + alert.Error(), true
 	}
 	if strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
-		return "the server answered in plain HTTP, not TLS (use http://)", true
+		return notTLS, true
 	}
 	if strings.Contains(err.Error(), "tls: ") {
 		return innermost(err), true

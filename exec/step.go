@@ -82,11 +82,15 @@ func isSensitive(canonical string) bool {
 	return false
 }
 
-// redactHeader copies h for a result, with sensitive headers masked and
-// secrets redacted.
+// redactHeader returns h for a result, with sensitive headers masked and
+// secrets redacted: h itself when that changes nothing, a copy otherwise.
+// h must not change afterwards.
 func (s *run) redactHeader(h http.Header) map[string][]string {
 	if len(h) == 0 {
 		return nil
+	}
+	if !s.needsRedaction(h) {
+		return h
 	}
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
@@ -104,6 +108,20 @@ func (s *run) redactHeader(h http.Header) map[string][]string {
 		}
 	}
 	return out
+}
+
+func (s *run) needsRedaction(h http.Header) bool {
+	for k, vs := range h {
+		if isSensitive(http.CanonicalHeaderKey(k)) {
+			return true
+		}
+		for _, v := range vs {
+			if s.red.String(v) != v {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checker evaluates a step's assertions and captures on its response,
@@ -353,7 +371,11 @@ func (c *checker) enterResponseScope() {
 	}
 	env[nameStatus] = c.resp.StatusCode
 	env[nameDuration] = c.res.Timings.Total.Milliseconds()
-	env[nameHeaders] = expressionHeaders(c.resp.Header)
+	var headers map[string]any
+	if c.reads(nameHeaders) {
+		headers = expressionHeaders(c.resp.Header)
+	}
+	env[nameHeaders] = headers
 	body, json := "", any(nil)
 	if c.reads(nameBody) {
 		body = c.bodyString()

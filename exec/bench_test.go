@@ -1,0 +1,122 @@
+package exec_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+)
+
+// benchHandler answers like a small JSON API.
+func benchHandler(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"id":42,"name":"ada","roles":["admin","dev"],"ok":true}`)
+}
+
+// benchPlan is n steps alternating a plain GET with status check and a GET
+// with a JSON assertion, a capture and an assert.
+func benchPlan(b *testing.B, n int) *plan.Plan {
+	b.Helper()
+	var src strings.Builder
+	src.WriteString("steps:\n")
+	for i := range n {
+		if i%2 == 0 {
+			src.WriteString(`  - get: {host: "${base}/a", expect: {status_code: 200}}` + "\n")
+			continue
+		}
+		src.WriteString(`  - get: {host: "${base}/b?n=${id}", headers: {Accept: application/json}, expect: {json: {name: ada}, assert: ["json.id == 42"]}, save_from_response: [{variable_name: id, json_path: $.id}]}` + "\n")
+	}
+	p, err := plan.Parse([]byte(src.String()), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// funcTransport serves requests with a handler in process, without a
+// network.
+type funcTransport func(*http.Request) (*http.Response, error)
+
+func (f funcTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func inProcess(h http.Handler) *http.Client {
+	return &http.Client{Transport: funcTransport(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		resp := rec.Result()
+		resp.Request = r
+		return resp, nil
+	})}
+}
+
+func benchmarkRun(b *testing.B, r *exec.Runner, base string, steps int) {
+	p := benchPlan(b, steps)
+	opts := func() *exec.RunOpts { return &exec.RunOpts{Vars: map[string]any{"base": base, "id": 0}} }
+	ctx := context.Background()
+	if e := r.Run(ctx, p, opts()); e.Status != exec.StatusPassed {
+		b.Fatalf("status %s: %+v", e.Status, e.Steps[0])
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if e := r.Run(ctx, p, opts()); e.Status != exec.StatusPassed {
+			b.Fatalf("status %s", e.Status)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+}
+
+// BenchmarkStepInProcess measures the executor's own cost per step: the
+// transport serves a handler in process.
+func BenchmarkStepInProcess(b *testing.B) {
+	r := exec.New(exec.Config{Client: inProcess(http.HandlerFunc(benchHandler))})
+	benchmarkRun(b, r, "http://app.test", 100)
+}
+
+// BenchmarkStepLoopback runs steps against a server on loopback.
+func BenchmarkStepLoopback(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(benchHandler))
+	defer srv.Close()
+	r := exec.New(exec.Config{})
+	defer r.CloseIdleConnections()
+	benchmarkRun(b, r, srv.URL, 100)
+}
+
+// BenchmarkPlainLoopback is the floor BenchmarkStepLoopback compares with:
+// net/http alone sending the same requests and reading the bodies.
+func BenchmarkPlainLoopback(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(benchHandler))
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	defer client.CloseIdleConnections()
+	ctx := context.Background()
+	const steps = 100
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range steps {
+			path := "/a"
+			if i%2 == 1 {
+				path = "/b?n=42"
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatal(resp.Status)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+}
