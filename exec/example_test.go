@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
@@ -47,4 +48,62 @@ func ExampleRunner_Run() {
 	// step 0: status 200, ok true
 	// step 1: status 404, ok false
 	//   status_code: expected 2xx, received 404
+}
+
+// Watch steps as they finish, for example to stream them to a dashboard.
+func ExampleObserverFuncs() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"token": "t-1", "user": {"id": 7}}`)
+	}))
+	defer srv.Close()
+
+	src := `
+steps:
+  - post:
+      name: login
+      host: "${base}/login"
+      body: {user: ada}
+      save_from_response:
+        - {variable_name: token, json_path: token}
+  - get:
+      name: me
+      host: "${base}/me"
+      headers: {Authorization: "Bearer ${token}"}
+      expect:
+        json: {user: {id: 7}}
+`
+	p, err := plan.Parse([]byte(src), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := exec.New(exec.Config{})
+	defer r.CloseIdleConnections()
+	watch := exec.ObserverFuncs{
+		OnStep: func(_ context.Context, _ *exec.Execution, s *exec.StepResult) {
+			fmt.Printf("%s: %d, ok %v, captured %v\n", s.Name, s.Response.StatusCode, s.OK, s.Captures)
+		},
+		OnFinish: func(_ context.Context, e *exec.Execution) { fmt.Println("execution", e.Status) },
+	}
+	r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}, Observer: watch})
+	// Output:
+	// login: 200, ok true, captured map[token:t-1]
+	// me: 200, ok true, captured map[]
+	// execution passed
+}
+
+// The waits between retries without jitter.
+func ExampleRetryPolicy_Delay() {
+	p := exec.RetryPolicy{Base: 100 * time.Millisecond, Max: time.Second, Jitter: -1}
+	for n := 1; n <= 6; n++ {
+		fmt.Println(n, p.Delay(n))
+	}
+	// Output:
+	// 1 100ms
+	// 2 200ms
+	// 3 400ms
+	// 4 800ms
+	// 5 1s
+	// 6 1s
 }

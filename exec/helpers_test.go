@@ -119,6 +119,10 @@ func setExpr[T any](t testing.TB, s string) plan.Setting[T] {
 // ends.
 func newRunner(t testing.TB, cfg exec.Config) *exec.Runner {
 	t.Helper()
+	if cfg.DefaultTimeout == 0 {
+		// Generous: a loaded machine running the race detector is slow.
+		cfg.DefaultTimeout = 30 * time.Second
+	}
 	if cfg.Retry.Base == 0 {
 		cfg.Retry = exec.RetryPolicy{Base: time.Millisecond, Max: 5 * time.Millisecond, Jitter: -1}
 	}
