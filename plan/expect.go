@@ -13,7 +13,7 @@ import (
 
 // expectKeys are the keys of expect. body is the original Smokex's name:
 // a mapping or list there means json, a string means string.
-var expectKeys = []string{"status_code", "headers", "json", "string", "html", "assert", "body"}
+const expectKeys = "status_code headers json string html assert body"
 
 func (p *parser) expect(n *yaml.Node) Expect {
 	var e Expect
@@ -172,7 +172,7 @@ func ParseStatus(v any) (*StatusExpect, error) {
 	return s, nil
 }
 
-var htmlKeys = []string{"path", "equal"}
+const htmlKeys = "path equal"
 
 func (p *parser) html(n *yaml.Node) []HTMLExpect {
 	var out []HTMLExpect
@@ -239,7 +239,7 @@ func (p *parser) asserts(n *yaml.Node) []*Expression {
 	return out
 }
 
-var captureKeys = []string{"variable_name", "json_path", "header", "expression"}
+const captureKeys = "variable_name json_path header expression"
 
 func (p *parser) captures(n *yaml.Node) []Capture {
 	var out []Capture

@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 )
 
-// ResponseNames are the names an assert or a capture expression can read
+// responseNames are the names an assert or a capture expression can read
 // besides the variables: the response of the step.
-var responseNames = []string{"status", "headers", "body", "json", "duration"}
+const responseNames = "status headers body json duration"
 
 // ResponseNames returns the names an assert or capture expression reads
 // from the response: status, headers, body, json and duration.
-func ResponseNames() []string { return slices.Clone(responseNames) }
+func ResponseNames() []string { return strings.Fields(responseNames) }
 
 // Lint returns warnings about names that a plan's templates and
 // expressions read and that nothing defines: no plan var, secret, capture
@@ -63,7 +64,7 @@ func Lint(p *Plan, known []string) []*Error {
 			l.template(h.Equal, "html equal", captured)
 		}
 		withResponse := maps.Clone(captured)
-		for _, n := range responseNames {
+		for _, n := range ResponseNames() {
 			withResponse[n] = true
 		}
 		for _, a := range e.Assert {

@@ -176,10 +176,11 @@ func (p *parser) mergePairs(v *yaml.Node) []pair {
 
 // unknownKey reports a key that where does not take, suggesting the
 // closest known one.
-func (p *parser) unknownKey(kv pair, where string, known []string) {
+func (p *parser) unknownKey(kv pair, where, keys string) {
 	if p.stopped {
 		return
 	}
+	known := strings.Fields(keys)
 	msg := fmt.Sprintf("unknown key %q in %s", kv.key, where)
 	if s := suggest(kv.key, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)

@@ -12,7 +12,7 @@ import (
 // MaxRetries is the most retries an option may ask for.
 const MaxRetries = 100
 
-var optionKeys = []string{"timeout", "retries", "follow_redirects", "insecure", "debug", "halt_on_error"}
+const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error"
 
 func (p *parser) options(n *yaml.Node) Options {
 	var o Options

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -204,8 +203,6 @@ func pos(n *yaml.Node) Pos {
 	return Pos{Line: n.Line, Column: n.Column}
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // yamlError turns an error of the YAML decoder into an Error.
 func (p *parser) yamlError(err error) {
 	var te *yaml.TypeError
@@ -219,12 +216,49 @@ func (p *parser) yamlError(err error) {
 }
 
 func (p *parser) yamlMessage(msg string) {
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		p.errorf(Pos{Line: line}, "invalid YAML: %s", m[2])
-		return
+	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
+		num, problem, _ := strings.Cut(rest, ": ")
+		if line, err := strconv.Atoi(num); err == nil && line > 0 {
+			if parserProblem(problem) {
+				// The YAML parser, unlike its scanner, counts lines from 0.
+				line++
+			}
+			p.errorf(Pos{Line: line}, "invalid YAML: %s", problem)
+			return
+		}
 	}
-	p.errorf(Pos{Line: 1}, "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	at := Pos{Line: 1}
+	if rest, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		// The decoder does not say where; the first use is a good guess.
+		name := strings.TrimSuffix(rest, "' referenced")
+		if i := bytes.Index(p.src, []byte("*"+name)); i >= 0 && name != "" {
+			at = p.posOf(i)
+		}
+	}
+	p.errorf(at, "invalid YAML: %s", msg)
+}
+
+// posOf returns the position of a byte offset of the source.
+func (p *parser) posOf(off int) Pos {
+	line := bytes.Count(p.src[:off], []byte("\n"))
+	start := bytes.LastIndexByte(p.src[:off], '\n') + 1
+	return Pos{Line: line + 1, Column: utf8.RuneCount(p.src[start:off]) + 1}
+}
+
+// parserProblem reports whether a YAML error comes from the YAML parser
+// rather than its scanner.
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"did not find expected '-' indicator", "did not find expected <document start>",
+		"did not find expected <stream-start>", "did not find expected key",
+		"did not find expected node content", "found duplicate %TAG directive",
+		"found duplicate %YAML directive", "found incompatible YAML document",
+		"found undefined tag handle":
+		return true
+	}
+	return false
 }
 
 func (p *parser) parse() *Plan {
@@ -285,7 +319,7 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-var documentKeys = []string{"name", "description", "schedule", "labels", "vars", "secrets", "options", "steps"}
+const documentKeys = "name description schedule labels vars secrets options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
@@ -428,12 +462,15 @@ func (p *parser) secrets(n *yaml.Node) []string {
 	return out
 }
 
-// reserved are words of the expression language that cannot name a
-// variable.
-var reserved = map[string]bool{
-	"true": true, "false": true, "nil": true, "and": true, "or": true, "not": true,
-	"in": true, "matches": true, "contains": true, "startsWith": true, "endsWith": true,
-	"let": true, "if": true, "else": true,
+// isReserved reports whether name is a word of the expression language,
+// which cannot name a variable.
+func isReserved(name string) bool {
+	switch name {
+	case "true", "false", "nil", "and", "or", "not", "in", "matches", "contains",
+		"startsWith", "endsWith", "let", "if", "else":
+		return true
+	}
+	return false
 }
 
 // identifier reports whether name can name a variable, and adds an error
@@ -443,7 +480,7 @@ func (p *parser) identifier(n *yaml.Node, name, what string) bool {
 		p.errorAt(n, "%s name %q must start with a letter or '_' and hold only letters, digits and '_'", what, name)
 		return false
 	}
-	if reserved[name] {
+	if isReserved(name) {
 		p.errorAt(n, "%s name %q is a word of the expression language; pick another", what, name)
 		return false
 	}

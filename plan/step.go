@@ -9,15 +9,15 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// Methods are the method keys of a step, lower-case. A step may write them
-// in any case.
-var methods = []string{"get", "post", "put", "patch", "delete", "head", "options", "trace", "connect"}
+// methodKeys are the method keys of a step, lower-case. A step may write
+// them in any case.
+const methodKeys = "get post put patch delete head options trace connect"
 
 // requestKeys are the keys of a step's request.
-var requestKeys = []string{"name", "host", "url", "query", "headers", "body", "form", "expect", "save_from_response", "options"}
+const requestKeys = "name host url query headers body form expect save_from_response options"
 
 func isMethod(key string) bool {
-	return slices.Contains(methods, strings.ToLower(key))
+	return slices.Contains(strings.Fields(methodKeys), strings.ToLower(key))
 }
 
 func (p *parser) step(n *yaml.Node) (Step, bool) {
@@ -37,17 +37,17 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 				continue
 			}
 			method = &kv
-		case slices.Contains(requestKeys, kv.key):
+		case slices.Contains(strings.Fields(requestKeys), kv.key):
 			p.errorAt(kv.keyNode, "key %q belongs inside the step's method, as in \"- get: {%s: ...}\"", kv.key, kv.key)
 			ok = false
 		default:
-			p.unknownKey(kv, "step", methods)
+			p.unknownKey(kv, "step", methodKeys)
 			ok = false
 		}
 	}
 	if method == nil {
 		if ok {
-			p.errorAt(n, "a step needs one method key: %s", strings.Join(methods, ", "))
+			p.errorAt(n, "a step needs one method key: %s", strings.Join(strings.Fields(methodKeys), ", "))
 		}
 		return st, false
 	}
