@@ -7,11 +7,45 @@
 // call to [Runner.Run] runs one plan and never returns nil. An [Observer]
 // sees every step result as soon as it is known.
 //
+// # Variables
+//
+// A ${...} reads names in this order: variables captured by earlier steps,
+// the caller's [RunOpts.Vars], the plan's vars (whose own templates are
+// evaluated once, at the start, over the caller's vars, the secrets and the
+// environment), [RunOpts.Secrets], and environment variables through
+// [RunOpts.LookupEnv] when the caller gives it. A name found nowhere fails
+// the step with kind interpolation, naming it. In assert and capture
+// expressions the response is in scope too: status, headers (under
+// lower-case and canonical names), body, json (nil when the body is not
+// JSON) and duration (milliseconds); they shadow variables of the same
+// names there.
+//
+// # Steps
+//
+// Every assertion of a step is checked and each failure reported; a request
+// that cannot complete is reported as a [StepError] with a kind instead. A
+// step with retries is sent again on connection failures (dns, connect, a
+// connection reset or closed before the response) and timeouts, after the
+// waits of [RetryPolicy]; a response is never retried, whatever its status.
+// When a step fails and halt_on_error is on (the default), the remaining
+// steps are reported as skipped and the execution is halted.
+//
 // Within one execution, cookies a server sets are sent back on later steps
-// (a cookie jar per execution), as Hurl and Step CI do, so a login step
-// followed by authenticated steps works without copying cookies by hand.
+// (a cookie jar per execution), as Hurl and Step CI do, so that a login
+// step followed by authenticated steps works without copying cookies by
+// hand.
+//
+// # What a result keeps
+//
+// A response body is read up to [Config.MaxBodySize] after decompression
+// (a gzip bomb fails with too_large). A result keeps the whole body only
+// with the debug option; otherwise a failed step keeps its first
+// [ExcerptSize] bytes and a passed step none, so that long plans stay
+// small. The request body is kept only with debug.
 //
 // Every secret value is replaced by "[REDACTED]" wherever a result can be
-// seen, and the headers Authorization, Cookie, Set-Cookie and
-// Proxy-Authorization are always redacted.
+// seen (URL, headers, bodies, messages, failures, captures), and the
+// headers Authorization, Cookie, Set-Cookie and Proxy-Authorization are
+// always masked. Secrets are the values of [RunOpts.Secrets] and those of
+// the names the plan lists under secrets that come from the environment.
 package exec

@@ -17,8 +17,11 @@ type Observer interface {
 // ObserverFuncs is an Observer made of functions; a nil function is not
 // called.
 type ObserverFuncs struct {
-	OnStart  func(ctx context.Context, e *Execution)
-	OnStep   func(ctx context.Context, e *Execution, r *StepResult)
+	// OnStart is called by ExecutionStarted.
+	OnStart func(ctx context.Context, e *Execution)
+	// OnStep is called by StepFinished.
+	OnStep func(ctx context.Context, e *Execution, r *StepResult)
+	// OnFinish is called by ExecutionFinished.
 	OnFinish func(ctx context.Context, e *Execution)
 }
 

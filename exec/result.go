@@ -168,4 +168,5 @@ type StepError struct {
 	Message string    `json:"message"`
 }
 
+// Error returns "kind: message".
 func (e *StepError) Error() string { return string(e.Kind) + ": " + e.Message }
