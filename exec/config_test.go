@@ -48,6 +48,8 @@ func TestMaxBodySize(t *testing.T) {
 	require.Equal(t, []string{"failed", "ok", "too_large"}, statuses(e))
 	require.Equal(t, int64(4), e.Steps[0].Response.Size)
 	require.Equal(t, "the response body is larger than 4 bytes", e.Steps[1].Error.Message)
+	require.Equal(t, 200, e.Steps[1].Response.StatusCode, "a body too large still shows the status")
+	require.Empty(t, e.Steps[1].Response.Body)
 }
 
 func TestDefaultTimeout(t *testing.T) {

@@ -99,7 +99,8 @@ type Response struct {
 	Headers    map[string][]string `json:"headers,omitempty"`
 	// Body is the whole body with debug, an excerpt otherwise.
 	Body string `json:"body,omitempty"`
-	// Size is the body's size in bytes, after decompression.
+	// Size is the body's size in bytes, after decompression. For a body
+	// over the size limit (error too_large) it is the limit plus one.
 	Size int64 `json:"size"`
 }
 

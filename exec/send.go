@@ -81,7 +81,8 @@ type received struct {
 }
 
 // send sends the request, retrying as the options allow, and reads the
-// body into s.buf. It sets res.Attempts and res.Timings.
+// body into s.buf. It sets res.Attempts and res.Timings. With a too_large
+// error it also returns the response, whose body is not kept.
 func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepResult) (*received, *StepError) {
 	client := s.httpClient(o.insecure)
 	s.follow = o.follow
@@ -92,7 +93,7 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepR
 			return rc, nil
 		}
 		if attempt > o.retries || !serr.retryable || ctx.Err() != nil {
-			return nil, serr.StepError
+			return rc, serr.StepError
 		}
 		t := time.NewTimer(s.r.retry.Delay(attempt))
 		select {
@@ -140,11 +141,7 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	if err != nil {
 		return nil, s.classify(ctx, actx, err, o.timeout, req.URL.Host, false)
 	}
-	rc, serr := s.readBody(ctx, actx, resp, o.timeout)
-	if serr != nil {
-		return nil, serr
-	}
-	return rc, nil
+	return s.readBody(ctx, actx, resp, o.timeout)
 }
 
 // do sends req. A step that follows redirects goes through the client,
@@ -196,7 +193,7 @@ func (s *run) readBody(ctx, actx context.Context, resp *http.Response, timeout t
 	}
 	if n > limit {
 		s.buf.Reset()
-		return nil, &sendError{StepError: &StepError{Kind: ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
+		return &received{resp: resp, size: n}, &sendError{StepError: &StepError{Kind: ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
 	}
 	return &received{resp: resp, size: n}, nil
 }

@@ -51,12 +51,15 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResu
 		res.Request.Body = s.red.String(string(out.body))
 	}
 	rc, serr := s.send(ctx, out, o, res)
+	if rc != nil {
+		resp := rc.resp
+		res.Response = &Response{StatusCode: resp.StatusCode, Proto: resp.Proto, Headers: s.redactHeader(resp.Header), Size: rc.size}
+	}
 	if serr != nil {
 		res.Error = serr
 		return
 	}
 	resp := rc.resp
-	res.Response = &Response{StatusCode: resp.StatusCode, Proto: resp.Proto, Headers: s.redactHeader(resp.Header), Size: rc.size}
 
 	c := checker{s: s, step: step, resp: resp, body: s.buf.Bytes(), res: res}
 	c.check()
