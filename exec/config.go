@@ -150,15 +150,17 @@ func New(cfg Config) *Runner {
 	return r
 }
 
-// newTransport is a keep-alive transport for many requests to few hosts.
+// newTransport is a keep-alive transport for many requests to few hosts,
+// from many executions at once: it keeps up to 64 idle connections per host,
+// so that concurrent plans against one service do not dial for every step.
 func newTransport() *http.Transport {
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           d.DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,

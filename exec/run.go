@@ -81,10 +81,11 @@ type run struct {
 	trace   *httptrace.ClientTrace
 }
 
-// Run runs p and returns its execution, never nil: status passed when every
-// step passed, failed when one failed and halting was off, halted when a
-// step failed and stopped the run, canceled when ctx ended first. Bad input
-// (a nil plan) gives a failed execution with an Error.
+// Run runs p and returns its execution, never nil. Its status is passed
+// when every step passed; halted when a step failed with halt_on_error on
+// (the steps after it, if any, are skipped); failed when a step failed with
+// it off; canceled when ctx ended first (Error then says so). Bad input (a
+// nil plan) gives a failed execution with an Error.
 func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *Execution {
 	if opts == nil {
 		opts = &RunOpts{}
