@@ -3,8 +3,11 @@ package plan_test
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,7 +16,7 @@ import (
 	"github.com/smokex/smokex/plan"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden .err and .lint files of testdata")
+var update = flag.Bool("update", false, "rewrite the golden .golden, .err and .lint files of testdata")
 
 // goldenFiles lists the plans of testdata/<dir>.
 func goldenFiles(t testing.TB, dir string) []string {
@@ -59,6 +62,7 @@ func TestGoldenValid(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, p.ID)
 			require.NotEmpty(t, p.Steps)
+			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".golden", dump(p))
 			var lint strings.Builder
 			for _, w := range plan.Lint(p, nil) {
 				lint.WriteString(w.Error() + "\n")
@@ -87,4 +91,153 @@ func TestGoldenInvalid(t *testing.T) {
 			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".err", err.Error()+"\n")
 		})
 	}
+}
+
+// dump writes a parsed plan as text, for the golden files of the valid
+// plans.
+func dump(p *plan.Plan) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("id: %s", p.ID)
+	w("name: %q", p.Name)
+	w("form: %s", p.Form)
+	if p.Description != "" {
+		w("description: %q", p.Description)
+	}
+	if p.Schedule != "" {
+		w("schedule: %q", p.Schedule)
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
+		w("label %s: %q", k, p.Labels[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Vars)) {
+		w("var %s: %s", k, dumpValue(p.Vars[k]))
+	}
+	if len(p.Secrets) > 0 {
+		w("secrets: %s", strings.Join(p.Secrets, " "))
+	}
+	if o := dumpOptions(p.Options); o != "" {
+		w("options:%s", o)
+	}
+	for i, s := range p.Steps {
+		w("step %d at %d:%d: %s %s", i+1, s.Pos.Line, s.Pos.Column, s.Method, dumpTemplate(s.URL))
+		if s.Name != "" {
+			w("  name: %q", s.Name)
+		}
+		for _, q := range s.Query {
+			w("  query %s: %s", q.Name, dumpTemplates(q.Values))
+		}
+		for _, h := range s.Headers {
+			w("  header %s: %s", h.Name, dumpTemplates(h.Values))
+		}
+		for _, f := range s.Form {
+			w("  form %s: %s", f.Name, dumpTemplates(f.Values))
+		}
+		if s.Body != nil {
+			w("  body: %s", dumpValue(s.Body))
+		}
+		e := s.Expect
+		switch {
+		case e.Status == nil:
+			w("  expect status: 2xx (default)")
+		case e.Status.Expr != nil:
+			w("  expect status: %s", dumpTemplate(e.Status.Expr))
+		default:
+			w("  expect status: codes %v classes %v", e.Status.Codes, e.Status.Classes)
+		}
+		for _, h := range e.Headers {
+			w("  expect header %s: %s", h.Name, dumpTemplate(h.Value))
+		}
+		if e.JSON != nil {
+			w("  expect json: %s", dumpValue(e.JSON))
+		}
+		if e.String != nil {
+			w("  expect string: %s", dumpTemplate(e.String))
+		}
+		for _, h := range e.HTML {
+			w("  expect html %q: %s", h.Path, dumpTemplate(h.Equal))
+		}
+		for _, a := range e.Assert {
+			w("  assert: %s", a)
+		}
+		for _, c := range s.Captures {
+			switch {
+			case c.JSONPath != "":
+				w("  capture %s: json_path %q = %s", c.Variable, c.JSONPath, c.Path)
+			case c.Header != "":
+				w("  capture %s: header %q", c.Variable, c.Header)
+			default:
+				w("  capture %s: expression %s", c.Variable, c.Expression)
+			}
+		}
+		if o := dumpOptions(s.Options); o != "" {
+			w("  options:%s", o)
+		}
+	}
+	return b.String()
+}
+
+func dumpTemplate(t *plan.Template) string {
+	if t == nil {
+		return "<nil>"
+	}
+	if s, ok := t.Literal(); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("template %q reads %v", t.Raw(), t.Names())
+}
+
+func dumpTemplates(ts []*plan.Template) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = dumpTemplate(t)
+	}
+	return strings.Join(out, ", ")
+}
+
+func dumpValue(v *plan.Value) string {
+	switch v.Kind {
+	case plan.KindNull:
+		return "null"
+	case plan.KindBool:
+		return fmt.Sprint(v.Bool)
+	case plan.KindInt:
+		return fmt.Sprintf("int %d", v.Int)
+	case plan.KindFloat:
+		return fmt.Sprintf("float %g", v.Float)
+	case plan.KindString:
+		return dumpTemplate(v.Str)
+	case plan.KindList:
+		out := make([]string, len(v.List))
+		for i, item := range v.List {
+			out[i] = dumpValue(item)
+		}
+		return "[" + strings.Join(out, ", ") + "]"
+	}
+	out := make([]string, len(v.Map))
+	for i, f := range v.Map {
+		out[i] = f.Key + ": " + dumpValue(f.Value)
+	}
+	return "{" + strings.Join(out, ", ") + "}"
+}
+
+func dumpOptions(o plan.Options) string {
+	var b strings.Builder
+	add := func(name string, set bool, expr *plan.Template, value any) {
+		if !set {
+			return
+		}
+		if expr != nil {
+			fmt.Fprintf(&b, " %s=%s", name, dumpTemplate(expr))
+			return
+		}
+		fmt.Fprintf(&b, " %s=%v", name, value)
+	}
+	add("timeout", o.Timeout.Set, o.Timeout.Expr, o.Timeout.Value)
+	add("retries", o.Retries.Set, o.Retries.Expr, o.Retries.Value)
+	add("follow_redirects", o.FollowRedirects.Set, o.FollowRedirects.Expr, o.FollowRedirects.Value)
+	add("insecure", o.Insecure.Set, o.Insecure.Expr, o.Insecure.Value)
+	add("debug", o.Debug.Set, o.Debug.Expr, o.Debug.Value)
+	add("halt_on_error", o.HaltOnError.Set, o.HaltOnError.Expr, o.HaltOnError.Value)
+	return b.String()
 }
