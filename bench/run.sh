@@ -2,7 +2,7 @@
 # Compares smokex with a plain Go net/http program doing the same requests
 # and checks, on loopback, and prints a table of wall time and peak RSS.
 #
-#   bench/run.sh              # 7 timed runs of each command, after a warm-up
+#   bench/run.sh              # 7 timed runs of each command, in turns, after a warm-up
 #   RUNS=15 bench/run.sh      # more runs
 #   STRICT=1 bench/run.sh     # exit 1 when smokex misses a target
 #
@@ -12,7 +12,8 @@
 #   conc-50   smokex run -q --jobs 50 plans50/     vs plain -plans 50 -pairs 10
 #             target: smokex wall time <= 2x plain
 #
-# Wall time is the median of the runs, CPU time (user + system, less
+# smokex and plain run in turns, so that both see the same load on the
+# machine. Wall time is the median of the runs, CPU time (user + system, less
 # sensitive to other load on the machine) the median too, and peak RSS the
 # largest maximum resident set size that GNU time reports over the runs. The
 # target runs as its own process on the same machine. Needs Go and GNU time
@@ -67,10 +68,8 @@ median() {
 	sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 
-# measure NAME CMD...: runs CMD once to warm up (it must pass), then $runs
-# times; sets ms (median wall time), cpu (median user+system time), both in
-# milliseconds, and rss (peak, KiB).
-measure() {
+# check NAME CMD...: runs CMD once, as a warm-up; it must pass.
+check() {
 	local name=$1
 	shift
 	if ! "$@" >"$work/out" 2>&1; then
@@ -78,20 +77,45 @@ measure() {
 		tail -n 20 "$work/out" >&2
 		exit 1
 	fi
-	local times=() cpus=() peak=0 start end r u s
+}
+
+# sample NAME CMD...: runs CMD once and appends its wall time (µs), CPU time
+# (user + system, µs) and peak RSS (KiB) to $work/NAME.{wall,cpu,rss}.
+sample() {
+	local name=$1 start end r u s
+	shift
+	start=$(date +%s%N)
+	/usr/bin/time -f '%M %U %S' -o "$work/time" "$@" >/dev/null 2>&1
+	end=$(date +%s%N)
+	echo $(((end - start) / 1000)) >>"$work/$name.wall"
+	read -r r u s < <(tail -n 1 "$work/time")
+	echo "$r" >>"$work/$name.rss"
+	awk -v u="$u" -v s="$s" 'BEGIN {print (u + s) * 1000000}' >>"$work/$name.cpu"
+}
+
+# summarize NAME: sets ms (median wall time) and cpu (median CPU time), in
+# milliseconds, and rss (peak, KiB) from NAME's samples.
+summarize() {
+	ms=$(median <"$work/$1.wall" | awk '{printf "%.1f", $1 / 1000}')
+	cpu=$(median <"$work/$1.cpu" | awk '{printf "%.0f", $1 / 1000}')
+	rss=$(sort -n "$work/$1.rss" | tail -n 1)
+	echo "  $1: ${ms} ms wall, ${cpu} ms CPU, ${rss} KiB" >&2
+}
+
+# compare CASE MAX_RATIO MAX_RSS_MIB: runs the arrays smokex_cmd and
+# plain_cmd in turns, $runs times each after a warm-up, so that both see the
+# same load on the machine, and adds the row of the table.
+compare() {
+	check "$1 smokex" "${smokex_cmd[@]}"
+	check "$1 plain" "${plain_cmd[@]}"
 	for _ in $(seq "$runs"); do
-		start=$(date +%s%N)
-		/usr/bin/time -f '%M %U %S' -o "$work/time" "$@" >/dev/null 2>&1
-		end=$(date +%s%N)
-		times+=($(((end - start) / 1000)))
-		read -r r u s < <(tail -n 1 "$work/time")
-		((r > peak)) && peak=$r
-		cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN {print (u + s) * 1000000}')")
+		sample "$1-smokex" "${smokex_cmd[@]}"
+		sample "$1-plain" "${plain_cmd[@]}"
 	done
-	ms=$(printf '%s\n' "${times[@]}" | median | awk '{printf "%.1f", $1 / 1000}')
-	cpu=$(printf '%s\n' "${cpus[@]}" | median | awk '{printf "%.0f", $1 / 1000}')
-	rss=$peak
-	echo "  $name: ${ms} ms wall, ${cpu} ms CPU, ${rss} KiB" >&2
+	summarize "$1-smokex"
+	local s_ms=$ms s_cpu=$cpu s_rss=$rss
+	summarize "$1-plain"
+	row "$1" "$s_ms" "$s_cpu" "$s_rss" "$ms" "$cpu" "$rss" "$2" "$3"
 }
 
 missed=0
@@ -113,16 +137,14 @@ row() {
 }
 
 echo "seq-1000: one plan of 1000 steps" >&2
-measure smokex "$work/smokex" run -q --var "base=$base" "$work/bench-1000.yaml"
-s_ms=$ms s_cpu=$cpu s_rss=$rss
-measure plain "$work/plain" -base "$base" -plans 1 -pairs 500
-row seq-1000 "$s_ms" "$s_cpu" "$s_rss" "$ms" "$cpu" "$rss" 1.3 30
+smokex_cmd=("$work/smokex" run -q --var "base=$base" "$work/bench-1000.yaml")
+plain_cmd=("$work/plain" -base "$base" -plans 1 -pairs 500)
+compare seq-1000 1.3 30
 
 echo "conc-50: 50 plans of 20 steps at once" >&2
-measure smokex "$work/smokex" run -q --jobs 50 --var "base=$base" "$work/plans50"
-s_ms=$ms s_cpu=$cpu s_rss=$rss
-measure plain "$work/plain" -base "$base" -plans 50 -pairs 10
-row conc-50 "$s_ms" "$s_cpu" "$s_rss" "$ms" "$cpu" "$rss" 2 -
+smokex_cmd=("$work/smokex" run -q --jobs 50 --var "base=$base" "$work/plans50")
+plain_cmd=("$work/plain" -base "$base" -plans 50 -pairs 10)
+compare conc-50 2 -
 
 echo
 echo "$(go version | awk '{print $3, $4}'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), median of $runs runs"
