@@ -27,6 +27,7 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 		return st, false
 	}
 	var method *pair
+	var misplaced []pair
 	ok := true
 	for _, kv := range p.pairs(n) {
 		switch {
@@ -38,11 +39,18 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 			}
 			method = &kv
 		case slices.Contains(strings.Fields(requestKeys), kv.key):
-			p.errorAt(kv.keyNode, "key %q belongs inside the step's method, as in \"- get: {%s: ...}\"", kv.key, kv.key)
+			misplaced = append(misplaced, kv)
 			ok = false
 		default:
 			p.unknownKey(kv, "step", methodKeys)
 			ok = false
+		}
+	}
+	for _, kv := range misplaced {
+		if method != nil {
+			p.errorAt(kv.keyNode, "key %q must be indented under %q", kv.key, method.key)
+		} else {
+			p.errorAt(kv.keyNode, "key %q belongs inside the step's method, as in \"- get: {%s: ...}\"", kv.key, kv.key)
 		}
 	}
 	if method == nil {
@@ -54,7 +62,9 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 	st.Method = strings.ToUpper(method.key)
 	req := resolve(method.value)
 	if req.Kind != yaml.MappingNode {
-		p.errorAt(req, "%s takes a mapping with at least host, got %s", method.key, describe(req))
+		if !isNull(req) || len(misplaced) == 0 {
+			p.errorAt(req, "%s takes a mapping with at least host, got %s", method.key, describe(req))
+		}
 		return st, false
 	}
 	before := len(p.errs)
