@@ -292,7 +292,7 @@ func (p *parser) parse() *Plan {
 		root = root.Content[0]
 	}
 	root = resolve(root)
-	pl := &Plan{File: p.file, Source: p.src}
+	pl := &Plan{File: p.file, Source: bytes.Clone(p.src)}
 	switch root.Kind {
 	case yaml.SequenceNode:
 		pl.Form = FormSeed
