@@ -283,3 +283,23 @@ func TestInProcessClient(t *testing.T) {
 	e := r.Run(context.Background(), p, nil)
 	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
 }
+
+func TestRedactionAtTheCut(t *testing.T) {
+	t.Parallel()
+	const secret = "hunter2-is-the-password"
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		// The secret straddles both the excerpt's and a failure's cut.
+		_, _ = w.Write([]byte(strings.Repeat("a", 990) + secret + strings.Repeat("b", 1030) + secret + strings.Repeat("c", 5000)))
+	})
+	e := runYAML(t, srv, `[{get: {host: "${base}/", expect: {string: "zzz", assert: ["body == ''"]}}}]`, &exec.RunOpts{Secrets: map[string]string{"pw": secret}})
+	s := e.Steps[0]
+	require.Len(t, s.Failures, 3)
+	shown := append([]string{s.Response.Body}, failures(s)...)
+	for _, text := range shown {
+		require.NotContains(t, text, "hunter")
+		require.NotContains(t, text, "password")
+	}
+	require.Len(t, s.Response.Body, exec.ExcerptSize)
+	require.True(t, strings.HasSuffix(s.Response.Body, "..."))
+}

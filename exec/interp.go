@@ -72,7 +72,7 @@ func (s *run) evalString(t *plan.Template) (string, error) {
 // interpolationError is the step error of a ${...} that failed in where
 // (url, header Authorization, body...).
 func (s *run) interpolationError(where string, err error) *StepError {
-	return &StepError{Kind: ErrInterpolation, Message: s.red.String(fmt.Sprintf("%s: %v", where, err))}
+	return &StepError{Kind: ErrInterpolation, Message: s.red.Excerpt(fmt.Sprintf("%s: %v", where, err), maxMessage)}
 }
 
 // resolveSetting returns an option's value: its literal, its template
@@ -170,11 +170,12 @@ func toRetries(v any) (int, error) {
 }
 
 // describe renders a value for a message: text quoted, others formatted.
+// It does not cut the value short: messages are cut after redaction.
 func describe(v any) string {
 	if s, ok := v.(string); ok {
-		return strconv.Quote(truncate(s, 100))
+		return strconv.Quote(s)
 	}
-	return truncate(plan.Format(v), 100)
+	return plan.Format(v)
 }
 
 func isUndefined(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,9 @@ type outgoing struct {
 	body    []byte
 	hasBody bool
 }
+
+// maxURLInMessage bounds the URL an invalid_url message quotes.
+const maxURLInMessage = 200
 
 // defaultUserAgent is sent when a step sets no User-Agent.
 const defaultUserAgent = "smokex"
@@ -169,7 +173,7 @@ func appendParam(b *strings.Builder, name string, v any) {
 
 func (s *run) parseURL(raw string) (*url.URL, *StepError) {
 	bad := func(why string) *StepError {
-		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(fmt.Sprintf("%q %s", truncate(raw, 200), why))}
+		return &StepError{Kind: ErrInvalidURL, Message: strconv.Quote(s.red.Excerpt(raw, maxURLInMessage)) + " " + why}
 	}
 	if strings.TrimSpace(raw) == "" {
 		return nil, &StepError{Kind: ErrInvalidURL, Message: "the URL is empty"}

@@ -211,7 +211,7 @@ func byteSize(n int64) string {
 // classify turns a transport error into a step error a person understands.
 func (s *run) classify(ctx, actx context.Context, err error, timeout time.Duration, host string, reading bool) *sendError {
 	e := func(kind ErrorKind, retryable bool, format string, args ...any) *sendError {
-		return &sendError{StepError: &StepError{Kind: kind, Message: s.red.String(fmt.Sprintf(format, args...))}, retryable: retryable}
+		return &sendError{StepError: &StepError{Kind: kind, Message: s.red.Excerpt(fmt.Sprintf(format, args...), maxMessage)}, retryable: retryable}
 	}
 	if ctx.Err() != nil {
 		return e(ErrCanceled, false, "execution stopped during the request: %s", contextReason(ctx))

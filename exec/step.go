@@ -24,10 +24,12 @@ const (
 	// ExcerptSize is how much of a response body a failed step keeps when
 	// it does not run with debug.
 	ExcerptSize = 2 << 10
-	// maxReceived bounds a failure's Received text.
+	// maxReceived bounds each text of a failure.
 	maxReceived = 1000
 	// maxOperand bounds one operand's value in an assert failure.
 	maxOperand = 200
+	// maxMessage bounds a step error's message.
+	maxMessage = 1000
 )
 
 func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResult) {
@@ -69,7 +71,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResu
 	case o.debug:
 		res.Response.Body = s.red.String(c.bodyString())
 	case !res.OK:
-		res.Response.Body = s.red.String(truncate(c.bodyString(), ExcerptSize))
+		res.Response.Body = c.bodyExcerpt(ExcerptSize)
 	}
 }
 
@@ -160,6 +162,19 @@ func (c *checker) bodyString() string {
 	return c.text
 }
 
+// bodyExcerpt is the start of the body, redacted, at most n bytes; it
+// reads only what it needs of a long body.
+func (c *checker) bodyExcerpt(n int) string {
+	if c.hasText {
+		return c.s.red.Excerpt(c.text, n)
+	}
+	b := c.body
+	if w := c.s.red.Window(n) + 1; len(b) > w {
+		b = b[:w]
+	}
+	return c.s.red.Excerpt(string(b), n)
+}
+
 func (c *checker) parseJSON() (any, error) {
 	if !c.parsed {
 		c.parsed = true
@@ -174,9 +189,10 @@ func (c *checker) parseJSON() (any, error) {
 	return c.json, c.jsonErr
 }
 
+// fail records a failure, each text redacted and then cut short.
 func (c *checker) fail(f Failure) {
 	red := c.s.red
-	f.Name, f.Expected, f.Received = red.String(f.Name), red.String(f.Expected), red.String(f.Received)
+	f.Name, f.Expected, f.Received = red.Excerpt(f.Name, maxReceived), red.Excerpt(f.Expected, maxReceived), red.Excerpt(f.Received, maxReceived)
 	c.res.Failures = append(c.res.Failures, f)
 }
 
@@ -260,7 +276,7 @@ func (c *checker) checkHeader(h *plan.HeaderExpect) {
 	case isSensitive(http.CanonicalHeaderKey(h.Name)):
 		got = redact.Mask
 	}
-	c.fail(Failure{Type: FailureHeader, Name: h.Name, Expected: want, Received: truncate(got, maxReceived)})
+	c.fail(Failure{Type: FailureHeader, Name: h.Name, Expected: want, Received: got})
 }
 
 func (c *checker) checkJSON(v *plan.Value) {
@@ -288,7 +304,7 @@ func (c *checker) checkString(t *plan.Template) {
 	if bytes.Contains(c.body, []byte(want)) {
 		return
 	}
-	c.fail(Failure{Type: FailureString, Name: "body", Expected: want, Received: truncate(c.bodyString(), maxReceived)})
+	c.fail(Failure{Type: FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)})
 }
 
 func (c *checker) checkHTML(h *plan.HTMLExpect) {
@@ -316,7 +332,7 @@ func (c *checker) checkHTML(h *plan.HTMLExpect) {
 	}
 	got := strings.TrimSpace(found.Text())
 	if got != want {
-		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: truncate(got, maxReceived)})
+		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: got})
 	}
 }
 
@@ -327,22 +343,23 @@ func (c *checker) checkAssert(a *plan.Expression) {
 			c.stepError(c.s.interpolationError("assert "+a.String(), err))
 			return
 		}
-		c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: truncate("error: "+err.Error()+operands(c.s.env, a.Names(), "; "), maxReceived)})
+		c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
 		return
 	}
 	if b, ok := v.(bool); ok && b {
 		return
 	}
-	got := operands(c.s.env, a.Names(), "")
+	got := c.operands(a.Names(), "")
 	if _, ok := v.(bool); !ok {
-		got = "result " + describe(v) + operands(c.s.env, a.Names(), "; ")
+		got = "result " + c.s.red.Excerpt(describe(v), maxOperand) + c.operands(a.Names(), "; ")
 	}
-	c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: truncate(got, maxReceived)})
+	c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: got})
 }
 
 // operands renders "name=value, ..." for the names an expression reads,
-// each value cut short, after prefix when there are any.
-func operands(env map[string]any, names []string, prefix string) string {
+// each value redacted and cut short, after prefix when there are any.
+func (c *checker) operands(names []string, prefix string) string {
+	env, red := c.s.env, c.s.red
 	var b strings.Builder
 	for _, n := range names {
 		v, ok := env[n]
@@ -357,9 +374,9 @@ func operands(env map[string]any, names []string, prefix string) string {
 		b.WriteString(n)
 		b.WriteByte('=')
 		if s, ok := v.(string); ok {
-			b.WriteString(strconv.Quote(truncate(s, maxOperand)))
+			b.WriteString(strconv.Quote(red.Excerpt(s, maxOperand)))
 		} else {
-			b.WriteString(truncate(plan.Format(v), maxOperand))
+			b.WriteString(red.Excerpt(plan.Format(v), maxOperand))
 		}
 	}
 	return b.String()
@@ -482,7 +499,7 @@ func (c *checker) capture() {
 
 func (c *checker) captureError(cp *plan.Capture, format string, args ...any) *StepError {
 	msg := fmt.Sprintf("%s: ", cp.Variable) + fmt.Sprintf(format, args...)
-	return &StepError{Kind: ErrCapture, Message: c.s.red.String(msg)}
+	return &StepError{Kind: ErrCapture, Message: c.s.red.Excerpt(msg, maxMessage)}
 }
 
 func (c *checker) captureJSON(cp *plan.Capture) (any, *StepError) {
@@ -520,7 +537,7 @@ func (c *checker) captureExpression(cp *plan.Capture) (any, *StepError) {
 		return nil, c.captureError(cp, "expression %s failed: %v", cp.Expression, err)
 	}
 	if v == nil {
-		return nil, c.captureError(cp, "expression %s gave nothing%s", cp.Expression, operands(c.s.env, cp.Expression.Names(), " ("))
+		return nil, c.captureError(cp, "expression %s gave nothing%s", cp.Expression, c.operands(cp.Expression.Names(), ": "))
 	}
 	return v, nil
 }
@@ -556,6 +573,3 @@ func (sc *selectorCache) get(path string) (cascadia.Selector, error) {
 	}
 	return sel, err
 }
-
-// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string { return jsonmatch.Truncate(s, n) }

@@ -20,8 +20,10 @@ type Mismatch struct {
 	Received string
 }
 
-// MaxDescription bounds the length of Expected and Received.
-const MaxDescription = 200
+// MaxDescription bounds the length of Expected and Received. It is
+// generous so that a caller that redacts secrets before cutting the text
+// shorter for display sees each secret whole.
+const MaxDescription = 4096
 
 // Match reports the first place where actual does not contain expected, or
 // nil when it does. Both are decoded JSON: nil, bool, numbers (int, int64,

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Mask is what a secret value is replaced with.
@@ -15,6 +16,8 @@ const Mask = "[REDACTED]"
 // concurrent use.
 type Redactor struct {
 	r *strings.Replacer
+	// longest is the length of the longest pattern.
+	longest int
 	// first holds the first byte of every pattern, to skip strings that
 	// cannot hold one without running the replacer.
 	first [256]bool
@@ -53,6 +56,7 @@ func New(secrets []string) *Redactor {
 	for _, p := range patterns {
 		args = append(args, p, Mask)
 		rd.first[p[0]] = true
+		rd.longest = max(rd.longest, len(p))
 	}
 	rd.r = strings.NewReplacer(args...)
 	return rd
@@ -69,6 +73,53 @@ func (rd *Redactor) String(s string) string {
 		}
 	}
 	return s
+}
+
+// Window is how many bytes of a text Excerpt(text, n) reads: a caller that
+// holds a long text as bytes may hand Excerpt only its first Window(n)+1
+// bytes.
+func (rd *Redactor) Window(n int) int {
+	w := n + 3
+	if rd != nil {
+		w += rd.longest
+	}
+	return w
+}
+
+// Excerpt returns s redacted and cut to at most n bytes on a rune boundary,
+// the cut marked with "...". It redacts before it cuts, so that a secret
+// that straddles the cut is masked whole rather than shown in part, and it
+// reads only the first Window(n) bytes of s.
+func (rd *Redactor) Excerpt(s string, n int) string {
+	n = max(n, 3)
+	cut := false
+	if w := rd.Window(n); len(s) > w {
+		s, cut = s[:w], true
+	}
+	r := rd.String(s)
+	if !cut && len(r) <= n {
+		return r
+	}
+	m := min(len(r), n-3)
+	for m > 0 && m < len(r) && !utf8.RuneStart(r[m]) {
+		m--
+	}
+	if m == len(r) {
+		// The text was cut before redaction and is now short: drop a rune
+		// the cut may have split.
+		for i := 0; i < 3 && m > 0 && !utf8.FullRuneInString(r[lastRuneStart(r[:m]):m]); i++ {
+			m = lastRuneStart(r[:m])
+		}
+	}
+	return r[:m] + "..."
+}
+
+func lastRuneStart(s string) int {
+	i := len(s) - 1
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return max(i, 0)
 }
 
 // Value returns v with secrets replaced in every string it holds: strings,

@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -56,4 +58,53 @@ func TestValue(t *testing.T) {
 	unchanged := []any{"a", "b"}
 	got := rd.Value(unchanged).([]any)
 	require.Same(t, &unchanged[0], &got[0])
+}
+
+func TestExcerpt(t *testing.T) {
+	t.Parallel()
+	rd := New([]string{"secret"})
+	long := strings.Repeat("a", 8) + "secret" + strings.Repeat("b", 100)
+	cases := []struct {
+		rd   *Redactor
+		in   string
+		n    int
+		want string
+	}{
+		{rd, "short secret", 100, "short [REDACTED]"},
+		{rd, long, 12, "aaaaaaaa[..."},
+		{rd, long, 30, "aaaaaaaa[REDACTED]bbbbbbbbb..."},
+		{rd, "aaaasecret", 8, "aaaa[..."},
+		{nil, "héllo wörld", 7, "hél..."},
+		{nil, strings.Repeat("é", 10), 100, strings.Repeat("é", 10)},
+		{New([]string{strings.Repeat("s", 50)}), "x" + strings.Repeat("s", 50) + strings.Repeat("é", 40), 20, "x[REDACTED]ééé..."},
+	}
+	for _, c := range cases {
+		got := c.rd.Excerpt(c.in, c.n)
+		require.Equal(t, c.want, got, c.in)
+		require.LessOrEqual(t, len(got), max(c.n, 3))
+		require.True(t, utf8.ValidString(got), got)
+	}
+}
+
+func FuzzExcerpt(f *testing.F) {
+	f.Add("aaasecretbbb", 5)
+	f.Add("sécret", 4)
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if n < 0 || n > 1000 || !utf8.ValidString(s) {
+			return
+		}
+		rd := New([]string{"secret"})
+		got := rd.Excerpt(s, n)
+		if len(got) > max(n, 3) {
+			t.Fatalf("len %d > %d", len(got), n)
+		}
+		// What is shown is the start of the text redacted whole: no part
+		// of a secret cut in two.
+		if full := rd.String(s); !strings.HasPrefix(full, strings.TrimSuffix(got, "...")) {
+			t.Fatalf("%q is not the start of %q", got, full)
+		}
+		if !utf8.ValidString(got) {
+			t.Fatalf("invalid UTF-8 %q", got)
+		}
+	})
 }
