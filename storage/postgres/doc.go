@@ -36,6 +36,17 @@
 // that PostgreSQL cannot store (invalid UTF-8, NUL bytes) in an ID, a name
 // or a status is an error on write; looking up such an ID finds nothing.
 //
+// # Writing step results
+//
+// AppendStep is one INSERT, committed on its own: its rate is bound by the
+// round trip and the server's WAL flush. AppendSteps sends many results in
+// one COPY and commits once, several times faster (see bench/storage.sh). A
+// host that prefers the rate of single appends to the durability of the
+// last moments of results on a server crash can set synchronous_commit to
+// off on the pool's connections (pgxpool.Config.ConnConfig.RuntimeParams);
+// the store changes no session setting (Migrate sets search_path for its
+// own transaction only).
+//
 // # Paging
 //
 // ListExecutions pages by keyset on (created_at, id), newest first; the
