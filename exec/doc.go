@@ -46,6 +46,7 @@
 // Every secret value is replaced by "[REDACTED]" wherever a result can be
 // seen (URL, headers, bodies, messages, failures, captures), and the
 // headers Authorization, Cookie, Set-Cookie and Proxy-Authorization are
-// always masked. Secrets are the values of [RunOpts.Secrets] and those of
-// the names the plan lists under secrets that come from the environment.
+// always masked. Secrets are the values of [RunOpts.Secrets], those of the
+// names the plan lists under secrets that come from the environment, and
+// any value a step captures from one of those always-masked headers.
 package exec

@@ -284,6 +284,27 @@ func TestInProcessClient(t *testing.T) {
 	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
 }
 
+func TestCapturedSensitiveHeaderIsASecret(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "sid=s3ss10n")
+		_, _ = w.Write([]byte(r.URL.Query().Get("c")))
+	})
+	e := runYAML(t, srv, `
+- get:
+    host: "${base}/login"
+    save_from_response: [{variable_name: cookie, header: set-cookie}]
+- get:
+    host: "${base}/echo?c=${cookie}"
+    expect: {string: nope}
+`, &exec.RunOpts{HaltOnError: new(false)})
+	require.Equal(t, "[REDACTED]", e.Steps[0].Captures["cookie"])
+	out, err := json.Marshal(e)
+	require.NoError(t, err)
+	require.NotContains(t, string(out), "s3ss10n")
+	require.Equal(t, "[REDACTED]", e.Steps[1].Response.Body)
+}
+
 func TestRedactionAtTheCut(t *testing.T) {
 	t.Parallel()
 	const secret = "hunter2-is-the-password"

@@ -66,6 +66,7 @@ type run struct {
 	varErrs   map[string]error
 	lookupEnv func(string) (string, bool)
 	red       *redact.Redactor
+	secrets   []string
 	halt      *bool
 
 	jar            lazyJar
@@ -161,6 +162,7 @@ func (r *Runner) newRun(p *plan.Plan, e *Execution, opts *RunOpts) *run {
 			secrets = append(secrets, v)
 		}
 	}
+	s.secrets = secrets
 	s.red = redact.New(secrets)
 	for k, v := range opts.Vars {
 		s.env[k] = v
@@ -199,6 +201,16 @@ func (r *Runner) newRun(p *plan.Plan, e *Execution, opts *RunOpts) *run {
 	}
 	s.trace = s.marks.trace(s.base)
 	return s
+}
+
+// addSecret redacts v from now on: a value captured from a header that is
+// always masked (a session cookie) must not show elsewhere either.
+func (s *run) addSecret(v string) {
+	if v == "" || s.red.String(v) != v {
+		return
+	}
+	s.secrets = append(s.secrets, v)
+	s.red = redact.New(s.secrets)
 }
 
 // maxPooledBuffer is the largest body buffer kept for the next run.

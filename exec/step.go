@@ -525,7 +525,11 @@ func (c *checker) captureHeader(cp *plan.Capture) (any, *StepError) {
 	if len(vals) == 0 {
 		return nil, c.captureError(cp, "the response has no header %s", cp.Header)
 	}
-	return strings.Join(vals, ", "), nil
+	v := strings.Join(vals, ", ")
+	if isSensitive(http.CanonicalHeaderKey(cp.Header)) {
+		c.s.addSecret(v)
+	}
+	return v, nil
 }
 
 func (c *checker) captureExpression(cp *plan.Capture) (any, *StepError) {
