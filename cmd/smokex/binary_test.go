@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	osexec "os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -14,16 +18,7 @@ import (
 // streams that only a real process has.
 func TestBinary(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
-	}
-	goTool, err := osexec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is not on PATH, cannot build the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "smokex")
-	out, err := osexec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := buildBinary(t)
 
 	srv := newServer(t)
 	dir, passing, failing := writeBoth(t, srv.URL)
@@ -52,4 +47,58 @@ func TestBinary(t *testing.T) {
 			requireResult(t, res, tt.code, tt.stdout, tt.stderr)
 		})
 	}
+}
+
+// TestBinaryServeSignal stops a serve process with SIGTERM, as a service
+// manager does, once it has logged a finished execution.
+func TestBinaryServeSignal(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+
+	srv, dir := tickerSetup(t)
+	cmd := osexec.Command(bin, "serve", "--var", "base="+srv.URL, dir)
+	stderr := &lockedWriter{w: &bytes.Buffer{}}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	finished := regexp.MustCompile(finishedLine("ticker", "passed"))
+	for !finished.MatchString(logText(stderr)) {
+		select {
+		case err := <-exited:
+			require.FailNow(t, "serve exited before running the plan", "%v\n%s", err, logText(stderr))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		require.NoError(t, err, "serve exits 0 on SIGTERM\n%s", logText(stderr))
+	case <-time.After(waitLimit):
+		require.FailNow(t, "serve did not stop on SIGTERM", logText(stderr))
+	}
+	require.Contains(t, logText(stderr), `msg="smokex serve: stopped"`)
+}
+
+// buildBinary builds smokex into a temporary directory, skipping t with
+// -short or without the go command.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	goTool, err := osexec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH, cannot build the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "smokex")
+	out, err := osexec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
 }

@@ -1,10 +1,13 @@
 // Command smokex runs HTTP smoke tests written as YAML plans, from a
-// terminal or a CI pipeline.
+// terminal or a CI pipeline, or on their schedules as a long-running
+// monitor.
 //
 // Usage:
 //
 //	smokex run [flags] PATH...       run plans and report the results
 //	smokex validate [flags] PATH...  check plans without running them
+//	smokex serve [flags] PATH...     run plans on their schedules until stopped
+//	smokex migrate --database-url URL  create or upgrade the PostgreSQL tables
 //	smokex version                   print the version
 //	smokex help [command]            show the usage of a command
 //
@@ -32,7 +35,7 @@
 // read from the environment too, and a declared secret that is not set stops
 // the run before it starts. Secret values are redacted from every report.
 //
-// # Exit codes
+// # Exit codes of run and validate
 //
 //	0  every step of every plan passed
 //	1  a step failed or errored (or the run was interrupted)
@@ -103,4 +106,55 @@
 // as "file:line:column: warning: message", about names that a plan reads
 // and that no var, secret, earlier capture or --var defines; warnings alone
 // exit 0. --var NAME (or NAME=VALUE) names a variable the run will set.
+//
+// # smokex serve
+//
+// serve is the engine (smokex.Engine) as a process: it loads the plans,
+// runs each on its schedule, stores every execution, and logs every
+// finished step and execution to stderr as structured text (log/slog),
+// until SIGINT or SIGTERM. A PATH is a plan file (*.yaml or *.yml) or a
+// directory; the paths are read again every --watch-interval, so added,
+// changed and removed files are picked up (a file that stops parsing is
+// logged and its plan kept as it was). An invalid plan at start exits 2.
+// Plan files are named in messages by their place under the base name of
+// the path given: plans/shop/checkout.yaml for "serve ./plans".
+//
+// The flags map one to one onto smokex.Config:
+//
+//	--database-url URL      Store: PostgreSQL (storage/postgres) at URL; empty: in memory
+//	--schema NAME           the PostgreSQL schema (default smokex)
+//	--no-migrate            do not create or upgrade the tables on start
+//	--concurrency N         Concurrency: executions at once, across plans (default 16)
+//	--var NAME=VALUE        Vars: a variable for every plan; repeatable; values are strings
+//	--secret NAME           Secrets: plans that declare NAME read it from the environment; repeatable
+//	--env                   LookupEnv: plans may read any environment variable
+//	-t, --timeout D         DefaultTimeout: per-step timeout of steps whose plan sets none (default 5s)
+//	--retention D           RetentionMaxAge: executions finished longer ago are deleted (default 720h)
+//	--keep-last N           RetentionKeepLast: keep only the newest N finished executions per plan
+//	--watch-interval D      how often the paths are read again (default 10s)
+//	--shutdown-timeout D    how long a signal waits for executions in flight (default 30s)
+//
+// Unlike run, serve hides the environment from plans unless --env is given,
+// and a plan reads only the secrets that --secret names: run executes the
+// plans its caller just named, once, while serve keeps executing whatever
+// appears in a watched directory, in a process that may hold credentials of
+// its own. A plan that declares a secret serve may not read is warned about
+// at start, and its executions fail with "secret NAME is not set".
+//
+// On SIGINT or SIGTERM, serve stops scheduling, waits up to
+// --shutdown-timeout for the executions in flight, then cancels them (they
+// are stored as canceled); a second signal ends the process at once. It
+// exits 0 when stopped by a signal, 1 when the engine could not load the
+// plans into its store or start, or executions were canceled at shutdown,
+// and 2 on bad usage, an invalid plan at start, a bad --database-url or a
+// database it cannot reach.
+//
+// # smokex migrate
+//
+// migrate creates or upgrades smokex's tables in the schema (--schema,
+// default smokex) of the PostgreSQL database at --database-url, and prints
+// "schema NAME is up to date". It is idempotent, and replicas that migrate
+// at once wait for each other. It exits 2 on a bad URL or a database it
+// cannot reach, 1 when the database refuses the migration (nothing then
+// changes).
 package main

@@ -76,6 +76,8 @@ func commands() []command {
 	return []command{
 		runCommand(),
 		validateCommand(),
+		serveCommand(),
+		migrateCommand(),
 		versionCommand(),
 		helpCommand(),
 	}
@@ -153,7 +155,8 @@ func (a *app) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun \"smokex help <command>\" for a command's flags.\n"+
-		"Exit codes: 0 passed, 1 a step failed or errored, 2 invalid plan, unreadable file or bad usage.\n")
+		"Exit codes of run and validate: 0 passed, 1 a step failed or errored, 2 invalid plan,\n"+
+		"unreadable file or bad usage. serve and migrate list theirs in their help.\n")
 }
 
 // commandUsage writes one command's synopsis and flags.

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/postgres"
+)
+
+// testDB is a test's own schema on the test database, with a pool to
+// inspect it; the schema is dropped when the test ends.
+type testDB struct {
+	url    string
+	schema string
+	pool   *pgxpool.Pool
+}
+
+// newTestDB reads the database from SMOKEX_TEST_DATABASE_URL. Without it
+// the test is skipped, or fails when CI is set.
+func newTestDB(t *testing.T) *testDB {
+	t.Helper()
+	const env = "SMOKEX_TEST_DATABASE_URL"
+	url := os.Getenv(env)
+	if url == "" {
+		how := env + " is not set; to run this test against PostgreSQL: " +
+			env + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable go test ./cmd/smokex/"
+		if os.Getenv("CI") != "" {
+			t.Fatal(how)
+		}
+		t.Skip(how)
+	}
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	db := &testDB{url: url, schema: "smokex_cli_" + hex.EncodeToString(suffix)}
+	pool, err := pgxpool.New(context.Background(), url)
+	require.NoError(t, err)
+	db.pool = pool
+	t.Cleanup(func() {
+		defer pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{db.schema}.Sanitize()+" CASCADE")
+		require.NoError(t, err)
+	})
+	return db
+}
+
+// store opens the test's schema through storage/postgres.
+func (db *testDB) store(t *testing.T) *postgres.Store {
+	t.Helper()
+	st, err := postgres.New(db.pool, postgres.Config{Schema: db.schema})
+	require.NoError(t, err)
+	return st
+}
+
+func TestServePostgres(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	srv, dir := tickerSetup(t)
+
+	s := startServe(t, nil, "--database-url", db.url, "--schema", db.schema, "--var", "base="+srv.URL, dir)
+	s.waitLog(t, `msg="smokex serve: using PostgreSQL" schema=`+db.schema+` migrated=true`)
+	s.waitLog(t, `msg="smokex serve: started" store=postgres plans=1`)
+	line := s.waitLog(t, finishedLine("ticker", "passed"))
+	require.Equal(t, exitOK, s.stop(t))
+
+	st := db.store(t)
+	ctx := t.Context()
+	plans, err := st.ListPlans(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, plans, 1)
+	require.Equal(t, "ticker", plans[0].ID)
+	require.Equal(t, "@every 1s", plans[0].Schedule)
+
+	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "ticker", Statuses: []exec.Status{exec.StatusPassed}})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Executions)
+	var logged *exec.Execution
+	for _, x := range page.Executions {
+		if strings.Contains(line, "execution="+x.ID+" ") {
+			logged = x
+		}
+	}
+	require.NotNil(t, logged, "the logged execution is stored: %s", line)
+	got, err := st.GetExecution(ctx, logged.ID)
+	require.NoError(t, err)
+	require.Equal(t, exec.TriggerSchedule, got.Trigger)
+	require.Len(t, got.Steps, 1)
+	require.Equal(t, "health", got.Steps[0].Name)
+	require.Equal(t, 200, got.Steps[0].Response.StatusCode)
+}
+
+func TestServePostgresNoMigrate(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	dir := t.TempDir()
+	writePlan(t, dir, "ticker.yaml", tickerPlan, "")
+
+	// The schema was never migrated: with --no-migrate, serve does not
+	// create it and cannot start.
+	res := runCLI(t, nil, "", "serve", "--no-migrate", "--database-url", db.url, "--schema", db.schema, dir)
+	requireResult(t, res, exitFailed, "", "migrated=false")
+	require.Contains(t, res.stderr, `msg="smokex serve: loading plans"`)
+	require.Contains(t, res.stderr, "has Migrate run")
+
+	var exists bool
+	require.NoError(t, db.pool.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", db.schema).Scan(&exists))
+	require.False(t, exists, "--no-migrate created the schema")
+}
+
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	for range 2 {
+		res := runCLI(t, nil, "", "migrate", "--database-url", db.url, "--schema", db.schema)
+		requireResult(t, res, exitOK, "schema "+db.schema+" is up to date\n", "")
+		require.Empty(t, res.stderr)
+	}
+	st := db.store(t)
+	plans, err := st.ListPlans(t.Context(), nil)
+	require.NoError(t, err, "the tables exist")
+	require.Empty(t, plans)
+
+	// serve uses the migrated schema as it is.
+	srv, dir := tickerSetup(t)
+	s := startServe(t, nil, "--no-migrate", "--database-url", db.url, "--schema", db.schema, "--var", "base="+srv.URL, dir)
+	s.waitLog(t, finishedLine("ticker", "passed"))
+	require.Equal(t, exitOK, s.stop(t))
+}
+
+func TestMigrateUsage(t *testing.T) {
+	t.Parallel()
+	tests := []cliCase{
+		{name: "no database url", args: []string{"migrate"}, stderr: "--database-url is required"},
+		{name: "arguments", args: []string{"migrate", "--database-url", "postgres://127.0.0.1/x", "extra"}, stderr: `takes no arguments, got "extra"`},
+		{name: "bad url", args: []string{"migrate", "--database-url", "postgres://%zz"}, stderr: "smokex migrate: --database-url:"},
+		{name: "bad scheme", args: []string{"migrate", "--database-url", "mysql://127.0.0.1/x"}, stderr: "smokex migrate: --database-url:"},
+		{name: "bad schema", args: []string{"migrate", "--database-url", "postgres://127.0.0.1/x", "--schema", "pg_x"}, stderr: "reserved by PostgreSQL"},
+		{name: "unreachable", args: []string{"migrate", "--database-url", closedPortURL(t)}, stderr: "smokex migrate: cannot reach the database"},
+		{name: "unknown flag", args: []string{"migrate", "--nope"}, stderr: "flag provided but not defined: -nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, nil, "", tt.args...)
+			requireResult(t, res, exitUsage, "", tt.stderr)
+			require.Empty(t, res.stdout)
+		})
+	}
+}
+
+func TestMigrateHidesPassword(t *testing.T) {
+	t.Parallel()
+	url := closedPortURL(t)
+	url = "postgres://postgres:hunter2@" + url[len("postgres://postgres@"):]
+	res := runCLI(t, nil, "", "migrate", "--database-url", url)
+	requireResult(t, res, exitUsage, "", "cannot reach the database")
+	require.NotContains(t, res.stderr, "hunter2")
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/storage"
+)
+
+// Defaults of the serve flags that are not smokex.Config's.
+const (
+	defaultWatchInterval   = 10 * time.Second
+	defaultShutdownTimeout = 30 * time.Second
+)
+
+// serveFlags are the flags of smokex serve. Those that configure the engine
+// map one to one onto smokex.Config (see config).
+type serveFlags struct {
+	db              dbFlags
+	noMigrate       bool
+	concurrency     int
+	vars            varsFlag
+	secrets         namesFlag
+	env             bool
+	timeout         time.Duration
+	retention       time.Duration
+	keepLast        int
+	watchInterval   time.Duration
+	shutdownTimeout time.Duration
+}
+
+func serveCommand() command {
+	return command{
+		name:    "serve",
+		summary: "Run the plans on their schedules, store the results and log them, until stopped.",
+		usage:   "serve [flags] PATH...",
+		more: `A PATH is a plan file (*.yaml or *.yml) or a directory of them. The paths are
+read again every --watch-interval: added, changed and removed files are
+picked up; a file that stops parsing is logged and its plan kept as it was.
+Every finished step and execution is logged to stderr. SIGINT or SIGTERM
+stops scheduling and waits up to --shutdown-timeout for the executions in
+flight, then cancels them; a second signal ends the process at once.
+
+Without --database-url, results are kept in memory; with it, in PostgreSQL,
+where they outlive the process. Unlike run, plans do not see the environment
+unless --env is given, and read only the secrets named by --secret.
+
+Exit codes: 0 stopped by a signal, 1 the engine failed to start or executions
+were canceled at shutdown, 2 bad usage, an invalid plan at start, or a
+database that cannot be reached.
+
+Examples:
+
+  smokex serve plans/
+  API_TOKEN=... smokex serve --secret API_TOKEN --var base=https://api.example.com plans/
+  smokex serve --database-url postgres://smokex@db.internal:5432/smokex plans/
+`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
+			f := newServeFlags(fs)
+			return func(ctx context.Context, a *app, paths []string) int {
+				return a.serve(ctx, f, paths)
+			}
+		},
+	}
+}
+
+// newServeFlags defines the flags of serve on fs.
+func newServeFlags(fs *flag.FlagSet) *serveFlags {
+	f := &serveFlags{vars: varsFlag{values: map[string]string{}}}
+	f.db.define(fs, "keep plans and results in the PostgreSQL database at `URL`; empty keeps them in memory")
+	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with --database-url: do not create or upgrade the tables on start")
+	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("run up to `N` executions at once, across plans (default %d)", smokex.DefaultConcurrency))
+	fs.Var(&f.vars, "var", "give every plan the variable `NAME=VALUE` (repeatable; values are strings)")
+	fs.Var(&f.secrets, "secret", "let plans that declare the secret `NAME` read it from the environment (repeatable)")
+	fs.BoolVar(&f.env, "env", false, "let plans read any environment variable, as run does")
+	timeoutHelp := "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)"
+	fs.DurationVar(&f.timeout, "timeout", 0, timeoutHelp)
+	fs.DurationVar(&f.timeout, "t", 0, timeoutHelp)
+	fs.DurationVar(&f.retention, "retention", 0, fmt.Sprintf("delete executions finished longer ago than `duration` (default %dh)", int(smokex.DefaultRetentionMaxAge.Hours())))
+	fs.IntVar(&f.keepLast, "keep-last", 0, "also keep only the newest `N` finished executions of each plan (0: no limit)")
+	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "read the paths again every `duration`")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
+	return f
+}
+
+// namesFlag collects a repeated flag whose values are names.
+type namesFlag []string
+
+func (n *namesFlag) String() string {
+	if n == nil {
+		return ""
+	}
+	return strings.Join(*n, ",")
+}
+
+func (n *namesFlag) Set(s string) error {
+	if s == "" || strings.ContainsAny(s, "= \t") {
+		return fmt.Errorf("%q is not a variable name", s)
+	}
+	if !slices.Contains(*n, s) {
+		*n = append(*n, s)
+	}
+	return nil
+}
+
+// check reports the first flag with a value that cannot work.
+func (f *serveFlags) check() error {
+	switch {
+	case f.concurrency < 0:
+		return fmt.Errorf("--concurrency must not be negative, not %d", f.concurrency)
+	case f.timeout < 0:
+		return fmt.Errorf("--timeout must not be negative, not %s", f.timeout)
+	case f.retention < 0:
+		return fmt.Errorf("--retention must not be negative, not %s", f.retention)
+	case f.keepLast < 0:
+		return fmt.Errorf("--keep-last must not be negative, not %d", f.keepLast)
+	case f.watchInterval <= 0:
+		return fmt.Errorf("--watch-interval must be positive, not %s", f.watchInterval)
+	case f.shutdownTimeout <= 0:
+		return fmt.Errorf("--shutdown-timeout must be positive, not %s", f.shutdownTimeout)
+	case f.noMigrate && f.db.url == "":
+		return errors.New("--no-migrate needs --database-url")
+	}
+	return nil
+}
+
+// config is the engine's configuration: one field per flag.
+func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smokex.Config {
+	cfg := smokex.Config{
+		Store:             store,
+		Client:            a.client,
+		DefaultTimeout:    f.timeout,
+		Concurrency:       f.concurrency,
+		RetentionMaxAge:   f.retention,
+		RetentionKeepLast: f.keepLast,
+		Logger:            log,
+	}
+	if len(f.vars.values) > 0 {
+		cfg.Vars = make(map[string]any, len(f.vars.values))
+		for name, v := range f.vars.values {
+			cfg.Vars[name] = v
+		}
+	}
+	if len(f.secrets) > 0 {
+		cfg.Secrets = envSecrets{allow: slices.Clone(f.secrets), lookup: a.lookupEnv}
+	}
+	if f.env {
+		cfg.LookupEnv = a.lookupEnv
+	}
+	return cfg
+}
+
+// envSecrets is smokex.EnvSecrets over the app's environment rather than
+// the process's, so that tests give their own: only the allowed names are
+// read.
+type envSecrets struct {
+	allow  []string
+	lookup func(string) (string, bool)
+}
+
+func (e envSecrets) Secret(_ context.Context, name string) (string, bool, error) {
+	if !slices.Contains(e.allow, name) {
+		return "", false, nil
+	}
+	v, ok := e.lookup(name)
+	return v, ok, nil
+}
+
+// checkPaths reports the first path serve cannot follow.
+func checkPaths(paths []string) error {
+	if len(paths) == 0 {
+		return errors.New("no plan given: smokex serve [flags] PATH...")
+	}
+	for _, p := range paths {
+		if p == "-" {
+			return errors.New("serve reads plans from files, not from stdin")
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if ext := strings.ToLower(filepath.Ext(p)); !st.IsDir() && ext != ".yaml" && ext != ".yml" {
+			return fmt.Errorf("%s: a plan file must end in .yaml or .yml", p)
+		}
+	}
+	return nil
+}
+
+// serve runs the engine until ctx ends, then stops it.
+func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
+	if err := f.check(); err != nil {
+		return a.usageError("serve", err.Error())
+	}
+	if err := checkPaths(paths); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(a.stderr, "smokex serve: %v\n", err)
+			return exitUsage
+		}
+		return a.usageError("serve", err.Error())
+	}
+	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+
+	var store storage.Store // nil: the engine's memory store
+	storeAttr := slog.String("store", "memory")
+	if f.db.url != "" {
+		pool, pg, code := a.openPostgres(ctx, "serve", &f.db)
+		if code != exitOK {
+			return code
+		}
+		defer pool.Close()
+		if !f.noMigrate {
+			if err := pg.Migrate(ctx); err != nil {
+				log.Error("smokex serve: migrating the database", "error", err)
+				return exitFailed
+			}
+		}
+		store = pg
+		storeAttr = slog.String("store", "postgres")
+		log.Info("smokex serve: using PostgreSQL", "schema", pg.Schema(), "migrated", !f.noMigrate)
+	}
+
+	eng, err := smokex.New(f.config(a, store, log))
+	if err != nil {
+		return a.usageError("serve", err.Error())
+	}
+	sub := eng.Subscribe(0)
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		logEvents(log, sub)
+	}()
+	// stop stops the engine within the shutdown timeout, which also ends
+	// logEvents, and returns whether it stopped cleanly.
+	stop := func() bool {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+		defer cancel()
+		err := eng.Stop(stopCtx)
+		<-logged
+		if n := sub.Dropped(); n > 0 {
+			log.Warn("smokex serve: events were not logged: the log could not keep up", "dropped", n)
+		}
+		if err != nil {
+			log.Error("smokex serve: stopping", "error", err)
+			return false
+		}
+		return true
+	}
+
+	if err := eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval); err != nil {
+		stop()
+		if list := plan.ErrorList(nil); errors.As(err, &list) {
+			a.printLoadError(err)
+			return exitUsage
+		}
+		log.Error("smokex serve: loading plans", "error", err)
+		return exitFailed
+	}
+	a.warnSecrets(log, eng.Plans(), f.secrets)
+	if err := eng.Start(ctx); err != nil {
+		log.Error("smokex serve: starting", "error", err)
+		stop()
+		return exitFailed
+	}
+	log.Info("smokex serve: started", storeAttr, "plans", len(eng.Plans()), "paths", paths)
+	if entries, err := eng.Entries(ctx); err == nil {
+		for _, e := range entries {
+			log.Info("smokex serve: plan scheduled", "plan", e.ID, "schedule", e.Spec, "next", e.Next.Format(time.RFC3339))
+		}
+	}
+
+	// Listeners that serve the engine (the admin HTTP handler, metrics)
+	// start here, once the engine has started, and are shut down before it
+	// stops below.
+
+	<-ctx.Done()
+	log.Info("smokex serve: stopping", "shutdown_timeout", f.shutdownTimeout)
+	if !stop() {
+		return exitFailed
+	}
+	log.Info("smokex serve: stopped")
+	return exitOK
+}
+
+// warnSecrets warns about the secrets that plans declare and cannot read:
+// their runs will fail until the secret is allowed and set.
+func (a *app) warnSecrets(log *slog.Logger, plans []*plan.Plan, allowed namesFlag) {
+	for _, p := range plans {
+		for _, name := range p.Secrets {
+			switch _, set := a.lookupEnv(name); {
+			case !slices.Contains(allowed, name):
+				log.Warn("smokex serve: the plan declares a secret that --secret does not allow; its runs will fail", "plan", p.ID, "secret", name)
+			case !set:
+				log.Warn("smokex serve: the plan declares a secret that is not set in the environment; its runs will fail", "plan", p.ID, "secret", name)
+			}
+		}
+	}
+}
+
+// logEvents logs every finished step and execution of sub until it closes:
+// as info when it passed, as a warning otherwise.
+func logEvents(log *slog.Logger, sub *smokex.Subscription) {
+	ctx := context.Background()
+	for ev := range sub.C() {
+		x := ev.Execution
+		switch ev.Type {
+		case smokex.EventStepFinished:
+			level := slog.LevelInfo
+			if !ev.Step.OK && !ev.Step.Skipped {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(ctx, level, "step finished", append(executionIDs(x), stepAttrs(ev.Step)...)...)
+		case smokex.EventExecutionFinished:
+			level := slog.LevelInfo
+			if x.Status != exec.StatusPassed {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(ctx, level, "execution finished", append(executionIDs(x), finishedAttrs(x)...)...)
+		}
+	}
+}
+
+// executionIDs names the plan and the execution of an event.
+func executionIDs(x *exec.Execution) []slog.Attr {
+	return []slog.Attr{slog.String("plan", x.PlanID), slog.String("execution", x.ID)}
+}
+
+// stepAttrs describes a finished step.
+func stepAttrs(r *exec.StepResult) []slog.Attr {
+	attrs := []slog.Attr{slog.Int("step", r.Index)}
+	if r.Name != "" {
+		attrs = append(attrs, slog.String("name", r.Name))
+	}
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("url", r.URL))
+	if r.Response != nil {
+		attrs = append(attrs, slog.Int("status", r.Response.StatusCode))
+	}
+	attrs = append(attrs, slog.Duration("duration", r.Timings.Total), slog.Bool("ok", r.OK))
+	if r.Skipped {
+		attrs = append(attrs, slog.Bool("skipped", true))
+	}
+	if r.Attempts > 1 {
+		attrs = append(attrs, slog.Int("attempts", r.Attempts))
+	}
+	for _, fl := range r.Failures {
+		attrs = append(attrs, slog.String("failure", failureLine(fl)))
+	}
+	if r.Error != nil {
+		attrs = append(attrs, slog.String("error", r.Error.Error()))
+	}
+	return attrs
+}
+
+// finishedAttrs describes a finished execution.
+func finishedAttrs(x *exec.Execution) []slog.Attr {
+	failed := 0
+	for i := range x.Steps {
+		if !x.Steps[i].OK && !x.Steps[i].Skipped {
+			failed++
+		}
+	}
+	attrs := []slog.Attr{
+		slog.String("status", string(x.Status)),
+		slog.String("trigger", string(x.Trigger)),
+		slog.Duration("duration", x.Duration()),
+		slog.Int("steps", len(x.Steps)),
+		slog.Int("failed", failed),
+	}
+	if x.Error != nil {
+		attrs = append(attrs, slog.String("error", x.Error.Error()))
+	}
+	return attrs
+}
