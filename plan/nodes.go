@@ -48,16 +48,20 @@ func describe(n *yaml.Node) string {
 // checkAliases rejects alias cycles and aliases that expand the document
 // far beyond its size.
 func (p *parser) checkAliases(doc *yaml.Node) bool {
-	sizes := map[*yaml.Node]int{}
-	raw := 0
+	raw, aliases := 0, false
 	var count func(n *yaml.Node)
 	count = func(n *yaml.Node) {
 		raw++
+		aliases = aliases || n.Kind == yaml.AliasNode
 		for _, c := range n.Content {
 			count(c)
 		}
 	}
 	count(doc)
+	if !aliases {
+		return true
+	}
+	sizes := map[*yaml.Node]int{}
 	limit := raw + max(raw, maxAliasGrowth)
 	var size func(n *yaml.Node) (int, bool)
 	size = func(n *yaml.Node) (int, bool) {
