@@ -324,3 +324,11 @@ func TestRedactionAtTheCut(t *testing.T) {
 	require.Len(t, s.Response.Body, exec.ExcerptSize)
 	require.True(t, strings.HasSuffix(s.Response.Body, "..."))
 }
+
+func TestTransportWithoutResponse(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, exec.Config{Client: &http.Client{Transport: funcTransport(func(*http.Request) (*http.Response, error) { return nil, nil })}})
+	e := r.Run(context.Background(), parse(t, `[{get: {host: "http://app.test/"}}]`), nil)
+	require.Equal(t, exec.ErrRequest, e.Steps[0].Error.Kind)
+	require.Equal(t, "the transport returned neither a response nor an error", e.Steps[0].Error.Message)
+}

@@ -141,7 +141,7 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	if err != nil {
 		return nil, s.classify(ctx, actx, err, o.timeout, req.URL.Host, false)
 	}
-	return s.readBody(ctx, actx, resp, o.timeout)
+	return s.readBody(ctx, actx, req, resp, o.timeout)
 }
 
 // do sends req. A step that follows redirects goes through the client,
@@ -161,19 +161,28 @@ func (s *run) do(client *http.Client, req *http.Request, follow bool) (*http.Res
 	if err != nil {
 		return nil, err
 	}
+	if resp == nil {
+		return nil, errNoResponse
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
 	if _, ok := resp.Header["Set-Cookie"]; ok {
 		s.jar.SetCookies(req.URL, resp.Cookies())
 	}
 	return resp, nil
 }
 
+// errNoResponse is a transport that broke its contract.
+var errNoResponse = errors.New("the transport returned neither a response nor an error")
+
 // readBody reads at most MaxBodySize bytes of the decompressed body into
 // s.buf and closes the body; a body read to its end leaves the connection
 // ready for the next step.
-func (s *run) readBody(ctx, actx context.Context, resp *http.Response, timeout time.Duration) (*received, *sendError) {
+func (s *run) readBody(ctx, actx context.Context, req *http.Request, resp *http.Response, timeout time.Duration) (*received, *sendError) {
 	defer resp.Body.Close()
 	var r io.Reader = resp.Body
-	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && resp.Request.Method != http.MethodHead {
+	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && req.Method != http.MethodHead {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, &sendError{StepError: &StepError{Kind: ErrRequest, Message: "the response says gzip but is not: " + err.Error()}}
@@ -189,7 +198,7 @@ func (s *run) readBody(ctx, actx context.Context, resp *http.Response, timeout t
 	n, err := s.buf.ReadFrom(&s.limited)
 	s.limited.R = nil
 	if err != nil {
-		return nil, s.classify(ctx, actx, err, timeout, resp.Request.URL.Host, true)
+		return nil, s.classify(ctx, actx, err, timeout, req.URL.Host, true)
 	}
 	if n > limit {
 		s.buf.Reset()
