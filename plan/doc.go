@@ -23,7 +23,8 @@
 // Beyond the format's contract, the parser accepts:
 //
 //   - YAML anchors, aliases and merge keys (<<), bounded so that a small
-//     file cannot expand into a huge plan;
+//     file cannot expand into a huge plan; in the document form, keys
+//     starting with "x-" are ignored, a place for anchors the steps share;
 //   - expect.body, the original's name for expected content: a mapping or a
 //     list means json, a string means string;
 //   - an assert or capture expression written as one whole ${...};

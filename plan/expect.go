@@ -232,6 +232,10 @@ func (p *parser) asserts(n *yaml.Node) []*Expression {
 	}
 	var out []*Expression
 	for _, item := range n.Content {
+		if v := resolve(item); v.Kind != yaml.ScalarNode || isNull(v) {
+			p.errorAt(v, "assert must be a list of expressions, got a list holding %s", describe(v))
+			continue
+		}
 		if e := p.expression(item, "assert"); e != nil {
 			out = append(out, e)
 		}

@@ -364,6 +364,10 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 			}
 			pl.Steps = p.steps(v)
 		default:
+			if strings.HasPrefix(kv.key, "x-") {
+				// Extension keys, for anchors shared by steps.
+				continue
+			}
 			p.unknownKey(kv, "the plan", documentKeys)
 		}
 	}
@@ -542,7 +546,7 @@ func (p *parser) template(n *yaml.Node, what string) *Template {
 func (p *parser) expression(n *yaml.Node, what string) *Expression {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		p.errorAt(n, "%s must be an expression, got %s", what, describe(n))
+		p.errorAt(n, "%s must be text, got %s", what, describe(n))
 		return nil
 	}
 	src, base := n.Value, 0
