@@ -1,7 +1,9 @@
 package exec_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -79,4 +81,27 @@ func TestConcurrentRuns(t *testing.T) {
 		require.Equal(t, []string{"html title: expected , received no element matches"}, failures(e.Steps[0]))
 		require.Equal(t, "ok", statuses(e)[2], "%v", failures(e.Steps[1]))
 	}
+}
+
+func TestDebugLog(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, api)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r := newRunner(t, exec.Config{Logger: logger})
+	p := parse(t, `[{get: {host: "${base}/user"}}, {get: {host: "${base}/boom"}}]`)
+	p.ID = "logged"
+	r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}})
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 2)
+	require.Contains(t, lines[0], `msg="smokex step finished" plan=logged`)
+	require.Contains(t, lines[0], "step=0")
+	require.Contains(t, lines[0], "status=200")
+	require.Contains(t, lines[1], "ok=false")
+
+	// Without debug enabled, nothing is logged.
+	buf.Reset()
+	quiet := newRunner(t, exec.Config{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	quiet.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}})
+	require.Empty(t, buf.String())
 }

@@ -77,6 +77,8 @@ func TestExcerpt(t *testing.T) {
 		{nil, "héllo wörld", 7, "hél..."},
 		{nil, strings.Repeat("é", 10), 100, strings.Repeat("é", 10)},
 		{New([]string{strings.Repeat("s", 50)}), "x" + strings.Repeat("s", 50) + strings.Repeat("é", 40), 20, "x[REDACTED]ééé..."},
+		// Read up to a split rune, then made shorter by redaction.
+		{New([]string{strings.Repeat("a", 50), strings.Repeat("b", 20)}), strings.Repeat("b", 140) + strings.Repeat("é", 10), 100, strings.Repeat("[REDACTED]", 7) + strings.Repeat("é", 6) + "..."},
 	}
 	for _, c := range cases {
 		got := c.rd.Excerpt(c.in, c.n)
