@@ -27,15 +27,15 @@ type Config struct {
 	Client *http.Client
 	// MaxBodySize is how many bytes of a response body a step reads, counted
 	// after decompression; a larger body fails the step with kind too_large.
-	// Defaults to DefaultMaxBodySize (10 MiB).
+	// Zero or less means DefaultMaxBodySize (10 MiB).
 	MaxBodySize int64
 	// DefaultTimeout is a step's timeout when its plan sets none. It covers
-	// the whole request, body read included. Defaults to
+	// the whole request, body read included. Zero or less means
 	// plan.DefaultTimeout (5s).
 	DefaultTimeout time.Duration
 	// Retry is the backoff between retries of a step whose plan asks for
-	// them. Its zero value is the default
-	// policy: DefaultRetryBase, DefaultRetryMax, DefaultRetryJitter.
+	// them. Its zero value is the default policy: DefaultRetryBase,
+	// DefaultRetryMax, DefaultRetryJitter.
 	Retry RetryPolicy
 	// Logger receives debug records of each step. Defaults to
 	// slog.Default().
