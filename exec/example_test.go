@@ -107,3 +107,39 @@ func ExampleRetryPolicy_Delay() {
 	// 5 1s
 	// 6 1s
 }
+
+// serveTransport serves each request with an http.Handler, in process.
+type serveTransport struct{ h http.Handler }
+
+func (t serveTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// Run a plan against an http.Handler in process, with no network, as a Go
+// test of a service would.
+func ExampleNew_inProcess() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /greet", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.URL.Query().Get("name"))
+	})
+	r := exec.New(exec.Config{Client: &http.Client{Transport: serveTransport{mux}}})
+
+	p, err := plan.Parse([]byte(`
+- get:
+    host: "http://service.test/greet"
+    query: {name: "${who}"}
+    expect:
+      string: hello ada
+      assert: ["status == 200 && len(body) == 9"]
+`), nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	e := r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"who": "ada"}})
+	fmt.Println(e.Status, e.Steps[0].URL)
+	// Output:
+	// passed http://service.test/greet?name=ada
+}
