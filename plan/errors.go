@@ -75,7 +75,7 @@ func (l ErrorList) Err() error {
 	return l
 }
 
-// errorf adds an error at pos.
+// add adds an error at pos.
 func (l *ErrorList) add(file string, pos Pos, format string, args ...any) {
 	*l = append(*l, &Error{File: file, Line: pos.Line, Column: pos.Column, Message: fmt.Sprintf(format, args...)})
 }

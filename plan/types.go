@@ -27,7 +27,8 @@ const (
 // Parse returns it.
 type Plan struct {
 	// ID is id-safe (lower-case letters, digits, '-', '_' and '.'), derived
-	// from Name, or from the file name when the plan has no name.
+	// from Name, or from the file name when the plan has no name (see ID);
+	// empty for a plan parsed from bytes with neither.
 	ID          string
 	Name        string
 	Description string
