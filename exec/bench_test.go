@@ -45,13 +45,7 @@ type funcTransport func(*http.Request) (*http.Response, error)
 func (f funcTransport) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func inProcess(h http.Handler) *http.Client {
-	return &http.Client{Transport: funcTransport(func(r *http.Request) (*http.Response, error) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		resp := rec.Result()
-		resp.Request = r
-		return resp, nil
-	})}
+	return &http.Client{Transport: serveTransport{h}}
 }
 
 func benchmarkRun(b *testing.B, r *exec.Runner, base string, steps int) {

@@ -278,7 +278,7 @@ func TestKeepAlive(t *testing.T) {
 
 func TestInProcessClient(t *testing.T) {
 	t.Parallel()
-	r := newRunner(t, exec.Config{Client: &http.Client{Transport: handlerTransport{http.HandlerFunc(api)}}})
+	r := newRunner(t, exec.Config{Client: &http.Client{Transport: serveTransport{http.HandlerFunc(api)}}})
 	p := parse(t, `[{get: {host: "http://app.test/user", expect: {json: {user: {name: ada}}}}}, {get: {host: "https://app.test/created", options: {insecure: true}}}]`)
 	e := r.Run(context.Background(), p, nil)
 	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))

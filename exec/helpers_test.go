@@ -144,16 +144,6 @@ func run(t testing.TB, p *plan.Plan, opts *exec.RunOpts) *exec.Execution {
 	return r.Run(context.Background(), p, opts)
 }
 
-// handlerTransport serves requests with a handler in process.
-type handlerTransport struct{ h http.Handler }
-
-func (ht handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	ht.h.ServeHTTP(rec, req)
-	// Like a minimal transport, it leaves resp.Request unset.
-	return rec.Result(), nil
-}
-
 // failures renders a step's failures for a compact assertion.
 func failures(r exec.StepResult) []string {
 	out := make([]string, 0, len(r.Failures))
