@@ -115,9 +115,13 @@ func TestStatusCode(t *testing.T) {
 		require.Equal(t, c.classes, s.Classes, c.in)
 		require.Equal(t, c.expr, s.Expr != nil, c.in)
 	}
-	for _, bad := range []string{"abc", "600", "99", "true", "2.5", "[]", "[[200]]", "{a: 1}", "6xx", "2xxx"} {
+	for _, bad := range []string{"abc", "true", "2.5", "[]", "[[200]]", "{a: 1}", "6xx", "2xxx"} {
 		_, err := parseStep(t, "expect: {status_code: "+bad+"}")
 		require.ErrorContains(t, err, "status_code must be an integer, a list of integers or a class like 2xx", bad)
+	}
+	for _, bad := range []string{"600", "99", "'0'", "[200, 1000]"} {
+		_, err := parseStep(t, "expect: {status_code: "+bad+"}")
+		require.ErrorContains(t, err, "is not an HTTP status code (100 to 599)", bad)
 	}
 }
 

@@ -91,7 +91,7 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 			return s
 		}
 		if !p.statusItem(n, s) {
-			p.errorAt(n, "%s, got %s", statusWant, describe(n))
+			p.badStatus(n, "")
 			return nil
 		}
 	case yaml.SequenceNode:
@@ -103,7 +103,7 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 		for _, item := range n.Content {
 			item = resolve(item)
 			if item.Kind != yaml.ScalarNode || !p.statusItem(item, s) {
-				p.errorAt(item, "%s, got a list holding %s", statusWant, describe(item))
+				p.badStatus(item, "a list holding ")
 				ok = false
 			}
 		}
@@ -115,6 +115,15 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 		return nil
 	}
 	return s
+}
+
+// badStatus reports a status_code value that is not a code or a class.
+func (p *parser) badStatus(n *yaml.Node, holding string) {
+	if code, err := strconv.Atoi(strings.TrimSpace(n.Value)); err == nil && n.Kind == yaml.ScalarNode {
+		p.errorAt(n, "status_code %d is not an HTTP status code (100 to 599)", code)
+		return
+	}
+	p.errorAt(n, "%s, got %s%s", statusWant, holding, describe(n))
 }
 
 // statusItem adds one code or class to s.
