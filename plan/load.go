@@ -15,6 +15,13 @@ import (
 // the order of their paths. It is LoadFS over os.DirFS(dir) with the files
 // named by their path joined to dir.
 func LoadDir(dir string, opts *ParseOpts) ([]*Plan, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("plan: %s is not a directory; use ParseFile for one plan", dir)
+	}
 	return load(os.DirFS(dir), opts, func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
 }
 

@@ -97,6 +97,9 @@ func TestLoadDirAndParseFile(t *testing.T) {
 	require.Equal(t, "health-check", p.ID)
 	require.Equal(t, []byte(okPlan), p.Source)
 
+	_, err = plan.LoadDir(bad, nil)
+	require.ErrorContains(t, err, "is not a directory")
+
 	_, err = plan.ParseFile(filepath.Join(dir, "nope.yaml"), nil)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 
