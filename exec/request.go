@@ -173,7 +173,7 @@ func appendParam(b *strings.Builder, name string, v any) {
 
 func (s *run) parseURL(raw string) (*url.URL, *StepError) {
 	bad := func(why string) *StepError {
-		return &StepError{Kind: ErrInvalidURL, Message: strconv.Quote(s.red.Excerpt(raw, maxURLInMessage)) + " " + why}
+		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(strconv.Quote(s.red.Excerpt(raw, maxURLInMessage)) + " " + why)}
 	}
 	if strings.TrimSpace(raw) == "" {
 		return nil, &StepError{Kind: ErrInvalidURL, Message: "the URL is empty"}
