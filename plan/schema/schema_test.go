@@ -123,3 +123,17 @@ func TestSchemaCases(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaAcceptsTheExamplePlans checks the project's example plans, so
+// that an editor never marks a plan the documentation shows.
+func TestSchemaAcceptsTheExamplePlans(t *testing.T) {
+	t.Parallel()
+	s := compile(t)
+	files, err := filepath.Glob("../../examples/plans/*.yaml")
+	require.NoError(t, err)
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		require.NoError(t, s.Validate(instance(t, src)), "the schema rejects %s", file)
+	}
+}
