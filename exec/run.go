@@ -287,6 +287,11 @@ func (s *run) runSteps(ctx context.Context) {
 			continue
 		}
 		s.runStep(ctx, i, step, res)
+		if res.Error != nil {
+			// Most messages are redacted as they are made; this covers the
+			// fixed texts too, so that no message shows a secret's text.
+			res.Error.Message = s.red.String(res.Error.Message)
+		}
 		s.log(ctx, res)
 		s.ob.StepFinished(ctx, e, res)
 		if !res.OK {
@@ -299,7 +304,7 @@ func (s *run) runSteps(ctx context.Context) {
 	switch {
 	case ctx.Err() != nil:
 		e.Status = StatusCanceled
-		e.Error = &StepError{Kind: ErrCanceled, Message: "execution stopped: " + contextReason(ctx)}
+		e.Error = &StepError{Kind: ErrCanceled, Message: s.red.String("execution stopped: " + contextReason(ctx))}
 	case halted:
 		e.Status = StatusHalted
 	case failed:
