@@ -125,3 +125,22 @@ func TestDurationIsAVariable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, true, got)
 }
+
+func TestParseTemplateCache(t *testing.T) {
+	t.Parallel()
+	cache := map[string]*Program{}
+	a, err := ParseTemplateCache("${base}/a", cache)
+	require.NoError(t, err)
+	b, err := ParseTemplateCache("${base}/b ${n + 1}", cache)
+	require.NoError(t, err)
+	require.Len(t, cache, 2)
+	require.Same(t, a.Expressions()[0], b.Expressions()[0])
+	got, err := b.Eval(Env{"base": "x", "n": 1})
+	require.NoError(t, err)
+	require.Equal(t, "x/b 2", got)
+
+	_, err = ParseTemplateCache("ok ${n +}", cache)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	require.Len(t, cache, 2, "a failed compile is not cached")
+}

@@ -24,6 +24,14 @@ type part struct {
 
 // ParseTemplate compiles every ${...} in s.
 func ParseTemplate(s string) (*Template, error) {
+	return ParseTemplateCache(s, nil)
+}
+
+// ParseTemplateCache is ParseTemplate reusing the programs of cache, by
+// expression source, and adding to it the ones it compiles; with a nil
+// cache it compiles every expression. Programs are immutable, so templates
+// may share them; the map itself is not safe for concurrent use.
+func ParseTemplateCache(s string, cache map[string]*Program) (*Template, error) {
 	t := &Template{raw: s}
 	var lit strings.Builder
 	for i := 0; i < len(s); {
@@ -36,9 +44,16 @@ func ParseTemplate(s string) (*Template, error) {
 			if err != nil {
 				return nil, err
 			}
-			prog, err := compile(s[i+2:end], i+2)
-			if err != nil {
-				return nil, err
+			src := s[i+2 : end]
+			prog, ok := cache[src]
+			if !ok {
+				var err error
+				if prog, err = compile(src, i+2); err != nil {
+					return nil, err
+				}
+				if cache != nil {
+					cache[src] = prog
+				}
 			}
 			if lit.Len() > 0 {
 				t.parts = append(t.parts, part{text: lit.String()})
