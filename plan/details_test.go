@@ -362,7 +362,16 @@ steps:
 func TestHostileInputsAreBounded(t *testing.T) {
 	t.Parallel()
 	_, err := plan.Parse([]byte("- get: {host: 'https://x.test/"+strings.Repeat("${a}", 101)+"'}"), &plan.ParseOpts{MaxExpressions: 100})
-	require.EqualError(t, err, "1:15: the plan holds more than 100 expressions (${...}, assert and capture expressions), the limit")
+	require.EqualError(t, err, "1:15: the plan holds more than 100 distinct expressions (${...}, assert and capture expressions), the limit")
+
+	var many strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&many, "- get: {host: 'https://x.test/${a}/%d', headers: {x: '${a}', y: '${b%d}'}, expect: {assert: [a]}}\n", i, i%30)
+	}
+	_, err = plan.Parse([]byte(many.String()), &plan.ParseOpts{MaxExpressions: 32})
+	require.NoError(t, err, "a and b0 to b29 are compiled once each; 60 steps share them")
+	_, err = plan.Parse([]byte(many.String()), &plan.ParseOpts{MaxExpressions: 20})
+	require.ErrorContains(t, err, "the plan holds more than 20 distinct expressions")
 
 	_, err = plan.Parse([]byte(strings.Repeat("- gett: {}\n", plan.MaxErrors+50)), nil)
 	var list plan.ErrorList

@@ -23,7 +23,7 @@ const (
 	DefaultMaxSize = 1 << 20
 	// DefaultMaxSteps is the most steps a plan may have.
 	DefaultMaxSteps = 10000
-	// DefaultMaxExpressions is the most ${...} and assert or capture
+	// DefaultMaxExpressions is the most distinct ${...}, assert and capture
 	// expressions a plan may hold; each is compiled when the plan loads.
 	DefaultMaxExpressions = 50000
 	// MaxErrors is the most errors Parse reports for one plan; past it,
@@ -44,8 +44,11 @@ type ParseOpts struct {
 	// MaxSteps is the most steps a plan may have. Defaults to
 	// DefaultMaxSteps.
 	MaxSteps int
-	// MaxExpressions is the most expressions a plan may hold: every ${...}
-	// of its templates and every assert and capture expression. Defaults to
+	// MaxExpressions bounds the distinct expressions a plan may hold,
+	// counting every ${...} of its templates and every assert and capture
+	// expression; an expression written again is compiled once and counts
+	// once. The bound is checked before compiling, so a template new to the
+	// plan counts all its ${...} against what remains. Defaults to
 	// DefaultMaxExpressions.
 	MaxExpressions int
 }
@@ -127,19 +130,25 @@ type parser struct {
 	// stopped is set when the plan has MaxErrors errors: parsing then
 	// stops.
 	stopped bool
-	// exprBudget is how many more expressions the plan may compile, of
-	// maxExpressions.
+	// exprBudget is how many more distinct expressions the plan may
+	// compile, of maxExpressions; overBudget is set once it is exceeded.
 	exprBudget, maxExpressions int
+	overBudget                 bool
 	lines                      []int // byte offset of each line start, built on demand
-	// Compiled templates and expressions by source: a plan repeats many
-	// (headers, asserts), and compiled ones are immutable, so steps share
-	// them.
+	// Compiled templates and expressions (bare ones and those inside
+	// templates) by source: a plan repeats many (${base}, headers, asserts),
+	// and compiled ones are immutable, so steps share them.
 	templates   map[string]*eval.Template
 	expressions map[string]*eval.Program
 }
 
 func (p *parser) compileTemplate(s string) (*Template, error) {
-	t, err := cached(&p.templates, s, eval.ParseTemplate)
+	t, err := cached(&p.templates, s, func(s string) (*eval.Template, error) {
+		if p.expressions == nil {
+			p.expressions = map[string]*eval.Program{}
+		}
+		return eval.ParseTemplateCache(s, p.expressions)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -178,18 +187,24 @@ func (p *parser) errorf(pos Pos, format string, args ...any) {
 	p.errs.add(p.file, pos, format, args...)
 }
 
-// spend takes n expressions from the plan's budget, reporting false when
-// the plan holds more than it allows.
-func (p *parser) spend(n *yaml.Node, count int) bool {
-	if p.exprBudget < 0 {
-		return false
+// affords reports whether the plan may still compile upper more
+// expressions, reporting the limit once when it may not. Only distinct
+// expressions count: those compiled before are shared.
+func (p *parser) affords(n *yaml.Node, upper int) bool {
+	if upper <= p.exprBudget {
+		return true
 	}
-	p.exprBudget -= count
-	if p.exprBudget < 0 {
-		p.errorAt(n, "the plan holds more than %d expressions (${...}, assert and capture expressions), the limit", p.maxExpressions)
-		return false
+	if !p.overBudget {
+		p.overBudget = true
+		p.errorAt(n, "the plan holds more than %d distinct expressions (${...}, assert and capture expressions), the limit", p.maxExpressions)
 	}
-	return true
+	return false
+}
+
+// compiled takes from the budget the expressions compiled since the cache
+// held before of them.
+func (p *parser) compiled(before int) {
+	p.exprBudget -= len(p.expressions) - before
 }
 
 func (p *parser) errorAt(n *yaml.Node, format string, args ...any) {
@@ -529,9 +544,10 @@ func (p *parser) template(n *yaml.Node, what string) *Template {
 	if isNull(n) {
 		s = ""
 	}
-	if _, ok := p.templates[s]; !ok && !p.spend(n, strings.Count(s, "${")-strings.Count(s, "$${")) {
+	if _, ok := p.templates[s]; !ok && !p.affords(n, strings.Count(s, "${")-strings.Count(s, "$${")) {
 		return nil
 	}
+	defer p.compiled(len(p.expressions))
 	t, err := p.compileTemplate(s)
 	if err != nil {
 		p.exprError(n, what, err)
@@ -553,9 +569,10 @@ func (p *parser) expression(n *yaml.Node, what string) *Expression {
 	if inner, ok := wholeTemplate(src); ok {
 		src, base = inner, 2
 	}
-	if _, ok := p.expressions[src]; !ok && !p.spend(n, 1) {
+	if _, ok := p.expressions[src]; !ok && !p.affords(n, 1) {
 		return nil
 	}
+	defer p.compiled(len(p.expressions))
 	e, err := p.compileExpression(src)
 	if err != nil {
 		var se *eval.SyntaxError
