@@ -385,3 +385,17 @@ func TestHostileInputsAreBounded(t *testing.T) {
 	_, err = plan.Parse([]byte("- post: {host: 'https://x.test/', body: "+strings.Repeat("{a: ", 5000)+"1"+strings.Repeat("}", 5000)+"}"), nil)
 	require.NoError(t, err)
 }
+
+func TestDocumentMarkers(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"---\n- get: {host: 'https://x.test/'}\n",
+		"- get: {host: 'https://x.test/'}\n...\n",
+		"- get: {host: 'https://x.test/'}\n---\n",
+	} {
+		_, err := plan.Parse([]byte(src), nil)
+		require.NoError(t, err, src)
+	}
+	_, err := plan.Parse([]byte("- get: {host: 'https://x.test/'}\n---\n- get: {host: 'https://x.test/'}\n"), nil)
+	require.EqualError(t, err, "2:1: a plan file holds one YAML document; a second one starts here")
+}

@@ -261,6 +261,15 @@ func (p *parser) posOf(off int) Pos {
 	return Pos{Line: line + 1, Column: utf8.RuneCount(p.src[start:off]) + 1}
 }
 
+// emptyDocument reports whether a YAML document holds nothing, as after a
+// trailing "---".
+func emptyDocument(n *yaml.Node) bool {
+	if n.Kind != yaml.DocumentNode {
+		return false
+	}
+	return len(n.Content) == 0 || len(n.Content) == 1 && isNull(n.Content[0]) && n.Content[0].Value == ""
+}
+
 // parserProblem reports whether a YAML error comes from the YAML parser
 // rather than its scanner.
 func parserProblem(msg string) bool {
@@ -290,7 +299,9 @@ func (p *parser) parse() *Plan {
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == nil:
-		p.errorf(Pos{Line: next.Line, Column: next.Column}, "a plan file holds one YAML document; a second one starts here")
+		if !emptyDocument(&next) {
+			p.errorf(Pos{Line: next.Line, Column: next.Column}, "a plan file holds one YAML document; a second one starts here")
+		}
 	case !errors.Is(err, io.EOF):
 		p.yamlError(err)
 		return nil
