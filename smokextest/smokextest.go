@@ -9,7 +9,6 @@
 package smokextest
 
 import (
-	"context"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -108,7 +107,10 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
 	var x *exec.Execution
 	t.Run(p.ID, func(t *testing.T) {
 		runner := exec.New(exec.Config{Client: opts.Client})
-		x = runner.Run(context.Background(), p, &exec.RunOpts{
+		// The runner's own keep-alive connections end with the plan, so
+		// that a host's test leaves no goroutines behind.
+		defer runner.CloseIdleConnections()
+		x = runner.Run(t.Context(), p, &exec.RunOpts{
 			Execution: &exec.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: "test"},
 			Vars:      vars,
 			Secrets:   opts.Secrets,

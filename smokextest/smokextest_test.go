@@ -1,11 +1,15 @@
 package smokextest_test
 
 import (
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,4 +57,26 @@ func TestFailuresAreReported(t *testing.T) {
 	require.Contains(t, string(out), "expected 200, received 503")
 	require.Contains(t, string(out), "--- SKIP: TestChildFailing/failing/02_never_runs")
 	require.Contains(t, string(out), "execution status: halted")
+}
+
+// TestRunClosesItsConnections checks that a run leaves no keep-alive
+// connection open to the system under test: a host's goleak would see its
+// goroutines, and a long test binary would hold one per plan.
+func TestRunClosesItsConnections(t *testing.T) {
+	t.Parallel()
+	var open atomic.Int64
+	srv := httptest.NewUnstartedServer(demoapi.New())
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	smokextest.RunFile(t, filepath.Join("testdata", "plans", "health.yaml"), &smokextest.Options{BaseURL: srv.URL})
+	require.Eventually(t, func() bool { return open.Load() == 0 }, 2*time.Second, 10*time.Millisecond,
+		"%d connections still open after the run", open.Load())
 }
