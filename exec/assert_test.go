@@ -65,8 +65,9 @@ func TestAssertions(t *testing.T) {
 			"status_code status_code: expected 2xx, received 500",
 			"header x-a: expected b, received (no such header)",
 			"string body: expected zzz, received nope\n",
-			"assert false: expected true, received ",
+			"assert false: expected true, received false",
 		}},
+		{"assert false without operands", `[{get: {host: "${base}/user", expect: {assert: ["1 + 1 == 3"]}}}]`, []string{"assert 1 + 1 == 3: expected true, received false"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

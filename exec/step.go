@@ -350,6 +350,10 @@ func (c *checker) checkAssert(a *plan.Expression) {
 		return
 	}
 	got := c.operands(a.Names(), "")
+	if got == "" {
+		// An expression that reads no variable has nothing else to show.
+		got = "false"
+	}
 	if _, ok := v.(bool); !ok {
 		got = "result " + c.s.red.Excerpt(describe(v), maxOperand) + c.operands(a.Names(), "; ")
 	}
