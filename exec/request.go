@@ -53,8 +53,10 @@ func (s *run) options(step *plan.Step) (stepOptions, *StepError) {
 
 // outgoing is a step's request, built once and sent on every attempt.
 type outgoing struct {
-	method  string
-	url     string
+	method string
+	url    string
+	// shown is url as results show it, without a password.
+	shown   string
 	header  http.Header
 	body    []byte
 	hasBody bool
@@ -87,6 +89,7 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *StepError) {
 		u.RawQuery = q
 	}
 	out.url = u.String()
+	out.shown = u.Redacted()
 
 	out.header = make(http.Header, len(step.Headers)+2)
 	for _, p := range step.Headers {
@@ -97,6 +100,12 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *StepError) {
 			}
 			out.header.Add(p.Name, v)
 		}
+	}
+	// Credentials in the URL are sent as basic auth, as http.Client does;
+	// a step that does not follow redirects bypasses the client.
+	if u.User != nil && out.header.Get("Authorization") == "" {
+		pw, _ := u.User.Password()
+		(&http.Request{Header: out.header}).SetBasicAuth(u.User.Username(), pw)
 	}
 	switch {
 	case step.Body != nil:
@@ -172,9 +181,10 @@ func appendParam(b *strings.Builder, name string, v any) {
 }
 
 func (s *run) parseURL(raw string) (*url.URL, *StepError) {
-	bad := func(why string) *StepError {
-		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(strconv.Quote(s.red.Excerpt(raw, maxURLInMessage)) + " " + why)}
+	badURL := func(shown, why string) *StepError {
+		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(strconv.Quote(s.red.Excerpt(shown, maxURLInMessage)) + " " + why)}
 	}
+	bad := func(why string) *StepError { return badURL(raw, why) }
 	if strings.TrimSpace(raw) == "" {
 		return nil, &StepError{Kind: ErrInvalidURL, Message: "the URL is empty"}
 	}
@@ -190,12 +200,12 @@ func (s *run) parseURL(raw string) (*url.URL, *StepError) {
 	switch u.Scheme {
 	case "http", "https":
 	case "":
-		return nil, bad("has no scheme (write http:// or https://)")
+		return nil, badURL(u.Redacted(), "has no scheme (write http:// or https://)")
 	default:
-		return nil, bad(fmt.Sprintf("has scheme %q; only http and https are supported", u.Scheme))
+		return nil, badURL(u.Redacted(), fmt.Sprintf("has scheme %q; only http and https are supported", u.Scheme))
 	}
 	if u.Host == "" {
-		return nil, bad("has no host")
+		return nil, badURL(u.Redacted(), "has no host")
 	}
 	u.RawQuery = escapeQuery(u.RawQuery)
 	return u, nil
@@ -224,4 +234,21 @@ func escapeQuery(q string) string {
 		return q
 	}
 	return string(b)
+}
+
+// withoutPassword returns raw, a URL as the plan writes it, with the
+// password of its userinfo masked as url.URL.Redacted does, for results.
+// Text that does not parse as a URL is returned as is.
+func withoutPassword(raw string) string {
+	if !strings.Contains(raw, "@") {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); !ok {
+		return raw
+	}
+	return u.Redacted()
 }

@@ -343,7 +343,7 @@ func (s *run) skip(i int, step *plan.Step, res *StepResult) {
 		Skipped: true,
 	}
 	if step.URL != nil {
-		res.URL = s.red.String(step.URL.Raw())
+		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
 	}
 }
 
@@ -354,7 +354,7 @@ func (s *run) stepName(step *plan.Step) string {
 	if step.URL == nil {
 		return step.Method
 	}
-	return s.red.String(step.Method + " " + step.URL.Raw())
+	return s.red.String(step.Method + " " + withoutPassword(step.URL.Raw()))
 }
 
 func (s *run) log(ctx context.Context, res *StepResult) {

@@ -35,7 +35,7 @@ const (
 func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResult) {
 	*res = StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: time.Now()}
 	if step.URL != nil {
-		res.URL = s.red.String(step.URL.Raw())
+		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
 	}
 	o, serr := s.options(step)
 	if serr != nil {
@@ -47,7 +47,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResu
 		res.Error = serr
 		return
 	}
-	res.URL = s.red.String(out.url)
+	res.URL = s.red.String(out.shown)
 	res.Request = &Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
 		res.Request.Body = s.red.String(string(out.body))
