@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,4 +61,30 @@ func TestURLPasswordInPlanText(t *testing.T) {
 	require.True(t, res.Skipped)
 	require.Equal(t, "GET http://ada:xxxxx@127.0.0.1:1/never", res.Name)
 	require.Equal(t, "http://ada:xxxxx@127.0.0.1:1/never", res.URL)
+}
+
+// TestSecretInJSONBody checks that a secret that JSON escapes is masked in
+// the request and response bodies a debug step keeps.
+func TestSecretInJSONBody(t *testing.T) {
+	t.Parallel()
+	const secret = `pa"ss<&>`
+	// The server answers with the password as encoding/json writes it.
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		_ = json.NewEncoder(w).Encode(in)
+	})
+	p := parse(t, `
+secrets: [PASSWORD]
+steps:
+  - post:
+      host: "${base}/login"
+      body: {password: "${PASSWORD}"}
+      options: {debug: true}
+`)
+	e := run(t, p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}, Secrets: map[string]string{"PASSWORD": secret}})
+	res := e.Steps[0]
+	require.True(t, res.OK, "%+v", res.Error)
+	require.Equal(t, `{"password":"[REDACTED]"}`, res.Request.Body)
+	require.Equal(t, "{\"password\":\"[REDACTED]\"}\n", res.Response.Body)
 }

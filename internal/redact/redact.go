@@ -1,7 +1,9 @@
 package redact
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -25,7 +27,9 @@ type Redactor struct {
 
 // New returns a Redactor for the given secret values, or nil when none is
 // non-empty. Besides each value as it is, its URL-escaped forms (query and
-// path) are redacted, since secrets often travel in URLs.
+// path) are redacted, since secrets often travel in URLs, and its forms
+// inside a JSON string (with and without HTML escaping), since they travel
+// in JSON bodies too.
 func New(secrets []string) *Redactor {
 	seen := map[string]bool{}
 	var patterns []string
@@ -42,6 +46,8 @@ func New(secrets []string) *Redactor {
 		add(s)
 		add(url.QueryEscape(s))
 		add(url.PathEscape(s))
+		add(jsonEscape(s, false))
+		add(jsonEscape(s, true))
 	}
 	if len(patterns) == 0 {
 		return nil
@@ -60,6 +66,16 @@ func New(secrets []string) *Redactor {
 	}
 	rd.r = strings.NewReplacer(args...)
 	return rd
+}
+
+// jsonEscape returns s as it stands between the quotes of a JSON string.
+func jsonEscape(s string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(s) // a string always encodes
+	out := b.Bytes()
+	return string(out[1 : len(out)-2]) // without the quotes and the newline
 }
 
 // String returns s with every secret replaced by Mask.

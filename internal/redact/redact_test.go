@@ -110,3 +110,16 @@ func FuzzExcerpt(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONEscapedForms checks that a secret is masked as JSON writes it in a
+// string, with and without HTML escaping: a request body holds it so.
+func TestJSONEscapedForms(t *testing.T) {
+	t.Parallel()
+	rd := New([]string{`pa"ss\<&>`})
+	for _, in := range []string{
+		`{"password":"pa\"ss\\<&>"}`,
+		`{"password":"pa\"ss\\\u003c\u0026\u003e"}`,
+	} {
+		require.Equal(t, `{"password":"[REDACTED]"}`, rd.String(in), in)
+	}
+}
