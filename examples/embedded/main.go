@@ -72,8 +72,33 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	sub := eng.Subscribe(0)
-	go logResults(sub, log)
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		logResults(sub, log)
+	}()
+	// Stopping the engine closes the subscription; the results it still
+	// holds are logged before run returns, and the process exits.
+	stopEngine := func() error {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := eng.Stop(stopCtx)
+		<-logged
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
 
+	if err := start(ctx, eng, log); err != nil {
+		return errors.Join(err, stopEngine())
+	}
+	<-ctx.Done()
+	return stopEngine()
+}
+
+// start loads the embedded plans into eng and starts it.
+func start(ctx context.Context, eng *smokex.Engine, log *slog.Logger) error {
 	plans, err := fs.Sub(plansFS, "plans")
 	if err != nil {
 		return err
@@ -90,13 +115,6 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	for _, entry := range entries {
 		log.Info("plan scheduled", "plan", entry.ID, "schedule", entry.Spec, "next", entry.Next.Format(time.TimeOnly))
-	}
-
-	<-ctx.Done()
-	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := eng.Stop(stopCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
 	}
 	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -28,4 +30,43 @@ func TestRunsScheduledPlans(t *testing.T) {
 	require.Regexp(t, `msg="execution finished" plan=inventory status=passed`, logs)
 	require.NotContains(t, logs, "status=failed", logs)
 	require.Equal(t, 0, strings.Count(logs, "level=ERROR"), logs)
+}
+
+// slowHandler takes its time over every result record, as a log shipped
+// over a slow pipe does, and counts them.
+type slowHandler struct {
+	slog.Handler
+	mu      sync.Mutex
+	results int
+}
+
+func (h *slowHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *slowHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "step" || r.Message == "execution finished" {
+		time.Sleep(700 * time.Millisecond)
+		h.mu.Lock()
+		h.results++
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+func (h *slowHandler) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.results
+}
+
+// TestLogsEveryResultBeforeReturning checks that run returns only once the
+// results that arrived before the engine stopped are logged: a process
+// that exits when run returns must not lose its last results.
+func TestLogsEveryResultBeforeReturning(t *testing.T) {
+	t.Parallel()
+	h := &slowHandler{Handler: slog.DiscardHandler}
+	require.NoError(t, run(context.Background(), []string{"-for", "3s"}, slog.New(h)))
+	n := h.count()
+	require.NotZero(t, n)
+	time.Sleep(3 * time.Second)
+	require.Equal(t, n, h.count(), "results were logged after run returned")
 }
