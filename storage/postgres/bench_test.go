@@ -62,30 +62,40 @@ func BenchmarkAppendStep(b *testing.B) {
 	reportSteps(b, i)
 }
 
-// BenchmarkAppendStepParallel stores step results one INSERT at a time
-// from 16 goroutines on a pool of 8 connections, each goroutine writing an
-// execution of its own, as concurrent executions do.
+// BenchmarkAppendStepParallel stores step results one AppendStep call at
+// a time from 16 and 64 goroutines on a pool of 8 connections, each
+// goroutine writing an execution of its own, as concurrent executions do
+// (the engine runs 16 at once by default). Concurrent calls are committed
+// together.
 func BenchmarkAppendStepParallel(b *testing.B) {
-	ctx := b.Context()
-	st := newStore(b, newPoolSize(b, 8), postgres.Config{})
-	require.NoError(b, st.SavePlan(ctx, planFor("p")))
-	var execs, steps atomic.Int64
-	b.SetParallelism(8) // 8 × GOMAXPROCS goroutines
-	b.RunParallel(func(pb *testing.PB) {
-		id := fmt.Sprintf("e-%d", execs.Add(1))
-		if err := st.CreateExecution(ctx, execFor(id, "p", time.Now(), exec.StatusRunning)); err != nil {
-			b.Error(err)
-			return
-		}
-		for i := 0; pb.Next(); i++ {
-			if err := st.AppendStep(ctx, id, benchStep(i)); err != nil {
-				b.Error(err)
-				return
+	for _, goroutines := range []int{16, 64} {
+		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
+			ctx := b.Context()
+			st := newStore(b, newPoolSize(b, 8), postgres.Config{})
+			require.NoError(b, st.SavePlan(ctx, planFor("p")))
+			for g := range goroutines {
+				require.NoError(b, st.CreateExecution(ctx, execFor(fmt.Sprintf("e-%d", g), "p", time.Now(), exec.StatusRunning)))
 			}
-			steps.Add(1)
-		}
-	})
-	reportSteps(b, int(steps.Load()))
+			var (
+				next atomic.Int64
+				wg   sync.WaitGroup
+			)
+			b.ResetTimer()
+			for g := range goroutines {
+				wg.Go(func() {
+					id := fmt.Sprintf("e-%d", g)
+					for i := 0; next.Add(1) <= int64(b.N); i++ {
+						if err := st.AppendStep(ctx, id, benchStep(i)); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			reportSteps(b, b.N)
+		})
+	}
 }
 
 // BenchmarkAppendSteps stores step results in batches of 100 with COPY.

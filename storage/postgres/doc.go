@@ -38,14 +38,33 @@
 //
 // # Writing step results
 //
-// AppendStep is one INSERT, committed on its own: its rate is bound by the
-// round trip and the server's WAL flush. AppendSteps sends many results in
-// one COPY and commits once, several times faster (see bench/storage.sh). A
-// host that prefers the rate of single appends to the durability of the
-// last moments of results on a server crash can set synchronous_commit to
-// off on the pool's connections (pgxpool.Config.ConnConfig.RuntimeParams);
-// the store changes no session setting (Migrate sets search_path for its
-// own transaction only).
+// AppendStep commits in groups: concurrent calls queue their rows, and one
+// goroutine writes what is queued with one INSERT and one commit, then the
+// rows that queued meanwhile, so that the WAL flush of one commit serves
+// many calls. Each call returns once its own row is committed (or has
+// failed), with its own error: a batch that fails for one row (a stored
+// index, an unknown execution) is written again row by row, so that the
+// others are stored and each caller learns its own outcome. A call whose
+// context ends returns at once; its row is not written if it was still
+// queued, and is written as if the call had waited if it was already sent.
+// The goroutine exits when the queue is empty, so a Store needs no Close.
+//
+// On a shared 2-core machine whose disk flushes about 775 times a second
+// (pg_test_fsync), appending from 16 goroutines stores 4,400 to 9,900 step
+// results a second, and from 64 goroutines 6,400 to 12,700, where an
+// INSERT committed per call reached 2,100 to 4,300 in the same runs (on 8
+// connections). One goroutine appending alone is bound by the round trip
+// and the flush: 1,200 to 1,800 a second. AppendSteps sends many results
+// of one execution in one COPY and commits once, 9,000 to 18,500 a second
+// in batches of 100 (see bench/storage.sh). A host that prefers a higher rate still to the
+// durability of the last moments of results on a server crash can set
+// synchronous_commit to off on the pool's connections
+// (pgxpool.Config.ConnConfig.RuntimeParams); the store changes no session
+// setting (Migrate sets search_path for its own transaction only).
+//
+// DeletePlan and Prune lock the executions they delete in ID order, the
+// order in which a batch of appends locks them, so that the two never
+// deadlock.
 //
 // # Paging
 //
@@ -57,7 +76,8 @@
 // Errors wrap storage.ErrNotFound and storage.ErrConflict as the
 // storage.Store contract documents. An error caused by a connection that
 // broke, or could not be made, wraps ErrConnLost. Every write is one
-// transaction, so an interrupted write is stored whole or not at all (an
-// execution is never stored in part); the pool replaces the broken
-// connection, so the call may be retried once the database is reachable.
+// transaction (a batch of appends too), so an interrupted write is stored
+// whole or not at all (an execution is never stored in part); the pool
+// replaces the broken connection, so the call may be retried once the
+// database is reachable.
 package postgres

@@ -106,11 +106,28 @@ func (s *Store) DeletePlan(ctx context.Context, id string) error {
 	if !storable(id) {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	tag, err := s.pool.Exec(ctx, s.sql("DELETE FROM {schema}.plans WHERE id = $1"), id)
+	// The plan's row is locked first, so that no execution is created for
+	// it meanwhile, then its executions in ID order, the order in which
+	// AppendStep's batches lock them: locked in another order, a batch that
+	// holds one execution and waits for another could deadlock with the
+	// delete.
+	var found bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, s.sql("SELECT FROM {schema}.plans WHERE id = $1 FOR UPDATE"), id)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		found = true
+		if _, err := tx.Exec(ctx, s.sql("SELECT FROM {schema}.executions WHERE plan_id = $1 ORDER BY id FOR UPDATE"), id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, s.sql("DELETE FROM {schema}.plans WHERE id = $1"), id)
+		return err
+	})
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !found {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
 	return nil

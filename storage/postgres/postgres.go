@@ -77,6 +77,7 @@ type Store struct {
 	schema  string // validated, unquoted
 	quoted  string // pgx.Identifier-quoted schema
 	maxBody int
+	steps   stepBatcher // group commit of AppendStep
 }
 
 var _ storage.Store = (*Store)(nil)

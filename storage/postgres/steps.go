@@ -29,15 +29,28 @@ func (s *Store) stepRows(executionID string, rs []*exec.StepResult) ([][]any, er
 	return rows, nil
 }
 
-// AppendStep adds r to the execution with one INSERT. The error wraps
-// storage.ErrNotFound when the execution does not exist and
-// storage.ErrConflict when a result with r's Index is stored. Request and
-// response bodies longer than Config.MaxStoredBodySize are stored cut.
+// AppendStep adds r to the execution. The error wraps storage.ErrNotFound
+// when the execution does not exist and storage.ErrConflict when a result
+// with r's Index is stored. Request and response bodies longer than
+// Config.MaxStoredBodySize are stored cut.
+//
+// Concurrent calls are committed together (group commit): each queues its
+// row, and the rows queued while the previous batch commits are written
+// with one INSERT and one commit. A call returns once its row is committed,
+// so a result is as durable as with an INSERT of its own; each call gets
+// its own error. When ctx ends while the call waits, it returns an error
+// wrapping ctx.Err() at once: a row that was still queued is not written,
+// and one already sent is written as if the call had waited (as with a
+// single INSERT whose context ends while the server commits).
+// Either way a row is stored whole or not at all.
 func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error {
 	if r == nil {
 		return fmt.Errorf("postgres: append step to %q: step result is nil", executionID)
 	}
 	op := fmt.Sprintf("append step %d to %q", r.Index, executionID)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	rows, err := s.stepRows(executionID, []*exec.StepResult{r})
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
@@ -45,8 +58,7 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.Step
 	if !storable(executionID) {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	_, err = s.pool.Exec(ctx, s.sql(`INSERT INTO {schema}.step_results (execution_id, index, data) VALUES ($1, $2, $3)`), rows[0]...)
-	return s.wrap(ctx, op, storage.ErrNotFound, err)
+	return s.appendStep(ctx, stepKey{executionID, int32(r.Index)}, rows[0][2].([]byte), op)
 }
 
 // AppendSteps adds several step results to an execution in one COPY, for

@@ -128,7 +128,9 @@ func duration(iv pgtype.Interval) time.Duration {
 // their step results, in one statement, and returns how many it deleted.
 // FinishedBefore alone walks the index on finished_at; KeepLast ranks each
 // plan's finished executions with a window function. Created and running
-// executions are never deleted.
+// executions are never deleted. The executions are locked in ID order
+// before they are deleted, the order in which AppendStep's batches lock
+// them, so that the two cannot deadlock.
 func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, error) {
 	if params == nil {
 		return 0, nil
@@ -144,7 +146,13 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 	case params.KeepLast == 0 && params.FinishedBefore.IsZero():
 		return 0, nil
 	case params.KeepLast == 0:
-		query = `DELETE FROM {schema}.executions WHERE status = ANY($1::text[]) AND finished_at < $2`
+		query = `
+			WITH doomed AS (
+				SELECT id FROM {schema}.executions
+				WHERE status = ANY($1::text[]) AND finished_at < $2
+				ORDER BY id FOR UPDATE
+			)
+			DELETE FROM {schema}.executions WHERE id IN (SELECT id FROM doomed)`
 		args = append(args, params.FinishedBefore)
 	default:
 		query = `
@@ -154,11 +162,15 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 				FROM {schema}.executions
 				WHERE status = ANY($1::text[])
 			)
-			DELETE FROM {schema}.executions
-			WHERE status = ANY($1::text[]) AND id IN (
-				SELECT id FROM ranked
-				WHERE rn > $2 OR finished_at < $3::timestamptz
-			)`
+			, doomed AS (
+				SELECT id FROM {schema}.executions
+				WHERE status = ANY($1::text[]) AND id IN (
+					SELECT id FROM ranked
+					WHERE rn > $2 OR finished_at < $3::timestamptz
+				)
+				ORDER BY id FOR UPDATE
+			)
+			DELETE FROM {schema}.executions WHERE id IN (SELECT id FROM doomed)`
 		args = append(args, params.KeepLast, ts(params.FinishedBefore))
 	}
 	tag, err := s.pool.Exec(ctx, s.sql(query), args...)
