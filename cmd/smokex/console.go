@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func (c console) header(w io.Writer, e *exec.Execution) {
 	if c.quiet {
 		return
 	}
-	fmt.Fprintln(w, c.paint(ansiBold, planLabel(e)))
+	fmt.Fprintln(w, c.paint(ansiBold, printable(planLabel(e))))
 }
 
 // step writes a finished step and, when it did not pass, why. named tells
@@ -58,9 +59,9 @@ func (c console) step(w io.Writer, r *exec.StepResult, named bool) {
 		b.WriteString("  " + c.paint(ansiRed, "✗") + " ")
 	}
 	if named {
-		b.WriteString(r.Name + ": ")
+		b.WriteString(printable(r.Name) + ": ")
 	}
-	b.WriteString(r.Method + " " + r.URL)
+	b.WriteString(printable(r.Method + " " + r.URL))
 	switch {
 	case r.Skipped:
 		b.WriteString(" " + c.paint(ansiDim, "skipped"))
@@ -78,12 +79,13 @@ func (c console) step(w io.Writer, r *exec.StepResult, named bool) {
 		c.failure(w, f)
 	}
 	if r.Error != nil {
-		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiRed, "error ("+string(r.Error.Kind)+"):"), indent(r.Error.Message, "        "))
+		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiRed, "error ("+string(r.Error.Kind)+"):"), indent(printable(r.Error.Message), "        "))
 	}
 }
 
 // failure writes one failed assertion, on one line when it is short.
 func (c console) failure(w io.Writer, f exec.Failure) {
+	f.Name, f.Expected, f.Received = printable(f.Name), printable(f.Expected), printable(f.Received)
 	if len(f.Expected)+len(f.Received) <= 60 && !strings.ContainsAny(f.Expected+f.Received, "\n") {
 		fmt.Fprintf(w, "      %s expected %s, received %s\n", c.paint(ansiRed, failureWhat(f)+":"), f.Expected, f.Received)
 		return
@@ -102,9 +104,9 @@ func (c console) summary(w io.Writer, e *exec.Execution) {
 	default:
 		status = c.paint(ansiRed, status)
 	}
-	fmt.Fprintf(w, "  %s %s: %s in %s\n", planLabel(e), status, n.String(), formatDuration(e.Duration()))
+	fmt.Fprintf(w, "  %s %s: %s in %s\n", printable(planLabel(e)), status, n.String(), formatDuration(e.Duration()))
 	if e.Error != nil {
-		fmt.Fprintf(w, "  %s %s\n", c.paint(ansiRed, "error ("+string(e.Error.Kind)+"):"), indent(e.Error.Message, "    "))
+		fmt.Fprintf(w, "  %s %s\n", c.paint(ansiRed, "error ("+string(e.Error.Kind)+"):"), indent(printable(e.Error.Message), "    "))
 	}
 }
 
@@ -199,4 +201,30 @@ func formatDuration(d time.Duration) string {
 // indent puts prefix before every line of s but the first.
 func indent(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// printable returns s with its control characters other than newline and
+// tab written as Go escapes (\x1b, \r), so that text a server sent, in a
+// body excerpt, a header or an error, is shown on a terminal rather than
+// obeyed by it.
+func printable(s string) string {
+	i := strings.IndexFunc(s, isControl)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0)
 }

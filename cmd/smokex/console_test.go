@@ -97,3 +97,24 @@ func TestConsoleExecutionError(t *testing.T) {
 	console{}.summary(&buf, e)
 	require.Equal(t, "  slow canceled: 0 passed, 0 failed in 0s\n  error (canceled): interrupted\n    by a signal\n", buf.String())
 }
+
+// TestConsoleEscapesControlCharacters checks that text from a response
+// cannot drive the terminal: an escape sequence in a body excerpt or an
+// error is shown, not obeyed.
+func TestConsoleEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	x := &exec.Execution{PlanID: "p", PlanName: "p\x1b[8m", Status: exec.StatusFailed, Steps: []exec.StepResult{{
+		Name: "s\x9b2J", Method: "GET", URL: "http://127.0.0.1/", Response: &exec.Response{StatusCode: 200},
+		Failures: []exec.Failure{{Type: exec.FailureString, Name: "body", Expected: "ok", Received: "\x1b[2Jhidden\rtext\x07"}},
+		Error:    &exec.StepError{Kind: exec.ErrRequest, Message: "bad \x1b]0;title\x07"},
+	}}}
+	var buf bytes.Buffer
+	require.NoError(t, writeConsole(&buf, console{}, []ranPlan{{exec: x}}, time.Second))
+	out := buf.String()
+	for _, c := range []string{"\x1b", "\r", "\x07", "\u009b"} {
+		require.NotContains(t, out, c)
+	}
+	require.Contains(t, out, `received \x1b[2Jhidden\rtext\a`)
+	require.Contains(t, out, `error (request): bad \x1b]0;title\a`)
+	require.Contains(t, out, `p\x1b[8m failed`)
+}
