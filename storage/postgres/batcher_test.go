@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 )
@@ -36,7 +37,7 @@ func storedNames(t *testing.T, pool *pgxpool.Pool, schema string) map[string]str
 // storeWithPlan returns a store with plan "p" and its pool.
 func storeWithPlan(t *testing.T) (context.Context, *pgxpool.Pool, *postgres.Store) {
 	t.Helper()
-	pool := newPool(t)
+	pool := pgtest.Pool(t, 4)
 	st := newStore(t, pool, postgres.Config{})
 	require.NoError(t, st.SavePlan(t.Context(), planFor("p")))
 	return t.Context(), pool, st

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/storagetest"
@@ -10,7 +11,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
+	pool := pgtest.Pool(t, 4)
 	storagetest.Run(t, func(t *testing.T) storage.Store {
 		// The suite checks that a 1 MiB body comes back whole: keep more
 		// than that. TestStoredBodiesAreCut checks the cut.

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage/postgres"
 )
 
@@ -43,10 +44,9 @@ func appliedMigrations(t *testing.T, pool *pgxpool.Pool, schema string) []string
 
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
-	pool := newPoolSize(t, 8)
+	pool := pgtest.Pool(t, 8)
 
-	schema := randomSchema()
-	dropSchema(t, pool, schema)
+	schema := pgtest.Schema(t, pool)
 	const replicas = 8
 	errs := make([]error, replicas)
 	var wg sync.WaitGroup
@@ -93,9 +93,8 @@ func TestMigrateKeepsData(t *testing.T) {
 
 func TestMigrateCanceled(t *testing.T) {
 	t.Parallel()
-	pool := newPool(t)
-	schema := randomSchema()
-	dropSchema(t, pool, schema)
+	pool := pgtest.Pool(t, 4)
+	schema := pgtest.Schema(t, pool)
 	st, err := postgres.New(pool, postgres.Config{Schema: schema})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
