@@ -28,15 +28,25 @@ func (s StaticSecrets) Secret(_ context.Context, name string) (string, bool, err
 // those named in allow, so that a plan cannot read the host's whole
 // environment.
 func EnvSecrets(allow ...string) SecretSource {
-	return envSecrets{allow: slices.Clone(allow)}
+	return LookupSecrets(os.LookupEnv, allow...)
 }
 
-type envSecrets struct{ allow []string }
+// LookupSecrets returns a SecretSource that asks lookup (os.LookupEnv, a
+// map's lookup, a test's fake environment) for the names in allow, and for
+// no others.
+func LookupSecrets(lookup func(name string) (string, bool), allow ...string) SecretSource {
+	return lookupSecrets{lookup: lookup, allow: slices.Clone(allow)}
+}
 
-func (e envSecrets) Secret(_ context.Context, name string) (string, bool, error) {
-	if !slices.Contains(e.allow, name) {
+type lookupSecrets struct {
+	lookup func(string) (string, bool)
+	allow  []string
+}
+
+func (l lookupSecrets) Secret(_ context.Context, name string) (string, bool, error) {
+	if !slices.Contains(l.allow, name) {
 		return "", false, nil
 	}
-	v, ok := os.LookupEnv(name)
+	v, ok := l.lookup(name)
 	return v, ok, nil
 }

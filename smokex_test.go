@@ -301,6 +301,15 @@ func TestEnvSecrets(t *testing.T) {
 	require.Equal(t, "from-env", v)
 	_, ok, _ = smokex.EnvSecrets().Secret(ctx, "SMOKEX_TEST_KEY")
 	require.False(t, ok, "names outside the allow-list are not read")
+
+	fake := map[string]string{"A": "1", "B": "2"}
+	src := smokex.LookupSecrets(func(n string) (string, bool) { v, ok := fake[n]; return v, ok }, "A")
+	v, ok, err = src.Secret(ctx, "A")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "1", v)
+	_, ok, _ = src.Secret(ctx, "B")
+	require.False(t, ok)
 }
 
 func TestSyncFS(t *testing.T) {
