@@ -36,6 +36,8 @@ const (
 	TriggerSchedule Trigger = "schedule"
 	TriggerCLI      Trigger = "cli"
 	TriggerAPI      Trigger = "api"
+	// TriggerTest marks a run from a Go test (package smokextest).
+	TriggerTest Trigger = "test"
 )
 
 // Execution is one run of a plan.

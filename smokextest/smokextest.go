@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -40,6 +39,11 @@ type Options struct {
 	Secrets map[string]string
 	// Client sends the requests. Defaults to the executor's own.
 	Client *http.Client
+	// LookupEnv, when set, makes environment variables visible to the plans
+	// as the last source of names (os.LookupEnv does). Nil keeps the
+	// environment hidden, so that a test does not depend on the machine it
+	// runs on.
+	LookupEnv func(name string) (string, bool)
 }
 
 // RunFile parses the plan at path and runs it as a subtest.
@@ -111,10 +115,10 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
 		// that a host's test leaves no goroutines behind.
 		defer runner.CloseIdleConnections()
 		x = runner.Run(t.Context(), p, &exec.RunOpts{
-			Execution: &exec.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: "test"},
+			Execution: &exec.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: exec.TriggerTest},
 			Vars:      vars,
 			Secrets:   opts.Secrets,
-			LookupEnv: os.LookupEnv,
+			LookupEnv: opts.LookupEnv,
 		})
 		if x.Error != nil {
 			t.Errorf("%s", x.Error)

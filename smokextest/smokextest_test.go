@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
+	smokexexec "github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/internal/demoapi"
+	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/smokextest"
 )
 
@@ -43,12 +46,16 @@ func TestChildFailing(t *testing.T) {
 	}
 	x := smokextest.RunFile(t, filepath.Join("testdata", "failing.yaml"), &smokextest.Options{Handler: demoapi.New()})
 	t.Logf("execution status: %s", x.Status)
+	// The environment is hidden unless the options make it visible.
+	p, err := plan.Parse([]byte(envPlan), nil)
+	require.NoError(t, err)
+	smokextest.RunPlan(t, p, &smokextest.Options{Handler: demoapi.New()})
 }
 
 func TestFailuresAreReported(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildFailing$", "-test.v")
-	cmd.Env = append(os.Environ(), "SMOKEXTEST_CHILD=1")
+	cmd.Env = append(os.Environ(), "SMOKEXTEST_CHILD=1", "SMOKEXTEST_PATH=/health")
 	out, err := cmd.CombinedOutput()
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr, string(out))
@@ -57,6 +64,8 @@ func TestFailuresAreReported(t *testing.T) {
 	require.Contains(t, string(out), "expected 200, received 503")
 	require.Contains(t, string(out), "--- SKIP: TestChildFailing/failing/02_never_runs")
 	require.Contains(t, string(out), "execution status: halted")
+	require.Contains(t, string(out), "--- FAIL: TestChildFailing/env/01_GET_${base}${SMOKEXTEST_PATH}")
+	require.Contains(t, string(out), `undefined variable "SMOKEXTEST_PATH"`)
 }
 
 // TestRunClosesItsConnections checks that a run leaves no keep-alive
@@ -79,4 +88,19 @@ func TestRunClosesItsConnections(t *testing.T) {
 	smokextest.RunFile(t, filepath.Join("testdata", "plans", "health.yaml"), &smokextest.Options{BaseURL: srv.URL})
 	require.Eventually(t, func() bool { return open.Load() == 0 }, 2*time.Second, 10*time.Millisecond,
 		"%d connections still open after the run", open.Load())
+}
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// envPlan reads a name only the environment defines.
+const envPlan = `{name: env, steps: [{get: {url: "${base}${SMOKEXTEST_PATH}"}}]}`
+
+func TestEnvironmentVisibleWhenAsked(t *testing.T) {
+	t.Setenv("SMOKEXTEST_PATH", "/health")
+	p, err := plan.Parse([]byte(envPlan), nil)
+	require.NoError(t, err)
+	x := smokextest.RunPlan(t, p, &smokextest.Options{Handler: demoapi.New(), LookupEnv: os.LookupEnv})
+	require.Equal(t, smokexexec.StatusPassed, x.Status)
 }

@@ -11,7 +11,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // TestRunsScheduledPlans runs the service for a few seconds and checks that
 // its plans ran on schedule against its own API and passed.

@@ -27,6 +27,7 @@ type UndefinedError struct {
 	Name string
 }
 
+// Error says which name is undefined.
 func (e *UndefinedError) Error() string {
 	return fmt.Sprintf("undefined variable %q", e.Name)
 }
@@ -39,6 +40,7 @@ type SyntaxError struct {
 	Message string
 }
 
+// Error returns the compiler's message.
 func (e *SyntaxError) Error() string { return e.Message }
 
 // Program is one compiled expression.
