@@ -27,7 +27,10 @@ func LoadDir(dir string, opts *ParseOpts) ([]*Plan, error) {
 
 // LoadFS parses every *.yaml and *.yml file of fsys, recursively, in the
 // order of their paths; directories whose name starts with '.' are
-// skipped. opts.File is ignored: each plan is named by its path.
+// skipped. opts.File is ignored: each plan is named by its path. A plan
+// file is read only when it is a regular file once symbolic links are
+// followed: a pipe, a device or a socket named *.yaml is an error naming
+// it, rather than a read that may never end.
 //
 // The errors of all files are gathered into one ErrorList, and two plans
 // with the same ID are an error naming both files. On such errors the
@@ -96,13 +99,37 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	return plans, nil
 }
 
-// readLimited reads a file, stopping one byte past limit so that Parse
-// rejects a larger file without it being read whole.
+// readLimited reads a regular file, stopping one byte past limit so that
+// Parse rejects a larger file without it being read whole. Anything else
+// is refused before it is opened: opening a named pipe blocks until a
+// writer comes, and reading a device may never end.
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a plan file: plans are read from regular files only", fileType(info.Mode()))
+	}
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, limit+1))
+}
+
+// fileType names the type of a file that is not a regular one.
+func fileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
