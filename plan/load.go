@@ -64,7 +64,6 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	}
 	var plans []*Plan
 	var errs ErrorList
-	byID := map[string]*Plan{}
 	for _, f := range files {
 		file := name(f)
 		src, err := readLimited(fsys, f, o.MaxSize)
@@ -84,19 +83,36 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 			}
 			continue
 		}
-		if first, ok := byID[pl.ID]; ok {
-			errs = append(errs, &Error{File: file, Line: pl.namePos.Line, Column: pl.namePos.Column,
-				Message: fmt.Sprintf("plan id %q is already used by %s; give one of them another name", pl.ID, first.File)})
-			continue
-		}
-		byID[pl.ID] = pl
 		plans = append(plans, pl)
 	}
+	plans, dup := UniqueIDs(plans)
+	errs = append(errs, dup...)
 	if len(errs) > 0 {
 		errs.Sort()
 		return plans, errs
 	}
 	return plans, nil
+}
+
+// UniqueIDs checks that no two plans share an ID, as LoadFS does for the
+// files it reads; a program that loads plans from several places calls it
+// on them all. It returns the plans whose ID no earlier plan has, in their
+// order, and an error for each other plan, at its name when it has one,
+// naming the file of the first.
+func UniqueIDs(plans []*Plan) ([]*Plan, ErrorList) {
+	var errs ErrorList
+	unique := make([]*Plan, 0, len(plans))
+	byID := make(map[string]*Plan, len(plans))
+	for _, pl := range plans {
+		if first, ok := byID[pl.ID]; ok {
+			errs = append(errs, &Error{File: pl.File, Line: pl.namePos.Line, Column: pl.namePos.Column,
+				Message: fmt.Sprintf("plan id %q is already used by %s; give one of them another name", pl.ID, first.File)})
+			continue
+		}
+		byID[pl.ID] = pl
+		unique = append(unique, pl)
+	}
+	return unique, errs
 }
 
 // readLimited reads a regular file, stopping one byte past limit so that

@@ -54,6 +54,24 @@ c.yaml:2:7: plan id "health" is already used by a/health.yaml; give one of them 
 	require.Len(t, plans, 1)
 }
 
+func TestUniqueIDs(t *testing.T) {
+	t.Parallel()
+	a, err := plan.Parse([]byte(okPlan), &plan.ParseOpts{File: "a/health.yaml"})
+	require.NoError(t, err)
+	b, err := plan.Parse([]byte("name: other\nsteps: [{get: {host: \"https://example.com/\"}}]\n"), &plan.ParseOpts{File: "b.yaml"})
+	require.NoError(t, err)
+	c, err := plan.Parse([]byte("# c\nname: Health\nsteps: [{get: {host: \"https://example.com/\"}}]\n"), &plan.ParseOpts{File: "c.yaml"})
+	require.NoError(t, err)
+
+	unique, errs := plan.UniqueIDs([]*plan.Plan{a, b, c})
+	require.Equal(t, []*plan.Plan{a, b}, unique)
+	require.EqualError(t, errs, `c.yaml:2:7: plan id "health" is already used by a/health.yaml; give one of them another name`)
+
+	unique, errs = plan.UniqueIDs([]*plan.Plan{a, b})
+	require.Equal(t, []*plan.Plan{a, b}, unique)
+	require.Empty(t, errs)
+}
+
 func TestLoadFSLimits(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{

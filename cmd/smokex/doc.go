@@ -20,7 +20,8 @@
 //
 // Several plans run at once, up to --jobs (default: the number of CPUs); the
 // steps of one plan always run in order. Every plan is parsed before any
-// runs: an invalid plan runs nothing.
+// runs: an invalid plan runs nothing, and neither do two plans with the same
+// ID, from one path or two.
 //
 //	-o, --output FORMAT  console (default), json or junit
 //	-q, --quiet          console: show only failed steps and the summaries

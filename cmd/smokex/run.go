@@ -41,8 +41,8 @@ func runCommand() command {
 		summary: "Run plans (files, or directories of *.yaml and *.yml files) and report the results.",
 		usage:   "run [flags] PATH...",
 		more: `A PATH is a plan file, a directory (its *.yaml and *.yml files, recursively)
-or - for a plan on stdin. Plans see the environment; the secrets a plan
-declares are read from it.
+or - for a plan on stdin. Two plans with the same ID are an error.
+Plans see the environment; the secrets a plan declares are read from it.
 
 Examples:
 
@@ -181,16 +181,30 @@ type loadedPlan struct {
 }
 
 // loadPlans parses every plan the paths name and reports every error of
-// every file on stderr. ok is false when there was any.
+// every file on stderr, and two plans with the same ID, which would be
+// reported under one name. ok is false when there was any error.
 func (a *app) loadPlans(paths []string) (plans []loadedPlan, ok bool) {
 	ok = true
+	var all []*plan.Plan
 	for _, path := range paths {
 		ps, err := a.loadPath(path)
 		if err != nil {
 			a.printLoadError(err)
 			ok = false
 		}
+		for _, lp := range ps {
+			all = append(all, lp.plan)
+		}
 		plans = append(plans, ps...)
+	}
+	if unique, dup := plan.UniqueIDs(all); len(dup) > 0 {
+		a.printLoadError(dup)
+		ok = false
+		kept := make(map[*plan.Plan]bool, len(unique))
+		for _, p := range unique {
+			kept[p] = true
+		}
+		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !kept[lp.plan] })
 	}
 	return plans, ok
 }

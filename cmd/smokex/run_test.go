@@ -173,6 +173,24 @@ func TestRunInvalidPlans(t *testing.T) {
 	require.Regexp(t, "^"+regexp.QuoteMeta(worse)+`:1:3: `, lines[1])
 }
 
+func TestRunDuplicateIDsAcrossPaths(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	one := writePlan(t, t.TempDir(), "passing.yaml", passingPlan, srv.URL)
+	dir := t.TempDir()
+	two := writePlan(t, dir, "other.yaml", passingPlan, srv.URL) // named passing too
+
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, nil, "", cmd, one, dir)
+			require.Equal(t, exitUsage, res.code, res.stdout)
+			require.Empty(t, res.stdout, "nothing runs when two plans share an ID")
+			require.Equal(t, two+`:1:7: plan id "passing" is already used by `+one+"; give one of them another name\n", res.stderr)
+		})
+	}
+}
+
 func TestRunUnreadable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
