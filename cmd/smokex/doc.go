@@ -12,8 +12,8 @@
 //	smokex help [command]            show the usage of a command
 //
 // A PATH is a plan file, a directory (every *.yaml and *.yml file below it,
-// directories starting with '.' left out), or "-" for a plan on standard
-// input. Flags may come before or after the paths; after "--" every argument
+// directories starting with '.' left out), or "-", given once, for a plan on
+// standard input. Flags may come before or after the paths; after "--" every argument
 // is a path.
 //
 // # smokex run

@@ -41,7 +41,7 @@ func runCommand() command {
 		summary: "Run plans (files, or directories of *.yaml and *.yml files) and report the results.",
 		usage:   "run [flags] PATH...",
 		more: `A PATH is a plan file, a directory (its *.yaml and *.yml files, recursively)
-or - for a plan on stdin. Two plans with the same ID are an error.
+or - (once) for a plan on stdin. Two plans with the same ID are an error.
 Plans see the environment; the secrets a plan declares are read from it.
 
 Examples:
@@ -109,6 +109,9 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		return a.usageError("run", fmt.Sprintf("--jobs must be at least 1, not %d", f.jobs))
 	case f.timeout < 0:
 		return a.usageError("run", fmt.Sprintf("--timeout must not be negative, not %s", f.timeout))
+	}
+	if err := checkStdin(paths); err != nil {
+		return a.usageError("run", err.Error())
 	}
 	plans, ok := a.loadPlans(paths)
 	if !ok {
@@ -178,6 +181,21 @@ func (a *app) usageError(cmd, msg string) int {
 type loadedPlan struct {
 	file string
 	plan *plan.Plan
+}
+
+// checkStdin reports a path list that names stdin more than once: it can be
+// read only once.
+func checkStdin(paths []string) error {
+	n := 0
+	for _, p := range paths {
+		if p == "-" {
+			n++
+		}
+	}
+	if n > 1 {
+		return fmt.Errorf("- (stdin) is given %d times; it can be read only once", n)
+	}
+	return nil
 }
 
 // loadPlans parses every plan the paths name and reports every error of

@@ -191,6 +191,18 @@ func TestRunDuplicateIDsAcrossPaths(t *testing.T) {
 	}
 }
 
+func TestRunStdinTwice(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, nil, "- get: {host: \"http://127.0.0.1:1/\"}\n", cmd, "-", "-")
+			requireResult(t, res, exitUsage, "", "smokex "+cmd+": - (stdin) is given 2 times; it can be read only once")
+			require.Empty(t, res.stdout)
+		})
+	}
+}
+
 func TestRunUnreadable(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

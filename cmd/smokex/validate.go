@@ -32,6 +32,9 @@ func (a *app) validate(paths []string, known []string) int {
 	if len(paths) == 0 {
 		return a.usageError("validate", "no plan given: smokex validate [flags] PATH...")
 	}
+	if err := checkStdin(paths); err != nil {
+		return a.usageError("validate", err.Error())
+	}
 	plans, ok := a.loadPlans(paths)
 	warnings := 0
 	for _, lp := range plans {
