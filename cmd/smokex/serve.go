@@ -154,28 +154,14 @@ func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smoke
 		}
 	}
 	if len(f.secrets) > 0 {
-		cfg.Secrets = envSecrets{allow: slices.Clone(f.secrets), lookup: a.lookupEnv}
+		// The app's environment rather than the process's (EnvSecrets), so
+		// that tests give their own.
+		cfg.Secrets = smokex.LookupSecrets(a.lookupEnv, f.secrets...)
 	}
 	if f.env {
 		cfg.LookupEnv = a.lookupEnv
 	}
 	return cfg
-}
-
-// envSecrets is smokex.EnvSecrets over the app's environment rather than
-// the process's, so that tests give their own: only the allowed names are
-// read.
-type envSecrets struct {
-	allow  []string
-	lookup func(string) (string, bool)
-}
-
-func (e envSecrets) Secret(_ context.Context, name string) (string, bool, error) {
-	if !slices.Contains(e.allow, name) {
-		return "", false, nil
-	}
-	v, ok := e.lookup(name)
-	return v, ok, nil
 }
 
 // checkPaths reports the first path serve cannot follow.
