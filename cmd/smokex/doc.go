@@ -7,7 +7,7 @@
 //	smokex run [flags] PATH...       run plans and report the results
 //	smokex validate [flags] PATH...  check plans without running them
 //	smokex serve [flags] PATH...     run plans on their schedules until stopped
-//	smokex migrate --database-url URL  create or upgrade the PostgreSQL tables
+//	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
 //	smokex version                   print the version
 //	smokex help [command]            show the usage of a command
 //
@@ -123,6 +123,7 @@
 // The flags map one to one onto smokex.Config:
 //
 //	--database-url URL      Store: PostgreSQL (storage/postgres) at URL; empty: in memory
+//	                        (default $SMOKEX_DATABASE_URL)
 //	--schema NAME           the PostgreSQL schema (default smokex)
 //	--no-migrate            do not create or upgrade the tables on start
 //	--concurrency N         Concurrency: executions at once, across plans (default 16)
@@ -158,4 +159,12 @@
 // at once wait for each other. It exits 2 on a bad URL or a database it
 // cannot reach, 1 when the database refuses the migration (nothing then
 // changes).
+//
+// # The database URL
+//
+// serve and migrate read the database URL from the environment variable
+// SMOKEX_DATABASE_URL when --database-url is not given; a --database-url
+// given on the command line, even empty, wins. A URL that holds a password
+// is better given this way: the command line of a process is visible to
+// every user of the machine (ps), its environment is not.
 package main

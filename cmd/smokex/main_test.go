@@ -86,7 +86,7 @@ func TestUsage(t *testing.T) {
 		{name: "help serve", args: []string{"help", "serve"}, code: exitOK, stdout: "--shutdown-timeout duration"},
 		{name: "serve -h", args: []string{"serve", "-h"}, code: exitOK, stdout: "Usage: smokex serve [flags] PATH..."},
 		{name: "serve help hides the short alias", args: []string{"help", "serve"}, code: exitOK, stdout: "-t, --timeout duration", notStdout: "\n  -t duration"},
-		{name: "help migrate", args: []string{"help", "migrate"}, code: exitOK, stdout: "Usage: smokex migrate --database-url URL [--schema NAME]"},
+		{name: "help migrate", args: []string{"help", "migrate"}, code: exitOK, stdout: "Usage: smokex migrate [--database-url URL] [--schema NAME]"},
 		{name: "help lists serve", args: []string{"help"}, code: exitOK, stdout: "serve      Run the plans on their schedules"},
 		{name: "validate --help", args: []string{"validate", "--help"}, code: exitOK, stdout: "--var NAME"},
 		{name: "help unknown", args: []string{"help", "nope"}, code: exitUsage, stderr: `unknown command "nope"`},

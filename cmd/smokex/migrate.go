@@ -15,42 +15,85 @@ import (
 // unreachable host is reported instead of waited on.
 const connectTimeout = 15 * time.Second
 
+// databaseURLEnv is the environment variable read for the database URL
+// when --database-url is not given: a URL holding a password is then not on
+// the command line, which ps shows to every user.
+const databaseURLEnv = "SMOKEX_DATABASE_URL"
+
 // dbFlags are the flags that choose a PostgreSQL database and schema.
 type dbFlags struct {
 	url    string
 	schema string
+	// urlGiven is whether --database-url was given, even empty: it wins
+	// over the environment.
+	urlGiven bool
+	// urlFrom names where url came from, for messages: --database-url or
+	// databaseURLEnv.
+	urlFrom string
 }
 
 // define adds --database-url and --schema to fs; what is the help of
 // --database-url.
 func (d *dbFlags) define(fs *flag.FlagSet, what string) {
-	fs.StringVar(&d.url, "database-url", "", what)
+	fs.Var(urlFlag{d}, "database-url", what+" (default $"+databaseURLEnv+")")
 	fs.StringVar(&d.schema, "schema", postgres.DefaultSchema, "the PostgreSQL schema `NAME` that holds smokex's tables")
+}
+
+// readEnv takes the URL from the environment when --database-url was not
+// given.
+func (d *dbFlags) readEnv(lookupEnv func(string) (string, bool)) {
+	d.urlFrom = "--database-url"
+	if d.urlGiven {
+		return
+	}
+	if v, ok := lookupEnv(databaseURLEnv); ok && v != "" {
+		d.url, d.urlFrom = v, databaseURLEnv
+	}
+}
+
+// urlFlag is --database-url: it records that it was given.
+type urlFlag struct{ d *dbFlags }
+
+func (u urlFlag) String() string {
+	if u.d == nil {
+		return ""
+	}
+	return u.d.url
+}
+
+func (u urlFlag) Set(s string) error {
+	u.d.url, u.d.urlGiven = s, true
+	return nil
 }
 
 func migrateCommand() command {
 	return command{
 		name:    "migrate",
 		summary: "Create or upgrade smokex's tables in a PostgreSQL database.",
-		usage:   "migrate --database-url URL [--schema NAME]",
-		more: `migrate is idempotent, and safe to run from several replicas at once: they
+		usage:   "migrate [--database-url URL] [--schema NAME]",
+		more: `The URL is read from SMOKEX_DATABASE_URL when --database-url is not given,
+which keeps a password out of the command line, where ps shows it.
+
+migrate is idempotent, and safe to run from several replicas at once: they
 wait for each other. smokex serve migrates on start too, unless --no-migrate.
 It exits 2 on a bad URL or a database it cannot reach, and 1 when the
 database refused the migration (nothing then changes).
 
-Example:
+Examples:
 
   smokex migrate --database-url postgres://smokex@db.internal:5432/smokex
+  SMOKEX_DATABASE_URL=postgres://smokex:PASSWORD@db.internal:5432/smokex smokex migrate
 `,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			d := &dbFlags{}
-			d.define(fs, "the PostgreSQL database, as a `URL` such as postgres://user@host:5432/db (required)")
+			d.define(fs, "the PostgreSQL database, as a `URL` such as postgres://user@host:5432/db")
 			return func(ctx context.Context, a *app, args []string) int {
 				if len(args) > 0 {
 					return a.usageError("migrate", fmt.Sprintf("takes no arguments, got %q", args[0]))
 				}
+				d.readEnv(a.lookupEnv)
 				if d.url == "" {
-					return a.usageError("migrate", "--database-url is required")
+					return a.usageError("migrate", "--database-url or "+databaseURLEnv+" is required")
 				}
 				pool, store, code := a.openPostgres(ctx, "migrate", d)
 				if code != exitOK {
@@ -68,7 +111,7 @@ Example:
 	}
 }
 
-// openPostgres connects to the database d names and returns a pool, which
+// openPostgres connects to the database d names (after readEnv) and returns a pool, which
 // the caller closes, with a store on it (not migrated). On a bad URL or
 // schema, or a database it cannot reach, it reports on stderr and returns
 // exitUsage.
@@ -76,14 +119,14 @@ func (a *app) openPostgres(ctx context.Context, cmd string, d *dbFlags) (*pgxpoo
 	cfg, err := pgxpool.ParseConfig(d.url)
 	if err != nil {
 		// pgx masks the password in its parse errors.
-		return nil, nil, a.usageError(cmd, fmt.Sprintf("--database-url: %v", err))
+		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v", d.urlFrom, err))
 	}
 	if err := (postgres.Config{Schema: d.schema}).Validate(); err != nil {
 		return nil, nil, a.usageError(cmd, fmt.Sprintf("--schema: %v", err))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, a.usageError(cmd, fmt.Sprintf("--database-url: %v", err))
+		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v", d.urlFrom, err))
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()

@@ -142,7 +142,7 @@ func TestMigrate(t *testing.T) {
 func TestMigrateUsage(t *testing.T) {
 	t.Parallel()
 	tests := []cliCase{
-		{name: "no database url", args: []string{"migrate"}, stderr: "--database-url is required"},
+		{name: "no database url", args: []string{"migrate"}, stderr: "--database-url or SMOKEX_DATABASE_URL is required"},
 		{name: "arguments", args: []string{"migrate", "--database-url", "postgres://127.0.0.1/x", "extra"}, stderr: `takes no arguments, got "extra"`},
 		{name: "bad url", args: []string{"migrate", "--database-url", "postgres://%zz"}, stderr: "smokex migrate: --database-url:"},
 		{name: "bad scheme", args: []string{"migrate", "--database-url", "mysql://127.0.0.1/x"}, stderr: "smokex migrate: --database-url:"},
@@ -167,4 +167,32 @@ func TestMigrateHidesPassword(t *testing.T) {
 	res := runCLI(t, nil, "", "migrate", "--database-url", url)
 	requireResult(t, res, exitUsage, "", "cannot reach the database")
 	require.NotContains(t, res.stderr, "hunter2")
+}
+
+func TestDatabaseURLFromEnvironment(t *testing.T) {
+	t.Parallel()
+	plan := writePlan(t, t.TempDir(), "good.yaml", "- get: {host: \"http://127.0.0.1:1/\"}\n", "")
+	unreachable := closedPortURL(t)
+	withPassword := "postgres://postgres:hunter2@" + unreachable[len("postgres://postgres@"):]
+	tests := []struct {
+		name   string
+		env    string
+		args   []string
+		stderr string
+	}{
+		{name: "migrate reads it", env: withPassword, args: []string{"migrate"}, stderr: "smokex migrate: cannot reach the database"},
+		{name: "errors name it", env: "postgres://%zz", args: []string{"migrate"}, stderr: "smokex migrate: SMOKEX_DATABASE_URL:"},
+		{name: "the flag wins", env: "postgres://%zz", args: []string{"migrate", "--database-url", unreachable}, stderr: "smokex migrate: cannot reach the database"},
+		{name: "empty is unset", env: "", args: []string{"migrate"}, stderr: "--database-url or SMOKEX_DATABASE_URL is required"},
+		{name: "serve reads it", env: withPassword, args: []string{"serve", "--no-migrate", plan}, stderr: "smokex serve: cannot reach the database"},
+		{name: "an empty flag wins", env: unreachable, args: []string{"serve", "--no-migrate", "--database-url=", plan}, stderr: "--no-migrate needs --database-url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, map[string]string{"SMOKEX_DATABASE_URL": tt.env}, "", tt.args...)
+			requireResult(t, res, exitUsage, "", tt.stderr)
+			require.NotContains(t, res.stderr, "hunter2")
+		})
+	}
 }

@@ -54,7 +54,8 @@ stops scheduling and waits up to --shutdown-timeout for the executions in
 flight, then cancels them; a second signal ends the process at once.
 
 Without --database-url, results are kept in memory; with it, in PostgreSQL,
-where they outlive the process. Unlike run, plans do not see the environment
+where they outlive the process. When the flag is not given, the URL is read
+from SMOKEX_DATABASE_URL, which keeps a password out of the command line. Unlike run, plans do not see the environment
 unless --env is given, and read only the secrets named by --secret.
 
 Exit codes: 0 stopped by a signal, 1 the engine failed to start or executions
@@ -66,6 +67,7 @@ Examples:
   smokex serve plans/
   API_TOKEN=... smokex serve --secret API_TOKEN --var base=https://api.example.com plans/
   smokex serve --database-url postgres://smokex@db.internal:5432/smokex plans/
+  SMOKEX_DATABASE_URL=postgres://smokex:PASSWORD@db.internal:5432/smokex smokex serve plans/
 `,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			f := newServeFlags(fs)
@@ -80,7 +82,7 @@ Examples:
 func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f := &serveFlags{vars: varsFlag{values: map[string]string{}}}
 	f.db.define(fs, "keep plans and results in the PostgreSQL database at `URL`; empty keeps them in memory")
-	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with --database-url: do not create or upgrade the tables on start")
+	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with a database: do not create or upgrade the tables on start")
 	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("run up to `N` executions at once, across plans (default %d)", smokex.DefaultConcurrency))
 	fs.Var(&f.vars, "var", "give every plan the variable `NAME=VALUE` (repeatable; values are strings)")
 	fs.Var(&f.secrets, "secret", "let plans that declare the secret `NAME` read it from the environment (repeatable)")
@@ -131,7 +133,7 @@ func (f *serveFlags) check() error {
 	case f.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout must be positive, not %s", f.shutdownTimeout)
 	case f.noMigrate && f.db.url == "":
-		return errors.New("--no-migrate needs --database-url")
+		return errors.New("--no-migrate needs --database-url or " + databaseURLEnv)
 	}
 	return nil
 }
@@ -186,6 +188,7 @@ func checkPaths(paths []string) error {
 
 // serve runs the engine until ctx ends, then stops it.
 func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
+	f.db.readEnv(a.lookupEnv)
 	if err := f.check(); err != nil {
 		return a.usageError("serve", err.Error())
 	}
