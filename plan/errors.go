@@ -13,13 +13,17 @@ type Error struct {
 	// File is the path or name the plan was loaded from; empty for a plan
 	// parsed from bytes without a name.
 	File string
-	// Line and Column are 1-based; zero when unknown.
+	// Line and Column are 1-based; both are zero for an error about the
+	// whole file (one that cannot be read, or is too large). An error at
+	// a line always has a column: column 1 when the YAML decoder reports
+	// only the line, as it does for syntax errors.
 	Line, Column int
 	Message      string
 }
 
 // Error returns "file:line:column: message". The file is left out when it
-// is empty, and the line and column when they are unknown.
+// is empty, and the line and column when the error is about the whole
+// file.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

@@ -87,6 +87,7 @@ func TestGoldenInvalid(t *testing.T) {
 			for _, e := range list {
 				require.Equal(t, filepath.Base(file), e.File)
 				require.Positive(t, e.Line, e.Error())
+				require.Positive(t, e.Column, e.Error())
 			}
 			checkGolden(t, strings.TrimSuffix(file, ".yaml")+".err", err.Error()+"\n")
 		})

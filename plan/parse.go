@@ -238,12 +238,13 @@ func (p *parser) yamlMessage(msg string) {
 				// The YAML parser, unlike its scanner, counts lines from 0.
 				line++
 			}
-			p.errorf(Pos{Line: line}, "invalid YAML: %s", problem)
+			// The decoder gives no column: the line's first.
+			p.errorf(Pos{Line: line, Column: 1}, "invalid YAML: %s", problem)
 			return
 		}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	at := Pos{Line: 1}
+	at := Pos{Line: 1, Column: 1}
 	if rest, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
 		// The decoder does not say where; the first use is a good guess.
 		name := strings.TrimSuffix(rest, "' referenced")
