@@ -38,13 +38,17 @@ func TestOptions(t *testing.T) {
 		{opts: "timeout: 1m30s", timeout: 90 * time.Second},
 		{opts: "timeout: '250'", timeout: 250 * time.Millisecond},
 		{opts: "timeout: '${t}'", expr: true},
-		{opts: "timeout: -5", err: "timeout must be an integer of milliseconds"},
+		{opts: "timeout: -5", err: `timeout must be more than zero, got "-5"`},
 		{opts: "timeout: 1.5", err: "timeout must be an integer of milliseconds"},
-		{opts: "timeout: 99999999999999999999", err: "timeout must be an integer of milliseconds"},
+		{opts: "timeout: 99999999999999999999", err: `timeout must be at most 4611686018427 milliseconds (about 146 years), got "99999999999999999999"`},
+		{opts: "timeout: -99999999999999999999", err: "timeout must be more than zero"},
+		{opts: "timeout: 9999999999999999h", err: "timeout must be at most 4611686018427 milliseconds"},
+		{opts: "timeout: -9999999999999999h", err: "timeout must be more than zero"},
 		{opts: "retries: 3", retries: 3},
 		{opts: "retries: '3'", retries: 3},
 		{opts: "retries: 101", err: "retries must be from 0 to 100, got 101"},
 		{opts: "retries: 1.0", err: "retries must be an integer"},
+		{opts: "retries: 99999999999999999999", err: `retries must be from 0 to 100, got "99999999999999999999"`},
 		{opts: "follow_redirects: true", follow: true},
 		{opts: "follow_redirects: 'ON'", follow: true},
 		{opts: "follow_redirects: no", follow: false},
@@ -167,16 +171,29 @@ func TestParseTimeoutAndBool(t *testing.T) {
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
-	for _, bad := range []string{"", "soon", "-1", "9223372036854775807"} {
+	for _, bad := range []string{"", "soon", "2x", "-2x"} {
 		_, err := plan.ParseTimeout(bad)
 		require.Error(t, err, bad)
+		require.NotErrorIs(t, err, plan.ErrTimeoutTooLarge, bad)
+	}
+	for _, large := range []string{"9223372036854775807", "4611686018428", "99999999999999999999", "2000000h", "99999999999999h"} {
+		_, err := plan.ParseTimeout(large)
+		require.ErrorIs(t, err, plan.ErrTimeoutTooLarge, large)
+	}
+	most, err := plan.ParseTimeout("4611686018427")
+	require.NoError(t, err)
+	require.LessOrEqual(t, most, plan.MaxTimeout)
+	for in, want := range map[string]time.Duration{"-1": -time.Millisecond, "-5s": -5 * time.Second, "-99999999999999999999": -plan.MaxTimeout, "-99999999999999h": -plan.MaxTimeout} {
+		got, err := plan.ParseTimeout(in)
+		require.NoError(t, err, "%s: refused as not positive by the caller", in)
+		require.Equal(t, want, got, in)
 	}
 	for in, want := range map[string]bool{"true": true, "TRUE": true, "yes": true, "on": true, "false": false, "No": false, "off": false} {
 		got, err := plan.ParseBool(in)
 		require.NoError(t, err, in)
 		require.Equal(t, want, got, in)
 	}
-	_, err := plan.ParseBool("1")
+	_, err = plan.ParseBool("1")
 	require.Error(t, err)
 }
 

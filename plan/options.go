@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,22 @@ import (
 
 // MaxRetries is the most retries an option may ask for.
 const MaxRetries = 100
+
+// MaxTimeout is the longest timeout an option may ask for, about 146
+// years: far beyond any use, and short enough that a deadline computed from
+// it cannot overflow.
+const MaxTimeout = time.Duration(1 << 62)
+
+// ErrTimeoutTooLarge is the error of ParseTimeout for a timeout longer than
+// MaxTimeout.
+var ErrTimeoutTooLarge = errors.New("timeout is too large: the most is " + maxTimeoutText)
+
+// maxTimeoutText is MaxTimeout as messages give it.
+var maxTimeoutText = fmt.Sprintf("%d milliseconds (about 146 years)", MaxTimeout/time.Millisecond)
+
+// durationSyntax matches what time.ParseDuration reads, so that a duration
+// it refuses as too large is told apart from one that is malformed.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
 const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error"
 
@@ -57,6 +75,10 @@ func (p *parser) timeout(n *yaml.Node) Setting[time.Duration] {
 		return s
 	}
 	d, err := ParseTimeout(n.Value)
+	if n.Kind == yaml.ScalarNode && errors.Is(err, ErrTimeoutTooLarge) {
+		p.errorAt(n, "timeout must be at most %s, got %s", maxTimeoutText, describe(n))
+		return s
+	}
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
 		p.errorAt(n, "timeout must be an integer of milliseconds or a duration like 2s or 500ms, got %s", describe(n))
 		return s
@@ -69,17 +91,32 @@ func (p *parser) timeout(n *yaml.Node) Setting[time.Duration] {
 }
 
 // ParseTimeout reads a timeout as the format writes it: an integer of
-// milliseconds or a Go duration ("2s", "500ms"). The executor uses it for
-// a timeout given by a ${...} template.
+// milliseconds or a Go duration ("2s", "500ms"). A timeout longer than
+// MaxTimeout is ErrTimeoutTooLarge. A timeout of zero or less is returned
+// without an error, at least -MaxTimeout, for the caller to refuse as not
+// positive. The executor uses it for a timeout given by a ${...} template.
 func ParseTimeout(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		if ms > int64(time.Duration(1<<62)/time.Millisecond) || ms < 0 {
-			return 0, strconv.ErrRange
-		}
-		return time.Duration(ms) * time.Millisecond, nil
+	negative := strings.HasPrefix(s, "-")
+	ms, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err == nil && ms > int64(MaxTimeout/time.Millisecond),
+		errors.Is(err, strconv.ErrRange) && !negative:
+		return 0, ErrTimeoutTooLarge
+	case err == nil:
+		return max(time.Duration(ms)*time.Millisecond, -MaxTimeout), nil
+	case errors.Is(err, strconv.ErrRange):
+		return -MaxTimeout, nil
 	}
-	return time.ParseDuration(s)
+	d, err := time.ParseDuration(s)
+	switch {
+	case err == nil && d > MaxTimeout,
+		err != nil && !negative && durationSyntax.MatchString(s):
+		return 0, ErrTimeoutTooLarge
+	case err != nil && negative && durationSyntax.MatchString(s):
+		return -MaxTimeout, nil
+	}
+	return max(d, -MaxTimeout), err
 }
 
 func (p *parser) retries(n *yaml.Node) Setting[int] {
@@ -90,6 +127,10 @@ func (p *parser) retries(n *yaml.Node) Setting[int] {
 		return s
 	}
 	r, err := strconv.Atoi(strings.TrimSpace(n.Value))
+	if n.Kind == yaml.ScalarNode && errors.Is(err, strconv.ErrRange) {
+		p.errorAt(n, "retries must be from 0 to %d, got %s", MaxRetries, describe(n))
+		return s
+	}
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
 		p.errorAt(n, "retries must be an integer, got %s", describe(n))
 		return s
