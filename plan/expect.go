@@ -27,7 +27,7 @@ func (p *parser) expect(n *yaml.Node) Expect {
 		case "status_code":
 			e.Status = p.status(kv.value)
 		case "headers":
-			for _, prm := range p.params(kv.value, "expect headers", false) {
+			for _, prm := range p.headers(kv.value, "expect headers") {
 				if len(prm.Values) == 1 {
 					e.Headers = append(e.Headers, HeaderExpect{Name: prm.Name, Value: prm.Values[0], Pos: prm.Pos})
 				}

@@ -89,12 +89,7 @@ func (p *parser) request(n *yaml.Node, st *Step) {
 		case "query":
 			st.Query = p.params(kv.value, "query", true)
 		case "headers":
-			st.Headers = p.params(kv.value, "headers", false)
-			for _, h := range st.Headers {
-				if !httpguts.ValidHeaderFieldName(h.Name) {
-					p.errorf(h.Pos, "%q is not a valid header name", h.Name)
-				}
-			}
+			st.Headers = p.headers(kv.value, "headers")
 		case "body":
 			body = &kv
 			v := resolve(kv.value)
@@ -142,6 +137,18 @@ func (p *parser) url(n *yaml.Node, key string) *Template {
 		return nil
 	}
 	return t
+}
+
+// headers reads a mapping of header names to scalars, each name a valid
+// HTTP header name.
+func (p *parser) headers(n *yaml.Node, what string) []Param {
+	hs := p.params(n, what, false)
+	for _, h := range hs {
+		if !httpguts.ValidHeaderFieldName(h.Name) {
+			p.errorf(h.Pos, "%q is not a valid header name", h.Name)
+		}
+	}
+	return hs
 }
 
 // params reads a map of name to scalar (or, when lists is true, to a list
