@@ -8,7 +8,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // LoadDir parses every *.yaml and *.yml file under dir, recursively, in
@@ -32,7 +34,9 @@ func LoadDir(dir string, opts *ParseOpts) ([]*Plan, error) {
 // followed: a pipe, a device or a socket named *.yaml is an error naming
 // it, rather than a read that may never end.
 //
-// The errors of all files are gathered into one ErrorList, and two plans
+// The files are parsed concurrently, so fsys must allow concurrent reads
+// (os.DirFS, embed.FS and fstest.MapFS do). The errors of all files are
+// gathered into one ErrorList, and two plans
 // with the same ID are an error naming both files. On such errors the
 // plans that did parse are returned with the ErrorList. A directory that
 // cannot be read is returned as the error of the file system, wrapped.
@@ -62,28 +66,34 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
+	// Parse the files on every CPU; the results keep the order of the paths.
+	type result struct {
+		plan *Plan
+		errs ErrorList
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i].plan, results[i].errs = loadFile(fsys, files[i], name(files[i]), o)
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
 	var plans []*Plan
 	var errs ErrorList
-	for _, f := range files {
-		file := name(f)
-		src, err := readLimited(fsys, f, o.MaxSize)
-		if err != nil {
-			errs = append(errs, &Error{File: file, Message: err.Error()})
-			continue
+	for _, r := range results {
+		if r.plan != nil {
+			plans = append(plans, r.plan)
 		}
-		fo := o
-		fo.File = file
-		pl, err := Parse(src, &fo)
-		if err != nil {
-			var list ErrorList
-			if errors.As(err, &list) {
-				errs = append(errs, list...)
-			} else {
-				errs = append(errs, &Error{File: file, Message: err.Error()})
-			}
-			continue
-		}
-		plans = append(plans, pl)
+		errs = append(errs, r.errs...)
 	}
 	plans, dup := UniqueIDs(plans)
 	errs = append(errs, dup...)
@@ -92,6 +102,24 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 		return plans, errs
 	}
 	return plans, nil
+}
+
+// loadFile reads and parses one file of a directory, named file in errors.
+func loadFile(fsys fs.FS, path, file string, o ParseOpts) (*Plan, ErrorList) {
+	src, err := readLimited(fsys, path, o.MaxSize)
+	if err != nil {
+		return nil, ErrorList{{File: file, Message: err.Error()}}
+	}
+	o.File = file
+	pl, err := Parse(src, &o)
+	if err != nil {
+		var list ErrorList
+		if errors.As(err, &list) {
+			return nil, list
+		}
+		return nil, ErrorList{{File: file, Message: err.Error()}}
+	}
+	return pl, nil
 }
 
 // UniqueIDs checks that no two plans share an ID, as LoadFS does for the
