@@ -13,12 +13,14 @@ import (
 	"testing/fstest"
 	"time"
 
+	cron "github.com/netresearch/go-cron"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -350,15 +352,38 @@ func TestSyncFS(t *testing.T) {
 	require.Equal(t, []string{"b", "c"}, ids)
 }
 
+// TestScheduledRun drives the scheduler with a fake clock: nothing runs
+// until the clock reaches the plan's next tick, then one scheduled
+// execution runs.
 func TestScheduledRun(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
-	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := cron.NewFakeClock(start)
+	eng := newEngine(t, smokex.Config{
+		Vars: map[string]any{"base": srv.URL},
+		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
+			return schedule.NewCron(schedule.CronConfig{Func: fn, Clock: clock, Location: time.UTC})
+		},
+	})
 	ctx := context.Background()
-	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@every 1s", steps: [{get: {url: "${base}/"}}]}`)))
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "*/5 * * * *", steps: [{get: {url: "${base}/"}}]}`)))
 	sub := eng.Subscribe(0)
 	defer sub.Close()
 	require.NoError(t, eng.Start(ctx))
+	entries, err := eng.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, start.Add(5*time.Minute), entries[0].Next.UTC())
+
+	clock.BlockUntil(1)
+	clock.Advance(4 * time.Minute)
+	select {
+	case ev := <-sub.C():
+		t.Fatalf("nothing is due yet, got %s", ev.Type)
+	case <-time.After(50 * time.Millisecond):
+	}
+	clock.Advance(time.Minute)
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
