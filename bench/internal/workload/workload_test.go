@@ -146,65 +146,51 @@ func BenchmarkParse1000(b *testing.B) {
 }
 
 func BenchmarkRun1000(b *testing.B) {
-	base := target(b)
+	base, r := target(b), newRunner(b)
 	p := parse(b, "bench-1000", 500)
-	r := newRunner(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		if e := run(b.Context(), r, p, base); e.Status != exec.StatusPassed {
-			b.Fatalf("status %s", e.Status)
-		}
-	}
+	loop(b, 1, func() error { return passed(run(b.Context(), r, p, base)) })
 }
 
 func BenchmarkPlain1000(b *testing.B) {
-	base := target(b)
-	f := newFlow(b, base, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := f.Run(b.Context(), 500); err != nil {
-			b.Fatal(err)
-		}
-	}
+	f := newFlow(b, target(b), 1)
+	loop(b, 1, func() error { return f.Run(b.Context(), 500) })
 }
 
 func BenchmarkRun50x20(b *testing.B) {
-	base := target(b)
+	base, r := target(b), newRunner(b)
 	p := parse(b, "bench-20", 10)
-	r := newRunner(b)
-	b.ReportAllocs()
-	for b.Loop() {
-		concurrently(b, 50, func() error {
-			if e := run(b.Context(), r, p, base); e.Status != exec.StatusPassed {
-				return fmt.Errorf("status %s", e.Status)
-			}
-			return nil
-		})
-	}
+	loop(b, 50, func() error { return passed(run(b.Context(), r, p, base)) })
 }
 
 func BenchmarkPlain50x20(b *testing.B) {
-	base := target(b)
-	f := newFlow(b, base, 50)
-	b.ReportAllocs()
-	for b.Loop() {
-		concurrently(b, 50, func() error { return f.Run(b.Context(), 10) })
-	}
+	f := newFlow(b, target(b), 50)
+	loop(b, 50, func() error { return f.Run(b.Context(), 10) })
 }
 
-func concurrently(b *testing.B, n int, fn func() error) {
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			if err := fn(); err != nil {
-				errs <- err
-			}
-		})
+func passed(e *exec.Execution) error {
+	if e.Status != exec.StatusPassed {
+		return fmt.Errorf("status %s", e.Status)
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
+	return nil
+}
+
+// loop runs fn n times at once in each iteration of b.
+func loop(b *testing.B, n int, fn func() error) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Go(func() {
+				if err := fn(); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
 	}
 }
