@@ -45,10 +45,15 @@ type Engine struct {
 	plans    map[string]*loadedPlan
 	running  map[string]int                // plan id -> executions in flight
 	inflight map[string]context.CancelFunc // execution id -> cancel
-	started  bool
-	closed   bool
-	stopOnce sync.Once
-	stopErr  error
+	// recovering holds, while Start recovers, the executions this engine
+	// had in flight at any moment since recovery began, so that recovery
+	// never takes one of them, running or finished since, for a dead
+	// process's. Nil outside recovery.
+	recovering map[string]struct{}
+	started    bool
+	closed     bool
+	stopOnce   sync.Once
+	stopErr    error
 	// life ends when Stop begins; background loops watch it.
 	life    context.Context
 	endLife context.CancelFunc

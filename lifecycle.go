@@ -79,8 +79,21 @@ func (e *Engine) stop(ctx context.Context) error {
 }
 
 // recover finishes executions left created or running by a process that
-// died as halted with an interrupted error.
+// died as halted with an interrupted error. The executions this engine
+// created are left alone, those still running and those that finished
+// since the listing was read alike.
 func (e *Engine) recover(ctx context.Context) error {
+	e.mu.Lock()
+	e.recovering = make(map[string]struct{}, len(e.inflight))
+	for id := range e.inflight {
+		e.recovering[id] = struct{}{}
+	}
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.recovering = nil
+		e.mu.Unlock()
+	}()
 	params := &storage.ListExecutionsParams{
 		Statuses: []exec.Status{exec.StatusCreated, exec.StatusRunning},
 		Limit:    storage.MaxListLimit,
@@ -92,7 +105,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		}
 		for _, x := range page.Executions {
 			e.mu.Lock()
-			_, ours := e.inflight[x.ID]
+			_, ours := e.recovering[x.ID]
 			e.mu.Unlock()
 			if ours {
 				continue

@@ -120,6 +120,9 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 		CreatedAt: e.cfg.now().UTC(),
 	}
 	e.inflight[x.ID] = cancel
+	if e.recovering != nil {
+		e.recovering[x.ID] = struct{}{}
+	}
 	e.runs.Add(1)
 	e.mu.Unlock()
 

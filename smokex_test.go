@@ -472,3 +472,49 @@ func TestRemovePlan(t *testing.T) {
 	require.Empty(t, entries)
 	require.True(t, errors.Is(eng.RemovePlan(ctx, "gone"), smokex.ErrPlanNotFound))
 }
+
+// listHookStore calls onList after it reads a page of executions and
+// before it returns it.
+type listHookStore struct {
+	storage.Store
+	onList func()
+}
+
+func (s *listHookStore) ListExecutions(ctx context.Context, p *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
+	page, err := s.Store.ListExecutions(ctx, p)
+	if s.onList != nil {
+		s.onList()
+	}
+	return page, err
+}
+
+// TestRecoveryLeavesOwnExecutions starts an engine while one of its own
+// runs is in flight, and lets that run finish between recovery's listing
+// of running executions and its decision: the run is this engine's, so it
+// stays passed instead of being taken for a dead process's.
+func TestRecoveryLeavesOwnExecutions(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := &listHookStore{Store: memory.New(memory.Config{})}
+	eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": g.srv.URL}})
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: own, steps: [{get: {url: "${base}/"}}]}`)))
+	done := make(chan *exec.Execution, 1)
+	go func() {
+		x, _ := eng.Run(ctx, "own", nil)
+		done <- x
+	}()
+	<-g.arrived
+	var finished *exec.Execution
+	store.onList = func() {
+		g.open()
+		finished = <-done
+	}
+	require.NoError(t, eng.Start(ctx))
+	require.NotNil(t, finished)
+	require.Equal(t, exec.StatusPassed, finished.Status)
+	stored, err := store.GetExecution(ctx, finished.ID)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, stored.Status, "recovery halted an execution of its own engine")
+	require.Nil(t, stored.Error)
+}
