@@ -47,7 +47,8 @@ func (e *Engine) Start(ctx context.Context) error {
 
 // Stop stops scheduling, waits for the executions in flight, and cancels
 // them when ctx ends (they are stored as canceled). It closes every
-// subscription. Calls after it return ErrClosed; calling it again returns
+// subscription and the idle connections of the engine's own HTTP transport
+// (a Config.Client's transport is left to its owner). Calls after it return ErrClosed; calling it again returns
 // the first call's result.
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopOnce.Do(func() { e.stopErr = e.stop(ctx) })
@@ -71,6 +72,9 @@ func (e *Engine) stop(ctx context.Context) error {
 	// Runs end promptly once canceled: the executor honours its context.
 	e.runs.Wait()
 	e.cancelRuns()
+	// The executor's keep-alive connections would outlive the engine, each
+	// with its goroutines, until their idle timeout.
+	e.runner.CloseIdleConnections()
 	e.hub.close()
 	if ctx.Err() != nil {
 		errs = append(errs, fmt.Errorf("smokex: executions were canceled at stop: %w", ctx.Err()))

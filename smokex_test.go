@@ -518,3 +518,22 @@ func TestRecoveryLeavesOwnExecutions(t *testing.T) {
 	require.Equal(t, exec.StatusPassed, stored.Status, "recovery halted an execution of its own engine")
 	require.Nil(t, stored.Error)
 }
+
+// TestStopLeavesNoGoroutines runs a plan against a server that outlives the
+// engine: once Stop returns, no goroutine of the engine is left, not even
+// those of its idle keep-alive connections. It is not parallel, so that the
+// goroutines of other tests do not count.
+func TestStopLeavesNoGoroutines(t *testing.T) {
+	srv := okServer(t)
+	before := goleak.IgnoreCurrent()
+	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": srv.URL}, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: alive, steps: [{get: {url: "${base}/"}}]}`)))
+	require.NoError(t, eng.Start(ctx))
+	x, err := eng.Run(ctx, "alive", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, x.Status)
+	require.NoError(t, eng.Stop(ctx))
+	goleak.VerifyNone(t, before)
+}
