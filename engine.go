@@ -41,6 +41,11 @@ type Engine struct {
 	cancelRuns context.CancelFunc
 	runs       sync.WaitGroup
 
+	// planMu serializes the changes to plans (AddPlan, RemovePlan, SyncFS,
+	// the loading on Start), each of which spans the store, the plans map
+	// and the scheduler, so that they agree once it is released.
+	planMu sync.Mutex
+
 	mu       sync.Mutex
 	plans    map[string]*loadedPlan
 	running  map[string]int                // plan id -> executions in flight
@@ -134,8 +139,12 @@ func (e *Engine) Entries(ctx context.Context) ([]schedule.Entry, error) {
 // AddPlan stores p, replacing the plan with its ID, and schedules it when it
 // has a schedule (or unschedules it when it no longer has one).
 func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
 	return e.addPlan(ctx, p, false)
 }
+
+// addPlan adds p; the caller holds planMu.
 
 func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 	if p == nil || p.ID == "" {
@@ -176,6 +185,13 @@ func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
 
 // RemovePlan deletes the plan with its executions and unschedules it.
 func (e *Engine) RemovePlan(ctx context.Context, id string) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
+	return e.removePlan(ctx, id)
+}
+
+// removePlan removes the plan id; the caller holds planMu.
+func (e *Engine) removePlan(ctx context.Context, id string) error {
 	if err := e.checkOpen(); err != nil {
 		return err
 	}

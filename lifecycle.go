@@ -136,6 +136,8 @@ func (e *Engine) recover(ctx context.Context) error {
 // loadStored parses the stored plans this engine does not hold yet and
 // schedules them, so that schedules come back after a restart.
 func (e *Engine) loadStored(ctx context.Context) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
 	stored, err := e.store.ListPlans(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("smokex: listing stored plans: %w", err)

@@ -537,3 +537,52 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	require.NoError(t, eng.Stop(ctx))
 	goleak.VerifyNone(t, before)
 }
+
+// deleteHookStore calls onDelete before it deletes a plan.
+type deleteHookStore struct {
+	storage.Store
+	onDelete func()
+}
+
+func (s *deleteHookStore) DeletePlan(ctx context.Context, id string) error {
+	if s.onDelete != nil {
+		s.onDelete()
+	}
+	return s.Store.DeletePlan(ctx, id)
+}
+
+// TestAddAndRemovePlanAgree adds a plan again while its removal is between
+// the scheduler and the store: whichever wins, the store, the engine's plans
+// and the schedule agree afterwards.
+func TestAddAndRemovePlanAgree(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := &deleteHookStore{Store: memory.New(memory.Config{})}
+	eng := newEngine(t, smokex.Config{Store: store})
+	src := `{name: both, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+
+	deleting, proceed := make(chan struct{}), make(chan struct{})
+	store.onDelete = func() {
+		close(deleting)
+		<-proceed
+	}
+	removed := make(chan error, 1)
+	go func() { removed <- eng.RemovePlan(ctx, "both") }()
+	<-deleting
+	added := make(chan error, 1)
+	go func() { added <- eng.AddPlan(ctx, mustParse(t, src)) }()
+	// Give AddPlan the time to finish if nothing holds it back.
+	time.Sleep(100 * time.Millisecond)
+	close(proceed)
+	require.NoError(t, <-removed)
+	require.NoError(t, <-added)
+
+	_, err := store.GetPlan(ctx, "both")
+	require.NoError(t, err, "the plan added last is not stored")
+	_, err = eng.Plan("both")
+	require.NoError(t, err)
+	entries, err := eng.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+}

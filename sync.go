@@ -24,6 +24,8 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
 	res := &SyncResult{}
 	seen := make(map[string]bool, len(plans))
 	for _, p := range plans {
@@ -52,7 +54,7 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	}
 	e.mu.Unlock()
 	for _, id := range gone {
-		if err := e.RemovePlan(ctx, id); err != nil {
+		if err := e.removePlan(ctx, id); err != nil {
 			return res, err
 		}
 		res.Removed = append(res.Removed, id)
