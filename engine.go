@@ -173,12 +173,12 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
 	if p.Schedule == "" {
 		if err := e.sched.Remove(ctx, p.ID); err != nil {
-			return fmt.Errorf("smokex: unscheduling plan %s: %w", p.ID, err)
+			return fmt.Errorf("smokex: unscheduling plan %s: %w", p.ID, schedErr(err))
 		}
 		return nil
 	}
 	if err := e.sched.Add(ctx, p.ID, p.Schedule); err != nil {
-		return fmt.Errorf("smokex: scheduling plan %s: %w", p.ID, err)
+		return fmt.Errorf("smokex: scheduling plan %s: %w", p.ID, schedErr(err))
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 		return err
 	}
 	if err := e.sched.Remove(ctx, id); err != nil {
-		return fmt.Errorf("smokex: unscheduling plan %s: %w", id, err)
+		return fmt.Errorf("smokex: unscheduling plan %s: %w", id, schedErr(err))
 	}
 	e.mu.Lock()
 	_, known := e.plans[id]
@@ -233,6 +233,32 @@ func (e *Engine) Plans() []*plan.Plan {
 	}
 	slices.SortFunc(out, func(a, b *plan.Plan) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// schedErr is err from the scheduler, ErrClosed when the scheduler is
+// stopped: a call that passed checkOpen as Stop began ends like one made
+// after it.
+func schedErr(err error) error {
+	if errors.Is(err, schedule.ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+// goBackground runs fn in a background goroutine that Stop waits for, or
+// returns ErrClosed once Stop has begun, whose wait it would escape.
+func (e *Engine) goBackground(fn func()) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		fn()
+	}()
+	return nil
 }
 
 func (e *Engine) checkOpen() error {

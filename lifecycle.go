@@ -14,7 +14,7 @@ import (
 // Start recovers executions a dead process left running, loads the stored
 // plans and their schedules, and starts the scheduler and the retention
 // loop. It returns promptly. Calling it again does nothing.
-func (e *Engine) Start(ctx context.Context) error {
+func (e *Engine) Start(ctx context.Context) (err error) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -26,6 +26,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.started = true
 	e.mu.Unlock()
+	defer func() {
+		// A Start that failed may be called again.
+		if err != nil {
+			e.mu.Lock()
+			e.started = false
+			e.mu.Unlock()
+		}
+	}()
 
 	if !e.cfg.SkipRecovery {
 		if err := e.recover(ctx); err != nil {
@@ -36,11 +44,10 @@ func (e *Engine) Start(ctx context.Context) error {
 		return err
 	}
 	if err := e.sched.Start(ctx); err != nil {
-		return fmt.Errorf("smokex: starting the scheduler: %w", err)
+		return fmt.Errorf("smokex: starting the scheduler: %w", schedErr(err))
 	}
 	if e.cfg.RetentionInterval > 0 {
-		e.bg.Add(1)
-		go e.retain(e.life)
+		return e.goBackground(func() { e.retain(e.life) })
 	}
 	return nil
 }
@@ -175,7 +182,6 @@ func (e *Engine) loadStored(ctx context.Context) error {
 
 // retain prunes old executions every RetentionInterval.
 func (e *Engine) retain(ctx context.Context) {
-	defer e.bg.Done()
 	t := time.NewTicker(e.cfg.RetentionInterval)
 	defer t.Stop()
 	for {

@@ -586,3 +586,93 @@ func TestAddAndRemovePlanAgree(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 }
+
+// TestSyncAfterStop checks that SyncFS and WatchFS refuse to run once the
+// engine is stopped, also when there is nothing to change, instead of
+// starting a watcher that Stop no longer waits for.
+func TestSyncAfterStop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := newEngine(t, smokex.Config{})
+	fsys := fstest.MapFS{"a.yaml": {Data: []byte(`[{get: {url: "http://127.0.0.1:1/a"}}]`)}}
+	_, err := eng.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.NoError(t, eng.Stop(ctx))
+	_, err = eng.SyncFS(ctx, fsys)
+	require.ErrorIs(t, err, smokex.ErrClosed)
+	require.ErrorIs(t, eng.WatchFS(ctx, fsys, time.Second), smokex.ErrClosed)
+}
+
+// failListStore fails its first listing of executions.
+type failListStore struct {
+	storage.Store
+	failed atomic.Bool
+}
+
+func (s *failListStore) ListExecutions(ctx context.Context, p *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
+	if s.failed.CompareAndSwap(false, true) {
+		return nil, errors.New("store unavailable")
+	}
+	return s.Store.ListExecutions(ctx, p)
+}
+
+// startCounter counts the starts of the scheduler it wraps.
+type startCounter struct {
+	schedule.Scheduler
+	starts atomic.Int32
+}
+
+func (s *startCounter) Start(ctx context.Context) error {
+	s.starts.Add(1)
+	return s.Scheduler.Start(ctx)
+}
+
+// TestStartAgainAfterFailure checks that a Start that failed may be called
+// again, and that the second call starts the scheduler instead of doing
+// nothing.
+func TestStartAgainAfterFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var sched *startCounter
+	eng := newEngine(t, smokex.Config{
+		Store: &failListStore{Store: memory.New(memory.Config{})},
+		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
+			c, err := schedule.NewCron(schedule.CronConfig{Func: fn})
+			sched = &startCounter{Scheduler: c}
+			return sched, err
+		},
+	})
+	require.ErrorContains(t, eng.Start(ctx), "store unavailable")
+	require.Zero(t, sched.starts.Load())
+	require.NoError(t, eng.Start(ctx))
+	require.Equal(t, int32(1), sched.starts.Load())
+	require.NoError(t, eng.Start(ctx))
+	require.Equal(t, int32(1), sched.starts.Load(), "Start on a started engine does nothing")
+}
+
+// saveHookStore calls onSave before it saves a plan.
+type saveHookStore struct {
+	storage.Store
+	onSave func()
+}
+
+func (s *saveHookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
+	if s.onSave != nil {
+		s.onSave()
+	}
+	return s.Store.SavePlan(ctx, p)
+}
+
+// TestAddPlanAsStopBegins stops the engine while AddPlan is between its
+// check that the engine is open and the scheduler: it returns ErrClosed, as
+// a call made after Stop does.
+func TestAddPlanAsStopBegins(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := &saveHookStore{Store: memory.New(memory.Config{})}
+	eng := newEngine(t, smokex.Config{Store: store})
+	require.NoError(t, eng.Start(ctx))
+	store.onSave = func() { require.NoError(t, eng.Stop(ctx)) }
+	err := eng.AddPlan(ctx, mustParse(t, `{name: late, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`))
+	require.ErrorIs(t, err, smokex.ErrClosed)
+}

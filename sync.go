@@ -3,6 +3,7 @@ package smokex
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"time"
 
@@ -26,6 +27,9 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	}
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
 	res := &SyncResult{}
 	seen := make(map[string]bool, len(plans))
 	for _, p := range plans {
@@ -69,9 +73,7 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 	if _, err := e.SyncFS(ctx, fsys); err != nil {
 		return err
 	}
-	e.bg.Add(1)
-	go func() {
-		defer e.bg.Done()
+	return e.goBackground(func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -82,6 +84,9 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 				return
 			case <-t.C:
 				res, err := e.SyncFS(ctx, fsys)
+				if errors.Is(err, ErrClosed) {
+					return
+				}
 				if err != nil {
 					e.cfg.Logger.Error("smokex: syncing plans", "error", err)
 					continue
@@ -91,6 +96,5 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 				}
 			}
 		}
-	}()
-	return nil
+	})
 }
