@@ -473,19 +473,34 @@ func TestRemovePlan(t *testing.T) {
 	require.True(t, errors.Is(eng.RemovePlan(ctx, "gone"), smokex.ErrPlanNotFound))
 }
 
-// listHookStore calls onList after it reads a page of executions and
-// before it returns it.
-type listHookStore struct {
+// hookStore calls its hooks, when set, around the calls of the store it
+// wraps: onList after reading a page of executions and before returning it,
+// onSave before saving a plan, onDelete before deleting one.
+type hookStore struct {
 	storage.Store
-	onList func()
+	onList, onSave, onDelete func()
 }
 
-func (s *listHookStore) ListExecutions(ctx context.Context, p *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
-	page, err := s.Store.ListExecutions(ctx, p)
-	if s.onList != nil {
-		s.onList()
+func call(hook func()) {
+	if hook != nil {
+		hook()
 	}
+}
+
+func (s *hookStore) ListExecutions(ctx context.Context, p *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
+	page, err := s.Store.ListExecutions(ctx, p)
+	call(s.onList)
 	return page, err
+}
+
+func (s *hookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
+	call(s.onSave)
+	return s.Store.SavePlan(ctx, p)
+}
+
+func (s *hookStore) DeletePlan(ctx context.Context, id string) error {
+	call(s.onDelete)
+	return s.Store.DeletePlan(ctx, id)
 }
 
 // TestRecoveryLeavesOwnExecutions starts an engine while one of its own
@@ -495,7 +510,7 @@ func (s *listHookStore) ListExecutions(ctx context.Context, p *storage.ListExecu
 func TestRecoveryLeavesOwnExecutions(t *testing.T) {
 	t.Parallel()
 	g := newGate(t)
-	store := &listHookStore{Store: memory.New(memory.Config{})}
+	store := &hookStore{Store: memory.New(memory.Config{})}
 	eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": g.srv.URL}})
 	ctx := context.Background()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: own, steps: [{get: {url: "${base}/"}}]}`)))
@@ -538,26 +553,13 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	goleak.VerifyNone(t, before)
 }
 
-// deleteHookStore calls onDelete before it deletes a plan.
-type deleteHookStore struct {
-	storage.Store
-	onDelete func()
-}
-
-func (s *deleteHookStore) DeletePlan(ctx context.Context, id string) error {
-	if s.onDelete != nil {
-		s.onDelete()
-	}
-	return s.Store.DeletePlan(ctx, id)
-}
-
 // TestAddAndRemovePlanAgree adds a plan again while its removal is between
 // the scheduler and the store: whichever wins, the store, the engine's plans
 // and the schedule agree afterwards.
 func TestAddAndRemovePlanAgree(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := &deleteHookStore{Store: memory.New(memory.Config{})}
+	store := &hookStore{Store: memory.New(memory.Config{})}
 	eng := newEngine(t, smokex.Config{Store: store})
 	src := `{name: both, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
@@ -650,26 +652,13 @@ func TestStartAgainAfterFailure(t *testing.T) {
 	require.Equal(t, int32(1), sched.starts.Load(), "Start on a started engine does nothing")
 }
 
-// saveHookStore calls onSave before it saves a plan.
-type saveHookStore struct {
-	storage.Store
-	onSave func()
-}
-
-func (s *saveHookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
-	if s.onSave != nil {
-		s.onSave()
-	}
-	return s.Store.SavePlan(ctx, p)
-}
-
 // TestAddPlanAsStopBegins stops the engine while AddPlan is between its
 // check that the engine is open and the scheduler: it returns ErrClosed, as
 // a call made after Stop does.
 func TestAddPlanAsStopBegins(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := &saveHookStore{Store: memory.New(memory.Config{})}
+	store := &hookStore{Store: memory.New(memory.Config{})}
 	eng := newEngine(t, smokex.Config{Store: store})
 	require.NoError(t, eng.Start(ctx))
 	store.onSave = func() { require.NoError(t, eng.Stop(ctx)) }
