@@ -665,3 +665,20 @@ func TestAddPlanAsStopBegins(t *testing.T) {
 	err := eng.AddPlan(ctx, mustParse(t, `{name: late, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`))
 	require.ErrorIs(t, err, smokex.ErrClosed)
 }
+
+// TestWatchFSInterval checks that a watch without a positive interval is an
+// error, not a panic in the watcher's goroutine, and that a watch follows
+// its files.
+func TestWatchFSInterval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eng := newEngine(t, smokex.Config{})
+	fsys := fstest.MapFS{"a.yaml": {Data: []byte(`[{get: {url: "http://127.0.0.1:1/a"}}]`)}}
+	require.ErrorContains(t, eng.WatchFS(ctx, fsys, 0), "positive interval")
+	require.Empty(t, eng.Plans(), "nothing is loaded")
+
+	watchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	require.NoError(t, eng.WatchFS(watchCtx, fsys, 10*time.Millisecond))
+	require.Len(t, eng.Plans(), 1)
+}

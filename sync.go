@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"time"
 
@@ -68,8 +69,12 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 
 // WatchFS syncs fsys now, then again every interval until ctx ends or the
 // engine stops, so that plans follow their files. The first sync's error is
-// returned; later errors are logged and leave the plans as they were.
+// returned; later errors are logged and leave the plans as they were. The
+// interval must be positive.
 func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("smokex: WatchFS needs a positive interval, got %s", interval)
+	}
 	if _, err := e.SyncFS(ctx, fsys); err != nil {
 		return err
 	}
