@@ -169,6 +169,10 @@ func (e *Engine) execute(j *job) *exec.Execution {
 		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrCanceled, Message: "canceled before it started"}, exec.StatusCanceled)
 	}
 	secrets, err := e.secrets(j.ctx, j.plan)
+	if err != nil && j.ctx.Err() != nil {
+		// The run was canceled while a slow source was asked.
+		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrCanceled, Message: "canceled while reading its secrets"}, exec.StatusCanceled)
+	}
 	if err != nil {
 		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrInterpolation, Message: err.Error()}, exec.StatusFailed)
 	}
