@@ -9,7 +9,7 @@
 //
 //	eng, err := smokex.New(smokex.Config{})
 //	...
-//	err = eng.LoadFS(ctx, plansFS)
+//	_, err = eng.SyncFS(ctx, plansFS)
 //	err = eng.Start(ctx)
 //	defer eng.Stop(ctx)
 //	execution, err := eng.Run(ctx, "checkout", nil)
