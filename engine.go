@@ -133,7 +133,11 @@ func (e *Engine) Subscribe(buffer int) *Subscription {
 // Entries lists the scheduled plans with their next run times, sorted by
 // plan ID.
 func (e *Engine) Entries(ctx context.Context) ([]schedule.Entry, error) {
-	return e.sched.Entries(ctx)
+	entries, err := e.sched.Entries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("smokex: listing scheduled plans: %w", schedErr(err))
+	}
+	return entries, nil
 }
 
 // AddPlan stores p, replacing the plan with its ID, and schedules it when it

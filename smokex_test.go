@@ -263,6 +263,8 @@ func TestCancelAndStopDeadline(t *testing.T) {
 	require.ErrorIs(t, err, smokex.ErrClosed)
 	require.ErrorIs(t, eng.AddPlan(ctx, mustParse(t, `{name: x, steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)), smokex.ErrClosed)
 	require.ErrorIs(t, eng.Start(ctx), smokex.ErrClosed)
+	_, err = eng.Entries(ctx)
+	require.ErrorIs(t, err, smokex.ErrClosed)
 	_, open := <-eng.Subscribe(0).C()
 	require.False(t, open)
 }
