@@ -48,8 +48,8 @@ type Engine struct {
 
 	mu       sync.Mutex
 	plans    map[string]*loadedPlan
-	running  map[string]int                // plan id -> executions in flight
-	inflight map[string]context.CancelFunc // execution id -> cancel
+	running  map[string]int  // plan id -> executions in flight
+	inflight map[string]*job // execution id -> run
 	// recovering holds, while Start recovers, the executions this engine
 	// had in flight at any moment since recovery began, so that recovery
 	// never takes one of them, running or finished since, for a dead
@@ -88,7 +88,7 @@ func New(cfg Config) (*Engine, error) {
 		sem:      make(chan struct{}, cfg.Concurrency),
 		plans:    map[string]*loadedPlan{},
 		running:  map[string]int{},
-		inflight: map[string]context.CancelFunc{},
+		inflight: map[string]*job{},
 	}
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})
@@ -187,7 +187,8 @@ func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
 	return nil
 }
 
-// RemovePlan deletes the plan with its executions and unschedules it.
+// RemovePlan deletes the plan with its executions and unschedules it. Its
+// executions in flight are canceled.
 func (e *Engine) RemovePlan(ctx context.Context, id string) error {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
@@ -205,6 +206,13 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 	e.mu.Lock()
 	_, known := e.plans[id]
 	delete(e.plans, id)
+	// The plan's runs would go on against a plan and executions that are
+	// gone, and hold back a plan added again under the same ID.
+	for _, j := range e.inflight {
+		if j.plan.ID == id {
+			j.cancel()
+		}
+	}
 	e.mu.Unlock()
 	err := e.store.DeletePlan(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {

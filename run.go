@@ -48,12 +48,12 @@ func (e *Engine) Trigger(ctx context.Context, planID string, opts *RunOpts) (str
 // stored as canceled.
 func (e *Engine) Cancel(executionID string) error {
 	e.mu.Lock()
-	cancel, ok := e.inflight[executionID]
+	j, ok := e.inflight[executionID]
 	e.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrExecutionNotFound, executionID)
 	}
-	cancel()
+	j.cancel()
 	return nil
 }
 
@@ -119,14 +119,14 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 		Status:    exec.StatusCreated,
 		CreatedAt: e.cfg.now().UTC(),
 	}
-	e.inflight[x.ID] = cancel
+	j := &job{plan: lp.plan, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
+	e.inflight[x.ID] = j
 	if e.recovering != nil {
 		e.recovering[x.ID] = struct{}{}
 	}
 	e.runs.Add(1)
 	e.mu.Unlock()
 
-	j := &job{plan: lp.plan, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
 	if err := e.store.CreateExecution(ctx, x); err != nil {
 		e.release(j)
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)

@@ -716,3 +716,39 @@ func TestCancelWhileReadingSecrets(t *testing.T) {
 	require.Equal(t, exec.StatusCanceled, x.Status)
 	require.Equal(t, exec.ErrCanceled, x.Error.Kind)
 }
+
+// TestRemovePlanCancelsItsRuns removes a plan while it runs: the run ends
+// at once instead of going on against a plan that is gone, and the plan can
+// be added and run again under the same ID.
+func TestRemovePlanCancelsItsRuns(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	ctx := context.Background()
+	eng := newEngine(t, smokex.Config{Vars: map[string]any{"base": g.srv.URL}})
+	src := `{name: busy, steps: [{get: {url: "${base}/"}}]}`
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+	sub := eng.Subscribe(0)
+	defer sub.Close()
+	_, err := eng.Trigger(ctx, "busy", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	require.NoError(t, eng.RemovePlan(ctx, "busy"))
+	// The step's own timeout is 5s.
+	timeout := time.After(2 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-sub.C():
+			if ev.Type == smokex.EventExecutionFinished {
+				require.Equal(t, exec.StatusCanceled, ev.Execution.Status)
+				done = true
+			}
+		case <-timeout:
+			t.Fatal("the removed plan's run goes on")
+		}
+	}
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+	g.open()
+	x, err := eng.Run(ctx, "busy", nil)
+	require.NoError(t, err, "the plan added again is held back by the removed one's run")
+	require.Equal(t, exec.StatusPassed, x.Status)
+}
