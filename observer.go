@@ -68,7 +68,9 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, x *exec.Executio
 	}
 }
 
-// abort finishes an execution that never reached the executor.
+// abort finishes an execution that never reached the executor. Observers
+// and subscribers see it start and finish, as every other execution, and
+// as the executor reports one that it cannot run.
 func (o *engineObserver) abort(x *exec.Execution, cause *exec.StepError, status exec.Status) *exec.Execution {
 	now := o.e.cfg.now().UTC()
 	if x.StartedAt.IsZero() {
@@ -77,6 +79,7 @@ func (o *engineObserver) abort(x *exec.Execution, cause *exec.StepError, status 
 	x.FinishedAt = now
 	x.Status = status
 	x.Error = cause
+	o.ExecutionStarted(context.Background(), x)
 	o.ExecutionFinished(context.Background(), x)
 	return x
 }

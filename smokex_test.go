@@ -752,3 +752,40 @@ func TestRemovePlanCancelsItsRuns(t *testing.T) {
 	require.NoError(t, err, "the plan added again is held back by the removed one's run")
 	require.Equal(t, exec.StatusPassed, x.Status)
 }
+
+// TestCanceledBeforeStartIsStartedThenFinished cancels a run that waits for
+// a slot: observers and subscribers see it start before it finishes, as
+// every other execution, so that a gauge of running executions made from
+// them does not go below zero.
+func TestCanceledBeforeStartIsStartedThenFinished(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	ctx := context.Background()
+	var started, finished atomic.Int32
+	obs := exec.ObserverFuncs{
+		OnStart:  func(context.Context, *exec.Execution) { started.Add(1) },
+		OnFinish: func(context.Context, *exec.Execution) { finished.Add(1) },
+	}
+	eng := newEngine(t, smokex.Config{Concurrency: 1, Overlap: smokex.OverlapAllow, Observers: []exec.Observer{obs}, Vars: map[string]any{"base": g.srv.URL}})
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: queue, steps: [{get: {url: "${base}/"}}]}`)))
+	_, err := eng.Trigger(ctx, "queue", nil)
+	require.NoError(t, err)
+	<-g.arrived
+	defer g.open()
+	sub := eng.Subscribe(0)
+	defer sub.Close()
+	waiting, err := eng.Trigger(ctx, "queue", nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.Cancel(waiting))
+	var types []smokex.EventType
+	for ev := range sub.C() {
+		types = append(types, ev.Type)
+		if ev.Type == smokex.EventExecutionFinished {
+			require.Equal(t, exec.StatusCanceled, ev.Execution.Status)
+			break
+		}
+	}
+	require.Equal(t, []smokex.EventType{smokex.EventExecutionCreated, smokex.EventExecutionStarted, smokex.EventExecutionFinished}, types)
+	require.Equal(t, int32(2), started.Load(), "the running one and the canceled one")
+	require.Equal(t, int32(1), finished.Load())
+}
