@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -480,28 +482,28 @@ func TestRemovePlan(t *testing.T) {
 // onSave before saving a plan, onDelete before deleting one.
 type hookStore struct {
 	storage.Store
-	onList, onSave, onDelete func()
+	onList, onSave, onDelete func(ctx context.Context)
 }
 
-func call(hook func()) {
+func call(ctx context.Context, hook func(context.Context)) {
 	if hook != nil {
-		hook()
+		hook(ctx)
 	}
 }
 
 func (s *hookStore) ListExecutions(ctx context.Context, p *storage.ListExecutionsParams) (*storage.ExecutionPage, error) {
 	page, err := s.Store.ListExecutions(ctx, p)
-	call(s.onList)
+	call(ctx, s.onList)
 	return page, err
 }
 
 func (s *hookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
-	call(s.onSave)
+	call(ctx, s.onSave)
 	return s.Store.SavePlan(ctx, p)
 }
 
 func (s *hookStore) DeletePlan(ctx context.Context, id string) error {
-	call(s.onDelete)
+	call(ctx, s.onDelete)
 	return s.Store.DeletePlan(ctx, id)
 }
 
@@ -523,7 +525,7 @@ func TestRecoveryLeavesOwnExecutions(t *testing.T) {
 	}()
 	<-g.arrived
 	var finished *exec.Execution
-	store.onList = func() {
+	store.onList = func(context.Context) {
 		g.open()
 		finished = <-done
 	}
@@ -567,7 +569,7 @@ func TestAddAndRemovePlanAgree(t *testing.T) {
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
 
 	deleting, proceed := make(chan struct{}), make(chan struct{})
-	store.onDelete = func() {
+	store.onDelete = func(context.Context) {
 		close(deleting)
 		<-proceed
 	}
@@ -663,7 +665,7 @@ func TestAddPlanAsStopBegins(t *testing.T) {
 	store := &hookStore{Store: memory.New(memory.Config{})}
 	eng := newEngine(t, smokex.Config{Store: store})
 	require.NoError(t, eng.Start(ctx))
-	store.onSave = func() { require.NoError(t, eng.Stop(ctx)) }
+	store.onSave = func(context.Context) { require.NoError(t, eng.Stop(ctx)) }
 	err := eng.AddPlan(ctx, mustParse(t, `{name: late, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`))
 	require.ErrorIs(t, err, smokex.ErrClosed)
 }
@@ -788,4 +790,49 @@ func TestCanceledBeforeStartIsStartedThenFinished(t *testing.T) {
 	require.Equal(t, []smokex.EventType{smokex.EventExecutionCreated, smokex.EventExecutionStarted, smokex.EventExecutionFinished}, types)
 	require.Equal(t, int32(2), started.Load(), "the running one and the canceled one")
 	require.Equal(t, int32(1), finished.Load())
+}
+
+// TestStopEndsWatcherInStore stops the engine while its watcher waits on a
+// slow store: the watcher's store call is canceled and Stop returns,
+// instead of waiting on it for as long as the watch's own context lives.
+func TestStopEndsWatcherInStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	write := func(name, src string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600))
+	}
+	write("a.yaml", `[{get: {url: "http://127.0.0.1:1/a"}}]`)
+	var block atomic.Bool
+	saving, release := make(chan struct{}, 1), make(chan struct{})
+	store := &hookStore{Store: memory.New(memory.Config{}), onSave: func(ctx context.Context) {
+		if !block.Load() {
+			return
+		}
+		select {
+		case saving <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ctx.Done():
+		case <-release:
+		}
+	}}
+	eng := newEngine(t, smokex.Config{Store: store})
+	t.Cleanup(func() { close(release) })
+	require.NoError(t, eng.WatchFS(ctx, os.DirFS(dir), 10*time.Millisecond))
+	block.Store(true)
+	write("b.yaml", `[{get: {url: "http://127.0.0.1:1/b"}}]`)
+	<-saving
+
+	stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- eng.Stop(stopCtx) }()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err)
+	case <-time.After(2 * time.Second):
+		t.Fatal("Stop waits for the watcher's store call")
+	}
 }

@@ -79,17 +79,19 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 		return err
 	}
 	return e.goBackground(func() {
+		// Stop waits for the watcher: a sync in progress ends with it.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(e.life, cancel)()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-e.life.Done():
-				return
 			case <-t.C:
 				res, err := e.SyncFS(ctx, fsys)
-				if errors.Is(err, ErrClosed) {
+				if errors.Is(err, ErrClosed) || ctx.Err() != nil {
 					return
 				}
 				if err != nil {
