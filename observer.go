@@ -2,11 +2,18 @@ package smokex
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"time"
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/storage"
 )
+
+// storeRetryWait is the first wait before a failed write of an execution is
+// tried again; the wait doubles up to a second.
+const storeRetryWait = 50 * time.Millisecond
 
 // engineObserver is the chain every run reports to: store the result, tell
 // the configured observers, publish to subscribers, and at the end hand the
@@ -25,11 +32,30 @@ func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // saveExecution stores x's status, detached from the run's cancellation.
+// The write of a finished execution that fails is tried again until
+// storeTimeout: lost, it would leave the execution running in the store
+// until the next Start. The write of a start is not: the finish follows.
 func (o *engineObserver) saveExecution(ctx context.Context, x *exec.Execution) {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
-	if err := o.e.store.UpdateExecution(sctx, x); err != nil {
-		o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+	wait := storeRetryWait
+	for {
+		err := o.e.store.UpdateExecution(sctx, x)
+		if err == nil {
+			return
+		}
+		if !x.Status.Done() || errors.Is(err, storage.ErrNotFound) || sctx.Err() != nil {
+			o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+			return
+		}
+		o.e.cfg.Logger.Warn("smokex: storing execution, trying again", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "in", wait, "error", err)
+		select {
+		case <-sctx.Done():
+			o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
 	}
 }
 

@@ -479,10 +479,12 @@ func TestRemovePlan(t *testing.T) {
 
 // hookStore calls its hooks, when set, around the calls of the store it
 // wraps: onList after reading a page of executions and before returning it,
-// onSave before saving a plan, onDelete before deleting one.
+// onSave before saving a plan, onDelete before deleting one; onUpdate
+// before updating an execution, whose error, if any, the update returns.
 type hookStore struct {
 	storage.Store
 	onList, onSave, onDelete func(ctx context.Context)
+	onUpdate                 func(x *exec.Execution) error
 }
 
 func call(ctx context.Context, hook func(context.Context)) {
@@ -500,6 +502,15 @@ func (s *hookStore) ListExecutions(ctx context.Context, p *storage.ListExecution
 func (s *hookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
 	call(ctx, s.onSave)
 	return s.Store.SavePlan(ctx, p)
+}
+
+func (s *hookStore) UpdateExecution(ctx context.Context, x *exec.Execution) error {
+	if s.onUpdate != nil {
+		if err := s.onUpdate(x); err != nil {
+			return err
+		}
+	}
+	return s.Store.UpdateExecution(ctx, x)
 }
 
 func (s *hookStore) DeletePlan(ctx context.Context, id string) error {
@@ -835,4 +846,28 @@ func TestStopEndsWatcherInStore(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Stop waits for the watcher's store call")
 	}
+}
+
+// TestFinishedExecutionStoredDespiteStoreBlip fails the first writes of a
+// finished execution, as a store that restarts: the write is tried again,
+// so that the execution does not stay running in the store.
+func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	ctx := context.Background()
+	var failures atomic.Int32
+	store := &hookStore{Store: memory.New(memory.Config{}), onUpdate: func(x *exec.Execution) error {
+		if x.Status.Done() && failures.Add(1) <= 2 {
+			return errors.New("connection reset")
+		}
+		return nil
+	}}
+	eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}})
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: blip, steps: [{get: {url: "${base}/"}}]}`)))
+	x, err := eng.Run(ctx, "blip", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, x.Status)
+	stored, err := store.GetExecution(ctx, x.ID)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, stored.Status)
 }
