@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -19,8 +18,8 @@ const storeRetryWait = 50 * time.Millisecond
 // the configured observers, publish to subscribers, and at the end hand the
 // execution to the alert policy.
 type engineObserver struct {
-	e    *Engine
-	plan *plan.Plan
+	e   *Engine
+	job *job
 }
 
 var _ exec.Observer = (*engineObserver)(nil)
@@ -84,11 +83,12 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, x *exec.Executio
 	for _, ob := range o.e.cfg.Observers {
 		ob.ExecutionFinished(ctx, x)
 	}
+	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, x, nil)
 	if o.e.cfg.AlertPolicy != nil {
 		actx, cancel := storeCtx(ctx)
 		defer cancel()
-		if err := o.e.cfg.AlertPolicy.ExecutionFinished(actx, o.plan, x); err != nil {
+		if err := o.e.cfg.AlertPolicy.ExecutionFinished(actx, o.job.plan, x); err != nil {
 			o.e.cfg.Logger.Error("smokex: alert policy", "plan", x.PlanID, "execution", x.ID, "error", err)
 		}
 	}

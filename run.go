@@ -83,6 +83,8 @@ type job struct {
 	execution *exec.Execution
 	ctx       context.Context
 	cancel    context.CancelFunc
+	// finished is set by Engine.finish, under Engine.mu.
+	finished bool
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
@@ -145,15 +147,29 @@ func (e *Engine) vars(caller map[string]any) map[string]any {
 	return out
 }
 
-func (e *Engine) release(j *job) {
-	j.cancel()
+// finish counts j's run out of the plan's runs in flight: from then on
+// the plan may start again and Cancel no longer finds the execution. It is
+// called once the execution is stored as finished, before the finish is
+// published, so that a subscriber that sees it may run the plan again.
+// Calls after the first do nothing.
+func (e *Engine) finish(j *job) {
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if j.finished {
+		return
+	}
+	j.finished = true
 	e.running[j.plan.ID]--
 	if e.running[j.plan.ID] == 0 {
 		delete(e.running, j.plan.ID)
 	}
 	delete(e.inflight, j.execution.ID)
-	e.mu.Unlock()
+}
+
+// release ends j: Stop waits for every job to be released.
+func (e *Engine) release(j *job) {
+	j.cancel()
+	e.finish(j)
 	e.runs.Done()
 }
 
@@ -161,7 +177,7 @@ func (e *Engine) release(j *job) {
 // execution.
 func (e *Engine) execute(j *job) *exec.Execution {
 	defer e.release(j)
-	obs := &engineObserver{e: e, plan: j.plan}
+	obs := &engineObserver{e: e, job: j}
 	select {
 	case e.sem <- struct{}{}:
 		defer func() { <-e.sem }()

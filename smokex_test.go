@@ -871,3 +871,52 @@ func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, exec.StatusPassed, stored.Status)
 }
+
+// policyFunc is an AlertPolicy made of a function.
+type policyFunc func(ctx context.Context, p *plan.Plan, x *exec.Execution) error
+
+func (f policyFunc) ExecutionFinished(ctx context.Context, p *plan.Plan, x *exec.Execution) error {
+	return f(ctx, p, x)
+}
+
+// TestRunAgainOnFinishedEvent runs a plan again as soon as a subscriber
+// sees its execution finished, while the alert policy still looks at it:
+// the finished execution no longer holds the plan back.
+func TestRunAgainOnFinishedEvent(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	ctx := context.Background()
+	var calls atomic.Int32
+	policyDone := make(chan struct{})
+	policy := policyFunc(func(ctx context.Context, _ *plan.Plan, _ *exec.Execution) error {
+		if calls.Add(1) == 1 {
+			select {
+			case <-policyDone:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	})
+	eng := newEngine(t, smokex.Config{AlertPolicy: policy, Vars: map[string]any{"base": srv.URL}})
+	t.Cleanup(func() {
+		select {
+		case <-policyDone:
+		default:
+			close(policyDone)
+		}
+	})
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: again, steps: [{get: {url: "${base}/"}}]}`)))
+	sub := eng.Subscribe(0)
+	defer sub.Close()
+	first, err := eng.Trigger(ctx, "again", nil)
+	require.NoError(t, err)
+	for ev := range sub.C() {
+		if ev.Type == smokex.EventExecutionFinished {
+			break
+		}
+	}
+	require.ErrorIs(t, eng.Cancel(first), smokex.ErrExecutionNotFound, "a finished execution is not running")
+	x, err := eng.Run(ctx, "again", nil)
+	require.NoError(t, err)
+	require.Equal(t, exec.StatusPassed, x.Status)
+}
