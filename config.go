@@ -70,7 +70,8 @@ type Config struct {
 
 	// Observers receive every execution and step event, in the executor's
 	// goroutine, after the result is stored: metrics adapters hang here.
-	// They must not block.
+	// They must not block, and must not call Stop, which waits for the run
+	// they are called from.
 	Observers []exec.Observer
 
 	// AlertPolicy is handed every finished execution. Nil sends no alerts.
@@ -95,8 +96,9 @@ type Config struct {
 	// SkipRecovery leaves alone, on Start, the executions that a process
 	// which died left created or running. By default Start finishes them as
 	// halted with an interrupted error, so that nothing stays running
-	// forever. A scheduler that rescues runs itself (one shared by replicas)
-	// sets it.
+	// forever. Replicas that share one store must set it (with the
+	// in-process scheduler each replica's Start would halt the others'
+	// running executions); a distributed scheduler rescues runs itself.
 	SkipRecovery bool
 
 	// ParseOpts bounds the plans the engine loads. Nil means plan defaults.
@@ -123,7 +125,8 @@ const (
 
 // AlertPolicy decides whether a finished execution is worth an alert and
 // sends it. It is called in the executor's goroutine after the execution is
-// stored; an implementation that notifies does so asynchronously.
+// stored; an implementation that notifies does so asynchronously, and never
+// calls Engine.Stop, which waits for the run it is called from.
 type AlertPolicy interface {
 	ExecutionFinished(ctx context.Context, p *plan.Plan, e *exec.Execution) error
 }

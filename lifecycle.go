@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/smokex/smokex/exec"
@@ -68,7 +69,14 @@ func (e *Engine) stop(ctx context.Context) error {
 	e.mu.Unlock()
 	e.endLife()
 
-	cancelAtDeadline := context.AfterFunc(ctx, e.cancelRuns)
+	// At ctx's end the runs still in flight are canceled; Stop then says so.
+	var canceledRuns atomic.Bool
+	cancelAtDeadline := context.AfterFunc(ctx, func() {
+		e.mu.Lock()
+		canceledRuns.Store(len(e.inflight) > 0)
+		e.mu.Unlock()
+		e.cancelRuns()
+	})
 	defer cancelAtDeadline()
 
 	var errs []error
@@ -83,7 +91,7 @@ func (e *Engine) stop(ctx context.Context) error {
 	// with its goroutines, until their idle timeout.
 	e.runner.CloseIdleConnections()
 	e.hub.close()
-	if ctx.Err() != nil {
+	if canceledRuns.Load() {
 		errs = append(errs, fmt.Errorf("smokex: executions were canceled at stop: %w", ctx.Err()))
 	}
 	return errors.Join(errs...)

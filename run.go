@@ -67,6 +67,10 @@ func (e *Engine) tick(ctx context.Context, planID string) {
 		return
 	case errors.Is(err, ErrClosed):
 		return
+	case errors.Is(err, ErrPlanNotFound):
+		// The plan was removed as its tick came due.
+		e.cfg.Logger.Debug("smokex: scheduled run of a removed plan not started", "plan", planID)
+		return
 	case err != nil:
 		e.cfg.Logger.Error("smokex: scheduled run not started", "plan", planID, "error", err)
 		return

@@ -920,3 +920,14 @@ func TestRunAgainOnFinishedEvent(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, exec.StatusPassed, x.Status)
 }
+
+func TestStopWithNothingInFlight(t *testing.T) {
+	t.Parallel()
+	eng, err := smokex.New(smokex.Config{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, eng.Start(ctx))
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	require.NoError(t, eng.Stop(done), "a done context cancels nothing when nothing runs")
+}
