@@ -1,19 +1,14 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 )
@@ -26,34 +21,13 @@ type testDB struct {
 	pool   *pgxpool.Pool
 }
 
-// newTestDB reads the database from SMOKEX_TEST_DATABASE_URL. Without it
-// the test is skipped, or fails when CI is set.
+// newTestDB gives the test a schema of its own on the test database (see
+// internal/pgtest: skipped without SMOKEX_TEST_DATABASE_URL, failed when CI
+// is set).
 func newTestDB(t *testing.T) *testDB {
 	t.Helper()
-	const env = "SMOKEX_TEST_DATABASE_URL"
-	url := os.Getenv(env)
-	if url == "" {
-		how := env + " is not set; to run this test against PostgreSQL: " +
-			env + "=postgres://postgres@127.0.0.1:5432/test?sslmode=disable go test ./cmd/smokex/"
-		if os.Getenv("CI") != "" {
-			t.Fatal(how)
-		}
-		t.Skip(how)
-	}
-	suffix := make([]byte, 6)
-	_, _ = rand.Read(suffix)
-	db := &testDB{url: url, schema: "smokex_cli_" + hex.EncodeToString(suffix)}
-	pool, err := pgxpool.New(context.Background(), url)
-	require.NoError(t, err)
-	db.pool = pool
-	t.Cleanup(func() {
-		defer pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{db.schema}.Sanitize()+" CASCADE")
-		require.NoError(t, err)
-	})
-	return db
+	pool := pgtest.Pool(t, 4)
+	return &testDB{url: pgtest.URL(t), schema: pgtest.Schema(t, pool), pool: pool}
 }
 
 // store opens the test's schema through storage/postgres.
