@@ -17,12 +17,12 @@ func TestCoreStaysLight(t *testing.T) {
 		t.Skip("the go command is not on PATH")
 	}
 	core := []string{".", "./plan/...", "./exec/...", "./storage", "./storage/memory", "./storage/storagetest", "./schedule/...", "./smokextest"}
-	// Every internal package is core, but for the helpers of the tests that
-	// run on PostgreSQL.
+	// Every internal package is core, but for the tests that run on
+	// PostgreSQL.
 	internal, err := exec.Command("go", "list", "./internal/...").CombinedOutput()
 	require.NoError(t, err, string(internal))
 	for _, pkg := range strings.Fields(string(internal)) {
-		if !strings.HasSuffix(pkg, "/internal/pgtest") && !strings.HasSuffix(pkg, "/internal/integration") {
+		if !strings.HasSuffix(pkg, "/internal/integration") {
 			core = append(core, pkg)
 		}
 	}

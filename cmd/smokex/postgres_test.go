@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // testDB is a test's own schema on the test database, with a pool to
@@ -22,12 +22,12 @@ type testDB struct {
 }
 
 // newTestDB gives the test a schema of its own on the test database (see
-// internal/pgtest: skipped without SMOKEX_TEST_DATABASE_URL, failed when CI
+// storage/postgres/postgrestest: skipped without SMOKEX_TEST_DATABASE_URL, failed when CI
 // is set).
 func newTestDB(t *testing.T) *testDB {
 	t.Helper()
-	pool := pgtest.Pool(t, 4)
-	return &testDB{url: pgtest.URL(t), schema: pgtest.Schema(t, pool), pool: pool}
+	pool := postgrestest.Pool(t, 4)
+	return &testDB{url: postgrestest.URL(t), schema: postgrestest.Schema(t, pool), pool: pool}
 }
 
 // store opens the test's schema through storage/postgres.

@@ -20,9 +20,9 @@ import (
 
 	"github.com/smokex/smokex"
 	smokexexec "github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // The child process of TestRestartAfterKill is this test binary, started
@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // execution runs, and waits to be killed.
 func child() int {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, os.Getenv(pgtest.EnvURL))
+	pool, err := pgxpool.New(ctx, os.Getenv(postgrestest.EnvURL))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -93,8 +93,8 @@ func child() int {
 // plan runs again.
 func TestRestartAfterKill(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t, 4)
-	schema := pgtest.Schema(t, pool)
+	pool := postgrestest.Pool(t, 4)
+	schema := postgrestest.Schema(t, pool)
 
 	release := make(chan struct{})
 	slowArrived := make(chan struct{}, 1)

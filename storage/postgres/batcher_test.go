@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // storedNames returns the Name of every stored step result of the schema,
@@ -37,7 +37,7 @@ func storedNames(t *testing.T, pool *pgxpool.Pool, schema string) map[string]str
 // storeWithPlan returns a store with plan "p" and its pool.
 func storeWithPlan(t *testing.T) (context.Context, *pgxpool.Pool, *postgres.Store) {
 	t.Helper()
-	pool := pgtest.Pool(t, 4)
+	pool := postgrestest.Pool(t, 4)
 	st := newStore(t, pool, postgres.Config{})
 	require.NoError(t, st.SavePlan(t.Context(), planFor("p")))
 	return t.Context(), pool, st

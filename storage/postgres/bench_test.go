@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // benchStep is a step result of typical size: headers and a 1 KiB body.
@@ -39,7 +39,7 @@ func benchStep(i int) *exec.StepResult {
 func benchRun(b *testing.B) (context.Context, *postgres.Store) {
 	b.Helper()
 	ctx := b.Context()
-	st := newStore(b, pgtest.Pool(b, 4), postgres.Config{})
+	st := newStore(b, postgrestest.Pool(b, 4), postgres.Config{})
 	require.NoError(b, st.SavePlan(ctx, planFor("p")))
 	require.NoError(b, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
 	return ctx, st
@@ -72,7 +72,7 @@ func BenchmarkAppendStepParallel(b *testing.B) {
 	for _, goroutines := range []int{16, 64} {
 		b.Run(fmt.Sprintf("goroutines=%d", goroutines), func(b *testing.B) {
 			ctx := b.Context()
-			st := newStore(b, pgtest.Pool(b, 8), postgres.Config{})
+			st := newStore(b, postgrestest.Pool(b, 8), postgres.Config{})
 			require.NoError(b, st.SavePlan(ctx, planFor("p")))
 			for g := range goroutines {
 				require.NoError(b, st.CreateExecution(ctx, execFor(fmt.Sprintf("e-%d", g), "p", time.Now(), exec.StatusRunning)))
@@ -150,7 +150,7 @@ const (
 func loadedStore(b *testing.B) (*postgres.Store, *pgxpool.Pool, *sqlRecorder) {
 	b.Helper()
 	ctx := b.Context()
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(b))
+	cfg, err := pgxpool.ParseConfig(postgrestest.URL(b))
 	require.NoError(b, err)
 	rec := &sqlRecorder{}
 	cfg.ConnConfig.Tracer = rec

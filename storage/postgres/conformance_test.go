@@ -3,15 +3,15 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 	"github.com/smokex/smokex/storage/storagetest"
 )
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t, 4)
+	pool := postgrestest.Pool(t, 4)
 	storagetest.Run(t, func(t *testing.T) storage.Store {
 		// The suite checks that a 1 MiB body comes back whole: keep more
 		// than that. TestStoredBodiesAreCut checks the cut.

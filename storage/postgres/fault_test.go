@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // proxiedStore returns a store reached through a proxy that can cut its
@@ -23,10 +23,10 @@ import (
 // was committed, and the proxy.
 func proxiedStore(t *testing.T) (direct, cut *postgres.Store, directPool *pgxpool.Pool, px *proxy) {
 	t.Helper()
-	directPool = pgtest.Pool(t, 4)
+	directPool = postgrestest.Pool(t, 4)
 	direct = newStore(t, directPool, postgres.Config{})
 
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	cfg, err := pgxpool.ParseConfig(postgrestest.URL(t))
 	require.NoError(t, err)
 	px = newProxy(t, net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))))
 	cfg.ConnConfig.Host = px.addr().IP.String()
@@ -152,13 +152,13 @@ func TestDatabaseDownAndBack(t *testing.T) {
 func TestBackendTerminated(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	directPool := pgtest.Pool(t, 4)
+	directPool := postgrestest.Pool(t, 4)
 	direct := newStore(t, directPool, postgres.Config{})
 	require.NoError(t, direct.SavePlan(ctx, planFor("p")))
 
-	cfg, err := pgxpool.ParseConfig(pgtest.URL(t))
+	cfg, err := pgxpool.ParseConfig(postgrestest.URL(t))
 	require.NoError(t, err)
-	app := pgtest.Schema(t, directPool) // a unique name to find the pool's backend by
+	app := postgrestest.Schema(t, directPool) // a unique name to find the pool's backend by
 	cfg.ConnConfig.RuntimeParams["application_name"] = app
 	cfg.MaxConns = 1
 	// Hand out the pooled connection without checking it first, so that the

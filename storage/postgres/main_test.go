@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 func TestMain(m *testing.M) {
@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 func newStore(t testing.TB, pool *pgxpool.Pool, cfg postgres.Config) *postgres.Store {
 	t.Helper()
 	if cfg.Schema == "" {
-		cfg.Schema = pgtest.Schema(t, pool)
+		cfg.Schema = postgrestest.Schema(t, pool)
 	}
 	st, err := postgres.New(pool, cfg)
 	require.NoError(t, err)

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // migrationFiles returns the names of the embedded migrations.
@@ -44,9 +44,9 @@ func appliedMigrations(t *testing.T, pool *pgxpool.Pool, schema string) []string
 
 func TestMigrateConcurrently(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t, 8)
+	pool := postgrestest.Pool(t, 8)
 
-	schema := pgtest.Schema(t, pool)
+	schema := postgrestest.Schema(t, pool)
 	const replicas = 8
 	errs := make([]error, replicas)
 	var wg sync.WaitGroup
@@ -93,8 +93,8 @@ func TestMigrateKeepsData(t *testing.T) {
 
 func TestMigrateCanceled(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t, 4)
-	schema := pgtest.Schema(t, pool)
+	pool := postgrestest.Pool(t, 4)
+	schema := postgrestest.Schema(t, pool)
 	st, err := postgres.New(pool, postgres.Config{Schema: schema})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())

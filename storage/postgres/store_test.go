@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/internal/pgtest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -79,8 +79,8 @@ func TestUnreachableDatabase(t *testing.T) {
 
 func TestNotMigrated(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t, 4)
-	st, err := postgres.New(pool, postgres.Config{Schema: pgtest.Schema(t, pool)})
+	pool := postgrestest.Pool(t, 4)
+	st, err := postgres.New(pool, postgres.Config{Schema: postgrestest.Schema(t, pool)})
 	require.NoError(t, err)
 	_, err = st.ListPlans(t.Context(), nil)
 	require.ErrorContains(t, err, "Migrate")
@@ -103,7 +103,7 @@ func execFor(id, planID string, created time.Time, status exec.Status) *exec.Exe
 func storeWithRun(t *testing.T, cfg postgres.Config) (context.Context, *postgres.Store) {
 	t.Helper()
 	ctx := t.Context()
-	st := newStore(t, pgtest.Pool(t, 4), cfg)
+	st := newStore(t, postgrestest.Pool(t, 4), cfg)
 	require.NoError(t, st.SavePlan(ctx, planFor("p")))
 	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
 	return ctx, st
@@ -164,7 +164,7 @@ func TestNULInStepResult(t *testing.T) {
 func TestTextThatPostgresCannotStore(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := newStore(t, pgtest.Pool(t, 4), postgres.Config{})
+	st := newStore(t, postgrestest.Pool(t, 4), postgres.Config{})
 	require.NoError(t, st.SavePlan(ctx, planFor("p")))
 
 	require.ErrorContains(t, st.SavePlan(ctx, &storage.Plan{ID: "a\x00b"}), "NUL")
@@ -239,7 +239,7 @@ func TestAppendSteps(t *testing.T) {
 func TestSaveExecution(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := newStore(t, pgtest.Pool(t, 4), postgres.Config{})
+	st := newStore(t, postgrestest.Pool(t, 4), postgres.Config{})
 	require.NoError(t, st.SavePlan(ctx, planFor("p")))
 
 	e := execFor("e", "p", time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), exec.StatusFailed)
@@ -268,7 +268,7 @@ func TestSaveExecution(t *testing.T) {
 func TestCursorRejectsForgery(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := newStore(t, pgtest.Pool(t, 4), postgres.Config{})
+	st := newStore(t, postgrestest.Pool(t, 4), postgres.Config{})
 	for _, c := range []string{"not base64!", "bm90IGpzb24", "e30", "eyJ0IjoieCJ9"} { // "not json", "{}", {"t":"x"}
 		_, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{Cursor: c})
 		require.ErrorContains(t, err, "invalid cursor", c)

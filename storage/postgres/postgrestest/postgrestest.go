@@ -1,11 +1,11 @@
-// Package pgtest gives tests a real PostgreSQL database: the URL from
+// Package postgrestest gives tests a real PostgreSQL database: the URL from
 // SMOKEX_TEST_DATABASE_URL, a pool closed at the end of the test, and a
 // schema of the test's own, dropped at the end.
 //
 // When the variable is unset the tests skip with a message that says how to
 // run them, except when CI is set: then they fail, so that CI cannot pass
 // without the database.
-package pgtest
+package postgrestest
 
 import (
 	"context"
@@ -44,12 +44,12 @@ func Pool(t testing.TB, maxConns int32) *pgxpool.Pool {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(URL(t))
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		t.Fatalf("postgrestest: %v", err)
 	}
 	cfg.MaxConns = maxConns
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+		t.Fatalf("postgrestest: %v", err)
 	}
 	t.Cleanup(pool.Close)
 	return pool
@@ -66,7 +66,7 @@ func Schema(t testing.TB, pool *pgxpool.Pool) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("pgtest: dropping schema %s: %v", name, err)
+			t.Errorf("postgrestest: dropping schema %s: %v", name, err)
 		}
 	})
 	return name
