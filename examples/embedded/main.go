@@ -124,7 +124,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 	for ev := range sub.C() {
 		switch ev.Type {
 		case smokex.EventStepFinished:
-			attrs := []any{"plan", ev.Execution.PlanID, "step", ev.Step.Name, "ok", ev.Step.OK, "ms", ev.Step.Timings.Total.Milliseconds()}
+			attrs := []any{"plan", ev.Execution.PlanID, "step", ev.Step.Name, "ok", ev.Step.OK, "took", ev.Step.Timings.Total.Round(time.Microsecond)}
 			if ev.Step.Response != nil {
 				attrs = append(attrs, "status", ev.Step.Response.StatusCode)
 			}
@@ -141,7 +141,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 				level = slog.LevelWarn
 			}
 			log.Log(context.Background(), level, "execution finished", "plan", ev.Execution.PlanID,
-				"status", ev.Execution.Status, "ms", ev.Execution.Duration().Milliseconds())
+				"status", ev.Execution.Status, "took", ev.Execution.Duration().Round(time.Microsecond))
 		}
 	}
 }
