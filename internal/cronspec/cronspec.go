@@ -1,8 +1,3 @@
-// Package cronspec parses the schedule specs of plans, so that the plan
-// validator and the schedulers agree on one syntax: five cron fields with an
-// optional leading seconds field, the descriptors @yearly, @monthly,
-// @weekly, @daily, @hourly and @every <duration>, and a CRON_TZ= or TZ=
-// prefix.
 package cronspec
 
 import (

@@ -1,0 +1,6 @@
+// Package cronspec parses the schedule specs of plans, so that the plan
+// validator and the schedulers agree on one syntax: five cron fields with an
+// optional leading seconds field, the descriptors @yearly, @monthly,
+// @weekly, @daily, @hourly and @every <duration>, and a CRON_TZ= or TZ=
+// prefix.
+package cronspec
