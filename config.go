@@ -9,6 +9,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 )
@@ -128,7 +129,7 @@ const (
 // stored; an implementation that notifies does so asynchronously, and never
 // calls Engine.Stop, which waits for the run it is called from.
 type AlertPolicy interface {
-	ExecutionFinished(ctx context.Context, p *plan.Plan, e *exec.Execution) error
+	ExecutionFinished(ctx context.Context, p *plan.Plan, e *record.Execution) error
 }
 
 func (c Config) withDefaults() (Config, error) {

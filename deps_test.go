@@ -35,3 +35,25 @@ func TestCoreStaysLight(t *testing.T) {
 		}
 	}
 }
+
+// TestContractsStayLeaf checks that the record package imports nothing of
+// the project and that the storage contract needs only the records: neither
+// links the executor or its libraries (YAML, expr, ojg, goquery, cron).
+func TestContractsStayLeaf(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	for pkg, allowed := range map[string][]string{
+		"./record":  nil,
+		"./storage": {"github.com/smokex/smokex/record"},
+	} {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", pkg).CombinedOutput()
+		require.NoError(t, err, string(out))
+		deps := strings.Fields(string(out))
+		self := deps[len(deps)-1]
+		for _, dep := range deps[:len(deps)-1] {
+			require.Contains(t, allowed, dep, "%s depends on %s", self, dep)
+		}
+	}
+}

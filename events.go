@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 // EventType tells what happened to an execution.
@@ -25,9 +25,9 @@ type Event struct {
 	Time time.Time
 	// Execution is a snapshot without step results, except on
 	// EventExecutionFinished where it holds them all.
-	Execution *exec.Execution
+	Execution *record.Execution
 	// Step is set on EventStepFinished.
-	Step *exec.StepResult
+	Step *record.StepResult
 }
 
 // Subscription receives an engine's events. A subscriber that falls behind

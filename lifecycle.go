@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -114,7 +114,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		e.mu.Unlock()
 	}()
 	params := &storage.ListExecutionsParams{
-		Statuses: []exec.Status{exec.StatusCreated, exec.StatusRunning},
+		Statuses: []record.Status{record.StatusCreated, record.StatusRunning},
 		Limit:    storage.MaxListLimit,
 	}
 	for {
@@ -134,8 +134,8 @@ func (e *Engine) recover(ctx context.Context) error {
 				x.StartedAt = now
 			}
 			x.FinishedAt = now
-			x.Status = exec.StatusHalted
-			x.Error = &exec.StepError{Kind: exec.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
+			x.Status = record.StatusHalted
+			x.Error = &record.StepError{Kind: record.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
 			if err := e.store.UpdateExecution(ctx, x); err != nil {
 				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -34,7 +35,7 @@ func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 // The write of a finished execution that fails is tried again until
 // storeTimeout: lost, it would leave the execution running in the store
 // until the next Start. The write of a start is not: the finish follows.
-func (o *engineObserver) saveExecution(ctx context.Context, x *exec.Execution) {
+func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution) {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
 	wait := storeRetryWait
@@ -58,7 +59,7 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *exec.Execution) {
 	}
 }
 
-func (o *engineObserver) ExecutionStarted(ctx context.Context, x *exec.Execution) {
+func (o *engineObserver) ExecutionStarted(ctx context.Context, x *record.Execution) {
 	o.saveExecution(ctx, x)
 	for _, ob := range o.e.cfg.Observers {
 		ob.ExecutionStarted(ctx, x)
@@ -66,7 +67,7 @@ func (o *engineObserver) ExecutionStarted(ctx context.Context, x *exec.Execution
 	o.e.publish(EventExecutionStarted, x, nil)
 }
 
-func (o *engineObserver) StepFinished(ctx context.Context, x *exec.Execution, r *exec.StepResult) {
+func (o *engineObserver) StepFinished(ctx context.Context, x *record.Execution, r *record.StepResult) {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
 	if err := o.e.store.AppendStep(sctx, x.ID, r); err != nil {
@@ -78,7 +79,7 @@ func (o *engineObserver) StepFinished(ctx context.Context, x *exec.Execution, r 
 	o.e.publish(EventStepFinished, x, r)
 }
 
-func (o *engineObserver) ExecutionFinished(ctx context.Context, x *exec.Execution) {
+func (o *engineObserver) ExecutionFinished(ctx context.Context, x *record.Execution) {
 	o.saveExecution(ctx, x)
 	for _, ob := range o.e.cfg.Observers {
 		ob.ExecutionFinished(ctx, x)
@@ -97,7 +98,7 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, x *exec.Executio
 // abort finishes an execution that never reached the executor. Observers
 // and subscribers see it start and finish, as every other execution, and
 // as the executor reports one that it cannot run.
-func (o *engineObserver) abort(x *exec.Execution, cause *exec.StepError, status exec.Status) *exec.Execution {
+func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status) *record.Execution {
 	now := o.e.cfg.now().UTC()
 	if x.StartedAt.IsZero() {
 		x.StartedAt = now
@@ -112,7 +113,7 @@ func (o *engineObserver) abort(x *exec.Execution, cause *exec.StepError, status 
 
 // publish sends a snapshot of x to subscribers. Only the finished event
 // carries the step results.
-func (e *Engine) publish(t EventType, x *exec.Execution, step *exec.StepResult) {
+func (e *Engine) publish(t EventType, x *record.Execution, step *record.StepResult) {
 	snap := *x
 	if t == EventExecutionFinished {
 		snap.Steps = slices.Clone(x.Steps)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // RunOpts are per-run settings of Run and Trigger. Nil means defaults.
@@ -15,14 +16,14 @@ type RunOpts struct {
 	// Vars are the caller's variables; they win over Config.Vars and the
 	// plan's vars.
 	Vars map[string]any
-	// Trigger records what started the run. Defaults to exec.TriggerManual.
-	Trigger exec.Trigger
+	// Trigger records what started the run. Defaults to record.TriggerManual.
+	Trigger record.Trigger
 }
 
 // Run runs the plan now and waits for it to finish. Canceling ctx cancels
 // the run, which is then stored as canceled. A run that could not be
 // started returns an error and no execution.
-func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*exec.Execution, error) {
+func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*record.Execution, error) {
 	job, err := e.prepare(ctx, planID, opts)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (e *Engine) Cancel(executionID string) error {
 
 // tick is the scheduler's callback.
 func (e *Engine) tick(ctx context.Context, planID string) {
-	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: exec.TriggerSchedule})
+	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule})
 	switch {
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
@@ -84,7 +85,7 @@ func (e *Engine) tick(ctx context.Context, planID string) {
 type job struct {
 	plan      *plan.Plan
 	vars      map[string]any
-	execution *exec.Execution
+	execution *record.Execution
 	ctx       context.Context
 	cancel    context.CancelFunc
 	// finished is set by Engine.finish, under Engine.mu.
@@ -99,7 +100,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 	}
 	trigger := opts.Trigger
 	if trigger == "" {
-		trigger = exec.TriggerManual
+		trigger = record.TriggerManual
 	}
 	e.mu.Lock()
 	if e.closed {
@@ -117,12 +118,12 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 	}
 	e.running[planID]++
 	runCtx, cancel := context.WithCancel(e.runCtx)
-	x := &exec.Execution{
+	x := &record.Execution{
 		ID:        newExecutionID(),
 		PlanID:    planID,
 		PlanName:  lp.plan.Name,
 		Trigger:   trigger,
-		Status:    exec.StatusCreated,
+		Status:    record.StatusCreated,
 		CreatedAt: e.cfg.now().UTC(),
 	}
 	j := &job{plan: lp.plan, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
@@ -179,22 +180,22 @@ func (e *Engine) release(j *job) {
 
 // execute waits for a slot, runs the job and returns its finished
 // execution.
-func (e *Engine) execute(j *job) *exec.Execution {
+func (e *Engine) execute(j *job) *record.Execution {
 	defer e.release(j)
 	obs := &engineObserver{e: e, job: j}
 	select {
 	case e.sem <- struct{}{}:
 		defer func() { <-e.sem }()
 	case <-j.ctx.Done():
-		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrCanceled, Message: "canceled before it started"}, exec.StatusCanceled)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
 	}
 	secrets, err := e.secrets(j.ctx, j.plan)
 	if err != nil && j.ctx.Err() != nil {
 		// The run was canceled while a slow source was asked.
-		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrCanceled, Message: "canceled while reading its secrets"}, exec.StatusCanceled)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled while reading its secrets"}, record.StatusCanceled)
 	}
 	if err != nil {
-		return obs.abort(j.execution, &exec.StepError{Kind: exec.ErrInterpolation, Message: err.Error()}, exec.StatusFailed)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrInterpolation, Message: err.Error()}, record.StatusFailed)
 	}
 	return e.runner.Run(j.ctx, j.plan, &exec.RunOpts{
 		Execution: j.execution,

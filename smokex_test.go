@@ -22,6 +22,7 @@ import (
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
@@ -113,12 +114,12 @@ steps:
 `)))
 	x, err := eng.Run(ctx, "api", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, x.Status, "%+v", x.Steps)
-	require.Equal(t, exec.TriggerManual, x.Trigger)
+	require.Equal(t, record.StatusPassed, x.Status, "%+v", x.Steps)
+	require.Equal(t, record.TriggerManual, x.Trigger)
 
 	stored, err := store.GetExecution(ctx, x.ID)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, stored.Status)
+	require.Equal(t, record.StatusPassed, stored.Status)
 	require.Len(t, stored.Steps, 2)
 	require.False(t, stored.FinishedAt.IsZero())
 
@@ -185,7 +186,7 @@ func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 	require.Nil(t, x)
 	x, err = eng.Run(ctx, "slowsub", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 	require.Equal(t, uint64(5), sub.Dropped()) // 6 events, 1 buffered
 	sub.Close()
 	sub.Close()
@@ -220,12 +221,12 @@ func TestOverlapAllowedAndConcurrencyLimit(t *testing.T) {
 	// The second waits for a slot: it stays created.
 	x, err := store.GetExecution(ctx, second)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusCreated, x.Status)
+	require.Equal(t, record.StatusCreated, x.Status)
 	g.open()
 	for _, id := range []string{first, second} {
 		require.Eventually(t, func() bool {
 			x, err := store.GetExecution(ctx, id)
-			return err == nil && x.Status == exec.StatusPassed
+			return err == nil && x.Status == record.StatusPassed
 		}, 5*time.Second, 10*time.Millisecond)
 	}
 	require.Equal(t, int32(1), g.maxSeen.Load())
@@ -259,7 +260,7 @@ func TestCancelAndStopDeadline(t *testing.T) {
 	for _, id := range []string{canceled, running} {
 		x, err := store.GetExecution(ctx, id)
 		require.NoError(t, err)
-		require.Equal(t, exec.StatusCanceled, x.Status, id)
+		require.Equal(t, record.StatusCanceled, x.Status, id)
 	}
 	_, err = eng.Run(ctx, "slow", nil)
 	require.ErrorIs(t, err, smokex.ErrClosed)
@@ -285,7 +286,7 @@ steps:
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
 	x, err := eng.Run(ctx, "secret", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusHalted, x.Status)
+	require.Equal(t, record.StatusHalted, x.Status)
 	require.NotEmpty(t, x.Steps[0].Failures)
 	require.NotContains(t, fmt.Sprintf("%+v", x.Steps[0]), "hunter2")
 
@@ -293,7 +294,7 @@ steps:
 	require.NoError(t, bare.AddPlan(ctx, mustParse(t, src)))
 	x, err = bare.Run(ctx, "secret", nil)
 	require.NoError(t, err)
-	require.NotEqual(t, exec.StatusPassed, x.Status)
+	require.NotEqual(t, record.StatusPassed, x.Status)
 	require.NotNil(t, x.Error)
 	require.Contains(t, x.Error.Message, "KEY")
 }
@@ -393,8 +394,8 @@ func TestScheduledRun(t *testing.T) {
 		select {
 		case ev := <-sub.C():
 			if ev.Type == smokex.EventExecutionFinished {
-				require.Equal(t, exec.TriggerSchedule, ev.Execution.Trigger)
-				require.Equal(t, exec.StatusPassed, ev.Execution.Status)
+				require.Equal(t, record.TriggerSchedule, ev.Execution.Trigger)
+				require.Equal(t, record.StatusPassed, ev.Execution.Status)
 				return
 			}
 		case <-timeout:
@@ -422,15 +423,15 @@ func TestRestartRecovers(t *testing.T) {
 	<-g.arrived
 	x, err := store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusRunning, x.Status)
+	require.Equal(t, record.StatusRunning, x.Status)
 
 	second := newEngine(t, smokex.Config{Store: store})
 	require.NoError(t, second.Start(ctx))
 	x, err = store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusHalted, x.Status)
+	require.Equal(t, record.StatusHalted, x.Status)
 	require.NotNil(t, x.Error)
-	require.Equal(t, exec.ErrInterrupted, x.Error.Kind)
+	require.Equal(t, record.ErrInterrupted, x.Error.Kind)
 	entries, err := second.Entries(ctx)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
@@ -484,7 +485,7 @@ func TestRemovePlan(t *testing.T) {
 type hookStore struct {
 	storage.Store
 	onList, onSave, onDelete func(ctx context.Context)
-	onUpdate                 func(x *exec.Execution) error
+	onUpdate                 func(x *record.Execution) error
 }
 
 func call(ctx context.Context, hook func(context.Context)) {
@@ -504,7 +505,7 @@ func (s *hookStore) SavePlan(ctx context.Context, p *storage.Plan) error {
 	return s.Store.SavePlan(ctx, p)
 }
 
-func (s *hookStore) UpdateExecution(ctx context.Context, x *exec.Execution) error {
+func (s *hookStore) UpdateExecution(ctx context.Context, x *record.Execution) error {
 	if s.onUpdate != nil {
 		if err := s.onUpdate(x); err != nil {
 			return err
@@ -529,23 +530,23 @@ func TestRecoveryLeavesOwnExecutions(t *testing.T) {
 	eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": g.srv.URL}})
 	ctx := context.Background()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: own, steps: [{get: {url: "${base}/"}}]}`)))
-	done := make(chan *exec.Execution, 1)
+	done := make(chan *record.Execution, 1)
 	go func() {
 		x, _ := eng.Run(ctx, "own", nil)
 		done <- x
 	}()
 	<-g.arrived
-	var finished *exec.Execution
+	var finished *record.Execution
 	store.onList = func(context.Context) {
 		g.open()
 		finished = <-done
 	}
 	require.NoError(t, eng.Start(ctx))
 	require.NotNil(t, finished)
-	require.Equal(t, exec.StatusPassed, finished.Status)
+	require.Equal(t, record.StatusPassed, finished.Status)
 	stored, err := store.GetExecution(ctx, finished.ID)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, stored.Status, "recovery halted an execution of its own engine")
+	require.Equal(t, record.StatusPassed, stored.Status, "recovery halted an execution of its own engine")
 	require.Nil(t, stored.Error)
 }
 
@@ -563,7 +564,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	require.NoError(t, eng.Start(ctx))
 	x, err := eng.Run(ctx, "alive", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 	require.NoError(t, eng.Stop(ctx))
 	goleak.VerifyNone(t, before)
 }
@@ -726,8 +727,8 @@ func TestCancelWhileReadingSecrets(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 	x, err := store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusCanceled, x.Status)
-	require.Equal(t, exec.ErrCanceled, x.Error.Kind)
+	require.Equal(t, record.StatusCanceled, x.Status)
+	require.Equal(t, record.ErrCanceled, x.Error.Kind)
 }
 
 // TestRemovePlanCancelsItsRuns removes a plan while it runs: the run ends
@@ -752,7 +753,7 @@ func TestRemovePlanCancelsItsRuns(t *testing.T) {
 		select {
 		case ev := <-sub.C():
 			if ev.Type == smokex.EventExecutionFinished {
-				require.Equal(t, exec.StatusCanceled, ev.Execution.Status)
+				require.Equal(t, record.StatusCanceled, ev.Execution.Status)
 				done = true
 			}
 		case <-timeout:
@@ -763,7 +764,7 @@ func TestRemovePlanCancelsItsRuns(t *testing.T) {
 	g.open()
 	x, err := eng.Run(ctx, "busy", nil)
 	require.NoError(t, err, "the plan added again is held back by the removed one's run")
-	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 }
 
 // TestCanceledBeforeStartIsStartedThenFinished cancels a run that waits for
@@ -776,8 +777,8 @@ func TestCanceledBeforeStartIsStartedThenFinished(t *testing.T) {
 	ctx := context.Background()
 	var started, finished atomic.Int32
 	obs := exec.ObserverFuncs{
-		OnStart:  func(context.Context, *exec.Execution) { started.Add(1) },
-		OnFinish: func(context.Context, *exec.Execution) { finished.Add(1) },
+		OnStart:  func(context.Context, *record.Execution) { started.Add(1) },
+		OnFinish: func(context.Context, *record.Execution) { finished.Add(1) },
 	}
 	eng := newEngine(t, smokex.Config{Concurrency: 1, Overlap: smokex.OverlapAllow, Observers: []exec.Observer{obs}, Vars: map[string]any{"base": g.srv.URL}})
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: queue, steps: [{get: {url: "${base}/"}}]}`)))
@@ -794,7 +795,7 @@ func TestCanceledBeforeStartIsStartedThenFinished(t *testing.T) {
 	for ev := range sub.C() {
 		types = append(types, ev.Type)
 		if ev.Type == smokex.EventExecutionFinished {
-			require.Equal(t, exec.StatusCanceled, ev.Execution.Status)
+			require.Equal(t, record.StatusCanceled, ev.Execution.Status)
 			break
 		}
 	}
@@ -856,7 +857,7 @@ func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
 	srv := okServer(t)
 	ctx := context.Background()
 	var failures atomic.Int32
-	store := &hookStore{Store: memory.New(memory.Config{}), onUpdate: func(x *exec.Execution) error {
+	store := &hookStore{Store: memory.New(memory.Config{}), onUpdate: func(x *record.Execution) error {
 		if x.Status.Done() && failures.Add(1) <= 2 {
 			return errors.New("connection reset")
 		}
@@ -866,16 +867,16 @@ func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: blip, steps: [{get: {url: "${base}/"}}]}`)))
 	x, err := eng.Run(ctx, "blip", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 	stored, err := store.GetExecution(ctx, x.ID)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, stored.Status)
+	require.Equal(t, record.StatusPassed, stored.Status)
 }
 
 // policyFunc is an AlertPolicy made of a function.
-type policyFunc func(ctx context.Context, p *plan.Plan, x *exec.Execution) error
+type policyFunc func(ctx context.Context, p *plan.Plan, x *record.Execution) error
 
-func (f policyFunc) ExecutionFinished(ctx context.Context, p *plan.Plan, x *exec.Execution) error {
+func (f policyFunc) ExecutionFinished(ctx context.Context, p *plan.Plan, x *record.Execution) error {
 	return f(ctx, p, x)
 }
 
@@ -888,7 +889,7 @@ func TestRunAgainOnFinishedEvent(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int32
 	policyDone := make(chan struct{})
-	policy := policyFunc(func(ctx context.Context, _ *plan.Plan, _ *exec.Execution) error {
+	policy := policyFunc(func(ctx context.Context, _ *plan.Plan, _ *record.Execution) error {
 		if calls.Add(1) == 1 {
 			select {
 			case <-policyDone:
@@ -918,7 +919,7 @@ func TestRunAgainOnFinishedEvent(t *testing.T) {
 	require.ErrorIs(t, eng.Cancel(first), smokex.ErrExecutionNotFound, "a finished execution is not running")
 	x, err := eng.Run(ctx, "again", nil)
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 }
 
 func TestStopWithNothingInFlight(t *testing.T) {

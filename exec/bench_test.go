@@ -10,6 +10,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // benchHandler answers like a small JSON API.
@@ -52,13 +53,13 @@ func benchmarkRun(b *testing.B, r *exec.Runner, base string, steps int) {
 	p := benchPlan(b, steps)
 	opts := func() *exec.RunOpts { return &exec.RunOpts{Vars: map[string]any{"base": base, "id": 0}} }
 	ctx := context.Background()
-	if e := r.Run(ctx, p, opts()); e.Status != exec.StatusPassed {
+	if e := r.Run(ctx, p, opts()); e.Status != record.StatusPassed {
 		b.Fatalf("status %s: %+v", e.Status, e.Steps[0])
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if e := r.Run(ctx, p, opts()); e.Status != exec.StatusPassed {
+		if e := r.Run(ctx, p, opts()); e.Status != record.StatusPassed {
 			b.Fatalf("status %s", e.Status)
 		}
 	}

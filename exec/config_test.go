@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 func TestRetryPolicyDelay(t *testing.T) {
@@ -59,7 +60,7 @@ func TestDefaultTimeout(t *testing.T) {
 	srv := serve(t, stall)
 	r := newRunner(t, exec.Config{DefaultTimeout: 30 * time.Millisecond})
 	e := r.Run(context.Background(), newPlan(step(t, "GET", srv.URL)), nil)
-	require.Equal(t, exec.ErrTimeout, e.Steps[0].Error.Kind)
+	require.Equal(t, record.ErrTimeout, e.Steps[0].Error.Kind)
 	require.Equal(t, "no response within 30ms", e.Steps[0].Error.Message)
 }
 
@@ -69,7 +70,7 @@ func TestConcurrentRuns(t *testing.T) {
 	p := parse(t, `[{get: {host: "${base}/user", expect: {html: [{path: title, equal: ""}], json: {user: {id: 7}}}, save_from_response: [{variable_name: id, json_path: user.id}]}}, {get: {host: "${base}/page?id=${id}", options: {insecure: true}, expect: {html: [{path: h1, equal: Welcome}]}}}]`)
 	r := newRunner(t, exec.Config{})
 	var wg sync.WaitGroup
-	results := make([]*exec.Execution, 8)
+	results := make([]*record.Execution, 8)
 	for i := range results {
 		wg.Go(func() {
 			results[i] = r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}, HaltOnError: new(false)})

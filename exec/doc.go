@@ -1,6 +1,6 @@
 // Package exec runs plans: for each step it interpolates the request, sends
 // it, reads a bounded body, checks the assertions and saves the captures,
-// and reports an [Execution] with a [StepResult] per step.
+// and reports a [record.Execution] with a [record.StepResult] per step.
 //
 // A [Runner] is built once from a [Config] and is safe for concurrent use;
 // it keeps its HTTP connections alive across steps and executions. Each
@@ -23,7 +23,7 @@
 // # Steps
 //
 // Every assertion of a step is checked and each failure reported; a request
-// that cannot complete is reported as a [StepError] with a kind instead. A
+// that cannot complete is reported as a [record.StepError] with a kind instead. A
 // step with retries is sent again on connection failures (dns, connect, a
 // connection reset or closed before the response) and timeouts, after the
 // waits of [RetryPolicy]; a response is never retried, whatever its status.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // stall answers only when the client gives up.
@@ -94,26 +95,26 @@ func TestErrorKinds(t *testing.T) {
 	cases := []struct {
 		name string
 		step plan.Step
-		kind exec.ErrorKind
+		kind record.ErrorKind
 		msg  string
 	}{
-		{"no scheme", step(t, "GET", "example.com/x"), exec.ErrInvalidURL, `"example.com/x" has no scheme (write http:// or https://)`},
-		{"bad scheme", step(t, "GET", "ftp://example.com/x"), exec.ErrInvalidURL, `"ftp://example.com/x" has scheme "ftp"; only http and https are supported`},
-		{"no host", step(t, "GET", "http:///x"), exec.ErrInvalidURL, `"http:///x" has no host`},
-		{"unparsable", step(t, "GET", "http://[::1"), exec.ErrInvalidURL, `"http://[::1" is not a valid URL: missing ']' in host`},
-		{"empty", step(t, "GET", "${empty}"), exec.ErrInvalidURL, `the URL is empty`},
-		{"dns", step(t, "GET", "http://nothing-here.invalid/"), exec.ErrDNS, "could not resolve host nothing-here.invalid"},
-		{"connect", step(t, "GET", "http://"+closed+"/"), exec.ErrConnect, "connection refused by " + closed},
-		{"tls", step(t, "GET", secure.URL), exec.ErrTLS, "certificate signed by an unknown authority"},
-		{"tls to plain", step(t, "GET", strings.Replace(stalling.URL, "http:", "https:", 1)), exec.ErrTLS, "did not answer in TLS"},
-		{"timeout", step(t, "GET", stalling.URL, timeout), exec.ErrTimeout, "no response within 100ms"},
-		{"body timeout", step(t, "GET", slowBody.URL, timeout), exec.ErrTimeout, "response body not complete within 100ms"},
-		{"closed", step(t, "GET", closing.URL), exec.ErrRequest, "closed the connection without a response"},
-		{"reset", step(t, "GET", resetting.URL), exec.ErrRequest, "connection reset by"},
-		{"redirect loop", step(t, "GET", loop.URL+"/a", follow), exec.ErrRedirects, "more than 10 redirects"},
-		{"100 MiB body", step(t, "GET", huge.URL), exec.ErrTooLarge, "the response body is larger than 10 MiB"},
-		{"gzip bomb", step(t, "GET", gz.URL), exec.ErrTooLarge, "the response body is larger than 10 MiB"},
-		{"gzip bomb asked for", step(t, "GET", gz.URL, askGzip), exec.ErrTooLarge, "the response body is larger than 10 MiB"},
+		{"no scheme", step(t, "GET", "example.com/x"), record.ErrInvalidURL, `"example.com/x" has no scheme (write http:// or https://)`},
+		{"bad scheme", step(t, "GET", "ftp://example.com/x"), record.ErrInvalidURL, `"ftp://example.com/x" has scheme "ftp"; only http and https are supported`},
+		{"no host", step(t, "GET", "http:///x"), record.ErrInvalidURL, `"http:///x" has no host`},
+		{"unparsable", step(t, "GET", "http://[::1"), record.ErrInvalidURL, `"http://[::1" is not a valid URL: missing ']' in host`},
+		{"empty", step(t, "GET", "${empty}"), record.ErrInvalidURL, `the URL is empty`},
+		{"dns", step(t, "GET", "http://nothing-here.invalid/"), record.ErrDNS, "could not resolve host nothing-here.invalid"},
+		{"connect", step(t, "GET", "http://"+closed+"/"), record.ErrConnect, "connection refused by " + closed},
+		{"tls", step(t, "GET", secure.URL), record.ErrTLS, "certificate signed by an unknown authority"},
+		{"tls to plain", step(t, "GET", strings.Replace(stalling.URL, "http:", "https:", 1)), record.ErrTLS, "did not answer in TLS"},
+		{"timeout", step(t, "GET", stalling.URL, timeout), record.ErrTimeout, "no response within 100ms"},
+		{"body timeout", step(t, "GET", slowBody.URL, timeout), record.ErrTimeout, "response body not complete within 100ms"},
+		{"closed", step(t, "GET", closing.URL), record.ErrRequest, "closed the connection without a response"},
+		{"reset", step(t, "GET", resetting.URL), record.ErrRequest, "connection reset by"},
+		{"redirect loop", step(t, "GET", loop.URL+"/a", follow), record.ErrRedirects, "more than 10 redirects"},
+		{"100 MiB body", step(t, "GET", huge.URL), record.ErrTooLarge, "the response body is larger than 10 MiB"},
+		{"gzip bomb", step(t, "GET", gz.URL), record.ErrTooLarge, "the response body is larger than 10 MiB"},
+		{"gzip bomb asked for", step(t, "GET", gz.URL, askGzip), record.ErrTooLarge, "the response body is larger than 10 MiB"},
 	}
 	r := newRunner(t, exec.Config{})
 	for _, c := range cases {
@@ -125,7 +126,7 @@ func TestErrorKinds(t *testing.T) {
 			require.Equal(t, c.kind, res.Error.Kind, res.Error.Message)
 			require.Contains(t, res.Error.Message, c.msg)
 			require.False(t, res.OK)
-			require.Equal(t, exec.StatusHalted, e.Status)
+			require.Equal(t, record.StatusHalted, e.Status)
 		})
 	}
 }
@@ -141,7 +142,7 @@ func TestRedirects(t *testing.T) {
 		s.Expect.Headers = []plan.HeaderExpect{{Name: "location", Value: tpl(t, "/to")}}
 	})
 	e := run(t, newPlan(follow, stay), nil)
-	require.Equal(t, exec.StatusPassed, e.Status, "%v %v", failures(e.Steps[0]), failures(e.Steps[1]))
+	require.Equal(t, record.StatusPassed, e.Status, "%v %v", failures(e.Steps[0]), failures(e.Steps[1]))
 	require.Equal(t, 200, e.Steps[0].Response.StatusCode)
 	require.Equal(t, 301, e.Steps[1].Response.StatusCode)
 }
@@ -164,7 +165,7 @@ func TestTLSWithTrustedClient(t *testing.T) {
 	srv := httptest_NewTLSServer(t)
 	r := newRunner(t, exec.Config{Client: srv.Client()})
 	e := r.Run(context.Background(), newPlan(step(t, "GET", srv.URL)), nil)
-	require.Equal(t, exec.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
+	require.Equal(t, record.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
 }
 
 func TestRetries(t *testing.T) {
@@ -209,11 +210,11 @@ func TestRetryWaitHonoursContext(t *testing.T) {
 	r := newRunner(t, exec.Config{Retry: exec.RetryPolicy{Base: time.Hour, Max: time.Hour}})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := newPlan(step(t, "GET", "http://"+closed, func(s *plan.Step) { s.Options.Retries = set(3) }), step(t, "GET", "http://"+closed))
-	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *exec.Execution) {
+	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
 	require.Equal(t, []string{"canceled", "canceled", "skipped"}, statuses(e))
-	require.Equal(t, exec.ErrCanceled, e.Error.Kind)
+	require.Equal(t, record.ErrCanceled, e.Error.Kind)
 }
 
 func TestCanceled(t *testing.T) {
@@ -223,7 +224,7 @@ func TestCanceled(t *testing.T) {
 	p := newPlan(step(t, "GET", srv.URL), step(t, "GET", srv.URL))
 	p.Options.HaltOnError = set(false)
 	r := newRunner(t, exec.Config{})
-	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *exec.Execution) {
+	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
 	require.Equal(t, []string{"canceled", "canceled", "skipped"}, statuses(e))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // Run a plan against a test server and print each step's outcome.
@@ -81,10 +82,10 @@ steps:
 	r := exec.New(exec.Config{})
 	defer r.CloseIdleConnections()
 	watch := exec.ObserverFuncs{
-		OnStep: func(_ context.Context, _ *exec.Execution, s *exec.StepResult) {
+		OnStep: func(_ context.Context, _ *record.Execution, s *record.StepResult) {
 			fmt.Printf("%s: %d, ok %v, captured %v\n", s.Name, s.Response.StatusCode, s.OK, s.Captures)
 		},
-		OnFinish: func(_ context.Context, e *exec.Execution) { fmt.Println("execution", e.Status) },
+		OnFinish: func(_ context.Context, e *record.Execution) { fmt.Println("execution", e.Status) },
 	}
 	r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}, Observer: watch})
 	// Output:

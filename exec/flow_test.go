@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 func TestCaptures(t *testing.T) {
@@ -46,7 +47,7 @@ func TestCaptures(t *testing.T) {
       json: {auth: Bearer tok, path: /me/1}
       assert: ["json.query == 'ids=1&ids=2&n=46&code=200&rid=req-1'"]
 `, nil)
-	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v %v", e.Steps[0].Error, failures(e.Steps[1]), e.Steps[1].Error)
+	require.Equal(t, record.StatusPassed, e.Status, "%+v %v %v", e.Steps[0].Error, failures(e.Steps[1]), e.Steps[1].Error)
 	require.Equal(t, map[string]any{"token": "tok", "first": int64(1), "ids": []any{int64(1), int64(2)}, "rid": "req-1", "doubled": 46, "code": 200}, e.Steps[0].Captures)
 }
 
@@ -55,13 +56,13 @@ func TestCaptureFailures(t *testing.T) {
 	srv := serve(t, api)
 	cases := []struct {
 		name, capture, want string
-		kind                exec.ErrorKind
+		kind                record.ErrorKind
 	}{
-		{"path matches nothing", "{variable_name: x, json_path: $.user.nope}", "x: json_path $.user.nope matched nothing", exec.ErrCapture},
-		{"no header", "{variable_name: x, header: X-Nope}", "x: the response has no header X-Nope", exec.ErrCapture},
-		{"expression nil", "{variable_name: x, expression: json.nope}", "x: expression json.nope gave nothing", exec.ErrCapture},
-		{"expression error", "{variable_name: x, expression: json.user.id.x.y}", "x: expression json.user.id.x.y failed", exec.ErrCapture},
-		{"undefined", "{variable_name: x, expression: nope}", `capture x: undefined variable "nope"`, exec.ErrInterpolation},
+		{"path matches nothing", "{variable_name: x, json_path: $.user.nope}", "x: json_path $.user.nope matched nothing", record.ErrCapture},
+		{"no header", "{variable_name: x, header: X-Nope}", "x: the response has no header X-Nope", record.ErrCapture},
+		{"expression nil", "{variable_name: x, expression: json.nope}", "x: expression json.nope gave nothing", record.ErrCapture},
+		{"expression error", "{variable_name: x, expression: json.user.id.x.y}", "x: expression json.user.id.x.y failed", record.ErrCapture},
+		{"undefined", "{variable_name: x, expression: nope}", `capture x: undefined variable "nope"`, record.ErrInterpolation},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -73,7 +74,7 @@ func TestCaptureFailures(t *testing.T) {
 		})
 	}
 	e := runYAML(t, srv, `[{get: {host: "${base}/text", save_from_response: [{variable_name: x, json_path: a}]}}]`, nil)
-	require.Equal(t, exec.ErrCapture, e.Steps[0].Error.Kind)
+	require.Equal(t, record.ErrCapture, e.Steps[0].Error.Kind)
 	require.Contains(t, e.Steps[0].Error.Message, "x: json_path a: the body is not JSON")
 }
 
@@ -126,15 +127,15 @@ func (r *recorder) add(format string, args ...any) {
 	r.events = append(r.events, fmt.Sprintf(format, args...))
 }
 
-func (r *recorder) ExecutionStarted(_ context.Context, e *exec.Execution) {
+func (r *recorder) ExecutionStarted(_ context.Context, e *record.Execution) {
 	r.add("started %s %d", e.Status, len(e.Steps))
 }
 
-func (r *recorder) StepFinished(_ context.Context, e *exec.Execution, s *exec.StepResult) {
+func (r *recorder) StepFinished(_ context.Context, e *record.Execution, s *record.StepResult) {
 	r.add("step %d ok=%v skipped=%v", s.Index, s.OK, s.Skipped)
 }
 
-func (r *recorder) ExecutionFinished(_ context.Context, e *exec.Execution) {
+func (r *recorder) ExecutionFinished(_ context.Context, e *record.Execution) {
 	r.add("finished %s", e.Status)
 }
 
@@ -143,19 +144,19 @@ func TestObserver(t *testing.T) {
 	srv := serve(t, api)
 	var a, b recorder
 	var steps atomic.Int32
-	pre := &exec.Execution{ID: "exec-1", PlanID: "stored-id", Trigger: exec.TriggerSchedule}
+	pre := &record.Execution{ID: "exec-1", PlanID: "stored-id", Trigger: record.TriggerSchedule}
 	e := runYAML(t, srv, `[{get: {host: "${base}/user"}}, {get: {host: "${base}/boom"}}, {get: {host: "${base}/user"}}]`, &exec.RunOpts{
 		Execution: pre,
-		Observer: exec.MultiObserver(&a, nil, exec.ObserverFuncs{OnStep: func(_ context.Context, e *exec.Execution, s *exec.StepResult) {
+		Observer: exec.MultiObserver(&a, nil, exec.ObserverFuncs{OnStep: func(_ context.Context, e *record.Execution, s *record.StepResult) {
 			steps.Add(1)
 			require.Same(t, &e.Steps[s.Index], s)
-			require.Equal(t, exec.StatusRunning, e.Status)
+			require.Equal(t, record.StatusRunning, e.Status)
 		}}, &b),
 	})
 	require.Same(t, pre, e)
 	require.Equal(t, "exec-1", e.ID)
 	require.Equal(t, "stored-id", e.PlanID)
-	require.Equal(t, exec.TriggerSchedule, e.Trigger)
+	require.Equal(t, record.TriggerSchedule, e.Trigger)
 	require.False(t, e.CreatedAt.IsZero())
 	require.False(t, e.FinishedAt.Before(e.StartedAt))
 	want := []string{"started running 3", "step 0 ok=true skipped=false", "step 1 ok=false skipped=false", "step 2 ok=false skipped=true", "finished halted"}
@@ -174,7 +175,7 @@ func TestNilPlan(t *testing.T) {
 	t.Parallel()
 	var rec recorder
 	e := newRunner(t, exec.Config{}).Run(context.Background(), nil, &exec.RunOpts{Observer: &rec})
-	require.Equal(t, exec.StatusFailed, e.Status)
+	require.Equal(t, record.StatusFailed, e.Status)
 	require.Equal(t, "no plan to run", e.Error.Message)
 	require.NotEmpty(t, e.ID)
 	require.Equal(t, []string{"started failed 0", "finished failed"}, rec.events)
@@ -226,10 +227,10 @@ steps:
 	require.Len(t, s.Failures, 5, "%v", failures(s))
 	require.Equal(t, "[REDACTED]", s.Captures["k"])
 	require.Equal(t, map[string]any{"key": "[REDACTED]", "note": "the key is [REDACTED]"}, s.Captures["all"])
-	require.Equal(t, exec.ErrDNS, e.Steps[1].Error.Kind)
+	require.Equal(t, record.ErrDNS, e.Steps[1].Error.Kind)
 	require.Contains(t, e.Steps[1].Error.Message, "could not resolve host [REDACTED].invalid")
 	require.Equal(t, "http://[REDACTED].invalid/", e.Steps[1].URL)
-	require.Equal(t, exec.ErrInvalidURL, e.Steps[2].Error.Kind)
+	require.Equal(t, record.ErrInvalidURL, e.Steps[2].Error.Kind)
 	require.Equal(t, `"[REDACTED]/x" has no scheme (write http:// or https://)`, e.Steps[2].Error.Message)
 }
 
@@ -246,10 +247,10 @@ func TestCookiesWithinAnExecution(t *testing.T) {
 	})
 	src := `[{post: {host: "${base}/login"}}, {get: {host: "${base}/me"}}]`
 	e := runYAML(t, srv, src, nil)
-	require.Equal(t, exec.StatusPassed, e.Status, "%v", failures(e.Steps[1]))
+	require.Equal(t, record.StatusPassed, e.Status, "%v", failures(e.Steps[1]))
 	// A new execution starts without cookies.
 	e = runYAML(t, srv, `[{get: {host: "${base}/me"}}]`, nil)
-	require.Equal(t, exec.StatusHalted, e.Status)
+	require.Equal(t, record.StatusHalted, e.Status)
 }
 
 func TestKeepAlive(t *testing.T) {
@@ -268,7 +269,7 @@ func TestKeepAlive(t *testing.T) {
 		b.WriteString(`- get: {host: "${base}/"}` + "\n")
 	}
 	e := runYAML(t, srv, b.String(), nil)
-	require.Equal(t, exec.StatusPassed, e.Status)
+	require.Equal(t, record.StatusPassed, e.Status)
 	require.Equal(t, int32(1), conns.Load(), "one connection serves every step")
 	require.Positive(t, e.Steps[0].Timings.Connect)
 	require.Zero(t, e.Steps[1].Timings.Connect, "a reused connection has no connect phase")
@@ -281,7 +282,7 @@ func TestInProcessClient(t *testing.T) {
 	r := newRunner(t, exec.Config{Client: &http.Client{Transport: serveTransport{http.HandlerFunc(api)}}})
 	p := parse(t, `[{get: {host: "http://app.test/user", expect: {json: {user: {name: ada}}}}}, {get: {host: "https://app.test/created", options: {insecure: true}}}]`)
 	e := r.Run(context.Background(), p, nil)
-	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
+	require.Equal(t, record.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
 }
 
 func TestCapturedSensitiveHeaderIsASecret(t *testing.T) {
@@ -329,6 +330,6 @@ func TestTransportWithoutResponse(t *testing.T) {
 	t.Parallel()
 	r := newRunner(t, exec.Config{Client: &http.Client{Transport: funcTransport(func(*http.Request) (*http.Response, error) { return nil, nil })}})
 	e := r.Run(context.Background(), parse(t, `[{get: {host: "http://app.test/"}}]`), nil)
-	require.Equal(t, exec.ErrRequest, e.Steps[0].Error.Kind)
+	require.Equal(t, record.ErrRequest, e.Steps[0].Error.Kind)
 	require.Equal(t, "the transport returned neither a response nor an error", e.Steps[0].Error.Message)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // FuzzInterpolate runs a step whose URL, header, body and expected text
@@ -61,7 +62,7 @@ func FuzzInterpolate(f *testing.F) {
 		res := e.Steps[0]
 		if res.Error != nil {
 			switch res.Error.Kind {
-			case exec.ErrInterpolation, exec.ErrInvalidURL, exec.ErrRequest:
+			case record.ErrInterpolation, record.ErrInvalidURL, record.ErrRequest:
 			default:
 				t.Fatalf("error kind %s: %s", res.Error.Kind, res.Error.Message)
 			}
@@ -75,7 +76,7 @@ func FuzzInterpolate(f *testing.F) {
 }
 
 // shown lists the text a step result shows, header names aside.
-func shown(r exec.StepResult) []string {
+func shown(r record.StepResult) []string {
 	out := []string{r.Name, r.URL}
 	if r.Request != nil {
 		out = append(out, r.Request.URL, r.Request.Body)

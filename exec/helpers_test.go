@@ -17,6 +17,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // tpl compiles a template or fails the test.
@@ -138,14 +139,14 @@ func serve(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	return srv
 }
 
-func run(t testing.TB, p *plan.Plan, opts *exec.RunOpts) *exec.Execution {
+func run(t testing.TB, p *plan.Plan, opts *exec.RunOpts) *record.Execution {
 	t.Helper()
 	r := newRunner(t, exec.Config{})
 	return r.Run(context.Background(), p, opts)
 }
 
 // failures renders a step's failures for a compact assertion.
-func failures(r exec.StepResult) []string {
+func failures(r record.StepResult) []string {
 	out := make([]string, 0, len(r.Failures))
 	for _, f := range r.Failures {
 		out = append(out, fmt.Sprintf("%s %s: expected %s, received %s", f.Type, f.Name, f.Expected, f.Received))
@@ -153,7 +154,7 @@ func failures(r exec.StepResult) []string {
 	return out
 }
 
-func statuses(e *exec.Execution) []string {
+func statuses(e *record.Execution) []string {
 	out := []string{string(e.Status)}
 	for _, s := range e.Steps {
 		switch {
@@ -202,7 +203,7 @@ func parse(t testing.TB, src string) *plan.Plan {
 }
 
 // runYAML runs a YAML plan with base set to the server's URL.
-func runYAML(t testing.TB, srv *httptest.Server, src string, opts *exec.RunOpts) *exec.Execution {
+func runYAML(t testing.TB, srv *httptest.Server, src string, opts *exec.RunOpts) *record.Execution {
 	t.Helper()
 	if opts == nil {
 		opts = &exec.RunOpts{}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // maxLookups bounds how many names one evaluation may pull from the
@@ -71,8 +72,8 @@ func (s *run) evalString(t *plan.Template) (string, error) {
 
 // interpolationError is the step error of a ${...} that failed in where
 // (url, header Authorization, body...).
-func (s *run) interpolationError(where string, err error) *StepError {
-	return &StepError{Kind: ErrInterpolation, Message: s.red.Excerpt(fmt.Sprintf("%s: %v", where, err), maxMessage)}
+func (s *run) interpolationError(where string, err error) *record.StepError {
+	return &record.StepError{Kind: record.ErrInterpolation, Message: s.red.Excerpt(fmt.Sprintf("%s: %v", where, err), maxMessage)}
 }
 
 // resolveSetting returns an option's value: its literal, its template

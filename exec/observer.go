@@ -1,6 +1,10 @@
 package exec
 
-import "context"
+import (
+	"context"
+
+	"github.com/smokex/smokex/record"
+)
 
 // Observer sees an execution as it runs. Run calls its methods from the
 // goroutine that runs the plan, in order: ExecutionStarted, then
@@ -9,40 +13,40 @@ import "context"
 // one that does I/O should hand the work off. The values passed must not be
 // modified; they stay valid after the call.
 type Observer interface {
-	ExecutionStarted(ctx context.Context, e *Execution)
-	StepFinished(ctx context.Context, e *Execution, r *StepResult)
-	ExecutionFinished(ctx context.Context, e *Execution)
+	ExecutionStarted(ctx context.Context, e *record.Execution)
+	StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult)
+	ExecutionFinished(ctx context.Context, e *record.Execution)
 }
 
 // ObserverFuncs is an Observer made of functions; a nil function is not
 // called.
 type ObserverFuncs struct {
 	// OnStart is called by ExecutionStarted.
-	OnStart func(ctx context.Context, e *Execution)
+	OnStart func(ctx context.Context, e *record.Execution)
 	// OnStep is called by StepFinished.
-	OnStep func(ctx context.Context, e *Execution, r *StepResult)
+	OnStep func(ctx context.Context, e *record.Execution, r *record.StepResult)
 	// OnFinish is called by ExecutionFinished.
-	OnFinish func(ctx context.Context, e *Execution)
+	OnFinish func(ctx context.Context, e *record.Execution)
 }
 
 var _ Observer = ObserverFuncs{}
 
 // ExecutionStarted calls f.OnStart.
-func (f ObserverFuncs) ExecutionStarted(ctx context.Context, e *Execution) {
+func (f ObserverFuncs) ExecutionStarted(ctx context.Context, e *record.Execution) {
 	if f.OnStart != nil {
 		f.OnStart(ctx, e)
 	}
 }
 
 // StepFinished calls f.OnStep.
-func (f ObserverFuncs) StepFinished(ctx context.Context, e *Execution, r *StepResult) {
+func (f ObserverFuncs) StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult) {
 	if f.OnStep != nil {
 		f.OnStep(ctx, e, r)
 	}
 }
 
 // ExecutionFinished calls f.OnFinish.
-func (f ObserverFuncs) ExecutionFinished(ctx context.Context, e *Execution) {
+func (f ObserverFuncs) ExecutionFinished(ctx context.Context, e *record.Execution) {
 	if f.OnFinish != nil {
 		f.OnFinish(ctx, e)
 	}
@@ -62,19 +66,19 @@ func MultiObserver(observers ...Observer) Observer {
 
 type multiObserver []Observer
 
-func (m multiObserver) ExecutionStarted(ctx context.Context, e *Execution) {
+func (m multiObserver) ExecutionStarted(ctx context.Context, e *record.Execution) {
 	for _, o := range m {
 		o.ExecutionStarted(ctx, e)
 	}
 }
 
-func (m multiObserver) StepFinished(ctx context.Context, e *Execution, r *StepResult) {
+func (m multiObserver) StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult) {
 	for _, o := range m {
 		o.StepFinished(ctx, e, r)
 	}
 }
 
-func (m multiObserver) ExecutionFinished(ctx context.Context, e *Execution) {
+func (m multiObserver) ExecutionFinished(ctx context.Context, e *record.Execution) {
 	for _, o := range m {
 		o.ExecutionFinished(ctx, e)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // stepOptions are a step's options resolved for one run.
@@ -23,7 +24,7 @@ type stepOptions struct {
 	debug    bool
 }
 
-func (s *run) options(step *plan.Step) (stepOptions, *StepError) {
+func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
 	o := step.Options.Merge(s.p.Options)
 	var so stepOptions
 	var err error
@@ -68,10 +69,10 @@ const maxURLInMessage = 200
 // defaultUserAgent is sent when a step sets no User-Agent.
 const defaultUserAgent = "smokex"
 
-func (s *run) buildRequest(step *plan.Step) (*outgoing, *StepError) {
+func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 	out := &outgoing{method: step.Method}
 	if step.URL == nil {
-		return nil, &StepError{Kind: ErrInvalidURL, Message: "the step has no URL"}
+		return nil, &record.StepError{Kind: record.ErrInvalidURL, Message: "the step has no URL"}
 	}
 	raw, err := s.evalString(step.URL)
 	if err != nil {
@@ -148,7 +149,7 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *StepError) {
 }
 
 // encodeParams appends params to the URL-encoded text base.
-func (s *run) encodeParams(base string, params []plan.Param, what string) (string, *StepError) {
+func (s *run) encodeParams(base string, params []plan.Param, what string) (string, *record.StepError) {
 	var b strings.Builder
 	b.WriteString(base)
 	for _, p := range params {
@@ -180,13 +181,13 @@ func appendParam(b *strings.Builder, name string, v any) {
 	b.WriteString(url.QueryEscape(plan.Format(v)))
 }
 
-func (s *run) parseURL(raw string) (*url.URL, *StepError) {
-	badURL := func(shown, why string) *StepError {
-		return &StepError{Kind: ErrInvalidURL, Message: s.red.String(strconv.Quote(s.red.Excerpt(shown, maxURLInMessage)) + " " + why)}
+func (s *run) parseURL(raw string) (*url.URL, *record.StepError) {
+	badURL := func(shown, why string) *record.StepError {
+		return &record.StepError{Kind: record.ErrInvalidURL, Message: s.red.String(strconv.Quote(s.red.Excerpt(shown, maxURLInMessage)) + " " + why)}
 	}
-	bad := func(why string) *StepError { return badURL(raw, why) }
+	bad := func(why string) *record.StepError { return badURL(raw, why) }
 	if strings.TrimSpace(raw) == "" {
-		return nil, &StepError{Kind: ErrInvalidURL, Message: "the URL is empty"}
+		return nil, &record.StepError{Kind: record.ErrInvalidURL, Message: "the URL is empty"}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // echo answers with what it received, as JSON.
@@ -45,7 +46,7 @@ func sent(t *testing.T, s plan.Step, vars map[string]any) echoed {
 	}
 	vars["base"] = srv.URL
 	e := run(t, newPlan(s), &exec.RunOpts{Vars: vars})
-	require.Equal(t, exec.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
+	require.Equal(t, record.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
 	var got echoed
 	require.NoError(t, json.Unmarshal([]byte(e.Steps[0].Response.Body), &got))
 	return got

@@ -18,6 +18,7 @@ import (
 
 	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // RunOpts are the per-run inputs of Run. A nil *RunOpts means none.
@@ -25,7 +26,7 @@ type RunOpts struct {
 	// Execution, when not nil, is the execution Run fills and returns; its
 	// ID, PlanID, Trigger and CreatedAt may be set beforehand (a store
 	// created it). Run fills what is empty and everything else.
-	Execution *Execution
+	Execution *record.Execution
 	// Vars are the caller's variables (CLI --var, API). They win over the
 	// plan's vars.
 	Vars map[string]any
@@ -58,7 +59,7 @@ var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nam
 type run struct {
 	r  *Runner
 	p  *plan.Plan
-	e  *Execution
+	e  *record.Execution
 	ob Observer
 	// env holds every variable by precedence: captures, caller vars, plan
 	// vars, secrets; environment variables are added when first read.
@@ -87,25 +88,25 @@ type run struct {
 // (the steps after it, if any, are skipped); failed when a step failed with
 // it off; canceled when ctx ended first (Error then says so). Bad input (a
 // nil plan) gives a failed execution with an Error.
-func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *Execution {
+func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.Execution {
 	if opts == nil {
 		opts = &RunOpts{}
 	}
 	e := opts.Execution
 	if e == nil {
-		e = &Execution{}
+		e = &record.Execution{}
 	}
 	if e.ID == "" {
 		e.ID = uuid.NewString()
 	}
 	if e.Trigger == "" {
-		e.Trigger = TriggerManual
+		e.Trigger = record.TriggerManual
 	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now()
 	}
 	e.StartedAt = time.Now()
-	e.Status = StatusRunning
+	e.Status = record.StatusRunning
 	e.Error = nil
 	ob := opts.Observer
 	if ob == nil {
@@ -113,8 +114,8 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *Executio
 	}
 	if p == nil {
 		e.Steps = nil
-		e.Status = StatusFailed
-		e.Error = &StepError{Kind: ErrRequest, Message: "no plan to run"}
+		e.Status = record.StatusFailed
+		e.Error = &record.StepError{Kind: record.ErrRequest, Message: "no plan to run"}
 		e.FinishedAt = time.Now()
 		ob.ExecutionStarted(ctx, e)
 		ob.ExecutionFinished(ctx, e)
@@ -126,7 +127,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *Executio
 	if e.PlanName == "" {
 		e.PlanName = p.Name
 	}
-	e.Steps = make([]StepResult, len(p.Steps))
+	e.Steps = make([]record.StepResult, len(p.Steps))
 
 	s := r.newRun(p, e, opts)
 	defer s.release()
@@ -138,7 +139,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *Executio
 	return e
 }
 
-func (r *Runner) newRun(p *plan.Plan, e *Execution, opts *RunOpts) *run {
+func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 	s := &run{
 		r:         r,
 		p:         p,
@@ -303,14 +304,14 @@ func (s *run) runSteps(ctx context.Context) {
 	}
 	switch {
 	case ctx.Err() != nil:
-		e.Status = StatusCanceled
-		e.Error = &StepError{Kind: ErrCanceled, Message: s.red.String("execution stopped: " + contextReason(ctx))}
+		e.Status = record.StatusCanceled
+		e.Error = &record.StepError{Kind: record.ErrCanceled, Message: s.red.String("execution stopped: " + contextReason(ctx))}
 	case halted:
-		e.Status = StatusHalted
+		e.Status = record.StatusHalted
 	case failed:
-		e.Status = StatusFailed
+		e.Status = record.StatusFailed
 	default:
-		e.Status = StatusPassed
+		e.Status = record.StatusPassed
 	}
 }
 
@@ -335,8 +336,8 @@ func (s *run) haltOnError(step *plan.Step) bool {
 	return v
 }
 
-func (s *run) skip(i int, step *plan.Step, res *StepResult) {
-	*res = StepResult{
+func (s *run) skip(i int, step *plan.Step, res *record.StepResult) {
+	*res = record.StepResult{
 		Index:   i,
 		Name:    s.stepName(step),
 		Method:  step.Method,
@@ -357,7 +358,7 @@ func (s *run) stepName(step *plan.Step) string {
 	return s.red.String(step.Method + " " + withoutPassword(step.URL.Raw()))
 }
 
-func (s *run) log(ctx context.Context, res *StepResult) {
+func (s *run) log(ctx context.Context, res *record.StepResult) {
 	if !s.r.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}

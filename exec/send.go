@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // marks are the moments of one attempt, in nanoseconds since the run's
@@ -61,8 +62,8 @@ func span(from, to *atomic.Int64) time.Duration {
 
 // timings turns the marks of an attempt that started at start (since the
 // base) and ended at end into Timings.
-func (m *marks) timings(start, end int64) Timings {
-	t := Timings{
+func (m *marks) timings(start, end int64) record.Timings {
+	t := record.Timings{
 		DNS:     span(&m.dnsStart, &m.dnsDone),
 		Connect: span(&m.connStart, &m.connDone),
 		TLS:     span(&m.tlsStart, &m.tlsDone),
@@ -83,7 +84,7 @@ type received struct {
 // send sends the request, retrying as the options allow, and reads the
 // body into s.buf. It sets res.Attempts and res.Timings. With a too_large
 // error it also returns the response, whose body is not kept.
-func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepResult) (*received, *StepError) {
+func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *record.StepResult) (*received, *record.StepError) {
 	client := s.httpClient(o.insecure)
 	s.follow = o.follow
 	for attempt := 1; ; attempt++ {
@@ -99,7 +100,7 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepR
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, &StepError{Kind: ErrCanceled, Message: "execution stopped while waiting to retry: " + contextReason(ctx)}
+			return nil, &record.StepError{Kind: record.ErrCanceled, Message: "execution stopped while waiting to retry: " + contextReason(ctx)}
 		case <-t.C:
 		}
 	}
@@ -107,11 +108,11 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *StepR
 
 // sendError is a StepError that knows whether a retry may help.
 type sendError struct {
-	*StepError
+	*record.StepError
 	retryable bool
 }
 
-func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o stepOptions, res *StepResult) (*received, *sendError) {
+func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o stepOptions, res *record.StepResult) (*received, *sendError) {
 	actx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	s.marks.reset()
@@ -126,7 +127,7 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, s.trace), out.method, out.url, body)
 	if err != nil {
-		return nil, &sendError{StepError: &StepError{Kind: ErrInvalidURL, Message: s.red.String(err.Error())}}
+		return nil, &sendError{StepError: &record.StepError{Kind: record.ErrInvalidURL, Message: s.red.String(err.Error())}}
 	}
 	// Cookies are added to the header the request is given: give it a copy
 	// once there are cookies.
@@ -185,7 +186,7 @@ func (s *run) readBody(ctx, actx context.Context, req *http.Request, resp *http.
 	if !resp.Uncompressed && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") && req.Method != http.MethodHead {
 		zr, err := gzip.NewReader(resp.Body)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, &sendError{StepError: &StepError{Kind: ErrRequest, Message: "the response says gzip but is not: " + err.Error()}}
+			return nil, &sendError{StepError: &record.StepError{Kind: record.ErrRequest, Message: "the response says gzip but is not: " + err.Error()}}
 		}
 		if err == nil {
 			defer zr.Close()
@@ -202,7 +203,7 @@ func (s *run) readBody(ctx, actx context.Context, req *http.Request, resp *http.
 	}
 	if n > limit {
 		s.buf.Reset()
-		return &received{resp: resp, size: n}, &sendError{StepError: &StepError{Kind: ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
+		return &received{resp: resp, size: n}, &sendError{StepError: &record.StepError{Kind: record.ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
 	}
 	return &received{resp: resp, size: n}, nil
 }
@@ -219,31 +220,31 @@ func byteSize(n int64) string {
 
 // classify turns a transport error into a step error a person understands.
 func (s *run) classify(ctx, actx context.Context, err error, timeout time.Duration, host string, reading bool) *sendError {
-	e := func(kind ErrorKind, retryable bool, format string, args ...any) *sendError {
-		return &sendError{StepError: &StepError{Kind: kind, Message: s.red.Excerpt(fmt.Sprintf(format, args...), maxMessage)}, retryable: retryable}
+	e := func(kind record.ErrorKind, retryable bool, format string, args ...any) *sendError {
+		return &sendError{StepError: &record.StepError{Kind: kind, Message: s.red.Excerpt(fmt.Sprintf(format, args...), maxMessage)}, retryable: retryable}
 	}
 	if ctx.Err() != nil {
-		return e(ErrCanceled, false, "execution stopped during the request: %s", contextReason(ctx))
+		return e(record.ErrCanceled, false, "execution stopped during the request: %s", contextReason(ctx))
 	}
 	if errors.Is(err, errTooManyRedirects) {
-		return e(ErrRedirects, false, "more than %d redirects", plan.MaxRedirects)
+		return e(record.ErrRedirects, false, "more than %d redirects", plan.MaxRedirects)
 	}
 	var ne net.Error
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		if reading {
-			return e(ErrTimeout, true, "response body not complete within %s", timeout)
+			return e(record.ErrTimeout, true, "response body not complete within %s", timeout)
 		}
-		return e(ErrTimeout, true, "no response within %s", timeout)
+		return e(record.ErrTimeout, true, "no response within %s", timeout)
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		if dnsErr.IsNotFound {
-			return e(ErrDNS, true, "could not resolve host %s: no such host", dnsErr.Name)
+			return e(record.ErrDNS, true, "could not resolve host %s: no such host", dnsErr.Name)
 		}
-		return e(ErrDNS, true, "could not resolve host %s: %s", dnsErr.Name, dnsErr.Err)
+		return e(record.ErrDNS, true, "could not resolve host %s: %s", dnsErr.Name, dnsErr.Err)
 	}
 	if msg, ok := tlsMessage(err); ok {
-		return e(ErrTLS, false, "TLS with %s failed: %s", host, msg)
+		return e(record.ErrTLS, false, "TLS with %s failed: %s", host, msg)
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
@@ -252,20 +253,20 @@ func (s *run) classify(ctx, actx context.Context, err error, timeout time.Durati
 			addr = op.Addr.String()
 		}
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			return e(ErrConnect, true, "connection refused by %s", addr)
+			return e(record.ErrConnect, true, "connection refused by %s", addr)
 		}
-		return e(ErrConnect, true, "could not connect to %s: %s", addr, innermost(err))
+		return e(record.ErrConnect, true, "could not connect to %s: %s", addr, innermost(err))
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):
-		return e(ErrRequest, true, "connection reset by %s", host)
+		return e(record.ErrRequest, true, "connection reset by %s", host)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		if reading {
-			return e(ErrRequest, true, "%s closed the connection before the body ended", host)
+			return e(record.ErrRequest, true, "%s closed the connection before the body ended", host)
 		}
-		return e(ErrRequest, true, "%s closed the connection without a response", host)
+		return e(record.ErrRequest, true, "%s closed the connection without a response", host)
 	}
-	return e(ErrRequest, false, "%s", innermost(err))
+	return e(record.ErrRequest, false, "%s", innermost(err))
 }
 
 const notTLS = "the server did not answer in TLS (is it plain HTTP? then use http://)"

@@ -17,6 +17,7 @@ import (
 	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // Sizes of what a result keeps of a body.
@@ -32,8 +33,8 @@ const (
 	maxMessage = 1000
 )
 
-func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResult) {
-	*res = StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: time.Now()}
+func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.StepResult) {
+	*res = record.StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: time.Now()}
 	if step.URL != nil {
 		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
 	}
@@ -48,14 +49,14 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *StepResu
 		return
 	}
 	res.URL = s.red.String(out.shown)
-	res.Request = &Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
+	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
 		res.Request.Body = s.red.String(string(out.body))
 	}
 	rc, serr := s.send(ctx, out, o, res)
 	if rc != nil {
 		resp := rc.resp
-		res.Response = &Response{StatusCode: resp.StatusCode, Proto: resp.Proto, Headers: s.redactHeader(resp.Header), Size: rc.size}
+		res.Response = &record.Response{StatusCode: resp.StatusCode, Proto: resp.Proto, Headers: s.redactHeader(resp.Header), Size: rc.size}
 	}
 	if serr != nil {
 		res.Error = serr
@@ -137,7 +138,7 @@ type checker struct {
 	step *plan.Step
 	resp *http.Response
 	body []byte
-	res  *StepResult
+	res  *record.StepResult
 
 	text    string
 	hasText bool
@@ -190,13 +191,13 @@ func (c *checker) parseJSON() (any, error) {
 }
 
 // fail records a failure, each text redacted and then cut short.
-func (c *checker) fail(f Failure) {
+func (c *checker) fail(f record.Failure) {
 	red := c.s.red
 	f.Name, f.Expected, f.Received = red.Excerpt(f.Name, maxReceived), red.Excerpt(f.Expected, maxReceived), red.Excerpt(f.Received, maxReceived)
 	c.res.Failures = append(c.res.Failures, f)
 }
 
-func (c *checker) stepError(serr *StepError) {
+func (c *checker) stepError(serr *record.StepError) {
 	if c.res.Error == nil {
 		c.res.Error = serr
 	}
@@ -252,7 +253,7 @@ func (c *checker) checkStatus(exp *plan.StatusExpect) {
 		}
 		want = strings.Join(parts, ", ")
 	}
-	c.fail(Failure{Type: FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)})
+	c.fail(record.Failure{Type: record.FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)})
 }
 
 func (c *checker) checkHeader(h *plan.HeaderExpect) {
@@ -276,7 +277,7 @@ func (c *checker) checkHeader(h *plan.HeaderExpect) {
 	case isSensitive(http.CanonicalHeaderKey(h.Name)):
 		got = redact.Mask
 	}
-	c.fail(Failure{Type: FailureHeader, Name: h.Name, Expected: want, Received: got})
+	c.fail(record.Failure{Type: record.FailureHeader, Name: h.Name, Expected: want, Received: got})
 }
 
 func (c *checker) checkJSON(v *plan.Value) {
@@ -287,11 +288,11 @@ func (c *checker) checkJSON(v *plan.Value) {
 	}
 	got, err := c.parseJSON()
 	if err != nil {
-		c.fail(Failure{Type: FailureJSON, Name: "$", Expected: jsonmatch.Describe(want), Received: err.Error()})
+		c.fail(record.Failure{Type: record.FailureJSON, Name: "$", Expected: jsonmatch.Describe(want), Received: err.Error()})
 		return
 	}
 	if m := jsonmatch.Match(want, got); m != nil {
-		c.fail(Failure{Type: FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received})
+		c.fail(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received})
 	}
 }
 
@@ -304,7 +305,7 @@ func (c *checker) checkString(t *plan.Template) {
 	if bytes.Contains(c.body, []byte(want)) {
 		return
 	}
-	c.fail(Failure{Type: FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)})
+	c.fail(record.Failure{Type: record.FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)})
 }
 
 func (c *checker) checkHTML(h *plan.HTMLExpect) {
@@ -315,24 +316,24 @@ func (c *checker) checkHTML(h *plan.HTMLExpect) {
 	}
 	sel, err := c.s.r.selectors.get(h.Path)
 	if err != nil {
-		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: "invalid CSS selector: " + err.Error()})
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "invalid CSS selector: " + err.Error()})
 		return
 	}
 	if c.doc == nil && c.docErr == nil {
 		c.doc, c.docErr = goquery.NewDocumentFromReader(bytes.NewReader(c.body))
 	}
 	if c.docErr != nil {
-		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: "the body is not HTML: " + c.docErr.Error()})
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "the body is not HTML: " + c.docErr.Error()})
 		return
 	}
 	found := c.doc.FindMatcher(sel)
 	if found.Length() == 0 {
-		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
 		return
 	}
 	got := strings.TrimSpace(found.Text())
 	if got != want {
-		c.fail(Failure{Type: FailureHTML, Name: h.Path, Expected: want, Received: got})
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: got})
 	}
 }
 
@@ -343,7 +344,7 @@ func (c *checker) checkAssert(a *plan.Expression) {
 			c.stepError(c.s.interpolationError("assert "+a.String(), err))
 			return
 		}
-		c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
+		c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
 		return
 	}
 	if b, ok := v.(bool); ok && b {
@@ -357,7 +358,7 @@ func (c *checker) checkAssert(a *plan.Expression) {
 	if _, ok := v.(bool); !ok {
 		got = "result " + c.s.red.Excerpt(describe(v), maxOperand) + c.operands(a.Names(), "; ")
 	}
-	c.fail(Failure{Type: FailureAssert, Name: a.String(), Expected: "true", Received: got})
+	c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: got})
 }
 
 // operands renders "name=value, ..." for the names an expression reads,
@@ -469,7 +470,7 @@ func (c *checker) capture() {
 	for i := range caps {
 		cp := &caps[i]
 		var v any
-		var serr *StepError
+		var serr *record.StepError
 		switch {
 		case cp.Expression != nil:
 			if !scoped {
@@ -501,12 +502,12 @@ func (c *checker) capture() {
 	}
 }
 
-func (c *checker) captureError(cp *plan.Capture, format string, args ...any) *StepError {
+func (c *checker) captureError(cp *plan.Capture, format string, args ...any) *record.StepError {
 	msg := fmt.Sprintf("%s: ", cp.Variable) + fmt.Sprintf(format, args...)
-	return &StepError{Kind: ErrCapture, Message: c.s.red.Excerpt(msg, maxMessage)}
+	return &record.StepError{Kind: record.ErrCapture, Message: c.s.red.Excerpt(msg, maxMessage)}
 }
 
-func (c *checker) captureJSON(cp *plan.Capture) (any, *StepError) {
+func (c *checker) captureJSON(cp *plan.Capture) (any, *record.StepError) {
 	data, err := c.parseJSON()
 	if err != nil {
 		return nil, c.captureError(cp, "json_path %s: %v", cp.JSONPath, err)
@@ -524,7 +525,7 @@ func (c *checker) captureJSON(cp *plan.Capture) (any, *StepError) {
 	return found, nil
 }
 
-func (c *checker) captureHeader(cp *plan.Capture) (any, *StepError) {
+func (c *checker) captureHeader(cp *plan.Capture) (any, *record.StepError) {
 	vals := c.resp.Header.Values(cp.Header)
 	if len(vals) == 0 {
 		return nil, c.captureError(cp, "the response has no header %s", cp.Header)
@@ -536,7 +537,7 @@ func (c *checker) captureHeader(cp *plan.Capture) (any, *StepError) {
 	return v, nil
 }
 
-func (c *checker) captureExpression(cp *plan.Capture) (any, *StepError) {
+func (c *checker) captureExpression(cp *plan.Capture) (any, *record.StepError) {
 	v, err := c.s.eval(cp.Expression)
 	if err != nil {
 		if isUndefined(err) {

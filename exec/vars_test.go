@@ -9,6 +9,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 func TestNameResolutionOrder(t *testing.T) {
@@ -40,7 +41,7 @@ func TestNameResolutionOrder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := run(t, p, &exec.RunOpts{Vars: c.vars, Secrets: c.secrets, LookupEnv: lookup})
-			require.Equal(t, exec.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
+			require.Equal(t, record.StatusPassed, e.Status, "%+v", e.Steps[0].Error)
 			require.Equal(t, srv.URL+c.want, e.Steps[0].URL)
 			require.Equal(t, srv.URL+"/captured", e.Steps[2].URL, "a capture wins over everything")
 		})
@@ -66,9 +67,9 @@ func TestUndefinedName(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := run(t, newPlan(c.step), nil)
-			require.Equal(t, exec.StatusHalted, e.Status)
+			require.Equal(t, record.StatusHalted, e.Status)
 			require.NotNil(t, e.Steps[0].Error)
-			require.Equal(t, exec.ErrInterpolation, e.Steps[0].Error.Kind)
+			require.Equal(t, record.ErrInterpolation, e.Steps[0].Error.Kind)
 			require.Equal(t, c.want, e.Steps[0].Error.Message)
 		})
 	}
@@ -96,7 +97,7 @@ func TestSettingsFromText(t *testing.T) {
 	})
 	vars := map[string]any{"EXPECTED": "203", "T": "2000", "R": "1", "F": "true"}
 	e := run(t, newPlan(s), &exec.RunOpts{Vars: vars})
-	require.Equal(t, exec.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
+	require.Equal(t, record.StatusPassed, e.Status, "%+v %v", e.Steps[0].Error, failures(e.Steps[0]))
 
 	for _, c := range []struct {
 		vars map[string]any
@@ -112,11 +113,11 @@ func TestSettingsFromText(t *testing.T) {
 	} {
 		e := run(t, newPlan(s), &exec.RunOpts{Vars: c.vars})
 		if c.want == "" {
-			require.Equal(t, exec.StatusPassed, e.Status, "%v: %+v %v", c.vars, e.Steps[0].Error, failures(e.Steps[0]))
+			require.Equal(t, record.StatusPassed, e.Status, "%v: %+v %v", c.vars, e.Steps[0].Error, failures(e.Steps[0]))
 			continue
 		}
 		require.NotNil(t, e.Steps[0].Error, c.vars)
-		require.Equal(t, exec.ErrInterpolation, e.Steps[0].Error.Kind)
+		require.Equal(t, record.ErrInterpolation, e.Steps[0].Error.Kind)
 		require.Equal(t, c.want, e.Steps[0].Error.Message)
 	}
 }

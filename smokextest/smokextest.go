@@ -10,6 +10,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // DefaultBaseVar is the variable that holds the base URL of the system
@@ -39,7 +40,7 @@ type Options struct {
 }
 
 // RunFile parses the plan at path and runs it as a subtest.
-func RunFile(t *testing.T, path string, opts *Options) *exec.Execution {
+func RunFile(t *testing.T, path string, opts *Options) *record.Execution {
 	t.Helper()
 	p, err := plan.ParseFile(path, nil)
 	if err != nil {
@@ -80,7 +81,7 @@ func runAll(t *testing.T, plans []*plan.Plan, opts *Options) {
 
 // RunPlan runs p as a subtest named after its ID, with a subtest per step,
 // and returns the execution.
-func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
+func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *record.Execution {
 	t.Helper()
 	if opts == nil {
 		opts = &Options{}
@@ -100,14 +101,14 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
 	} else if opts.BaseURL != "" {
 		vars[baseVar] = strings.TrimRight(opts.BaseURL, "/")
 	}
-	var x *exec.Execution
+	var x *record.Execution
 	t.Run(p.ID, func(t *testing.T) {
 		runner := exec.New(exec.Config{Client: opts.Client})
 		// The runner's own keep-alive connections end with the plan, so
 		// that a host's test leaves no goroutines behind.
 		defer runner.CloseIdleConnections()
 		x = runner.Run(t.Context(), p, &exec.RunOpts{
-			Execution: &exec.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: exec.TriggerTest},
+			Execution: &record.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: record.TriggerTest},
 			Vars:      vars,
 			Secrets:   opts.Secrets,
 			LookupEnv: opts.LookupEnv,
@@ -122,7 +123,7 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *exec.Execution {
 	return x
 }
 
-func reportStep(t *testing.T, r *exec.StepResult) {
+func reportStep(t *testing.T, r *record.StepResult) {
 	t.Run(fmt.Sprintf("%02d_%s", r.Index+1, r.Name), func(t *testing.T) {
 		if r.Skipped {
 			t.Skip("skipped: an earlier step failed")

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	smokexexec "github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/internal/demoapi"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/smokextest"
 )
 
@@ -102,5 +102,5 @@ func TestEnvironmentVisibleWhenAsked(t *testing.T) {
 	p, err := plan.Parse([]byte(envPlan), nil)
 	require.NoError(t, err)
 	x := smokextest.RunPlan(t, p, &smokextest.Options{Handler: demoapi.New(), LookupEnv: os.LookupEnv})
-	require.Equal(t, smokexexec.StatusPassed, x.Status)
+	require.Equal(t, record.StatusPassed, x.Status)
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 // Sentinel errors. Backends wrap them; check with errors.Is.
@@ -64,19 +64,19 @@ type ExecutionStore interface {
 	// must not be empty and must be new, and the plan must exist:
 	// ErrConflict otherwise. A zero CreatedAt is set to the current time in
 	// the stored record (e is not modified).
-	CreateExecution(ctx context.Context, e *exec.Execution) error
+	CreateExecution(ctx context.Context, e *record.Execution) error
 	// UpdateExecution writes the execution's Status, StartedAt, FinishedAt
 	// and Error; its other fields and its Steps are ignored. ErrNotFound
 	// when it does not exist.
-	UpdateExecution(ctx context.Context, e *exec.Execution) error
+	UpdateExecution(ctx context.Context, e *record.Execution) error
 	// AppendStep adds a step result to an execution as it arrives; results
 	// may arrive in any order. ErrNotFound when the execution does not
 	// exist, ErrConflict when a result with the same index is stored, an
 	// error when r is nil or its Index is negative.
-	AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error
+	AppendStep(ctx context.Context, executionID string, r *record.StepResult) error
 	// GetExecution returns the execution with its step results in index
 	// order, ErrNotFound when it does not exist.
-	GetExecution(ctx context.Context, id string) (*exec.Execution, error)
+	GetExecution(ctx context.Context, id string) (*record.Execution, error)
 	// ListExecutions returns executions newest first (by CreatedAt
 	// descending, ties by ID descending, byte-wise), without their step
 	// results, and a cursor for the next page. NextCursor is empty on the
@@ -140,7 +140,7 @@ type ListExecutionsParams struct {
 	// PlanID selects one plan's executions.
 	PlanID string
 	// Statuses selects executions in any of these statuses.
-	Statuses []exec.Status
+	Statuses []record.Status
 	// Since and Until bound CreatedAt: Since inclusive, Until exclusive.
 	Since, Until time.Time
 	// Limit defaults to DefaultListLimit (when zero) and is capped at
@@ -154,7 +154,7 @@ type ListExecutionsParams struct {
 
 // ExecutionPage is one page of ListExecutions.
 type ExecutionPage struct {
-	Executions []*exec.Execution
+	Executions []*record.Execution
 	// NextCursor is empty on the last page.
 	NextCursor string
 }
@@ -178,10 +178,10 @@ type PlanSummary struct {
 	PlanID string
 	// Last is the plan's newest execution in any status (as ListExecutions
 	// orders, without step results), nil when it never ran.
-	Last *exec.Execution
+	Last *record.Execution
 	// Counts are the window's executions by status; statuses that do not
 	// occur are absent.
-	Counts map[exec.Status]int
+	Counts map[record.Status]int
 	// P50 and P95 are nearest-rank percentiles (SQL percentile_disc) of the
 	// durations (FinishedAt - StartedAt) of the window's executions that
 	// have both a start and a finish: the smallest duration d such that at
@@ -208,9 +208,9 @@ type AlertState struct {
 	// passed one.
 	ConsecutiveFailures int
 	// LastStatus is the status of the last execution the policy saw.
-	LastStatus exec.Status
+	LastStatus record.Status
 	// LastAlertedStatus and LastAlertedAt describe the last alert sent.
-	LastAlertedStatus exec.Status
+	LastAlertedStatus record.Status
 	LastAlertedAt     time.Time
 	UpdatedAt         time.Time
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 // ANSI colours of the console output.
@@ -36,7 +36,7 @@ func (c console) paint(code, s string) string {
 }
 
 // header writes the line that opens a plan's block.
-func (c console) header(w io.Writer, e *exec.Execution) {
+func (c console) header(w io.Writer, e *record.Execution) {
 	if c.quiet {
 		return
 	}
@@ -45,7 +45,7 @@ func (c console) header(w io.Writer, e *exec.Execution) {
 
 // step writes a finished step and, when it did not pass, why. named tells
 // whether the plan named the step.
-func (c console) step(w io.Writer, r *exec.StepResult, named bool) {
+func (c console) step(w io.Writer, r *record.StepResult, named bool) {
 	if c.quiet && (r.OK || r.Skipped) {
 		return
 	}
@@ -84,7 +84,7 @@ func (c console) step(w io.Writer, r *exec.StepResult, named bool) {
 }
 
 // failure writes one failed assertion, on one line when it is short.
-func (c console) failure(w io.Writer, f exec.Failure) {
+func (c console) failure(w io.Writer, f record.Failure) {
 	f.Name, f.Expected, f.Received = printable(f.Name), printable(f.Expected), printable(f.Received)
 	if len(f.Expected)+len(f.Received) <= 60 && !strings.ContainsAny(f.Expected+f.Received, "\n") {
 		fmt.Fprintf(w, "      %s expected %s, received %s\n", c.paint(ansiRed, failureWhat(f)+":"), f.Expected, f.Received)
@@ -95,11 +95,11 @@ func (c console) failure(w io.Writer, f exec.Failure) {
 }
 
 // summary writes the line that closes a plan's block.
-func (c console) summary(w io.Writer, e *exec.Execution) {
+func (c console) summary(w io.Writer, e *record.Execution) {
 	n := countSteps(e)
 	status := string(e.Status)
 	switch e.Status {
-	case exec.StatusPassed:
+	case record.StatusPassed:
 		status = c.paint(ansiGreen, status)
 	default:
 		status = c.paint(ansiRed, status)
@@ -111,12 +111,12 @@ func (c console) summary(w io.Writer, e *exec.Execution) {
 }
 
 // total writes the summary of the whole run.
-func (c console) total(w io.Writer, execs []*exec.Execution, elapsed time.Duration) {
+func (c console) total(w io.Writer, execs []*record.Execution, elapsed time.Duration) {
 	var plans, passed int
 	var n stepCounts
 	for _, e := range execs {
 		plans++
-		if e.Status == exec.StatusPassed {
+		if e.Status == record.StatusPassed {
 			passed++
 		}
 		n.add(countSteps(e))
@@ -140,7 +140,7 @@ type stepCounts struct {
 	total, passed, failed, errored, skipped int
 }
 
-func countSteps(e *exec.Execution) stepCounts {
+func countSteps(e *record.Execution) stepCounts {
 	var n stepCounts
 	for i := range e.Steps {
 		r := &e.Steps[i]
@@ -179,7 +179,7 @@ func (n stepCounts) String() string {
 }
 
 // planLabel names an execution's plan in reports.
-func planLabel(e *exec.Execution) string {
+func planLabel(e *record.Execution) string {
 	if e.PlanName != "" {
 		return e.PlanName
 	}

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smokex/smokex/record"
 	"github.com/stretchr/testify/require"
-
-	"github.com/smokex/smokex/exec"
 )
 
 func TestConsoleBlock(t *testing.T) {
@@ -68,7 +67,7 @@ func TestConsoleColor(t *testing.T) {
 func TestConsoleLongFailure(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	console{}.failure(&buf, exec.Failure{Type: exec.FailureJSON, Name: "$", Expected: "{\n  \"a\": 1\n}", Received: "{\n  \"a\": 2\n}"})
+	console{}.failure(&buf, record.Failure{Type: record.FailureJSON, Name: "$", Expected: "{\n  \"a\": 1\n}", Received: "{\n  \"a\": 2\n}"})
 	require.Equal(t, "      json $:\n        expected: {\n                    \"a\": 1\n                  }\n        received: {\n                    \"a\": 2\n                  }\n", buf.String())
 }
 
@@ -92,7 +91,7 @@ func TestFormatDuration(t *testing.T) {
 
 func TestConsoleExecutionError(t *testing.T) {
 	t.Parallel()
-	e := &exec.Execution{PlanID: "slow", Status: exec.StatusCanceled, Error: &exec.StepError{Kind: exec.ErrCanceled, Message: "interrupted\nby a signal"}}
+	e := &record.Execution{PlanID: "slow", Status: record.StatusCanceled, Error: &record.StepError{Kind: record.ErrCanceled, Message: "interrupted\nby a signal"}}
 	var buf bytes.Buffer
 	console{}.summary(&buf, e)
 	require.Equal(t, "  slow canceled: 0 passed, 0 failed in 0s\n  error (canceled): interrupted\n    by a signal\n", buf.String())
@@ -103,10 +102,10 @@ func TestConsoleExecutionError(t *testing.T) {
 // error is shown, not obeyed.
 func TestConsoleEscapesControlCharacters(t *testing.T) {
 	t.Parallel()
-	x := &exec.Execution{PlanID: "p", PlanName: "p\x1b[8m", Status: exec.StatusFailed, Steps: []exec.StepResult{{
-		Name: "s\x9b2J", Method: "GET", URL: "http://127.0.0.1/", Response: &exec.Response{StatusCode: 200},
-		Failures: []exec.Failure{{Type: exec.FailureString, Name: "body", Expected: "ok", Received: "\x1b[2Jhidden\rtext\x07"}},
-		Error:    &exec.StepError{Kind: exec.ErrRequest, Message: "bad \x1b]0;title\x07"},
+	x := &record.Execution{PlanID: "p", PlanName: "p\x1b[8m", Status: record.StatusFailed, Steps: []record.StepResult{{
+		Name: "s\x9b2J", Method: "GET", URL: "http://127.0.0.1/", Response: &record.Response{StatusCode: 200},
+		Failures: []record.Failure{{Type: record.FailureString, Name: "body", Expected: "ok", Received: "\x1b[2Jhidden\rtext\x07"}},
+		Error:    &record.StepError{Kind: record.ErrRequest, Message: "bad \x1b]0;title\x07"},
 	}}}
 	var buf bytes.Buffer
 	require.NoError(t, writeConsole(&buf, console{}, []ranPlan{{exec: x}}, time.Second))

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 // execute runs the plans, up to f.jobs at once, and returns their results in
@@ -58,7 +59,7 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		vars[name] = v
 	}
 	opts := &exec.RunOpts{
-		Execution: &exec.Execution{Trigger: exec.TriggerCLI},
+		Execution: &record.Execution{Trigger: record.TriggerCLI},
 		Vars:      vars,
 		Secrets:   secrets,
 		LookupEnv: a.lookupEnv,
@@ -69,9 +70,9 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 	}
 	if out != nil {
 		opts.Observer = exec.ObserverFuncs{
-			OnStart:  func(_ context.Context, e *exec.Execution) { out.header(w, e) },
-			OnStep:   func(_ context.Context, _ *exec.Execution, r *exec.StepResult) { out.step(w, r, rp.named(r)) },
-			OnFinish: func(_ context.Context, e *exec.Execution) { out.summary(w, e) },
+			OnStart:  func(_ context.Context, e *record.Execution) { out.header(w, e) },
+			OnStep:   func(_ context.Context, _ *record.Execution, r *record.StepResult) { out.step(w, r, rp.named(r)) },
+			OnFinish: func(_ context.Context, e *record.Execution) { out.summary(w, e) },
 		}
 	}
 	rp.exec = runner.Run(ctx, lp.plan, opts)

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
@@ -57,10 +57,10 @@ func TestServePostgres(t *testing.T) {
 	require.Equal(t, "ticker", plans[0].ID)
 	require.Equal(t, "@every 1s", plans[0].Schedule)
 
-	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "ticker", Statuses: []exec.Status{exec.StatusPassed}})
+	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "ticker", Statuses: []record.Status{record.StatusPassed}})
 	require.NoError(t, err)
 	require.NotEmpty(t, page.Executions)
-	var logged *exec.Execution
+	var logged *record.Execution
 	for _, x := range page.Executions {
 		if strings.Contains(line, "execution="+x.ID+" ") {
 			logged = x
@@ -69,7 +69,7 @@ func TestServePostgres(t *testing.T) {
 	require.NotNil(t, logged, "the logged execution is stored: %s", line)
 	got, err := st.GetExecution(ctx, logged.ID)
 	require.NoError(t, err)
-	require.Equal(t, exec.TriggerSchedule, got.Trigger)
+	require.Equal(t, record.TriggerSchedule, got.Trigger)
 	require.Len(t, got.Steps, 1)
 	require.Equal(t, "health", got.Steps[0].Name)
 	require.Equal(t, 200, got.Steps[0].Response.StatusCode)

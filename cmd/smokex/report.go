@@ -9,21 +9,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // jsonPlan is the JSON report of one plan's execution; the format is
 // documented in doc.go.
 type jsonPlan struct {
-	Plan       string      `json:"plan"`
-	File       string      `json:"file,omitempty"`
-	Status     exec.Status `json:"status"`
-	StartedAt  time.Time   `json:"started_at"`
-	FinishedAt time.Time   `json:"finished_at"`
-	DurationMS float64     `json:"duration_ms"`
-	Steps      []jsonStep  `json:"steps"`
-	Error      *jsonError  `json:"error"`
+	Plan       string        `json:"plan"`
+	File       string        `json:"file,omitempty"`
+	Status     record.Status `json:"status"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at"`
+	DurationMS float64       `json:"duration_ms"`
+	Steps      []jsonStep    `json:"steps"`
+	Error      *jsonError    `json:"error"`
 }
 
 // jsonStep is the JSON report of one step.
@@ -61,12 +61,12 @@ type ranPlan struct {
 	file string
 	// plan is nil in tests of the reports alone.
 	plan *plan.Plan
-	exec *exec.Execution
+	exec *record.Execution
 }
 
 // named reports whether the plan gave the step its name, which the console
 // then shows; an unnamed step is shown by its method and URL alone.
-func (r ranPlan) named(s *exec.StepResult) bool {
+func (r ranPlan) named(s *record.StepResult) bool {
 	if r.plan != nil && s.Index >= 0 && s.Index < len(r.plan.Steps) {
 		return r.plan.Steps[s.Index].Name != ""
 	}
@@ -77,7 +77,7 @@ func millis(d time.Duration) float64 {
 	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
 }
 
-func toJSONError(e *exec.StepError) *jsonError {
+func toJSONError(e *record.StepError) *jsonError {
 	if e == nil {
 		return nil
 	}
@@ -137,7 +137,7 @@ func writeJSON(w io.Writer, runs []ranPlan) error {
 }
 
 // stepName is the name reports show for a step: its own, or METHOD URL.
-func stepName(s *exec.StepResult) string {
+func stepName(s *record.StepResult) string {
 	if s.Name != "" {
 		return s.Name
 	}
@@ -233,7 +233,7 @@ func toJUnitSuite(r ranPlan) junitSuite {
 
 // junitFailure folds a step's failed assertions into one failure element:
 // the first in the message, every one in the text.
-func junitFailure(st *exec.StepResult) *junitProblem {
+func junitFailure(st *record.StepResult) *junitProblem {
 	if len(st.Failures) == 0 {
 		return &junitProblem{Message: "step failed", Type: "failure", Text: "step failed"}
 	}
@@ -249,12 +249,12 @@ func junitFailure(st *exec.StepResult) *junitProblem {
 }
 
 // failureLine writes a failed assertion on one line.
-func failureLine(f exec.Failure) string {
+func failureLine(f record.Failure) string {
 	return fmt.Sprintf("%s: expected %s, received %s", failureWhat(f), f.Expected, f.Received)
 }
 
 // failureWhat names a failed assertion: its type, and which one.
-func failureWhat(f exec.Failure) string {
+func failureWhat(f record.Failure) string {
 	if f.Name != "" && f.Name != string(f.Type) {
 		return string(f.Type) + " " + f.Name
 	}

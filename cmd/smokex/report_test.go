@@ -8,52 +8,51 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smokex/smokex/record"
 	"github.com/stretchr/testify/require"
-
-	"github.com/smokex/smokex/exec"
 )
 
 var testStart = time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
 
 // sampleExecution is a failed run with a step of every outcome.
-func sampleExecution() *exec.Execution {
-	return &exec.Execution{
+func sampleExecution() *record.Execution {
+	return &record.Execution{
 		ID:         "ex1",
 		PlanID:     "checkout",
 		PlanName:   "checkout",
-		Trigger:    exec.TriggerCLI,
-		Status:     exec.StatusFailed,
+		Trigger:    record.TriggerCLI,
+		Status:     record.StatusFailed,
 		StartedAt:  testStart,
 		FinishedAt: testStart.Add(1500 * time.Millisecond),
-		Steps: []exec.StepResult{
+		Steps: []record.StepResult{
 			{
 				Index: 0, Method: "GET", URL: "http://127.0.0.1/health",
-				Response: &exec.Response{StatusCode: 200}, Timings: exec.Timings{Total: 12 * time.Millisecond},
+				Response: &record.Response{StatusCode: 200}, Timings: record.Timings{Total: 12 * time.Millisecond},
 				Attempts: 1, OK: true,
 			},
 			{
 				Index: 1, Name: "login", Method: "POST", URL: "http://127.0.0.1/login",
-				Response: &exec.Response{StatusCode: 401}, Timings: exec.Timings{Total: 30 * time.Millisecond},
+				Response: &record.Response{StatusCode: 401}, Timings: record.Timings{Total: 30 * time.Millisecond},
 				Attempts: 1,
-				Failures: []exec.Failure{
-					{Type: exec.FailureStatusCode, Expected: "200", Received: "401"},
-					{Type: exec.FailureHeader, Name: "content-type", Expected: `"application/json"`, Received: `"text/html"`},
+				Failures: []record.Failure{
+					{Type: record.FailureStatusCode, Expected: "200", Received: "401"},
+					{Type: record.FailureHeader, Name: "content-type", Expected: `"application/json"`, Received: `"text/html"`},
 				},
 			},
 			{
 				Index: 2, Method: "GET", URL: "http://127.0.0.1:1/me",
-				Timings: exec.Timings{Total: 3 * time.Millisecond}, Attempts: 2,
-				Error: &exec.StepError{Kind: exec.ErrConnect, Message: "connection refused"},
+				Timings: record.Timings{Total: 3 * time.Millisecond}, Attempts: 2,
+				Error: &record.StepError{Kind: record.ErrConnect, Message: "connection refused"},
 			},
 			{Index: 3, Method: "DELETE", URL: "http://127.0.0.1/session", Skipped: true},
 		},
 	}
 }
 
-func passedExecution(id string) *exec.Execution {
-	return &exec.Execution{
-		PlanID: id, Status: exec.StatusPassed, StartedAt: testStart, FinishedAt: testStart.Add(time.Second),
-		Steps: []exec.StepResult{{Index: 0, Method: "GET", URL: "http://127.0.0.1/", Response: &exec.Response{StatusCode: 204}, Attempts: 1, OK: true}},
+func passedExecution(id string) *record.Execution {
+	return &record.Execution{
+		PlanID: id, Status: record.StatusPassed, StartedAt: testStart, FinishedAt: testStart.Add(time.Second),
+		Steps: []record.StepResult{{Index: 0, Method: "GET", URL: "http://127.0.0.1/", Response: &record.Response{StatusCode: 204}, Attempts: 1, OK: true}},
 	}
 }
 
@@ -102,14 +101,14 @@ func TestWriteJSONSeveralPlans(t *testing.T) {
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
 	require.Len(t, got, 2)
 	require.Equal(t, "a", got[0].Plan)
-	require.Equal(t, exec.StatusPassed, got[0].Status)
+	require.Equal(t, record.StatusPassed, got[0].Status)
 	require.Equal(t, "checkout", got[1].Plan)
 	require.Len(t, got[1].Steps, 4)
 }
 
 func TestWriteJSONExecutionError(t *testing.T) {
 	t.Parallel()
-	e := &exec.Execution{PlanID: "p", Status: exec.StatusCanceled, Error: &exec.StepError{Kind: exec.ErrCanceled, Message: "interrupted"}}
+	e := &record.Execution{PlanID: "p", Status: record.StatusCanceled, Error: &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}}
 	var buf bytes.Buffer
 	require.NoError(t, writeJSON(&buf, []ranPlan{{exec: e}}))
 	var got jsonPlan
@@ -121,7 +120,7 @@ func TestWriteJSONExecutionError(t *testing.T) {
 
 func TestWriteJUnit(t *testing.T) {
 	t.Parallel()
-	canceled := &exec.Execution{PlanID: "slow", Status: exec.StatusCanceled, Error: &exec.StepError{Kind: exec.ErrCanceled, Message: "interrupted"}}
+	canceled := &record.Execution{PlanID: "slow", Status: record.StatusCanceled, Error: &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}}
 	runs := []ranPlan{
 		{file: "plans/a.yaml", exec: passedExecution("a")},
 		{file: "plans/checkout.yaml", exec: sampleExecution()},
@@ -176,9 +175,9 @@ func TestWriteJUnit(t *testing.T) {
 func TestJUnitEscapesMarkup(t *testing.T) {
 	t.Parallel()
 	e := passedExecution("x")
-	e.Status = exec.StatusFailed
+	e.Status = record.StatusFailed
 	e.Steps[0].OK = false
-	e.Steps[0].Failures = []exec.Failure{{Type: exec.FailureString, Expected: `<b>"ok" & done</b>`, Received: "]]> <x/>"}}
+	e.Steps[0].Failures = []record.Failure{{Type: record.FailureString, Expected: `<b>"ok" & done</b>`, Received: "]]> <x/>"}}
 	var buf bytes.Buffer
 	require.NoError(t, writeJUnit(&buf, []ranPlan{{exec: e}}, time.Second))
 	var got junitSuites

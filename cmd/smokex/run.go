@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // Output formats of smokex run.
@@ -164,7 +164,7 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		return exitUsage
 	}
 	for _, r := range runs {
-		if r.exec.Status != exec.StatusPassed {
+		if r.exec.Status != record.StatusPassed {
 			return exitFailed
 		}
 	}
@@ -316,8 +316,8 @@ func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration)
 	return err
 }
 
-func executions(runs []ranPlan) []*exec.Execution {
-	out := make([]*exec.Execution, len(runs))
+func executions(runs []ranPlan) []*record.Execution {
+	out := make([]*record.Execution, len(runs))
 	for i, r := range runs {
 		out[i] = r.exec
 	}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -312,7 +312,7 @@ func logEvents(log *slog.Logger, sub *smokex.Subscription) {
 			log.LogAttrs(ctx, level, "step finished", append(executionIDs(x), stepAttrs(ev.Step)...)...)
 		case smokex.EventExecutionFinished:
 			level := slog.LevelInfo
-			if x.Status != exec.StatusPassed {
+			if x.Status != record.StatusPassed {
 				level = slog.LevelWarn
 			}
 			log.LogAttrs(ctx, level, "execution finished", append(executionIDs(x), finishedAttrs(x)...)...)
@@ -321,12 +321,12 @@ func logEvents(log *slog.Logger, sub *smokex.Subscription) {
 }
 
 // executionIDs names the plan and the execution of an event.
-func executionIDs(x *exec.Execution) []slog.Attr {
+func executionIDs(x *record.Execution) []slog.Attr {
 	return []slog.Attr{slog.String("plan", x.PlanID), slog.String("execution", x.ID)}
 }
 
 // stepAttrs describes a finished step.
-func stepAttrs(r *exec.StepResult) []slog.Attr {
+func stepAttrs(r *record.StepResult) []slog.Attr {
 	attrs := []slog.Attr{slog.Int("step", r.Index)}
 	if r.Name != "" {
 		attrs = append(attrs, slog.String("name", r.Name))
@@ -352,7 +352,7 @@ func stepAttrs(r *exec.StepResult) []slog.Attr {
 }
 
 // finishedAttrs describes a finished execution.
-func finishedAttrs(x *exec.Execution) []slog.Attr {
+func finishedAttrs(x *record.Execution) []slog.Attr {
 	failed := 0
 	for i := range x.Steps {
 		if !x.Steps[i].OK && !x.Steps[i].Skipped {

@@ -23,7 +23,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 //go:embed plans/*.yaml
@@ -137,7 +137,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 			log.Info("step", attrs...)
 		case smokex.EventExecutionFinished:
 			level := slog.LevelInfo
-			if ev.Execution.Status != exec.StatusPassed {
+			if ev.Execution.Status != record.StatusPassed {
 				level = slog.LevelWarn
 			}
 			log.Log(context.Background(), level, "execution finished", "plan", ev.Execution.PlanID,

@@ -13,57 +13,58 @@ import (
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/internal/demoapi"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // outcome is what an example plan is expected to do against the demo API:
 // the execution's status, and checks of its steps.
 type outcome struct {
-	status exec.Status
-	check  func(t *testing.T, e *exec.Execution)
+	status record.Status
+	check  func(t *testing.T, e *record.Execution)
 }
 
 // outcomes lists the outcome of every plan in this folder, by file name.
 func outcomes() map[string]outcome {
 	return map[string]outcome{
-		"success.yaml": {exec.StatusPassed, func(t *testing.T, e *exec.Execution) {
+		"success.yaml": {record.StatusPassed, func(t *testing.T, e *record.Execution) {
 			require.Equal(t, []int{200, 200, 400}, statusCodes(e))
 		}},
-		"failure.yaml": {exec.StatusHalted, func(t *testing.T, e *exec.Execution) {
+		"failure.yaml": {record.StatusHalted, func(t *testing.T, e *record.Execution) {
 			require.True(t, e.Steps[0].OK)
 			require.NotNil(t, e.Steps[1].Error, "step 2 cannot connect")
-			require.Equal(t, exec.ErrConnect, e.Steps[1].Error.Kind, e.Steps[1].Error.Message)
+			require.Equal(t, record.ErrConnect, e.Steps[1].Error.Kind, e.Steps[1].Error.Message)
 			require.Empty(t, e.Steps[1].Failures, "an error is not an assertion failure")
 			require.Equal(t, 1, e.Steps[1].Attempts, "no retries unless asked")
 			require.True(t, e.Steps[2].Skipped, "halt_on_error defaults to true")
 			require.Zero(t, e.Steps[2].Attempts)
 		}},
-		"failed_expectation.yaml": {exec.StatusHalted, func(t *testing.T, e *exec.Execution) {
+		"failed_expectation.yaml": {record.StatusHalted, func(t *testing.T, e *record.Execution) {
 			s := e.Steps[0]
 			require.Nil(t, s.Error)
 			require.Equal(t, 500, s.Response.StatusCode)
 			require.ElementsMatch(t,
-				[]exec.FailureType{exec.FailureStatusCode, exec.FailureHeader, exec.FailureJSON},
+				[]record.FailureType{record.FailureStatusCode, record.FailureHeader, record.FailureJSON},
 				failureTypes(s), "every assertion of the step is evaluated: %+v", s.Failures)
 			for _, f := range s.Failures {
 				switch f.Type {
-				case exec.FailureStatusCode:
+				case record.FailureStatusCode:
 					require.Equal(t, "200", f.Expected)
 					require.Equal(t, "500", f.Received)
-				case exec.FailureHeader:
+				case record.FailureHeader:
 					require.Equal(t, "Server", f.Name)
 					require.Equal(t, "fake_server", f.Expected)
 					require.Equal(t, demoapi.ServerHeader, f.Received)
 				}
 			}
 		}},
-		"save_from_response.yaml": {exec.StatusPassed, func(t *testing.T, e *exec.Execution) {
+		"save_from_response.yaml": {record.StatusPassed, func(t *testing.T, e *record.Execution) {
 			require.Equal(t, []int{200, 200}, statusCodes(e))
 			token, ok := e.Steps[0].Captures["token"].(string)
 			require.True(t, ok, "captures: %v", e.Steps[0].Captures)
 			require.Len(t, token, 32)
 			require.Equal(t, demoapi.Username, e.Steps[0].Captures["user"])
 		}},
-		"login_flow.yaml": {exec.StatusPassed, func(t *testing.T, e *exec.Execution) {
+		"login_flow.yaml": {record.StatusPassed, func(t *testing.T, e *record.Execution) {
 			require.Equal(t, []int{200, 200, 200, 200, 401}, statusCodes(e))
 			caps := e.Steps[1].Captures
 			require.Equal(t, demoapi.ServerHeader, caps["server"])
@@ -73,15 +74,15 @@ func outcomes() map[string]outcome {
 			require.NoError(t, err)
 			require.NotContains(t, string(b), demoapi.Password, "the secret is redacted from the results")
 		}},
-		"requests.yaml": {exec.StatusPassed, func(t *testing.T, e *exec.Execution) {
+		"requests.yaml": {record.StatusPassed, func(t *testing.T, e *record.Execution) {
 			require.Equal(t, []int{200, 200, 401, 200, 302, 200, 201, 404, 200, 200, 405}, statusCodes(e))
 			require.Contains(t, e.Steps[3].Response.Body, "<title>"+demoapi.PageTitle+"</title>",
 				"debug keeps the whole body")
 			require.Equal(t, "HEAD", e.Steps[9].Method)
 			require.Equal(t, "DELETE", e.Steps[10].Method)
 		}},
-		"keep_going.yaml": {exec.StatusFailed, func(t *testing.T, e *exec.Execution) {
-			require.Equal(t, []exec.FailureType{exec.FailureStatusCode}, failureTypes(e.Steps[0]))
+		"keep_going.yaml": {record.StatusFailed, func(t *testing.T, e *record.Execution) {
+			require.Equal(t, []record.FailureType{record.FailureStatusCode}, failureTypes(e.Steps[0]))
 			require.False(t, e.Steps[1].Skipped, "halt_on_error: false runs the next step")
 			require.True(t, e.Steps[1].OK)
 		}},
@@ -113,7 +114,7 @@ func TestExamplePlans(t *testing.T) {
 			})
 			require.Len(t, e.Steps, len(p.Steps))
 			require.Equal(t, want.status, e.Status, "steps: %s", describe(e))
-			if want.status == exec.StatusPassed {
+			if want.status == record.StatusPassed {
 				for _, s := range e.Steps {
 					require.True(t, s.OK, "step %d %s: %s", s.Index, s.Name, describe(e))
 				}
@@ -139,7 +140,7 @@ func TestExamplePlansLoadAsADirectory(t *testing.T) {
 	}
 }
 
-func statusCodes(e *exec.Execution) []int {
+func statusCodes(e *record.Execution) []int {
 	var out []int
 	for _, s := range e.Steps {
 		if s.Response == nil {
@@ -151,8 +152,8 @@ func statusCodes(e *exec.Execution) []int {
 	return out
 }
 
-func failureTypes(s exec.StepResult) []exec.FailureType {
-	var out []exec.FailureType
+func failureTypes(s record.StepResult) []record.FailureType {
+	var out []record.FailureType
 	for _, f := range s.Failures {
 		out = append(out, f.Type)
 	}
@@ -160,7 +161,7 @@ func failureTypes(s exec.StepResult) []exec.FailureType {
 }
 
 // describe shows the steps' outcomes in a failed test's message.
-func describe(e *exec.Execution) string {
+func describe(e *record.Execution) string {
 	var b strings.Builder
 	for _, s := range e.Steps {
 		b.WriteString("\n  ")

@@ -19,8 +19,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
-	smokexexec "github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
@@ -145,7 +145,7 @@ func TestRestartAfterKill(t *testing.T) {
 	require.NoError(t, err)
 	x, err := store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, smokexexec.StatusRunning, x.Status, "the dead process left it running")
+	require.Equal(t, record.StatusRunning, x.Status, "the dead process left it running")
 
 	close(release)
 	eng, err := smokex.New(smokex.Config{
@@ -159,9 +159,9 @@ func TestRestartAfterKill(t *testing.T) {
 
 	x, err = store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, smokexexec.StatusHalted, x.Status)
+	require.Equal(t, record.StatusHalted, x.Status)
 	require.NotNil(t, x.Error)
-	require.Equal(t, smokexexec.ErrInterrupted, x.Error.Kind)
+	require.Equal(t, record.ErrInterrupted, x.Error.Kind)
 	require.False(t, x.FinishedAt.IsZero())
 	require.Len(t, x.Steps, 1, "the step finished before the kill is kept")
 	require.Equal(t, "fast", x.Steps[0].Name)
@@ -176,5 +176,5 @@ func TestRestartAfterKill(t *testing.T) {
 
 	again, err := eng.Run(ctx, "nightly", nil)
 	require.NoError(t, err)
-	require.Equal(t, smokexexec.StatusPassed, again.Status)
+	require.Equal(t, record.StatusPassed, again.Status)
 }

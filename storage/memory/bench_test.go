@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -18,22 +18,22 @@ import (
 // benchStep returns a step result shaped like one the executor stores
 // without debug: a response with a few headers and a body excerpt, each
 // step's own.
-func benchStep(execID string, i int) *exec.StepResult {
+func benchStep(execID string, i int) *record.StepResult {
 	url := fmt.Sprintf("https://api.example.test/v1/orders/%s/items/%d", execID, i)
-	return &exec.StepResult{
+	return &record.StepResult{
 		Index:     i,
 		Name:      fmt.Sprintf("step %d", i),
 		Method:    "GET",
 		URL:       url,
 		StartedAt: time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC),
-		Response: &exec.Response{
+		Response: &record.Response{
 			StatusCode: 200,
 			Proto:      "HTTP/1.1",
 			Headers:    map[string][]string{"Content-Type": {"application/json"}, "X-Request-Id": {execID}},
 			Body:       fmt.Sprintf(`{"id":%q,"item":%d,"status":"ok","tags":["a","b"]}`, execID, i),
 			Size:       64,
 		},
-		Timings:  exec.Timings{Connect: time.Millisecond, FirstByte: 20 * time.Millisecond, Total: 25 * time.Millisecond},
+		Timings:  record.Timings{Connect: time.Millisecond, FirstByte: 20 * time.Millisecond, Total: 25 * time.Millisecond},
 		Attempts: 1,
 		OK:       true,
 	}
@@ -54,9 +54,9 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 	for i := range plans * perPlan {
 		id := fmt.Sprintf("exec-%07d", i)
 		created := start.Add(time.Duration(i) * time.Second)
-		e := &exec.Execution{
-			ID: id, PlanID: fmt.Sprintf("plan-%03d", i%plans), Trigger: exec.TriggerSchedule,
-			Status: exec.StatusRunning, CreatedAt: created, StartedAt: created,
+		e := &record.Execution{
+			ID: id, PlanID: fmt.Sprintf("plan-%03d", i%plans), Trigger: record.TriggerSchedule,
+			Status: record.StatusRunning, CreatedAt: created, StartedAt: created,
 		}
 		if err := st.CreateExecution(ctx, e); err != nil {
 			b.Fatal(err)
@@ -66,9 +66,9 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 				b.Fatal(err)
 			}
 		}
-		e.Status, e.FinishedAt = exec.StatusPassed, created.Add(time.Duration(100+i%400)*time.Millisecond)
+		e.Status, e.FinishedAt = record.StatusPassed, created.Add(time.Duration(100+i%400)*time.Millisecond)
 		if i%10 == 3 {
-			e.Status = exec.StatusFailed
+			e.Status = record.StatusFailed
 		}
 		if err := st.UpdateExecution(ctx, e); err != nil {
 			b.Fatal(err)
@@ -144,7 +144,7 @@ func BenchmarkAppendStep(b *testing.B) {
 				for n := 0; more(); n++ {
 					if n%10 == 0 {
 						id = fmt.Sprintf("g%d-%d", g, n/10)
-						if err := st.CreateExecution(ctx, &exec.Execution{ID: id, PlanID: "p", Status: exec.StatusRunning}); err != nil {
+						if err := st.CreateExecution(ctx, &record.Execution{ID: id, PlanID: "p", Status: record.StatusRunning}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -191,7 +191,7 @@ func BenchmarkListExecutions(b *testing.B) {
 		{"one plan, window", storage.ListExecutionsParams{PlanID: "plan-042", Since: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}},
 		{"every plan", storage.ListExecutionsParams{}},
 		{"every plan, page 42", storage.ListExecutionsParams{Cursor: deep.NextCursor}},
-		{"every plan, failed", storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusFailed}}},
+		{"every plan, failed", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusFailed}}},
 	}
 	for _, tt := range tests {
 		b.Run(strings.ReplaceAll(tt.name, " ", "_"), func(b *testing.B) {

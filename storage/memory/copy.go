@@ -5,7 +5,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -18,7 +18,7 @@ func copyPlan(p *storage.Plan) *storage.Plan {
 }
 
 // copyExecution returns a deep copy of e without its steps.
-func copyExecution(e *exec.Execution) *exec.Execution {
+func copyExecution(e *record.Execution) *record.Execution {
 	c := *e
 	c.Steps = nil
 	c.Error = copyStepError(e.Error)
@@ -26,7 +26,7 @@ func copyExecution(e *exec.Execution) *exec.Execution {
 }
 
 // copyStepError returns a copy of err.
-func copyStepError(err *exec.StepError) *exec.StepError {
+func copyStepError(err *record.StepError) *record.StepError {
 	if err == nil {
 		return nil
 	}
@@ -47,7 +47,7 @@ func copyHeaders(h map[string][]string) map[string][]string {
 }
 
 // copyStep returns a deep copy of r, sharing only its Captures.
-func copyStep(r *exec.StepResult) exec.StepResult {
+func copyStep(r *record.StepResult) record.StepResult {
 	c := *r
 	if r.Request != nil {
 		req := *r.Request
@@ -67,23 +67,23 @@ func copyStep(r *exec.StepResult) exec.StepResult {
 // copyStepIn returns a deep copy of r to store, its Captures made
 // JSON-typed as a database would return them. It fails when the captures
 // cannot be encoded as JSON.
-func copyStepIn(r *exec.StepResult) (exec.StepResult, error) {
+func copyStepIn(r *record.StepResult) (record.StepResult, error) {
 	c := copyStep(r)
 	if len(r.Captures) > 0 {
 		b, err := json.Marshal(r.Captures)
 		if err != nil {
-			return exec.StepResult{}, err
+			return record.StepResult{}, err
 		}
 		c.Captures = nil
 		if err := json.Unmarshal(b, &c.Captures); err != nil {
-			return exec.StepResult{}, err
+			return record.StepResult{}, err
 		}
 	}
 	return c, nil
 }
 
 // copyStepOut returns a deep copy of a stored step.
-func copyStepOut(r *exec.StepResult) exec.StepResult {
+func copyStepOut(r *record.StepResult) record.StepResult {
 	c := copyStep(r)
 	if r.Captures != nil {
 		c.Captures = copyJSON(r.Captures).(map[string]any)

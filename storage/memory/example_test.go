@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -28,30 +28,30 @@ func Example() {
 	}
 
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	e := &exec.Execution{
+	e := &record.Execution{
 		ID:        "run-1",
 		PlanID:    "health",
-		Trigger:   exec.TriggerSchedule,
-		Status:    exec.StatusRunning,
+		Trigger:   record.TriggerSchedule,
+		Status:    record.StatusRunning,
 		CreatedAt: start,
 		StartedAt: start,
 	}
 	if err := st.CreateExecution(ctx, e); err != nil {
 		panic(err)
 	}
-	err = st.AppendStep(ctx, e.ID, &exec.StepResult{
+	err = st.AppendStep(ctx, e.ID, &record.StepResult{
 		Index:    0,
 		Method:   "GET",
 		URL:      "https://example.test/health",
-		Response: &exec.Response{StatusCode: 200},
-		Timings:  exec.Timings{Total: 42 * time.Millisecond},
+		Response: &record.Response{StatusCode: 200},
+		Timings:  record.Timings{Total: 42 * time.Millisecond},
 		Attempts: 1,
 		OK:       true,
 	})
 	if err != nil {
 		panic(err)
 	}
-	e.Status, e.FinishedAt = exec.StatusPassed, start.Add(50*time.Millisecond)
+	e.Status, e.FinishedAt = record.StatusPassed, start.Add(50*time.Millisecond)
 	if err := st.UpdateExecution(ctx, e); err != nil {
 		panic(err)
 	}
@@ -83,10 +83,10 @@ func ExampleStore_ListExecutions() {
 		panic(err)
 	}
 	for i := range 5 {
-		err := st.CreateExecution(ctx, &exec.Execution{
+		err := st.CreateExecution(ctx, &record.Execution{
 			ID:        fmt.Sprintf("e%d", i),
 			PlanID:    "p",
-			Status:    exec.StatusPassed,
+			Status:    record.StatusPassed,
 			CreatedAt: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC),
 		})
 		if err != nil {
@@ -128,9 +128,9 @@ func ExampleStore_Summaries() {
 		panic(err)
 	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, status := range []exec.Status{exec.StatusPassed, exec.StatusFailed, exec.StatusPassed, exec.StatusPassed} {
+	for i, status := range []record.Status{record.StatusPassed, record.StatusFailed, record.StatusPassed, record.StatusPassed} {
 		created := start.Add(time.Duration(i) * time.Minute)
-		err := st.CreateExecution(ctx, &exec.Execution{
+		err := st.CreateExecution(ctx, &record.Execution{
 			ID:         fmt.Sprintf("api-%d", i),
 			PlanID:     "api",
 			Status:     status,
@@ -153,7 +153,7 @@ func ExampleStore_Summaries() {
 			last = s.Last.ID
 		}
 		fmt.Printf("%s: last %s, passed %d, failed %d, p50 %v, p95 %v\n",
-			s.PlanID, last, s.Counts[exec.StatusPassed], s.Counts[exec.StatusFailed], s.P50, s.P95)
+			s.PlanID, last, s.Counts[record.StatusPassed], s.Counts[record.StatusFailed], s.P50, s.P95)
 	}
 	// Output:
 	// api: last api-3, passed 3, failed 1, p50 200ms, p95 400ms

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -25,7 +25,7 @@ func compareRecords(a, b *execRecord) int {
 }
 
 // CreateExecution stores a new execution without its steps.
-func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
+func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Store) bound(plan *planRecord) {
 }
 
 // UpdateExecution writes the execution's status, start, finish and error.
-func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
+func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
 }
 
 // AppendStep adds a step result to the execution.
-func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error {
+func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.StepResult) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.Step
 	if !ok {
 		return errorf("execution %q: %w", executionID, storage.ErrNotFound)
 	}
-	byIndex := func(a exec.StepResult, i int) int { return cmp.Compare(a.Index, i) }
+	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
 	if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
 		rec.steps = append(rec.steps, c)
 		return nil
@@ -156,7 +156,7 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.Step
 }
 
 // GetExecution returns the execution with its step results.
-func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, error) {
+func (s *Store) GetExecution(ctx context.Context, id string) (*record.Execution, error) {
 	if err := check(ctx); err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, e
 	}
 	e := copyExecution(&rec.exec)
 	if len(rec.steps) > 0 {
-		e.Steps = make([]exec.StepResult, len(rec.steps))
+		e.Steps = make([]record.StepResult, len(rec.steps))
 		for i := range rec.steps {
 			e.Steps[i] = copyStepOut(&rec.steps[i])
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -129,7 +129,7 @@ func (s *Store) ListExecutions(ctx context.Context, params *storage.ListExecutio
 	}
 	heap.Init(&h)
 
-	page := &storage.ExecutionPage{Executions: []*exec.Execution{}}
+	page := &storage.ExecutionPage{Executions: []*record.Execution{}}
 	for h.Len() > 0 {
 		top := &h[0]
 		top.hi--
@@ -187,7 +187,7 @@ func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([
 	out := make([]*storage.PlanSummary, 0, len(plans))
 	var durs []time.Duration
 	for _, plan := range plans {
-		sum := &storage.PlanSummary{PlanID: plan.plan.ID, Counts: map[exec.Status]int{}}
+		sum := &storage.PlanSummary{PlanID: plan.plan.ID, Counts: map[record.Status]int{}}
 		if n := len(plan.execs); n > 0 {
 			sum.Last = copyExecution(&plan.execs[n-1].exec)
 		}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -59,8 +59,8 @@ type planRecord struct {
 // execRecord is a stored execution; exec.Steps is always nil, the steps
 // are in steps, sorted by Index.
 type execRecord struct {
-	exec  exec.Execution
-	steps []exec.StepResult
+	exec  record.Execution
+	steps []record.StepResult
 }
 
 // New returns an empty store configured by cfg.

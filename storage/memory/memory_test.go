@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 	"github.com/smokex/smokex/storage/storagetest"
@@ -40,8 +40,8 @@ func at(n int) time.Time {
 }
 
 // execution returns an execution of plan p created at minute n.
-func execution(id string, n int, status exec.Status) *exec.Execution {
-	e := &exec.Execution{ID: id, PlanID: "p", Status: status, CreatedAt: at(n), StartedAt: at(n)}
+func execution(id string, n int, status record.Status) *record.Execution {
+	e := &record.Execution{ID: id, PlanID: "p", Status: status, CreatedAt: at(n), StartedAt: at(n)}
 	if status.Done() {
 		e.FinishedAt = at(n).Add(time.Second)
 	}
@@ -66,14 +66,14 @@ func TestBound(t *testing.T) {
 	st := memory.New(memory.Config{MaxExecutionsPerPlan: 3})
 	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
 	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "q"}))
-	require.NoError(t, st.CreateExecution(ctx, &exec.Execution{ID: "q0", PlanID: "q", CreatedAt: at(0), Status: exec.StatusPassed}))
+	require.NoError(t, st.CreateExecution(ctx, &record.Execution{ID: "q0", PlanID: "q", CreatedAt: at(0), Status: record.StatusPassed}))
 
 	// Running executions are never dropped; the oldest finished go first.
-	require.NoError(t, st.CreateExecution(ctx, execution("r0", 0, exec.StatusRunning)))
+	require.NoError(t, st.CreateExecution(ctx, execution("r0", 0, record.StatusRunning)))
 	for i := 1; i <= 4; i++ {
-		e := execution(fmt.Sprintf("f%d", i), i, exec.StatusPassed)
+		e := execution(fmt.Sprintf("f%d", i), i, record.StatusPassed)
 		require.NoError(t, st.CreateExecution(ctx, e))
-		require.NoError(t, st.AppendStep(ctx, e.ID, &exec.StepResult{Index: 0}))
+		require.NoError(t, st.AppendStep(ctx, e.ID, &record.StepResult{Index: 0}))
 	}
 	require.Equal(t, []string{"f4", "f3", "r0"}, stored(t, st))
 	_, err := st.GetExecution(ctx, "f1")
@@ -84,12 +84,12 @@ func TestBound(t *testing.T) {
 	// A plan of running executions grows past the bound, and shrinks back
 	// as they finish.
 	for i := 5; i <= 7; i++ {
-		require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprintf("r%d", i), i, exec.StatusRunning)))
+		require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprintf("r%d", i), i, record.StatusRunning)))
 	}
 	require.Equal(t, []string{"r7", "r6", "r5", "r0"}, stored(t, st))
-	require.NoError(t, st.UpdateExecution(ctx, execution("r5", 5, exec.StatusFailed)))
+	require.NoError(t, st.UpdateExecution(ctx, execution("r5", 5, record.StatusFailed)))
 	require.Equal(t, []string{"r7", "r6", "r0"}, stored(t, st), "r5 finished and was the oldest finished")
-	require.NoError(t, st.UpdateExecution(ctx, execution("r0", 0, exec.StatusCanceled)))
+	require.NoError(t, st.UpdateExecution(ctx, execution("r0", 0, record.StatusCanceled)))
 	require.Equal(t, []string{"r7", "r6", "r0"}, stored(t, st), "within the bound")
 }
 
@@ -111,7 +111,7 @@ func TestConfigDefaults(t *testing.T) {
 			st := memory.New(memory.Config{MaxExecutionsPerPlan: tt.max})
 			require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
 			for i := range tt.want + 5 {
-				require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprint(i), i, exec.StatusPassed)))
+				require.NoError(t, st.CreateExecution(ctx, execution(fmt.Sprint(i), i, record.StatusPassed)))
 			}
 			require.Len(t, stored(t, st), tt.want)
 		})
@@ -126,7 +126,7 @@ func TestNow(t *testing.T) {
 	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
 	clock = clock.Add(time.Hour)
 	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p", Name: "again"}))
-	require.NoError(t, st.CreateExecution(ctx, &exec.Execution{ID: "e", PlanID: "p"}))
+	require.NoError(t, st.CreateExecution(ctx, &record.Execution{ID: "e", PlanID: "p"}))
 
 	p, err := st.GetPlan(ctx, "p")
 	require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestCaptures(t *testing.T) {
 	ctx := t.Context()
 	st := memory.New(memory.Config{})
 	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
-	require.NoError(t, st.CreateExecution(ctx, execution("e", 0, exec.StatusRunning)))
+	require.NoError(t, st.CreateExecution(ctx, execution("e", 0, record.StatusRunning)))
 
 	tests := []struct {
 		name     string
@@ -156,7 +156,7 @@ func TestCaptures(t *testing.T) {
 		{"a channel", map[string]any{"c": make(chan int)}, nil, true},
 	}
 	for i, tt := range tests {
-		err := st.AppendStep(ctx, "e", &exec.StepResult{Index: i, Captures: tt.captures})
+		err := st.AppendStep(ctx, "e", &record.StepResult{Index: i, Captures: tt.captures})
 		if tt.wantErr {
 			require.Error(t, err, tt.name)
 			continue

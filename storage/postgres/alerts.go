@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -34,7 +34,7 @@ func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.Aler
 		return nil, s.wrap(ctx, op, nil, err)
 	}
 	st.ConsecutiveFailures = int(failures.Int32)
-	st.LastStatus, st.LastAlertedStatus = exec.Status(last.String), exec.Status(lastAlerted.String)
+	st.LastStatus, st.LastAlertedStatus = record.Status(last.String), record.Status(lastAlerted.String)
 	st.LastAlertedAt, st.UpdatedAt = fromTS(lastAlertedAt), fromTS(updatedAt)
 	return &st, nil
 }

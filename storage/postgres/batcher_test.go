@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
@@ -52,9 +52,9 @@ func TestAppendStepConcurrentMix(t *testing.T) {
 	const execs, perExec = 8, 40
 	for e := range execs {
 		id := fmt.Sprintf("e%d", e)
-		require.NoError(t, st.CreateExecution(ctx, execFor(id, "p", time.Now(), exec.StatusRunning)))
+		require.NoError(t, st.CreateExecution(ctx, execFor(id, "p", time.Now(), record.StatusRunning)))
 		// Index 0 of every execution is stored already.
-		require.NoError(t, st.AppendSteps(ctx, id, []*exec.StepResult{{Index: 0, Name: "stored"}}))
+		require.NoError(t, st.AppendSteps(ctx, id, []*record.StepResult{{Index: 0, Name: "stored"}}))
 	}
 
 	type call struct {
@@ -84,7 +84,7 @@ func TestAppendStepConcurrentMix(t *testing.T) {
 	for i, c := range calls {
 		wg.Go(func() {
 			<-start
-			errs[i] = st.AppendStep(ctx, c.execID, &exec.StepResult{Index: c.index, Name: c.name})
+			errs[i] = st.AppendStep(ctx, c.execID, &record.StepResult{Index: c.index, Name: c.name})
 		})
 	}
 	close(start)
@@ -139,7 +139,7 @@ func waitForLockedInsert(t *testing.T, pool *pgxpool.Pool, schema string) {
 func TestAppendStepCanceled(t *testing.T) {
 	t.Parallel()
 	ctx, pool, st := storeWithPlan(t)
-	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 
 	// Hold the inserts up with a lock on the table.
 	blocker, err := pool.Begin(ctx)
@@ -156,7 +156,7 @@ func TestAppendStepCanceled(t *testing.T) {
 	results := make(chan result, 3)
 	appendStep := func(ctx context.Context, index int) {
 		begin := time.Now()
-		err := st.AppendStep(ctx, "e", &exec.StepResult{Index: index})
+		err := st.AppendStep(ctx, "e", &record.StepResult{Index: index})
 		results <- result{index, err, time.Since(begin)}
 	}
 
@@ -192,7 +192,7 @@ func TestAppendStepCanceled(t *testing.T) {
 	require.Equal(t, []int{0, 2}, idx, "step 0 was sent before its caller gave up, step 1 was not")
 
 	// Giving up leaves nothing behind: the index of step 1 is free.
-	require.NoError(t, st.AppendStep(ctx, "e", &exec.StepResult{Index: 1}))
+	require.NoError(t, st.AppendStep(ctx, "e", &record.StepResult{Index: 1}))
 }
 
 // A connection cut while a batch of appends is sent fails that batch's
@@ -203,7 +203,7 @@ func TestConnectionCutDuringAppendStep(t *testing.T) {
 	ctx := t.Context()
 	direct, st, directPool, px := proxiedStore(t)
 	require.NoError(t, direct.SavePlan(ctx, planFor("p")))
-	require.NoError(t, direct.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	require.NoError(t, direct.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 	_, err := st.GetPlan(ctx, "p")
 	require.NoError(t, err, "through the proxy")
 

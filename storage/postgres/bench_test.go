@@ -13,24 +13,24 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // benchStep is a step result of typical size: headers and a 1 KiB body.
-func benchStep(i int) *exec.StepResult {
-	return &exec.StepResult{
+func benchStep(i int) *record.StepResult {
+	return &record.StepResult{
 		Index: i, Name: "get user", Method: "GET", URL: "https://api.example.test/users/42",
 		StartedAt: time.Now(),
-		Request:   &exec.Request{Method: "GET", URL: "https://api.example.test/users/42", Headers: map[string][]string{"Accept": {"application/json"}}},
-		Response: &exec.Response{
+		Request:   &record.Request{Method: "GET", URL: "https://api.example.test/users/42", Headers: map[string][]string{"Accept": {"application/json"}}},
+		Response: &record.Response{
 			StatusCode: 200, Proto: "HTTP/1.1",
 			Headers: map[string][]string{"Content-Type": {"application/json"}},
 			Body:    strings.Repeat("x", 1024), Size: 1024,
 		},
-		Timings:  exec.Timings{Connect: time.Millisecond, FirstByte: 20 * time.Millisecond, Total: 25 * time.Millisecond},
+		Timings:  record.Timings{Connect: time.Millisecond, FirstByte: 20 * time.Millisecond, Total: 25 * time.Millisecond},
 		Attempts: 1, OK: true,
 	}
 }
@@ -41,7 +41,7 @@ func benchRun(b *testing.B) (context.Context, *postgres.Store) {
 	ctx := b.Context()
 	st := newStore(b, postgrestest.Pool(b, 4), postgres.Config{})
 	require.NoError(b, st.SavePlan(ctx, planFor("p")))
-	require.NoError(b, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	require.NoError(b, st.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 	return ctx, st
 }
 
@@ -75,7 +75,7 @@ func BenchmarkAppendStepParallel(b *testing.B) {
 			st := newStore(b, postgrestest.Pool(b, 8), postgres.Config{})
 			require.NoError(b, st.SavePlan(ctx, planFor("p")))
 			for g := range goroutines {
-				require.NoError(b, st.CreateExecution(ctx, execFor(fmt.Sprintf("e-%d", g), "p", time.Now(), exec.StatusRunning)))
+				require.NoError(b, st.CreateExecution(ctx, execFor(fmt.Sprintf("e-%d", g), "p", time.Now(), record.StatusRunning)))
 			}
 			var (
 				next atomic.Int64
@@ -103,7 +103,7 @@ func BenchmarkAppendStepParallel(b *testing.B) {
 func BenchmarkAppendSteps(b *testing.B) {
 	ctx, st := benchRun(b)
 	const batch = 100
-	rs := make([]*exec.StepResult, batch)
+	rs := make([]*record.StepResult, batch)
 	n := 0
 	for b.Loop() {
 		for j := range rs {
@@ -164,7 +164,7 @@ func loadedStore(b *testing.B) (*postgres.Store, *pgxpool.Pool, *sqlRecorder) {
 		require.NoError(b, st.SavePlan(ctx, planFor(fmt.Sprintf("plan-%03d", p))))
 	}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	statuses := []exec.Status{exec.StatusPassed, exec.StatusPassed, exec.StatusPassed, exec.StatusFailed, exec.StatusHalted}
+	statuses := []record.Status{record.StatusPassed, record.StatusPassed, record.StatusPassed, record.StatusFailed, record.StatusHalted}
 	rows := make([][]any, loadExecutions)
 	for i := range rows {
 		created := base.Add(time.Duration(i) * time.Second)
@@ -226,7 +226,7 @@ func BenchmarkListLatest(b *testing.B) {
 		{"Plan", first},
 		{"PlanNextPage", second},
 		{"AllPlans", &storage.ListExecutionsParams{Limit: 50}},
-		{"Failed", &storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusFailed}, Limit: 50}},
+		{"Failed", &storage.ListExecutionsParams{Statuses: []record.Status{record.StatusFailed}, Limit: 50}},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			for b.Loop() {

@@ -8,8 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 )
 
 // marshalJSONB encodes v for a jsonb column. jsonb cannot hold the NUL
@@ -51,7 +50,7 @@ func truncateUTF8(s string, n int) string {
 
 // storedStep returns the document stored for r: bodies cut to max bytes.
 // r itself is not modified.
-func storedStep(r *exec.StepResult, max int) ([]byte, error) {
+func storedStep(r *record.StepResult, max int) ([]byte, error) {
 	c := *r
 	if r.Request != nil && len(r.Request.Body) > max {
 		req := *r.Request

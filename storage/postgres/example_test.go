@@ -9,7 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 )
@@ -44,15 +44,15 @@ func Example() {
 		log.Fatal(err)
 	}
 	start := time.Now()
-	e := &exec.Execution{ID: "run-1", PlanID: "health", Trigger: exec.TriggerCLI, Status: exec.StatusRunning, StartedAt: start}
+	e := &record.Execution{ID: "run-1", PlanID: "health", Trigger: record.TriggerCLI, Status: record.StatusRunning, StartedAt: start}
 	if err := store.CreateExecution(ctx, e); err != nil {
 		log.Fatal(err)
 	}
-	if err := store.AppendStep(ctx, e.ID, &exec.StepResult{Index: 0, Name: "ping", OK: true, Attempts: 1,
-		Response: &exec.Response{StatusCode: 200}}); err != nil {
+	if err := store.AppendStep(ctx, e.ID, &record.StepResult{Index: 0, Name: "ping", OK: true, Attempts: 1,
+		Response: &record.Response{StatusCode: 200}}); err != nil {
 		log.Fatal(err)
 	}
-	e.Status, e.FinishedAt = exec.StatusPassed, start.Add(42*time.Millisecond)
+	e.Status, e.FinishedAt = record.StatusPassed, start.Add(42*time.Millisecond)
 	if err := store.UpdateExecution(ctx, e); err != nil {
 		log.Fatal(err)
 	}

@@ -13,14 +13,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
 const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error"
 
 // checkExecution validates what CreateExecution and SaveExecution store.
-func checkExecution(e *exec.Execution) error {
+func checkExecution(e *record.Execution) error {
 	if e == nil {
 		return errors.New("execution is nil")
 	}
@@ -38,7 +38,7 @@ func checkExecution(e *exec.Execution) error {
 	return nil
 }
 
-func errorJSON(e *exec.StepError) ([]byte, error) {
+func errorJSON(e *record.StepError) ([]byte, error) {
 	if e == nil {
 		return nil, nil
 	}
@@ -47,7 +47,7 @@ func errorJSON(e *exec.StepError) ([]byte, error) {
 
 // insertExecution checks e and returns the name of the operation verb on
 // it, for errors, and the INSERT of e with its arguments.
-func (s *Store) insertExecution(verb string, e *exec.Execution) (op, insert string, args []any, err error) {
+func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert string, args []any, err error) {
 	if err := checkExecution(e); err != nil {
 		return "", "", nil, fmt.Errorf("postgres: %s execution: %w", verb, err)
 	}
@@ -69,7 +69,7 @@ func (s *Store) insertExecution(verb string, e *exec.Execution) (op, insert stri
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
 // the current time; e is not modified. The plan must exist and the ID be
 // new, or the error wraps storage.ErrConflict.
-func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
+func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
 	op, insert, args, err := s.insertExecution("create", e)
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *exec.Execution) error {
 // UpdateExecution writes e's status, start, finish and error, or returns an
 // error wrapping storage.ErrNotFound. Its other fields and its Steps are
 // ignored.
-func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
+func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	switch {
 	case e == nil:
 		return errors.New("postgres: update execution: execution is nil")
@@ -111,7 +111,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *exec.Execution) error {
 
 // GetExecution returns the execution with its step results in index order,
 // read in one statement, or an error wrapping storage.ErrNotFound.
-func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, error) {
+func (s *Store) GetExecution(ctx context.Context, id string) (*record.Execution, error) {
 	op := fmt.Sprintf("get execution %q", id)
 	if !storable(id) {
 		return nil, fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
@@ -122,13 +122,13 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, e
 	if err != nil {
 		return nil, s.wrap(ctx, op, nil, err)
 	}
-	e, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (*exec.Execution, error) {
+	e, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (*record.Execution, error) {
 		var steps []byte
 		e, err := scanExecution(row, &steps)
 		if err != nil {
 			return nil, err
 		}
-		e.Steps = []exec.StepResult{}
+		e.Steps = []record.StepResult{}
 		if steps != nil {
 			if err := json.Unmarshal(steps, &e.Steps); err != nil {
 				return nil, fmt.Errorf("steps: %w", err)
@@ -143,7 +143,7 @@ func (s *Store) GetExecution(ctx context.Context, id string) (*exec.Execution, e
 }
 
 // scanExecution scans the executionColumns, then extra.
-func scanExecution(row pgx.CollectableRow, extra ...any) (*exec.Execution, error) {
+func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	e, err := scanNullableExecution(row, extra...)
 	if err == nil && e == nil {
 		err = errors.New("execution id is NULL")
@@ -153,7 +153,7 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*exec.Execution, error
 
 // scanNullableExecution scans the executionColumns, then extra, and returns
 // nil when they are all NULL (an outer join that found no execution).
-func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*exec.Execution, error) {
+func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
 		id, planID, planName, trigger, status pgtype.Text
 		created, started, finished            pgtype.Timestamptz
@@ -166,18 +166,18 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*exec.Executio
 	if !id.Valid {
 		return nil, nil
 	}
-	e := &exec.Execution{
+	e := &record.Execution{
 		ID:         id.String,
 		PlanID:     planID.String,
 		PlanName:   planName.String,
-		Trigger:    exec.Trigger(trigger.String),
-		Status:     exec.Status(status.String),
+		Trigger:    record.Trigger(trigger.String),
+		Status:     record.Status(status.String),
 		CreatedAt:  fromTS(created),
 		StartedAt:  fromTS(started),
 		FinishedAt: fromTS(finished),
 	}
 	if errDoc != nil {
-		e.Error = new(exec.StepError)
+		e.Error = new(record.StepError)
 		if err := json.Unmarshal(errDoc, e.Error); err != nil {
 			return nil, fmt.Errorf("execution %q: error: %w", e.ID, err)
 		}
@@ -228,7 +228,7 @@ func (s *Store) ListExecutions(ctx context.Context, params *storage.ListExecutio
 	}
 	if params.PlanID != "" {
 		if !storable(params.PlanID) {
-			return &storage.ExecutionPage{Executions: []*exec.Execution{}}, nil
+			return &storage.ExecutionPage{Executions: []*record.Execution{}}, nil
 		}
 		where = append(where, "plan_id = "+arg(params.PlanID))
 	}
@@ -261,7 +261,7 @@ func (s *Store) ListExecutions(ctx context.Context, params *storage.ListExecutio
 	if err != nil {
 		return nil, s.wrap(ctx, "list executions", nil, err)
 	}
-	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*exec.Execution, error) {
+	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*record.Execution, error) {
 		return scanExecution(row)
 	})
 	if err != nil {
@@ -269,7 +269,7 @@ func (s *Store) ListExecutions(ctx context.Context, params *storage.ListExecutio
 	}
 	page := &storage.ExecutionPage{Executions: es}
 	if page.Executions == nil {
-		page.Executions = []*exec.Execution{}
+		page.Executions = []*record.Execution{}
 	}
 	if len(es) > limit {
 		page.Executions = es[:limit]

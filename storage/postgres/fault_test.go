@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
@@ -42,19 +42,19 @@ func proxiedStore(t *testing.T) (direct, cut *postgres.Store, directPool *pgxpoo
 }
 
 // bigSteps returns n step results of about 1 KiB each.
-func bigSteps(n int) []exec.StepResult {
-	rs := make([]exec.StepResult, n)
+func bigSteps(n int) []record.StepResult {
+	rs := make([]record.StepResult, n)
 	for i := range rs {
-		rs[i] = exec.StepResult{
+		rs[i] = record.StepResult{
 			Index: i, Name: fmt.Sprintf("step %d", i), Method: "GET", URL: "https://example.test/",
-			Response: &exec.Response{StatusCode: 200, Body: strings.Repeat("x", 1024), Size: 1024},
+			Response: &record.Response{StatusCode: 200, Body: strings.Repeat("x", 1024), Size: 1024},
 		}
 	}
 	return rs
 }
 
-func ptrs(rs []exec.StepResult) []*exec.StepResult {
-	out := make([]*exec.StepResult, len(rs))
+func ptrs(rs []record.StepResult) []*record.StepResult {
+	out := make([]*record.StepResult, len(rs))
 	for i := range rs {
 		out[i] = &rs[i]
 	}
@@ -79,7 +79,7 @@ func TestConnectionCutMidWrite(t *testing.T) {
 		existing bool
 	}{
 		{"SaveExecution", func(ctx context.Context, st *postgres.Store, id string) error {
-			e := execFor(id, "p", time.Now(), exec.StatusPassed)
+			e := execFor(id, "p", time.Now(), record.StatusPassed)
 			e.Steps = bigSteps(300)
 			return st.SaveExecution(ctx, e)
 		}, false},
@@ -94,7 +94,7 @@ func TestConnectionCutMidWrite(t *testing.T) {
 			direct, st, directPool, px := proxiedStore(t)
 			require.NoError(t, direct.SavePlan(ctx, planFor("p")))
 			if tt.existing {
-				require.NoError(t, direct.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+				require.NoError(t, direct.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 			}
 			_, err := st.GetPlan(ctx, "p")
 			require.NoError(t, err, "through the proxy")
@@ -137,14 +137,14 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	// The pooled connection was cut: the next call notices, and so does a
 	// call that needs a new connection while the database is away.
 	for i := range 2 {
-		err = st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning))
+		err = st.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning))
 		t.Logf("call %d: %v", i+1, err)
 		require.ErrorIs(t, err, postgres.ErrConnLost, "call %d", i+1)
 		require.NotErrorIs(t, err, storage.ErrNotFound)
 	}
 
 	px.setDown(false)
-	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 	_, err = direct.GetExecution(ctx, "e")
 	require.NoError(t, err)
 }
@@ -178,7 +178,7 @@ func TestBackendTerminated(t *testing.T) {
 	).Scan(&terminated))
 	require.Equal(t, 1, terminated)
 
-	e := execFor("e", "p", time.Now(), exec.StatusPassed)
+	e := execFor("e", "p", time.Now(), record.StatusPassed)
 	e.Steps = bigSteps(3)
 	err = st.SaveExecution(ctx, e)
 	t.Logf("write on a terminated backend: %v", err)

@@ -6,12 +6,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
 // stepRows encodes rs as rows of step_results, checking each.
-func (s *Store) stepRows(executionID string, rs []*exec.StepResult) ([][]any, error) {
+func (s *Store) stepRows(executionID string, rs []*record.StepResult) ([][]any, error) {
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
 		if r == nil {
@@ -43,7 +43,7 @@ func (s *Store) stepRows(executionID string, rs []*exec.StepResult) ([][]any, er
 // and one already sent is written as if the call had waited (as with a
 // single INSERT whose context ends while the server commits).
 // Either way a row is stored whole or not at all.
-func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.StepResult) error {
+func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.StepResult) error {
 	if r == nil {
 		return fmt.Errorf("postgres: append step to %q: step result is nil", executionID)
 	}
@@ -51,7 +51,7 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.Step
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	rows, err := s.stepRows(executionID, []*exec.StepResult{r})
+	rows, err := s.stepRows(executionID, []*record.StepResult{r})
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
@@ -64,7 +64,7 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *exec.Step
 // AppendSteps adds several step results to an execution in one COPY, for
 // throughput: all are stored or none. Errors are those of AppendStep; two
 // results with one Index conflict too. An empty rs does nothing.
-func (s *Store) AppendSteps(ctx context.Context, executionID string, rs []*exec.StepResult) error {
+func (s *Store) AppendSteps(ctx context.Context, executionID string, rs []*record.StepResult) error {
 	op := fmt.Sprintf("append %d steps to %q", len(rs), executionID)
 	rows, err := s.stepRows(executionID, rs)
 	if err != nil {
@@ -88,12 +88,12 @@ func (s *Store) stepsTable() pgx.Identifier { return pgx.Identifier{s.schema, "s
 // transaction: a host that runs a plan to the end before storing it (a CLI
 // run, an import) writes it whole or not at all. Errors are those of
 // CreateExecution and AppendSteps.
-func (s *Store) SaveExecution(ctx context.Context, e *exec.Execution) error {
+func (s *Store) SaveExecution(ctx context.Context, e *record.Execution) error {
 	op, insert, args, err := s.insertExecution("save", e)
 	if err != nil {
 		return err
 	}
-	rs := make([]*exec.StepResult, len(e.Steps))
+	rs := make([]*record.StepResult, len(e.Steps))
 	for i := range e.Steps {
 		rs[i] = &e.Steps[i]
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/postgres"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
@@ -90,8 +90,8 @@ func planFor(id string) *storage.Plan {
 	return &storage.Plan{ID: id, Name: "Plan " + id, Source: []byte("name: " + id + "\n")}
 }
 
-func execFor(id, planID string, created time.Time, status exec.Status) *exec.Execution {
-	e := &exec.Execution{ID: id, PlanID: planID, Status: status, Trigger: exec.TriggerCLI, CreatedAt: created}
+func execFor(id, planID string, created time.Time, status record.Status) *record.Execution {
+	e := &record.Execution{ID: id, PlanID: planID, Status: status, Trigger: record.TriggerCLI, CreatedAt: created}
 	if status.Done() {
 		e.StartedAt = created.Add(time.Second)
 		e.FinishedAt = created.Add(3 * time.Second)
@@ -105,7 +105,7 @@ func storeWithRun(t *testing.T, cfg postgres.Config) (context.Context, *postgres
 	ctx := t.Context()
 	st := newStore(t, postgrestest.Pool(t, 4), cfg)
 	require.NoError(t, st.SavePlan(ctx, planFor("p")))
-	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), exec.StatusRunning)))
+	require.NoError(t, st.CreateExecution(ctx, execFor("e", "p", time.Now(), record.StatusRunning)))
 	return ctx, st
 }
 
@@ -127,10 +127,10 @@ func TestStoredBodiesAreCut(t *testing.T) {
 		{"empty", "", "", "", ""},
 	}
 	for i, tt := range tests {
-		r := &exec.StepResult{
+		r := &record.StepResult{
 			Index:    i,
-			Request:  &exec.Request{Method: "POST", Body: tt.req},
-			Response: &exec.Response{StatusCode: 200, Body: tt.resp, Size: int64(len(tt.resp))},
+			Request:  &record.Request{Method: "POST", Body: tt.req},
+			Response: &record.Response{StatusCode: 200, Body: tt.resp, Size: int64(len(tt.resp))},
 		}
 		require.NoError(t, st.AppendStep(ctx, "e", r), tt.name)
 		require.Equal(t, tt.req, r.Request.Body, "%s: the argument is not modified", tt.name)
@@ -149,9 +149,9 @@ func TestStoredBodiesAreCut(t *testing.T) {
 func TestNULInStepResult(t *testing.T) {
 	t.Parallel()
 	ctx, st := storeWithRun(t, postgres.Config{})
-	r := &exec.StepResult{
+	r := &record.StepResult{
 		Index:    0,
-		Response: &exec.Response{StatusCode: 200, Body: "bin\x00ary and a literal \\u0000 and \\\\u0000"},
+		Response: &record.Response{StatusCode: 200, Body: "bin\x00ary and a literal \\u0000 and \\\\u0000"},
 		Captures: map[string]any{"k\x00": "v\x00"},
 	}
 	require.NoError(t, st.AppendStep(ctx, "e", r), "jsonb cannot hold NUL: it is replaced, not an error")
@@ -169,7 +169,7 @@ func TestTextThatPostgresCannotStore(t *testing.T) {
 
 	require.ErrorContains(t, st.SavePlan(ctx, &storage.Plan{ID: "a\x00b"}), "NUL")
 	require.ErrorContains(t, st.SavePlan(ctx, &storage.Plan{ID: "x", Name: "\xff"}), "UTF-8")
-	require.ErrorContains(t, st.CreateExecution(ctx, &exec.Execution{ID: "e\x00", PlanID: "p"}), "NUL")
+	require.ErrorContains(t, st.CreateExecution(ctx, &record.Execution{ID: "e\x00", PlanID: "p"}), "NUL")
 
 	// Lookups of IDs that cannot be stored find nothing.
 	_, err := st.GetPlan(ctx, "a\x00b")
@@ -177,7 +177,7 @@ func TestTextThatPostgresCannotStore(t *testing.T) {
 	_, err = st.GetExecution(ctx, "\xff")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	require.ErrorIs(t, st.DeletePlan(ctx, "\x00"), storage.ErrNotFound)
-	require.ErrorIs(t, st.AppendStep(ctx, "\x00", &exec.StepResult{}), storage.ErrNotFound)
+	require.ErrorIs(t, st.AppendStep(ctx, "\x00", &record.StepResult{}), storage.ErrNotFound)
 	_, err = st.GetAlertState(ctx, "\x00")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "\x00"})
@@ -192,10 +192,10 @@ func TestAppendSteps(t *testing.T) {
 	t.Parallel()
 	ctx, st := storeWithRun(t, postgres.Config{MaxStoredBodySize: 4})
 
-	steps := func(idx ...int) []*exec.StepResult {
-		rs := make([]*exec.StepResult, len(idx))
+	steps := func(idx ...int) []*record.StepResult {
+		rs := make([]*record.StepResult, len(idx))
 		for i, n := range idx {
-			rs[i] = &exec.StepResult{Index: n, Name: "step", Response: &exec.Response{Body: "abcdefgh"}}
+			rs[i] = &record.StepResult{Index: n, Name: "step", Response: &record.Response{Body: "abcdefgh"}}
 		}
 		return rs
 	}
@@ -205,14 +205,14 @@ func TestAppendSteps(t *testing.T) {
 	tests := []struct {
 		name   string
 		execID string
-		rs     []*exec.StepResult
+		rs     []*record.StepResult
 		is     error
 		msg    string
 	}{
 		{"stored index", "e", steps(3, 1), storage.ErrConflict, ""},
 		{"index twice in the batch", "e", steps(4, 4), storage.ErrConflict, ""},
 		{"unknown execution", "absent", steps(0), storage.ErrNotFound, ""},
-		{"nil result", "e", []*exec.StepResult{{Index: 5}, nil}, nil, "step result 2 of 2 is nil"},
+		{"nil result", "e", []*record.StepResult{{Index: 5}, nil}, nil, "step result 2 of 2 is nil"},
 		{"negative index", "e", steps(6, -1), nil, "Index -1 is negative"},
 	}
 	for _, tt := range tests {
@@ -242,8 +242,8 @@ func TestSaveExecution(t *testing.T) {
 	st := newStore(t, postgrestest.Pool(t, 4), postgres.Config{})
 	require.NoError(t, st.SavePlan(ctx, planFor("p")))
 
-	e := execFor("e", "p", time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), exec.StatusFailed)
-	e.Steps = []exec.StepResult{{Index: 0, Name: "a", OK: true}, {Index: 1, Name: "b", Failures: []exec.Failure{{Type: exec.FailureStatusCode, Expected: "200", Received: "500"}}}}
+	e := execFor("e", "p", time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC), record.StatusFailed)
+	e.Steps = []record.StepResult{{Index: 0, Name: "a", OK: true}, {Index: 1, Name: "b", Failures: []record.Failure{{Type: record.FailureStatusCode, Expected: "200", Received: "500"}}}}
 	require.NoError(t, st.SaveExecution(ctx, e))
 	got, err := st.GetExecution(ctx, "e")
 	require.NoError(t, err)
@@ -252,17 +252,17 @@ func TestSaveExecution(t *testing.T) {
 	require.Equal(t, e.Steps[1].Failures, got.Steps[1].Failures)
 
 	require.ErrorIs(t, st.SaveExecution(ctx, e), storage.ErrConflict, "same ID")
-	unknown := execFor("u", "absent", time.Now(), exec.StatusPassed)
+	unknown := execFor("u", "absent", time.Now(), record.StatusPassed)
 	require.ErrorIs(t, st.SaveExecution(ctx, unknown), storage.ErrConflict, "unknown plan")
 
-	dupSteps := execFor("d", "p", time.Now(), exec.StatusPassed)
-	dupSteps.Steps = []exec.StepResult{{Index: 0}, {Index: 0}}
+	dupSteps := execFor("d", "p", time.Now(), record.StatusPassed)
+	dupSteps.Steps = []record.StepResult{{Index: 0}, {Index: 0}}
 	require.ErrorIs(t, st.SaveExecution(ctx, dupSteps), storage.ErrConflict, "index twice")
 	_, err = st.GetExecution(ctx, "d")
 	require.ErrorIs(t, err, storage.ErrNotFound, "nothing stored of a failed save")
 
 	require.Error(t, st.SaveExecution(ctx, nil))
-	require.Error(t, st.SaveExecution(ctx, &exec.Execution{PlanID: "p"}))
+	require.Error(t, st.SaveExecution(ctx, &record.Execution{PlanID: "p"}))
 }
 
 func TestCursorRejectsForgery(t *testing.T) {

@@ -9,13 +9,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
-// doneStatuses are the final statuses (exec.Status.Done).
+// doneStatuses are the final statuses (record.Status.Done).
 func doneStatuses() []string {
-	return []string{string(exec.StatusPassed), string(exec.StatusFailed), string(exec.StatusHalted), string(exec.StatusCanceled)}
+	return []string{string(record.StatusPassed), string(record.StatusFailed), string(record.StatusHalted), string(record.StatusCanceled)}
 }
 
 // summariesSQL is the statement of Summaries: $1 the plan IDs (NULL for
@@ -100,9 +100,9 @@ func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([
 		for i, n := range counts {
 			if n > 0 {
 				if sum.Counts == nil {
-					sum.Counts = map[exec.Status]int{}
+					sum.Counts = map[record.Status]int{}
 				}
-				sum.Counts[exec.Status(done[i])] = n
+				sum.Counts[record.Status(done[i])] = n
 			}
 		}
 		sum.P50, sum.P95 = duration(p50), duration(p95)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -39,10 +39,10 @@ func (s suite) alertSave(t *testing.T) {
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
 	states := []*storage.AlertState{
-		{PlanID: "p", ConsecutiveFailures: 1, LastStatus: exec.StatusFailed, UpdatedAt: at(1)},
-		{PlanID: "p", ConsecutiveFailures: 3, LastStatus: exec.StatusFailed, LastAlertedStatus: exec.StatusFailed, LastAlertedAt: at(3), UpdatedAt: at(3)},
-		{PlanID: "p", ConsecutiveFailures: 0, LastStatus: exec.StatusPassed, LastAlertedStatus: exec.StatusPassed, LastAlertedAt: at(4), UpdatedAt: at(4)},
-		{PlanID: "p", LastStatus: exec.StatusPassed, UpdatedAt: at(5)},
+		{PlanID: "p", ConsecutiveFailures: 1, LastStatus: record.StatusFailed, UpdatedAt: at(1)},
+		{PlanID: "p", ConsecutiveFailures: 3, LastStatus: record.StatusFailed, LastAlertedStatus: record.StatusFailed, LastAlertedAt: at(3), UpdatedAt: at(3)},
+		{PlanID: "p", ConsecutiveFailures: 0, LastStatus: record.StatusPassed, LastAlertedStatus: record.StatusPassed, LastAlertedAt: at(4), UpdatedAt: at(4)},
+		{PlanID: "p", LastStatus: record.StatusPassed, UpdatedAt: at(5)},
 	}
 	for i, want := range states {
 		require.NoError(t, st.SaveAlertState(ctx, want), "save %d", i)

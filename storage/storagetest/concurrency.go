@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -66,14 +66,14 @@ func (s suite) concurrentWriters(t *testing.T) {
 		writing.Go(func() {
 			plan := fmt.Sprintf("p%d", w%plans)
 			for i := range perW {
-				e := newExecution(fmt.Sprintf("w%02d-%d", w, i), plan, at(w*perW+i), exec.StatusRunning, 0)
+				e := newExecution(fmt.Sprintf("w%02d-%d", w, i), plan, at(w*perW+i), record.StatusRunning, 0)
 				failed.add(st.CreateExecution(ctx, e))
 				for k := steps - 1; k >= 0; k-- {
-					failed.add(st.AppendStep(ctx, e.ID, &exec.StepResult{Index: k, Name: fmt.Sprintf("%s/%d", e.ID, k), OK: true}))
+					failed.add(st.AppendStep(ctx, e.ID, &record.StepResult{Index: k, Name: fmt.Sprintf("%s/%d", e.ID, k), OK: true}))
 				}
-				e.Status, e.FinishedAt = exec.StatusPassed, e.StartedAt.Add(time.Duration(i+1)*time.Second)
+				e.Status, e.FinishedAt = record.StatusPassed, e.StartedAt.Add(time.Duration(i+1)*time.Second)
 				failed.add(st.UpdateExecution(ctx, e))
-				failed.add(st.SaveAlertState(ctx, &storage.AlertState{PlanID: plan, LastStatus: exec.StatusPassed}))
+				failed.add(st.SaveAlertState(ctx, &storage.AlertState{PlanID: plan, LastStatus: record.StatusPassed}))
 			}
 		})
 	}
@@ -104,7 +104,7 @@ func (s suite) concurrentWriters(t *testing.T) {
 	for _, id := range all {
 		e, err := st.GetExecution(ctx, id)
 		require.NoError(t, err)
-		require.Equal(t, exec.StatusPassed, e.Status)
+		require.Equal(t, record.StatusPassed, e.Status)
 		require.Len(t, e.Steps, steps, id)
 		for k, r := range e.Steps {
 			require.Equal(t, k, r.Index)
@@ -115,7 +115,7 @@ func (s suite) concurrentWriters(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sums, plans)
 	for _, sum := range sums {
-		require.Equal(t, writers/plans*perW, sum.Counts[exec.StatusPassed], sum.PlanID)
+		require.Equal(t, writers/plans*perW, sum.Counts[record.StatusPassed], sum.PlanID)
 	}
 }
 
@@ -128,10 +128,10 @@ func (s suite) concurrentDuplicates(t *testing.T) {
 		created, appended   atomic.Int32
 		conflicts, unwanted errs
 	)
-	create(ctx, t, st, newExecution("host", "p", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("host", "p", at(0), record.StatusRunning, 0))
 	for i := range n {
 		wg.Go(func() {
-			err := st.CreateExecution(ctx, newExecution("same", "p", at(i), exec.StatusRunning, 0))
+			err := st.CreateExecution(ctx, newExecution("same", "p", at(i), record.StatusRunning, 0))
 			switch {
 			case err == nil:
 				created.Add(1)
@@ -140,7 +140,7 @@ func (s suite) concurrentDuplicates(t *testing.T) {
 			default:
 				unwanted.add(err)
 			}
-			err = st.AppendStep(ctx, "host", &exec.StepResult{Index: 0, Name: fmt.Sprint(i)})
+			err = st.AppendStep(ctx, "host", &record.StepResult{Index: 0, Name: fmt.Sprint(i)})
 			switch {
 			case err == nil:
 				appended.Add(1)
@@ -175,13 +175,13 @@ func (s suite) concurrentDelete(t *testing.T) {
 		wg.Go(func() {
 			for i := range 20 {
 				id := fmt.Sprintf("w%d-%d", w, i)
-				err := st.CreateExecution(ctx, newExecution(id, "doomed", at(i), exec.StatusRunning, 0))
+				err := st.CreateExecution(ctx, newExecution(id, "doomed", at(i), record.StatusRunning, 0))
 				once.Do(func() { close(started) })
 				if err != nil && !errors.Is(err, storage.ErrConflict) {
 					unwanted.add(fmt.Errorf("create %s: %w", id, err))
 				}
 				for k := range 3 {
-					err := st.AppendStep(ctx, id, &exec.StepResult{Index: k})
+					err := st.AppendStep(ctx, id, &record.StepResult{Index: k})
 					if err != nil && !errors.Is(err, storage.ErrNotFound) {
 						unwanted.add(fmt.Errorf("append %s/%d: %w", id, k, err))
 					}
@@ -193,7 +193,7 @@ func (s suite) concurrentDelete(t *testing.T) {
 			}
 		})
 	}
-	create(ctx, t, st, newExecution("s", "safe", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("s", "safe", at(0), record.StatusRunning, 0))
 	<-started
 	require.NoError(t, st.DeletePlan(ctx, "doomed"))
 	wg.Wait()

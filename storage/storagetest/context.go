@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -20,7 +20,7 @@ func (s suite) contextScenarios() []scenario {
 func (s suite) contextCanceled(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("e", "p", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("e", "p", at(0), record.StatusRunning, 0))
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 
@@ -43,13 +43,13 @@ func (s suite) contextCanceled(t *testing.T) {
 			return st.DeletePlan(ctx, "p")
 		}},
 		{"CreateExecution", func(ctx context.Context) error {
-			return st.CreateExecution(ctx, newExecution("f", "p", at(1), exec.StatusCreated, 0))
+			return st.CreateExecution(ctx, newExecution("f", "p", at(1), record.StatusCreated, 0))
 		}},
 		{"UpdateExecution", func(ctx context.Context) error {
-			return st.UpdateExecution(ctx, newExecution("e", "p", at(0), exec.StatusPassed, time.Second))
+			return st.UpdateExecution(ctx, newExecution("e", "p", at(0), record.StatusPassed, time.Second))
 		}},
 		{"AppendStep", func(ctx context.Context) error {
-			return st.AppendStep(ctx, "e", &exec.StepResult{Index: 0})
+			return st.AppendStep(ctx, "e", &record.StepResult{Index: 0})
 		}},
 		{"GetExecution", func(ctx context.Context) error {
 			_, err := st.GetExecution(ctx, "e")
@@ -84,7 +84,7 @@ func (s suite) contextCanceled(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	e, err := st.GetExecution(ctx, "e")
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusRunning, e.Status)
+	require.Equal(t, record.StatusRunning, e.Status)
 	require.Empty(t, e.Steps)
 	_, err = st.GetExecution(ctx, "f")
 	require.ErrorIs(t, err, storage.ErrNotFound)

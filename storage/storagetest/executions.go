@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -26,17 +26,17 @@ func (s suite) executionScenarios() []scenario {
 func (s suite) execCreate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	e := &exec.Execution{
+	e := &record.Execution{
 		ID:         "e-1",
 		PlanID:     "p",
 		PlanName:   "Plan p — 日本",
 		Trigger:    "host-defined",
-		Status:     exec.StatusHalted,
+		Status:     record.StatusHalted,
 		CreatedAt:  at(0),
 		StartedAt:  at(0).Add(time.Millisecond),
 		FinishedAt: at(0).Add(2500 * time.Millisecond),
-		Error:      &exec.StepError{Kind: exec.ErrInterrupted, Message: "the process died"},
-		Steps:      []exec.StepResult{{Index: 0, Name: "ignored by create"}},
+		Error:      &record.StepError{Kind: record.ErrInterrupted, Message: "the process died"},
+		Steps:      []record.StepResult{{Index: 0, Name: "ignored by create"}},
 	}
 	require.NoError(t, st.CreateExecution(ctx, e))
 	require.Len(t, e.Steps, 1, "CreateExecution must not modify its argument")
@@ -51,7 +51,7 @@ func (s suite) execCreate(t *testing.T) {
 func (s suite) execZeroCreatedAt(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	e := &exec.Execution{ID: "e", PlanID: "p", Status: exec.StatusCreated}
+	e := &record.Execution{ID: "e", PlanID: "p", Status: record.StatusCreated}
 	require.NoError(t, st.CreateExecution(ctx, e))
 	require.True(t, e.CreatedAt.IsZero(), "CreateExecution must not modify its argument")
 	got, err := st.GetExecution(ctx, "e")
@@ -66,11 +66,11 @@ func (s suite) execDuplicate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
-	first := newExecution("dup", "p", at(0), exec.StatusRunning, 0)
+	first := newExecution("dup", "p", at(0), record.StatusRunning, 0)
 	create(ctx, t, st, first)
-	err := st.CreateExecution(ctx, newExecution("dup", "p", at(1), exec.StatusCreated, 0))
+	err := st.CreateExecution(ctx, newExecution("dup", "p", at(1), record.StatusCreated, 0))
 	require.ErrorIs(t, err, storage.ErrConflict)
-	err = st.CreateExecution(ctx, newExecution("dup", "q", at(2), exec.StatusCreated, 0))
+	err = st.CreateExecution(ctx, newExecution("dup", "q", at(2), record.StatusCreated, 0))
 	require.ErrorIs(t, err, storage.ErrConflict, "IDs are unique across plans")
 
 	got, err := st.GetExecution(ctx, "dup")
@@ -84,7 +84,7 @@ func (s suite) execDuplicate(t *testing.T) {
 func (s suite) execUnknownPlan(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	err := st.CreateExecution(ctx, newExecution("e", "absent", at(0), exec.StatusCreated, 0))
+	err := st.CreateExecution(ctx, newExecution("e", "absent", at(0), record.StatusCreated, 0))
 	require.ErrorIs(t, err, storage.ErrConflict)
 	_, err = st.GetExecution(ctx, "e")
 	require.ErrorIs(t, err, storage.ErrNotFound)
@@ -94,7 +94,7 @@ func (s suite) execBadInput(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	require.Error(t, st.CreateExecution(ctx, nil), "nil execution")
-	require.Error(t, st.CreateExecution(ctx, &exec.Execution{PlanID: "p", CreatedAt: at(0)}), "empty ID")
+	require.Error(t, st.CreateExecution(ctx, &record.Execution{PlanID: "p", CreatedAt: at(0)}), "empty ID")
 	require.Error(t, st.UpdateExecution(ctx, nil), "nil update")
 	page, err := st.ListExecutions(ctx, nil)
 	require.NoError(t, err)
@@ -104,24 +104,24 @@ func (s suite) execBadInput(t *testing.T) {
 func (s suite) execUpdate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	e := newExecution("e", "p", at(0), exec.StatusCreated, 0)
+	e := newExecution("e", "p", at(0), record.StatusCreated, 0)
 	create(ctx, t, st, e)
 
 	steps := []struct {
 		name   string
-		change func(e *exec.Execution)
+		change func(e *record.Execution)
 	}{
-		{"running", func(e *exec.Execution) {
-			e.Status = exec.StatusRunning
+		{"running", func(e *record.Execution) {
+			e.Status = record.StatusRunning
 			e.StartedAt = at(1)
 		}},
-		{"failed with error", func(e *exec.Execution) {
-			e.Status = exec.StatusFailed
+		{"failed with error", func(e *record.Execution) {
+			e.Status = record.StatusFailed
 			e.FinishedAt = at(2)
-			e.Error = &exec.StepError{Kind: exec.ErrCanceled, Message: "stopped"}
+			e.Error = &record.StepError{Kind: record.ErrCanceled, Message: "stopped"}
 		}},
-		{"error cleared", func(e *exec.Execution) {
-			e.Status = exec.StatusPassed
+		{"error cleared", func(e *record.Execution) {
+			e.Status = record.StatusPassed
 			e.Error = nil
 		}},
 	}
@@ -131,9 +131,9 @@ func (s suite) execUpdate(t *testing.T) {
 		upd := *e
 		upd.PlanID = "other"
 		upd.PlanName = "other"
-		upd.Trigger = exec.TriggerManual
+		upd.Trigger = record.TriggerManual
 		upd.CreatedAt = at(99)
-		upd.Steps = []exec.StepResult{{Index: 7}}
+		upd.Steps = []record.StepResult{{Index: 7}}
 		require.NoError(t, st.UpdateExecution(ctx, &upd), step.name)
 		got, err := st.GetExecution(ctx, "e")
 		require.NoError(t, err)
@@ -148,7 +148,7 @@ func (s suite) execUpdate(t *testing.T) {
 func (s suite) execUpdateNotFound(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	err := st.UpdateExecution(ctx, newExecution("absent", "p", at(0), exec.StatusPassed, time.Second))
+	err := st.UpdateExecution(ctx, newExecution("absent", "p", at(0), record.StatusPassed, time.Second))
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	_, err = st.GetExecution(ctx, "absent")
 	require.ErrorIs(t, err, storage.ErrNotFound, "update does not create")
@@ -157,7 +157,7 @@ func (s suite) execUpdateNotFound(t *testing.T) {
 func (s suite) execGetNotFound(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("present", "p", at(0), exec.StatusPassed, time.Second))
+	create(ctx, t, st, newExecution("present", "p", at(0), record.StatusPassed, time.Second))
 	_, err := st.GetExecution(ctx, "absent")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	_, err = st.GetExecution(ctx, "")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -49,12 +49,12 @@ func (s suite) listNewestFirst(t *testing.T) {
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
 	create(ctx, t, st,
-		newExecution("b", "p", at(2), exec.StatusPassed, time.Second),
-		newExecution("d", "q", at(4), exec.StatusRunning, 0),
-		newExecution("a", "p", at(1), exec.StatusFailed, time.Second),
-		newExecution("c", "q", at(3), exec.StatusCreated, 0),
+		newExecution("b", "p", at(2), record.StatusPassed, time.Second),
+		newExecution("d", "q", at(4), record.StatusRunning, 0),
+		newExecution("a", "p", at(1), record.StatusFailed, time.Second),
+		newExecution("c", "q", at(3), record.StatusCreated, 0),
 		// One microsecond newer than b: backends must keep microseconds.
-		newExecution("a2", "p", at(2).Add(time.Microsecond), exec.StatusPassed, time.Second),
+		newExecution("a2", "p", at(2).Add(time.Microsecond), record.StatusPassed, time.Second),
 	)
 	require.NoError(t, st.AppendStep(ctx, "b", fullStep(0)))
 
@@ -75,13 +75,13 @@ func (s suite) listFilters(t *testing.T) {
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
 	create(ctx, t, st,
-		newExecution("p0", "p", at(0), exec.StatusPassed, time.Second),
-		newExecution("p1", "p", at(1), exec.StatusFailed, time.Second),
-		newExecution("p2", "p", at(2), exec.StatusRunning, 0),
-		newExecution("p3", "p", at(3), exec.StatusCanceled, 0),
-		newExecution("q0", "q", at(0), exec.StatusFailed, time.Second),
-		newExecution("q1", "q", at(1), exec.StatusPassed, time.Second),
-		newExecution("q2", "q", at(2), exec.StatusCreated, 0),
+		newExecution("p0", "p", at(0), record.StatusPassed, time.Second),
+		newExecution("p1", "p", at(1), record.StatusFailed, time.Second),
+		newExecution("p2", "p", at(2), record.StatusRunning, 0),
+		newExecution("p3", "p", at(3), record.StatusCanceled, 0),
+		newExecution("q0", "q", at(0), record.StatusFailed, time.Second),
+		newExecution("q1", "q", at(1), record.StatusPassed, time.Second),
+		newExecution("q2", "q", at(2), record.StatusCreated, 0),
 	)
 	tests := []struct {
 		name   string
@@ -91,15 +91,15 @@ func (s suite) listFilters(t *testing.T) {
 		{"none", storage.ListExecutionsParams{}, []string{"p3", "q2", "p2", "q1", "p1", "q0", "p0"}},
 		{"plan", storage.ListExecutionsParams{PlanID: "q"}, []string{"q2", "q1", "q0"}},
 		{"unknown plan", storage.ListExecutionsParams{PlanID: "absent"}, nil},
-		{"one status", storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusFailed}}, []string{"p1", "q0"}},
-		{"two statuses", storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusRunning, exec.StatusPassed}}, []string{"p2", "q1", "p0"}},
-		{"status with no match", storage.ListExecutionsParams{Statuses: []exec.Status{exec.StatusHalted}}, nil},
-		{"plan and status", storage.ListExecutionsParams{PlanID: "p", Statuses: []exec.Status{exec.StatusFailed, exec.StatusPassed}}, []string{"p1", "p0"}},
+		{"one status", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusFailed}}, []string{"p1", "q0"}},
+		{"two statuses", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusRunning, record.StatusPassed}}, []string{"p2", "q1", "p0"}},
+		{"status with no match", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusHalted}}, nil},
+		{"plan and status", storage.ListExecutionsParams{PlanID: "p", Statuses: []record.Status{record.StatusFailed, record.StatusPassed}}, []string{"p1", "p0"}},
 		{"since is inclusive", storage.ListExecutionsParams{Since: at(2)}, []string{"p3", "q2", "p2"}},
 		{"until is exclusive", storage.ListExecutionsParams{Until: at(1)}, []string{"q0", "p0"}},
 		{"since and until", storage.ListExecutionsParams{Since: at(1), Until: at(3)}, []string{"q2", "p2", "q1", "p1"}},
 		{"empty range", storage.ListExecutionsParams{Since: at(2), Until: at(2)}, nil},
-		{"every filter", storage.ListExecutionsParams{PlanID: "q", Statuses: []exec.Status{exec.StatusPassed, exec.StatusCreated}, Since: at(1), Until: at(2)}, []string{"q1"}},
+		{"every filter", storage.ListExecutionsParams{PlanID: "q", Statuses: []record.Status{record.StatusPassed, record.StatusCreated}, Since: at(1), Until: at(2)}, []string{"q1"}},
 		{"since in another zone", storage.ListExecutionsParams{Since: at(3).In(time.FixedZone("X", 5*3600))}, []string{"p3"}},
 	}
 	for _, tt := range tests {
@@ -129,7 +129,7 @@ func (s suite) listLimits(t *testing.T) {
 	total := storage.MaxListLimit + 1
 	for i := range total {
 		plan := []string{"p", "q"}[i%2]
-		create(ctx, t, st, newExecution(fmt.Sprintf("e%05d", i), plan, base().Add(time.Duration(i)*time.Second), exec.StatusPassed, time.Second))
+		create(ctx, t, st, newExecution(fmt.Sprintf("e%05d", i), plan, base().Add(time.Duration(i)*time.Second), record.StatusPassed, time.Second))
 	}
 	newest := func(n int) []string {
 		out := make([]string, n)
@@ -196,7 +196,7 @@ func (s suite) listPaging(t *testing.T) {
 			for i := range tt.n {
 				k := key{fmt.Sprintf("e-%d-%c", i/3, "bca"[i%3]), at(i / 3)}
 				keys = append(keys, k)
-				create(ctx, t, st, newExecution(k.id, "p", k.created, exec.StatusPassed, time.Second))
+				create(ctx, t, st, newExecution(k.id, "p", k.created, record.StatusPassed, time.Second))
 			}
 			slices.SortFunc(keys, func(a, b key) int {
 				if c := b.created.Compare(a.created); c != 0 {
@@ -225,20 +225,20 @@ func (s suite) listPagingFiltered(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
-	statuses := []exec.Status{exec.StatusPassed, exec.StatusFailed, exec.StatusRunning}
+	statuses := []record.Status{record.StatusPassed, record.StatusFailed, record.StatusRunning}
 	var want []string
 	for i := range 20 {
 		plan := []string{"p", "q"}[i%2]
 		status := statuses[i%3]
 		id := fmt.Sprintf("e%02d", i)
 		create(ctx, t, st, newExecution(id, plan, at(i), status, time.Second))
-		if plan == "p" && status != exec.StatusRunning && i >= 2 && i < 18 {
+		if plan == "p" && status != record.StatusRunning && i >= 2 && i < 18 {
 			want = append([]string{id}, want...)
 		}
 	}
 	got := pages(t, st, storage.ListExecutionsParams{
 		PlanID:   "p",
-		Statuses: []exec.Status{exec.StatusPassed, exec.StatusFailed},
+		Statuses: []record.Status{record.StatusPassed, record.StatusFailed},
 		Since:    at(2),
 		Until:    at(18),
 		Limit:    2,
@@ -261,12 +261,12 @@ func (s suite) listPagingByKey(t *testing.T) {
 	require.Equal(t, []string{"e-0005", "e-0004", "e-0003"}, ids(first.Executions))
 
 	// Newer executions arriving between pages do not shift the next page.
-	create(ctx, t, st, newExecution("newer", "p", at(100), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("newer", "p", at(100), record.StatusRunning, 0))
 	// Nor does deleting the execution the cursor points after.
 	n, err := st.Prune(ctx, &storage.PruneParams{FinishedBefore: first.Executions[2].FinishedAt.Add(time.Microsecond)})
 	require.NoError(t, err)
 	require.Equal(t, 4, n, "e-0000 to e-0003 pruned")
-	create(ctx, t, st, newExecution("e-0002", "p", at(2), exec.StatusCreated, 0))
+	create(ctx, t, st, newExecution("e-0002", "p", at(2), record.StatusCreated, 0))
 
 	second, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{Limit: 3, Cursor: first.NextCursor})
 	require.NoError(t, err)

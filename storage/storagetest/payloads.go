@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -21,7 +21,7 @@ func (s suite) payloadScenarios() []scenario {
 func (s suite) payloadLarge(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	e := newExecution("e", "p", at(0), exec.StatusPassed, time.Second)
+	e := newExecution("e", "p", at(0), record.StatusPassed, time.Second)
 	create(ctx, t, st, e)
 
 	// A 1 MiB body of multi-byte text.
@@ -39,7 +39,7 @@ func (s suite) payloadLarge(t *testing.T) {
 	require.Len(t, got.Steps, 1)
 	require.Equal(t, len(body), len(got.Steps[0].Response.Body))
 	require.True(t, body == got.Steps[0].Response.Body, "the 1 MiB body comes back unchanged")
-	e.Steps = []exec.StepResult{*r}
+	e.Steps = []record.StepResult{*r}
 	requireExecution(t, e, got)
 }
 
@@ -57,22 +57,22 @@ func (s suite) payloadUnicode(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, plans, 1)
 
-	e := newExecution("執行-🚀", p.ID, at(0), exec.StatusFailed, time.Second)
+	e := newExecution("執行-🚀", p.ID, at(0), record.StatusFailed, time.Second)
 	e.PlanName = p.Name
-	e.Error = &exec.StepError{Kind: exec.ErrRequest, Message: "接続がリセットされました 💥"}
+	e.Error = &record.StepError{Kind: record.ErrRequest, Message: "接続がリセットされました 💥"}
 	create(ctx, t, st, e)
-	r := exec.StepResult{
+	r := record.StepResult{
 		Index:    0,
 		Name:     "取得 📦",
 		Method:   "GET",
 		URL:      "https://例え.テスト/パス?q=値",
 		Captures: map[string]any{"名前": "値 ✓", "emoji": "🙂🙃"},
-		Failures: []exec.Failure{{Type: exec.FailureString, Name: "本文", Expected: "こんにちは", Received: "さようなら"}},
-		Response: &exec.Response{StatusCode: 200, Headers: map[string][]string{"X-Grüße": {"𝔘𝔫𝔦𝔠𝔬𝔡𝔢"}}, Body: "😀"},
+		Failures: []record.Failure{{Type: record.FailureString, Name: "本文", Expected: "こんにちは", Received: "さようなら"}},
+		Response: &record.Response{StatusCode: 200, Headers: map[string][]string{"X-Grüße": {"𝔘𝔫𝔦𝔠𝔬𝔡𝔢"}}, Body: "😀"},
 	}
 	require.NoError(t, st.AppendStep(ctx, e.ID, &r))
 	got, err := st.GetExecution(ctx, e.ID)
 	require.NoError(t, err)
-	e.Steps = []exec.StepResult{r}
+	e.Steps = []record.StepResult{r}
 	requireExecution(t, e, got)
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -59,7 +59,7 @@ func saveAndGetPlan(t *testing.T, st storage.Store, p *storage.Plan) {
 func (s suite) planUpdate(t *testing.T) {
 	ctx, st := s.store(t)
 	first := savePlan(ctx, t, st, "login", map[string]string{"team": "id"})
-	create(ctx, t, st, newExecution("e1", "login", at(0), exec.StatusPassed, time.Second))
+	create(ctx, t, st, newExecution("e1", "login", at(0), record.StatusPassed, time.Second))
 	before, err := st.GetPlan(ctx, "login")
 	require.NoError(t, err)
 
@@ -215,15 +215,15 @@ func (s suite) planDeleteCascade(t *testing.T) {
 	savePlan(ctx, t, st, "gone", map[string]string{"x": "y"})
 	savePlan(ctx, t, st, "kept", nil)
 	create(ctx, t, st,
-		newExecution("g1", "gone", at(0), exec.StatusFailed, time.Second),
-		newExecution("g2", "gone", at(1), exec.StatusRunning, 0),
-		newExecution("k1", "kept", at(2), exec.StatusPassed, time.Second),
+		newExecution("g1", "gone", at(0), record.StatusFailed, time.Second),
+		newExecution("g2", "gone", at(1), record.StatusRunning, 0),
+		newExecution("k1", "kept", at(2), record.StatusPassed, time.Second),
 	)
 	for _, id := range []string{"g1", "g2", "k1"} {
-		require.NoError(t, st.AppendStep(ctx, id, &exec.StepResult{Index: 0, Name: "s"}))
+		require.NoError(t, st.AppendStep(ctx, id, &record.StepResult{Index: 0, Name: "s"}))
 	}
-	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "gone", ConsecutiveFailures: 3, LastStatus: exec.StatusFailed}))
-	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "kept", ConsecutiveFailures: 1, LastStatus: exec.StatusFailed}))
+	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "gone", ConsecutiveFailures: 3, LastStatus: record.StatusFailed}))
+	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "kept", ConsecutiveFailures: 1, LastStatus: record.StatusFailed}))
 
 	require.NoError(t, st.DeletePlan(ctx, "gone"))
 
@@ -245,7 +245,7 @@ func (s suite) planDeleteCascade(t *testing.T) {
 	require.Equal(t, "kept", sums[0].PlanID)
 	_, err = st.GetAlertState(ctx, "gone")
 	require.ErrorIs(t, err, storage.ErrNotFound)
-	require.ErrorIs(t, st.CreateExecution(ctx, newExecution("g3", "gone", at(3), exec.StatusCreated, 0)), storage.ErrConflict)
+	require.ErrorIs(t, st.CreateExecution(ctx, newExecution("g3", "gone", at(3), record.StatusCreated, 0)), storage.ErrConflict)
 
 	// The other plan is untouched.
 	k1, err := st.GetExecution(ctx, "k1")
@@ -263,7 +263,7 @@ func (s suite) planDeleteCascade(t *testing.T) {
 	_, err = st.GetExecution(ctx, "g1")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	// And the deleted executions' IDs are free again.
-	create(ctx, t, st, newExecution("g1", "gone", at(4), exec.StatusCreated, 0))
+	create(ctx, t, st, newExecution("g1", "gone", at(4), record.StatusCreated, 0))
 	g1, err := st.GetExecution(ctx, "g1")
 	require.NoError(t, err)
 	require.Empty(t, g1.Steps)

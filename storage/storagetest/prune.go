@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -38,21 +38,21 @@ func pruneFixture(t *testing.T, st storage.Store) {
 	ctx := t.Context()
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
-	unfinished := newExecution("p-canceled", "p", at(6), exec.StatusCanceled, 0)
+	unfinished := newExecution("p-canceled", "p", at(6), record.StatusCanceled, 0)
 	unfinished.StartedAt, unfinished.FinishedAt = time.Time{}, time.Time{}
 	// Finished exactly at minute 5.
-	edge := newExecution("p-edge", "p", at(5).Add(-3*time.Second), exec.StatusPassed, 2*time.Second)
+	edge := newExecution("p-edge", "p", at(5).Add(-3*time.Second), record.StatusPassed, 2*time.Second)
 	create(ctx, t, st,
-		newExecution("p-0", "p", at(0), exec.StatusPassed, time.Second),
-		newExecution("p-1", "p", at(1), exec.StatusFailed, time.Second),
-		newExecution("p-2", "p", at(2), exec.StatusHalted, time.Second),
-		newExecution("p-running", "p", at(1).Add(time.Second), exec.StatusRunning, 0),
-		newExecution("p-created", "p", at(0).Add(time.Second), exec.StatusCreated, 0),
+		newExecution("p-0", "p", at(0), record.StatusPassed, time.Second),
+		newExecution("p-1", "p", at(1), record.StatusFailed, time.Second),
+		newExecution("p-2", "p", at(2), record.StatusHalted, time.Second),
+		newExecution("p-running", "p", at(1).Add(time.Second), record.StatusRunning, 0),
+		newExecution("p-created", "p", at(0).Add(time.Second), record.StatusCreated, 0),
 		edge,
 		unfinished,
-		newExecution("p-9", "p", at(9), exec.StatusPassed, time.Second),
-		newExecution("q-0", "q", at(0), exec.StatusFailed, time.Second),
-		newExecution("q-7", "q", at(7), exec.StatusPassed, time.Second),
+		newExecution("p-9", "p", at(9), record.StatusPassed, time.Second),
+		newExecution("q-0", "q", at(0), record.StatusFailed, time.Second),
+		newExecution("q-7", "q", at(7), record.StatusPassed, time.Second),
 	)
 }
 
@@ -114,7 +114,7 @@ func (s suite) pruneDeletesSteps(t *testing.T) {
 	require.Len(t, kept.Steps, 1)
 
 	// A pruned ID may be used again, without the old steps.
-	create(ctx, t, st, newExecution("e-0000", "p", at(50), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("e-0000", "p", at(50), record.StatusRunning, 0))
 	again, err := st.GetExecution(ctx, "e-0000")
 	require.NoError(t, err)
 	require.Empty(t, again.Steps)

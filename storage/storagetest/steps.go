@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -24,14 +24,14 @@ func (s suite) stepScenarios() []scenario {
 
 // fullStep returns a step result with every field set, in JSON-typed
 // values and microsecond precision.
-func fullStep(i int) *exec.StepResult {
-	return &exec.StepResult{
+func fullStep(i int) *record.StepResult {
+	return &record.StepResult{
 		Index:     i,
 		Name:      "create user",
 		Method:    "POST",
 		URL:       "https://api.example.test/users?token=[REDACTED]&q=a%20b",
 		StartedAt: at(0).Add(1500 * time.Microsecond),
-		Request: &exec.Request{
+		Request: &record.Request{
 			Method: "POST",
 			URL:    "https://api.example.test/users?token=[REDACTED]&q=a%20b",
 			Headers: map[string][]string{
@@ -40,7 +40,7 @@ func fullStep(i int) *exec.StepResult {
 			},
 			Body: `{"name":"Zoë","tags":["a","b"]}`,
 		},
-		Response: &exec.Response{
+		Response: &record.Response{
 			StatusCode: 422,
 			Proto:      "HTTP/2.0",
 			Headers: map[string][]string{
@@ -50,7 +50,7 @@ func fullStep(i int) *exec.StepResult {
 			Body: "{\"error\":\"invalid\",\n\t\"detail\":\"quote \\\" and backslash \\\\\"}",
 			Size: 57,
 		},
-		Timings: exec.Timings{
+		Timings: record.Timings{
 			DNS:       1200 * time.Microsecond,
 			Connect:   3400 * time.Microsecond,
 			TLS:       15 * time.Millisecond,
@@ -68,29 +68,29 @@ func fullStep(i int) *exec.StepResult {
 			"nested": map[string]any{"k": "v", "n": []any{}},
 			"none":   nil,
 		},
-		Failures: []exec.Failure{
-			{Type: exec.FailureStatusCode, Name: "status_code", Expected: "201", Received: "422"},
-			{Type: exec.FailureJSON, Name: "$.user.id", Expected: "42", Received: `"42"`},
-			{Type: exec.FailureAssert, Name: "response.time < 100", Expected: "true", Received: "false (response.time = 1234)"},
+		Failures: []record.Failure{
+			{Type: record.FailureStatusCode, Name: "status_code", Expected: "201", Received: "422"},
+			{Type: record.FailureJSON, Name: "$.user.id", Expected: "42", Received: `"42"`},
+			{Type: record.FailureAssert, Name: "response.time < 100", Expected: "true", Received: "false (response.time = 1234)"},
 		},
-		Error: &exec.StepError{Kind: exec.ErrCapture, Message: "capture token: $.token matched nothing"},
+		Error: &record.StepError{Kind: record.ErrCapture, Message: "capture token: $.token matched nothing"},
 	}
 }
 
 func (s suite) stepRoundTrip(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	e := newExecution("e", "p", at(0), exec.StatusFailed, 2*time.Second)
+	e := newExecution("e", "p", at(0), record.StatusFailed, 2*time.Second)
 	create(ctx, t, st, e)
 
-	skipped := exec.StepResult{Index: 1, Name: "skipped after halt", Method: "GET", URL: "https://example.test/", Skipped: true}
-	passed := exec.StepResult{
+	skipped := record.StepResult{Index: 1, Name: "skipped after halt", Method: "GET", URL: "https://example.test/", Skipped: true}
+	passed := record.StepResult{
 		Index: 2, Method: "GET", URL: "https://example.test/ok", OK: true, Attempts: 1,
 		StartedAt: at(0).Add(3 * time.Second),
-		Response:  &exec.Response{StatusCode: 200},
-		Timings:   exec.Timings{Total: time.Millisecond},
+		Response:  &record.Response{StatusCode: 200},
+		Timings:   record.Timings{Total: time.Millisecond},
 	}
-	want := []exec.StepResult{*fullStep(0), skipped, passed}
+	want := []record.StepResult{*fullStep(0), skipped, passed}
 	for i := range want {
 		require.NoError(t, st.AppendStep(ctx, "e", &want[i]))
 	}
@@ -107,9 +107,9 @@ func (s suite) stepRoundTrip(t *testing.T) {
 func (s suite) stepOrder(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("e", "p", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("e", "p", at(0), record.StatusRunning, 0))
 	for _, i := range []int{2, 0, 10, 1, 3} {
-		require.NoError(t, st.AppendStep(ctx, "e", &exec.StepResult{Index: i, Name: strings.Repeat("s", i+1)}))
+		require.NoError(t, st.AppendStep(ctx, "e", &record.StepResult{Index: i, Name: strings.Repeat("s", i+1)}))
 	}
 	got, err := st.GetExecution(ctx, "e")
 	require.NoError(t, err)
@@ -125,13 +125,13 @@ func (s suite) stepDuplicate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	create(ctx, t, st,
-		newExecution("e", "p", at(0), exec.StatusRunning, 0),
-		newExecution("f", "p", at(1), exec.StatusRunning, 0),
+		newExecution("e", "p", at(0), record.StatusRunning, 0),
+		newExecution("f", "p", at(1), record.StatusRunning, 0),
 	)
-	require.NoError(t, st.AppendStep(ctx, "e", &exec.StepResult{Index: 0, Name: "first"}))
-	err := st.AppendStep(ctx, "e", &exec.StepResult{Index: 0, Name: "second"})
+	require.NoError(t, st.AppendStep(ctx, "e", &record.StepResult{Index: 0, Name: "first"}))
+	err := st.AppendStep(ctx, "e", &record.StepResult{Index: 0, Name: "second"})
 	require.ErrorIs(t, err, storage.ErrConflict)
-	require.NoError(t, st.AppendStep(ctx, "f", &exec.StepResult{Index: 0, Name: "other execution"}),
+	require.NoError(t, st.AppendStep(ctx, "f", &record.StepResult{Index: 0, Name: "other execution"}),
 		"indexes are per execution")
 
 	got, err := st.GetExecution(ctx, "e")
@@ -143,17 +143,17 @@ func (s suite) stepDuplicate(t *testing.T) {
 func (s suite) stepNotFound(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("e", "p", at(0), exec.StatusRunning, 0))
-	err := st.AppendStep(ctx, "absent", &exec.StepResult{Index: 0})
+	create(ctx, t, st, newExecution("e", "p", at(0), record.StatusRunning, 0))
+	err := st.AppendStep(ctx, "absent", &record.StepResult{Index: 0})
 	require.ErrorIs(t, err, storage.ErrNotFound)
 }
 
 func (s suite) stepBadInput(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("e", "p", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("e", "p", at(0), record.StatusRunning, 0))
 	require.Error(t, st.AppendStep(ctx, "e", nil), "nil result")
-	require.Error(t, st.AppendStep(ctx, "e", &exec.StepResult{Index: -1}), "negative index")
+	require.Error(t, st.AppendStep(ctx, "e", &record.StepResult{Index: -1}), "negative index")
 	got, err := st.GetExecution(ctx, "e")
 	require.NoError(t, err)
 	require.Empty(t, got.Steps)
@@ -162,10 +162,10 @@ func (s suite) stepBadInput(t *testing.T) {
 func (s suite) stepCopies(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
-	create(ctx, t, st, newExecution("e", "p", at(0), exec.StatusRunning, 0))
+	create(ctx, t, st, newExecution("e", "p", at(0), record.StatusRunning, 0))
 	r := fullStep(0)
 	require.NoError(t, st.AppendStep(ctx, "e", r))
-	mutate := func(r *exec.StepResult) {
+	mutate := func(r *record.StepResult) {
 		r.Name = "mutated"
 		r.Request.Headers["Accept"][0] = "mutated"
 		r.Response.Headers["X-New"] = []string{"mutated"}
@@ -181,10 +181,10 @@ func (s suite) stepCopies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, normStep(*fullStep(0)), normStep(got.Steps[0]), "mutating what was appended")
 	mutate(&got.Steps[0])
-	got.Status = exec.StatusPassed
+	got.Status = record.StatusPassed
 
 	again, err := st.GetExecution(ctx, "e")
 	require.NoError(t, err)
-	require.Equal(t, exec.StatusRunning, again.Status)
+	require.Equal(t, record.StatusRunning, again.Status)
 	require.Equal(t, normStep(*fullStep(0)), normStep(again.Steps[0]), "mutating what was returned")
 }

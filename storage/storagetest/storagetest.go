@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -95,16 +95,16 @@ func savePlan(ctx context.Context, t *testing.T, st storage.Store, id string, la
 // newExecution builds an execution of the plan created at the instant. A
 // final status gets a start at created plus a second and a finish dur
 // later; running gets a start only.
-func newExecution(id, planID string, created time.Time, status exec.Status, dur time.Duration) *exec.Execution {
-	e := &exec.Execution{
+func newExecution(id, planID string, created time.Time, status record.Status, dur time.Duration) *record.Execution {
+	e := &record.Execution{
 		ID:        id,
 		PlanID:    planID,
 		PlanName:  "Plan " + planID,
-		Trigger:   exec.TriggerSchedule,
+		Trigger:   record.TriggerSchedule,
 		Status:    status,
 		CreatedAt: created,
 	}
-	if status != exec.StatusCreated {
+	if status != record.StatusCreated {
 		e.StartedAt = created.Add(time.Second)
 	}
 	if status.Done() {
@@ -114,7 +114,7 @@ func newExecution(id, planID string, created time.Time, status exec.Status, dur 
 }
 
 // create stores executions and fails t on error.
-func create(ctx context.Context, t *testing.T, st storage.Store, es ...*exec.Execution) {
+func create(ctx context.Context, t *testing.T, st storage.Store, es ...*record.Execution) {
 	t.Helper()
 	for _, e := range es {
 		require.NoError(t, st.CreateExecution(ctx, e), "create %s", e.ID)
@@ -123,16 +123,16 @@ func create(ctx context.Context, t *testing.T, st storage.Store, es ...*exec.Exe
 
 // seq returns executions e<prefix>-00, e<prefix>-01, ... of the plan, all
 // passed, the i-th created at minute i.
-func seq(prefix, planID string, n int) []*exec.Execution {
-	es := make([]*exec.Execution, n)
+func seq(prefix, planID string, n int) []*record.Execution {
+	es := make([]*record.Execution, n)
 	for i := range es {
-		es[i] = newExecution(fmt.Sprintf("%s-%04d", prefix, i), planID, at(i), exec.StatusPassed, time.Second)
+		es[i] = newExecution(fmt.Sprintf("%s-%04d", prefix, i), planID, at(i), record.StatusPassed, time.Second)
 	}
 	return es
 }
 
 // ids returns the IDs of executions in order.
-func ids(es []*exec.Execution) []string {
+func ids(es []*record.Execution) []string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = e.ID
@@ -181,7 +181,7 @@ func normPlan(p *storage.Plan) *storage.Plan {
 }
 
 // normExecution returns a copy of e with times in UTC and empty as nil.
-func normExecution(e *exec.Execution) *exec.Execution {
+func normExecution(e *record.Execution) *record.Execution {
 	if e == nil {
 		return nil
 	}
@@ -197,7 +197,7 @@ func normExecution(e *exec.Execution) *exec.Execution {
 }
 
 // normStep returns a copy of r with times in UTC and empty as nil.
-func normStep(r exec.StepResult) exec.StepResult {
+func normStep(r record.StepResult) record.StepResult {
 	r.StartedAt = normTime(r.StartedAt)
 	if r.Request != nil {
 		req := *r.Request
@@ -217,13 +217,13 @@ func normStep(r exec.StepResult) exec.StepResult {
 }
 
 // requireExecution fails t unless got equals want, steps included.
-func requireExecution(t *testing.T, want, got *exec.Execution) {
+func requireExecution(t *testing.T, want, got *record.Execution) {
 	t.Helper()
 	require.Equal(t, normExecution(want), normExecution(got))
 }
 
 // withoutSteps returns a copy of e with no steps.
-func withoutSteps(e *exec.Execution) *exec.Execution {
+func withoutSteps(e *record.Execution) *record.Execution {
 	c := *e
 	c.Steps = nil
 	return &c

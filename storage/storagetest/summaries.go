@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -26,7 +26,7 @@ func (s suite) summaryScenarios() []scenario {
 //     that never started, and a running one at minute 11 with a step;
 //   - "idle": no executions;
 //   - "new": one running execution.
-func summaryFixture(t *testing.T, st storage.Store) (busyLast, newLast *exec.Execution) {
+func summaryFixture(t *testing.T, st storage.Store) (busyLast, newLast *record.Execution) {
 	t.Helper()
 	ctx := t.Context()
 	for _, id := range []string{"new", "busy", "idle"} {
@@ -35,17 +35,17 @@ func summaryFixture(t *testing.T, st storage.Store) (busyLast, newLast *exec.Exe
 	durs := []int{3, 7, 1, 9, 5, 10, 2, 8, 4, 6}
 	// Created in an order unlike their CreatedAt order.
 	for _, i := range []int{4, 9, 0, 7, 2, 5, 1, 8, 3, 6} {
-		status := exec.StatusPassed
+		status := record.StatusPassed
 		if i%3 == 0 {
-			status = exec.StatusFailed
+			status = record.StatusFailed
 		}
 		create(ctx, t, st, newExecution(fmt.Sprintf("busy-%02d", i), "busy", at(i), status, time.Duration(durs[i])*time.Second))
 	}
-	canceled := newExecution("busy-10", "busy", at(10), exec.StatusCanceled, 0)
+	canceled := newExecution("busy-10", "busy", at(10), record.StatusCanceled, 0)
 	canceled.StartedAt = time.Time{}
 	canceled.FinishedAt = at(10).Add(time.Second)
-	busyLast = newExecution("busy-11", "busy", at(11), exec.StatusRunning, 0)
-	newLast = newExecution("new-0", "new", at(3), exec.StatusRunning, 0)
+	busyLast = newExecution("busy-11", "busy", at(11), record.StatusRunning, 0)
+	newLast = newExecution("new-0", "new", at(3), record.StatusRunning, 0)
 	create(ctx, t, st, canceled, busyLast, newLast)
 	require.NoError(t, st.AppendStep(ctx, "busy-11", fullStep(0)))
 	return busyLast, newLast
@@ -62,7 +62,7 @@ func normSummary(s *storage.PlanSummary) *storage.PlanSummary {
 func (s suite) summaryAll(t *testing.T) {
 	ctx, st := s.store(t)
 	busyLast, newLast := summaryFixture(t, st)
-	busy := func(counts map[exec.Status]int, p50, p95 int) *storage.PlanSummary {
+	busy := func(counts map[record.Status]int, p50, p95 int) *storage.PlanSummary {
 		return &storage.PlanSummary{
 			PlanID: "busy", Last: busyLast, Counts: counts,
 			P50: time.Duration(p50) * time.Second, P95: time.Duration(p95) * time.Second,
@@ -80,24 +80,24 @@ func (s suite) summaryAll(t *testing.T) {
 			name:   "nil params",
 			params: nil,
 			// Ten durations 1s-10s: nearest rank 5 of 10 is 5s, 10 of 10 is 10s.
-			want: []*storage.PlanSummary{busy(map[exec.Status]int{exec.StatusPassed: 6, exec.StatusFailed: 4, exec.StatusCanceled: 1}, 5, 10), idle, fresh},
+			want: []*storage.PlanSummary{busy(map[record.Status]int{record.StatusPassed: 6, record.StatusFailed: 4, record.StatusCanceled: 1}, 5, 10), idle, fresh},
 		},
 		{
 			name:   "window of three",
 			params: &storage.SummaryParams{Window: 3},
 			// busy-10 (no duration), busy-09 (6s, failed), busy-08 (4s).
-			want: []*storage.PlanSummary{busy(map[exec.Status]int{exec.StatusCanceled: 1, exec.StatusFailed: 1, exec.StatusPassed: 1}, 4, 6), idle, fresh},
+			want: []*storage.PlanSummary{busy(map[record.Status]int{record.StatusCanceled: 1, record.StatusFailed: 1, record.StatusPassed: 1}, 4, 6), idle, fresh},
 		},
 		{
 			name:   "window of one without duration",
 			params: &storage.SummaryParams{Window: 1},
-			want:   []*storage.PlanSummary{busy(map[exec.Status]int{exec.StatusCanceled: 1}, 0, 0), idle, fresh},
+			want:   []*storage.PlanSummary{busy(map[record.Status]int{record.StatusCanceled: 1}, 0, 0), idle, fresh},
 		},
 		{
 			name:   "window of five",
 			params: &storage.SummaryParams{Window: 5},
 			// busy-10 and busy-06..09: 2s, 8s, 4s, 6s -> ranks 2 and 4 of 4.
-			want: []*storage.PlanSummary{busy(map[exec.Status]int{exec.StatusCanceled: 1, exec.StatusPassed: 2, exec.StatusFailed: 2}, 4, 8), idle, fresh},
+			want: []*storage.PlanSummary{busy(map[record.Status]int{record.StatusCanceled: 1, record.StatusPassed: 2, record.StatusFailed: 2}, 4, 8), idle, fresh},
 		},
 		{
 			name:   "selected plans",
@@ -138,9 +138,9 @@ func (s suite) summaryDefaultWindow(t *testing.T) {
 	// lasted 1000s, the newer passed and lasted 1s.
 	n := storage.DefaultSummaryWindow + 20
 	for i := range n {
-		status, dur := exec.StatusPassed, time.Second
+		status, dur := record.StatusPassed, time.Second
 		if i < 20 {
-			status, dur = exec.StatusFailed, 1000*time.Second
+			status, dur = record.StatusFailed, 1000*time.Second
 		}
 		create(ctx, t, st, newExecution(fmt.Sprintf("e%04d", i), "p", at(i), status, dur))
 	}
@@ -148,14 +148,14 @@ func (s suite) summaryDefaultWindow(t *testing.T) {
 		got, err := st.Summaries(ctx, params)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
-		require.Equal(t, map[exec.Status]int{exec.StatusPassed: storage.DefaultSummaryWindow}, normMap(got[0].Counts))
+		require.Equal(t, map[record.Status]int{record.StatusPassed: storage.DefaultSummaryWindow}, normMap(got[0].Counts))
 		require.Equal(t, time.Second, got[0].P50)
 		require.Equal(t, time.Second, got[0].P95)
 		require.Equal(t, fmt.Sprintf("e%04d", n-1), got[0].Last.ID)
 	}
 	got, err := st.Summaries(ctx, &storage.SummaryParams{Window: n})
 	require.NoError(t, err)
-	require.Equal(t, map[exec.Status]int{exec.StatusPassed: n - 20, exec.StatusFailed: 20}, normMap(got[0].Counts))
+	require.Equal(t, map[record.Status]int{record.StatusPassed: n - 20, record.StatusFailed: 20}, normMap(got[0].Counts))
 	// 20 of 120 durations are 1000s: rank 60 is 1s, rank 114 is 1000s.
 	require.Equal(t, time.Second, got[0].P50)
 	require.Equal(t, 1000*time.Second, got[0].P95)

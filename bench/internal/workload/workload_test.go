@@ -16,6 +16,7 @@ import (
 	"github.com/smokex/smokex/bench/internal/workload"
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 func newRunner(tb testing.TB) *exec.Runner {
@@ -43,7 +44,7 @@ func parse(tb testing.TB, name string, pairs int) *plan.Plan {
 	return p
 }
 
-func run(ctx context.Context, r *exec.Runner, p *plan.Plan, base string) *exec.Execution {
+func run(ctx context.Context, r *exec.Runner, p *plan.Plan, base string) *record.Execution {
 	return r.Run(ctx, p, &exec.RunOpts{Vars: map[string]any{"base": base}})
 }
 
@@ -53,7 +54,7 @@ func TestPlanAndFlowPass(t *testing.T) {
 	p := parse(t, "pass", 5)
 	require.Len(t, p.Steps, 10)
 	e := run(t.Context(), newRunner(t), p, base)
-	require.Equal(t, exec.StatusPassed, e.Status)
+	require.Equal(t, record.StatusPassed, e.Status)
 	for _, s := range e.Steps {
 		require.True(t, s.OK, "step %s: %+v %+v", s.Name, s.Failures, s.Error)
 	}
@@ -117,7 +118,7 @@ func TestPlanAndFlowCheckTheSame(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			e := run(t.Context(), newRunner(t), parse(t, "broken", 2), srv.URL)
-			require.Equal(t, exec.StatusHalted, e.Status)
+			require.Equal(t, record.StatusHalted, e.Status)
 			require.Error(t, newFlow(t, srv.URL, 1).Run(t.Context(), 2))
 		})
 	}
@@ -167,8 +168,8 @@ func BenchmarkPlain50x20(b *testing.B) {
 	loop(b, 50, func() error { return f.Run(b.Context(), 10) })
 }
 
-func passed(e *exec.Execution) error {
-	if e.Status != exec.StatusPassed {
+func passed(e *record.Execution) error {
+	if e.Status != record.StatusPassed {
 		return fmt.Errorf("status %s", e.Status)
 	}
 	return nil
