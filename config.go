@@ -1,13 +1,11 @@
 package smokex
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -69,14 +67,17 @@ type Config struct {
 	// environment hidden.
 	LookupEnv func(name string) (string, bool)
 
-	// Observers receive every execution and step event, in the executor's
-	// goroutine, after the result is stored: metrics adapters hang here.
-	// They must not block, and must not call Stop, which waits for the run
-	// they are called from.
-	Observers []exec.Observer
-
-	// AlertPolicy is handed every finished execution. Nil sends no alerts.
-	AlertPolicy AlertPolicy
+	// Hooks see every execution as it happens, each through the
+	// record hook interfaces it implements (created, started, step
+	// finished, finished, tick skipped, store failed, event dropped), with
+	// the plan it belongs to: metrics adapters and alert policies hang
+	// here. They are called in the run's goroutine after the event is
+	// stored and must not block; the finish is told after the execution
+	// gave back its concurrency slot. A hook that is a record.Service is
+	// started by Start and stopped by Stop once the runs in flight are
+	// done. No hook may call Stop, which waits for the run it is called
+	// from.
+	Hooks []record.Hook
 
 	// SubscriberBuffer is the default buffer of Subscribe. Defaults to
 	// DefaultSubscriberBuffer.
@@ -123,14 +124,6 @@ const (
 	// OverlapAllow starts the run anyway.
 	OverlapAllow
 )
-
-// AlertPolicy decides whether a finished execution is worth an alert and
-// sends it. It is called in the executor's goroutine after the execution is
-// stored; an implementation that notifies does so asynchronously, and never
-// calls Engine.Stop, which waits for the run it is called from.
-type AlertPolicy interface {
-	ExecutionFinished(ctx context.Context, p *plan.Plan, e *record.Execution) error
-}
 
 func (c Config) withDefaults() (Config, error) {
 	if c.Concurrency < 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
@@ -33,6 +34,7 @@ type Engine struct {
 	runner *exec.Runner
 	sched  schedule.Scheduler
 	hub    *hub
+	hooks  hookSet
 	sem    chan struct{}
 
 	// runCtx is the parent of every run; cancelRuns cancels them all when
@@ -70,6 +72,8 @@ type Engine struct {
 // loadedPlan is a parsed plan with where it came from.
 type loadedPlan struct {
 	plan *plan.Plan
+	// ref is what hooks see of the plan.
+	ref *record.PlanRef
 	// synced is true for plans that SyncFS manages: a later sync removes
 	// them when their file is gone.
 	synced bool
@@ -89,6 +93,9 @@ func New(cfg Config) (*Engine, error) {
 		plans:    map[string]*loadedPlan{},
 		running:  map[string]int{},
 		inflight: map[string]*job{},
+	}
+	if e.hooks, err = newHookSet(cfg.Hooks); err != nil {
+		return nil, err
 	}
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})
@@ -169,7 +176,7 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
 	}
 	e.mu.Lock()
-	e.plans[p.ID] = &loadedPlan{plan: p, synced: synced}
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced}
 	e.mu.Unlock()
 	return e.applySchedule(ctx, p)
 }
@@ -222,6 +229,11 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 		return fmt.Errorf("%w: %s", ErrPlanNotFound, id)
 	}
 	return err
+}
+
+// planRef is what hooks and subscribers see of p.
+func planRef(p *plan.Plan) *record.PlanRef {
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels)}
 }
 
 // Plan returns the loaded plan with the id.

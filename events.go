@@ -23,6 +23,8 @@ const (
 type Event struct {
 	Type EventType
 	Time time.Time
+	// Plan is the plan the execution belongs to.
+	Plan *record.PlanRef
 	// Execution is a snapshot without step results, except on
 	// EventExecutionFinished where it holds them all.
 	Execution *record.Execution
@@ -78,7 +80,9 @@ func (h *hub) remove(s *Subscription) {
 	s.once.Do(func() { close(s.c) })
 }
 
-func (h *hub) publish(ev Event) {
+// publish hands ev to every subscriber with room for it and returns how
+// many had none.
+func (h *hub) publish(ev Event) (dropped int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -86,8 +90,10 @@ func (h *hub) publish(ev Event) {
 		case s.c <- ev:
 		default:
 			s.dropped.Add(1)
+			dropped++
 		}
 	}
+	return dropped
 }
 
 // close closes every subscription; later subscriptions start closed.

@@ -44,7 +44,11 @@ func (e *Engine) Start(ctx context.Context) (err error) {
 	if err := e.loadStored(ctx); err != nil {
 		return err
 	}
+	if err := e.hooks.startServices(ctx); err != nil {
+		return err
+	}
 	if err := e.sched.Start(ctx); err != nil {
+		e.hooks.stopServices(ctx, e.hooks.services)
 		return fmt.Errorf("smokex: starting the scheduler: %w", schedErr(err))
 	}
 	if e.cfg.RetentionInterval > 0 {
@@ -66,6 +70,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 func (e *Engine) stop(ctx context.Context) error {
 	e.mu.Lock()
 	e.closed = true
+	started := e.started
 	e.mu.Unlock()
 	e.endLife()
 
@@ -91,6 +96,12 @@ func (e *Engine) stop(ctx context.Context) error {
 	// with its goroutines, until their idle timeout.
 	e.runner.CloseIdleConnections()
 	e.hub.close()
+	// What the runs handed to the hooks' services is drained within ctx.
+	if started {
+		if err := e.hooks.stopServices(ctx, e.hooks.services); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if canceledRuns.Load() {
 		errs = append(errs, fmt.Errorf("smokex: executions were canceled at stop: %w", ctx.Err()))
 	}

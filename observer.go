@@ -46,12 +46,14 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 		}
 		if !x.Status.Done() || errors.Is(err, storage.ErrNotFound) || sctx.Err() != nil {
 			o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+			o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "update_execution", err)
 			return
 		}
 		o.e.cfg.Logger.Warn("smokex: storing execution, trying again", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "in", wait, "error", err)
 		select {
 		case <-sctx.Done():
 			o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+			o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "update_execution", err)
 			return
 		case <-time.After(wait):
 		}
@@ -61,10 +63,8 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 
 func (o *engineObserver) ExecutionStarted(ctx context.Context, x *record.Execution) {
 	o.saveExecution(ctx, x)
-	for _, ob := range o.e.cfg.Observers {
-		ob.ExecutionStarted(ctx, x)
-	}
-	o.e.publish(EventExecutionStarted, x, nil)
+	o.e.hooks.executionStarted(ctx, o.job.ref, x)
+	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
 }
 
 func (o *engineObserver) StepFinished(ctx context.Context, x *record.Execution, r *record.StepResult) {
@@ -72,30 +72,19 @@ func (o *engineObserver) StepFinished(ctx context.Context, x *record.Execution, 
 	defer cancel()
 	if err := o.e.store.AppendStep(sctx, x.ID, r); err != nil {
 		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
+		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "append_step", err)
 	}
-	for _, ob := range o.e.cfg.Observers {
-		ob.StepFinished(ctx, x, r)
-	}
-	o.e.publish(EventStepFinished, x, r)
+	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
+	o.e.publish(EventStepFinished, o.job.ref, x, r)
 }
 
 func (o *engineObserver) ExecutionFinished(ctx context.Context, x *record.Execution) {
 	o.saveExecution(ctx, x)
-	for _, ob := range o.e.cfg.Observers {
-		ob.ExecutionFinished(ctx, x)
-	}
 	o.e.finish(o.job)
-	o.e.publish(EventExecutionFinished, x, nil)
-	if o.e.cfg.AlertPolicy != nil {
-		actx, cancel := storeCtx(ctx)
-		defer cancel()
-		if err := o.e.cfg.AlertPolicy.ExecutionFinished(actx, o.job.plan, x); err != nil {
-			o.e.cfg.Logger.Error("smokex: alert policy", "plan", x.PlanID, "execution", x.ID, "error", err)
-		}
-	}
+	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
 }
 
-// abort finishes an execution that never reached the executor. Observers
+// abort finishes an execution that never reached the executor. Hooks
 // and subscribers see it start and finish, as every other execution, and
 // as the executor reports one that it cannot run.
 func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status) *record.Execution {
@@ -113,17 +102,19 @@ func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, sta
 
 // publish sends a snapshot of x to subscribers. Only the finished event
 // carries the step results.
-func (e *Engine) publish(t EventType, x *record.Execution, step *record.StepResult) {
+func (e *Engine) publish(t EventType, p *record.PlanRef, x *record.Execution, step *record.StepResult) {
 	snap := *x
 	if t == EventExecutionFinished {
 		snap.Steps = slices.Clone(x.Steps)
 	} else {
 		snap.Steps = nil
 	}
-	ev := Event{Type: t, Time: e.cfg.now().UTC(), Execution: &snap}
+	ev := Event{Type: t, Time: e.cfg.now().UTC(), Plan: p, Execution: &snap}
 	if step != nil {
 		s := *step
 		ev.Step = &s
 	}
-	e.hub.publish(ev)
+	for range e.hub.publish(ev) {
+		e.hooks.eventDropped(context.Background(), p, &snap)
+	}
 }

@@ -65,15 +65,19 @@ func (e *Engine) tick(ctx context.Context, planID string) {
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
 		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID)
+		e.tickSkipped(ctx, planID, record.SkipOverlap)
 		return
 	case errors.Is(err, ErrClosed):
+		e.tickSkipped(ctx, planID, record.SkipClosed)
 		return
 	case errors.Is(err, ErrPlanNotFound):
 		// The plan was removed as its tick came due.
 		e.cfg.Logger.Debug("smokex: scheduled run of a removed plan not started", "plan", planID)
+		e.tickSkipped(ctx, planID, record.SkipUnknownPlan)
 		return
 	case err != nil:
 		e.cfg.Logger.Error("smokex: scheduled run not started", "plan", planID, "error", err)
+		e.tickSkipped(ctx, planID, record.SkipError)
 		return
 	}
 	stop := context.AfterFunc(ctx, job.cancel)
@@ -81,9 +85,24 @@ func (e *Engine) tick(ctx context.Context, planID string) {
 	e.execute(job)
 }
 
+// tickSkipped tells the hooks of a tick of planID that did not run.
+func (e *Engine) tickSkipped(ctx context.Context, planID string, reason record.SkipReason) {
+	if len(e.hooks.skipped) == 0 {
+		return
+	}
+	e.mu.Lock()
+	var ref *record.PlanRef
+	if lp, ok := e.plans[planID]; ok {
+		ref = lp.ref
+	}
+	e.mu.Unlock()
+	e.hooks.tickSkipped(ctx, planID, ref, e.cfg.now().UTC(), reason)
+}
+
 // job is a run that prepare admitted and execute runs.
 type job struct {
 	plan      *plan.Plan
+	ref       *record.PlanRef
 	vars      map[string]any
 	execution *record.Execution
 	ctx       context.Context
@@ -126,7 +145,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 		Status:    record.StatusCreated,
 		CreatedAt: e.cfg.now().UTC(),
 	}
-	j := &job{plan: lp.plan, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
+	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
 	e.inflight[x.ID] = j
 	if e.recovering != nil {
 		e.recovering[x.ID] = struct{}{}
@@ -135,10 +154,12 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 	e.mu.Unlock()
 
 	if err := e.store.CreateExecution(ctx, x); err != nil {
+		e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
 		e.release(j)
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
 	}
-	e.publish(EventExecutionCreated, x, nil)
+	e.hooks.executionCreated(ctx, j.ref, x)
+	e.publish(EventExecutionCreated, j.ref, x, nil)
 	return j, nil
 }
 
@@ -182,6 +203,14 @@ func (e *Engine) release(j *job) {
 // execution.
 func (e *Engine) execute(j *job) *record.Execution {
 	defer e.release(j)
+	x := e.executeInSlot(j)
+	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x)
+	return x
+}
+
+// executeInSlot runs the job once it holds a concurrency slot, which it
+// gives back on return.
+func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
 	select {
 	case e.sem <- struct{}{}:

@@ -20,7 +20,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -776,11 +775,11 @@ func TestCanceledBeforeStartIsStartedThenFinished(t *testing.T) {
 	g := newGate(t)
 	ctx := context.Background()
 	var started, finished atomic.Int32
-	obs := exec.ObserverFuncs{
-		OnStart:  func(context.Context, *record.Execution) { started.Add(1) },
-		OnFinish: func(context.Context, *record.Execution) { finished.Add(1) },
+	obs := &hookFuncs{
+		started:  func(*record.PlanRef, *record.Execution) { started.Add(1) },
+		finished: func(context.Context, *record.PlanRef, *record.Execution) { finished.Add(1) },
 	}
-	eng := newEngine(t, smokex.Config{Concurrency: 1, Overlap: smokex.OverlapAllow, Observers: []exec.Observer{obs}, Vars: map[string]any{"base": g.srv.URL}})
+	eng := newEngine(t, smokex.Config{Concurrency: 1, Overlap: smokex.OverlapAllow, Hooks: []record.Hook{obs}, Vars: map[string]any{"base": g.srv.URL}})
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: queue, steps: [{get: {url: "${base}/"}}]}`)))
 	_, err := eng.Trigger(ctx, "queue", nil)
 	require.NoError(t, err)
@@ -873,11 +872,37 @@ func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
 	require.Equal(t, record.StatusPassed, stored.Status)
 }
 
-// policyFunc is an AlertPolicy made of a function.
-type policyFunc func(ctx context.Context, p *plan.Plan, x *record.Execution) error
+// hookFuncs is a hook made of functions; a nil function is not called.
+type hookFuncs struct {
+	record.HookDefaults
+	created  func(*record.PlanRef, *record.Execution)
+	started  func(*record.PlanRef, *record.Execution)
+	step     func(*record.PlanRef, *record.Execution, *record.StepResult)
+	finished func(context.Context, *record.PlanRef, *record.Execution)
+}
 
-func (f policyFunc) ExecutionFinished(ctx context.Context, p *plan.Plan, x *record.Execution) error {
-	return f(ctx, p, x)
+func (h *hookFuncs) ExecutionCreated(_ context.Context, p *record.PlanRef, x *record.Execution) {
+	if h.created != nil {
+		h.created(p, x)
+	}
+}
+
+func (h *hookFuncs) ExecutionStarted(_ context.Context, p *record.PlanRef, x *record.Execution) {
+	if h.started != nil {
+		h.started(p, x)
+	}
+}
+
+func (h *hookFuncs) StepFinished(_ context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+	if h.step != nil {
+		h.step(p, x, s)
+	}
+}
+
+func (h *hookFuncs) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
+	if h.finished != nil {
+		h.finished(ctx, p, x)
+	}
 }
 
 // TestRunAgainOnFinishedEvent runs a plan again as soon as a subscriber
@@ -889,16 +914,15 @@ func TestRunAgainOnFinishedEvent(t *testing.T) {
 	ctx := context.Background()
 	var calls atomic.Int32
 	policyDone := make(chan struct{})
-	policy := policyFunc(func(ctx context.Context, _ *plan.Plan, _ *record.Execution) error {
+	policy := &hookFuncs{finished: func(ctx context.Context, _ *record.PlanRef, _ *record.Execution) {
 		if calls.Add(1) == 1 {
 			select {
 			case <-policyDone:
 			case <-ctx.Done():
 			}
 		}
-		return nil
-	})
-	eng := newEngine(t, smokex.Config{AlertPolicy: policy, Vars: map[string]any{"base": srv.URL}})
+	}}
+	eng := newEngine(t, smokex.Config{Hooks: []record.Hook{policy}, Vars: map[string]any{"base": srv.URL}})
 	t.Cleanup(func() {
 		select {
 		case <-policyDone:

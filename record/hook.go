@@ -1,0 +1,104 @@
+package record
+
+import (
+	"context"
+	"time"
+)
+
+// Hook is anything that hooks into an engine (smokex.Config.Hooks). The
+// engine finds, once, which of the hook interfaces below a Hook implements
+// and calls those methods only; a hook implements as few or as many as it
+// needs. Embed [HookDefaults] to implement Hook itself, so that an interface
+// added later breaks no implementation.
+//
+// The engine calls hooks from the goroutine that runs the execution, after
+// the event is stored, in the order they were configured. A hook must not
+// block: one that does I/O (an alert, an export) hands the work to a
+// goroutine of its own, and implements [Service] so that the engine starts
+// it and waits for it on Stop. The values passed must not be modified; they
+// stay valid after the call.
+type Hook interface {
+	// IsHook marks a Hook. HookDefaults implements it.
+	IsHook() bool
+}
+
+// HookDefaults implements [Hook]. Embed it in a hook.
+type HookDefaults struct{}
+
+// IsHook returns true.
+func (HookDefaults) IsHook() bool { return true }
+
+// ExecutionCreatedHook is told of an execution that was just created,
+// before it waits for a concurrency slot.
+type ExecutionCreatedHook interface {
+	Hook
+	ExecutionCreated(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// ExecutionStartedHook is told of an execution that starts running.
+type ExecutionStartedHook interface {
+	Hook
+	ExecutionStarted(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// StepFinishedHook is told of each step as soon as its result is known,
+// skipped steps included.
+type StepFinishedHook interface {
+	Hook
+	StepFinished(ctx context.Context, p *PlanRef, x *Execution, s *StepResult)
+}
+
+// ExecutionFinishedHook is told of an execution that finished, with all of
+// its step results. It is called after the execution no longer holds a
+// concurrency slot.
+type ExecutionFinishedHook interface {
+	Hook
+	ExecutionFinished(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// SkipReason tells why a scheduled tick did not run.
+type SkipReason string
+
+// The reasons a tick is skipped.
+const (
+	// SkipOverlap: the plan's previous execution was still running.
+	SkipOverlap SkipReason = "overlap"
+	// SkipClosed: the engine was stopping.
+	SkipClosed SkipReason = "closed"
+	// SkipUnknownPlan: no plan has the tick's ID any more.
+	SkipUnknownPlan SkipReason = "unknown_plan"
+	// SkipError: the run could not be created (the store failed).
+	SkipError SkipReason = "error"
+)
+
+// TickSkippedHook is told of a scheduled tick that did not run. p is nil
+// when no plan has the tick's ID.
+type TickSkippedHook interface {
+	Hook
+	TickSkipped(ctx context.Context, planID string, p *PlanRef, due time.Time, reason SkipReason)
+}
+
+// StoreFailedHook is told of a write to the store that failed for good,
+// after its retries: op names it ("create_execution", "update_execution",
+// "append_step").
+type StoreFailedHook interface {
+	Hook
+	StoreFailed(ctx context.Context, p *PlanRef, executionID, op string, err error)
+}
+
+// EventDroppedHook is told of an event that a subscriber missed because
+// its buffer was full.
+type EventDroppedHook interface {
+	Hook
+	EventDropped(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// Service is a hook with work of its own in the background (a delivery
+// queue, an exporter). The engine calls Start from its own Start, before
+// any execution runs, and Stop from its own Stop, after the executions in
+// flight have finished, so that what they handed over is drained within
+// Stop's context.
+type Service interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}

@@ -1,0 +1,12 @@
+package record
+
+// PlanRef names the plan an execution belongs to: what a hook, a notifier
+// or a metrics adapter needs of it without the parsed plan. It is built
+// once when the plan is loaded and must not be modified.
+type PlanRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Labels are the plan's labels: metric tags, alert routes, dashboard
+	// filters.
+	Labels map[string]string `json:"labels,omitempty"`
+}
