@@ -83,7 +83,7 @@ func TestServePostgresNoMigrate(t *testing.T) {
 
 	// The schema was never migrated: with --no-migrate, serve does not
 	// create it and cannot start.
-	res := runCLI(t, nil, "", "serve", "--no-migrate", "--database-url", db.url, "--schema", db.schema, dir)
+	res := runCLI(t, nil, "", "serve", "--addr", "127.0.0.1:0", "--no-migrate", "--database-url", db.url, "--schema", db.schema, dir)
 	requireResult(t, res, exitFailed, "", "migrated=false")
 	require.Contains(t, res.stderr, `msg="smokex serve: loading plans"`)
 	require.Contains(t, res.stderr, "has Migrate run")

@@ -28,6 +28,7 @@ const (
 // serveFlags are the flags of smokex serve. Those that configure the engine
 // map one to one onto smokex.Config (see config).
 type serveFlags struct {
+	addr            string
 	db              dbFlags
 	noMigrate       bool
 	concurrency     int
@@ -81,6 +82,7 @@ Examples:
 // newServeFlags defines the flags of serve on fs.
 func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f := &serveFlags{vars: varsFlag{values: map[string]string{}}}
+	fs.StringVar(&f.addr, "addr", defaultAddr, "serve the dashboard, the API, /status, /events, the badges and /metrics on `host:port` (empty: none)")
 	f.db.define(fs, "keep plans and results in the PostgreSQL database at `URL`; empty keeps them in memory")
 	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with a database: do not create or upgrade the tables on start")
 	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("run up to `N` executions at once, across plans (default %d)", smokex.DefaultConcurrency))
@@ -269,12 +271,23 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
-	// Listeners that serve the engine (the admin HTTP handler, metrics)
-	// start here, once the engine has started, and are shut down before it
-	// stops below.
+	srv, err := listen(f.addr, f.routes(eng), log)
+	if err != nil {
+		log.Error("smokex serve: " + err.Error())
+		stop()
+		return exitFailed
+	}
+	if srv != nil {
+		log.Info("smokex serve: listening", "url", srv.url)
+	}
 
 	<-ctx.Done()
 	log.Info("smokex serve: stopping", "shutdown_timeout", f.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.shutdownTimeout)
+	defer cancel()
+	if err := srv.shutdown(shutdownCtx); err != nil {
+		log.Warn("smokex serve: closing the listener", "error", err)
+	}
 	if !stop() {
 		return exitFailed
 	}

@@ -39,8 +39,8 @@ type served struct {
 	stderr *lockedWriter
 }
 
-// startServe runs smokex serve with args in process, with env as its whole
-// environment, until stop or the end of the test.
+// startServe runs smokex serve with args in process, on a free port, with
+// env as its whole environment, until stop or the end of the test.
 func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,7 +57,9 @@ func startServe(t *testing.T, env map[string]string, args ...string) *served {
 	}
 	go func() {
 		defer close(s.exited)
-		s.code = a.main(ctx, append([]string{"serve"}, args...))
+		// A port of its own, so that tests run side by side; a test's own
+		// --addr comes later and wins.
+		s.code = a.main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
 	}()
 	t.Cleanup(func() {
 		cancel()
