@@ -9,48 +9,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
-
-// stepOptions are a step's options resolved for one run.
-type stepOptions struct {
-	timeout  time.Duration
-	retries  int
-	follow   bool
-	insecure bool
-	debug    bool
-}
-
-func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
-	o := step.Options.Merge(s.p.Options)
-	var so stepOptions
-	var err error
-	if so.timeout, err = resolveSetting(s, o.Timeout, s.r.timeout, toDuration); err != nil {
-		return so, s.interpolationError("option timeout", err)
-	}
-	if so.retries, err = resolveSetting(s, o.Retries, plan.DefaultRetries, toRetries); err != nil {
-		return so, s.interpolationError("option retries", err)
-	}
-	if so.follow, err = resolveSetting(s, o.FollowRedirects, plan.DefaultFollowRedirects, toBool); err != nil {
-		return so, s.interpolationError("option follow_redirects", err)
-	}
-	if so.insecure, err = resolveSetting(s, o.Insecure, plan.DefaultInsecure, toBool); err != nil {
-		return so, s.interpolationError("option insecure", err)
-	}
-	if so.debug, err = resolveSetting(s, o.Debug, plan.DefaultDebug, toBool); err != nil {
-		return so, s.interpolationError("option debug", err)
-	}
-	if so.timeout <= 0 {
-		so.timeout = s.r.timeout
-	}
-	if so.retries < 0 {
-		so.retries = 0
-	}
-	return so, nil
-}
 
 // outgoing is a step's request, built once and sent on every attempt.
 type outgoing struct {

@@ -1,0 +1,234 @@
+package exec
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+
+	"github.com/smokex/smokex/internal/jsonmatch"
+	"github.com/smokex/smokex/internal/redact"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+func (c *checker) check() {
+	exp := &c.step.Expect
+	c.checkStatus(exp.Status)
+	for i := range exp.Headers {
+		c.checkHeader(&exp.Headers[i])
+	}
+	if exp.JSON != nil {
+		c.checkJSON(exp.JSON)
+	}
+	if exp.String != nil {
+		c.checkString(exp.String)
+	}
+	for i := range exp.HTML {
+		c.checkHTML(&exp.HTML[i])
+	}
+	if len(exp.Assert) > 0 {
+		c.enterResponseScope()
+		for _, a := range exp.Assert {
+			c.checkAssert(a)
+		}
+		c.leaveResponseScope()
+	}
+}
+
+func (c *checker) checkStatus(exp *plan.StatusExpect) {
+	if exp != nil && exp.Expr != nil {
+		v, err := c.s.eval(exp.Expr)
+		if err == nil {
+			exp, err = plan.ParseStatus(v)
+		}
+		if err != nil {
+			c.stepError(c.s.interpolationError("expect status_code", err))
+			return
+		}
+	}
+	code := c.resp.StatusCode
+	if exp.Match(code) {
+		return
+	}
+	want := "2xx"
+	if exp != nil {
+		parts := make([]string, 0, len(exp.Codes)+len(exp.Classes))
+		for _, n := range exp.Codes {
+			parts = append(parts, strconv.Itoa(n))
+		}
+		for _, n := range exp.Classes {
+			parts = append(parts, strconv.Itoa(n)+"xx")
+		}
+		want = strings.Join(parts, ", ")
+	}
+	c.fail(record.Failure{Type: record.FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)})
+}
+
+func (c *checker) checkHeader(h *plan.HeaderExpect) {
+	want, err := c.s.evalString(h.Value)
+	if err != nil {
+		c.stepError(c.s.interpolationError("expect header "+h.Name, err))
+		return
+	}
+	vals := c.resp.Header.Values(h.Name)
+	if slices.Contains(vals, want) {
+		return
+	}
+	joined := strings.Join(vals, ", ")
+	if len(vals) > 0 && joined == want {
+		return
+	}
+	got := joined
+	switch {
+	case len(vals) == 0:
+		got = "(no such header)"
+	case isSensitive(http.CanonicalHeaderKey(h.Name)):
+		got = redact.Mask
+	}
+	c.fail(record.Failure{Type: record.FailureHeader, Name: h.Name, Expected: want, Received: got})
+}
+
+func (c *checker) checkJSON(v *plan.Value) {
+	want, err := c.s.eval(v)
+	if err != nil {
+		c.stepError(c.s.interpolationError("expect json", err))
+		return
+	}
+	got, err := c.parseJSON()
+	if err != nil {
+		c.fail(record.Failure{Type: record.FailureJSON, Name: "$", Expected: jsonmatch.Describe(want), Received: err.Error()})
+		return
+	}
+	if m := jsonmatch.Match(want, got); m != nil {
+		c.fail(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received})
+	}
+}
+
+func (c *checker) checkString(t *plan.Template) {
+	want, err := c.s.evalString(t)
+	if err != nil {
+		c.stepError(c.s.interpolationError("expect string", err))
+		return
+	}
+	if bytes.Contains(c.body, []byte(want)) {
+		return
+	}
+	c.fail(record.Failure{Type: record.FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)})
+}
+
+func (c *checker) checkHTML(h *plan.HTMLExpect) {
+	want, err := c.s.evalString(h.Equal)
+	if err != nil {
+		c.stepError(c.s.interpolationError("expect html "+h.Path, err))
+		return
+	}
+	sel, err := c.s.r.selectors.get(h.Path)
+	if err != nil {
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "invalid CSS selector: " + err.Error()})
+		return
+	}
+	if c.doc == nil && c.docErr == nil {
+		c.doc, c.docErr = goquery.NewDocumentFromReader(bytes.NewReader(c.body))
+	}
+	if c.docErr != nil {
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "the body is not HTML: " + c.docErr.Error()})
+		return
+	}
+	found := c.doc.FindMatcher(sel)
+	if found.Length() == 0 {
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
+		return
+	}
+	got := strings.TrimSpace(found.Text())
+	if got != want {
+		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: got})
+	}
+}
+
+func (c *checker) checkAssert(a *plan.Expression) {
+	v, err := c.s.eval(a)
+	if err != nil {
+		if isUndefined(err) {
+			c.stepError(c.s.interpolationError("assert "+a.String(), err))
+			return
+		}
+		c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
+		return
+	}
+	if b, ok := v.(bool); ok && b {
+		return
+	}
+	got := c.operands(a.Names(), "")
+	if got == "" {
+		// An expression that reads no variable has nothing else to show.
+		got = "false"
+	}
+	if _, ok := v.(bool); !ok {
+		got = "result " + c.s.red.Excerpt(describe(v), maxOperand) + c.operands(a.Names(), "; ")
+	}
+	c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: got})
+}
+
+// operands renders "name=value, ..." for the names an expression reads,
+// each value redacted and cut short, after prefix when there are any.
+func (c *checker) operands(names []string, prefix string) string {
+	env, red := c.s.env, c.s.red
+	var b strings.Builder
+	for _, n := range names {
+		v, ok := env[n]
+		if !ok {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString(prefix)
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+		b.WriteByte('=')
+		if s, ok := v.(string); ok {
+			b.WriteString(strconv.Quote(red.Excerpt(s, maxOperand)))
+		} else {
+			b.WriteString(red.Excerpt(plan.Format(v), maxOperand))
+		}
+	}
+	return b.String()
+}
+
+// selectorCache keeps compiled CSS selectors, so that a selector is
+// compiled once per Runner rather than on every run.
+type selectorCache struct {
+	mu sync.Mutex
+	m  map[string]selectorEntry
+}
+
+type selectorEntry struct {
+	sel cascadia.Selector
+	err error
+}
+
+// maxCachedSelectors bounds the cache; past it selectors are compiled each
+// time.
+const maxCachedSelectors = 4096
+
+func (sc *selectorCache) get(path string) (cascadia.Selector, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if e, ok := sc.m[path]; ok {
+		return e.sel, e.err
+	}
+	sel, err := cascadia.Compile(path)
+	if sc.m == nil {
+		sc.m = map[string]selectorEntry{}
+	}
+	if len(sc.m) < maxCachedSelectors {
+		sc.m[path] = selectorEntry{sel, err}
+	}
+	return sel, err
+}

@@ -1,0 +1,105 @@
+package exec
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+func (c *checker) capture() {
+	caps := c.step.Captures
+	if len(caps) == 0 {
+		return
+	}
+	type saved struct {
+		name string
+		v    any
+	}
+	var got []saved
+	scoped := false
+	for i := range caps {
+		cp := &caps[i]
+		var v any
+		var serr *record.StepError
+		switch {
+		case cp.Expression != nil:
+			if !scoped {
+				c.enterResponseScope()
+				scoped = true
+			}
+			v, serr = c.captureExpression(cp)
+		case cp.Header != "":
+			v, serr = c.captureHeader(cp)
+		default:
+			v, serr = c.captureJSON(cp)
+		}
+		if serr != nil {
+			c.stepError(serr)
+			continue
+		}
+		got = append(got, saved{cp.Variable, v})
+	}
+	if scoped {
+		c.leaveResponseScope()
+	}
+	if len(got) == 0 {
+		return
+	}
+	c.res.Captures = make(map[string]any, len(got))
+	for _, g := range got {
+		c.s.env[g.name] = g.v
+		c.res.Captures[g.name] = c.s.red.Value(g.v)
+	}
+}
+
+func (c *checker) captureError(cp *plan.Capture, format string, args ...any) *record.StepError {
+	msg := fmt.Sprintf("%s: ", cp.Variable) + fmt.Sprintf(format, args...)
+	return &record.StepError{Kind: record.ErrCapture, Message: c.s.red.Excerpt(msg, maxMessage)}
+}
+
+func (c *checker) captureJSON(cp *plan.Capture) (any, *record.StepError) {
+	data, err := c.parseJSON()
+	if err != nil {
+		return nil, c.captureError(cp, "json_path %s: %v", cp.JSONPath, err)
+	}
+	if cp.Path == nil {
+		return nil, c.captureError(cp, "json_path %q is not compiled", cp.JSONPath)
+	}
+	found := cp.Path.Get(data)
+	switch len(found) {
+	case 0:
+		return nil, c.captureError(cp, "json_path %s matched nothing", cp.JSONPath)
+	case 1:
+		return found[0], nil
+	}
+	return found, nil
+}
+
+func (c *checker) captureHeader(cp *plan.Capture) (any, *record.StepError) {
+	vals := c.resp.Header.Values(cp.Header)
+	if len(vals) == 0 {
+		return nil, c.captureError(cp, "the response has no header %s", cp.Header)
+	}
+	v := strings.Join(vals, ", ")
+	if isSensitive(http.CanonicalHeaderKey(cp.Header)) {
+		c.s.addSecret(v)
+	}
+	return v, nil
+}
+
+func (c *checker) captureExpression(cp *plan.Capture) (any, *record.StepError) {
+	v, err := c.s.eval(cp.Expression)
+	if err != nil {
+		if isUndefined(err) {
+			return nil, c.s.interpolationError("capture "+cp.Variable, err)
+		}
+		return nil, c.captureError(cp, "expression %s failed: %v", cp.Expression, err)
+	}
+	if v == nil {
+		return nil, c.captureError(cp, "expression %s gave nothing%s", cp.Expression, c.operands(cp.Expression.Names(), ": "))
+	}
+	return v, nil
+}

@@ -1,0 +1,174 @@
+package exec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptrace"
+	"net/url"
+	"time"
+
+	"github.com/ohler55/ojg/oj"
+
+	"github.com/smokex/smokex/internal/redact"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+// run is the state of one execution.
+type run struct {
+	r  *Runner
+	p  *plan.Plan
+	e  *record.Execution
+	ob Observer
+	// env holds every variable by precedence: captures, caller vars, plan
+	// vars, secrets; environment variables are added when first read.
+	env       map[string]any
+	varErrs   map[string]error
+	lookupEnv func(string) (string, bool)
+	red       *redact.Redactor
+	secrets   []string
+	halt      *bool
+
+	jar            lazyJar
+	client         *http.Client
+	insecureClient *http.Client
+	follow         bool
+
+	buf     *bytes.Buffer
+	limited io.LimitedReader
+	parser  oj.Parser
+	base    time.Time
+	marks   marks
+	trace   *httptrace.ClientTrace
+}
+
+func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
+	s := &run{
+		r:         r,
+		p:         p,
+		e:         e,
+		lookupEnv: opts.LookupEnv,
+		halt:      opts.HaltOnError,
+		base:      time.Now(),
+	}
+	s.env = make(map[string]any, len(opts.Secrets)+len(opts.Vars)+len(p.Vars)+8)
+	secrets := make([]string, 0, len(opts.Secrets)+len(p.Secrets))
+	for k, v := range opts.Secrets {
+		s.env[k] = v
+		secrets = append(secrets, v)
+	}
+	for _, name := range p.Secrets {
+		if _, ok := opts.Secrets[name]; ok || s.lookupEnv == nil {
+			continue
+		}
+		if v, ok := s.lookupEnv(name); ok {
+			s.env[name] = v
+			secrets = append(secrets, v)
+		}
+	}
+	s.secrets = secrets
+	s.red = redact.New(secrets)
+	for k, v := range opts.Vars {
+		s.env[k] = v
+	}
+	// Plan vars see caller vars, secrets and the environment, not each
+	// other; caller vars win over them, so those are not evaluated.
+	if len(p.Vars) > 0 {
+		vals := make(map[string]any, len(p.Vars))
+		for name, v := range p.Vars {
+			if _, ok := opts.Vars[name]; ok || v == nil {
+				continue
+			}
+			x, err := s.eval(v)
+			if err != nil {
+				if s.varErrs == nil {
+					s.varErrs = map[string]error{}
+				}
+				s.varErrs[name] = fmt.Errorf("var %s: %w", name, err)
+				continue
+			}
+			vals[name] = x
+		}
+		for name, x := range vals {
+			s.env[name] = x
+		}
+		for name := range s.varErrs {
+			delete(s.env, name)
+		}
+	}
+
+	s.client = &http.Client{Transport: r.transport, Jar: &s.jar, CheckRedirect: s.checkRedirect}
+	if b, ok := r.buffers.Get().(*bytes.Buffer); ok {
+		s.buf = b
+	} else {
+		s.buf = new(bytes.Buffer)
+	}
+	s.trace = s.marks.trace(s.base)
+	return s
+}
+
+// maxPooledBuffer is the largest body buffer kept for the next run.
+const maxPooledBuffer = 1 << 20
+
+func (s *run) release() {
+	if s.buf.Cap() <= maxPooledBuffer {
+		s.buf.Reset()
+		s.r.buffers.Put(s.buf)
+	}
+	s.buf = nil
+}
+
+func (s *run) httpClient(insecure bool) *http.Client {
+	if !insecure {
+		return s.client
+	}
+	if s.insecureClient == nil {
+		s.insecureClient = &http.Client{Transport: s.r.insecureTransport(), Jar: &s.jar, CheckRedirect: s.checkRedirect}
+	}
+	return s.insecureClient
+}
+
+// lazyJar is the execution's cookie jar, made when a response first sets a
+// cookie: most plans never do, and their steps then skip the jar's work.
+type lazyJar struct {
+	jar *cookiejar.Jar
+}
+
+// SetCookies implements http.CookieJar.
+func (j *lazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) == 0 {
+		return
+	}
+	if j.jar == nil {
+		j.jar, _ = cookiejar.New(nil) // New with nil options does not fail.
+	}
+	j.jar.SetCookies(u, cookies)
+}
+
+// Cookies implements http.CookieJar.
+func (j *lazyJar) Cookies(u *url.URL) []*http.Cookie {
+	if j.jar == nil {
+		return nil
+	}
+	return j.jar.Cookies(u)
+}
+
+// empty tells whether no cookie was ever set, so that no request gets one.
+func (j *lazyJar) empty() bool { return j.jar == nil }
+
+// errTooManyRedirects stops a redirect chain longer than plan.MaxRedirects.
+var errTooManyRedirects = errors.New("too many redirects")
+
+func (s *run) checkRedirect(_ *http.Request, via []*http.Request) error {
+	if !s.follow {
+		return http.ErrUseLastResponse
+	}
+	if len(via) > plan.MaxRedirects {
+		return errTooManyRedirects
+	}
+	return nil
+}
