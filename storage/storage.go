@@ -18,7 +18,9 @@ var (
 	ErrConflict = errors.New("storage: conflict")
 )
 
-// Store keeps plans, their executions with step results, and alert state.
+// Store keeps plans and their executions with step results. A store may
+// also keep the alert policy's state by implementing [AlertStore], as the
+// memory and PostgreSQL stores do.
 //
 // Every method is safe for concurrent use and honours its context: called
 // with a context that is already done, it returns an error that wraps
@@ -36,7 +38,6 @@ var (
 type Store interface {
 	PlanStore
 	ExecutionStore
-	AlertStore
 }
 
 // PlanStore keeps plans with their YAML source.
@@ -54,7 +55,8 @@ type PlanStore interface {
 	// matches. A nil params lists all.
 	ListPlans(ctx context.Context, params *ListPlansParams) ([]*Plan, error)
 	// DeletePlan removes the plan with its executions, step results and
-	// alert state. It returns ErrNotFound when no plan has the id.
+	// alert state (of a store that is an AlertStore). It returns
+	// ErrNotFound when no plan has the id.
 	DeletePlan(ctx context.Context, id string) error
 }
 
@@ -96,14 +98,25 @@ type ExecutionStore interface {
 }
 
 // AlertStore keeps the alert policy's state per plan, so that it survives
-// restarts and is shared by replicas.
+// restarts and is shared by replicas. It is optional: the alert policy
+// finds it on the store by type assertion and keeps its state in memory
+// when the store is not one. The state of a plan goes with the plan: a
+// deleted plan's state is deleted, a plan saved again starts from zero.
+//
+// Saves are compare-and-swap on Version, so that replicas that finish
+// executions of one plan at the same moment do not both act on the same
+// state: each reads, decides, and saves with the version it read; the one
+// that saves second gets ErrConflict, reads again and decides again.
 type AlertStore interface {
 	// GetAlertState returns the plan's state; a plan never alerted on has a
-	// zero AlertState with its PlanID set, not an error. ErrNotFound when
-	// no plan has the id.
+	// zero AlertState with its PlanID set (Version 0), not an error.
+	// ErrNotFound when no plan has the id.
 	GetAlertState(ctx context.Context, planID string) (*AlertState, error)
-	// SaveAlertState stores the state as given, replacing the plan's
-	// previous one. The plan must exist (ErrNotFound).
+	// SaveAlertState stores s when the plan's stored state has version
+	// s.Version, and the stored state then has version s.Version+1 (s is
+	// not modified). ErrConflict when the stored version is another: the
+	// state changed since it was read. ErrNotFound when no plan has
+	// s.PlanID.
 	SaveAlertState(ctx context.Context, s *AlertState) error
 }
 
@@ -204,13 +217,25 @@ type PruneParams struct {
 // AlertState is the alert policy's memory of a plan.
 type AlertState struct {
 	PlanID string
-	// ConsecutiveFailures counts the plan's failed executions since its last
-	// passed one.
+	// Version counts the saves of the plan's state: 0 for a plan never
+	// saved. SaveAlertState checks it.
+	Version int64
+	// ConsecutiveFailures counts the plan's failed executions since its
+	// last passed one; ConsecutivePasses the passed ones since the last
+	// failed one.
 	ConsecutiveFailures int
-	// LastStatus is the status of the last execution the policy saw.
-	LastStatus record.Status
-	// LastAlertedStatus and LastAlertedAt describe the last alert sent.
-	LastAlertedStatus record.Status
-	LastAlertedAt     time.Time
-	UpdatedAt         time.Time
+	ConsecutivePasses   int
+	// Failing is set when the policy declared the plan failing (after its
+	// threshold of failures) and cleared when it declared it recovered.
+	Failing bool
+	// FailingSince is when the plan was declared failing, zero when not.
+	FailingSince time.Time
+	// LastAlertedAt is when the last alert about the plan was sent (or
+	// would have been, had no maintenance window held it back).
+	LastAlertedAt time.Time
+	// LastExecutionID and LastStatus are the last execution the policy
+	// counted, so that an execution told twice is counted once.
+	LastExecutionID string
+	LastStatus      record.Status
+	UpdatedAt       time.Time
 }

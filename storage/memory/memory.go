@@ -43,7 +43,10 @@ type Store struct {
 	execs map[string]*execRecord
 }
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store      = (*Store)(nil)
+	_ storage.AlertStore = (*Store)(nil)
+)
 
 // planRecord is a stored plan with its executions and alert state.
 type planRecord struct {
@@ -209,7 +212,8 @@ func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.Aler
 	return &a, nil
 }
 
-// SaveAlertState replaces the plan's alert state.
+// SaveAlertState replaces the plan's alert state when its stored version
+// is a.Version, ErrConflict otherwise.
 func (s *Store) SaveAlertState(ctx context.Context, a *storage.AlertState) error {
 	if err := check(ctx); err != nil {
 		return err
@@ -223,7 +227,11 @@ func (s *Store) SaveAlertState(ctx context.Context, a *storage.AlertState) error
 	if !ok {
 		return errorf("plan %q: %w", a.PlanID, storage.ErrNotFound)
 	}
+	if rec.alert.Version != a.Version {
+		return errorf("alert state of %q: version %d, stored %d: %w", a.PlanID, a.Version, rec.alert.Version, storage.ErrConflict)
+	}
 	rec.alert = *a
+	rec.alert.Version++
 	return nil
 }
 

@@ -1,7 +1,12 @@
 package storagetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -13,73 +18,198 @@ func (s suite) alertScenarios() []scenario {
 	return []scenario{
 		{"ZeroForNewPlan", s.alertZero},
 		{"SaveReplacesAndGetReturns", s.alertSave},
+		{"StaleVersionConflicts", s.alertStale},
 		{"NotFoundPlan", s.alertNotFound},
 		{"RejectsBadInput", s.alertBadInput},
+		{"DeletedWithPlan", s.alertDeletedWithPlan},
+		{"ConcurrentTransitionOnce", s.alertConcurrent},
 	}
+}
+
+// alerts returns the store as an AlertStore; a store that is not one skips
+// the alert scenarios, saying so.
+func (s suite) alerts(t *testing.T) (context.Context, storage.Store, storage.AlertStore) {
+	t.Helper()
+	ctx, st := s.store(t)
+	as, ok := st.(storage.AlertStore)
+	if !ok {
+		t.Skipf("%T does not implement storage.AlertStore (optional)", st)
+	}
+	return ctx, st, as
 }
 
 // normAlert returns a copy of a with times in UTC.
 func normAlert(a *storage.AlertState) *storage.AlertState {
 	c := *a
+	c.FailingSince = normTime(a.FailingSince)
 	c.LastAlertedAt = normTime(a.LastAlertedAt)
 	c.UpdatedAt = normTime(a.UpdatedAt)
 	return &c
 }
 
 func (s suite) alertZero(t *testing.T) {
-	ctx, st := s.store(t)
+	ctx, st, as := s.alerts(t)
 	savePlan(ctx, t, st, "p", nil)
-	got, err := st.GetAlertState(ctx, "p")
+	got, err := as.GetAlertState(ctx, "p")
 	require.NoError(t, err)
 	require.Equal(t, &storage.AlertState{PlanID: "p"}, normAlert(got))
 }
 
 func (s suite) alertSave(t *testing.T) {
-	ctx, st := s.store(t)
+	ctx, st, as := s.alerts(t)
 	savePlan(ctx, t, st, "p", nil)
 	savePlan(ctx, t, st, "q", nil)
 	states := []*storage.AlertState{
-		{PlanID: "p", ConsecutiveFailures: 1, LastStatus: record.StatusFailed, UpdatedAt: at(1)},
-		{PlanID: "p", ConsecutiveFailures: 3, LastStatus: record.StatusFailed, LastAlertedStatus: record.StatusFailed, LastAlertedAt: at(3), UpdatedAt: at(3)},
-		{PlanID: "p", ConsecutiveFailures: 0, LastStatus: record.StatusPassed, LastAlertedStatus: record.StatusPassed, LastAlertedAt: at(4), UpdatedAt: at(4)},
-		{PlanID: "p", LastStatus: record.StatusPassed, UpdatedAt: at(5)},
+		{PlanID: "p", ConsecutiveFailures: 1, LastStatus: record.StatusFailed, LastExecutionID: "e1", UpdatedAt: at(1)},
+		{PlanID: "p", ConsecutiveFailures: 3, Failing: true, FailingSince: at(3), LastStatus: record.StatusFailed, LastAlertedAt: at(3), LastExecutionID: "e3", UpdatedAt: at(3)},
+		{PlanID: "p", ConsecutivePasses: 1, LastStatus: record.StatusPassed, LastAlertedAt: at(4), LastExecutionID: "e4", UpdatedAt: at(4)},
+		{PlanID: "p", ConsecutivePasses: 2, LastStatus: record.StatusPassed, UpdatedAt: at(5)},
 	}
 	for i, want := range states {
-		require.NoError(t, st.SaveAlertState(ctx, want), "save %d", i)
-		got, err := st.GetAlertState(ctx, "p")
+		want.Version = int64(i)
+		require.NoError(t, as.SaveAlertState(ctx, want), "save %d", i)
+		require.Equal(t, int64(i), want.Version, "the state saved is not modified")
+		got, err := as.GetAlertState(ctx, "p")
 		require.NoError(t, err)
-		require.Equal(t, want, normAlert(got), "state %d replaces the previous one", i)
+		w := *want
+		w.Version = int64(i + 1)
+		require.Equal(t, &w, normAlert(got), "state %d replaces the previous one, one version up", i)
 	}
-	q, err := st.GetAlertState(ctx, "q")
+	q, err := as.GetAlertState(ctx, "q")
 	require.NoError(t, err)
 	require.Equal(t, &storage.AlertState{PlanID: "q"}, normAlert(q), "states are per plan")
 
 	// Copies in and out.
 	in := &storage.AlertState{PlanID: "q", ConsecutiveFailures: 2}
-	require.NoError(t, st.SaveAlertState(ctx, in))
+	require.NoError(t, as.SaveAlertState(ctx, in))
 	in.ConsecutiveFailures = 99
-	out, err := st.GetAlertState(ctx, "q")
+	out, err := as.GetAlertState(ctx, "q")
 	require.NoError(t, err)
 	out.ConsecutiveFailures = 98
-	again, err := st.GetAlertState(ctx, "q")
+	again, err := as.GetAlertState(ctx, "q")
 	require.NoError(t, err)
 	require.Equal(t, 2, again.ConsecutiveFailures)
 }
 
-func (s suite) alertNotFound(t *testing.T) {
-	ctx, st := s.store(t)
+func (s suite) alertStale(t *testing.T) {
+	ctx, st, as := s.alerts(t)
 	savePlan(ctx, t, st, "p", nil)
-	_, err := st.GetAlertState(ctx, "absent")
+	read, err := as.GetAlertState(ctx, "p")
+	require.NoError(t, err)
+	first, second := *read, *read
+	first.ConsecutiveFailures, second.ConsecutiveFailures = 1, 7
+	require.NoError(t, as.SaveAlertState(ctx, &first))
+	require.ErrorIs(t, as.SaveAlertState(ctx, &second), storage.ErrConflict, "saved on a version that is gone")
+	future := first
+	future.Version = 5
+	require.ErrorIs(t, as.SaveAlertState(ctx, &future), storage.ErrConflict, "saved on a version that never was")
+	got, err := as.GetAlertState(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, 1, got.ConsecutiveFailures, "a conflicting save changes nothing")
+	require.Equal(t, int64(1), got.Version)
+}
+
+func (s suite) alertNotFound(t *testing.T) {
+	ctx, st, as := s.alerts(t)
+	savePlan(ctx, t, st, "p", nil)
+	_, err := as.GetAlertState(ctx, "absent")
 	require.ErrorIs(t, err, storage.ErrNotFound)
-	err = st.SaveAlertState(ctx, &storage.AlertState{PlanID: "absent", ConsecutiveFailures: 1})
+	err = as.SaveAlertState(ctx, &storage.AlertState{PlanID: "absent", ConsecutiveFailures: 1})
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	savePlan(ctx, t, st, "absent", nil)
-	got, err := st.GetAlertState(ctx, "absent")
+	got, err := as.GetAlertState(ctx, "absent")
 	require.NoError(t, err)
 	require.Zero(t, got.ConsecutiveFailures, "a rejected save leaves nothing behind")
+	require.Zero(t, got.Version)
 }
 
 func (s suite) alertBadInput(t *testing.T) {
-	ctx, st := s.store(t)
-	require.Error(t, st.SaveAlertState(ctx, nil))
+	ctx, _, as := s.alerts(t)
+	require.Error(t, as.SaveAlertState(ctx, nil))
+}
+
+func (s suite) alertDeletedWithPlan(t *testing.T) {
+	ctx, st, as := s.alerts(t)
+	savePlan(ctx, t, st, "gone", nil)
+	savePlan(ctx, t, st, "kept", nil)
+	require.NoError(t, as.SaveAlertState(ctx, &storage.AlertState{PlanID: "gone", ConsecutiveFailures: 3, Failing: true, LastStatus: record.StatusFailed}))
+	require.NoError(t, as.SaveAlertState(ctx, &storage.AlertState{PlanID: "kept", ConsecutiveFailures: 1, LastStatus: record.StatusFailed}))
+	require.NoError(t, st.DeletePlan(ctx, "gone"))
+	_, err := as.GetAlertState(ctx, "gone")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	kept, err := as.GetAlertState(ctx, "kept")
+	require.NoError(t, err)
+	require.Equal(t, 1, kept.ConsecutiveFailures, "the other plan is untouched")
+
+	savePlan(ctx, t, st, "gone", nil)
+	again, err := as.GetAlertState(ctx, "gone")
+	require.NoError(t, err)
+	require.Equal(t, &storage.AlertState{PlanID: "gone"}, normAlert(again), "a plan saved again starts afresh")
+	require.NoError(t, as.SaveAlertState(ctx, &storage.AlertState{PlanID: "gone", ConsecutiveFailures: 1}), "from version 0")
+}
+
+// alertConcurrent is what two replicas do when executions of one plan
+// finish at once: each reads the state, decides, and saves on the version
+// it read, reading again on a conflict. Of many that decide "now failing"
+// on a state that is not failing, exactly one wins; the others see its
+// state when they read again.
+func (s suite) alertConcurrent(t *testing.T) {
+	ctx, st, as := s.alerts(t)
+	savePlan(ctx, t, st, "p", nil)
+	const writers = 12
+	var (
+		wg      sync.WaitGroup
+		failed  errs
+		mu      sync.Mutex
+		alerted []int
+	)
+	start := make(chan struct{})
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			for try := 0; ; try++ {
+				if try > 100 {
+					failed.add(fmt.Errorf("writer %d: no save after %d tries", w, try))
+					return
+				}
+				cur, err := as.GetAlertState(ctx, "p")
+				if err != nil {
+					failed.add(err)
+					return
+				}
+				next := *cur
+				next.ConsecutiveFailures++
+				next.LastExecutionID = fmt.Sprintf("e%d", w)
+				next.LastStatus = record.StatusFailed
+				next.UpdatedAt = time.Now()
+				becameFailing := !cur.Failing
+				if becameFailing {
+					next.Failing, next.FailingSince = true, next.UpdatedAt
+				}
+				err = as.SaveAlertState(ctx, &next)
+				if errors.Is(err, storage.ErrConflict) {
+					continue
+				}
+				if err != nil {
+					failed.add(err)
+					return
+				}
+				if becameFailing {
+					mu.Lock()
+					alerted = append(alerted, w)
+					mu.Unlock()
+				}
+				return
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	failed.require(t)
+	require.Len(t, alerted, 1, "one writer declares the plan failing")
+	got, err := as.GetAlertState(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, writers, got.ConsecutiveFailures, "no save is lost")
+	require.Equal(t, int64(writers), got.Version)
+	require.True(t, got.Failing)
 }

@@ -73,7 +73,6 @@ func (s suite) concurrentWriters(t *testing.T) {
 				}
 				e.Status, e.FinishedAt = record.StatusPassed, e.StartedAt.Add(time.Duration(i+1)*time.Second)
 				failed.add(st.UpdateExecution(ctx, e))
-				failed.add(st.SaveAlertState(ctx, &storage.AlertState{PlanID: plan, LastStatus: record.StatusPassed}))
 			}
 		})
 	}
@@ -85,8 +84,6 @@ func (s suite) concurrentWriters(t *testing.T) {
 				_, err = st.Summaries(ctx, nil)
 				failed.add(err)
 				_, err = st.ListPlans(ctx, nil)
-				failed.add(err)
-				_, err = st.GetAlertState(ctx, "p0")
 				failed.add(err)
 				if _, err = st.GetExecution(ctx, "w00-0"); !errors.Is(err, storage.ErrNotFound) {
 					failed.add(err)
@@ -186,9 +183,13 @@ func (s suite) concurrentDelete(t *testing.T) {
 						unwanted.add(fmt.Errorf("append %s/%d: %w", id, k, err))
 					}
 				}
-				err = st.SaveAlertState(ctx, &storage.AlertState{PlanID: "doomed", ConsecutiveFailures: i})
-				if err != nil && !errors.Is(err, storage.ErrNotFound) {
-					unwanted.add(fmt.Errorf("alert %s: %w", id, err))
+				if as, ok := st.(storage.AlertStore); ok {
+					// Saves on version 0 after the first conflict, or find
+					// the plan gone.
+					err = as.SaveAlertState(ctx, &storage.AlertState{PlanID: "doomed", ConsecutiveFailures: i})
+					if err != nil && !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, storage.ErrConflict) {
+						unwanted.add(fmt.Errorf("alert %s: %w", id, err))
+					}
 				}
 			}
 		})
@@ -203,6 +204,8 @@ func (s suite) concurrentDelete(t *testing.T) {
 	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "doomed"})
 	require.NoError(t, err)
 	require.Empty(t, page.Executions)
-	_, err = st.GetAlertState(ctx, "doomed")
-	require.ErrorIs(t, err, storage.ErrNotFound)
+	if as, ok := st.(storage.AlertStore); ok {
+		_, err = as.GetAlertState(ctx, "doomed")
+		require.ErrorIs(t, err, storage.ErrNotFound)
+	}
 }

@@ -10,7 +10,10 @@
 // Run checks every method of the contract, including its edge cases: not
 // found and conflict errors, ordering and cursor paging of executions,
 // summaries and their percentiles, pruning, cascading deletes, copies in
-// and out, concurrent writers, large and non-ASCII payloads, and cancelled
+// and out, concurrent writers, the alert state of a store that implements
+// storage.AlertStore (its compare-and-swap: of writers racing on one
+// version, one wins; a store that does not implement it skips those
+// scenarios, saying so), large and non-ASCII payloads, and cancelled
 // contexts. Run it under -race.
 //
 // The suite builds its records with fixed times of microsecond precision

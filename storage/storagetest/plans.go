@@ -222,8 +222,6 @@ func (s suite) planDeleteCascade(t *testing.T) {
 	for _, id := range []string{"g1", "g2", "k1"} {
 		require.NoError(t, st.AppendStep(ctx, id, &record.StepResult{Index: 0, Name: "s"}))
 	}
-	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "gone", ConsecutiveFailures: 3, LastStatus: record.StatusFailed}))
-	require.NoError(t, st.SaveAlertState(ctx, &storage.AlertState{PlanID: "kept", ConsecutiveFailures: 1, LastStatus: record.StatusFailed}))
 
 	require.NoError(t, st.DeletePlan(ctx, "gone"))
 
@@ -243,23 +241,15 @@ func (s suite) planDeleteCascade(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sums, 1)
 	require.Equal(t, "kept", sums[0].PlanID)
-	_, err = st.GetAlertState(ctx, "gone")
-	require.ErrorIs(t, err, storage.ErrNotFound)
 	require.ErrorIs(t, st.CreateExecution(ctx, newExecution("g3", "gone", at(3), record.StatusCreated, 0)), storage.ErrConflict)
 
 	// The other plan is untouched.
 	k1, err := st.GetExecution(ctx, "k1")
 	require.NoError(t, err)
 	require.Len(t, k1.Steps, 1)
-	as, err := st.GetAlertState(ctx, "kept")
-	require.NoError(t, err)
-	require.Equal(t, 1, as.ConsecutiveFailures)
 
 	// A plan saved again under the same ID starts afresh.
 	savePlan(ctx, t, st, "gone", nil)
-	as, err = st.GetAlertState(ctx, "gone")
-	require.NoError(t, err)
-	require.Equal(t, &storage.AlertState{PlanID: "gone"}, normAlert(as))
 	_, err = st.GetExecution(ctx, "g1")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 	// And the deleted executions' IDs are free again.
