@@ -22,6 +22,15 @@ func FuzzParse(f *testing.F) {
 			f.Add(src)
 		}
 	}
+	// Depth-heavy inputs (deep brackets, long operator chains, deep YAML),
+	// so that the fuzzer starts where the parser once overflowed its stack.
+	for _, src := range deepPlans() {
+		f.Add([]byte(src[:min(len(src), 30000)]))
+	}
+	f.Add([]byte("- get:\n    host: http://x\n    expect:\n      assert: [\"" + strings.Repeat("!(", 3000) + "true\"]\n"))
+	f.Add([]byte("- get:\n    host: http://x\n    body: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"))
+	f.Add([]byte("- get:\n    host: http://x\n    body: " + strings.Repeat("{a: ", 3000) + "1" + strings.Repeat("}", 3000) + "\n"))
+	f.Add([]byte("- get:\n    host: \"http://x/\xff${a}\"\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		p, err := plan.Parse(src, &plan.ParseOpts{File: "fuzz.yaml", MaxSteps: 100})
 		if err != nil {

@@ -245,6 +245,14 @@ func (p *parser) yamlMessage(msg string) {
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	at := Pos{Line: 1, Column: 1}
+	if strings.Contains(msg, "UTF-8") {
+		// The decoder says what, not where: the first byte that is not
+		// UTF-8 is where.
+		if off, ok := invalidUTF8(p.src); ok {
+			p.errorf(p.posOf(off), "invalid UTF-8 (byte 0x%02x); a plan is UTF-8 text", p.src[off])
+			return
+		}
+	}
 	if rest, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
 		// The decoder does not say where; the first use is a good guess.
 		name := strings.TrimSuffix(rest, "' referenced")
@@ -260,6 +268,19 @@ func (p *parser) posOf(off int) Pos {
 	line := bytes.Count(p.src[:off], []byte("\n"))
 	start := bytes.LastIndexByte(p.src[:off], '\n') + 1
 	return Pos{Line: line + 1, Column: utf8.RuneCount(p.src[start:off]) + 1}
+}
+
+// invalidUTF8 returns the offset of the first byte of b that does not
+// start a valid UTF-8 sequence.
+func invalidUTF8(b []byte) (int, bool) {
+	for off := 0; off < len(b); {
+		r, size := utf8.DecodeRune(b[off:])
+		if r == utf8.RuneError && size <= 1 {
+			return off, true
+		}
+		off += size
+	}
+	return 0, false
 }
 
 // emptyDocument reports whether a YAML document holds nothing, as after a

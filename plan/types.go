@@ -255,6 +255,12 @@ func (e *Expression) Names() []string { return e.p.Names() }
 // an *UndefinedError.
 func (e *Expression) Eval(env Env) (any, error) { return e.p.Run(env) }
 
+// MaxExpressionDepth is how deeply one expression may nest (brackets,
+// operators such as ! and -, member access, ** and conditionals). A deeper
+// one is a plan error at the token past the bound, found before the
+// expression is parsed, so that no plan can exhaust the parser's stack.
+const MaxExpressionDepth = eval.MaxExpressionDepth
+
 // UndefinedError reports a name an expression reads that no variable,
 // capture or secret defines.
 type UndefinedError = eval.UndefinedError

@@ -59,6 +59,9 @@ func compile(source string, base int) (*Program, error) {
 	if strings.TrimSpace(source) == "" {
 		return nil, &SyntaxError{Offset: base, Message: "empty expression"}
 	}
+	if err := checkDepth(source, base); err != nil {
+		return nil, err
+	}
 	opts := append(functionOptions(), expr.MaxNodes(MaxExpressionNodes), expr.DisableBuiltin(shadowedBuiltin))
 	prog, err := expr.Compile(source, opts...)
 	if err != nil {
@@ -73,18 +76,7 @@ func syntaxError(err error, source string, base int) error {
 		return &SyntaxError{Offset: base, Message: err.Error()}
 	}
 	// Location.From counts runes; turn it into a byte offset.
-	off := 0
-	for i := range source {
-		if off == fe.From {
-			off = i
-			break
-		}
-		off++
-	}
-	if fe.From >= len([]rune(source)) {
-		off = len(source)
-	}
-	return &SyntaxError{Offset: base + off, Message: fe.Message}
+	return &SyntaxError{Offset: base + byteOffset(source, fe.From), Message: fe.Message}
 }
 
 // Source returns the expression as written.

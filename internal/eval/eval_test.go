@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -100,6 +101,13 @@ func FuzzTemplate(f *testing.F) {
 	for _, s := range []string{"", "a", "${a}", "x ${a + 1} y", "$${a}", "${'}'}", "${", "${{}", "${`a`}"} {
 		f.Add(s)
 	}
+	// Depth-heavy inputs, so that the fuzzer starts where the parser once
+	// overflowed its stack.
+	for _, src := range deepExpressions() {
+		f.Add("${" + src[:min(len(src), 20000)] + "}")
+	}
+	f.Add("${" + strings.Repeat("a.", 5000) + "a}")
+	f.Add("${" + strings.Repeat("{", 5000) + "}")
 	f.Fuzz(func(t *testing.T, s string) {
 		tpl, err := ParseTemplate(s)
 		if err != nil {
