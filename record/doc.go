@@ -9,5 +9,7 @@
 //
 // The JSON encoding of the records is the one wire format of smokex: the
 // CLI's JSON report, the admin API and webhook payloads all use it, so a
-// field means the same everywhere.
+// field means the same everywhere. Durations are milliseconds (duration_ms,
+// total_ms, ...), empty lists are [] and absent errors null; see
+// [Execution.MarshalJSON].
 package record

@@ -43,7 +43,7 @@ const (
 // Execution is one run of a plan.
 type Execution struct {
 	ID         string       `json:"id"`
-	PlanID     string       `json:"plan_id"`
+	PlanID     string       `json:"plan"`
 	PlanName   string       `json:"plan_name"`
 	Trigger    Trigger      `json:"trigger"`
 	Status     Status       `json:"status"`

@@ -84,6 +84,12 @@
 //	  "error": null                    // {kind, message} when the run as a whole ended on an error
 //	}
 //
+// This is the JSON of a record.Execution, the one wire format of smokex
+// (package record), with "file" added: fields beyond the ones above follow
+// them (the execution's id, plan_name, trigger and created_at; a step's
+// started_at, request, response, timings in milliseconds as dns_ms,
+// connect_ms, tls_ms, first_byte_ms and total_ms, and captures).
+//
 // A failure's type is one of status_code, header, json, string, html and
 // assert; its name says which header, path, selector or expression. An
 // error's kind is one of invalid_url, dns, connect, tls, timeout, too_large,

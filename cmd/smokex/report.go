@@ -1,59 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
-
-// jsonPlan is the JSON report of one plan's execution; the format is
-// documented in doc.go.
-type jsonPlan struct {
-	Plan       string        `json:"plan"`
-	File       string        `json:"file,omitempty"`
-	Status     record.Status `json:"status"`
-	StartedAt  time.Time     `json:"started_at"`
-	FinishedAt time.Time     `json:"finished_at"`
-	DurationMS float64       `json:"duration_ms"`
-	Steps      []jsonStep    `json:"steps"`
-	Error      *jsonError    `json:"error"`
-}
-
-// jsonStep is the JSON report of one step.
-type jsonStep struct {
-	Index      int           `json:"index"`
-	Name       string        `json:"name"`
-	Method     string        `json:"method"`
-	URL        string        `json:"url"`
-	StatusCode *int          `json:"status_code"`
-	DurationMS float64       `json:"duration_ms"`
-	Attempts   int           `json:"attempts"`
-	OK         bool          `json:"ok"`
-	Skipped    bool          `json:"skipped"`
-	Failures   []jsonFailure `json:"failures"`
-	Error      *jsonError    `json:"error"`
-}
-
-// jsonFailure is one failed assertion.
-type jsonFailure struct {
-	Type     string `json:"type"`
-	Name     string `json:"name"`
-	Expected string `json:"expected"`
-	Received string `json:"received"`
-}
-
-// jsonError is a step or execution that could not complete.
-type jsonError struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-}
 
 // ranPlan is a finished execution with its plan and the file the plan came
 // from.
@@ -73,67 +32,53 @@ func (r ranPlan) named(s *record.StepResult) bool {
 	return s.Name != "" && !strings.HasPrefix(s.Name, s.Method+" ")
 }
 
-func millis(d time.Duration) float64 {
-	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
-}
-
-func toJSONError(e *record.StepError) *jsonError {
-	if e == nil {
-		return nil
-	}
-	return &jsonError{Kind: string(e.Kind), Message: e.Message}
-}
-
-func toJSONPlan(r ranPlan) jsonPlan {
-	e := r.exec
-	out := jsonPlan{
-		Plan:       e.PlanID,
-		File:       r.file,
-		Status:     e.Status,
-		StartedAt:  e.StartedAt,
-		FinishedAt: e.FinishedAt,
-		DurationMS: millis(e.Duration()),
-		Steps:      make([]jsonStep, 0, len(e.Steps)),
-		Error:      toJSONError(e.Error),
-	}
-	for i := range e.Steps {
-		s := &e.Steps[i]
-		js := jsonStep{
-			Index:      s.Index,
-			Name:       stepName(s),
-			Method:     s.Method,
-			URL:        s.URL,
-			DurationMS: millis(s.Timings.Total),
-			Attempts:   s.Attempts,
-			OK:         s.OK,
-			Skipped:    s.Skipped,
-			Failures:   make([]jsonFailure, 0, len(s.Failures)),
-			Error:      toJSONError(s.Error),
-		}
-		if s.Response != nil {
-			code := s.Response.StatusCode
-			js.StatusCode = &code
-		}
-		for _, f := range s.Failures {
-			js.Failures = append(js.Failures, jsonFailure{Type: string(f.Type), Name: f.Name, Expected: f.Expected, Received: f.Received})
-		}
-		out.Steps = append(out.Steps, js)
-	}
-	return out
-}
-
-// writeJSON writes one object for one plan, an array for several.
+// writeJSON writes one object for one plan, an array for several: each is
+// the execution in the record wire format, with the file its plan came
+// from after the plan's ID.
 func writeJSON(w io.Writer, runs []ranPlan) error {
+	docs := make([]json.RawMessage, 0, len(runs))
+	for _, r := range runs {
+		b, err := reportJSON(r)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, b)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if len(runs) == 1 {
-		return enc.Encode(toJSONPlan(runs[0]))
+	if len(docs) == 1 {
+		return enc.Encode(docs[0])
 	}
-	all := make([]jsonPlan, 0, len(runs))
-	for _, r := range runs {
-		all = append(all, toJSONPlan(r))
+	return enc.Encode(docs)
+}
+
+// reportJSON is the JSON report of one plan's execution.
+func reportJSON(r ranPlan) ([]byte, error) {
+	e := r.exec
+	if slices.ContainsFunc(e.Steps, func(s record.StepResult) bool { return s.Name == "" }) {
+		c := *e
+		c.Steps = slices.Clone(e.Steps)
+		for i := range c.Steps {
+			c.Steps[i].Name = stepName(&c.Steps[i])
+		}
+		e = &c
 	}
-	return enc.Encode(all)
+	b, err := json.Marshal(e)
+	if err != nil || r.file == "" {
+		return b, err
+	}
+	// The wire format starts with the plan's ID; the file goes after it.
+	id, _ := json.Marshal(e.PlanID) // a string always encodes
+	file, _ := json.Marshal(r.file)
+	head := append([]byte(`{"plan":`), id...)
+	if !bytes.HasPrefix(b, head) {
+		return nil, fmt.Errorf("json report of %s: the execution does not start with its plan", r.file)
+	}
+	out := make([]byte, 0, len(b)+len(file)+8)
+	out = append(out, head...)
+	out = append(out, `,"file":`...)
+	out = append(out, file...)
+	return append(out, b[len(head):]...), nil
 }
 
 // stepName is the name reports show for a step: its own, or METHOD URL.

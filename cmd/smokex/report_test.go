@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smokex/smokex/record"
 	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/record"
 )
 
 var testStart = time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
@@ -65,6 +66,8 @@ func TestWriteJSONOnePlan(t *testing.T) {
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
 	require.Equal(t, "checkout", got["plan"])
 	require.Equal(t, "plans/checkout.yaml", got["file"])
+	require.True(t, strings.HasPrefix(buf.String(), "{\n  \"plan\": \"checkout\",\n  \"file\": \"plans/checkout.yaml\",\n  \"status\": \"failed\",\n  \"started_at\""),
+		"the documented fields come first, in the documented order:\n%s", buf.String())
 	require.Equal(t, "failed", got["status"])
 	require.Equal(t, "2026-11-26T21:00:00Z", got["started_at"])
 	require.Equal(t, "2026-11-26T21:00:01.5Z", got["finished_at"])
@@ -74,11 +77,17 @@ func TestWriteJSONOnePlan(t *testing.T) {
 	steps := got["steps"].([]any)
 	require.Len(t, steps, 4)
 	first := steps[0].(map[string]any)
-	require.Equal(t, map[string]any{
+	documented := map[string]any{
 		"index": 0.0, "name": "GET http://127.0.0.1/health", "method": "GET", "url": "http://127.0.0.1/health",
 		"status_code": 200.0, "duration_ms": 12.0, "attempts": 1.0, "ok": true, "skipped": false,
 		"failures": []any{}, "error": nil,
-	}, first)
+	}
+	for k, v := range documented {
+		require.Contains(t, first, k)
+		require.Equal(t, v, first[k], k)
+	}
+	require.Equal(t, "ex1", got["id"], "the record's own fields are there too")
+	require.Equal(t, "cli", got["trigger"])
 	login := steps[1].(map[string]any)
 	require.Equal(t, "login", login["name"])
 	require.Equal(t, []any{
@@ -97,12 +106,12 @@ func TestWriteJSONSeveralPlans(t *testing.T) {
 	runs := []ranPlan{{exec: passedExecution("a")}, {exec: sampleExecution()}}
 	require.NoError(t, writeJSON(&buf, runs))
 
-	var got []jsonPlan
+	var got []record.Execution
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
 	require.Len(t, got, 2)
-	require.Equal(t, "a", got[0].Plan)
+	require.Equal(t, "a", got[0].PlanID)
 	require.Equal(t, record.StatusPassed, got[0].Status)
-	require.Equal(t, "checkout", got[1].Plan)
+	require.Equal(t, "checkout", got[1].PlanID)
 	require.Len(t, got[1].Steps, 4)
 }
 
@@ -111,10 +120,9 @@ func TestWriteJSONExecutionError(t *testing.T) {
 	e := &record.Execution{PlanID: "p", Status: record.StatusCanceled, Error: &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}}
 	var buf bytes.Buffer
 	require.NoError(t, writeJSON(&buf, []ranPlan{{exec: e}}))
-	var got jsonPlan
+	var got record.Execution
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
-	require.Equal(t, &jsonError{Kind: "canceled", Message: "interrupted"}, got.Error)
-	require.NotNil(t, got.Steps, "steps is [] rather than null")
+	require.Equal(t, &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}, got.Error)
 	require.Contains(t, buf.String(), `"steps": []`)
 }
 

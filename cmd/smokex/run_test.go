@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/record"
 )
 
 // newServer serves the endpoints the test plans call:
@@ -257,12 +259,12 @@ func TestRunJSON(t *testing.T) {
 
 	res = runCLI(t, nil, "", "run", "--output", "json", passing, failing)
 	require.Equal(t, exitFailed, res.code, res.stderr)
-	var several []jsonPlan
+	var several []record.Execution
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &several), res.stdout)
 	require.Len(t, several, 2)
-	require.Equal(t, "passing", several[0].Plan)
+	require.Equal(t, "passing", several[0].PlanID)
 	require.Equal(t, "passed", string(several[0].Status))
-	require.Equal(t, "failing", several[1].Plan)
+	require.Equal(t, "failing", several[1].PlanID)
 }
 
 func TestRunJUnit(t *testing.T) {
@@ -380,9 +382,9 @@ func TestRunReport(t *testing.T) {
 			require.Equal(t, 2, got.Tests)
 		}},
 		{output: "json", check: func(t *testing.T, report []byte) {
-			var got jsonPlan
+			var got record.Execution
 			require.NoError(t, json.Unmarshal(report, &got))
-			require.Equal(t, "failing", got.Plan)
+			require.Equal(t, "failing", got.PlanID)
 		}},
 		{output: "console", check: func(t *testing.T, report []byte) {
 			require.Contains(t, string(report), "status_code: expected 200, received 500")
@@ -476,7 +478,7 @@ func TestRunCanceled(t *testing.T) {
 	var stdout, stderr strings.Builder
 	code := run(ctx, []string{"run", "-o", "json", passing}, strings.NewReader(""), &stdout, &stderr)
 	require.Equal(t, exitFailed, code, stderr.String())
-	var got jsonPlan
+	var got record.Execution
 	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &got), stdout.String())
 	require.Equal(t, "canceled", string(got.Status))
 }

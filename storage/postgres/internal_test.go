@@ -1,11 +1,14 @@
 package postgres
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/record"
 )
 
 func TestReplaceNULEscapes(t *testing.T) {
@@ -64,4 +67,24 @@ func TestLoadMigrations(t *testing.T) {
 	require.NotEmpty(t, ms)
 	require.Equal(t, 1, ms[0].Version)
 	require.Equal(t, "init", ms[0].Name)
+}
+
+func TestStoredStepIsTheWireFormat(t *testing.T) {
+	t.Parallel()
+	r := &record.StepResult{
+		Index: 2, Name: "n", Method: "GET", URL: "http://127.0.0.1/",
+		Response: &record.Response{StatusCode: 200, Body: "abcdef"},
+		Timings:  record.Timings{Total: 30250 * time.Microsecond},
+	}
+	doc, err := storedStep(r, 3)
+	require.NoError(t, err)
+	want, err := json.Marshal(&record.StepResult{
+		Index: 2, Name: "n", Method: "GET", URL: "http://127.0.0.1/",
+		Response: &record.Response{StatusCode: 200, Body: "abc"},
+		Timings:  record.Timings{Total: 30250 * time.Microsecond},
+	})
+	require.NoError(t, err)
+	require.JSONEq(t, string(want), string(doc), "the stored document is the record's wire format, body cut")
+	require.Contains(t, string(doc), `"duration_ms":30.25`)
+	require.Equal(t, "abcdef", r.Response.Body, "the result itself is not cut")
 }

@@ -1,0 +1,213 @@
+package record
+
+import (
+	"encoding/json"
+	"math"
+	"time"
+)
+
+// Millis is d in the wire format's milliseconds, with microseconds as
+// decimals.
+func Millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
+
+// fromMillis is the inverse of Millis, to the microsecond.
+func fromMillis(ms float64) time.Duration {
+	return time.Duration(math.Round(ms*1000)) * time.Microsecond
+}
+
+// executionFields is Execution without its methods, so that the wire type
+// embeds its fields and their tags.
+type executionFields Execution
+
+// executionWire is an Execution on the wire. Its own fields dominate the
+// embedded ones of the same JSON name.
+type executionWire struct {
+	PlanID     string       `json:"plan"`
+	Status     Status       `json:"status"`
+	StartedAt  time.Time    `json:"started_at,omitzero"`
+	FinishedAt time.Time    `json:"finished_at,omitzero"`
+	DurationMS float64      `json:"duration_ms"`
+	Steps      []StepResult `json:"steps"`
+	Error      *StepError   `json:"error"`
+	executionFields
+}
+
+// MarshalJSON encodes e in the wire format. Execution, StepResult and
+// Timings encode to JSON here,
+// once, for every reader: the CLI's -o json, the stored step documents of
+// storage backends, the admin API and webhook payloads. What it adds to the
+// struct tags:
+//
+//   - durations are milliseconds, with microseconds as decimals, under names
+//     ending in _ms ("duration_ms", "total_ms"), never nanoseconds;
+//   - an execution carries "duration_ms" (zero while running) and a step
+//     "status_code" (null when no response was received) and "duration_ms"
+//     (its last attempt's total time);
+//   - "steps" and "failures" are [] rather than null when empty, and "error"
+//     is null rather than absent, so that scripts need not test for presence.
+//
+// The fields the CLI documents come first, in its order; every other field
+// of the struct follows under its tag, so that a field added to Execution
+// or StepResult is on the wire without a change here. Decoding reverses
+// all of it; the derived fields (durations of an execution, a step's
+// status_code when its response is there too) are not read back.
+func (e Execution) MarshalJSON() ([]byte, error) {
+	w := executionWire{
+		PlanID:          e.PlanID,
+		Status:          e.Status,
+		StartedAt:       e.StartedAt,
+		FinishedAt:      e.FinishedAt,
+		DurationMS:      Millis(e.Duration()),
+		Steps:           e.Steps,
+		Error:           e.Error,
+		executionFields: executionFields(e),
+	}
+	if w.Steps == nil {
+		w.Steps = []StepResult{}
+	}
+	return json.Marshal(&w)
+}
+
+// UnmarshalJSON decodes the wire format into e.
+func (e *Execution) UnmarshalJSON(b []byte) error {
+	var w executionWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*e = Execution(w.executionFields)
+	e.PlanID, e.Status, e.StartedAt, e.FinishedAt, e.Error = w.PlanID, w.Status, w.StartedAt, w.FinishedAt, w.Error
+	e.Steps = w.Steps
+	if len(e.Steps) == 0 {
+		e.Steps = nil
+	}
+	return nil
+}
+
+// stepFields is StepResult without its methods.
+type stepFields StepResult
+
+// stepWire is a StepResult on the wire.
+type stepWire struct {
+	Index      int        `json:"index"`
+	Name       string     `json:"name"`
+	Method     string     `json:"method"`
+	URL        string     `json:"url"`
+	StatusCode *int       `json:"status_code"`
+	DurationMS float64    `json:"duration_ms"`
+	Attempts   int        `json:"attempts"`
+	OK         bool       `json:"ok"`
+	Skipped    bool       `json:"skipped"`
+	Failures   []Failure  `json:"failures"`
+	Error      *StepError `json:"error"`
+	stepFields
+}
+
+// MarshalJSON encodes r in the wire format.
+func (r StepResult) MarshalJSON() ([]byte, error) {
+	w := stepWire{
+		Index:      r.Index,
+		Name:       r.Name,
+		Method:     r.Method,
+		URL:        r.URL,
+		DurationMS: Millis(r.Timings.Total),
+		Attempts:   r.Attempts,
+		OK:         r.OK,
+		Skipped:    r.Skipped,
+		Failures:   r.Failures,
+		Error:      r.Error,
+		stepFields: stepFields(r),
+	}
+	if r.Response != nil {
+		code := r.Response.StatusCode
+		w.StatusCode = &code
+	}
+	if w.Failures == nil {
+		w.Failures = []Failure{}
+	}
+	return json.Marshal(&w)
+}
+
+// UnmarshalJSON decodes the wire format into r. A document with a
+// status_code and no response gets a Response with that code, and one with
+// a duration_ms and no timings a Timings.Total of it.
+func (r *StepResult) UnmarshalJSON(b []byte) error {
+	var w stepWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = StepResult(w.stepFields)
+	r.Index, r.Name, r.Method, r.URL = w.Index, w.Name, w.Method, w.URL
+	r.Attempts, r.OK, r.Skipped, r.Error = w.Attempts, w.OK, w.Skipped, w.Error
+	r.Failures = w.Failures
+	if len(r.Failures) == 0 {
+		r.Failures = nil
+	}
+	if r.Response == nil && w.StatusCode != nil {
+		r.Response = &Response{StatusCode: *w.StatusCode}
+	}
+	if r.Timings == (Timings{}) && w.DurationMS != 0 {
+		r.Timings.Total = fromMillis(w.DurationMS)
+	}
+	return nil
+}
+
+// timingsWire is Timings on the wire.
+type timingsWire struct {
+	DNS       float64 `json:"dns_ms"`
+	Connect   float64 `json:"connect_ms"`
+	TLS       float64 `json:"tls_ms"`
+	FirstByte float64 `json:"first_byte_ms"`
+	Total     float64 `json:"total_ms"`
+}
+
+// legacyTimings are the nanosecond fields step documents had before the
+// wire format, still read so that results stored then stay readable.
+type legacyTimings struct {
+	DNS       *time.Duration `json:"dns"`
+	Connect   *time.Duration `json:"connect"`
+	TLS       *time.Duration `json:"tls"`
+	FirstByte *time.Duration `json:"first_byte"`
+	Total     *time.Duration `json:"total"`
+}
+
+// MarshalJSON encodes t in milliseconds: dns_ms, connect_ms, tls_ms,
+// first_byte_ms, total_ms.
+func (t Timings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(timingsWire{
+		DNS:       Millis(t.DNS),
+		Connect:   Millis(t.Connect),
+		TLS:       Millis(t.TLS),
+		FirstByte: Millis(t.FirstByte),
+		Total:     Millis(t.Total),
+	})
+}
+
+// UnmarshalJSON decodes milliseconds, and the nanoseconds of documents
+// stored before the wire format (dns, connect, tls, first_byte, total).
+func (t *Timings) UnmarshalJSON(b []byte) error {
+	var w struct {
+		timingsWire
+		legacyTimings
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*t = Timings{
+		DNS:       pick(w.legacyTimings.DNS, w.timingsWire.DNS),
+		Connect:   pick(w.legacyTimings.Connect, w.timingsWire.Connect),
+		TLS:       pick(w.legacyTimings.TLS, w.timingsWire.TLS),
+		FirstByte: pick(w.legacyTimings.FirstByte, w.timingsWire.FirstByte),
+		Total:     pick(w.legacyTimings.Total, w.timingsWire.Total),
+	}
+	return nil
+}
+
+// pick is the legacy nanoseconds when a document has them, else ms.
+func pick(ns *time.Duration, ms float64) time.Duration {
+	if ns != nil && ms == 0 {
+		return *ns
+	}
+	return fromMillis(ms)
+}
