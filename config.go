@@ -96,11 +96,11 @@ type Config struct {
 	RetentionKeepLast int
 
 	// SkipRecovery leaves alone, on Start, the executions that a process
-	// which died left created or running. By default Start finishes them as
-	// halted with an interrupted error, so that nothing stays running
-	// forever. Replicas that share one store must set it (with the
-	// in-process scheduler each replica's Start would halt the others'
-	// running executions); a distributed scheduler rescues runs itself.
+	// which died left created or running. By default Start finishes them with
+	// stop reason interrupted (status canceled, or failed when a stored step
+	// had failed), so that nothing stays running forever. Replicas that
+	// share one store must set it (with the in-process scheduler each
+	// replica's Start would finish the others' running executions); a distributed scheduler rescues runs itself.
 	SkipRecovery bool
 
 	// ParseOpts bounds the plans the engine loads. Nil means plan defaults.

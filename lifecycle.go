@@ -109,7 +109,8 @@ func (e *Engine) stop(ctx context.Context) error {
 }
 
 // recover finishes executions left created or running by a process that
-// died as halted with an interrupted error. The executions this engine
+// died, with stop reason interrupted and an interrupted error: failed when
+// one of the steps it stored had failed, canceled otherwise. The executions this engine
 // created are left alone, those still running and those that finished
 // since the listing was read alike.
 func (e *Engine) recover(ctx context.Context) error {
@@ -145,18 +146,32 @@ func (e *Engine) recover(ctx context.Context) error {
 				x.StartedAt = now
 			}
 			x.FinishedAt = now
-			x.Status = record.StatusHalted
+			x.Status = record.StatusCanceled
+			if full, err := e.store.GetExecution(ctx, x.ID); err == nil && anyStepFailed(full.Steps) {
+				x.Status = record.StatusFailed
+			}
+			x.StopReason = record.StopInterrupted
 			x.Error = &record.StepError{Kind: record.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
 			if err := e.store.UpdateExecution(ctx, x); err != nil {
 				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
 			}
-			e.cfg.Logger.Warn("smokex: finished an interrupted execution as halted", "plan", x.PlanID, "execution", x.ID)
+			e.cfg.Logger.Warn("smokex: finished an interrupted execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status)
 		}
 		if page.NextCursor == "" {
 			return nil
 		}
 		params.Cursor = page.NextCursor
 	}
+}
+
+// anyStepFailed tells whether a step ran and did not pass.
+func anyStepFailed(steps []record.StepResult) bool {
+	for i := range steps {
+		if !steps[i].OK && !steps[i].Skipped {
+			return true
+		}
+	}
+	return false
 }
 
 // loadStored parses the stored plans this engine does not hold yet and

@@ -285,7 +285,7 @@ steps:
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
 	x, err := eng.Run(ctx, "secret", nil)
 	require.NoError(t, err)
-	require.Equal(t, record.StatusHalted, x.Status)
+	require.Equal(t, record.StatusFailed, x.Status)
 	require.NotEmpty(t, x.Steps[0].Failures)
 	require.NotContains(t, fmt.Sprintf("%+v", x.Steps[0]), "hunter2")
 
@@ -405,7 +405,8 @@ func TestScheduledRun(t *testing.T) {
 
 // TestRestartRecovers stands for a process that died mid-run: its store
 // holds the plan and an execution left running. A new engine on that store
-// schedules the plan again and finishes the execution as halted.
+// schedules the plan again and finishes the execution as interrupted: canceled,
+// since no step of it had failed.
 func TestRestartRecovers(t *testing.T) {
 	t.Parallel()
 	g := newGate(t)
@@ -428,7 +429,8 @@ func TestRestartRecovers(t *testing.T) {
 	require.NoError(t, second.Start(ctx))
 	x, err = store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, record.StatusHalted, x.Status)
+	require.Equal(t, record.StatusCanceled, x.Status)
+	require.Equal(t, record.StopInterrupted, x.StopReason)
 	require.NotNil(t, x.Error)
 	require.Equal(t, record.ErrInterrupted, x.Error.Kind)
 	entries, err := second.Entries(ctx)
@@ -545,7 +547,7 @@ func TestRecoveryLeavesOwnExecutions(t *testing.T) {
 	require.Equal(t, record.StatusPassed, finished.Status)
 	stored, err := store.GetExecution(ctx, finished.ID)
 	require.NoError(t, err)
-	require.Equal(t, record.StatusPassed, stored.Status, "recovery halted an execution of its own engine")
+	require.Equal(t, record.StatusPassed, stored.Status, "recovery finished an execution of its own engine")
 	require.Nil(t, stored.Error)
 }
 

@@ -28,7 +28,8 @@
 // connection reset or closed before the response) and timeouts, after the
 // waits of [RetryPolicy]; a response is never retried, whatever its status.
 // When a step fails and halt_on_error is on (the default), the remaining
-// steps are reported as skipped and the execution is halted.
+// steps are reported as skipped and the execution fails with stop reason
+// halted_on_error (docs/statuses.md).
 //
 // Within one execution, cookies a server sets are sent back on later steps
 // (a cookie jar per execution), as Hurl and Step CI do, so that a login

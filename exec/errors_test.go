@@ -126,7 +126,7 @@ func TestErrorKinds(t *testing.T) {
 			require.Equal(t, c.kind, res.Error.Kind, res.Error.Message)
 			require.Contains(t, res.Error.Message, c.msg)
 			require.False(t, res.OK)
-			require.Equal(t, record.StatusHalted, e.Status)
+			require.Equal(t, record.StatusFailed, e.Status)
 		})
 	}
 }
@@ -213,7 +213,7 @@ func TestRetryWaitHonoursContext(t *testing.T) {
 	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
-	require.Equal(t, []string{"canceled", "canceled", "skipped"}, statuses(e))
+	require.Equal(t, []string{"canceled/canceled", "canceled", "skipped"}, statuses(e))
 	require.Equal(t, record.ErrCanceled, e.Error.Kind)
 }
 
@@ -227,11 +227,25 @@ func TestCanceled(t *testing.T) {
 	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
-	require.Equal(t, []string{"canceled", "canceled", "skipped"}, statuses(e))
-	require.Equal(t, "execution stopped: it was canceled", e.Error.Message)
+	require.Equal(t, []string{"canceled/canceled", "canceled", "skipped"}, statuses(e))
+	require.Equal(t, "the execution was stopped before it finished", e.Error.Message)
+	require.Equal(t, "the execution was stopped during the request", e.Steps[0].Error.Message)
 
 	// A context already done runs nothing.
 	e = r.Run(ctx, p, nil)
-	require.Equal(t, []string{"canceled", "skipped", "skipped"}, statuses(e))
+	require.Equal(t, []string{"canceled/canceled", "skipped", "skipped"}, statuses(e))
 	require.Zero(t, e.Steps[0].Attempts)
+
+	// A step that failed before the cancel makes the execution failed: a
+	// monitor filtering on failed sees it, and the reason says it stopped.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	p = newPlan(step(t, "GET", "http://"+closedPort(t)), step(t, "GET", srv.URL), step(t, "GET", srv.URL))
+	p.Options.HaltOnError = set(false)
+	e = r.Run(ctx2, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStep: func(_ context.Context, _ *record.Execution, res *record.StepResult) {
+		if res.Index == 0 {
+			go func() { time.Sleep(20 * time.Millisecond); cancel2() }()
+		}
+	}}})
+	require.Equal(t, []string{"failed/canceled", "connect", "canceled", "skipped"}, statuses(e))
 }

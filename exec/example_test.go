@@ -37,7 +37,7 @@ func ExampleRunner_Run() {
 	r := exec.New(exec.Config{})
 	defer r.CloseIdleConnections()
 	e := r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}})
-	fmt.Println("execution:", e.Status)
+	fmt.Println("execution:", e.Status, e.StopReason)
 	for _, s := range e.Steps {
 		fmt.Printf("step %d: status %d, ok %v\n", s.Index, s.Response.StatusCode, s.OK)
 		for _, f := range s.Failures {
@@ -45,7 +45,7 @@ func ExampleRunner_Run() {
 		}
 	}
 	// Output:
-	// execution: halted
+	// execution: failed halted_on_error
 	// step 0: status 200, ok true
 	// step 1: status 404, ok false
 	//   status_code: expected 2xx, received 404

@@ -68,7 +68,7 @@ func TestCaptureFailures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := runYAML(t, srv, `[{get: {host: "${base}/user", save_from_response: [`+c.capture+`]}}, {get: {host: "${base}/user"}}]`, nil)
-			require.Equal(t, []string{"halted", string(c.kind), "skipped"}, statuses(e))
+			require.Equal(t, []string{"failed/halted_on_error", string(c.kind), "skipped"}, statuses(e))
 			require.Contains(t, e.Steps[0].Error.Message, c.want)
 			require.NotEmpty(t, e.Steps[0].Response.Body, "a failed step keeps an excerpt")
 		})
@@ -92,10 +92,10 @@ func TestHalt(t *testing.T) {
 		override *bool
 		want     []string
 	}{
-		{"default halts", "steps:" + steps, nil, []string{"halted", "ok", "failed", "skipped"}},
+		{"default halts", "steps:" + steps, nil, []string{"failed/halted_on_error", "ok", "failed", "skipped"}},
 		{"plan off", "options: {halt_on_error: false}\nsteps:" + steps, nil, []string{"failed", "ok", "failed", "ok"}},
 		{"caller off", "steps:" + steps, &no, []string{"failed", "ok", "failed", "ok"}},
-		{"caller on", "options: {halt_on_error: false}\nsteps:" + steps, &yes, []string{"halted", "ok", "failed", "skipped"}},
+		{"caller on", "options: {halt_on_error: false}\nsteps:" + steps, &yes, []string{"failed/halted_on_error", "ok", "failed", "skipped"}},
 		{"all pass", `steps: [{get: {host: "${base}/user"}}]`, nil, []string{"passed", "ok"}},
 	}
 	for _, c := range cases {
@@ -136,7 +136,7 @@ func (r *recorder) StepFinished(_ context.Context, e *record.Execution, s *recor
 }
 
 func (r *recorder) ExecutionFinished(_ context.Context, e *record.Execution) {
-	r.add("finished %s", e.Status)
+	r.add("%s", strings.TrimSpace(fmt.Sprintf("finished %s %s", e.Status, e.StopReason)))
 }
 
 func TestObserver(t *testing.T) {
@@ -159,7 +159,7 @@ func TestObserver(t *testing.T) {
 	require.Equal(t, record.TriggerSchedule, e.Trigger)
 	require.False(t, e.CreatedAt.IsZero())
 	require.False(t, e.FinishedAt.Before(e.StartedAt))
-	want := []string{"started running 3", "step 0 ok=true skipped=false", "step 1 ok=false skipped=false", "step 2 ok=false skipped=true", "finished halted"}
+	want := []string{"started running 3", "step 0 ok=true skipped=false", "step 1 ok=false skipped=false", "step 2 ok=false skipped=true", "finished failed halted_on_error"}
 	require.Equal(t, want, a.events)
 	require.Equal(t, want, b.events)
 	require.Equal(t, int32(3), steps.Load())
@@ -250,7 +250,8 @@ func TestCookiesWithinAnExecution(t *testing.T) {
 	require.Equal(t, record.StatusPassed, e.Status, "%v", failures(e.Steps[1]))
 	// A new execution starts without cookies.
 	e = runYAML(t, srv, `[{get: {host: "${base}/me"}}]`, nil)
-	require.Equal(t, record.StatusHalted, e.Status)
+	require.Equal(t, record.StatusFailed, e.Status)
+	require.Equal(t, record.StopHaltedOnError, e.StopReason)
 }
 
 func TestKeepAlive(t *testing.T) {

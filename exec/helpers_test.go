@@ -155,7 +155,11 @@ func failures(r record.StepResult) []string {
 }
 
 func statuses(e *record.Execution) []string {
-	out := []string{string(e.Status)}
+	status := string(e.Status)
+	if e.StopReason != "" {
+		status += "/" + string(e.StopReason)
+	}
+	out := []string{status}
 	for _, s := range e.Steps {
 		switch {
 		case s.Skipped:

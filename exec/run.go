@@ -36,10 +36,11 @@ type RunOpts struct {
 }
 
 // Run runs p and returns its execution, never nil. Its status is passed
-// when every step passed; halted when a step failed with halt_on_error on
-// (the steps after it, if any, are skipped); failed when a step failed with
-// it off; canceled when ctx ended first (Error then says so). Bad input (a
-// nil plan) gives a failed execution with an Error.
+// when every step passed; failed when a step failed, with StopReason
+// halted_on_error when halt_on_error was on (the steps after it are
+// skipped); canceled when ctx ended first and no step had failed
+// (StopReason canceled, and Error says why). Bad input (a nil plan) gives
+// a failed execution with an Error. docs/statuses.md has every state.
 func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.Execution {
 	if opts == nil {
 		opts = &RunOpts{}
@@ -111,30 +112,41 @@ func (s *run) runSteps(ctx context.Context) {
 		s.log(ctx, res)
 		s.ob.StepFinished(ctx, e, res)
 		if !res.OK {
-			failed = true
+			// A step cut short by the run's own cancellation did not fail
+			// on its own: the execution is canceled, not failed.
+			if res.Error == nil || res.Error.Kind != record.ErrCanceled || ctx.Err() == nil {
+				failed = true
+			}
 			if ctx.Err() == nil && s.haltOnError(step) {
 				halted = true
 			}
 		}
 	}
+	e.StopReason = ""
 	switch {
-	case ctx.Err() != nil:
-		e.Status = record.StatusCanceled
-		e.Error = &record.StepError{Kind: record.ErrCanceled, Message: s.red.String("execution stopped: " + contextReason(ctx))}
 	case halted:
-		e.Status = record.StatusHalted
+		e.StopReason = record.StopHaltedOnError
+	case ctx.Err() != nil:
+		e.StopReason = record.StopCanceled
+		e.Error = &record.StepError{Kind: record.ErrCanceled, Message: s.red.String(contextReason(ctx) + " before it finished")}
+	}
+	switch {
 	case failed:
 		e.Status = record.StatusFailed
+	case ctx.Err() != nil:
+		e.Status = record.StatusCanceled
 	default:
 		e.Status = record.StatusPassed
 	}
 }
 
+// contextReason says why ctx ended, for the message of an execution or a
+// step it cut short.
 func contextReason(ctx context.Context) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return "its deadline passed"
+		return "the execution's deadline passed"
 	}
-	return "it was canceled"
+	return "the execution was stopped"
 }
 
 // haltOnError tells whether a failed step stops the run: the caller's

@@ -46,7 +46,7 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *recor
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, &record.StepError{Kind: record.ErrCanceled, Message: "execution stopped while waiting to retry: " + contextReason(ctx)}
+			return nil, &record.StepError{Kind: record.ErrCanceled, Message: contextReason(ctx) + " while waiting to retry"}
 		case <-t.C:
 		}
 	}
@@ -170,7 +170,7 @@ func (s *run) classify(ctx, actx context.Context, err error, timeout time.Durati
 		return &sendError{StepError: &record.StepError{Kind: kind, Message: s.red.Excerpt(fmt.Sprintf(format, args...), maxMessage)}, retryable: retryable}
 	}
 	if ctx.Err() != nil {
-		return e(record.ErrCanceled, false, "execution stopped during the request: %s", contextReason(ctx))
+		return e(record.ErrCanceled, false, "%s during the request", contextReason(ctx))
 	}
 	if errors.Is(err, errTooManyRedirects) {
 		return e(record.ErrRedirects, false, "more than %d redirects", plan.MaxRedirects)

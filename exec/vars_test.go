@@ -67,7 +67,7 @@ func TestUndefinedName(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := run(t, newPlan(c.step), nil)
-			require.Equal(t, record.StatusHalted, e.Status)
+			require.Equal(t, record.StatusFailed, e.Status)
 			require.NotNil(t, e.Steps[0].Error)
 			require.Equal(t, record.ErrInterpolation, e.Steps[0].Error.Kind)
 			require.Equal(t, c.want, e.Steps[0].Error.Message)

@@ -4,28 +4,60 @@ import (
 	"time"
 )
 
-// Status is the state of an execution.
+// Status is the state of an execution: what a monitor filters on. Why a
+// finished execution stopped where it did is its StopReason. The states
+// and the reasons are documented together in docs/statuses.md.
 type Status string
 
 // The statuses of an execution. The original Smokex had created, running,
-// finished and halted; finished splits into passed and failed here.
+// finished and halted; here finished splits into passed and failed, and
+// halted is no longer a status but a StopReason of a failed execution.
 const (
-	StatusCreated  Status = "created"
-	StatusRunning  Status = "running"
-	StatusPassed   Status = "passed"
-	StatusFailed   Status = "failed"
-	StatusHalted   Status = "halted"
+	// StatusCreated is an execution that is queued and has not started.
+	StatusCreated Status = "created"
+	// StatusRunning is an execution whose steps are running.
+	StatusRunning Status = "running"
+	// StatusPassed is an execution whose every step ran and passed.
+	StatusPassed Status = "passed"
+	// StatusFailed is an execution in which at least one step failed an
+	// assertion or ended on an error of its own, whether the execution
+	// then halted, went on to the end or was canceled.
+	StatusFailed Status = "failed"
+	// StatusCanceled is an execution stopped from outside before its steps
+	// all ran, with no step failed: its context was canceled or its
+	// deadline passed (StopCanceled), or the process running it died
+	// (StopInterrupted). It says nothing about the target's health.
 	StatusCanceled Status = "canceled"
 )
 
 // Done reports whether s is a final status.
 func (s Status) Done() bool {
 	switch s {
-	case StatusPassed, StatusFailed, StatusHalted, StatusCanceled:
+	case StatusPassed, StatusFailed, StatusCanceled:
 		return true
 	}
 	return false
 }
+
+// StopReason says why a finished execution stopped before running all its
+// steps; it is empty for one that ran to its last step.
+type StopReason string
+
+// The reasons an execution stops early.
+const (
+	// StopHaltedOnError: a step failed with halt_on_error on (the default),
+	// and the steps after it were skipped. The status is failed.
+	StopHaltedOnError StopReason = "halted_on_error"
+	// StopCanceled: the execution's context was canceled (an engine Stop, a
+	// caller, a signal) or its deadline passed; the steps not run are
+	// skipped. The status is canceled, or failed when a step had already
+	// failed.
+	StopCanceled StopReason = "canceled"
+	// StopInterrupted: the process running the execution stopped before it
+	// finished, and an engine that started later on the same store finished
+	// it. The status is canceled, or failed when a step had already failed.
+	StopInterrupted StopReason = "interrupted"
+)
 
 // Trigger tells what started an execution.
 type Trigger string
@@ -42,11 +74,14 @@ const (
 
 // Execution is one run of a plan.
 type Execution struct {
-	ID         string       `json:"id"`
-	PlanID     string       `json:"plan"`
-	PlanName   string       `json:"plan_name"`
-	Trigger    Trigger      `json:"trigger"`
-	Status     Status       `json:"status"`
+	ID       string  `json:"id"`
+	PlanID   string  `json:"plan"`
+	PlanName string  `json:"plan_name"`
+	Trigger  Trigger `json:"trigger"`
+	Status   Status  `json:"status"`
+	// StopReason says why the execution stopped before its last step;
+	// empty when it ran them all.
+	StopReason StopReason   `json:"stop_reason,omitempty"`
 	CreatedAt  time.Time    `json:"created_at"`
 	StartedAt  time.Time    `json:"started_at,omitzero"`
 	FinishedAt time.Time    `json:"finished_at,omitzero"`

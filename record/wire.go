@@ -26,6 +26,7 @@ type executionFields Execution
 type executionWire struct {
 	PlanID     string       `json:"plan"`
 	Status     Status       `json:"status"`
+	StopReason StopReason   `json:"stop_reason,omitempty"`
 	StartedAt  time.Time    `json:"started_at,omitzero"`
 	FinishedAt time.Time    `json:"finished_at,omitzero"`
 	DurationMS float64      `json:"duration_ms"`
@@ -57,6 +58,7 @@ func (e Execution) MarshalJSON() ([]byte, error) {
 	w := executionWire{
 		PlanID:          e.PlanID,
 		Status:          e.Status,
+		StopReason:      e.StopReason,
 		StartedAt:       e.StartedAt,
 		FinishedAt:      e.FinishedAt,
 		DurationMS:      Millis(e.Duration()),
@@ -77,7 +79,7 @@ func (e *Execution) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Execution(w.executionFields)
-	e.PlanID, e.Status, e.StartedAt, e.FinishedAt, e.Error = w.PlanID, w.Status, w.StartedAt, w.FinishedAt, w.Error
+	e.PlanID, e.Status, e.StopReason, e.StartedAt, e.FinishedAt, e.Error = w.PlanID, w.Status, w.StopReason, w.StartedAt, w.FinishedAt, w.Error
 	e.Steps = w.Steps
 	if len(e.Steps) == 0 {
 		e.Steps = nil

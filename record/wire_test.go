@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
 func fullExecution() *record.Execution {
 	return &record.Execution{
 		ID: "ex1", PlanID: "checkout", PlanName: "Checkout", Trigger: record.TriggerCLI,
-		Status: record.StatusFailed, CreatedAt: t0.Add(-time.Second), StartedAt: t0, FinishedAt: t0.Add(1500 * time.Millisecond),
+		Status: record.StatusFailed, StopReason: record.StopCanceled, CreatedAt: t0.Add(-time.Second), StartedAt: t0, FinishedAt: t0.Add(1500 * time.Millisecond),
 		Steps: []record.StepResult{{
 			Index: 1, Name: "login", Method: "POST", URL: "https://api.example.test/login",
 			StartedAt: t0.Add(time.Millisecond),

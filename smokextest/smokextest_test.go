@@ -63,7 +63,7 @@ func TestFailuresAreReported(t *testing.T) {
 	require.Contains(t, string(out), "status_code")
 	require.Contains(t, string(out), "expected 200, received 503")
 	require.Contains(t, string(out), "--- SKIP: TestChildFailing/failing/02_never_runs")
-	require.Contains(t, string(out), "execution status: halted")
+	require.Contains(t, string(out), "execution status: failed")
 	require.Contains(t, string(out), "--- FAIL: TestChildFailing/env/01_GET_${base}${SMOKEXTEST_PATH}")
 	require.Contains(t, string(out), `undefined variable "SMOKEXTEST_PATH"`)
 }

@@ -67,8 +67,8 @@ type ExecutionStore interface {
 	// ErrConflict otherwise. A zero CreatedAt is set to the current time in
 	// the stored record (e is not modified).
 	CreateExecution(ctx context.Context, e *record.Execution) error
-	// UpdateExecution writes the execution's Status, StartedAt, FinishedAt
-	// and Error; its other fields and its Steps are ignored. ErrNotFound
+	// UpdateExecution writes the execution's Status, StopReason,
+	// StartedAt, FinishedAt and Error; its other fields and its Steps are ignored. ErrNotFound
 	// when it does not exist.
 	UpdateExecution(ctx context.Context, e *record.Execution) error
 	// AppendStep adds a step result to an execution as it arrives; results

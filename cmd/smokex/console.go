@@ -104,6 +104,9 @@ func (c console) summary(w io.Writer, e *record.Execution) {
 	default:
 		status = c.paint(ansiRed, status)
 	}
+	if e.StopReason != "" {
+		status += " (" + string(e.StopReason) + ")"
+	}
 	fmt.Fprintf(w, "  %s %s: %s in %s\n", printable(planLabel(e)), status, n.String(), formatDuration(e.Duration()))
 	if e.Error != nil {
 		fmt.Fprintf(w, "  %s %s\n", c.paint(ansiRed, "error ("+string(e.Error.Kind)+"):"), indent(printable(e.Error.Message), "    "))

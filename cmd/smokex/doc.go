@@ -60,7 +60,8 @@
 //	{
 //	  "plan": "checkout",              // the plan's ID
 //	  "file": "plans/checkout.yaml",   // where it was loaded from
-//	  "status": "failed",              // passed, failed, halted or canceled
+//	  "status": "failed",              // passed, failed or canceled (docs/statuses.md)
+//	  "stop_reason": "halted_on_error", // why it stopped early: halted_on_error, canceled, interrupted; absent when every step ran
 //	  "started_at": "2026-11-26T21:00:00Z",
 //	  "finished_at": "2026-11-26T21:00:01.5Z",
 //	  "duration_ms": 1500,             // milliseconds, with microseconds as decimals

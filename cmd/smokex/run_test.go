@@ -141,7 +141,7 @@ func TestRunFailing(t *testing.T) {
 	require.Contains(t, res.stdout, "  ✗ GET "+srv.URL+"/fail 500 ")
 	require.Contains(t, res.stdout, "      status_code: expected 200, received 500\n")
 	require.Contains(t, res.stdout, "  - GET "+srv.URL+"/ok skipped\n")
-	require.Contains(t, res.stdout, "  failing halted: 0 passed, 1 failed, 1 skipped in ")
+	require.Contains(t, res.stdout, "  failing failed (halted_on_error): 0 passed, 1 failed, 1 skipped in ")
 }
 
 func TestRunError(t *testing.T) {
@@ -238,7 +238,8 @@ func TestRunJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &one), res.stdout)
 	require.Equal(t, "failing", one["plan"])
 	require.Equal(t, failing, one["file"])
-	require.Equal(t, "halted", one["status"])
+	require.Equal(t, "failed", one["status"])
+	require.Equal(t, "halted_on_error", one["stop_reason"])
 	for _, key := range []string{"started_at", "finished_at", "duration_ms"} {
 		require.Contains(t, one, key)
 	}

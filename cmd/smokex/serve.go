@@ -374,11 +374,16 @@ func finishedAttrs(x *record.Execution) []slog.Attr {
 	}
 	attrs := []slog.Attr{
 		slog.String("status", string(x.Status)),
+	}
+	if x.StopReason != "" {
+		attrs = append(attrs, slog.String("stop_reason", string(x.StopReason)))
+	}
+	attrs = append(attrs,
 		slog.String("trigger", string(x.Trigger)),
 		slog.Duration("duration", x.Duration()),
 		slog.Int("steps", len(x.Steps)),
 		slog.Int("failed", failed),
-	}
+	)
 	if x.Error != nil {
 		attrs = append(attrs, slog.String("error", x.Error.Error()))
 	}

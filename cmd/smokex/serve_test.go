@@ -129,7 +129,7 @@ func tickerSetup(t *testing.T) (srv *httptest.Server, dir string) {
 
 // finishedLine matches the log line of a finished execution of plan.
 func finishedLine(plan, status string) string {
-	return `level=(INFO|WARN) msg="execution finished" plan=` + plan + ` execution=\S+ status=` + status + ` trigger=schedule[^\n]*`
+	return `level=(INFO|WARN) msg="execution finished" plan=` + plan + ` execution=\S+ status=` + status + `( stop_reason=\S+)? trigger=schedule[^\n]*`
 }
 
 func TestServeMemory(t *testing.T) {
@@ -162,7 +162,7 @@ steps:
 
 	s := startServe(t, nil, dir)
 	s.waitLog(t, `level=WARN msg="step finished" plan=broken [^\n]*status=500 [^\n]*ok=false failure="status_code: expected 200, received 500"`)
-	line := s.waitLog(t, finishedLine("broken", "halted"))
+	line := s.waitLog(t, finishedLine("broken", "failed"))
 	require.Contains(t, line, "level=WARN")
 	require.Contains(t, line, "failed=1")
 	require.Equal(t, exitOK, s.stop(t))
@@ -245,7 +245,7 @@ steps:
 			plan: envPlan,
 			want: []string{
 				`level=WARN msg="step finished" plan=env [^\n]*error="interpolation: query v: undefined variable \\"WORD\\""`,
-				finishedLine("env", "halted"),
+				finishedLine("env", "failed"),
 			},
 		},
 	}

@@ -29,7 +29,7 @@ func outcomes() map[string]outcome {
 		"success.yaml": {record.StatusPassed, func(t *testing.T, e *record.Execution) {
 			require.Equal(t, []int{200, 200, 400}, statusCodes(e))
 		}},
-		"failure.yaml": {record.StatusHalted, func(t *testing.T, e *record.Execution) {
+		"failure.yaml": {record.StatusFailed, func(t *testing.T, e *record.Execution) {
 			require.True(t, e.Steps[0].OK)
 			require.NotNil(t, e.Steps[1].Error, "step 2 cannot connect")
 			require.Equal(t, record.ErrConnect, e.Steps[1].Error.Kind, e.Steps[1].Error.Message)
@@ -38,7 +38,7 @@ func outcomes() map[string]outcome {
 			require.True(t, e.Steps[2].Skipped, "halt_on_error defaults to true")
 			require.Zero(t, e.Steps[2].Attempts)
 		}},
-		"failed_expectation.yaml": {record.StatusHalted, func(t *testing.T, e *record.Execution) {
+		"failed_expectation.yaml": {record.StatusFailed, func(t *testing.T, e *record.Execution) {
 			s := e.Steps[0]
 			require.Nil(t, s.Error)
 			require.Equal(t, 500, s.Response.StatusCode)

@@ -89,8 +89,8 @@ func child() int {
 
 // TestRestartAfterKill kills a process in the middle of a run and starts a
 // new engine on the same database: the schedule comes back, the interrupted
-// execution is finished as halted with the step it had finished, and the
-// plan runs again.
+// execution is finished (canceled, stop reason interrupted) with the step it
+// had finished, and the plan runs again.
 func TestRestartAfterKill(t *testing.T) {
 	t.Parallel()
 	pool := postgrestest.Pool(t, 4)
@@ -159,7 +159,8 @@ func TestRestartAfterKill(t *testing.T) {
 
 	x, err = store.GetExecution(ctx, id)
 	require.NoError(t, err)
-	require.Equal(t, record.StatusHalted, x.Status)
+	require.Equal(t, record.StatusCanceled, x.Status, "the step it had finished passed")
+	require.Equal(t, record.StopInterrupted, x.StopReason)
 	require.NotNil(t, x.Error)
 	require.Equal(t, record.ErrInterrupted, x.Error.Kind)
 	require.False(t, x.FinishedAt.IsZero())

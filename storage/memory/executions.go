@@ -83,7 +83,8 @@ func (s *Store) bound(plan *planRecord) {
 	}
 }
 
-// UpdateExecution writes the execution's status, start, finish and error.
+// UpdateExecution writes the execution's status, stop reason, start,
+// finish and error.
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	if err := check(ctx); err != nil {
 		return err
@@ -106,6 +107,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		plan.done++
 	}
 	rec.exec.Status = e.Status
+	rec.exec.StopReason = e.StopReason
 	rec.exec.StartedAt = e.StartedAt
 	rec.exec.FinishedAt = e.FinishedAt
 	rec.exec.Error = errCopy

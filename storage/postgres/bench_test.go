@@ -164,7 +164,7 @@ func loadedStore(b *testing.B) (*postgres.Store, *pgxpool.Pool, *sqlRecorder) {
 		require.NoError(b, st.SavePlan(ctx, planFor(fmt.Sprintf("plan-%03d", p))))
 	}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	statuses := []record.Status{record.StatusPassed, record.StatusPassed, record.StatusPassed, record.StatusFailed, record.StatusHalted}
+	statuses := []record.Status{record.StatusPassed, record.StatusPassed, record.StatusPassed, record.StatusFailed, record.StatusCanceled}
 	rows := make([][]any, loadExecutions)
 	for i := range rows {
 		created := base.Add(time.Duration(i) * time.Second)

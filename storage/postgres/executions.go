@@ -17,7 +17,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason"
 
 // checkExecution validates what CreateExecution and SaveExecution store.
 func checkExecution(e *record.Execution) error {
@@ -30,6 +30,7 @@ func checkExecution(e *record.Execution) error {
 	for _, f := range []struct{ name, value string }{
 		{"ID", e.ID}, {"PlanID", e.PlanID}, {"PlanName", e.PlanName},
 		{"Trigger", string(e.Trigger)}, {"Status", string(e.Status)},
+		{"StopReason", string(e.StopReason)},
 	} {
 		if err := checkText(f.name, f.value); err != nil {
 			return fmt.Errorf("execution %q: %w", e.ID, err)
@@ -61,9 +62,9 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 		created = now()
 	}
 	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
-			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc}, nil
+			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason)}, nil
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
@@ -78,7 +79,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 	return s.wrap(ctx, op, storage.ErrConflict, err)
 }
 
-// UpdateExecution writes e's status, start, finish and error, or returns an
+// UpdateExecution writes e's status, stop reason, start, finish and error, or returns an
 // error wrapping storage.ErrNotFound. Its other fields and its Steps are
 // ignored.
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
@@ -92,14 +93,17 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	if err := checkText("Status", string(e.Status)); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	if err := checkText("StopReason", string(e.StopReason)); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	errDoc, err := errorJSON(e.Error)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
 	tag, err := s.pool.Exec(ctx, s.sql(`UPDATE {schema}.executions
-		SET status = $2, started_at = $3, finished_at = $4, error = $5
+		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6
 		WHERE id = $1`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc)
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason))
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
@@ -155,11 +159,11 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, err
 // nil when they are all NULL (an outer join that found no execution).
 func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
-		id, planID, planName, trigger, status pgtype.Text
-		created, started, finished            pgtype.Timestamptz
-		errDoc                                []byte
+		id, planID, planName, trigger, status, stop pgtype.Text
+		created, started, finished                  pgtype.Timestamptz
+		errDoc                                      []byte
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -172,6 +176,7 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		PlanName:   planName.String,
 		Trigger:    record.Trigger(trigger.String),
 		Status:     record.Status(status.String),
+		StopReason: record.StopReason(stop.String),
 		CreatedAt:  fromTS(created),
 		StartedAt:  fromTS(started),
 		FinishedAt: fromTS(finished),

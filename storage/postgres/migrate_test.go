@@ -107,3 +107,56 @@ func TestMigrateCanceled(t *testing.T) {
 	require.NoError(t, pool.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists))
 	require.False(t, exists, "a canceled Migrate changes nothing")
 }
+
+// TestMigrateHaltedRows writes executions the way the first schema stored
+// them, with the status halted, and checks that migration 0002 gives each
+// its status and stop reason (docs/statuses.md).
+func TestMigrateHaltedRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := postgrestest.Pool(t, 2)
+	schema := postgrestest.Schema(t, pool)
+	init, err := os.ReadFile("migrations/0001_init.up.sql")
+	require.NoError(t, err)
+	q := pgx.Identifier{schema}.Sanitize()
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, sql := range []string{
+			"CREATE SCHEMA " + q,
+			"SET LOCAL search_path TO " + q,
+			string(init),
+			`CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+			`INSERT INTO schema_migrations (version, name) VALUES (1, 'init')`,
+			`INSERT INTO plans (id, created_at, updated_at) VALUES ('p', now(), now())`,
+			`INSERT INTO executions (id, plan_id, status, created_at, error) VALUES
+				('halted', 'p', 'halted', now(), NULL),
+				('interrupted', 'p', 'halted', now(), '{"kind": "interrupted", "message": "died"}'),
+				('interrupted-failed', 'p', 'halted', now(), '{"kind": "interrupted", "message": "died"}'),
+				('canceled', 'p', 'canceled', now(), '{"kind": "canceled", "message": "stopped"}'),
+				('passed', 'p', 'passed', now(), NULL)`,
+			`INSERT INTO step_results (execution_id, index, data) VALUES
+				('interrupted', 0, '{"index": 0, "ok": true}'),
+				('interrupted-failed', 0, '{"index": 0, "ok": false}')`,
+		} {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+
+	st, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(ctx))
+	for id, want := range map[string][2]string{
+		"halted":             {"failed", "halted_on_error"},
+		"interrupted":        {"canceled", "interrupted"},
+		"interrupted-failed": {"failed", "interrupted"},
+		"canceled":           {"canceled", "canceled"},
+		"passed":             {"passed", ""},
+	} {
+		x, err := st.GetExecution(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, want, [2]string{string(x.Status), string(x.StopReason)}, id)
+	}
+}

@@ -15,7 +15,7 @@ import (
 
 // doneStatuses are the final statuses (record.Status.Done).
 func doneStatuses() []string {
-	return []string{string(record.StatusPassed), string(record.StatusFailed), string(record.StatusHalted), string(record.StatusCanceled)}
+	return []string{string(record.StatusPassed), string(record.StatusFailed), string(record.StatusCanceled)}
 }
 
 // summariesSQL is the statement of Summaries: $1 the plan IDs (NULL for
@@ -27,7 +27,7 @@ func (s *Store) summariesSQL(done []string) string {
 		fmt.Fprintf(&counts, "count(*) FILTER (WHERE w.status = $%d), ", 4+i)
 	}
 	return s.sql(`
-		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error,
+		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error, l.stop_reason,
 			p.id, a.*
 		FROM {schema}.plans p
 		CROSS JOIN LATERAL (

@@ -31,7 +31,8 @@ func (s suite) execCreate(t *testing.T) {
 		PlanID:     "p",
 		PlanName:   "Plan p — 日本",
 		Trigger:    "host-defined",
-		Status:     record.StatusHalted,
+		Status:     record.StatusCanceled,
+		StopReason: record.StopInterrupted,
 		CreatedAt:  at(0),
 		StartedAt:  at(0).Add(time.Millisecond),
 		FinishedAt: at(0).Add(2500 * time.Millisecond),
@@ -117,17 +118,24 @@ func (s suite) execUpdate(t *testing.T) {
 		}},
 		{"failed with error", func(e *record.Execution) {
 			e.Status = record.StatusFailed
+			e.StopReason = record.StopCanceled
 			e.FinishedAt = at(2)
 			e.Error = &record.StepError{Kind: record.ErrCanceled, Message: "stopped"}
 		}},
-		{"error cleared", func(e *record.Execution) {
+		{"halted", func(e *record.Execution) {
+			e.StopReason = record.StopHaltedOnError
+			e.Error = nil
+		}},
+		{"error and stop reason cleared", func(e *record.Execution) {
 			e.Status = record.StatusPassed
+			e.StopReason = ""
 			e.Error = nil
 		}},
 	}
 	for _, step := range steps {
 		step.change(e)
-		// Fields other than status, start, finish and error are ignored.
+		// Fields other than status, stop reason, start, finish and error
+		// are ignored.
 		upd := *e
 		upd.PlanID = "other"
 		upd.PlanName = "other"

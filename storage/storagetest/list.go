@@ -93,7 +93,7 @@ func (s suite) listFilters(t *testing.T) {
 		{"unknown plan", storage.ListExecutionsParams{PlanID: "absent"}, nil},
 		{"one status", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusFailed}}, []string{"p1", "q0"}},
 		{"two statuses", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusRunning, record.StatusPassed}}, []string{"p2", "q1", "p0"}},
-		{"status with no match", storage.ListExecutionsParams{Statuses: []record.Status{record.StatusHalted}}, nil},
+		{"status with no match", storage.ListExecutionsParams{Statuses: []record.Status{"halted"}}, nil},
 		{"plan and status", storage.ListExecutionsParams{PlanID: "p", Statuses: []record.Status{record.StatusFailed, record.StatusPassed}}, []string{"p1", "p0"}},
 		{"since is inclusive", storage.ListExecutionsParams{Since: at(2)}, []string{"p3", "q2", "p2"}},
 		{"until is exclusive", storage.ListExecutionsParams{Until: at(1)}, []string{"q0", "p0"}},

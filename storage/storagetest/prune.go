@@ -45,7 +45,7 @@ func pruneFixture(t *testing.T, st storage.Store) {
 	create(ctx, t, st,
 		newExecution("p-0", "p", at(0), record.StatusPassed, time.Second),
 		newExecution("p-1", "p", at(1), record.StatusFailed, time.Second),
-		newExecution("p-2", "p", at(2), record.StatusHalted, time.Second),
+		newExecution("p-2", "p", at(2), record.StatusCanceled, time.Second),
 		newExecution("p-running", "p", at(1).Add(time.Second), record.StatusRunning, 0),
 		newExecution("p-created", "p", at(0).Add(time.Second), record.StatusCreated, 0),
 		edge,

@@ -118,7 +118,8 @@ func TestPlanAndFlowCheckTheSame(t *testing.T) {
 			t.Cleanup(srv.Close)
 
 			e := run(t.Context(), newRunner(t), parse(t, "broken", 2), srv.URL)
-			require.Equal(t, record.StatusHalted, e.Status)
+			require.Equal(t, record.StatusFailed, e.Status)
+			require.Equal(t, record.StopHaltedOnError, e.StopReason)
 			require.Error(t, newFlow(t, srv.URL, 1).Run(t.Context(), 2))
 		})
 	}
