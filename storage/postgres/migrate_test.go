@@ -109,7 +109,7 @@ func TestMigrateCanceled(t *testing.T) {
 }
 
 // TestMigrateHaltedRows writes executions the way the first schema stored
-// them, with the status halted, and checks that migration 0002 gives each
+// them, with the status halted, and checks that migration 0003 gives each
 // its status and stop reason (docs/statuses.md).
 func TestMigrateHaltedRows(t *testing.T) {
 	t.Parallel()
