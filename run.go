@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
@@ -24,7 +25,7 @@ type RunOpts struct {
 // the run, which is then stored as canceled. A run that could not be
 // started returns an error and no execution.
 func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*record.Execution, error) {
-	job, err := e.prepare(ctx, planID, opts)
+	job, err := e.prepare(ctx, planID, opts, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*record
 // execution, which is stored with status created before Trigger returns.
 // The run outlives ctx; cancel it with Cancel.
 func (e *Engine) Trigger(ctx context.Context, planID string, opts *RunOpts) (string, error) {
-	job, err := e.prepare(ctx, planID, opts)
+	job, err := e.prepare(ctx, planID, opts, time.Time{})
 	if err != nil {
 		return "", err
 	}
@@ -58,26 +59,27 @@ func (e *Engine) Cancel(executionID string) error {
 	return nil
 }
 
-// tick is the scheduler's callback.
-func (e *Engine) tick(ctx context.Context, planID string) {
-	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule})
+// tick is the scheduler's callback: it runs the plan's tick due at due,
+// recorded as the execution's ScheduledAt.
+func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
+	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due)
 	switch {
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
 		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID)
-		e.tickSkipped(ctx, planID, record.SkipOverlap)
+		e.tickSkipped(ctx, planID, due, record.SkipOverlap)
 		return
 	case errors.Is(err, ErrClosed):
-		e.tickSkipped(ctx, planID, record.SkipClosed)
+		e.tickSkipped(ctx, planID, due, record.SkipClosed)
 		return
 	case errors.Is(err, ErrPlanNotFound):
 		// The plan was removed as its tick came due.
 		e.cfg.Logger.Debug("smokex: scheduled run of a removed plan not started", "plan", planID)
-		e.tickSkipped(ctx, planID, record.SkipUnknownPlan)
+		e.tickSkipped(ctx, planID, due, record.SkipUnknownPlan)
 		return
 	case err != nil:
 		e.cfg.Logger.Error("smokex: scheduled run not started", "plan", planID, "error", err)
-		e.tickSkipped(ctx, planID, record.SkipError)
+		e.tickSkipped(ctx, planID, due, record.SkipError)
 		return
 	}
 	stop := context.AfterFunc(ctx, job.cancel)
@@ -86,7 +88,7 @@ func (e *Engine) tick(ctx context.Context, planID string) {
 }
 
 // tickSkipped tells the hooks of a tick of planID that did not run.
-func (e *Engine) tickSkipped(ctx context.Context, planID string, reason record.SkipReason) {
+func (e *Engine) tickSkipped(ctx context.Context, planID string, due time.Time, reason record.SkipReason) {
 	if len(e.hooks.skipped) == 0 {
 		return
 	}
@@ -96,7 +98,7 @@ func (e *Engine) tickSkipped(ctx context.Context, planID string, reason record.S
 		ref = lp.ref
 	}
 	e.mu.Unlock()
-	e.hooks.tickSkipped(ctx, planID, ref, e.cfg.now().UTC(), reason)
+	e.hooks.tickSkipped(ctx, planID, ref, due.UTC(), reason)
 }
 
 // job is a run that prepare admitted and execute runs.
@@ -112,8 +114,9 @@ type job struct {
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
-// policy respected; it stores the execution as created.
-func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*job, error) {
+// policy respected; it stores the execution as created. due is the due
+// time of the tick that asks, zero for other runs.
+func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
 	}
@@ -144,6 +147,9 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts) (*jo
 		Trigger:   trigger,
 		Status:    record.StatusCreated,
 		CreatedAt: e.cfg.now().UTC(),
+		// The due time in UTC, to the microsecond the stores keep, so that
+		// the execution reads back as it went in.
+		ScheduledAt: due.UTC().Truncate(time.Microsecond),
 	}
 	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
 	e.inflight[x.ID] = j

@@ -395,6 +395,11 @@ func TestScheduledRun(t *testing.T) {
 			if ev.Type == smokex.EventExecutionFinished {
 				require.Equal(t, record.TriggerSchedule, ev.Execution.Trigger)
 				require.Equal(t, record.StatusPassed, ev.Execution.Status)
+				due := start.Add(5 * time.Minute)
+				require.True(t, due.Equal(ev.Execution.ScheduledAt), "ScheduledAt %v, want the tick's due time %v", ev.Execution.ScheduledAt, due)
+				stored, err := eng.Store().GetExecution(ctx, ev.Execution.ID)
+				require.NoError(t, err)
+				require.True(t, due.Equal(stored.ScheduledAt), "stored ScheduledAt %v", stored.ScheduledAt)
 				return
 			}
 		case <-timeout:

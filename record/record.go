@@ -89,6 +89,12 @@ type Execution struct {
 	// Error is set when the execution as a whole ended on an error (canceled,
 	// interrupted by a process that died) rather than on a step.
 	Error *StepError `json:"error,omitempty"`
+	// ScheduledAt is, for an execution a schedule started, the due time
+	// of its tick: when it was meant to start, which a late start does not
+	// move. A plan has at most one execution per due time, so that the
+	// runs of a schedule can be counted from the store. Zero for
+	// executions started otherwise.
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 }
 
 // Duration is the time from start to finish, zero while running.

@@ -48,7 +48,7 @@ func BenchmarkCronLateness(b *testing.B) {
 		late time.Duration
 	}
 	ticks := make(chan tick, 16*benchEntries)
-	startBenchCron(b, nil, func(_ context.Context, id string) {
+	startBenchCron(b, nil, func(_ context.Context, id string, _ time.Time) {
 		now := time.Now()
 		n, _ := strconv.Atoi(id)
 		select {
@@ -91,7 +91,7 @@ func BenchmarkCronLateness(b *testing.B) {
 func BenchmarkCronDispatch(b *testing.B) {
 	done := make(chan struct{}, benchEntries)
 	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	startBenchCron(b, fc, func(context.Context, string) { done <- struct{}{} })
+	startBenchCron(b, fc, func(context.Context, string, time.Time) { done <- struct{}{} })
 	for b.Loop() {
 		for fc.TimerCount() < 1 { // the loop waits on the clock again
 			runtime.Gosched()

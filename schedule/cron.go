@@ -123,8 +123,9 @@ func (c *Cron) Add(_ context.Context, id, spec string) error {
 		c.cron.Remove(old.id)
 		delete(c.entries, id)
 	}
-	job := cron.FuncJob(func() { c.fire(id) })
-	eid, err := c.cron.ScheduleJob(sched, job, append(opts, cron.WithName(id))...)
+	ds := &dueSchedule{Schedule: sched, due: make(chan time.Time, dueBuffer)}
+	job := cron.FuncJob(func() { c.fire(id, ds.take()) })
+	eid, err := c.cron.ScheduleJob(ds, job, append(opts, cron.WithName(id))...)
 	if err != nil {
 		return fmt.Errorf("schedule: add %q: %w", id, err)
 	}
@@ -206,13 +207,13 @@ func (c *Cron) Stop(ctx context.Context) error {
 }
 
 // fire runs on a goroutine of its own for each tick of id.
-func (c *Cron) fire(id string) {
+func (c *Cron) fire(id string, due time.Time) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.logger.Error("schedule: callback panicked", "id", id, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	c.fn(c.runCtx, id)
+	c.fn(c.runCtx, id, due)
 }
 
 // cronLogger sends the cron loop's logs to slog: its chatter at debug
@@ -226,3 +227,50 @@ func (l cronLogger) Info(msg string, kv ...any) {
 func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.l.Error("schedule: cron "+msg, append(kv, "error", err)...)
 }
+
+// dueBuffer is how many due times of one entry may wait for their jobs.
+const dueBuffer = 16
+
+// dueSchedule is an entry's schedule that hands each tick's due time to
+// the tick's job, which the cron loop starts without it. The loop starts a
+// due entry's job in a goroutine, then asks the schedule for the entry's
+// next time from a time at or after the due time it dispatched. Only that
+// call asks from so late: the first call has no earlier answer, and a
+// clock that went back asks from before it. So a call asking from at or
+// after the previous answer passes that answer, the due time just
+// dispatched, to the job, which waits for it.
+type dueSchedule struct {
+	cron.Schedule
+	mu   sync.Mutex
+	next time.Time // the last answer of Next
+	due  chan time.Time
+}
+
+func (s *dueSchedule) Next(t time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.next.IsZero() && !t.Before(s.next) {
+		select {
+		case s.due <- s.next:
+		default: // dueBuffer jobs of this entry have not started; take falls back
+		}
+	}
+	s.next = s.Schedule.Next(t)
+	return s.next
+}
+
+// take returns the due time of the tick whose job calls it. It waits for
+// the loop to hand it over, which happens right after the job is started;
+// should that not come within dueWait, the job runs with the current time.
+func (s *dueSchedule) take() time.Time {
+	select {
+	case due := <-s.due:
+		return due
+	case <-time.After(dueWait):
+		return time.Now()
+	}
+}
+
+// dueWait bounds take's wait for a due time that, by the loop's order,
+// comes within microseconds.
+const dueWait = time.Second

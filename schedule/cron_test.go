@@ -90,7 +90,7 @@ func TestCronLogsPanics(t *testing.T) {
 	var logs bytes.Buffer
 	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c, err := schedule.NewCron(schedule.CronConfig{
-		Func:   func(context.Context, string) { panic("kaboom") },
+		Func:   func(context.Context, string, time.Time) { panic("kaboom") },
 		Clock:  fc,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
@@ -124,7 +124,7 @@ func TestCronLocation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := schedule.NewCron(schedule.CronConfig{
-				Func:     func(context.Context, string) {},
+				Func:     func(context.Context, string, time.Time) {},
 				Clock:    cron.NewFakeClock(start),
 				Location: tc.loc,
 				Logger:   quietLogger(),
@@ -145,7 +145,7 @@ func TestCronLocation(t *testing.T) {
 func TestCronReplaceKeepsPrev(t *testing.T) {
 	t.Parallel()
 	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}, Clock: fc, Logger: quietLogger()})
+	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}, Clock: fc, Logger: quietLogger()})
 	require.NoError(t, err)
 	ctx := t.Context()
 	require.NoError(t, c.Add(ctx, "p", "@every 1m"))
@@ -177,7 +177,7 @@ func TestCronStartContext(t *testing.T) {
 	t.Parallel()
 	t.Run("done", func(t *testing.T) {
 		t.Parallel()
-		c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}})
+		c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
@@ -189,7 +189,9 @@ func TestCronStartContext(t *testing.T) {
 		fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		got := make(chan string, 1)
 		c, err := schedule.NewCron(schedule.CronConfig{
-			Func:   func(ctx context.Context, _ string) { got <- fmt.Sprint(ctx.Value(ctxKey{}), ", ", ctx.Err()) },
+			Func: func(ctx context.Context, _ string, _ time.Time) {
+				got <- fmt.Sprint(ctx.Value(ctxKey{}), ", ", ctx.Err())
+			},
 			Clock:  fc,
 			Logger: quietLogger(),
 		})

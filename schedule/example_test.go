@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/smokex/smokex/schedule"
 )
@@ -14,9 +15,11 @@ func ExampleCron() {
 	c, err := schedule.NewCron(schedule.CronConfig{
 		// Func runs in a goroutine of its own on each tick; it must not
 		// block forever, so it drops a tick the reader is not ready for.
-		Func: func(ctx context.Context, id string) {
+		// due is when the tick was scheduled for: @every ticks fall on
+		// whole seconds.
+		Func: func(ctx context.Context, id string, due time.Time) {
 			select {
-			case ticks <- id:
+			case ticks <- fmt.Sprintf("%s, due on a whole second: %t", id, due.Nanosecond() == 0):
 			default:
 			}
 		},
@@ -37,12 +40,12 @@ func ExampleCron() {
 	}
 	fmt.Println(c.Add(ctx, "homepage", "@every 1s"))
 	// Output:
-	// tick: homepage
+	// tick: homepage, due on a whole second: true
 	// schedule: scheduler is stopped
 }
 
 func ExampleCron_Entries() {
-	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string) {}})
+	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}})
 	if err != nil {
 		log.Fatal(err)
 	}

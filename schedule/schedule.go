@@ -16,13 +16,16 @@ var (
 	ErrInvalidSpec = errors.New("schedule: invalid spec")
 )
 
-// Func is called on each tick of an entry, with the entry's id. It runs in
-// its own goroutine and may block: a slow Func delays no other tick, not
+// Func is called on each tick of an entry, with the entry's id and the
+// tick's due time: when the tick was scheduled for, which a late tick does
+// not move. No two calls for one id share a due time, whatever the number
+// of processes that share the schedule, so (id, due) names a tick. It runs
+// in its own goroutine and may block: a slow Func delays no other tick, not
 // even the next tick of its own id, so calls for one id may overlap and
 // the Func limits its own concurrency if it needs to. ctx is canceled when
 // the scheduler's Stop gives up waiting (its context is done); a Func that
 // takes a while should watch it.
-type Func func(ctx context.Context, id string)
+type Func func(ctx context.Context, id string, due time.Time)
 
 // Scheduler calls its Func, given when it is built, on each tick of each
 // of its entries.

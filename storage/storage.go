@@ -63,8 +63,11 @@ type PlanStore interface {
 // ExecutionStore keeps executions and their step results.
 type ExecutionStore interface {
 	// CreateExecution stores a new execution (its Steps are ignored). The ID
-	// must not be empty and must be new, and the plan must exist:
-	// ErrConflict otherwise. A zero CreatedAt is set to the current time in
+	// must not be empty and must be new, the plan must exist, and a
+	// non-zero ScheduledAt must be one no stored execution of the plan has
+	// (to the microsecond): ErrConflict otherwise. The last makes the store
+	// the guard against a scheduled tick run twice, by one process or by
+	// several. A zero CreatedAt is set to the current time in
 	// the stored record (e is not modified).
 	CreateExecution(ctx context.Context, e *record.Execution) error
 	// UpdateExecution writes the execution's Status, StopReason,

@@ -93,7 +93,8 @@ func Run(t *testing.T, newScheduler NewScheduler) {
 	}
 }
 
-// tick is one Func call as the suite saw it.
+// tick is one Func call as the suite saw it: At is the due time the Func
+// was given.
 type tick struct {
 	ID string
 	At time.Time
@@ -111,18 +112,23 @@ type harness struct {
 
 	mu      sync.Mutex
 	ticks   []tick
+	errs    []string // what record found wrong
 	changed chan struct{}
 }
+
+// earlyTolerance is how much before its due time a tick on the real clock
+// may come, for schedulers whose clock is not the process's (a database's).
+const earlyTolerance = 100 * time.Millisecond
 
 // newHarness builds a scheduler whose Func records each tick, then calls
 // hook if it is not nil. The scheduler is stopped when the test ends.
 func newHarness(t *testing.T, newScheduler NewScheduler, hook schedule.Func) *harness {
 	t.Helper()
 	h := &harness{t: t, changed: make(chan struct{}, 1)}
-	s, f := newScheduler(t, func(ctx context.Context, id string) {
-		h.record(id)
+	s, f := newScheduler(t, func(ctx context.Context, id string, due time.Time) {
+		h.record(id, due)
 		if hook != nil {
-			hook(ctx, id)
+			hook(ctx, id, due)
 		}
 	})
 	require.NotNil(t, s, "NewScheduler returned a nil scheduler")
@@ -135,6 +141,9 @@ func newHarness(t *testing.T, newScheduler NewScheduler, hook schedule.Func) *ha
 		ctx, cancel := context.WithTimeout(context.Background(), h.timeout)
 		defer cancel()
 		_ = s.Stop(ctx)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		require.Empty(t, h.errs, "ticks with a wrong due time")
 	})
 	return h
 }
@@ -148,10 +157,21 @@ func (h *harness) now() time.Time {
 	return time.Now()
 }
 
-func (h *harness) record(id string) {
-	at := h.now()
+// record notes a tick, and an error when its due time is zero or later
+// than now: on a fake clock a tick comes exactly at its due time, on the
+// real clock at it or after it.
+func (h *harness) record(id string, due time.Time) {
+	now := h.now()
 	h.mu.Lock()
-	h.ticks = append(h.ticks, tick{ID: id, At: at})
+	h.ticks = append(h.ticks, tick{ID: id, At: due})
+	switch {
+	case due.IsZero():
+		h.errs = append(h.errs, fmt.Sprintf("tick of %q with a zero due time", id))
+	case h.fake() && !due.Equal(now):
+		h.errs = append(h.errs, fmt.Sprintf("tick of %q due %s came at %s on the fake clock", id, due.UTC(), now.UTC()))
+	case !h.fake() && due.After(now.Add(earlyTolerance)):
+		h.errs = append(h.errs, fmt.Sprintf("tick of %q due %s came early, at %s", id, due.UTC(), now.UTC()))
+	}
 	h.mu.Unlock()
 	select {
 	case h.changed <- struct{}{}:
@@ -315,6 +335,17 @@ func (h *harness) requireAtMostOnePerInterval(since time.Time) {
 	}
 	for id, n := range counts {
 		require.LessOrEqual(h.t, n, limit, "%q ticked %d times in %s with @every %s: %v", id, n, time.Since(since), h.interval, h.seen())
+	}
+	// The due times of one id are an interval apart at least: never one
+	// twice, as two processes sharing a schedule would give it.
+	seen := h.seen()
+	sortTicks(seen)
+	last := map[string]time.Time{}
+	for _, k := range seen {
+		if prev, ok := last[k.ID]; ok {
+			require.GreaterOrEqual(h.t, k.At.Sub(prev), h.interval, "%q ticked due %s and %s: %v", k.ID, prev.UTC(), k.At.UTC(), seen)
+		}
+		last[k.ID] = k.At
 	}
 }
 
@@ -563,7 +594,7 @@ func testConcurrentUse(t *testing.T, newScheduler NewScheduler) {
 }
 
 func testPanickingFunc(t *testing.T, newScheduler NewScheduler) {
-	h := newHarness(t, newScheduler, func(context.Context, string) { panic("boom") })
+	h := newHarness(t, newScheduler, func(context.Context, string, time.Time) { panic("boom") })
 	h.add("a", h.every())
 	h.start()
 	h.tickOnce("a")
@@ -597,7 +628,7 @@ func (b *blocker) unblock() {
 	}
 }
 
-func (b *blocker) fn(ctx context.Context, _ string) {
+func (b *blocker) fn(ctx context.Context, _ string, _ time.Time) {
 	b.mu.Lock()
 	b.running++
 	b.mu.Unlock()

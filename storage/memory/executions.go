@@ -50,6 +50,16 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 	if _, ok := s.execs[e.ID]; ok {
 		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
 	}
+	if !e.ScheduledAt.IsZero() {
+		key := scheduledKey(e.ScheduledAt)
+		if _, ok := plan.scheduled[key]; ok {
+			return errorf("create execution %q: plan %q has an execution scheduled at %s: %w", e.ID, e.PlanID, e.ScheduledAt.UTC().Format(time.RFC3339Nano), storage.ErrConflict)
+		}
+		if plan.scheduled == nil {
+			plan.scheduled = map[int64]struct{}{}
+		}
+		plan.scheduled[key] = struct{}{}
+	}
 	s.execs[e.ID] = rec
 	// Executions mostly arrive in order: append, else insert in place.
 	if n := len(plan.execs); n == 0 || compareRecords(plan.execs[n-1], rec) < 0 {
@@ -77,6 +87,7 @@ func (s *Store) bound(plan *planRecord) {
 			continue
 		}
 		delete(s.execs, r.exec.ID)
+		plan.forget(r)
 		plan.execs = slices.Delete(plan.execs, i, i+1)
 		plan.done--
 		excess--
@@ -220,6 +231,7 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 				continue
 			}
 			delete(s.execs, r.exec.ID)
+			plan.forget(r)
 			plan.done--
 			deleted++
 		}

@@ -57,6 +57,20 @@ type planRecord struct {
 	execs []*execRecord
 	// done counts the finished executions (Status.Done) in execs.
 	done int
+	// scheduled holds the ScheduledAt (in Unix microseconds) of the
+	// stored executions that have one; nil until the first.
+	scheduled map[int64]struct{}
+}
+
+// scheduledKey is the key of a due time in planRecord.scheduled: stores
+// keep microseconds.
+func scheduledKey(t time.Time) int64 { return t.UnixMicro() }
+
+// forget drops r from the plan's index of due times.
+func (p *planRecord) forget(r *execRecord) {
+	if !r.exec.ScheduledAt.IsZero() {
+		delete(p.scheduled, scheduledKey(r.exec.ScheduledAt))
+	}
 }
 
 // execRecord is a stored execution; exec.Steps is always nil, the steps

@@ -17,7 +17,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at"
 
 // checkExecution validates what CreateExecution and SaveExecution store.
 func checkExecution(e *record.Execution) error {
@@ -62,14 +62,15 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 		created = now()
 	}
 	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
-			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason)}, nil
+			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt)}, nil
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
 // the current time; e is not modified. The plan must exist and the ID be
-// new, or the error wraps storage.ErrConflict.
+// new, and a ScheduledAt new for the plan, or the error wraps
+// storage.ErrConflict.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
 	op, insert, args, err := s.insertExecution("create", e)
 	if err != nil {
@@ -160,10 +161,10 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, err
 func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
 		id, planID, planName, trigger, status, stop pgtype.Text
-		created, started, finished                  pgtype.Timestamptz
+		created, started, finished, scheduled       pgtype.Timestamptz
 		errDoc                                      []byte
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -171,15 +172,16 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		return nil, nil
 	}
 	e := &record.Execution{
-		ID:         id.String,
-		PlanID:     planID.String,
-		PlanName:   planName.String,
-		Trigger:    record.Trigger(trigger.String),
-		Status:     record.Status(status.String),
-		StopReason: record.StopReason(stop.String),
-		CreatedAt:  fromTS(created),
-		StartedAt:  fromTS(started),
-		FinishedAt: fromTS(finished),
+		ID:          id.String,
+		PlanID:      planID.String,
+		PlanName:    planName.String,
+		Trigger:     record.Trigger(trigger.String),
+		Status:      record.Status(status.String),
+		StopReason:  record.StopReason(stop.String),
+		CreatedAt:   fromTS(created),
+		StartedAt:   fromTS(started),
+		FinishedAt:  fromTS(finished),
+		ScheduledAt: fromTS(scheduled),
 	}
 	if errDoc != nil {
 		e.Error = new(record.StepError)

@@ -16,6 +16,7 @@ func (s suite) executionScenarios() []scenario {
 		{"CreateSetsZeroCreatedAt", s.execZeroCreatedAt},
 		{"CreateConflictOnDuplicateID", s.execDuplicate},
 		{"CreateConflictOnUnknownPlan", s.execUnknownPlan},
+		{"CreateConflictOnDuplicateScheduledAt", s.execDuplicateScheduledAt},
 		{"CreateRejectsBadInput", s.execBadInput},
 		{"UpdateLifecycle", s.execUpdate},
 		{"UpdateNotFound", s.execUpdateNotFound},
@@ -27,17 +28,19 @@ func (s suite) execCreate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	e := &record.Execution{
-		ID:         "e-1",
-		PlanID:     "p",
-		PlanName:   "Plan p — 日本",
-		Trigger:    "host-defined",
-		Status:     record.StatusCanceled,
-		StopReason: record.StopInterrupted,
-		CreatedAt:  at(0),
-		StartedAt:  at(0).Add(time.Millisecond),
-		FinishedAt: at(0).Add(2500 * time.Millisecond),
-		Error:      &record.StepError{Kind: record.ErrInterrupted, Message: "the process died"},
-		Steps:      []record.StepResult{{Index: 0, Name: "ignored by create"}},
+		ID:       "e-1",
+		PlanID:   "p",
+		PlanName: "Plan p — 日本",
+		Trigger:  "host-defined",
+		// Microseconds are kept.
+		ScheduledAt: at(0).Add(-time.Microsecond),
+		Status:      record.StatusCanceled,
+		StopReason:  record.StopInterrupted,
+		CreatedAt:   at(0),
+		StartedAt:   at(0).Add(time.Millisecond),
+		FinishedAt:  at(0).Add(2500 * time.Millisecond),
+		Error:       &record.StepError{Kind: record.ErrInterrupted, Message: "the process died"},
+		Steps:       []record.StepResult{{Index: 0, Name: "ignored by create"}},
 	}
 	require.NoError(t, st.CreateExecution(ctx, e))
 	require.Len(t, e.Steps, 1, "CreateExecution must not modify its argument")
@@ -80,6 +83,44 @@ func (s suite) execDuplicate(t *testing.T) {
 	page, err := st.ListExecutions(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, page.Executions, 1)
+}
+
+// execDuplicateScheduledAt: a plan has one execution per due time, the
+// store's guard against a tick run twice; other plans and executions
+// without one are not held back.
+func (s suite) execDuplicateScheduledAt(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	savePlan(ctx, t, st, "q", nil)
+	due := at(0).Add(time.Second)
+	scheduled := func(id, planID string, due time.Time) *record.Execution {
+		e := newExecution(id, planID, at(1), record.StatusCreated, 0)
+		e.Trigger = record.TriggerSchedule
+		e.ScheduledAt = due
+		return e
+	}
+	first := scheduled("e-1", "p", due)
+	create(ctx, t, st, first)
+	err := st.CreateExecution(ctx, scheduled("e-2", "p", due.In(time.FixedZone("X", 3600))))
+	require.ErrorIs(t, err, storage.ErrConflict, "a second execution of p due at %s", due)
+	create(ctx, t, st,
+		scheduled("e-3", "q", due),
+		scheduled("e-4", "p", due.Add(time.Second)),
+		newExecution("e-5", "p", at(2), record.StatusCreated, 0),
+		newExecution("e-6", "p", at(3), record.StatusCreated, 0),
+	)
+	_, err = st.GetExecution(ctx, "e-2")
+	require.ErrorIs(t, err, storage.ErrNotFound)
+	got, err := st.GetExecution(ctx, "e-1")
+	require.NoError(t, err)
+	requireExecution(t, first, got)
+
+	// Once the first is gone, the due time is free again.
+	require.NoError(t, st.UpdateExecution(ctx, newExecution("e-1", "p", at(1), record.StatusPassed, time.Second)))
+	n, err := st.Prune(ctx, &storage.PruneParams{FinishedBefore: at(100)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	create(ctx, t, st, scheduled("e-7", "p", due))
 }
 
 func (s suite) execUnknownPlan(t *testing.T) {
@@ -141,6 +182,7 @@ func (s suite) execUpdate(t *testing.T) {
 		upd.PlanName = "other"
 		upd.Trigger = record.TriggerManual
 		upd.CreatedAt = at(99)
+		upd.ScheduledAt = at(98)
 		upd.Steps = []record.StepResult{{Index: 7}}
 		require.NoError(t, st.UpdateExecution(ctx, &upd), step.name)
 		got, err := st.GetExecution(ctx, "e")

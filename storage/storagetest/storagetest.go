@@ -189,6 +189,7 @@ func normExecution(e *record.Execution) *record.Execution {
 	c.CreatedAt = normTime(e.CreatedAt)
 	c.StartedAt = normTime(e.StartedAt)
 	c.FinishedAt = normTime(e.FinishedAt)
+	c.ScheduledAt = normTime(e.ScheduledAt)
 	c.Steps = nil
 	for i := range e.Steps {
 		c.Steps = append(c.Steps, normStep(e.Steps[i]))
