@@ -195,7 +195,7 @@ func (c *checker) operands(names []string, prefix string) string {
 		if s, ok := v.(string); ok {
 			b.WriteString(strconv.Quote(red.Excerpt(s, maxOperand)))
 		} else {
-			b.WriteString(red.Excerpt(plan.Format(v), maxOperand))
+			b.WriteString(red.Excerpt(describeOperand(v), maxOperand))
 		}
 	}
 	return b.String()

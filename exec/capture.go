@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -36,6 +37,9 @@ func (c *checker) capture() {
 		default:
 			v, serr = c.captureJSON(cp)
 		}
+		if serr == nil {
+			serr = c.checkCaptured(cp, v)
+		}
 		if serr != nil {
 			c.stepError(serr)
 			continue
@@ -53,6 +57,26 @@ func (c *checker) capture() {
 		c.s.env[g.name] = g.v
 		c.res.Captures[g.name] = c.s.red.Value(g.v)
 	}
+}
+
+// checkCaptured bounds what a capture keeps: no deeper than JSON is read,
+// and no larger, written as JSON, than a response body may be. A JSONPath
+// such as $..a on a deep document matches every level, each match holding
+// the levels below it: shared in memory, but written out whole in every
+// report and stored row.
+func (c *checker) checkCaptured(cp *plan.Capture, v any) *record.StepError {
+	// The size first: it stops at the bound, where the depth walks all.
+	if limit := c.s.r.maxBody; jsonmatch.SizeOver(v, limit) {
+		what := "the value takes"
+		if list, ok := v.([]any); ok && cp.Expression == nil && cp.Header == "" {
+			what = fmt.Sprintf("the %d values matched by %s take", len(list), cp.JSONPath)
+		}
+		return c.captureError(cp, "%s more than %s written as JSON, the most a capture may hold (the response body bound)", what, byteSize(limit))
+	}
+	if jsonmatch.TooDeep(v, jsonmatch.MaxDepth) {
+		return c.captureError(cp, "the value nests deeper than %d levels, the most a capture may hold", jsonmatch.MaxDepth)
+	}
+	return nil
 }
 
 func (c *checker) captureError(cp *plan.Capture, format string, args ...any) *record.StepError {

@@ -27,6 +27,13 @@ func FuzzInterpolate(f *testing.F) {
 		{"${ {'k': s} }", "", "key"},
 		{"%zz${v}", "\n", "abc"},
 		{"${v}", "http://x/", "host"},
+		// Depth-heavy: deep expressions, deep JSON in a variable.
+		{"${" + strings.Repeat("!", 5000) + "true}", "x", "deep"},
+		{"${" + strings.Repeat("(", 3000) + "v" + strings.Repeat(")", 3000) + "}", "x", "deep"},
+		{"${v" + strings.Repeat(".a", 3000) + "}", "x", "deep"},
+		{"${-" + strings.Repeat("-+", 3000) + "1}", "x", "deep"},
+		{"${fromJSON(v)}", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "deep"},
+		{"${fromJSON(v)}", strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000), "deep"},
 	} {
 		f.Add(seed.tpl, seed.v, seed.secret)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -175,6 +176,17 @@ func toRetries(v any) (int, error) {
 func describe(v any) string {
 	if s, ok := v.(string); ok {
 		return strconv.Quote(s)
+	}
+	return describeOperand(v)
+}
+
+// describeOperand renders an operand's value for an assert failure: lists
+// and maps as JSON written only as far as it can show, however large the
+// value, other values as templates format them.
+func describeOperand(v any) string {
+	switch v.(type) {
+	case []any, map[string]any:
+		return jsonmatch.Describe(v)
 	}
 	return plan.Format(v)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -75,6 +76,11 @@ func (c *checker) parseJSON() (any, error) {
 		c.parsed = true
 		if len(bytes.TrimSpace(c.body)) == 0 {
 			c.jsonErr = fmt.Errorf("the body is empty")
+		} else if err := jsonmatch.CheckDepth(c.body); err != nil {
+			// Decoded, the value would crash what walks it next; the step
+			// fails, whichever expectation or capture reads the JSON.
+			c.jsonErr = fmt.Errorf("the body is not read as JSON: %v", err)
+			c.stepError(&record.StepError{Kind: record.ErrTooLarge, Message: fmt.Sprintf("the response body is not read as JSON: %v, the most smokex reads", err)})
 		} else if v, err := c.s.parser.Parse(c.body); err != nil {
 			c.jsonErr = fmt.Errorf("the body is not JSON: %v", err)
 		} else {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/smokex/smokex/internal/jsonmatch"
 )
 
 // Template is a string that may hold ${...} expressions. "$${" writes a
@@ -177,7 +179,8 @@ func (t *Template) EvalString(env Env) (string, error) {
 
 // Format turns a value into the text that stands for it in a string: strings
 // as they are, nil as "", whole floats without a fraction, lists and maps as
-// JSON.
+// JSON. A list or map nested deeper than jsonmatch.MaxDepth is not
+// encoded: the text says so instead.
 func Format(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -197,6 +200,11 @@ func Format(v any) string {
 	case fmt.Stringer:
 		return x.String()
 	case map[string]any, []any:
+		if jsonmatch.TooDeep(x, jsonmatch.MaxDepth) {
+			// Encoding it would recurse as deep: a value made of captures
+			// nested in captures.
+			return fmt.Sprintf("(a value nested deeper than %d levels)", jsonmatch.MaxDepth)
+		}
 		b, err := json.Marshal(x)
 		if err == nil {
 			return string(b)

@@ -212,14 +212,13 @@ func describeKind(v any) string {
 }
 
 // Describe renders a decoded JSON value as compact JSON, cut to
-// MaxDescription bytes.
+// MaxDescription bytes. Lists and maps nested deeper than MaxDepth show as
+// [...] and {...}. It writes no more than it shows, so that describing a
+// large or deep value is cheap.
 func Describe(v any) string {
-	b, err := json.Marshal(v)
-	s := string(b)
-	if err != nil {
-		s = fmt.Sprint(v)
-	}
-	return Truncate(s, MaxDescription)
+	d := describer{limit: MaxDescription + 1}
+	d.value(v, 0)
+	return Truncate(d.b.String(), MaxDescription)
 }
 
 // Truncate cuts s to at most n bytes on a rune boundary, marking the cut
