@@ -48,7 +48,7 @@ func TestDeepJSONResponseFailsTheStep(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			x := runYAML(t, srv, "- get:\n    host: ${base}\n    expect:\n"+expect, nil)
-			require.Equal(t, record.StatusHalted, x.Status)
+			require.Equal(t, record.StatusFailed, x.Status)
 			res := x.Steps[0]
 			require.False(t, res.OK)
 			require.NotEmpty(t, res.Failures)
