@@ -247,6 +247,16 @@ func (e *Engine) Plan(id string) (*plan.Plan, error) {
 	return lp.plan, nil
 }
 
+// PlanSynced reports whether the plan with the id was loaded by SyncFS or
+// WatchFS: its file is where it comes from, and a change made with AddPlan
+// or RemovePlan would be undone by the next sync. False for an unknown id.
+func (e *Engine) PlanSynced(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lp, ok := e.plans[id]
+	return ok && lp.synced
+}
+
 // Plans returns the loaded plans ordered by ID.
 func (e *Engine) Plans() []*plan.Plan {
 	e.mu.Lock()

@@ -205,7 +205,7 @@ func (e *Engine) loadStored(ctx context.Context) error {
 		}
 		p.ID = sp.ID
 		e.mu.Lock()
-		e.plans[p.ID] = &loadedPlan{plan: p}
+		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
 		e.mu.Unlock()
 		if err := e.applySchedule(ctx, p); err != nil {
 			return err

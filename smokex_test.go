@@ -354,6 +354,14 @@ func TestSyncFS(t *testing.T) {
 		ids = append(ids, p.ID)
 	}
 	require.Equal(t, []string{"b", "c"}, ids)
+
+	// Synced plans say so; a plan added with AddPlan does not.
+	require.True(t, eng.PlanSynced("b"))
+	p, err := plan.Parse([]byte(`{name: e, steps: [{get: {url: "http://127.0.0.1:1/e"}}]}`), nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	require.False(t, eng.PlanSynced("e"))
+	require.False(t, eng.PlanSynced("unknown"))
 }
 
 // TestScheduledRun drives the scheduler with a fake clock: nothing runs
