@@ -1,0 +1,228 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/storage"
+)
+
+// Defaults of Config.
+const (
+	// DefaultEventBuffer is how many recent events the handler keeps for
+	// clients that reconnect to /events with a Last-Event-ID.
+	DefaultEventBuffer = 1024
+	// DefaultHeartbeat is how often /events sends a comment to keep idle
+	// connections open through proxies.
+	DefaultHeartbeat = 15 * time.Second
+	// DefaultTitle is the dashboard's title.
+	DefaultTitle = "smokex"
+)
+
+// Config configures the handler. A nil *Config is the zero Config: read
+// only, no authorization beyond the host's own.
+type Config struct {
+	// AllowRun lets POST /api/plans/{id}/runs and the dashboard's "Run now"
+	// start executions. Defaults to false.
+	AllowRun bool
+	// AllowEdit lets PUT /api/plans/{id} and the dashboard's editor create
+	// and replace plans. Plans that come from files (Engine.PlanSynced)
+	// stay read-only: their files are where they are changed. Defaults to
+	// false.
+	AllowEdit bool
+	// AllowDelete lets DELETE /api/plans/{id} and the dashboard remove
+	// plans, files' plans excepted. Defaults to false.
+	AllowDelete bool
+
+	// Authorize, when set, is asked about every request; a request it
+	// refuses is answered 401 with {"error": "unauthorized"}. Nil lets every
+	// request through: wrap the handler in the host's own middleware, or
+	// set this.
+	Authorize func(*http.Request) bool
+
+	// Title names the dashboard in its pages' titles and header. Defaults
+	// to DefaultTitle.
+	Title string
+
+	// EventBuffer is how many recent events are kept to replay to a client
+	// of /events that reconnects with Last-Event-ID. Defaults to
+	// DefaultEventBuffer.
+	EventBuffer int
+
+	// Heartbeat is how often /events writes a comment on an idle stream.
+	// Defaults to DefaultHeartbeat.
+	Heartbeat time.Duration
+
+	// Logger receives the handler's errors (a store that fails). Defaults
+	// to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) withDefaults() Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Title == "" {
+		out.Title = DefaultTitle
+	}
+	if out.EventBuffer <= 0 {
+		out.EventBuffer = DefaultEventBuffer
+	}
+	if out.Heartbeat <= 0 {
+		out.Heartbeat = DefaultHeartbeat
+	}
+	if out.Logger == nil {
+		out.Logger = slog.Default()
+	}
+	return out
+}
+
+// handler is what New returns.
+type handler struct {
+	eng    *smokex.Engine
+	cfg    Config
+	mux    *http.ServeMux
+	state  *state
+	events *broker
+	pages  *pages
+}
+
+// New returns the admin handler of eng: the JSON API under /api/, /status,
+// /badge/{id}.svg, /events and the dashboard at /. Mount it under any
+// prefix with http.StripPrefix: its links and assets are relative.
+//
+// The handler subscribes to eng's events at once and follows them until
+// eng stops; create it before or after eng.Start, once per engine.
+func New(eng *smokex.Engine, cfg *Config) http.Handler {
+	h := &handler{eng: eng, cfg: cfg.withDefaults()}
+	h.state = newState(eng, h.cfg.Logger)
+	h.events = newBroker(h.cfg.EventBuffer, h.cfg.Heartbeat)
+	go h.follow(eng.Subscribe(4 * h.cfg.EventBuffer))
+	h.pages = newPages(h)
+	h.routes()
+	return h
+}
+
+// follow feeds the engine's events to the state and the event stream until
+// the engine stops.
+func (h *handler) follow(sub *smokex.Subscription) {
+	defer h.events.close()
+	for ev := range sub.C() {
+		h.state.observe(&ev)
+		h.events.publish(&ev)
+	}
+}
+
+func (h *handler) routes() {
+	h.mux = http.NewServeMux()
+	mutate := http.NewCrossOriginProtection()
+	api := func(pattern string, methods map[string]http.HandlerFunc) {
+		h.mux.Handle(pattern, byMethod(methods, mutate))
+	}
+	api("/api/plans", map[string]http.HandlerFunc{"GET": h.listPlans})
+	api("/api/plans/{id}", map[string]http.HandlerFunc{"GET": h.getPlan, "PUT": h.putPlan, "DELETE": h.deletePlan})
+	api("/api/plans/{id}/runs", map[string]http.HandlerFunc{"POST": h.runPlan})
+	api("/api/executions", map[string]http.HandlerFunc{"GET": h.listExecutions})
+	api("/api/executions/{id}", map[string]http.HandlerFunc{"GET": h.getExecution})
+	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
+	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
+	})
+	api("/status", map[string]http.HandlerFunc{"GET": h.status})
+	api("/badge/{file}", map[string]http.HandlerFunc{"GET": h.badge})
+	api("/events", map[string]http.HandlerFunc{"GET": h.stream})
+	h.pages.routes(h.mux)
+}
+
+// ServeHTTP authorizes the request and routes it.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Authorize != nil && !h.cfg.Authorize(r) {
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// byMethod dispatches on the request's method, answering 405 with a JSON
+// error and an Allow header for the others. Methods that change something
+// are refused to cross-origin browser requests.
+func byMethod(methods map[string]http.HandlerFunc, mutate *http.CrossOriginProtection) http.Handler {
+	allowed := make([]string, 0, len(methods)+1)
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	if _, ok := methods["GET"]; ok {
+		allowed = append(allowed, "HEAD")
+	}
+	allow := strings.Join(sortedMethods(allowed), ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := r.Method
+		if m == "HEAD" {
+			m = "GET"
+		}
+		fn, ok := methods[m]
+		if !ok {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" is not allowed here; allowed: "+allow)
+			return
+		}
+		if err := mutate.Check(r); err != nil {
+			writeError(w, http.StatusForbidden, "cross-origin request refused: "+err.Error())
+			return
+		}
+		fn(w, r)
+	})
+}
+
+func sortedMethods(ms []string) []string {
+	order := map[string]int{"GET": 0, "HEAD": 1, "POST": 2, "PUT": 3, "DELETE": 4}
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && order[ms[j]] < order[ms[j-1]]; j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+	return ms
+}
+
+// errorBody is every error the API answers.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		body, _ = json.Marshal(errorBody{Error: "encoding the response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(body, '\n'))
+}
+
+// storeError answers an error of the engine or its store.
+func (h *handler) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, smokex.ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	case r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		writeError(w, http.StatusServiceUnavailable, r.Context().Err().Error())
+	default:
+		h.cfg.Logger.Error("smokex admin: "+r.Method+" "+r.URL.Path, "error", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}

@@ -1,0 +1,715 @@
+package admin_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fixture is an engine with a target service and the admin handler on a
+// real server.
+type fixture struct {
+	eng    *smokex.Engine
+	target *httptest.Server
+	srv    *httptest.Server
+	url    string // the handler's root, with a trailing slash
+}
+
+// secretValue is the value of the secret TOKEN that plans send; it must
+// never appear in an answer.
+const secretValue = "s3cr3t-v4lue-never-shown"
+
+// newFixture starts an engine and serves admin.New(eng, cfg) on a real
+// server, at prefix (which ends in '/') when it is not "/".
+func newFixture(t *testing.T, cfg *admin.Config, prefix string) *fixture {
+	t.Helper()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"status": "up", "version": 3}`)
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+			fmt.Fprint(w, "slow")
+		case "/echo-auth":
+			fmt.Fprintf(w, "you sent %s", r.Header.Get("Authorization"))
+		default:
+			http.Error(w, "nope", http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(target.Close)
+	eng, err := smokex.New(smokex.Config{
+		Vars:              map[string]any{"base": target.URL},
+		Secrets:           smokex.LookupSecrets(func(string) (string, bool) { return secretValue, true }, "TOKEN"),
+		RetentionInterval: -1,
+	})
+	require.NoError(t, err)
+	h := admin.New(eng, cfg)
+	mux := http.NewServeMux()
+	if prefix == "/" {
+		mux.Handle("/", h)
+	} else {
+		mux.Handle(prefix, http.StripPrefix(strings.TrimSuffix(prefix, "/"), h))
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, eng.Stop(ctx))
+	})
+	require.NoError(t, eng.Start(context.Background()))
+	return &fixture{eng: eng, target: target, srv: srv, url: srv.URL + prefix}
+}
+
+// The plans the tests load, by file name.
+var testPlans = fstest.MapFS{
+	"up.yaml": {Data: []byte(`name: up
+description: The service answers
+labels: {team: core}
+schedule: "@hourly"
+steps:
+  - get:
+      name: health
+      url: "${base}/ok"
+      expect:
+        status_code: 200
+        json: {status: up}
+`)},
+	"down.yaml": {Data: []byte(`name: down
+options: {halt_on_error: false}
+steps:
+  - get:
+      name: broken
+      url: "${base}/broken"
+      expect:
+        status_code: 200
+  - get:
+      url: "${base}/ok"
+`)},
+	"secret.yaml": {Data: []byte(`name: secret
+secrets: [TOKEN]
+steps:
+  - get:
+      name: with token
+      url: "${base}/echo-auth"
+      headers:
+        Authorization: "Bearer ${TOKEN}"
+      expect:
+        string: "you sent Bearer ${TOKEN}"
+`)},
+}
+
+func (f *fixture) sync(t *testing.T) {
+	t.Helper()
+	_, err := f.eng.SyncFS(context.Background(), testPlans)
+	require.NoError(t, err)
+}
+
+func (f *fixture) run(t *testing.T, id string) *record.Execution {
+	t.Helper()
+	x, err := f.eng.Run(context.Background(), id, nil)
+	require.NoError(t, err)
+	return x
+}
+
+// do sends a request and returns the status code and the body.
+func (f *fixture) do(t *testing.T, method, path string, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.url+path, rd)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, b
+}
+
+// getJSON GETs path, checks the status code and decodes the body.
+func (f *fixture) getJSON(t *testing.T, path string, code int) map[string]any {
+	t.Helper()
+	got, hdr, body := f.do(t, "GET", path, "")
+	require.Equal(t, code, got, "GET %s: %s", path, body)
+	require.Equal(t, "application/json; charset=utf-8", hdr.Get("Content-Type"))
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(body, &out), string(body))
+	return out
+}
+
+// requireError checks an error answer: its code and that its message
+// holds want.
+func requireError(t *testing.T, code int, want string, gotCode int, body []byte) {
+	t.Helper()
+	require.Equal(t, code, gotCode, string(body))
+	var e struct {
+		Error string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(body, &e), string(body))
+	require.Contains(t, e.Error, want)
+}
+
+// plansByID GETs /api/plans and indexes them.
+func (f *fixture) plansByID(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	out := f.getJSON(t, "api/plans", 200)
+	plans := map[string]map[string]any{}
+	for _, p := range out["plans"].([]any) {
+		p := p.(map[string]any)
+		plans[p["id"].(string)] = p
+	}
+	return plans
+}
+
+func TestPlans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	f.run(t, "up")
+	f.run(t, "up")
+	f.run(t, "down")
+
+	var plans map[string]map[string]any
+	require.Eventually(t, func() bool {
+		plans = f.plansByID(t)
+		return plans["up"]["last"] != nil && plans["down"]["last"] != nil &&
+			plans["up"]["summary"].(map[string]any)["executions"] == 2.0
+	}, 5*time.Second, 20*time.Millisecond)
+	require.Len(t, plans, 3)
+
+	up := plans["up"]
+	require.Equal(t, "up", up["name"])
+	require.Equal(t, "The service answers", up["description"])
+	require.Equal(t, map[string]any{"team": "core"}, up["labels"])
+	require.Equal(t, "@hourly", up["schedule"])
+	require.NotNil(t, up["next_run"])
+	_, err := time.Parse(time.RFC3339, up["next_run"].(string))
+	require.NoError(t, err)
+	require.Equal(t, "passed", up["status"])
+	require.Equal(t, true, up["read_only"])
+	require.Equal(t, "up.yaml", up["file"])
+	require.Nil(t, up["source"], "the list leaves the sources out")
+	sum := up["summary"].(map[string]any)
+	require.Equal(t, 1.0, sum["success_rate"])
+	require.Equal(t, map[string]any{"passed": 2.0}, sum["counts"])
+	require.Greater(t, sum["p50_ms"], 0.0)
+	require.GreaterOrEqual(t, sum["p95_ms"], sum["p50_ms"])
+	last := up["last"].(map[string]any)
+	require.Equal(t, "passed", last["status"])
+
+	down := plans["down"]
+	require.Equal(t, "failed", down["status"])
+	require.Nil(t, down["next_run"])
+	require.Equal(t, map[string]any{}, down["labels"])
+	require.Equal(t, 0.0, down["summary"].(map[string]any)["success_rate"])
+
+	never := plans["secret"]
+	require.Equal(t, "pending", never["status"])
+	require.Nil(t, never["last"])
+	require.Nil(t, never["summary"].(map[string]any)["success_rate"])
+
+	one := f.getJSON(t, "api/plans/up", 200)
+	require.Equal(t, "up", one["id"])
+	require.Contains(t, one["source"], "The service answers")
+	require.Equal(t, up["summary"], one["summary"])
+
+	code, _, body := f.do(t, "GET", "api/plans/nope", "")
+	requireError(t, 404, `no plan has the id "nope"`, code, body)
+}
+
+func TestExecutions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	var ids []string
+	for range 3 {
+		ids = append(ids, f.run(t, "up").ID)
+	}
+	failed := f.run(t, "down")
+
+	// Newest first, all plans.
+	out := f.getJSON(t, "api/executions", 200)
+	xs := out["executions"].([]any)
+	require.Len(t, xs, 4)
+	require.Equal(t, "", out["next_cursor"])
+	first := xs[0].(map[string]any)
+	require.Equal(t, failed.ID, first["id"])
+	require.Equal(t, "failed", first["status"])
+	require.Equal(t, "manual", first["trigger"])
+	for _, field := range []string{"id", "status", "trigger", "started_at", "finished_at"} {
+		require.Contains(t, first, field)
+	}
+
+	// Filters and paging.
+	out = f.getJSON(t, "api/executions?plan=up&limit=2", 200)
+	page := out["executions"].([]any)
+	require.Len(t, page, 2)
+	require.Equal(t, ids[2], page[0].(map[string]any)["id"])
+	require.Equal(t, ids[1], page[1].(map[string]any)["id"])
+	cursor := out["next_cursor"].(string)
+	require.NotEmpty(t, cursor)
+	out = f.getJSON(t, "api/executions?plan=up&limit=2&cursor="+cursor, 200)
+	page = out["executions"].([]any)
+	require.Len(t, page, 1)
+	require.Equal(t, ids[0], page[0].(map[string]any)["id"])
+	require.Equal(t, "", out["next_cursor"])
+
+	out = f.getJSON(t, "api/executions?status=failed,halted", 200)
+	require.Len(t, out["executions"], 1)
+	out = f.getJSON(t, "api/executions?status=passed&status=failed", 200)
+	require.Len(t, out["executions"], 4)
+	out = f.getJSON(t, "api/executions?plan=nope", 200)
+	require.Equal(t, []any{}, out["executions"])
+
+	for query, want := range map[string]string{
+		"status=done":             `status "done" is not one of`,
+		"limit=0":                 "limit must be a number from 1 to 1000",
+		"limit=x":                 "limit must be a number",
+		"limit=1001":              "limit must be a number",
+		"cursor=bm90IGEgY3Vyc29y": "cursor",
+	} {
+		code, _, body := f.do(t, "GET", "api/executions?"+query, "")
+		requireError(t, 400, want, code, body)
+	}
+
+	// One execution, with its steps, failures and excerpts.
+	x := f.getJSON(t, "api/executions/"+failed.ID, 200)
+	require.Equal(t, "down", x["plan_id"])
+	steps := x["steps"].([]any)
+	require.Len(t, steps, 2)
+	broken := steps[0].(map[string]any)
+	require.Equal(t, "broken", broken["name"])
+	require.Equal(t, false, broken["ok"])
+	fl := broken["failures"].([]any)[0].(map[string]any)
+	require.Equal(t, "status_code", fl["type"])
+	require.Equal(t, "200", fl["expected"])
+	require.Equal(t, "500", fl["received"])
+	resp := broken["response"].(map[string]any)
+	require.Equal(t, 500.0, resp["status_code"])
+	require.Contains(t, resp["body"], "nope")
+	require.NotNil(t, broken["request"])
+	require.Contains(t, broken, "timings")
+
+	code, _, body := f.do(t, "GET", "api/executions/nope", "")
+	requireError(t, 404, `no execution has the id "nope"`, code, body)
+}
+
+func TestSchedule(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	out := f.getJSON(t, "api/schedule", 200)
+	entries := out["entries"].([]any)
+	require.Len(t, entries, 1)
+	e := entries[0].(map[string]any)
+	require.Equal(t, "up", e["plan"])
+	require.Equal(t, "@hourly", e["schedule"])
+	next, err := time.Parse(time.RFC3339, e["next_run"].(string))
+	require.NoError(t, err)
+	require.True(t, next.After(time.Now()))
+	require.Nil(t, e["prev_run"])
+}
+
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	// No plans: passing.
+	out := f.getJSON(t, "status", 200)
+	require.Equal(t, "passing", out["status"])
+	require.Equal(t, []any{}, out["plans"])
+
+	f.sync(t)
+	f.run(t, "up")
+	require.Eventually(t, func() bool {
+		code, _, _ := f.do(t, "GET", "status", "")
+		return code == 200
+	}, 5*time.Second, 20*time.Millisecond)
+	out = f.getJSON(t, "status", 200)
+	require.Contains(t, out["plans"], map[string]any{"id": "up", "status": "passed"})
+	require.Contains(t, out["plans"], map[string]any{"id": "down", "status": "pending"})
+
+	f.run(t, "down")
+	require.Eventually(t, func() bool {
+		code, _, _ := f.do(t, "GET", "status", "")
+		return code == 503
+	}, 5*time.Second, 20*time.Millisecond)
+	out = f.getJSON(t, "status", 503)
+	require.Equal(t, "failing", out["status"])
+	require.Contains(t, out["plans"], map[string]any{"id": "down", "status": "failed"})
+
+	code, hdr, body := f.do(t, "POST", "status", "")
+	requireError(t, 405, "method POST is not allowed here", code, body)
+	require.Equal(t, "GET, HEAD", hdr.Get("Allow"))
+	code, _, _ = f.do(t, "HEAD", "status", "")
+	require.Equal(t, 503, code)
+}
+
+func TestBadge(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	f.run(t, "up")
+	f.run(t, "down")
+	for id, want := range map[string]string{"up": "passed", "down": "failed", "secret": "pending"} {
+		require.Eventually(t, func() bool {
+			code, hdr, body := f.do(t, "GET", "badge/"+id+".svg", "")
+			return code == 200 && hdr.Get("Content-Type") == "image/svg+xml" &&
+				strings.Contains(string(body), "<svg") && strings.Contains(string(body), ">"+want+"<")
+		}, 5*time.Second, 20*time.Millisecond, id)
+	}
+	_, _, body := f.do(t, "GET", "badge/up.svg?label=<api>", "")
+	require.Contains(t, string(body), "&lt;api&gt;")
+	require.NotContains(t, string(body), "<api>")
+	code, _, body := f.do(t, "GET", "badge/nope.svg", "")
+	require.Equal(t, 404, code)
+	require.Contains(t, string(body), "not found")
+	code, _, body = f.do(t, "GET", "badge/up.png", "")
+	requireError(t, 404, "/badge/{id}.svg", code, body)
+}
+
+func TestUnknownAPIPath(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	code, _, body := f.do(t, "GET", "api/nothing", "")
+	requireError(t, 404, "no such API endpoint: /api/nothing", code, body)
+	code, hdr, body := f.do(t, "PATCH", "api/plans/up", "")
+	requireError(t, 405, "method PATCH is not allowed", code, body)
+	require.Equal(t, "GET, HEAD, PUT, DELETE", hdr.Get("Allow"))
+}
+
+func TestMutationsAreOffByDefault(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	code, _, body := f.do(t, "POST", "api/plans/up/runs", "")
+	requireError(t, 403, "running plans is turned off", code, body)
+	code, _, body = f.do(t, "PUT", "api/plans/new", "[{get: {url: 'http://127.0.0.1:1/'}}]")
+	requireError(t, 403, "editing plans is turned off", code, body)
+	code, _, body = f.do(t, "DELETE", "api/plans/up", "")
+	requireError(t, 403, "deleting plans is turned off", code, body)
+	_, err := f.eng.Plan("up")
+	require.NoError(t, err)
+	_, err = f.eng.Plan("new")
+	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
+}
+
+func TestEditPlans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/")
+	f.sync(t)
+
+	src := "name: Anything\nschedule: \"@daily\"\nsteps:\n  - get:\n      url: \"${base}/ok\"\n"
+	code, hdr, body := f.do(t, "PUT", "api/plans/checkout", src)
+	require.Equal(t, 201, code, string(body))
+	require.Equal(t, "plans/checkout", hdr.Get("Location"))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(body, &got))
+	require.Equal(t, "checkout", got["id"], "the path names the plan")
+	require.Equal(t, "Anything", got["name"])
+	require.Equal(t, src, got["source"])
+	require.Equal(t, false, got["read_only"])
+	require.NotNil(t, got["next_run"])
+	require.Contains(t, f.plansByID(t), "checkout", "a change through the API shows at once")
+
+	// Replace it.
+	src2 := strings.Replace(src, "@daily", "@hourly", 1)
+	code, _, body = f.do(t, "PUT", "api/plans/checkout", src2)
+	require.Equal(t, 200, code, string(body))
+	require.Equal(t, "@hourly", f.getJSON(t, "api/plans/checkout", 200)["schedule"])
+
+	// A mistake: 422 with the line and column, nothing changed.
+	code, _, body = f.do(t, "PUT", "api/plans/checkout", "name: x\nsteps:\n  - get:\n      url: \"${base}/ok\"\n      expect:\n        status: 200\n")
+	require.Equal(t, 422, code, string(body))
+	var errs struct {
+		Errors []struct {
+			Line    int    `json:"line"`
+			Column  int    `json:"column"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(body, &errs))
+	require.Len(t, errs.Errors, 1)
+	require.Equal(t, 6, errs.Errors[0].Line)
+	require.Equal(t, 9, errs.Errors[0].Column)
+	require.Contains(t, errs.Errors[0].Message, `unknown key "status"`)
+	require.Equal(t, "@hourly", f.getJSON(t, "api/plans/checkout", 200)["schedule"])
+
+	code, _, body = f.do(t, "PUT", "api/plans/checkout", "steps: [")
+	require.Equal(t, 422, code, string(body))
+	require.Contains(t, string(body), `"line":2,"column":1,"message":"invalid YAML`)
+
+	code, _, body = f.do(t, "PUT", "api/plans/Not%20An%20ID", src)
+	requireError(t, 400, "is not a plan id", code, body)
+	code, _, body = f.do(t, "PUT", "api/plans/big", "# "+strings.Repeat("x", plan.DefaultMaxSize))
+	requireError(t, 413, "must not be larger than", code, body)
+
+	// Plans from files are read-only, and say where they come from.
+	code, _, body = f.do(t, "PUT", "api/plans/up", src)
+	requireError(t, 409, "plan up comes from the file up.yaml and is read-only here", code, body)
+	code, _, body = f.do(t, "DELETE", "api/plans/up", "")
+	requireError(t, 409, "comes from the file up.yaml", code, body)
+
+	// Run it.
+	code, hdr, body = f.do(t, "POST", "api/plans/checkout/runs", "")
+	require.Equal(t, 202, code, string(body))
+	var run struct {
+		ExecutionID string `json:"execution_id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &run))
+	require.NotEmpty(t, run.ExecutionID)
+	require.Equal(t, "../../executions/"+run.ExecutionID, hdr.Get("Location"))
+	require.Eventually(t, func() bool {
+		x := f.getJSON(t, "api/executions/"+run.ExecutionID, 200)
+		return x["status"] == "passed" && x["trigger"] == "api"
+	}, 5*time.Second, 20*time.Millisecond)
+	code, _, body = f.do(t, "POST", "api/plans/nope/runs", "")
+	requireError(t, 404, "plan not found", code, body)
+
+	// Delete it.
+	code, _, body = f.do(t, "DELETE", "api/plans/checkout", "")
+	require.Equal(t, 204, code, string(body))
+	require.Empty(t, body)
+	require.NotContains(t, f.plansByID(t), "checkout")
+	code, _, body = f.do(t, "DELETE", "api/plans/checkout", "")
+	requireError(t, 404, "plan not found", code, body)
+}
+
+func TestRunWhileRunningConflicts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true}, "/")
+	code, _, body := f.do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
+	require.Equal(t, 201, code, string(body))
+	code, _, body = f.do(t, "POST", "api/plans/slow/runs", "")
+	require.Equal(t, 202, code, string(body))
+	code, _, body = f.do(t, "POST", "api/plans/slow/runs", "")
+	requireError(t, 409, "still running", code, body)
+}
+
+func TestCrossOriginMutationsAreRefused(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/")
+	f.sync(t)
+	for _, h := range [][]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Origin", "https://evil.example"},
+	} {
+		code, _, body := f.do(t, "POST", "api/plans/up/runs", "", h...)
+		requireError(t, 403, "cross-origin request refused", code, body)
+		code, _, body = f.do(t, "PUT", "api/plans/x", "[{get: {url: 'http://127.0.0.1:1/'}}]", h...)
+		requireError(t, 403, "cross-origin request refused", code, body)
+		code, _, body = f.do(t, "DELETE", "api/plans/secret", "", h...)
+		requireError(t, 403, "cross-origin request refused", code, body)
+		// Reading stays open: a dashboard elsewhere may embed a badge.
+		code, _, _ = f.do(t, "GET", "api/plans", "", h...)
+		require.Equal(t, 200, code)
+	}
+	// The same origin, as a browser sends it, passes.
+	code, _, body := f.do(t, "POST", "api/plans/up/runs", "", "Sec-Fetch-Site", "same-origin")
+	require.Equal(t, 202, code, string(body))
+	code, _, body = f.do(t, "DELETE", "api/plans/secret", "", "Origin", f.srv.URL)
+	require.Equal(t, 409, code, string(body), "past the origin check, refused as a file's plan")
+}
+
+func TestAuthorize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{Authorize: func(r *http.Request) bool {
+		return r.Header.Get("X-Key") == "k"
+	}}, "/")
+	for _, path := range []string{"api/plans", "status", "badge/x.svg", "events", "", "plans/x"} {
+		code, _, body := f.do(t, "GET", path, "")
+		requireError(t, 401, "unauthorized", code, body)
+	}
+	code, _, _ := f.do(t, "GET", "api/plans", "", "X-Key", "k")
+	require.Equal(t, 200, code)
+}
+
+func TestMountedUnderAPrefix(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowRun: true}, "/admin/smoke/")
+	f.sync(t)
+	require.Len(t, f.getJSON(t, "api/plans", 200)["plans"], 3)
+	code, _, body := f.do(t, "POST", "api/plans/up/runs", "")
+	require.Equal(t, 202, code, string(body))
+	code, _, _ = f.do(t, "GET", "status", "")
+	require.Contains(t, []int{200, 503}, code)
+	code, _, body = f.do(t, "GET", "", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), "<!doctype html>")
+}
+
+func TestSecretsStayRedacted(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	x := f.run(t, "secret")
+	require.Equal(t, record.StatusPassed, x.Status, "the secret was sent")
+	for _, path := range []string{"api/executions/" + x.ID, "api/executions", "api/plans", "api/plans/secret", "executions/" + x.ID, "plans/secret", ""} {
+		_, _, body := f.do(t, "GET", path, "")
+		require.NotContains(t, string(body), secretValue, path)
+	}
+}
+
+// sseEvent is one message read from /events.
+type sseEvent struct {
+	id, event string
+	data      admin.Event
+}
+
+// readEvents reads messages from an /events stream into a channel.
+func readEvents(t *testing.T, body io.Reader) <-chan sseEvent {
+	out := make(chan sseEvent, 100)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(body)
+		sc.Buffer(nil, 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.event != "" {
+					out <- ev
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, "id: "):
+				ev.id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				ev.event = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				if err := json.Unmarshal([]byte(line[6:]), &ev.data); err != nil {
+					t.Errorf("event data %s: %v", line[6:], err)
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// openEvents connects to /events, with a Last-Event-ID when lastID is set.
+func (f *fixture) openEvents(t *testing.T, ctx context.Context, lastID string) <-chan sseEvent {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", f.url+"events", nil)
+	require.NoError(t, err)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	t.Cleanup(func() { resp.Body.Close() })
+	return readEvents(t, resp.Body)
+}
+
+func next(t *testing.T, c <-chan sseEvent) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-c:
+		require.True(t, ok, "the stream ended")
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5s")
+	}
+	return sseEvent{}
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := f.openEvents(t, ctx, "")
+	// The stream is subscribed once its headers arrive.
+	x := f.run(t, "down")
+
+	var got []sseEvent
+	for range 5 {
+		got = append(got, next(t, events))
+	}
+	types := []string{}
+	for i, ev := range got {
+		types = append(types, ev.event)
+		require.Equal(t, ev.event, ev.data.Type)
+		require.Equal(t, x.ID, ev.data.Execution.ID)
+		require.Equal(t, "down", ev.data.Plan.ID)
+		require.Equal(t, fmt.Sprint(i+1), ev.id, "ids count up")
+	}
+	require.Equal(t, []string{"execution_created", "execution_started", "step_finished", "step_finished", "execution_finished"}, types)
+	require.Equal(t, "broken", got[2].data.Step.Name)
+	require.Len(t, got[4].data.Execution.Steps, 2)
+	require.Equal(t, record.StatusFailed, got[4].data.Execution.Status)
+
+	// A client that comes back gets what it missed.
+	again := f.openEvents(t, ctx, "2")
+	for _, want := range []string{"3", "4", "5"} {
+		require.Equal(t, want, next(t, again).id)
+	}
+	code, _, body := f.do(t, "GET", "events", "", "Last-Event-ID", "x")
+	requireError(t, 400, "Last-Event-ID must be the id of an event", code, body)
+}
+
+func TestEventsHeartbeat(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{Heartbeat: 20 * time.Millisecond}, "/")
+	req, err := http.NewRequest("GET", f.url+"events", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	beats := 0
+	for beats < 2 && sc.Scan() {
+		if sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	require.Equal(t, 2, beats)
+}
+
+// TestEventsEndWithTheServer checks that Server.Shutdown ends open
+// streams rather than waiting for them.
+func TestEventsEndWithTheServer(t *testing.T) {
+	t.Parallel()
+	eng, err := smokex.New(smokex.Config{RetentionInterval: -1})
+	require.NoError(t, err)
+	defer eng.Stop(context.Background())
+	srv := httptest.NewServer(admin.New(eng, nil))
+	resp, err := http.Get(srv.URL + "/events")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	require.NoError(t, srv.Config.Shutdown(ctx))
+	_, err = io.ReadAll(resp.Body)
+	require.NoError(t, err, "the stream ended cleanly")
+	srv.Close()
+}

@@ -1,0 +1,369 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// Plan is a plan as the API shows it.
+type Plan struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Labels      map[string]string `json:"labels"`
+	// Schedule is the cron spec, empty for a plan run only on demand.
+	Schedule string `json:"schedule"`
+	// NextRun is the next scheduled run, null when none.
+	NextRun *time.Time `json:"next_run"`
+	// Status is the status of the newest finished execution ("passed",
+	// "failed", ...), "pending" when none finished.
+	Status string `json:"status"`
+	// Last is the newest execution in any status, without its steps, null
+	// when the plan never ran.
+	Last    *record.Execution `json:"last"`
+	Summary Summary           `json:"summary"`
+	// File is the file the plan was loaded from, when it was.
+	File string `json:"file,omitempty"`
+	// ReadOnly is true for a plan that comes from a file: the API does not
+	// change it.
+	ReadOnly bool `json:"read_only"`
+	// Source is the plan's YAML; only GET /api/plans/{id} sets it.
+	Source *string `json:"source,omitempty"`
+}
+
+// Summary covers a plan's recent finished executions (the store's summary
+// window).
+type Summary struct {
+	// Executions counts the finished executions the summary covers.
+	Executions int `json:"executions"`
+	// Counts are those executions by status.
+	Counts map[record.Status]int `json:"counts"`
+	// SuccessRate is the share that passed, from 0 to 1; null when none
+	// finished.
+	SuccessRate *float64 `json:"success_rate"`
+	// P50MS and P95MS are percentiles of their durations in milliseconds.
+	P50MS float64 `json:"p50_ms"`
+	P95MS float64 `json:"p95_ms"`
+}
+
+func millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
+
+func planJSON(ps *planState) Plan {
+	p := ps.plan
+	out := Plan{
+		ID:          p.ID,
+		Name:        p.Name,
+		Description: p.Description,
+		Labels:      maps.Clone(p.Labels),
+		Schedule:    p.Schedule,
+		Status:      ps.statusName(),
+		File:        p.File,
+		ReadOnly:    ps.synced,
+		Summary:     Summary{Counts: map[record.Status]int{}},
+	}
+	if out.Labels == nil {
+		out.Labels = map[string]string{}
+	}
+	if !ps.next.IsZero() {
+		next := ps.next.UTC()
+		out.NextRun = &next
+	}
+	if sum := ps.summary; sum != nil {
+		out.Last = sum.Last
+		maps.Copy(out.Summary.Counts, sum.Counts)
+		out.Summary.Executions = finished(sum)
+		if out.Summary.Executions > 0 {
+			rate := float64(sum.Counts[record.StatusPassed]) / float64(out.Summary.Executions)
+			out.Summary.SuccessRate = &rate
+		}
+		out.Summary.P50MS = millis(sum.P50)
+		out.Summary.P95MS = millis(sum.P95)
+	}
+	return out
+}
+
+func (h *handler) listPlans(w http.ResponseWriter, r *http.Request) {
+	snap, err := h.state.get(r.Context(), false)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	plans := make([]Plan, len(snap.plans))
+	for i, ps := range snap.plans {
+		plans[i] = planJSON(ps)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+}
+
+func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
+	snap, err := h.state.get(r.Context(), false)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	ps, ok := snap.byID[r.PathValue("id")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "no plan has the id "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	out := planJSON(ps)
+	src := string(ps.plan.Source)
+	out.Source = &src
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PlanError is one problem in a plan sent to PUT /api/plans/{id}.
+type PlanError struct {
+	// Line and Column are 1-based, zero for a problem of the whole plan.
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+// maxPlanSize bounds the body of PUT /api/plans/{id}.
+const maxPlanSize = plan.DefaultMaxSize
+
+// checkPlanID answers 400 and returns false when id is not id-safe.
+func checkPlanID(w http.ResponseWriter, id string) bool {
+	if id == "" || plan.ID(id) != id {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a plan id: use lower-case letters, digits, '-', '_' and '.'", id))
+		return false
+	}
+	return true
+}
+
+// readOnly answers 409 and returns true when the plan comes from a file.
+func (h *handler) readOnly(w http.ResponseWriter, id string) bool {
+	if !h.eng.PlanSynced(id) {
+		return false
+	}
+	where := "a file"
+	if p, err := h.eng.Plan(id); err == nil && p.File != "" {
+		where = "the file " + p.File
+	}
+	writeError(w, http.StatusConflict, fmt.Sprintf("plan %s comes from %s and is read-only here: change the file instead", id, where))
+	return true
+}
+
+func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.AllowEdit {
+		writeError(w, http.StatusForbidden, "editing plans is turned off (admin.Config.AllowEdit; smokex serve --allow-edit)")
+		return
+	}
+	id := r.PathValue("id")
+	if !checkPlanID(w, id) || h.readOnly(w, id) {
+		return
+	}
+	src, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPlanSize))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("a plan must not be larger than %d bytes", maxPlanSize))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading the plan: "+err.Error())
+		return
+	}
+	p, err := plan.Parse(src, &plan.ParseOpts{File: id})
+	if err != nil {
+		var list plan.ErrorList
+		var one *plan.Error
+		errs := []PlanError{}
+		switch {
+		case errors.As(err, &list):
+			for _, e := range list {
+				errs = append(errs, PlanError{Line: e.Line, Column: e.Column, Message: e.Message})
+			}
+		case errors.As(err, &one):
+			errs = append(errs, PlanError{Line: one.Line, Column: one.Column, Message: one.Message})
+		default:
+			errs = append(errs, PlanError{Message: err.Error()})
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+		return
+	}
+	// The path names the plan, as the store does on load.
+	p.ID = id
+	p.File = ""
+	_, err = h.eng.Plan(id)
+	existed := err == nil
+	if err := h.eng.AddPlan(r.Context(), p); err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	h.state.invalidate()
+	snap, err := h.state.get(r.Context(), true)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	ps, ok := snap.byID[id]
+	if !ok {
+		writeError(w, http.StatusConflict, "plan "+id+" was removed while it was saved")
+		return
+	}
+	out := planJSON(ps)
+	source := string(p.Source)
+	out.Source = &source
+	code := http.StatusOK
+	if !existed {
+		code = http.StatusCreated
+		w.Header().Set("Location", "plans/"+id)
+	}
+	writeJSON(w, code, out)
+}
+
+func (h *handler) deletePlan(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.AllowDelete {
+		writeError(w, http.StatusForbidden, "deleting plans is turned off (admin.Config.AllowDelete; smokex serve --allow-edit)")
+		return
+	}
+	id := r.PathValue("id")
+	if h.readOnly(w, id) {
+		return
+	}
+	if err := h.eng.RemovePlan(r.Context(), id); err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	h.state.forget(id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.AllowRun {
+		writeError(w, http.StatusForbidden, "running plans is turned off (admin.Config.AllowRun; smokex serve --allow-run)")
+		return
+	}
+	id := r.PathValue("id")
+	xid, err := h.eng.Trigger(r.Context(), id, &smokex.RunOpts{Trigger: record.TriggerAPI})
+	if errors.Is(err, smokex.ErrOverlap) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "../../executions/"+xid)
+	writeJSON(w, http.StatusAccepted, map[string]string{"execution_id": xid})
+}
+
+// executionPage is the answer of GET /api/executions.
+type executionPage struct {
+	Executions []*record.Execution `json:"executions"`
+	// NextCursor is empty on the last page.
+	NextCursor string `json:"next_cursor"`
+}
+
+// listParams reads the query of GET /api/executions.
+func listParams(r *http.Request) (*storage.ListExecutionsParams, error) {
+	q := r.URL.Query()
+	params := &storage.ListExecutionsParams{PlanID: q.Get("plan"), Cursor: q.Get("cursor")}
+	for _, v := range q["status"] {
+		for _, s := range strings.Split(v, ",") {
+			st := record.Status(strings.TrimSpace(s))
+			if !slices.Contains(knownStatuses, st) {
+				return nil, fmt.Errorf("status %q is not one of %s", s, joinStatuses(knownStatuses))
+			}
+			params.Statuses = append(params.Statuses, st)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > storage.MaxListLimit {
+			return nil, fmt.Errorf("limit must be a number from 1 to %d, not %q", storage.MaxListLimit, v)
+		}
+		params.Limit = n
+	}
+	return params, nil
+}
+
+// knownStatuses are the statuses a filter may name.
+var knownStatuses = append([]record.Status{record.StatusCreated, record.StatusRunning}, doneStatuses...)
+
+func joinStatuses(ss []record.Status) string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
+	params, err := listParams(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	page, err := h.eng.Store().ListExecutions(r.Context(), params)
+	if err != nil {
+		if params.Cursor != "" && r.Context().Err() == nil {
+			writeError(w, http.StatusBadRequest, "cursor "+strconv.Quote(params.Cursor)+" is not valid with these filters: "+err.Error())
+			return
+		}
+		h.storeError(w, r, err)
+		return
+	}
+	out := executionPage{Executions: page.Executions, NextCursor: page.NextCursor}
+	if out.Executions == nil {
+		out.Executions = []*record.Execution{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
+	x, err := h.eng.Store().GetExecution(r.Context(), r.PathValue("id"))
+	if errors.Is(err, storage.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no execution has the id "+strconv.Quote(r.PathValue("id")))
+		return
+	}
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+// ScheduleEntry is one scheduled plan in GET /api/schedule.
+type ScheduleEntry struct {
+	Plan     string     `json:"plan"`
+	Schedule string     `json:"schedule"`
+	NextRun  *time.Time `json:"next_run"`
+	PrevRun  *time.Time `json:"prev_run"`
+}
+
+func (h *handler) schedule(w http.ResponseWriter, r *http.Request) {
+	entries, err := h.eng.Entries(r.Context())
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	out := make([]ScheduleEntry, len(entries))
+	for i, e := range entries {
+		out[i] = ScheduleEntry{Plan: e.ID, Schedule: e.Spec, NextRun: timePtr(e.Next), PrevRun: timePtr(e.Prev)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}

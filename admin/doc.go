@@ -1,0 +1,29 @@
+// Package admin is the admin endpoint of a smokex engine: one http.Handler
+// with a JSON API, a status page for load balancers, badges, a stream of
+// live events and an HTML dashboard.
+//
+// Mount it on the host's mux, under any prefix:
+//
+//	mux.Handle("/admin/smoke/", http.StripPrefix("/admin/smoke", admin.New(eng, nil)))
+//
+// The paths, relative to where it is mounted:
+//
+//	GET    /api/plans                  {"plans": [...]}: each plan with its newest execution and summary
+//	GET    /api/plans/{id}             one plan, with its YAML source
+//	PUT    /api/plans/{id}             create or replace a plan from YAML (Config.AllowEdit); 422 with line and column
+//	DELETE /api/plans/{id}             remove a plan (Config.AllowDelete); 204
+//	POST   /api/plans/{id}/runs        run a plan now (Config.AllowRun); 202 {"execution_id": ...}
+//	GET    /api/executions             ?plan=&status=&limit=&cursor=, newest first
+//	GET    /api/executions/{id}        one execution with its steps
+//	GET    /api/schedule               the scheduled plans with their next run
+//	GET    /status                     200 when every plan passes, 503 otherwise
+//	GET    /badge/{id}.svg             a status badge
+//	GET    /events                     Server-Sent Events of executions as they happen
+//	GET    /                           the dashboard: /plans/{id}, /executions/{id}
+//
+// Errors are {"error": "..."} with the status code that says what went
+// wrong. The handler is read-only unless Config allows running, editing or
+// deleting; requests that change something are refused when they come from
+// another origin (http.CrossOriginProtection). Secrets never appear: the
+// executor redacts them from every result before the handler sees it.
+package admin

@@ -1,0 +1,63 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/plan"
+)
+
+// The handler mounted under a prefix of the host's mux, behind the host's
+// own authentication.
+func Example() {
+	service := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	defer service.Close()
+
+	eng, _ := smokex.New(smokex.Config{Vars: map[string]any{"base": service.URL}})
+	defer eng.Stop(context.Background())
+	p, _ := plan.Parse([]byte("name: health\nsteps:\n  - get: {url: \"${base}/\"}\n"), nil)
+	_ = eng.AddPlan(context.Background(), p)
+	_, _ = eng.Run(context.Background(), "health", nil)
+
+	// The host's middleware decides who may look.
+	requireStaff := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Staff") != "yes" {
+				http.Error(w, "staff only", http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/admin/smoke/", requireStaff(http.StripPrefix("/admin/smoke", admin.New(eng, &admin.Config{AllowRun: true}))))
+	host := httptest.NewServer(mux)
+	defer host.Close()
+
+	req, _ := http.NewRequest("GET", host.URL+"/admin/smoke/status", nil)
+	req.Header.Set("X-Staff", "yes")
+	for range 50 { // the status follows the run within a moment
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			fmt.Println(resp.StatusCode, strings.TrimSpace(string(body)))
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Output:
+	// 200 {"status":"passing","plans":[{"id":"health","status":"passed"}]}
+}

@@ -1,0 +1,281 @@
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// How old a snapshot may be. A snapshot younger than snapshotFresh, with
+// no event since it was built, is served as it is. One that is older, or
+// that an event made stale, is served while a new one is built in the
+// background, at most one at a time and not more often than every
+// snapshotMinAge; one older than snapshotStale is rebuilt before it is
+// served. Under load, /status and /api/plans thus never wait for the store,
+// and an idle handler never answers with old results.
+const (
+	snapshotMinAge = 100 * time.Millisecond
+	snapshotFresh  = time.Second
+	snapshotStale  = 3 * time.Second
+	refreshTimeout = 10 * time.Second
+)
+
+// state keeps a snapshot of every plan with its summary, next run and
+// latest finished execution: what /status, /api/plans and the overview
+// show.
+type state struct {
+	eng *smokex.Engine
+	log *slog.Logger
+
+	cur        atomic.Pointer[snapshot]
+	dirty      atomic.Bool
+	refreshing atomic.Bool
+	build      sync.Mutex // one build at a time
+
+	mu sync.Mutex
+	// done holds each plan's latest finished execution seen in events or
+	// read from the store, so that a plan whose newest execution runs
+	// still shows the one before it.
+	done map[string]*record.Execution
+}
+
+// snapshot is the state at one moment.
+type snapshot struct {
+	built time.Time
+	plans []*planState
+	byID  map[string]*planState
+}
+
+// planState is what a snapshot knows of one plan.
+type planState struct {
+	plan    *plan.Plan
+	synced  bool
+	summary *storage.PlanSummary // nil when the store has none
+	next    time.Time
+	// latest is the newest finished execution, nil when none.
+	latest *record.Execution
+}
+
+// passing reports whether the plan's latest finished execution passed, or
+// it never finished one.
+func (p *planState) passing() bool {
+	return p.latest == nil || p.latest.Status == record.StatusPassed
+}
+
+// statusName is "passed", "failed", ... of the latest finished execution,
+// "pending" when there is none.
+func (p *planState) statusName() string {
+	if p.latest == nil {
+		return "pending"
+	}
+	return string(p.latest.Status)
+}
+
+func newState(eng *smokex.Engine, log *slog.Logger) *state {
+	return &state{eng: eng, log: log, done: map[string]*record.Execution{}}
+}
+
+// observe notes an event of the engine.
+func (s *state) observe(ev *smokex.Event) {
+	if ev.Type == smokex.EventExecutionFinished {
+		s.mu.Lock()
+		if old := s.done[ev.Execution.PlanID]; old == nil || newer(ev.Execution, old) {
+			s.done[ev.Execution.PlanID] = ev.Execution
+		}
+		s.mu.Unlock()
+	}
+	s.dirty.Store(true)
+}
+
+// invalidate makes the next get build a new snapshot before it answers:
+// after a change made through the handler, its answers show it.
+func (s *state) invalidate() {
+	s.build.Lock()
+	s.cur.Store(nil)
+	s.build.Unlock()
+}
+
+// newer reports whether a was created after b, as the store orders.
+func newer(a, b *record.Execution) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
+// get returns a snapshot recent enough; fresh asks for one built after any
+// event seen so far (the pages, which are not polled by machines).
+func (s *state) get(ctx context.Context, fresh bool) (*snapshot, error) {
+	snap := s.cur.Load()
+	if snap != nil && !samePlans(snap, s.eng.Plans()) {
+		// Plans came or went (SyncFS, AddPlan) without an event.
+		snap = nil
+	}
+	if snap != nil {
+		age := time.Since(snap.built)
+		dirty := s.dirty.Load()
+		switch {
+		case age < snapshotMinAge && !(fresh && dirty):
+			return snap, nil
+		case age < snapshotFresh && !dirty:
+			return snap, nil
+		case age < snapshotStale && !fresh:
+			s.refreshInBackground()
+			return snap, nil
+		}
+	}
+	s.build.Lock()
+	defer s.build.Unlock()
+	if cur := s.cur.Load(); cur != nil && cur != snap && samePlans(cur, s.eng.Plans()) {
+		return cur, nil // built while this call waited
+	}
+	return s.rebuild(ctx)
+}
+
+// samePlans reports whether snap was built from plans.
+func samePlans(snap *snapshot, plans []*plan.Plan) bool {
+	if len(plans) != len(snap.plans) {
+		return false
+	}
+	for i, p := range plans {
+		if snap.plans[i].plan != p {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *state) refreshInBackground() {
+	if !s.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.refreshing.Store(false)
+		if !s.build.TryLock() {
+			return
+		}
+		defer s.build.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		defer cancel()
+		if _, err := s.rebuild(ctx); err != nil {
+			s.log.Warn("smokex admin: refreshing the plans' state", "error", err)
+		}
+	}()
+}
+
+// rebuild builds and stores a new snapshot; the caller holds build.
+func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
+	s.dirty.Store(false)
+	built := time.Now()
+	plans := s.eng.Plans()
+	ids := make([]string, len(plans))
+	for i, p := range plans {
+		ids[i] = p.ID
+	}
+	sums, err := s.eng.Store().Summaries(ctx, &storage.SummaryParams{PlanIDs: ids})
+	if err != nil {
+		s.dirty.Store(true)
+		return nil, err
+	}
+	entries, err := s.eng.Entries(ctx)
+	if err != nil {
+		s.dirty.Store(true)
+		return nil, err
+	}
+	byPlan := make(map[string]*storage.PlanSummary, len(sums))
+	for _, sum := range sums {
+		byPlan[sum.PlanID] = sum
+	}
+	next := make(map[string]time.Time, len(entries))
+	for _, e := range entries {
+		next[e.ID] = e.Next
+	}
+	snap := &snapshot{built: built, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans))}
+	for _, p := range plans {
+		ps := &planState{plan: p, synced: s.eng.PlanSynced(p.ID), summary: byPlan[p.ID], next: next[p.ID]}
+		ps.latest, err = s.latestDone(ctx, p.ID, ps.summary)
+		if err != nil {
+			s.dirty.Store(true)
+			return nil, err
+		}
+		snap.plans = append(snap.plans, ps)
+		snap.byID[p.ID] = ps
+	}
+	s.cur.Store(snap)
+	return snap, nil
+}
+
+// latestDone returns the plan's newest finished execution: the summary's
+// last when it is finished, else the one seen last in events, else the
+// store's.
+func (s *state) latestDone(ctx context.Context, planID string, sum *storage.PlanSummary) (*record.Execution, error) {
+	s.mu.Lock()
+	known := s.done[planID]
+	s.mu.Unlock()
+	if sum == nil || sum.Last == nil {
+		return nil, nil
+	}
+	if sum.Last.Status.Done() {
+		if known == nil || newer(sum.Last, known) {
+			s.remember(planID, sum.Last)
+			return sum.Last, nil
+		}
+		return known, nil
+	}
+	if known != nil {
+		return known, nil
+	}
+	if finished(sum) == 0 {
+		return nil, nil
+	}
+	page, err := s.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{
+		PlanID:   planID,
+		Statuses: doneStatuses,
+		Limit:    1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Executions) == 0 {
+		return nil, nil
+	}
+	s.remember(planID, page.Executions[0])
+	return page.Executions[0], nil
+}
+
+func (s *state) remember(planID string, x *record.Execution) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.done[planID]; old == nil || newer(x, old) {
+		s.done[planID] = x
+	}
+}
+
+// forget drops what the state knows of a removed plan.
+func (s *state) forget(planID string) {
+	s.mu.Lock()
+	delete(s.done, planID)
+	s.mu.Unlock()
+	s.invalidate()
+}
+
+// finished counts the summary's finished executions.
+func finished(sum *storage.PlanSummary) int {
+	n := 0
+	for st, c := range sum.Counts {
+		if st.Done() {
+			n += c
+		}
+	}
+	return n
+}
+
+// doneStatuses are the final statuses.
+var doneStatuses = []record.Status{record.StatusPassed, record.StatusFailed, record.StatusHalted, record.StatusCanceled}
