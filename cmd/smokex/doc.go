@@ -6,7 +6,7 @@
 //
 //	smokex run [flags] PATH...       run plans and report the results
 //	smokex validate [flags] PATH...  check plans without running them
-//	smokex serve [flags] PATH...     run plans on their schedules until stopped
+//	smokex serve [flags] [PATH...]   run plans on their schedules until stopped; serve the dashboard
 //	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
 //	smokex version                   print the version
 //	smokex help [command]            show the usage of a command
@@ -142,6 +142,20 @@
 //	--keep-last N           RetentionKeepLast: keep only the newest N finished executions per plan
 //	--watch-interval D      how often the paths are read again (default 10s)
 //	--shutdown-timeout D    how long a signal waits for executions in flight (default 30s)
+//
+// The dashboard, the JSON API, /status, /events and the badges (package
+// admin) are served at the root of --addr (default 127.0.0.1:8080), whose
+// URL serve prints on start. They are read-only unless switched on:
+//
+//	--allow-run             the API and the dashboard may run plans now
+//	--allow-edit            they may create, change and delete plans that do not come from a PATH
+//	--auth-token TOKEN      every request needs Authorization: Bearer TOKEN (default $SMOKEX_ADMIN_TOKEN)
+//	--base-url URL          the dashboard's address as users reach it, for the links in alerts
+//
+// Plans given as PATHs stay read-only through the API (409, naming the
+// file). With no PATH, the plans live in the store (in memory, or in
+// PostgreSQL where they outlive the process) and are created and edited
+// through the API or the dashboard's editor.
 //
 // Unlike run, serve hides the environment from plans unless --env is given,
 // and a plan reads only the secrets that --secret names: run executes the

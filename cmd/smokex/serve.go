@@ -40,16 +40,20 @@ type serveFlags struct {
 	keepLast        int
 	watchInterval   time.Duration
 	shutdownTimeout time.Duration
+	admin           adminFlags
 }
 
 func serveCommand() command {
 	return command{
 		name:    "serve",
 		summary: "Run the plans on their schedules, store the results and log them, until stopped.",
-		usage:   "serve [flags] PATH...",
+		usage:   "serve [flags] [PATH...]",
 		more: `A PATH is a plan file (*.yaml or *.yml) or a directory of them. The paths are
 read again every --watch-interval: added, changed and removed files are
 picked up; a file that stops parsing is logged and its plan kept as it was.
+Plans from a PATH are read-only in the API and the dashboard. With no PATH,
+plans live in the store: --allow-edit lets the API and the dashboard create,
+change and delete them.
 Every finished step and execution is logged to stderr. SIGINT or SIGTERM
 stops scheduling and waits up to --shutdown-timeout for the executions in
 flight, then cancels them; a second signal ends the process at once.
@@ -96,6 +100,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.IntVar(&f.keepLast, "keep-last", 0, "also keep only the newest `N` finished executions of each plan (0: no limit)")
 	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "read the paths again every `duration`")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
+	f.admin.define(fs)
 	return f
 }
 
@@ -137,7 +142,7 @@ func (f *serveFlags) check() error {
 	case f.noMigrate && f.db.url == "":
 		return errors.New("--no-migrate needs --database-url or " + databaseURLEnv)
 	}
-	return nil
+	return f.admin.check()
 }
 
 // config is the engine's configuration: one field per flag.
@@ -170,9 +175,6 @@ func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smoke
 
 // checkPaths reports the first path serve cannot follow.
 func checkPaths(paths []string) error {
-	if len(paths) == 0 {
-		return errors.New("no plan given: smokex serve [flags] PATH...")
-	}
 	for _, p := range paths {
 		if p == "-" {
 			return errors.New("serve reads plans from files, not from stdin")
@@ -191,6 +193,8 @@ func checkPaths(paths []string) error {
 // serve runs the engine until ctx ends, then stops it.
 func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	f.db.readEnv(a.lookupEnv)
+	f.admin.readEnv(a.lookupEnv)
+	f.admin.storePlans = len(paths) == 0
 	if err := f.check(); err != nil {
 		return a.usageError("serve", err.Error())
 	}
@@ -249,7 +253,9 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		return true
 	}
 
-	if err := eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval); err != nil {
+	if len(paths) == 0 {
+		// The plans live in the store; Start loads them.
+	} else if err := eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval); err != nil {
 		stop()
 		if list := plan.ErrorList(nil); errors.As(err, &list) {
 			a.printLoadError(err)
@@ -271,7 +277,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
-	srv, err := listen(f.addr, f.routes(eng), log)
+	srv, err := listen(f.addr, f.admin.withAuth(f.routes(eng)), log)
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()
@@ -279,6 +285,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	}
 	if srv != nil {
 		log.Info("smokex serve: listening", "url", srv.url)
+		f.admin.printDashboard(a.stderr, srv.url, len(eng.Plans()))
 	}
 
 	<-ctx.Done()

@@ -20,7 +20,7 @@ const defaultAddr = "127.0.0.1:8080"
 // its paths here.
 func (f *serveFlags) routes(eng *smokex.Engine) *http.ServeMux {
 	mux := http.NewServeMux()
-	_ = eng
+	mux.Handle("/", f.admin.handler(eng))
 	return mux
 }
 

@@ -272,7 +272,7 @@ func TestServeUsage(t *testing.T) {
 	invalid := writePlan(t, t.TempDir(), "invalid.yaml", "- get: {host: x, nope: 1}\n", "")
 
 	tests := []cliCase{
-		{name: "no paths", args: []string{"serve"}, stderr: "no plan given"},
+		{name: "bad base url", args: []string{"serve", "--base-url", "smoke.example.com", good}, stderr: "--base-url must be an absolute http or https URL"},
 		{name: "stdin", args: []string{"serve", "-"}, stderr: "not from stdin"},
 		{name: "missing path", args: []string{"serve", filepath.Join(dir, "nope")}, stderr: "no such file or directory"},
 		{name: "not a plan file", args: []string{"serve", notYAML}, stderr: "must end in .yaml or .yml"},
