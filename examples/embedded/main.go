@@ -1,7 +1,8 @@
 // Command embedded is a small host service that embeds smokex: it serves an
 // API of its own, loads its smoke plans from an embed.FS, runs them on their
 // schedules against itself with the memory store, and logs every result as
-// it arrives.
+// it arrives. Its own mux also serves the smokex dashboard and API at
+// /admin/smoke/, whose URL it prints.
 //
 //	go run ./examples/embedded
 //
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/admin"
 	"github.com/smokex/smokex/record"
 )
 
@@ -56,7 +58,9 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	api := &http.Server{Handler: newAPI(), ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", newAPI())
+	api := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = api.Serve(ln) }()
 	defer api.Close()
 	base := "http://" + ln.Addr().String()
@@ -89,6 +93,11 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		}
 		return nil
 	}
+
+	// The smokex dashboard and API on the host's own mux, under a prefix.
+	// A real service wraps it in its own authentication middleware.
+	mux.Handle("/admin/smoke/", http.StripPrefix("/admin/smoke", admin.New(eng, &admin.Config{AllowRun: true})))
+	log.Info("smokex dashboard", "url", base+"/admin/smoke/")
 
 	if err := start(ctx, eng, log); err != nil {
 		return errors.Join(err, stopEngine())
