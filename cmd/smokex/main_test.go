@@ -84,7 +84,7 @@ func TestUsage(t *testing.T) {
 		{name: "help run hides the short alias", args: []string{"help", "run"}, code: exitOK, stdout: "--jobs N", notStdout: "\n  -o format"},
 		{name: "run -h", args: []string{"run", "-h"}, code: exitOK, stdout: "Usage: smokex run [flags] PATH..."},
 		{name: "help serve", args: []string{"help", "serve"}, code: exitOK, stdout: "--shutdown-timeout duration"},
-		{name: "serve -h", args: []string{"serve", "-h"}, code: exitOK, stdout: "Usage: smokex serve [flags] PATH..."},
+		{name: "serve -h", args: []string{"serve", "-h"}, code: exitOK, stdout: "Usage: smokex serve [flags] [PATH...]"},
 		{name: "serve help hides the short alias", args: []string{"help", "serve"}, code: exitOK, stdout: "-t, --timeout duration", notStdout: "\n  -t duration"},
 		{name: "help migrate", args: []string{"help", "migrate"}, code: exitOK, stdout: "Usage: smokex migrate [--database-url URL] [--schema NAME]"},
 		{name: "help lists serve", args: []string{"help"}, code: exitOK, stdout: "serve      Run the plans on their schedules"},

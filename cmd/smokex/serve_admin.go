@@ -35,7 +35,7 @@ func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request as Authorization: Bearer TOKEN (default $"+adminTokenEnv+")")
-	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL)")
 }
 
 // readEnv takes the token from the environment when the flag is not given.
