@@ -264,7 +264,7 @@ func TestExecutions(t *testing.T) {
 	require.Equal(t, failed.ID, first["id"])
 	require.Equal(t, "failed", first["status"])
 	require.Equal(t, "manual", first["trigger"])
-	for _, field := range []string{"id", "status", "trigger", "started_at", "finished_at"} {
+	for _, field := range []string{"id", "plan", "status", "trigger", "started_at", "finished_at", "duration_ms"} {
 		require.Contains(t, first, field)
 	}
 
@@ -282,7 +282,7 @@ func TestExecutions(t *testing.T) {
 	require.Equal(t, ids[0], page[0].(map[string]any)["id"])
 	require.Equal(t, "", out["next_cursor"])
 
-	out = f.getJSON(t, "api/executions?status=failed,halted", 200)
+	out = f.getJSON(t, "api/executions?status=failed,canceled", 200)
 	require.Len(t, out["executions"], 1)
 	out = f.getJSON(t, "api/executions?status=passed&status=failed", 200)
 	require.Len(t, out["executions"], 4)
@@ -302,7 +302,7 @@ func TestExecutions(t *testing.T) {
 
 	// One execution, with its steps, failures and excerpts.
 	x := f.getJSON(t, "api/executions/"+failed.ID, 200)
-	require.Equal(t, "down", x["plan_id"])
+	require.Equal(t, "down", x["plan"])
 	steps := x["steps"].([]any)
 	require.Len(t, steps, 2)
 	broken := steps[0].(map[string]any)

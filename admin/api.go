@@ -28,8 +28,9 @@ type Plan struct {
 	Schedule string `json:"schedule"`
 	// NextRun is the next scheduled run, null when none.
 	NextRun *time.Time `json:"next_run"`
-	// Status is the status of the newest finished execution ("passed",
-	// "failed", ...), "pending" when none finished.
+	// Status is "passed" or "failed" after the newest execution that did
+	// either (canceled ones say nothing of the target), "pending" when none
+	// did.
 	Status string `json:"status"`
 	// Last is the newest execution in any status, without its steps, null
 	// when the plan never ran.

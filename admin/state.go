@@ -59,17 +59,18 @@ type planState struct {
 	synced  bool
 	summary *storage.PlanSummary // nil when the store has none
 	next    time.Time
-	// latest is the newest finished execution, nil when none.
+	// latest is the newest execution that passed or failed, nil when
+	// none did: a canceled one says nothing of the target.
 	latest *record.Execution
 }
 
-// passing reports whether the plan's latest finished execution passed, or
-// it never finished one.
+// passing reports whether the plan's latest judged execution passed, or
+// none was judged yet.
 func (p *planState) passing() bool {
 	return p.latest == nil || p.latest.Status == record.StatusPassed
 }
 
-// statusName is "passed", "failed", ... of the latest finished execution,
+// statusName is "passed" or "failed" after the latest judged execution,
 // "pending" when there is none.
 func (p *planState) statusName() string {
 	if p.latest == nil {
@@ -84,7 +85,7 @@ func newState(eng *smokex.Engine, log *slog.Logger) *state {
 
 // observe notes an event of the engine.
 func (s *state) observe(ev *smokex.Event) {
-	if ev.Type == smokex.EventExecutionFinished {
+	if ev.Type == smokex.EventExecutionFinished && isJudged(ev.Execution) {
 		s.mu.Lock()
 		if old := s.done[ev.Execution.PlanID]; old == nil || newer(ev.Execution, old) {
 			s.done[ev.Execution.PlanID] = ev.Execution
@@ -212,9 +213,9 @@ func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// latestDone returns the plan's newest finished execution: the summary's
-// last when it is finished, else the one seen last in events, else the
-// store's.
+// latestDone returns the plan's newest execution that passed or failed:
+// the summary's last when it is one, else the one seen last in events,
+// else the store's.
 func (s *state) latestDone(ctx context.Context, planID string, sum *storage.PlanSummary) (*record.Execution, error) {
 	s.mu.Lock()
 	known := s.done[planID]
@@ -222,7 +223,7 @@ func (s *state) latestDone(ctx context.Context, planID string, sum *storage.Plan
 	if sum == nil || sum.Last == nil {
 		return nil, nil
 	}
-	if sum.Last.Status.Done() {
+	if isJudged(sum.Last) {
 		if known == nil || newer(sum.Last, known) {
 			s.remember(planID, sum.Last)
 			return sum.Last, nil
@@ -232,12 +233,12 @@ func (s *state) latestDone(ctx context.Context, planID string, sum *storage.Plan
 	if known != nil {
 		return known, nil
 	}
-	if finished(sum) == 0 {
-		return nil, nil
+	if sum.Counts[record.StatusPassed]+sum.Counts[record.StatusFailed] == 0 && finished(sum) < storage.DefaultSummaryWindow {
+		return nil, nil // the window holds every finished one, none judged
 	}
 	page, err := s.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{
 		PlanID:   planID,
-		Statuses: doneStatuses,
+		Statuses: judged,
 		Limit:    1,
 	})
 	if err != nil {
@@ -278,4 +279,13 @@ func finished(sum *storage.PlanSummary) int {
 }
 
 // doneStatuses are the final statuses.
-var doneStatuses = []record.Status{record.StatusPassed, record.StatusFailed, record.StatusHalted, record.StatusCanceled}
+var doneStatuses = []record.Status{record.StatusPassed, record.StatusFailed, record.StatusCanceled}
+
+// judged are the statuses that say whether the target is healthy: a
+// canceled execution (a restart, a deploy) says nothing, and /status looks
+// past it.
+var judged = []record.Status{record.StatusPassed, record.StatusFailed}
+
+func isJudged(x *record.Execution) bool {
+	return x.Status == record.StatusPassed || x.Status == record.StatusFailed
+}

@@ -12,8 +12,9 @@ import (
 
 // statusBody is the answer of GET /status.
 type statusBody struct {
-	// Status is "passing" when every plan's latest finished execution
-	// passed (or it never finished one), "failing" otherwise.
+	// Status is "passing" when every plan's latest execution that passed
+	// or failed passed (or it has none yet), "failing" otherwise. Canceled
+	// executions are looked past: they say nothing of the target.
 	Status string       `json:"status"`
 	Plans  []planStatus `json:"plans"`
 }
@@ -49,7 +50,6 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 var badgeColors = map[string]string{
 	"passed":   "#4c1",
 	"failed":   "#e05d44",
-	"halted":   "#e05d44",
 	"canceled": "#9f9f9f",
 	"pending":  "#9f9f9f",
 }
