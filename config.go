@@ -3,9 +3,9 @@ package smokex
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
+	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -35,16 +35,11 @@ type Config struct {
 	// plan's schedule. Defaults to the in-process cron scheduler.
 	NewScheduler func(run schedule.Func) (schedule.Scheduler, error)
 
-	// Client sends the plans' requests. Defaults to a client of the
-	// executor's own (keep-alive, TLS verified unless a plan says insecure).
-	Client *http.Client
-
-	// MaxBodySize bounds a response body. Defaults to the executor's 10 MiB.
-	MaxBodySize int64
-
-	// DefaultTimeout is a step's timeout when its plan sets none. Defaults
-	// to plan.DefaultTimeout (5s).
-	DefaultTimeout time.Duration
+	// Exec configures the executor that runs the plans: the HTTP client,
+	// the response body bound, the default step timeout, the retry policy.
+	// Its zero value is the executor's defaults (exec.Config); its Logger
+	// defaults to Logger.
+	Exec exec.Config
 
 	// Concurrency bounds the executions that run at once, across plans.
 	// Defaults to DefaultConcurrency.

@@ -100,12 +100,11 @@ func New(cfg Config) (*Engine, error) {
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})
 	}
-	e.runner = exec.New(exec.Config{
-		Client:         cfg.Client,
-		MaxBodySize:    cfg.MaxBodySize,
-		DefaultTimeout: cfg.DefaultTimeout,
-		Logger:         cfg.Logger,
-	})
+	execCfg := cfg.Exec
+	if execCfg.Logger == nil {
+		execCfg.Logger = cfg.Logger
+	}
+	e.runner = exec.New(execCfg)
 	newScheduler := cfg.NewScheduler
 	if newScheduler == nil {
 		newScheduler = func(fn schedule.Func) (schedule.Scheduler, error) {

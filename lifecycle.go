@@ -60,7 +60,7 @@ func (e *Engine) Start(ctx context.Context) (err error) {
 // Stop stops scheduling, waits for the executions in flight, and cancels
 // them when ctx ends (they are stored as canceled). It closes every
 // subscription and the idle connections of the engine's own HTTP transport
-// (a Config.Client's transport is left to its owner). Calls after it return ErrClosed; calling it again returns
+// (a Config.Exec.Client's transport is left to its owner). Calls after it return ErrClosed; calling it again returns
 // the first call's result.
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopOnce.Do(func() { e.stopErr = e.stop(ctx) })

@@ -17,7 +17,8 @@ const storeRetryWait = 50 * time.Millisecond
 
 // engineObserver is the chain every run reports to: store the result, tell
 // the configured observers, publish to subscribers, and at the end hand the
-// execution to the alert policy.
+// execution to the alert policy. The executor's PlanRef is not used: hooks
+// and the run's observer see the one made when the plan was loaded.
 type engineObserver struct {
 	e   *Engine
 	job *job
@@ -61,13 +62,16 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 	}
 }
 
-func (o *engineObserver) ExecutionStarted(ctx context.Context, x *record.Execution) {
+func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	o.saveExecution(ctx, x)
 	o.e.hooks.executionStarted(ctx, o.job.ref, x)
 	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.ExecutionStarted(ctx, o.job.ref, x)
+	}
 }
 
-func (o *engineObserver) StepFinished(ctx context.Context, x *record.Execution, r *record.StepResult) {
+func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
 	if err := o.e.store.AppendStep(sctx, x.ID, r); err != nil {
@@ -76,12 +80,18 @@ func (o *engineObserver) StepFinished(ctx context.Context, x *record.Execution, 
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	o.e.publish(EventStepFinished, o.job.ref, x, r)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.StepFinished(ctx, o.job.ref, x, r)
+	}
 }
 
-func (o *engineObserver) ExecutionFinished(ctx context.Context, x *record.Execution) {
+func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	o.saveExecution(ctx, x)
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.ExecutionFinished(ctx, o.job.ref, x)
+	}
 }
 
 // abort finishes an execution that never reached the executor. Hooks
@@ -95,8 +105,8 @@ func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, sta
 	x.FinishedAt = now
 	x.Status = status
 	x.Error = cause
-	o.ExecutionStarted(context.Background(), x)
-	o.ExecutionFinished(context.Background(), x)
+	o.ExecutionStarted(context.Background(), o.job.ref, x)
+	o.ExecutionFinished(context.Background(), o.job.ref, x)
 	return x
 }
 

@@ -12,14 +12,20 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// RunOpts are per-run settings of Run and Trigger. Nil means defaults.
-type RunOpts struct {
-	// Vars are the caller's variables; they win over Config.Vars and the
-	// plan's vars.
-	Vars map[string]any
-	// Trigger records what started the run. Defaults to record.TriggerManual.
-	Trigger record.Trigger
-}
+// RunOpts are the per-run settings of Run and Trigger, the executor's
+// own (exec.RunOpts): one type for every caller of a run. Nil means
+// defaults. The engine reads them so:
+//
+//   - Trigger records what started the run. Defaults to
+//     record.TriggerManual.
+//   - Vars win over Config.Vars and the plan's vars.
+//   - Secrets are added to those Config.Secrets resolves for the plan,
+//     winning over them, and redacted like them.
+//   - LookupEnv, when set, replaces Config.LookupEnv for this run.
+//   - HaltOnError, when set, overrides the plan's halt_on_error.
+//   - Observer sees this run's start, steps and finish, after the store
+//     and Config.Hooks, in the run's goroutine; it must not block.
+type RunOpts = exec.RunOpts
 
 // Run runs the plan now and waits for it to finish. Canceling ctx cancels
 // the run, which is then stored as canceled. A run that could not be
@@ -103,9 +109,11 @@ func (e *Engine) tickSkipped(ctx context.Context, planID string, due time.Time, 
 
 // job is a run that prepare admitted and execute runs.
 type job struct {
-	plan      *plan.Plan
-	ref       *record.PlanRef
-	vars      map[string]any
+	plan *plan.Plan
+	ref  *record.PlanRef
+	vars map[string]any
+	// opts are the caller's; never nil.
+	opts      *RunOpts
 	execution *record.Execution
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -151,7 +159,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		// the execution reads back as it went in.
 		ScheduledAt: due.UTC().Truncate(time.Microsecond),
 	}
-	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars)}
+	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars), opts: opts}
 	e.inflight[x.ID] = j
 	if e.recovering != nil {
 		e.recovering[x.ID] = struct{}{}
@@ -232,12 +240,22 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	if err != nil {
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrInterpolation, Message: err.Error()}, record.StatusFailed)
 	}
-	return e.runner.Run(j.ctx, j.plan, &exec.RunOpts{
-		Execution: j.execution,
-		Vars:      j.vars,
-		Secrets:   secrets,
-		LookupEnv: e.cfg.LookupEnv,
-		Observer:  obs,
+	for name, v := range j.opts.Secrets {
+		if secrets == nil {
+			secrets = make(map[string]string, len(j.opts.Secrets))
+		}
+		secrets[name] = v
+	}
+	lookupEnv := j.opts.LookupEnv
+	if lookupEnv == nil {
+		lookupEnv = e.cfg.LookupEnv
+	}
+	return e.runner.RunExecution(j.ctx, j.plan, j.execution, &exec.RunOpts{
+		Vars:        j.vars,
+		Secrets:     secrets,
+		LookupEnv:   lookupEnv,
+		HaltOnError: j.opts.HaltOnError,
+		Observer:    obs,
 	})
 }
 

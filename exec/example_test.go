@@ -82,10 +82,10 @@ steps:
 	r := exec.New(exec.Config{})
 	defer r.CloseIdleConnections()
 	watch := exec.ObserverFuncs{
-		OnStep: func(_ context.Context, _ *record.Execution, s *record.StepResult) {
+		OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, s *record.StepResult) {
 			fmt.Printf("%s: %d, ok %v, captured %v\n", s.Name, s.Response.StatusCode, s.OK, s.Captures)
 		},
-		OnFinish: func(_ context.Context, e *record.Execution) { fmt.Println("execution", e.Status) },
+		OnFinish: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { fmt.Println("execution", e.Status) },
 	}
 	r.Run(context.Background(), p, &exec.RunOpts{Vars: map[string]any{"base": srv.URL}, Observer: watch})
 	// Output:

@@ -127,15 +127,15 @@ func (r *recorder) add(format string, args ...any) {
 	r.events = append(r.events, fmt.Sprintf(format, args...))
 }
 
-func (r *recorder) ExecutionStarted(_ context.Context, e *record.Execution) {
-	r.add("started %s %d", e.Status, len(e.Steps))
+func (r *recorder) ExecutionStarted(_ context.Context, p *record.PlanRef, e *record.Execution) {
+	r.add("started %s %s %d", p.ID, e.Status, len(e.Steps))
 }
 
-func (r *recorder) StepFinished(_ context.Context, e *record.Execution, s *record.StepResult) {
+func (r *recorder) StepFinished(_ context.Context, _ *record.PlanRef, e *record.Execution, s *record.StepResult) {
 	r.add("step %d ok=%v skipped=%v", s.Index, s.OK, s.Skipped)
 }
 
-func (r *recorder) ExecutionFinished(_ context.Context, e *record.Execution) {
+func (r *recorder) ExecutionFinished(_ context.Context, _ *record.PlanRef, e *record.Execution) {
 	r.add("%s", strings.TrimSpace(fmt.Sprintf("finished %s %s", e.Status, e.StopReason)))
 }
 
@@ -145,10 +145,14 @@ func TestObserver(t *testing.T) {
 	var a, b recorder
 	var steps atomic.Int32
 	pre := &record.Execution{ID: "exec-1", PlanID: "stored-id", Trigger: record.TriggerSchedule}
-	e := runYAML(t, srv, `[{get: {host: "${base}/user"}}, {get: {host: "${base}/boom"}}, {get: {host: "${base}/user"}}]`, &exec.RunOpts{
-		Execution: pre,
-		Observer: exec.MultiObserver(&a, nil, exec.ObserverFuncs{OnStep: func(_ context.Context, e *record.Execution, s *record.StepResult) {
+	p := parse(t, `[{get: {host: "${base}/user"}}, {get: {host: "${base}/boom"}}, {get: {host: "${base}/user"}}]`)
+	p.ID = "flow"
+	e := newRunner(t, exec.Config{}).RunExecution(context.Background(), p, pre, &exec.RunOpts{
+		Vars:    map[string]any{"base": srv.URL},
+		Trigger: record.TriggerAPI, // pre's own trigger wins
+		Observer: exec.MultiObserver(&a, nil, exec.ObserverFuncs{OnStep: func(_ context.Context, ref *record.PlanRef, e *record.Execution, s *record.StepResult) {
 			steps.Add(1)
+			require.Equal(t, "flow", ref.ID)
 			require.Same(t, &e.Steps[s.Index], s)
 			require.Equal(t, record.StatusRunning, e.Status)
 		}}, &b),
@@ -159,10 +163,17 @@ func TestObserver(t *testing.T) {
 	require.Equal(t, record.TriggerSchedule, e.Trigger)
 	require.False(t, e.CreatedAt.IsZero())
 	require.False(t, e.FinishedAt.Before(e.StartedAt))
-	want := []string{"started running 3", "step 0 ok=true skipped=false", "step 1 ok=false skipped=false", "step 2 ok=false skipped=true", "finished failed halted_on_error"}
+	want := []string{"started flow running 3", "step 0 ok=true skipped=false", "step 1 ok=false skipped=false", "step 2 ok=false skipped=true", "finished failed halted_on_error"}
 	require.Equal(t, want, a.events)
 	require.Equal(t, want, b.events)
 	require.Equal(t, int32(3), steps.Load())
+}
+
+func TestTrigger(t *testing.T) {
+	t.Parallel()
+	r := newRunner(t, exec.Config{})
+	require.Equal(t, record.TriggerManual, r.Run(context.Background(), newPlan(), nil).Trigger)
+	require.Equal(t, record.TriggerCLI, r.Run(context.Background(), newPlan(), &exec.RunOpts{Trigger: record.TriggerCLI}).Trigger)
 }
 
 func TestNoSteps(t *testing.T) {
@@ -178,7 +189,7 @@ func TestNilPlan(t *testing.T) {
 	require.Equal(t, record.StatusFailed, e.Status)
 	require.Equal(t, "no plan to run", e.Error.Message)
 	require.NotEmpty(t, e.ID)
-	require.Equal(t, []string{"started failed 0", "finished failed"}, rec.events)
+	require.Equal(t, []string{"started  failed 0", "finished failed"}, rec.events)
 }
 
 func TestRedaction(t *testing.T) {

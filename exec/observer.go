@@ -6,49 +6,59 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// Observer sees an execution as it runs. Run calls its methods from the
+// Observer sees an execution as it runs, in the shape of the engine's hooks
+// (record.ExecutionStartedHook, record.StepFinishedHook,
+// record.ExecutionFinishedHook): each method sees the plan with the
+// execution, so that a hook of all three kinds is an Observer. Run calls its methods from the
 // goroutine that runs the plan, in order: ExecutionStarted, then
 // StepFinished once per step (skipped steps included) as soon as the step's
 // result is known, then ExecutionFinished. A slow observer slows the run;
 // one that does I/O should hand the work off. The values passed must not be
 // modified; they stay valid after the call.
 type Observer interface {
-	ExecutionStarted(ctx context.Context, e *record.Execution)
-	StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult)
-	ExecutionFinished(ctx context.Context, e *record.Execution)
+	ExecutionStarted(ctx context.Context, p *record.PlanRef, e *record.Execution)
+	StepFinished(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult)
+	ExecutionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution)
 }
 
 // ObserverFuncs is an Observer made of functions; a nil function is not
 // called.
 type ObserverFuncs struct {
 	// OnStart is called by ExecutionStarted.
-	OnStart func(ctx context.Context, e *record.Execution)
+	OnStart func(ctx context.Context, p *record.PlanRef, e *record.Execution)
 	// OnStep is called by StepFinished.
-	OnStep func(ctx context.Context, e *record.Execution, r *record.StepResult)
+	OnStep func(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult)
 	// OnFinish is called by ExecutionFinished.
-	OnFinish func(ctx context.Context, e *record.Execution)
+	OnFinish func(ctx context.Context, p *record.PlanRef, e *record.Execution)
 }
 
 var _ Observer = ObserverFuncs{}
 
+// A hook of the engine's three execution kinds is an Observer: one shape.
+var _ Observer = struct {
+	record.ExecutionStartedHook
+	record.StepFinishedHook
+	record.ExecutionFinishedHook
+}{}
+
 // ExecutionStarted calls f.OnStart.
-func (f ObserverFuncs) ExecutionStarted(ctx context.Context, e *record.Execution) {
+func (f ObserverFuncs) ExecutionStarted(ctx context.Context, p *record.PlanRef, e *record.Execution) {
 	if f.OnStart != nil {
-		f.OnStart(ctx, e)
+		f.OnStart(ctx, p, e)
 	}
 }
 
 // StepFinished calls f.OnStep.
-func (f ObserverFuncs) StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult) {
+func (f ObserverFuncs) StepFinished(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult) {
 	if f.OnStep != nil {
-		f.OnStep(ctx, e, r)
+		f.OnStep(ctx, p, e, r)
 	}
 }
 
 // ExecutionFinished calls f.OnFinish.
-func (f ObserverFuncs) ExecutionFinished(ctx context.Context, e *record.Execution) {
+func (f ObserverFuncs) ExecutionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution) {
 	if f.OnFinish != nil {
-		f.OnFinish(ctx, e)
+		f.OnFinish(ctx, p, e)
 	}
 }
 
@@ -66,20 +76,20 @@ func MultiObserver(observers ...Observer) Observer {
 
 type multiObserver []Observer
 
-func (m multiObserver) ExecutionStarted(ctx context.Context, e *record.Execution) {
+func (m multiObserver) ExecutionStarted(ctx context.Context, p *record.PlanRef, e *record.Execution) {
 	for _, o := range m {
-		o.ExecutionStarted(ctx, e)
+		o.ExecutionStarted(ctx, p, e)
 	}
 }
 
-func (m multiObserver) StepFinished(ctx context.Context, e *record.Execution, r *record.StepResult) {
+func (m multiObserver) StepFinished(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult) {
 	for _, o := range m {
-		o.StepFinished(ctx, e, r)
+		o.StepFinished(ctx, p, e, r)
 	}
 }
 
-func (m multiObserver) ExecutionFinished(ctx context.Context, e *record.Execution) {
+func (m multiObserver) ExecutionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution) {
 	for _, o := range m {
-		o.ExecutionFinished(ctx, e)
+		o.ExecutionFinished(ctx, p, e)
 	}
 }

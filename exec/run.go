@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,12 +13,13 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// RunOpts are the per-run inputs of Run. A nil *RunOpts means none.
+// RunOpts are the per-run inputs of a run: of Runner.Run here, and the same
+// type is smokex.RunOpts for Engine.Run and Trigger and the base of
+// smokextest.Opts. A nil *RunOpts means none.
 type RunOpts struct {
-	// Execution, when not nil, is the execution Run fills and returns; its
-	// ID, PlanID, Trigger and CreatedAt may be set beforehand (a store
-	// created it). Run fills what is empty and everything else.
-	Execution *record.Execution
+	// Trigger records what started the run. Defaults to
+	// record.TriggerManual.
+	Trigger record.Trigger
 	// Vars are the caller's variables (CLI --var, API). They win over the
 	// plan's vars.
 	Vars map[string]any
@@ -42,10 +44,17 @@ type RunOpts struct {
 // (StopReason canceled, and Error says why). Bad input (a nil plan) gives
 // a failed execution with an Error. docs/statuses.md has every state.
 func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.Execution {
+	return r.RunExecution(ctx, p, nil, opts)
+}
+
+// RunExecution is Run filling e, an execution made beforehand (a store
+// created it), and returning it. Its ID, PlanID, PlanName, Trigger and
+// CreatedAt are kept when set; Run fills what is empty and everything
+// else. A nil e is a new execution.
+func (r *Runner) RunExecution(ctx context.Context, p *plan.Plan, e *record.Execution, opts *RunOpts) *record.Execution {
 	if opts == nil {
 		opts = &RunOpts{}
 	}
-	e := opts.Execution
 	if e == nil {
 		e = &record.Execution{}
 	}
@@ -53,7 +62,7 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.E
 		e.ID = uuid.NewString()
 	}
 	if e.Trigger == "" {
-		e.Trigger = record.TriggerManual
+		e.Trigger = cmp.Or(opts.Trigger, record.TriggerManual)
 	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now()
@@ -65,13 +74,14 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.E
 	if ob == nil {
 		ob = ObserverFuncs{}
 	}
+	ref := planRef(p)
 	if p == nil {
 		e.Steps = nil
 		e.Status = record.StatusFailed
 		e.Error = &record.StepError{Kind: record.ErrRequest, Message: "no plan to run"}
 		e.FinishedAt = time.Now()
-		ob.ExecutionStarted(ctx, e)
-		ob.ExecutionFinished(ctx, e)
+		ob.ExecutionStarted(ctx, ref, e)
+		ob.ExecutionFinished(ctx, ref, e)
 		return e
 	}
 	if e.PlanID == "" {
@@ -84,11 +94,11 @@ func (r *Runner) Run(ctx context.Context, p *plan.Plan, opts *RunOpts) *record.E
 
 	s := r.newRun(p, e, opts)
 	defer s.release()
-	ob.ExecutionStarted(ctx, e)
-	s.ob = ob
+	ob.ExecutionStarted(ctx, ref, e)
+	s.ob, s.ref = ob, ref
 	s.runSteps(ctx)
 	e.FinishedAt = time.Now()
-	ob.ExecutionFinished(ctx, e)
+	ob.ExecutionFinished(ctx, ref, e)
 	return e
 }
 
@@ -100,7 +110,7 @@ func (s *run) runSteps(ctx context.Context) {
 		res := &e.Steps[i]
 		if halted || ctx.Err() != nil {
 			s.skip(i, step, res)
-			s.ob.StepFinished(ctx, e, res)
+			s.ob.StepFinished(ctx, s.ref, e, res)
 			continue
 		}
 		s.runStep(ctx, i, step, res)
@@ -110,7 +120,7 @@ func (s *run) runSteps(ctx context.Context) {
 			res.Error.Message = s.red.String(res.Error.Message)
 		}
 		s.log(ctx, res)
-		s.ob.StepFinished(ctx, e, res)
+		s.ob.StepFinished(ctx, s.ref, e, res)
 		if !res.OK {
 			// A step cut short by the run's own cancellation did not fail
 			// on its own: the execution is canceled, not failed.
@@ -205,4 +215,12 @@ func (s *run) log(ctx context.Context, res *record.StepResult) {
 		attrs = append(attrs, slog.String("error_kind", string(res.Error.Kind)), slog.String("error", res.Error.Message))
 	}
 	s.r.logger.LogAttrs(ctx, slog.LevelDebug, "smokex step finished", attrs...)
+}
+
+// planRef is what observers see of p; a nil p has an empty one.
+func planRef(p *plan.Plan) *record.PlanRef {
+	if p == nil {
+		return &record.PlanRef{}
+	}
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: p.Labels}
 }

@@ -24,6 +24,8 @@ type run struct {
 	p  *plan.Plan
 	e  *record.Execution
 	ob Observer
+	// ref is the plan as observers see it.
+	ref *record.PlanRef
 	// env holds every variable by precedence: captures, caller vars, plan
 	// vars, secrets; environment variables are added when first read.
 	env       map[string]any

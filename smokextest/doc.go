@@ -4,6 +4,6 @@
 // loopback test server.
 //
 //	func TestSmoke(t *testing.T) {
-//		smokextest.RunDir(t, "testdata/plans", &smokextest.Options{Handler: api.New()})
+//		smokextest.RunDir(t, "testdata/plans", &smokextest.Opts{Handler: api.New()})
 //	}
 package smokextest

@@ -17,8 +17,8 @@ import (
 // under test.
 const DefaultBaseVar = "base"
 
-// Options configure a run. Nil means defaults.
-type Options struct {
+// Opts configure a run. Nil means defaults.
+type Opts struct {
 	// Handler, when set, is served on a loopback test server for the length
 	// of the run, and its URL is the variable BaseVar.
 	Handler http.Handler
@@ -26,21 +26,21 @@ type Options struct {
 	BaseURL string
 	// BaseVar names the base URL variable. Defaults to DefaultBaseVar.
 	BaseVar string
-	// Vars are further variables for the plans.
-	Vars map[string]any
-	// Secrets are passed to the plans by name and redacted from reports.
-	Secrets map[string]string
-	// Client sends the requests. Defaults to the executor's own.
-	Client *http.Client
-	// LookupEnv, when set, makes environment variables visible to the plans
-	// as the last source of names (os.LookupEnv does). Nil keeps the
+	// Exec configures the executor: its Client sends the requests
+	// (defaults to the executor's own), its DefaultTimeout bounds steps
+	// whose plan sets none.
+	Exec exec.Config
+	// RunOpts are the run's inputs, as for any run: Vars are further
+	// variables for the plans; Secrets are passed by name and redacted from
+	// reports; LookupEnv, when set, makes environment variables visible as
+	// the last source of names (os.LookupEnv does), and nil keeps the
 	// environment hidden, so that a test does not depend on the machine it
-	// runs on.
-	LookupEnv func(name string) (string, bool)
+	// runs on; Observer sees the run. Trigger defaults to record.TriggerTest.
+	exec.RunOpts
 }
 
 // RunFile parses the plan at path and runs it as a subtest.
-func RunFile(t *testing.T, path string, opts *Options) *record.Execution {
+func RunFile(t *testing.T, path string, opts *Opts) *record.Execution {
 	t.Helper()
 	p, err := plan.ParseFile(path, nil)
 	if err != nil {
@@ -50,7 +50,7 @@ func RunFile(t *testing.T, path string, opts *Options) *record.Execution {
 }
 
 // RunDir runs every plan under dir, each as a subtest.
-func RunDir(t *testing.T, dir string, opts *Options) {
+func RunDir(t *testing.T, dir string, opts *Opts) {
 	t.Helper()
 	plans, err := plan.LoadDir(dir, nil)
 	if err != nil {
@@ -60,7 +60,7 @@ func RunDir(t *testing.T, dir string, opts *Options) {
 }
 
 // RunFS runs every plan in fsys, each as a subtest.
-func RunFS(t *testing.T, fsys fs.FS, opts *Options) {
+func RunFS(t *testing.T, fsys fs.FS, opts *Opts) {
 	t.Helper()
 	plans, err := plan.LoadFS(fsys, nil)
 	if err != nil {
@@ -69,7 +69,7 @@ func RunFS(t *testing.T, fsys fs.FS, opts *Options) {
 	runAll(t, plans, opts)
 }
 
-func runAll(t *testing.T, plans []*plan.Plan, opts *Options) {
+func runAll(t *testing.T, plans []*plan.Plan, opts *Opts) {
 	t.Helper()
 	if len(plans) == 0 {
 		t.Fatal("smokextest: no plans found")
@@ -81,10 +81,10 @@ func runAll(t *testing.T, plans []*plan.Plan, opts *Options) {
 
 // RunPlan runs p as a subtest named after its ID, with a subtest per step,
 // and returns the execution.
-func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *record.Execution {
+func RunPlan(t *testing.T, p *plan.Plan, opts *Opts) *record.Execution {
 	t.Helper()
 	if opts == nil {
-		opts = &Options{}
+		opts = &Opts{}
 	}
 	vars := make(map[string]any, len(opts.Vars)+1)
 	for k, v := range opts.Vars {
@@ -103,16 +103,16 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Options) *record.Execution {
 	}
 	var x *record.Execution
 	t.Run(p.ID, func(t *testing.T) {
-		runner := exec.New(exec.Config{Client: opts.Client})
+		runner := exec.New(opts.Exec)
 		// The runner's own keep-alive connections end with the plan, so
 		// that a host's test leaves no goroutines behind.
 		defer runner.CloseIdleConnections()
-		x = runner.Run(t.Context(), p, &exec.RunOpts{
-			Execution: &record.Execution{PlanID: p.ID, PlanName: p.Name, Trigger: record.TriggerTest},
-			Vars:      vars,
-			Secrets:   opts.Secrets,
-			LookupEnv: opts.LookupEnv,
-		})
+		ro := opts.RunOpts
+		ro.Vars = vars
+		if ro.Trigger == "" {
+			ro.Trigger = record.TriggerTest
+		}
+		x = runner.Run(t.Context(), p, &ro)
 		if x.Error != nil {
 			t.Errorf("%s", x.Error)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	smokexexec "github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/internal/demoapi"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -22,9 +23,9 @@ import (
 
 func TestRunDirAgainstHandler(t *testing.T) {
 	t.Parallel()
-	smokextest.RunDir(t, "testdata/plans", &smokextest.Options{
+	smokextest.RunDir(t, "testdata/plans", &smokextest.Opts{
 		Handler: demoapi.New(),
-		Secrets: map[string]string{"PASSWORD": demoapi.Password},
+		RunOpts: smokexexec.RunOpts{Secrets: map[string]string{"PASSWORD": demoapi.Password}},
 	})
 }
 
@@ -32,9 +33,9 @@ func TestRunFSAgainstURL(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(demoapi.New())
 	defer srv.Close()
-	smokextest.RunFS(t, os.DirFS("testdata/plans"), &smokextest.Options{
+	smokextest.RunFS(t, os.DirFS("testdata/plans"), &smokextest.Opts{
 		BaseURL: srv.URL + "/",
-		Secrets: map[string]string{"PASSWORD": demoapi.Password},
+		RunOpts: smokexexec.RunOpts{Secrets: map[string]string{"PASSWORD": demoapi.Password}},
 	})
 }
 
@@ -44,12 +45,12 @@ func TestChildFailing(t *testing.T) {
 	if os.Getenv("SMOKEXTEST_CHILD") != "1" {
 		t.Skip("run by TestFailuresAreReported")
 	}
-	x := smokextest.RunFile(t, filepath.Join("testdata", "failing.yaml"), &smokextest.Options{Handler: demoapi.New()})
+	x := smokextest.RunFile(t, filepath.Join("testdata", "failing.yaml"), &smokextest.Opts{Handler: demoapi.New()})
 	t.Logf("execution status: %s", x.Status)
 	// The environment is hidden unless the options make it visible.
 	p, err := plan.Parse([]byte(envPlan), nil)
 	require.NoError(t, err)
-	smokextest.RunPlan(t, p, &smokextest.Options{Handler: demoapi.New()})
+	smokextest.RunPlan(t, p, &smokextest.Opts{Handler: demoapi.New()})
 }
 
 func TestFailuresAreReported(t *testing.T) {
@@ -85,7 +86,7 @@ func TestRunClosesItsConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	smokextest.RunFile(t, filepath.Join("testdata", "plans", "health.yaml"), &smokextest.Options{BaseURL: srv.URL})
+	smokextest.RunFile(t, filepath.Join("testdata", "plans", "health.yaml"), &smokextest.Opts{BaseURL: srv.URL})
 	require.Eventually(t, func() bool { return open.Load() == 0 }, 2*time.Second, 10*time.Millisecond,
 		"%d connections still open after the run", open.Load())
 }
@@ -101,6 +102,6 @@ func TestEnvironmentVisibleWhenAsked(t *testing.T) {
 	t.Setenv("SMOKEXTEST_PATH", "/health")
 	p, err := plan.Parse([]byte(envPlan), nil)
 	require.NoError(t, err)
-	x := smokextest.RunPlan(t, p, &smokextest.Options{Handler: demoapi.New(), LookupEnv: os.LookupEnv})
+	x := smokextest.RunPlan(t, p, &smokextest.Opts{Handler: demoapi.New(), RunOpts: smokexexec.RunOpts{LookupEnv: os.LookupEnv}})
 	require.Equal(t, record.StatusPassed, x.Status)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -53,7 +54,7 @@ func run() error {
 	eng, err := smokex.New(smokex.Config{
 		Store:       memory.New(memory.Config{MaxExecutionsPerPlan: *keep}),
 		Concurrency: *concurrency,
-		Client:      &http.Client{Transport: transport},
+		Exec:        exec.Config{Client: &http.Client{Transport: transport}},
 		Vars:        map[string]any{"base": "http://" + ln.Addr().String()},
 	})
 	if err != nil {

@@ -59,7 +59,7 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		vars[name] = v
 	}
 	opts := &exec.RunOpts{
-		Execution: &record.Execution{Trigger: record.TriggerCLI},
+		Trigger:   record.TriggerCLI,
 		Vars:      vars,
 		Secrets:   secrets,
 		LookupEnv: a.lookupEnv,
@@ -70,9 +70,11 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 	}
 	if out != nil {
 		opts.Observer = exec.ObserverFuncs{
-			OnStart:  func(_ context.Context, e *record.Execution) { out.header(w, e) },
-			OnStep:   func(_ context.Context, _ *record.Execution, r *record.StepResult) { out.step(w, r, rp.named(r)) },
-			OnFinish: func(_ context.Context, e *record.Execution) { out.summary(w, e) },
+			OnStart: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.header(w, e) },
+			OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult) {
+				out.step(w, r, rp.named(r))
+			},
+			OnFinish: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.summary(w, e) },
 		}
 	}
 	rp.exec = runner.Run(ctx, lp.plan, opts)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
@@ -149,8 +150,7 @@ func (f *serveFlags) check() error {
 func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smokex.Config {
 	cfg := smokex.Config{
 		Store:             store,
-		Client:            a.client,
-		DefaultTimeout:    f.timeout,
+		Exec:              exec.Config{Client: a.client, DefaultTimeout: f.timeout},
 		Concurrency:       f.concurrency,
 		RetentionMaxAge:   f.retention,
 		RetentionKeepLast: f.keepLast,

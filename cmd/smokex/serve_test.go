@@ -326,7 +326,7 @@ func TestServeConfig(t *testing.T) {
 	cfg := f.config(a, nil, nil)
 	require.Equal(t, 3, cfg.Concurrency)
 	require.Equal(t, map[string]any{"a": "1"}, cfg.Vars)
-	require.Equal(t, 2*time.Second, cfg.DefaultTimeout)
+	require.Equal(t, 2*time.Second, cfg.Exec.DefaultTimeout)
 	require.Equal(t, 48*time.Hour, cfg.RetentionMaxAge)
 	require.Equal(t, 7, cfg.RetentionKeepLast)
 	require.NotNil(t, cfg.LookupEnv)
