@@ -242,7 +242,7 @@ func TestCanceled(t *testing.T) {
 	defer cancel2()
 	p = newPlan(step(t, "GET", "http://"+closedPort(t)), step(t, "GET", srv.URL), step(t, "GET", srv.URL))
 	p.Options.HaltOnError = set(false)
-	e = r.Run(ctx2, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStep: func(_ context.Context, _ *record.Execution, res *record.StepResult) {
+	e = r.Run(ctx2, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, res *record.StepResult) {
 		if res.Index == 0 {
 			go func() { time.Sleep(20 * time.Millisecond); cancel2() }()
 		}
