@@ -72,11 +72,13 @@ func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef
 }
 
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
-	sctx, cancel := storeCtx(ctx)
-	defer cancel()
-	if err := o.e.store.AppendStep(sctx, x.ID, r); err != nil {
+	if err := o.appendStep(ctx, x, r); err != nil {
 		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
 		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "append_step", err)
+		if !errors.Is(err, storage.ErrConflict) {
+			// A conflict means a result with its index is stored.
+			o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
+		}
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	o.e.publish(EventStepFinished, o.job.ref, x, r)
@@ -86,6 +88,7 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 }
 
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
+	markIncomplete(x, o.job.unstored)
 	o.saveExecution(ctx, x)
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)

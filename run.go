@@ -119,6 +119,9 @@ type job struct {
 	cancel    context.CancelFunc
 	// finished is set by Engine.finish, under Engine.mu.
 	finished bool
+	// unstored lists the step results the store refused, for the
+	// execution's error. The executor reports steps one at a time.
+	unstored []unstored
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
@@ -167,7 +170,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	e.runs.Add(1)
 	e.mu.Unlock()
 
-	if err := e.store.CreateExecution(ctx, x); err != nil {
+	if err := e.createExecution(ctx, x); err != nil {
 		e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
 		e.release(j)
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)

@@ -203,6 +203,10 @@ const (
 	ErrCapture ErrorKind = "capture"
 	// ErrInterrupted marks an execution whose process died while it ran.
 	ErrInterrupted ErrorKind = "interrupted"
+	// ErrStorage marks an execution of which some step results could not
+	// be stored: its message names them. The status is the run's own;
+	// the stored execution lacks those steps.
+	ErrStorage ErrorKind = "storage"
 )
 
 // StepError is a step (or execution) that could not complete, as opposed to

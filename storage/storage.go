@@ -16,6 +16,13 @@ var (
 	// execution created twice with one id, a step appended twice with one
 	// index, an execution created for a plan that does not exist.
 	ErrConflict = errors.New("storage: conflict")
+	// ErrUnavailable is wrapped by errors of a backend that could not be
+	// reached or lost its connection during the call: whether the write
+	// happened is unknown. A caller may try the write again when it is
+	// idempotent, as CreateExecution and AppendStep are for the engine,
+	// which alone writes an execution it created: a retry whose first try
+	// was committed then fails with ErrConflict.
+	ErrUnavailable = errors.New("storage: unavailable")
 )
 
 // Store keeps plans and their executions with step results. A store may

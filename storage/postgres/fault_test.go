@@ -105,6 +105,7 @@ func TestConnectionCutMidWrite(t *testing.T) {
 			t.Logf("write cut: %v", err)
 			require.Equal(t, 1, px.cuts(), "the proxy cut the connection during the write")
 			require.ErrorIs(t, err, postgres.ErrConnLost)
+			require.ErrorIs(t, err, storage.ErrUnavailable, "the engine may try it again")
 			require.ErrorContains(t, err, "connection to the database lost")
 			require.NotErrorIs(t, err, storage.ErrConflict)
 
@@ -183,6 +184,7 @@ func TestBackendTerminated(t *testing.T) {
 	err = st.SaveExecution(ctx, e)
 	t.Logf("write on a terminated backend: %v", err)
 	require.ErrorIs(t, err, postgres.ErrConnLost)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = direct.GetExecution(ctx, "e")
 	require.ErrorIs(t, err, storage.ErrNotFound)
 

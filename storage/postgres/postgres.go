@@ -28,8 +28,17 @@ const (
 )
 
 // ErrConnLost is wrapped by errors caused by a database connection that
-// broke during a call or could not be made. Check with errors.Is.
-var ErrConnLost = errors.New("postgres: connection to the database lost")
+// broke during a call or could not be made. Check with errors.Is. It is
+// also storage.ErrUnavailable: errors.Is(err, storage.ErrUnavailable)
+// holds for every error that wraps it.
+var ErrConnLost error = connLostError{}
+
+type connLostError struct{}
+
+func (connLostError) Error() string { return "postgres: connection to the database lost" }
+
+// Is makes the error storage.ErrUnavailable too.
+func (connLostError) Is(target error) bool { return target == storage.ErrUnavailable }
 
 // Config configures a Store. The zero value is usable.
 type Config struct {

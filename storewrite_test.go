@@ -1,0 +1,133 @@
+package smokex_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+// flakyStore is a memory store whose CreateExecution and AppendStep fail as
+// fail says: before writing (the write is lost) or after (the write is
+// committed and its reply lost), as a dropped connection does.
+type flakyStore struct {
+	storage.Store
+	mu sync.Mutex
+	// fail is asked before each write, by operation and step index (-1
+	// for the creation); it returns the error and whether the write is
+	// done anyway.
+	fail  func(op string, index, try int) (err error, committed bool)
+	tries map[string]int
+}
+
+func (s *flakyStore) write(op string, index int, write func() error) error {
+	s.mu.Lock()
+	key := fmt.Sprint(op, index)
+	s.tries[key]++
+	try := s.tries[key]
+	s.mu.Unlock()
+	err, committed := s.fail(op, index, try)
+	if err == nil || committed {
+		if werr := write(); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+func (s *flakyStore) CreateExecution(ctx context.Context, x *record.Execution) error {
+	return s.write("create", -1, func() error { return s.Store.CreateExecution(ctx, x) })
+}
+
+func (s *flakyStore) AppendStep(ctx context.Context, id string, r *record.StepResult) error {
+	return s.write("append", r.Index, func() error { return s.Store.AppendStep(ctx, id, r) })
+}
+
+var errDropped = fmt.Errorf("connection dropped: %w", storage.ErrUnavailable)
+
+func TestStoreWritesAreTriedAgain(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	const src = `{name: three, steps: [{get: {name: one, url: "${base}/1"}}, {get: {name: two, url: "${base}/2"}}, {get: {name: three, url: "${base}/3"}}]}`
+	cases := []struct {
+		name string
+		fail func(op string, index, try int) (error, bool)
+		// wantErr is the execution's error; empty: none.
+		wantErr string
+	}{
+		{"create lost twice", func(op string, _, try int) (error, bool) {
+			return when(op == "create" && try <= 2, errDropped), false
+		}, ""},
+		{"create committed, reply lost", func(op string, _, try int) (error, bool) {
+			return when(op == "create" && try == 1, errDropped), true
+		}, ""},
+		{"steps lost twice each", func(op string, _, try int) (error, bool) {
+			return when(op == "append" && try <= 2, errDropped), false
+		}, ""},
+		{"step committed, reply lost", func(op string, index, try int) (error, bool) {
+			return when(op == "append" && index == 1 && try == 1, errDropped), true
+		}, ""},
+		{"a step refused for good", func(op string, index, _ int) (error, bool) {
+			return when(op == "append" && index == 1, errors.New("disk full")), false
+		}, "step 2 (two) of 3 could not be stored, the stored execution lacks them: disk full"},
+		{"two steps refused for good", func(op string, index, _ int) (error, bool) {
+			return when(op == "append" && index > 0, errors.New("disk full")), false
+		}, "steps 2 (two), 3 (three) of 3 could not be stored, the stored execution lacks them: disk full"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			store := &flakyStore{Store: memory.New(memory.Config{}), fail: c.fail, tries: map[string]int{}}
+			eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}, Logger: slog.New(slog.DiscardHandler)})
+			ctx := t.Context()
+			require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+			x, err := eng.Run(ctx, "three", nil)
+			require.NoError(t, err)
+			require.Equal(t, record.StatusPassed, x.Status)
+			got, err := store.Store.GetExecution(ctx, x.ID)
+			require.NoError(t, err)
+			require.Equal(t, record.StatusPassed, got.Status)
+			if c.wantErr == "" {
+				require.Nil(t, got.Error)
+				require.Len(t, got.Steps, 3)
+				return
+			}
+			require.NotNil(t, got.Error)
+			require.Equal(t, record.ErrStorage, got.Error.Kind)
+			require.Equal(t, c.wantErr, got.Error.Message)
+			require.Equal(t, got.Error, x.Error, "the run returns what is stored")
+		})
+	}
+}
+
+func TestCreateConflictIsNotTriedAgain(t *testing.T) {
+	t.Parallel()
+	store := &flakyStore{Store: memory.New(memory.Config{}), tries: map[string]int{}, fail: func(op string, _, _ int) (error, bool) {
+		return when(op == "create", fmt.Errorf("taken: %w", storage.ErrConflict)), false
+	}}
+	eng := newEngine(t, smokex.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: one, steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
+	_, err := eng.Run(ctx, "one", nil)
+	require.ErrorIs(t, err, storage.ErrConflict)
+	require.Equal(t, 1, store.tries["create-1"])
+}
+
+func when(cond bool, err error) error {
+	if cond {
+		return err
+	}
+	return nil
+}
