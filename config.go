@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -73,6 +74,16 @@ type Config struct {
 	// done. No hook may call Stop, which waits for the run it is called
 	// from.
 	Hooks []record.Hook
+
+	// Alerts, when set, makes the engine alert: New builds the policy
+	// (notify.NewPolicy) and adds it to Hooks, so that it hears of every
+	// finished execution and starts and stops with the engine. Its Store
+	// defaults to this Config's Store when that is a storage.AlertStore
+	// (the memory and PostgreSQL stores are), so that alert state
+	// survives restarts and replicas share it; its Logger defaults to
+	// Logger; the Hooks that implement record.NotificationSentHook are
+	// added to its Sent. Nil: no alerts. Engine.Alerts returns the policy.
+	Alerts *notify.PolicyConfig
 
 	// SubscriberBuffer is the default buffer of Subscribe. Defaults to
 	// DefaultSubscriberBuffer.

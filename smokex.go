@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -35,6 +36,7 @@ type Engine struct {
 	sched  schedule.Scheduler
 	hub    *hub
 	hooks  hookSet
+	alerts *notify.Policy
 	sem    chan struct{}
 
 	// runCtx is the parent of every run; cancelRuns cancels them all when
@@ -94,11 +96,15 @@ func New(cfg Config) (*Engine, error) {
 		running:  map[string]int{},
 		inflight: map[string]*job{},
 	}
-	if e.hooks, err = newHookSet(cfg.Hooks); err != nil {
-		return nil, err
-	}
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})
+	}
+	hooks := cfg.Hooks
+	if e.alerts, hooks, err = newAlerts(cfg, e.store); err != nil {
+		return nil, err
+	}
+	if e.hooks, err = newHookSet(hooks); err != nil {
+		return nil, err
 	}
 	execCfg := cfg.Exec
 	if execCfg.Logger == nil {

@@ -102,3 +102,48 @@ type Service interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 }
+
+// NotificationOutcome is what became of a notification.
+type NotificationOutcome string
+
+// The outcomes of a notification.
+const (
+	// NotificationDelivered: the receiver accepted it.
+	NotificationDelivered NotificationOutcome = "delivered"
+	// NotificationFailed: it was given up after its attempts, or on an
+	// error that retrying cannot fix.
+	NotificationFailed NotificationOutcome = "failed"
+	// NotificationDropped: it was never tried to the end, its queue full
+	// or its sender stopping.
+	NotificationDropped NotificationOutcome = "dropped"
+)
+
+// Notification is one alert to one notifier, as an alert policy reports
+// it once its outcome is known.
+type Notification struct {
+	// Target names the notifier in the policy ("slack", "payments-pager");
+	// empty when the alert was dropped before it was routed.
+	Target string
+	// Provider is the notifier's kind ("slack", "webhook", "email",
+	// "pagerduty", "teams", "discord", "custom").
+	Provider string
+	// Transition is what the alert announced ("failing", "recovered",
+	// ...).
+	Transition  string
+	ExecutionID string
+	Outcome     NotificationOutcome
+	// Attempts counts the deliveries tried.
+	Attempts int
+	// Error is the last error, empty when delivered.
+	Error string
+}
+
+// NotificationSentHook is told of each notification's outcome by an alert
+// policy (notify.PolicyConfig.Sent; smokex.Config.Alerts passes it the
+// engine's hooks that implement it), so that a metrics hook can count
+// notifications without importing the policy. It is called from the
+// policy's goroutines and must not block.
+type NotificationSentHook interface {
+	Hook
+	NotificationSent(ctx context.Context, p *PlanRef, n *Notification)
+}

@@ -157,6 +157,22 @@
 // PostgreSQL where they outlive the process) and are created and edited
 // through the API or the dashboard's editor.
 //
+// Alerts (Config.Alerts, a notify.PolicyConfig; see package notify): a
+// target flag turns them on, the rule flags map onto notify.Rules.
+//
+//	--webhook URL           a webhook target: events POSTed as JSON, signed with
+//	                        $SMOKEX_WEBHOOK_SECRET when set (see notify/webhook)
+//	--slack-webhook URL     a Slack incoming webhook target
+//	--alert-after N         Rules.AlertAfter: failed executions in a row before an alert (default 1)
+//	--recover-after N       Rules.RecoverAfter: passed executions in a row before a recovery (default 1)
+//	--no-recovery-alerts    Rules.NoRecoveryAlerts: do not announce recoveries
+//	--alert-on-success      Rules.AlertOnSuccess: announce every passed execution too
+//	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
+//
+// Alerts link to the dashboard when --base-url is given. With
+// --database-url the alert state is kept in PostgreSQL, so a restart
+// neither repeats nor forgets an alert, and replicas send one between them.
+//
 // Unlike run, serve hides the environment from plans unless --env is given,
 // and a plan reads only the secrets that --secret names: run executes the
 // plans its caller just named, once, while serve keeps executing whatever

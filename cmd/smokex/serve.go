@@ -42,6 +42,7 @@ type serveFlags struct {
 	watchInterval   time.Duration
 	shutdownTimeout time.Duration
 	admin           adminFlags
+	alerts          alertFlags
 }
 
 func serveCommand() command {
@@ -102,6 +103,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "read the paths again every `duration`")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
 	f.admin.define(fs)
+	f.alerts.define(fs)
 	return f
 }
 
@@ -143,7 +145,10 @@ func (f *serveFlags) check() error {
 	case f.noMigrate && f.db.url == "":
 		return errors.New("--no-migrate needs --database-url or " + databaseURLEnv)
 	}
-	return f.admin.check()
+	if err := f.admin.check(); err != nil {
+		return err
+	}
+	return f.alerts.check()
 }
 
 // config is the engine's configuration: one field per flag.
@@ -226,7 +231,12 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		log.Info("smokex serve: using PostgreSQL", "schema", pg.Schema(), "migrated", !f.noMigrate)
 	}
 
-	eng, err := smokex.New(f.config(a, store, log))
+	cfg := f.config(a, store, log)
+	var err error
+	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
+		return a.usageError("serve", err.Error())
+	}
+	eng, err := smokex.New(cfg)
 	if err != nil {
 		return a.usageError("serve", err.Error())
 	}

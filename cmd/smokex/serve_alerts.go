@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/slack"
+	"github.com/smokex/smokex/notify/webhook"
+)
+
+// The environment serve reads the alerts' secrets from, so that they stay
+// off the command line.
+const (
+	webhookSecretEnv = "SMOKEX_WEBHOOK_SECRET"
+)
+
+// alertFlags are the flags of serve that configure alerts: targets, and
+// the rules of notify.Rules one to one.
+type alertFlags struct {
+	slackWebhook string
+	webhook      string
+	rules        notify.Rules
+}
+
+// define adds the alert flags to fs.
+func (f *alertFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.slackWebhook, "slack-webhook", "", "post alerts to the Slack incoming webhook at `URL`")
+	fs.StringVar(&f.webhook, "webhook", "", "post alerts as JSON to `URL`, signed with $"+webhookSecretEnv+" when set")
+	fs.IntVar(&f.rules.AlertAfter, "alert-after", 0, "alert after `N` failed executions in a row (default 1)")
+	fs.IntVar(&f.rules.RecoverAfter, "recover-after", 0, "announce a recovery after `N` passed executions in a row (default 1)")
+	fs.BoolVar(&f.rules.NoRecoveryAlerts, "no-recovery-alerts", false, "do not announce that a failing plan recovered")
+	fs.BoolVar(&f.rules.AlertOnSuccess, "alert-on-success", false, "announce every passed execution too")
+	fs.DurationVar(&f.rules.Reminder, "alert-reminder", 0, "remind that a plan keeps failing every `duration` (default never)")
+}
+
+// check reports the first alert flag with a value that cannot work.
+func (f *alertFlags) check() error {
+	switch {
+	case f.rules.AlertAfter < 0:
+		return fmt.Errorf("--alert-after must not be negative, not %d", f.rules.AlertAfter)
+	case f.rules.RecoverAfter < 0:
+		return fmt.Errorf("--recover-after must not be negative, not %d", f.rules.RecoverAfter)
+	case f.rules.Reminder < 0:
+		return fmt.Errorf("--alert-reminder must not be negative, not %s", f.rules.Reminder)
+	}
+	return nil
+}
+
+// policy returns the alert policy of the flags and the environment, nil
+// when no target is given. baseURL is --base-url (serve_admin.go), for the
+// links in alerts.
+func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL string) (*notify.PolicyConfig, error) {
+	client := &http.Client{Timeout: notify.DefaultAttemptTimeout + time.Second}
+	var targets []notify.Target
+	if f.slackWebhook != "" {
+		n, err := slack.New(slack.Config{WebhookURL: f.slackWebhook, Client: client})
+		if err != nil {
+			return nil, fmt.Errorf("--slack-webhook: %w", err)
+		}
+		targets = append(targets, notify.Target{Name: "slack", Notifier: n})
+	}
+	if f.webhook != "" {
+		secret, _ := lookupEnv(webhookSecretEnv)
+		n, err := webhook.New(webhook.Config{URL: f.webhook, Secret: secret, Client: client})
+		if err != nil {
+			return nil, fmt.Errorf("--webhook: %w", err)
+		}
+		targets = append(targets, notify.Target{Name: "webhook", Notifier: n})
+	}
+	if len(targets) == 0 {
+		if f.rules != (notify.Rules{}) {
+			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success and --alert-reminder need an alert target (--webhook, --slack-webhook, ...)")
+		}
+		return nil, nil
+	}
+	return &notify.PolicyConfig{Targets: targets, Rules: f.rules, BaseURL: baseURL}, nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/notify/webhook"
+)
+
+// flakyPlan runs every second against a target that fails three times,
+// then passes.
+const flakyPlan = `name: flaky
+schedule: "@every 1s"
+steps:
+  - get:
+      name: health
+      host: "{{URL}}/flaky"
+      expect:
+        status_code: 200
+`
+
+// hookReceiver keeps the events a webhook receives, each checked against
+// its signature.
+type hookReceiver struct {
+	mu     sync.Mutex
+	events []map[string]any
+	bad    []string
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := webhook.Verify("hook-secret", r.Header.Get(webhook.SignatureHeader), body, time.Minute); err != nil {
+		h.bad = append(h.bad, err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(body, &ev); err != nil {
+		h.bad = append(h.bad, err.Error())
+		return
+	}
+	h.events = append(h.events, ev)
+}
+
+func (h *hookReceiver) transitions() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ts []string
+	for _, e := range h.events {
+		ts = append(ts, e["transition"].(string))
+	}
+	return ts
+}
+
+func TestServeWebhookAlerts(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if hits.Add(1) <= 3 {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		}
+	}))
+	defer target.Close()
+	hooks := &hookReceiver{}
+	receiver := httptest.NewServer(hooks)
+	defer receiver.Close()
+	dir := t.TempDir()
+	writePlan(t, dir, "flaky.yaml", flakyPlan, target.URL)
+
+	s := startServe(t, map[string]string{"SMOKEX_WEBHOOK_SECRET": "hook-secret"},
+		"--webhook", receiver.URL+"/hook", "--base-url", "http://smokex.test/", dir)
+	s.waitLog(t, `msg="notify: alert sent" target=webhook plan=flaky execution=\S+ transition=recovered`)
+	// Two more passes: nothing more is sent.
+	for hits.Load() < 6 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.waitLog(t, finishedLine("flaky", "passed"))
+	require.Equal(t, 0, s.stop(t), logText(s.stderr))
+
+	require.Empty(t, hooks.bad)
+	require.Equal(t, []string{"failing", "recovered"}, hooks.transitions(), logText(s.stderr))
+	failing := hooks.events[0]
+	require.Equal(t, "flaky", failing["plan"].(map[string]any)["id"])
+	x := failing["execution"].(map[string]any)
+	require.Contains(t, []string{"failed", "halted"}, x["status"], "halted until it is a stop reason")
+	require.Equal(t, "schedule", x["trigger"])
+	step := failing["failed_step"].(map[string]any)
+	require.Equal(t, "health", step["name"])
+	require.Equal(t, float64(1), failing["consecutive_failures"])
+	require.Equal(t, "http://smokex.test/plans/flaky", failing["links"].(map[string]any)["plan"])
+	require.Equal(t, "passed", hooks.events[1]["execution"].(map[string]any)["status"])
+}
+
+func TestServeAlertFlagErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePlan(t, dir, "flaky.yaml", flakyPlan, "http://127.0.0.1:1")
+	for args, want := range map[string][]string{
+		"--alert-after must not be negative": {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
+		"need an alert target":               {"--alert-after", "2"},
+		"--webhook: webhook: URL must be":    {"--webhook", "ftp://x/hook"},
+	} {
+		s := startServe(t, nil, append(want, dir)...)
+		<-s.exited
+		require.Equal(t, exitUsage, s.code)
+		require.Contains(t, logText(s.stderr), args)
+	}
+}

@@ -1,0 +1,55 @@
+// Package notify is how smokex alerts: a one-method Notifier, the Event it
+// is told, and the alert Policy that decides when to tell it.
+//
+// # Notifiers
+//
+// A Notifier delivers an Event: the plan (id, name, labels), the execution
+// that caused it (with its steps, in the record package's one wire format),
+// the Transition (failing, still_failing, recovered, passed), the first
+// failed step with its failures or error, and links to the admin pages.
+// The providers are subpackages, each with a Config that validates
+// itself, an injected *http.Client and an endpoint that can be pointed
+// elsewhere: slack, webhook (signed with HMAC-SHA256; webhook.Verify checks
+// it), email (SMTP with STARTTLS), pagerduty (Events API v2), teams
+// (workflow webhook, Adaptive Card) and discord (webhook embeds). A host's
+// own Notifier is as good as any of them (see the Example), and
+// notifytest.Run checks that it behaves.
+//
+// # The policy
+//
+// Policy is a record hook: put it in smokex.Config.Hooks, or set
+// smokex.Config.Alerts and the engine builds it with its store. It hears
+// of every finished execution and keeps, per plan, the failures and passes
+// in a row. Rules say when that is news:
+//
+//   - a plan is failing after AlertAfter failed executions in a row
+//     (default 1), and an alert is sent;
+//   - a failing plan is recovered after RecoverAfter passed ones (default
+//     1), announced unless NoRecoveryAlerts;
+//   - with Reminder, a failing plan is announced again (still_failing) at
+//     most every Reminder;
+//   - with AlertOnSuccess, every passed execution of a plan that is not
+//     failing is announced (passed).
+//
+// Canceled and interrupted executions say nothing about the target and are
+// not counted. PolicyConfig.Plans overrides the rules per plan; Targets
+// route plans to notifiers by label, with fallbacks for plans no label
+// routes; maintenance Windows (one-off, or recurring by cron in a time
+// zone) make the policy ignore the executions that finish in them, so that
+// planned downtime pages no one and leaves no failure behind.
+//
+// The state lives in PolicyConfig.Store, a storage.AlertStore (the memory
+// and PostgreSQL stores are): it survives restarts, and replicas that share
+// it send one alert, since every save is compare-and-swap on a version.
+//
+// # Delivery
+//
+// Nothing the policy does slows an execution: ExecutionFinished queues it
+// and returns. The policy's goroutine decides, and delivery workers send,
+// each attempt bounded by AttemptTimeout, retrying network errors, 429 and
+// 5xx answers (after Retry-After when given) with a backoff that doubles
+// up to MaxBackoff, up to MaxAttempts. A notification that fails for good
+// or is dropped on a full queue is logged and counted (Stats, and the
+// record.NotificationSentHook hooks in PolicyConfig.Sent), never lost
+// silently. Stop drains both queues within its context.
+package notify

@@ -1,0 +1,252 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smokex/smokex/record"
+)
+
+// Notifier delivers an alert: a message in a channel, a page, an e-mail,
+// a request to a webhook. Notify returns once the receiver accepted the
+// event, or with an error: a *StatusError for an answer that is not 2xx,
+// an error wrapping ErrPermanent for one that retrying cannot fix, any
+// other error (a network failure) is retried by the policy's delivery.
+// Notify must honour ctx and may be called from several goroutines.
+type Notifier interface {
+	Notify(ctx context.Context, e *Event) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, e *Event) error
+
+// Notify calls f.
+func (f NotifierFunc) Notify(ctx context.Context, e *Event) error { return f(ctx, e) }
+
+// Transition is what changed for a plan, which an Event announces.
+type Transition string
+
+// The transitions the policy announces.
+const (
+	// TransitionFailing: the plan failed as many times in a row as its
+	// threshold and was passing (or new) before.
+	TransitionFailing Transition = "failing"
+	// TransitionStillFailing: a reminder that the plan keeps failing.
+	TransitionStillFailing Transition = "still_failing"
+	// TransitionRecovered: the plan, which was failing, passed as many
+	// times in a row as its threshold.
+	TransitionRecovered Transition = "recovered"
+	// TransitionPassed: a passed execution of a plan that is not failing,
+	// announced only when the rules ask for alerts on every success.
+	TransitionPassed Transition = "passed"
+)
+
+// Title returns a short human phrase for the transition: "failing",
+// "still failing", "recovered", "passed".
+func (t Transition) Title() string { return strings.ReplaceAll(string(t), "_", " ") }
+
+// Bad reports whether the transition announces a plan in trouble.
+func (t Transition) Bad() bool { return t == TransitionFailing || t == TransitionStillFailing }
+
+// DefaultExcerptSize bounds each request and response body an Event
+// carries, in bytes.
+const DefaultExcerptSize = 1024
+
+// Event is one alert: a plan, one of its executions, and what changed.
+// Its JSON encoding is the generic webhook's body; the execution and its
+// steps are encoded as the record package encodes them everywhere.
+type Event struct {
+	// ID identifies the event: the execution ID and the transition, so
+	// that a receiver can tell a retried delivery from a new event.
+	ID         string     `json:"id"`
+	Transition Transition `json:"transition"`
+	// Time is when the policy decided the alert.
+	Time time.Time      `json:"time"`
+	Plan record.PlanRef `json:"plan"`
+	// Execution is the execution that caused the alert, with its steps,
+	// in the record package's wire format (its duration_ms included);
+	// bodies are cut to DefaultExcerptSize bytes. Every stored result has
+	// its secrets redacted already; so does the event.
+	Execution *record.Execution `json:"execution"`
+	// FailedStep is the first step of Execution that failed, nil when none
+	// did (the execution passed or failed as a whole).
+	FailedStep *record.StepResult `json:"failed_step,omitempty"`
+	// ConsecutiveFailures counts the plan's failed executions in a row,
+	// this one included; ConsecutivePasses the passed ones.
+	ConsecutiveFailures int `json:"consecutive_failures"`
+	ConsecutivePasses   int `json:"consecutive_passes"`
+	// FailingSince is when the plan was declared failing; for a recovery,
+	// when the failure that ended began.
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Links point to the admin pages when the host gave a base URL.
+	Links Links `json:"links,omitzero"`
+}
+
+// Links are addresses of the admin pages about an event, empty when the
+// host has none.
+type Links struct {
+	Execution string `json:"execution,omitempty"`
+	Plan      string `json:"plan,omitempty"`
+}
+
+// LinksFor returns the admin links under base: base/executions/{id} and
+// base/plans/{id}, path-escaped. An empty base gives no links.
+func LinksFor(base, planID, executionID string) Links {
+	base = strings.TrimRight(base, "/")
+	if base == "" {
+		return Links{}
+	}
+	l := Links{Plan: base + "/plans/" + url.PathEscape(planID)}
+	if executionID != "" {
+		l.Execution = base + "/executions/" + url.PathEscape(executionID)
+	}
+	return l
+}
+
+// NewEvent builds the event of a transition from the plan and the
+// execution, which it copies (bodies cut to excerptSize bytes, or
+// DefaultExcerptSize when it is zero; negative keeps none), so that the
+// event may outlive them.
+func NewEvent(t Transition, p *record.PlanRef, x *record.Execution, excerptSize int) *Event {
+	if excerptSize == 0 {
+		excerptSize = DefaultExcerptSize
+	}
+	e := &Event{Transition: t, Time: time.Now()}
+	if p != nil {
+		e.Plan = *p
+	}
+	if x == nil {
+		return e
+	}
+	c := *x
+	c.Steps = make([]record.StepResult, len(x.Steps))
+	for i := range x.Steps {
+		c.Steps[i] = excerptStep(x.Steps[i], excerptSize)
+		if e.FailedStep == nil && !c.Steps[i].OK && !c.Steps[i].Skipped {
+			e.FailedStep = &c.Steps[i]
+		}
+	}
+	e.Execution = &c
+	e.ID = x.ID + ":" + string(t)
+	if e.Plan.ID == "" {
+		e.Plan.ID, e.Plan.Name = x.PlanID, x.PlanName
+	}
+	return e
+}
+
+// excerptStep returns r with its bodies cut to n bytes.
+func excerptStep(r record.StepResult, n int) record.StepResult {
+	if r.Request != nil {
+		req := *r.Request
+		req.Body = Excerpt(req.Body, n)
+		r.Request = &req
+	}
+	if r.Response != nil {
+		resp := *r.Response
+		resp.Body = Excerpt(resp.Body, n)
+		r.Response = &resp
+	}
+	return r
+}
+
+// Excerpt returns s cut to at most n bytes on a rune boundary, with "…"
+// appended when it was cut. A negative n returns "".
+func Excerpt(s string, n int) string {
+	if n < 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// Summary is a one-line description of the event for a chat message or a
+// subject: "Checkout API is failing: step 2 \"pay\": status_code expected
+// 200, received 503".
+func (e *Event) Summary() string {
+	name := e.Plan.Name
+	if name == "" {
+		name = e.Plan.ID
+	}
+	s := name + " is " + e.Transition.Title()
+	if d := e.Detail(); d != "" && e.Transition.Bad() {
+		s += ": " + d
+	}
+	return s
+}
+
+// Detail describes what went wrong: the first failed step and its first
+// failure or error, or the execution's error; empty when nothing failed.
+func (e *Event) Detail() string {
+	if r := e.FailedStep; r != nil {
+		step := fmt.Sprintf("step %d %q", r.Index+1, r.Name)
+		switch {
+		case len(r.Failures) > 0:
+			f := r.Failures[0]
+			what := FailureName(f)
+			return fmt.Sprintf("%s: %s expected %s, received %s", step, what, f.Expected, f.Received)
+		case r.Error != nil:
+			return step + ": " + r.Error.Error()
+		}
+		return step + " failed"
+	}
+	if e.Execution != nil && e.Execution.Error != nil {
+		return e.Execution.Error.Error()
+	}
+	return ""
+}
+
+// FailureName names a failed assertion: its type, and the name of what it
+// checked when that is not the type itself ("json $.items[0].id",
+// "status_code").
+func FailureName(f record.Failure) string {
+	what := string(f.Type)
+	if f.Name != "" && f.Name != what {
+		what += " " + f.Name
+	}
+	return what
+}
+
+// ErrPermanent marks an error that retrying cannot fix (a bad URL, a
+// rejected payload): delivery gives up on it at once. Wrap it with %w.
+var ErrPermanent = errors.New("notify: permanent failure")
+
+// StatusError is a receiver's answer that is not 2xx. Delivery retries 429
+// and 5xx answers, after RetryAfter when the receiver gave one.
+type StatusError struct {
+	// Provider names the notifier: "slack", "webhook", ...
+	Provider   string
+	StatusCode int
+	// RetryAfter is the receiver's Retry-After, zero when it sent none.
+	RetryAfter time.Duration
+	// Body is the start of the answer's body.
+	Body string
+}
+
+// Error names the provider and the status: "slack: status 503: ...".
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("%s: status %d", e.Provider, e.StatusCode)
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
+}
+
+// Temporary reports whether retrying may help: 408, 425, 429 and 5xx.
+func (e *StatusError) Temporary() bool {
+	switch {
+	case e.StatusCode == 408, e.StatusCode == 425, e.StatusCode == 429, e.StatusCode >= 500:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,667 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// Defaults of PolicyConfig.
+const (
+	// DefaultQueueSize is how many finished executions wait for the policy,
+	// and how many alerts wait for delivery, before more are dropped.
+	DefaultQueueSize = 1024
+	// DefaultWorkers is how many alerts are delivered at once.
+	DefaultWorkers = 4
+	// DefaultMaxAttempts is how many times an alert is tried on a target.
+	DefaultMaxAttempts = 5
+	// DefaultMinBackoff is the wait before the first retry; each retry
+	// doubles it up to DefaultMaxBackoff.
+	DefaultMinBackoff = time.Second
+	// DefaultMaxBackoff caps the wait between retries, Retry-After
+	// included.
+	DefaultMaxBackoff = time.Minute
+	// DefaultAttemptTimeout bounds one delivery attempt.
+	DefaultAttemptTimeout = 10 * time.Second
+	// DefaultStoreTimeout bounds one read or write of alert state.
+	DefaultStoreTimeout = 5 * time.Second
+)
+
+// PolicyConfig configures a Policy. Only Targets is needed.
+type PolicyConfig struct {
+	// Targets are the notifiers with the plans they hear about.
+	Targets []Target
+	// Rules apply to every plan without an entry in Plans.
+	Rules Rules
+	// Plans overrides Rules per plan ID: a plan's entry replaces Rules as
+	// a whole (copy Rules and change what differs).
+	Plans map[string]Rules
+	// Maintenance windows, global or per plan.
+	Maintenance []Window
+	// Store keeps the state of each plan (its failures in a row, whether
+	// it is failing) so that it survives restarts and is shared by
+	// replicas. Defaults to memory of this process only. smokex.Config's
+	// Alerts uses the engine's store when it is one.
+	Store storage.AlertStore
+	// BaseURL is where the admin pages are served; events link to them
+	// (see LinksFor). Empty: no links.
+	BaseURL string
+	// ExcerptSize bounds each body an event carries. Defaults to
+	// DefaultExcerptSize; negative keeps none.
+	ExcerptSize int
+	// QueueSize bounds each of the two queues: finished executions waiting
+	// to be decided on, and alerts waiting for delivery (shared among the
+	// workers). Defaults to DefaultQueueSize. A full queue drops what comes, with a log line and
+	// a count (Stats, NotificationSent).
+	QueueSize int
+	// Workers is how many alerts are delivered at once. The alerts of one
+	// plan to one target are delivered by one worker, in order. Defaults
+	// to DefaultWorkers.
+	Workers int
+	// MaxAttempts is how many times an alert is tried on a target before
+	// it is given up, logged and counted. Defaults to DefaultMaxAttempts.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the wait between attempts: it starts
+	// at MinBackoff and doubles, capped at MaxBackoff; a receiver's
+	// Retry-After replaces it, capped the same. Default to
+	// DefaultMinBackoff and DefaultMaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// AttemptTimeout bounds one attempt. Defaults to DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// StoreTimeout bounds one read or write of state. Defaults to
+	// DefaultStoreTimeout.
+	StoreTimeout time.Duration
+	// Sent are told of every notification's outcome: delivered, failed
+	// after its attempts, dropped on a full queue (for metrics).
+	Sent []record.NotificationSentHook
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Stats counts what a Policy did since it was made.
+type Stats struct {
+	// Decided counts the alerts the policy decided to send, one per
+	// transition (before routing to targets).
+	Decided int64
+	// Suppressed counts executions ignored in a maintenance window.
+	Suppressed int64
+	// Sent, Failed and Dropped count notifications (one per target):
+	// delivered, given up after their attempts, dropped on a full queue
+	// or at Stop.
+	Sent, Failed, Dropped int64
+	// Retries counts attempts after the first.
+	Retries int64
+	// StateErrors counts executions whose state could not be read or
+	// saved; no alert was decided for them.
+	StateErrors int64
+}
+
+// Policy is the alert policy: a hook (smokex.Config.Hooks) that hears of
+// every finished execution, decides from the plan's state and its rules
+// whether the plan became failing, is still failing (a reminder),
+// recovered or passed, and hands each alert to the targets that route
+// the plan, delivering in the background with retries.
+//
+// ExecutionFinished never blocks: it queues the execution for the
+// policy's own goroutine, which reads and saves the plan's state
+// (compare-and-swap, so that replicas on one store send one alert) and
+// queues the alerts for delivery. Start and Stop are the engine's: Stop
+// drains both queues within its context, then gives up on what is left.
+type Policy struct {
+	record.HookDefaults
+	cfg     PolicyConfig
+	windows []Window
+	log     *slog.Logger
+
+	decide chan finished
+	// deliver has a queue per worker; the alerts of one plan to one target
+	// always go to the same worker, so that they arrive in order.
+	deliver []chan delivery
+
+	mu      sync.Mutex
+	state   int // 0 new, 1 started, 2 stopped
+	ctx     context.Context
+	cancel  context.CancelFunc
+	decided sync.WaitGroup // the deciding goroutine
+	workers sync.WaitGroup // delivery workers
+	closeMu sync.RWMutex   // held to send on decide
+	closed  bool
+
+	pending atomic.Int64
+
+	stats struct {
+		decided, suppressed, sent, failed, dropped, retries, stateErrors atomic.Int64
+	}
+}
+
+var (
+	_ record.ExecutionFinishedHook = (*Policy)(nil)
+	_ record.Service               = (*Policy)(nil)
+)
+
+type finished struct {
+	plan *record.PlanRef
+	exec *record.Execution
+}
+
+type delivery struct {
+	target *Target
+	event  *Event
+	// attempt counts the attempts made.
+	attempt int
+}
+
+// ErrClosed is returned by Start after Stop.
+var ErrClosed = errors.New("notify: policy is stopped")
+
+// NewPolicy checks cfg and returns a policy ready to Start.
+func NewPolicy(cfg PolicyConfig) (*Policy, error) {
+	seen := map[string]bool{}
+	for i, t := range cfg.Targets {
+		switch {
+		case t.Name == "":
+			return nil, fmt.Errorf("notify: PolicyConfig.Targets[%d].Name is required", i)
+		case seen[t.Name]:
+			return nil, fmt.Errorf("notify: PolicyConfig.Targets[%d].Name %q is used twice", i, t.Name)
+		case t.Notifier == nil:
+			return nil, fmt.Errorf("notify: PolicyConfig.Targets[%d] (%s) has no Notifier", i, t.Name)
+		}
+		seen[t.Name] = true
+	}
+	if err := cfg.Rules.Validate(); err != nil {
+		return nil, fmt.Errorf("notify: PolicyConfig.Rules.%w", err)
+	}
+	for id, r := range cfg.Plans {
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("notify: PolicyConfig.Plans[%q].%w", id, err)
+		}
+	}
+	for name, v := range map[string]int{"QueueSize": cfg.QueueSize, "Workers": cfg.Workers, "MaxAttempts": cfg.MaxAttempts} {
+		if v < 0 {
+			return nil, fmt.Errorf("notify: PolicyConfig.%s must not be negative, got %d", name, v)
+		}
+	}
+	for name, v := range map[string]time.Duration{"MinBackoff": cfg.MinBackoff, "MaxBackoff": cfg.MaxBackoff, "AttemptTimeout": cfg.AttemptTimeout, "StoreTimeout": cfg.StoreTimeout} {
+		if v < 0 {
+			return nil, fmt.Errorf("notify: PolicyConfig.%s must not be negative, got %s", name, v)
+		}
+	}
+	p := &Policy{cfg: cfg}
+	for _, w := range cfg.Maintenance {
+		w = w.clone()
+		if err := w.compile(); err != nil {
+			return nil, fmt.Errorf("notify: PolicyConfig.Maintenance: %w", err)
+		}
+		p.windows = append(p.windows, w)
+	}
+	c := &p.cfg
+	c.Targets = append([]Target(nil), cfg.Targets...)
+	if c.Store == nil {
+		c.Store = newMemoryState()
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.Workers == 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.MinBackoff == 0 {
+		c.MinBackoff = DefaultMinBackoff
+	}
+	if c.MaxBackoff == 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = c.MinBackoff
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	p.log = c.Logger
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	p.decide = make(chan finished, c.QueueSize)
+	p.deliver = make([]chan delivery, c.Workers)
+	for i := range p.deliver {
+		p.deliver[i] = make(chan delivery, max(1, c.QueueSize/c.Workers))
+	}
+	return p, nil
+}
+
+// Start starts the policy's goroutines. It returns at once; calling it
+// again does nothing; after Stop it returns ErrClosed.
+func (p *Policy) Start(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.state {
+	case 1:
+		return nil
+	case 2:
+		return ErrClosed
+	}
+	p.state = 1
+	// The goroutines outlive Start's context: Stop ends them.
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.decided.Go(p.decideLoop)
+	for _, q := range p.deliver {
+		p.workers.Go(func() { p.deliverLoop(q) })
+	}
+	return nil
+}
+
+// Stop lets the policy decide on the executions queued and deliver the
+// alerts queued, retries included, until ctx is done; then it cancels
+// what is in flight, counts what is left as dropped, and returns
+// ctx.Err(). It is idempotent; the goroutines are gone when it returns.
+func (p *Policy) Stop(ctx context.Context) error {
+	p.mu.Lock()
+	if p.state != 1 {
+		p.state = 2
+		p.mu.Unlock()
+		return nil
+	}
+	p.state = 2
+	p.mu.Unlock()
+
+	p.closeMu.Lock()
+	p.closed = true
+	close(p.decide)
+	p.closeMu.Unlock()
+
+	drained := make(chan struct{})
+	go func() {
+		p.decided.Wait()
+		for _, q := range p.deliver {
+			close(q) // only the deciding goroutine sends on them
+		}
+		p.workers.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+		p.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	p.cancel() // attempts and waits for retries end now
+	<-drained
+	return ctx.Err()
+}
+
+// Pending returns how many finished executions wait to be decided on,
+// the one being decided included.
+func (p *Policy) Pending() int { return int(p.pending.Load()) }
+
+// Stats returns the counts so far.
+func (p *Policy) Stats() Stats {
+	s := &p.stats
+	return Stats{
+		Decided: s.decided.Load(), Suppressed: s.suppressed.Load(),
+		Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(),
+		Retries: s.retries.Load(), StateErrors: s.stateErrors.Load(),
+	}
+}
+
+// ExecutionFinished queues the execution for the policy; it never blocks.
+// An execution that comes when the queue is full, or after Stop, is
+// dropped with a log line and counted.
+func (p *Policy) ExecutionFinished(_ context.Context, plan *record.PlanRef, x *record.Execution) {
+	if plan == nil || x == nil {
+		return
+	}
+	p.closeMu.RLock()
+	defer p.closeMu.RUnlock()
+	if p.closed {
+		p.stats.dropped.Add(1)
+		p.log.Warn("notify: execution finished after the policy stopped; not considered for alerts",
+			"plan", plan.ID, "execution", x.ID)
+		return
+	}
+	p.pending.Add(1)
+	select {
+	case p.decide <- finished{plan, x}:
+	default:
+		p.pending.Add(-1)
+		p.stats.dropped.Add(1)
+		p.log.Error("notify: the alert policy's queue is full; execution dropped, no alert decided for it",
+			"plan", plan.ID, "execution", x.ID, "queue", cap(p.decide))
+		p.sent(nil, &Event{Plan: *plan, Execution: x}, record.NotificationDropped, 0, errors.New("queue full"))
+	}
+}
+
+func (p *Policy) decideLoop() {
+	for f := range p.decide {
+		p.handle(f)
+		p.pending.Add(-1)
+	}
+}
+
+// rules returns the rules of the plan.
+func (p *Policy) rules(planID string) Rules {
+	if r, ok := p.cfg.Plans[planID]; ok {
+		return r.withDefaults()
+	}
+	return p.cfg.Rules.withDefaults()
+}
+
+// window returns the maintenance window that holds for the plan at t.
+func (p *Policy) window(plan *record.PlanRef, t time.Time) *Window {
+	for i := range p.windows {
+		if w := &p.windows[i]; w.covers(plan) && w.Holds(t) {
+			return w
+		}
+	}
+	return nil
+}
+
+// InMaintenance reports whether a maintenance window holds for the plan at
+// t, and its name.
+func (p *Policy) InMaintenance(plan *record.PlanRef, t time.Time) (string, bool) {
+	if w := p.window(plan, t); w != nil {
+		return w.Name, true
+	}
+	return "", false
+}
+
+// handle decides on one finished execution.
+func (p *Policy) handle(f finished) {
+	x := f.exec
+	if !counts(x) {
+		return
+	}
+	now := p.cfg.Now()
+	at := x.FinishedAt
+	if at.IsZero() {
+		at = now
+	}
+	if w := p.window(f.plan, at); w != nil {
+		p.stats.suppressed.Add(1)
+		p.log.Info("notify: execution in a maintenance window; no alert", "plan", f.plan.ID,
+			"execution", x.ID, "status", x.Status, "window", w.Name)
+		return
+	}
+	r := p.rules(f.plan.ID)
+	var (
+		t          Transition
+		prev, next storage.AlertState
+	)
+	const maxTries = 20
+	for try := 0; ; try++ {
+		cur, err := p.loadState(f.plan.ID)
+		if err != nil {
+			p.stateError(f, "read", err)
+			return
+		}
+		if cur.LastExecutionID == x.ID {
+			return // told twice
+		}
+		prev = *cur
+		next, t = step(*cur, x, r, now)
+		err = p.saveState(&next)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, storage.ErrConflict) || try == maxTries {
+			p.stateError(f, "save", err)
+			return
+		}
+	}
+	if t == "" {
+		return
+	}
+	p.stats.decided.Add(1)
+	e := NewEvent(t, f.plan, x, p.cfg.ExcerptSize)
+	e.Time = now
+	e.ConsecutiveFailures, e.ConsecutivePasses = next.ConsecutiveFailures, next.ConsecutivePasses
+	e.FailingSince = next.FailingSince
+	if t == TransitionRecovered {
+		e.FailingSince = prev.FailingSince
+	}
+	e.Links = LinksFor(p.cfg.BaseURL, f.plan.ID, x.ID)
+	p.route(e)
+}
+
+func (p *Policy) stateError(f finished, op string, err error) {
+	p.stats.stateErrors.Add(1)
+	p.log.Error("notify: alert state could not be "+op+"; no alert decided for the execution",
+		"plan", f.plan.ID, "execution", f.exec.ID, "err", err)
+}
+
+func (p *Policy) loadState(planID string) (*storage.AlertState, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
+	defer cancel()
+	return p.cfg.Store.GetAlertState(ctx, planID)
+}
+
+func (p *Policy) saveState(s *storage.AlertState) error {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
+	defer cancel()
+	return p.cfg.Store.SaveAlertState(ctx, s)
+}
+
+// counts reports whether x tells of the target's health: a passed or
+// failed execution does, one canceled or interrupted (its process died)
+// does not.
+func counts(x *record.Execution) bool {
+	switch {
+	case !x.Status.Done(), x.Status == record.StatusCanceled:
+		return false
+	case x.Error != nil && x.Error.Kind == record.ErrInterrupted:
+		return false
+	}
+	return true
+}
+
+// failed reports whether x counts as a failure.
+func failed(x *record.Execution) bool { return x.Status != record.StatusPassed }
+
+// step returns the state after x and the transition to announce, empty
+// for none.
+func step(cur storage.AlertState, x *record.Execution, r Rules, now time.Time) (storage.AlertState, Transition) {
+	s := cur
+	s.LastExecutionID, s.LastStatus, s.UpdatedAt = x.ID, x.Status, now
+	var t Transition
+	if failed(x) {
+		s.ConsecutiveFailures++
+		s.ConsecutivePasses = 0
+		switch {
+		case !s.Failing && s.ConsecutiveFailures >= r.AlertAfter:
+			s.Failing, s.FailingSince = true, now
+			t = TransitionFailing
+		case s.Failing && r.Reminder > 0 && !now.Before(s.LastAlertedAt.Add(r.Reminder)):
+			t = TransitionStillFailing
+		}
+	} else {
+		s.ConsecutivePasses++
+		s.ConsecutiveFailures = 0
+		switch {
+		case s.Failing && s.ConsecutivePasses >= r.RecoverAfter:
+			s.Failing, s.FailingSince = false, time.Time{}
+			if !r.NoRecoveryAlerts {
+				t = TransitionRecovered
+			}
+		case !s.Failing && r.AlertOnSuccess:
+			t = TransitionPassed
+		}
+	}
+	if t != "" {
+		s.LastAlertedAt = now
+	}
+	return s, t
+}
+
+// route queues the event for every target that hears about its plan.
+func (p *Policy) route(e *Event) {
+	var matched []*Target
+	labeled := false
+	for i := range p.cfg.Targets {
+		t := &p.cfg.Targets[i]
+		if !t.Fallback && t.matches(e.Plan.Labels) {
+			matched = append(matched, t)
+			labeled = labeled || len(t.Labels) > 0
+		}
+	}
+	if !labeled {
+		for i := range p.cfg.Targets {
+			if t := &p.cfg.Targets[i]; t.Fallback {
+				matched = append(matched, t)
+			}
+		}
+	}
+	if len(matched) == 0 {
+		p.log.Warn("notify: no target hears about the plan; alert not sent",
+			"plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition)
+		return
+	}
+	for _, t := range matched {
+		h := fnv.New32a()
+		h.Write([]byte(e.Plan.ID))
+		h.Write([]byte{0})
+		h.Write([]byte(t.Name))
+		select {
+		case p.deliver[h.Sum32()%uint32(len(p.deliver))] <- delivery{target: t, event: e}:
+		default:
+			p.drop(delivery{target: t, event: e}, "the delivery queue is full")
+		}
+	}
+}
+
+func (p *Policy) drop(d delivery, why string) {
+	p.stats.dropped.Add(1)
+	p.log.Error("notify: alert dropped: "+why, "target", d.target.Name, "plan", d.event.Plan.ID,
+		"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt)
+	p.sent(d.target, d.event, record.NotificationDropped, d.attempt, errors.New(why))
+}
+
+// deliverLoop delivers the alerts of q one after the other, each with its
+// retries. A worker waiting to retry holds its alert, and those queued
+// behind it, which keeps them in order; the other workers go on.
+func (p *Policy) deliverLoop(q chan delivery) {
+	for d := range q {
+		p.deliverOne(d)
+	}
+}
+
+// deliverOne tries d until it is delivered, fails for good, runs out of
+// attempts, or the policy is stopped.
+func (p *Policy) deliverOne(d delivery) {
+	for {
+		if p.ctx.Err() != nil {
+			p.drop(d, "the policy stopped before it was delivered")
+			return
+		}
+		d.attempt++
+		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.AttemptTimeout)
+		err := d.target.Notifier.Notify(ctx, d.event)
+		cancel()
+		if err == nil {
+			p.stats.sent.Add(1)
+			p.log.Info("notify: alert sent", "target", d.target.Name, "plan", d.event.Plan.ID,
+				"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt)
+			p.sent(d.target, d.event, record.NotificationDelivered, d.attempt, nil)
+			return
+		}
+		if p.ctx.Err() != nil {
+			p.drop(d, "the policy stopped while it was delivered")
+			return
+		}
+		wait, retry := p.backoff(d.attempt, err)
+		if !retry || d.attempt >= p.cfg.MaxAttempts {
+			p.stats.failed.Add(1)
+			p.log.Error("notify: alert not delivered", "target", d.target.Name, "plan", d.event.Plan.ID,
+				"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt, "err", err)
+			p.sent(d.target, d.event, record.NotificationFailed, d.attempt, err)
+			return
+		}
+		p.stats.retries.Add(1)
+		p.log.Warn("notify: alert delivery failed; retrying", "target", d.target.Name, "plan", d.event.Plan.ID,
+			"execution", d.event.Execution.ID, "attempt", d.attempt, "retry_in", wait, "err", err)
+		timer := time.NewTimer(wait)
+		select {
+		case <-timer.C:
+		case <-p.ctx.Done():
+			timer.Stop()
+		}
+	}
+}
+
+// backoff returns the wait before attempt n+1 and whether err is worth a
+// retry.
+func (p *Policy) backoff(n int, err error) (time.Duration, bool) {
+	if errors.Is(err, ErrPermanent) {
+		return 0, false
+	}
+	wait := p.cfg.MinBackoff << min(n-1, 30)
+	var se *StatusError
+	if errors.As(err, &se) {
+		if !se.Temporary() {
+			return 0, false
+		}
+		if se.RetryAfter > 0 {
+			wait = se.RetryAfter
+		}
+	}
+	if wait > p.cfg.MaxBackoff || wait <= 0 {
+		wait = p.cfg.MaxBackoff
+	}
+	return wait, true
+}
+
+// sent tells the Sent hooks of a notification's outcome.
+func (p *Policy) sent(t *Target, e *Event, outcome record.NotificationOutcome, attempts int, err error) {
+	if len(p.cfg.Sent) == 0 {
+		return
+	}
+	n := &record.Notification{
+		Transition: string(e.Transition),
+		Outcome:    outcome,
+		Attempts:   attempts,
+	}
+	if t != nil {
+		n.Target = t.Name
+		n.Provider = providerOf(t.Notifier)
+	}
+	if e.Execution != nil {
+		n.ExecutionID = e.Execution.ID
+	}
+	if err != nil {
+		n.Error = err.Error()
+	}
+	plan := e.Plan
+	for _, h := range p.cfg.Sent {
+		h.NotificationSent(p.ctx, &plan, n)
+	}
+}
+
+// Provider is implemented by notifiers that name their kind ("slack",
+// "webhook"); NotificationSent reports it, "custom" otherwise.
+type Provider interface {
+	Provider() string
+}
+
+func providerOf(n Notifier) string {
+	if p, ok := n.(Provider); ok {
+		return p.Provider()
+	}
+	return "custom"
+}

@@ -1,0 +1,181 @@
+package notify
+
+import (
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/netresearch/go-cron"
+
+	"github.com/smokex/smokex/internal/cronspec"
+	"github.com/smokex/smokex/record"
+)
+
+// Rules decide when a plan alerts. The zero value alerts on the first
+// failure and on the first pass after it.
+type Rules struct {
+	// AlertAfter is how many failed executions in a row make a plan
+	// failing (flag --alert-after). Defaults to 1.
+	AlertAfter int
+	// RecoverAfter is how many passed executions in a row make a failing
+	// plan recovered. Defaults to 1.
+	RecoverAfter int
+	// NoRecoveryAlerts sends nothing when a plan recovers (flag
+	// --no-recovery-alerts). By default recoveries are announced.
+	NoRecoveryAlerts bool
+	// AlertOnSuccess announces every passed execution of a plan that is
+	// not failing, as TransitionPassed (flag --alert-on-success). Off by
+	// default.
+	AlertOnSuccess bool
+	// Reminder, when positive, announces TransitionStillFailing when an
+	// execution of a failing plan finishes at least Reminder after the
+	// plan's last alert (flag --alert-reminder). Off by default.
+	Reminder time.Duration
+}
+
+func (r Rules) withDefaults() Rules {
+	if r.AlertAfter == 0 {
+		r.AlertAfter = 1
+	}
+	if r.RecoverAfter == 0 {
+		r.RecoverAfter = 1
+	}
+	return r
+}
+
+// Validate names the field that is wrong.
+func (r Rules) Validate() error {
+	switch {
+	case r.AlertAfter < 0:
+		return fmt.Errorf("AlertAfter must not be negative, got %d", r.AlertAfter)
+	case r.RecoverAfter < 0:
+		return fmt.Errorf("RecoverAfter must not be negative, got %d", r.RecoverAfter)
+	case r.Reminder < 0:
+		return fmt.Errorf("Reminder must not be negative, got %s", r.Reminder)
+	}
+	return nil
+}
+
+// Target is a notifier with the plans it hears about.
+type Target struct {
+	// Name names the target in logs and in NotificationSent ("slack",
+	// "payments-pager"). Required and unique.
+	Name     string
+	Notifier Notifier
+	// Labels route plans to the target: it hears about the plans that
+	// carry every one of these labels with the same value (team: payments
+	// to the payments channel). Empty: every plan, unless Fallback is set.
+	Labels map[string]string
+	// Fallback makes the target hear about the plans that no target with
+	// Labels hears about.
+	Fallback bool
+}
+
+// matches reports whether the target's labels select the plan's.
+func (t *Target) matches(labels map[string]string) bool {
+	for k, v := range t.Labels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Window is a maintenance window: while it holds, the plans it covers run
+// as usual but the policy ignores their executions, so that no alert is
+// sent, no failure counts toward a threshold, and planned downtime does
+// not turn into a page when it ends. A window is one-off (Start and End)
+// or recurring (Cron and Duration, in TimeZone).
+type Window struct {
+	// Name describes the window in logs ("db upgrade", "nightly backup").
+	Name string
+	// PlanIDs and Labels select the plans the window covers: a plan listed
+	// in PlanIDs, or one that carries every label of Labels. Both empty:
+	// every plan.
+	PlanIDs []string
+	Labels  map[string]string
+	// Start and End bound a one-off window: Start inclusive, End exclusive.
+	Start, End time.Time
+	// Cron starts a recurring window ("0 2 * * SUN": Sundays at 02:00), in
+	// the plan format's cron syntax; each lasts Duration.
+	Cron     string
+	Duration time.Duration
+	// TimeZone is the IANA zone Cron is read in ("Europe/Berlin").
+	// Defaults to UTC.
+	TimeZone string
+
+	sched cron.Schedule
+	loc   *time.Location
+}
+
+// compile checks the window and parses its schedule.
+func (w *Window) compile() error {
+	name := w.Name
+	if name == "" {
+		name = "(unnamed)"
+	}
+	oneOff := !w.Start.IsZero() || !w.End.IsZero()
+	switch {
+	case oneOff && w.Cron != "":
+		return fmt.Errorf("window %s: set Start and End or Cron and Duration, not both", name)
+	case oneOff:
+		if w.Start.IsZero() || w.End.IsZero() || !w.End.After(w.Start) {
+			return fmt.Errorf("window %s: End must be after Start", name)
+		}
+		return nil
+	case w.Cron == "":
+		return fmt.Errorf("window %s: set Start and End or Cron and Duration", name)
+	}
+	if w.Duration <= 0 {
+		return fmt.Errorf("window %s: Duration must be positive with Cron", name)
+	}
+	w.loc = time.UTC
+	if w.TimeZone != "" {
+		loc, err := time.LoadLocation(w.TimeZone)
+		if err != nil {
+			return fmt.Errorf("window %s: TimeZone: %w", name, err)
+		}
+		w.loc = loc
+	}
+	s, err := cronspec.Parse(w.Cron)
+	if err != nil {
+		return fmt.Errorf("window %s: Cron: %w", name, err)
+	}
+	w.sched = s
+	return nil
+}
+
+// covers reports whether the window covers the plan.
+func (w *Window) covers(p *record.PlanRef) bool {
+	if len(w.PlanIDs) == 0 && len(w.Labels) == 0 {
+		return true
+	}
+	for _, id := range w.PlanIDs {
+		if id == p.ID {
+			return true
+		}
+	}
+	if len(w.Labels) == 0 {
+		return false
+	}
+	t := Target{Labels: w.Labels}
+	return t.matches(p.Labels)
+}
+
+// Holds reports whether the window is open at t. The window must have
+// been validated (NewPolicy does it).
+func (w *Window) Holds(t time.Time) bool {
+	if w.sched == nil {
+		return !t.Before(w.Start) && t.Before(w.End)
+	}
+	// The window is open when a start falls in (t-Duration, t].
+	next := w.sched.Next(t.Add(-w.Duration).In(w.loc))
+	return !next.IsZero() && !next.After(t)
+}
+
+// clone returns a copy of w.
+func (w Window) clone() Window {
+	w.PlanIDs = append([]string(nil), w.PlanIDs...)
+	w.Labels = maps.Clone(w.Labels)
+	return w
+}

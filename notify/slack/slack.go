@@ -1,0 +1,180 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/internal/httpsend"
+)
+
+// Config configures a Slack notifier.
+type Config struct {
+	// WebhookURL is the channel's incoming webhook
+	// (https://hooks.slack.com/services/...), or a proxy or test server in
+	// its place. It is a secret: errors name only its host. Required.
+	WebhookURL string
+	// Client sends the requests. Defaults to http.DefaultClient.
+	Client *http.Client
+}
+
+// Validate names the field that is wrong.
+func (c *Config) Validate() error {
+	return httpsend.CheckURL("slack: WebhookURL", c.WebhookURL)
+}
+
+// Notifier posts events to a Slack channel.
+type Notifier struct {
+	cfg Config
+}
+
+var (
+	_ notify.Notifier = (*Notifier)(nil)
+	_ notify.Provider = (*Notifier)(nil)
+)
+
+// New checks cfg and returns the notifier.
+func New(cfg Config) (*Notifier, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Notifier{cfg: cfg}, nil
+}
+
+// Provider returns "slack".
+func (n *Notifier) Provider() string { return "slack" }
+
+// Notify posts the event's message.
+func (n *Notifier) Notify(ctx context.Context, e *notify.Event) error {
+	return httpsend.PostJSON(ctx, n.cfg.Client, "slack", n.cfg.WebhookURL, Message(e), nil)
+}
+
+// Payload is an incoming webhook's body.
+type Payload struct {
+	// Text is the notification's fallback text.
+	Text   string  `json:"text"`
+	Blocks []Block `json:"blocks"`
+}
+
+// Block is a Block Kit block: header, section, context or actions.
+type Block struct {
+	Type     string    `json:"type"`
+	Text     *Text     `json:"text,omitempty"`
+	Fields   []Text    `json:"fields,omitempty"`
+	Elements []Element `json:"elements,omitempty"`
+}
+
+// Text is a text object, plain_text or mrkdwn.
+type Text struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// Element is a button of an actions block, or a text of a context block.
+type Element struct {
+	Type  string `json:"type"`
+	Text  any    `json:"text,omitempty"`
+	URL   string `json:"url,omitempty"`
+	Style string `json:"style,omitempty"`
+}
+
+// Message returns the Block Kit message of e, shaped like the original
+// Smokex's: a header with the plan and the transition; started, finished,
+// trigger and duration; the failed step with each failure's expected and
+// received values, or its error; buttons "View execution" and "View plan"
+// when the event has links.
+func Message(e *notify.Event) *Payload {
+	name := e.Plan.Name
+	if name == "" {
+		name = e.Plan.ID
+	}
+	p := &Payload{Text: e.Summary()}
+	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
+	if x := e.Execution; x != nil {
+		p.Blocks = append(p.Blocks, Block{Type: "section", Fields: []Text{
+			{"mrkdwn", "*Started*\n" + when(x.StartedAt)},
+			{"mrkdwn", "*Finished*\n" + when(x.FinishedAt)},
+			{"mrkdwn", "*Trigger*\n" + escape(string(x.Trigger))},
+			{"mrkdwn", "*Duration*\n" + x.Duration().Round(time.Millisecond).String()},
+		}})
+	}
+	if d := failed(e); d != "" {
+		p.Blocks = append(p.Blocks, Block{Type: "section", Text: &Text{"mrkdwn", cut(d, 3000)}})
+	}
+	var buttons []Element
+	if e.Links.Execution != "" {
+		buttons = append(buttons, Element{Type: "button", Text: Text{"plain_text", "View execution"}, URL: e.Links.Execution, Style: style(e.Transition)})
+	}
+	if e.Links.Plan != "" {
+		buttons = append(buttons, Element{Type: "button", Text: Text{"plain_text", "View plan"}, URL: e.Links.Plan})
+	}
+	if len(buttons) > 0 {
+		p.Blocks = append(p.Blocks, Block{Type: "actions", Elements: buttons})
+	}
+	return p
+}
+
+// failed describes the failed step in mrkdwn, empty when none failed.
+func failed(e *notify.Event) string {
+	r := e.FailedStep
+	if r == nil {
+		if e.Execution != nil && e.Execution.Error != nil {
+			return "*Error*\n" + escape(e.Execution.Error.Error())
+		}
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Step %d %s failed*", r.Index+1, escape(fmt.Sprintf("%q", r.Name)))
+	if r.Method != "" || r.URL != "" {
+		fmt.Fprintf(&b, "\n`%s %s`", escape(r.Method), escape(r.URL))
+	}
+	for _, f := range r.Failures {
+		what := notify.FailureName(f)
+		fmt.Fprintf(&b, "\n• %s: expected `%s`, received `%s`", escape(what), escape(f.Expected), escape(f.Received))
+	}
+	if r.Error != nil {
+		fmt.Fprintf(&b, "\n• %s", escape(r.Error.Error()))
+	}
+	return b.String()
+}
+
+func icon(t notify.Transition) string {
+	switch t {
+	case notify.TransitionFailing:
+		return "🔴"
+	case notify.TransitionStillFailing:
+		return "🟠"
+	}
+	return "🟢"
+}
+
+func style(t notify.Transition) string {
+	if t.Bad() {
+		return "danger"
+	}
+	return "primary"
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// escape escapes the characters mrkdwn reads as markup.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// cut bounds s to n runes, the limits of Block Kit's fields.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
