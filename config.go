@@ -109,8 +109,15 @@ type Config struct {
 	// replica's Start would finish the others' running executions); a distributed scheduler rescues runs itself.
 	SkipRecovery bool
 
-	// ParseOpts bounds the plans the engine loads. Nil means plan defaults.
+	// ParseOpts bounds the plans the engine loads, and its Exclude skips
+	// files of SyncFS and WatchFS. Nil means plan defaults.
 	ParseOpts *plan.ParseOpts
+
+	// SyncFilter, when set, keeps only the plans of SyncFS and WatchFS for
+	// which it returns true (smokex serve's --label and --plan); the others
+	// are not loaded, and removed if an earlier sync loaded them. Nil keeps
+	// every plan.
+	SyncFilter func(p *plan.Plan) bool
 
 	// Logger receives the engine's logs. Defaults to slog.Default().
 	Logger *slog.Logger

@@ -345,15 +345,35 @@ func TestSyncFS(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, entries)
 
-	// An invalid file changes nothing.
+	// A new invalid file adds nothing and changes nothing else.
 	fsys["d.yaml"] = &fstest.MapFile{Data: []byte(`[]`)}
 	_, err = eng.SyncFS(ctx, fsys)
 	require.Error(t, err)
-	ids := []string{}
-	for _, p := range eng.Plans() {
-		ids = append(ids, p.ID)
+	ids := func() []string {
+		out := []string{}
+		for _, p := range eng.Plans() {
+			out = append(out, p.ID)
+		}
+		return out
 	}
-	require.Equal(t, []string{"b", "c"}, ids)
+	require.Equal(t, []string{"b", "c"}, ids())
+
+	// One file breaks while another is edited: the edit is synced, the
+	// broken file's plan is kept as it was.
+	fsys["c.yml"] = &fstest.MapFile{Data: []byte(`[{get: {url: "http://127.0.0.1:1/c"`)}
+	fsys["b.yaml"] = &fstest.MapFile{Data: []byte(`{name: b, steps: [{get: {url: "http://127.0.0.1:1/b3"}}]}`)}
+	res, err = eng.SyncFS(ctx, fsys)
+	var list plan.ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 2, "d.yaml and c.yml: %v", err)
+	require.Equal(t, &smokex.SyncResult{Updated: []string{"b"}}, res)
+	require.Equal(t, []string{"b", "c"}, ids())
+	b, err := eng.Plan("b")
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:1/b3", b.Steps[0].URL.Raw())
+	c, err := eng.Plan("c")
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:1/c", c.Steps[0].URL.Raw(), "the broken file's plan runs as it was")
 
 	// Synced plans say so; a plan added with AddPlan does not.
 	require.True(t, eng.PlanSynced("b"))

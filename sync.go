@@ -19,13 +19,45 @@ type SyncResult struct {
 // SyncFS loads every plan in fsys (*.yaml and *.yml, recursively) and makes
 // the engine's synced plans match it: new plans are added, changed ones
 // replaced, and plans an earlier SyncFS added whose file is gone are
-// removed. Plans added with AddPlan are never removed by it. When any file
-// is invalid, nothing changes and the error lists every problem.
+// removed. Plans added with AddPlan are never removed by it. Each file
+// counts on its own: when some are invalid, the others are synced, the
+// plans of the invalid files are kept as they were, and the error (a
+// plan.ErrorList) lists every problem with the result of what changed.
 func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
-	plans, err := plan.LoadFS(fsys, e.cfg.ParseOpts)
-	if err != nil {
-		return nil, err
+	plans, loadErr := plan.LoadFS(fsys, e.cfg.ParseOpts)
+	var list plan.ErrorList
+	if loadErr != nil && !errors.As(loadErr, &list) {
+		return nil, loadErr
 	}
+	// The files that did not parse keep their plans as they were.
+	broken := make(map[string]bool, len(list))
+	for _, pe := range list {
+		broken[pe.File] = true
+	}
+	kept := plans[:0:0]
+	for _, p := range plans {
+		if broken[p.File] {
+			continue
+		}
+		if e.cfg.SyncFilter != nil && !e.cfg.SyncFilter(p) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	plans = kept
+	res, err := e.syncPlans(ctx, plans, broken)
+	if err != nil {
+		return res, err
+	}
+	if loadErr != nil {
+		return res, loadErr
+	}
+	return res, nil
+}
+
+// syncPlans makes the synced plans match plans, keeping those whose file
+// is in broken.
+func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool) (*SyncResult, error) {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
 	if err := e.checkOpen(); err != nil {
@@ -53,7 +85,7 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	e.mu.Lock()
 	var gone []string
 	for id, lp := range e.plans {
-		if lp.synced && !seen[id] {
+		if lp.synced && !seen[id] && !broken[lp.plan.File] {
 			gone = append(gone, id)
 		}
 	}
@@ -69,8 +101,9 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 
 // WatchFS syncs fsys now, then again every interval until ctx ends or the
 // engine stops, so that plans follow their files. The first sync's error is
-// returned; later errors are logged and leave the plans as they were. The
-// interval must be positive.
+// returned; later errors are logged, and a file that stops parsing keeps
+// its plan as it was while the other files sync. The interval must be
+// positive.
 func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration) error {
 	if interval <= 0 {
 		return fmt.Errorf("smokex: WatchFS needs a positive interval, got %s", interval)
@@ -95,10 +128,9 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 					return
 				}
 				if err != nil {
-					e.cfg.Logger.Error("smokex: syncing plans", "error", err)
-					continue
+					e.cfg.Logger.Error("smokex: syncing plans; the plans of files with errors are kept as they were", "error", err)
 				}
-				if len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
+				if res != nil && len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
 					e.cfg.Logger.Info("smokex: plans synced", "added", res.Added, "updated", res.Updated, "removed", res.Removed)
 				}
 			}

@@ -21,13 +21,26 @@ func (c *checker) check() {
 	exp := &c.step.Expect
 	c.checkStatus(exp.Status)
 	for i := range exp.Headers {
+		if exp.Headers[i].Predicates != nil {
+			c.checkHeaderPredicates(&exp.Headers[i])
+			continue
+		}
 		c.checkHeader(&exp.Headers[i])
 	}
 	if exp.JSON != nil {
 		c.checkJSON(exp.JSON)
 	}
+	for i := range exp.JSONPath {
+		c.checkPath(&exp.JSONPath[i])
+	}
 	if exp.String != nil {
 		c.checkString(exp.String)
+	}
+	if exp.Text != nil {
+		c.checkPredicates(exp.Text, subject{v: c.bodyString(), present: true}, record.FailureString, "body")
+	}
+	if exp.BodySize != nil {
+		c.checkPredicates(exp.BodySize, subject{v: int64(len(c.body)), present: true}, record.FailureBodySize, "body_size")
 	}
 	for i := range exp.HTML {
 		c.checkHTML(&exp.HTML[i])
@@ -67,7 +80,11 @@ func (c *checker) checkStatus(exp *plan.StatusExpect) {
 		}
 		want = strings.Join(parts, ", ")
 	}
-	c.fail(record.Failure{Type: record.FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)})
+	pos := c.step.Pos
+	if exp != nil && exp.Pos.Line > 0 {
+		pos = exp.Pos
+	}
+	c.fail(at(record.Failure{Type: record.FailureStatusCode, Name: "status_code", Expected: want, Received: strconv.Itoa(code)}, pos))
 }
 
 func (c *checker) checkHeader(h *plan.HeaderExpect) {
@@ -91,7 +108,7 @@ func (c *checker) checkHeader(h *plan.HeaderExpect) {
 	case isSensitive(http.CanonicalHeaderKey(h.Name)):
 		got = redact.Mask
 	}
-	c.fail(record.Failure{Type: record.FailureHeader, Name: h.Name, Expected: want, Received: got})
+	c.fail(at(record.Failure{Type: record.FailureHeader, Name: h.Name, Expected: want, Received: got}, h.Pos))
 }
 
 func (c *checker) checkJSON(v *plan.Value) {
@@ -102,11 +119,11 @@ func (c *checker) checkJSON(v *plan.Value) {
 	}
 	got, err := c.parseJSON()
 	if err != nil {
-		c.fail(record.Failure{Type: record.FailureJSON, Name: "$", Expected: jsonmatch.Describe(want), Received: err.Error()})
+		c.fail(at(record.Failure{Type: record.FailureJSON, Name: "$", Expected: jsonmatch.Describe(want), Received: err.Error()}, v.Pos))
 		return
 	}
 	if m := jsonmatch.Match(want, got); m != nil {
-		c.fail(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received})
+		c.fail(at(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received}, v.Pos))
 	}
 }
 
@@ -119,7 +136,7 @@ func (c *checker) checkString(t *plan.Template) {
 	if bytes.Contains(c.body, []byte(want)) {
 		return
 	}
-	c.fail(record.Failure{Type: record.FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)})
+	c.fail(at(record.Failure{Type: record.FailureString, Name: "body", Expected: want, Received: c.bodyExcerpt(maxReceived)}, t.Pos))
 }
 
 func (c *checker) checkHTML(h *plan.HTMLExpect) {
@@ -130,24 +147,24 @@ func (c *checker) checkHTML(h *plan.HTMLExpect) {
 	}
 	sel, err := c.s.r.selectors.get(h.Path)
 	if err != nil {
-		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "invalid CSS selector: " + err.Error()})
+		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "invalid CSS selector: " + err.Error()})
 		return
 	}
 	if c.doc == nil && c.docErr == nil {
 		c.doc, c.docErr = goquery.NewDocumentFromReader(bytes.NewReader(c.body))
 	}
 	if c.docErr != nil {
-		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "the body is not HTML: " + c.docErr.Error()})
+		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "the body is not HTML: " + c.docErr.Error()})
 		return
 	}
 	found := c.doc.FindMatcher(sel)
 	if found.Length() == 0 {
-		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
+		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
 		return
 	}
 	got := strings.TrimSpace(found.Text())
 	if got != want {
-		c.fail(record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: got})
+		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: got})
 	}
 }
 
@@ -158,7 +175,7 @@ func (c *checker) checkAssert(a *plan.Expression) {
 			c.stepError(c.s.interpolationError("assert "+a.String(), err))
 			return
 		}
-		c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
+		c.failAt(a.Pos, record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: "error: " + err.Error() + c.operands(a.Names(), "; ")})
 		return
 	}
 	if b, ok := v.(bool); ok && b {
@@ -172,7 +189,7 @@ func (c *checker) checkAssert(a *plan.Expression) {
 	if _, ok := v.(bool); !ok {
 		got = "result " + c.s.red.Excerpt(describe(v), maxOperand) + c.operands(a.Names(), "; ")
 	}
-	c.fail(record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: got})
+	c.failAt(a.Pos, record.Failure{Type: record.FailureAssert, Name: a.String(), Expected: "true", Received: got})
 }
 
 // operands renders "name=value, ..." for the names an expression reads,

@@ -21,9 +21,12 @@ const (
 	nameBody     = "body"
 	nameJSON     = "json"
 	nameDuration = "duration"
+	// nameBodySize is the body's size in bytes; len(body) counts
+	// characters.
+	nameBodySize = "body_size"
 )
 
-var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nameDuration}
+var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nameDuration, nameBodySize}
 
 // checker evaluates a step's assertions and captures on its response,
 // computing what they need (the body as text, the parsed JSON, the HTML
@@ -90,6 +93,9 @@ func (c *checker) parseJSON() (any, error) {
 	return c.json, c.jsonErr
 }
 
+// failAt records a failure at pos in the plan.
+func (c *checker) failAt(pos plan.Pos, f record.Failure) { c.fail(at(f, pos)) }
+
 // fail records a failure, each text redacted and then cut short.
 func (c *checker) fail(f record.Failure) {
 	red := c.s.red
@@ -112,6 +118,7 @@ func (c *checker) enterResponseScope() {
 	}
 	env[nameStatus] = c.resp.StatusCode
 	env[nameDuration] = c.res.Timings.Total.Milliseconds()
+	env[nameBodySize] = len(c.body)
 	var headers map[string]any
 	if c.reads(nameHeaders) {
 		headers = expressionHeaders(c.resp.Header)

@@ -206,7 +206,7 @@ func (s *run) log(ctx context.Context, res *record.StepResult) {
 		slog.String("name", res.Name),
 		slog.Bool("ok", res.OK),
 		slog.Int("attempts", res.Attempts),
-		slog.Duration("duration", res.Timings.Total),
+		slog.Duration("duration", res.Total()),
 	}
 	if res.Response != nil {
 		attrs = append(attrs, slog.Int("status", res.Response.StatusCode))

@@ -28,14 +28,24 @@ type received struct {
 }
 
 // send sends the request, retrying as the options allow, and reads the
-// body into s.buf. It sets res.Attempts and res.Timings. With a too_large
-// error it also returns the response, whose body is not kept.
+// body into s.buf. It counts each request in res.Attempts and
+// res.AttemptLog and sets res.Timings. With a too_large error it also
+// returns the response, whose body is not kept.
 func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *record.StepResult) (*received, *record.StepError) {
 	client := s.httpClient(o.insecure)
 	s.follow = o.follow
 	for attempt := 1; ; attempt++ {
-		res.Attempts = attempt
+		res.Attempts++
+		started := time.Now()
 		rc, serr := s.attempt(ctx, client, out, o, res)
+		a := record.Attempt{StartedAt: started, Duration: res.Timings.Total}
+		if rc != nil {
+			a.StatusCode = rc.resp.StatusCode
+		}
+		if serr != nil {
+			a.Error = serr.StepError
+		}
+		res.AttemptLog = append(res.AttemptLog, a)
 		if serr == nil {
 			return rc, nil
 		}

@@ -22,7 +22,14 @@ const (
 )
 
 func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.StepResult) {
-	*res = record.StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: time.Now()}
+	start := time.Now()
+	*res = record.StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: start}
+	defer func() {
+		res.Duration = time.Since(start)
+		if len(res.AttemptLog) < 2 {
+			res.AttemptLog = nil
+		}
+	}()
 	if step.URL != nil {
 		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
 	}
@@ -41,6 +48,48 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 	if o.debug && out.hasBody {
 		res.Request.Body = s.red.String(string(out.body))
 	}
+	var deadline time.Time
+	if o.poll.For > 0 {
+		deadline = start.Add(o.poll.For)
+	}
+	for {
+		s.exchange(ctx, step, out, o, res)
+		if n := len(res.AttemptLog); n > 0 {
+			res.AttemptLog[n-1].OK = res.OK
+		}
+		if res.OK || deadline.IsZero() || ctx.Err() != nil || !pollable(res.Error) {
+			return
+		}
+		if time.Now().Add(o.poll.Every).After(deadline) {
+			return
+		}
+		t := time.NewTimer(o.poll.Every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		res.Response, res.Failures, res.Error, res.Captures = nil, nil, nil, nil
+	}
+}
+
+// pollable tells whether a poll tries a step again after err: a failed
+// assertion or a request that may work later, not a plan's own mistake.
+func pollable(err *record.StepError) bool {
+	if err == nil {
+		return true
+	}
+	switch err.Kind {
+	case record.ErrInterpolation, record.ErrInvalidURL, record.ErrCanceled:
+		return false
+	}
+	return true
+}
+
+// exchange sends the request (with its retries), then checks the response
+// and captures from it.
+func (s *run) exchange(ctx context.Context, step *plan.Step, out *outgoing, o stepOptions, res *record.StepResult) {
 	rc, serr := s.send(ctx, out, o, res)
 	if rc != nil {
 		resp := rc.resp
@@ -71,6 +120,7 @@ type stepOptions struct {
 	follow   bool
 	insecure bool
 	debug    bool
+	poll     plan.Poll
 }
 
 func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
@@ -91,6 +141,9 @@ func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
 	}
 	if so.debug, err = resolveSetting(s, o.Debug, plan.DefaultDebug, toBool); err != nil {
 		return so, s.interpolationError("option debug", err)
+	}
+	if o.Poll.Set {
+		so.poll = o.Poll.Value
 	}
 	if so.timeout <= 0 {
 		so.timeout = s.r.timeout

@@ -13,7 +13,7 @@ import (
 
 // expectKeys are the keys of expect. body is the original Smokex's name:
 // a mapping or list there means json, a string means string.
-const expectKeys = "status_code headers json string html assert body"
+const expectKeys = "status_code headers json jsonpath string html assert body body_size"
 
 func (p *parser) expect(n *yaml.Node) Expect {
 	var e Expect
@@ -27,9 +27,14 @@ func (p *parser) expect(n *yaml.Node) Expect {
 		case "status_code":
 			e.Status = p.status(kv.value)
 		case "headers":
-			for _, prm := range p.headers(kv.value, "expect headers") {
-				if len(prm.Values) == 1 {
-					e.Headers = append(e.Headers, HeaderExpect{Name: prm.Name, Value: prm.Values[0], Pos: prm.Pos})
+			e.Headers = p.expectHeaders(kv.value)
+		case "jsonpath":
+			e.JSONPath = p.jsonPaths(kv.value)
+		case "body_size":
+			e.BodySize = p.predicates(kv.value, "body_size", predicatesNumber, OpEqual)
+			for _, pr := range e.BodySize {
+				if (pr.Op == OpEqual || pr.Op == OpNotEqual) && !isNumberValue(pr.Value) {
+					p.errorf(pr.Pos, "body_size compares a number of bytes, got %s", describeValue(pr.Value))
 				}
 			}
 		case "json":
@@ -37,7 +42,12 @@ func (p *parser) expect(n *yaml.Node) Expect {
 				e.JSON = p.value(kv.value, "expect json")
 			}
 		case "string":
-			if p.once(&stringKey, kv) {
+			if !p.once(&stringKey, kv) {
+				break
+			}
+			if v := resolve(kv.value); v.Kind == yaml.MappingNode {
+				e.Text = p.predicates(v, "expect string", predicatesText, OpContains)
+			} else {
 				e.String = p.template(kv.value, "expect string")
 			}
 		case "body":

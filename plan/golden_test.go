@@ -147,7 +147,20 @@ func dump(p *plan.Plan) string {
 			w("  expect status: codes %v classes %v", e.Status.Codes, e.Status.Classes)
 		}
 		for _, h := range e.Headers {
+			if h.Predicates != nil {
+				w("  expect header %s at %d:%d: %s", h.Name, h.Pos.Line, h.Pos.Column, dumpPredicates(h.Predicates))
+				continue
+			}
 			w("  expect header %s: %s", h.Name, dumpTemplate(h.Value))
+		}
+		for _, pe := range e.JSONPath {
+			w("  expect jsonpath %q = %s at %d:%d: %s", pe.Path, pe.Compiled, pe.Pos.Line, pe.Pos.Column, dumpPredicates(pe.Predicates))
+		}
+		if e.Text != nil {
+			w("  expect string: %s", dumpPredicates(e.Text))
+		}
+		if e.BodySize != nil {
+			w("  expect body_size: %s", dumpPredicates(e.BodySize))
 		}
 		if e.JSON != nil {
 			w("  expect json: %s", dumpValue(e.JSON))
@@ -240,5 +253,26 @@ func dumpOptions(o plan.Options) string {
 	add("insecure", o.Insecure.Set, o.Insecure.Expr, o.Insecure.Value)
 	add("debug", o.Debug.Set, o.Debug.Expr, o.Debug.Value)
 	add("halt_on_error", o.HaltOnError.Set, o.HaltOnError.Expr, o.HaltOnError.Value)
+	add("poll", o.Poll.Set, o.Poll.Expr, fmt.Sprintf("{every %s, for %s}", o.Poll.Value.Every, o.Poll.Value.For))
 	return b.String()
+}
+
+func dumpPredicates(ps []plan.Predicate) string {
+	out := make([]string, len(ps))
+	for i, pr := range ps {
+		var arg string
+		switch {
+		case pr.Op == plan.OpExists:
+			arg = fmt.Sprint(pr.Exists)
+		case pr.Inner != nil:
+			arg = "(" + dumpPredicates(pr.Inner) + ")"
+		case pr.Value != nil:
+			arg = dumpValue(pr.Value)
+		}
+		if pr.Regexp != nil {
+			arg += " (compiled)"
+		}
+		out[i] = fmt.Sprintf("%s %s @%d:%d", pr.Op, arg, pr.Pos.Line, pr.Pos.Column)
+	}
+	return strings.Join(out, "; ")
 }

@@ -9,10 +9,10 @@ import (
 
 // responseNames are the names an assert or a capture expression can read
 // besides the variables: the response of the step.
-const responseNames = "status headers body json duration"
+const responseNames = "status headers body body_size json duration"
 
 // ResponseNames returns the names an assert or capture expression reads
-// from the response: status, headers, body, json and duration.
+// from the response: status, headers, body, body_size, json and duration.
 func ResponseNames() []string { return strings.Fields(responseNames) }
 
 // Lint returns warnings about names that a plan's templates and
@@ -54,8 +54,15 @@ func Lint(p *Plan, known []string) []*Error {
 			l.template(e.Status.Expr, "status_code", captured)
 		}
 		for _, h := range e.Headers {
-			l.template(h.Value, fmt.Sprintf("expect header %q", h.Name), captured)
+			what := fmt.Sprintf("expect header %q", h.Name)
+			l.template(h.Value, what, captured)
+			l.predicates(h.Predicates, what, captured)
 		}
+		for _, pe := range e.JSONPath {
+			l.predicates(pe.Predicates, fmt.Sprintf("jsonpath %q", pe.Path), captured)
+		}
+		l.predicates(e.Text, "expect string", captured)
+		l.predicates(e.BodySize, "body_size", captured)
 		if e.JSON != nil {
 			l.value(e.JSON, "expect json", captured)
 		}
@@ -137,4 +144,13 @@ func (l *linter) options(o Options, defined map[string]bool) {
 	l.template(o.Insecure.Expr, "insecure", defined)
 	l.template(o.Debug.Expr, "debug", defined)
 	l.template(o.HaltOnError.Expr, "halt_on_error", defined)
+}
+
+func (l *linter) predicates(ps []Predicate, what string, defined map[string]bool) {
+	for _, pr := range ps {
+		if pr.Value != nil {
+			l.value(pr.Value, what+" "+string(pr.Op), defined)
+		}
+		l.predicates(pr.Inner, what+" "+string(pr.Op), defined)
+	}
 }

@@ -51,6 +51,12 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 		if err != nil {
 			return err
 		}
+		if p != "." && o.Exclude != nil && o.Exclude(p) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() {
 			if p != "." && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir

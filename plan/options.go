@@ -30,7 +30,7 @@ var maxTimeoutText = fmt.Sprintf("%d milliseconds (about 146 years)", MaxTimeout
 // it refuses as too large is told apart from one that is malformed.
 var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
 
-const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error"
+const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error poll"
 
 func (p *parser) options(n *yaml.Node) Options {
 	var o Options
@@ -52,6 +52,8 @@ func (p *parser) options(n *yaml.Node) Options {
 			o.Debug = p.boolean(kv.value, kv.key)
 		case "halt_on_error":
 			o.HaltOnError = p.boolean(kv.value, kv.key)
+		case "poll":
+			o.Poll = p.poll(kv.value)
 		default:
 			p.unknownKey(kv, "options", optionKeys)
 		}
@@ -169,4 +171,79 @@ func ParseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not true or false", s)
+}
+
+const pollKeys = "every for"
+
+// poll reads the poll option: {every, for} with durations, or false (off).
+func (p *parser) poll(n *yaml.Node) Setting[Poll] {
+	n = resolve(n)
+	s := Setting[Poll]{Set: true, Pos: pos(n)}
+	if n.Kind == yaml.ScalarNode {
+		if b, err := ParseBool(n.Value); err == nil && !b {
+			return s
+		}
+	}
+	if n.Kind != yaml.MappingNode {
+		p.errorAt(n, "poll must be a mapping {every: 2s, for: 2m} or false, got %s", describe(n))
+		return s
+	}
+	hasFor := false
+	for _, kv := range p.pairs(n) {
+		switch kv.key {
+		case "every", "for":
+			hasFor = hasFor || kv.key == "for"
+			v := resolve(kv.value)
+			d, err := ParseTimeout(v.Value)
+			if v.Kind != yaml.ScalarNode || isNull(v) || err != nil || d <= 0 {
+				p.errorAt(v, "poll %s must be a duration like 2s or 2m, or an integer of milliseconds, more than zero, got %s", kv.key, describe(v))
+				continue
+			}
+			if kv.key == "every" {
+				s.Value.Every = d
+			} else {
+				s.Value.For = d
+			}
+		default:
+			p.unknownKey(kv, "poll", pollKeys)
+		}
+	}
+	if !hasFor && !p.stopped {
+		p.errorAt(n, "poll needs for: how long to keep trying (for: 2m)")
+	}
+	if s.Value.Every == 0 {
+		s.Value.Every = DefaultPollEvery
+	}
+	return s
+}
+
+// ParsePoll reads the poll option as the CLI flag writes it:
+// "every=2s,for=2m", or "for=2m" (every defaults to DefaultPollEvery).
+func ParsePoll(s string) (Poll, error) {
+	var out Poll
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return out, fmt.Errorf("poll %q: want every=DURATION,for=DURATION", s)
+		}
+		d, err := ParseTimeout(v)
+		if err != nil || d <= 0 {
+			return out, fmt.Errorf("poll %s=%q: want a duration like 2s, more than zero", k, v)
+		}
+		switch strings.TrimSpace(k) {
+		case "every":
+			out.Every = d
+		case "for":
+			out.For = d
+		default:
+			return out, fmt.Errorf("poll %q: unknown key %q; it takes every and for", s, k)
+		}
+	}
+	if out.For == 0 {
+		return out, fmt.Errorf("poll %q needs for=DURATION: how long to keep trying", s)
+	}
+	if out.Every == 0 {
+		out.Every = DefaultPollEvery
+	}
+	return out, nil
 }

@@ -51,6 +51,10 @@ type ParseOpts struct {
 	// plan counts all its ${...} against what remains. Defaults to
 	// DefaultMaxExpressions.
 	MaxExpressions int
+	// Exclude, when set, tells LoadDir and LoadFS to skip the file or the
+	// directory at a path (slash-separated, relative to the directory
+	// loaded) without reading it: a docker-compose.yml among the plans.
+	Exclude func(path string) bool
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {

@@ -87,8 +87,15 @@ type Expect struct {
 	JSON *Value
 	// String is text the body must contain, nil when not asserted.
 	String *Template
-	HTML   []HTMLExpect
-	Assert []*Expression
+	// Text are predicates on the body as text (expect string as a
+	// mapping: contains, matches, length...).
+	Text []Predicate
+	// JSONPath are predicates on values at JSON paths of the body.
+	JSONPath []PathExpect
+	// BodySize are predicates on the body's size in bytes.
+	BodySize []Predicate
+	HTML     []HTMLExpect
+	Assert   []*Expression
 }
 
 // StatusExpect is the expected status: a list of codes and classes, or a
@@ -104,11 +111,13 @@ type StatusExpect struct {
 	Pos  Pos
 }
 
-// HeaderExpect asserts that a response header equals a value.
+// HeaderExpect asserts that a response header equals a value (Value, the
+// original form) or passes Predicates.
 type HeaderExpect struct {
-	Name  string
-	Value *Template
-	Pos   Pos
+	Name       string
+	Value      *Template
+	Predicates []Predicate
+	Pos        Pos
 }
 
 // HTMLExpect asserts that the text of the elements a CSS selector selects
@@ -141,6 +150,16 @@ type Options struct {
 	Insecure        Setting[bool]
 	Debug           Setting[bool]
 	HaltOnError     Setting[bool]
+	// Poll repeats the step until its expectations pass; a zero For (or
+	// poll: false) is off.
+	Poll Setting[Poll]
+}
+
+// Poll is the poll option: send the step again every Every until its
+// expectations pass, for at most For after its first request.
+type Poll struct {
+	Every time.Duration
+	For   time.Duration
 }
 
 // Defaults of the options, the original Smokex's.
@@ -151,6 +170,9 @@ const (
 	DefaultInsecure        = false
 	DefaultDebug           = false
 	DefaultHaltOnError     = true
+	// DefaultPollEvery is the wait between the attempts of a poll that
+	// gives no every.
+	DefaultPollEvery = time.Second
 	// MaxRedirects is how many redirects follow_redirects follows.
 	MaxRedirects = 10
 )
@@ -185,6 +207,7 @@ func (o Options) Merge(def Options) Options {
 		Insecure:        o.Insecure.Or(def.Insecure),
 		Debug:           o.Debug.Or(def.Debug),
 		HaltOnError:     o.HaltOnError.Or(def.HaltOnError),
+		Poll:            o.Poll.Or(def.Poll),
 	}
 }
 

@@ -116,14 +116,30 @@ type StepResult struct {
 	Request   *Request  `json:"request,omitempty"`
 	Response  *Response `json:"response,omitempty"`
 	Timings   Timings   `json:"timings"`
-	// Attempts counts the requests sent, retries included; 0 when skipped.
-	Attempts int  `json:"attempts"`
-	OK       bool `json:"ok"`
-	Skipped  bool `json:"skipped"`
+	// Attempts counts the requests sent, retries and polls included; 0
+	// when skipped.
+	Attempts int `json:"attempts"`
+	// Duration is the step's whole time: every attempt and the waits
+	// between them. Timings are the last attempt's.
+	Duration time.Duration `json:"-"`
+	// AttemptLog has one entry per request when there were more than one
+	// (retries, poll), in order.
+	AttemptLog []Attempt `json:"attempt_log,omitempty"`
+	OK         bool      `json:"ok"`
+	Skipped    bool      `json:"skipped"`
 	// Captures are the variables the step saved, secrets redacted.
 	Captures map[string]any `json:"captures,omitempty"`
 	Failures []Failure      `json:"failures,omitempty"`
 	Error    *StepError     `json:"error,omitempty"`
+}
+
+// Total is the step's whole time, its attempts and the waits between them
+// included: Duration when set, else the last attempt's Timings.Total.
+func (r *StepResult) Total() time.Duration {
+	if r.Duration != 0 {
+		return r.Duration
+	}
+	return r.Timings.Total
 }
 
 // Request is what a step sent, secrets redacted.
@@ -168,6 +184,8 @@ const (
 	FailureString     FailureType = "string"
 	FailureHTML       FailureType = "html"
 	FailureAssert     FailureType = "assert"
+	// FailureBodySize is a failed expect body_size.
+	FailureBodySize FailureType = "body_size"
 )
 
 // Failure is one failed assertion.
@@ -178,6 +196,22 @@ type Failure struct {
 	Name     string `json:"name"`
 	Expected string `json:"expected"`
 	Received string `json:"received"`
+	// Line and Column are where the plan writes the assertion that failed
+	// (1-based); zero when unknown.
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+// Attempt is one request of a step that sent more than one.
+type Attempt struct {
+	StartedAt time.Time `json:"started_at"`
+	// Duration is the attempt's total time; on the wire, duration_ms.
+	Duration time.Duration `json:"-"`
+	// StatusCode is zero when no response was received.
+	StatusCode int `json:"status_code,omitempty"`
+	// OK tells whether the attempt passed the step's expectations.
+	OK    bool       `json:"ok"`
+	Error *StepError `json:"error,omitempty"`
 }
 
 // ErrorKind classifies a step error.

@@ -45,7 +45,7 @@ type executionWire struct {
 //     ending in _ms ("duration_ms", "total_ms"), never nanoseconds;
 //   - an execution carries "duration_ms" (zero while running) and a step
 //     "status_code" (null when no response was received) and "duration_ms"
-//     (its last attempt's total time);
+//     (its whole time, retries and polls included: StepResult.Total);
 //   - "steps" and "failures" are [] rather than null when empty, and "error"
 //     is null rather than absent, so that scripts need not test for presence.
 //
@@ -113,7 +113,7 @@ func (r StepResult) MarshalJSON() ([]byte, error) {
 		Name:       r.Name,
 		Method:     r.Method,
 		URL:        r.URL,
-		DurationMS: Millis(r.Timings.Total),
+		DurationMS: Millis(r.Total()),
 		Attempts:   r.Attempts,
 		OK:         r.OK,
 		Skipped:    r.Skipped,
@@ -152,6 +152,34 @@ func (r *StepResult) UnmarshalJSON(b []byte) error {
 	if r.Timings == (Timings{}) && w.DurationMS != 0 {
 		r.Timings.Total = fromMillis(w.DurationMS)
 	}
+	if d := fromMillis(w.DurationMS); d != r.Timings.Total {
+		r.Duration = d
+	}
+	return nil
+}
+
+// attemptFields is Attempt without its methods.
+type attemptFields Attempt
+
+// attemptWire is an Attempt on the wire.
+type attemptWire struct {
+	DurationMS float64 `json:"duration_ms"`
+	attemptFields
+}
+
+// MarshalJSON encodes a in the wire format, its duration as duration_ms.
+func (a Attempt) MarshalJSON() ([]byte, error) {
+	return json.Marshal(attemptWire{DurationMS: Millis(a.Duration), attemptFields: attemptFields(a)})
+}
+
+// UnmarshalJSON decodes the wire format into a.
+func (a *Attempt) UnmarshalJSON(b []byte) error {
+	var w attemptWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*a = Attempt(w.attemptFields)
+	a.Duration = fromMillis(w.DurationMS)
 	return nil
 }
 

@@ -27,8 +27,13 @@ func fullExecution() *record.Execution {
 			Response:  &record.Response{StatusCode: 401, Proto: "HTTP/1.1", Headers: map[string][]string{"X": {"y"}}, Body: "no", Size: 2},
 			Timings:   record.Timings{DNS: time.Millisecond, Connect: 2 * time.Millisecond, TLS: 3 * time.Millisecond, FirstByte: 4 * time.Millisecond, Total: 30250 * time.Microsecond},
 			Attempts:  2, OK: true, Skipped: true,
+			Duration: 1250 * time.Millisecond,
+			AttemptLog: []record.Attempt{
+				{StartedAt: t0, Duration: 1200 * time.Millisecond, Error: &record.StepError{Kind: record.ErrConnect, Message: "refused"}},
+				{StartedAt: t0.Add(time.Second), Duration: 30250 * time.Microsecond, StatusCode: 401, OK: false},
+			},
 			Captures: map[string]any{"token": "abc"},
-			Failures: []record.Failure{{Type: record.FailureStatusCode, Name: "status_code", Expected: "200", Received: "401"}},
+			Failures: []record.Failure{{Type: record.FailureStatusCode, Name: "status_code", Expected: "200", Received: "401", Line: 7, Column: 9}},
 			Error:    &record.StepError{Kind: record.ErrCapture, Message: "nothing"},
 		}},
 		Error: &record.StepError{Kind: record.ErrCanceled, Message: "stopped"},
@@ -72,7 +77,9 @@ func TestWireShape(t *testing.T) {
 	require.InDelta(t, 1500.0, got["duration_ms"], 1e-9)
 	step := got["steps"].([]any)[0].(map[string]any)
 	require.Equal(t, 401.0, step["status_code"])
-	require.InDelta(t, 30.25, step["duration_ms"], 1e-9)
+	require.InDelta(t, 1250.0, step["duration_ms"], 1e-9, "a step's duration counts every attempt")
+	require.InDelta(t, 1200.0, step["attempt_log"].([]any)[0].(map[string]any)["duration_ms"], 1e-9)
+	require.Equal(t, 7.0, step["failures"].([]any)[0].(map[string]any)["line"])
 	require.Equal(t, map[string]any{"dns_ms": 1.0, "connect_ms": 2.0, "tls_ms": 3.0, "first_byte_ms": 4.0, "total_ms": 30.25}, step["timings"])
 
 	// Empty lists are [], absent errors and status codes null.

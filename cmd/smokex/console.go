@@ -69,7 +69,7 @@ func (c console) step(w io.Writer, r *record.StepResult, named bool) {
 		fmt.Fprintf(&b, " %d", r.Response.StatusCode)
 	}
 	if !r.Skipped {
-		b.WriteString(" " + c.paint(ansiDim, formatDuration(r.Timings.Total)))
+		b.WriteString(" " + c.paint(ansiDim, formatDuration(r.Total())))
 		if r.Attempts > 1 {
 			fmt.Fprintf(&b, " %s", c.paint(ansiDim, fmt.Sprintf("(%d attempts)", r.Attempts)))
 		}

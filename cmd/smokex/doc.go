@@ -73,11 +73,12 @@
 //	      "url": "https://api.example.com/login",   // as sent, secrets redacted
 //	      "status_code": 401,          // null when no response was received
 //	      "duration_ms": 30.25,
-//	      "attempts": 1,               // requests sent, retries included; 0 when skipped
+//	      "attempts": 1,               // requests sent, retries and polls included; 0 when skipped
 //	      "ok": false,
 //	      "skipped": false,
 //	      "failures": [                // failed assertions; [] when none
-//	        {"type": "status_code", "name": "", "expected": "200", "received": "401"}
+//	        {"type": "status_code", "name": "", "expected": "200", "received": "401",
+//	         "line": 7, "column": 22}  // where the plan writes the assertion; 0 when unknown
 //	      ],
 //	      "error": null                // or {"kind": "connect", "message": "..."}
 //	    }
@@ -89,10 +90,13 @@
 // (package record), with "file" added: fields beyond the ones above follow
 // them (the execution's id, plan_name, trigger and created_at; a step's
 // started_at, request, response, timings in milliseconds as dns_ms,
-// connect_ms, tls_ms, first_byte_ms and total_ms, and captures).
+// connect_ms, tls_ms, first_byte_ms and total_ms of the last attempt,
+// captures, and attempt_log: one {started_at, duration_ms, status_code, ok,
+// error} per request when there were several). A step's duration_ms is its
+// whole time, every retry and poll attempt and the waits between them.
 //
-// A failure's type is one of status_code, header, json, string, html and
-// assert; its name says which header, path, selector or expression. An
+// A failure's type is one of status_code, header, json, string, html,
+// body_size and assert; its name says which header, path, selector or expression. An
 // error's kind is one of invalid_url, dns, connect, tls, timeout, too_large,
 // redirects, canceled, request, interpolation and capture.
 //

@@ -148,7 +148,7 @@ func toJUnitSuite(r ranPlan) junitSuite {
 		c := junitCase{
 			Name:      fmt.Sprintf("%d. %s", st.Index+1, stepName(st)),
 			Classname: e.PlanID,
-			Time:      seconds(st.Timings.Total),
+			Time:      seconds(st.Total()),
 		}
 		switch {
 		case st.Skipped:

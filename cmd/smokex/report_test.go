@@ -91,8 +91,8 @@ func TestWriteJSONOnePlan(t *testing.T) {
 	login := steps[1].(map[string]any)
 	require.Equal(t, "login", login["name"])
 	require.Equal(t, []any{
-		map[string]any{"type": "status_code", "name": "", "expected": "200", "received": "401"},
-		map[string]any{"type": "header", "name": "content-type", "expected": `"application/json"`, "received": `"text/html"`},
+		map[string]any{"type": "status_code", "name": "", "expected": "200", "received": "401", "line": 0.0, "column": 0.0},
+		map[string]any{"type": "header", "name": "content-type", "expected": `"application/json"`, "received": `"text/html"`, "line": 0.0, "column": 0.0},
 	}, login["failures"])
 	errored := steps[2].(map[string]any)
 	require.Nil(t, errored["status_code"])

@@ -253,7 +253,7 @@ func TestRunJSON(t *testing.T) {
 	require.Equal(t, 1.0, first["attempts"])
 	require.Equal(t, false, first["ok"])
 	require.Nil(t, first["error"])
-	require.Equal(t, []any{map[string]any{"type": "status_code", "name": "status_code", "expected": "200", "received": "500"}}, first["failures"])
+	require.Equal(t, []any{map[string]any{"type": "status_code", "name": "status_code", "expected": "200", "received": "500", "line": 6.0, "column": 22.0}}, first["failures"])
 	second := steps[1].(map[string]any)
 	require.Equal(t, true, second["skipped"])
 	require.Nil(t, second["status_code"])

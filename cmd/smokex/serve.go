@@ -365,7 +365,7 @@ func stepAttrs(r *record.StepResult) []slog.Attr {
 	if r.Response != nil {
 		attrs = append(attrs, slog.Int("status", r.Response.StatusCode))
 	}
-	attrs = append(attrs, slog.Duration("duration", r.Timings.Total), slog.Bool("ok", r.OK))
+	attrs = append(attrs, slog.Duration("duration", r.Total()), slog.Bool("ok", r.OK))
 	if r.Skipped {
 		attrs = append(attrs, slog.Bool("skipped", true))
 	}

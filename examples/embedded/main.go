@@ -133,7 +133,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 	for ev := range sub.C() {
 		switch ev.Type {
 		case smokex.EventStepFinished:
-			attrs := []any{"plan", ev.Execution.PlanID, "step", ev.Step.Name, "ok", ev.Step.OK, "took", ev.Step.Timings.Total.Round(time.Microsecond)}
+			attrs := []any{"plan", ev.Execution.PlanID, "step", ev.Step.Name, "ok", ev.Step.OK, "took", ev.Step.Total().Round(time.Microsecond)}
 			if ev.Step.Response != nil {
 				attrs = append(attrs, "status", ev.Step.Response.StatusCode)
 			}
