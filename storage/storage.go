@@ -23,7 +23,26 @@ var (
 	// which alone writes an execution it created: a retry whose first try
 	// was committed then fails with ErrConflict.
 	ErrUnavailable = errors.New("storage: unavailable")
+	// ErrBusy is returned by ExclusiveCreator.CreateExecutionExclusive
+	// when the plan has an execution in flight.
+	ErrBusy = errors.New("storage: plan has an execution in flight")
 )
+
+// ExclusiveCreator is an optional interface of an ExecutionStore that
+// decides a plan's overlap where every process sharing the store sees it:
+// it creates an execution only when none of its plan is in flight, in one
+// atomic step, so that two replicas asked to run one plan at once start
+// one run. The engine uses it when the store has it and its overlap
+// policy is to skip.
+type ExclusiveCreator interface {
+	// CreateExecutionExclusive stores e as CreateExecution does, with its
+	// errors, unless an execution of e.PlanID is created or running and
+	// was created at or after since; then it stores nothing and returns an
+	// error wrapping ErrBusy. Executions in flight created before since
+	// do not count: they are taken for those of a process that died, which
+	// must not hold their plan back until someone finishes them.
+	CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error
+}
 
 // Store keeps plans and their executions with step results. A store may
 // also keep the alert policy's state by implementing [AlertStore], as the

@@ -26,6 +26,34 @@ func compareRecords(a, b *execRecord) int {
 
 // CreateExecution stores a new execution without its steps.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
+	return s.create(ctx, e, nil)
+}
+
+// CreateExecutionExclusive implements storage.ExclusiveCreator: it stores
+// e unless an execution of its plan created at or after since is in
+// flight.
+func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
+	return s.create(ctx, e, &since)
+}
+
+// inFlightSince reports whether the plan has an execution created or
+// running that was created at or after since.
+func (p *planRecord) inFlightSince(since time.Time) bool {
+	for i := len(p.execs) - 1; i >= 0; i-- {
+		x := &p.execs[i].exec
+		if x.CreatedAt.Before(since) {
+			return false // older still, in the (CreatedAt, ID) order
+		}
+		if !x.Status.Done() {
+			return true
+		}
+	}
+	return false
+}
+
+// create stores e; with a since, only when its plan has no execution in
+// flight created since then.
+func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Time) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
@@ -49,6 +77,9 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 	}
 	if _, ok := s.execs[e.ID]; ok {
 		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
+	}
+	if since != nil && plan.inFlightSince(*since) {
+		return errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrBusy)
 	}
 	if !e.ScheduledAt.IsZero() {
 		key := scheduledKey(e.ScheduledAt)

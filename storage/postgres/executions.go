@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,50 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 	}
 	_, err = s.pool.Exec(ctx, insert, args...)
 	return s.wrap(ctx, op, storage.ErrConflict, err)
+}
+
+// CreateExecutionExclusive implements storage.ExclusiveCreator. In one
+// transaction it takes an advisory lock keyed on the plan, which
+// serialises the creators of the plan's executions across every replica,
+// looks for an execution of the plan in flight created at or after since,
+// and inserts e when there is none. The lock is released at commit, so a
+// creator that comes next sees e.
+func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
+	op, insert, args, err := s.insertExecution("create", e)
+	if err != nil {
+		return err
+	}
+	busy := false
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", planLockKey(s.schema, e.PlanID)); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.executions
+			WHERE plan_id = $1 AND status = ANY($2) AND created_at >= $3)`),
+			e.PlanID, []string{string(record.StatusCreated), string(record.StatusRunning)}, since).Scan(&busy); err != nil {
+			return err
+		}
+		if busy {
+			return nil
+		}
+		_, err := tx.Exec(ctx, insert, args...)
+		return err
+	})
+	if err != nil {
+		return s.wrap(ctx, op, storage.ErrConflict, err)
+	}
+	if busy {
+		return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
+	}
+	return nil
+}
+
+// planLockKey is the advisory lock that serialises the exclusive creation
+// of the plan's executions in schema.
+func planLockKey(schema, planID string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("smokex.plan:" + schema + "\x00" + planID))
+	return int64(h.Sum64())
 }
 
 // UpdateExecution writes e's status, stop reason, start, finish and error, or returns an

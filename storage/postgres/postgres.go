@@ -89,7 +89,10 @@ type Store struct {
 	steps   stepBatcher // group commit of AppendStep
 }
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store            = (*Store)(nil)
+	_ storage.ExclusiveCreator = (*Store)(nil)
+)
 
 // New returns a Store that uses pool, which the caller keeps owning (and
 // closes). It does no I/O: call Migrate to create the tables.

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Summaries", s.summaryScenarios()},
 		{"Prune", s.pruneScenarios()},
 		{"AlertState", s.alertScenarios()},
+		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
 		{"Payloads", s.payloadScenarios()},
 		{"Context", s.contextScenarios()},

@@ -1,0 +1,130 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+func (s suite) exclusiveScenarios() []scenario {
+	return []scenario{
+		{"BusyWhileInFlight", s.exclusiveBusy},
+		{"StaleInFlightDoesNotCount", s.exclusiveStale},
+		{"ConflictsAsCreate", s.exclusiveConflicts},
+		{"OneOfManyRacersWins", s.exclusiveRace},
+	}
+}
+
+// exclusive returns the store as an ExclusiveCreator; a store that is not
+// one skips the scenarios, saying so.
+func (s suite) exclusive(t *testing.T) (context.Context, storage.Store, storage.ExclusiveCreator) {
+	t.Helper()
+	ctx, st := s.store(t)
+	ec, ok := st.(storage.ExclusiveCreator)
+	if !ok {
+		t.Skipf("%T does not implement storage.ExclusiveCreator (optional)", st)
+	}
+	return ctx, st, ec
+}
+
+func (s suite) exclusiveBusy(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	savePlan(ctx, t, st, "q", nil)
+	since := at(0)
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution("e-1", "p", at(1), record.StatusCreated, 0), since))
+	err := ec.CreateExecutionExclusive(ctx, newExecution("e-2", "p", at(2), record.StatusCreated, 0), since)
+	require.ErrorIs(t, err, storage.ErrBusy, "created counts as in flight")
+	_, err = st.GetExecution(ctx, "e-2")
+	require.ErrorIs(t, err, storage.ErrNotFound, "a busy create stores nothing")
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution("q-1", "q", at(2), record.StatusCreated, 0), since), "other plans are not held back")
+
+	running := newExecution("e-1", "p", at(1), record.StatusRunning, 0)
+	require.NoError(t, st.UpdateExecution(ctx, running))
+	err = ec.CreateExecutionExclusive(ctx, newExecution("e-3", "p", at(3), record.StatusCreated, 0), since)
+	require.ErrorIs(t, err, storage.ErrBusy, "running counts as in flight")
+
+	for _, status := range []record.Status{record.StatusPassed, record.StatusFailed, record.StatusCanceled} {
+		require.NoError(t, st.UpdateExecution(ctx, newExecution("e-1", "p", at(1), status, time.Second)))
+		id := "after-" + string(status)
+		require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution(id, "p", at(4), record.StatusCreated, 0), since), "after %s", status)
+		require.NoError(t, st.UpdateExecution(ctx, newExecution(id, "p", at(4), record.StatusPassed, time.Second)))
+	}
+	// CreateExecution is not held back: overlap is the caller's choice.
+	create(ctx, t, st, newExecution("plain-1", "p", at(5), record.StatusRunning, 0), newExecution("plain-2", "p", at(5), record.StatusRunning, 0))
+}
+
+func (s suite) exclusiveStale(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	create(ctx, t, st, newExecution("dead", "p", at(0), record.StatusRunning, 0))
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution("e-1", "p", at(2), record.StatusCreated, 0), at(1)), "an execution in flight from before since does not count")
+	err := ec.CreateExecutionExclusive(ctx, newExecution("e-2", "p", at(3), record.StatusCreated, 0), at(2))
+	require.ErrorIs(t, err, storage.ErrBusy, "one created at since counts")
+}
+
+func (s suite) exclusiveConflicts(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	create(ctx, t, st, newExecution("e-1", "p", at(0), record.StatusPassed, time.Second))
+	err := ec.CreateExecutionExclusive(ctx, newExecution("e-1", "p", at(1), record.StatusCreated, 0), at(0))
+	require.ErrorIs(t, err, storage.ErrConflict, "a duplicate ID")
+	err = ec.CreateExecutionExclusive(ctx, newExecution("e-2", "absent", at(1), record.StatusCreated, 0), at(0))
+	require.ErrorIs(t, err, storage.ErrConflict, "an unknown plan")
+	due := at(0).Add(time.Second)
+	x := newExecution("e-3", "p", at(1), record.StatusPassed, time.Second)
+	x.ScheduledAt = due
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, x, at(0)))
+	y := newExecution("e-4", "p", at(2), record.StatusCreated, 0)
+	y.ScheduledAt = due
+	err = ec.CreateExecutionExclusive(ctx, y, at(0))
+	require.ErrorIs(t, err, storage.ErrConflict, "a due time run already")
+	require.Error(t, ec.CreateExecutionExclusive(ctx, nil, at(0)), "nil execution")
+}
+
+// exclusiveRace: of many processes asking at once to run one plan, one
+// creates its execution and every other is told the plan is busy.
+func (s suite) exclusiveRace(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	const racers = 16
+	var (
+		wg         sync.WaitGroup
+		won, busy  atomic.Int32
+		unexpected errs
+	)
+	start := make(chan struct{})
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			err := ec.CreateExecutionExclusive(ctx, newExecution(fmt.Sprintf("e-%02d", i), "p", at(1), record.StatusCreated, 0), at(0))
+			switch {
+			case err == nil:
+				won.Add(1)
+			case isBusy(err):
+				busy.Add(1)
+			default:
+				unexpected.add(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	require.Empty(t, unexpected.list)
+	require.Equal(t, int32(1), won.Load(), "creators that won")
+	require.Equal(t, int32(racers-1), busy.Load(), "creators told busy")
+	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "p"})
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 1)
+}
+
+func isBusy(err error) bool { return errors.Is(err, storage.ErrBusy) }
