@@ -22,6 +22,9 @@ const (
 	DefaultSubscriberBuffer = 256
 	// DefaultRetentionInterval is how often old executions are pruned.
 	DefaultRetentionInterval = time.Hour
+	// DefaultStaleAfter is how long an execution in flight holds back its
+	// plan's next run at most.
+	DefaultStaleAfter = 10 * time.Minute
 	// DefaultRetentionMaxAge is how long finished executions are kept.
 	DefaultRetentionMaxAge = 30 * 24 * time.Hour
 )
@@ -106,8 +109,24 @@ type Config struct {
 	// stop reason interrupted (status canceled, or failed when a stored step
 	// had failed), so that nothing stays running forever. Replicas that
 	// share one store must set it (with the in-process scheduler each
-	// replica's Start would finish the others' running executions); a distributed scheduler rescues runs itself.
+	// replica's Start would finish the others' running executions). With
+	// a scheduler that rescues ticks (schedule.Rescuer, the River
+	// scheduler), there is no need: Start then finishes only the
+	// leftovers older than StaleAfter, and the scheduler hands a tick
+	// whose process died back to the engine, which finishes its execution.
 	SkipRecovery bool
+
+	// StaleAfter is how long an execution in flight may hold back its
+	// plan's next run when the overlap policy is OverlapSkip and the store
+	// decides overlap for every process sharing it (a
+	// storage.ExclusiveCreator, such as both stores of this module): an
+	// execution created or running for longer is taken for the leftover
+	// of a process that died, and no longer counts. With a scheduler
+	// that rescues ticks (schedule.Rescuer), it is also the age past
+	// which Start finishes such leftovers. Set it above the longest run a
+	// plan may take; with the River scheduler, to its job timeout, which
+	// no run outlives. Defaults to DefaultStaleAfter.
+	StaleAfter time.Duration
 
 	// ParseOpts bounds the plans the engine loads, and its Exclude skips
 	// files of SyncFS and WatchFS. Nil means plan defaults.
@@ -147,6 +166,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Overlap != OverlapSkip && c.Overlap != OverlapAllow {
 		return c, fmt.Errorf("smokex: Config.Overlap is not a known policy: %d", c.Overlap)
+	}
+	if c.StaleAfter < 0 {
+		return c, fmt.Errorf("smokex: Config.StaleAfter must not be negative, got %s", c.StaleAfter)
+	}
+	if c.StaleAfter == 0 {
+		c.StaleAfter = DefaultStaleAfter
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
@@ -110,9 +109,11 @@ func (e *Engine) stop(ctx context.Context) error {
 
 // recover finishes executions left created or running by a process that
 // died, with stop reason interrupted and an interrupted error: failed when
-// one of the steps it stored had failed, canceled otherwise. The executions this engine
-// created are left alone, those still running and those that finished
-// since the listing was read alike.
+// one of the steps it stored had failed, canceled otherwise. The
+// executions this engine created are left alone, those still running and
+// those that finished since the listing was read alike. With a scheduler
+// that rescues ticks, only executions created more than StaleAfter ago
+// are finished: the others may be those of live processes.
 func (e *Engine) recover(ctx context.Context) error {
 	e.mu.Lock()
 	e.recovering = make(map[string]struct{}, len(e.inflight))
@@ -129,6 +130,7 @@ func (e *Engine) recover(ctx context.Context) error {
 		Statuses: []record.Status{record.StatusCreated, record.StatusRunning},
 		Limit:    storage.MaxListLimit,
 	}
+	rescued, staleBefore := e.rescuesTicks(), e.cfg.now().Add(-e.cfg.StaleAfter)
 	for {
 		page, err := e.store.ListExecutions(ctx, params)
 		if err != nil {
@@ -138,24 +140,14 @@ func (e *Engine) recover(ctx context.Context) error {
 			e.mu.Lock()
 			_, ours := e.recovering[x.ID]
 			e.mu.Unlock()
-			if ours {
+			// With a scheduler that rescues ticks, other live processes
+			// share the store: only leftovers too old to be theirs go.
+			if ours || rescued && !x.CreatedAt.Before(staleBefore) {
 				continue
 			}
-			now := e.cfg.now().UTC()
-			if x.StartedAt.IsZero() {
-				x.StartedAt = now
-			}
-			x.FinishedAt = now
-			x.Status = record.StatusCanceled
-			if full, err := e.store.GetExecution(ctx, x.ID); err == nil && anyStepFailed(full.Steps) {
-				x.Status = record.StatusFailed
-			}
-			x.StopReason = record.StopInterrupted
-			x.Error = &record.StepError{Kind: record.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
-			if err := e.store.UpdateExecution(ctx, x); err != nil {
+			if err := e.interrupt(ctx, x); err != nil {
 				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
 			}
-			e.cfg.Logger.Warn("smokex: finished an interrupted execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status)
 		}
 		if page.NextCursor == "" {
 			return nil
@@ -193,17 +185,11 @@ func (e *Engine) loadStored(ctx context.Context) error {
 			}
 			continue
 		}
-		opts := plan.ParseOpts{}
-		if e.cfg.ParseOpts != nil {
-			opts = *e.cfg.ParseOpts
-		}
-		opts.File = sp.ID
-		p, err := plan.Parse(sp.Source, &opts)
+		p, err := e.parseStored(sp)
 		if err != nil {
 			e.cfg.Logger.Error("smokex: a stored plan no longer parses; it is not scheduled", "plan", sp.ID, "error", err)
 			continue
 		}
-		p.ID = sp.ID
 		e.mu.Lock()
 		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
 		e.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
 )
 
 // RunOpts are the per-run settings of Run and Trigger, the executor's
@@ -70,6 +71,10 @@ func (e *Engine) Cancel(executionID string) error {
 func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due)
 	switch {
+	case err != nil && e.ranBefore(ctx, planID, due, err):
+		e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due)
+		e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
+		return
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
 		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID)
@@ -135,15 +140,17 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	if trigger == "" {
 		trigger = record.TriggerManual
 	}
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	lp, err := e.resolvePlan(ctx, planID, !due.IsZero())
+	if err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return nil, ErrClosed
-	}
-	lp, ok := e.plans[planID]
-	if !ok {
-		e.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
 	}
 	if e.cfg.Overlap == OverlapSkip && e.running[planID] > 0 {
 		e.mu.Unlock()
@@ -171,8 +178,13 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	e.mu.Unlock()
 
 	if err := e.createExecution(ctx, x); err != nil {
-		e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
 		e.release(j)
+		if errors.Is(err, ErrOverlap) {
+			return nil, err
+		}
+		if !errors.Is(err, storage.ErrConflict) || due.IsZero() {
+			e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
+		}
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
 	}
 	e.hooks.executionCreated(ctx, j.ref, x)

@@ -50,8 +50,11 @@ type Engine struct {
 	// and the scheduler, so that they agree once it is released.
 	planMu sync.Mutex
 
-	mu       sync.Mutex
-	plans    map[string]*loadedPlan
+	mu    sync.Mutex
+	plans map[string]*loadedPlan
+	// stored caches the plans parsed from the store for ticks of plans
+	// this engine has not loaded, or whose stored source changed.
+	stored   map[string]*storedPlan
 	running  map[string]int  // plan id -> executions in flight
 	inflight map[string]*job // execution id -> run
 	// recovering holds, while Start recovers, the executions this engine
@@ -95,6 +98,7 @@ func New(cfg Config) (*Engine, error) {
 		plans:    map[string]*loadedPlan{},
 		running:  map[string]int{},
 		inflight: map[string]*job{},
+		stored:   map[string]*storedPlan{},
 	}
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})

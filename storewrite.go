@@ -52,7 +52,7 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	return writeAgain(cctx,
-		func(ctx context.Context) error { return e.store.CreateExecution(ctx, x) },
+		func(ctx context.Context) error { return e.insertExecution(ctx, x) },
 		func(ctx context.Context) bool {
 			got, err := e.store.GetExecution(ctx, x.ID)
 			return err == nil && got.PlanID == x.PlanID

@@ -69,6 +69,10 @@ const (
 	SkipUnknownPlan SkipReason = "unknown_plan"
 	// SkipError: the run could not be created (the store failed).
 	SkipError SkipReason = "error"
+	// SkipDuplicate: the tick has an execution already. A scheduler that
+	// rescues ticks hands over again a tick whose process died; its
+	// execution is finished as interrupted rather than run twice.
+	SkipDuplicate SkipReason = "duplicate"
 )
 
 // TickSkippedHook is told of a scheduled tick that did not run. p is nil

@@ -78,3 +78,15 @@ type Entry struct {
 	// Prev is when the entry last ticked, the zero time if never.
 	Prev time.Time
 }
+
+// Rescuer is an optional interface of a Scheduler whose ticks outlive the
+// process that ran them, as the ticks of a job queue do: when a process
+// dies during a Func call, the call is made again, in another process,
+// with the same id and due time. A host that sees it knows that a tick
+// started in a process that died is taken care of.
+type Rescuer interface {
+	Scheduler
+	// RescuesTicks reports whether the scheduler hands the ticks of a
+	// dead process to its Func again.
+	RescuesTicks() bool
+}
