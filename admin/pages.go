@@ -1,17 +1,530 @@
 package admin
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Limits of what the pages show.
+const (
+	// sparkRuns is how many recent durations a sparkline shows.
+	sparkRuns = 30
+	// chartRuns is how many executions the plan page lists and charts.
+	chartRuns = 50
+	// uptimeScan bounds the executions read to compute an uptime.
+	uptimeScan = 10 * storage.MaxListLimit
+	// excerptSize bounds a body shown on the execution page.
+	excerptSize = 4 << 10
+)
 
 // pages renders the dashboard.
 type pages struct {
-	h *handler
+	h     *handler
+	views map[string]*template.Template
 }
 
-func newPages(h *handler) *pages { return &pages{h: h} }
+var funcs = template.FuncMap{
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"clock":   func(t time.Time) string { return t.UTC().Format("Jan 2 15:04:05 UTC") },
+	"ago":     func(t time.Time) string { return ago(time.Since(t)) },
+	"ms":      func(d time.Duration) string { return formatMS(record.Millis(d)) },
+	"msf":     formatMS,
+	"pct": func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(math.Floor(*v*1000)/10, 'f', -1, 64) + "%"
+	},
+	"short": func(id string) string {
+		if len(id) > 8 {
+			return id[len(id)-8:]
+		}
+		return id
+	},
+	"join":       func(v []string) string { return strings.Join(v, ", ") },
+	"excerpt":    excerpt,
+	"stepStatus": stepStatus,
+}
+
+func newPages(h *handler) *pages {
+	p := &pages{h: h, views: map[string]*template.Template{}}
+	for _, name := range []string{"overview", "plan", "execution", "edit", "notfound"} {
+		p.views[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return p
+}
 
 func (p *pages) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte("<!doctype html><title>smokex</title><p>smokex</p>"))
+	assets, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		panic(err)
+	}
+	files := http.FileServerFS(assets)
+	mux.Handle("GET /assets/", http.StripPrefix("/assets", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})))
+	mux.HandleFunc("GET /{$}", p.overview)
+	mux.HandleFunc("GET /plans/{id}", p.plan)
+	mux.HandleFunc("GET /plans/{id}/edit", p.edit)
+	mux.HandleFunc("GET /new", p.edit)
+	mux.HandleFunc("GET /executions/{id}", p.execution)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		p.notFound(w, r, "There is no page at "+r.URL.Path+".")
 	})
+}
+
+// page is what every page's layout needs.
+type page struct {
+	Title       string
+	PageTitle   string
+	Page        string
+	Base        string
+	PlanID      string
+	ExecutionID string
+	AllowRun    bool
+	AllowEdit   bool
+	AllowDelete bool
+}
+
+// newPage fills the layout's data for r. Base is the relative way back to
+// the handler's root, so that links work under any prefix.
+func (p *pages) newPage(r *http.Request, name, title string) page {
+	depth := strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	base := "./"
+	if depth > 0 {
+		base = strings.Repeat("../", depth)
+	}
+	cfg := p.h.cfg
+	return page{Title: cfg.Title, PageTitle: title, Page: name, Base: base,
+		AllowRun: cfg.AllowRun, AllowEdit: cfg.AllowEdit, AllowDelete: cfg.AllowDelete}
+}
+
+func (p *pages) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
+	var b bytes.Buffer
+	if err := p.views[name].ExecuteTemplate(&b, "layout", data); err != nil {
+		p.h.cfg.Logger.Error("smokex admin: rendering "+name, "error", err)
+		http.Error(w, "rendering the page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'")
+	w.WriteHeader(code)
+	w.Write(b.Bytes())
+}
+
+func (p *pages) notFound(w http.ResponseWriter, r *http.Request, msg string) {
+	data := struct {
+		page
+		Message string
+	}{p.newPage(r, "notfound", "Not found"), msg}
+	p.render(w, r, http.StatusNotFound, "notfound", data)
+}
+
+func (p *pages) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() == nil {
+		p.h.cfg.Logger.Error("smokex admin: "+r.URL.Path, "error", err)
+	}
+	http.Error(w, "smokex admin: "+err.Error(), http.StatusInternalServerError)
+}
+
+// planRow is a plan on the overview.
+type planRow struct {
+	ID, Name, Description string
+	Status                string
+	Running               bool
+	Last                  *record.Execution
+	SuccessRate           *float64
+	Spark                 spark
+	Next                  time.Time
+}
+
+func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
+	snap, err := p.h.state.get(r.Context(), true)
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	data := struct {
+		page
+		Plans   []planRow
+		Overall string
+	}{page: p.newPage(r, "overview", "Plans"), Overall: "passing"}
+	for _, ps := range snap.plans {
+		row := planRow{ID: ps.plan.ID, Name: ps.plan.Name, Description: ps.plan.Description, Status: ps.statusName(), Next: ps.next}
+		if row.Name == "" {
+			row.Name = ps.plan.ID
+		}
+		if !ps.passing() {
+			data.Overall = "failing"
+		}
+		j := planJSON(ps)
+		row.Last, row.SuccessRate = j.Last, j.Summary.SuccessRate
+		row.Running = row.Last != nil && !row.Last.Status.Done()
+		recent, err := p.recent(r.Context(), ps.plan.ID, sparkRuns)
+		if err != nil {
+			p.failed(w, r, err)
+			return
+		}
+		row.Spark = newSpark(recent)
+		data.Plans = append(data.Plans, row)
+	}
+	p.render(w, r, http.StatusOK, "overview", data)
+}
+
+// recent returns the plan's newest finished executions, newest first.
+func (p *pages) recent(ctx context.Context, planID string, n int) ([]*record.Execution, error) {
+	page, err := p.h.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: planID, Statuses: doneStatuses, Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	return page.Executions, nil
+}
+
+// spark is an inline sparkline of durations, oldest left.
+type spark struct {
+	W, H   int
+	Points string
+	Fails  []point
+	Label  string
+}
+
+type point struct{ X, Y string }
+
+func newSpark(recent []*record.Execution) spark {
+	s := spark{W: 120, H: 24}
+	if len(recent) == 0 {
+		return s
+	}
+	top := longest(recent)
+	var pts []string
+	n := len(recent)
+	for i := range recent {
+		x := recent[n-1-i]
+		px := 2.0
+		if n > 1 {
+			px = 2 + float64(i)*float64(s.W-4)/float64(n-1)
+		}
+		py := float64(s.H-2) - float64(x.Duration())/float64(top)*float64(s.H-4)
+		pt := point{X: strconv.FormatFloat(px, 'f', 1, 64), Y: strconv.FormatFloat(py, 'f', 1, 64)}
+		pts = append(pts, pt.X+","+pt.Y)
+		if x.Status == record.StatusFailed {
+			s.Fails = append(s.Fails, pt)
+		}
+	}
+	if n == 1 {
+		pts = append(pts, strconv.Itoa(s.W-2)+","+strings.Split(pts[0], ",")[1])
+	}
+	s.Points = strings.Join(pts, " ")
+	s.Label = fmt.Sprintf("Durations of the last %d runs, up to %s; %d failed", n, formatMS(record.Millis(top)), len(s.Fails))
+	return s
+}
+
+// longest is the longest duration of xs, at least 1ns.
+func longest(xs []*record.Execution) time.Duration {
+	top := time.Duration(1)
+	for _, x := range xs {
+		top = max(top, x.Duration())
+	}
+	return top
+}
+
+// chart is a bar chart of durations, oldest left.
+type chart struct {
+	W, H  int
+	Bars  []bar
+	Label string
+}
+
+type bar struct {
+	X, Y, W, H int
+	Status     record.Status
+	Title      string
+}
+
+func newChart(xs []*record.Execution) chart {
+	c := chart{W: 600, H: 120}
+	var done []*record.Execution
+	for _, x := range xs {
+		if x.Status.Done() {
+			done = append(done, x)
+		}
+	}
+	if len(done) == 0 {
+		return c
+	}
+	top := longest(done)
+	w := c.W / chartRuns
+	for i := range done {
+		x := done[len(done)-1-i]
+		h := max(2, int(float64(x.Duration())/float64(top)*float64(c.H-4)))
+		c.Bars = append(c.Bars, bar{X: i * w, Y: c.H - h, W: w - 2, H: h, Status: x.Status,
+			Title: fmt.Sprintf("%s, %s, %s", x.CreatedAt.UTC().Format(time.DateTime), x.Status, formatMS(record.Millis(x.Duration())))})
+	}
+	c.Label = fmt.Sprintf("Durations of the last %d runs, the longest %s", len(done), formatMS(record.Millis(top)))
+	return c
+}
+
+func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	snap, err := p.h.state.get(r.Context(), true)
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	ps, ok := snap.byID[id]
+	if !ok {
+		p.notFound(w, r, "No plan has the id "+strconv.Quote(id)+".")
+		return
+	}
+	listed, err := p.h.eng.Store().ListExecutions(r.Context(), &storage.ListExecutionsParams{PlanID: id, Limit: chartRuns})
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	j := planJSON(ps)
+	data := struct {
+		page
+		Plan                *Plan
+		Status              string
+		ReadOnly            bool
+		Next                time.Time
+		Summary             Summary
+		Uptime24h, Uptime7d *float64
+		Chart               chart
+		Executions          []*record.Execution
+		Source              string
+	}{
+		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
+		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions), Executions: listed.Executions,
+		Source: string(ps.plan.Source),
+	}
+	if data.Plan.Name == "" {
+		data.Plan.Name, data.PageTitle = id, id
+	}
+	data.PlanID = id
+	now := time.Now()
+	if data.Uptime24h, err = p.uptime(r.Context(), id, now.Add(-24*time.Hour)); err == nil {
+		data.Uptime7d, err = p.uptime(r.Context(), id, now.Add(-7*24*time.Hour))
+	}
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "plan", data)
+}
+
+// uptime is the share of the plan's executions created since then that
+// passed, of those that passed or failed; nil when there is none. It reads
+// at most uptimeScan executions, the newest.
+func (p *pages) uptime(ctx context.Context, planID string, since time.Time) (*float64, error) {
+	params := &storage.ListExecutionsParams{PlanID: planID, Statuses: judged, Since: since, Limit: storage.MaxListLimit}
+	passed, total := 0, 0
+	for total < uptimeScan {
+		page, err := p.h.eng.Store().ListExecutions(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range page.Executions {
+			total++
+			if x.Status == record.StatusPassed {
+				passed++
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		params.Cursor = page.NextCursor
+	}
+	if total == 0 {
+		return nil, nil
+	}
+	v := float64(passed) / float64(total)
+	return &v, nil
+}
+
+// waterfall places each step on the execution's time line.
+type waterfall struct {
+	H    int
+	Rows []waterRow
+}
+
+type waterRow struct {
+	X, Y, Wait, RX, Recv int
+	Status               string
+	Title                string
+}
+
+func newWaterfall(x *record.Execution) waterfall {
+	var wf waterfall
+	if len(x.Steps) == 0 || x.StartedAt.IsZero() {
+		return wf
+	}
+	var end time.Duration
+	for _, s := range x.Steps {
+		if s.Skipped || s.StartedAt.IsZero() {
+			continue
+		}
+		end = max(end, s.StartedAt.Sub(x.StartedAt)+s.Timings.Total)
+	}
+	if end <= 0 {
+		return wf
+	}
+	scale := func(d time.Duration) int { return int(math.Round(float64(d) / float64(end) * 1000)) }
+	for _, s := range x.Steps {
+		if s.Skipped || s.StartedAt.IsZero() {
+			continue
+		}
+		off := s.StartedAt.Sub(x.StartedAt)
+		fb := min(s.Timings.FirstByte, s.Timings.Total)
+		row := waterRow{X: scale(off), Y: len(wf.Rows)*20 + 3, Wait: max(1, scale(fb)), Status: stepStatus(&s)}
+		row.RX = row.X + row.Wait
+		row.Recv = max(1, scale(s.Timings.Total-fb))
+		row.Title = fmt.Sprintf("%s: starts at %s, first byte after %s, %s in all", s.Name,
+			formatMS(record.Millis(off)), formatMS(record.Millis(fb)), formatMS(record.Millis(s.Timings.Total)))
+		wf.Rows = append(wf.Rows, row)
+	}
+	wf.H = len(wf.Rows)*20 + 6
+	return wf
+}
+
+func (p *pages) execution(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	x, err := p.h.eng.Store().GetExecution(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		p.notFound(w, r, "No execution has the id "+strconv.Quote(id)+".")
+		return
+	}
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	name := x.PlanName
+	if name == "" {
+		name = x.PlanID
+	}
+	data := struct {
+		page
+		X         *record.Execution
+		PlanName  string
+		Waterfall waterfall
+	}{page: p.newPage(r, "execution", "Execution of "+name), X: x, PlanName: name, Waterfall: newWaterfall(x)}
+	data.ExecutionID = x.ID
+	p.render(w, r, http.StatusOK, "execution", data)
+}
+
+func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !p.h.cfg.AllowEdit {
+		p.notFound(w, r, "Editing plans is turned off.")
+		return
+	}
+	data := struct {
+		page
+		Source string
+	}{page: p.newPage(r, "new", "New plan")}
+	if id != "" {
+		pl, err := p.h.eng.Plan(id)
+		if err != nil {
+			p.notFound(w, r, "No plan has the id "+strconv.Quote(id)+".")
+			return
+		}
+		if p.h.eng.PlanSynced(id) {
+			p.notFound(w, r, "Plan "+id+" comes from the file "+pl.File+" and is changed there.")
+			return
+		}
+		data.Page, data.PageTitle, data.PlanID, data.Source = "edit", "Edit "+id, id, string(pl.Source)
+	} else {
+		data.Source = newPlanTemplate
+	}
+	p.render(w, r, http.StatusOK, "edit", data)
+}
+
+// newPlanTemplate is what the editor of a new plan starts with.
+const newPlanTemplate = `name: My service
+description: The service answers
+schedule: "@every 1m"
+steps:
+  - get:
+      name: health
+      url: "https://example.com/"
+      expect:
+        status_code: 200
+`
+
+// stepStatus names a step's outcome.
+func stepStatus(s *record.StepResult) string {
+	switch {
+	case s.Skipped:
+		return "skipped"
+	case s.OK:
+		return "passed"
+	default:
+		return "failed"
+	}
+}
+
+// formatMS shows milliseconds with a precision that fits them.
+func formatMS(ms float64) string {
+	switch {
+	case ms >= 10000:
+		return strconv.FormatFloat(ms/1000, 'f', 1, 64) + " s"
+	case ms >= 100:
+		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+	case ms >= 1:
+		return strconv.FormatFloat(ms, 'f', 1, 64) + " ms"
+	default:
+		return strconv.FormatFloat(ms, 'f', 2, 64) + " ms"
+	}
+}
+
+// ago says how long ago something was, coarsely.
+func ago(d time.Duration) string {
+	switch {
+	case d < 5*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + " s ago"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h ago"
+	default:
+		return strconv.Itoa(int(d/(24*time.Hour))) + " days ago"
+	}
+}
+
+// excerpt cuts a body to excerptSize on a rune boundary.
+func excerpt(s string) string {
+	if len(s) <= excerptSize {
+		return s
+	}
+	cut := excerptSize
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "\n… (" + strconv.Itoa(len(s)-cut) + " more bytes)"
 }
