@@ -15,7 +15,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	cron "github.com/netresearch/go-cron"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
+	"github.com/smokex/smokex/schedule/scheduletest"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -391,7 +391,7 @@ func TestScheduledRun(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := cron.NewFakeClock(start)
+	clock := scheduletest.NewFakeClock(start)
 	eng := newEngine(t, smokex.Config{
 		Vars: map[string]any{"base": srv.URL},
 		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {

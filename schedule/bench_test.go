@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	cron "github.com/netresearch/go-cron"
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/schedule"
+	"github.com/smokex/smokex/schedule/scheduletest"
 )
 
 // benchEntries is how many "@every 1s" entries the benchmarks schedule.
@@ -19,7 +19,7 @@ const benchEntries = 1000
 
 // startBenchCron starts a Cron on clock (nil: the real clock) with
 // benchEntries entries "@every 1s", named "0", "1", and so on.
-func startBenchCron(b *testing.B, clock cron.Clock, fn schedule.Func) {
+func startBenchCron(b *testing.B, clock schedule.Clock, fn schedule.Func) {
 	b.Helper()
 	c, err := schedule.NewCron(schedule.CronConfig{Func: fn, Clock: clock, Logger: quietLogger()})
 	require.NoError(b, err)
@@ -90,7 +90,7 @@ func BenchmarkCronLateness(b *testing.B) {
 // second and waits for every Func call.
 func BenchmarkCronDispatch(b *testing.B) {
 	done := make(chan struct{}, benchEntries)
-	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fc := scheduletest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	startBenchCron(b, fc, func(context.Context, string, time.Time) { done <- struct{}{} })
 	for b.Loop() {
 		for fc.TimerCount() < 1 { // the loop waits on the clock again

@@ -20,10 +20,9 @@ import (
 type CronConfig struct {
 	// Func is called on each tick with the entry's id. Required.
 	Func Func
-	// Clock is the time source. Tests pass a *cron.FakeClock (from
-	// github.com/netresearch/go-cron) to drive time by hand. Defaults to
-	// the real clock.
-	Clock cron.Clock
+	// Clock is the time source. Tests pass a *scheduletest.FakeClock to
+	// drive time by hand. Defaults to the real clock.
+	Clock Clock
 	// Location is the time zone of specs without a CRON_TZ= prefix.
 	// Defaults to time.Local.
 	Location *time.Location
@@ -74,12 +73,12 @@ func NewCron(cfg CronConfig) (*Cron, error) {
 	}
 	c := &Cron{
 		fn:      cfg.Func,
-		clock:   cfg.Clock,
 		logger:  cfg.Logger,
 		entries: map[string]cronEntry{},
 	}
-	if c.clock == nil {
-		c.clock = &loopClock{}
+	c.clock = &loopClock{}
+	if cfg.Clock != nil {
+		c.clock = cronClock{cfg.Clock}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	cron "github.com/netresearch/go-cron"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -27,7 +26,7 @@ func TestMain(m *testing.M) {
 // tick due has been dispatched.
 type fakeClock struct {
 	t  *testing.T
-	fc *cron.FakeClock
+	fc *scheduletest.FakeClock
 }
 
 func (c fakeClock) Now() time.Time { return c.fc.Now() }
@@ -50,7 +49,7 @@ func (c fakeClock) waitIdle() {
 }
 
 func newFakeCron(t *testing.T, fn schedule.Func) (schedule.Scheduler, *scheduletest.Features) {
-	fc := cron.NewFakeClock(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC))
+	fc := scheduletest.NewFakeClock(time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC))
 	c, err := schedule.NewCron(schedule.CronConfig{Func: fn, Clock: fc, Logger: quietLogger()})
 	require.NoError(t, err)
 	return c, &scheduletest.Features{Clock: fakeClock{t: t, fc: fc}}
@@ -88,7 +87,7 @@ func TestCronLogsPanics(t *testing.T) {
 	t.Parallel()
 	// One tick writes the log, in a Func call that Stop waits for.
 	var logs bytes.Buffer
-	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fc := scheduletest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c, err := schedule.NewCron(schedule.CronConfig{
 		Func:   func(context.Context, string, time.Time) { panic("kaboom") },
 		Clock:  fc,
@@ -125,7 +124,7 @@ func TestCronLocation(t *testing.T) {
 			t.Parallel()
 			c, err := schedule.NewCron(schedule.CronConfig{
 				Func:     func(context.Context, string, time.Time) {},
-				Clock:    cron.NewFakeClock(start),
+				Clock:    scheduletest.NewFakeClock(start),
 				Location: tc.loc,
 				Logger:   quietLogger(),
 			})
@@ -144,7 +143,7 @@ func TestCronLocation(t *testing.T) {
 
 func TestCronReplaceKeepsPrev(t *testing.T) {
 	t.Parallel()
-	fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	fc := scheduletest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}, Clock: fc, Logger: quietLogger()})
 	require.NoError(t, err)
 	ctx := t.Context()
@@ -186,7 +185,7 @@ func TestCronStartContext(t *testing.T) {
 	})
 	t.Run("values", func(t *testing.T) {
 		t.Parallel()
-		fc := cron.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		fc := scheduletest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		got := make(chan string, 1)
 		c, err := schedule.NewCron(schedule.CronConfig{
 			Func: func(ctx context.Context, _ string, _ time.Time) {

@@ -62,3 +62,8 @@ func (t *loopTimer) C() <-chan time.Time { return t.ch }
 func (t *loopTimer) Stop() bool { return t.timer.Stop() }
 
 func (t *loopTimer) Reset(d time.Duration) bool { return t.timer.Reset(d) }
+
+// cronClock is a Clock as the cron library asks for one.
+type cronClock struct{ Clock }
+
+func (c cronClock) NewTimer(d time.Duration) cron.Timer { return c.Clock.NewTimer(d) }

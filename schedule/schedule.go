@@ -90,3 +90,23 @@ type Rescuer interface {
 	// dead process to its Func again.
 	RescuesTicks() bool
 }
+
+// Clock is a time source of a scheduler: the real clock by default, a fake
+// one in tests (scheduletest.FakeClock).
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// NewTimer returns a timer that fires once d has passed.
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a timer of a Clock, as time.Timer is of the real clock.
+type Timer interface {
+	// C returns the channel on which the timer fires.
+	C() <-chan time.Time
+	// Stop keeps the timer from firing; it reports whether it did.
+	Stop() bool
+	// Reset makes the timer fire after d; it reports whether the timer was
+	// active.
+	Reset(d time.Duration) bool
+}
