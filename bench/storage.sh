@@ -2,7 +2,7 @@
 # Runs the benchmarks of the Postgres store (storage/postgres) against the
 # database in SMOKEX_TEST_DATABASE_URL: writing step results one at a time
 # (from one goroutine, and from 16 and 64 at once, which the store commits
-# in groups) and in batches, listing the latest executions among 100,000,
+# in groups), listing the latest executions among 100,000,
 # and summaries. The list and summary benchmarks log the EXPLAIN ANALYZE plan
 # of their queries. Each benchmark works in a schema of its own, dropped
 # when it ends.
@@ -11,17 +11,8 @@
 #
 # BENCH selects benchmarks (a go test -bench pattern, default all),
 # BENCHTIME and COUNT are passed to go test (defaults 2s and 1); -v keeps
-# the logged plans whole. Write rates are in the steps/s column; on a
-# shared 2-core machine (pg_test_fsync: about 775 flushes a second) they
-# were, in step results a second:
-#
-#   BenchmarkAppendStep                          1,200 -  1,800
-#   BenchmarkAppendStepParallel/goroutines=16    4,400 -  9,900
-#   BenchmarkAppendStepParallel/goroutines=64    6,400 - 12,700
-#   BenchmarkAppendSteps (batches of 100)        9,000 - 18,500
-#
-# The rates depend on the disk's flush rate and on the load of the machine:
-# run with COUNT=3 or more and compare like with like.
+# the logged plans whole. Write rates are in the steps/s column; the rates
+# measured are in bench/README.md ("The Postgres store").
 set -eu
 
 if [ -z "${SMOKEX_TEST_DATABASE_URL:-}" ]; then

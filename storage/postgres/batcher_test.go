@@ -54,7 +54,7 @@ func TestAppendStepConcurrentMix(t *testing.T) {
 		id := fmt.Sprintf("e%d", e)
 		require.NoError(t, st.CreateExecution(ctx, execFor(id, "p", time.Now(), record.StatusRunning)))
 		// Index 0 of every execution is stored already.
-		require.NoError(t, st.AppendSteps(ctx, id, []*record.StepResult{{Index: 0, Name: "stored"}}))
+		require.NoError(t, st.AppendStep(ctx, id, &record.StepResult{Index: 0, Name: "stored"}))
 	}
 
 	type call struct {

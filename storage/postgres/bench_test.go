@@ -99,24 +99,6 @@ func BenchmarkAppendStepParallel(b *testing.B) {
 	}
 }
 
-// BenchmarkAppendSteps stores step results in batches of 100 with COPY.
-func BenchmarkAppendSteps(b *testing.B) {
-	ctx, st := benchRun(b)
-	const batch = 100
-	rs := make([]*record.StepResult, batch)
-	n := 0
-	for b.Loop() {
-		for j := range rs {
-			rs[j] = benchStep(n + j)
-		}
-		if err := st.AppendSteps(ctx, "e", rs); err != nil {
-			b.Fatal(err)
-		}
-		n += batch
-	}
-	reportSteps(b, n)
-}
-
 // sqlRecorder is a pgx tracer that keeps the last query and its arguments,
 // to EXPLAIN what the store really sends.
 type sqlRecorder struct {

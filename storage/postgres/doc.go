@@ -13,10 +13,6 @@
 // release keeps running beside it. Call Migrate once at start-up, before any
 // other method (the CLI exposes it as "smokex migrate").
 //
-// Beyond storage.Store, a Store offers AppendSteps, which stores many step
-// results with one COPY, and SaveExecution, which stores an execution with
-// its steps in one transaction.
-//
 // # Tables
 //
 //   - plans: one row per plan; labels as jsonb, the YAML source as bytea.
@@ -49,18 +45,14 @@
 // queued, and is written as if the call had waited if it was already sent.
 // The goroutine exits when the queue is empty, so a Store needs no Close.
 //
-// On a shared 2-core machine whose disk flushes about 775 times a second
-// (pg_test_fsync), appending from 16 goroutines stores 4,400 to 9,900 step
-// results a second, and from 64 goroutines 6,400 to 12,700, where an
-// INSERT committed per call reached 2,100 to 4,300 in the same runs (on 8
-// connections). One goroutine appending alone is bound by the round trip
-// and the flush: 1,200 to 1,800 a second. AppendSteps sends many results
-// of one execution in one COPY and commits once, 9,000 to 18,500 a second
-// in batches of 100 (see bench/storage.sh). A host that prefers a higher rate still to the
-// durability of the last moments of results on a server crash can set
-// synchronous_commit to off on the pool's connections
-// (pgxpool.Config.ConnConfig.RuntimeParams); the store changes no session
-// setting (Migrate sets search_path for its own transaction only).
+// Group commit makes many concurrent appends cost few flushes of the WAL;
+// one goroutine appending alone is bound by the round trip and the flush
+// (bench/README.md has the rates measured, bench/storage.sh measures them).
+// A host that prefers a higher rate still to the durability of the last
+// moments of results on a server crash can set synchronous_commit to off on
+// the pool's connections (pgxpool.Config.ConnConfig.RuntimeParams); the
+// store changes no session setting (Migrate sets search_path for its own
+// transaction only).
 //
 // DeletePlan and Prune lock the executions they delete in ID order, the
 // order in which a batch of appends locks them, so that the two never

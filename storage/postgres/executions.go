@@ -20,7 +20,7 @@ import (
 
 const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at"
 
-// checkExecution validates what CreateExecution and SaveExecution store.
+// checkExecution validates what CreateExecution stores.
 func checkExecution(e *record.Execution) error {
 	if e == nil {
 		return errors.New("execution is nil")

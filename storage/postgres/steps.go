@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
@@ -59,60 +57,4 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.St
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
 	return s.appendStep(ctx, stepKey{executionID, int32(r.Index)}, rows[0][2].([]byte), op)
-}
-
-// AppendSteps adds several step results to an execution in one COPY, for
-// throughput: all are stored or none. Errors are those of AppendStep; two
-// results with one Index conflict too. An empty rs does nothing.
-func (s *Store) AppendSteps(ctx context.Context, executionID string, rs []*record.StepResult) error {
-	op := fmt.Sprintf("append %d steps to %q", len(rs), executionID)
-	rows, err := s.stepRows(executionID, rs)
-	if err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	if !storable(executionID) {
-		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
-	}
-	_, err = s.pool.CopyFrom(ctx, s.stepsTable(), stepColumns, pgx.CopyFromRows(rows))
-	return s.wrap(ctx, op, storage.ErrNotFound, err)
-}
-
-var stepColumns = []string{"execution_id", "index", "data"}
-
-func (s *Store) stepsTable() pgx.Identifier { return pgx.Identifier{s.schema, "step_results"} }
-
-// SaveExecution stores a new execution together with its Steps in one
-// transaction: a host that runs a plan to the end before storing it (a CLI
-// run, an import) writes it whole or not at all. Errors are those of
-// CreateExecution and AppendSteps.
-func (s *Store) SaveExecution(ctx context.Context, e *record.Execution) error {
-	op, insert, args, err := s.insertExecution("save", e)
-	if err != nil {
-		return err
-	}
-	rs := make([]*record.StepResult, len(e.Steps))
-	for i := range e.Steps {
-		rs[i] = &e.Steps[i]
-	}
-	rows, err := s.stepRows(e.ID, rs)
-	if err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
-	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, insert, args...); err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		_, err := tx.CopyFrom(ctx, s.stepsTable(), stepColumns, pgx.CopyFromRows(rows))
-		if err != nil {
-			return fmt.Errorf("steps: %w", err)
-		}
-		return nil
-	})
-	return s.wrap(ctx, op, storage.ErrConflict, err)
 }
