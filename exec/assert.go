@@ -12,6 +12,7 @@ import (
 	"github.com/andybalholm/cascadia"
 
 	"github.com/smokex/smokex/internal/jsonmatch"
+	"github.com/smokex/smokex/internal/planvalue"
 	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -58,7 +59,9 @@ func (c *checker) checkStatus(exp *plan.StatusExpect) {
 	if exp != nil && exp.Expr != nil {
 		v, err := c.s.eval(exp.Expr)
 		if err == nil {
-			exp, err = plan.ParseStatus(v)
+			var codes, classes []int
+			codes, classes, err = planvalue.Status(v)
+			exp = &plan.StatusExpect{Codes: codes, Classes: classes}
 		}
 		if err != nil {
 			c.stepError(c.s.interpolationError("expect status_code", err))

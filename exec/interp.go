@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smokex/smokex/internal/eval"
 	"github.com/smokex/smokex/internal/jsonmatch"
+	"github.com/smokex/smokex/internal/planvalue"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -68,7 +70,7 @@ func (s *run) evalString(t *plan.Template) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return plan.Format(v), nil
+	return eval.Format(v), nil
 }
 
 // interpolationError is the step error of a ${...} that failed in where
@@ -114,14 +116,14 @@ func toInt(v any) (int, error) {
 	return 0, fmt.Errorf("%s is not a whole number", describe(v))
 }
 
-// toBool accepts booleans, text that reads as one (plan.ParseBool), and 0
+// toBool accepts booleans, text that reads as one (planvalue.Bool), and 0
 // and 1.
 func toBool(v any) (bool, error) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
 	case string:
-		if b, err := plan.ParseBool(x); err == nil {
+		if b, err := planvalue.Bool(x); err == nil {
 			return b, nil
 		}
 	case int, int64:
@@ -146,7 +148,7 @@ func toDuration(v any) (time.Duration, error) {
 	case time.Duration:
 		d = x
 	case string:
-		pd, err := plan.ParseTimeout(x)
+		pd, err := planvalue.Timeout(x)
 		if err != nil {
 			return 0, fmt.Errorf("%s is not a duration (milliseconds, or like 2s, 500ms)", describe(v))
 		}
@@ -188,7 +190,7 @@ func describeOperand(v any) string {
 	case []any, map[string]any:
 		return jsonmatch.Describe(v)
 	}
-	return plan.Format(v)
+	return eval.Format(v)
 }
 
 func isUndefined(err error) bool {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/smokex/smokex/internal/eval"
 	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
@@ -91,13 +92,13 @@ func (c *checker) predicate(pr *plan.Predicate, sub subject, name string) (want,
 	case plan.OpMatches, plan.OpNotMatches:
 		re := pr.Regexp
 		if re == nil {
-			if re, err = regexp.Compile(plan.Format(operand)); err != nil {
+			if re, err = regexp.Compile(eval.Format(operand)); err != nil {
 				return "", "", false, &record.StepError{Kind: record.ErrInterpolation, Message: c.s.red.String(fmt.Sprintf("%s %s: %v", name, pr.Op, err))}
 			}
 		}
 		text, isText := sub.v.(string)
 		if !isText {
-			text = plan.Format(sub.v)
+			text = eval.Format(sub.v)
 		}
 		ok = re.MatchString(text)
 		if pr.Op == plan.OpNotMatches {
@@ -115,7 +116,7 @@ func (c *checker) predicate(pr *plan.Predicate, sub subject, name string) (want,
 		ok = compare(pr.Op, a, b)
 	case plan.OpType:
 		ok = typeOf(sub.v) == operand || (operand == "number" && typeOf(sub.v) == "integer")
-		want, got = "type "+plan.Format(operand), typeOf(sub.v)+": "+got
+		want, got = "type "+eval.Format(operand), typeOf(sub.v)+": "+got
 	}
 	return want, got, ok, nil
 }
@@ -198,7 +199,7 @@ func equal(a, b any) bool {
 func contains(v, item any) bool {
 	switch x := v.(type) {
 	case string:
-		return strings.Contains(x, plan.Format(item))
+		return strings.Contains(x, eval.Format(item))
 	case []any:
 		for _, e := range x {
 			if equal(item, e) {
@@ -207,10 +208,10 @@ func contains(v, item any) bool {
 		}
 		return false
 	case map[string]any:
-		_, ok := x[plan.Format(item)]
+		_, ok := x[eval.Format(item)]
 		return ok
 	}
-	return strings.Contains(plan.Format(v), plan.Format(item))
+	return strings.Contains(eval.Format(v), eval.Format(item))
 }
 
 func length(v any) (int, bool) {

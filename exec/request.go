@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/smokex/smokex/internal/eval"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -140,7 +141,7 @@ func appendParam(b *strings.Builder, name string, v any) {
 	}
 	b.WriteString(url.QueryEscape(name))
 	b.WriteByte('=')
-	b.WriteString(url.QueryEscape(plan.Format(v)))
+	b.WriteString(url.QueryEscape(eval.Format(v)))
 }
 
 func (s *run) parseURL(raw string) (*url.URL, *record.StepError) {

@@ -9,6 +9,8 @@ import (
 	"github.com/andybalholm/cascadia"
 	"github.com/ohler55/ojg/jp"
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/smokex/smokex/internal/planvalue"
 )
 
 // expectKeys are the keys of expect. body is the original Smokex's name:
@@ -86,8 +88,6 @@ func (p *parser) once(slot *string, kv pair) bool {
 	return true
 }
 
-const statusWant = "status_code must be an integer, a list of integers or a class like 2xx"
-
 func (p *parser) status(n *yaml.Node) *StatusExpect {
 	n = resolve(n)
 	s := &StatusExpect{Pos: pos(n)}
@@ -106,7 +106,7 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 		}
 	case yaml.SequenceNode:
 		if len(n.Content) == 0 {
-			p.errorAt(n, "%s, got an empty list", statusWant)
+			p.errorAt(n, "%s, got an empty list", planvalue.StatusWant)
 			return nil
 		}
 		ok := true
@@ -121,7 +121,7 @@ func (p *parser) status(n *yaml.Node) *StatusExpect {
 			return nil
 		}
 	default:
-		p.errorAt(n, "%s, got %s", statusWant, describe(n))
+		p.errorAt(n, "%s, got %s", planvalue.StatusWant, describe(n))
 		return nil
 	}
 	return s
@@ -133,7 +133,7 @@ func (p *parser) badStatus(n *yaml.Node, holding string) {
 		p.errorAt(n, "status_code %d is not an HTTP status code (100 to 599)", code)
 		return
 	}
-	p.errorAt(n, "%s, got %s%s", statusWant, holding, describe(n))
+	p.errorAt(n, "%s, got %s%s", planvalue.StatusWant, holding, describe(n))
 }
 
 // statusItem adds one code or class to s.
@@ -147,48 +147,16 @@ func (p *parser) statusItem(n *yaml.Node, s *StatusExpect) bool {
 
 // add adds a code ("200") or a class ("2xx") to s.
 func (s *StatusExpect) add(text string) bool {
-	v := strings.TrimSpace(text)
-	if len(v) == 3 && v[0] >= '1' && v[0] <= '5' && strings.EqualFold(v[1:], "xx") {
-		s.Classes = append(s.Classes, int(v[0]-'0'))
-		return true
-	}
-	code, err := strconv.Atoi(v)
-	if err != nil || code < 100 || code > 599 {
+	n, class, ok := planvalue.StatusItem(text)
+	switch {
+	case !ok:
 		return false
+	case class:
+		s.Classes = append(s.Classes, n)
+	default:
+		s.Codes = append(s.Codes, n)
 	}
-	s.Codes = append(s.Codes, code)
 	return true
-}
-
-// ParseStatus reads the value of a status_code template when the step
-// runs: a code (200 or "200"), a class ("2xx") or a list of them.
-func ParseStatus(v any) (*StatusExpect, error) {
-	s := &StatusExpect{}
-	items, ok := v.([]any)
-	if !ok {
-		items = []any{v}
-	}
-	for _, item := range items {
-		var text string
-		switch x := item.(type) {
-		case string:
-			text = x
-		case int, int64, int32, uint, uint64, uint32:
-			text = fmt.Sprint(x)
-		case float64:
-			if x != float64(int(x)) {
-				return nil, fmt.Errorf("%s, got %s", statusWant, Format(v))
-			}
-			text = strconv.Itoa(int(x))
-		}
-		if !s.add(text) {
-			return nil, fmt.Errorf("%s, got %s", statusWant, Format(v))
-		}
-	}
-	if len(items) == 0 {
-		return nil, fmt.Errorf("%s, got an empty list", statusWant)
-	}
-	return s, nil
 }
 
 const htmlKeys = "path equal"
@@ -341,7 +309,7 @@ func compileJSONPath(s string) (x jp.Expr, err error) {
 
 // Match reports whether code passes. A nil StatusExpect (the plan sets no
 // status_code) passes 200 to 299. A StatusExpect whose Expr is set must be
-// resolved with ParseStatus first; on its own it passes nothing.
+// resolved by the executor first; on its own it passes nothing.
 func (s *StatusExpect) Match(code int) bool {
 	if s == nil {
 		return code >= 200 && code <= 299

@@ -3,12 +3,13 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/smokex/smokex/internal/planvalue"
 )
 
 // MaxRetries is the most retries an option may ask for.
@@ -17,18 +18,7 @@ const MaxRetries = 100
 // MaxTimeout is the longest timeout an option may ask for, about 146
 // years: far beyond any use, and short enough that a deadline computed from
 // it cannot overflow.
-const MaxTimeout = time.Duration(1 << 62)
-
-// ErrTimeoutTooLarge is the error of ParseTimeout for a timeout longer than
-// MaxTimeout.
-var ErrTimeoutTooLarge = errors.New("timeout is too large: the most is " + maxTimeoutText)
-
-// maxTimeoutText is MaxTimeout as messages give it.
-var maxTimeoutText = fmt.Sprintf("%d milliseconds (about 146 years)", MaxTimeout/time.Millisecond)
-
-// durationSyntax matches what time.ParseDuration reads, so that a duration
-// it refuses as too large is told apart from one that is malformed.
-var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+const MaxTimeout = planvalue.MaxTimeout
 
 const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error poll"
 
@@ -76,9 +66,9 @@ func (p *parser) timeout(n *yaml.Node) Setting[time.Duration] {
 		s.Expr = t
 		return s
 	}
-	d, err := ParseTimeout(n.Value)
-	if n.Kind == yaml.ScalarNode && errors.Is(err, ErrTimeoutTooLarge) {
-		p.errorAt(n, "timeout must be at most %s, got %s", maxTimeoutText, describe(n))
+	d, err := planvalue.Timeout(n.Value)
+	if n.Kind == yaml.ScalarNode && errors.Is(err, planvalue.ErrTimeoutTooLarge) {
+		p.errorAt(n, "timeout must be at most %s, got %s", planvalue.MaxTimeoutText, describe(n))
 		return s
 	}
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
@@ -90,35 +80,6 @@ func (p *parser) timeout(n *yaml.Node) Setting[time.Duration] {
 	}
 	s.Value = d
 	return s
-}
-
-// ParseTimeout reads a timeout as the format writes it: an integer of
-// milliseconds or a Go duration ("2s", "500ms"). A timeout longer than
-// MaxTimeout is ErrTimeoutTooLarge. A timeout of zero or less is returned
-// without an error, at least -MaxTimeout, for the caller to refuse as not
-// positive. The executor uses it for a timeout given by a ${...} template.
-func ParseTimeout(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	negative := strings.HasPrefix(s, "-")
-	ms, err := strconv.ParseInt(s, 10, 64)
-	switch {
-	case err == nil && ms > int64(MaxTimeout/time.Millisecond),
-		errors.Is(err, strconv.ErrRange) && !negative:
-		return 0, ErrTimeoutTooLarge
-	case err == nil:
-		return max(time.Duration(ms)*time.Millisecond, -MaxTimeout), nil
-	case errors.Is(err, strconv.ErrRange):
-		return -MaxTimeout, nil
-	}
-	d, err := time.ParseDuration(s)
-	switch {
-	case err == nil && d > MaxTimeout,
-		err != nil && !negative && durationSyntax.MatchString(s):
-		return 0, ErrTimeoutTooLarge
-	case err != nil && negative && durationSyntax.MatchString(s):
-		return -MaxTimeout, nil
-	}
-	return max(d, -MaxTimeout), err
 }
 
 func (p *parser) retries(n *yaml.Node) Setting[int] {
@@ -151,26 +112,13 @@ func (p *parser) boolean(n *yaml.Node, what string) Setting[bool] {
 		s.Expr = t
 		return s
 	}
-	b, err := ParseBool(n.Value)
+	b, err := planvalue.Bool(n.Value)
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
 		p.errorAt(n, "%s must be true or false, got %s", what, describe(n))
 		return s
 	}
 	s.Value = b
 	return s
-}
-
-// ParseBool reads a boolean option as the format writes it: true or false,
-// and YAML 1.1's yes, no, on and off, in any case. The executor uses it
-// for a boolean given by a ${...} template.
-func ParseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "on":
-		return true, nil
-	case "false", "no", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not true or false", s)
 }
 
 const pollKeys = "every for"
@@ -180,7 +128,7 @@ func (p *parser) poll(n *yaml.Node) Setting[Poll] {
 	n = resolve(n)
 	s := Setting[Poll]{Set: true, Pos: pos(n)}
 	if n.Kind == yaml.ScalarNode {
-		if b, err := ParseBool(n.Value); err == nil && !b {
+		if b, err := planvalue.Bool(n.Value); err == nil && !b {
 			return s
 		}
 	}
@@ -194,7 +142,7 @@ func (p *parser) poll(n *yaml.Node) Setting[Poll] {
 		case "every", "for":
 			hasFor = hasFor || kv.key == "for"
 			v := resolve(kv.value)
-			d, err := ParseTimeout(v.Value)
+			d, err := planvalue.Timeout(v.Value)
 			if v.Kind != yaml.ScalarNode || isNull(v) || err != nil || d <= 0 {
 				p.errorAt(v, "poll %s must be a duration like 2s or 2m, or an integer of milliseconds, more than zero, got %s", kv.key, describe(v))
 				continue
@@ -226,7 +174,7 @@ func ParsePoll(s string) (Poll, error) {
 		if !ok {
 			return out, fmt.Errorf("poll %q: want every=DURATION,for=DURATION", s)
 		}
-		d, err := ParseTimeout(v)
+		d, err := planvalue.Timeout(v)
 		if err != nil || d <= 0 {
 			return out, fmt.Errorf("poll %s=%q: want a duration like 2s, more than zero", k, v)
 		}

@@ -288,10 +288,6 @@ const MaxExpressionDepth = eval.MaxExpressionDepth
 // capture or secret defines.
 type UndefinedError = eval.UndefinedError
 
-// Format turns a value into the text that stands for it inside a string, as
-// templates do: strings as they are, nil as "", lists and maps as JSON.
-func Format(v any) string { return eval.Format(v) }
-
 // ValueKind is the kind of a Value.
 type ValueKind int
 
