@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/smokex/smokex/record"
@@ -12,6 +13,9 @@ import (
 // hookSet is Config.Hooks sorted by the interfaces they implement, found
 // once in New so that no event pays for a type assertion.
 type hookSet struct {
+	contexts    []record.ExecutionContextHook
+	stepCtxs    []record.StepContextHook
+	transports  []record.TransportHook
 	created     []record.ExecutionCreatedHook
 	started     []record.ExecutionStartedHook
 	steps       []record.StepFinishedHook
@@ -27,6 +31,15 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 	for i, h := range hooks {
 		if h == nil {
 			return s, fmt.Errorf("smokex: Config.Hooks[%d] is nil", i)
+		}
+		if h, ok := h.(record.ExecutionContextHook); ok {
+			s.contexts = append(s.contexts, h)
+		}
+		if h, ok := h.(record.StepContextHook); ok {
+			s.stepCtxs = append(s.stepCtxs, h)
+		}
+		if h, ok := h.(record.TransportHook); ok {
+			s.transports = append(s.transports, h)
 		}
 		if h, ok := h.(record.ExecutionCreatedHook); ok {
 			s.created = append(s.created, h)
@@ -54,6 +67,41 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		}
 	}
 	return s, nil
+}
+
+// executionContext derives the context x runs with; the first trace ID
+// given is kept on x.
+func (s *hookSet) executionContext(ctx context.Context, p *record.PlanRef, x *record.Execution) context.Context {
+	for _, h := range s.contexts {
+		var traceID string
+		ctx, traceID = h.ExecutionContext(ctx, p, x)
+		if x.TraceID == "" {
+			x.TraceID = traceID
+		}
+	}
+	return ctx
+}
+
+// stepContext derives the context step index of x runs with.
+func (s *hookSet) stepContext(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context {
+	for _, h := range s.stepCtxs {
+		ctx = h.StepContext(ctx, p, x, index)
+	}
+	return ctx
+}
+
+// wrapTransport wraps rt in the hooks' transports, the first hook's
+// outermost; nil when no hook wraps.
+func (s *hookSet) wrapTransport() func(http.RoundTripper) http.RoundTripper {
+	if len(s.transports) == 0 {
+		return nil
+	}
+	return func(rt http.RoundTripper) http.RoundTripper {
+		for i := len(s.transports) - 1; i >= 0; i-- {
+			rt = s.transports[i].WrapTransport(rt)
+		}
+		return rt
+	}
 }
 
 func (s *hookSet) executionCreated(ctx context.Context, p *record.PlanRef, x *record.Execution) {

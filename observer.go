@@ -24,7 +24,7 @@ type engineObserver struct {
 	job *job
 }
 
-var _ exec.Observer = (*engineObserver)(nil)
+var _ exec.StepContextObserver = (*engineObserver)(nil)
 
 // storeCtx detaches a store write from the run's cancellation, so that a
 // canceled run is still recorded, and bounds it.
@@ -71,6 +71,11 @@ func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef
 	}
 }
 
+// StepContext derives the step's context through the hooks.
+func (o *engineObserver) StepContext(ctx context.Context, _ *record.PlanRef, x *record.Execution, index int) context.Context {
+	return o.e.hooks.stepContext(ctx, o.job.ref, x, index)
+}
+
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
 	if err := o.appendStep(ctx, x, r); err != nil {
 		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
@@ -108,8 +113,9 @@ func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, sta
 	x.FinishedAt = now
 	x.Status = status
 	x.Error = cause
-	o.ExecutionStarted(context.Background(), o.job.ref, x)
-	o.ExecutionFinished(context.Background(), o.job.ref, x)
+	ctx := context.WithoutCancel(o.job.ctx)
+	o.ExecutionStarted(ctx, o.job.ref, x)
+	o.ExecutionFinished(ctx, o.job.ref, x)
 	return x
 }
 

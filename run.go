@@ -120,8 +120,10 @@ type job struct {
 	// opts are the caller's; never nil.
 	opts      *RunOpts
 	execution *record.Execution
-	ctx       context.Context
-	cancel    context.CancelFunc
+	// ctx is the run's context; execute derives it through the
+	// ExecutionContext hooks before the run waits for a slot.
+	ctx    context.Context
+	cancel context.CancelFunc
 	// finished is set by Engine.finish, under Engine.mu.
 	finished bool
 	// unstored lists the step results the store refused, for the
@@ -232,6 +234,9 @@ func (e *Engine) release(j *job) {
 // execution.
 func (e *Engine) execute(j *job) *record.Execution {
 	defer e.release(j)
+	if len(e.hooks.contexts) > 0 {
+		j.ctx = e.hooks.executionContext(j.ctx, j.ref, j.execution)
+	}
 	x := e.executeInSlot(j)
 	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x)
 	return x

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -113,6 +114,14 @@ func New(cfg Config) (*Engine, error) {
 	execCfg := cfg.Exec
 	if execCfg.Logger == nil {
 		execCfg.Logger = cfg.Logger
+	}
+	if wrap := e.hooks.wrapTransport(); wrap != nil {
+		// The hooks' wrappers go around the host's own.
+		if own := execCfg.WrapTransport; own != nil {
+			execCfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return wrap(own(rt)) }
+		} else {
+			execCfg.WrapTransport = wrap
+		}
 	}
 	e.runner = exec.New(execCfg)
 	newScheduler := cfg.NewScheduler

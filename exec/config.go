@@ -40,6 +40,12 @@ type Config struct {
 	// Logger receives debug records of each step. Defaults to
 	// slog.Default().
 	Logger *slog.Logger
+	// WrapTransport, when set, wraps the transport every request is sent
+	// through (the insecure copy too), once: a tracer opens a span per
+	// request and sends the trace context to the target. The requests carry
+	// the step's context (see StepContextObserver). Nil sends through the
+	// transport as it is.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Defaults of RetryPolicy.
@@ -108,17 +114,22 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 type Runner struct {
 	transport    http.RoundTripper
 	ownTransport bool
+	// wrap is Config.WrapTransport; sending is transport wrapped in it,
+	// what requests go through.
+	wrap    func(http.RoundTripper) http.RoundTripper
+	sending http.RoundTripper
 	// insecure is the transport for steps with insecure: true, made on
-	// first use.
-	insecureMu  sync.Mutex
-	insecure    http.RoundTripper
-	insecureOwn bool // insecure is a copy the Runner made
-	maxBody     int64
-	timeout     time.Duration
-	retry       RetryPolicy
-	logger      *slog.Logger
-	selectors   selectorCache
-	buffers     sync.Pool
+	// first use, and insecureSending it wrapped.
+	insecureMu      sync.Mutex
+	insecure        http.RoundTripper
+	insecureSending http.RoundTripper
+	insecureOwn     bool // insecure is a copy the Runner made
+	maxBody         int64
+	timeout         time.Duration
+	retry           RetryPolicy
+	logger          *slog.Logger
+	selectors       selectorCache
+	buffers         sync.Pool
 }
 
 // New returns a Runner for cfg.
@@ -147,7 +158,17 @@ func New(cfg Config) *Runner {
 	default:
 		r.transport = cfg.Client.Transport
 	}
+	r.wrap = cfg.WrapTransport
+	r.sending = r.wrapped(r.transport)
 	return r
+}
+
+// wrapped returns rt wrapped in Config.WrapTransport.
+func (r *Runner) wrapped(rt http.RoundTripper) http.RoundTripper {
+	if r.wrap == nil {
+		return rt
+	}
+	return r.wrap(rt)
 }
 
 // newTransport is a keep-alive transport for many requests to few hosts,
@@ -170,17 +191,18 @@ func newTransport() *http.Transport {
 // insecureTransport returns the transport for steps that skip TLS
 // verification: a copy of the Runner's *http.Transport that does not verify,
 // or the Runner's transport itself when it is not an *http.Transport (an
-// in-process transport has no TLS to verify).
+// in-process transport has no TLS to verify); wrapped in
+// Config.WrapTransport.
 func (r *Runner) insecureTransport() http.RoundTripper {
 	r.insecureMu.Lock()
 	defer r.insecureMu.Unlock()
-	if r.insecure != nil {
-		return r.insecure
+	if r.insecureSending != nil {
+		return r.insecureSending
 	}
 	t, ok := r.transport.(*http.Transport)
 	if !ok {
-		r.insecure = r.transport
-		return r.insecure
+		r.insecure, r.insecureSending = r.transport, r.sending
+		return r.insecureSending
 	}
 	c := t.Clone()
 	if c.TLSClientConfig == nil {
@@ -188,7 +210,8 @@ func (r *Runner) insecureTransport() http.RoundTripper {
 	}
 	c.TLSClientConfig.InsecureSkipVerify = true //nolint:gosec // the plan asked for it with insecure: true
 	r.insecure, r.insecureOwn = c, true
-	return c
+	r.insecureSending = r.wrapped(c)
+	return r.insecureSending
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the

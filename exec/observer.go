@@ -21,6 +21,16 @@ type Observer interface {
 	ExecutionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution)
 }
 
+// StepContextObserver is an Observer that derives the context each step
+// runs with from the run's: a tracer opens the step's span there. Run calls
+// StepContext before each step, skipped steps included, sends the step's
+// requests with the context it returns, and gives that context to the
+// step's StepFinished. It must return a context derived from ctx.
+type StepContextObserver interface {
+	Observer
+	StepContext(ctx context.Context, p *record.PlanRef, e *record.Execution, index int) context.Context
+}
+
 // ObserverFuncs is an Observer made of functions; a nil function is not
 // called.
 type ObserverFuncs struct {
@@ -86,6 +96,17 @@ func (m multiObserver) StepFinished(ctx context.Context, p *record.PlanRef, e *r
 	for _, o := range m {
 		o.StepFinished(ctx, p, e, r)
 	}
+}
+
+// StepContext derives the step's context through every observer that
+// derives one, in order.
+func (m multiObserver) StepContext(ctx context.Context, p *record.PlanRef, e *record.Execution, index int) context.Context {
+	for _, o := range m {
+		if sc, ok := o.(StepContextObserver); ok {
+			ctx = sc.StepContext(ctx, p, e, index)
+		}
+	}
+	return ctx
 }
 
 func (m multiObserver) ExecutionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution) {

@@ -96,6 +96,7 @@ func (r *Runner) RunExecution(ctx context.Context, p *plan.Plan, e *record.Execu
 	defer s.release()
 	ob.ExecutionStarted(ctx, ref, e)
 	s.ob, s.ref = ob, ref
+	s.stepCtx, _ = ob.(StepContextObserver)
 	s.runSteps(ctx)
 	e.FinishedAt = time.Now()
 	ob.ExecutionFinished(ctx, ref, e)
@@ -108,19 +109,23 @@ func (s *run) runSteps(ctx context.Context) {
 	for i := range s.p.Steps {
 		step := &s.p.Steps[i]
 		res := &e.Steps[i]
+		sctx := ctx
+		if s.stepCtx != nil {
+			sctx = s.stepCtx.StepContext(ctx, s.ref, e, i)
+		}
 		if halted || ctx.Err() != nil {
 			s.skip(i, step, res)
-			s.ob.StepFinished(ctx, s.ref, e, res)
+			s.ob.StepFinished(sctx, s.ref, e, res)
 			continue
 		}
-		s.runStep(ctx, i, step, res)
+		s.runStep(sctx, i, step, res)
 		if res.Error != nil {
 			// Most messages are redacted as they are made; this covers the
 			// fixed texts too, so that no message shows a secret's text.
 			res.Error.Message = s.red.String(res.Error.Message)
 		}
 		s.log(ctx, res)
-		s.ob.StepFinished(ctx, s.ref, e, res)
+		s.ob.StepFinished(sctx, s.ref, e, res)
 		if !res.OK {
 			// A step cut short by the run's own cancellation did not fail
 			// on its own: the execution is canceled, not failed.

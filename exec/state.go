@@ -26,6 +26,8 @@ type run struct {
 	ob Observer
 	// ref is the plan as observers see it.
 	ref *record.PlanRef
+	// stepCtx is ob when it derives the steps' contexts.
+	stepCtx StepContextObserver
 	// env holds every variable by precedence: captures, caller vars, plan
 	// vars, secrets; environment variables are added when first read.
 	env       map[string]any
@@ -103,7 +105,7 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 		}
 	}
 
-	s.client = &http.Client{Transport: r.transport, Jar: &s.jar, CheckRedirect: s.checkRedirect}
+	s.client = &http.Client{Transport: r.sending, Jar: &s.jar, CheckRedirect: s.checkRedirect}
 	if b, ok := r.buffers.Get().(*bytes.Buffer); ok {
 		s.buf = b
 	} else {

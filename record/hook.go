@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -54,6 +55,38 @@ type StepFinishedHook interface {
 type ExecutionFinishedHook interface {
 	Hook
 	ExecutionFinished(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// ExecutionContextHook derives the context an execution runs with: a
+// tracer opens the execution's span in it. It is called once per
+// execution, before it waits for a concurrency slot; every later hook of
+// the execution, and its steps, see the returned context (without its
+// cancellation for the finish). The returned string, when not empty, is
+// kept as the execution's TraceID. The hook must return a context derived
+// from ctx.
+type ExecutionContextHook interface {
+	Hook
+	ExecutionContext(ctx context.Context, p *PlanRef, x *Execution) (context.Context, string)
+}
+
+// StepContextHook derives the context a step runs with, from the
+// execution's: a tracer opens the step's span in it. It is called before
+// each step, skipped steps included; the step's requests are sent with the
+// returned context, and StepFinished of that step is given it. The hook
+// must return a context derived from ctx.
+type StepContextHook interface {
+	Hook
+	StepContext(ctx context.Context, p *PlanRef, x *Execution, index int) context.Context
+}
+
+// TransportHook wraps the transport that the executor sends every request
+// of every step through, once, when the engine is built: a tracer opens a
+// span per request there and sends the trace context to the target. Each
+// request carries the step's context (StepContextHook). The wrapper must
+// not change what is sent but for trace headers.
+type TransportHook interface {
+	Hook
+	WrapTransport(rt http.RoundTripper) http.RoundTripper
 }
 
 // SkipReason tells why a scheduled tick did not run.

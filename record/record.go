@@ -86,6 +86,10 @@ type Execution struct {
 	StartedAt  time.Time    `json:"started_at,omitzero"`
 	FinishedAt time.Time    `json:"finished_at,omitzero"`
 	Steps      []StepResult `json:"steps"`
+	// TraceID is the ID of the execution's trace (32 hex digits) when a
+	// tracer traced it, so that a page can link to the trace; empty
+	// otherwise.
+	TraceID string `json:"trace_id,omitempty"`
 	// Error is set when the execution as a whole ended on an error (canceled,
 	// interrupted by a process that died) rather than on a step.
 	Error *StepError `json:"error,omitempty"`

@@ -97,7 +97,8 @@ type ExecutionStore interface {
 	// the stored record (e is not modified).
 	CreateExecution(ctx context.Context, e *record.Execution) error
 	// UpdateExecution writes the execution's Status, StopReason,
-	// StartedAt, FinishedAt and Error; its other fields and its Steps are ignored. ErrNotFound
+	// StartedAt, FinishedAt, Error and TraceID; its other fields and its
+	// Steps are ignored. ErrNotFound
 	// when it does not exist.
 	UpdateExecution(ctx context.Context, e *record.Execution) error
 	// AppendStep adds a step result to an execution as it arrives; results

@@ -1,0 +1,242 @@
+package datadog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/DataDog/datadog-go/v5/statsd"
+
+	"github.com/smokex/smokex/metrics"
+	"github.com/smokex/smokex/record"
+)
+
+// ServiceCheck is the service check sent after each execution of a plan.
+const ServiceCheck = "smokex.plan"
+
+// MaxMessage bounds the service check's message, in bytes.
+const MaxMessage = 500
+
+// Config configures a Recorder. Client or Addr is required.
+type Config struct {
+	// Client sends the metrics: the host's own statsd client, which the
+	// Recorder flushes on Stop but does not close. When nil, the Recorder
+	// makes one for Addr and closes it on Stop.
+	Client statsd.ClientInterface
+	// Addr is the DogStatsD address of the agent when Client is nil:
+	// host:port (UDP), unix:///path/to/dsd.socket, or as Datadog's own
+	// DD_DOGSTATSD_URL takes it.
+	Addr string
+	// Tags are added to every metric and service check, such as
+	// "env:prod".
+	Tags []string
+}
+
+// Recorder records executions as DogStatsD metrics and service checks. It
+// is a metrics.Recorder and a record.Service: pass it to metrics.NewHook.
+// It is safe for concurrent use.
+type Recorder struct {
+	metrics.Nop
+	client statsd.ClientInterface
+	owned  bool
+	tags   []string
+
+	sets metrics.LabelCache[[]string]
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+var (
+	_ metrics.Recorder = (*Recorder)(nil)
+	_ record.Service   = (*Recorder)(nil)
+)
+
+// New returns a Recorder for cfg. With Addr it makes a client, which does
+// not need the agent to be there.
+func New(cfg Config) (*Recorder, error) {
+	r := &Recorder{client: cfg.Client, tags: cfg.Tags}
+	if r.client == nil {
+		if cfg.Addr == "" {
+			return nil, errors.New("datadog: Config needs a Client or an Addr")
+		}
+		c, err := statsd.New(cfg.Addr, statsd.WithTags(cfg.Tags))
+		if err != nil {
+			return nil, fmt.Errorf("datadog: client for %s: %w", cfg.Addr, err)
+		}
+		r.client, r.owned, r.tags = c, true, nil
+	}
+	return r, nil
+}
+
+// tagsFor returns the tags that build makes for k, sanitized, after the
+// Recorder's own; made once.
+func (r *Recorder) tagsFor(k metrics.LabelKey, build func() []string) []string {
+	return r.sets.Get(k, func() []string {
+		t := append(append([]string(nil), r.tags...), build()...)
+		for i := len(r.tags); i < len(t); i++ {
+			t[i] = sanitize(t[i])
+		}
+		return t
+	})
+}
+
+// sanitize keeps a tag from breaking the datagram: "|", "," and "#"
+// separate its fields, and a newline ends it.
+func sanitize(tag string) string {
+	return tagReplacer.Replace(tag)
+}
+
+var tagReplacer = strings.NewReplacer("|", "_", ",", "_", "#", "_", "\n", "_", "\r", "_")
+
+// RecordExecution counts x, records its duration and sends the plan's
+// service check.
+func (r *Recorder) RecordExecution(_ context.Context, p *record.PlanRef, x *record.Execution) {
+	plan, status, trigger := metrics.PlanID(x.PlanID, p), string(x.Status), string(x.Trigger)
+	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsFor(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []string {
+		return []string{"plan:" + plan, "status:" + status, "trigger:" + trigger}
+	}), 1)
+	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsFor(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []string {
+		return []string{"plan:" + plan, "status:" + status}
+	}), 1)
+	r.serviceCheck(plan, x)
+}
+
+// serviceCheck sends smokex.plan for x.
+func (r *Recorder) serviceCheck(plan string, x *record.Execution) {
+	var sc *statsd.ServiceCheck
+	tags := r.tagsFor(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), func() []string { return []string{"plan:" + plan} })
+	switch x.Status {
+	case record.StatusPassed:
+		sc = &statsd.ServiceCheck{Name: ServiceCheck, Status: statsd.Ok, Tags: tags,
+			Message: "plan " + plan + " passed"}
+	case record.StatusCanceled, record.StatusCreated, record.StatusRunning:
+		return
+	default:
+		sc = &statsd.ServiceCheck{Name: ServiceCheck, Status: statsd.Critical, Tags: tags,
+			Message: truncate("plan " + plan + " " + string(x.Status) + ": " + Failure(x))}
+	}
+	if !x.FinishedAt.IsZero() {
+		sc.Timestamp = x.FinishedAt
+	}
+	_ = r.client.ServiceCheck(sc)
+}
+
+// Failure describes why x failed in a line: its first failing step and
+// that step's first failure or error, or the execution's own error.
+func Failure(x *record.Execution) string {
+	for i := range x.Steps {
+		s := &x.Steps[i]
+		if s.OK || s.Skipped {
+			continue
+		}
+		msg := "step " + strconv.Itoa(s.Index) + " (" + s.Name + ") failed"
+		switch {
+		case len(s.Failures) > 0:
+			f := &s.Failures[0]
+			what := string(f.Type)
+			if f.Name != "" && f.Name != what {
+				what += " " + f.Name
+			}
+			msg += ": " + what + " expected " + f.Expected + ", received " + f.Received
+		case s.Error != nil:
+			msg += ": " + s.Error.Error()
+		}
+		return msg
+	}
+	if x.Error != nil {
+		return x.Error.Error()
+	}
+	return "no step failed"
+}
+
+// truncate bounds a message to MaxMessage bytes, on a rune boundary.
+func truncate(s string) string {
+	if len(s) <= MaxMessage {
+		return s
+	}
+	cut := MaxMessage - len("…")
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// RecordStep records the duration of a step that ran.
+func (r *Recorder) RecordStep(_ context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+	outcome := metrics.StepOutcome(s)
+	if outcome == metrics.OutcomeSkipped {
+		return
+	}
+	plan, method, class := metrics.PlanID(x.PlanID, p), metrics.Method(s.Method), metrics.StepStatusClass(s)
+	_ = r.client.Distribution(metrics.NameStepDuration, s.Timings.Total.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []string {
+		t := []string{"plan:" + plan, "method:" + method, "outcome:" + string(outcome)}
+		if class != "" {
+			t = append(t, "http.response.status_code:"+class)
+		}
+		return t
+	}), 1)
+}
+
+// RecordAssertionFailure counts a failed assertion.
+func (r *Recorder) RecordAssertionFailure(_ context.Context, p *record.PlanRef, x *record.Execution, _ *record.StepResult, f *record.Failure) {
+	plan, typ := metrics.PlanID(x.PlanID, p), string(f.Type)
+	_ = r.client.Count(metrics.NameAssertionFailures, 1, r.tagsFor(metrics.Key(metrics.MeasureAssertionFailures, plan, typ, "", ""), func() []string {
+		return []string{"plan:" + plan, "type:" + typ}
+	}), 1)
+}
+
+// RecordScheduleLag records how late a scheduled execution started.
+func (r *Recorder) RecordScheduleLag(_ context.Context, p *record.PlanRef, x *record.Execution, lag time.Duration) {
+	plan := metrics.PlanID(x.PlanID, p)
+	_ = r.client.Distribution(metrics.NameScheduleLag, lag.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []string {
+		return []string{"plan:" + plan}
+	}), 1)
+}
+
+// RecordSkippedTick counts a skipped tick.
+func (r *Recorder) RecordSkippedTick(_ context.Context, planID string, p *record.PlanRef, reason record.SkipReason) {
+	plan := metrics.PlanID(planID, p)
+	_ = r.client.Count(metrics.NameScheduleSkipped, 1, r.tagsFor(metrics.Key(metrics.MeasureScheduleSkipped, plan, string(reason), "", ""), func() []string {
+		return []string{"plan:" + plan, "reason:" + string(reason)}
+	}), 1)
+}
+
+// RecordNotification counts a notification.
+func (r *Recorder) RecordNotification(_ context.Context, provider string, outcome metrics.NotificationOutcome) {
+	_ = r.client.Count(metrics.NameNotifications, 1, r.tagsFor(metrics.Key(metrics.MeasureNotifications, provider, string(outcome), "", ""), func() []string {
+		return []string{"provider:" + provider, "outcome:" + string(outcome)}
+	}), 1)
+}
+
+// Start does nothing: the client sends in the background from New on.
+func (r *Recorder) Start(context.Context) error { return nil }
+
+// Stop flushes what the client buffered and, when the Recorder made it,
+// closes it. Calls after the first return the first's result. The
+// recorder must not be used after Stop.
+func (r *Recorder) Stop(ctx context.Context) error {
+	r.stopOnce.Do(func() {
+		done := make(chan error, 1)
+		go func() {
+			if r.owned {
+				done <- r.client.Close()
+				return
+			}
+			done <- r.client.Flush()
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				r.stopErr = fmt.Errorf("datadog: flushing: %w", err)
+			}
+		case <-ctx.Done():
+			r.stopErr = fmt.Errorf("datadog: flushing: %w", ctx.Err())
+		}
+	})
+	return r.stopErr
+}

@@ -1,0 +1,79 @@
+package metrics
+
+import "sync"
+
+// LabelKey identifies a set of labels: the measurement and up to four
+// label values. Make it with Key.
+type LabelKey struct {
+	m          Measurement
+	a, b, c, d string
+}
+
+// Key returns the LabelKey of measurement m with the values a to d (empty
+// when unused).
+func Key(m Measurement, a, b, c, d string) LabelKey { return LabelKey{m, a, b, c, d} }
+
+// Measurement names a measurement in a LabelKey.
+type Measurement uint8
+
+// The measurements.
+const (
+	MeasureExecutions Measurement = iota
+	MeasureExecutionDuration
+	MeasureStepDuration
+	MeasureAssertionFailures
+	MeasureScheduleLag
+	MeasureScheduleSkipped
+	MeasureNotifications
+	// MeasurePlan is a recorder's own labels of a plan (a service check's).
+	MeasurePlan
+)
+
+// LabelCache keeps what a recorder builds from a set of labels (an
+// attribute set, a tag list), so that a measurement does not build and
+// sort it again: the sets are few, since their values are bounded. The
+// zero value is ready to use; it is safe for concurrent use.
+type LabelCache[V any] struct {
+	mu sync.RWMutex
+	m  map[LabelKey]V
+}
+
+// Get returns the value of k, made by build the first time.
+func (c *LabelCache[V]) Get(k LabelKey, build func() V) V {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = build()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[k]; ok {
+		return old
+	}
+	if c.m == nil {
+		c.m = map[LabelKey]V{}
+	}
+	c.m[k] = v
+	return v
+}
+
+// The names of the measurements, the same for every recorder, so that
+// dashboards and alerts can rely on them.
+const (
+	// NameExecutions counts finished executions.
+	NameExecutions = "smokex.executions"
+	// NameExecutionDuration is the duration of executions, in seconds.
+	NameExecutionDuration = "smokex.execution.duration"
+	// NameStepDuration is the duration of steps that ran, in seconds.
+	NameStepDuration = "smokex.step.duration"
+	// NameAssertionFailures counts failed assertions.
+	NameAssertionFailures = "smokex.assertion.failures"
+	// NameScheduleLag is how late scheduled executions start, in seconds.
+	NameScheduleLag = "smokex.schedule.lag"
+	// NameScheduleSkipped counts scheduled ticks that did not run.
+	NameScheduleSkipped = "smokex.schedule.skipped"
+	// NameNotifications counts notifications, delivered or not.
+	NameNotifications = "smokex.notifications"
+)

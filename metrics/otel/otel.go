@@ -1,0 +1,222 @@
+package otel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	otelglobal "go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/smokex/smokex/metrics"
+	"github.com/smokex/smokex/record"
+)
+
+// ScopeName is the instrumentation scope of the meter and the tracer.
+const ScopeName = "github.com/smokex/smokex/metrics/otel"
+
+// The metric names, package metrics' own.
+const (
+	MetricExecutions        = metrics.NameExecutions
+	MetricExecutionDuration = metrics.NameExecutionDuration
+	MetricStepDuration      = metrics.NameStepDuration
+	MetricAssertionFailures = metrics.NameAssertionFailures
+	MetricScheduleLag       = metrics.NameScheduleLag
+	MetricScheduleSkipped   = metrics.NameScheduleSkipped
+	MetricNotifications     = metrics.NameNotifications
+)
+
+// The metric attribute keys.
+const (
+	AttrPlan       = attribute.Key("plan")
+	AttrStatus     = attribute.Key("status")
+	AttrTrigger    = attribute.Key("trigger")
+	AttrMethod     = attribute.Key("method")
+	AttrOutcome    = attribute.Key("outcome")
+	AttrStatusCode = attribute.Key("http.response.status_code")
+	AttrType       = attribute.Key("type")
+	AttrReason     = attribute.Key("reason")
+	AttrProvider   = attribute.Key("provider")
+)
+
+// DefaultBuckets are the histograms' bucket boundaries, in seconds, from
+// 5 ms to a minute.
+var DefaultBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+// Config configures a Recorder. The zero value uses the global providers.
+type Config struct {
+	// MeterProvider makes the meter. Defaults to the global one
+	// (otel.GetMeterProvider), which records nothing until the host sets
+	// one.
+	MeterProvider metric.MeterProvider
+	// TracerProvider makes the tracer. Defaults to the global one
+	// (otel.GetTracerProvider).
+	TracerProvider trace.TracerProvider
+	// Propagator writes the trace context into the requests sent to the
+	// targets. Defaults to W3C trace context (traceparent, tracestate);
+	// the global propagator is not used because it sends nothing until the
+	// host sets one.
+	Propagator propagation.TextMapPropagator
+	// Buckets are the bucket boundaries of the duration and lag
+	// histograms, in seconds. Defaults to DefaultBuckets.
+	Buckets []float64
+}
+
+// Recorder records executions as OpenTelemetry metrics and traces. It is a
+// metrics.Recorder that traces (metrics.ExecutionTracer,
+// metrics.StepTracer, metrics.TransportWrapper): pass it to
+// metrics.NewHook. It is safe for concurrent use.
+type Recorder struct {
+	metrics.Nop
+	tracer trace.Tracer
+	prop   propagation.TextMapPropagator
+
+	executions   metric.Int64Counter
+	execDuration metric.Float64Histogram
+	stepDuration metric.Float64Histogram
+	assertions   metric.Int64Counter
+	lag          metric.Float64Histogram
+	skipped      metric.Int64Counter
+	notified     metric.Int64Counter
+
+	sets metrics.LabelCache[metric.MeasurementOption]
+}
+
+var (
+	_ metrics.Recorder         = (*Recorder)(nil)
+	_ metrics.ExecutionTracer  = (*Recorder)(nil)
+	_ metrics.StepTracer       = (*Recorder)(nil)
+	_ metrics.TransportWrapper = (*Recorder)(nil)
+)
+
+// New returns a Recorder for cfg.
+func New(cfg Config) (*Recorder, error) {
+	mp := cfg.MeterProvider
+	if mp == nil {
+		mp = otelglobal.GetMeterProvider()
+	}
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = otelglobal.GetTracerProvider()
+	}
+	r := &Recorder{
+		tracer: tp.Tracer(ScopeName),
+		prop:   cfg.Propagator,
+	}
+	if r.prop == nil {
+		r.prop = propagation.TraceContext{}
+	}
+	buckets := cfg.Buckets
+	if len(buckets) == 0 {
+		buckets = DefaultBuckets
+	}
+	m := mp.Meter(ScopeName)
+	var err error
+	fail := func(name string, e error) error { return fmt.Errorf("otel: instrument %s: %w", name, e) }
+	if r.executions, err = m.Int64Counter(MetricExecutions, metric.WithUnit("{execution}"),
+		metric.WithDescription("Finished executions of plans.")); err != nil {
+		return nil, fail(MetricExecutions, err)
+	}
+	if r.execDuration, err = m.Float64Histogram(MetricExecutionDuration, metric.WithUnit("s"),
+		metric.WithDescription("Duration of executions, from start to finish."),
+		metric.WithExplicitBucketBoundaries(buckets...)); err != nil {
+		return nil, fail(MetricExecutionDuration, err)
+	}
+	if r.stepDuration, err = m.Float64Histogram(MetricStepDuration, metric.WithUnit("s"),
+		metric.WithDescription("Duration of steps that ran: the last attempt's request and body read."),
+		metric.WithExplicitBucketBoundaries(buckets...)); err != nil {
+		return nil, fail(MetricStepDuration, err)
+	}
+	if r.assertions, err = m.Int64Counter(MetricAssertionFailures, metric.WithUnit("{failure}"),
+		metric.WithDescription("Failed assertions of steps.")); err != nil {
+		return nil, fail(MetricAssertionFailures, err)
+	}
+	if r.lag, err = m.Float64Histogram(MetricScheduleLag, metric.WithUnit("s"),
+		metric.WithDescription("How late scheduled executions started: start minus due time."),
+		metric.WithExplicitBucketBoundaries(buckets...)); err != nil {
+		return nil, fail(MetricScheduleLag, err)
+	}
+	if r.skipped, err = m.Int64Counter(MetricScheduleSkipped, metric.WithUnit("{tick}"),
+		metric.WithDescription("Scheduled ticks that did not run.")); err != nil {
+		return nil, fail(MetricScheduleSkipped, err)
+	}
+	if r.notified, err = m.Int64Counter(MetricNotifications, metric.WithUnit("{notification}"),
+		metric.WithDescription("Notifications delivered or not, by provider.")); err != nil {
+		return nil, fail(MetricNotifications, err)
+	}
+	return r, nil
+}
+
+// attrs returns the measurement option of the attributes that build
+// makes for k, made once.
+func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) metric.MeasurementOption {
+	return r.sets.Get(k, func() metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(build()...))
+	})
+}
+
+// RecordExecution counts x and records its duration, and ends its span.
+func (r *Recorder) RecordExecution(ctx context.Context, p *record.PlanRef, x *record.Execution) {
+	plan := metrics.PlanID(x.PlanID, p)
+	status, trigger := string(x.Status), string(x.Trigger)
+	r.executions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status), AttrTrigger.String(trigger)}
+	}))
+	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrs(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}
+	}))
+	r.endExecution(ctx, x)
+}
+
+// RecordStep records the duration of a step that ran, and ends its span.
+func (r *Recorder) RecordStep(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+	outcome := metrics.StepOutcome(s)
+	r.endStep(ctx, s, outcome)
+	if outcome == metrics.OutcomeSkipped {
+		return
+	}
+	plan, method, class := metrics.PlanID(x.PlanID, p), metrics.Method(s.Method), metrics.StepStatusClass(s)
+	r.stepDuration.Record(ctx, s.Timings.Total.Seconds(), r.attrs(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []attribute.KeyValue {
+		kv := []attribute.KeyValue{AttrPlan.String(plan), AttrMethod.String(method), AttrOutcome.String(string(outcome))}
+		if class != "" {
+			kv = append(kv, AttrStatusCode.String(class))
+		}
+		return kv
+	}))
+}
+
+// RecordAssertionFailure counts f and adds it to its step's span as an
+// event.
+func (r *Recorder) RecordAssertionFailure(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult, f *record.Failure) {
+	plan, typ := metrics.PlanID(x.PlanID, p), string(f.Type)
+	r.assertions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureAssertionFailures, plan, typ, "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan), AttrType.String(typ)}
+	}))
+	r.failureEvent(ctx, f)
+}
+
+// RecordScheduleLag records lag.
+func (r *Recorder) RecordScheduleLag(ctx context.Context, p *record.PlanRef, x *record.Execution, lag time.Duration) {
+	plan := metrics.PlanID(x.PlanID, p)
+	r.lag.Record(ctx, lag.Seconds(), r.attrs(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan)}
+	}))
+}
+
+// RecordSkippedTick counts a skipped tick.
+func (r *Recorder) RecordSkippedTick(ctx context.Context, planID string, p *record.PlanRef, reason record.SkipReason) {
+	plan := metrics.PlanID(planID, p)
+	r.skipped.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureScheduleSkipped, plan, string(reason), "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan), AttrReason.String(string(reason))}
+	}))
+}
+
+// RecordNotification counts a notification.
+func (r *Recorder) RecordNotification(ctx context.Context, provider string, outcome metrics.NotificationOutcome) {
+	r.notified.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureNotifications, provider, string(outcome), "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrProvider.String(provider), AttrOutcome.String(string(outcome))}
+	}))
+}

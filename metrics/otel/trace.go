@@ -1,0 +1,175 @@
+package otel
+
+import (
+	"context"
+	"strconv"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/smokex/smokex/metrics"
+	"github.com/smokex/smokex/record"
+)
+
+// The span names.
+const (
+	SpanExecution = "smokex.execution"
+	SpanStep      = "smokex.step"
+	// EventAssertionFailed is the event of a failed assertion on its
+	// step's span.
+	EventAssertionFailed = "smokex.assertion.failed"
+)
+
+// The span attribute keys of smokex's own spans.
+const (
+	AttrPlanID        = attribute.Key("smokex.plan.id")
+	AttrPlanName      = attribute.Key("smokex.plan.name")
+	AttrExecutionID   = attribute.Key("smokex.execution.id")
+	AttrExecTrigger   = attribute.Key("smokex.execution.trigger")
+	AttrExecStatus    = attribute.Key("smokex.execution.status")
+	AttrStepIndex     = attribute.Key("smokex.step.index")
+	AttrStepName      = attribute.Key("smokex.step.name")
+	AttrStepOutcome   = attribute.Key("smokex.step.outcome")
+	AttrStepAttempts  = attribute.Key("smokex.step.attempts")
+	AttrErrorKind     = attribute.Key("smokex.error.kind")
+	AttrFailureType   = attribute.Key("smokex.failure.type")
+	AttrFailureName   = attribute.Key("smokex.failure.name")
+	AttrFailureExpect = attribute.Key("smokex.failure.expected")
+	AttrFailureGot    = attribute.Key("smokex.failure.received")
+)
+
+// Context keys of the spans this package opened, so that it ends its own
+// spans and no other.
+type (
+	executionKey struct{}
+	stepKey      struct{}
+)
+
+// stepState is a step's span and the count of the requests sent in it,
+// for http.request.resend_count.
+type stepState struct {
+	span     trace.Span
+	requests atomic.Int64
+}
+
+// TraceExecution opens the execution's span, the root of a trace, and
+// returns its trace ID.
+func (r *Recorder) TraceExecution(ctx context.Context, p *record.PlanRef, x *record.Execution) (context.Context, string) {
+	ctx, span := r.tracer.Start(ctx, SpanExecution,
+		trace.WithNewRoot(),
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(
+			AttrPlanID.String(metrics.PlanID(x.PlanID, p)),
+			AttrPlanName.String(x.PlanName),
+			AttrExecutionID.String(x.ID),
+			AttrExecTrigger.String(string(x.Trigger)),
+		))
+	ctx = context.WithValue(ctx, executionKey{}, span)
+	sc := span.SpanContext()
+	if !sc.IsValid() {
+		return ctx, ""
+	}
+	return ctx, sc.TraceID().String()
+}
+
+// endExecution ends the span TraceExecution opened in ctx, if any.
+func (r *Recorder) endExecution(ctx context.Context, x *record.Execution) {
+	span, ok := ctx.Value(executionKey{}).(trace.Span)
+	if !ok || !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(AttrExecStatus.String(string(x.Status)))
+	switch {
+	case x.Status == record.StatusPassed || x.Status == record.StatusCanceled:
+	case x.Error != nil:
+		span.SetAttributes(AttrErrorKind.String(string(x.Error.Kind)))
+		span.SetStatus(codes.Error, x.Error.Message)
+	default:
+		span.SetStatus(codes.Error, failedStep(x))
+	}
+	if x.FinishedAt.IsZero() {
+		span.End()
+		return
+	}
+	span.End(trace.WithTimestamp(x.FinishedAt))
+}
+
+// failedStep describes the first step of x that failed.
+func failedStep(x *record.Execution) string {
+	for i := range x.Steps {
+		s := &x.Steps[i]
+		if !s.OK && !s.Skipped {
+			return "step " + strconv.Itoa(s.Index) + " failed: " + s.Name
+		}
+	}
+	return string(x.Status)
+}
+
+// TraceStep opens the step's span, a child of the execution's.
+func (r *Recorder) TraceStep(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context {
+	ctx, span := r.tracer.Start(ctx, SpanStep,
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(AttrStepIndex.Int(index)))
+	st := &stepState{span: span}
+	return context.WithValue(ctx, stepKey{}, st)
+}
+
+// endStep ends the span TraceStep opened in ctx, if any.
+func (r *Recorder) endStep(ctx context.Context, s *record.StepResult, outcome metrics.Outcome) {
+	st, ok := ctx.Value(stepKey{}).(*stepState)
+	if !ok || !st.span.IsRecording() {
+		return
+	}
+	span := st.span
+	attrs := []attribute.KeyValue{
+		AttrStepName.String(s.Name),
+		AttrStepOutcome.String(string(outcome)),
+		AttrStepAttempts.Int(s.Attempts),
+		attribute.String("http.request.method", s.Method),
+	}
+	if s.URL != "" {
+		// As stored: secrets redacted by the executor.
+		attrs = append(attrs, attribute.String("url.full", s.URL))
+	}
+	if s.Response != nil {
+		attrs = append(attrs, attribute.Int("http.response.status_code", s.Response.StatusCode))
+	}
+	switch outcome {
+	case metrics.OutcomeError:
+		attrs = append(attrs, AttrErrorKind.String(string(s.Error.Kind)))
+		span.SetStatus(codes.Error, s.Error.Message)
+	case metrics.OutcomeFailed:
+		msg := "failed"
+		if len(s.Failures) > 0 {
+			msg = failureText(&s.Failures[0])
+		}
+		span.SetStatus(codes.Error, msg)
+	}
+	span.SetAttributes(attrs...)
+	span.End()
+}
+
+// failureText describes a failed assertion in a line.
+func failureText(f *record.Failure) string {
+	s := string(f.Type)
+	if f.Name != "" && f.Name != s {
+		s += " " + f.Name
+	}
+	return s + ": expected " + f.Expected + ", received " + f.Received
+}
+
+// failureEvent adds f to the step's span in ctx.
+func (r *Recorder) failureEvent(ctx context.Context, f *record.Failure) {
+	st, ok := ctx.Value(stepKey{}).(*stepState)
+	if !ok || !st.span.IsRecording() {
+		return
+	}
+	st.span.AddEvent(EventAssertionFailed, trace.WithAttributes(
+		AttrFailureType.String(string(f.Type)),
+		AttrFailureName.String(f.Name),
+		AttrFailureExpect.String(f.Expected),
+		AttrFailureGot.String(f.Received),
+	))
+}

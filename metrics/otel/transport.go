@@ -1,0 +1,182 @@
+package otel
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/smokex/smokex/metrics"
+)
+
+// WrapTransport returns a transport that sends each request through rt in
+// an HTTP client span, a child of the span in the request's context (the
+// step's), and with the trace context in its headers.
+func (r *Recorder) WrapTransport(rt http.RoundTripper) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &transport{base: rt, r: r}
+}
+
+type transport struct {
+	base http.RoundTripper
+	r    *Recorder
+}
+
+// redacted stands for each query value in url.full.
+const redacted = "REDACTED"
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	method := metrics.Method(req.Method)
+	name := method
+	if method == metrics.MethodOther {
+		name = "HTTP"
+	}
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = append(attrs,
+		semconv.HTTPRequestMethodKey.String(method),
+		semconv.URLFull(fullURL(req.URL)),
+		semconv.UserAgentSyntheticTypeTest,
+	)
+	if method == metrics.MethodOther {
+		attrs = append(attrs, semconv.HTTPRequestMethodOriginal(req.Method))
+	}
+	host, port := hostPort(req.URL)
+	attrs = append(attrs, semconv.ServerAddress(host))
+	if port > 0 {
+		attrs = append(attrs, semconv.ServerPort(port))
+	}
+	if st, ok := ctx.Value(stepKey{}).(*stepState); ok {
+		if n := st.requests.Add(1) - 1; n > 0 {
+			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
+		}
+	}
+	ctx, span := t.r.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	out := req.Clone(ctx)
+	t.r.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+		span.SetStatus(codes.Error, err.Error())
+		span.End()
+		return resp, err
+	}
+	span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+	if v, ok := protocolVersion(resp.Proto); ok {
+		span.SetAttributes(semconv.NetworkProtocolVersion(v))
+	}
+	if resp.StatusCode >= 400 {
+		span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(resp.StatusCode)))
+		span.SetStatus(codes.Error, "")
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		span.End()
+		return resp, nil
+	}
+	resp.Body = &spanBody{ReadCloser: resp.Body, span: span}
+	return resp, nil
+}
+
+// spanBody ends the request's span when the body is read to its end or
+// closed, as the request lasts until then.
+type spanBody struct {
+	io.ReadCloser
+	span  trace.Span
+	ended bool
+}
+
+func (b *spanBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.ended {
+		if err != io.EOF {
+			b.span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+			b.span.SetStatus(codes.Error, err.Error())
+		}
+		b.ended = true
+		b.span.End()
+	}
+	return n, err
+}
+
+func (b *spanBody) Close() error {
+	err := b.ReadCloser.Close()
+	if !b.ended {
+		b.ended = true
+		b.span.End()
+	}
+	return err
+}
+
+// fullURL is u without credentials and with every query value replaced by
+// REDACTED: the transport cannot tell which are secrets.
+func fullURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.Fragment, c.RawFragment = "", ""
+	if c.RawQuery != "" {
+		q := c.Query()
+		for k, vs := range q {
+			for i := range vs {
+				vs[i] = redacted
+			}
+			q[k] = vs
+		}
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
+
+// hostPort returns u's host and port, the scheme's default port when it
+// names none.
+func hostPort(u *url.URL) (string, int) {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			return host, 80
+		case "https":
+			return host, 443
+		}
+		return host, 0
+	}
+	n, _ := strconv.Atoi(port)
+	return host, n
+}
+
+// protocolVersion turns "HTTP/1.1" into "1.1".
+func protocolVersion(proto string) (string, bool) {
+	v, ok := strings.CutPrefix(proto, "HTTP/")
+	return v, ok && v != ""
+}
+
+// errorType names the class of a transport error, bounded, for error.type.
+func errorType(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "dns"
+	case isTimeout(err):
+		return "timeout"
+	case errors.As(err, &opErr):
+		return opErr.Op
+	}
+	return "_OTHER"
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
