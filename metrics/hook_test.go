@@ -147,3 +147,22 @@ func TestLabels(t *testing.T) {
 	require.Equal(t, "p", metrics.PlanID("tick", &record.PlanRef{ID: "p"}))
 	require.Equal(t, "tick", metrics.PlanID("tick", nil))
 }
+
+func TestScheduleLag(t *testing.T) {
+	t.Parallel()
+	var lines []string
+	l := lagLog{log{name: "a", lines: &lines}}
+	h := metrics.NewHook(l)
+	due := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	h.ExecutionStarted(ctx, nil, &record.Execution{PlanID: "p", ScheduledAt: due, StartedAt: due.Add(250 * time.Millisecond)})
+	h.ExecutionStarted(ctx, nil, &record.Execution{PlanID: "p", ScheduledAt: due, StartedAt: due.Add(-time.Millisecond)})
+	h.ExecutionStarted(ctx, nil, &record.Execution{PlanID: "manual", StartedAt: due})
+	require.Equal(t, []string{"a lag p 250ms", "a lag p 0s"}, lines)
+}
+
+type lagLog struct{ log }
+
+func (l lagLog) RecordScheduleLag(_ context.Context, _ *record.PlanRef, x *record.Execution, lag time.Duration) {
+	l.add("lag %s %s", x.PlanID, lag)
+}

@@ -156,6 +156,7 @@ func (s suite) execUpdate(t *testing.T) {
 		{"running", func(e *record.Execution) {
 			e.Status = record.StatusRunning
 			e.StartedAt = at(1)
+			e.TraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 		}},
 		{"failed with error", func(e *record.Execution) {
 			e.Status = record.StatusFailed
