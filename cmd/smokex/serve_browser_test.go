@@ -1,0 +1,52 @@
+package main
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/internal/browsertest"
+	"github.com/smokex/smokex/internal/demoapi"
+)
+
+// TestServeExamplePlansInBrowser is a new user's first try: serve the
+// example plans, open the printed URL in a browser, see the plans, run one
+// and watch it finish without a reload.
+func TestServeExamplePlansInBrowser(t *testing.T) {
+	demo := httptest.NewServer(demoapi.New())
+	t.Cleanup(demo.Close)
+	s := startServe(t, map[string]string{"DEMO_PASSWORD": "secret"},
+		"--var", "base="+demo.URL, "--secret", "DEMO_PASSWORD", "--allow-run", "../../examples/plans")
+	url := s.dashboardURL(t)
+
+	b := browsertest.New(t)
+	b.Navigate(url)
+	for _, id := range []string{"success", "failure", "failed_expectation", "keep-going", "login-flow", "requests", "save_from_response"} {
+		b.WaitText(`tr[data-plan-row="`+id+`"]`, id)
+	}
+	b.WaitText("#live-status", "Live")
+	b.Shoot("serve-overview")
+
+	b.Click(`tr[data-plan-row="success"] th a`)
+	b.WaitText("h1", "success")
+	require.True(t, browsertest.Eval[bool](b, `window.notReloaded = true`))
+	b.WaitText("#live-status", "Live")
+	b.Click(`button[data-run="success"]`)
+	b.WaitText("#executions tbody", "passed")
+	require.True(t, browsertest.Eval[bool](b, `window.notReloaded === true`), "the page was not reloaded")
+
+	// Back on the overview, a run started elsewhere shows live.
+	b.Navigate(url)
+	b.WaitText(`tr[data-plan-row="success"] .status`, "passed")
+	b.WaitText("#live-status", "Live")
+	b.Click(`tr[data-plan-row="failure"] th a`)
+	b.WaitText("h1", "failure")
+	b.WaitText("#live-status", "Live")
+	b.Click(`button[data-run="failure"]`)
+	b.WaitText("#executions tbody", "failed")
+	b.Click(`#executions tbody a`)
+	b.WaitText(".step .error .kind", "connect")
+	b.Shoot("serve-execution")
+	require.Equal(t, exitOK, s.stop(t))
+}

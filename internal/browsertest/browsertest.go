@@ -1,0 +1,162 @@
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// Browser is one headless chromium tab of a test.
+type Browser struct {
+	t   testing.TB
+	ctx context.Context
+}
+
+// New starts a headless chromium for t, stopped at the end of t.
+func New(t testing.TB) *Browser {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed, and CI=true: the dashboard must be checked in a real browser (apt-get install chromium)")
+		}
+		t.Skip("chromium is not installed: apt-get install chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // root in containers
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-gpu", true),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	// The first call starts chromium, which lives as long as its context:
+	// this one, with no timeout.
+	require.NoError(t, chromedp.Do(ctx), "starting chromium")
+	return &Browser{t: t, ctx: ctx}
+}
+
+// Do runs the actions.
+func (b *Browser) Do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(b.t, chromedp.Do(ctx, actions...))
+}
+
+// Navigate opens url.
+func (b *Browser) Navigate(url string) {
+	b.t.Helper()
+	b.Do(chromedp.Navigate(url))
+}
+
+// Click clicks the first visible element that matches the CSS selector.
+func (b *Browser) Click(sel string) {
+	b.t.Helper()
+	b.Do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// Eval evaluates expr in the page.
+func Eval[T any](b *Browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(b.t, err, expr)
+	return v
+}
+
+// Location is the page's URL.
+func (b *Browser) Location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	require.NoError(b.t, err)
+	return loc
+}
+
+// Scheme makes the page see prefers-color-scheme as "light" or "dark".
+func (b *Browser) Scheme(name string) {
+	b.t.Helper()
+	_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: name}},
+	})
+	require.NoError(b.t, err)
+}
+
+// Text returns the visible text of the first element that matches sel.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	require.NoError(b.t, err, sel)
+	return strings.TrimSpace(s)
+}
+
+// WaitText waits until the first element that matches sel holds want in
+// its text content, without reloading the page.
+func (b *Browser) WaitText(sel, want string) {
+	b.t.Helper()
+	var got string
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		got = Eval[string](b, `(function(){var n=document.querySelector(`+String(sel)+`);return n?n.textContent:""})()`)
+		if strings.Contains(got, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("%s never held %q; it holds %q", sel, want, got)
+}
+
+// String is s as a JavaScript string literal.
+func String(s string) string {
+	out, _ := json.Marshal(s)
+	return string(out)
+}
+
+// Dir is where screenshots go.
+func Dir(t testing.TB) string {
+	dir := os.Getenv("SMOKEX_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// Shoot saves full-page screenshots of the page, light and dark, as
+// NAME-light.png and NAME-dark.png, and leaves the page light.
+func (b *Browser) Shoot(name string) {
+	b.t.Helper()
+	dir := Dir(b.t)
+	for _, scheme := range []string{"light", "dark"} {
+		b.Scheme(scheme)
+		b.Do(chromedp.Sleep(100 * time.Millisecond))
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		require.NoError(b.t, err)
+		path := filepath.Join(dir, name+"-"+scheme+".png")
+		require.NoError(b.t, os.WriteFile(path, png, 0o644))
+		b.t.Logf("screenshot %s", path)
+	}
+	b.Scheme("light")
+}
