@@ -79,7 +79,7 @@ func TestBrowserErrorKind(t *testing.T) {
 	require.Equal(t, 201, code, string(body))
 	x := f.run(t, "unreachable")
 	b := browsertest.New(t)
-	b.Do(chromedp.Navigate(f.url+"executions/"+x.ID))
+	b.Do(chromedp.Navigate(f.url + "executions/" + x.ID))
 	require.Equal(t, "connect", b.Text(".step .error .kind"))
 	b.Shoot("execution-error")
 }
@@ -90,7 +90,7 @@ func TestBrowserRunNowAppearsLive(t *testing.T) {
 	f := newFixture(t, &admin.Config{AllowRun: true}, "/")
 	f.sync(t)
 	b := browsertest.New(t)
-	b.Do(chromedp.Navigate(f.url+"plans/up"))
+	b.Do(chromedp.Navigate(f.url + "plans/up"))
 	b.WaitText("#executions", "has not run yet")
 	b.WaitText("#live-status", "Live")
 	require.True(t, browsertest.Eval[bool](b, `window.notReloaded = true`))
