@@ -206,6 +206,61 @@ func (e *Event) Detail() string {
 	return ""
 }
 
+// Fact is a name and a value, for the field lists of chat messages.
+type Fact struct {
+	Name, Value string
+}
+
+// Facts returns the execution's started, finished, trigger and duration,
+// times in UTC.
+func (e *Event) Facts() []Fact {
+	x := e.Execution
+	if x == nil {
+		return nil
+	}
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 MST")
+	}
+	return []Fact{
+		{"Started", when(x.StartedAt)},
+		{"Finished", when(x.FinishedAt)},
+		{"Trigger", string(x.Trigger)},
+		{"Duration", x.Duration().Round(time.Millisecond).String()},
+	}
+}
+
+// StepTitle names the failed step: `Step 2 "pay" failed`; empty when no
+// step failed.
+func (e *Event) StepTitle() string {
+	if e.FailedStep == nil {
+		return ""
+	}
+	return fmt.Sprintf("Step %d %q failed", e.FailedStep.Index+1, e.FailedStep.Name)
+}
+
+// FailureLines describes what failed, a line each: every failed assertion
+// of FailedStep ("status_code: expected 200, received 503") and its
+// error, or the execution's error when no step failed.
+func (e *Event) FailureLines() []string {
+	var lines []string
+	if r := e.FailedStep; r != nil {
+		for _, f := range r.Failures {
+			lines = append(lines, fmt.Sprintf("%s: expected %s, received %s", FailureName(f), f.Expected, f.Received))
+		}
+		if r.Error != nil {
+			lines = append(lines, r.Error.Error())
+		}
+		return lines
+	}
+	if e.Execution != nil && e.Execution.Error != nil {
+		lines = append(lines, e.Execution.Error.Error())
+	}
+	return lines
+}
+
 // FailureName names a failed assertion: its type, and the name of what it
 // checked when that is not the type itself ("json $.items[0].id",
 // "status_code").

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/internal/httpsend"
@@ -93,13 +92,12 @@ func Message(e *notify.Event) *Payload {
 	}
 	p := &Payload{Text: e.Summary()}
 	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
-	if x := e.Execution; x != nil {
-		p.Blocks = append(p.Blocks, Block{Type: "section", Fields: []Text{
-			{"mrkdwn", "*Started*\n" + when(x.StartedAt)},
-			{"mrkdwn", "*Finished*\n" + when(x.FinishedAt)},
-			{"mrkdwn", "*Trigger*\n" + escape(string(x.Trigger))},
-			{"mrkdwn", "*Duration*\n" + x.Duration().Round(time.Millisecond).String()},
-		}})
+	if facts := e.Facts(); len(facts) > 0 {
+		fields := make([]Text, len(facts))
+		for i, f := range facts {
+			fields[i] = Text{"mrkdwn", "*" + f.Name + "*\n" + escape(f.Value)}
+		}
+		p.Blocks = append(p.Blocks, Block{Type: "section", Fields: fields})
 	}
 	if d := failed(e); d != "" {
 		p.Blocks = append(p.Blocks, Block{Type: "section", Text: &Text{"mrkdwn", cut(d, 3000)}})
@@ -127,7 +125,7 @@ func failed(e *notify.Event) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Step %d %s failed*", r.Index+1, escape(fmt.Sprintf("%q", r.Name)))
+	fmt.Fprintf(&b, "*%s*", escape(e.StepTitle()))
 	if r.Method != "" || r.URL != "" {
 		fmt.Fprintf(&b, "\n`%s %s`", escape(r.Method), escape(r.URL))
 	}
@@ -156,13 +154,6 @@ func style(t notify.Transition) string {
 		return "danger"
 	}
 	return "primary"
-}
-
-func when(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 MST")
 }
 
 // escape escapes the characters mrkdwn reads as markup.

@@ -1,10 +1,7 @@
 package slack_test
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -27,20 +24,14 @@ func TestConformance(t *testing.T) {
 // JSON it received.
 func post(t *testing.T, e *notify.Event) map[string]any {
 	t.Helper()
-	got := make(chan []byte, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		require.Equal(t, "application/json", r.Header.Get("Content-Type"))
-		b, _ := io.ReadAll(r.Body)
-		got <- b
-		_, _ = io.WriteString(w, "ok")
-	}))
-	defer srv.Close()
-	n, err := slack.New(slack.Config{WebhookURL: srv.URL + "/services/T/B/X", Client: srv.Client()})
+	rv := notifytest.NewReceiver(t, http.StatusOK)
+	n, err := slack.New(slack.Config{WebhookURL: rv.URL + "/services/T/B/X", Client: rv.Client()})
 	require.NoError(t, err)
 	require.NoError(t, n.Notify(t.Context(), e))
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(<-got, &m))
-	return m
+	r := rv.Next(t)
+	require.Equal(t, "/services/T/B/X", r.Path)
+	require.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	return r.JSON(t)
 }
 
 func TestFailingMessage(t *testing.T) {

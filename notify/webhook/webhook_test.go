@@ -2,7 +2,6 @@ package webhook_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -26,46 +25,28 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// captured is a request the test server received.
-type captured struct {
-	header http.Header
-	body   []byte
-}
-
-func capture(t *testing.T) (*httptest.Server, chan captured) {
-	t.Helper()
-	got := make(chan captured, 10)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		require.Equal(t, http.MethodPost, r.Method)
-		require.Equal(t, "/hook", r.URL.Path)
-		got <- captured{r.Header.Clone(), body}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, got
-}
-
 func TestPayloadAndSignature(t *testing.T) {
 	t.Parallel()
-	srv, got := capture(t)
-	n, err := webhook.New(webhook.Config{URL: srv.URL + "/hook", Secret: "topsecret", Header: http.Header{"X-Team": {"payments"}}})
+	rv := notifytest.NewReceiver(t, http.StatusNoContent)
+	n, err := webhook.New(webhook.Config{URL: rv.URL + "/hook", Secret: "topsecret", Header: http.Header{"X-Team": {"payments"}}})
 	require.NoError(t, err)
 	e := notifytest.Events()[0]
 	require.NoError(t, n.Notify(t.Context(), e))
-	c := <-got
+	c := rv.Next(t)
+	require.Equal(t, http.MethodPost, c.Method)
+	require.Equal(t, "/hook", c.Path)
 
-	require.Equal(t, "application/json", c.header.Get("Content-Type"))
-	require.Equal(t, "failing", c.header.Get(webhook.EventHeader))
-	require.Equal(t, "payments", c.header.Get("X-Team"))
-	require.NoError(t, webhook.Verify("topsecret", c.header.Get(webhook.SignatureHeader), c.body, time.Minute))
-	require.ErrorIs(t, webhook.Verify("other", c.header.Get(webhook.SignatureHeader), c.body, time.Minute), webhook.ErrBadSignature)
-	tampered := []byte(strings.Replace(string(c.body), "failing", "passed!", 1))
-	require.ErrorIs(t, webhook.Verify("topsecret", c.header.Get(webhook.SignatureHeader), tampered, time.Minute), webhook.ErrBadSignature)
-	require.NotContains(t, string(c.body), "topsecret")
+	require.Equal(t, "application/json", c.Header.Get("Content-Type"))
+	require.Equal(t, "failing", c.Header.Get(webhook.EventHeader))
+	require.Equal(t, "payments", c.Header.Get("X-Team"))
+	require.NoError(t, webhook.Verify("topsecret", c.Header.Get(webhook.SignatureHeader), c.Body, time.Minute))
+	require.ErrorIs(t, webhook.Verify("other", c.Header.Get(webhook.SignatureHeader), c.Body, time.Minute), webhook.ErrBadSignature)
+	tampered := []byte(strings.Replace(string(c.Body), "failing", "passed!", 1))
+	require.ErrorIs(t, webhook.Verify("topsecret", c.Header.Get(webhook.SignatureHeader), tampered, time.Minute), webhook.ErrBadSignature)
+	require.NotContains(t, string(c.Body), "topsecret")
 
 	var body map[string]any
-	require.NoError(t, json.Unmarshal(c.body, &body))
+	require.NoError(t, json.Unmarshal(c.Body, &body))
 	require.Equal(t, "x1:failing", body["id"])
 	require.Equal(t, "failing", body["transition"])
 	require.Equal(t, "2026-03-14T15:09:28Z", body["time"])
@@ -93,7 +74,7 @@ func TestPayloadAndSignature(t *testing.T) {
 
 	// The Go receiver decodes it back.
 	var back notify.Event
-	require.NoError(t, json.Unmarshal(c.body, &back))
+	require.NoError(t, json.Unmarshal(c.Body, &back))
 	require.Equal(t, e.ID, back.ID)
 	require.Equal(t, e.Execution.ID, back.Execution.ID)
 	require.Equal(t, e.FailedStep.Failures, back.FailedStep.Failures)
@@ -101,13 +82,13 @@ func TestPayloadAndSignature(t *testing.T) {
 
 func TestUnsigned(t *testing.T) {
 	t.Parallel()
-	srv, got := capture(t)
-	n, err := webhook.New(webhook.Config{URL: srv.URL + "/hook"})
+	rv := notifytest.NewReceiver(t, http.StatusOK)
+	n, err := webhook.New(webhook.Config{URL: rv.URL + "/hook"})
 	require.NoError(t, err)
 	require.NoError(t, n.Notify(t.Context(), notifytest.Events()[2]))
-	c := <-got
-	require.Empty(t, c.header.Get(webhook.SignatureHeader))
-	require.Equal(t, "recovered", c.header.Get(webhook.EventHeader))
+	c := rv.Next(t)
+	require.Empty(t, c.Header.Get(webhook.SignatureHeader))
+	require.Equal(t, "recovered", c.Header.Get(webhook.EventHeader))
 }
 
 func TestVerify(t *testing.T) {
