@@ -167,6 +167,9 @@
 //	--webhook URL           a webhook target: events POSTed as JSON, signed with
 //	                        $SMOKEX_WEBHOOK_SECRET when set (see notify/webhook)
 //	--slack-webhook URL     a Slack incoming webhook target
+//	--smtp-url URL          an e-mail target, smtp://user@host:587?from=ADDR&to=ADDR,ADDR
+//	                        (default $SMOKEX_SMTP_URL; a password only there, never in the flag)
+//	$SMOKEX_PAGERDUTY_ROUTING_KEY  a PagerDuty target (Events API v2) with that routing key
 //	--alert-after N         Rules.AlertAfter: failed executions in a row before an alert (default 1)
 //	--recover-after N       Rules.RecoverAfter: passed executions in a row before a recovery (default 1)
 //	--no-recovery-alerts    Rules.NoRecoveryAlerts: do not announce recoveries

@@ -5,9 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/email"
+	"github.com/smokex/smokex/notify/pagerduty"
 	"github.com/smokex/smokex/notify/slack"
 	"github.com/smokex/smokex/notify/webhook"
 )
@@ -15,7 +18,9 @@ import (
 // The environment serve reads the alerts' secrets from, so that they stay
 // off the command line.
 const (
-	webhookSecretEnv = "SMOKEX_WEBHOOK_SECRET"
+	webhookSecretEnv       = "SMOKEX_WEBHOOK_SECRET"
+	smtpURLEnv             = "SMOKEX_SMTP_URL"
+	pagerdutyRoutingKeyEnv = "SMOKEX_PAGERDUTY_ROUTING_KEY"
 )
 
 // alertFlags are the flags of serve that configure alerts: targets, and
@@ -23,6 +28,7 @@ const (
 type alertFlags struct {
 	slackWebhook string
 	webhook      string
+	smtpURL      string
 	rules        notify.Rules
 }
 
@@ -30,6 +36,7 @@ type alertFlags struct {
 func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.slackWebhook, "slack-webhook", "", "post alerts to the Slack incoming webhook at `URL`")
 	fs.StringVar(&f.webhook, "webhook", "", "post alerts as JSON to `URL`, signed with $"+webhookSecretEnv+" when set")
+	fs.StringVar(&f.smtpURL, "smtp-url", "", "e-mail alerts through `URL` smtp://user@host:587?from=ADDR&to=ADDR,... (default $"+smtpURLEnv+", where the password goes)")
 	fs.IntVar(&f.rules.AlertAfter, "alert-after", 0, "alert after `N` failed executions in a row (default 1)")
 	fs.IntVar(&f.rules.RecoverAfter, "recover-after", 0, "announce a recovery after `N` passed executions in a row (default 1)")
 	fs.BoolVar(&f.rules.NoRecoveryAlerts, "no-recovery-alerts", false, "do not announce that a failing plan recovered")
@@ -46,6 +53,11 @@ func (f *alertFlags) check() error {
 		return fmt.Errorf("--recover-after must not be negative, not %d", f.rules.RecoverAfter)
 	case f.rules.Reminder < 0:
 		return fmt.Errorf("--alert-reminder must not be negative, not %s", f.rules.Reminder)
+	}
+	if u, err := url.Parse(f.smtpURL); err == nil && u.User != nil {
+		if _, set := u.User.Password(); set {
+			return errors.New("--smtp-url must not hold a password, which the command line shows to every user of the machine: put the URL in " + smtpURLEnv)
+		}
 	}
 	return nil
 }
@@ -71,9 +83,32 @@ func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL strin
 		}
 		targets = append(targets, notify.Target{Name: "webhook", Notifier: n})
 	}
+	smtpURL := f.smtpURL
+	if smtpURL == "" {
+		smtpURL, _ = lookupEnv(smtpURLEnv)
+	}
+	if smtpURL != "" {
+		cfg, err := email.ParseURL(smtpURL)
+		if err == nil {
+			var n *email.Notifier
+			if n, err = email.New(cfg); err == nil {
+				targets = append(targets, notify.Target{Name: "email", Notifier: n})
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the SMTP URL: %w", err)
+		}
+	}
+	if key, _ := lookupEnv(pagerdutyRoutingKeyEnv); key != "" {
+		n, err := pagerduty.New(pagerduty.Config{RoutingKey: key, Client: client})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pagerdutyRoutingKeyEnv, err)
+		}
+		targets = append(targets, notify.Target{Name: "pagerduty", Notifier: n})
+	}
 	if len(targets) == 0 {
 		if f.rules != (notify.Rules{}) {
-			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success and --alert-reminder need an alert target (--webhook, --slack-webhook, ...)")
+			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success and --alert-reminder need an alert target (--webhook, --slack-webhook, --smtp-url or $" + smtpURLEnv + ", $" + pagerdutyRoutingKeyEnv + ")")
 		}
 		return nil, nil
 	}

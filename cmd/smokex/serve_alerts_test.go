@@ -105,14 +105,22 @@ func TestServeAlertFlagErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writePlan(t, dir, "flaky.yaml", flakyPlan, "http://127.0.0.1:1")
-	for args, want := range map[string][]string{
-		"--alert-after must not be negative": {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
-		"need an alert target":               {"--alert-after", "2"},
-		"--webhook: webhook: URL must be":    {"--webhook", "ftp://x/hook"},
+	for want, args := range map[string][]string{
+		"--alert-after must not be negative":  {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
+		"need an alert target":                {"--alert-after", "2"},
+		"--webhook: webhook: URL must be":     {"--webhook", "ftp://x/hook"},
+		"--smtp-url must not hold a password": {"--smtp-url", "smtp://u:hunter2@127.0.0.1:25?from=a@example.com&to=b@example.com"},
+		"the SMTP URL: email: To needs":       {"--smtp-url", "smtp://u@127.0.0.1:25?from=a@example.com"},
 	} {
-		s := startServe(t, nil, append(want, dir)...)
+		s := startServe(t, nil, append(args, dir)...)
 		<-s.exited
-		require.Equal(t, exitUsage, s.code)
-		require.Contains(t, logText(s.stderr), args)
+		require.Equal(t, exitUsage, s.code, want)
+		require.Contains(t, logText(s.stderr), want)
+		require.NotContains(t, logText(s.stderr), "hunter2")
 	}
+	s := startServe(t, map[string]string{"SMOKEX_SMTP_URL": "smtp://u:hunter2@127.0.0.1:25?from=nope"}, dir)
+	<-s.exited
+	require.Equal(t, exitUsage, s.code)
+	require.Contains(t, logText(s.stderr), "the SMTP URL: email: From is not an address")
+	require.NotContains(t, logText(s.stderr), "hunter2")
 }
