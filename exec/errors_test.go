@@ -72,6 +72,16 @@ func TestErrorKinds(t *testing.T) {
 	})
 	closing := serve(t, hangUp(t, false))
 	resetting := serve(t, hangUp(t, true))
+	cutShort := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+		_ = buf.Flush()
+		_ = conn.Close()
+	})
 	loop := serve(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, r.URL.Path, http.StatusFound) })
 	huge := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		chunk := make([]byte, 1<<20)
@@ -109,8 +119,9 @@ func TestErrorKinds(t *testing.T) {
 		{"tls to plain", step(t, "GET", strings.Replace(stalling.URL, "http:", "https:", 1)), record.ErrTLS, "did not answer in TLS"},
 		{"timeout", step(t, "GET", stalling.URL, timeout), record.ErrTimeout, "no response within 100ms"},
 		{"body timeout", step(t, "GET", slowBody.URL, timeout), record.ErrTimeout, "response body not complete within 100ms"},
-		{"closed", step(t, "GET", closing.URL), record.ErrRequest, "closed the connection without a response"},
-		{"reset", step(t, "GET", resetting.URL), record.ErrRequest, "connection reset by"},
+		{"closed", step(t, "GET", closing.URL), record.ErrReset, "closed the connection without a response"},
+		{"reset", step(t, "GET", resetting.URL), record.ErrReset, "connection reset by"},
+		{"body cut short", step(t, "GET", cutShort.URL), record.ErrReset, "closed the connection before the body ended: the response is cut short"},
 		{"redirect loop", step(t, "GET", loop.URL+"/a", follow), record.ErrRedirects, "more than 10 redirects"},
 		{"100 MiB body", step(t, "GET", huge.URL), record.ErrTooLarge, "the response body is larger than 10 MiB"},
 		{"gzip bomb", step(t, "GET", gz.URL), record.ErrTooLarge, "the response body is larger than 10 MiB"},

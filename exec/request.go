@@ -81,6 +81,11 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 		case nil:
 		case string:
 			out.body, out.hasBody = []byte(b), true
+			// Text sent without a type is taken for binary by echo services
+			// and others; say what it is unless the plan does.
+			if out.header.Get("Content-Type") == "" {
+				out.header.Set("Content-Type", "text/plain; charset=utf-8")
+			}
 		case []byte:
 			out.body, out.hasBody = b, true
 		default:

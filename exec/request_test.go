@@ -105,7 +105,16 @@ func TestRequestBuilding(t *testing.T) {
 		s := step(t, "POST", "${base}/", func(s *plan.Step) { s.Body = val(t, "<x>${n}</x>") })
 		got := sent(t, s, map[string]any{"n": 1})
 		require.Equal(t, "<x>1</x>", got.Body)
-		require.Empty(t, got.Headers["Content-Type"])
+		require.Equal(t, []string{"text/plain; charset=utf-8"}, got.Headers["Content-Type"], "text says what it is")
+	})
+	t.Run("string body with its own type", func(t *testing.T) {
+		t.Parallel()
+		s := step(t, "POST", "${base}/", func(s *plan.Step) {
+			s.Headers = params(t, "Content-Type", "application/xml")
+			s.Body = val(t, "<x/>")
+		})
+		got := sent(t, s, nil)
+		require.Equal(t, []string{"application/xml"}, got.Headers["Content-Type"])
 	})
 	t.Run("form", func(t *testing.T) {
 		t.Parallel()

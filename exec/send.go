@@ -215,12 +215,15 @@ func (s *run) classify(ctx, actx context.Context, err error, timeout time.Durati
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNRESET):
-		return e(record.ErrRequest, true, "connection reset by %s", host)
+		if reading {
+			return e(record.ErrReset, true, "connection reset by %s before the body ended: the server dropped the connection mid-response", host)
+		}
+		return e(record.ErrReset, true, "connection reset by %s: the server dropped the connection without a response", host)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		if reading {
-			return e(record.ErrRequest, true, "%s closed the connection before the body ended", host)
+			return e(record.ErrReset, true, "%s closed the connection before the body ended: the response is cut short", host)
 		}
-		return e(record.ErrRequest, true, "%s closed the connection without a response", host)
+		return e(record.ErrReset, true, "%s closed the connection without a response", host)
 	}
 	return e(record.ErrRequest, false, "%s", innermost(err))
 }

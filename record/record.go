@@ -231,8 +231,11 @@ const (
 	ErrTooLarge   ErrorKind = "too_large"
 	ErrRedirects  ErrorKind = "redirects"
 	ErrCanceled   ErrorKind = "canceled"
-	// ErrRequest is another failure to send or read (a reset connection, a
-	// malformed response).
+	// ErrReset is a connection the server reset or closed before the
+	// response was complete: no response at all, or a body cut short.
+	ErrReset ErrorKind = "reset"
+	// ErrRequest is another failure to send or read (a malformed
+	// response).
 	ErrRequest ErrorKind = "request"
 	// ErrInterpolation is a ${...} that failed: an undefined name, an
 	// expression that failed at run time, a value of the wrong type.

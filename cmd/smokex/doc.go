@@ -98,7 +98,7 @@
 // A failure's type is one of status_code, header, json, string, html,
 // body_size and assert; its name says which header, path, selector or expression. An
 // error's kind is one of invalid_url, dns, connect, tls, timeout, too_large,
-// redirects, canceled, request, interpolation and capture.
+// redirects, canceled, reset, request, interpolation and capture.
 //
 // # JUnit output
 //
