@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/ohler55/ojg/jp"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/smokex/smokex/internal/eval"
 	"github.com/smokex/smokex/internal/planvalue"
 )
 
@@ -223,11 +225,47 @@ func (p *parser) asserts(n *yaml.Node) []*Expression {
 			p.errorAt(v, "assert must be a list of expressions, got a list holding %s", describe(v))
 			continue
 		}
-		if e := p.expression(item, "assert"); e != nil {
+		if e := p.expression(item, "assert"); e != nil && p.checkBool(item, e) {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// responseScope types the names the response puts in scope of an assert,
+// as the executor sets them; json, of unknown type, is left out.
+var responseScope = eval.Env{"status": 0, "headers": map[string]any{}, "body": "", "duration": int64(0)}
+
+// checkBool reports an assert that cannot give true or false (status + 1),
+// type-checked against the response scope.
+func (p *parser) checkBool(n *yaml.Node, e *Expression) bool {
+	src := e.String()
+	if p.boolChecked[src] {
+		return true
+	}
+	err := eval.CheckBool(src, responseScope)
+	var te *eval.TypeError
+	switch {
+	case errors.As(err, &te):
+		p.errorf(pos(resolve(n)), "assert %q gives %s, not true or false: compare it, as in status == 200", src, te.Got)
+		return false
+	case err != nil:
+		base := 0
+		if _, ok := wholeTemplate(resolve(n).Value); ok {
+			base = 2
+		}
+		var se *eval.SyntaxError
+		if errors.As(err, &se) {
+			err = &eval.SyntaxError{Offset: se.Offset + base, Message: se.Message}
+		}
+		p.exprError(resolve(n), "assert", err)
+		return false
+	}
+	if p.boolChecked == nil {
+		p.boolChecked = map[string]bool{}
+	}
+	p.boolChecked[src] = true
+	return true
 }
 
 const captureKeys = "variable_name json_path header expression"

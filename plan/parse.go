@@ -144,6 +144,8 @@ type parser struct {
 	// and compiled ones are immutable, so steps share them.
 	templates   map[string]*eval.Template
 	expressions map[string]*eval.Program
+	// boolChecked holds the sources of asserts already type-checked.
+	boolChecked map[string]bool
 }
 
 func (p *parser) compileTemplate(s string) (*Template, error) {
