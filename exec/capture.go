@@ -36,6 +36,10 @@ func (c *checker) capture() {
 			v, serr = c.captureHeader(cp)
 		default:
 			v, serr = c.captureJSON(cp)
+			if serr == nil {
+				// A value of the response hides a secret of its name.
+				c.s.setTainted(cp.Variable, false)
+			}
 		}
 		if serr == nil {
 			serr = c.checkCaptured(cp, v)
@@ -108,14 +112,18 @@ func (c *checker) captureHeader(cp *plan.Capture) (any, *record.StepError) {
 		return nil, c.captureError(cp, "the response has no header %s", cp.Header)
 	}
 	v := strings.Join(vals, ", ")
-	if isSensitive(http.CanonicalHeaderKey(cp.Header)) {
+	sensitive := isSensitive(http.CanonicalHeaderKey(cp.Header))
+	if sensitive {
 		c.s.addSecret(v)
 	}
+	c.s.setTainted(cp.Variable, sensitive)
 	return v, nil
 }
 
 func (c *checker) captureExpression(cp *plan.Capture) (any, *record.StepError) {
-	v, err := c.s.eval(cp.Expression)
+	v, tainted, err := c.s.evalTainted(cp.Expression)
+	// A capture computed from a secret is a secret too.
+	c.s.setTainted(cp.Variable, tainted)
 	if err != nil {
 		if isUndefined(err) {
 			return nil, c.s.interpolationError("capture "+cp.Variable, err)

@@ -130,6 +130,9 @@ type Runner struct {
 	logger          *slog.Logger
 	selectors       selectorCache
 	buffers         sync.Pool
+	// warned holds the "plan\x00secret" keys of the short secrets already
+	// warned about, so that a scheduled plan warns once, not every run.
+	warned sync.Map
 }
 
 // New returns a Runner for cfg.

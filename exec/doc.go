@@ -49,5 +49,17 @@
 // headers Authorization, Cookie, Set-Cookie and Proxy-Authorization are
 // always masked. Secrets are the values of [RunOpts.Secrets], those of the
 // names the plan lists under secrets that come from the environment, and
-// any value a step captures from one of those always-masked headers.
+// any value a step captures from one of those always-masked headers, the
+// values a step sends in them, a password in a URL, and every text a
+// ${...} computes from a secret (base64(TOKEN), upper(TOKEN)), including
+// vars and captures computed from one. A secret shorter than
+// redact.MinLength (4 bytes) is masked only where it stands whole, and the
+// Runner logs a warning once per plan and secret. The plan format's docs
+// list the forms masked.
+//
+// A redirect keeps the Authorization and Cookie headers a step sets only
+// to the origin (scheme, host, port) they were given for, as curl does:
+// net/http drops them on a change of host, smokex also on a change of
+// scheme or port. A redirect to a URL that is not http or https fails the
+// step with kind redirects.
 package exec

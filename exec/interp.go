@@ -44,14 +44,71 @@ func (s *run) define(err error) (bool, error) {
 
 // evaluable is what the plan compiles: a template, a value, an expression.
 type evaluable interface {
-	Eval(env plan.Env) (any, error)
+	EvalParts(env plan.Env, fn plan.PartFunc) (any, error)
+}
+
+// evalTainted is eval telling whether the result derives from a secret.
+func (s *run) evalTainted(x evaluable) (any, bool, error) {
+	s.hit = false
+	v, err := s.eval(x)
+	hit := s.hit
+	s.hit = false
+	return v, hit, err
+}
+
+// taint treats each ${...} result computed from a secret (or from a var
+// or capture computed from one) as a secret: base64(TOKEN), upper(TOKEN)
+// and "Bearer " + TOKEN are redacted as TOKEN is. Text results are
+// tainted, and the text in lists and maps; numbers and booleans are not,
+// since masking "true" or "12" everywhere would hide unrelated text and
+// tell little.
+func (s *run) taint(names []string, v any) {
+	if len(s.tainted) == 0 {
+		return
+	}
+	for _, n := range names {
+		if s.tainted[n] {
+			s.hit = true
+			s.taintValue(v, maxTaintedTexts)
+			return
+		}
+	}
+}
+
+// maxTaintedTexts bounds how many texts one tainted value adds as secrets.
+const maxTaintedTexts = 64
+
+// taintValue adds the texts of v as secrets, at most n of them, and
+// returns how many of n are left.
+func (s *run) taintValue(v any, n int) int {
+	switch x := v.(type) {
+	case string:
+		s.addSecret(x)
+		return n - 1
+	case []byte:
+		s.addSecret(string(x))
+		return n - 1
+	case []any:
+		for _, item := range x {
+			if n = s.taintValue(item, n); n <= 0 {
+				break
+			}
+		}
+	case map[string]any:
+		for _, item := range x {
+			if n = s.taintValue(item, n); n <= 0 {
+				break
+			}
+		}
+	}
+	return n
 }
 
 // eval evaluates x in the run's variables, pulling names from the
 // environment as they are first read.
 func (s *run) eval(x evaluable) (any, error) {
 	for i := 0; ; i++ {
-		v, err := x.Eval(s.env)
+		v, err := x.EvalParts(s.env, s.taintFn)
 		if err == nil {
 			return v, nil
 		}

@@ -2,8 +2,10 @@ package exec
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/smokex/smokex/internal/redact"
+	"github.com/smokex/smokex/plan"
 )
 
 // addSecret redacts v from now on: a value captured from a header that is
@@ -14,6 +16,37 @@ func (s *run) addSecret(v string) {
 	}
 	s.secrets = append(s.secrets, v)
 	s.red = redact.New(s.secrets)
+}
+
+// warnShort logs, once per plan and secret, that a secret is too short to
+// be masked inside text (redact.Short), and what is masked instead.
+func (r *Runner) warnShort(p *plan.Plan, name, v string) {
+	if !redact.Short(v) {
+		return
+	}
+	if _, seen := r.warned.LoadOrStore(p.ID+"\x00"+name, struct{}{}); seen {
+		return
+	}
+	r.logger.Warn("smokex: "+redact.ShortWarning(name, v), "plan", p.ID, "secret", name)
+}
+
+// addHeaderSecrets redacts the values of the sensitive headers a step
+// sends (Authorization, Cookie, Proxy-Authorization) from then on, and the
+// credentials after an Authorization scheme ("Basic dXNlcjpwYXNz"): the
+// request shows them masked, and a target that echoes them back must not
+// show them either.
+func (s *run) addHeaderSecrets(h http.Header) {
+	for k, vs := range h {
+		if !isSensitive(http.CanonicalHeaderKey(k)) {
+			continue
+		}
+		for _, v := range vs {
+			s.addSecret(v)
+			if _, cred, ok := strings.Cut(v, " "); ok {
+				s.addSecret(strings.TrimSpace(cred))
+			}
+		}
+	}
 }
 
 // sensitiveHeaders are always redacted from results.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/smokex/smokex/internal/eval"
+	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -19,8 +20,9 @@ import (
 type outgoing struct {
 	method string
 	url    string
-	// shown is url as results show it, without a password.
-	shown   string
+	// shown is the URL as the plan gave it, credentials included, for
+	// results to show redacted (run.red.URL).
+	shown   *url.URL
 	header  http.Header
 	body    []byte
 	hasBody bool
@@ -41,7 +43,7 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 	if err != nil {
 		return nil, s.interpolationError("url", err)
 	}
-	u, serr := s.parseURL(raw)
+	u, serr := s.parseURL(s.escapeSecretUserinfo(raw))
 	if serr != nil {
 		return nil, serr
 	}
@@ -52,8 +54,12 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 		}
 		u.RawQuery = q
 	}
-	out.url = u.String()
-	out.shown = u.Redacted()
+	// The credentials travel in the Authorization header, never in the
+	// URL the transport sees (and may quote in an error).
+	bare := *u
+	bare.User = nil
+	out.url = bare.String()
+	out.shown = u
 
 	out.header = make(http.Header, len(step.Headers)+2)
 	for _, p := range step.Headers {
@@ -67,10 +73,15 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 	}
 	// Credentials in the URL are sent as basic auth, as http.Client does;
 	// a step that does not follow redirects bypasses the client.
-	if u.User != nil && out.header.Get("Authorization") == "" {
+	if u.User != nil {
+		// A password in a URL is a secret, declared or not.
 		pw, _ := u.User.Password()
-		(&http.Request{Header: out.header}).SetBasicAuth(u.User.Username(), pw)
+		s.addSecret(pw)
+		if out.header.Get("Authorization") == "" {
+			(&http.Request{Header: out.header}).SetBasicAuth(u.User.Username(), pw)
+		}
 	}
+	s.addHeaderSecrets(out.header)
 	switch {
 	case step.Body != nil:
 		v, err := s.eval(step.Body)
@@ -164,6 +175,13 @@ func (s *run) parseURL(raw string) (*url.URL, *record.StepError) {
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
+		if hasUserinfo(raw) {
+			// The parser quotes the part it choked on, which, in a URL
+			// with user info, may be a piece of the password that no
+			// redaction recognises: say what, not the text.
+			return nil, badURL(maskUserinfo(raw), "is not a valid URL: "+withoutQuoted(msg)+
+				" (a user name or password holding / ? # @ or spaces must be percent-encoded)")
+		}
 		return nil, bad("is not a valid URL: " + msg)
 	}
 	switch u.Scheme {
@@ -176,33 +194,72 @@ func (s *run) parseURL(raw string) (*url.URL, *record.StepError) {
 	if u.Host == "" {
 		return nil, badURL(u.Redacted(), "has no host")
 	}
-	u.RawQuery = escapeQuery(u.RawQuery)
+	u.RawQuery = redact.EscapeRaw(u.RawQuery)
 	return u, nil
 }
 
-// escapeQuery percent-encodes the bytes a query string cannot hold as they
-// are (spaces, quotes, controls, non-ASCII), which interpolated values
-// often bring, and leaves the rest, escapes included, untouched.
-func escapeQuery(q string) string {
-	const hex = "0123456789ABCDEF"
-	var b []byte
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		if c > ' ' && c < 0x7f && !strings.ContainsRune("\"<>\\^`{|}", rune(c)) {
-			if b != nil {
-				b = append(b, c)
-			}
+// escapeSecretUserinfo percent-encodes each secret that stands in the user
+// info of raw: between "://" and the "@" ending the authority, with no
+// "/", "?" or "#" before it. A password such as "p@ss/w#rd" interpolated
+// into http://user:${PASS}@host/ would otherwise cut the URL inside the
+// secret: the parser would take a piece of it for the host, send that to
+// DNS and quote pieces of it in errors, none of which redaction knows.
+func (s *run) escapeSecretUserinfo(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 || len(s.secrets) == 0 || !strings.Contains(raw[i:], "@") {
+		return raw
+	}
+	start := i + 3
+	for _, v := range s.secrets {
+		if v == "" || url.User(v).String() == v {
+			continue // nothing to escape
+		}
+		auth := raw[start:]
+		pos := strings.Index(auth, v)
+		if pos < 0 || strings.ContainsAny(auth[:pos], "/?#") || !strings.Contains(auth[pos+len(v):], "@") {
 			continue
 		}
-		if b == nil {
-			b = append(make([]byte, 0, len(q)+8), q[:i]...)
+		raw = raw[:start+pos] + url.User(v).String() + raw[start+pos+len(v):]
+	}
+	return raw
+}
+
+// hasUserinfo reports whether raw looks like a URL with user info: an "@"
+// after its "://".
+func hasUserinfo(raw string) bool {
+	i := strings.Index(raw, "://")
+	return i >= 0 && strings.Contains(raw[i+3:], "@")
+}
+
+// maskUserinfo replaces everything between "://" and the last "@" of raw,
+// where a URL that does not parse may hold its credentials.
+func maskUserinfo(raw string) string {
+	i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@")
+	if i < 0 || j < i+3 {
+		return raw
+	}
+	return raw[:i+3] + "xxxxx" + raw[j:]
+}
+
+// withoutQuoted removes the quoted parts of a parser's message: `invalid
+// port ":my secret" after host` becomes `invalid port after host`.
+func withoutQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			b.WriteString(msg)
+			break
 		}
-		b = append(b, '%', hex[c>>4], hex[c&15])
+		j := strings.IndexByte(msg[i+1:], '"')
+		if j < 0 {
+			b.WriteString(msg[:i])
+			break
+		}
+		b.WriteString(strings.TrimRight(msg[:i], " "))
+		msg = msg[i+1+j+1:]
 	}
-	if b == nil {
-		return q
-	}
-	return string(b)
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // withoutPassword returns raw, a URL as the plan writes it, with the

@@ -76,10 +76,18 @@ func TestRequestBuilding(t *testing.T) {
 		s := step(t, "GET", "${base}/", func(s *plan.Step) {
 			s.Headers = params(t, "authorization", "Bearer ${token}", "X-Many", "a", "x-many", "b")
 		})
-		got := sent(t, s, map[string]any{"token": "abc"})
-		require.Equal(t, []string{"Bearer abc"}, got.Headers["Authorization"])
+		got := sent(t, s, map[string]any{"token": "abcd"})
+		// The Authorization header sent is a secret from then on: echoed
+		// back, it shows masked.
+		require.Equal(t, []string{"[REDACTED]"}, got.Headers["Authorization"])
 		require.Equal(t, []string{"a", "b"}, got.Headers["X-Many"])
 		require.Equal(t, []string{"smokex"}, got.Headers["User-Agent"])
+
+		var seen http.Header
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) { seen = r.Header.Clone() })
+		e := run(t, newPlan(step(t, "GET", srv.URL, func(s *plan.Step) { s.Headers = params(t, "authorization", "Bearer ${token}") })), &exec.RunOpts{Vars: map[string]any{"token": "abcd"}})
+		require.Equal(t, record.StatusPassed, e.Status)
+		require.Equal(t, []string{"Bearer abcd"}, seen["Authorization"])
 	})
 	t.Run("json body keeps types", func(t *testing.T) {
 		t.Parallel()

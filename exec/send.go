@@ -185,6 +185,10 @@ func (s *run) classify(ctx, actx context.Context, err error, timeout time.Durati
 	if errors.Is(err, errTooManyRedirects) {
 		return e(record.ErrRedirects, false, "more than %d redirects", plan.MaxRedirects)
 	}
+	var rse *redirectSchemeError
+	if errors.As(err, &rse) {
+		return e(record.ErrRedirects, false, "redirected to %s, which is not http or https; smokex follows redirects to http and https only", s.red.URL(rse.to))
+	}
 	var ne net.Error
 	if errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		if reading {

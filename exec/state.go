@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ohler55/ojg/oj"
@@ -35,7 +36,13 @@ type run struct {
 	lookupEnv func(string) (string, bool)
 	red       *redact.Redactor
 	secrets   []string
-	halt      *bool
+	// tainted holds the names whose values are secret: the secrets, and
+	// the vars and captures computed from them. taintFn is taint, made
+	// once; hit is set when it finds a tainted name.
+	tainted map[string]bool
+	taintFn plan.PartFunc
+	hit     bool
+	halt    *bool
 
 	jar            lazyJar
 	client         *http.Client
@@ -61,9 +68,12 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 	}
 	s.env = make(map[string]any, len(opts.Secrets)+len(opts.Vars)+len(p.Vars)+8)
 	secrets := make([]string, 0, len(opts.Secrets)+len(p.Secrets))
+	s.tainted = make(map[string]bool, len(opts.Secrets)+len(p.Secrets))
 	for k, v := range opts.Secrets {
 		s.env[k] = v
 		secrets = append(secrets, v)
+		s.tainted[k] = true
+		r.warnShort(p, k, v)
 	}
 	for _, name := range p.Secrets {
 		if _, ok := opts.Secrets[name]; ok || s.lookupEnv == nil {
@@ -72,12 +82,17 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 		if v, ok := s.lookupEnv(name); ok {
 			s.env[name] = v
 			secrets = append(secrets, v)
+			s.tainted[name] = true
+			r.warnShort(p, name, v)
 		}
 	}
 	s.secrets = secrets
 	s.red = redact.New(secrets)
+	s.taintFn = s.taint
 	for k, v := range opts.Vars {
 		s.env[k] = v
+		// A caller's var hides a secret of its name.
+		delete(s.tainted, k)
 	}
 	// Plan vars see caller vars, secrets and the environment, not each
 	// other; caller vars win over them, so those are not evaluated.
@@ -87,7 +102,10 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 			if _, ok := opts.Vars[name]; ok || v == nil {
 				continue
 			}
-			x, err := s.eval(v)
+			x, tainted, err := s.evalTainted(v)
+			// A var computed from a secret is a secret too; one that is
+			// not hides a secret of its name.
+			s.setTainted(name, tainted)
 			if err != nil {
 				if s.varErrs == nil {
 					s.varErrs = map[string]error{}
@@ -113,6 +131,16 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 	}
 	s.trace = s.marks.trace(s.base)
 	return s
+}
+
+// setTainted records whether the value now under name derives from a
+// secret.
+func (s *run) setTainted(name string, tainted bool) {
+	if tainted {
+		s.tainted[name] = true
+	} else {
+		delete(s.tainted, name)
+	}
 }
 
 // maxPooledBuffer is the largest body buffer kept for the next run.
@@ -167,12 +195,53 @@ func (j *lazyJar) empty() bool { return j.jar == nil }
 // errTooManyRedirects stops a redirect chain longer than plan.MaxRedirects.
 var errTooManyRedirects = errors.New("too many redirects")
 
-func (s *run) checkRedirect(_ *http.Request, via []*http.Request) error {
+// redirectSchemeError stops a redirect to a URL that is not http or https
+// (file://, ftp://, ...), so that the step says it was a redirect.
+type redirectSchemeError struct {
+	to *url.URL
+}
+
+func (e *redirectSchemeError) Error() string {
+	return fmt.Sprintf("redirected to a %s: URL", e.to.Scheme)
+}
+
+// credentialHeaders are the headers a redirect that leaves the origin
+// must not carry, as net/http drops them on a redirect to another host.
+var credentialHeaders = [...]string{"Authorization", "Www-Authenticate", "Proxy-Authorization", "Cookie", "Cookie2"}
+
+func (s *run) checkRedirect(req *http.Request, via []*http.Request) error {
 	if !s.follow {
 		return http.ErrUseLastResponse
 	}
 	if len(via) > plan.MaxRedirects {
 		return errTooManyRedirects
 	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return &redirectSchemeError{to: req.URL}
+	}
+	// net/http keeps credentials on a redirect to the same host name,
+	// whatever its scheme and port; like curl, send them only to the
+	// origin they were given for: not over plain HTTP after HTTPS, not to
+	// another port.
+	if !sameOrigin(via[0].URL, req.URL) {
+		for _, h := range credentialHeaders {
+			req.Header.Del(h)
+		}
+	}
 	return nil
+}
+
+// sameOrigin reports whether b has a's scheme, host name and port.
+func sameOrigin(a, b *url.URL) bool {
+	return a.Scheme == b.Scheme && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }

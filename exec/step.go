@@ -43,7 +43,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 		res.Error = serr
 		return
 	}
-	res.URL = s.red.String(out.shown)
+	res.URL = s.red.URL(out.shown)
 	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
 		res.Request.Body = s.red.String(string(out.body))

@@ -34,8 +34,8 @@ func TestNameResolutionOrder(t *testing.T) {
 		secrets map[string]string
 		want    string
 	}{
-		{name: "caller wins over plan", vars: map[string]any{"who": "caller"}, secrets: map[string]string{"sec": "s", "who": "secret"}, want: "/caller/from-env/from-env-[REDACTED]/[REDACTED]"},
-		{name: "plan wins over secret and env", secrets: map[string]string{"sec": "s", "who": "secret"}, want: "/plan/from-env/from-env-[REDACTED]/[REDACTED]"},
+		{name: "caller wins over plan", vars: map[string]any{"who": "caller"}, secrets: map[string]string{"sec": "s3cr", "who": "secret"}, want: "/caller/from-env/from-env-[REDACTED]/[REDACTED]"},
+		{name: "plan wins over secret and env", secrets: map[string]string{"sec": "s3cr", "who": "secret"}, want: "/plan/from-env/from-env-[REDACTED]/[REDACTED]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -65,3 +65,9 @@ func TestInvalidUTF8Position(t *testing.T) {
 		require.EqualError(t, err, c.want, "%q", c.src)
 	}
 }
+
+func TestURLWithBrokenPasswordShowsNoneOfIt(t *testing.T) {
+	t.Parallel()
+	_, err := plan.Parse([]byte("- get: {host: \"http://ada:my secret/x@example.com/\"}\n"), &plan.ParseOpts{File: "p.yaml"})
+	require.EqualError(t, err, `p.yaml:1:15: host must be an absolute http or https URL, got "http://xxxxx@example.com/" (a user name or password holding / ? # @ or spaces must be percent-encoded)`)
+}

@@ -133,6 +133,11 @@ func (p *parser) url(n *yaml.Node, key string) *Template {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if i, j := strings.Index(s, "://"), strings.LastIndex(s, "@"); i >= 0 && j > i {
+			// It may hold a password that broke it: show none of it.
+			p.errorf(t.Pos, "%s must be an absolute http or https URL, got %q (a user name or password holding / ? # @ or spaces must be percent-encoded)", key, s[:i+3]+"xxxxx"+s[j:])
+			return nil
+		}
 		p.errorf(t.Pos, "%s must be an absolute http or https URL, got %q", key, s)
 		return nil
 	}

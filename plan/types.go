@@ -252,6 +252,15 @@ func (t *Template) Eval(env Env) (any, error) { return t.t.Eval(env) }
 // EvalString evaluates the template and formats the result as text.
 func (t *Template) EvalString(env Env) (string, error) { return t.t.EvalString(env) }
 
+// PartFunc is told of each ${...} (or bare expression) an evaluation runs:
+// the names it reads and its result, so that a caller can tell which values
+// derive from which names. The executor treats a value computed from a
+// secret as a secret.
+type PartFunc = eval.PartFunc
+
+// EvalParts is Eval telling fn, when not nil, of each ${...}'s result.
+func (t *Template) EvalParts(env Env, fn PartFunc) (any, error) { return t.t.EvalParts(env, fn) }
+
 // Expression is a bare expression (assert, capture expression), compiled at
 // load.
 type Expression struct {
@@ -277,6 +286,9 @@ func (e *Expression) Names() []string { return e.p.Names() }
 // Eval evaluates the expression in env. A name env does not hold fails with
 // an *UndefinedError.
 func (e *Expression) Eval(env Env) (any, error) { return e.p.Run(env) }
+
+// EvalParts is Eval telling fn, when not nil, of the result.
+func (e *Expression) EvalParts(env Env, fn PartFunc) (any, error) { return e.p.RunParts(env, fn) }
 
 // MaxExpressionDepth is how deeply one expression may nest (brackets,
 // operators such as ! and -, member access, ** and conditionals). A deeper
@@ -327,7 +339,10 @@ type Field struct {
 // Eval builds the value with every template evaluated in env: nil, bool,
 // int64, float64, string (or the type of a whole-value ${...}), []any and
 // map[string]any.
-func (v *Value) Eval(env Env) (any, error) {
+func (v *Value) Eval(env Env) (any, error) { return v.EvalParts(env, nil) }
+
+// EvalParts is Eval telling fn, when not nil, of each ${...}'s result.
+func (v *Value) EvalParts(env Env, fn PartFunc) (any, error) {
 	switch v.Kind {
 	case KindBool:
 		return v.Bool, nil
@@ -336,11 +351,11 @@ func (v *Value) Eval(env Env) (any, error) {
 	case KindFloat:
 		return v.Float, nil
 	case KindString:
-		return v.Str.Eval(env)
+		return v.Str.EvalParts(env, fn)
 	case KindList:
 		out := make([]any, len(v.List))
 		for i, item := range v.List {
-			x, err := item.Eval(env)
+			x, err := item.EvalParts(env, fn)
 			if err != nil {
 				return nil, err
 			}
@@ -350,7 +365,7 @@ func (v *Value) Eval(env Env) (any, error) {
 	case KindMap:
 		out := make(map[string]any, len(v.Map))
 		for _, f := range v.Map {
-			x, err := f.Value.Eval(env)
+			x, err := f.Value.EvalParts(env, fn)
 			if err != nil {
 				return nil, err
 			}

@@ -105,6 +105,15 @@ func (p *Program) Run(env Env) (any, error) {
 	return out, nil
 }
 
+// RunParts is Run telling fn, when not nil, of the result.
+func (p *Program) RunParts(env Env, fn PartFunc) (any, error) {
+	v, err := p.Run(env)
+	if err == nil && fn != nil {
+		fn(p.names, v)
+	}
+	return v, err
+}
+
 // freeNames lists the identifiers an expression reads from its environment:
 // every identifier less function names and names declared with let.
 func freeNames(root ast.Node) []string {

@@ -143,10 +143,19 @@ func (t *Template) Expressions() []*Program {
 
 // Eval evaluates the template. A template that is exactly one ${...} keeps
 // the type of its result; otherwise each result is formatted into the text.
-func (t *Template) Eval(env Env) (any, error) {
+func (t *Template) Eval(env Env) (any, error) { return t.EvalParts(env, nil) }
+
+// PartFunc is told of each expression a template evaluates: the names the
+// expression reads (Program.Names) and its result. A caller tracks with it
+// which values derive from which names (a value computed from a secret is
+// a secret too).
+type PartFunc func(names []string, v any)
+
+// EvalParts is Eval telling fn, when not nil, of each expression's result.
+func (t *Template) EvalParts(env Env, fn PartFunc) (any, error) {
 	if len(t.parts) == 1 {
 		if p := t.parts[0]; p.prog != nil {
-			return p.prog.Run(env)
+			return p.prog.RunParts(env, fn)
 		}
 		return t.parts[0].text, nil
 	}
@@ -156,7 +165,7 @@ func (t *Template) Eval(env Env) (any, error) {
 			b.WriteString(p.text)
 			continue
 		}
-		v, err := p.prog.Run(env)
+		v, err := p.prog.RunParts(env, fn)
 		if err != nil {
 			return nil, err
 		}

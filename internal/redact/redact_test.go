@@ -10,13 +10,13 @@ import (
 
 func TestString(t *testing.T) {
 	t.Parallel()
-	rd := New([]string{"s3cret", "", "s3cret-longer", "a b"})
+	rd := New([]string{"s3cret", "", "s3cret-longer", "a b c"})
 	cases := []struct{ in, want string }{
 		{"", ""},
 		{"nothing here", "nothing here"},
 		{"token=s3cret", "token=[REDACTED]"},
 		{"s3cret-longer!", "[REDACTED]!"},
-		{"q=a+b&p=a%20b", "q=[REDACTED]&p=[REDACTED]"},
+		{"q=a+b+c&p=a%20b%20c", "q=[REDACTED]&p=[REDACTED]"},
 		{"s3crets3cret", "[REDACTED][REDACTED]"},
 	}
 	for _, c := range cases {
@@ -35,12 +35,12 @@ func TestNilRedactsNothing(t *testing.T) {
 
 func TestValue(t *testing.T) {
 	t.Parallel()
-	rd := New([]string{"pw"})
+	rd := New([]string{"hunter2"})
 	in := map[string]any{
 		"user":  "bob",
-		"pass":  "pw",
-		"list":  []any{"x", "my pw", int64(3), map[string]any{"pw": true}},
-		"names": []string{"pw", "ok"},
+		"pass":  "hunter2",
+		"list":  []any{"x", "my hunter2", int64(3), map[string]any{"hunter2": true}},
+		"names": []string{"hunter2", "ok"},
 		"n":     1.5,
 	}
 	out := rd.Value(in)
@@ -52,8 +52,8 @@ func TestValue(t *testing.T) {
 		"n":     1.5,
 	}, out)
 	// The input is left as it was.
-	require.Equal(t, "pw", in["pass"])
-	require.Equal(t, "my pw", in["list"].([]any)[1])
+	require.Equal(t, "hunter2", in["pass"])
+	require.Equal(t, "my hunter2", in["list"].([]any)[1])
 
 	unchanged := []any{"a", "b"}
 	got := rd.Value(unchanged).([]any)
