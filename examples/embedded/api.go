@@ -5,12 +5,26 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
-// newAPI is the host service's own API: a tiny inventory.
+// warmUpCalls is how many checkout calls fail while the service warms up,
+// so that the checkout plan fails, alerts, then recovers.
+const warmUpCalls = 2
+
+// newAPI is the host service's own API: a tiny inventory, and a checkout
+// that answers 503 for its first warmUpCalls calls.
 func newAPI() http.Handler {
 	inv := &inventory{items: map[string]int{"apple": 3}}
+	var checkouts atomic.Int64
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /checkout", func(w http.ResponseWriter, _ *http.Request) {
+		if checkouts.Add(1) <= warmUpCalls {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "warming up"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "open"})
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

@@ -2,7 +2,10 @@
 // API of its own, loads its smoke plans from an embed.FS, runs them on their
 // schedules against itself with the memory store, and logs every result as
 // it arrives. Its own mux also serves the smokex dashboard and API at
-// /admin/smoke/, whose URL it prints.
+// /admin/smoke/, whose URL it prints, and receives the alerts smokex sends
+// at /hooks/smokex, a signed webhook that it verifies and logs: the
+// checkout plan fails while the checkout warms up ("alert received ...
+// transition=failing"), then recovers ("transition=recovered").
 //
 //	go run ./examples/embedded
 //
@@ -66,11 +69,20 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	base := "http://" + ln.Addr().String()
 	log.Info("service API listening", "url", base)
 
+	// Alerts go to the service's own receiver.
+	secret := newSecret()
+	mux.Handle("POST "+alertsPath, alertReceiver(secret, log))
+	alertCfg, err := alerts(base+alertsPath, secret, base+"/admin/smoke/")
+	if err != nil {
+		return err
+	}
+
 	// smokex, embedded: the zero Config is the memory store and the
-	// in-process scheduler.
+	// in-process scheduler; Alerts adds the alert policy.
 	eng, err := smokex.New(smokex.Config{
 		Vars:   map[string]any{"base": base},
 		Logger: log,
+		Alerts: alertCfg,
 	})
 	if err != nil {
 		return err

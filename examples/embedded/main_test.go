@@ -33,8 +33,15 @@ func TestRunsScheduledPlans(t *testing.T) {
 	require.Contains(t, logs, "plan scheduled")
 	require.Contains(t, logs, `msg="execution finished" plan=health status=passed`)
 	require.Regexp(t, `msg="execution finished" plan=inventory status=passed`, logs)
-	require.NotContains(t, logs, "status=failed", logs)
+	require.NotContains(t, logs, "plan=health status=failed", logs)
+	require.NotContains(t, logs, "plan=inventory status=failed", logs)
 	require.Equal(t, 0, strings.Count(logs, "level=ERROR"), logs)
+	// The checkout fails while it warms up, and recovers: the service's
+	// own receiver gets one signed alert of each.
+	require.Equal(t, 1, strings.Count(logs, `msg="alert received" plan=checkout transition=failing`), logs)
+	require.Equal(t, 1, strings.Count(logs, `msg="alert received" plan=checkout transition=recovered`), logs)
+	require.Equal(t, 2, strings.Count(logs, `msg="alert received"`), logs)
+	require.NotContains(t, logs, "alert rejected")
 }
 
 // slowHandler takes its time over every result record, as a log shipped
