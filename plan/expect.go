@@ -287,7 +287,7 @@ func (p *parser) captures(n *yaml.Node) []Capture {
 				sources = append(sources, kv.key)
 				if s, ok := p.str(kv.value, "json_path"); ok {
 					c.JSONPath = s
-					path, err := compileJSONPath(s)
+					path, err := cached(&p.paths, s, compileJSONPath)
 					if err != nil {
 						p.errorAt(kv.value, "json_path %q is not a valid JSONPath: %v", s, err)
 					}

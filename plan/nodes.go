@@ -120,8 +120,35 @@ type pair struct {
 // non-scalar key is an error.
 func (p *parser) pairs(n *yaml.Node) []pair {
 	n = resolve(n)
-	var out []pair
-	seen := map[string]*yaml.Node{}
+	out := make([]pair, 0, len(n.Content)/2)
+	// Most mappings of a plan have a few keys: a repeated key is looked
+	// for in out, and in a map only past smallMapping keys.
+	const smallMapping = 16
+	var seen map[string]*yaml.Node
+	find := func(key string) (*yaml.Node, bool) {
+		if seen != nil {
+			k, ok := seen[key]
+			return k, ok
+		}
+		for i := range out {
+			if out[i].key == key {
+				return out[i].keyNode, true
+			}
+		}
+		return nil, false
+	}
+	add := func(pr pair) {
+		out = append(out, pr)
+		switch {
+		case seen != nil:
+			seen[pr.key] = pr.keyNode
+		case len(out) > smallMapping:
+			seen = make(map[string]*yaml.Node, 2*len(out))
+			for _, o := range out {
+				seen[o.key] = o.keyNode
+			}
+		}
+	}
 	var merged []pair
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -130,23 +157,21 @@ func (p *parser) pairs(n *yaml.Node) []pair {
 			p.errorAt(k, "a key must be text, got %s", describe(k))
 			continue
 		}
-		if k.ShortTag() == "!!merge" {
+		if k.Tag == "!!merge" || (k.Tag != "!!str" && k.ShortTag() == "!!merge") {
 			merged = append(merged, p.mergePairs(v)...)
 			continue
 		}
-		if first, ok := seen[k.Value]; ok {
+		if first, ok := find(k.Value); ok {
 			p.errorAt(k, "key %q is repeated; it was first given at line %d", k.Value, first.Line)
 			continue
 		}
-		seen[k.Value] = k
-		out = append(out, pair{key: k.Value, keyNode: k, value: v})
+		add(pair{key: k.Value, keyNode: k, value: v})
 	}
 	for _, m := range merged {
-		if _, ok := seen[m.key]; ok {
+		if _, ok := find(m.key); ok {
 			continue
 		}
-		seen[m.key] = m.keyNode
-		out = append(out, m)
+		add(m)
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/ohler55/ojg/jp"
 	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/internal/eval"
 )
@@ -146,6 +147,9 @@ type parser struct {
 	expressions map[string]*eval.Program
 	// boolChecked holds the sources of asserts already type-checked.
 	boolChecked map[string]bool
+	// paths are the compiled captures' JSONPaths by source; a compiled
+	// path is only read, so steps share it.
+	paths map[string]jp.Expr
 }
 
 func (p *parser) compileTemplate(s string) (*Template, error) {

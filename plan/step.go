@@ -17,7 +17,11 @@ const methodKeys = "get post put patch delete head options trace connect"
 const requestKeys = "name host url query headers body form expect save_from_response options"
 
 func isMethod(key string) bool {
-	return slices.Contains(strings.Fields(methodKeys), strings.ToLower(key))
+	switch strings.ToLower(key) { // no copy when key is lower case already
+	case "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect": // methodKeys
+		return true
+	}
+	return false
 }
 
 func (p *parser) step(n *yaml.Node) (Step, bool) {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/smokex/smokex/bench/internal/workload"
 	"github.com/smokex/smokex/exec"
@@ -136,15 +138,49 @@ func TestPlanIsValid(t *testing.T) {
 // The benchmarks below run the workload in process against a loopback
 // server; bench/run.sh measures the whole programs.
 
+// BenchmarkParse1000 measures plan.Parse of the 1000-step plan as a pair
+// with the YAML decoder alone building its node tree of the same bytes, so
+// that their ratio is taken under the same load.
 func BenchmarkParse1000(b *testing.B) {
 	src := workload.Plan("bench-1000", 500)
-	b.SetBytes(int64(len(src)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := plan.Parse(src, nil); err != nil {
-			b.Fatal(err)
+	b.Run("yaml", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var n yaml.Node
+			if err := yaml.Unmarshal(src, &n); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("plan", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := plan.Parse(src, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// pair alternates the two in every iteration and reports the ratio of
+	// their total times, which the load of a shared machine moves least.
+	b.Run("pair", func(b *testing.B) {
+		var yamlTime, planTime time.Duration
+		for b.Loop() {
+			start := time.Now()
+			var n yaml.Node
+			if err := yaml.Unmarshal(src, &n); err != nil {
+				b.Fatal(err)
+			}
+			mid := time.Now()
+			if _, err := plan.Parse(src, nil); err != nil {
+				b.Fatal(err)
+			}
+			yamlTime += mid.Sub(start)
+			planTime += time.Since(mid)
+		}
+		b.ReportMetric(float64(planTime)/float64(yamlTime), "plan/yaml")
+	})
 }
 
 func BenchmarkRun1000(b *testing.B) {
