@@ -3,7 +3,7 @@
 //
 // A [Recorder] receives each finished execution, each finished step, each
 // failed assertion, the lag of each scheduled start, each skipped tick and
-// each notification delivered or not. [NewHook] makes recorders into one
+// each notification an alert policy delivered, failed or dropped. [NewHook] makes recorders into one
 // record.Hook for smokex.Config.Hooks:
 //
 //	rec, _ := otel.New(otel.Config{})             // package metrics/otel
@@ -31,7 +31,7 @@
 // execution's [record.Status] and [record.Trigger], the step's method
 // ([Method]), its [Outcome] and the class of its response status
 // ([StatusClass], "2xx"), the failed assertion's [record.FailureType], the
-// skip reason, the notification provider and [NotificationOutcome]. No URL,
+// skip reason, the notification's provider and record.NotificationOutcome. No URL,
 // execution ID or error text is ever a label.
 //
 // # Tracing

@@ -32,6 +32,7 @@ var (
 	_ record.StepFinishedHook      = (*Hook)(nil)
 	_ record.ExecutionFinishedHook = (*Hook)(nil)
 	_ record.TickSkippedHook       = (*Hook)(nil)
+	_ record.NotificationSentHook  = (*Hook)(nil)
 	_ record.Service               = (*Hook)(nil)
 )
 
@@ -138,21 +139,11 @@ func (h *Hook) TickSkipped(ctx context.Context, planID string, p *record.PlanRef
 	}
 }
 
-// NotificationDelivered records a notification's delivery: hand it to the
-// notifier's delivery callback. A nil err is NotificationSent, any other
-// NotificationFailed.
-func (h *Hook) NotificationDelivered(ctx context.Context, provider string, err error) {
-	outcome := NotificationSent
-	if err != nil {
-		outcome = NotificationFailed
-	}
-	h.RecordNotification(ctx, provider, outcome)
-}
-
-// RecordNotification records a notification with its outcome.
-func (h *Hook) RecordNotification(ctx context.Context, provider string, outcome NotificationOutcome) {
+// NotificationSent records a notification's outcome, as an alert policy
+// tells it (smokex.Config.Alerts passes it the hook).
+func (h *Hook) NotificationSent(ctx context.Context, p *record.PlanRef, n *record.Notification) {
 	for _, r := range h.recorders {
-		r.RecordNotification(ctx, provider, outcome)
+		r.RecordNotification(ctx, p, n)
 	}
 }
 

@@ -43,8 +43,8 @@ func (l log) RecordSkippedTick(ctx context.Context, planID string, p *record.Pla
 	l.add("skipped %s %s canceled=%v", metrics.PlanID(planID, p), reason, ctx.Err() != nil)
 }
 
-func (l log) RecordNotification(_ context.Context, provider string, outcome metrics.NotificationOutcome) {
-	l.add("notification %s %s", provider, outcome)
+func (l log) RecordNotification(_ context.Context, _ *record.PlanRef, n *record.Notification) {
+	l.add("notification %s %s", n.Provider, n.Outcome)
 }
 
 func (l log) TraceExecution(ctx context.Context, _ *record.PlanRef, x *record.Execution) (context.Context, string) {
@@ -87,8 +87,8 @@ func TestHookFeedsRecordersInOrder(t *testing.T) {
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
 	h.TickSkipped(canceled, "gone", nil, time.Now(), record.SkipUnknownPlan)
-	h.NotificationDelivered(ctx, "slack", nil)
-	h.NotificationDelivered(ctx, "email", errors.New("refused"))
+	h.NotificationSent(ctx, p, &record.Notification{Provider: "slack", Outcome: record.NotificationDelivered})
+	h.NotificationSent(ctx, p, &record.Notification{Provider: "email", Outcome: record.NotificationFailed})
 	rt := h.WrapTransport(roundTripFunc(func(*http.Request) (*http.Response, error) { return &http.Response{StatusCode: 204}, nil }))
 	resp, err := rt.RoundTrip(&http.Request{})
 	require.NoError(t, err)
@@ -101,7 +101,7 @@ func TestHookFeedsRecordersInOrder(t *testing.T) {
 		"b failure 0 status_code", "b failure 0 json", "b step 0 failed ctx=<nil>>a>b>a0>b0",
 		"a execution p failed ctx=<nil>>a>b", "b execution p failed ctx=<nil>>a>b",
 		"a skipped gone unknown_plan canceled=true", "b skipped gone unknown_plan canceled=true",
-		"a notification slack sent", "b notification slack sent",
+		"a notification slack delivered", "b notification slack delivered",
 		"a notification email failed", "b notification email failed",
 		"a request", "b request",
 		"b stop", "a stop",

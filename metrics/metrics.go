@@ -33,9 +33,10 @@ type Recorder interface {
 	// RecordSkippedTick measures a scheduled tick that did not run. p is nil
 	// when no plan has the tick's ID.
 	RecordSkippedTick(ctx context.Context, planID string, p *record.PlanRef, reason record.SkipReason)
-	// RecordNotification measures a notification that a provider delivered
-	// or failed to deliver.
-	RecordNotification(ctx context.Context, provider string, outcome NotificationOutcome)
+	// RecordNotification measures a notification an alert policy
+	// delivered, failed to deliver or dropped (n.Outcome), from the
+	// policy's goroutine. p is the plan alerted on.
+	RecordNotification(ctx context.Context, p *record.PlanRef, n *record.Notification)
 
 	recorder()
 }
@@ -63,7 +64,7 @@ func (Nop) RecordScheduleLag(context.Context, *record.PlanRef, *record.Execution
 func (Nop) RecordSkippedTick(context.Context, string, *record.PlanRef, record.SkipReason) {}
 
 // RecordNotification does nothing.
-func (Nop) RecordNotification(context.Context, string, NotificationOutcome) {}
+func (Nop) RecordNotification(context.Context, *record.PlanRef, *record.Notification) {}
 
 func (Nop) recorder() {}
 
@@ -91,21 +92,6 @@ type StepTracer interface {
 type TransportWrapper interface {
 	WrapTransport(rt http.RoundTripper) http.RoundTripper
 }
-
-// NotificationOutcome is how the delivery of a notification ended.
-type NotificationOutcome string
-
-// The outcomes of a notification.
-const (
-	// NotificationSent: the provider accepted it.
-	NotificationSent NotificationOutcome = "sent"
-	// NotificationFailed: the provider refused it or could not be reached,
-	// after the retries.
-	NotificationFailed NotificationOutcome = "failed"
-	// NotificationDropped: it was never tried (the queue was full or the
-	// engine stopped first).
-	NotificationDropped NotificationOutcome = "dropped"
-)
 
 // Outcome is how a step ended, as a label.
 type Outcome string

@@ -180,6 +180,25 @@
 // --database-url the alert state is kept in PostgreSQL, so a restart
 // neither repeats nor forgets an alert, and replicas send one between them.
 //
+// Metrics and traces (package metrics and its adapters metrics/otel and
+// metrics/datadog):
+//
+//	--metrics               serve the metrics at /metrics on --addr, in the Prometheus
+//	                        text format (default true; --metrics=false turns it off)
+//	--statsd ADDR           send them, and a smokex.plan service check per plan, to the
+//	                        DogStatsD agent at ADDR (default $DD_DOGSTATSD_URL, or
+//	                        $DD_AGENT_HOST:$DD_DOGSTATSD_PORT)
+//	--otlp-endpoint URL     export metrics and traces by OTLP over HTTP to URL
+//	                        (default $OTEL_EXPORTER_OTLP_ENDPOINT)
+//
+// With OTLP on, each execution is a trace (its ID is stored with the
+// execution), each step and each request a span, and the requests carry a
+// traceparent header so that the target's own traces join it. The
+// standard OTEL_* variables apply: OTEL_SERVICE_NAME (default smokex),
+// OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS, the signals' own
+// endpoints, timeouts, compression, OTEL_METRIC_EXPORT_INTERVAL. A missing
+// agent or collector never blocks or fails a run.
+//
 // Unlike run, serve hides the environment from plans unless --env is given,
 // and a plan reads only the secrets that --secret names: run executes the
 // plans its caller just named, once, while serve keeps executing whatever

@@ -43,6 +43,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	admin           adminFlags
 	alerts          alertFlags
+	metrics         metricsFlags
 }
 
 func serveCommand() command {
@@ -104,6 +105,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
 	f.admin.define(fs)
 	f.alerts.define(fs)
+	f.metrics.define(fs)
 	return f
 }
 
@@ -146,6 +148,9 @@ func (f *serveFlags) check() error {
 		return errors.New("--no-migrate needs --database-url or " + databaseURLEnv)
 	}
 	if err := f.admin.check(); err != nil {
+		return err
+	}
+	if err := f.metrics.check(); err != nil {
 		return err
 	}
 	return f.alerts.check()
@@ -236,6 +241,10 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
 		return a.usageError("serve", err.Error())
 	}
+	if code := f.metrics.wire(ctx, a, &cfg, log, f.shutdownTimeout); code != exitOK {
+		return code
+	}
+	defer f.metrics.stopWithin(ctx, log, f.shutdownTimeout)
 	eng, err := smokex.New(cfg)
 	if err != nil {
 		return a.usageError("serve", err.Error())

@@ -21,6 +21,7 @@ const defaultAddr = "127.0.0.1:8080"
 func (f *serveFlags) routes(eng *smokex.Engine) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/", f.admin.handler(eng))
+	f.metrics.register(mux)
 	return mux
 }
 

@@ -207,9 +207,10 @@ func (r *Recorder) RecordSkippedTick(_ context.Context, planID string, p *record
 }
 
 // RecordNotification counts a notification.
-func (r *Recorder) RecordNotification(_ context.Context, provider string, outcome metrics.NotificationOutcome) {
-	_ = r.client.Count(metrics.NameNotifications, 1, r.tagsFor(metrics.Key(metrics.MeasureNotifications, provider, string(outcome), "", ""), func() []string {
-		return []string{"provider:" + provider, "outcome:" + string(outcome)}
+func (r *Recorder) RecordNotification(_ context.Context, _ *record.PlanRef, n *record.Notification) {
+	provider, outcome := n.Provider, string(n.Outcome)
+	_ = r.client.Count(metrics.NameNotifications, 1, r.tagsFor(metrics.Key(metrics.MeasureNotifications, provider, outcome, "", ""), func() []string {
+		return []string{"provider:" + provider, "outcome:" + outcome}
 	}), 1)
 }
 

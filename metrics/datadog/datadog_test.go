@@ -279,10 +279,10 @@ func TestHostClientIsFlushedNotClosed(t *testing.T) {
 	defer c.Close()
 	rec, err := datadog.New(datadog.Config{Client: c})
 	require.NoError(t, err)
-	metrics.NewHook(rec).RecordNotification(context.Background(), "slack", metrics.NotificationSent)
+	metrics.NewHook(rec).NotificationSent(context.Background(), nil, &record.Notification{Provider: "slack", Outcome: record.NotificationDelivered})
 	require.NoError(t, rec.Stop(context.Background()))
 	ds := ag.received(t, func(ds []datagram) bool { return len(ds) > 0 })
-	n, _ := total(ds, "smokex.notifications", "c", "provider:slack", "outcome:sent")
+	n, _ := total(ds, "smokex.notifications", "c", "provider:slack", "outcome:delivered")
 	require.Equal(t, 1.0, n)
 	// The host's client still works.
 	require.NoError(t, c.Count("smokex.after", 1, nil, 1))

@@ -215,8 +215,9 @@ func (r *Recorder) RecordSkippedTick(ctx context.Context, planID string, p *reco
 }
 
 // RecordNotification counts a notification.
-func (r *Recorder) RecordNotification(ctx context.Context, provider string, outcome metrics.NotificationOutcome) {
-	r.notified.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureNotifications, provider, string(outcome), "", ""), func() []attribute.KeyValue {
-		return []attribute.KeyValue{AttrProvider.String(provider), AttrOutcome.String(string(outcome))}
+func (r *Recorder) RecordNotification(ctx context.Context, _ *record.PlanRef, n *record.Notification) {
+	provider, outcome := n.Provider, string(n.Outcome)
+	r.notified.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureNotifications, provider, outcome, "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrProvider.String(provider), AttrOutcome.String(outcome)}
 	}))
 }

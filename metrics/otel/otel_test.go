@@ -227,7 +227,7 @@ func TestCanceledContextStillRecords(t *testing.T) {
 	cancel()
 	h := metrics.NewHook(rec)
 	h.TickSkipped(ctx, "p", nil, time.Time{}, record.SkipOverlap)
-	h.RecordNotification(ctx, "slack", metrics.NotificationFailed)
+	h.NotificationSent(ctx, nil, &record.Notification{Provider: "slack", Outcome: record.NotificationFailed})
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))
 	got := map[string]map[string]int64{}
