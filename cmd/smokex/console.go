@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smokex/smokex/record"
 )
@@ -26,6 +28,8 @@ type console struct {
 	color bool
 	// quiet leaves out passed and skipped steps.
 	quiet bool
+	// verbose writes each step's request and response.
+	verbose bool
 }
 
 func (c console) paint(code, s string) string {
@@ -43,12 +47,14 @@ func (c console) header(w io.Writer, e *record.Execution) {
 	fmt.Fprintln(w, c.paint(ansiBold, printable(planLabel(e))))
 }
 
-// step writes a finished step and, when it did not pass, why. named tells
-// whether the plan named the step.
-func (c console) step(w io.Writer, r *record.StepResult, named bool) {
+// step writes a finished step and, when it did not pass, why, each failed
+// assertion with its place in the plan; with verbose (or the step's debug
+// option), also its request and response.
+func (c console) step(w io.Writer, rp ranPlan, r *record.StepResult) {
 	if c.quiet && (r.OK || r.Skipped) {
 		return
 	}
+	named := rp.named(r)
 	var b strings.Builder
 	switch {
 	case r.Skipped:
@@ -75,8 +81,16 @@ func (c console) step(w io.Writer, r *record.StepResult, named bool) {
 		}
 	}
 	fmt.Fprintln(w, b.String())
+	if len(r.AttemptLog) > 1 {
+		c.attempts(w, r.AttemptLog)
+	}
+	if (c.verbose || rp.debug(r)) && !r.Skipped {
+		c.exchange(w, r)
+	}
+	src := rp.source()
 	for _, f := range r.Failures {
 		c.failure(w, f)
+		c.place(w, src, f.Line, f.Column)
 	}
 	if r.Error != nil {
 		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiRed, "error ("+string(r.Error.Kind)+"):"), indent(printable(r.Error.Message), "        "))
@@ -230,4 +244,137 @@ func printable(s string) string {
 
 func isControl(r rune) bool {
 	return r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0)
+}
+
+// attempts writes each request of a step that sent several: its number,
+// its status code or error kind, and its time.
+func (c console) attempts(w io.Writer, log []record.Attempt) {
+	parts := make([]string, len(log))
+	for i, a := range log {
+		what := "no response"
+		switch {
+		case a.Error != nil:
+			what = string(a.Error.Kind)
+		case a.StatusCode != 0:
+			what = strconv.Itoa(a.StatusCode)
+		}
+		parts[i] = fmt.Sprintf("%d %s %s", i+1, what, formatDuration(a.Duration))
+	}
+	fmt.Fprintf(w, "      %s %s\n", c.paint(ansiDim, "attempts:"), strings.Join(parts, "; "))
+}
+
+// maxShownBody bounds each body the verbose console writes.
+const maxShownBody = 2 << 10
+
+// exchange writes a step's request and response as verbose shows them:
+// > lines for the request, < lines for the response, then its captures
+// and timings. What the step recorded is already redacted.
+func (c console) exchange(w io.Writer, r *record.StepResult) {
+	const pad = "      "
+	if q := r.Request; q != nil {
+		fmt.Fprintf(w, "%s%s %s %s\n", pad, c.paint(ansiDim, ">"), q.Method, printable(q.URL))
+		writeHeaders(w, pad+c.paint(ansiDim, ">")+" ", q.Headers)
+		writeBody(w, pad+c.paint(ansiDim, ">")+" ", q.Body, int64(len(q.Body)))
+	}
+	if p := r.Response; p != nil {
+		proto := p.Proto
+		if proto == "" {
+			proto = "HTTP"
+		}
+		fmt.Fprintf(w, "%s%s %s %d (%d bytes)\n", pad, c.paint(ansiDim, "<"), proto, p.StatusCode, p.Size)
+		writeHeaders(w, pad+c.paint(ansiDim, "<")+" ", p.Headers)
+		writeBody(w, pad+c.paint(ansiDim, "<")+" ", p.Body, p.Size)
+	}
+	if len(r.Captures) > 0 {
+		keys := make([]string, 0, len(r.Captures))
+		for k := range r.Captures {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			v := r.Captures[k]
+			if s, ok := v.(string); ok {
+				parts[i] = k + "=" + strconv.Quote(s)
+			} else {
+				parts[i] = k + "=" + fmt.Sprint(v)
+			}
+		}
+		fmt.Fprintf(w, "%s%s %s\n", pad, c.paint(ansiDim, "captures:"), printable(strings.Join(parts, ", ")))
+	}
+	t := r.Timings
+	if r.Response != nil || t.Total > 0 {
+		fmt.Fprintf(w, "%s%s dns %s, connect %s, tls %s, first byte %s, total %s\n", pad, c.paint(ansiDim, "timings:"),
+			formatDuration(t.DNS), formatDuration(t.Connect), formatDuration(t.TLS), formatDuration(t.FirstByte), formatDuration(t.Total))
+	}
+}
+
+func writeHeaders(w io.Writer, prefix string, h map[string][]string) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(w, "%s%s: %s\n", prefix, printable(k), printable(v))
+		}
+	}
+}
+
+// writeBody writes a body, cut to maxShownBody bytes (at a rune boundary)
+// with how much was left out; size is the whole body's size.
+func writeBody(w io.Writer, prefix, body string, size int64) {
+	if body == "" {
+		return
+	}
+	shown := body
+	if len(shown) > maxShownBody {
+		shown = shown[:maxShownBody]
+		for len(shown) > 0 && !utf8.ValidString(shown) {
+			shown = shown[:len(shown)-1]
+		}
+	}
+	fmt.Fprintln(w, prefix)
+	for _, line := range strings.Split(strings.TrimRight(printable(shown), "\n"), "\n") {
+		fmt.Fprintf(w, "%s%s\n", prefix, line)
+	}
+	if rest := size - int64(len(shown)); rest > 0 {
+		fmt.Fprintf(w, "%s... %d more bytes\n", prefix, rest)
+	}
+}
+
+// planSource is a plan's file name and lines, to show where a failed
+// assertion is written.
+type planSource struct {
+	file  string
+	lines []string
+}
+
+// place writes where the plan writes a failed assertion, as Hurl does:
+// file:line:column, the source line, and a caret under the column.
+func (c console) place(w io.Writer, src *planSource, line, col int) {
+	if src == nil || line < 1 || line > len(src.lines) {
+		return
+	}
+	text := strings.TrimRight(src.lines[line-1], "\r")
+	num := strconv.Itoa(line)
+	gutter := strings.Repeat(" ", len(num))
+	var caret strings.Builder
+	i := 1
+	for _, r := range text {
+		if i >= col {
+			break
+		}
+		if r == '\t' {
+			caret.WriteByte('\t')
+		} else {
+			caret.WriteByte(' ')
+		}
+		i++
+	}
+	fmt.Fprintf(w, "        %s %s:%d:%d\n", c.paint(ansiDim, "-->"), src.file, line, col)
+	fmt.Fprintf(w, "        %s %s\n", gutter, c.paint(ansiDim, "|"))
+	fmt.Fprintf(w, "        %s %s %s\n", num, c.paint(ansiDim, "|"), printable(text))
+	fmt.Fprintf(w, "        %s %s %s%s\n", gutter, c.paint(ansiDim, "|"), caret.String(), c.paint(ansiRed, "^"))
 }

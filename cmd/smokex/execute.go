@@ -12,38 +12,32 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// execute runs the plans, up to f.jobs at once, and returns their results in
-// the order of plans. When out is set, it writes each plan to stdout: step by
-// step when plans run one at a time, as a block when each finishes
-// otherwise, so that concurrent plans do not interleave.
+// execute runs the plans, up to f.jobs at once, started in the order given,
+// and returns their results in that order. When out is set, it writes each
+// plan to stdout in the order given: the first unfinished plan step by
+// step, the others into a buffer written when their turn comes, so that
+// concurrent plans neither interleave nor change places.
 func (a *app) execute(ctx context.Context, f *runFlags, plans []loadedPlan, secrets []map[string]string, out *console) []ranPlan {
 	runner := exec.New(exec.Config{
 		Client:         a.client,
 		DefaultTimeout: f.timeout,
 		Logger:         slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
-	stream := f.jobs == 1 || len(plans) == 1
-	stdout := &lockedWriter{w: a.stdout}
+	ord := newOrdered(a.stdout, len(plans))
 	runs := make([]ranPlan, len(plans))
 	sem := make(chan struct{}, f.jobs)
 	var wg sync.WaitGroup
 	for i, lp := range plans {
+		// Taking the slot here starts the plans in the order given.
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			var w io.Writer = io.Discard
-			var block *bytes.Buffer
-			switch {
-			case out != nil && stream:
-				w = stdout
-			case out != nil:
-				block = &bytes.Buffer{}
-				w = block
+			if out != nil {
+				w = ord.writer(i)
 			}
 			runs[i] = a.runPlan(ctx, runner, f, lp, secrets[i], w, out)
-			if block != nil {
-				stdout.Write(block.Bytes())
-			}
+			ord.done(i)
 		})
 	}
 	wg.Wait()
@@ -72,7 +66,7 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		opts.Observer = exec.ObserverFuncs{
 			OnStart: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.header(w, e) },
 			OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult) {
-				out.step(w, r, rp.named(r))
+				out.step(w, rp, r)
 			},
 			OnFinish: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.summary(w, e) },
 		}
@@ -81,7 +75,55 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 	return rp
 }
 
-// lockedWriter serializes writes from concurrent plans.
+// ordered writes the output of concurrent plans in their order: plan
+// next's writes go straight through, a later plan's are buffered until
+// every plan before it is done.
+type ordered struct {
+	mu       sync.Mutex
+	w        io.Writer
+	next     int
+	buffers  []bytes.Buffer
+	finished []bool
+}
+
+func newOrdered(w io.Writer, n int) *ordered {
+	return &ordered{w: w, buffers: make([]bytes.Buffer, n), finished: make([]bool, n)}
+}
+
+// writer is the io.Writer of plan i.
+func (o *ordered) writer(i int) io.Writer { return orderedWriter{o, i} }
+
+type orderedWriter struct {
+	o *ordered
+	i int
+}
+
+func (ow orderedWriter) Write(p []byte) (int, error) {
+	o := ow.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if ow.i == o.next {
+		return o.w.Write(p)
+	}
+	return o.buffers[ow.i].Write(p)
+}
+
+// done marks plan i finished and writes what the plans after it have
+// buffered, up to the next one still running, which then writes through.
+func (o *ordered) done(i int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.finished[i] = true
+	for o.next < len(o.finished) && o.finished[o.next] {
+		o.next++
+		if o.next < len(o.buffers) {
+			_, _ = o.w.Write(o.buffers[o.next].Bytes())
+			o.buffers[o.next] = bytes.Buffer{}
+		}
+	}
+}
+
+// lockedWriter serializes writes from several goroutines.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  io.Writer

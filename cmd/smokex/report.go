@@ -23,6 +23,41 @@ type ranPlan struct {
 	exec *record.Execution
 }
 
+// source is the plan's file and lines, nil when the plan or its source is
+// not known.
+func (r ranPlan) source() *planSource {
+	if r.plan == nil || len(r.plan.Source) == 0 {
+		return nil
+	}
+	file := r.sourceFile()
+	if file == "" {
+		file = r.plan.ID
+	}
+	return &planSource{file: file, lines: strings.Split(string(r.plan.Source), "\n")}
+}
+
+// sourceFile names the plan's file for places in reports: the file it was
+// loaded from, else the plan's own name for it.
+func (r ranPlan) sourceFile() string {
+	if r.file != "" && r.file != "-" {
+		return r.file
+	}
+	if r.plan != nil {
+		return r.plan.File
+	}
+	return ""
+}
+
+// debug tells whether the plan turns debug on for the step, so that the
+// console shows its request and response.
+func (r ranPlan) debug(s *record.StepResult) bool {
+	if r.plan == nil || s.Index < 0 || s.Index >= len(r.plan.Steps) {
+		return false
+	}
+	d := r.plan.Steps[s.Index].Options.Debug.Or(r.plan.Options.Debug)
+	return d.Set && d.Expr == nil && d.Value
+}
+
 // named reports whether the plan gave the step its name, which the console
 // then shows; an unnamed step is shown by its method and URL alone.
 func (r ranPlan) named(s *record.StepResult) bool {
@@ -158,7 +193,7 @@ func toJUnitSuite(r ranPlan) junitSuite {
 			c.Error = &junitProblem{Message: st.Error.Message, Type: string(st.Error.Kind), Text: st.Error.Error()}
 			s.Errors++
 		case !st.OK:
-			c.Failure = junitFailure(st)
+			c.Failure = junitFailure(st, r.sourceFile())
 			s.Failures++
 		}
 		s.Cases = append(s.Cases, c)
@@ -177,14 +212,19 @@ func toJUnitSuite(r ranPlan) junitSuite {
 }
 
 // junitFailure folds a step's failed assertions into one failure element:
-// the first in the message, every one in the text.
-func junitFailure(st *record.StepResult) *junitProblem {
+// the first in the message, every one in the text, each after its place in
+// the plan (file:line:column) when it is known.
+func junitFailure(st *record.StepResult, file string) *junitProblem {
 	if len(st.Failures) == 0 {
 		return &junitProblem{Message: "step failed", Type: "failure", Text: "step failed"}
 	}
 	lines := make([]string, 0, len(st.Failures))
 	for _, f := range st.Failures {
-		lines = append(lines, failureLine(f))
+		line := failureLine(f)
+		if f.Line > 0 && file != "" {
+			line = fmt.Sprintf("%s:%d:%d: %s", file, f.Line, f.Column, line)
+		}
+		lines = append(lines, line)
 	}
 	msg := lines[0]
 	if len(lines) > 1 {

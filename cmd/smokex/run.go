@@ -22,6 +22,7 @@ const (
 	formatConsole = "console"
 	formatJSON    = "json"
 	formatJUnit   = "junit"
+	formatHTML    = "html"
 )
 
 // runFlags are the flags of smokex run.
@@ -33,6 +34,9 @@ type runFlags struct {
 	noHalt  bool
 	report  string
 	jobs    int
+	verbose bool
+	poll    string
+	sel     selectFlags
 }
 
 func runCommand() command {
@@ -48,11 +52,18 @@ Examples:
 
   smokex run plans/
   smokex run -o junit --report report.xml --var BASE=https://staging.example.com plans/
+  smokex run --poll every=2s,for=2m --plan health plans/    # wait until healthy after a deploy
+  smokex run -v --label team=payments --exclude docker-compose.yml plans/
+  smokex run -o html --report report.html plans/
 `,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			f := &runFlags{vars: varsFlag{values: map[string]string{}}}
-			fs.StringVar(&f.output, "output", formatConsole, "output `format`: console, json or junit")
-			fs.StringVar(&f.output, "o", formatConsole, "output `format`: console, json or junit")
+			fs.StringVar(&f.output, "output", formatConsole, "output `format`: console, json, junit or html")
+			fs.StringVar(&f.output, "o", formatConsole, "output `format`: console, json, junit or html")
+			fs.BoolVar(&f.verbose, "verbose", false, "console: print each request and response (headers, bodies bounded, timings, captures; secrets redacted)")
+			fs.BoolVar(&f.verbose, "v", false, "console: print each request and response (headers, bodies bounded, timings, captures; secrets redacted)")
+			fs.StringVar(&f.poll, "poll", "", "repeat each step whose plan sets no poll until its expectations pass: `every=2s,for=2m`")
+			f.sel.define(fs)
 			fs.BoolVar(&f.quiet, "quiet", false, "console: show only failed steps and the summaries")
 			fs.BoolVar(&f.quiet, "q", false, "console: show only failed steps and the summaries")
 			fs.DurationVar(&f.timeout, "timeout", 0, "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)")
@@ -103,8 +114,8 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	switch {
 	case len(paths) == 0:
 		return a.usageError("run", "no plan given: smokex run [flags] PATH...")
-	case !slices.Contains([]string{formatConsole, formatJSON, formatJUnit}, f.output):
-		return a.usageError("run", fmt.Sprintf("unknown output format %q: use console, json or junit", f.output))
+	case !slices.Contains([]string{formatConsole, formatJSON, formatJUnit, formatHTML}, f.output):
+		return a.usageError("run", fmt.Sprintf("unknown output format %q: use console, json, junit or html", f.output))
 	case f.jobs < 1:
 		return a.usageError("run", fmt.Sprintf("--jobs must be at least 1, not %d", f.jobs))
 	case f.timeout < 0:
@@ -113,9 +124,35 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	if err := checkStdin(paths); err != nil {
 		return a.usageError("run", err.Error())
 	}
-	plans, ok := a.loadPlans(paths)
+	if err := f.sel.check(); err != nil {
+		return a.usageError("run", err.Error())
+	}
+	var poll *plan.Poll
+	if f.poll != "" {
+		p, err := plan.ParsePoll(f.poll)
+		if err != nil {
+			return a.usageError("run", "--poll: "+err.Error())
+		}
+		poll = &p
+	}
+	plans, ok := a.loadPlans(paths, &f.sel)
 	if !ok {
 		return exitUsage
+	}
+	if f.sel.active() {
+		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !f.sel.keep(lp.plan) })
+		if len(plans) == 0 {
+			fmt.Fprintf(a.stderr, "smokex run: no plan matches %s\n", f.sel.describe())
+			return exitUsage
+		}
+	}
+	for _, lp := range plans {
+		if poll != nil && !lp.plan.Options.Poll.Set {
+			lp.plan.Options.Poll = plan.Setting[plan.Poll]{Set: true, Value: *poll}
+		}
+		if f.verbose && !lp.plan.Options.Debug.Set {
+			lp.plan.Options.Debug = plan.Setting[bool]{Set: true, Value: true}
+		}
 	}
 	secrets, ok := a.resolveSecrets(plans)
 	if !ok {
@@ -134,7 +171,7 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	// The console goes to stdout unless stdout carries a machine format.
 	var out *console
 	if f.output == formatConsole || report != nil {
-		out = &console{color: a.useColor(a.stdout), quiet: f.quiet}
+		out = &console{color: a.useColor(a.stdout), quiet: f.quiet, verbose: f.verbose}
 	}
 	started := time.Now()
 	runs := a.execute(ctx, f, plans, secrets, out)
@@ -153,8 +190,10 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		err = writeJSON(w, runs)
 	case f.output == formatJUnit:
 		err = writeJUnit(w, runs, elapsed)
+	case f.output == formatHTML:
+		err = writeHTML(w, runs, elapsed)
 	case report != nil:
-		err = writeConsole(w, console{quiet: f.quiet}, runs, elapsed)
+		err = writeConsole(w, console{quiet: f.quiet, verbose: f.verbose}, runs, elapsed)
 	}
 	if err == nil && report != nil {
 		err = report.Close()
@@ -201,11 +240,18 @@ func checkStdin(paths []string) error {
 // loadPlans parses every plan the paths name and reports every error of
 // every file on stderr, and two plans with the same ID, which would be
 // reported under one name. ok is false when there was any error.
-func (a *app) loadPlans(paths []string) (plans []loadedPlan, ok bool) {
+func (a *app) loadPlans(paths []string, sel *selectFlags) (plans []loadedPlan, ok bool) {
 	ok = true
 	var all []*plan.Plan
 	for _, path := range paths {
-		ps, err := a.loadPath(path)
+		var opts *plan.ParseOpts
+		if sel != nil {
+			if path != "-" && sel.excluded(path) {
+				continue
+			}
+			opts = sel.parseOpts()
+		}
+		ps, err := a.loadPath(path, opts)
 		if err != nil {
 			a.printLoadError(err)
 			ok = false
@@ -243,7 +289,7 @@ func (a *app) printLoadError(err error) {
 // loadPath parses the plan file, the plans of the directory, or the plan on
 // stdin when path is "-". With an error, it returns the plans of a directory
 // that did parse, for validate to lint.
-func (a *app) loadPath(path string) ([]loadedPlan, error) {
+func (a *app) loadPath(path string, opts *plan.ParseOpts) ([]loadedPlan, error) {
 	if path == "-" {
 		src, err := io.ReadAll(io.LimitReader(a.stdin, plan.DefaultMaxSize+1))
 		if err != nil {
@@ -266,7 +312,7 @@ func (a *app) loadPath(path string) ([]loadedPlan, error) {
 		}
 		return []loadedPlan{{file: path, plan: p}}, nil
 	}
-	ps, err := plan.LoadDir(path, nil)
+	ps, err := plan.LoadDir(path, opts)
 	if err == nil && len(ps) == 0 {
 		err = fmt.Errorf("%s: no *.yaml or *.yml plans in the directory", path)
 	}
@@ -307,7 +353,7 @@ func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration)
 		c.header(&b, r.exec)
 		for i := range r.exec.Steps {
 			st := &r.exec.Steps[i]
-			c.step(&b, st, r.named(st))
+			c.step(&b, r, st)
 		}
 		c.summary(&b, r.exec)
 	}

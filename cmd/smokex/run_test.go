@@ -283,7 +283,7 @@ func TestRunJUnit(t *testing.T) {
 	require.Equal(t, 1, got.Skipped)
 	require.Len(t, got.Suites, 2)
 	require.Equal(t, "failing", got.Suites[0].Name)
-	require.Equal(t, "status_code: expected 200, received 500", got.Suites[0].Cases[0].Failure.Message)
+	require.Equal(t, filepath.Join(dir, "failing.yaml")+":6:22: status_code: expected 200, received 500", got.Suites[0].Cases[0].Failure.Message, "the message says where the plan writes the assertion")
 	require.NotNil(t, got.Suites[0].Cases[1].Skipped)
 	require.Equal(t, "passing", got.Suites[1].Name)
 	require.Equal(t, 0, got.Suites[1].Failures)

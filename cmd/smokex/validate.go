@@ -35,7 +35,7 @@ func (a *app) validate(paths []string, known []string) int {
 	if err := checkStdin(paths); err != nil {
 		return a.usageError("validate", err.Error())
 	}
-	plans, ok := a.loadPlans(paths)
+	plans, ok := a.loadPlans(paths, nil)
 	warnings := 0
 	for _, lp := range plans {
 		for _, w := range plan.Lint(lp.plan, known) {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/smokex/smokex/record"
+)
+
+// reportHTML is the template of -o html: one self-contained page, its
+// styles inline, no script and nothing fetched.
+//
+//go:embed templates/report.html
+var reportHTML string
+
+var reportTemplate = template.Must(template.New("report").Parse(reportHTML))
+
+// htmlReport is what the page shows.
+type htmlReport struct {
+	Plans          []htmlPlan
+	Passed, Failed int
+	Steps, Elapsed string
+	Generated      string
+}
+
+type htmlPlan struct {
+	ID, Name, File, Status, StopReason, Duration, Error string
+	Steps                                               []htmlStep
+}
+
+type htmlStep struct {
+	Class, Mark, Name, Method, URL, Code, Duration, Error string
+	Attempts                                              int
+	Failures                                              []htmlFailure
+}
+
+type htmlFailure struct {
+	What, Place, Expected, Received string
+}
+
+// writeHTML writes the HTML report of the runs.
+func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
+	rep := htmlReport{Elapsed: formatDuration(elapsed), Generated: time.Now().UTC().Format(time.RFC3339)}
+	var n stepCounts
+	for _, r := range runs {
+		e := r.exec
+		n.add(countSteps(e))
+		if e.Status == record.StatusPassed {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+		hp := htmlPlan{ID: e.PlanID, Name: planLabel(e), File: r.file, Status: string(e.Status), StopReason: string(e.StopReason), Duration: formatDuration(e.Duration())}
+		if e.Error != nil {
+			hp.Error = e.Error.Error()
+		}
+		src := r.source()
+		for i := range e.Steps {
+			s := &e.Steps[i]
+			hs := htmlStep{Method: s.Method, URL: s.URL, Attempts: s.Attempts}
+			if r.named(s) {
+				hs.Name = s.Name
+			}
+			switch {
+			case s.Skipped:
+				hs.Class, hs.Mark = "skipped", "-"
+			case s.OK:
+				hs.Class, hs.Mark = "ok", "✓"
+			default:
+				hs.Class, hs.Mark = "failed", "✗"
+			}
+			if !s.Skipped {
+				hs.Duration = formatDuration(s.Total())
+			}
+			if s.Response != nil {
+				hs.Code = strconv.Itoa(s.Response.StatusCode)
+			}
+			if s.Error != nil {
+				hs.Error = s.Error.Error()
+			}
+			for _, f := range s.Failures {
+				hf := htmlFailure{What: failureWhat(f), Expected: f.Expected, Received: f.Received}
+				if f.Line > 0 && src != nil {
+					hf.Place = fmt.Sprintf("%s:%d:%d", src.file, f.Line, f.Column)
+				}
+				hs.Failures = append(hs.Failures, hf)
+			}
+			hp.Steps = append(hp.Steps, hs)
+		}
+		rep.Plans = append(rep.Plans, hp)
+	}
+	rep.Steps = n.String()
+	return reportTemplate.Execute(w, rep)
+}
