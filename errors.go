@@ -19,6 +19,11 @@ var (
 	// ErrExecutionNotFound is returned by Cancel for an execution that is
 	// not running in this engine. It wraps storage.ErrNotFound.
 	ErrExecutionNotFound = notFound("smokex: execution not running")
+	// ErrRunsCanceled is returned by Stop when its context ended before the
+	// executions in flight finished, which it then canceled (they are
+	// stored as canceled). A host that asked for the stop may treat it as
+	// a clean one.
+	ErrRunsCanceled = errors.New("smokex: executions in flight were canceled at stop")
 )
 
 type notFoundError struct{ msg string }

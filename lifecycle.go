@@ -102,7 +102,7 @@ func (e *Engine) stop(ctx context.Context) error {
 		}
 	}
 	if canceledRuns.Load() {
-		errs = append(errs, fmt.Errorf("smokex: executions were canceled at stop: %w", ctx.Err()))
+		errs = append(errs, fmt.Errorf("%w: %w", ErrRunsCanceled, ctx.Err()))
 	}
 	return errors.Join(errs...)
 }

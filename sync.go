@@ -118,6 +118,8 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 		defer context.AfterFunc(e.life, cancel)()
 		t := time.NewTicker(interval)
 		defer t.Stop()
+		// A file that stays broken is logged once, not at every tick.
+		var lastErr string
 		for {
 			select {
 			case <-ctx.Done():
@@ -127,8 +129,13 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 				if errors.Is(err, ErrClosed) || ctx.Err() != nil {
 					return
 				}
-				if err != nil {
+				switch {
+				case err != nil && err.Error() != lastErr:
 					e.cfg.Logger.Error("smokex: syncing plans; the plans of files with errors are kept as they were", "error", err)
+					lastErr = err.Error()
+				case err == nil && lastErr != "":
+					e.cfg.Logger.Info("smokex: plans sync again without errors")
+					lastErr = ""
 				}
 				if res != nil && len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
 					e.cfg.Logger.Info("smokex: plans synced", "added", res.Added, "updated", res.Updated, "removed", res.Removed)

@@ -108,7 +108,8 @@ func TestHalt(t *testing.T) {
 					require.False(t, s.OK)
 					require.Zero(t, s.Attempts)
 					require.Nil(t, s.Response)
-					require.Equal(t, "GET ${base}/user", s.Name)
+					require.Equal(t, "GET "+srv.URL+"/user", s.Name, "a skipped step shows its URL, not the template")
+					require.Equal(t, srv.URL+"/user", s.URL)
 				}
 			}
 		})

@@ -181,12 +181,21 @@ func (s *run) haltOnError(step *plan.Step) bool {
 func (s *run) skip(i int, step *plan.Step, res *record.StepResult) {
 	*res = record.StepResult{
 		Index:   i,
-		Name:    s.stepName(step),
 		Method:  step.Method,
 		Skipped: true,
 	}
 	if step.URL != nil {
-		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
+		// A skipped step shows its URL as it would have been sent, when the
+		// variables it reads are there, rather than the raw template.
+		u := step.URL.Raw()
+		if v, err := s.evalString(step.URL); err == nil {
+			u = v
+		}
+		res.URL = s.red.String(withoutPassword(u))
+	}
+	res.Name = s.stepName(step)
+	if step.Name == "" && step.URL != nil {
+		res.Name = step.Method + " " + res.URL
 	}
 }
 

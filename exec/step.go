@@ -44,6 +44,10 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 		return
 	}
 	res.URL = s.red.URL(out.shown)
+	if step.Name == "" {
+		// Named by the URL as sent, not by its template.
+		res.Name = step.Method + " " + res.URL
+	}
 	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
 		res.Request.Body = s.red.String(string(out.body))

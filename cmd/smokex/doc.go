@@ -209,9 +209,9 @@
 // On SIGINT or SIGTERM, serve stops scheduling, waits up to
 // --shutdown-timeout for the executions in flight, then cancels them (they
 // are stored as canceled); a second signal ends the process at once. It
-// exits 0 when stopped by a signal, 1 when the engine could not load the
-// plans into its store or start, or executions were canceled at shutdown,
-// and 2 on bad usage, an invalid plan at start, a bad --database-url or a
+// exits 0 when stopped by a signal, also when executions still running at
+// --shutdown-timeout were canceled; 1 when the engine could not load the
+// plans into its store, start or stop; and 2 on bad usage, an invalid plan at start, a bad --database-url or a
 // database it cannot reach.
 //
 // # smokex migrate

@@ -44,6 +44,7 @@ type serveFlags struct {
 	admin           adminFlags
 	alerts          alertFlags
 	metrics         metricsFlags
+	sel             selectFlags
 }
 
 func serveCommand() command {
@@ -66,9 +67,9 @@ where they outlive the process. When the flag is not given, the URL is read
 from SMOKEX_DATABASE_URL, which keeps a password out of the command line. Unlike run, plans do not see the environment
 unless --env is given, and read only the secrets named by --secret.
 
-Exit codes: 0 stopped by a signal, 1 the engine failed to start or executions
-were canceled at shutdown, 2 bad usage, an invalid plan at start, or a
-database that cannot be reached.
+Exit codes: 0 stopped by a signal (also when executions still running at
+--shutdown-timeout were canceled), 1 the engine failed to start or to stop,
+2 bad usage, an invalid plan at start, or a database that cannot be reached.
 
 Examples:
 
@@ -106,6 +107,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f.admin.define(fs)
 	f.alerts.define(fs)
 	f.metrics.define(fs)
+	f.sel.define(fs)
 	return f
 }
 
@@ -153,6 +155,9 @@ func (f *serveFlags) check() error {
 	if err := f.metrics.check(); err != nil {
 		return err
 	}
+	if err := f.sel.check(); err != nil {
+		return err
+	}
 	return f.alerts.check()
 }
 
@@ -179,6 +184,10 @@ func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smoke
 	}
 	if f.env {
 		cfg.LookupEnv = a.lookupEnv
+	}
+	cfg.ParseOpts = f.sel.parseOpts()
+	if f.sel.active() {
+		cfg.SyncFilter = f.sel.keep
 	}
 	return cfg
 }
@@ -265,8 +274,13 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		if n := sub.Dropped(); n > 0 {
 			log.Warn("smokex serve: events were not logged: the log could not keep up", "dropped", n)
 		}
-		if err != nil {
-			log.Error("smokex serve: stopping", "error", err)
+		switch {
+		case onlyRunsCanceled(err):
+			// A stop that was asked for is a clean one: the runs it cut
+			// short are stored as canceled.
+			log.Warn("smokex serve: the executions still running at the shutdown timeout were canceled", "shutdown_timeout", f.shutdownTimeout)
+		case err != nil:
+			log.Error("smokex serve: the engine did not stop cleanly", "error", err)
 			return false
 		}
 		return true
@@ -414,4 +428,22 @@ func finishedAttrs(x *record.Execution) []slog.Attr {
 		attrs = append(attrs, slog.String("error", x.Error.Error()))
 	}
 	return attrs
+}
+
+// onlyRunsCanceled tells whether err says only that Stop canceled the runs
+// in flight.
+func onlyRunsCanceled(err error) bool {
+	if err == nil {
+		return false
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok && !errors.Is(err, smokex.ErrRunsCanceled) {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		if !errors.Is(e, smokex.ErrRunsCanceled) {
+			return false
+		}
+	}
+	return true
 }
