@@ -192,6 +192,7 @@ func (e *Engine) loadStored(ctx context.Context) error {
 		}
 		e.mu.Lock()
 		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
+		e.plansVersion.Add(1)
 		e.mu.Unlock()
 		if err := e.applySchedule(ctx, p); err != nil {
 			return err

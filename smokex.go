@@ -73,6 +73,8 @@ type Engine struct {
 	bg      sync.WaitGroup
 
 	skippedTicks atomic.Uint64
+	// plansVersion grows with every change to plans, under mu.
+	plansVersion atomic.Uint64
 }
 
 // loadedPlan is a parsed plan with where it came from.
@@ -195,6 +197,7 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 	}
 	e.mu.Lock()
 	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced}
+	e.plansVersion.Add(1)
 	e.mu.Unlock()
 	return e.applySchedule(ctx, p)
 }
@@ -231,6 +234,7 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 	e.mu.Lock()
 	_, known := e.plans[id]
 	delete(e.plans, id)
+	e.plansVersion.Add(1)
 	// The plan's runs would go on against a plan and executions that are
 	// gone, and hold back a plan added again under the same ID.
 	for _, j := range e.inflight {
@@ -274,6 +278,11 @@ func (e *Engine) PlanSynced(id string) bool {
 	lp, ok := e.plans[id]
 	return ok && lp.synced
 }
+
+// PlansVersion counts the changes to the loaded plans: it grows whenever
+// a plan is added, replaced or removed, so that a reader that keeps what
+// Plans returned can tell cheaply whether it is still current.
+func (e *Engine) PlansVersion() uint64 { return e.plansVersion.Load() }
 
 // Plans returns the loaded plans ordered by ID.
 func (e *Engine) Plans() []*plan.Plan {

@@ -375,12 +375,15 @@ func TestSyncFS(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "http://127.0.0.1:1/c", c.Steps[0].URL.Raw(), "the broken file's plan runs as it was")
 
-	// Synced plans say so; a plan added with AddPlan does not.
+	// Synced plans say so; a plan added with AddPlan does not. Each change
+	// moves PlansVersion.
 	require.True(t, eng.PlanSynced("b"))
+	before := eng.PlansVersion()
 	p, err := plan.Parse([]byte(`{name: e, steps: [{get: {url: "http://127.0.0.1:1/e"}}]}`), nil)
 	require.NoError(t, err)
 	require.NoError(t, eng.AddPlan(ctx, p))
 	require.False(t, eng.PlanSynced("e"))
+	require.Greater(t, eng.PlansVersion(), before)
 	require.False(t, eng.PlanSynced("unknown"))
 }
 
