@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,10 +206,26 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 		code = http.StatusInternalServerError
 		body, _ = json.Marshal(errorBody{Error: "encoding the response: " + err.Error()})
 	}
+	writeBody(w, code, append(body, '\n'))
+}
+
+// encodeJSON encodes v with a final newline; the values the handler
+// encodes this way cannot fail to encode.
+func encodeJSON(v any) []byte {
+	body, err := json.Marshal(v)
+	if err != nil {
+		body, _ = json.Marshal(errorBody{Error: "encoding the response: " + err.Error()})
+	}
+	return append(body, '\n')
+}
+
+// writeBody writes an encoded JSON answer.
+func writeBody(w http.ResponseWriter, code int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
-	w.Write(append(body, '\n'))
+	w.Write(body)
 }
 
 // storeError answers an error of the engine or its store.

@@ -104,11 +104,14 @@ func (h *handler) listPlans(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	plans := make([]Plan, len(snap.plans))
-	for i, ps := range snap.plans {
-		plans[i] = planJSON(ps)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	snap.plansOnce.Do(func() {
+		plans := make([]Plan, len(snap.plans))
+		for i, ps := range snap.plans {
+			plans[i] = planJSON(ps)
+		}
+		snap.plansBody = encodeJSON(map[string]any{"plans": plans})
+	})
+	writeBody(w, http.StatusOK, snap.plansBody)
 }
 
 func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {

@@ -34,11 +34,10 @@ type Event struct {
 // what it missed from the handler's buffer.
 const clientBuffer = 256
 
-// message is one encoded event.
+// message is one event, encoded once as it goes on the wire.
 type message struct {
-	id   uint64
-	typ  string
-	data []byte
+	id    uint64
+	frame []byte // "id: ...\nevent: ...\ndata: ...\n\n"
 }
 
 // broker keeps the recent messages in a ring and fans new ones out to the
@@ -79,7 +78,15 @@ func (b *broker) publish(ev *smokex.Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.count++
-	m := message{id: b.count, typ: string(ev.Type), data: data}
+	frame := make([]byte, 0, len(data)+64)
+	frame = append(frame, "id: "...)
+	frame = strconv.AppendUint(frame, b.count, 10)
+	frame = append(frame, "\nevent: "...)
+	frame = append(frame, ev.Type...)
+	frame = append(frame, "\ndata: "...)
+	frame = append(frame, data...)
+	frame = append(frame, "\n\n"...)
+	m := message{id: b.count, frame: frame}
 	if len(b.ring) < cap(b.ring) {
 		b.ring = append(b.ring, m)
 	} else {
@@ -237,6 +244,6 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeMessage(w http.ResponseWriter, m message) error {
-	_, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", m.id, m.typ, m.data)
+	_, err := w.Write(m.frame)
 	return err
 }

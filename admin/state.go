@@ -49,8 +49,16 @@ type state struct {
 // snapshot is the state at one moment.
 type snapshot struct {
 	built time.Time
-	plans []*planState
-	byID  map[string]*planState
+	// version is the engine's PlansVersion the snapshot was built from.
+	version uint64
+	plans   []*planState
+	byID    map[string]*planState
+
+	// The answers of /api/plans and /status, encoded once per snapshot:
+	// under load, many requests share one snapshot.
+	plansOnce, statusOnce sync.Once
+	plansBody, statusBody []byte
+	statusCode            int
 }
 
 // planState is what a snapshot knows of one plan.
@@ -115,7 +123,7 @@ func newer(a, b *record.Execution) bool {
 // event seen so far (the pages, which are not polled by machines).
 func (s *state) get(ctx context.Context, fresh bool) (*snapshot, error) {
 	snap := s.cur.Load()
-	if snap != nil && !samePlans(snap, s.eng.Plans()) {
+	if snap != nil && snap.version != s.eng.PlansVersion() {
 		// Plans came or went (SyncFS, AddPlan) without an event.
 		snap = nil
 	}
@@ -134,23 +142,10 @@ func (s *state) get(ctx context.Context, fresh bool) (*snapshot, error) {
 	}
 	s.build.Lock()
 	defer s.build.Unlock()
-	if cur := s.cur.Load(); cur != nil && cur != snap && samePlans(cur, s.eng.Plans()) {
+	if cur := s.cur.Load(); cur != nil && cur != snap && cur.version == s.eng.PlansVersion() {
 		return cur, nil // built while this call waited
 	}
 	return s.rebuild(ctx)
-}
-
-// samePlans reports whether snap was built from plans.
-func samePlans(snap *snapshot, plans []*plan.Plan) bool {
-	if len(plans) != len(snap.plans) {
-		return false
-	}
-	for i, p := range plans {
-		if snap.plans[i].plan != p {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *state) refreshInBackground() {
@@ -175,6 +170,7 @@ func (s *state) refreshInBackground() {
 func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 	s.dirty.Store(false)
 	built := time.Now()
+	version := s.eng.PlansVersion()
 	plans := s.eng.Plans()
 	ids := make([]string, len(plans))
 	for i, p := range plans {
@@ -198,7 +194,7 @@ func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 	for _, e := range entries {
 		next[e.ID] = e.Next
 	}
-	snap := &snapshot{built: built, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans))}
+	snap := &snapshot{built: built, version: version, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans))}
 	for _, p := range plans {
 		ps := &planState{plan: p, synced: s.eng.PlanSynced(p.ID), summary: byPlan[p.ID], next: next[p.ID]}
 		ps.latest, err = s.latestDone(ctx, p.ID, ps.summary)

@@ -32,18 +32,21 @@ func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	out := statusBody{Status: "passing", Plans: make([]planStatus, len(snap.plans))}
-	for i, ps := range snap.plans {
-		out.Plans[i] = planStatus{ID: ps.plan.ID, Status: ps.statusName()}
-		if !ps.passing() {
-			out.Status = "failing"
+	snap.statusOnce.Do(func() {
+		out := statusBody{Status: "passing", Plans: make([]planStatus, len(snap.plans))}
+		for i, ps := range snap.plans {
+			out.Plans[i] = planStatus{ID: ps.plan.ID, Status: ps.statusName()}
+			if !ps.passing() {
+				out.Status = "failing"
+			}
 		}
-	}
-	code := http.StatusOK
-	if out.Status != "passing" {
-		code = http.StatusServiceUnavailable
-	}
-	writeJSON(w, code, out)
+		snap.statusCode = http.StatusOK
+		if out.Status != "passing" {
+			snap.statusCode = http.StatusServiceUnavailable
+		}
+		snap.statusBody = encodeJSON(out)
+	})
+	writeBody(w, snap.statusCode, snap.statusBody)
 }
 
 // badgeColors are shields' colours by status.
