@@ -102,3 +102,39 @@ func buildBinary(t *testing.T) string {
 	require.NoError(t, err, string(out))
 	return bin
 }
+
+// TestBinaryRunStdinSignal sends SIGTERM to `smokex run -` while its stdin
+// is still open, half a plan written: the run is interrupted, not taken
+// for a plan with no steps.
+func TestBinaryRunStdinSignal(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	cmd := osexec.Command(bin, "run", "-")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Process.Kill()
+	})
+	_, err = stdin.Write([]byte("- get:\n"))
+	require.NoError(t, err)
+	// The process reads stdin once it has started; a signal before it
+	// listens would kill it outright, which the exit code tells apart.
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err = <-exited:
+	case <-time.After(waitLimit):
+		require.FailNow(t, "smokex run - did not stop on SIGTERM")
+	}
+	var exitErr *osexec.ExitError
+	require.ErrorAs(t, err, &exitErr)
+	require.Equal(t, exitFailed, exitErr.ExitCode(), stderr.String())
+	require.Equal(t, "smokex: interrupted while reading the plan on stdin\n", stderr.String())
+	require.Empty(t, stdout.String())
+}

@@ -135,9 +135,9 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		}
 		poll = &p
 	}
-	plans, ok := a.loadPlans(paths, &f.sel)
-	if !ok {
-		return exitUsage
+	plans, code := a.loadPlans(ctx, paths, &f.sel)
+	if code != exitOK {
+		return code
 	}
 	if f.sel.active() {
 		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !f.sel.keep(lp.plan) })
@@ -239,9 +239,11 @@ func checkStdin(paths []string) error {
 
 // loadPlans parses every plan the paths name and reports every error of
 // every file on stderr, and two plans with the same ID, which would be
-// reported under one name. ok is false when there was any error.
-func (a *app) loadPlans(paths []string, sel *selectFlags) (plans []loadedPlan, ok bool) {
-	ok = true
+// reported under one name. code is exitOK when there was no error,
+// exitFailed when ctx ended while a plan was read from stdin, and
+// exitUsage otherwise.
+func (a *app) loadPlans(ctx context.Context, paths []string, sel *selectFlags) (plans []loadedPlan, code int) {
+	code = exitOK
 	var all []*plan.Plan
 	for _, path := range paths {
 		var opts *plan.ParseOpts
@@ -251,10 +253,14 @@ func (a *app) loadPlans(paths []string, sel *selectFlags) (plans []loadedPlan, o
 			}
 			opts = sel.parseOpts()
 		}
-		ps, err := a.loadPath(path, opts)
+		ps, err := a.loadPath(ctx, path, opts)
+		if errors.Is(err, errInterrupted) {
+			fmt.Fprintf(a.stderr, "smokex: %v\n", err)
+			return nil, exitFailed
+		}
 		if err != nil {
 			a.printLoadError(err)
-			ok = false
+			code = exitUsage
 		}
 		for _, lp := range ps {
 			all = append(all, lp.plan)
@@ -263,14 +269,14 @@ func (a *app) loadPlans(paths []string, sel *selectFlags) (plans []loadedPlan, o
 	}
 	if unique, dup := plan.UniqueIDs(all); len(dup) > 0 {
 		a.printLoadError(dup)
-		ok = false
+		code = exitUsage
 		kept := make(map[*plan.Plan]bool, len(unique))
 		for _, p := range unique {
 			kept[p] = true
 		}
 		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !kept[lp.plan] })
 	}
-	return plans, ok
+	return plans, code
 }
 
 // printLoadError writes a plan error list one error a line, or any other
@@ -286,14 +292,46 @@ func (a *app) printLoadError(err error) {
 	fmt.Fprintf(a.stderr, "smokex: %v\n", err)
 }
 
+// errInterrupted is a plan on stdin whose reading a signal interrupted.
+var errInterrupted = errors.New("interrupted while reading the plan on stdin")
+
+// readStdin reads a plan from r, up to the size a plan may have, or
+// returns errInterrupted as soon as ctx ends (SIGINT, SIGTERM), with r
+// still open or closed because of the signal: what was read by then is not
+// a plan to run, and certainly not one "with no steps".
+func readStdin(ctx context.Context, r io.Reader) ([]byte, error) {
+	type read struct {
+		src []byte
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		// Left blocked on an open stdin when ctx ends; the process exits.
+		src, err := io.ReadAll(io.LimitReader(r, plan.DefaultMaxSize+1))
+		done <- read{src, err}
+	}()
+	select {
+	case got := <-done:
+		if ctx.Err() != nil {
+			return nil, errInterrupted
+		}
+		if got.err != nil {
+			return nil, fmt.Errorf("reading stdin: %w", got.err)
+		}
+		return got.src, nil
+	case <-ctx.Done():
+		return nil, errInterrupted
+	}
+}
+
 // loadPath parses the plan file, the plans of the directory, or the plan on
 // stdin when path is "-". With an error, it returns the plans of a directory
 // that did parse, for validate to lint.
-func (a *app) loadPath(path string, opts *plan.ParseOpts) ([]loadedPlan, error) {
+func (a *app) loadPath(ctx context.Context, path string, opts *plan.ParseOpts) ([]loadedPlan, error) {
 	if path == "-" {
-		src, err := io.ReadAll(io.LimitReader(a.stdin, plan.DefaultMaxSize+1))
+		src, err := readStdin(ctx, a.stdin)
 		if err != nil {
-			return nil, fmt.Errorf("reading stdin: %w", err)
+			return nil, err
 		}
 		p, err := plan.Parse(src, &plan.ParseOpts{File: "stdin"})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -482,4 +483,23 @@ func TestRunCanceled(t *testing.T) {
 	var got record.Execution
 	require.NoError(t, json.Unmarshal([]byte(stdout.String()), &got), stdout.String())
 	require.Equal(t, "canceled", string(got.Status))
+}
+
+// TestRunStdinInterrupted cancels a run whose plan on stdin is still being
+// written, in process.
+func TestRunStdinInterrupted(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "validate"} {
+		pr, pw := io.Pipe()
+		t.Cleanup(func() { _ = pw.Close() })
+		ctx, cancel := context.WithCancel(t.Context())
+		var stdout, stderr strings.Builder
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, []string{cmd, "-"}, pr, &stdout, &stderr) }()
+		_, err := pw.Write([]byte("- get:\n"))
+		require.NoError(t, err)
+		cancel()
+		require.Equal(t, exitFailed, <-done, cmd)
+		require.Equal(t, "smokex: interrupted while reading the plan on stdin\n", stderr.String(), cmd)
+	}
 }

@@ -20,7 +20,7 @@ warnings, as file:line:column: warning: message, leave the exit code 0.
 			vars := &varsFlag{values: map[string]string{}, optionalValue: true}
 			fs.Var(vars, "var", "a variable the run will set: `NAME` or NAME=VALUE (repeatable)")
 			return func(ctx context.Context, a *app, paths []string) int {
-				return a.validate(paths, vars.names)
+				return a.validate(ctx, paths, vars.names)
 			}
 		},
 	}
@@ -28,14 +28,17 @@ warnings, as file:line:column: warning: message, leave the exit code 0.
 
 // validate reports every error of every plan and the warnings of the plans
 // that parse. Only errors make it fail.
-func (a *app) validate(paths []string, known []string) int {
+func (a *app) validate(ctx context.Context, paths []string, known []string) int {
 	if len(paths) == 0 {
 		return a.usageError("validate", "no plan given: smokex validate [flags] PATH...")
 	}
 	if err := checkStdin(paths); err != nil {
 		return a.usageError("validate", err.Error())
 	}
-	plans, ok := a.loadPlans(paths, nil)
+	plans, code := a.loadPlans(ctx, paths, nil)
+	if code == exitFailed {
+		return code
+	}
 	warnings := 0
 	for _, lp := range plans {
 		for _, w := range plan.Lint(lp.plan, known) {
@@ -43,8 +46,8 @@ func (a *app) validate(paths []string, known []string) int {
 			fmt.Fprintf(a.stderr, "%s: warning: %s\n", position(w.File, lp.file, w.Line, w.Column), w.Message)
 		}
 	}
-	if !ok {
-		return exitUsage
+	if code != exitOK {
+		return code
 	}
 	fmt.Fprintf(a.stdout, "%d %s valid", len(plans), plural(len(plans), "plan", "plans"))
 	if warnings > 0 {
