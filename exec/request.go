@@ -262,6 +262,22 @@ func withoutQuoted(msg string) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
+// shownURL is raw, a URL as the plan writes it or as its template gives
+// it, as results show it: parsed as a step's URL is, its password masked
+// and secrets redacted component by component; text that does not parse is
+// shown redacted, without its user info.
+func (s *run) shownURL(raw string) string {
+	esc := s.escapeSecretUserinfo(raw)
+	u, err := url.Parse(esc)
+	if err != nil {
+		if hasUserinfo(raw) {
+			raw = maskUserinfo(raw)
+		}
+		return s.red.String(raw)
+	}
+	return s.red.URL(u)
+}
+
 // withoutPassword returns raw, a URL as the plan writes it, with the
 // password of its userinfo masked as url.URL.Redacted does, for results.
 // Text that does not parse as a URL is returned as is.

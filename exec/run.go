@@ -187,11 +187,10 @@ func (s *run) skip(i int, step *plan.Step, res *record.StepResult) {
 	if step.URL != nil {
 		// A skipped step shows its URL as it would have been sent, when the
 		// variables it reads are there, rather than the raw template.
-		u := step.URL.Raw()
+		res.URL = s.red.String(withoutPassword(step.URL.Raw()))
 		if v, err := s.evalString(step.URL); err == nil {
-			u = v
+			res.URL = s.shownURL(v)
 		}
-		res.URL = s.red.String(withoutPassword(u))
 	}
 	res.Name = s.stepName(step)
 	if step.Name == "" && step.URL != nil {

@@ -248,3 +248,21 @@ steps:
 	}
 	require.Equal(t, 1, strings.Count(logs.String(), "secret PIN is 1 byte(s) long"), logs.String())
 }
+
+// TestSkippedStepURLCredentials checks the URL a skipped step shows, as
+// its template would have sent it, with a password that URLs cut.
+func TestSkippedStepURLCredentials(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+	e := runYAML(t, srv, `
+secrets: [PASS]
+steps:
+  - get: {host: "${base}/fails"}
+  - get: {host: "http://ada:${PASS}@127.0.0.1:1/x"}
+`, &exec.RunOpts{Secrets: map[string]string{"PASS": "p@ss/w#rd"}})
+	res := e.Steps[1]
+	require.True(t, res.Skipped)
+	require.Equal(t, "http://ada:xxxxx@127.0.0.1:1/x", res.URL)
+	require.Equal(t, "GET http://ada:xxxxx@127.0.0.1:1/x", res.Name)
+	requireHidden(t, e, "p@ss", "ss/w", "w#rd")
+}
