@@ -1,0 +1,417 @@
+package river_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/schedule"
+	smokexriver "github.com/smokex/smokex/schedule/river"
+	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
+)
+
+// Settings of the replica tests: short timeouts, so that a dead replica's
+// runs are rescued within the test.
+const (
+	testJobTimeout  = 2 * time.Second
+	testRescueAfter = 3 * time.Second
+)
+
+// replica is one process of a host, as a test holds it: its own pool,
+// store, River client and engine, on the one database.
+type replica struct {
+	name     string
+	pool     *pgxpool.Pool
+	engine   *smokex.Engine
+	finished atomic.Int64
+	dead     atomic.Bool
+	mu       sync.Mutex
+	skipped  map[record.SkipReason]int
+}
+
+// replicaHooks counts what an engine did.
+type replicaHooks struct {
+	record.HookDefaults
+	r *replica
+}
+
+func (h replicaHooks) ExecutionFinished(context.Context, *record.PlanRef, *record.Execution) {
+	h.r.finished.Add(1)
+}
+
+func (h replicaHooks) TickSkipped(_ context.Context, _ string, _ *record.PlanRef, _ time.Time, reason record.SkipReason) {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	h.r.skipped[reason]++
+}
+
+func (r *replica) skips(reason record.SkipReason) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.skipped[reason]
+}
+
+// cluster is a schema that replicas share, and a target the plans hit.
+type cluster struct {
+	t      *testing.T
+	url    string
+	schema string
+	admin  *pgxpool.Pool
+	target *httptest.Server
+}
+
+func newCluster(t *testing.T, delay time.Duration) *cluster {
+	t.Helper()
+	c := &cluster{t: t, url: postgrestest.URL(t), admin: postgrestest.Pool(t, 4)}
+	c.schema = postgrestest.Schema(t, c.admin)
+	st, err := postgres.New(c.admin, postgres.Config{Schema: c.schema})
+	require.NoError(t, err)
+	require.NoError(t, st.Migrate(t.Context()))
+	require.NoError(t, smokexriver.Migrate(t.Context(), c.admin, c.schema))
+	c.target = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(c.target.Close)
+	return c
+}
+
+// replica starts a replica of the cluster.
+func (c *cluster) replica(name string) *replica {
+	t := c.t
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(c.url)
+	require.NoError(t, err)
+	cfg.MaxConns = 20
+	r := &replica{name: name, skipped: map[record.SkipReason]int{}}
+	// A dead replica's pool gives no connection: its process is gone.
+	cfg.PrepareConn = func(context.Context, *pgx.Conn) (bool, error) {
+		if r.dead.Load() {
+			return false, errors.New("the replica is dead")
+		}
+		return true, nil
+	}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	require.NoError(t, err)
+	r.pool = pool
+	st, err := postgres.New(pool, postgres.Config{Schema: c.schema})
+	require.NoError(t, err)
+	eng, err := smokex.New(smokex.Config{
+		Store:      st,
+		StaleAfter: testJobTimeout,
+		Vars:       map[string]any{"base": c.target.URL},
+		Hooks:      []record.Hook{replicaHooks{r: r}},
+		Logger:     slog.New(slog.DiscardHandler),
+		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
+			return smokexriver.New(smokexriver.Config{
+				Pool:        pool,
+				Func:        fn,
+				Schema:      c.schema,
+				ClientID:    name,
+				JobTimeout:  testJobTimeout,
+				RescueAfter: testRescueAfter,
+				Logger:      slog.New(slog.DiscardHandler),
+			})
+		},
+	})
+	require.NoError(t, err)
+	r.engine = eng
+	require.NoError(t, eng.Start(t.Context()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = eng.Stop(ctx)
+		pool.Close()
+	})
+	return r
+}
+
+// stopAll stops the replicas' engines gracefully.
+func stopAll(t *testing.T, rs []*replica) {
+	t.Helper()
+	for _, r := range rs {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		require.NoError(t, r.engine.Stop(ctx), r.name)
+		cancel()
+	}
+}
+
+// addPlans adds n plans @every 1s through r.
+func (c *cluster) addPlans(r *replica, n int) []string {
+	c.t.Helper()
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("p%02d", i)
+		p, err := plan.Parse([]byte(`{name: `+id+`, schedule: "@every 1s", steps: [{get: {url: "${base}/`+id+`"}}]}`), nil)
+		require.NoError(c.t, err)
+		p.ID = id
+		require.NoError(c.t, r.engine.AddPlan(c.t.Context(), p))
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// leader returns the River leader's client ID, "" when there is none.
+func (c *cluster) leader(ctx context.Context) string {
+	var id string
+	err := c.admin.QueryRow(ctx, `SELECT leader_id FROM `+pgx.Identifier{c.schema}.Sanitize()+`.river_leader WHERE expires_at > now()`).Scan(&id)
+	if err != nil {
+		return ""
+	}
+	return id
+}
+
+// waitTicking waits until every plan has run a tick.
+func (c *cluster) waitTicking(plans []string) {
+	c.t.Helper()
+	require.Eventually(c.t, func() bool {
+		seen := map[string]bool{}
+		for _, k := range c.ticks(c.t.Context()) {
+			seen[k.plan] = true
+		}
+		return len(seen) == len(plans)
+	}, 30*time.Second, 100*time.Millisecond, "the plans do not tick")
+}
+
+// tick is an execution of a scheduled tick as the store holds it.
+type tick struct {
+	plan          string
+	due, created  time.Time
+	status        record.Status
+	stopReason    record.StopReason
+	runsOfTheTick int
+}
+
+// ticks reads every scheduled execution, with how many executions share
+// its (plan, scheduled_at).
+func (c *cluster) ticks(ctx context.Context) []tick {
+	c.t.Helper()
+	rows, err := c.admin.Query(ctx, `SELECT plan_id, scheduled_at, created_at, status, stop_reason,
+			count(*) OVER (PARTITION BY plan_id, scheduled_at)
+		FROM `+pgx.Identifier{c.schema}.Sanitize()+`.executions WHERE scheduled_at IS NOT NULL ORDER BY plan_id, scheduled_at`)
+	require.NoError(c.t, err)
+	var out []tick
+	var k tick
+	_, err = pgx.ForEachRow(rows, []any{&k.plan, &k.due, &k.created, &k.status, &k.stopReason, &k.runsOfTheTick}, func() error {
+		out = append(out, k)
+		return nil
+	})
+	require.NoError(c.t, err)
+	return out
+}
+
+// requireEveryTickOnce checks that each plan ran once per second from
+// from to until (both exclusive of a second's slack), and never twice.
+func requireEveryTickOnce(t *testing.T, ticks []tick, plans []string, from, until time.Time) {
+	t.Helper()
+	for id, missing := range missingTicks(t, ticks, plans, from, until) {
+		require.Empty(t, missing, "plan %s missed ticks between %s and %s", id, from.Format("15:04:05.000"), until.Format("15:04:05.000"))
+	}
+}
+
+// missingTicks returns, by plan, the seconds from from to until (both
+// exclusive of a second's slack) when the plan did not run, checking that
+// none ran twice.
+func missingTicks(t *testing.T, ticks []tick, plans []string, from, until time.Time) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	due := map[string]map[time.Time]bool{}
+	for _, k := range ticks {
+		require.Equal(t, 1, k.runsOfTheTick, "plan %s due %s ran %d times", k.plan, k.due, k.runsOfTheTick)
+		if due[k.plan] == nil {
+			due[k.plan] = map[time.Time]bool{}
+		}
+		due[k.plan][k.due.UTC()] = true
+	}
+	for _, id := range plans {
+		var missing []string
+		for at := from.UTC().Truncate(time.Second).Add(2 * time.Second); at.Before(until.Add(-time.Second)); at = at.Add(time.Second) {
+			if !due[id][at] {
+				missing = append(missing, at.Format("15:04:05"))
+			}
+		}
+		if len(missing) > 0 {
+			out[id] = missing
+		}
+	}
+	return out
+}
+
+// lateness returns p50 and p99 of the time from due to created.
+func lateness(ticks []tick) (p50, p99 time.Duration) {
+	var ds []time.Duration
+	for _, k := range ticks {
+		ds = append(ds, k.created.Sub(k.due))
+	}
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)*50/100], ds[min(len(ds)-1, len(ds)*99/100)]
+}
+
+// TestReplicasRunEachTickOnce: three engines, each with its own pool and
+// River client on one database, share 20 plans @every 1s for 15s; every
+// tick runs exactly once, on one of them, and no tick is missing.
+func TestReplicasRunEachTickOnce(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 20*time.Millisecond)
+	rs := []*replica{c.replica("replica-0"), c.replica("replica-1"), c.replica("replica-2")}
+	plans := c.addPlans(rs[0], 20)
+	// The window opens once the leader, elected and synced, ticks.
+	c.waitTicking(plans)
+	start := time.Now()
+	time.Sleep(15 * time.Second)
+	end := time.Now()
+	stopAll(t, rs)
+	ticks := c.ticks(t.Context())
+	requireEveryTickOnce(t, ticks, plans, start, end)
+	for _, k := range ticks {
+		require.Equal(t, record.StatusPassed, k.status, "plan %s due %s", k.plan, k.due)
+	}
+	var total int64
+	for _, r := range rs {
+		require.Zero(t, r.skips(record.SkipDuplicate), "%s was handed a tick twice", r.name)
+		require.Positive(t, r.finished.Load(), "%s ran nothing", r.name)
+		total += r.finished.Load()
+	}
+	require.Equal(t, int64(len(ticks)), total, "executions run against executions stored")
+	p50, p99 := lateness(ticks)
+	t.Logf("%d ticks of %d plans in %s on 3 replicas (%d, %d, %d); lateness from due time to execution created: p50 %s, p99 %s",
+		len(ticks), len(plans), end.Sub(start).Round(time.Second), rs[0].finished.Load(), rs[1].finished.Load(), rs[2].finished.Load(), p50, p99)
+}
+
+// TestReplicaStoppedHard: the leader of three replicas is stopped hard
+// while runs are in flight (its pool closed, its engine stopped with a
+// context already canceled, so nothing it had running is written). Another
+// replica takes the lead within River's leader timeout and the ticks go on;
+// no tick runs twice; the runs the dead replica left in flight are rescued
+// and finished as interrupted.
+func TestReplicaStoppedHard(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 300*time.Millisecond)
+	rs := []*replica{c.replica("replica-0"), c.replica("replica-1"), c.replica("replica-2")}
+	plans := c.addPlans(rs[0], 20)
+	ctx := t.Context()
+	c.waitTicking(plans)
+	time.Sleep(3 * time.Second)
+
+	leaderID := c.leader(ctx)
+	require.NotEmpty(t, leaderID, "no leader after 5s")
+	var dead *replica
+	var live []*replica
+	for _, r := range rs {
+		if r.name == leaderID {
+			dead = r
+		} else {
+			live = append(live, r)
+		}
+	}
+	require.NotNil(t, dead, "leader %q is none of the replicas", leaderID)
+	killed := time.Now()
+	dead.dead.Store(true)
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	go func() { _ = dead.engine.Stop(canceled) }()
+	go dead.pool.Close() // returns once River lets go of its connections
+
+	// A new leader, within River's leader TTL and election interval.
+	var failover time.Duration
+	require.Eventually(t, func() bool {
+		l := c.leader(ctx)
+		if l != "" && l != leaderID {
+			failover = time.Since(killed)
+			return true
+		}
+		return false
+	}, 40*time.Second, 100*time.Millisecond, "no new leader")
+
+	// The dead replica's runs are rescued and finished as interrupted.
+	require.Eventually(t, func() bool {
+		for _, k := range c.ticks(ctx) {
+			if !k.status.Done() && k.created.Before(killed) {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 200*time.Millisecond, "runs of the dead replica left in flight")
+	// Ticks go on once the new leader's periodic jobs run.
+	var resumed time.Time
+	require.Eventually(t, func() bool {
+		for _, k := range c.ticks(ctx) {
+			if k.due.After(killed) {
+				resumed = time.Now()
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "no tick after the kill")
+	time.Sleep(5 * time.Second)
+	end := time.Now()
+	stopAll(t, live)
+
+	ticks := c.ticks(ctx)
+	var interrupted int
+	for _, k := range ticks {
+		require.Equal(t, 1, k.runsOfTheTick)
+		if k.stopReason == record.StopInterrupted {
+			interrupted++
+			require.True(t, k.created.Before(killed), "plan %s due %s interrupted, created after the kill", k.plan, k.due)
+			require.Equal(t, record.StatusCanceled, k.status)
+		}
+	}
+	// Each interrupted run was handed over again once, to a live replica,
+	// which finished it rather than run it again.
+	handed := 0
+	for _, r := range live {
+		handed += r.skips(record.SkipDuplicate)
+	}
+	require.Equal(t, interrupted, handed, "interrupted runs against ticks handed over again")
+	// None is missing since the ticks resumed.
+	var after []tick
+	firstAfter := end
+	for _, k := range ticks {
+		if k.due.After(killed) {
+			after = append(after, k)
+			if k.due.Before(firstAfter) {
+				firstAfter = k.due
+			}
+		}
+	}
+	for _, r := range rs {
+		r.mu.Lock()
+		t.Logf("%s: %d run, skipped %v", r.name, r.finished.Load(), r.skipped)
+		r.mu.Unlock()
+	}
+	// A tick may be skipped when the one before it, late after the
+	// failover, still runs: the overlap policy; none is lost otherwise.
+	missing, overlaps := 0, 0
+	for _, m := range missingTicks(t, after, plans, resumed, end) {
+		missing += len(m)
+	}
+	for _, r := range live {
+		overlaps += r.skips(record.SkipOverlap)
+	}
+	require.LessOrEqual(t, missing, overlaps, "ticks missing since the ticks resumed, against ticks skipped for overlap")
+	t.Logf("leader %s stopped hard with runs in flight; new leader after %s, first tick due %s after the kill; %d runs interrupted and finished as such; %d ticks in all",
+		leaderID, failover.Round(100*time.Millisecond), firstAfter.Sub(killed).Round(100*time.Millisecond), interrupted, len(ticks))
+}

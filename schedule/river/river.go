@@ -1,0 +1,500 @@
+package river
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/smokex/smokex/schedule"
+)
+
+// Defaults of Config.
+const (
+	// DefaultSchema is the schema of River's tables and the entries'.
+	DefaultSchema = "smokex"
+	// DefaultQueue is the River queue of the ticks.
+	DefaultQueue = "smokex"
+	// DefaultMaxWorkers is how many ticks a replica runs at once.
+	DefaultMaxWorkers = 100
+	// DefaultJobTimeout bounds a tick's run: its context is canceled then.
+	DefaultJobTimeout = 5 * time.Minute
+	// DefaultSyncInterval is how often a replica reads the entries that
+	// other replicas added, changed or removed.
+	DefaultSyncInterval = time.Second
+	// DefaultFetchPollInterval is how often a replica looks for ticks come
+	// due, besides being told of new ones.
+	DefaultFetchPollInterval = 100 * time.Millisecond
+)
+
+// Config configures a Scheduler. Pool and Func are required.
+type Config struct {
+	// Pool is the host's pool; the scheduler uses it and never closes it.
+	Pool *pgxpool.Pool
+	// Func is called on each tick, in whichever replica River hands the
+	// tick's job to.
+	Func schedule.Func
+	// Schema holds River's tables and the table of entries; Migrate
+	// creates them. It may be the store's schema. Defaults to
+	// DefaultSchema.
+	Schema string
+	// Queue is the River queue the ticks go through. Defaults to
+	// DefaultQueue.
+	Queue string
+	// MaxWorkers bounds the ticks this replica runs at once. Defaults to
+	// DefaultMaxWorkers.
+	MaxWorkers int
+	// JobTimeout bounds a tick's Func call: its context is canceled after
+	// it. A replica that dies mid-run leaves its job running; River
+	// rescues it once it has been running for RescueAfter. Defaults to
+	// DefaultJobTimeout.
+	JobTimeout time.Duration
+	// RescueAfter is how long a tick's job may run before River takes its
+	// replica for dead and hands the tick to another. It must exceed
+	// JobTimeout. Defaults to JobTimeout plus a minute.
+	RescueAfter time.Duration
+	// SyncInterval is how often the replica reads the table of entries,
+	// so that an entry added, changed or removed by another replica
+	// ticks, or stops ticking, here within it. Defaults to
+	// DefaultSyncInterval.
+	SyncInterval time.Duration
+	// FetchPollInterval is how often the replica looks for jobs that came
+	// due, which bounds the lateness of a tick. Defaults to
+	// DefaultFetchPollInterval.
+	FetchPollInterval time.Duration
+	// Location is the time zone of cron specs without a CRON_TZ= prefix;
+	// every replica must use the same. Defaults to UTC.
+	Location *time.Location
+	// ClientID names this replica's River client (it shows as the leader
+	// in river_leader). Defaults to one River makes up.
+	ClientID string
+	// Logger receives the scheduler's and River's logs. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.Pool == nil:
+		return c, errors.New("river: Config.Pool is required")
+	case c.Func == nil:
+		return c, errors.New("river: Config.Func is required")
+	case c.MaxWorkers < 0:
+		return c, fmt.Errorf("river: Config.MaxWorkers must not be negative, got %d", c.MaxWorkers)
+	case c.JobTimeout < 0:
+		return c, fmt.Errorf("river: Config.JobTimeout must not be negative, got %s", c.JobTimeout)
+	case c.SyncInterval < 0:
+		return c, fmt.Errorf("river: Config.SyncInterval must not be negative, got %s", c.SyncInterval)
+	case c.FetchPollInterval < 0:
+		return c, fmt.Errorf("river: Config.FetchPollInterval must not be negative, got %s", c.FetchPollInterval)
+	}
+	c.Schema = cmp.Or(c.Schema, DefaultSchema)
+	if err := checkSchema(c.Schema); err != nil {
+		return c, err
+	}
+	c.Queue = cmp.Or(c.Queue, DefaultQueue)
+	c.MaxWorkers = cmp.Or(c.MaxWorkers, DefaultMaxWorkers)
+	c.JobTimeout = cmp.Or(c.JobTimeout, DefaultJobTimeout)
+	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	if c.RescueAfter <= c.JobTimeout {
+		return c, fmt.Errorf("river: Config.RescueAfter (%s) must exceed Config.JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
+	}
+	c.SyncInterval = cmp.Or(c.SyncInterval, DefaultSyncInterval)
+	c.FetchPollInterval = cmp.Or(c.FetchPollInterval, DefaultFetchPollInterval)
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
+
+// Scheduler is a schedule.Scheduler whose ticks are River jobs: see the
+// package documentation for what it guarantees. Create it with New.
+type Scheduler struct {
+	cfg    Config
+	client *river.Client[pgx.Tx]
+	sql    sqlText
+
+	mu      sync.Mutex
+	local   map[string]*localEntry // the entries as this replica last knew them
+	started bool
+	closed  bool
+
+	// calls counts the Func calls in flight; Stop waits for them.
+	calls sync.WaitGroup
+	// life ends with Stop; the sync loop watches it.
+	life    context.Context
+	endLife context.CancelFunc
+	bg      sync.WaitGroup
+}
+
+// localEntry is an entry as this replica schedules it.
+type localEntry struct {
+	spec   string
+	parsed *spec
+	handle rivertype.PeriodicJobHandle
+}
+
+var (
+	_ schedule.Scheduler = (*Scheduler)(nil)
+	_ schedule.Rescuer   = (*Scheduler)(nil)
+)
+
+// New returns a stopped Scheduler. It does no I/O: run Migrate first, once
+// per deployment or at every start.
+func New(cfg Config) (*Scheduler, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Scheduler{cfg: cfg, sql: sqlText(cfg.Schema), local: map[string]*localEntry{}}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &tickWorker{s: s}); err != nil {
+		return nil, fmt.Errorf("river: %w", err)
+	}
+	s.client, err = river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
+		ID:                   cfg.ClientID,
+		Schema:               cfg.Schema,
+		Queues:               map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:              workers,
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(cfg.FetchPollInterval, river.FetchCooldownDefault),
+		MaxAttempts:          maxAttempts,
+		RetryPolicy:          retryAtOnce{},
+		Logger:               cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river: %w", err)
+	}
+	s.life, s.endLife = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// maxAttempts is a tick's attempts: the first, and the one River makes
+// after rescuing a job whose replica died, which lets the engine finish
+// the interrupted run rather than run the tick again.
+const maxAttempts = 2
+
+// retryAtOnce retries a rescued tick without waiting: its execution is
+// left in flight until it does.
+type retryAtOnce struct{}
+
+func (retryAtOnce) NextRetry(*rivertype.JobRow) time.Time { return time.Now() }
+
+// RescuesTicks implements schedule.Rescuer: a tick whose replica died is
+// handed to the Func again, in another replica, once River rescues it.
+func (s *Scheduler) RescuesTicks() bool { return true }
+
+// Client returns the scheduler's River client, for hosts that watch it
+// (Subscribe) or insert jobs of their own through it.
+func (s *Scheduler) Client() *river.Client[pgx.Tx] { return s.client }
+
+// Add implements schedule.Scheduler.Add. The entry is written to the
+// table every replica reads, and scheduled in this replica at once.
+func (s *Scheduler) Add(ctx context.Context, id, specText string) error {
+	if id == "" {
+		return errors.New("river: add: empty id")
+	}
+	parsed, err := parseSpec(id, specText, s.cfg.Location)
+	if err != nil {
+		return err
+	}
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	// A spec that is the stored one changes nothing, not even updated_at,
+	// from which Entries reckons Prev.
+	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, updated_at)
+		VALUES ($1, $2, now())
+		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at
+		WHERE schedule_entries.spec IS DISTINCT FROM excluded.spec`), id, specText); err != nil {
+		return fmt.Errorf("river: add %q: %w", id, err)
+	}
+	return s.apply(id, specText, parsed)
+}
+
+// Remove implements schedule.Scheduler.Remove.
+func (s *Scheduler) Remove(ctx context.Context, id string) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`DELETE FROM {schema}.schedule_entries WHERE id = $1`), id); err != nil {
+		return fmt.Errorf("river: remove %q: %w", id, err)
+	}
+	return s.apply(id, "", nil)
+}
+
+// apply schedules id on spec in this replica, or unschedules it when
+// parsed is nil.
+func (s *Scheduler) apply(id, specText string, parsed *spec) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return schedule.ErrClosed
+	}
+	old, ok := s.local[id]
+	if ok && parsed != nil && old.spec == specText {
+		return nil
+	}
+	if ok {
+		s.client.PeriodicJobs().Remove(old.handle)
+		delete(s.local, id)
+	}
+	if parsed == nil {
+		return nil
+	}
+	ds := &dueSchedule{spec: parsed}
+	handle, err := s.client.PeriodicJobs().AddSafely(river.NewPeriodicJob(ds, func() (river.JobArgs, *river.InsertOpts) {
+		return tickArgs{ID: id, Due: ds.due()}, &river.InsertOpts{
+			Queue: s.cfg.Queue,
+			// One job per (id, due time), whichever leader inserts it.
+			UniqueOpts: river.UniqueOpts{ByArgs: true},
+		}
+	}, nil))
+	if err != nil {
+		return fmt.Errorf("river: scheduling %q: %w", id, err)
+	}
+	s.local[id] = &localEntry{spec: specText, parsed: parsed, handle: handle}
+	return nil
+}
+
+// known reports whether this replica schedules id; when it does not, the
+// table is asked, for an entry added by a replica this one has not synced
+// with yet.
+func (s *Scheduler) known(ctx context.Context, id string) bool {
+	s.mu.Lock()
+	_, ok := s.local[id]
+	s.mu.Unlock()
+	if ok {
+		return true
+	}
+	var exists bool
+	err := s.cfg.Pool.QueryRow(ctx, s.sql.of(`SELECT EXISTS (SELECT 1 FROM {schema}.schedule_entries WHERE id = $1)`), id).Scan(&exists)
+	return err != nil || exists // a tick is not dropped on a failed read
+}
+
+// Entries implements schedule.Scheduler.Entries from the table, so that it
+// lists the entries of every replica. Next is computed from the spec; Prev
+// is the last due time of the spec since the entry was added or its spec
+// last changed.
+func (s *Scheduler) Entries(ctx context.Context) ([]schedule.Entry, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec, updated_at FROM {schema}.schedule_entries ORDER BY id COLLATE "C"`))
+	if err != nil {
+		return nil, fmt.Errorf("river: entries: %w", err)
+	}
+	type row struct {
+		ID, Spec string
+		Updated  time.Time
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	if err != nil {
+		return nil, fmt.Errorf("river: entries: %w", err)
+	}
+	now := time.Now()
+	out := make([]schedule.Entry, 0, len(stored))
+	for _, r := range stored {
+		e := schedule.Entry{ID: r.ID, Spec: r.Spec}
+		if sp, err := parseSpec(r.ID, r.Spec, s.cfg.Location); err == nil {
+			e.Next = sp.next(now)
+			if p := sp.prev(now); !p.IsZero() && !p.Before(r.Updated) {
+				e.Prev = p
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Start implements schedule.Scheduler.Start: it loads the entries, starts
+// the River client (whose elected leader enqueues the ticks) and the loop
+// that keeps the entries in step with the table. It returns an error
+// wrapping ctx.Err() if ctx is done already.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		return schedule.ErrClosed
+	case s.started:
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("river: start: %w", err)
+	}
+	if err := s.sync(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return schedule.ErrClosed
+	}
+	// Ticks go on until Stop, whatever becomes of ctx.
+	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river: start: %w", err)
+	}
+	s.started = true
+	s.bg.Go(s.syncLoop)
+	return nil
+}
+
+// sync brings this replica's entries in step with the table.
+func (s *Scheduler) sync(ctx context.Context) error {
+	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec FROM {schema}.schedule_entries`))
+	if err != nil {
+		return fmt.Errorf("river: reading entries: %w", err)
+	}
+	stored := map[string]string{}
+	var id, specText string
+	_, err = pgx.ForEachRow(rows, []any{&id, &specText}, func() error {
+		stored[id] = specText
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("river: reading entries: %w", err)
+	}
+	s.mu.Lock()
+	var gone []string
+	for id := range s.local {
+		if _, ok := stored[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, id := range gone {
+		if err := s.apply(id, "", nil); err != nil {
+			return err
+		}
+	}
+	for id, specText := range stored {
+		parsed, err := parseSpec(id, specText, s.cfg.Location)
+		if err != nil {
+			s.cfg.Logger.Error("river: a stored entry does not parse; it is not scheduled", "id", id, "error", err)
+			continue
+		}
+		if err := s.apply(id, specText, parsed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncLoop syncs every SyncInterval until Stop.
+func (s *Scheduler) syncLoop() {
+	t := time.NewTicker(s.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.life.Done():
+			return
+		case <-t.C:
+			if err := s.sync(s.life); err != nil && s.life.Err() == nil {
+				s.cfg.Logger.Warn("river: syncing entries", "error", err)
+			}
+		}
+	}
+}
+
+// Stop implements schedule.Scheduler.Stop. This replica stops fetching
+// ticks and, if it leads, gives up leadership, so that another replica
+// takes over at once; ticks it has not fetched stay queued for the others.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	first := !s.closed
+	s.closed = true
+	started := s.started
+	s.mu.Unlock()
+	if first {
+		s.endLife()
+		s.bg.Wait()
+		if started {
+			if err := s.client.Stop(ctx); err != nil {
+				// Cancel what still runs, and wait for it in the background:
+				// a later Stop waits for it.
+				s.calls.Go(func() {
+					hard, cancel := context.WithTimeout(context.Background(), s.cfg.JobTimeout)
+					defer cancel()
+					_ = s.client.StopAndCancel(hard)
+				})
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		s.calls.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("river: stop: callbacks still running: %w", ctx.Err())
+	}
+}
+
+func (s *Scheduler) checkOpen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return schedule.ErrClosed
+	}
+	return nil
+}
+
+// tickArgs are a tick's job: the entry and the due time, which make it
+// unique.
+type tickArgs struct {
+	ID  string    `json:"id"`
+	Due time.Time `json:"due"`
+}
+
+// Kind implements river.JobArgs.
+func (tickArgs) Kind() string { return "smokex_tick" }
+
+// tickWorker runs the ticks this replica fetches.
+type tickWorker struct {
+	river.WorkerDefaults[tickArgs]
+	s *Scheduler
+}
+
+// Work calls the Func with the tick. A Func that panics is logged; the job
+// completes all the same, for a second attempt would be taken for a rescue.
+func (w *tickWorker) Work(ctx context.Context, job *river.Job[tickArgs]) error {
+	s := w.s
+	args := job.Args
+	if !s.known(ctx, args.ID) {
+		s.cfg.Logger.Debug("river: tick of a removed entry", "id", args.ID, "due", args.Due)
+		return nil
+	}
+	s.calls.Add(1)
+	defer s.calls.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			s.cfg.Logger.Error("river: callback panicked", "id", args.ID, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	if job.Attempt > 1 {
+		s.cfg.Logger.Warn("river: tick handed over again after its replica stopped", "id", args.ID, "due", args.Due, "attempt", job.Attempt)
+	}
+	s.cfg.Func(ctx, args.ID, args.Due)
+	return nil
+}
