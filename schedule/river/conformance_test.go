@@ -16,7 +16,7 @@ import (
 // TestConformance runs the scheduler conformance suite, each scenario on
 // a schema of its own, on the real clock: River's clock is the database's.
 func TestConformance(t *testing.T) {
-	pool := postgrestest.Pool(t, 40)
+	pool := postgrestest.Pool(t, 16)
 	scheduletest.Run(t, func(t *testing.T, fn schedule.Func) (schedule.Scheduler, *scheduletest.Features) {
 		schema := postgrestest.Schema(t, pool)
 		require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
