@@ -20,6 +20,9 @@ import (
 	"github.com/smokex/smokex/admin"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +46,12 @@ const secretValue = "s3cr3t-v4lue-never-shown"
 // server, at prefix (which ends in '/') when it is not "/".
 func newFixture(t *testing.T, cfg *admin.Config, prefix string) *fixture {
 	t.Helper()
+	return newFixtureStore(t, cfg, prefix, nil)
+}
+
+// newFixtureStore is newFixture on store; nil is the memory store.
+func newFixtureStore(t *testing.T, cfg *admin.Config, prefix string, store storage.Store) *fixture {
+	t.Helper()
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ok":
@@ -59,6 +68,7 @@ func newFixture(t *testing.T, cfg *admin.Config, prefix string) *fixture {
 	}))
 	t.Cleanup(target.Close)
 	eng, err := smokex.New(smokex.Config{
+		Store:             store,
 		Vars:              map[string]any{"base": target.URL},
 		Secrets:           smokex.LookupSecrets(func(string) (string, bool) { return secretValue, true }, "TOKEN"),
 		RetentionInterval: -1,
@@ -712,4 +722,66 @@ func TestEventsEndWithTheServer(t *testing.T) {
 	_, err = io.ReadAll(resp.Body)
 	require.NoError(t, err, "the stream ended cleanly")
 	srv.Close()
+}
+
+// TestOnPostgres runs the API over the PostgreSQL store: plans, summaries,
+// executions with their steps, paging and /status.
+func TestOnPostgres(t *testing.T) {
+	t.Parallel()
+	pool := postgrestest.Pool(t, 8)
+	store, err := postgres.New(pool, postgres.Config{Schema: postgrestest.Schema(t, pool)})
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true}, "/", store)
+	f.sync(t)
+	first := f.run(t, "up")
+	f.run(t, "up")
+	failed := f.run(t, "down")
+	require.Eventually(t, func() bool {
+		plans := f.plansByID(t)
+		return plans["up"]["summary"].(map[string]any)["executions"] == 2.0 && plans["down"]["status"] == "failed"
+	}, 10*time.Second, 50*time.Millisecond)
+	f.getJSON(t, "status", 503)
+
+	out := f.getJSON(t, "api/executions?plan=up&limit=1", 200)
+	require.Len(t, out["executions"], 1)
+	out = f.getJSON(t, "api/executions?plan=up&limit=1&cursor="+out["next_cursor"].(string), 200)
+	require.Equal(t, first.ID, out["executions"].([]any)[0].(map[string]any)["id"])
+	x := f.getJSON(t, "api/executions/"+failed.ID, 200)
+	require.Equal(t, "500", x["steps"].([]any)[0].(map[string]any)["failures"].([]any)[0].(map[string]any)["received"])
+
+	code, _, body := f.do(t, "PUT", "api/plans/stored", "name: stored\nsteps:\n  - get: {url: \"${base}/ok\"}\n")
+	require.Equal(t, 201, code, string(body))
+	sp, err := store.GetPlan(context.Background(), "stored")
+	require.NoError(t, err)
+	require.Contains(t, string(sp.Source), "name: stored")
+	code, _, body = f.do(t, "GET", "plans/stored", "")
+	require.Equal(t, 200, code, string(body))
+}
+
+// TestStatusLooksPastCanceled checks that a canceled execution, which says
+// nothing of the target, leaves a plan's status at its last verdict.
+func TestStatusLooksPastCanceled(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowEdit: true}, "/")
+	code, _, body := f.do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
+	require.Equal(t, 201, code, string(body))
+	f.run(t, "slow")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *record.Execution)
+	go func() {
+		x, _ := f.eng.Run(ctx, "slow", nil)
+		done <- x
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	x := <-done
+	require.Equal(t, record.StatusCanceled, x.Status)
+	require.Eventually(t, func() bool {
+		last, _ := f.getJSON(t, "api/plans/slow", 200)["last"].(map[string]any)
+		return last["id"] == x.ID
+	}, 5*time.Second, 20*time.Millisecond)
+	p := f.getJSON(t, "api/plans/slow", 200)
+	require.Equal(t, "passed", p["status"])
+	f.getJSON(t, "status", 200)
 }
