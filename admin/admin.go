@@ -17,7 +17,7 @@ import (
 const (
 	// DefaultEventBuffer is how many recent events the handler keeps for
 	// clients that reconnect to /events with a Last-Event-ID.
-	DefaultEventBuffer = 1024
+	DefaultEventBuffer = 4096
 	// DefaultHeartbeat is how often /events sends a comment to keep idle
 	// connections open through proxies.
 	DefaultHeartbeat = 15 * time.Second
@@ -114,9 +114,14 @@ func New(eng *smokex.Engine, cfg *Config) http.Handler {
 // the engine stops.
 func (h *handler) follow(sub *smokex.Subscription) {
 	defer h.events.close()
+	var dropped uint64
 	for ev := range sub.C() {
 		h.state.observe(&ev)
 		h.events.publish(&ev)
+		if n := sub.Dropped(); n > dropped {
+			h.cfg.Logger.Warn("smokex admin: events were lost: the handler could not keep up with the engine", "lost", n-dropped)
+			dropped = n
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ type Event struct {
 // clientBuffer is how many messages a stream client may fall behind before
 // it is disconnected; it then reconnects with its Last-Event-ID and gets
 // what it missed from the handler's buffer.
-const clientBuffer = 256
+const clientBuffer = 1024
 
 // message is one event, encoded once as it goes on the wire.
 type message struct {

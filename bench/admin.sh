@@ -97,5 +97,7 @@ finished=$(grep -c 'msg="execution finished"' "$work/serve.log" || true)
 failed=$(grep 'msg="execution finished"' "$work/serve.log" | grep -vc 'status=passed' || true)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$serve_pid/status")
 cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$serve_pid/stat")
+lost=$(grep -c 'events were lost' "$work/serve.log" || true)
+[[ $lost == 0 ]] || { echo "serve: the admin handler lost events:"; grep 'events were lost' "$work/serve.log" | head -3; status=1; }
 echo "serve: $finished executions finished ($failed not passed), ${cpu}s CPU, peak RSS $((rss / 1024)) MiB; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
