@@ -116,23 +116,97 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Opts) *record.Execution {
 		if x.Error != nil {
 			t.Errorf("%s", x.Error)
 		}
+		var failed string
 		for i := range x.Steps {
-			reportStep(t, &x.Steps[i])
+			r := &x.Steps[i]
+			reportStep(t, p, r, failed)
+			if failed == "" && !r.OK && !r.Skipped {
+				failed = fmt.Sprintf("step %s failed: %s", subtestName(r), firstProblem(p, r))
+			}
 		}
 	})
 	return x
 }
 
-func reportStep(t *testing.T, r *record.StepResult) {
-	t.Run(fmt.Sprintf("%02d_%s", r.Index+1, r.Name), func(t *testing.T) {
+// reportStep reports one step as a subtest: its failures and error, each
+// at its place in the plan (file:line:column). A skipped step says which
+// step failed, so that a -run that selects it alone tells why.
+func reportStep(t *testing.T, p *plan.Plan, r *record.StepResult, failed string) {
+	t.Run(subtestName(r), func(t *testing.T) {
 		if r.Skipped {
-			t.Skip("skipped: an earlier step failed")
+			if failed == "" {
+				failed = "the execution stopped before it"
+			}
+			t.Skip("skipped: " + failed)
 		}
-		if r.Error != nil {
-			t.Errorf("%s %s: %s", r.Method, r.URL, r.Error)
-		}
-		for _, f := range r.Failures {
-			t.Errorf("%s %s: %s %s: expected %s, received %s", r.Method, r.URL, f.Type, f.Name, f.Expected, f.Received)
+		for _, line := range problems(p, r) {
+			t.Error(line)
 		}
 	})
+}
+
+// problems are a step's error and failures, one line each, at their
+// places in the plan.
+func problems(p *plan.Plan, r *record.StepResult) []string {
+	var out []string
+	if r.Error != nil {
+		out = append(out, fmt.Sprintf("%s%s %s: %s", place(p, stepPos(p, r)), r.Method, r.URL, r.Error))
+	}
+	for _, f := range r.Failures {
+		pos := plan.Pos{Line: f.Line, Column: f.Column}
+		if pos.Line == 0 {
+			pos = stepPos(p, r)
+		}
+		what := string(f.Type)
+		if f.Name != "" && f.Name != what {
+			what += " " + f.Name
+		}
+		out = append(out, fmt.Sprintf("%s%s: expected %s, received %s (%s %s)", place(p, pos), what, f.Expected, f.Received, r.Method, r.URL))
+	}
+	return out
+}
+
+func firstProblem(p *plan.Plan, r *record.StepResult) string {
+	if ps := problems(p, r); len(ps) > 0 {
+		return ps[0]
+	}
+	return "it did not pass"
+}
+
+func stepPos(p *plan.Plan, r *record.StepResult) plan.Pos {
+	if r.Index >= 0 && r.Index < len(p.Steps) {
+		return p.Steps[r.Index].Pos
+	}
+	return plan.Pos{}
+}
+
+// place is "file:line:column: " for pos in p, or "" when unknown.
+func place(p *plan.Plan, pos plan.Pos) string {
+	if pos.Line == 0 {
+		return ""
+	}
+	file := p.File
+	if file == "" {
+		file = p.ID
+	}
+	return fmt.Sprintf("%s:%d:%d: ", file, pos.Line, pos.Column)
+}
+
+// subtestName names a step's subtest: its number and name, with an
+// unnamed step's URL cut to its path, and no slash (go test would read
+// one as a deeper subtest).
+func subtestName(r *record.StepResult) string {
+	name := r.Name
+	if u := r.URL; u != "" && strings.HasSuffix(name, " "+u) {
+		if i := strings.Index(u, "://"); i >= 0 {
+			rest := u[i+3:]
+			if j := strings.IndexByte(rest, '/'); j >= 0 {
+				u = rest[j:]
+			} else {
+				u = ""
+			}
+		}
+		name = strings.TrimSpace(r.Method + " " + strings.Trim(u, "/"))
+	}
+	return fmt.Sprintf("%02d_%s", r.Index+1, strings.NewReplacer("/", "_", " ", "_").Replace(name))
 }

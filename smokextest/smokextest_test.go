@@ -67,6 +67,20 @@ func TestFailuresAreReported(t *testing.T) {
 	require.Contains(t, string(out), "execution status: failed")
 	require.Contains(t, string(out), "--- FAIL: TestChildFailing/env/01_GET_${base}${SMOKEXTEST_PATH}")
 	require.Contains(t, string(out), `undefined variable "SMOKEXTEST_PATH"`)
+	// The failure names its type once and points at the plan.
+	require.Contains(t, string(out), "failing.yaml:7:22: status_code: expected 200, received 503")
+	require.NotContains(t, string(out), "status_code status_code")
+	// An unnamed step's subtest is named by its path, without slashes.
+	require.Contains(t, string(out), "TestChildFailing/failing/03_GET_status_204")
+
+	// -run that selects the step after the failed one: it is skipped,
+	// and says why.
+	cmd = exec.Command(os.Args[0], "-test.run=^TestChildFailing$/^failing$/^02", "-test.v")
+	cmd.Env = append(os.Environ(), "SMOKEXTEST_CHILD=1", "SMOKEXTEST_PATH=/health")
+	out, _ = cmd.CombinedOutput()
+	require.Contains(t, string(out), "--- SKIP: TestChildFailing/failing/02_never_runs")
+	require.Contains(t, string(out), "skipped: step 01_wrong_status failed: ")
+	require.Contains(t, string(out), "status_code: expected 200, received 503")
 }
 
 // TestRunClosesItsConnections checks that a run leaves no keep-alive
