@@ -285,7 +285,7 @@ func (e *Engine) secrets(ctx context.Context, p *plan.Plan) (map[string]string, 
 		return nil, nil
 	}
 	if e.cfg.Secrets == nil {
-		return nil, fmt.Errorf("the plan declares secrets (%s) and the engine has no secret source", p.Secrets[0])
+		return nil, fmt.Errorf("secret %s is not set: the engine reads no secrets (smokex.Config.Secrets; smokex serve --secret %s)", p.Secrets[0], p.Secrets[0])
 	}
 	out := make(map[string]string, len(p.Secrets))
 	for _, name := range p.Secrets {

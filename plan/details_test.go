@@ -316,8 +316,8 @@ steps:
 	for _, w := range plan.Lint(p, nil) {
 		got = append(got, w.Error())
 	}
-	require.Contains(t, got, `l.yaml:2:37: undefined name "USER" in var who: no var, secret, earlier capture or passed variable defines it`)
-	require.Contains(t, got, `l.yaml:4:20: undefined name "T" in timeout: no var, secret, earlier capture or passed variable defines it`)
+	require.Contains(t, got, `l.yaml:2:37: undefined name "USER" in var who: no var, secret, earlier capture or passed variable defines it; if it comes from the environment, its value shows unredacted in results: declare it under secrets: [USER] to redact it`)
+	require.Contains(t, got, `l.yaml:4:20: undefined name "T" in timeout: no var, secret, earlier capture or passed variable defines it; if it comes from the environment, its value shows unredacted in results: declare it under secrets: [T] to redact it`)
 }
 
 func TestHostileInputsAreBounded(t *testing.T) {
@@ -359,4 +359,18 @@ func TestDocumentMarkers(t *testing.T) {
 	}
 	_, err := plan.Parse([]byte("- get: {host: 'https://x.test/'}\n---\n- get: {host: 'https://x.test/'}\n"), nil)
 	require.EqualError(t, err, "2:1: a plan file holds one YAML document; a second one starts here")
+}
+
+// TestLintNamesTheKeyWritten: a warning about a step's URL names the key
+// the plan wrote, url or host.
+func TestLintNamesTheKeyWritten(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"url", "host"} {
+		p, err := plan.Parse([]byte(`[{get: {`+key+`: "${base}/x"}}]`), &plan.ParseOpts{File: "p.yaml"})
+		require.NoError(t, err)
+		ws := plan.Lint(p, nil)
+		require.Len(t, ws, 1)
+		require.Contains(t, ws[0].Message, `undefined name "base" in `+key+":")
+		require.NotContains(t, ws[0].Message, "unredacted", "a lower-case name is no environment variable")
+	}
 }

@@ -41,7 +41,7 @@ func Lint(p *Plan, known []string) []*Error {
 	captured := maps.Clone(base)
 	for i := range p.Steps {
 		st := &p.Steps[i]
-		l.template(st.URL, "host", captured)
+		l.template(st.URL, st.urlKey, captured)
 		l.params(st.Query, "query", captured)
 		l.params(st.Headers, "header", captured)
 		l.params(st.Form, "form", captured)
@@ -114,6 +114,8 @@ func (l *linter) names(names []string, at Pos, where string, defined map[string]
 		msg := fmt.Sprintf("undefined name %q in %s: no var, secret, earlier capture or passed variable defines it", n, where)
 		if s := suggest(n, slices.Collect(maps.Keys(defined))); s != "" {
 			msg = fmt.Sprintf("undefined name %q in %s; did you mean %q?", n, where, s)
+		} else if isEnvName(n) {
+			msg += fmt.Sprintf("; if it comes from the environment, its value shows unredacted in results: declare it under secrets: [%s] to redact it", n)
 		}
 		l.out = append(l.out, &Error{File: l.file, Line: at.Line, Column: at.Column, Message: msg})
 	}
@@ -153,4 +155,20 @@ func (l *linter) predicates(ps []Predicate, what string, defined map[string]bool
 		}
 		l.predicates(pr.Inner, what+" "+string(pr.Op), defined)
 	}
+}
+
+// isEnvName tells whether n is written as environment variables are:
+// upper-case letters, digits and '_'.
+func isEnvName(n string) bool {
+	upper := false
+	for _, r := range n {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9', r == '_':
+		default:
+			return false
+		}
+	}
+	return upper
 }

@@ -248,6 +248,12 @@ func (p *parser) yamlMessage(msg string) {
 				// The YAML parser, unlike its scanner, counts lines from 0.
 				line++
 			}
+			if at, ok := p.unquotedFlowTemplate(line); ok {
+				// ${ in a flow mapping or list reads as YAML's own { and
+				// fails near it; say where, and what to do.
+				p.errorf(at, "invalid YAML: %s; a ${...} inside {...} or [...] must be quoted: write \"${...}\"", problem)
+				return
+			}
 			// The decoder gives no column: the line's first.
 			p.errorf(Pos{Line: line, Column: 1}, "invalid YAML: %s", problem)
 			return
@@ -270,7 +276,63 @@ func (p *parser) yamlMessage(msg string) {
 			at = p.posOf(i)
 		}
 	}
+	if strings.Contains(msg, "did not find expected") {
+		if pos, ok := p.unquotedFlowTemplate(0); ok {
+			p.errorf(pos, "invalid YAML: %s; a ${...} inside {...} or [...] must be quoted: write \"${...}\"", msg)
+			return
+		}
+	}
 	p.errorf(at, "invalid YAML: %s", msg)
+}
+
+// unquotedFlowTemplate finds an unquoted ${ inside a YAML flow mapping or
+// list within two lines of line (anywhere when line is 0), the likely
+// cause of a syntax error there.
+func (p *parser) unquotedFlowTemplate(line int) (Pos, bool) {
+	depth, cur := 0, 1
+	var quote byte
+	best, found := Pos{}, false
+	src := p.src
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '\n':
+			cur++
+			if quote == '\'' {
+				quote = 0
+			}
+		case quote != 0:
+			if c == quote && (quote != '"' || i == 0 || src[i-1] != '\\') {
+				quote = 0
+			}
+		case c == '#' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n'):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			i--
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '{' && i > 0 && src[i-1] == '$':
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth = max(depth-1, 0)
+		case c == '$' && i+1 < len(src) && src[i+1] == '{' && depth > 0:
+			if line <= 0 && !found {
+				best, found = p.posOf(i), true
+			} else if d := cur - line; line > 0 && d >= -2 && d <= 2 && (!found || abs(d) < abs(best.Line-line)) {
+				best, found = p.posOf(i), true
+			}
+		}
+	}
+	return best, found
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // posOf returns the position of a byte offset of the source.

@@ -89,6 +89,7 @@ func (p *parser) request(n *yaml.Node, st *Step) {
 				continue
 			}
 			host = &kv
+			st.urlKey = kv.key
 			st.URL = p.url(kv.value, kv.key)
 		case "query":
 			st.Query = p.params(kv.value, "query", true)

@@ -68,6 +68,8 @@ type Step struct {
 	Captures []Capture
 	Options  Options
 	Pos      Pos
+	// urlKey is the key the plan wrote the URL under: host or url.
+	urlKey string
 }
 
 // Param is a named value of a query string, a header list or a form. A query

@@ -218,7 +218,8 @@
 //
 // migrate creates or upgrades smokex's tables in the schema (--schema,
 // default smokex) of the PostgreSQL database at --database-url, and prints
-// "schema NAME is up to date". It is idempotent, and replicas that migrate
+// what it did: "schema NAME created at version N", "schema NAME upgraded
+// from version A to B" or "schema NAME is up to date (version N)". It is idempotent, and replicas that migrate
 // at once wait for each other. It exits 2 on a bad URL or a database it
 // cannot reach, 1 when the database refuses the migration (nothing then
 // changes).

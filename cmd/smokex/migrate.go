@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/smokex/smokex/storage/postgres"
@@ -100,11 +101,20 @@ Examples:
 					return code
 				}
 				defer pool.Close()
+				before := schemaVersion(ctx, pool, store.Schema())
 				if err := store.Migrate(ctx); err != nil {
 					fmt.Fprintf(a.stderr, "smokex migrate: %v\n", err)
 					return exitFailed
 				}
-				fmt.Fprintf(a.stdout, "schema %s is up to date\n", store.Schema())
+				after := schemaVersion(ctx, pool, store.Schema())
+				switch {
+				case before == 0:
+					fmt.Fprintf(a.stdout, "schema %s created at version %d\n", store.Schema(), after)
+				case before < after:
+					fmt.Fprintf(a.stdout, "schema %s upgraded from version %d to %d\n", store.Schema(), before, after)
+				default:
+					fmt.Fprintf(a.stdout, "schema %s is up to date (version %d)\n", store.Schema(), after)
+				}
 				return exitOK
 			}
 		},
@@ -141,4 +151,15 @@ func (a *app) openPostgres(ctx context.Context, cmd string, d *dbFlags) (*pgxpoo
 		return nil, nil, a.usageError(cmd, err.Error())
 	}
 	return pool, store, exitOK
+}
+
+// schemaVersion is the latest migration applied to schema, 0 when it has
+// none (or does not exist).
+func schemaVersion(ctx context.Context, pool *pgxpool.Pool, schema string) int {
+	var v int
+	err := pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()).Scan(&v)
+	if err != nil {
+		return 0
+	}
+	return v
 }
