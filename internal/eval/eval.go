@@ -48,6 +48,9 @@ type Program struct {
 	source string
 	prog   *vm.Program
 	names  []string
+	// ident is the name a program that only reads one variable (${base})
+	// reads; Run then looks it up without starting the VM.
+	ident string
 }
 
 // Compile compiles an expression.
@@ -67,7 +70,11 @@ func compile(source string, base int) (*Program, error) {
 	if err != nil {
 		return nil, syntaxError(err, source, base)
 	}
-	return &Program{source: source, prog: prog, names: freeNames(prog.Node())}, nil
+	p := &Program{source: source, prog: prog, names: freeNames(prog.Node())}
+	if id, ok := prog.Node().(*ast.IdentifierNode); ok && len(p.names) == 1 && p.names[0] == id.Value {
+		p.ident = id.Value
+	}
+	return p, nil
 }
 
 func syntaxError(err error, source string, base int) error {
@@ -89,6 +96,13 @@ func (p *Program) Names() []string { return p.names }
 // Run evaluates the expression in env. A name the expression reads that env
 // does not hold fails with an *UndefinedError.
 func (p *Program) Run(env Env) (any, error) {
+	if p.ident != "" {
+		v, ok := env[p.ident]
+		if !ok {
+			return nil, &UndefinedError{Name: p.ident}
+		}
+		return v, nil
+	}
 	for _, n := range p.names {
 		if _, ok := env[n]; !ok {
 			return nil, &UndefinedError{Name: n}

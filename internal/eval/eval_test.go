@@ -152,3 +152,19 @@ func TestParseTemplateCache(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	require.Len(t, cache, 2, "a failed compile is not cached")
 }
+
+// A program that reads one variable gives what the VM would.
+func TestIdentifierFastPath(t *testing.T) {
+	t.Parallel()
+	p, err := Compile("base")
+	require.NoError(t, err)
+	for _, v := range []any{"http://x", 1, nil, []any{1}, map[string]any{"a": 1}} {
+		got, err := p.Run(Env{"base": v})
+		require.NoError(t, err)
+		require.Equal(t, v, got)
+	}
+	_, err = p.Run(Env{})
+	var ue *UndefinedError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, "base", ue.Name)
+}

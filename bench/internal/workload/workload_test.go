@@ -232,3 +232,49 @@ func loop(b *testing.B, n int, fn func() error) {
 		}
 	}
 }
+
+// BenchmarkPair1000 and BenchmarkPair50x20 run the executor and the plain
+// flow in turns within every iteration, against one target, and report the
+// ratio of their total times: the figure a shared machine's load moves
+// least.
+func BenchmarkPair1000(b *testing.B) {
+	base, r := target(b), newRunner(b)
+	p := parse(b, "bench-1000", 500)
+	f := newFlow(b, base, 1)
+	pair(b, 1, func() error { return passed(run(b.Context(), r, p, base)) }, func() error { return f.Run(b.Context(), 500) })
+}
+
+func BenchmarkPair50x20(b *testing.B) {
+	base, r := target(b), newRunner(b)
+	p := parse(b, "bench-20", 10)
+	f := newFlow(b, base, 50)
+	pair(b, 50, func() error { return passed(run(b.Context(), r, p, base)) }, func() error { return f.Run(b.Context(), 10) })
+}
+
+// pair times smokex and plain, each run n times at once, in turns.
+func pair(b *testing.B, n int, smokex, plain func() error) {
+	var smokexTime, plainTime time.Duration
+	once := func(fn func() error) time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Go(func() {
+				if err := fn(); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	for b.Loop() {
+		plainTime += once(plain)
+		smokexTime += once(smokex)
+	}
+	b.ReportMetric(float64(smokexTime)/float64(plainTime), "smokex/plain")
+}
