@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ohler55/ojg/jp"
+
 	"github.com/smokex/smokex/internal/jsonmatch"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -96,7 +98,7 @@ func (c *checker) captureJSON(cp *plan.Capture) (any, *record.StepError) {
 	if cp.Path == nil {
 		return nil, c.captureError(cp, "json_path %q is not compiled", cp.JSONPath)
 	}
-	found := cp.Path.Get(data)
+	found := getPath(cp.Path, data)
 	switch len(found) {
 	case 0:
 		return nil, c.captureError(cp, "json_path %s matched nothing", cp.JSONPath)
@@ -134,4 +136,45 @@ func (c *checker) captureExpression(cp *plan.Capture) (any, *record.StepError) {
 		return nil, c.captureError(cp, "expression %s gave nothing%s", cp.Expression, c.operands(cp.Expression.Names(), ": "))
 	}
 	return v, nil
+}
+
+// getPath is path.Get(data) for the paths most captures are, children and
+// indexes down from the root ($.session.token, $.items[0].id), found
+// without the stack ojg allocates on every Get; other paths go to Get.
+func getPath(path jp.Expr, data any) []any {
+	if len(path) == 0 {
+		return path.Get(data)
+	}
+	if _, ok := path[0].(jp.Root); !ok {
+		return path.Get(data)
+	}
+	v := data
+	for _, f := range path[1:] {
+		switch f := f.(type) {
+		case jp.Child:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return path.Get(data)
+			}
+			if v, ok = m[string(f)]; !ok {
+				return nil
+			}
+		case jp.Nth:
+			l, ok := v.([]any)
+			if !ok {
+				return path.Get(data)
+			}
+			i := int(f)
+			if i < 0 {
+				i += len(l)
+			}
+			if i < 0 || i >= len(l) {
+				return nil
+			}
+			v = l[i]
+		default:
+			return path.Get(data)
+		}
+	}
+	return []any{v}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -165,21 +166,28 @@ func BenchmarkParse1000(b *testing.B) {
 	// pair alternates the two in every iteration and reports the ratio of
 	// their total times, which the load of a shared machine moves least.
 	b.Run("pair", func(b *testing.B) {
-		var yamlTime, planTime time.Duration
+		var yamlTime, planTime, yamlCPU, planCPU time.Duration
 		for b.Loop() {
-			start := time.Now()
+			// Each half starts on a collected heap, so that neither pays
+			// for the other's garbage.
+			runtime.GC()
+			start, cpu := time.Now(), cpuTime()
 			var n yaml.Node
 			if err := yaml.Unmarshal(src, &n); err != nil {
 				b.Fatal(err)
 			}
-			mid := time.Now()
+			yamlTime, yamlCPU = yamlTime+time.Since(start), yamlCPU+cpuTime()-cpu
+			runtime.GC()
+			start, cpu = time.Now(), cpuTime()
 			if _, err := plan.Parse(src, nil); err != nil {
 				b.Fatal(err)
 			}
-			yamlTime += mid.Sub(start)
-			planTime += time.Since(mid)
+			planTime, planCPU = planTime+time.Since(start), planCPU+cpuTime()-cpu
 		}
 		b.ReportMetric(float64(planTime)/float64(yamlTime), "plan/yaml")
+		if yamlCPU > 0 {
+			b.ReportMetric(float64(planCPU)/float64(yamlCPU), "plan/yaml-cpu")
+		}
 	})
 }
 
@@ -253,9 +261,10 @@ func BenchmarkPair50x20(b *testing.B) {
 
 // pair times smokex and plain, each run n times at once, in turns.
 func pair(b *testing.B, n int, smokex, plain func() error) {
-	var smokexTime, plainTime time.Duration
-	once := func(fn func() error) time.Duration {
-		start := time.Now()
+	var smokexTime, plainTime, smokexCPU, plainCPU time.Duration
+	once := func(fn func() error) (time.Duration, time.Duration) {
+		runtime.GC() // each starts on a collected heap
+		start, cpu := time.Now(), cpuTime()
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for range n {
@@ -270,11 +279,17 @@ func pair(b *testing.B, n int, smokex, plain func() error) {
 		for err := range errs {
 			b.Fatal(err)
 		}
-		return time.Since(start)
+		return time.Since(start), cpuTime() - cpu
 	}
 	for b.Loop() {
-		plainTime += once(plain)
-		smokexTime += once(smokex)
+		w, c := once(plain)
+		plainTime, plainCPU = plainTime+w, plainCPU+c
+		w, c = once(smokex)
+		smokexTime, smokexCPU = smokexTime+w, smokexCPU+c
 	}
 	b.ReportMetric(float64(smokexTime)/float64(plainTime), "smokex/plain")
+	if plainCPU > 0 {
+		// The target serves both in this process: its CPU time is in both.
+		b.ReportMetric(float64(smokexCPU)/float64(plainCPU), "smokex/plain-cpu")
+	}
 }
