@@ -24,6 +24,7 @@ import (
 	"github.com/smokex/smokex/notify/teams"
 	"github.com/smokex/smokex/notify/webhook"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/storage"
 )
 
 const secretValue = "s3cr3t-Value-42"
@@ -178,4 +179,46 @@ func TestHangingReceiverDelaysNothing(t *testing.T) {
 	require.Equal(t, int64(5), st.Decided, "a failing alert and four reminders")
 	require.Equal(t, int64(5), st.Dropped)
 	require.Zero(t, st.Sent)
+}
+
+func TestMaintenanceMarksExecutions(t *testing.T) {
+	t.Parallel()
+	target := echoTarget(t)
+	events := make(chan *notify.Event, 10)
+	now := time.Now()
+	eng, err := smokex.New(smokex.Config{
+		Logger: slog.New(slog.DiscardHandler),
+		Alerts: &notify.PolicyConfig{
+			Targets: []notify.Target{{Name: "capture", Notifier: notify.NotifierFunc(func(_ context.Context, e *notify.Event) error {
+				events <- e
+				return nil
+			})}},
+			Maintenance: []notify.Window{{Name: "db upgrade", PlanIDs: []string{"down"}, Start: now.Add(-time.Minute), End: now.Add(time.Hour)}},
+		},
+	})
+	require.NoError(t, err)
+	ctx := t.Context()
+	for _, name := range []string{"down", "other"} {
+		p, err := plan.Parse([]byte("name: "+name+"\nsteps:\n  - get:\n      host: "+target.URL+"\n      expect:\n        status_code: 200\n"), nil)
+		require.NoError(t, err)
+		require.NoError(t, eng.AddPlan(ctx, p))
+	}
+	require.NoError(t, eng.Start(ctx))
+	x, err := eng.Run(ctx, "down", nil)
+	require.NoError(t, err)
+	require.Equal(t, "db upgrade", x.Maintenance)
+	stored, err := eng.Store().GetExecution(ctx, x.ID)
+	require.NoError(t, err)
+	require.Equal(t, "db upgrade", stored.Maintenance, "the execution is stored marked")
+	sums, err := eng.Store().Summaries(ctx, &storage.SummaryParams{PlanIDs: []string{"down"}})
+	require.NoError(t, err)
+	require.Empty(t, sums[0].Counts, "and spoils no uptime figure")
+
+	y, err := eng.Run(ctx, "other", nil)
+	require.NoError(t, err)
+	require.Empty(t, y.Maintenance, "the window covers one plan")
+	require.NoError(t, eng.Stop(ctx))
+	require.Len(t, events, 1)
+	require.Equal(t, "other", (<-events).Plan.ID, "no alert for the plan in maintenance")
+	require.Equal(t, int64(1), eng.Alerts().Stats().Suppressed)
 }

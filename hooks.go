@@ -23,6 +23,7 @@ type hookSet struct {
 	skipped     []record.TickSkippedHook
 	storeFailed []record.StoreFailedHook
 	dropped     []record.EventDroppedHook
+	maintenance []record.MaintenanceHook
 	services    []record.Service
 }
 
@@ -61,6 +62,9 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		}
 		if h, ok := h.(record.EventDroppedHook); ok {
 			s.dropped = append(s.dropped, h)
+		}
+		if h, ok := h.(record.MaintenanceHook); ok {
+			s.maintenance = append(s.maintenance, h)
 		}
 		if h, ok := h.(record.Service); ok {
 			s.services = append(s.services, h)
@@ -144,6 +148,17 @@ func (s *hookSet) eventDropped(ctx context.Context, p *record.PlanRef, x *record
 	for _, h := range s.dropped {
 		h.EventDropped(ctx, p, x)
 	}
+}
+
+// maintenanceOf returns the maintenance window the first hook that knows
+// one says holds for x, empty when none does.
+func (s *hookSet) maintenanceOf(ctx context.Context, p *record.PlanRef, x *record.Execution) string {
+	for _, h := range s.maintenance {
+		if w, ok := h.Maintenance(ctx, p, x); ok {
+			return w
+		}
+	}
+	return ""
 }
 
 // startServices starts the hooks' services in order; when one fails, those

@@ -94,6 +94,9 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	markIncomplete(x, o.job.unstored)
+	if x.Status.Done() && x.Maintenance == "" {
+		x.Maintenance = o.e.hooks.maintenanceOf(ctx, o.job.ref, x)
+	}
 	o.saveExecution(ctx, x)
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)

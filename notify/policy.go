@@ -146,6 +146,7 @@ type Policy struct {
 
 var (
 	_ record.ExecutionFinishedHook = (*Policy)(nil)
+	_ record.MaintenanceHook       = (*Policy)(nil)
 	_ record.Service               = (*Policy)(nil)
 )
 
@@ -383,6 +384,17 @@ func (p *Policy) InMaintenance(plan *record.PlanRef, t time.Time) (string, bool)
 	return "", false
 }
 
+// Maintenance tells the engine which maintenance window holds for the
+// plan when x finished (now, when it has no finish), so that the
+// execution is stored marked with it.
+func (p *Policy) Maintenance(_ context.Context, plan *record.PlanRef, x *record.Execution) (string, bool) {
+	at := x.FinishedAt
+	if at.IsZero() {
+		at = p.cfg.Now()
+	}
+	return p.InMaintenance(plan, at)
+}
+
 // handle decides on one finished execution.
 func (p *Policy) handle(f finished) {
 	x := f.exec
@@ -394,10 +406,17 @@ func (p *Policy) handle(f finished) {
 	if at.IsZero() {
 		at = now
 	}
-	if w := p.window(f.plan, at); w != nil {
+	window := x.Maintenance // marked by the engine, from this or another policy
+	if w := p.window(f.plan, at); w != nil && window == "" {
+		window = w.Name
+		if window == "" {
+			window = "(unnamed)"
+		}
+	}
+	if window != "" {
 		p.stats.suppressed.Add(1)
 		p.log.Info("notify: execution in a maintenance window; no alert", "plan", f.plan.ID,
-			"execution", x.ID, "status", x.Status, "window", w.Name)
+			"execution", x.ID, "status", x.Status, "window", window)
 		return
 	}
 	r := p.rules(f.plan.ID)

@@ -140,6 +140,16 @@ type Service interface {
 	Stop(ctx context.Context) error
 }
 
+// MaintenanceHook is asked, for each execution as it finishes and before
+// it is stored finished, whether a maintenance window holds for its plan;
+// the engine records the window's name in Execution.Maintenance. An alert
+// policy with maintenance windows implements it (notify.Policy). It must
+// answer at once, from memory.
+type MaintenanceHook interface {
+	Hook
+	Maintenance(ctx context.Context, p *PlanRef, x *Execution) (window string, ok bool)
+}
+
 // NotificationOutcome is what became of a notification.
 type NotificationOutcome string
 

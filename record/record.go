@@ -90,6 +90,10 @@ type Execution struct {
 	// tracer traced it, so that a page can link to the trace; empty
 	// otherwise.
 	TraceID string `json:"trace_id,omitempty"`
+	// Maintenance names the maintenance window the execution finished in
+	// (a MaintenanceHook said so): no alert was sent for it, and the
+	// uptime figures (storage summaries) leave it out. Empty otherwise.
+	Maintenance string `json:"maintenance,omitempty"`
 	// Error is set when the execution as a whole ended on an error (canceled,
 	// interrupted by a process that died) rather than on a step.
 	Error *StepError `json:"error,omitempty"`

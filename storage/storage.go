@@ -97,7 +97,7 @@ type ExecutionStore interface {
 	// the stored record (e is not modified).
 	CreateExecution(ctx context.Context, e *record.Execution) error
 	// UpdateExecution writes the execution's Status, StopReason,
-	// StartedAt, FinishedAt, Error and TraceID; its other fields and its
+	// StartedAt, FinishedAt, Error, TraceID and Maintenance; its other fields and its
 	// Steps are ignored. ErrNotFound
 	// when it does not exist.
 	UpdateExecution(ctx context.Context, e *record.Execution) error
@@ -211,7 +211,9 @@ type SummaryParams struct {
 	PlanIDs []string
 	// Window is how many of each plan's latest finished executions
 	// (Status.Done, newest by CreatedAt then ID, as ListExecutions orders)
-	// the counts and durations cover. Defaults to DefaultSummaryWindow
+	// the counts and durations cover; executions marked Maintenance are
+	// not among them, so that planned downtime does not count against a
+	// plan's uptime. Defaults to DefaultSummaryWindow
 	// when zero; negative is an error.
 	Window int
 }

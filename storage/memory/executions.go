@@ -154,6 +154,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	rec.exec.FinishedAt = e.FinishedAt
 	rec.exec.Error = errCopy
 	rec.exec.TraceID = e.TraceID
+	rec.exec.Maintenance = e.Maintenance
 	if e.Status.Done() {
 		// No more steps are expected: give back what appends reserved.
 		if cap(rec.steps)-len(rec.steps) > 1 {

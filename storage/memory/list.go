@@ -195,7 +195,7 @@ func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([
 		seen := 0
 		for i := len(plan.execs) - 1; i >= 0 && seen < p.Window; i-- {
 			e := &plan.execs[i].exec
-			if !e.Status.Done() {
+			if !e.Status.Done() || e.Maintenance != "" {
 				continue
 			}
 			seen++

@@ -18,7 +18,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance"
 
 // checkExecution validates what CreateExecution stores.
 func checkExecution(e *record.Execution) error {
@@ -31,7 +31,7 @@ func checkExecution(e *record.Execution) error {
 	for _, f := range []struct{ name, value string }{
 		{"ID", e.ID}, {"PlanID", e.PlanID}, {"PlanName", e.PlanName},
 		{"Trigger", string(e.Trigger)}, {"Status", string(e.Status)},
-		{"StopReason", string(e.StopReason)}, {"TraceID", e.TraceID},
+		{"StopReason", string(e.StopReason)}, {"TraceID", e.TraceID}, {"Maintenance", e.Maintenance},
 	} {
 		if err := checkText(f.name, f.value); err != nil {
 			return fmt.Errorf("execution %q: %w", e.ID, err)
@@ -63,9 +63,9 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 		created = now()
 	}
 	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
-			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID}, nil
+			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance}, nil
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
@@ -145,14 +145,17 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	if err := checkText("TraceID", e.TraceID); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	if err := checkText("Maintenance", e.Maintenance); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
 	errDoc, err := errorJSON(e.Error)
 	if err != nil {
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
 	tag, err := s.pool.Exec(ctx, s.sql(`UPDATE {schema}.executions
-		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7
+		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8
 		WHERE id = $1`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID)
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance)
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
@@ -208,11 +211,11 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, err
 // nil when they are all NULL (an outer join that found no execution).
 func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
-		id, planID, planName, trigger, status, stop, traceID pgtype.Text
-		created, started, finished, scheduled                pgtype.Timestamptz
-		errDoc                                               []byte
+		id, planID, planName, trigger, status, stop, traceID, maint pgtype.Text
+		created, started, finished, scheduled                       pgtype.Timestamptz
+		errDoc                                                      []byte
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -231,6 +234,7 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		FinishedAt:  fromTS(finished),
 		ScheduledAt: fromTS(scheduled),
 		TraceID:     traceID.String,
+		Maintenance: maint.String,
 	}
 	if errDoc != nil {
 		e.Error = new(record.StepError)

@@ -27,7 +27,7 @@ func (s *Store) summariesSQL(done []string) string {
 		fmt.Fprintf(&counts, "count(*) FILTER (WHERE w.status = $%d), ", 4+i)
 	}
 	return s.sql(`
-		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error, l.stop_reason, l.scheduled_at, l.trace_id,
+		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error, l.stop_reason, l.scheduled_at, l.trace_id, l.maintenance,
 			p.id, a.*
 		FROM {schema}.plans p
 		CROSS JOIN LATERAL (
@@ -37,7 +37,7 @@ func (s *Store) summariesSQL(done []string) string {
 			FROM (
 				SELECT e.status, e.finished_at - e.started_at AS dur
 				FROM {schema}.executions e
-				WHERE e.plan_id = p.id AND e.status = ANY($2::text[])
+				WHERE e.plan_id = p.id AND e.status = ANY($2::text[]) AND e.maintenance = ''
 				ORDER BY e.created_at DESC, e.id DESC
 				LIMIT $3
 			) w
@@ -54,7 +54,8 @@ func (s *Store) summariesSQL(done []string) string {
 
 // Summaries returns a summary per stored plan, ordered by plan ID, computed
 // in one statement: each plan's window is read from the index on
-// (plan_id, created_at, id), which covers status, start and finish, and P50
+// (plan_id, created_at, id), which covers status, start, finish and
+// maintenance (left out of the window), and P50
 // and P95 are percentile_disc of the window's durations.
 func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([]*storage.PlanSummary, error) {
 	if params == nil {

@@ -173,6 +173,9 @@ func (s suite) execUpdate(t *testing.T) {
 			e.StopReason = ""
 			e.Error = nil
 		}},
+		{"in maintenance", func(e *record.Execution) {
+			e.Maintenance = "db upgrade"
+		}},
 	}
 	for _, step := range steps {
 		step.change(e)

@@ -15,8 +15,35 @@ func (s suite) summaryScenarios() []scenario {
 	return []scenario{
 		{"CountsLastAndPercentiles", s.summaryAll},
 		{"DefaultWindow", s.summaryDefaultWindow},
+		{"MaintenanceLeftOut", s.summaryMaintenance},
 		{"RejectsBadInput", s.summaryBadInput},
 	}
+}
+
+// summaryMaintenance checks that executions in a maintenance window stay
+// out of the window: they neither count nor push others out.
+func (s suite) summaryMaintenance(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	for i := range 6 {
+		status, maint := record.StatusPassed, ""
+		if i >= 2 && i < 5 {
+			status, maint = record.StatusFailed, "nightly backup"
+		}
+		e := newExecution(fmt.Sprintf("e%d", i), "p", at(i), status, time.Duration(i+1)*time.Second)
+		create(ctx, t, st, e)
+		e.Maintenance = maint
+		require.NoError(t, st.UpdateExecution(ctx, e))
+	}
+	sums, err := st.Summaries(ctx, &storage.SummaryParams{Window: 3})
+	require.NoError(t, err)
+	require.Len(t, sums, 1)
+	require.Equal(t, map[record.Status]int{record.StatusPassed: 3}, sums[0].Counts, "the window is the three passes outside maintenance")
+	require.Equal(t, 2*time.Second, sums[0].P50)
+	require.Equal(t, "e5", sums[0].Last.ID)
+	e3, err := st.GetExecution(ctx, "e3")
+	require.NoError(t, err)
+	require.Equal(t, "nightly backup", e3.Maintenance)
 }
 
 // summaryFixture stores three plans:
