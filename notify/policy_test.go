@@ -584,3 +584,21 @@ func TestDeliveryFullQueueDrops(t *testing.T) {
 	require.Eventually(t, func() bool { return p.Stats().Dropped >= 47 }, 5*time.Second, time.Millisecond)
 	require.Equal(t, record.NotificationDropped, out.next(t).Outcome)
 }
+
+// BenchmarkExecutionFinished measures what the policy costs the run that
+// tells it of its finish: a queue send.
+func BenchmarkExecutionFinished(b *testing.B) {
+	p, err := notify.NewPolicy(notify.PolicyConfig{
+		Targets:   []notify.Target{{Name: "rec", Notifier: &recorder{}}},
+		QueueSize: 1 << 20, Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(b, err)
+	require.NoError(b, p.Start(b.Context()))
+	x := execution(record.StatusPassed, time.Now())
+	b.ReportAllocs()
+	for b.Loop() {
+		p.ExecutionFinished(b.Context(), planRef, x)
+	}
+	b.StopTimer()
+	require.NoError(b, p.Stop(context.Background()))
+}
