@@ -2,7 +2,8 @@
 // API of its own, loads its smoke plans from an embed.FS, runs them on their
 // schedules against itself with the memory store, and logs every result as
 // it arrives. Its own mux also serves the smokex dashboard and API at
-// /admin/smoke/, whose URL it prints, and receives the alerts smokex sends
+// /admin/smoke/, whose URL it prints, serves smokex's metrics at /metrics
+// (curl it), and receives the alerts smokex sends
 // at /hooks/smokex, a signed webhook that it verifies and logs: the
 // checkout plan fails while the checkout warms up ("alert received ...
 // transition=failing"), then recovers ("transition=recovered").
@@ -77,12 +78,22 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 
+	// Metrics at /metrics, in the Prometheus format.
+	metricsHook, stopMetrics, err := serveMetrics(mux)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics(context.Background())
+	log.Info("smokex metrics", "url", base+"/metrics")
+
 	// smokex, embedded: the zero Config is the memory store and the
-	// in-process scheduler; Alerts adds the alert policy.
+	// in-process scheduler; Alerts adds the alert policy, Hooks the
+	// metrics.
 	eng, err := smokex.New(smokex.Config{
 		Vars:   map[string]any{"base": base},
 		Logger: log,
 		Alerts: alertCfg,
+		Hooks:  []record.Hook{metricsHook},
 	})
 	if err != nil {
 		return err

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -81,4 +84,41 @@ func TestLogsEveryResultBeforeReturning(t *testing.T) {
 	require.NotZero(t, n)
 	time.Sleep(3 * time.Second)
 	require.Equal(t, n, h.count(), "results were logged after run returned")
+}
+
+// TestServesMetrics scrapes /metrics while the service runs.
+func TestServesMetrics(t *testing.T) {
+	t.Parallel()
+	out, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	require.NoError(t, err)
+	defer out.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(context.Background(), []string{"-for", "4s"}, slog.New(slog.NewTextHandler(out, nil)))
+	}()
+	logs := func() string {
+		b, _ := os.ReadFile(out.Name())
+		return string(b)
+	}
+	urlRe := regexp.MustCompile(`msg="smokex metrics" url=(\S+)`)
+	var metricsURL, body string
+	require.Eventually(t, func() bool {
+		m := urlRe.FindStringSubmatch(logs())
+		if m == nil || !strings.Contains(logs(), `msg="execution finished" plan=health`) {
+			return false
+		}
+		metricsURL = m[1]
+		resp, err := http.Get(metricsURL)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return strings.Contains(body, `smokex_executions_total{`)
+	}, 4*time.Second, 50*time.Millisecond, "no metrics at %s: %s", metricsURL, body)
+	require.Contains(t, body, `plan="health"`)
+	require.Contains(t, body, "smokex_execution_duration_seconds_bucket{")
+	require.Contains(t, body, "smokex_step_duration_seconds_bucket{")
+	require.NoError(t, <-done)
 }

@@ -361,3 +361,14 @@ func TestTraceOfAFailure(t *testing.T) {
 	require.Equal(t, codes.Error, client.Status().Code)
 	_ = x
 }
+
+func TestFullURLRedaction(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"http://h/p":                        "http://h/p",
+		"http://user:pw@h:81/p?a=1&b&c=x#f": "http://h:81/p?a=REDACTED&b=REDACTED&c=REDACTED",
+		"https://h/p?token=s3cret":          "https://h/p?token=REDACTED",
+	} {
+		require.Equal(t, want, smokexotel.FullURL(raw), raw)
+	}
+}

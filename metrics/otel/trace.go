@@ -40,18 +40,23 @@ const (
 	AttrFailureGot    = attribute.Key("smokex.failure.received")
 )
 
-// Context keys of the spans this package opened, so that it ends its own
-// spans and no other.
-type (
-	executionKey struct{}
-	stepKey      struct{}
-)
+// executionSpan and stepState are the spans this package opened, as the
+// context holds them, so that it ends its own spans and no other.
+type executionSpan struct {
+	trace.Span
+}
 
-// stepState is a step's span and the count of the requests sent in it,
+// stepState is a step's span with the count of the requests sent in it,
 // for http.request.resend_count.
 type stepState struct {
-	span     trace.Span
+	trace.Span
 	requests atomic.Int64
+}
+
+// stepOf returns the step's span in ctx, nil when there is none.
+func stepOf(ctx context.Context) *stepState {
+	st, _ := trace.SpanFromContext(ctx).(*stepState)
+	return st
 }
 
 // TraceExecution opens the execution's span, the root of a trace, and
@@ -66,7 +71,7 @@ func (r *Recorder) TraceExecution(ctx context.Context, p *record.PlanRef, x *rec
 			AttrExecutionID.String(x.ID),
 			AttrExecTrigger.String(string(x.Trigger)),
 		))
-	ctx = context.WithValue(ctx, executionKey{}, span)
+	ctx = trace.ContextWithSpan(ctx, &executionSpan{span})
 	sc := span.SpanContext()
 	if !sc.IsValid() {
 		return ctx, ""
@@ -76,7 +81,7 @@ func (r *Recorder) TraceExecution(ctx context.Context, p *record.PlanRef, x *rec
 
 // endExecution ends the span TraceExecution opened in ctx, if any.
 func (r *Recorder) endExecution(ctx context.Context, x *record.Execution) {
-	span, ok := ctx.Value(executionKey{}).(trace.Span)
+	span, ok := trace.SpanFromContext(ctx).(*executionSpan)
 	if !ok || !span.IsRecording() {
 		return
 	}
@@ -109,33 +114,26 @@ func failedStep(x *record.Execution) string {
 
 // TraceStep opens the step's span, a child of the execution's.
 func (r *Recorder) TraceStep(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context {
-	ctx, span := r.tracer.Start(ctx, SpanStep,
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(AttrStepIndex.Int(index)))
-	st := &stepState{span: span}
-	return context.WithValue(ctx, stepKey{}, st)
+	_, span := r.tracer.Start(ctx, SpanStep, trace.WithSpanKind(trace.SpanKindInternal))
+	return trace.ContextWithSpan(ctx, &stepState{Span: span})
 }
 
 // endStep ends the span TraceStep opened in ctx, if any.
 func (r *Recorder) endStep(ctx context.Context, s *record.StepResult, outcome metrics.Outcome) {
-	st, ok := ctx.Value(stepKey{}).(*stepState)
-	if !ok || !st.span.IsRecording() {
+	span := stepOf(ctx)
+	if span == nil || !span.IsRecording() {
 		return
 	}
-	span := st.span
-	attrs := []attribute.KeyValue{
+	// The request's own attributes are on its client spans; the step's
+	// URL is the one stored, secrets redacted by the executor.
+	var buf [6]attribute.KeyValue
+	attrs := append(buf[:0],
+		AttrStepIndex.Int(s.Index),
 		AttrStepName.String(s.Name),
 		AttrStepOutcome.String(string(outcome)),
 		AttrStepAttempts.Int(s.Attempts),
-		attribute.String("http.request.method", s.Method),
-	}
-	if s.URL != "" {
-		// As stored: secrets redacted by the executor.
-		attrs = append(attrs, attribute.String("url.full", s.URL))
-	}
-	if s.Response != nil {
-		attrs = append(attrs, attribute.Int("http.response.status_code", s.Response.StatusCode))
-	}
+		attribute.String("url.full", s.URL),
+	)
 	switch outcome {
 	case metrics.OutcomeError:
 		attrs = append(attrs, AttrErrorKind.String(string(s.Error.Kind)))
@@ -162,11 +160,11 @@ func failureText(f *record.Failure) string {
 
 // failureEvent adds f to the step's span in ctx.
 func (r *Recorder) failureEvent(ctx context.Context, f *record.Failure) {
-	st, ok := ctx.Value(stepKey{}).(*stepState)
-	if !ok || !st.span.IsRecording() {
+	span := stepOf(ctx)
+	if span == nil || !span.IsRecording() {
 		return
 	}
-	st.span.AddEvent(EventAssertionFailed, trace.WithAttributes(
+	span.AddEvent(EventAssertionFailed, trace.WithAttributes(
 		AttrFailureType.String(string(f.Type)),
 		AttrFailureName.String(f.Name),
 		AttrFailureExpect.String(f.Expected),

@@ -58,13 +58,20 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if port > 0 {
 		attrs = append(attrs, semconv.ServerPort(port))
 	}
-	if st, ok := ctx.Value(stepKey{}).(*stepState); ok {
+	if st := stepOf(ctx); st != nil {
 		if n := st.requests.Add(1) - 1; n > 0 {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
 	}
 	ctx, span := t.r.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	out := req.Clone(ctx)
+	// The request is the caller's: a shallow copy with a header map of its
+	// own carries the trace context; the values are shared, as only keys
+	// are set.
+	out := req.WithContext(ctx)
+	out.Header = make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		out.Header[k] = v
+	}
 	t.r.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
@@ -122,20 +129,29 @@ func (b *spanBody) Close() error {
 // fullURL is u without credentials and with every query value replaced by
 // REDACTED: the transport cannot tell which are secrets.
 func fullURL(u *url.URL) string {
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
+		return u.String()
+	}
 	c := *u
 	c.User = nil
 	c.Fragment, c.RawFragment = "", ""
-	if c.RawQuery != "" {
-		q := c.Query()
-		for k, vs := range q {
-			for i := range vs {
-				vs[i] = redacted
-			}
-			q[k] = vs
-		}
-		c.RawQuery = q.Encode()
+	c.RawQuery = ""
+	if u.RawQuery == "" {
+		return c.String()
 	}
-	return c.String()
+	var b strings.Builder
+	b.Grow(len(u.RawQuery) + 16)
+	b.WriteString(c.String())
+	b.WriteByte('?')
+	for i, pair := range strings.Split(u.RawQuery, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		key, _, _ := strings.Cut(pair, "=")
+		b.WriteString(key)
+		b.WriteString("=" + redacted)
+	}
+	return b.String()
 }
 
 // hostPort returns u's host and port, the scheme's default port when it
