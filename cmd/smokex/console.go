@@ -335,7 +335,7 @@ func writeBody(w io.Writer, prefix, body string, size int64) {
 			shown = shown[:len(shown)-1]
 		}
 	}
-	fmt.Fprintln(w, prefix)
+	fmt.Fprintln(w, strings.TrimRight(prefix, " "))
 	for _, line := range strings.Split(strings.TrimRight(printable(shown), "\n"), "\n") {
 		fmt.Fprintf(w, "%s%s\n", prefix, line)
 	}

@@ -21,10 +21,25 @@
 // Several plans run at once, up to --jobs (default: the number of CPUs); the
 // steps of one plan always run in order. Every plan is parsed before any
 // runs: an invalid plan runs nothing, and neither do two plans with the same
-// ID, from one path or two.
+// ID, from one path or two. Plans print in the order given, whatever
+// --jobs: the first unfinished plan streams, the others are buffered until
+// their turn.
 //
-//	-o, --output FORMAT  console (default), json or junit
+// -o html writes one self-contained page (styles inline, no script, nothing
+// fetched): every plan with its status and stop reason, its steps with their
+// status codes, times and attempts, and each failure with expected and
+// received values and its place in the plan.
+//
+//	-o, --output FORMAT  console (default), json, junit or html
 //	-q, --quiet          console: show only failed steps and the summaries
+//	-v, --verbose        console: print each request and response (headers,
+//	                     bodies cut to 2 KiB, captures, timings; secrets redacted)
+//	--poll every=D,for=D repeat each step of a plan that sets no poll until its
+//	                     expectations pass (every defaults to 1s)
+//	--label KEY=VALUE    only plans with the label; repeatable (all must match)
+//	--plan ID            only the plan with this ID; repeatable (any matches)
+//	--exclude GLOB       skip files and directories whose name or path matches;
+//	                     repeatable (docker-compose.yml, 'drafts/*')
 //	-t, --timeout D      per-step timeout of steps whose plan sets none (default 5s)
 //	--var NAME=VALUE     a variable for every plan; repeatable; values are strings
 //	--no-halt            run every step even after one fails (overrides halt_on_error)
@@ -46,10 +61,21 @@
 //
 // A line per step as it finishes: a mark (✓ passed, ✗ failed or errored,
 // - skipped), the step's name when the plan gives one, the method, the URL,
-// the status code and the duration. A failed assertion follows as
-// "type name: expected X, received Y", an error as "error (kind): message".
-// Each plan ends with a summary line, and the run with a total. When plans run
-// at once, each plan's lines are written as one block when it finishes.
+// the status code and the duration (every attempt included, and the count
+// when there were several, each listed on an "attempts:" line). A failed
+// assertion follows as "type name: expected X, received Y", then its place
+// in the plan, as Hurl shows it:
+//
+//	      status_code: expected 200, received 401
+//	        --> plans/me.yaml:7:22
+//	          |
+//	        7 |         status_code: 200
+//	          |                      ^
+//
+// An error follows as "error (kind): message". Each plan ends with a summary
+// line (its status, and its stop reason when it stopped early), and the run
+// with a total. Plans are written in the order given, each plan's lines
+// together.
 // Colour is used only when stdout is a terminal and NO_COLOR is not set.
 //
 // # JSON output
@@ -126,8 +152,9 @@
 // finished step and execution to stderr as structured text (log/slog),
 // until SIGINT or SIGTERM. A PATH is a plan file (*.yaml or *.yml) or a
 // directory; the paths are read again every --watch-interval, so added,
-// changed and removed files are picked up (a file that stops parsing is
-// logged and its plan kept as it was). An invalid plan at start exits 2.
+// changed and removed files are picked up, each file on its own: a file
+// that stops parsing is logged once and its plan kept as it was, while the
+// other files sync. An invalid plan at start exits 2.
 // Plan files are named in messages by their place under the base name of
 // the path given: plans/shop/checkout.yaml for "serve ./plans".
 //
@@ -146,6 +173,9 @@
 //	--keep-last N           RetentionKeepLast: keep only the newest N finished executions per plan
 //	--watch-interval D      how often the paths are read again (default 10s)
 //	--shutdown-timeout D    how long a signal waits for executions in flight (default 30s)
+//	--label KEY=VALUE       SyncFilter: only plans with the label; repeatable (all must match)
+//	--plan ID               SyncFilter: only the plan with this ID; repeatable (any matches)
+//	--exclude GLOB          ParseOpts.Exclude: skip files and directories whose name or path matches
 //
 // The dashboard, the JSON API, /status, /events and the badges (package
 // admin) are served at the root of --addr (default 127.0.0.1:8080), whose
