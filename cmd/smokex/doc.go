@@ -66,11 +66,11 @@
 // assertion follows as "type name: expected X, received Y", then its place
 // in the plan, as Hurl shows it:
 //
-//	      status_code: expected 200, received 401
-//	        --> plans/me.yaml:7:22
-//	          |
-//	        7 |         status_code: 200
-//	          |                      ^
+//	status_code: expected 200, received 401
+//	  --> plans/me.yaml:7:22
+//	    |
+//	  7 |         status_code: 200
+//	    |                      ^
 //
 // An error follows as "error (kind): message". Each plan ends with a summary
 // line (its status, and its stop reason when it stopped early), and the run
