@@ -21,6 +21,7 @@ func fullExecution() *record.Execution {
 		Status: record.StatusFailed, StopReason: record.StopCanceled, CreatedAt: t0.Add(-time.Second), StartedAt: t0, FinishedAt: t0.Add(1500 * time.Millisecond),
 		ScheduledAt: t0.Add(-2 * time.Second),
 		TraceID:     "4bf92f3577b34da6a3ce929d0e0e4736",
+		Maintenance: "deploy",
 		Steps: []record.StepResult{{
 			Index: 1, Name: "login", Method: "POST", URL: "https://api.example.test/login",
 			StartedAt: t0.Add(time.Millisecond),
