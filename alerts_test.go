@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/smokex/smokex/notify/teams"
 	"github.com/smokex/smokex/notify/webhook"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -221,4 +223,48 @@ func TestMaintenanceMarksExecutions(t *testing.T) {
 	require.Len(t, events, 1)
 	require.Equal(t, "other", (<-events).Plan.ID, "no alert for the plan in maintenance")
 	require.Equal(t, int64(1), eng.Alerts().Stats().Suppressed)
+}
+
+// sentCounter is a metrics-like hook: it counts notifications by provider
+// and outcome, without knowing the policy.
+type sentCounter struct {
+	record.HookDefaults
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (c *sentCounter) NotificationSent(_ context.Context, p *record.PlanRef, n *record.Notification) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts[p.ID+" "+n.Provider+" "+string(n.Outcome)]++
+}
+
+func TestNotificationSentHooksAreTold(t *testing.T) {
+	t.Parallel()
+	target := echoTarget(t)
+	ok := notifytest.NewReceiver(t, http.StatusOK)
+	broken := notifytest.NewReceiver(t, http.StatusBadRequest)
+	good, err := webhook.New(webhook.Config{URL: ok.URL})
+	require.NoError(t, err)
+	bad, err := slack.New(slack.Config{WebhookURL: broken.URL})
+	require.NoError(t, err)
+	counter := &sentCounter{counts: map[string]int{}}
+	eng, err := smokex.New(smokex.Config{
+		Logger: slog.New(slog.DiscardHandler),
+		Hooks:  []record.Hook{counter},
+		Alerts: &notify.PolicyConfig{Targets: []notify.Target{
+			{Name: "hook", Notifier: good},
+			{Name: "chat", Notifier: bad},
+		}},
+	})
+	require.NoError(t, err)
+	ctx := t.Context()
+	p, err := plan.Parse([]byte("name: down\nsteps:\n  - get:\n      host: "+target.URL+"\n      expect:\n        status_code: 200\n"), nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	require.NoError(t, eng.Start(ctx))
+	_, err = eng.Run(ctx, p.ID, nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.Stop(ctx))
+	require.Equal(t, map[string]int{"down webhook delivered": 1, "down slack failed": 1}, counter.counts)
 }

@@ -172,7 +172,8 @@ type Notification struct {
 	// empty when the alert was dropped before it was routed.
 	Target string
 	// Provider is the notifier's kind ("slack", "webhook", "email",
-	// "pagerduty", "teams", "discord", "custom").
+	// "pagerduty", "teams", "discord", "custom"); empty, as Target, when
+	// the alert was dropped before it was routed.
 	Provider string
 	// Transition is what the alert announced ("failing", "recovered",
 	// ...).
