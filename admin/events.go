@@ -34,6 +34,11 @@ type Event struct {
 // what it missed from the handler's buffer.
 const clientBuffer = 1024
 
+// coalesce is how long a stream waits after an event for the ones that
+// follow it, to write them all at once: with many clients and busy plans,
+// one write for a burst instead of one for each event.
+const coalesce = 50 * time.Millisecond
+
 // message is one event, encoded once as it goes on the wire.
 type message struct {
 	id    uint64
@@ -206,6 +211,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 	beat := time.NewTicker(h.cfg.Heartbeat)
 	defer beat.Stop()
+	wait := time.NewTimer(coalesce)
+	defer wait.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -217,7 +224,13 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 			if writeMessage(w, m) != nil {
 				return
 			}
-			// Write what else is waiting before one flush.
+			// Write what else arrives in a moment before one flush.
+			wait.Reset(coalesce)
+			select {
+			case <-r.Context().Done():
+				return
+			case <-wait.C:
+			}
 			for more := true; more; {
 				select {
 				case m, ok := <-c.c:
