@@ -76,7 +76,7 @@ func TestBackendsTerminatedMidRun(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			case <-time.After(7 * time.Millisecond):
+			case <-time.After(10 * time.Millisecond):
 			}
 			var n int64
 			if err := direct.QueryRow(context.Background(),
@@ -87,7 +87,7 @@ func TestBackendsTerminatedMidRun(t *testing.T) {
 		}
 	}()
 
-	const runs = 300
+	const runs = 150
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
@@ -147,6 +147,7 @@ func TestBackendsTerminatedMidRun(t *testing.T) {
 			}
 		}
 		require.True(t, strings.Contains(x.Error.Message, "could not be stored"), x.Error.Message)
+		t.Logf("execution %s: %s", id, x.Error.Message)
 	}
 	t.Logf("%d executions complete, %d with an error naming the steps they lack", complete, incomplete)
 }
