@@ -82,10 +82,14 @@ func (f *metricsFlags) check() error {
 // /metrics is kept for routes; stop shuts the exporters down.
 func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string, bool), log *slog.Logger) (record.Hook, error) {
 	var recorders []metrics.Recorder
-	var readers []sdkmetric.Option
+	res, err := serviceResource(ctx, lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	readers := []sdkmetric.Option{sdkmetric.WithResource(res)}
 	if f.metrics {
 		reg := prometheus.NewRegistry()
-		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+		exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
 		if err != nil {
 			return nil, fmt.Errorf("the Prometheus exporter: %w", err)
 		}
@@ -99,16 +103,12 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 	var tp *sdktrace.TracerProvider
 	if otlp != nil {
 		readers = append(readers, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(otlp.metrics)))
-		tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(otlp.traces), sdktrace.WithResource(otlp.resource))
+		tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(otlp.traces), sdktrace.WithResource(res))
 		f.shutdown = append(f.shutdown, tp.Shutdown)
 		log.Info("smokex serve: exporting metrics and traces by OTLP", "traces", otlp.tracesURL, "metrics", otlp.metricsURL)
 	}
-	if len(readers) > 0 {
-		opts := readers
-		if otlp != nil {
-			opts = append(opts, sdkmetric.WithResource(otlp.resource))
-		}
-		mp := sdkmetric.NewMeterProvider(opts...)
+	if len(readers) > 1 {
+		mp := sdkmetric.NewMeterProvider(readers...)
 		// Last: the meter provider's final export follows the spans'.
 		f.shutdown = append(f.shutdown, mp.Shutdown)
 		cfg := smokexotel.Config{MeterProvider: mp, Propagator: propagation.TraceContext{}}
@@ -207,7 +207,6 @@ func statsdAddr(flagValue string, lookupEnv func(string) (string, bool)) string 
 type otlpExporters struct {
 	traces                *otlptrace.Exporter
 	metrics               *otlpmetrichttp.Exporter
-	resource              *resource.Resource
 	tracesURL, metricsURL string
 }
 
@@ -243,19 +242,6 @@ func (f *metricsFlags) otlp(ctx context.Context, lookupEnv func(string) (string,
 	if err != nil {
 		return nil, err
 	}
-	name := defaultServiceName
-	if v := env(otelServiceNameEnv); v != "" {
-		name = v
-	}
-	res, err := resource.New(ctx,
-		resource.WithTelemetrySDK(),
-		resource.WithAttributes(semconv.ServiceName(defaultServiceName)),
-		resource.WithFromEnv(),
-		resource.WithAttributes(semconv.ServiceName(name)),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("the OpenTelemetry resource: %w", err)
-	}
 	topts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(tracesURL)}
 	mopts := []otlpmetrichttp.Option{otlpmetrichttp.WithEndpointURL(metricsURL)}
 	if len(headers) > 0 {
@@ -271,7 +257,27 @@ func (f *metricsFlags) otlp(ctx context.Context, lookupEnv func(string) (string,
 		_ = te.Shutdown(ctx)
 		return nil, fmt.Errorf("the OTLP metric exporter: %w", err)
 	}
-	return &otlpExporters{traces: te, metrics: me, resource: res, tracesURL: tracesURL, metricsURL: metricsURL}, nil
+	return &otlpExporters{traces: te, metrics: me, tracesURL: tracesURL, metricsURL: metricsURL}, nil
+}
+
+// serviceResource is what the metrics and traces say of serve: service.name
+// smokex unless OTEL_SERVICE_NAME says otherwise, OTEL_RESOURCE_ATTRIBUTES,
+// and the SDK's own attributes.
+func serviceResource(ctx context.Context, lookupEnv func(string) (string, bool)) (*resource.Resource, error) {
+	name := defaultServiceName
+	if v, ok := lookupEnv(otelServiceNameEnv); ok && v != "" {
+		name = v
+	}
+	res, err := resource.New(ctx,
+		resource.WithTelemetrySDK(),
+		resource.WithAttributes(semconv.ServiceName(defaultServiceName)),
+		resource.WithFromEnv(),
+		resource.WithAttributes(semconv.ServiceName(name)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("the OpenTelemetry resource: %w", err)
+	}
+	return res, nil
 }
 
 // signalURL is the endpoint of a signal under an OTLP base URL, as the

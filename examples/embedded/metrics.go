@@ -21,7 +21,7 @@ import (
 // (and a TracerProvider) passes its own to smokexotel.New instead.
 func serveMetrics(mux *http.ServeMux) (record.Hook, func(context.Context) error, error) {
 	reg := prometheus.NewRegistry()
-	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg), otelprom.WithoutScopeInfo())
 	if err != nil {
 		return nil, nil, err
 	}
