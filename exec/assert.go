@@ -126,7 +126,7 @@ func (c *checker) checkJSON(v *plan.Value) {
 		return
 	}
 	if m := jsonmatch.Match(want, got); m != nil {
-		c.fail(at(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received}, v.Pos))
+		c.fail(at(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received}, valuePos(v, m.Path)))
 	}
 }
 

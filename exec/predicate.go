@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -314,4 +315,61 @@ func (c *checker) checkHeaderPredicates(h *plan.HeaderExpect) {
 			}
 		}
 	}
+}
+
+// valuePos is where the plan writes the part of an expected JSON value at
+// path ($.a.b[0], $["a b"]): the deepest part that path reaches.
+func valuePos(v *plan.Value, path string) plan.Pos {
+	pos := v.Pos
+	rest := strings.TrimPrefix(path, "$")
+	for rest != "" && v != nil {
+		var key string
+		index := -1
+		switch {
+		case rest[0] == '.':
+			end := strings.IndexAny(rest[1:], ".[")
+			if end < 0 {
+				end = len(rest) - 1
+			}
+			key, rest = rest[1:1+end], rest[1+end:]
+		case strings.HasPrefix(rest, "[\""):
+			end := strings.Index(rest, "\"]")
+			if end < 0 {
+				return pos
+			}
+			if err := json.Unmarshal([]byte(rest[1:end+1]), &key); err != nil {
+				return pos
+			}
+			rest = rest[end+2:]
+		case rest[0] == '[':
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return pos
+			}
+			n, err := strconv.Atoi(rest[1:end])
+			if err != nil {
+				return pos
+			}
+			index, rest = n, rest[end+1:]
+		default:
+			return pos
+		}
+		var next *plan.Value
+		switch {
+		case index >= 0 && v.Kind == plan.KindList && index < len(v.List):
+			next = v.List[index]
+		case index < 0 && v.Kind == plan.KindMap:
+			for _, f := range v.Map {
+				if f.Key == key {
+					next = f.Value
+					break
+				}
+			}
+		}
+		if next == nil {
+			return pos
+		}
+		v, pos = next, next.Pos
+	}
+	return pos
 }

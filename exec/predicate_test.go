@@ -157,3 +157,24 @@ func TestRetriesCountInDuration(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, s.Total(), sum, "the whole time includes every attempt and the waits")
 }
+
+// TestJSONFailurePlace: a json mismatch points at the expected value that
+// differs, not at the start of the structure.
+func TestJSONFailurePlace(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, users)
+	e := runYAML(t, srv, `
+- get:
+    host: "${base}/"
+    expect:
+      json:
+        total: 2
+        users:
+          - name: Ada
+          - {name: Bob, "x y": 1}
+`, nil)
+	f := e.Steps[0].Failures
+	require.Len(t, f, 1)
+	require.Equal(t, "$.users[1].name", f[0].Name)
+	require.Equal(t, [2]int{9, 20}, [2]int{f[0].Line, f[0].Column}, "at Bob")
+}
