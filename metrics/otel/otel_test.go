@@ -24,6 +24,8 @@ import (
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
+	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/webhook"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -371,4 +373,42 @@ func TestFullURLRedaction(t *testing.T) {
 	} {
 		require.Equal(t, want, smokexotel.FullURL(raw), raw)
 	}
+}
+
+// TestNotifications counts the alerts that the engine's alert policy
+// delivers, which it tells the hook of.
+func TestNotifications(t *testing.T) {
+	t.Parallel()
+	receiver := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer receiver.Close()
+	hook, err := webhook.New(webhook.Config{URL: receiver.URL})
+	require.NoError(t, err)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tracenoop.NewTracerProvider()})
+	require.NoError(t, err)
+	tg := newTarget(t)
+	eng, err := smokex.New(smokex.Config{
+		Vars:   map[string]any{"base": tg.URL},
+		Hooks:  []record.Hook{metrics.NewHook(rec)},
+		Alerts: &notify.PolicyConfig{Targets: []notify.Target{{Name: "ops", Notifier: hook}}},
+	})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, eng.Start(ctx))
+	p, err := plan.Parse([]byte(failingPlan), nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	_, err = eng.Run(ctx, "failing", nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.Stop(ctx)) // drains the delivery
+
+	ms := map[string]metricdata.Metrics{}
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		ms[m.Name] = m
+	}
+	require.Equal(t, map[string]int64{key("provider", "webhook", "outcome", "delivered"): 1}, sums(t, ms["smokex.notifications"]))
 }
