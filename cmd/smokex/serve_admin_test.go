@@ -152,3 +152,26 @@ func TestServeBaseURL(t *testing.T) {
 	require.Empty(t, none.executionURL("x1"))
 	require.Equal(t, "http://127.0.0.1:8080/", none.dashboardURL("http://127.0.0.1:8080/"))
 }
+
+// TestServeStorePlansOutliveTheProcess creates a plan through the API of a
+// serve without PATH on PostgreSQL, and finds it, scheduled, in the next
+// process.
+func TestServeStorePlansOutliveTheProcess(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	target := newServer(t)
+	args := []string{"--database-url", db.url, "--schema", db.schema, "--var", "base=" + target.URL, "--allow-edit"}
+	first := startServe(t, nil, args...)
+	url := first.dashboardURL(t)
+	code, body := call(t, "PUT", url+"api/plans/kept", "name: kept\nschedule: \"@every 1s\"\nsteps:\n  - get:\n      url: \"${base}/ok\"\n")
+	require.Equal(t, 201, code, body)
+	require.Equal(t, exitOK, first.stop(t))
+
+	second := startServe(t, nil, args...)
+	url = second.dashboardURL(t)
+	code, body = call(t, "GET", url+"api/plans/kept", "")
+	require.Equal(t, 200, code, body)
+	require.Contains(t, body, `"read_only":false`)
+	second.waitLog(t, `msg="execution finished" plan=kept execution=\S+ status=passed trigger=schedule`)
+	require.Equal(t, exitOK, second.stop(t))
+}
