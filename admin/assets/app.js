@@ -51,6 +51,8 @@
     });
     es.onopen = function () { live.textContent = "Live"; live.classList.add("on"); };
     es.onerror = function () { live.textContent = "Reconnecting…"; live.classList.remove("on"); };
+  } else if (live) {
+    live.textContent = ""; // the editor does not follow events
   }
 
   // How long ago, kept current.
