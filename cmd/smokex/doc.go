@@ -197,6 +197,8 @@
 //	--webhook URL           a webhook target: events POSTed as JSON, signed with
 //	                        $SMOKEX_WEBHOOK_SECRET when set (see notify/webhook)
 //	--slack-webhook URL     a Slack incoming webhook target
+//	--teams-webhook URL     a Microsoft Teams workflow webhook target (Adaptive Card)
+//	--discord-webhook URL   a Discord channel webhook target (embeds)
 //	--smtp-url URL          an e-mail target, smtp://user@host:587?from=ADDR&to=ADDR,ADDR
 //	                        (default $SMOKEX_SMTP_URL; a password only there, never in the flag)
 //	$SMOKEX_PAGERDUTY_ROUTING_KEY  a PagerDuty target (Events API v2) with that routing key

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/discord"
 	"github.com/smokex/smokex/notify/email"
 	"github.com/smokex/smokex/notify/pagerduty"
 	"github.com/smokex/smokex/notify/slack"
+	"github.com/smokex/smokex/notify/teams"
 	"github.com/smokex/smokex/notify/webhook"
 )
 
@@ -28,6 +30,8 @@ const (
 type alertFlags struct {
 	slackWebhook string
 	webhook      string
+	teams        string
+	discord      string
 	smtpURL      string
 	rules        notify.Rules
 }
@@ -36,6 +40,8 @@ type alertFlags struct {
 func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.slackWebhook, "slack-webhook", "", "post alerts to the Slack incoming webhook at `URL`")
 	fs.StringVar(&f.webhook, "webhook", "", "post alerts as JSON to `URL`, signed with $"+webhookSecretEnv+" when set")
+	fs.StringVar(&f.teams, "teams-webhook", "", "post alerts to the Microsoft Teams workflow webhook at `URL`")
+	fs.StringVar(&f.discord, "discord-webhook", "", "post alerts to the Discord channel webhook at `URL`")
 	fs.StringVar(&f.smtpURL, "smtp-url", "", "e-mail alerts through `URL` smtp://user@host:587?from=ADDR&to=ADDR,... (default $"+smtpURLEnv+", where the password goes)")
 	fs.IntVar(&f.rules.AlertAfter, "alert-after", 0, "alert after `N` failed executions in a row (default 1)")
 	fs.IntVar(&f.rules.RecoverAfter, "recover-after", 0, "announce a recovery after `N` passed executions in a row (default 1)")
@@ -82,6 +88,20 @@ func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL strin
 			return nil, fmt.Errorf("--webhook: %w", err)
 		}
 		targets = append(targets, notify.Target{Name: "webhook", Notifier: n})
+	}
+	if f.teams != "" {
+		n, err := teams.New(teams.Config{WebhookURL: f.teams, Client: client})
+		if err != nil {
+			return nil, fmt.Errorf("--teams-webhook: %w", err)
+		}
+		targets = append(targets, notify.Target{Name: "teams", Notifier: n})
+	}
+	if f.discord != "" {
+		n, err := discord.New(discord.Config{WebhookURL: f.discord, Client: client})
+		if err != nil {
+			return nil, fmt.Errorf("--discord-webhook: %w", err)
+		}
+		targets = append(targets, notify.Target{Name: "discord", Notifier: n})
 	}
 	smtpURL := f.smtpURL
 	if smtpURL == "" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex/notify/notifytest"
 	"github.com/smokex/smokex/notify/webhook"
 )
 
@@ -109,6 +110,8 @@ func TestServeAlertFlagErrors(t *testing.T) {
 		"--alert-after must not be negative":  {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
 		"need an alert target":                {"--alert-after", "2"},
 		"--webhook: webhook: URL must be":     {"--webhook", "ftp://x/hook"},
+		"--teams-webhook: teams: WebhookURL":  {"--teams-webhook", "x"},
+		"--discord-webhook: discord: Webhook": {"--discord-webhook", "x"},
 		"--smtp-url must not hold a password": {"--smtp-url", "smtp://u:hunter2@127.0.0.1:25?from=a@example.com&to=b@example.com"},
 		"the SMTP URL: email: To needs":       {"--smtp-url", "smtp://u@127.0.0.1:25?from=a@example.com"},
 	} {
@@ -123,4 +126,27 @@ func TestServeAlertFlagErrors(t *testing.T) {
 	require.Equal(t, exitUsage, s.code)
 	require.Contains(t, logText(s.stderr), "the SMTP URL: email: From is not an address")
 	require.NotContains(t, logText(s.stderr), "hunter2")
+}
+
+func TestServeChatAlerts(t *testing.T) {
+	t.Parallel()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer target.Close()
+	slackRV := notifytest.NewReceiver(t, http.StatusOK)
+	teamsRV := notifytest.NewReceiver(t, http.StatusAccepted)
+	discordRV := notifytest.NewReceiver(t, http.StatusNoContent)
+	dir := t.TempDir()
+	writePlan(t, dir, "flaky.yaml", flakyPlan, target.URL)
+	s := startServe(t, nil, "--slack-webhook", slackRV.URL, "--teams-webhook", teamsRV.URL,
+		"--discord-webhook", discordRV.URL, dir)
+	for _, target := range []string{"slack", "teams", "discord"} {
+		s.waitLog(t, `msg="notify: alert sent" target=`+target+` plan=flaky execution=\S+ transition=failing`)
+	}
+	require.Equal(t, 0, s.stop(t))
+	require.Equal(t, "🔴 flaky is failing", slackRV.Next(t).JSON(t)["blocks"].([]any)[0].(map[string]any)["text"].(map[string]any)["text"])
+	require.Equal(t, "message", teamsRV.Next(t).JSON(t)["type"])
+	require.Equal(t, "flaky is failing", discordRV.Next(t).JSON(t)["embeds"].([]any)[0].(map[string]any)["title"])
+	require.Zero(t, slackRV.Pending()+teamsRV.Pending()+discordRV.Pending(), "one alert each while it keeps failing")
 }
