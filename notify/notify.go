@@ -174,15 +174,20 @@ func Excerpt(s string, n int) string {
 // subject: "Checkout API is failing: step 2 \"pay\": status_code expected
 // 200, received 503".
 func (e *Event) Summary() string {
-	name := e.Plan.Name
-	if name == "" {
-		name = e.Plan.ID
-	}
-	s := name + " is " + e.Transition.Title()
+	s := e.PlanName() + " is " + e.Transition.Title()
 	if d := e.Detail(); d != "" && e.Transition.Bad() {
 		s += ": " + d
 	}
 	return s
+}
+
+// PlanName is the plan's name, or its ID when it has none: how messages
+// name the plan.
+func (e *Event) PlanName() string {
+	if e.Plan.Name != "" {
+		return e.Plan.Name
+	}
+	return e.Plan.ID
 }
 
 // Detail describes what went wrong: the first failed step and its first

@@ -104,12 +104,9 @@ type Footer struct {
 // the transition, with the execution's facts as inline fields and the
 // failed step with its failures as the description.
 func Message(e *notify.Event, username string) *Payload {
-	name := e.Plan.Name
-	if name == "" {
-		name = e.Plan.ID
-	}
+	name := e.PlanName()
 	em := Embed{
-		Title:  cut(name+" is "+e.Transition.Title(), 256),
+		Title:  httpsend.Cut(name+" is "+e.Transition.Title(), 256),
 		URL:    e.Links.Execution,
 		Color:  ColorGood,
 		Footer: &Footer{Text: "smokex · " + e.Plan.ID},
@@ -130,7 +127,7 @@ func Message(e *notify.Event, username string) *Payload {
 	for _, l := range e.FailureLines() {
 		desc = append(desc, "• "+escape(l))
 	}
-	em.Description = cut(strings.Join(desc, "\n"), 4096)
+	em.Description = httpsend.Cut(strings.Join(desc, "\n"), 4096)
 	for _, f := range e.Facts() {
 		em.Fields = append(em.Fields, Field{Name: f.Name, Value: f.Value, Inline: true})
 	}
@@ -143,12 +140,4 @@ func Message(e *notify.Event, username string) *Payload {
 // escape escapes Discord's markdown.
 func escape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`).Replace(s)
-}
-
-func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -304,14 +304,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-var funcs = template.FuncMap{"name": func(e *notify.Event) string {
-	if e.Plan.Name != "" {
-		return e.Plan.Name
-	}
-	return e.Plan.ID
-}}
-
-var textTemplate = texttemplate.Must(texttemplate.New("text").Funcs(texttemplate.FuncMap(funcs)).Parse(`{{name .}} is {{.Transition.Title}}.
+var textTemplate = texttemplate.Must(texttemplate.New("text").Parse(`{{.PlanName}} is {{.Transition.Title}}.
 {{range .Facts}}
 {{.Name}}: {{.Value}}{{end}}
 {{with .StepTitle}}
@@ -322,9 +315,9 @@ Execution: {{.}}{{end}}{{with .Links.Plan}}
 Plan: {{.}}{{end}}
 `))
 
-var htmlTemplate = template.Must(template.New("html").Funcs(funcs).Parse(`<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("html").Parse(`<!DOCTYPE html>
 <html><body style="font-family: sans-serif">
-<h2 style="color: {{if .Transition.Bad}}#b42318{{else}}#067647{{end}}">{{name .}} is {{.Transition.Title}}</h2>
+<h2 style="color: {{if .Transition.Bad}}#b42318{{else}}#067647{{end}}">{{.PlanName}} is {{.Transition.Title}}</h2>
 <table>{{range .Facts}}
 <tr><th align="left">{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
 </table>

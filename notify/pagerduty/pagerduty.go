@@ -146,7 +146,7 @@ func (n *Notifier) Build(e *notify.Event) *Event {
 		details["labels"] = e.Plan.Labels
 	}
 	ev.Payload = &Payload{
-		Summary:       truncate(e.Summary(), 1024),
+		Summary:       httpsend.Cut(e.Summary(), 1024),
 		Source:        n.cfg.Source,
 		Severity:      n.cfg.Severity,
 		Timestamp:     e.Time.UTC().Format(time.RFC3339),
@@ -179,12 +179,4 @@ func (n *Notifier) Notify(ctx context.Context, e *notify.Event) error {
 		return ctx.Err()
 	}
 	return httpsend.PostJSON(ctx, n.cfg.Client, "pagerduty", n.cfg.URL, ev, nil)
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

@@ -86,12 +86,9 @@ type Element struct {
 // received values, or its error; buttons "View execution" and "View plan"
 // when the event has links.
 func Message(e *notify.Event) *Payload {
-	name := e.Plan.Name
-	if name == "" {
-		name = e.Plan.ID
-	}
+	name := e.PlanName()
 	p := &Payload{Text: e.Summary()}
-	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
+	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", httpsend.Cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
 	if facts := e.Facts(); len(facts) > 0 {
 		fields := make([]Text, len(facts))
 		for i, f := range facts {
@@ -100,7 +97,7 @@ func Message(e *notify.Event) *Payload {
 		p.Blocks = append(p.Blocks, Block{Type: "section", Fields: fields})
 	}
 	if d := failed(e); d != "" {
-		p.Blocks = append(p.Blocks, Block{Type: "section", Text: &Text{"mrkdwn", cut(d, 3000)}})
+		p.Blocks = append(p.Blocks, Block{Type: "section", Text: &Text{"mrkdwn", httpsend.Cut(d, 3000)}})
 	}
 	var buttons []Element
 	if e.Links.Execution != "" {
@@ -159,13 +156,4 @@ func style(t notify.Transition) string {
 // escape escapes the characters mrkdwn reads as markup.
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// cut bounds s to n runes, the limits of Block Kit's fields.
-func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

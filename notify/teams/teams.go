@@ -108,10 +108,7 @@ type Action struct {
 // fact set of the execution, the failed step and its failures, and
 // buttons to the admin pages when the event has links.
 func Message(e *notify.Event) *Payload {
-	name := e.Plan.Name
-	if name == "" {
-		name = e.Plan.ID
-	}
+	name := e.PlanName()
 	color := "Good"
 	if e.Transition.Bad() {
 		color = "Attention"

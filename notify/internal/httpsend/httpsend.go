@@ -1,5 +1,3 @@
-// Package httpsend posts the notifiers' payloads and turns the answers
-// into the errors delivery understands.
 package httpsend
 
 import (
@@ -116,6 +114,17 @@ func Redact(s, endpoint string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, endpoint, Host(endpoint))
+}
+
+// Cut bounds s to n runes, ending it with "…" when it was longer: the
+// field limits of the chat and paging APIs (Block Kit's 150-rune header,
+// an embed's 256-rune title, PagerDuty's 1024-rune summary).
+func Cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // CheckURL reports whether endpoint is an absolute http or https URL,
