@@ -14,7 +14,7 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	notifytest.Run(t, func(t *testing.T, endpoint string) notify.Notifier {
-		n, err := discord.New(discord.Config{WebhookURL: endpoint})
+		n, err := discord.New(discord.Config{WebhookURL: endpoint, Client: notifytest.Client(t)})
 		require.NoError(t, err)
 		return n
 	})

@@ -32,11 +32,24 @@ type Features struct {
 
 // Run runs the suite on a notifier that delivers every event. newNotifier
 // returns the notifier under test, sending to endpoint (an http:// URL of
-// a server the suite runs); it is called once per scenario, from parallel
-// subtests.
+// a server the suite runs, with a client from Client); it is called once
+// per scenario, from parallel subtests.
 func Run(t *testing.T, newNotifier func(t *testing.T, endpoint string) notify.Notifier) {
 	t.Helper()
 	RunFeatures(t, Features{}, newNotifier)
+}
+
+// Client returns an HTTP client with a transport of its own, whose idle
+// connections are closed when t ends. Give it to the notifier that
+// newNotifier returns: every httptest.Server's Close closes the idle
+// connections of http.DefaultTransport, so that a notifier on
+// http.DefaultClient may have a request in flight broken by a parallel
+// scenario's server closing ("connection broken: http:
+// CloseIdleConnections called").
+func Client(t *testing.T) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
 }
 
 // RunFeatures runs the suite on a notifier with the features.

@@ -19,7 +19,7 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	notifytest.Run(t, func(t *testing.T, endpoint string) notify.Notifier {
-		n, err := webhook.New(webhook.Config{URL: endpoint, Secret: "s"})
+		n, err := webhook.New(webhook.Config{URL: endpoint, Secret: "s", Client: notifytest.Client(t)})
 		require.NoError(t, err)
 		return n
 	})
