@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	smokexriver "github.com/smokex/smokex/schedule/river"
 	"github.com/smokex/smokex/storage/postgres"
 )
 
@@ -70,7 +71,7 @@ func (u urlFlag) Set(s string) error {
 func migrateCommand() command {
 	return command{
 		name:    "migrate",
-		summary: "Create or upgrade smokex's tables in a PostgreSQL database.",
+		summary: "Create or upgrade smokex's tables, and River's, in a PostgreSQL database.",
 		usage:   "migrate [--database-url URL] [--schema NAME]",
 		more: `The URL is read from SMOKEX_DATABASE_URL when --database-url is not given,
 which keeps a password out of the command line, where ps shows it.
@@ -103,6 +104,12 @@ Examples:
 				defer pool.Close()
 				before := schemaVersion(ctx, pool, store.Schema())
 				if err := store.Migrate(ctx); err != nil {
+					fmt.Fprintf(a.stderr, "smokex migrate: %v\n", err)
+					return exitFailed
+				}
+				// River's tables, for serve's default scheduler, in the same
+				// schema.
+				if err := smokexriver.Migrate(ctx, pool, store.Schema()); err != nil {
 					fmt.Fprintf(a.stderr, "smokex migrate: %v\n", err)
 					return exitFailed
 				}

@@ -45,6 +45,7 @@ type serveFlags struct {
 	alerts          alertFlags
 	metrics         metricsFlags
 	sel             selectFlags
+	sched           schedulerFlags
 }
 
 func serveCommand() command {
@@ -63,7 +64,10 @@ stops scheduling and waits up to --shutdown-timeout for the executions in
 flight, then cancels them; a second signal ends the process at once.
 
 Without --database-url, results are kept in memory; with it, in PostgreSQL,
-where they outlive the process. When the flag is not given, the URL is read
+where they outlive the process, and the schedules run through River
+(--scheduler river): several serve processes on one database share the
+ticks, each run once by one of them; --scheduler local runs every schedule
+in this process. When the flag is not given, the URL is read
 from SMOKEX_DATABASE_URL, which keeps a password out of the command line. Unlike run, plans do not see the environment
 unless --env is given, and read only the secrets named by --secret.
 
@@ -108,6 +112,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f.alerts.define(fs)
 	f.metrics.define(fs)
 	f.sel.define(fs)
+	f.sched.define(fs)
 	return f
 }
 
@@ -156,6 +161,9 @@ func (f *serveFlags) check() error {
 		return err
 	}
 	if err := f.sel.check(); err != nil {
+		return err
+	}
+	if err := f.sched.check(f.db.url != ""); err != nil {
 		return err
 	}
 	return f.alerts.check()
@@ -240,12 +248,17 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 				return exitFailed
 			}
 		}
+		if err := f.sched.migrate(ctx, pool, pg.Schema(), f.noMigrate); err != nil {
+			log.Error("smokex serve: migrating the database", "error", err)
+			return exitFailed
+		}
 		store = pg
 		storeAttr = slog.String("store", "postgres")
 		log.Info("smokex serve: using PostgreSQL", "schema", pg.Schema(), "migrated", !f.noMigrate)
 	}
 
 	cfg := f.config(a, store, log)
+	f.sched.wire(&cfg, log)
 	var err error
 	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
 		return a.usageError("serve", err.Error())

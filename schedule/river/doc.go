@@ -39,7 +39,7 @@
 //
 // Replica crash. The jobs a dead replica was running stay "running" in
 // River until the leader's rescuer finds them running for longer than
-// RescueAfter (JobTimeout plus a minute by default; the rescuer looks every
+// RescueAfter (twice JobTimeout by default; the rescuer looks every
 // 30s and when a leader is elected). River then makes the job's second and
 // last attempt at once, on a live replica; its Func call carries the same
 // id and due time. The engine sees that the tick has an execution already

@@ -61,7 +61,7 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter is how long a tick's job may run before River takes its
 	// replica for dead and hands the tick to another. It must exceed
-	// JobTimeout. Defaults to JobTimeout plus a minute.
+	// JobTimeout. Defaults to twice JobTimeout.
 	RescueAfter time.Duration
 	// SyncInterval is how often the replica reads the table of entries,
 	// so that an entry added, changed or removed by another replica
@@ -105,7 +105,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.Queue = cmp.Or(c.Queue, DefaultQueue)
 	c.MaxWorkers = cmp.Or(c.MaxWorkers, DefaultMaxWorkers)
 	c.JobTimeout = cmp.Or(c.JobTimeout, DefaultJobTimeout)
-	c.RescueAfter = cmp.Or(c.RescueAfter, c.JobTimeout+time.Minute)
+	c.RescueAfter = cmp.Or(c.RescueAfter, 2*c.JobTimeout)
 	if c.RescueAfter <= c.JobTimeout {
 		return c, fmt.Errorf("river: Config.RescueAfter (%s) must exceed Config.JobTimeout (%s)", c.RescueAfter, c.JobTimeout)
 	}

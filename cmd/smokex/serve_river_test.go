@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	osexec "os/exec"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/record"
+)
+
+// serveProcess is smokex serve running as a process of its own.
+type serveProcess struct {
+	cmd    *osexec.Cmd
+	stderr *lockedWriter
+	exited chan error
+}
+
+func startServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{cmd: osexec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...),
+		stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan error, 1)}
+	p.cmd.Stderr = p.stderr
+	require.NoError(t, p.cmd.Start())
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+// waitLog waits for a line of the process's log that matches re.
+func (p *serveProcess) waitLog(t *testing.T, re string) {
+	t.Helper()
+	m := regexp.MustCompile(re)
+	deadline := time.After(30 * time.Second)
+	for !m.MatchString(logText(p.stderr)) {
+		select {
+		case err := <-p.exited:
+			require.FailNow(t, "serve exited", "%v\n%s", err, logText(p.stderr))
+		case <-deadline:
+			require.FailNow(t, "no log line "+re, logText(p.stderr))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TestServeProcessesShareTicks runs three serve processes on one database,
+// on River by default, with 20 plans @every 1s; one is killed with
+// SIGKILL mid-way. Every tick is run at most once, counted from the store;
+// the ticks go on on the other two; and the runs the killed process had in
+// flight are finished as interrupted once River rescues them.
+func TestServeProcessesShareTicks(t *testing.T) {
+	db := newTestDB(t)
+	bin := buildBinary(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	const plans = 20
+	for i := range plans {
+		writePlan(t, dir, fmt.Sprintf("p%02d.yaml", i), fmt.Sprintf("name: p%02d\nschedule: \"@every 1s\"\nsteps:\n  - get: {host: \"${base}/\"}\n", i), "")
+	}
+	args := []string{"--database-url", db.url, "--schema", db.schema, "--var", "base=" + srv.URL, "--river-job-timeout", "3s", dir}
+	procs := make([]*serveProcess, 3)
+	for i := range procs {
+		procs[i] = startServeProcess(t, bin, args...)
+		procs[i].waitLog(t, `msg="smokex serve: started" store=postgres plans=20`)
+	}
+	for _, p := range procs {
+		p.waitLog(t, `msg="execution finished"`)
+	}
+	time.Sleep(3 * time.Second)
+	killed := time.Now()
+	require.NoError(t, procs[0].cmd.Process.Kill())
+	<-procs[0].exited
+
+	// Ticks go on, through a new leader if the killed process led, and
+	// the killed process's runs are rescued and finished as interrupted.
+	q := `SELECT count(*) FILTER (WHERE status IN ('created', 'running') AND created_at < $1),
+			count(*) FILTER (WHERE scheduled_at > $1 + interval '1 second'),
+			count(*) FILTER (WHERE stop_reason = 'interrupted'),
+			coalesce(max(n), 0)
+		FROM (SELECT *, count(*) OVER (PARTITION BY plan_id, scheduled_at) AS n
+			FROM ` + pgx.Identifier{db.schema}.Sanitize() + `.executions WHERE scheduled_at IS NOT NULL) x`
+	var inFlight, after, interrupted, most int
+	require.Eventually(t, func() bool {
+		require.NoError(t, db.pool.QueryRow(t.Context(), q, killed).Scan(&inFlight, &after, &interrupted, &most))
+		return inFlight == 0 && after >= plans
+	}, 60*time.Second, 200*time.Millisecond, "runs of the killed process still in flight, or no ticks since")
+	resumed := time.Now()
+	time.Sleep(3 * time.Second)
+	for _, p := range procs[1:] {
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+		require.NoError(t, <-p.exited, logText(p.stderr))
+	}
+	require.NoError(t, db.pool.QueryRow(t.Context(), q, killed).Scan(&inFlight, &after, &interrupted, &most))
+	require.Equal(t, 1, most, "a tick ran more than once")
+	require.Zero(t, inFlight)
+
+	// Since the ticks resumed, each plan ran every second.
+	rows, err := db.pool.Query(t.Context(), `SELECT plan_id, count(DISTINCT scheduled_at) FROM `+pgx.Identifier{db.schema}.Sanitize()+`.executions
+		WHERE scheduled_at >= $1 AND scheduled_at < $2 GROUP BY plan_id`, resumed.Truncate(time.Second).Add(time.Second), resumed.Truncate(time.Second).Add(3*time.Second))
+	require.NoError(t, err)
+	counts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		Plan string
+		N    int
+	}])
+	require.NoError(t, err)
+	require.Len(t, counts, plans)
+	for _, c := range counts {
+		require.Equal(t, 2, c.N, "plan %s: ticks in the 2s after the ticks resumed", c.Plan)
+	}
+	var statuses []record.Status
+	rows, err = db.pool.Query(t.Context(), `SELECT DISTINCT status FROM `+pgx.Identifier{db.schema}.Sanitize()+`.executions WHERE stop_reason = 'interrupted'`)
+	require.NoError(t, err)
+	statuses, err = pgx.CollectRows(rows, pgx.RowTo[record.Status])
+	require.NoError(t, err)
+	for _, s := range statuses {
+		require.Equal(t, record.StatusCanceled, s)
+	}
+	t.Logf("killed one of three serve processes; ticks resumed after %s; %d runs interrupted", resumed.Sub(killed).Round(100*time.Millisecond), interrupted)
+}
