@@ -21,16 +21,26 @@ import (
 type serveProcess struct {
 	cmd    *osexec.Cmd
 	stderr *lockedWriter
-	exited chan error
+	exited chan struct{} // closed when the process has exited
+	err    error         // how it exited, once exited is closed
+}
+
+// wait waits for the process to exit and returns how it did.
+func (p *serveProcess) wait() error {
+	<-p.exited
+	return p.err
 }
 
 func startServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
 	p := &serveProcess{cmd: osexec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...),
-		stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan error, 1)}
+		stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	require.NoError(t, p.cmd.Start())
-	go func() { p.exited <- p.cmd.Wait() }()
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
@@ -45,8 +55,8 @@ func (p *serveProcess) waitLog(t *testing.T, re string) {
 	deadline := time.After(30 * time.Second)
 	for !m.MatchString(logText(p.stderr)) {
 		select {
-		case err := <-p.exited:
-			require.FailNow(t, "serve exited", "%v\n%s", err, logText(p.stderr))
+		case <-p.exited:
+			require.FailNow(t, "serve exited", "%v\n%s", p.err, logText(p.stderr))
 		case <-deadline:
 			require.FailNow(t, "no log line "+re, logText(p.stderr))
 		case <-time.After(50 * time.Millisecond):
@@ -84,7 +94,7 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	killed := time.Now()
 	require.NoError(t, procs[0].cmd.Process.Kill())
-	<-procs[0].exited
+	_ = procs[0].wait()
 
 	// Ticks go on, through a new leader if the killed process led, and
 	// the killed process's runs are rescued and finished as interrupted.
@@ -103,7 +113,7 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	for _, p := range procs[1:] {
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-		require.NoError(t, <-p.exited, logText(p.stderr))
+		require.NoError(t, p.wait(), logText(p.stderr))
 	}
 	require.NoError(t, db.pool.QueryRow(t.Context(), q, killed).Scan(&inFlight, &after, &interrupted, &most))
 	require.Equal(t, 1, most, "a tick ran more than once")
