@@ -21,8 +21,14 @@ func checkSchema(schema string) error {
 	if !identRE.MatchString(schema) || strings.HasPrefix(schema, "pg_") {
 		return fmt.Errorf("river: schema %q: want a lowercase identifier (a-z, 0-9, _; not starting with a digit or pg_; at most 63 bytes)", schema)
 	}
+	if len(schema) > maxSchema {
+		return fmt.Errorf("river: schema %q: River allows at most %d bytes, it has %d", schema, maxSchema, len(schema))
+	}
 	return nil
 }
+
+// maxSchema is the longest schema name River accepts.
+const maxSchema = 46
 
 // sqlText is the schema, validated, that {schema} in a query stands for.
 type sqlText string

@@ -45,8 +45,8 @@ type Config struct {
 	// tick's job to.
 	Func schedule.Func
 	// Schema holds River's tables and the table of entries; Migrate
-	// creates them. It may be the store's schema. Defaults to
-	// DefaultSchema.
+	// creates them. It may be the store's schema; River allows 46 bytes
+	// at most. Defaults to DefaultSchema.
 	Schema string
 	// Queue is the River queue the ticks go through. Defaults to
 	// DefaultQueue.
