@@ -38,9 +38,10 @@
 // zone) make the policy ignore the executions that finish in them, so that
 // planned downtime pages no one and leaves no failure behind.
 //
-// The state lives in PolicyConfig.Store, a storage.AlertStore (the memory
-// and PostgreSQL stores are): it survives restarts, and replicas that share
-// it send one alert, since every save is compare-and-swap on a version.
+// The state lives in PolicyConfig.Store, a StateStore (the memory and
+// PostgreSQL stores are one, as storage.AlertStore): it survives restarts,
+// and replicas that share it send one alert, since every save is
+// compare-and-swap on a version.
 //
 // # Delivery
 //

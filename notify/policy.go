@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/record"
-	"github.com/smokex/smokex/storage"
 )
 
 // Defaults of PolicyConfig.
@@ -50,7 +49,7 @@ type PolicyConfig struct {
 	// it is failing) so that it survives restarts and is shared by
 	// replicas. Defaults to memory of this process only. smokex.Config's
 	// Alerts uses the engine's store when it is one.
-	Store storage.AlertStore
+	Store StateStore
 	// BaseURL is where the admin pages are served; events link to them
 	// (see LinksFor). Empty: no links.
 	BaseURL string
@@ -422,7 +421,7 @@ func (p *Policy) handle(f finished) {
 	r := p.rules(f.plan.ID)
 	var (
 		t          Transition
-		prev, next storage.AlertState
+		prev, next record.AlertState
 	)
 	const maxTries = 20
 	for try := 0; ; try++ {
@@ -440,7 +439,7 @@ func (p *Policy) handle(f finished) {
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, storage.ErrConflict) || try == maxTries {
+		if !errors.Is(err, record.ErrConflict) || try == maxTries {
 			p.stateError(f, "save", err)
 			return
 		}
@@ -466,13 +465,13 @@ func (p *Policy) stateError(f finished, op string, err error) {
 		"plan", f.plan.ID, "execution", f.exec.ID, "err", err)
 }
 
-func (p *Policy) loadState(planID string) (*storage.AlertState, error) {
+func (p *Policy) loadState(planID string) (*record.AlertState, error) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
 	defer cancel()
 	return p.cfg.Store.GetAlertState(ctx, planID)
 }
 
-func (p *Policy) saveState(s *storage.AlertState) error {
+func (p *Policy) saveState(s *record.AlertState) error {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
 	defer cancel()
 	return p.cfg.Store.SaveAlertState(ctx, s)
@@ -496,7 +495,7 @@ func failed(x *record.Execution) bool { return x.Status != record.StatusPassed }
 
 // step returns the state after x and the transition to announce, empty
 // for none.
-func step(cur storage.AlertState, x *record.Execution, r Rules, now time.Time) (storage.AlertState, Transition) {
+func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (record.AlertState, Transition) {
 	s := cur
 	s.LastExecutionID, s.LastStatus, s.UpdatedAt = x.ID, x.Status, now
 	var t Transition

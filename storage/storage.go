@@ -15,7 +15,9 @@ var (
 	// ErrConflict is returned when a write contradicts what is stored: an
 	// execution created twice with one id, a step appended twice with one
 	// index, an execution created for a plan that does not exist.
-	ErrConflict = errors.New("storage: conflict")
+	// It is record.ErrConflict, so that the alert policy can tell a lost
+	// compare-and-swap without importing storage.
+	ErrConflict = record.ErrConflict
 	// ErrUnavailable is wrapped by errors of a backend that could not be
 	// reached or lost its connection during the call: whether the write
 	// happened is unknown. A caller may try the write again when it is
@@ -246,28 +248,7 @@ type PruneParams struct {
 	KeepLast int
 }
 
-// AlertState is the alert policy's memory of a plan.
-type AlertState struct {
-	PlanID string
-	// Version counts the saves of the plan's state: 0 for a plan never
-	// saved. SaveAlertState checks it.
-	Version int64
-	// ConsecutiveFailures counts the plan's failed executions since its
-	// last passed one; ConsecutivePasses the passed ones since the last
-	// failed one.
-	ConsecutiveFailures int
-	ConsecutivePasses   int
-	// Failing is set when the policy declared the plan failing (after its
-	// threshold of failures) and cleared when it declared it recovered.
-	Failing bool
-	// FailingSince is when the plan was declared failing, zero when not.
-	FailingSince time.Time
-	// LastAlertedAt is when the last alert about the plan was sent (or
-	// would have been, had no maintenance window held it back).
-	LastAlertedAt time.Time
-	// LastExecutionID and LastStatus are the last execution the policy
-	// counted, so that an execution told twice is counted once.
-	LastExecutionID string
-	LastStatus      record.Status
-	UpdatedAt       time.Time
-}
+// AlertState is the alert policy's memory of a plan. It is defined in the
+// record package, so that the policy (package notify) keeps it without
+// importing storage.
+type AlertState = record.AlertState
