@@ -137,8 +137,15 @@ func CheckURL(field, endpoint string) error {
 	if err != nil {
 		return fmt.Errorf("%s is not a URL", field)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s must be an absolute http or https URL, got scheme %q", field, u.Scheme)
+	// The URL is a secret: the message says what is wrong with it without
+	// quoting it.
+	switch {
+	case u.Scheme == "":
+		return fmt.Errorf("%s must be an absolute http or https URL: it has no scheme (write https://...)", field)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%s must be an absolute http or https URL, not %s:", field, u.Scheme)
+	case u.Host == "":
+		return fmt.Errorf("%s must be an absolute http or https URL: it has no host", field)
 	}
 	return nil
 }
