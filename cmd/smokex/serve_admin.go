@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/subtle"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,7 +33,7 @@ type adminFlags struct {
 func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
-	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request as Authorization: Bearer TOKEN (default $"+adminTokenEnv+")")
+	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
 	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL)")
 }
 
@@ -70,25 +69,6 @@ func (f *adminFlags) handler(eng *smokex.Engine) http.Handler {
 		AllowRun:    f.allowRun,
 		AllowEdit:   f.allowEdit,
 		AllowDelete: f.allowEdit,
-	})
-}
-
-// withAuth wraps everything serve answers in the --auth-token check.
-func (f *adminFlags) withAuth(h http.Handler) http.Handler {
-	if f.authToken == "" {
-		return h
-	}
-	want := []byte("Bearer " + f.authToken)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"error":"unauthorized: send Authorization: Bearer <the --auth-token>"}`+"\n")
-			return
-		}
-		h.ServeHTTP(w, r)
 	})
 }
 

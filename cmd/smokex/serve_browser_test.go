@@ -50,3 +50,43 @@ func TestServeExamplePlansInBrowser(t *testing.T) {
 	b.Shoot("serve-execution")
 	require.Equal(t, exitOK, s.stop(t))
 }
+
+// TestServeLoginInBrowser opens the dashboard of a serve with --auth-token
+// in a browser, which sends no bearer header: the page asks for the token,
+// a wrong one is refused, the right one opens the dashboard where the
+// plans are live, and scripts cannot read the cookie.
+func TestServeLoginInBrowser(t *testing.T) {
+	demo := httptest.NewServer(demoapi.New())
+	t.Cleanup(demo.Close)
+	s := startServe(t, map[string]string{"SMOKEX_ADMIN_TOKEN": "s3cret-t0ken"},
+		"--var", "base="+demo.URL, "--allow-run", "../../examples/plans/success.yaml", "../../examples/plans/failure.yaml")
+	url := s.dashboardURL(t)
+
+	b := browsertest.New(t)
+	b.Navigate(url + "plans/success")
+	b.WaitText("h1", "Log in")
+	require.Equal(t, url+"login?next=plans%2Fsuccess", b.Location())
+	b.Shoot("serve-login")
+
+	b.Type("#token", "not-it")
+	b.Click(`#login button[type="submit"]`)
+	b.WaitText("#login-error", "Wrong token")
+	require.Equal(t, "true", browsertest.Eval[string](b, `document.querySelector("#token").getAttribute("aria-invalid")`))
+
+	b.Type("#token", "s3cret-t0ken")
+	b.Click(`#login button[type="submit"]`)
+	b.WaitText("h1", "success")
+	require.Equal(t, url+"plans/success", b.Location())
+	require.Empty(t, browsertest.Eval[string](b, `document.cookie`), "the cookie is HttpOnly")
+	b.WaitText("#live-status", "Live")
+	require.True(t, browsertest.Eval[bool](b, `window.notReloaded = true`))
+	b.Click(`button[data-run="success"]`)
+	b.WaitText("#executions tbody", "passed")
+	require.True(t, browsertest.Eval[bool](b, `window.notReloaded === true`), "the page was not reloaded")
+
+	b.Navigate(url)
+	b.WaitText(`tr[data-plan-row="success"] .status`, "passed")
+	b.WaitText(`tr[data-plan-row="failure"]`, "failure")
+	b.WaitText("#live-status", "Live")
+	require.Equal(t, exitOK, s.stop(t))
+}

@@ -75,6 +75,13 @@ func (b *Browser) Click(sel string) {
 	b.Do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// Type types text into the first visible element that matches the CSS
+// selector, as keystrokes.
+func (b *Browser) Type(sel, text string) {
+	b.t.Helper()
+	b.Do(chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+}
+
 // Eval evaluates expr in the page.
 func Eval[T any](b *Browser, expr string) T {
 	b.t.Helper()
