@@ -183,8 +183,18 @@
 //
 //	--allow-run             the API and the dashboard may run plans now
 //	--allow-edit            they may create, change and delete plans that do not come from a PATH
-//	--auth-token TOKEN      every request needs Authorization: Bearer TOKEN (default $SMOKEX_ADMIN_TOKEN)
+//	--auth-token TOKEN      every request needs the token (default $SMOKEX_ADMIN_TOKEN): see below
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts
+//
+// With --auth-token, machines send Authorization: Bearer TOKEN (/metrics,
+// /status, the badges, the API). A browser opening a page without it is
+// redirected to /login, a form that takes the token and sets a cookie,
+// smokex_session: HttpOnly, SameSite=Strict, Secure on TLS or with an https
+// --base-url, holding an expiry 30 days out and an HMAC of it keyed with the
+// token (never the token), which authorizes the requests that carry it as
+// the header does; the same token in another serve accepts it, a new token
+// ends it. A wrong token is a 401 page; a login posted from another origin
+// is refused (403); POST /logout ends the browser's login.
 //
 // Plans given as PATHs stay read-only through the API (409, naming the
 // file). With no PATH, the plans live in the store (in memory, or in
