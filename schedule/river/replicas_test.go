@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
@@ -75,6 +76,8 @@ type cluster struct {
 	schema string
 	admin  *pgxpool.Pool
 	target *httptest.Server
+	// alerts, when set, is every replica's alert policy.
+	alerts *notify.PolicyConfig
 }
 
 func newCluster(t *testing.T, delay time.Duration) *cluster {
@@ -130,6 +133,7 @@ func (c *cluster) replicaWorkers(name string, workers int) *replica {
 		StaleAfter: testJobTimeout,
 		Vars:       map[string]any{"base": c.target.URL},
 		Hooks:      []record.Hook{replicaHooks{r: r}},
+		Alerts:     c.alerts,
 		Logger:     warnLogger(name),
 		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
 			return smokexriver.New(smokexriver.Config{
