@@ -99,7 +99,11 @@ func ParseURL(raw string) (Config, error) {
 			}
 		}
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		// The fields are the URL's query parameters here: say which.
+		return c, fmt.Errorf("%w; the URL gives From as from= and To as to=", err)
+	}
+	return c, nil
 }
 
 // Notifier sends one e-mail per event, with a text and an HTML part.

@@ -20,5 +20,5 @@ func ExampleParseURL() {
 	fmt.Println(err)
 	// Output:
 	// smtp.example.com:587 smokex smokex@example.com [ops@example.com oncall@example.com]
-	// email: From is not an address: ""
+	// email: From is not an address: ""; the URL gives From as from= and To as to=
 }
