@@ -106,7 +106,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.store == nil {
 		e.store = memory.New(memory.Config{})
 	}
-	hooks := cfg.Hooks
+	var hooks []record.Hook
 	if e.alerts, hooks, err = newAlerts(cfg, e.store); err != nil {
 		return nil, err
 	}

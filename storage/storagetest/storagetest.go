@@ -141,15 +141,6 @@ func ids(es []*record.Execution) []string {
 	return out
 }
 
-// reversed returns a reversed copy of s.
-func reversed[T any](s []T) []T {
-	out := make([]T, len(s))
-	for i, v := range s {
-		out[len(s)-1-i] = v
-	}
-	return out
-}
-
 // normTime converts t to UTC so that equal instants compare equal.
 func normTime(t time.Time) time.Time {
 	if t.IsZero() {
