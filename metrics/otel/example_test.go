@@ -67,7 +67,7 @@ steps:
 			for _, pt := range d.DataPoints {
 				status, _ := pt.Attributes.Value(smokexotel.AttrStatus)
 				typ, _ := pt.Attributes.Value(smokexotel.AttrType)
-				fmt.Println(m.Name, status.Emit()+typ.Emit(), pt.Value)
+				fmt.Println(m.Name, status.String()+typ.String(), pt.Value)
 			}
 		case metricdata.Histogram[float64]:
 			fmt.Println(m.Name, len(d.DataPoints), "series")

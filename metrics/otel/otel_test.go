@@ -293,13 +293,11 @@ func TestTraces(t *testing.T) {
 
 	steps := tr.named(smokexotel.SpanStep)
 	require.Len(t, steps, 2)
-	var stepIDs []string
 	for i, st := range steps {
 		require.Equal(t, root.SpanContext().SpanID(), st.Parent().SpanID(), "step %d's parent", i)
 		a := spanAttrs(st)
 		require.Equal(t, fmt.Sprint(i), a["smokex.step.index"])
 		require.Equal(t, "passed", a["smokex.step.outcome"])
-		stepIDs = append(stepIDs, st.SpanContext().SpanID().String())
 	}
 	require.Equal(t, s.target.URL+"/ok?token=s3cret", spanAttrs(steps[1])["url.full"], "the step's span has the URL as stored")
 
