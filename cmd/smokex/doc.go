@@ -194,7 +194,9 @@
 // token (never the token), which authorizes the requests that carry it as
 // the header does; the same token in another serve accepts it, a new token
 // ends it. A wrong token is a 401 page; a login posted from another origin
-// is refused (403); POST /logout ends the browser's login.
+// is refused (403); POST /logout ends the browser's login. A link from
+// another site, such as an alert's, opens the page again from serve's
+// origin first, so that the strict cookie goes along.
 //
 // Plans given as PATHs stay read-only through the API (409, naming the
 // file). With no PATH, the plans live in the store (in memory, or in

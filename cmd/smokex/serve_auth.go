@@ -92,6 +92,14 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 			if r.URL.RawQuery != "" {
 				next += "?" + r.URL.RawQuery
 			}
+			if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+				// A link from another site, such as an alert's: the
+				// browser keeps the SameSite=Strict cookie back. Open
+				// the page again from here, which sends it, or goes to
+				// the login.
+				a.reopen(w, base(r.URL.Path)+next)
+				return
+			}
 			loc := base(r.URL.Path) + "login"
 			if next != "" {
 				loc += "?next=" + url.QueryEscape(next)
@@ -224,9 +232,15 @@ func (a *tokenAuth) logout(w http.ResponseWriter, r *http.Request) {
 
 // page renders the login page, with the dashboard's headers.
 func (a *tokenAuth) page(w http.ResponseWriter, code int, data loginData) {
+	answerPage(w, code, loginPage, data, "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+}
+
+// answerPage renders t with data and answers it with the headers of the
+// dashboard's pages and csp.
+func answerPage(w http.ResponseWriter, code int, t *template.Template, data any, csp string) {
 	var b bytes.Buffer
-	if err := loginPage.Execute(&b, data); err != nil {
-		http.Error(w, "rendering the login page: "+err.Error(), http.StatusInternalServerError)
+	if err := t.Execute(&b, data); err != nil {
+		http.Error(w, "rendering the page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
@@ -234,10 +248,21 @@ func (a *tokenAuth) page(w http.ResponseWriter, code int, data loginData) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", csp)
 	w.WriteHeader(code)
 	w.Write(b.Bytes())
 }
+
+// reopen answers a page that opens loc again, from this origin.
+func (a *tokenAuth) reopen(w http.ResponseWriter, loc string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
+	answerPage(w, http.StatusUnauthorized, reopenPage, loc, "default-src 'none'; frame-ancestors 'none'")
+}
+
+var reopenPage = template.Must(template.New("reopen").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={{.}}"><title>smokex</title></head>
+<body><p><a href="{{.}}">Open the page</a></p></body></html>
+`))
 
 // seeOther redirects to loc as given: http.Redirect would make a relative
 // loc absolute, which breaks behind a proxy that serves under a prefix.

@@ -78,8 +78,13 @@ func TestServeLoginCookie(t *testing.T) {
 	resp, _ = send(t, c, "GET", base+"plans/ticker?x=1", nil, "Accept", htmlAccept)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "../login?next=plans%2Fticker%3Fx%3D1", resp.Header.Get("Location"))
+	// A link from another site: the browser held the SameSite=Strict
+	// cookie back, so the page opens itself again from here.
+	resp, body := send(t, c, "GET", base+"plans/ticker?x=1", nil, "Accept", htmlAccept, "Sec-Fetch-Site", "cross-site")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Contains(t, body, `<meta http-equiv="refresh" content="0;url=../plans/ticker?x=1">`)
 	// Not a page load: the JSON answer of before, which names the login.
-	resp, body := send(t, c, "GET", base+"api/plans", nil)
+	resp, body = send(t, c, "GET", base+"api/plans", nil)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	require.Contains(t, body, "log in at /login")
 

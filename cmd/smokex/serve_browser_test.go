@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,6 +90,19 @@ func TestServeLoginInBrowser(t *testing.T) {
 	b.Navigate(url)
 	b.WaitText(`tr[data-plan-row="success"] .status`, "passed")
 	b.WaitText(`tr[data-plan-row="failure"]`, "failure")
+	b.WaitText("#live-status", "Live")
+
+	// A link from another site, as in an alert, opens the page without a
+	// second login, although the browser keeps the SameSite=Strict cookie
+	// back on that first request.
+	mail := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<!doctype html><a id="alert" href="%splans/failure">failure is failing</a>`, url)
+	}))
+	t.Cleanup(mail.Close)
+	b.Navigate(strings.Replace(mail.URL, "127.0.0.1", "localhost", 1))
+	b.Click("#alert")
+	b.WaitText("h1", "failure")
+	require.Equal(t, url+"plans/failure", b.Location())
 	b.WaitText("#live-status", "Live")
 	require.Equal(t, exitOK, s.stop(t))
 }
