@@ -9,8 +9,11 @@
 // error that wraps ErrInvalidSpec.
 //
 // Cron is the in-process scheduler, the default: entries live in memory and
-// ticks fire in this process. A distributed scheduler, whose ticks are
-// enqueued as jobs that any replica runs, implements the same interface in
-// a subpackage. Every implementation passes the conformance suite in
-// schedule/scheduletest.
+// ticks fire in this process. schedule/river is the distributed one: its
+// ticks are River jobs that the elected leader enqueues once and any
+// replica runs; it is a Rescuer, handing the tick of a replica that died
+// to another. Every implementation passes the conformance suite in
+// schedule/scheduletest, and gives each tick its due time, so that the
+// engine records it (record.Execution.ScheduledAt) and the store keeps
+// one execution per plan and due time.
 package schedule
