@@ -142,3 +142,35 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	}
 	t.Logf("killed one of three serve processes; ticks resumed after %s; %d runs interrupted", resumed.Sub(killed).Round(100*time.Millisecond), interrupted)
 }
+
+func TestServeSchedulerUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writePlan(t, dir, "ticker.yaml", tickerPlan, "")
+	for _, tt := range []cliCase{
+		{name: "river without a database", args: []string{"--scheduler", "river"}, stderr: "--scheduler river needs --database-url or SMOKEX_DATABASE_URL"},
+		{name: "unknown scheduler", args: []string{"--scheduler", "quartz"}, stderr: `--scheduler is river or local, not "quartz"`},
+		{name: "job timeout", args: []string{"--database-url", "postgres://127.0.0.1/x", "--river-job-timeout", "0s"}, stderr: "--river-job-timeout must be positive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := runCLI(t, nil, "", append(append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...), dir)...)
+			requireResult(t, res, exitUsage, "", tt.stderr)
+		})
+	}
+}
+
+// TestServeLocalScheduler: with a database and --scheduler local, the
+// schedules run in the process, without River's tables.
+func TestServeLocalScheduler(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	srv, dir := tickerSetup(t)
+	s := startServe(t, nil, "--database-url", db.url, "--schema", db.schema, "--scheduler", "local", "--var", "base="+srv.URL, dir)
+	s.waitLog(t, finishedLine("ticker", "passed"))
+	require.Equal(t, exitOK, s.stop(t))
+	require.NotContains(t, logText(s.stderr), "scheduling through River")
+	var river bool
+	require.NoError(t, db.pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'river_job')`, db.schema).Scan(&river))
+	require.False(t, river, "River's tables were created for the local scheduler")
+}
