@@ -66,8 +66,8 @@ flight, then cancels them; a second signal ends the process at once.
 Without --database-url, results are kept in memory; with it, in PostgreSQL,
 where they outlive the process, and the schedules run through River
 (--scheduler river): several serve processes on one database share the
-ticks, each run once by one of them; --scheduler local runs every schedule
-in this process. When the flag is not given, the URL is read
+ticks, each run once by one of them (give them the same PATHs, or none);
+--scheduler local runs every schedule in this process. When the flag is not given, the URL is read
 from SMOKEX_DATABASE_URL, which keeps a password out of the command line. Unlike run, plans do not see the environment
 unless --env is given, and read only the secrets named by --secret.
 
