@@ -25,10 +25,20 @@ type serveProcess struct {
 	err    error         // how it exited, once exited is closed
 }
 
-// wait waits for the process to exit and returns how it did.
-func (p *serveProcess) wait() error {
-	<-p.exited
-	return p.err
+// wait waits up to a minute for the process to exit and returns how it
+// did; a process that does not exit by then is killed and fails the test,
+// rather than hanging it.
+func (p *serveProcess) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(time.Minute):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		require.FailNow(t, "serve did not exit within a minute of its signal", logText(p.stderr))
+		return nil
+	}
 }
 
 func startServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
@@ -94,7 +104,7 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	killed := time.Now()
 	require.NoError(t, procs[0].cmd.Process.Kill())
-	_ = procs[0].wait()
+	_ = procs[0].wait(t)
 
 	// Ticks go on, through a new leader if the killed process led, and
 	// the killed process's runs are rescued and finished as interrupted.
@@ -113,7 +123,7 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	for _, p := range procs[1:] {
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
-		require.NoError(t, p.wait(), logText(p.stderr))
+		require.NoError(t, p.wait(t), logText(p.stderr))
 	}
 	require.NoError(t, db.pool.QueryRow(t.Context(), q, killed).Scan(&inFlight, &after, &interrupted, &most))
 	require.Equal(t, 1, most, "a tick ran more than once")
