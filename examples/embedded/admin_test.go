@@ -37,7 +37,7 @@ func TestServesTheDashboard(t *testing.T) {
 	t.Parallel()
 	h := &urlHandler{Handler: slog.DiscardHandler, url: make(chan string, 1)}
 	done := make(chan error, 1)
-	go func() { done <- run(context.Background(), []string{"-for", "3s"}, slog.New(h)) }()
+	go func() { done <- run(context.Background(), []string{"-for", "8s"}, slog.New(h)) }()
 	url := <-h.url
 	require.Regexp(t, `^http://127\.0\.0\.1:\d+/admin/smoke/$`, url)
 

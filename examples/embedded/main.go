@@ -120,11 +120,12 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	// The smokex dashboard and API on the host's own mux, under a prefix.
 	// A real service wraps it in its own authentication middleware.
 	mux.Handle("/admin/smoke/", http.StripPrefix("/admin/smoke", admin.New(eng, &admin.Config{AllowRun: true})))
-	log.Info("smokex dashboard", "url", base+"/admin/smoke/")
 
 	if err := start(ctx, eng, log); err != nil {
 		return errors.Join(err, stopEngine())
 	}
+	// Said once the plans are loaded, so that the page has them.
+	log.Info("smokex dashboard", "url", base+"/admin/smoke/")
 	<-ctx.Done()
 	return stopEngine()
 }
