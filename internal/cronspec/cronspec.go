@@ -11,7 +11,7 @@ import (
 
 // Parser is the parser every smokex scheduler uses.
 func Parser() cron.Parser {
-	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+	return cron.MustNewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 }
 
 // Parse parses spec. Besides the syntax it rejects specs that never fire
