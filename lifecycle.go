@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/smokex/smokex/record"
@@ -74,13 +73,7 @@ func (e *Engine) stop(ctx context.Context) error {
 	e.endLife()
 
 	// At ctx's end the runs still in flight are canceled; Stop then says so.
-	var canceledRuns atomic.Bool
-	cancelAtDeadline := context.AfterFunc(ctx, func() {
-		e.mu.Lock()
-		canceledRuns.Store(len(e.inflight) > 0)
-		e.mu.Unlock()
-		e.cancelRuns()
-	})
+	cancelAtDeadline := context.AfterFunc(ctx, e.cancelRuns)
 	defer cancelAtDeadline()
 
 	var errs []error
@@ -101,7 +94,10 @@ func (e *Engine) stop(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if canceledRuns.Load() {
+	e.mu.Lock()
+	canceledRuns := e.canceledAtStop && ctx.Err() != nil
+	e.mu.Unlock()
+	if canceledRuns {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrRunsCanceled, ctx.Err()))
 	}
 	return errors.Join(errs...)

@@ -216,6 +216,9 @@ func (e *Engine) finish(j *job) {
 		return
 	}
 	j.finished = true
+	if e.closed && j.execution.Status == record.StatusCanceled {
+		e.canceledAtStop = true
+	}
 	e.running[j.plan.ID]--
 	if e.running[j.plan.ID] == 0 {
 		delete(e.running, j.plan.ID)

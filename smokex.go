@@ -73,6 +73,11 @@ type Engine struct {
 	bg      sync.WaitGroup
 
 	skippedTicks atomic.Uint64
+
+	// canceledAtStop is set, under mu, when an execution ends canceled
+	// while the engine stops: at Stop's deadline the engine or the
+	// scheduler (whichever sees the deadline first) cancels the runs.
+	canceledAtStop bool
 	// plansVersion grows with every change to plans, under mu.
 	plansVersion atomic.Uint64
 }
