@@ -187,6 +187,9 @@ func (b *stepBatcher) take() []*stepReq {
 	return batch
 }
 
+// flushTimeout bounds the write of one batch of step results.
+const flushTimeout = 30 * time.Second
+
 // writeSteps writes a batch with one INSERT, which locks the executions
 // of its rows in key order: DeletePlan and Prune lock them in ID order
 // too, so that neither can deadlock with a batch. When the INSERT fails for a reason other than a broken
@@ -197,8 +200,10 @@ func (b *stepBatcher) take() []*stepReq {
 // lost is unknown.
 func (s *Store) writeSteps(batch []*stepReq) {
 	// The flush is not any one caller's: it runs to its end whatever
-	// happens to their contexts.
-	ctx := context.Background()
+	// happens to their contexts, within flushTimeout, so that a connection
+	// that hangs fails its batch rather than holding back every later one.
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
 	slices.SortFunc(batch, func(a, b *stepReq) int {
 		return cmp.Or(cmp.Compare(a.key.executionID, b.key.executionID), cmp.Compare(a.key.index, b.key.index))
 	})
