@@ -198,7 +198,7 @@ func (e *Event) Detail() string {
 		switch {
 		case len(r.Failures) > 0:
 			f := r.Failures[0]
-			what := FailureName(f)
+			what := f.What()
 			return fmt.Sprintf("%s: %s expected %s, received %s", step, what, f.Expected, f.Received)
 		case r.Error != nil:
 			return step + ": " + r.Error.Error()
@@ -253,7 +253,7 @@ func (e *Event) FailureLines() []string {
 	var lines []string
 	if r := e.FailedStep; r != nil {
 		for _, f := range r.Failures {
-			lines = append(lines, fmt.Sprintf("%s: expected %s, received %s", FailureName(f), f.Expected, f.Received))
+			lines = append(lines, f.String())
 		}
 		if r.Error != nil {
 			lines = append(lines, r.Error.Error())
@@ -264,17 +264,6 @@ func (e *Event) FailureLines() []string {
 		lines = append(lines, e.Execution.Error.Error())
 	}
 	return lines
-}
-
-// FailureName names a failed assertion: its type, and the name of what it
-// checked when that is not the type itself ("json $.items[0].id",
-// "status_code").
-func FailureName(f record.Failure) string {
-	what := string(f.Type)
-	if f.Name != "" && f.Name != what {
-		what += " " + f.Name
-	}
-	return what
 }
 
 // ErrPermanent marks an error that retrying cannot fix (a bad URL, a

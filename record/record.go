@@ -210,6 +210,22 @@ type Failure struct {
 	Column int `json:"column"`
 }
 
+// What names the assertion that failed: its type, and which one when the
+// type alone does not say ("header Content-Type", "json $.user.id",
+// "status_code").
+func (f Failure) What() string {
+	if f.Name != "" && f.Name != string(f.Type) {
+		return string(f.Type) + " " + f.Name
+	}
+	return string(f.Type)
+}
+
+// String writes the failure on one line: "status_code: expected 200,
+// received 503".
+func (f Failure) String() string {
+	return f.What() + ": expected " + f.Expected + ", received " + f.Received
+}
+
 // Attempt is one request of a step that sent more than one.
 type Attempt struct {
 	StartedAt time.Time `json:"started_at"`

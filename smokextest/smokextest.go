@@ -157,11 +157,7 @@ func problems(p *plan.Plan, r *record.StepResult) []string {
 		if pos.Line == 0 {
 			pos = stepPos(p, r)
 		}
-		what := string(f.Type)
-		if f.Name != "" && f.Name != what {
-			what += " " + f.Name
-		}
-		out = append(out, fmt.Sprintf("%s%s: expected %s, received %s (%s %s)", place(p, pos), what, f.Expected, f.Received, r.Method, r.URL))
+		out = append(out, fmt.Sprintf("%s%s (%s %s)", place(p, pos), f, r.Method, r.URL))
 	}
 	return out
 }

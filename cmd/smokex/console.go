@@ -101,10 +101,10 @@ func (c console) step(w io.Writer, rp ranPlan, r *record.StepResult) {
 func (c console) failure(w io.Writer, f record.Failure) {
 	f.Name, f.Expected, f.Received = printable(f.Name), printable(f.Expected), printable(f.Received)
 	if len(f.Expected)+len(f.Received) <= 60 && !strings.ContainsAny(f.Expected+f.Received, "\n") {
-		fmt.Fprintf(w, "      %s expected %s, received %s\n", c.paint(ansiRed, failureWhat(f)+":"), f.Expected, f.Received)
+		fmt.Fprintf(w, "      %s expected %s, received %s\n", c.paint(ansiRed, f.What()+":"), f.Expected, f.Received)
 		return
 	}
-	fmt.Fprintf(w, "      %s\n        expected: %s\n        received: %s\n", c.paint(ansiRed, failureWhat(f)+":"),
+	fmt.Fprintf(w, "      %s\n        expected: %s\n        received: %s\n", c.paint(ansiRed, f.What()+":"),
 		indent(f.Expected, "                  "), indent(f.Received, "                  "))
 }
 

@@ -83,7 +83,7 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 				hs.Error = s.Error.Error()
 			}
 			for _, f := range s.Failures {
-				hf := htmlFailure{What: failureWhat(f), Expected: f.Expected, Received: f.Received}
+				hf := htmlFailure{What: f.What(), Expected: f.Expected, Received: f.Received}
 				if f.Line > 0 && src != nil {
 					hf.Place = fmt.Sprintf("%s:%d:%d", src.file, f.Line, f.Column)
 				}

@@ -220,7 +220,7 @@ func junitFailure(st *record.StepResult, file string) *junitProblem {
 	}
 	lines := make([]string, 0, len(st.Failures))
 	for _, f := range st.Failures {
-		line := failureLine(f)
+		line := f.String()
 		if f.Line > 0 && file != "" {
 			line = fmt.Sprintf("%s:%d:%d: %s", file, f.Line, f.Column, line)
 		}
@@ -231,19 +231,6 @@ func junitFailure(st *record.StepResult, file string) *junitProblem {
 		msg = fmt.Sprintf("%s (and %d more)", msg, len(lines)-1)
 	}
 	return &junitProblem{Message: msg, Type: string(st.Failures[0].Type), Text: strings.Join(lines, "\n")}
-}
-
-// failureLine writes a failed assertion on one line.
-func failureLine(f record.Failure) string {
-	return fmt.Sprintf("%s: expected %s, received %s", failureWhat(f), f.Expected, f.Received)
-}
-
-// failureWhat names a failed assertion: its type, and which one.
-func failureWhat(f record.Failure) string {
-	if f.Name != "" && f.Name != string(f.Type) {
-		return string(f.Type) + " " + f.Name
-	}
-	return string(f.Type)
 }
 
 // writeJUnit writes a testsuites document with a testsuite per plan.

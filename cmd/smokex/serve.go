@@ -409,7 +409,7 @@ func stepAttrs(r *record.StepResult) []slog.Attr {
 		attrs = append(attrs, slog.Int("attempts", r.Attempts))
 	}
 	for _, fl := range r.Failures {
-		attrs = append(attrs, slog.String("failure", failureLine(fl)))
+		attrs = append(attrs, slog.String("failure", fl.String()))
 	}
 	if r.Error != nil {
 		attrs = append(attrs, slog.String("error", r.Error.Error()))

@@ -162,7 +162,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 				attrs = append(attrs, "status", ev.Step.Response.StatusCode)
 			}
 			for _, f := range ev.Step.Failures {
-				attrs = append(attrs, "failure", fmt.Sprintf("%s %s: expected %s, received %s", f.Type, f.Name, f.Expected, f.Received))
+				attrs = append(attrs, "failure", f.String())
 			}
 			if ev.Step.Error != nil {
 				attrs = append(attrs, "error", ev.Step.Error.Error())

@@ -127,7 +127,7 @@ func failed(e *notify.Event) string {
 		fmt.Fprintf(&b, "\n`%s %s`", escape(r.Method), escape(r.URL))
 	}
 	for _, f := range r.Failures {
-		what := notify.FailureName(f)
+		what := f.What()
 		fmt.Fprintf(&b, "\n• %s: expected `%s`, received `%s`", escape(what), escape(f.Expected), escape(f.Received))
 	}
 	if r.Error != nil {
