@@ -126,7 +126,7 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 	if addr := statsdAddr(f.statsd, lookupEnv); addr != "" {
 		rec, err := datadog.New(datadog.Config{Addr: addr})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the DogStatsD address %q (from --statsd, %s or %s) cannot be used; give host:port or unix:///path: %w", addr, dogstatsdURLEnv, ddAgentHostEnv, err)
 		}
 		recorders = append(recorders, rec)
 		log.Info("smokex serve: sending metrics to DogStatsD", "addr", addr)
