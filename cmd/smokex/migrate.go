@@ -136,14 +136,14 @@ func (a *app) openPostgres(ctx context.Context, cmd string, d *dbFlags) (*pgxpoo
 	cfg, err := pgxpool.ParseConfig(d.url)
 	if err != nil {
 		// pgx masks the password in its parse errors.
-		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v", d.urlFrom, err))
+		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v; give a URL such as postgres://USER@HOST:5432/DATABASE", d.urlFrom, err))
 	}
 	if err := (postgres.Config{Schema: d.schema}).Validate(); err != nil {
 		return nil, nil, a.usageError(cmd, fmt.Sprintf("--schema: %v", err))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v", d.urlFrom, err))
+		return nil, nil, a.usageError(cmd, fmt.Sprintf("%s: %v; give a URL such as postgres://USER@HOST:5432/DATABASE", d.urlFrom, err))
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
