@@ -13,7 +13,10 @@
 // it), email (SMTP with STARTTLS), pagerduty (Events API v2), teams
 // (workflow webhook, Adaptive Card) and discord (webhook embeds). A host's
 // own Notifier is as good as any of them (see the Example), and
-// notifytest.Run checks that it behaves.
+// notifytest.Run checks that it behaves. The chat providers escape every
+// value that comes from a target or a plan (bodies, errors, headers, URLs,
+// names) for their markup, so that a target's answer can neither mention
+// anyone nor add a link; notifytest.HostileEvent carries such values.
 //
 // # The policy
 //

@@ -7,6 +7,7 @@ import (
 
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/internal/httpsend"
+	"github.com/smokex/smokex/notify/internal/markup"
 )
 
 // The colors of the embeds.
@@ -106,7 +107,7 @@ type Footer struct {
 func Message(e *notify.Event, username string) *Payload {
 	name := e.PlanName()
 	em := Embed{
-		Title:  httpsend.Cut(name+" is "+e.Transition.Title(), 256),
+		Title:  httpsend.Cut(markup.Markdown(name)+" is "+e.Transition.Title(), 256),
 		URL:    e.Links.Execution,
 		Color:  ColorGood,
 		Footer: &Footer{Text: "smokex · " + e.Plan.ID},
@@ -122,10 +123,10 @@ func Message(e *notify.Event, username string) *Payload {
 	}
 	var desc []string
 	if title := e.StepTitle(); title != "" {
-		desc = append(desc, "**"+escape(title)+"**")
+		desc = append(desc, "**"+markup.Markdown(title)+"**")
 	}
 	for _, l := range e.FailureLines() {
-		desc = append(desc, "• "+escape(l))
+		desc = append(desc, "• "+markup.Markdown(l))
 	}
 	em.Description = httpsend.Cut(strings.Join(desc, "\n"), 4096)
 	for _, f := range e.Facts() {
@@ -135,9 +136,4 @@ func Message(e *notify.Event, username string) *Payload {
 		em.Fields = append(em.Fields, Field{Name: "Plan", Value: "[View plan](" + e.Links.Plan + ")"})
 	}
 	return &Payload{Username: username, Embeds: []Embed{em}, AllowedMentions: AllowedMentions{Parse: []string{}}}
-}
-
-// escape escapes Discord's markdown.
-func escape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`).Replace(s)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/discord"
+	"github.com/smokex/smokex/notify/internal/markup"
 	"github.com/smokex/smokex/notify/notifytest"
 )
 
@@ -45,7 +46,7 @@ func TestFailingEmbed(t *testing.T) {
 		"url":         "https://ops.example.com/smokex/executions/x1",
 		"color":       float64(discord.ColorFailing),
 		"timestamp":   "2026-03-14T15:09:28Z",
-		"description": "**Step 2 \"pay\" failed**\n• status\\_code: expected 200, received 503\n• json $.status: expected \"ok\", received (not JSON)",
+		"description": "**Step 2 \"pay\" failed**\n• status\\_code: expected 200, received 503\n• json $.status: expected \"ok\", received \\(not JSON\\)",
 		"fields": []any{
 			map[string]any{"name": "Started", "value": "2026-03-14 15:09:27 UTC", "inline": true},
 			map[string]any{"name": "Finished", "value": "2026-03-14 15:09:27 UTC", "inline": true},
@@ -75,4 +76,28 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	_, err := discord.New(discord.Config{WebhookURL: "discord.com/api/webhooks/1/x"})
 	require.ErrorContains(t, err, "discord: WebhookURL must be an absolute http or https URL")
+}
+
+// TestEscapesTargetValues sends the issue's injections in every value a
+// target gives: the embed shows them as text, never as a masked link,
+// formatting or a mention, and no mention is resolved.
+func TestEscapesTargetValues(t *testing.T) {
+	t.Parallel()
+	// markup.Markdown's own test pins the escaped forms.
+	for _, in := range notifytest.Injections() {
+		want := markup.Markdown(in)
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			m := post(t, discord.Config{}, notifytest.HostileEvent(in))
+			require.Equal(t, map[string]any{"parse": []any{}}, m["allowed_mentions"], "no mention is resolved")
+			em := m["embeds"].([]any)[0].(map[string]any)
+			require.Equal(t, "Checkout "+want+" is failing", em["title"])
+			require.Equal(t, `**Step 1 "pay" failed**`+"\n"+
+				`• status\_code: expected 200, received 401 `+want+"\n"+
+				`• header Location: expected present, received `+want+"\n"+
+				`• string body: expected ok, received `+want+"\n"+
+				`• request: answer: `+want, em["description"])
+			require.Equal(t, "https://ops.example.com/smokex/executions/x1", em["url"])
+		})
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"html/template"
 	"io"
 	"log"
 	"math/big"
@@ -17,6 +18,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +196,27 @@ func TestSendsOverStartTLSWithBothParts(t *testing.T) {
 	_, err = msg.Header.Date()
 	require.NoError(t, err)
 
+	parts := partsOf(t, msg)
+	text := parts["text/plain"]
+	require.Contains(t, text, "Checkout API is failing.")
+	require.Contains(t, text, "Started: 2026-03-14 15:09:27 UTC")
+	require.Contains(t, text, "Trigger: schedule")
+	require.Contains(t, text, `Step 2 "pay" failed`)
+	require.Contains(t, text, "  - status_code: expected 200, received 503")
+	require.Contains(t, text, `  - json $.status: expected "ok", received (not JSON)`)
+	require.Contains(t, text, "Execution: https://ops.example.com/smokex/executions/x1")
+	html := parts["text/html"]
+	require.Contains(t, html, "<h2 style=\"color: #b42318\">Checkout API is failing</h2>")
+	require.Contains(t, html, "<li><code>status_code: expected 200, received 503</code></li>")
+	require.Contains(t, html, `<code>json $.status: expected &#34;ok&#34;, received (not JSON)</code>`)
+	require.Contains(t, html, `<a href="https://ops.example.com/smokex/executions/x1">View execution</a>`)
+	require.NotContains(t, string(m.data), "p4ssw0rd")
+}
+
+// partsOf returns the parts of a multipart/alternative message by their
+// content type, decoded.
+func partsOf(t *testing.T, msg *mail.Message) map[string]string {
+	t.Helper()
 	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	require.NoError(t, err)
 	require.Equal(t, "multipart/alternative", mt)
@@ -211,20 +234,49 @@ func TestSendsOverStartTLSWithBothParts(t *testing.T) {
 		parts[ct] = string(body)
 	}
 	require.Len(t, parts, 2)
-	text := parts["text/plain"]
-	require.Contains(t, text, "Checkout API is failing.")
-	require.Contains(t, text, "Started: 2026-03-14 15:09:27 UTC")
-	require.Contains(t, text, "Trigger: schedule")
-	require.Contains(t, text, `Step 2 "pay" failed`)
-	require.Contains(t, text, "  - status_code: expected 200, received 503")
-	require.Contains(t, text, `  - json $.status: expected "ok", received (not JSON)`)
-	require.Contains(t, text, "Execution: https://ops.example.com/smokex/executions/x1")
-	html := parts["text/html"]
-	require.Contains(t, html, "<h2 style=\"color: #b42318\">Checkout API is failing</h2>")
-	require.Contains(t, html, "<li><code>status_code: expected 200, received 503</code></li>")
-	require.Contains(t, html, `<code>json $.status: expected &#34;ok&#34;, received (not JSON)</code>`)
-	require.Contains(t, html, `<a href="https://ops.example.com/smokex/executions/x1">View execution</a>`)
-	require.NotContains(t, string(m.data), "p4ssw0rd")
+	return parts
+}
+
+// TestEscapesTargetValues sends the issue's injections in every value a
+// target gives over a real SMTP conversation: the HTML part shows them as
+// text (no element, no link of theirs), the subject stays one header.
+func TestEscapesTargetValues(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, true)
+	n, err := email.New(s.config())
+	require.NoError(t, err)
+	for _, in := range notifytest.Injections() {
+		require.NoError(t, n.Notify(t.Context(), notifytest.HostileEvent(in+"\r\nBcc: victim@example.com")))
+	}
+	got := s.messages()
+	require.Len(t, got, len(notifytest.Injections()))
+	for i, in := range notifytest.Injections() {
+		msg, err := mail.ReadMessage(bytes.NewReader(got[i].data))
+		require.NoError(t, err)
+		require.Empty(t, msg.Header.Get("Bcc"), "a value cannot add a header")
+		subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(subject, "[smokex] Checkout "+in), subject)
+		html := partsOf(t, msg)["text/html"]
+		escaped := template.HTMLEscapeString(in)
+		if escaped != in {
+			require.NotContains(t, html, in, "HTML stays text")
+		}
+		require.NotContains(t, html, `href="https://evil.example"`)
+		for _, part := range []string{
+			"<h2 style=\"color: #b42318\">Checkout " + escaped,
+			"<li><code>status_code: expected 200, received 401 " + escaped,
+			"<li><code>header Location: expected present, received " + escaped,
+			"<li><code>request: answer: " + escaped,
+		} {
+			require.Contains(t, html, part)
+		}
+		hrefs := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(html, -1)
+		require.Len(t, hrefs, 2)
+		for _, h := range hrefs {
+			require.True(t, strings.HasPrefix(h[1], "https://ops.example.com/smokex/"), "links lead to the admin pages only: %s", h[1])
+		}
+	}
 }
 
 func TestRefusesWithoutStartTLS(t *testing.T) {

@@ -294,3 +294,45 @@ func Events() []*notify.Event {
 	events[3].Links = links // a plan link only
 	return events
 }
+
+// Injections are answers by which a target could try to write markup into
+// an alert: a Slack mention and link, a markdown link, an HTML link, a
+// Discord mention. A provider's test sends HostileEvent of each and checks
+// that its markup shows them as text.
+func Injections() []string {
+	return []string{
+		"<!channel>",
+		"<https://evil.example|Login again>",
+		"[Login again](https://evil.example)",
+		`<a href="https://evil.example">Login again</a>`,
+		"@everyone **urgent** <@&123>",
+	}
+}
+
+// HostileEvent returns a failing event in which every value that comes
+// from a target, or from a plan's author, holds s: the plan's name, the
+// failed step's URL, the received value of a status, a header
+// and a body assertion, and the step's error text.
+func HostileEvent(s string) *notify.Event {
+	at := time.Date(2026, time.March, 14, 15, 9, 26, 0, time.UTC)
+	plan := &record.PlanRef{ID: "checkout", Name: "Checkout " + s}
+	x := &record.Execution{
+		ID: "x1", PlanID: plan.ID, PlanName: plan.Name, Trigger: record.TriggerSchedule, Status: record.StatusFailed,
+		CreatedAt: at, StartedAt: at, FinishedAt: at.Add(time.Second),
+		Steps: []record.StepResult{{
+			Index: 0, Name: "pay", Method: "GET", URL: "https://api.example.com/pay?next=" + s, Attempts: 1,
+			Response: &record.Response{StatusCode: 401, Body: s},
+			Failures: []record.Failure{
+				{Type: record.FailureStatusCode, Name: "status_code", Expected: "200", Received: "401 " + s},
+				{Type: record.FailureHeader, Name: "Location", Expected: "present", Received: s},
+				{Type: record.FailureString, Name: "body", Expected: "ok", Received: s},
+			},
+			Error: &record.StepError{Kind: record.ErrRequest, Message: "answer: " + s},
+		}},
+	}
+	e := notify.NewEvent(notify.TransitionFailing, plan, x, 0)
+	e.Time = at.Add(2 * time.Second)
+	e.ConsecutiveFailures = 1
+	e.Links = notify.LinksFor("https://ops.example.com/smokex/", plan.ID, x.ID)
+	return e
+}

@@ -103,3 +103,32 @@ func TestConfigValidate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "pagerduty", n.Provider())
 }
+
+// TestEscapesTargetValues sends the issue's injections in every value a
+// target gives: PagerDuty reads no markup in an event, so they arrive as
+// the JSON strings they are, and the event's links and client URL are
+// the admin pages only.
+func TestEscapesTargetValues(t *testing.T) {
+	t.Parallel()
+	for _, in := range notifytest.Injections() {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			got := send(t, pagerduty.Config{RoutingKey: "R0UT1NG"}, notifytest.HostileEvent(in))
+			require.Len(t, got, 1)
+			ev := got[0]
+			require.Equal(t, "https://ops.example.com/smokex/executions/x1", ev["client_url"])
+			require.Equal(t, []any{
+				map[string]any{"href": "https://ops.example.com/smokex/executions/x1", "text": "View execution"},
+				map[string]any{"href": "https://ops.example.com/smokex/plans/checkout", "text": "View plan"},
+			}, ev["links"])
+			p := ev["payload"].(map[string]any)
+			require.Equal(t, `Checkout `+in+` is failing: step 1 "pay": status_code expected 200, received 401 `+in, p["summary"])
+			require.Equal(t, []any{
+				"status_code: expected 200, received 401 " + in,
+				"header Location: expected present, received " + in,
+				"string body: expected ok, received " + in,
+				"request: answer: " + in,
+			}, p["custom_details"].(map[string]any)["failures"])
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/internal/httpsend"
+	"github.com/smokex/smokex/notify/internal/markup"
 )
 
 // Config configures a Slack notifier.
@@ -87,12 +88,12 @@ type Element struct {
 // when the event has links.
 func Message(e *notify.Event) *Payload {
 	name := e.PlanName()
-	p := &Payload{Text: e.Summary()}
+	p := &Payload{Text: markup.Slack(e.Summary())}
 	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", httpsend.Cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
 	if facts := e.Facts(); len(facts) > 0 {
 		fields := make([]Text, len(facts))
 		for i, f := range facts {
-			fields[i] = Text{"mrkdwn", "*" + f.Name + "*\n" + escape(f.Value)}
+			fields[i] = Text{"mrkdwn", "*" + f.Name + "*\n" + markup.Slack(f.Value)}
 		}
 		p.Blocks = append(p.Blocks, Block{Type: "section", Fields: fields})
 	}
@@ -117,21 +118,21 @@ func failed(e *notify.Event) string {
 	r := e.FailedStep
 	if r == nil {
 		if e.Execution != nil && e.Execution.Error != nil {
-			return "*Error*\n" + escape(e.Execution.Error.Error())
+			return "*Error*\n" + markup.Slack(e.Execution.Error.Error())
 		}
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*", escape(e.StepTitle()))
+	fmt.Fprintf(&b, "*%s*", markup.Slack(e.StepTitle()))
 	if r.Method != "" || r.URL != "" {
-		fmt.Fprintf(&b, "\n`%s %s`", escape(r.Method), escape(r.URL))
+		fmt.Fprintf(&b, "\n`%s %s`", markup.Slack(r.Method), markup.Slack(r.URL))
 	}
 	for _, f := range r.Failures {
 		what := f.What()
-		fmt.Fprintf(&b, "\n• %s: expected `%s`, received `%s`", escape(what), escape(f.Expected), escape(f.Received))
+		fmt.Fprintf(&b, "\n• %s: expected `%s`, received `%s`", markup.Slack(what), markup.Slack(f.Expected), markup.Slack(f.Received))
 	}
 	if r.Error != nil {
-		fmt.Fprintf(&b, "\n• %s", escape(r.Error.Error()))
+		fmt.Fprintf(&b, "\n• %s", markup.Slack(r.Error.Error()))
 	}
 	return b.String()
 }
@@ -151,9 +152,4 @@ func style(t notify.Transition) string {
 		return "danger"
 	}
 	return "primary"
-}
-
-// escape escapes the characters mrkdwn reads as markup.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }

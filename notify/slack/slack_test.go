@@ -108,3 +108,46 @@ func TestConfigValidate(t *testing.T) {
 	_, err = slack.New(slack.Config{WebhookURL: "hooks.slack.com/services/x"})
 	require.ErrorContains(t, err, "slack: WebhookURL must be an absolute http or https URL")
 }
+
+// TestEscapesTargetValues sends the issue's injections in every value a
+// target gives: no mrkdwn text, the top-level text included, keeps a
+// mention or a link.
+func TestEscapesTargetValues(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"<!channel>":                                     "&lt;!channel&gt;",
+		"<https://evil.example|Login again>":             "&lt;https://evil.example|Login again&gt;",
+		"[Login again](https://evil.example)":            "[Login again](https://evil.example)",
+		`<a href="https://evil.example">Login again</a>`: `&lt;a href="https://evil.example"&gt;Login again&lt;/a&gt;`,
+		"@everyone **urgent** <@&123>":                   "@everyone **urgent** &lt;@&amp;123&gt;",
+	} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			m := post(t, notifytest.HostileEvent(in))
+			text := m["text"].(string)
+			require.Equal(t, "Checkout "+want+" is failing: step 1 \"pay\": status_code expected 200, received 401 "+want, text,
+				"the top-level text is mrkdwn too")
+			mrkdwn := []string{text}
+			for _, b := range m["blocks"].([]any) {
+				b := b.(map[string]any)
+				if tx, ok := b["text"].(map[string]any); ok && tx["type"] == "mrkdwn" {
+					mrkdwn = append(mrkdwn, tx["text"].(string))
+				}
+				fields, _ := b["fields"].([]any)
+				for _, f := range fields {
+					mrkdwn = append(mrkdwn, f.(map[string]any)["text"].(string))
+				}
+			}
+			require.Contains(t, mrkdwn, "*Step 1 \"pay\" failed*\n"+
+				"`GET https://api.example.com/pay?next="+want+"`\n"+
+				"• status_code: expected `200`, received `401 "+want+"`\n"+
+				"• header Location: expected `present`, received `"+want+"`\n"+
+				"• string body: expected `ok`, received `"+want+"`\n"+
+				"• request: answer: "+want)
+			for _, s := range mrkdwn {
+				require.NotContains(t, s, "<", "mrkdwn with a < can mention or link")
+				require.NotContains(t, s, ">")
+			}
+		})
+	}
+}

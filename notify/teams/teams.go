@@ -7,6 +7,7 @@ import (
 
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/internal/httpsend"
+	"github.com/smokex/smokex/notify/internal/markup"
 )
 
 // Config configures a Microsoft Teams notifier.
@@ -119,7 +120,7 @@ func Message(e *notify.Event) *Payload {
 		Version: "1.4",
 		MSTeams: &MSTeams{Width: "Full"},
 		Body: []Element{{
-			Type: "TextBlock", Text: name + " is " + e.Transition.Title(),
+			Type: "TextBlock", Text: markup.Markdown(name) + " is " + e.Transition.Title(),
 			Size: "Large", Weight: "Bolder", Color: color, Wrap: true,
 		}},
 	}
@@ -131,9 +132,12 @@ func Message(e *notify.Event) *Payload {
 		card.Body = append(card.Body, set)
 	}
 	if title := e.StepTitle(); title != "" {
-		card.Body = append(card.Body, Element{Type: "TextBlock", Text: title, Weight: "Bolder", Wrap: true})
+		card.Body = append(card.Body, Element{Type: "TextBlock", Text: markup.Markdown(title), Weight: "Bolder", Wrap: true})
 	}
 	if lines := e.FailureLines(); len(lines) > 0 {
+		for i, l := range lines {
+			lines[i] = markup.Markdown(l)
+		}
 		card.Body = append(card.Body, Element{Type: "TextBlock", Text: "- " + strings.Join(lines, "\n- "), Wrap: true})
 	}
 	if e.Links.Execution != "" {

@@ -2,11 +2,13 @@ package teams_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/notify/internal/markup"
 	"github.com/smokex/smokex/notify/notifytest"
 	"github.com/smokex/smokex/notify/teams"
 )
@@ -56,7 +58,7 @@ func TestFailingCard(t *testing.T) {
 			map[string]any{"title": "Duration", "value": "500ms"},
 		}},
 		map[string]any{"type": "TextBlock", "text": `Step 2 "pay" failed`, "weight": "Bolder", "wrap": true},
-		map[string]any{"type": "TextBlock", "text": "- status_code: expected 200, received 503\n- json $.status: expected \"ok\", received (not JSON)", "wrap": true},
+		map[string]any{"type": "TextBlock", "text": "- status\\_code: expected 200, received 503\n- json $.status: expected \"ok\", received \\(not JSON\\)", "wrap": true},
 	}, body)
 	require.Equal(t, []any{
 		map[string]any{"type": "Action.OpenUrl", "title": "View execution", "url": "https://ops.example.com/smokex/executions/x1"},
@@ -77,4 +79,41 @@ func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	_, err := teams.New(teams.Config{})
 	require.ErrorContains(t, err, "teams: WebhookURL is required")
+}
+
+// TestEscapesTargetValues sends the issue's injections in every value a
+// target gives: each text of the card shows them as text, never as a
+// link or formatting.
+func TestEscapesTargetValues(t *testing.T) {
+	t.Parallel()
+	// markup.Markdown's own test pins the escaped forms.
+	for _, in := range notifytest.Injections() {
+		want := markup.Markdown(in)
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			m := post(t, notifytest.HostileEvent(in))
+			card := m["attachments"].([]any)[0].(map[string]any)["content"].(map[string]any)
+			var texts []string
+			for _, el := range card["body"].([]any) {
+				el := el.(map[string]any)
+				if s, ok := el["text"].(string); ok {
+					texts = append(texts, s)
+				}
+			}
+			require.Equal(t, []string{
+				"Checkout " + want + " is failing",
+				`Step 1 "pay" failed`,
+				`- status\_code: expected 200, received 401 ` + want + "\n" +
+					`- header Location: expected present, received ` + want + "\n" +
+					`- string body: expected ok, received ` + want + "\n" +
+					`- request: answer: ` + want,
+			}, texts)
+			for _, s := range texts {
+				require.NotContains(t, s, in)
+			}
+			for _, a := range card["actions"].([]any) {
+				require.True(t, strings.HasPrefix(a.(map[string]any)["url"].(string), "https://ops.example.com/"), "buttons lead to the admin pages only")
+			}
+		})
+	}
 }
