@@ -100,10 +100,12 @@ type Outcome string
 const (
 	// OutcomePassed: every assertion held.
 	OutcomePassed Outcome = "passed"
-	// OutcomeFailed: an assertion failed on the response.
+	// OutcomeFailed: an assertion failed on the response, whatever went
+	// wrong after it (record.StepFailed).
 	OutcomeFailed Outcome = "failed"
 	// OutcomeError: the step could not complete (no response, a timeout, a
-	// capture that found nothing, an interpolation error).
+	// capture that found nothing, an interpolation error) and no assertion
+	// had failed.
 	OutcomeError Outcome = "error"
 	// OutcomeSkipped: the step did not run.
 	OutcomeSkipped Outcome = "skipped"
@@ -111,12 +113,12 @@ const (
 
 // StepOutcome returns how s ended.
 func StepOutcome(s *record.StepResult) Outcome {
-	switch {
-	case s.Skipped:
+	switch s.Outcome() {
+	case record.StepSkipped:
 		return OutcomeSkipped
-	case s.Error != nil:
+	case record.StepErrored:
 		return OutcomeError
-	case !s.OK:
+	case record.StepFailed:
 		return OutcomeFailed
 	}
 	return OutcomePassed

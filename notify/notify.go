@@ -252,13 +252,7 @@ func (e *Event) StepTitle() string {
 func (e *Event) FailureLines() []string {
 	var lines []string
 	if r := e.FailedStep; r != nil {
-		for _, f := range r.Failures {
-			lines = append(lines, f.String())
-		}
-		if r.Error != nil {
-			lines = append(lines, r.Error.Error())
-		}
-		return lines
+		return r.Problems()
 	}
 	if e.Execution != nil && e.Execution.Error != nil {
 		lines = append(lines, e.Execution.Error.Error())

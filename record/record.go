@@ -279,3 +279,56 @@ type StepError struct {
 
 // Error returns "kind: message".
 func (e *StepError) Error() string { return string(e.Kind) + ": " + e.Message }
+
+// StepOutcome is how a finished step ended, in the words every report
+// counts it by.
+type StepOutcome string
+
+// The outcomes of a step. A step whose assertions failed is failed,
+// whatever went wrong after them (a capture that then found nothing): the
+// failed assertion is what a reader needs first.
+const (
+	// StepPassed: every assertion held and nothing went wrong.
+	StepPassed StepOutcome = "passed"
+	// StepFailed: at least one assertion failed; Error may say what else
+	// went wrong after.
+	StepFailed StepOutcome = "failed"
+	// StepErrored: the step could not complete (no response, a timeout, a
+	// capture that found nothing, an interpolation error) and no assertion
+	// failed.
+	StepErrored StepOutcome = "errored"
+	// StepSkipped: the step did not run.
+	StepSkipped StepOutcome = "skipped"
+)
+
+// Outcome returns how r ended: skipped, failed when an assertion failed
+// (whatever else went wrong), errored when it ended on an error alone,
+// else passed, or failed for a step marked not OK with neither.
+func (r *StepResult) Outcome() StepOutcome {
+	switch {
+	case r.Skipped:
+		return StepSkipped
+	case len(r.Failures) > 0:
+		return StepFailed
+	case r.Error != nil:
+		return StepErrored
+	case r.OK:
+		return StepPassed
+	}
+	return StepFailed
+}
+
+// Problems describes what went wrong in r, a line each, in the order every
+// report shows them: each failed assertion (Failure.String), then the
+// error ("capture: token: ..."). Empty for a step that passed or was
+// skipped.
+func (r *StepResult) Problems() []string {
+	lines := make([]string, 0, len(r.Failures)+1)
+	for _, f := range r.Failures {
+		lines = append(lines, f.String())
+	}
+	if r.Error != nil {
+		lines = append(lines, r.Error.Error())
+	}
+	return lines
+}

@@ -80,7 +80,11 @@ func runAll(t *testing.T, plans []*plan.Plan, opts *Opts) {
 }
 
 // RunPlan runs p as a subtest named after its ID, with a subtest per step,
-// and returns the execution.
+// and returns the execution. A step's subtest is named by its number and
+// the plan's name for it, or its method and URL template when it has none
+// (see the package doc), so that -run selects the same subtest whatever
+// the run's data. Failures are reported at the caller's line, each with
+// its place in the plan.
 func RunPlan(t *testing.T, p *plan.Plan, opts *Opts) *record.Execution {
 	t.Helper()
 	if opts == nil {
@@ -103,6 +107,7 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Opts) *record.Execution {
 	}
 	var x *record.Execution
 	t.Run(p.ID, func(t *testing.T) {
+		t.Helper()
 		runner := exec.New(opts.Exec)
 		// The runner's own keep-alive connections end with the plan, so
 		// that a host's test leaves no goroutines behind.
@@ -121,18 +126,21 @@ func RunPlan(t *testing.T, p *plan.Plan, opts *Opts) *record.Execution {
 			r := &x.Steps[i]
 			reportStep(t, p, r, failed)
 			if failed == "" && !r.OK && !r.Skipped {
-				failed = fmt.Sprintf("step %s failed: %s", subtestName(r), firstProblem(p, r))
+				failed = fmt.Sprintf("step %s failed: %s", subtestName(p, r), firstProblem(p, r))
 			}
 		}
 	})
 	return x
 }
 
-// reportStep reports one step as a subtest: its failures and error, each
-// at its place in the plan (file:line:column). A skipped step says which
-// step failed, so that a -run that selects it alone tells why.
+// reportStep reports one step as a subtest: its failed assertions, then
+// its error, each at its place in the plan (file:line:column). A skipped
+// step says which step failed, so that a -run that selects it alone tells
+// why.
 func reportStep(t *testing.T, p *plan.Plan, r *record.StepResult, failed string) {
-	t.Run(subtestName(r), func(t *testing.T) {
+	t.Helper()
+	t.Run(subtestName(p, r), func(t *testing.T) {
+		t.Helper()
 		if r.Skipped {
 			if failed == "" {
 				failed = "the execution stopped before it"
@@ -145,21 +153,22 @@ func reportStep(t *testing.T, p *plan.Plan, r *record.StepResult, failed string)
 	})
 }
 
-// problems are a step's error and failures, one line each, at their
-// places in the plan.
+// problems are a step's failed assertions and then its error
+// (record.StepResult.Problems), one line each, at their places in the
+// plan.
 func problems(p *plan.Plan, r *record.StepResult) []string {
-	var out []string
-	if r.Error != nil {
-		out = append(out, fmt.Sprintf("%s%s %s: %s", place(p, stepPos(p, r)), r.Method, r.URL, r.Error))
-	}
-	for _, f := range r.Failures {
+	lines := r.Problems()
+	for i, f := range r.Failures {
 		pos := plan.Pos{Line: f.Line, Column: f.Column}
 		if pos.Line == 0 {
 			pos = stepPos(p, r)
 		}
-		out = append(out, fmt.Sprintf("%s%s (%s %s)", place(p, pos), f, r.Method, r.URL))
+		lines[i] = fmt.Sprintf("%s%s (%s %s)", place(p, pos), lines[i], r.Method, r.URL)
 	}
-	return out
+	if r.Error != nil {
+		lines[len(lines)-1] = fmt.Sprintf("%s%s %s: %s", place(p, stepPos(p, r)), r.Method, r.URL, r.Error)
+	}
+	return lines
 }
 
 func firstProblem(p *plan.Plan, r *record.StepResult) string {
@@ -188,21 +197,43 @@ func place(p *plan.Plan, pos plan.Pos) string {
 	return fmt.Sprintf("%s:%d:%d: ", file, pos.Line, pos.Column)
 }
 
-// subtestName names a step's subtest: its number and name, with an
-// unnamed step's URL cut to its path, and no slash (go test would read
-// one as a deeper subtest).
-func subtestName(r *record.StepResult) string {
+// subtestName names a step's subtest from the plan, never from the run's
+// data: its number, then the step's name or else its method and URL
+// template, the template's scheme and host (or a leading ${base}) left
+// out and each ${name} written {name}, with no slash (go test would read
+// one as a deeper subtest): "02_GET_api_orders_{order}".
+func subtestName(p *plan.Plan, r *record.StepResult) string {
 	name := r.Name
-	if u := r.URL; u != "" && strings.HasSuffix(name, " "+u) {
-		if i := strings.Index(u, "://"); i >= 0 {
-			rest := u[i+3:]
-			if j := strings.IndexByte(rest, '/'); j >= 0 {
-				u = rest[j:]
-			} else {
-				u = ""
+	if r.Index >= 0 && r.Index < len(p.Steps) {
+		step := &p.Steps[r.Index]
+		name = step.Name
+		if name == "" {
+			name = step.Method
+			if step.URL != nil {
+				name += " " + urlTemplatePath(step.URL.Raw())
 			}
 		}
-		name = strings.TrimSpace(r.Method + " " + strings.Trim(u, "/"))
 	}
-	return fmt.Sprintf("%02d_%s", r.Index+1, strings.NewReplacer("/", "_", " ", "_").Replace(name))
+	name = strings.TrimSpace(strings.NewReplacer("${", "{", "/", "_", " ", "_").Replace(name))
+	return fmt.Sprintf("%02d_%s", r.Index+1, strings.TrimRight(name, "_"))
+}
+
+// urlTemplatePath is a URL template without its scheme and host, or
+// without the variable it starts with, which stands for them:
+// "${base}/api/orders/${order}" and "https://x.test/api/orders/${order}"
+// are both "api/orders/${order}".
+func urlTemplatePath(u string) string {
+	switch {
+	case strings.HasPrefix(u, "${"):
+		if end := strings.IndexByte(u, '}'); end > 0 && end+1 < len(u) {
+			u = u[end+1:]
+		}
+	case strings.Contains(u, "://"):
+		rest := u[strings.Index(u, "://")+3:]
+		u = ""
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			u = rest[j:]
+		}
+	}
+	return strings.Trim(u, "/")
 }

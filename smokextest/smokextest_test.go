@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,6 +48,7 @@ func TestChildFailing(t *testing.T) {
 	}
 	x := smokextest.RunFile(t, filepath.Join("testdata", "failing.yaml"), &smokextest.Opts{Handler: demoapi.New()})
 	t.Logf("execution status: %s", x.Status)
+	smokextest.RunFile(t, filepath.Join("testdata", "capture.yaml"), &smokextest.Opts{Handler: demoapi.New()})
 	// The environment is hidden unless the options make it visible.
 	p, err := plan.Parse([]byte(envPlan), nil)
 	require.NoError(t, err)
@@ -65,13 +67,24 @@ func TestFailuresAreReported(t *testing.T) {
 	require.Contains(t, string(out), "expected 200, received 503")
 	require.Contains(t, string(out), "--- SKIP: TestChildFailing/failing/02_never_runs")
 	require.Contains(t, string(out), "execution status: failed")
-	require.Contains(t, string(out), "--- FAIL: TestChildFailing/env/01_GET_${base}${SMOKEXTEST_PATH}")
+	require.Contains(t, string(out), "--- FAIL: TestChildFailing/env/01_GET_{SMOKEXTEST_PATH}")
 	require.Contains(t, string(out), `undefined variable "SMOKEXTEST_PATH"`)
 	// The failure names its type once and points at the plan.
 	require.Contains(t, string(out), "failing.yaml:7:22: status_code: expected 200, received 503")
 	require.NotContains(t, string(out), "status_code status_code")
 	// An unnamed step's subtest is named by its path, without slashes.
 	require.Contains(t, string(out), "TestChildFailing/failing/03_GET_status_204")
+
+	// A failed assertion comes before the capture that failed after it,
+	// and both are reported at the line of this file that ran the plan.
+	status := strings.Index(string(out), "capture.yaml:7:22: status_code: expected 200, received 401")
+	capture := strings.Index(string(out), "capture: token: json_path $.token")
+	require.True(t, status >= 0 && capture > status, "status_code failure, then the capture error:\n%s", out)
+	require.Regexp(t, `smokextest_test\.go:\d+: testdata/capture\.yaml:7:22: status_code`, string(out))
+	require.NotContains(t, string(out), "smokextest.go:")
+	// The subtest of a step skipped after the failure is named by its
+	// template, as it would be had it run.
+	require.Contains(t, string(out), "--- SKIP: TestChildFailing/capture/02_GET_orders_{token}")
 
 	// -run that selects the step after the failed one: it is skipped,
 	// and says why.

@@ -162,12 +162,12 @@ func countSteps(e *record.Execution) stepCounts {
 	for i := range e.Steps {
 		r := &e.Steps[i]
 		n.total++
-		switch {
-		case r.Skipped:
+		switch r.Outcome() {
+		case record.StepSkipped:
 			n.skipped++
-		case r.Error != nil:
+		case record.StepErrored:
 			n.errored++
-		case r.OK:
+		case record.StepPassed:
 			n.passed++
 		default:
 			n.failed++

@@ -125,14 +125,15 @@ func stepName(s *record.StepResult) string {
 }
 
 // junitSuites is the root of a JUnit XML report, in the shape the JUnit
-// readers of GitLab and Jenkins accept.
+// readers of GitLab and Jenkins accept: the schema of Jenkins' xunit
+// plugin (junit-10.xsd), which has no skipped count on the root (each
+// suite has its own).
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -185,14 +186,14 @@ func toJUnitSuite(r ranPlan) junitSuite {
 			Classname: e.PlanID,
 			Time:      seconds(st.Total()),
 		}
-		switch {
-		case st.Skipped:
+		switch st.Outcome() {
+		case record.StepSkipped:
 			c.Skipped = &struct{}{}
 			s.Skipped++
-		case st.Error != nil:
+		case record.StepErrored:
 			c.Error = &junitProblem{Message: st.Error.Message, Type: string(st.Error.Kind), Text: st.Error.Error()}
 			s.Errors++
-		case !st.OK:
+		case record.StepFailed:
 			c.Failure = junitFailure(st, r.sourceFile())
 			s.Failures++
 		}
@@ -211,26 +212,29 @@ func toJUnitSuite(r ranPlan) junitSuite {
 	return s
 }
 
-// junitFailure folds a step's failed assertions into one failure element:
-// the first in the message, every one in the text, each after its place in
-// the plan (file:line:column) when it is known.
+// junitFailure folds a failed step into one failure element: its failed
+// assertions first, each after its place in the plan (file:line:column)
+// when it is known, then the error that came after them, if any. The
+// message is the first of them; the text has every one, a line each.
 func junitFailure(st *record.StepResult, file string) *junitProblem {
-	if len(st.Failures) == 0 {
+	lines := st.Problems()
+	if len(lines) == 0 {
 		return &junitProblem{Message: "step failed", Type: "failure", Text: "step failed"}
 	}
-	lines := make([]string, 0, len(st.Failures))
-	for _, f := range st.Failures {
-		line := f.String()
+	for i, f := range st.Failures {
 		if f.Line > 0 && file != "" {
-			line = fmt.Sprintf("%s:%d:%d: %s", file, f.Line, f.Column, line)
+			lines[i] = fmt.Sprintf("%s:%d:%d: %s", file, f.Line, f.Column, lines[i])
 		}
-		lines = append(lines, line)
 	}
 	msg := lines[0]
 	if len(lines) > 1 {
 		msg = fmt.Sprintf("%s (and %d more)", msg, len(lines)-1)
 	}
-	return &junitProblem{Message: msg, Type: string(st.Failures[0].Type), Text: strings.Join(lines, "\n")}
+	typ := "failure"
+	if len(st.Failures) > 0 {
+		typ = string(st.Failures[0].Type)
+	}
+	return &junitProblem{Message: msg, Type: typ, Text: strings.Join(lines, "\n")}
 }
 
 // writeJUnit writes a testsuites document with a testsuite per plan.
@@ -241,7 +245,6 @@ func writeJUnit(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Errors += s.Errors
-		root.Skipped += s.Skipped
 		root.Suites = append(root.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -26,6 +26,7 @@ import (
 //	/ok         200 {"ok": true}
 //	/fail       500
 //	/auth       200 when Authorization is "Bearer s3cret", 401 otherwise
+//	/denied     401 {"error": "bad password"}
 //	/echo?v=X   200 with X as the body
 //	/together   200 once two requests are in flight at once; 503 when the
 //	            second never comes
@@ -47,6 +48,11 @@ func newServer(t *testing.T) *httptest.Server {
 		if r.Header.Get("Authorization") != "Bearer s3cret" {
 			http.Error(w, "who are you", http.StatusUnauthorized)
 		}
+	})
+	mux.HandleFunc("/denied", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error": "bad password"}`)
 	})
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, r.URL.Query().Get("v"))
@@ -281,7 +287,8 @@ func TestRunJUnit(t *testing.T) {
 	require.Equal(t, 4, got.Tests)
 	require.Equal(t, 1, got.Failures)
 	require.Equal(t, 0, got.Errors)
-	require.Equal(t, 1, got.Skipped)
+	require.Equal(t, 1, got.Suites[0].Skipped)
+	checkJUnitSchema(t, []byte(res.stdout))
 	require.Len(t, got.Suites, 2)
 	require.Equal(t, "failing", got.Suites[0].Name)
 	require.Equal(t, filepath.Join(dir, "failing.yaml")+":6:22: status_code: expected 200, received 500", got.Suites[0].Cases[0].Failure.Message, "the message says where the plan writes the assertion")
