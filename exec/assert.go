@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -33,6 +34,9 @@ func (c *checker) check() {
 	}
 	for i := range exp.JSONPath {
 		c.checkPath(&exp.JSONPath[i])
+	}
+	if exp.JSONSchema != nil {
+		c.checkSchema(exp.JSONSchema)
 	}
 	if exp.String != nil {
 		c.checkString(exp.String)
@@ -127,6 +131,23 @@ func (c *checker) checkJSON(v *plan.Value) {
 	}
 	if m := jsonmatch.Match(want, got); m != nil {
 		c.fail(at(record.Failure{Type: record.FailureJSON, Name: m.Path, Expected: m.Expected, Received: m.Received}, valuePos(v, m.Path)))
+	}
+}
+
+// checkSchema checks the JSON body against a json_schema.
+func (c *checker) checkSchema(s *plan.Schema) {
+	want := "valid against the json_schema"
+	if s.Ref != "" {
+		want = "valid against " + s.Ref
+	}
+	got, err := c.parseJSON()
+	if err != nil {
+		c.failAt(s.Pos, record.Failure{Type: record.FailureJSONSchema, Name: "$", Expected: want, Received: err.Error()})
+		return
+	}
+	var v *plan.SchemaViolation
+	if err := s.Validate(got); errors.As(err, &v) {
+		c.failAt(s.Pos, record.Failure{Type: record.FailureJSONSchema, Name: v.Path, Expected: want, Received: v.Message})
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 
 // expectKeys are the keys of expect. body is the original Smokex's name:
 // a mapping or list there means json, a string means string.
-const expectKeys = "status_code headers json jsonpath string html assert body body_size"
+const expectKeys = "status_code headers json jsonpath json_schema string html assert body body_size"
 
 func (p *parser) expect(n *yaml.Node) Expect {
 	var e Expect
@@ -70,6 +70,8 @@ func (p *parser) expect(n *yaml.Node) Expect {
 			}
 		case "html":
 			e.HTML = p.html(kv.value)
+		case "json_schema":
+			e.JSONSchema = p.jsonSchema(kv.value)
 		case "assert":
 			e.Assert = p.asserts(kv.value)
 		default:

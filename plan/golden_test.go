@@ -168,6 +168,9 @@ func dump(p *plan.Plan) string {
 		if e.String != nil {
 			w("  expect string: %s", dumpTemplate(e.String))
 		}
+		if e.JSONSchema != nil {
+			w("  expect json_schema: ref %q at %d:%d", e.JSONSchema.Ref, e.JSONSchema.Pos.Line, e.JSONSchema.Pos.Column)
+		}
 		for _, h := range e.HTML {
 			w("  expect html %q: %s", h.Path, dumpTemplate(h.Equal))
 		}

@@ -29,7 +29,8 @@ func LoadDir(dir string, opts *ParseOpts) ([]*Plan, error) {
 
 // LoadFS parses every *.yaml and *.yml file of fsys, recursively, in the
 // order of their paths; directories whose name starts with '.' are
-// skipped. opts.File is ignored: each plan is named by its path. A plan
+// skipped, and so are the files that a plan's json_schema refers to (an
+// OpenAPI document kept beside the plans). opts.File is ignored: each plan is named by its path. A plan
 // file is read only when it is a regular file once symbolic links are
 // followed: a pipe, a device or a socket named *.yaml is an error naming
 // it, rather than a read that may never end.
@@ -76,6 +77,7 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	type result struct {
 		plan *Plan
 		errs ErrorList
+		refs []string
 	}
 	results := make([]result, len(files))
 	next := make(chan int)
@@ -83,7 +85,7 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i].plan, results[i].errs = loadFile(fsys, files[i], name(files[i]), o)
+				results[i].plan, results[i].refs, results[i].errs = loadFile(fsys, files[i], name(files[i]), o)
 			}
 		})
 	}
@@ -93,9 +95,20 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 	close(next)
 	wg.Wait()
 
+	// A file that a json_schema refers to (an OpenAPI document beside the
+	// plans) is a schema, not a plan.
+	schemas := map[string]bool{}
+	for _, r := range results {
+		for _, ref := range r.refs {
+			schemas[ref] = true
+		}
+	}
 	var plans []*Plan
 	var errs ErrorList
-	for _, r := range results {
+	for i, r := range results {
+		if schemas[files[i]] {
+			continue
+		}
 		if r.plan != nil {
 			plans = append(plans, r.plan)
 		}
@@ -111,21 +124,22 @@ func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error
 }
 
 // loadFile reads and parses one file of a directory, named file in errors.
-func loadFile(fsys fs.FS, path, file string, o ParseOpts) (*Plan, ErrorList) {
-	src, err := readLimited(fsys, path, o.MaxSize)
+func loadFile(fsys fs.FS, name, file string, o ParseOpts) (*Plan, []string, ErrorList) {
+	src, err := readLimited(fsys, name, o.MaxSize)
 	if err != nil {
-		return nil, ErrorList{{File: file, Message: err.Error()}}
+		return nil, nil, ErrorList{{File: file, Message: err.Error()}}
 	}
 	o.File = file
-	pl, err := Parse(src, &o)
+	o.FS, o.Dir = fsys, path.Dir(name)
+	pl, refs, err := parseRefs(src, &o)
 	if err != nil {
 		var list ErrorList
 		if errors.As(err, &list) {
-			return nil, list
+			return nil, refs, list
 		}
-		return nil, ErrorList{{File: file, Message: err.Error()}}
+		return nil, refs, ErrorList{{File: file, Message: err.Error()}}
 	}
-	return pl, nil
+	return pl, refs, nil
 }
 
 // UniqueIDs checks that no two plans share an ID, as LoadFS does for the

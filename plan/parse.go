@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/ohler55/ojg/jp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/internal/eval"
 )
@@ -56,6 +59,15 @@ type ParseOpts struct {
 	// directory at a path (slash-separated, relative to the directory
 	// loaded) without reading it: a docker-compose.yml among the plans.
 	Exclude func(path string) bool
+	// FS is the file system that holds the plan: a json_schema that refers
+	// to a file ({$ref: "openapi.yaml#/components/schemas/Item"}) reads it
+	// from FS, relative to Dir, and never from outside FS. ParseFile,
+	// LoadDir and LoadFS set FS and Dir for each file they read. Defaults to
+	// nil: a plan parsed from bytes cannot refer to a file.
+	FS fs.FS
+	// Dir is the directory of the plan in FS, slash-separated. Defaults to
+	// ".", the root of FS.
+	Dir string
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {
@@ -72,6 +84,9 @@ func (o *ParseOpts) withDefaults() ParseOpts {
 	if out.MaxExpressions <= 0 {
 		out.MaxExpressions = DefaultMaxExpressions
 	}
+	if out.Dir == "" {
+		out.Dir = "."
+	}
 	return out
 }
 
@@ -81,6 +96,7 @@ func (o *ParseOpts) withDefaults() ParseOpts {
 func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
 	o := opts.withDefaults()
 	o.File = path
+	o.FS, o.Dir = os.DirFS(filepath.Dir(path)), "."
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -97,11 +113,19 @@ func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
 // expressions. On failure the error is an ErrorList holding every problem
 // found in the source (up to MaxErrors), sorted by position.
 func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
+	pl, _, err := parseRefs(src, opts)
+	return pl, err
+}
+
+// parseRefs is Parse that also returns the files, as paths of opts.FS, that
+// the plan's json_schema assertions refer to, even when it has errors.
+func parseRefs(src []byte, opts *ParseOpts) (*Plan, []string, error) {
 	o := opts.withDefaults()
-	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions}
+	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions,
+		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize}
 	if int64(len(src)) > o.MaxSize {
 		p.errorf(Pos{}, "the plan is larger than the limit of %d bytes", o.MaxSize)
-		return nil, p.errs
+		return nil, nil, p.errs
 	}
 	pl := p.parse()
 	if len(p.errs) > 0 {
@@ -110,9 +134,9 @@ func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
 		if p.stopped {
 			p.errs = append(p.errs, &Error{File: p.file, Message: fmt.Sprintf("too many errors; only the first %d are reported", MaxErrors)})
 		}
-		return nil, p.errs
+		return nil, p.refs, p.errs
 	}
-	return pl, nil
+	return pl, p.refs, nil
 }
 
 func dedupe(l ErrorList) ErrorList {
@@ -150,6 +174,16 @@ type parser struct {
 	// paths are the compiled captures' JSONPaths by source; a compiled
 	// path is only read, so steps share it.
 	paths map[string]jp.Expr
+	// fsys and dir are where the files json_schema refers to are read,
+	// each at most maxSize bytes; schemas compiles them, once per plan, and
+	// inlineSchemas counts the schemas written in the plan.
+	fsys          fs.FS
+	dir           string
+	maxSize       int64
+	schemas       *jsonschema.Compiler
+	inlineSchemas int
+	// refs are the files json_schema refers to, as paths of fsys.
+	refs []string
 }
 
 func (p *parser) compileTemplate(s string) (*Template, error) {

@@ -96,8 +96,11 @@ type Expect struct {
 	JSONPath []PathExpect
 	// BodySize are predicates on the body's size in bytes.
 	BodySize []Predicate
-	HTML     []HTMLExpect
-	Assert   []*Expression
+	// JSONSchema is the schema the JSON body must be valid against, nil
+	// when not asserted.
+	JSONSchema *Schema
+	HTML       []HTMLExpect
+	Assert     []*Expression
 }
 
 // StatusExpect is the expected status: a list of codes and classes, or a

@@ -194,6 +194,9 @@ const (
 	FailureAssert     FailureType = "assert"
 	// FailureBodySize is a failed expect body_size.
 	FailureBodySize FailureType = "body_size"
+	// FailureJSONSchema is a body that is not valid against the step's
+	// json_schema.
+	FailureJSONSchema FailureType = "json_schema"
 )
 
 // Failure is one failed assertion.
