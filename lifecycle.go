@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/smokex/smokex/record"
-	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/schedule"
 )
 
 // Start recovers executions a dead process left running, loads the stored
@@ -103,100 +102,6 @@ func (e *Engine) stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// recover finishes executions left created or running by a process that
-// died, with stop reason interrupted and an interrupted error: failed when
-// one of the steps it stored had failed, canceled otherwise. The
-// executions this engine created are left alone, those still running and
-// those that finished since the listing was read alike. With a scheduler
-// that rescues ticks, only executions created more than StaleAfter ago
-// are finished: the others may be those of live processes.
-func (e *Engine) recover(ctx context.Context) error {
-	e.mu.Lock()
-	e.recovering = make(map[string]struct{}, len(e.inflight))
-	for id := range e.inflight {
-		e.recovering[id] = struct{}{}
-	}
-	e.mu.Unlock()
-	defer func() {
-		e.mu.Lock()
-		e.recovering = nil
-		e.mu.Unlock()
-	}()
-	params := &storage.ListExecutionsParams{
-		Statuses: []record.Status{record.StatusCreated, record.StatusRunning},
-		Limit:    storage.MaxListLimit,
-	}
-	rescued, staleBefore := e.rescuesTicks(), e.cfg.now().Add(-e.cfg.StaleAfter)
-	for {
-		page, err := e.store.ListExecutions(ctx, params)
-		if err != nil {
-			return fmt.Errorf("smokex: listing interrupted executions: %w", err)
-		}
-		for _, x := range page.Executions {
-			e.mu.Lock()
-			_, ours := e.recovering[x.ID]
-			e.mu.Unlock()
-			// With a scheduler that rescues ticks, other live processes
-			// share the store: only leftovers too old to be theirs go.
-			if ours || rescued && !x.CreatedAt.Before(staleBefore) {
-				continue
-			}
-			if err := e.interrupt(ctx, x); err != nil {
-				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
-			}
-		}
-		if page.NextCursor == "" {
-			return nil
-		}
-		params.Cursor = page.NextCursor
-	}
-}
-
-// anyStepFailed tells whether a step ran and did not pass.
-func anyStepFailed(steps []record.StepResult) bool {
-	for i := range steps {
-		if !steps[i].OK && !steps[i].Skipped {
-			return true
-		}
-	}
-	return false
-}
-
-// loadStored parses the stored plans this engine does not hold yet and
-// schedules them, so that schedules come back after a restart.
-func (e *Engine) loadStored(ctx context.Context) error {
-	e.planMu.Lock()
-	defer e.planMu.Unlock()
-	stored, err := e.store.ListPlans(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("smokex: listing stored plans: %w", err)
-	}
-	for _, sp := range stored {
-		e.mu.Lock()
-		lp, ok := e.plans[sp.ID]
-		e.mu.Unlock()
-		if ok {
-			if err := e.applySchedule(ctx, lp.plan); err != nil {
-				return err
-			}
-			continue
-		}
-		p, err := e.parseStored(sp)
-		if err != nil {
-			e.cfg.Logger.Error("smokex: a stored plan no longer parses; it is not scheduled", "plan", sp.ID, "error", err)
-			continue
-		}
-		e.mu.Lock()
-		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
-		e.plansVersion.Add(1)
-		e.mu.Unlock()
-		if err := e.applySchedule(ctx, p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // retain prunes old executions every RetentionInterval.
 func (e *Engine) retain(ctx context.Context) {
 	t := time.NewTicker(e.cfg.RetentionInterval)
@@ -213,12 +118,37 @@ func (e *Engine) retain(ctx context.Context) {
 	}
 }
 
-// Prune deletes the finished executions that the retention settings no
-// longer keep and returns how many it deleted. The engine calls it every
-// RetentionInterval.
-func (e *Engine) Prune(ctx context.Context) (int, error) {
-	return e.store.Prune(ctx, &storage.PruneParams{
-		FinishedBefore: e.cfg.now().Add(-e.cfg.RetentionMaxAge),
-		KeepLast:       e.cfg.RetentionKeepLast,
-	})
+// goBackground runs fn in a background goroutine that Stop waits for, or
+// returns ErrClosed once Stop has begun, whose wait it would escape.
+func (e *Engine) goBackground(fn func()) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		fn()
+	}()
+	return nil
+}
+
+func (e *Engine) checkOpen() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// schedErr is err from the scheduler, ErrClosed when the scheduler is
+// stopped: a call that passed checkOpen as Stop began ends like one made
+// after it.
+func schedErr(err error) error {
+	if errors.Is(err, schedule.ErrClosed) {
+		return ErrClosed
+	}
+	return err
 }

@@ -5,13 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
+
+// This file is a run from its start to its finish: a tick, Run or Trigger
+// asks for it; prepare admits it and stores it as created; execute runs it
+// in a concurrency slot; engineObserver stores what the executor reports,
+// and every per-execution hook and event is fired here.
 
 // RunOpts are the per-run settings of Run and Trigger, the executor's
 // own (exec.RunOpts): one type for every caller of a run. Nil means
@@ -96,6 +103,47 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 	stop := context.AfterFunc(ctx, job.cancel)
 	defer stop()
 	e.execute(job)
+}
+
+// ranBefore reports whether err, from admitting the run of a tick, says
+// that the tick has an execution already: the store refused a second one
+// (ErrConflict), or the plan is busy (ErrOverlap) with this very tick. It
+// happens when a tick is handed over again after the process running it
+// died; then that execution, left in flight, is finished as interrupted.
+func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, err error) bool {
+	conflict := errors.Is(err, storage.ErrConflict)
+	if due.IsZero() || !conflict && !errors.Is(err, ErrOverlap) {
+		return false
+	}
+	params := &storage.ListExecutionsParams{
+		PlanID:   planID,
+		Statuses: []record.Status{record.StatusCreated, record.StatusRunning},
+		Limit:    storage.MaxListLimit,
+	}
+	page, lerr := e.store.ListExecutions(ctx, params)
+	if lerr != nil {
+		e.cfg.Logger.Error("smokex: looking for the earlier execution of a tick", "plan", planID, "due", due, "error", lerr)
+		return conflict
+	}
+	for _, x := range page.Executions {
+		if !x.ScheduledAt.Equal(due) {
+			continue
+		}
+		e.mu.Lock()
+		_, ours := e.inflight[x.ID]
+		e.mu.Unlock()
+		if ours {
+			return true
+		}
+		if err := e.interrupt(ctx, x); err != nil {
+			e.cfg.Logger.Error("smokex: finishing an interrupted execution", "plan", planID, "execution", x.ID, "error", err)
+		}
+		return true
+	}
+	// On a conflict, the tick's execution finished, or the conflict was
+	// another one (the plan was deleted meanwhile): either way the tick is
+	// not run. On an overlap, another tick's execution is in flight.
+	return conflict
 }
 
 // tickSkipped tells the hooks of a tick of planID that did not run.
@@ -194,6 +242,15 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	return j, nil
 }
 
+// newExecutionID returns a time-ordered id.
+func newExecutionID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
 // vars merges the engine's variables under the caller's.
 func (e *Engine) vars(caller map[string]any) map[string]any {
 	if len(e.cfg.Vars) == 0 {
@@ -202,35 +259,6 @@ func (e *Engine) vars(caller map[string]any) map[string]any {
 	out := maps.Clone(e.cfg.Vars)
 	maps.Copy(out, caller)
 	return out
-}
-
-// finish counts j's run out of the plan's runs in flight: from then on
-// the plan may start again and Cancel no longer finds the execution. It is
-// called once the execution is stored as finished, before the finish is
-// published, so that a subscriber that sees it may run the plan again.
-// Calls after the first do nothing.
-func (e *Engine) finish(j *job) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if j.finished {
-		return
-	}
-	j.finished = true
-	if e.closed && j.execution.Status == record.StatusCanceled {
-		e.canceledAtStop = true
-	}
-	e.running[j.plan.ID]--
-	if e.running[j.plan.ID] == 0 {
-		delete(e.running, j.plan.ID)
-	}
-	delete(e.inflight, j.execution.ID)
-}
-
-// release ends j: Stop waits for every job to be released.
-func (e *Engine) release(j *job) {
-	j.cancel()
-	e.finish(j)
-	e.runs.Done()
 }
 
 // execute waits for a slot, runs the job and returns its finished
@@ -302,4 +330,132 @@ func (e *Engine) secrets(ctx context.Context, p *plan.Plan) (map[string]string, 
 		out[name] = v
 	}
 	return out, nil
+}
+
+// engineObserver is the chain every run reports to: store the result, tell
+// the configured observers, publish to subscribers, and at the end hand the
+// execution to the alert policy. The executor's PlanRef is not used: hooks
+// and the run's observer see the one made when the plan was loaded.
+type engineObserver struct {
+	e   *Engine
+	job *job
+}
+
+var _ exec.StepContextObserver = (*engineObserver)(nil)
+
+// saveExecution stores x's start or finish; a write that fails for good
+// is logged and told to the hooks.
+func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution) {
+	if err := o.e.saveExecution(ctx, x); err != nil {
+		o.e.cfg.Logger.Error("smokex: storing execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status, "error", err)
+		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "update_execution", err)
+	}
+}
+
+func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
+	o.saveExecution(ctx, x)
+	o.e.hooks.executionStarted(ctx, o.job.ref, x)
+	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.ExecutionStarted(ctx, o.job.ref, x)
+	}
+}
+
+// StepContext derives the step's context through the hooks.
+func (o *engineObserver) StepContext(ctx context.Context, _ *record.PlanRef, x *record.Execution, index int) context.Context {
+	return o.e.hooks.stepContext(ctx, o.job.ref, x, index)
+}
+
+func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
+	if err := o.e.appendStep(ctx, x, r); err != nil {
+		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
+		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "append_step", err)
+		if !errors.Is(err, storage.ErrConflict) {
+			// A conflict means a result with its index is stored.
+			o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
+		}
+	}
+	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
+	o.e.publish(EventStepFinished, o.job.ref, x, r)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.StepFinished(ctx, o.job.ref, x, r)
+	}
+}
+
+func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
+	markIncomplete(x, o.job.unstored)
+	if x.Status.Done() && x.Maintenance == "" {
+		x.Maintenance = o.e.hooks.maintenanceOf(ctx, o.job.ref, x)
+	}
+	o.saveExecution(ctx, x)
+	o.e.finish(o.job)
+	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
+	if ob := o.job.opts.Observer; ob != nil {
+		ob.ExecutionFinished(ctx, o.job.ref, x)
+	}
+}
+
+// abort finishes an execution that never reached the executor. Hooks
+// and subscribers see it start and finish, as every other execution, and
+// as the executor reports one that it cannot run.
+func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status) *record.Execution {
+	now := o.e.cfg.now().UTC()
+	if x.StartedAt.IsZero() {
+		x.StartedAt = now
+	}
+	x.FinishedAt = now
+	x.Status = status
+	x.Error = cause
+	ctx := context.WithoutCancel(o.job.ctx)
+	o.ExecutionStarted(ctx, o.job.ref, x)
+	o.ExecutionFinished(ctx, o.job.ref, x)
+	return x
+}
+
+// finish counts j's run out of the plan's runs in flight: from then on
+// the plan may start again and Cancel no longer finds the execution. It is
+// called once the execution is stored as finished, before the finish is
+// published, so that a subscriber that sees it may run the plan again.
+// Calls after the first do nothing.
+func (e *Engine) finish(j *job) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if j.finished {
+		return
+	}
+	j.finished = true
+	if e.closed && j.execution.Status == record.StatusCanceled {
+		e.canceledAtStop = true
+	}
+	e.running[j.plan.ID]--
+	if e.running[j.plan.ID] == 0 {
+		delete(e.running, j.plan.ID)
+	}
+	delete(e.inflight, j.execution.ID)
+}
+
+// release ends j: Stop waits for every job to be released.
+func (e *Engine) release(j *job) {
+	j.cancel()
+	e.finish(j)
+	e.runs.Done()
+}
+
+// publish sends a snapshot of x to subscribers. Only the finished event
+// carries the step results.
+func (e *Engine) publish(t EventType, p *record.PlanRef, x *record.Execution, step *record.StepResult) {
+	snap := *x
+	if t == EventExecutionFinished {
+		snap.Steps = slices.Clone(x.Steps)
+	} else {
+		snap.Steps = nil
+	}
+	ev := Event{Type: t, Time: e.cfg.now().UTC(), Plan: p, Execution: &snap}
+	if step != nil {
+		s := *step
+		ev.Step = &s
+	}
+	for range e.hub.publish(ev) {
+		e.hooks.eventDropped(context.Background(), p, &snap)
+	}
 }

@@ -897,7 +897,7 @@ func TestFinishedExecutionStoredDespiteStoreBlip(t *testing.T) {
 	var failures atomic.Int32
 	store := &hookStore{Store: memory.New(memory.Config{}), onUpdate: func(x *record.Execution) error {
 		if x.Status.Done() && failures.Add(1) <= 2 {
-			return errors.New("connection reset")
+			return fmt.Errorf("connection reset: %w", storage.ErrUnavailable)
 		}
 		return nil
 	}}

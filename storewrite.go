@@ -9,30 +9,51 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 )
 
-// writeAgain runs an idempotent write until it succeeds, fails for a reason
-// a retry cannot mend, or ctx ends. An error that wraps
+// This file holds every write the engine makes to the store on behalf of
+// an execution or of its own upkeep (insert, append, finish, interrupt,
+// recover, prune), each through writeAgain, the one retry policy.
+
+// storeTimeout bounds a store write made on behalf of a run, which must
+// happen even when the run itself was canceled.
+const storeTimeout = 10 * time.Second
+
+// storeRetryWait is the first wait before a store write that failed is
+// tried again; the wait doubles up to a second.
+const storeRetryWait = 50 * time.Millisecond
+
+// storeCtx detaches a store write from the run's cancellation, so that a
+// canceled run is still recorded, and bounds it.
+func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+}
+
+// writeAgain is the one retry policy of the engine's store writes. It runs
+// write, which must be idempotent, until it succeeds, fails for a reason a
+// retry cannot mend, or ctx ends. An error that wraps
 // storage.ErrUnavailable (a connection lost, the database away) is tried
-// again after storeRetryWait, the wait doubling up to a second. Such an
-// error leaves unknown whether the write was committed: when a later try
-// then fails with storage.ErrConflict, committed tells whether what is
-// stored is the earlier try, and the write is done. warn is told of each
-// retry.
-func writeAgain(ctx context.Context, write func(context.Context) error, committed func(context.Context) bool, warn func(wait time.Duration, err error)) error {
+// again after storeRetryWait, the wait doubling up to a second; any other
+// error is final. An unavailable store leaves unknown whether the write
+// was committed: when a later try then fails with storage.ErrConflict,
+// committed (nil: never) tells whether what is stored is the earlier try,
+// and the write is done. Each retry is logged as a warning saying what is
+// written, with attrs.
+func (e *Engine) writeAgain(ctx context.Context, what string, attrs []any, write func(context.Context) error, committed func(context.Context) bool) error {
 	wait := storeRetryWait
 	for try := 1; ; try++ {
 		err := write(ctx)
 		switch {
 		case err == nil:
 			return nil
-		case try > 1 && errors.Is(err, storage.ErrConflict) && committed(ctx):
+		case try > 1 && committed != nil && errors.Is(err, storage.ErrConflict) && committed(ctx):
 			return nil
 		case !errors.Is(err, storage.ErrUnavailable) || ctx.Err() != nil:
 			return err
 		}
-		warn(wait, err)
+		e.cfg.Logger.Warn("smokex: "+what+", trying again", append(attrs, "in", wait, "error", err)...)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -44,37 +65,62 @@ func writeAgain(ctx context.Context, write func(context.Context) error, committe
 	}
 }
 
-// createExecution stores x as created, trying again while the store is
-// unavailable, for at most storeTimeout: a tick must not be lost to a
-// dropped connection. The ID is new and this engine's, so an execution
-// stored under it by the time a retry conflicts is the earlier try's.
+// createExecution stores x as created, for at most storeTimeout: a tick
+// must not be lost to a dropped connection. The ID is new and this
+// engine's, so an execution stored under it by the time a retry conflicts
+// is the earlier try's.
 func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error {
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
-	return writeAgain(cctx,
+	return e.writeAgain(cctx, "storing new execution", []any{"plan", x.PlanID, "execution", x.ID},
 		func(ctx context.Context) error { return e.insertExecution(ctx, x) },
 		func(ctx context.Context) bool {
 			got, err := e.store.GetExecution(ctx, x.ID)
 			return err == nil && got.PlanID == x.PlanID
-		},
-		func(wait time.Duration, err error) {
-			e.cfg.Logger.Warn("smokex: storing new execution, trying again", "plan", x.PlanID, "execution", x.ID, "in", wait, "error", err)
 		})
 }
 
-// appendStep stores r, trying again while the store is unavailable, for at
-// most storeTimeout. The engine alone appends the steps of an execution
-// it runs, one per index, so a retry that conflicts finds the earlier
-// try's row.
-func (o *engineObserver) appendStep(ctx context.Context, x *record.Execution, r *record.StepResult) error {
+// insertExecution stores x as created, once. Under OverlapSkip with a
+// store that decides overlap, the store refuses it, with ErrOverlap,
+// while another execution of the plan is in flight, in whichever process.
+func (e *Engine) insertExecution(ctx context.Context, x *record.Execution) error {
+	ec, ok := e.store.(storage.ExclusiveCreator)
+	if !ok || e.cfg.Overlap != OverlapSkip {
+		return e.store.CreateExecution(ctx, x)
+	}
+	err := ec.CreateExecutionExclusive(ctx, x, x.CreatedAt.Add(-e.cfg.StaleAfter))
+	if errors.Is(err, storage.ErrBusy) {
+		// A try of this write that was committed, its outcome lost with
+		// the connection, holds the plan busy itself.
+		if got, gerr := e.store.GetExecution(ctx, x.ID); gerr == nil && got.PlanID == x.PlanID {
+			return nil
+		}
+		return fmt.Errorf("%w: %s (%w)", ErrOverlap, x.PlanID, err)
+	}
+	return err
+}
+
+// appendStep stores r, detached from the run's cancellation, for at most
+// storeTimeout. The engine alone appends the steps of an execution it
+// runs, one per index, so a retry that conflicts finds the earlier try's
+// row.
+func (e *Engine) appendStep(ctx context.Context, x *record.Execution, r *record.StepResult) error {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return writeAgain(sctx,
-		func(ctx context.Context) error { return o.e.store.AppendStep(ctx, x.ID, r) },
-		func(context.Context) bool { return true },
-		func(wait time.Duration, err error) {
-			o.e.cfg.Logger.Warn("smokex: storing step result, trying again", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "in", wait, "error", err)
-		})
+	return e.writeAgain(sctx, "storing step result", []any{"plan", x.PlanID, "execution", x.ID, "step", r.Index},
+		func(ctx context.Context) error { return e.store.AppendStep(ctx, x.ID, r) },
+		func(context.Context) bool { return true })
+}
+
+// saveExecution stores x's status (its start or its finish), detached
+// from the run's cancellation, for at most storeTimeout: a finish lost to
+// a dropped connection would leave the execution running in the store
+// until the next Start.
+func (e *Engine) saveExecution(ctx context.Context, x *record.Execution) error {
+	sctx, cancel := storeCtx(ctx)
+	defer cancel()
+	return e.writeAgain(sctx, "storing execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status},
+		func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }, nil)
 }
 
 // unstored is a step result that could not be stored.
@@ -121,4 +167,110 @@ func markIncomplete(x *record.Execution, missing []unstored) {
 		return
 	}
 	x.Error.Message += "; " + b.String()
+}
+
+// interrupt finishes x, left in flight by a process that died, with stop
+// reason interrupted: canceled, or failed when a stored step had failed.
+func (e *Engine) interrupt(ctx context.Context, x *record.Execution) error {
+	now := e.cfg.now().UTC()
+	if x.StartedAt.IsZero() {
+		x.StartedAt = now
+	}
+	x.FinishedAt = now
+	x.Status = record.StatusCanceled
+	if full, err := e.store.GetExecution(ctx, x.ID); err == nil && anyStepFailed(full.Steps) {
+		x.Status = record.StatusFailed
+	}
+	x.StopReason = record.StopInterrupted
+	x.Error = &record.StepError{Kind: record.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
+	err := e.writeAgain(ctx, "finishing an interrupted execution", []any{"plan", x.PlanID, "execution", x.ID},
+		func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }, nil)
+	if err != nil {
+		return err
+	}
+	e.cfg.Logger.Warn("smokex: finished an interrupted execution", "plan", x.PlanID, "execution", x.ID, "status", x.Status)
+	return nil
+}
+
+// recover finishes executions left created or running by a process that
+// died, with stop reason interrupted and an interrupted error: failed when
+// one of the steps it stored had failed, canceled otherwise. The
+// executions this engine created are left alone, those still running and
+// those that finished since the listing was read alike. With a scheduler
+// that rescues ticks, only executions created more than StaleAfter ago
+// are finished: the others may be those of live processes.
+func (e *Engine) recover(ctx context.Context) error {
+	e.mu.Lock()
+	e.recovering = make(map[string]struct{}, len(e.inflight))
+	for id := range e.inflight {
+		e.recovering[id] = struct{}{}
+	}
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.recovering = nil
+		e.mu.Unlock()
+	}()
+	params := &storage.ListExecutionsParams{
+		Statuses: []record.Status{record.StatusCreated, record.StatusRunning},
+		Limit:    storage.MaxListLimit,
+	}
+	rescued, staleBefore := e.rescuesTicks(), e.cfg.now().Add(-e.cfg.StaleAfter)
+	for {
+		page, err := e.store.ListExecutions(ctx, params)
+		if err != nil {
+			return fmt.Errorf("smokex: listing interrupted executions: %w", err)
+		}
+		for _, x := range page.Executions {
+			e.mu.Lock()
+			_, ours := e.recovering[x.ID]
+			e.mu.Unlock()
+			// With a scheduler that rescues ticks, other live processes
+			// share the store: only leftovers too old to be theirs go.
+			if ours || rescued && !x.CreatedAt.Before(staleBefore) {
+				continue
+			}
+			if err := e.interrupt(ctx, x); err != nil {
+				return fmt.Errorf("smokex: finishing interrupted execution %s: %w", x.ID, err)
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		params.Cursor = page.NextCursor
+	}
+}
+
+// anyStepFailed tells whether a step ran and did not pass.
+func anyStepFailed(steps []record.StepResult) bool {
+	for i := range steps {
+		if !steps[i].OK && !steps[i].Skipped {
+			return true
+		}
+	}
+	return false
+}
+
+// rescuesTicks reports whether the scheduler hands the ticks of a dead
+// process back to the engine.
+func (e *Engine) rescuesTicks() bool {
+	r, ok := e.sched.(schedule.Rescuer)
+	return ok && r.RescuesTicks()
+}
+
+// Prune deletes the finished executions that the retention settings no
+// longer keep and returns how many it deleted. The engine calls it every
+// RetentionInterval.
+func (e *Engine) Prune(ctx context.Context) (int, error) {
+	params := &storage.PruneParams{
+		FinishedBefore: e.cfg.now().Add(-e.cfg.RetentionMaxAge),
+		KeepLast:       e.cfg.RetentionKeepLast,
+	}
+	var n int
+	err := e.writeAgain(ctx, "pruning old executions", nil, func(ctx context.Context) error {
+		deleted, err := e.store.Prune(ctx, params)
+		n += deleted
+		return err
+	}, nil)
+	return n, err
 }

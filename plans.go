@@ -1,0 +1,397 @@
+package smokex
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// This file is the plan registry: the plans this engine has loaded, how
+// they are added, replaced, removed and synced from files (each change
+// spanning the store, the loaded plans and the scheduler), and how a run
+// finds the plan it runs, which may be one another process stored.
+
+// loadedPlan is a parsed plan with where it came from.
+type loadedPlan struct {
+	plan *plan.Plan
+	// ref is what hooks see of the plan.
+	ref *record.PlanRef
+	// synced is true for plans that SyncFS manages: a later sync removes
+	// them when their file is gone.
+	synced bool
+}
+
+// storedPlan is a plan parsed from the store, with the source it came
+// from: it is parsed again only when the stored source changes.
+type storedPlan struct {
+	source []byte
+	lp     *loadedPlan
+}
+
+// AddPlan stores p, replacing the plan with its ID, and schedules it when it
+// has a schedule (or unschedules it when it no longer has one).
+func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
+	return e.addPlan(ctx, p, false)
+}
+
+// addPlan adds p; the caller holds planMu.
+func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
+	if p == nil || p.ID == "" {
+		return errors.New("smokex: AddPlan needs a parsed plan with an ID")
+	}
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	err := e.store.SavePlan(ctx, &storage.Plan{
+		ID:          p.ID,
+		Name:        p.Name,
+		Description: p.Description,
+		Schedule:    p.Schedule,
+		Labels:      maps.Clone(p.Labels),
+		Source:      p.Source,
+	})
+	if err != nil {
+		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
+	}
+	e.mu.Lock()
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced}
+	e.plansVersion.Add(1)
+	e.mu.Unlock()
+	return e.applySchedule(ctx, p)
+}
+
+func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
+	if p.Schedule == "" {
+		if err := e.sched.Remove(ctx, p.ID); err != nil {
+			return fmt.Errorf("smokex: unscheduling plan %s: %w", p.ID, schedErr(err))
+		}
+		return nil
+	}
+	if err := e.sched.Add(ctx, p.ID, p.Schedule); err != nil {
+		return fmt.Errorf("smokex: scheduling plan %s: %w", p.ID, schedErr(err))
+	}
+	return nil
+}
+
+// RemovePlan deletes the plan with its executions and unschedules it. Its
+// executions in flight are canceled.
+func (e *Engine) RemovePlan(ctx context.Context, id string) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
+	return e.removePlan(ctx, id)
+}
+
+// removePlan removes the plan id; the caller holds planMu.
+func (e *Engine) removePlan(ctx context.Context, id string) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if err := e.sched.Remove(ctx, id); err != nil {
+		return fmt.Errorf("smokex: unscheduling plan %s: %w", id, schedErr(err))
+	}
+	e.mu.Lock()
+	_, known := e.plans[id]
+	delete(e.plans, id)
+	e.plansVersion.Add(1)
+	// The plan's runs would go on against a plan and executions that are
+	// gone, and hold back a plan added again under the same ID.
+	for _, j := range e.inflight {
+		if j.plan.ID == id {
+			j.cancel()
+		}
+	}
+	e.mu.Unlock()
+	err := e.store.DeletePlan(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		if known {
+			return nil
+		}
+		return fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+	}
+	return err
+}
+
+// planRef is what hooks and subscribers see of p.
+func planRef(p *plan.Plan) *record.PlanRef {
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels)}
+}
+
+// Plan returns the loaded plan with the id.
+func (e *Engine) Plan(id string) (*plan.Plan, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lp, ok := e.plans[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+	}
+	return lp.plan, nil
+}
+
+// PlanSynced reports whether the plan with the id was loaded by SyncFS or
+// WatchFS: its file is where it comes from, and a change made with AddPlan
+// or RemovePlan would be undone by the next sync. False for an unknown id.
+func (e *Engine) PlanSynced(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	lp, ok := e.plans[id]
+	return ok && lp.synced
+}
+
+// PlansVersion counts the changes to the loaded plans: it grows whenever
+// a plan is added, replaced or removed, so that a reader that keeps what
+// Plans returned can tell cheaply whether it is still current.
+func (e *Engine) PlansVersion() uint64 { return e.plansVersion.Load() }
+
+// Plans returns the loaded plans ordered by ID.
+func (e *Engine) Plans() []*plan.Plan {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*plan.Plan, 0, len(e.plans))
+	for _, lp := range e.plans {
+		out = append(out, lp.plan)
+	}
+	slices.SortFunc(out, func(a, b *plan.Plan) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// SyncResult tells what a SyncFS call changed.
+type SyncResult struct {
+	Added, Updated, Removed []string
+}
+
+// SyncFS loads every plan in fsys (*.yaml and *.yml, recursively) and makes
+// the engine's synced plans match it: new plans are added, changed ones
+// replaced, and plans an earlier SyncFS added whose file is gone are
+// removed. Plans added with AddPlan are never removed by it. Each file
+// counts on its own: when some are invalid, the others are synced, the
+// plans of the invalid files are kept as they were, and the error (a
+// plan.ErrorList) lists every problem with the result of what changed.
+func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
+	plans, loadErr := plan.LoadFS(fsys, e.cfg.ParseOpts)
+	var list plan.ErrorList
+	if loadErr != nil && !errors.As(loadErr, &list) {
+		return nil, loadErr
+	}
+	// The files that did not parse keep their plans as they were.
+	broken := make(map[string]bool, len(list))
+	for _, pe := range list {
+		broken[pe.File] = true
+	}
+	kept := plans[:0:0]
+	for _, p := range plans {
+		if broken[p.File] {
+			continue
+		}
+		if e.cfg.SyncFilter != nil && !e.cfg.SyncFilter(p) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	plans = kept
+	res, err := e.syncPlans(ctx, plans, broken)
+	if err != nil {
+		return res, err
+	}
+	if loadErr != nil {
+		return res, loadErr
+	}
+	return res, nil
+}
+
+// syncPlans makes the synced plans match plans, keeping those whose file
+// is in broken.
+func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool) (*SyncResult, error) {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	res := &SyncResult{}
+	seen := make(map[string]bool, len(plans))
+	for _, p := range plans {
+		seen[p.ID] = true
+		e.mu.Lock()
+		old, ok := e.plans[p.ID]
+		e.mu.Unlock()
+		if ok && old.synced && bytes.Equal(old.plan.Source, p.Source) {
+			continue
+		}
+		if err := e.addPlan(ctx, p, true); err != nil {
+			return res, err
+		}
+		if ok {
+			res.Updated = append(res.Updated, p.ID)
+		} else {
+			res.Added = append(res.Added, p.ID)
+		}
+	}
+	e.mu.Lock()
+	var gone []string
+	for id, lp := range e.plans {
+		if lp.synced && !seen[id] && !broken[lp.plan.File] {
+			gone = append(gone, id)
+		}
+	}
+	e.mu.Unlock()
+	for _, id := range gone {
+		if err := e.removePlan(ctx, id); err != nil {
+			return res, err
+		}
+		res.Removed = append(res.Removed, id)
+	}
+	return res, nil
+}
+
+// WatchFS syncs fsys now, then again every interval until ctx ends or the
+// engine stops, so that plans follow their files. The first sync's error is
+// returned; later errors are logged, and a file that stops parsing keeps
+// its plan as it was while the other files sync. The interval must be
+// positive.
+func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration) error {
+	if interval <= 0 {
+		return fmt.Errorf("smokex: WatchFS needs a positive interval, got %s", interval)
+	}
+	if _, err := e.SyncFS(ctx, fsys); err != nil {
+		return err
+	}
+	return e.goBackground(func() {
+		// Stop waits for the watcher: a sync in progress ends with it.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(e.life, cancel)()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		// A file that stays broken is logged once, not at every tick.
+		var lastErr string
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				res, err := e.SyncFS(ctx, fsys)
+				if errors.Is(err, ErrClosed) || ctx.Err() != nil {
+					return
+				}
+				switch {
+				case err != nil && err.Error() != lastErr:
+					e.cfg.Logger.Error("smokex: syncing plans; the plans of files with errors are kept as they were", "error", err)
+					lastErr = err.Error()
+				case err == nil && lastErr != "":
+					e.cfg.Logger.Info("smokex: plans sync again without errors")
+					lastErr = ""
+				}
+				if res != nil && len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
+					e.cfg.Logger.Info("smokex: plans synced", "added", res.Added, "updated", res.Updated, "removed", res.Removed)
+				}
+			}
+		}
+	})
+}
+
+// loadStored parses the stored plans this engine does not hold yet and
+// schedules them, so that schedules come back after a restart.
+func (e *Engine) loadStored(ctx context.Context) error {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
+	stored, err := e.store.ListPlans(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("smokex: listing stored plans: %w", err)
+	}
+	for _, sp := range stored {
+		e.mu.Lock()
+		lp, ok := e.plans[sp.ID]
+		e.mu.Unlock()
+		if ok {
+			if err := e.applySchedule(ctx, lp.plan); err != nil {
+				return err
+			}
+			continue
+		}
+		p, err := e.parseStored(sp)
+		if err != nil {
+			e.cfg.Logger.Error("smokex: a stored plan no longer parses; it is not scheduled", "plan", sp.ID, "error", err)
+			continue
+		}
+		e.mu.Lock()
+		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
+		e.plansVersion.Add(1)
+		e.mu.Unlock()
+		if err := e.applySchedule(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolvePlan returns the plan a run of planID uses. A manual run uses the
+// plan loaded in this engine. A tick, and any run of a plan this engine
+// has not loaded, reads the plan from the store: it may have been added,
+// changed or removed by another process sharing the store and the
+// schedule. The stored source is parsed once and cached by source; when
+// it is the loaded plan's, the loaded plan is used.
+func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*loadedPlan, error) {
+	e.mu.Lock()
+	local := e.plans[planID]
+	e.mu.Unlock()
+	if local != nil && !tick {
+		return local, nil
+	}
+	sp, err := e.store.GetPlan(ctx, planID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		e.mu.Lock()
+		delete(e.stored, planID)
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
+	case err != nil && local != nil:
+		// The store is down: the loaded plan is the best there is.
+		return local, nil
+	case err != nil:
+		return nil, fmt.Errorf("smokex: reading plan %s: %w", planID, err)
+	}
+	if local != nil && (len(sp.Source) == 0 || bytes.Equal(sp.Source, local.plan.Source)) {
+		return local, nil
+	}
+	e.mu.Lock()
+	cached := e.stored[planID]
+	e.mu.Unlock()
+	if cached != nil && bytes.Equal(cached.source, sp.Source) {
+		return cached.lp, nil
+	}
+	p, err := e.parseStored(sp)
+	if err != nil {
+		return nil, fmt.Errorf("smokex: stored plan %s does not parse: %w", planID, err)
+	}
+	lp := &loadedPlan{plan: p, ref: planRef(p)}
+	e.mu.Lock()
+	e.stored[planID] = &storedPlan{source: sp.Source, lp: lp}
+	e.mu.Unlock()
+	return lp, nil
+}
+
+// parseStored parses a stored plan under the engine's parse options.
+func (e *Engine) parseStored(sp *storage.Plan) (*plan.Plan, error) {
+	opts := plan.ParseOpts{}
+	if e.cfg.ParseOpts != nil {
+		opts = *e.cfg.ParseOpts
+	}
+	opts.File = sp.ID
+	p, err := plan.Parse(sp.Source, &opts)
+	if err != nil {
+		return nil, err
+	}
+	p.ID = sp.ID
+	return p, nil
+}
