@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -81,7 +82,9 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	if out.hasBody {
 		body = bytes.NewReader(out.body)
 	}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(actx, s.trace), out.method, out.url, body)
+	// The request carries the run's redaction, for a wrapping transport's
+	// span (Config.WrapTransport).
+	req, err := http.NewRequestWithContext(redact.NewContext(httptrace.WithClientTrace(actx, s.trace), s.red), out.method, out.url, body)
 	if err != nil {
 		return nil, &sendError{StepError: &record.StepError{Kind: record.ErrInvalidURL, Message: s.red.String(err.Error())}}
 	}

@@ -47,8 +47,11 @@
 // span under the step's, following the OpenTelemetry HTTP client semantic
 // conventions, with user_agent.synthetic.type=test so that the target can
 // tell smoke traffic from its users'. Its url.full has the credentials
-// removed and every query value replaced by REDACTED, since the transport
-// does not know which values are secret. The W3C trace context
+// removed and every query value replaced by REDACTED; every attribute and
+// the status text (a TLS or DNS error names the host) go through the run's
+// redaction of its secrets, which the request's context carries, as every
+// other output of the run does: a secret in the host or the path shows as
+// [REDACTED] in url.full, server.address and the status. The W3C trace context
 // (traceparent) is sent to the target with every request, so that the
 // target's own spans join the smoke run's trace.
 package otel

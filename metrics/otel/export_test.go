@@ -1,12 +1,16 @@
 package otel
 
-import "net/url"
+import (
+	"net/url"
 
-// FullURL exposes fullURL to the tests.
-func FullURL(raw string) string {
+	"github.com/smokex/smokex/internal/redact"
+)
+
+// FullURL exposes fullURL to the tests, with a run's secrets.
+func FullURL(raw string, secrets ...string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		panic(err)
 	}
-	return fullURL(u)
+	return fullURL(redact.New(secrets), u)
 }

@@ -371,6 +371,16 @@ func TestFullURLRedaction(t *testing.T) {
 	} {
 		require.Equal(t, want, smokexotel.FullURL(raw), raw)
 	}
+	// The run's secrets are masked in the host, the path and query keys.
+	for raw, want := range map[string]string{
+		"https://s3cret-host.example/p":           "https://[REDACTED].example/p",
+		"https://h/echo/s3cret-path/x":            "https://h/echo/[REDACTED]/x",
+		"https://h/echo/s3cret%2Dpath/x":          "https://h/echo/[REDACTED]/x",
+		"https://h/p?s3cret-path=1":               "https://h/p?[REDACTED]=REDACTED",
+		"https://u:s3cret-path@s3cret-host:8/a#f": "https://[REDACTED]:8/a",
+	} {
+		require.Equal(t, want, smokexotel.FullURL(raw, "s3cret-path", "s3cret-host"), raw)
+	}
 }
 
 // TestNotifications counts the alerts that the engine's alert policy

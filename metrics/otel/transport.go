@@ -15,6 +15,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/metrics"
 )
 
@@ -44,10 +45,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if method == metrics.MethodOther {
 		name = "HTTP"
 	}
+	// Every string the span is given goes through the run's redaction, as
+	// every other output of the run does.
+	rd := redact.FromContext(ctx)
 	attrs := make([]attribute.KeyValue, 0, 10)
 	attrs = append(attrs,
 		semconv.HTTPRequestMethodKey.String(method),
-		semconv.URLFull(fullURL(req.URL)),
+		semconv.URLFull(fullURL(rd, req.URL)),
 		semconv.UserAgentSyntheticTypeTest,
 	)
 	if method == metrics.MethodOther {
@@ -63,7 +67,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
 	}
-	ctx, span := t.r.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	ctx, span := t.r.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(redactAttrs(rd, attrs)...))
 	// The request is the caller's: a shallow copy with a header map of its
 	// own carries the trace context; the values are shared, as only keys
 	// are set.
@@ -75,8 +79,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.r.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
-		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
-		span.SetStatus(codes.Error, err.Error())
+		setError(span, rd, err)
 		span.End()
 		return resp, err
 	}
@@ -92,7 +95,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.End()
 		return resp, nil
 	}
-	resp.Body = &spanBody{ReadCloser: resp.Body, span: span}
+	resp.Body = &spanBody{ReadCloser: resp.Body, span: span, rd: rd}
 	return resp, nil
 }
 
@@ -101,6 +104,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 type spanBody struct {
 	io.ReadCloser
 	span  trace.Span
+	rd    *redact.Redactor
 	ended bool
 }
 
@@ -108,8 +112,7 @@ func (b *spanBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && !b.ended {
 		if err != io.EOF {
-			b.span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
-			b.span.SetStatus(codes.Error, err.Error())
+			setError(b.span, b.rd, err)
 		}
 		b.ended = true
 		b.span.End()
@@ -126,32 +129,47 @@ func (b *spanBody) Close() error {
 	return err
 }
 
-// fullURL is u without credentials and with every query value replaced by
-// REDACTED: the transport cannot tell which are secrets.
-func fullURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
+// setError marks span failed by err, its text redacted by rd: a transport
+// error names the host, which may hold a secret.
+func setError(span trace.Span, rd *redact.Redactor, err error) {
+	span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
+	span.SetStatus(codes.Error, rd.String(err.Error()))
+}
+
+// redactAttrs returns attrs with rd applied to every string value, in
+// place.
+func redactAttrs(rd *redact.Redactor, attrs []attribute.KeyValue) []attribute.KeyValue {
+	if rd == nil {
+		return attrs
+	}
+	for i, kv := range attrs {
+		if kv.Value.Type() == attribute.STRING {
+			attrs[i].Value = attribute.StringValue(rd.String(kv.Value.AsString()))
+		}
+	}
+	return attrs
+}
+
+// fullURL is u without credentials and fragment, with every query value
+// replaced by REDACTED (the transport cannot tell which are secrets), and
+// the run's secrets masked by rd wherever else they stand: host, path,
+// query keys.
+func fullURL(rd *redact.Redactor, u *url.URL) string {
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" && rd == nil {
 		return u.String()
 	}
 	c := *u
 	c.User = nil
 	c.Fragment, c.RawFragment = "", ""
-	c.RawQuery = ""
-	if u.RawQuery == "" {
-		return c.String()
-	}
-	var b strings.Builder
-	b.Grow(len(u.RawQuery) + 16)
-	b.WriteString(c.String())
-	b.WriteByte('?')
-	for i, pair := range strings.Split(u.RawQuery, "&") {
-		if i > 0 {
-			b.WriteByte('&')
+	if u.RawQuery != "" {
+		pairs := strings.Split(u.RawQuery, "&")
+		for i, pair := range pairs {
+			key, _, _ := strings.Cut(pair, "=")
+			pairs[i] = key + "=" + redacted
 		}
-		key, _, _ := strings.Cut(pair, "=")
-		b.WriteString(key)
-		b.WriteString("=" + redacted)
+		c.RawQuery = strings.Join(pairs, "&")
 	}
-	return b.String()
+	return rd.URL(&c)
 }
 
 // hostPort returns u's host and port, the scheme's default port when it
