@@ -127,23 +127,40 @@ func (c console) summary(w io.Writer, e *record.Execution) {
 	}
 }
 
-// total writes the summary of the whole run.
-func (c console) total(w io.Writer, execs []*record.Execution, elapsed time.Duration) {
-	var plans, passed int
+// invalid writes the block of a plan file that did not parse: its name
+// and each error at its place.
+func (c console) invalid(w io.Writer, r ranPlan) {
+	fmt.Fprintf(w, "%s %s\n", c.paint(ansiBold, printable(r.file)), c.paint(ansiRed, "invalid"))
+	for _, e := range r.invalid {
+		fmt.Fprintf(w, "  %s\n", printable(e.Error()))
+	}
+}
+
+// total writes the summary of the whole run: its plans by status, the
+// files that did not parse among them, and its steps.
+func (c console) total(w io.Writer, runs []ranPlan, elapsed time.Duration) {
+	var plans, passed, invalid int
 	var n stepCounts
-	for _, e := range execs {
+	for _, r := range runs {
 		plans++
-		if e.Status == record.StatusPassed {
+		switch {
+		case r.exec == nil:
+			invalid++
+			continue
+		case r.exec.Status == record.StatusPassed:
 			passed++
 		}
-		n.add(countSteps(e))
+		n.add(countSteps(r.exec))
 	}
 	word := "plans"
 	if plans == 1 {
 		word = "plan"
 	}
-	line := fmt.Sprintf("%d %s: %d passed, %d failed; steps: %s in %s",
-		plans, word, passed, plans-passed, n.String(), formatDuration(elapsed))
+	line := fmt.Sprintf("%d %s: %d passed, %d failed", plans, word, passed, plans-passed-invalid)
+	if invalid > 0 {
+		line += fmt.Sprintf(", %d invalid", invalid)
+	}
+	line += fmt.Sprintf("; steps: %s in %s", n.String(), formatDuration(elapsed))
 	if passed == plans {
 		line = c.paint(ansiGreen, line)
 	} else {

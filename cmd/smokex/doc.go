@@ -20,8 +20,13 @@
 //
 // Several plans run at once, up to --jobs (default: the number of CPUs); the
 // steps of one plan always run in order. Every plan is parsed before any
-// runs: an invalid plan runs nothing, and neither do two plans with the same
-// ID, from one path or two. Plans print in the order given, whatever
+// runs. A plan file that does not parse (or a second plan with an ID
+// already used, from one path or two) does not stop the others: they run,
+// the file's errors go to stderr (file:line:column: message), every report
+// carries it after the plans that ran (JUnit: an errored suite whose error
+// lists them; JSON: an entry with "status": "invalid" and its "errors",
+// each with line, column and message; HTML and the console total: counted
+// invalid), and run exits 2. Plans print in the order given, whatever
 // --jobs: the first unfinished plan streams, the others are buffered until
 // their turn.
 //

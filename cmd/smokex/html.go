@@ -23,6 +23,8 @@ var reportTemplate = template.Must(template.New("report").Parse(reportHTML))
 type htmlReport struct {
 	Plans          []htmlPlan
 	Passed, Failed int
+	// Invalid counts the plan files that did not parse.
+	Invalid int
 	Steps, Elapsed string
 	Generated      string
 }
@@ -30,6 +32,8 @@ type htmlReport struct {
 type htmlPlan struct {
 	ID, Name, File, Status, StopReason, Duration, Error string
 	Steps                                               []htmlStep
+	// Errors are those of a plan file that did not parse.
+	Errors []string
 }
 
 type htmlStep struct {
@@ -48,6 +52,15 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 	var n stepCounts
 	for _, r := range runs {
 		e := r.exec
+		if e == nil {
+			hp := htmlPlan{ID: r.id(), Name: r.id(), File: r.file, Status: invalidStatus}
+			for _, pe := range r.invalid {
+				hp.Errors = append(hp.Errors, pe.Error())
+			}
+			rep.Plans = append(rep.Plans, hp)
+			rep.Invalid++
+			continue
+		}
 		n.add(countSteps(e))
 		if e.Status == record.StatusPassed {
 			rep.Passed++

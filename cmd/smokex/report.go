@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +21,40 @@ type ranPlan struct {
 	file string
 	// plan is nil in tests of the reports alone.
 	plan *plan.Plan
+	// exec is nil for a plan file that did not parse.
 	exec *record.Execution
+	// invalid are the errors of a plan file that did not parse.
+	invalid []*plan.Error
+}
+
+// id is the plan's ID, or for a file that did not parse the ID its file
+// name gives.
+func (r ranPlan) id() string {
+	if r.exec != nil {
+		return r.exec.PlanID
+	}
+	base := filepath.Base(r.file)
+	return plan.ID(strings.TrimSuffix(base, filepath.Ext(base)))
+}
+
+// invalidStatus is the status of a plan file that did not parse, in the
+// JSON report and the HTML one.
+const invalidStatus = "invalid"
+
+// invalidJSON is the JSON report of a plan file that did not parse.
+type invalidJSON struct {
+	Plan   string             `json:"plan"`
+	File   string             `json:"file"`
+	Status string             `json:"status"`
+	Errors []invalidJSONError `json:"errors"`
+}
+
+// invalidJSONError is one error of a plan file that did not parse; line
+// and column are zero for an error about the whole file.
+type invalidJSONError struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
 }
 
 // source is the plan's file and lines, nil when the plan or its source is
@@ -87,9 +121,18 @@ func writeJSON(w io.Writer, runs []ranPlan) error {
 	return enc.Encode(docs)
 }
 
-// reportJSON is the JSON report of one plan's execution.
+// reportJSON is the JSON report of one plan's execution, or of a plan
+// file that did not parse: its plan ID (from the file name), file, status
+// "invalid" and errors.
 func reportJSON(r ranPlan) ([]byte, error) {
 	e := r.exec
+	if e == nil {
+		inv := invalidJSON{Plan: r.id(), File: r.file, Status: invalidStatus, Errors: make([]invalidJSONError, len(r.invalid))}
+		for i, pe := range r.invalid {
+			inv.Errors[i] = invalidJSONError{Line: pe.Line, Column: pe.Column, Message: pe.Message}
+		}
+		return json.Marshal(inv)
+	}
 	if slices.ContainsFunc(e.Steps, func(s record.StepResult) bool { return s.Name == "" }) {
 		c := *e
 		c.Steps = slices.Clone(e.Steps)
@@ -169,7 +212,30 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.3f", d.Seconds())
 }
 
+// invalidJUnitSuite is the suite of a plan file that did not parse: one
+// test case, errored, with every error of the file at its place.
+func invalidJUnitSuite(r ranPlan) junitSuite {
+	lines := make([]string, len(r.invalid))
+	for i, e := range r.invalid {
+		lines[i] = e.Error()
+	}
+	msg := lines[0]
+	if len(lines) > 1 {
+		msg = fmt.Sprintf("%s (and %d more)", msg, len(lines)-1)
+	}
+	return junitSuite{
+		Name: r.id(), Tests: 1, Errors: 1, Time: seconds(0), File: r.file,
+		Cases: []junitCase{{
+			Name: "plan", Classname: r.id(), Time: seconds(0),
+			Error: &junitProblem{Message: msg, Type: invalidStatus, Text: strings.Join(lines, "\n")},
+		}},
+	}
+}
+
 func toJUnitSuite(r ranPlan) junitSuite {
+	if r.exec == nil {
+		return invalidJUnitSuite(r)
+	}
 	e := r.exec
 	s := junitSuite{
 		Name: e.PlanID,

@@ -135,13 +135,13 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		}
 		poll = &p
 	}
-	plans, code := a.loadPlans(ctx, paths, &f.sel)
+	plans, invalid, code := a.loadPlans(ctx, paths, &f.sel)
 	if code != exitOK {
 		return code
 	}
 	if f.sel.active() {
 		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !f.sel.keep(lp.plan) })
-		if len(plans) == 0 {
+		if len(plans) == 0 && len(invalid) == 0 {
 			fmt.Fprintf(a.stderr, "smokex run: no plan matches %s\n", f.sel.describe())
 			return exitUsage
 		}
@@ -175,9 +175,14 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	}
 	started := time.Now()
 	runs := a.execute(ctx, f, plans, secrets, out)
+	// The files that did not parse are reported after the plans that ran,
+	// so that a CI page shows them rather than "no test report".
+	for _, inv := range invalid {
+		runs = append(runs, ranPlan{file: inv.file, invalid: inv.errs})
+	}
 	elapsed := time.Since(started)
 	if out != nil {
-		out.total(a.stdout, executions(runs), elapsed)
+		out.total(a.stdout, runs, elapsed)
 	}
 
 	var w io.Writer = a.stdout
@@ -200,6 +205,9 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "smokex run: writing the report: %v\n", err)
+		return exitUsage
+	}
+	if len(invalid) > 0 {
 		return exitUsage
 	}
 	for _, r := range runs {
@@ -237,14 +245,25 @@ func checkStdin(paths []string) error {
 	return nil
 }
 
+// invalidPlan is a plan file that did not parse, with its errors: run
+// reports it as an invalid plan beside the plans that ran.
+type invalidPlan struct {
+	file string
+	errs []*plan.Error
+}
+
 // loadPlans parses every plan the paths name and reports every error of
 // every file on stderr, and two plans with the same ID, which would be
-// reported under one name. code is exitOK when there was no error,
-// exitFailed when ctx ended while a plan was read from stdin, and
-// exitUsage otherwise.
-func (a *app) loadPlans(ctx context.Context, paths []string, sel *selectFlags) (plans []loadedPlan, code int) {
+// reported under one name. The files with plan errors are returned as
+// invalid, in the order of their errors, and the plans that parsed are
+// returned all the same. code is exitOK when there was no error but plan
+// errors, exitFailed when ctx ended while a plan was read from stdin, and
+// exitUsage for a path that cannot be read as plans (missing, an empty
+// directory).
+func (a *app) loadPlans(ctx context.Context, paths []string, sel *selectFlags) (plans []loadedPlan, invalid []invalidPlan, code int) {
 	code = exitOK
 	var all []*plan.Plan
+	var errs plan.ErrorList
 	for _, path := range paths {
 		var opts *plan.ParseOpts
 		if sel != nil {
@@ -256,9 +275,13 @@ func (a *app) loadPlans(ctx context.Context, paths []string, sel *selectFlags) (
 		ps, err := a.loadPath(ctx, path, opts)
 		if errors.Is(err, errInterrupted) {
 			fmt.Fprintf(a.stderr, "smokex: %v\n", err)
-			return nil, exitFailed
+			return nil, nil, exitFailed
 		}
-		if err != nil {
+		var list plan.ErrorList
+		switch {
+		case errors.As(err, &list):
+			errs = append(errs, list...)
+		case err != nil:
 			a.printLoadError(err)
 			code = exitUsage
 		}
@@ -268,15 +291,24 @@ func (a *app) loadPlans(ctx context.Context, paths []string, sel *selectFlags) (
 		plans = append(plans, ps...)
 	}
 	if unique, dup := plan.UniqueIDs(all); len(dup) > 0 {
-		a.printLoadError(dup)
-		code = exitUsage
+		errs = append(errs, dup...)
 		kept := make(map[*plan.Plan]bool, len(unique))
 		for _, p := range unique {
 			kept[p] = true
 		}
 		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !kept[lp.plan] })
 	}
-	return plans, code
+	if len(errs) > 0 {
+		a.printLoadError(errs)
+	}
+	for _, e := range errs {
+		if n := len(invalid); n > 0 && invalid[n-1].file == e.File {
+			invalid[n-1].errs = append(invalid[n-1].errs, e)
+			continue
+		}
+		invalid = append(invalid, invalidPlan{file: e.File, errs: []*plan.Error{e}})
+	}
+	return plans, invalid, code
 }
 
 // printLoadError writes a plan error list one error a line, or any other
@@ -388,6 +420,10 @@ func (a *app) resolveSecrets(plans []loadedPlan) (secrets []map[string]string, o
 func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration) error {
 	var b bytes.Buffer
 	for _, r := range runs {
+		if r.exec == nil {
+			c.invalid(&b, r)
+			continue
+		}
 		c.header(&b, r.exec)
 		for i := range r.exec.Steps {
 			st := &r.exec.Steps[i]
@@ -395,15 +431,7 @@ func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration)
 		}
 		c.summary(&b, r.exec)
 	}
-	c.total(&b, executions(runs), elapsed)
+	c.total(&b, runs, elapsed)
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-func executions(runs []ranPlan) []*record.Execution {
-	out := make([]*record.Execution, len(runs))
-	for i, r := range runs {
-		out[i] = r.exec
-	}
-	return out
 }

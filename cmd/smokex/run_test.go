@@ -175,11 +175,72 @@ func TestRunInvalidPlans(t *testing.T) {
 
 	res := runCLI(t, nil, "", "run", good, bad, worse)
 	require.Equal(t, exitUsage, res.code)
-	require.Empty(t, res.stdout, "nothing runs when a plan is invalid")
+	// The valid plan runs; the invalid ones are counted and their errors
+	// are on stderr, one a line.
+	require.Contains(t, res.stdout, "3 plans: 1 passed, 0 failed, 2 invalid")
 	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
 	require.Len(t, lines, 2, res.stderr)
-	require.Regexp(t, "^"+regexp.QuoteMeta(bad)+`:5:9: .*status.*did you mean .*status_code`, lines[0])
-	require.Regexp(t, "^"+regexp.QuoteMeta(worse)+`:1:3: `, lines[1])
+	require.True(t, strings.HasPrefix(lines[0], bad+":5:9: "), res.stderr)
+}
+
+// TestRunOneInvalidAmongFive is the CI case: one bad file among five in a
+// folder. The four valid plans run, the report is written with the bad
+// file as an errored suite (its errors at their lines and columns), and
+// the exit code is 2.
+func TestRunOneInvalidAmongFive(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b", "d", "e"} {
+		writePlan(t, dir, name+".yaml", strings.Replace(passingPlan, "name: passing", "name: "+name, 1), srv.URL)
+	}
+	bad := writePlan(t, dir, "c.yaml", "name: c\nsteps:\n  - get:\n      url: \"{{URL}}/ok\"\n      expect:\n        status: 200\n        strnig: x\n", srv.URL)
+
+	report := filepath.Join(t.TempDir(), "r.xml")
+	res := runCLI(t, nil, "", "run", "-o", "junit", "--report", report, dir)
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Contains(t, res.stdout, "5 plans: 4 passed, 0 failed, 1 invalid")
+	doc, err := os.ReadFile(report)
+	require.NoError(t, err)
+	checkJUnitSchema(t, doc)
+	var got junitSuites
+	require.NoError(t, xml.Unmarshal(doc, &got))
+	require.Len(t, got.Suites, 5)
+	require.Equal(t, 1, got.Errors)
+	require.Equal(t, 0, got.Failures)
+	inv := got.Suites[4]
+	require.Equal(t, "c", inv.Name)
+	require.Equal(t, bad, inv.File)
+	require.Equal(t, 1, inv.Errors)
+	e := inv.Cases[0].Error
+	require.NotNil(t, e)
+	require.Equal(t, "invalid", e.Type)
+	require.True(t, strings.HasPrefix(e.Message, bad+":6:9: unknown key"), e.Message)
+	require.Contains(t, e.Message, "(and 1 more)")
+	require.Contains(t, e.Text, bad+":7:9: ")
+
+	res = runCLI(t, nil, "", "run", "-o", "json", dir)
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	var docs []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &docs))
+	require.Len(t, docs, 5)
+	require.Equal(t, "invalid", docs[4]["status"])
+	require.Equal(t, "c", docs[4]["plan"])
+	require.Equal(t, bad, docs[4]["file"])
+	errs := docs[4]["errors"].([]any)
+	require.Len(t, errs, 2)
+	first := errs[0].(map[string]any)
+	require.Equal(t, float64(6), first["line"])
+	require.Equal(t, float64(9), first["column"])
+	require.Contains(t, first["message"], "status_code")
+	for _, d := range docs[:4] {
+		require.Equal(t, "passed", d["status"])
+	}
+
+	res = runCLI(t, nil, "", "run", "-o", "html", dir)
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Contains(t, res.stdout, "4 passed, 0 failed, 1 invalid")
+	require.Contains(t, res.stdout, `<span class="badge invalid">invalid</span>`)
 }
 
 func TestRunDuplicateIDsAcrossPaths(t *testing.T) {
@@ -194,7 +255,12 @@ func TestRunDuplicateIDsAcrossPaths(t *testing.T) {
 			t.Parallel()
 			res := runCLI(t, nil, "", cmd, one, dir)
 			require.Equal(t, exitUsage, res.code, res.stdout)
-			require.Empty(t, res.stdout, "nothing runs when two plans share an ID")
+			if cmd == "run" {
+				// The first runs; the second is reported as invalid.
+				require.Contains(t, res.stdout, "2 plans: 1 passed, 0 failed, 1 invalid")
+			} else {
+				require.Empty(t, res.stdout)
+			}
 			require.Equal(t, two+`:1:7: plan id "passing" is already used by `+one+"; give one of them another name\n", res.stderr)
 		})
 	}

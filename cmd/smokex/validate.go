@@ -35,9 +35,12 @@ func (a *app) validate(ctx context.Context, paths []string, known []string) int 
 	if err := checkStdin(paths); err != nil {
 		return a.usageError("validate", err.Error())
 	}
-	plans, code := a.loadPlans(ctx, paths, nil)
+	plans, invalid, code := a.loadPlans(ctx, paths, nil)
 	if code == exitFailed {
 		return code
+	}
+	if len(invalid) > 0 {
+		code = exitUsage
 	}
 	warnings := 0
 	for _, lp := range plans {
