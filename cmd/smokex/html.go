@@ -24,7 +24,7 @@ type htmlReport struct {
 	Plans          []htmlPlan
 	Passed, Failed int
 	// Invalid counts the plan files that did not parse.
-	Invalid int
+	Invalid        int
 	Steps, Elapsed string
 	Generated      string
 }
