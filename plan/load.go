@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // LoadDir parses every *.yaml and *.yml file under dir, recursively, in
@@ -181,6 +182,37 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, limit+1))
+}
+
+// openRegular opens the regular file at path for reading, and refuses
+// anything else with an error naming it. The open does not block: a named
+// pipe put at path after the check is refused by the check of the opened
+// file, instead of an open that waits for a writer.
+func openRegular(path string) (*os.File, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(path, info.Mode())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if info, err = f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return nil, notRegular(path, info.Mode())
+	}
+	return f, nil
+}
+
+// notRegular is the error of a plan file that is not a regular file.
+func notRegular(path string, m fs.FileMode) error {
+	return fmt.Errorf("%s: %s is not a plan file: plans are read from regular files only", path, fileType(m))
 }
 
 // fileType names the type of a file that is not a regular one.

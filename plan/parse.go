@@ -92,12 +92,14 @@ func (o *ParseOpts) withDefaults() ParseOpts {
 
 // ParseFile reads and parses the plan at path. Errors in the plan are an
 // ErrorList whose errors name path; a file that cannot be read is returned
-// as the error of the file system, wrapped.
+// as the error of the file system, wrapped. As for LoadFS, only a regular
+// file (once symbolic links are followed) is read: a named pipe, a device
+// or a socket is an error naming it, rather than a read that may never end.
 func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
 	o := opts.withDefaults()
 	o.File = path
 	o.FS, o.Dir = os.DirFS(filepath.Dir(path)), "."
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}

@@ -210,7 +210,15 @@ func checkPaths(paths []string) error {
 		if err != nil {
 			return err
 		}
-		if ext := strings.ToLower(filepath.Ext(p)); !st.IsDir() && ext != ".yaml" && ext != ".yml" {
+		if st.IsDir() {
+			continue
+		}
+		if !st.Mode().IsRegular() {
+			// ParseFile refuses it, saying what it is, without opening it.
+			_, err := plan.ParseFile(p, nil)
+			return err
+		}
+		if ext := strings.ToLower(filepath.Ext(p)); ext != ".yaml" && ext != ".yml" {
 			return fmt.Errorf("%s: a plan file must end in .yaml or .yml", p)
 		}
 	}
