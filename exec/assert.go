@@ -50,6 +50,9 @@ func (c *checker) check() {
 	for i := range exp.HTML {
 		c.checkHTML(&exp.HTML[i])
 	}
+	if exp.Certificate != nil {
+		c.checkCertificate(exp.Certificate)
+	}
 	if len(exp.Assert) > 0 {
 		c.enterResponseScope()
 		for _, a := range exp.Assert {

@@ -24,9 +24,13 @@ const (
 	// nameBodySize is the body's size in bytes; len(body) counts
 	// characters.
 	nameBodySize = "body_size"
+	// nameCertificate is the server's leaf certificate, nil over plain
+	// HTTP; nameTLS the connection's TLS version.
+	nameCertificate = "certificate"
+	nameTLS         = "tls"
 )
 
-var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nameDuration, nameBodySize}
+var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nameDuration, nameBodySize, nameCertificate, nameTLS}
 
 // checker evaluates a step's assertions and captures on its response,
 // computing what they need (the body as text, the parsed JSON, the HTML
@@ -119,6 +123,8 @@ func (c *checker) enterResponseScope() {
 	env[nameStatus] = c.resp.StatusCode
 	env[nameDuration] = c.res.Timings.Total.Milliseconds()
 	env[nameBodySize] = len(c.body)
+	env[nameCertificate] = certificateScope(c.res.TLS)
+	env[nameTLS] = tlsScope(c.res.TLS)
 	var headers map[string]any
 	if c.reads(nameHeaders) {
 		headers = expressionHeaders(c.resp.Header)

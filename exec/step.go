@@ -74,7 +74,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 			return
 		case <-t.C:
 		}
-		res.Response, res.Failures, res.Error, res.Captures = nil, nil, nil, nil
+		res.Response, res.Failures, res.Error, res.Captures, res.TLS = nil, nil, nil, nil, nil
 	}
 }
 
@@ -98,6 +98,7 @@ func (s *run) exchange(ctx context.Context, step *plan.Step, out *outgoing, o st
 	if rc != nil {
 		resp := rc.resp
 		res.Response = &record.Response{StatusCode: resp.StatusCode, Proto: resp.Proto, Headers: s.redactHeader(resp.Header), Size: rc.size}
+		res.TLS = tlsOf(resp)
 	}
 	if serr != nil {
 		res.Error = serr

@@ -1,6 +1,10 @@
 package metrics
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/smokex/smokex/record"
+)
 
 // LabelKey identifies a set of labels: the measurement and up to four
 // label values. Make it with Key.
@@ -27,6 +31,7 @@ const (
 	MeasureNotifications
 	// MeasurePlan is a recorder's own labels of a plan (a service check's).
 	MeasurePlan
+	MeasureCertificateExpiry
 )
 
 // LabelCache keeps what a recorder builds from a set of labels (an
@@ -76,4 +81,23 @@ const (
 	NameScheduleSkipped = "smokex.schedule.skipped"
 	// NameNotifications counts notifications, delivered or not.
 	NameNotifications = "smokex.notifications"
+	// NameCertificateExpiry is a gauge: when the leaf certificate of a
+	// plan's HTTPS host expires, in unix seconds, by plan and
+	// server.address (the host), as blackbox_exporter's
+	// probe_ssl_earliest_cert_expiry is. It is set by every step that
+	// receives a response over TLS.
+	NameCertificateExpiry = "smokex.certificate.expiry"
 )
+
+// AttrServerAddress is the label of the host a certificate is for: the
+// OpenTelemetry semantic convention's name (server_address in Prometheus).
+const AttrServerAddress = "server.address"
+
+// StepCertificate returns the leaf certificate s received, nil when it
+// received none (plain HTTP, no response, skipped).
+func StepCertificate(s *record.StepResult) *record.Certificate {
+	if s.TLS == nil {
+		return nil
+	}
+	return s.TLS.Certificate
+}

@@ -17,7 +17,7 @@ import (
 
 // expectKeys are the keys of expect. body is the original Smokex's name:
 // a mapping or list there means json, a string means string.
-const expectKeys = "status_code headers json jsonpath json_schema string html assert body body_size"
+const expectKeys = "status_code headers json jsonpath json_schema string html assert body body_size certificate"
 
 func (p *parser) expect(n *yaml.Node) Expect {
 	var e Expect
@@ -74,6 +74,8 @@ func (p *parser) expect(n *yaml.Node) Expect {
 			e.JSONSchema = p.jsonSchema(kv.value)
 		case "assert":
 			e.Assert = p.asserts(kv.value)
+		case "certificate":
+			e.Certificate = p.certificate(kv.keyNode, kv.value)
 		default:
 			p.unknownKey(kv, "expect", expectKeys)
 		}
@@ -236,7 +238,8 @@ func (p *parser) asserts(n *yaml.Node) []*Expression {
 
 // responseScope types the names the response puts in scope of an assert,
 // as the executor sets them; json, of unknown type, is left out.
-var responseScope = eval.Env{"status": 0, "headers": map[string]any{}, "body": "", "duration": int64(0)}
+var responseScope = eval.Env{"status": 0, "headers": map[string]any{}, "body": "", "duration": int64(0),
+	"certificate": map[string]any{}, "tls": map[string]any{}}
 
 // checkBool reports an assert that cannot give true or false (status + 1),
 // type-checked against the response scope.

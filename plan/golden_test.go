@@ -177,6 +177,13 @@ func dump(p *plan.Plan) string {
 		for _, a := range e.Assert {
 			w("  assert: %s", a)
 		}
+		if c := e.Certificate; c != nil {
+			var ps []string
+			for _, pr := range c.ExpiresIn {
+				ps = append(ps, fmt.Sprintf("%s %s", pr.Op, pr.Value))
+			}
+			w("  expect certificate at %d:%d: expires_in %s", c.Pos.Line, c.Pos.Column, strings.Join(ps, ", "))
+		}
 		for _, c := range s.Captures {
 			switch {
 			case c.JSONPath != "":

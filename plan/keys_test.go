@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,6 +48,11 @@ func TestSchemaKnowsEveryKey(t *testing.T) {
 			}
 		}
 	}
+	var cert struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(s.Defs["expect"].Properties["certificate"], &cert))
+	certProps := slices.Collect(maps.Keys(cert.Properties))
 	cases := []struct {
 		section string
 		parser  string
@@ -58,6 +64,7 @@ func TestSchemaKnowsEveryKey(t *testing.T) {
 		{"capture", captureKeys, props("capture")},
 		{"options", optionKeys, props("options")},
 		{"html", htmlKeys, htmlProps},
+		{"certificate", certificateKeys, certProps},
 	}
 	for _, c := range cases {
 		want := strings.Fields(c.parser)

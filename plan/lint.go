@@ -9,10 +9,12 @@ import (
 
 // responseNames are the names an assert or a capture expression can read
 // besides the variables: the response of the step.
-const responseNames = "status headers body body_size json duration"
+const responseNames = "status headers body body_size json duration certificate tls"
 
 // ResponseNames returns the names an assert or capture expression reads
-// from the response: status, headers, body, body_size, json and duration.
+// from the response: status, headers, body, body_size, json, duration,
+// certificate (the server's TLS certificate: not_after, expires_in_days,
+// subject, issuer, dns_names; nil over plain HTTP) and tls (version).
 func ResponseNames() []string { return strings.Fields(responseNames) }
 
 // Lint returns warnings about names that a plan's templates and

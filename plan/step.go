@@ -121,6 +121,7 @@ func (p *parser) request(n *yaml.Node, st *Step) {
 	if host == nil {
 		p.errorAt(n, "a step needs a host: the URL to request")
 	}
+	p.checkCertificateURL(st)
 	if body != nil && form != nil {
 		p.errorAt(form.keyNode, "a step has both body and form; send one")
 	}

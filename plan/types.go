@@ -101,6 +101,9 @@ type Expect struct {
 	JSONSchema *Schema
 	HTML       []HTMLExpect
 	Assert     []*Expression
+	// Certificate asserts on the server's TLS certificate; nil when not
+	// asserted. Only an https step has one.
+	Certificate *CertificateExpect
 }
 
 // StatusExpect is the expected status: a list of codes and classes, or a

@@ -135,6 +135,11 @@ type StepResult struct {
 	AttemptLog []Attempt `json:"attempt_log,omitempty"`
 	OK         bool      `json:"ok"`
 	Skipped    bool      `json:"skipped"`
+	// TLS is the TLS connection of the last response of an HTTPS step: its
+	// version and the server's leaf certificate, recorded whether or not
+	// the step verified it (insecure: true). Nil for plain HTTP and when no
+	// response was received.
+	TLS *TLS `json:"tls,omitempty"`
 	// Captures are the variables the step saved, secrets redacted.
 	Captures map[string]any `json:"captures,omitempty"`
 	Failures []Failure      `json:"failures,omitempty"`
@@ -197,6 +202,10 @@ const (
 	// FailureJSONSchema is a body that is not valid against the step's
 	// json_schema.
 	FailureJSONSchema FailureType = "json_schema"
+	// FailureCertificate is a failed expect certificate: Name is the host
+	// whose certificate it is, Expected and Received say how long it had
+	// to be and was valid for.
+	FailureCertificate FailureType = "certificate"
 )
 
 // Failure is one failed assertion.
@@ -226,8 +235,40 @@ func (f Failure) What() string {
 // String writes the failure on one line: "status_code: expected 200,
 // received 503".
 func (f Failure) String() string {
+	if f.Type == FailureCertificate {
+		// "certificate for example.com expires in 9 days 23 h (...),
+		// expected more than 14 days"
+		return "certificate for " + f.Name + " " + f.Received + ", expected " + f.Expected
+	}
 	return f.What() + ": expected " + f.Expected + ", received " + f.Received
 }
+
+// TLS is the TLS connection a step's response came over.
+type TLS struct {
+	// Version is the protocol version: "TLS 1.2", "TLS 1.3".
+	Version string `json:"version"`
+	// Certificate is the server's leaf certificate; nil when the server
+	// sent none.
+	Certificate *Certificate `json:"certificate,omitempty"`
+}
+
+// Certificate is what a step records of a server's leaf certificate.
+type Certificate struct {
+	// Host is the host the step connected to (the URL's, without port).
+	Host string `json:"host"`
+	// Subject and Issuer are the distinguished names, as
+	// pkix.Name.String writes them ("CN=example.com,O=Example").
+	Subject string `json:"subject"`
+	Issuer  string `json:"issuer"`
+	// DNSNames are the names of the subject alternative name extension.
+	DNSNames  []string  `json:"dns_names,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+}
+
+// ExpiresIn is how long the certificate is still valid at now: negative
+// once it has expired.
+func (c *Certificate) ExpiresIn(now time.Time) time.Duration { return c.NotAfter.Sub(now) }
 
 // Attempt is one request of a step that sent more than one.
 type Attempt struct {

@@ -34,6 +34,10 @@ func fullExecution() *record.Execution {
 				{StartedAt: t0, Duration: 1200 * time.Millisecond, Error: &record.StepError{Kind: record.ErrConnect, Message: "refused"}},
 				{StartedAt: t0.Add(time.Second), Duration: 30250 * time.Microsecond, StatusCode: 401, OK: false},
 			},
+			TLS: &record.TLS{Version: "TLS 1.3", Certificate: &record.Certificate{
+				Host: "api.example.test", Subject: "CN=api.example.test", Issuer: "CN=CA", DNSNames: []string{"api.example.test"},
+				NotBefore: t0.Add(-time.Hour), NotAfter: t0.Add(240 * time.Hour),
+			}},
 			Captures: map[string]any{"token": "abc"},
 			Failures: []record.Failure{{Type: record.FailureStatusCode, Name: "status_code", Expected: "200", Received: "401", Line: 7, Column: 9}},
 			Error:    &record.StepError{Kind: record.ErrCapture, Message: "nothing"},
@@ -82,6 +86,10 @@ func TestWireShape(t *testing.T) {
 	require.InDelta(t, 1250.0, step["duration_ms"], 1e-9, "a step's duration counts every attempt")
 	require.InDelta(t, 1200.0, step["attempt_log"].([]any)[0].(map[string]any)["duration_ms"], 1e-9)
 	require.Equal(t, 7.0, step["failures"].([]any)[0].(map[string]any)["line"])
+	require.Equal(t, map[string]any{"version": "TLS 1.3", "certificate": map[string]any{
+		"host": "api.example.test", "subject": "CN=api.example.test", "issuer": "CN=CA", "dns_names": []any{"api.example.test"},
+		"not_before": t0.Add(-time.Hour).Format(time.RFC3339Nano), "not_after": t0.Add(240 * time.Hour).Format(time.RFC3339Nano),
+	}}, step["tls"])
 	require.Equal(t, map[string]any{"dns_ms": 1.0, "connect_ms": 2.0, "tls_ms": 3.0, "first_byte_ms": 4.0, "total_ms": 30.25}, step["timings"])
 
 	// Empty lists are [], absent errors and status codes null.

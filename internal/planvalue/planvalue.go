@@ -120,3 +120,63 @@ func Status(v any) (codes, classes []int, err error) {
 	}
 	return codes, classes, nil
 }
+
+// daysSyntax is a number of days leading a duration: "14d", "1.5d", "1d12h".
+var daysSyntax = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)d(.*)$`)
+
+// Duration reads a duration as the format writes it: Go's units (h, m, s,
+// ms, ...) and d for days of 24 hours, alone or leading ("14d", "1d12h",
+// "36h"). It refuses a negative duration or one longer than MaxTimeout.
+func Duration(s string) (time.Duration, error) {
+	text := strings.TrimSpace(s)
+	var d time.Duration
+	rest := text
+	if m := daysSyntax.FindStringSubmatch(text); m != nil {
+		days, err := strconv.ParseFloat(m[1], 64)
+		if err != nil || days*24 > float64(MaxTimeout/time.Hour) {
+			return 0, fmt.Errorf("duration %q is too large", s)
+		}
+		d, rest = time.Duration(days*24*float64(time.Hour)), m[2]
+	}
+	if rest != "" || d == 0 && text != "0" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 {
+			return 0, fmt.Errorf("%q is not a duration like 14d, 36h, 30m or 10s", s)
+		}
+		d += r
+	}
+	if d < 0 || d > MaxTimeout {
+		return 0, fmt.Errorf("duration %q is too large", s)
+	}
+	return d, nil
+}
+
+// FormatDays writes d for a person in days and hours ("9 days 23 h",
+// "1 day", "5 h 12 min", "40 s"), rounded down to the largest two units;
+// a negative d is written as its absolute value.
+func FormatDays(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	days, hours := int64(d/(24*time.Hour)), int64(d%(24*time.Hour)/time.Hour)
+	mins, secs := int64(d%time.Hour/time.Minute), int64(d%time.Minute/time.Second)
+	unit := func(n int64, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.FormatInt(n, 10) + " " + many
+	}
+	switch {
+	case days > 0 && hours > 0:
+		return unit(days, "day", "days") + " " + strconv.FormatInt(hours, 10) + " h"
+	case days > 0:
+		return unit(days, "day", "days")
+	case hours > 0 && mins > 0:
+		return strconv.FormatInt(hours, 10) + " h " + strconv.FormatInt(mins, 10) + " min"
+	case hours > 0:
+		return strconv.FormatInt(hours, 10) + " h"
+	case mins > 0:
+		return strconv.FormatInt(mins, 10) + " min"
+	}
+	return strconv.FormatInt(secs, 10) + " s"
+}

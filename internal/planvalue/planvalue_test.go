@@ -73,3 +73,33 @@ func TestTimeoutAndBool(t *testing.T) {
 	_, err = planvalue.Bool("1")
 	require.Error(t, err)
 }
+
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{
+		"14d": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour, "36h": 36 * time.Hour,
+		"1.5d": 36 * time.Hour, "800ms": 800 * time.Millisecond, " 10s ": 10 * time.Second, "0": 0,
+	} {
+		got, err := planvalue.Duration(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "d", "14", "-1d", "-5s", "14days", "1e9d", "x"} {
+		_, err := planvalue.Duration(in)
+		require.Error(t, err, in)
+	}
+}
+
+func TestFormatDays(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		9*24*time.Hour + 23*time.Hour + 59*time.Minute: "9 days 23 h",
+		24 * time.Hour:                  "1 day",
+		14 * 24 * time.Hour:             "14 days",
+		5*time.Hour + 12*time.Minute:    "5 h 12 min",
+		40 * time.Second:                "40 s",
+		-(2*24*time.Hour + 3*time.Hour): "2 days 3 h",
+	} {
+		require.Equal(t, want, planvalue.FormatDays(d))
+	}
+}

@@ -166,13 +166,19 @@ func truncate(s string) string {
 	return s[:cut] + "…"
 }
 
-// RecordStep records the duration of a step that ran.
+// RecordStep records the duration of a step that ran and the expiry of
+// the certificate it received.
 func (r *Recorder) RecordStep(_ context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
 	outcome := metrics.StepOutcome(s)
 	if outcome == metrics.OutcomeSkipped {
 		return
 	}
 	plan, method, class := metrics.PlanID(x.PlanID, p), metrics.Method(s.Method), metrics.StepStatusClass(s)
+	if cert := metrics.StepCertificate(s); cert != nil {
+		_ = r.client.Gauge(metrics.NameCertificateExpiry, float64(cert.NotAfter.Unix()), r.tagsFor(metrics.Key(metrics.MeasureCertificateExpiry, plan, cert.Host, "", ""), func() []string {
+			return []string{"plan:" + plan, metrics.AttrServerAddress + ":" + cert.Host}
+		}), 1)
+	}
 	_ = r.client.Distribution(metrics.NameStepDuration, s.Timings.Total.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []string {
 		t := []string{"plan:" + plan, "method:" + method, "outcome:" + string(outcome)}
 		if class != "" {

@@ -27,6 +27,7 @@ const (
 	MetricScheduleLag       = metrics.NameScheduleLag
 	MetricScheduleSkipped   = metrics.NameScheduleSkipped
 	MetricNotifications     = metrics.NameNotifications
+	MetricCertificateExpiry = metrics.NameCertificateExpiry
 )
 
 // The metric attribute keys.
@@ -40,6 +41,8 @@ const (
 	AttrType       = attribute.Key("type")
 	AttrReason     = attribute.Key("reason")
 	AttrProvider   = attribute.Key("provider")
+	// AttrServerAddress is the host of smokex.certificate.expiry.
+	AttrServerAddress = attribute.Key(metrics.AttrServerAddress)
 )
 
 // DefaultBuckets are the histograms' bucket boundaries, in seconds, from
@@ -81,6 +84,7 @@ type Recorder struct {
 	lag          metric.Float64Histogram
 	skipped      metric.Int64Counter
 	notified     metric.Int64Counter
+	certExpiry   metric.Int64Gauge
 
 	sets metrics.LabelCache[metric.MeasurementOption]
 }
@@ -147,6 +151,10 @@ func New(cfg Config) (*Recorder, error) {
 		metric.WithDescription("Notifications delivered or not, by provider.")); err != nil {
 		return nil, fail(MetricNotifications, err)
 	}
+	if r.certExpiry, err = m.Int64Gauge(MetricCertificateExpiry, metric.WithUnit("s"),
+		metric.WithDescription("When the leaf TLS certificate of a plan's host expires, in unix seconds.")); err != nil {
+		return nil, fail(MetricCertificateExpiry, err)
+	}
 	return r, nil
 }
 
@@ -171,7 +179,8 @@ func (r *Recorder) RecordExecution(ctx context.Context, p *record.PlanRef, x *re
 	r.endExecution(ctx, x)
 }
 
-// RecordStep records the duration of a step that ran, and ends its span.
+// RecordStep records the duration of a step that ran and the expiry of
+// the certificate it received, and ends its span.
 func (r *Recorder) RecordStep(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
 	outcome := metrics.StepOutcome(s)
 	r.endStep(ctx, s, outcome)
@@ -179,6 +188,11 @@ func (r *Recorder) RecordStep(ctx context.Context, p *record.PlanRef, x *record.
 		return
 	}
 	plan, method, class := metrics.PlanID(x.PlanID, p), metrics.Method(s.Method), metrics.StepStatusClass(s)
+	if cert := metrics.StepCertificate(s); cert != nil {
+		r.certExpiry.Record(ctx, cert.NotAfter.Unix(), r.attrs(metrics.Key(metrics.MeasureCertificateExpiry, plan, cert.Host, "", ""), func() []attribute.KeyValue {
+			return []attribute.KeyValue{AttrPlan.String(plan), AttrServerAddress.String(cert.Host)}
+		}))
+	}
 	r.stepDuration.Record(ctx, s.Timings.Total.Seconds(), r.attrs(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []attribute.KeyValue {
 		kv := []attribute.KeyValue{AttrPlan.String(plan), AttrMethod.String(method), AttrOutcome.String(string(outcome))}
 		if class != "" {

@@ -59,6 +59,15 @@ func copyStep(r *record.StepResult) record.StepResult {
 		resp.Headers = copyHeaders(r.Response.Headers)
 		c.Response = &resp
 	}
+	if r.TLS != nil {
+		t := *r.TLS
+		if t.Certificate != nil {
+			cert := *t.Certificate
+			cert.DNSNames = slices.Clone(cert.DNSNames)
+			t.Certificate = &cert
+		}
+		c.TLS = &t
+	}
 	c.Failures = slices.Clone(r.Failures)
 	c.Error = copyStepError(r.Error)
 	return c

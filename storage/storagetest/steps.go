@@ -59,6 +59,14 @@ func fullStep(i int) *record.StepResult {
 		},
 		Attempts: 3,
 		OK:       false,
+		TLS: &record.TLS{Version: "TLS 1.3", Certificate: &record.Certificate{
+			Host:      "api.example.test",
+			Subject:   "CN=api.example.test,O=Example",
+			Issuer:    "CN=Example CA",
+			DNSNames:  []string{"api.example.test", "*.example.test"},
+			NotBefore: at(-48 * 60),
+			NotAfter:  at(0).Add(10 * 24 * time.Hour),
+		}},
 		Captures: map[string]any{
 			"id":     float64(42),
 			"ratio":  0.25,
@@ -174,6 +182,8 @@ func (s suite) stepCopies(t *testing.T) {
 		r.Captures["tags"].([]any)[0] = "mutated"
 		r.Failures[0].Received = "mutated"
 		r.Error.Message = "mutated"
+		r.TLS.Version = "mutated"
+		r.TLS.Certificate.DNSNames[0] = "mutated"
 	}
 	mutate(r)
 

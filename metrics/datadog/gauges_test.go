@@ -1,0 +1,52 @@
+package datadog_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/metrics"
+	"github.com/smokex/smokex/metrics/datadog"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+// TestGauges checks the gauges in the datagrams a real UDP socket
+// receives: the certificate's expiry of an HTTPS plan.
+func TestGauges(t *testing.T) {
+	t.Parallel()
+	ag := newAgent(t)
+	rec, err := datadog.New(datadog.Config{Addr: ag.addr()})
+	require.NoError(t, err)
+	api := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(api.Close)
+	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": api.URL}, Hooks: []record.Hook{metrics.NewHook(rec)}})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, eng.Start(ctx))
+	p, err := plan.Parse([]byte(`
+name: secure
+steps:
+  - get: {url: "${base}/", options: {insecure: true}}
+`), nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	x, err := eng.Run(ctx, "secure", nil)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status)
+	require.NoError(t, eng.Stop(ctx))
+
+	expiry := api.Certificate().NotAfter.Unix()
+	ds := ag.received(t, func(ds []datagram) bool {
+		_, n := total(ds, "smokex.certificate.expiry", "g", "plan:secure", "server.address:127.0.0.1")
+		return n == 1
+	})
+	v, n := total(ds, "smokex.certificate.expiry", "g", "plan:secure", "server.address:127.0.0.1")
+	require.Equal(t, 1, n, "%+v", ds)
+	require.Equal(t, strconv.FormatInt(expiry, 10), strconv.FormatFloat(v, 'f', -1, 64))
+}
