@@ -2,9 +2,9 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -15,11 +15,9 @@ import (
 
 // Defaults of PolicyConfig.
 const (
-	// DefaultQueueSize is how many finished executions wait for the policy,
-	// and how many alerts wait for delivery, before more are dropped.
+	// DefaultQueueSize is how many finished executions wait for the
+	// policy before more are dropped.
 	DefaultQueueSize = 1024
-	// DefaultWorkers is how many alerts are delivered at once.
-	DefaultWorkers = 4
 	// DefaultMaxAttempts is how many times an alert is tried on a target.
 	DefaultMaxAttempts = 5
 	// DefaultMinBackoff is the wait before the first retry; each retry
@@ -32,6 +30,12 @@ const (
 	DefaultAttemptTimeout = 10 * time.Second
 	// DefaultStoreTimeout bounds one read or write of alert state.
 	DefaultStoreTimeout = 5 * time.Second
+	// DefaultLease is how long a delivery stays claimed by a process that
+	// says nothing more of it (see PolicyConfig.Lease).
+	DefaultLease = 15 * time.Second
+	// DefaultPollInterval is how often a target's delivery looks in the
+	// store for alerts it was not told of.
+	DefaultPollInterval = time.Second
 )
 
 // PolicyConfig configures a Policy. Only Targets is needed.
@@ -47,7 +51,11 @@ type PolicyConfig struct {
 	Maintenance []Window
 	// Store keeps the state of each plan (its failures in a row, whether
 	// it is failing) so that it survives restarts and is shared by
-	// replicas. Defaults to memory of this process only. smokex.Config's
+	// replicas. When it is an Outbox too (the memory and PostgreSQL stores
+	// are), the alerts owed are written with the state that decided them
+	// and delivered from it: at least once after the transition is saved,
+	// whatever becomes of this process, and once among replicas. Defaults
+	// to memory of this process only, alerts owed included. smokex.Config's
 	// Alerts uses the engine's store when it is one.
 	Store StateStore
 	// BaseURL is where the admin pages are served; events link to them
@@ -56,15 +64,11 @@ type PolicyConfig struct {
 	// ExcerptSize bounds each body an event carries. Defaults to
 	// DefaultExcerptSize; negative keeps none.
 	ExcerptSize int
-	// QueueSize bounds each of the two queues: finished executions waiting
-	// to be decided on, and alerts waiting for delivery (shared among the
-	// workers). Defaults to DefaultQueueSize. A full queue drops what comes, with a log line and
-	// a count (Stats, NotificationSent).
+	// QueueSize bounds the finished executions waiting to be decided on.
+	// Defaults to DefaultQueueSize. A full queue drops what comes, with a
+	// log line and a count (Stats, NotificationSent). Alerts decided wait
+	// in the store, unbounded.
 	QueueSize int
-	// Workers is how many alerts are delivered at once. The alerts of one
-	// plan to one target are delivered by one worker, in order. Defaults
-	// to DefaultWorkers.
-	Workers int
 	// MaxAttempts is how many times an alert is tried on a target before
 	// it is given up, logged and counted. Defaults to DefaultMaxAttempts.
 	MaxAttempts int
@@ -78,6 +82,18 @@ type PolicyConfig struct {
 	// StoreTimeout bounds one read or write of state. Defaults to
 	// DefaultStoreTimeout.
 	StoreTimeout time.Duration
+	// Lease is how long an alert claimed for delivery stays this
+	// process's with no word from it: each attempt renews the claim for
+	// AttemptTimeout plus Lease, each wait for a retry for the wait plus
+	// Lease. A process that dies holds its alerts that long, then another
+	// (or the same, started again) delivers them. Defaults to
+	// DefaultLease.
+	Lease time.Duration
+	// PollInterval is how often each target's delivery looks in the store
+	// for alerts it was not told of: decided by other replicas, or held by
+	// a process that died. The alerts this policy decides are delivered at
+	// once. Defaults to DefaultPollInterval.
+	PollInterval time.Duration
 	// Sent are told of every notification's outcome: delivered, failed
 	// after its attempts, dropped on a full queue (for metrics).
 	Sent []record.NotificationSentHook
@@ -96,8 +112,11 @@ type Stats struct {
 	Suppressed int64
 	// Sent, Failed and Dropped count notifications (one per target):
 	// delivered, given up after their attempts, dropped on a full queue
-	// or at Stop.
+	// (or after Stop).
 	Sent, Failed, Dropped int64
+	// Deferred counts notifications left owed in the store at Stop, for
+	// the next start to deliver.
+	Deferred int64
 	// Retries counts attempts after the first.
 	Retries int64
 	// StateErrors counts executions whose state could not be read or
@@ -108,38 +127,45 @@ type Stats struct {
 // Policy is the alert policy: a hook (smokex.Config.Hooks) that hears of
 // every finished execution, decides from the plan's state and its rules
 // whether the plan became failing, is still failing (a reminder),
-// recovered or passed, and hands each alert to the targets that route
-// the plan, delivering in the background with retries.
+// recovered or passed, and owes an alert to each target that routes the
+// plan, delivering in the background with retries.
 //
 // ExecutionFinished never blocks: it queues the execution for the
-// policy's own goroutine, which reads and saves the plan's state
-// (compare-and-swap, so that replicas on one store send one alert) and
-// queues the alerts for delivery. Start and Stop are the engine's: Stop
-// drains both queues within its context, then gives up on what is left.
+// policy's own goroutine, which reads the plan's state and saves the next
+// one with the alerts owed, in one write (compare-and-swap, so that
+// replicas on one store decide one alert). Each target has a delivery of
+// its own, which claims the target's alerts from the store one at a time,
+// oldest first, and tries each until it is delivered or given up: a slow
+// or hanging target delays only its own alerts. Start and Stop are the
+// engine's: Stop decides what is queued and delivers what is owed within
+// its context, then leaves what is left owed in the store.
 type Policy struct {
 	record.HookDefaults
 	cfg     PolicyConfig
 	windows []Window
 	log     *slog.Logger
+	outbox  Outbox
 
 	decide chan finished
-	// deliver has a queue per worker; the alerts of one plan to one target
-	// always go to the same worker, so that they arrive in order.
-	deliver []chan delivery
+	// wake has a channel per target, told when an alert is owed to it.
+	wake map[string]chan struct{}
+	// draining is closed when the decisions are done at Stop: the
+	// deliveries end once nothing is owed.
+	draining chan struct{}
 
 	mu      sync.Mutex
 	state   int // 0 new, 1 started, 2 stopped
 	ctx     context.Context
 	cancel  context.CancelFunc
 	decided sync.WaitGroup // the deciding goroutine
-	workers sync.WaitGroup // delivery workers
+	workers sync.WaitGroup // a delivery per target
 	closeMu sync.RWMutex   // held to send on decide
 	closed  bool
 
 	pending atomic.Int64
 
 	stats struct {
-		decided, suppressed, sent, failed, dropped, retries, stateErrors atomic.Int64
+		decided, suppressed, sent, failed, dropped, deferred, retries, stateErrors atomic.Int64
 	}
 }
 
@@ -152,13 +178,6 @@ var (
 type finished struct {
 	plan *record.PlanRef
 	exec *record.Execution
-}
-
-type delivery struct {
-	target *Target
-	event  *Event
-	// attempt counts the attempts made.
-	attempt int
 }
 
 // ErrClosed is returned by Start after Stop.
@@ -186,12 +205,12 @@ func NewPolicy(cfg PolicyConfig) (*Policy, error) {
 			return nil, fmt.Errorf("notify: PolicyConfig.Plans[%q].%w", id, err)
 		}
 	}
-	for name, v := range map[string]int{"QueueSize": cfg.QueueSize, "Workers": cfg.Workers, "MaxAttempts": cfg.MaxAttempts} {
+	for name, v := range map[string]int{"QueueSize": cfg.QueueSize, "MaxAttempts": cfg.MaxAttempts} {
 		if v < 0 {
 			return nil, fmt.Errorf("notify: PolicyConfig.%s must not be negative, got %d", name, v)
 		}
 	}
-	for name, v := range map[string]time.Duration{"MinBackoff": cfg.MinBackoff, "MaxBackoff": cfg.MaxBackoff, "AttemptTimeout": cfg.AttemptTimeout, "StoreTimeout": cfg.StoreTimeout} {
+	for name, v := range map[string]time.Duration{"MinBackoff": cfg.MinBackoff, "MaxBackoff": cfg.MaxBackoff, "AttemptTimeout": cfg.AttemptTimeout, "StoreTimeout": cfg.StoreTimeout, "Lease": cfg.Lease, "PollInterval": cfg.PollInterval} {
 		if v < 0 {
 			return nil, fmt.Errorf("notify: PolicyConfig.%s must not be negative, got %s", name, v)
 		}
@@ -209,11 +228,9 @@ func NewPolicy(cfg PolicyConfig) (*Policy, error) {
 	if c.Store == nil {
 		c.Store = newMemoryState()
 	}
+	p.outbox = outboxOf(c.Store)
 	if c.QueueSize == 0 {
 		c.QueueSize = DefaultQueueSize
-	}
-	if c.Workers == 0 {
-		c.Workers = DefaultWorkers
 	}
 	if c.MaxAttempts == 0 {
 		c.MaxAttempts = DefaultMaxAttempts
@@ -233,6 +250,12 @@ func NewPolicy(cfg PolicyConfig) (*Policy, error) {
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout
 	}
+	if c.Lease == 0 {
+		c.Lease = DefaultLease
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = DefaultPollInterval
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -241,10 +264,11 @@ func NewPolicy(cfg PolicyConfig) (*Policy, error) {
 		p.log = slog.Default()
 	}
 	p.decide = make(chan finished, c.QueueSize)
-	p.deliver = make([]chan delivery, c.Workers)
-	for i := range p.deliver {
-		p.deliver[i] = make(chan delivery, max(1, c.QueueSize/c.Workers))
+	p.wake = make(map[string]chan struct{}, len(c.Targets))
+	for _, t := range c.Targets {
+		p.wake[t.Name] = make(chan struct{}, 1)
 	}
+	p.draining = make(chan struct{})
 	return p, nil
 }
 
@@ -263,16 +287,18 @@ func (p *Policy) Start(context.Context) error {
 	// The goroutines outlive Start's context: Stop ends them.
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.decided.Go(p.decideLoop)
-	for _, q := range p.deliver {
-		p.workers.Go(func() { p.deliverLoop(q) })
+	for i := range p.cfg.Targets {
+		t := &p.cfg.Targets[i]
+		p.workers.Go(func() { p.deliverLoop(t) })
 	}
 	return nil
 }
 
 // Stop lets the policy decide on the executions queued and deliver the
-// alerts queued, retries included, until ctx is done; then it cancels
-// what is in flight, counts what is left as dropped, and returns
-// ctx.Err(). It is idempotent; the goroutines are gone when it returns.
+// alerts owed, retries included, until ctx is done; then it cancels what
+// is in flight, leaves what is not delivered owed in the store for the
+// next start (logged and counted as deferred), and returns ctx.Err(). It
+// is idempotent; the goroutines are gone when it returns.
 func (p *Policy) Stop(ctx context.Context) error {
 	p.mu.Lock()
 	if p.state != 1 {
@@ -291,9 +317,7 @@ func (p *Policy) Stop(ctx context.Context) error {
 	drained := make(chan struct{})
 	go func() {
 		p.decided.Wait()
-		for _, q := range p.deliver {
-			close(q) // only the deciding goroutine sends on them
-		}
+		close(p.draining)
 		p.workers.Wait()
 		close(drained)
 	}()
@@ -317,7 +341,7 @@ func (p *Policy) Stats() Stats {
 	s := &p.stats
 	return Stats{
 		Decided: s.decided.Load(), Suppressed: s.suppressed.Load(),
-		Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(),
+		Sent: s.sent.Load(), Failed: s.failed.Load(), Dropped: s.dropped.Load(), Deferred: s.deferred.Load(),
 		Retries: s.retries.Load(), StateErrors: s.stateErrors.Load(),
 	}
 }
@@ -420,8 +444,9 @@ func (p *Policy) handle(f finished) {
 	}
 	r := p.rules(f.plan.ID)
 	var (
-		t          Transition
-		prev, next record.AlertState
+		t       Transition
+		e       *Event
+		targets []*Target
 	)
 	const maxTries = 20
 	for try := 0; ; try++ {
@@ -433,9 +458,19 @@ func (p *Policy) handle(f finished) {
 		if cur.LastExecutionID == x.ID {
 			return // told twice
 		}
-		prev = *cur
+		var next record.AlertState
 		next, t = step(*cur, x, r, now)
-		err = p.saveState(&next)
+		var owed []*record.AlertDelivery
+		e, targets = nil, nil
+		if t != "" {
+			e = p.event(f, t, now, cur, &next)
+			targets = p.route(e)
+			if owed, err = owe(e, targets); err != nil {
+				p.stateError(f, "save", err)
+				return
+			}
+		}
+		err = p.saveState(&next, owed)
 		if err == nil {
 			break
 		}
@@ -448,15 +483,30 @@ func (p *Policy) handle(f finished) {
 		return
 	}
 	p.stats.decided.Add(1)
-	e := NewEvent(t, f.plan, x, p.cfg.ExcerptSize)
+	if len(targets) == 0 {
+		p.log.Warn("notify: no target hears about the plan; alert not sent",
+			"plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition)
+	}
+	for _, t := range targets {
+		select {
+		case p.wake[t.Name] <- struct{}{}:
+		default: // told already
+		}
+	}
+}
+
+// event builds the alert of transition t from the state before (prev)
+// and after (next).
+func (p *Policy) event(f finished, t Transition, now time.Time, prev, next *record.AlertState) *Event {
+	e := NewEvent(t, f.plan, f.exec, p.cfg.ExcerptSize)
 	e.Time = now
 	e.ConsecutiveFailures, e.ConsecutivePasses = next.ConsecutiveFailures, next.ConsecutivePasses
 	e.FailingSince = next.FailingSince
 	if t == TransitionRecovered {
 		e.FailingSince = prev.FailingSince
 	}
-	e.Links = LinksFor(p.cfg.BaseURL, f.plan.ID, x.ID)
-	p.route(e)
+	e.Links = LinksFor(p.cfg.BaseURL, f.plan.ID, f.exec.ID)
+	return e
 }
 
 func (p *Policy) stateError(f finished, op string, err error) {
@@ -471,10 +521,10 @@ func (p *Policy) loadState(planID string) (*record.AlertState, error) {
 	return p.cfg.Store.GetAlertState(ctx, planID)
 }
 
-func (p *Policy) saveState(s *record.AlertState) error {
+func (p *Policy) saveState(s *record.AlertState, owed []*record.AlertDelivery) error {
 	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
 	defer cancel()
-	return p.cfg.Store.SaveAlertState(ctx, s)
+	return p.outbox.SaveAlertStateOwing(ctx, s, owed)
 }
 
 // counts reports whether x tells of the target's health: a passed or
@@ -528,8 +578,8 @@ func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (r
 	return s, t
 }
 
-// route queues the event for every target that hears about its plan.
-func (p *Policy) route(e *Event) {
+// route returns the targets that hear about the event's plan.
+func (p *Policy) route(e *Event) []*Target {
 	var matched []*Target
 	labeled := false
 	for i := range p.cfg.Targets {
@@ -546,81 +596,172 @@ func (p *Policy) route(e *Event) {
 			}
 		}
 	}
-	if len(matched) == 0 {
-		p.log.Warn("notify: no target hears about the plan; alert not sent",
-			"plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition)
-		return
-	}
-	for _, t := range matched {
-		h := fnv.New32a()
-		h.Write([]byte(e.Plan.ID))
-		h.Write([]byte{0})
-		h.Write([]byte(t.Name))
+	return matched
+}
+
+// deliverLoop delivers the alerts owed to t, claiming them from the store
+// one after the other, oldest first, each with its retries: a target
+// waiting to retry holds its own alerts back, and no other target's. It
+// looks again when the policy owes t an alert, every PollInterval, and
+// ends once nothing is owed after Stop decided what was queued, or when
+// Stop's context ends.
+func (p *Policy) deliverLoop(t *Target) {
+	poll := time.NewTimer(p.cfg.PollInterval)
+	defer poll.Stop()
+	drain, draining := p.draining, false
+	defer func() {
+		if p.ctx.Err() != nil {
+			p.log.Warn("notify: delivery stopped at the deadline; what is owed to the target stays in the store for the next start",
+				"target", t.Name)
+		}
+	}()
+	for p.ctx.Err() == nil {
+		d, err := p.claim(t)
+		switch {
+		case err != nil:
+			p.log.Warn("notify: alerts owed could not be claimed; trying again", "target", t.Name, "err", err)
+		case d != nil:
+			p.deliverOne(t, d)
+			continue
+		case draining:
+			return
+		}
+		poll.Reset(p.cfg.PollInterval)
 		select {
-		case p.deliver[h.Sum32()%uint32(len(p.deliver))] <- delivery{target: t, event: e}:
-		default:
-			p.drop(delivery{target: t, event: e}, "the delivery queue is full")
+		case <-p.wake[t.Name]:
+		case <-poll.C:
+		case <-drain:
+			draining = true
+			drain = nil // not selected again
+		case <-p.ctx.Done():
 		}
 	}
 }
 
-func (p *Policy) drop(d delivery, why string) {
-	p.stats.dropped.Add(1)
-	p.log.Error("notify: alert dropped: "+why, "target", d.target.Name, "plan", d.event.Plan.ID,
-		"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt)
-	p.sent(d.target, d.event, record.NotificationDropped, d.attempt, errors.New(why))
-}
-
-// deliverLoop delivers the alerts of q one after the other, each with its
-// retries. A worker waiting to retry holds its alert, and those queued
-// behind it, which keeps them in order; the other workers go on.
-func (p *Policy) deliverLoop(q chan delivery) {
-	for d := range q {
-		p.deliverOne(d)
-	}
+func (p *Policy) claim(t *Target) (*record.AlertDelivery, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
+	defer cancel()
+	return p.outbox.ClaimAlertDelivery(ctx, t.Name, p.cfg.Lease)
 }
 
 // deliverOne tries d until it is delivered, fails for good, runs out of
-// attempts, or the policy is stopped.
-func (p *Policy) deliverOne(d delivery) {
+// attempts, another process takes it, or the policy is stopped.
+func (p *Policy) deliverOne(t *Target, d *record.AlertDelivery) {
+	e := new(Event)
+	if err := json.Unmarshal(d.Event, e); err != nil {
+		p.stats.failed.Add(1)
+		p.log.Error("notify: an alert owed cannot be read; given up", "target", t.Name, "plan", d.PlanID, "delivery", d.ID, "err", err)
+		p.finish(t, d)
+		return
+	}
 	for {
-		if p.ctx.Err() != nil {
-			p.drop(d, "the policy stopped before it was delivered")
+		if wait := time.Until(d.NotBefore); wait > 0 && !p.sleep(wait) {
+			p.deferDelivery(t, d, e)
 			return
 		}
-		d.attempt++
+		if p.ctx.Err() != nil {
+			p.deferDelivery(t, d, e)
+			return
+		}
+		d.Attempts++
+		d.LeasedUntil = time.Now().Add(p.cfg.AttemptTimeout + p.cfg.Lease)
+		if !p.renew(t, d) {
+			return
+		}
 		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.AttemptTimeout)
-		err := d.target.Notifier.Notify(ctx, d.event)
+		err := t.Notifier.Notify(ctx, e)
 		cancel()
 		if err == nil {
 			p.stats.sent.Add(1)
-			p.log.Info("notify: alert sent", "target", d.target.Name, "plan", d.event.Plan.ID,
-				"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt)
-			p.sent(d.target, d.event, record.NotificationDelivered, d.attempt, nil)
+			p.log.Info("notify: alert sent", "target", t.Name, "plan", e.Plan.ID,
+				"execution", e.Execution.ID, "transition", e.Transition, "attempts", d.Attempts)
+			p.finish(t, d)
+			p.sent(t, e, record.NotificationDelivered, d.Attempts, nil)
 			return
 		}
 		if p.ctx.Err() != nil {
-			p.drop(d, "the policy stopped while it was delivered")
+			p.deferDelivery(t, d, e)
 			return
 		}
-		wait, retry := p.backoff(d.attempt, err)
-		if !retry || d.attempt >= p.cfg.MaxAttempts {
+		wait, retry := p.backoff(d.Attempts, err)
+		if !retry || d.Attempts >= p.cfg.MaxAttempts {
 			p.stats.failed.Add(1)
-			p.log.Error("notify: alert not delivered", "target", d.target.Name, "plan", d.event.Plan.ID,
-				"execution", d.event.Execution.ID, "transition", d.event.Transition, "attempts", d.attempt, "err", err)
-			p.sent(d.target, d.event, record.NotificationFailed, d.attempt, err)
+			p.log.Error("notify: alert not delivered", "target", t.Name, "plan", e.Plan.ID,
+				"execution", e.Execution.ID, "transition", e.Transition, "attempts", d.Attempts, "err", err)
+			p.finish(t, d)
+			p.sent(t, e, record.NotificationFailed, d.Attempts, err)
 			return
 		}
 		p.stats.retries.Add(1)
-		p.log.Warn("notify: alert delivery failed; retrying", "target", d.target.Name, "plan", d.event.Plan.ID,
-			"execution", d.event.Execution.ID, "attempt", d.attempt, "retry_in", wait, "err", err)
-		timer := time.NewTimer(wait)
-		select {
-		case <-timer.C:
-		case <-p.ctx.Done():
-			timer.Stop()
+		p.log.Warn("notify: alert delivery failed; retrying", "target", t.Name, "plan", e.Plan.ID,
+			"execution", e.Execution.ID, "attempt", d.Attempts, "retry_in", wait, "err", err)
+		d.NotBefore = time.Now().Add(wait)
+		d.LeasedUntil = d.NotBefore.Add(p.cfg.Lease)
+		if !p.renew(t, d) {
+			return
 		}
 	}
+}
+
+// sleep waits d, and reports false when the policy is stopped first.
+func (p *Policy) sleep(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-p.ctx.Done():
+		return false
+	}
+}
+
+// storeCtx bounds a write about a delivery; it outlives p.ctx, so that
+// what Stop cancels is still written.
+func (p *Policy) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(p.ctx), p.cfg.StoreTimeout)
+}
+
+// renew writes d's attempts, due time and lease, and reports false when
+// another process took d (its lease expired): that process delivers it.
+// A store that cannot be reached does not stop the attempt.
+func (p *Policy) renew(t *Target, d *record.AlertDelivery) bool {
+	ctx, cancel := p.storeCtx()
+	defer cancel()
+	err := p.outbox.RetryAlertDelivery(ctx, d)
+	if errors.Is(err, record.ErrConflict) {
+		p.log.Warn("notify: another process took the alert, its claim here having expired; it delivers it",
+			"target", t.Name, "plan", d.PlanID, "delivery", d.ID)
+		return false
+	}
+	if err != nil {
+		p.log.Warn("notify: the claim of an alert could not be renewed; delivering it anyway", "target", t.Name,
+			"plan", d.PlanID, "delivery", d.ID, "err", err)
+	}
+	return true
+}
+
+// finish deletes d from the store, delivered or given up.
+func (p *Policy) finish(t *Target, d *record.AlertDelivery) {
+	ctx, cancel := p.storeCtx()
+	defer cancel()
+	if err := p.outbox.CompleteAlertDelivery(ctx, d); err != nil {
+		p.log.Warn("notify: an alert delivered could not be marked so; it may be delivered again", "target", t.Name,
+			"plan", d.PlanID, "delivery", d.ID, "err", err)
+	}
+}
+
+// deferDelivery releases d at Stop, owed still, with its due time, for
+// the next start.
+func (p *Policy) deferDelivery(t *Target, d *record.AlertDelivery, e *Event) {
+	d.LeasedUntil = time.Time{}
+	ctx, cancel := p.storeCtx()
+	defer cancel()
+	err := p.outbox.RetryAlertDelivery(ctx, d)
+	p.stats.deferred.Add(1)
+	p.log.Warn("notify: alert deferred: the policy stopped before it was delivered; it stays owed in the store for the next start",
+		"target", t.Name, "plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition,
+		"attempts", d.Attempts, "release_err", err)
+	p.sent(t, e, record.NotificationDeferred, d.Attempts, errors.New("the policy stopped"))
 }
 
 // backoff returns the wait before attempt n+1 and whether err is worth a

@@ -39,3 +39,33 @@ type AlertState struct {
 	LastStatus      Status
 	UpdatedAt       time.Time
 }
+
+// AlertDelivery is an alert owed to one target of the alert policy. The
+// policy stores it in the same write as the transition that decided it
+// (storage.AlertOutbox, notify.Outbox) and deletes it once the target took
+// it or the policy gave up on it, so that an alert whose process stopped
+// or died before delivering it is delivered by the next process that runs
+// the policy on the store.
+type AlertDelivery struct {
+	// ID identifies the delivery among all: the event's ID and the
+	// target's name.
+	ID string
+	// PlanID is the plan the alert is about; Target names the notifier it
+	// is owed to (notify.Target.Name).
+	PlanID, Target string
+	// Event is the alert as the policy encoded it (JSON), opaque to the
+	// store.
+	Event []byte
+	// Attempts counts the attempts made so far.
+	Attempts int
+	// NotBefore is when the next attempt may be made (a backoff, a
+	// receiver's Retry-After); zero is at once.
+	NotBefore time.Time
+	// CreatedAt is set by the store when it saves the delivery.
+	CreatedAt time.Time
+	// Lease is the token of the claim that holds the delivery, empty when
+	// none does; LeasedUntil is when that claim expires, after which
+	// another claim may take the delivery.
+	Lease       string
+	LeasedUntil time.Time
+}

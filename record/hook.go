@@ -161,8 +161,12 @@ const (
 	// error that retrying cannot fix.
 	NotificationFailed NotificationOutcome = "failed"
 	// NotificationDropped: it was never tried to the end, its queue full
-	// or its sender stopping.
+	// or its sender stopping, and nothing keeps it.
 	NotificationDropped NotificationOutcome = "dropped"
+	// NotificationDeferred: its sender stopped before it was delivered; it
+	// stays owed in the store and is delivered after the next start (by
+	// this process or another sharing the store).
+	NotificationDeferred NotificationOutcome = "deferred"
 )
 
 // Notification is one alert to one notifier, as an alert policy reports

@@ -152,6 +152,48 @@ type AlertStore interface {
 	SaveAlertState(ctx context.Context, s *AlertState) error
 }
 
+// AlertOutbox is an optional interface of an AlertStore that keeps the
+// alerts owed to targets: the alert policy writes them in the same write
+// as the transition that decided them, and delivers them from the store,
+// so that an alert is delivered at least once after its transition is
+// recorded, whatever happens to the process that recorded it, and once
+// only among replicas that share the store (each delivery is leased to
+// one of them at a time). The policy finds it by type assertion and keeps
+// what is owed in memory when the store is not one.
+//
+// A delivery is not a plan's: it stays owed when its plan is deleted.
+type AlertOutbox interface {
+	AlertStore
+	// SaveAlertStateOwing saves s as SaveAlertState does, with its errors,
+	// and in the same write stores the deliveries owed (CreatedAt set to
+	// the current time, Lease and LeasedUntil ignored): both or neither.
+	// Every delivery needs an ID, a PlanID, a Target and an Event; an ID
+	// that is stored already is ErrConflict.
+	SaveAlertStateOwing(ctx context.Context, s *AlertState, owed []*AlertDelivery) error
+	// ClaimAlertDelivery leases to the caller the oldest delivery owed to
+	// target (oldest by when it was saved, in the order of owed within one
+	// save) that no unexpired lease holds, for lease: the returned copy
+	// carries a new Lease token and LeasedUntil. It returns nil, and no
+	// error, when there is none, or when that delivery's NotBefore is
+	// still ahead, so that a target's deliveries are taken in order. Two
+	// callers never hold one delivery at once, until its lease expires.
+	ClaimAlertDelivery(ctx context.Context, target string, lease time.Duration) (*AlertDelivery, error)
+	// RetryAlertDelivery writes d's Attempts, NotBefore and LeasedUntil
+	// when d.Lease still holds the delivery (a failed attempt, a lease
+	// renewed); a zero LeasedUntil releases it for any claim. ErrConflict
+	// when the lease is lost: another claim took the delivery, or it is
+	// gone.
+	RetryAlertDelivery(ctx context.Context, d *AlertDelivery) error
+	// CompleteAlertDelivery deletes the delivery when d.Lease still holds
+	// it (delivered, or given up on); ErrConflict when the lease is lost.
+	CompleteAlertDelivery(ctx context.Context, d *AlertDelivery) error
+}
+
+// AlertDelivery is an alert owed to one target. It is defined in the
+// record package, so that the policy (package notify) writes it without
+// importing storage.
+type AlertDelivery = record.AlertDelivery
+
 // Plan is a stored plan.
 type Plan struct {
 	ID          string

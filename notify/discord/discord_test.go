@@ -25,6 +25,7 @@ func post(t *testing.T, cfg discord.Config, e *notify.Event) map[string]any {
 	t.Helper()
 	rv := notifytest.NewReceiver(t, http.StatusNoContent)
 	cfg.WebhookURL = rv.URL + "/api/webhooks/1/tok"
+	cfg.Client = rv.Client() // not http.DefaultClient, whose connections parallel tests' servers close
 	n, err := discord.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, n.Notify(t.Context(), e))

@@ -25,6 +25,7 @@ func send(t *testing.T, cfg pagerduty.Config, events ...*notify.Event) []map[str
 	t.Helper()
 	rv := notifytest.NewReceiver(t, http.StatusAccepted)
 	cfg.URL = rv.URL + "/v2/enqueue"
+	cfg.Client = rv.Client() // not http.DefaultClient, whose connections parallel tests' servers close
 	n, err := pagerduty.New(cfg)
 	require.NoError(t, err)
 	for _, e := range events {

@@ -25,7 +25,7 @@ func TestConformance(t *testing.T) {
 func post(t *testing.T, e *notify.Event) map[string]any {
 	t.Helper()
 	rv := notifytest.NewReceiver(t, http.StatusAccepted)
-	n, err := teams.New(teams.Config{WebhookURL: rv.URL + "/workflows/abc/triggers/manual/paths/invoke?sig=s"})
+	n, err := teams.New(teams.Config{WebhookURL: rv.URL + "/workflows/abc/triggers/manual/paths/invoke?sig=s", Client: rv.Client()})
 	require.NoError(t, err)
 	require.NoError(t, n.Notify(t.Context(), e))
 	r := rv.Next(t)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/smokex/smokex/internal/alertbox"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
@@ -41,11 +42,14 @@ type Store struct {
 	mu    sync.RWMutex
 	plans map[string]*planRecord
 	execs map[string]*execRecord
+
+	outbox alertbox.Box
 }
 
 var (
-	_ storage.Store      = (*Store)(nil)
-	_ storage.AlertStore = (*Store)(nil)
+	_ storage.Store       = (*Store)(nil)
+	_ storage.AlertStore  = (*Store)(nil)
+	_ storage.AlertOutbox = (*Store)(nil)
 )
 
 // planRecord is a stored plan with its executions and alert state.
@@ -229,11 +233,20 @@ func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.Aler
 // SaveAlertState replaces the plan's alert state when its stored version
 // is a.Version, ErrConflict otherwise.
 func (s *Store) SaveAlertState(ctx context.Context, a *storage.AlertState) error {
+	return s.SaveAlertStateOwing(ctx, a, nil)
+}
+
+// SaveAlertStateOwing saves a as SaveAlertState does and, under the same
+// lock, puts the deliveries owed in the store's outbox.
+func (s *Store) SaveAlertStateOwing(ctx context.Context, a *storage.AlertState, owed []*storage.AlertDelivery) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
 	if a == nil {
 		return errorf("save alert state: nil state")
+	}
+	if err := alertbox.Check(owed); err != nil {
+		return errorf("save alert state of %q: %w", a.PlanID, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -244,8 +257,48 @@ func (s *Store) SaveAlertState(ctx context.Context, a *storage.AlertState) error
 	if rec.alert.Version != a.Version {
 		return errorf("alert state of %q: version %d, stored %d: %w", a.PlanID, a.Version, rec.alert.Version, storage.ErrConflict)
 	}
+	if id, dup := s.outbox.Has(owed); dup {
+		return errorf("alert delivery %q: stored already: %w", id, storage.ErrConflict)
+	}
 	rec.alert = *a
 	rec.alert.Version++
+	s.outbox.Add(s.currentTime(), owed)
+	return nil
+}
+
+// ClaimAlertDelivery leases the oldest delivery owed to target, when it
+// is due. Leases and due times are on the real clock (time.Now), not
+// Config.Now.
+func (s *Store) ClaimAlertDelivery(ctx context.Context, target string, lease time.Duration) (*storage.AlertDelivery, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	if err := alertbox.CheckLease(target, lease); err != nil {
+		return nil, errorf("%w", err)
+	}
+	return s.outbox.Claim(time.Now(), target, lease), nil
+}
+
+// RetryAlertDelivery records d's attempts, due time and lease while d's
+// lease holds it.
+func (s *Store) RetryAlertDelivery(ctx context.Context, d *storage.AlertDelivery) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if err := s.outbox.Retry(d); err != nil {
+		return errorf("retry alert delivery: %w", err)
+	}
+	return nil
+}
+
+// CompleteAlertDelivery deletes d while d's lease holds it.
+func (s *Store) CompleteAlertDelivery(ctx context.Context, d *storage.AlertDelivery) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	if err := s.outbox.Complete(d); err != nil {
+		return errorf("complete alert delivery: %w", err)
+	}
 	return nil
 }
 

@@ -167,3 +167,11 @@ func TestCaptures(t *testing.T) {
 		require.Equal(t, tt.want, got.Steps[len(got.Steps)-1].Captures, tt.name)
 	}
 }
+
+func TestStoreShared(t *testing.T) {
+	t.Parallel()
+	storagetest.RunShared(t, func(t *testing.T) (storage.Store, storage.Store) {
+		st := memory.New(memory.Config{})
+		return st, st // the processes of one memory store are its goroutines
+	})
+}

@@ -31,11 +31,7 @@ func (s suite) alertScenarios() []scenario {
 func (s suite) alerts(t *testing.T) (context.Context, storage.Store, storage.AlertStore) {
 	t.Helper()
 	ctx, st := s.store(t)
-	as, ok := st.(storage.AlertStore)
-	if !ok {
-		t.Skipf("%T does not implement storage.AlertStore (optional)", st)
-	}
-	return ctx, st, as
+	return ctx, st, optional[storage.AlertStore](t, st)
 }
 
 // normAlert returns a copy of a with times in UTC.

@@ -29,11 +29,7 @@ func (s suite) exclusiveScenarios() []scenario {
 func (s suite) exclusive(t *testing.T) (context.Context, storage.Store, storage.ExclusiveCreator) {
 	t.Helper()
 	ctx, st := s.store(t)
-	ec, ok := st.(storage.ExclusiveCreator)
-	if !ok {
-		t.Skipf("%T does not implement storage.ExclusiveCreator (optional)", st)
-	}
-	return ctx, st, ec
+	return ctx, st, optional[storage.ExclusiveCreator](t, st)
 }
 
 func (s suite) exclusiveBusy(t *testing.T) {

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Summaries", s.summaryScenarios()},
 		{"Prune", s.pruneScenarios()},
 		{"AlertState", s.alertScenarios()},
+		{"AlertOutbox", s.outboxScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
 		{"Payloads", s.payloadScenarios()},
@@ -71,6 +72,17 @@ func (s suite) store(t *testing.T) (context.Context, storage.Store) {
 
 // base is the fixed instant the suite's records are built around; it has
 // microsecond precision, as every backend must keep.
+// optional returns st as the optional interface T of storage; a store
+// that does not implement it skips the scenario, saying so.
+func optional[T any](t *testing.T, st storage.Store) T {
+	t.Helper()
+	v, ok := st.(T)
+	if !ok {
+		t.Skipf("%T does not implement %T (optional)", st, (*T)(nil))
+	}
+	return v
+}
+
 func base() time.Time {
 	return time.Date(2026, time.March, 14, 15, 9, 26, 535897000, time.UTC)
 }
