@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -57,7 +58,8 @@ var badgeColors = map[string]string{
 	"pending":  "#9f9f9f",
 }
 
-var badgeSVG = template.Must(template.New("badge").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="20" role="img" aria-label="{{.Label}}: {{.Message}}">
+var badgeSVG = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("badge").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="20" role="img" aria-label="{{.Label}}: {{.Message}}">
 <title>{{.Label}}: {{.Message}}</title>
 <linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>
 <clipPath id="r"><rect width="{{.W}}" height="20" rx="3" fill="#fff"/></clipPath>
@@ -67,6 +69,7 @@ var badgeSVG = template.Must(template.New("badge").Parse(`<svg xmlns="http://www
 <text x="{{.MX}}" y="15" fill="#010101" fill-opacity=".3">{{.Message}}</text><text x="{{.MX}}" y="14">{{.Message}}</text>
 </g></svg>
 `))
+})
 
 // textWidth estimates the width in pixels of s in 11px Verdana.
 func textWidth(s string) int {
@@ -77,7 +80,7 @@ func textWidth(s string) int {
 func renderBadge(label, message, color string) []byte {
 	lw, mw := textWidth(label), textWidth(message)
 	var b bytes.Buffer
-	err := badgeSVG.Execute(&b, map[string]any{
+	err := badgeSVG().Execute(&b, map[string]any{
 		"Label": label, "Message": message, "Color": color,
 		"LW": lw, "MW": mw, "W": lw + mw,
 		"LX": strconv.FormatFloat(float64(lw)/2, 'f', 1, 64),

@@ -67,3 +67,17 @@ func ExampleExecution_MarshalJSON() {
 	//   "created_at": "2026-11-26T21:00:00Z"
 	// }
 }
+
+// The CLI's JSON report: an execution in its wire format with the file its
+// plan came from after the plan's ID.
+func ExampleWithFile() {
+	start := time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
+	e := &record.Execution{PlanID: "health", Status: record.StatusPassed, StartedAt: start, FinishedAt: start.Add(42 * time.Millisecond)}
+	b, err := json.Marshal(record.WithFile{Execution: e, File: "plans/health.yaml"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(b))
+	// Output:
+	// {"plan":"health","file":"plans/health.yaml","status":"passed","started_at":"2026-11-26T21:00:00Z","finished_at":"2026-11-26T21:00:00.042Z","duration_ms":42,"steps":[],"error":null,"id":"","plan_name":"","trigger":"","created_at":"0001-01-01T00:00:00Z"}
+}

@@ -22,16 +22,21 @@ func fromMillis(ms float64) time.Duration {
 type executionFields Execution
 
 // executionWire is an Execution on the wire. Its own fields dominate the
-// embedded ones of the same JSON name.
-type executionWire struct {
-	PlanID     string       `json:"plan"`
-	Status     Status       `json:"status"`
-	StopReason StopReason   `json:"stop_reason,omitempty"`
-	StartedAt  time.Time    `json:"started_at,omitzero"`
-	FinishedAt time.Time    `json:"finished_at,omitzero"`
-	DurationMS float64      `json:"duration_ms"`
-	Steps      []StepResult `json:"steps"`
-	Error      *StepError   `json:"error"`
+// embedded ones of the same JSON name. S is the type of its steps:
+// StepResult to decode, stepWire to encode, which has no MarshalJSON of its
+// own, so that encoding an execution is one pass instead of one per step
+// and one more over the whole.
+type executionWire[S any] struct {
+	PlanID string `json:"plan"`
+	// File is the CLI report's: see WithFile.
+	File       string     `json:"file,omitempty"`
+	Status     Status     `json:"status"`
+	StopReason StopReason `json:"stop_reason,omitempty"`
+	StartedAt  time.Time  `json:"started_at,omitzero"`
+	FinishedAt time.Time  `json:"finished_at,omitzero"`
+	DurationMS float64    `json:"duration_ms"`
+	Steps      []S        `json:"steps"`
+	Error      *StepError `json:"error"`
 	executionFields
 }
 
@@ -55,26 +60,46 @@ type executionWire struct {
 // all of it; the derived fields (durations of an execution, a step's
 // status_code when its response is there too) are not read back.
 func (e Execution) MarshalJSON() ([]byte, error) {
-	w := executionWire{
+	return json.Marshal(e.wire(""))
+}
+
+// wire is e ready to encode, with the CLI report's file when not empty.
+func (e *Execution) wire(file string) *executionWire[stepWire] {
+	w := &executionWire[stepWire]{
 		PlanID:          e.PlanID,
+		File:            file,
 		Status:          e.Status,
 		StopReason:      e.StopReason,
 		StartedAt:       e.StartedAt,
 		FinishedAt:      e.FinishedAt,
 		DurationMS:      Millis(e.Duration()),
-		Steps:           e.Steps,
+		Steps:           make([]stepWire, len(e.Steps)),
 		Error:           e.Error,
-		executionFields: executionFields(e),
+		executionFields: executionFields(*e),
 	}
-	if w.Steps == nil {
-		w.Steps = []StepResult{}
+	w.executionFields.Steps = nil
+	for i := range e.Steps {
+		w.Steps[i] = e.Steps[i].wire()
 	}
-	return json.Marshal(&w)
+	return w
+}
+
+// WithFile is an execution with the file its plan was loaded from, as the
+// CLI's -o json writes it: the wire format of Execution with "file" after
+// "plan" (left out when File is empty).
+type WithFile struct {
+	Execution *Execution
+	File      string
+}
+
+// MarshalJSON encodes f in the wire format of its execution, with "file".
+func (f WithFile) MarshalJSON() ([]byte, error) {
+	return json.Marshal(f.Execution.wire(f.File))
 }
 
 // UnmarshalJSON decodes the wire format into e.
 func (e *Execution) UnmarshalJSON(b []byte) error {
-	var w executionWire
+	var w executionWire[StepResult]
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
@@ -90,7 +115,8 @@ func (e *Execution) UnmarshalJSON(b []byte) error {
 // stepFields is StepResult without its methods.
 type stepFields StepResult
 
-// stepWire is a StepResult on the wire.
+// stepWire is a StepResult on the wire. Its type has no MarshalJSON, so
+// that an execution encodes its steps in its own pass (see executionWire).
 type stepWire struct {
 	Index      int        `json:"index"`
 	Name       string     `json:"name"`
@@ -108,6 +134,12 @@ type stepWire struct {
 
 // MarshalJSON encodes r in the wire format.
 func (r StepResult) MarshalJSON() ([]byte, error) {
+	w := r.wire()
+	return json.Marshal(&w)
+}
+
+// wire is r ready to encode.
+func (r *StepResult) wire() stepWire {
 	w := stepWire{
 		Index:      r.Index,
 		Name:       r.Name,
@@ -119,7 +151,7 @@ func (r StepResult) MarshalJSON() ([]byte, error) {
 		Skipped:    r.Skipped,
 		Failures:   r.Failures,
 		Error:      r.Error,
-		stepFields: stepFields(r),
+		stepFields: stepFields(*r),
 	}
 	if r.Response != nil {
 		code := r.Response.StatusCode
@@ -128,7 +160,7 @@ func (r StepResult) MarshalJSON() ([]byte, error) {
 	if w.Failures == nil {
 		w.Failures = []Failure{}
 	}
-	return json.Marshal(&w)
+	return w
 }
 
 // UnmarshalJSON decodes the wire format into r. A document with a

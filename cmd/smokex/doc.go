@@ -86,7 +86,9 @@
 // # JSON output
 //
 // -o json writes one object for one plan, and an array of such objects for
-// several, in the order of the paths:
+// several, in the order of the paths: indented on a terminal or with
+// --pretty, on one line for a pipe or a --report file, which is cheaper to
+// write and to read. Indented, it looks like this:
 //
 //	{
 //	  "plan": "checkout",              // the plan's ID

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/smokex/smokex/record"
@@ -17,7 +18,7 @@ import (
 //go:embed templates/report.html
 var reportHTML string
 
-var reportTemplate = template.Must(template.New("report").Parse(reportHTML))
+var reportTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Parse(reportHTML)) })
 
 // htmlReport is what the page shows.
 type htmlReport struct {
@@ -107,5 +108,5 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 		rep.Plans = append(rep.Plans, hp)
 	}
 	rep.Steps = n.String()
-	return reportTemplate.Execute(w, rep)
+	return reportTemplate().Execute(w, rep)
 }

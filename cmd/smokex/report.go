@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,60 +104,74 @@ func (r ranPlan) named(s *record.StepResult) bool {
 
 // writeJSON writes one object for one plan, an array for several: each is
 // the execution in the record wire format, with the file its plan came
-// from after the plan's ID.
-func writeJSON(w io.Writer, runs []ranPlan) error {
-	docs := make([]json.RawMessage, 0, len(runs))
-	for _, r := range runs {
-		b, err := reportJSON(r)
+// from after the plan's ID. Each execution is encoded once and written
+// before the next is encoded; pretty indents by two spaces, as on a
+// terminal, and costs one more pass over each.
+func writeJSON(w io.Writer, runs []ranPlan, pretty bool) error {
+	if len(runs) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	// An array's elements are on lines of their own when pretty.
+	several := len(runs) > 1
+	open, sep, end, prefix := "[", ",", "]", ""
+	if pretty {
+		open, sep, end = "[\n  ", ",\n  ", "\n]"
+		if several {
+			prefix = "  "
+		}
+	}
+	if several {
+		bw.WriteString(open)
+	}
+	var indented bytes.Buffer
+	for i, r := range runs {
+		if i > 0 {
+			bw.WriteString(sep)
+		}
+		b, err := json.Marshal(reportJSON(r))
 		if err != nil {
 			return err
 		}
-		docs = append(docs, b)
+		if pretty {
+			indented.Reset()
+			if err := json.Indent(&indented, b, prefix, "  "); err != nil {
+				return err
+			}
+			b = indented.Bytes()
+		}
+		if _, err := bw.Write(b); err != nil {
+			return err
+		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if len(docs) == 1 {
-		return enc.Encode(docs[0])
+	if several {
+		bw.WriteString(end)
 	}
-	return enc.Encode(docs)
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
-// reportJSON is the JSON report of one plan's execution, or of a plan
-// file that did not parse: its plan ID (from the file name), file, status
-// "invalid" and errors.
-func reportJSON(r ranPlan) ([]byte, error) {
+// reportJSON is what the JSON report encodes of one plan: its execution
+// with its file, or for a plan file that did not parse, its plan ID (from
+// the file name), file, status "invalid" and errors. It gives each step
+// the name reports show for it (stepName) in place: the JSON report is the
+// last reader of the execution.
+func reportJSON(r ranPlan) any {
 	e := r.exec
 	if e == nil {
 		inv := invalidJSON{Plan: r.id(), File: r.file, Status: invalidStatus, Errors: make([]invalidJSONError, len(r.invalid))}
 		for i, pe := range r.invalid {
 			inv.Errors[i] = invalidJSONError{Line: pe.Line, Column: pe.Column, Message: pe.Message}
 		}
-		return json.Marshal(inv)
+		return inv
 	}
-	if slices.ContainsFunc(e.Steps, func(s record.StepResult) bool { return s.Name == "" }) {
-		c := *e
-		c.Steps = slices.Clone(e.Steps)
-		for i := range c.Steps {
-			c.Steps[i].Name = stepName(&c.Steps[i])
+	for i := range e.Steps {
+		if e.Steps[i].Name == "" {
+			e.Steps[i].Name = stepName(&e.Steps[i])
 		}
-		e = &c
 	}
-	b, err := json.Marshal(e)
-	if err != nil || r.file == "" {
-		return b, err
-	}
-	// The wire format starts with the plan's ID; the file goes after it.
-	id, _ := json.Marshal(e.PlanID) // a string always encodes
-	file, _ := json.Marshal(r.file)
-	head := append([]byte(`{"plan":`), id...)
-	if !bytes.HasPrefix(b, head) {
-		return nil, fmt.Errorf("json report of %s: the execution does not start with its plan", r.file)
-	}
-	out := make([]byte, 0, len(b)+len(file)+8)
-	out = append(out, head...)
-	out = append(out, `,"file":`...)
-	out = append(out, file...)
-	return append(out, b[len(head):]...), nil
+	return record.WithFile{Execution: e, File: r.file}
 }
 
 // stepName is the name reports show for a step: its own, or METHOD URL.
@@ -167,20 +182,10 @@ func stepName(s *record.StepResult) string {
 	return s.Method + " " + s.URL
 }
 
-// junitSuites is the root of a JUnit XML report, in the shape the JUnit
-// readers of GitLab and Jenkins accept: the schema of Jenkins' xunit
-// plugin (junit-10.xsd), which has no skipped count on the root (each
-// suite has its own).
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
+// junitSuite is a testsuite of a JUnit XML report (writeJUnit writes the
+// root, testsuites), in the shape the JUnit readers of GitLab and Jenkins
+// accept: the schema of Jenkins' xunit plugin (junit-10.xsd), which has no
+// skipped count on the root (each suite has its own).
 type junitSuite struct {
 	Name      string      `xml:"name,attr"`
 	Tests     int         `xml:"tests,attr"`
@@ -232,15 +237,51 @@ func invalidJUnitSuite(r ranPlan) junitSuite {
 	}
 }
 
+// junitCounts are the counts of a testsuite, or of every testsuite.
+type junitCounts struct {
+	tests, failures, errors, skipped int
+}
+
+// count adds the test cases of r's suite.
+func (n *junitCounts) count(r ranPlan) {
+	if r.exec == nil {
+		n.tests++
+		n.errors++
+		return
+	}
+	for i := range r.exec.Steps {
+		n.tests++
+		switch r.exec.Steps[i].Outcome() {
+		case record.StepSkipped:
+			n.skipped++
+		case record.StepErrored:
+			n.errors++
+		case record.StepFailed:
+			n.failures++
+		}
+	}
+	if r.exec.Error != nil {
+		n.tests++
+		n.errors++
+	}
+}
+
 func toJUnitSuite(r ranPlan) junitSuite {
 	if r.exec == nil {
 		return invalidJUnitSuite(r)
 	}
 	e := r.exec
+	var n junitCounts
+	n.count(r)
 	s := junitSuite{
-		Name: e.PlanID,
-		Time: seconds(e.Duration()),
-		File: r.file,
+		Name:     e.PlanID,
+		Time:     seconds(e.Duration()),
+		File:     r.file,
+		Tests:    n.tests,
+		Failures: n.failures,
+		Errors:   n.errors,
+		Skipped:  n.skipped,
+		Cases:    make([]junitCase, 0, n.tests),
 	}
 	if !e.StartedAt.IsZero() {
 		s.Timestamp = e.StartedAt.UTC().Format("2006-01-02T15:04:05")
@@ -248,20 +289,17 @@ func toJUnitSuite(r ranPlan) junitSuite {
 	for i := range e.Steps {
 		st := &e.Steps[i]
 		c := junitCase{
-			Name:      fmt.Sprintf("%d. %s", st.Index+1, stepName(st)),
+			Name:      strconv.Itoa(st.Index+1) + ". " + stepName(st),
 			Classname: e.PlanID,
 			Time:      seconds(st.Total()),
 		}
 		switch st.Outcome() {
 		case record.StepSkipped:
 			c.Skipped = &struct{}{}
-			s.Skipped++
 		case record.StepErrored:
 			c.Error = &junitProblem{Message: st.Error.Message, Type: string(st.Error.Kind), Text: st.Error.Error()}
-			s.Errors++
 		case record.StepFailed:
 			c.Failure = junitFailure(st, r.sourceFile())
-			s.Failures++
 		}
 		s.Cases = append(s.Cases, c)
 	}
@@ -272,9 +310,7 @@ func toJUnitSuite(r ranPlan) junitSuite {
 			Time:      seconds(0),
 			Error:     &junitProblem{Message: e.Error.Message, Type: string(e.Error.Kind), Text: e.Error.Error()},
 		})
-		s.Errors++
 	}
-	s.Tests = len(s.Cases)
 	return s
 }
 
@@ -303,24 +339,41 @@ func junitFailure(st *record.StepResult, file string) *junitProblem {
 	return &junitProblem{Message: msg, Type: typ, Text: strings.Join(lines, "\n")}
 }
 
-// writeJUnit writes a testsuites document with a testsuite per plan.
+// writeJUnit writes a testsuites document with a testsuite per plan. The
+// root's totals come from a count of the steps; each testsuite is then
+// built, encoded and dropped before the next.
 func writeJUnit(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
-	root := junitSuites{Name: "smokex", Time: seconds(elapsed)}
+	var n junitCounts
 	for _, r := range runs {
-		s := toJUnitSuite(r)
-		root.Tests += s.Tests
-		root.Failures += s.Failures
-		root.Errors += s.Errors
-		root.Suites = append(root.Suites, s)
+		n.count(r)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
 	enc.Indent("", "  ")
-	if err := enc.Encode(root); err != nil {
+	attr := func(name, v string) xml.Attr { return xml.Attr{Name: xml.Name{Local: name}, Value: v} }
+	root := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{
+		attr("name", "smokex"),
+		attr("tests", strconv.Itoa(n.tests)),
+		attr("failures", strconv.Itoa(n.failures)),
+		attr("errors", strconv.Itoa(n.errors)),
+		attr("time", seconds(elapsed)),
+	}}
+	if err := enc.EncodeToken(root); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	suite := xml.StartElement{Name: xml.Name{Local: "testsuite"}}
+	for _, r := range runs {
+		if err := enc.EncodeElement(toJUnitSuite(r), suite); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
 }

@@ -13,6 +13,14 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
+// junitSuites is the root of a JUnit XML report, as a reader decodes it:
+// the attributes of a testsuite, and testsuites.
+type junitSuites struct {
+	XMLName xml.Name `xml:"testsuites"`
+	junitSuite
+	Suites []junitSuite `xml:"testsuite"`
+}
+
 var testStart = time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
 
 // sampleExecution is a failed run with a step of every outcome.
@@ -60,7 +68,7 @@ func passedExecution(id string) *record.Execution {
 func TestWriteJSONOnePlan(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	require.NoError(t, writeJSON(&buf, []ranPlan{{file: "plans/checkout.yaml", exec: sampleExecution()}}))
+	require.NoError(t, writeJSON(&buf, []ranPlan{{file: "plans/checkout.yaml", exec: sampleExecution()}}, true))
 
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
@@ -104,7 +112,7 @@ func TestWriteJSONSeveralPlans(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	runs := []ranPlan{{exec: passedExecution("a")}, {exec: sampleExecution()}}
-	require.NoError(t, writeJSON(&buf, runs))
+	require.NoError(t, writeJSON(&buf, runs, true))
 
 	var got []record.Execution
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
@@ -119,7 +127,7 @@ func TestWriteJSONExecutionError(t *testing.T) {
 	t.Parallel()
 	e := &record.Execution{PlanID: "p", Status: record.StatusCanceled, Error: &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}}
 	var buf bytes.Buffer
-	require.NoError(t, writeJSON(&buf, []ranPlan{{exec: e}}))
+	require.NoError(t, writeJSON(&buf, []ranPlan{{exec: e}}, true))
 	var got record.Execution
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
 	require.Equal(t, &record.StepError{Kind: record.ErrCanceled, Message: "interrupted"}, got.Error)
@@ -191,4 +199,37 @@ func TestJUnitEscapesMarkup(t *testing.T) {
 	var got junitSuites
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got))
 	require.Equal(t, `string: expected <b>"ok" & done</b>, received ]]> <x/>`, got.Suites[0].Cases[0].Failure.Message)
+}
+
+// A pipe gets the report on one line, a terminal or --pretty the same
+// values indented, as json.Indent writes them.
+func TestWriteJSONCompactAndPretty(t *testing.T) {
+	t.Parallel()
+	for _, runs := range [][]ranPlan{
+		{{file: "plans/checkout.yaml", exec: sampleExecution()}},
+		{{file: "a.yaml", exec: passedExecution("a")}, {exec: sampleExecution()}},
+		{},
+	} {
+		var compact, pretty bytes.Buffer
+		require.NoError(t, writeJSON(&compact, runs, false))
+		require.NoError(t, writeJSON(&pretty, runs, true))
+		require.Equal(t, 1, strings.Count(compact.String(), "\n"), compact.String())
+		require.True(t, json.Valid(compact.Bytes()), compact.String())
+		var want bytes.Buffer
+		require.NoError(t, json.Indent(&want, bytes.TrimSpace(compact.Bytes()), "", "  "))
+		require.Equal(t, want.String()+"\n", pretty.String())
+	}
+}
+
+func TestRunJSONPrettyFlag(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	dir := t.TempDir()
+	path := writePlan(t, dir, "ok.yaml", "name: ok\nsteps:\n  - get: {host: \"{{URL}}/ok\"}\n", srv.URL)
+	res := runCLI(t, nil, "", "run", "-o", "json", path)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, 1, strings.Count(res.stdout, "\n"), "a pipe gets one line:\n%s", res.stdout)
+	res = runCLI(t, nil, "", "run", "-o", "json", "--pretty", path)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.True(t, strings.HasPrefix(res.stdout, "{\n  \"plan\": \"ok\",\n  \"file\": "), res.stdout)
 }

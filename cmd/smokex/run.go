@@ -35,6 +35,7 @@ type runFlags struct {
 	report  string
 	jobs    int
 	verbose bool
+	pretty  bool
 	poll    string
 	sel     selectFlags
 }
@@ -62,6 +63,7 @@ Examples:
 			fs.StringVar(&f.output, "o", formatConsole, "output `format`: console, json, junit or html")
 			fs.BoolVar(&f.verbose, "verbose", false, "console: print each request and response (headers, bodies bounded, timings, captures; secrets redacted)")
 			fs.BoolVar(&f.verbose, "v", false, "console: print each request and response (headers, bodies bounded, timings, captures; secrets redacted)")
+			fs.BoolVar(&f.pretty, "pretty", false, "json: indent the report, as it is when stdout is a terminal (a pipe or --report file gets one line per report)")
 			fs.StringVar(&f.poll, "poll", "", "repeat each step whose plan sets no poll until its expectations pass: `every=2s,for=2m`")
 			f.sel.define(fs)
 			fs.BoolVar(&f.quiet, "quiet", false, "console: show only failed steps and the summaries")
@@ -192,7 +194,7 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	var err error
 	switch {
 	case f.output == formatJSON:
-		err = writeJSON(w, runs)
+		err = writeJSON(w, runs, f.pretty || (report == nil && a.isTerminal(a.stdout)))
 	case f.output == formatJUnit:
 		err = writeJUnit(w, runs, elapsed)
 	case f.output == formatHTML:

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,7 +33,7 @@ const (
 //go:embed templates/login.html
 var loginHTML string
 
-var loginPage = template.Must(template.New("login").Parse(loginHTML))
+var loginPage = sync.OnceValue(func() *template.Template { return template.Must(template.New("login").Parse(loginHTML)) })
 
 // loginData is what the login page shows.
 type loginData struct {
@@ -232,7 +233,7 @@ func (a *tokenAuth) logout(w http.ResponseWriter, r *http.Request) {
 
 // page renders the login page, with the dashboard's headers.
 func (a *tokenAuth) page(w http.ResponseWriter, code int, data loginData) {
-	answerPage(w, code, loginPage, data, "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	answerPage(w, code, loginPage(), data, "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
 }
 
 // answerPage renders t with data and answers it with the headers of the
@@ -256,13 +257,15 @@ func answerPage(w http.ResponseWriter, code int, t *template.Template, data any,
 // reopen answers a page that opens loc again, from this origin.
 func (a *tokenAuth) reopen(w http.ResponseWriter, loc string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
-	answerPage(w, http.StatusUnauthorized, reopenPage, loc, "default-src 'none'; frame-ancestors 'none'")
+	answerPage(w, http.StatusUnauthorized, reopenPage(), loc, "default-src 'none'; frame-ancestors 'none'")
 }
 
-var reopenPage = template.Must(template.New("reopen").Parse(`<!doctype html>
+var reopenPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("reopen").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={{.}}"><title>smokex</title></head>
 <body><p><a href="{{.}}">Open the page</a></p></body></html>
 `))
+})
 
 // seeOther redirects to loc as given: http.Redirect would make a relative
 // loc absolute, which breaks behind a proxy that serves under a prefix.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smokex/smokex/internal/eval"
@@ -25,7 +26,9 @@ var MaxTimeoutText = fmt.Sprintf("%d milliseconds (about 146 years)", MaxTimeout
 
 // durationSyntax matches what time.ParseDuration reads, so that a duration
 // it refuses as too large is told apart from one that is malformed.
-var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?([0-9]*(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h))+$`)
+})
 
 // Timeout reads a timeout as the format writes it: an integer of
 // milliseconds or a Go duration ("2s", "500ms"). A timeout longer than
@@ -48,9 +51,9 @@ func Timeout(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err == nil && d > MaxTimeout,
-		err != nil && !negative && durationSyntax.MatchString(s):
+		err != nil && !negative && durationSyntax().MatchString(s):
 		return 0, ErrTimeoutTooLarge
-	case err != nil && negative && durationSyntax.MatchString(s):
+	case err != nil && negative && durationSyntax().MatchString(s):
 		return -MaxTimeout, nil
 	}
 	return max(d, -MaxTimeout), err

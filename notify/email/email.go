@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -255,10 +256,10 @@ func Message(cfg Config, e *notify.Event, now time.Time) ([]byte, error) {
 		prefix = "[smokex]"
 	}
 	var text, html bytes.Buffer
-	if err := textTemplate.Execute(&text, e); err != nil {
+	if err := textTemplate().Execute(&text, e); err != nil {
 		return nil, err
 	}
-	if err := htmlTemplate.Execute(&html, e); err != nil {
+	if err := htmlTemplate().Execute(&html, e); err != nil {
 		return nil, err
 	}
 	boundary := randomHex(12)
@@ -308,7 +309,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-var textTemplate = texttemplate.Must(texttemplate.New("text").Parse(`{{.PlanName}} is {{.Transition.Title}}.
+var textTemplate = sync.OnceValue(func() *texttemplate.Template {
+	return texttemplate.Must(texttemplate.New("text").Parse(`{{.PlanName}} is {{.Transition.Title}}.
 {{range .Facts}}
 {{.Name}}: {{.Value}}{{end}}
 {{with .StepTitle}}
@@ -318,8 +320,10 @@ var textTemplate = texttemplate.Must(texttemplate.New("text").Parse(`{{.PlanName
 Execution: {{.}}{{end}}{{with .Links.Plan}}
 Plan: {{.}}{{end}}
 `))
+})
 
-var htmlTemplate = template.Must(template.New("html").Parse(`<!DOCTYPE html>
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("html").Parse(`<!DOCTYPE html>
 <html><body style="font-family: sans-serif">
 <h2 style="color: {{if .Transition.Bad}}#b42318{{else}}#067647{{end}}">{{.PlanName}} is {{.Transition.Title}}</h2>
 <table>{{range .Facts}}
@@ -332,3 +336,4 @@ var htmlTemplate = template.Must(template.New("html").Parse(`<!DOCTYPE html>
 <p>{{with .Links.Execution}}<a href="{{.}}">View execution</a> {{end}}{{with .Links.Plan}}<a href="{{.}}">View plan</a>{{end}}</p>
 </body></html>
 `))
+})

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -13,12 +14,12 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+var identRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`) })
 
 // checkSchema accepts the schemas the store accepts: a lowercase SQL
 // identifier, not pg_*.
 func checkSchema(schema string) error {
-	if !identRE.MatchString(schema) || strings.HasPrefix(schema, "pg_") {
+	if !identRE().MatchString(schema) || strings.HasPrefix(schema, "pg_") {
 		return fmt.Errorf("river: schema %q: want a lowercase identifier (a-z, 0-9, _; not starting with a digit or pg_; at most 63 bytes)", schema)
 	}
 	if len(schema) > maxSchema {

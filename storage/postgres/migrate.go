@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -23,7 +24,7 @@ type migration struct {
 	SQL     string
 }
 
-var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.up\.sql$`)
+var migrationName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.up\.sql$`) })
 
 // loadMigrations reads the migrations in fsys in version order. Versions
 // must start at 1 and have no gaps.
@@ -35,7 +36,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	var ms []migration
 	for _, path := range entries {
 		base := path[len("migrations/"):]
-		m := migrationName.FindStringSubmatch(base)
+		m := migrationName().FindStringSubmatch(base)
 		if m == nil {
 			return nil, fmt.Errorf("migration %s: name must look like 0001_name.up.sql", path)
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5"
@@ -53,11 +54,11 @@ type Config struct {
 	MaxStoredBodySize int
 }
 
-var identRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+var identRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`) })
 
 // Validate reports the first invalid field, by name.
 func (c Config) Validate() error {
-	if c.Schema != "" && !identRE.MatchString(c.Schema) {
+	if c.Schema != "" && !identRE().MatchString(c.Schema) {
 		return fmt.Errorf("postgres: Config.Schema %q: want a lowercase identifier (a-z, 0-9, _; not starting with a digit; at most 63 bytes)", c.Schema)
 	}
 	if strings.HasPrefix(c.Schema, "pg_") {
