@@ -248,7 +248,9 @@
 // standard OTEL_* variables apply: OTEL_SERVICE_NAME (default smokex),
 // OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS, the signals' own
 // endpoints, timeouts, compression, OTEL_METRIC_EXPORT_INTERVAL. A missing
-// agent or collector never blocks or fails a run.
+// agent or collector never blocks or fails a run. serve's log masks the
+// user info of the OTLP endpoints, the OTLP headers' values, the database
+// URL's password and the auth token in every line.
 //
 // Unlike run, serve hides the environment from plans unless --env is given,
 // and a plan reads only the secrets that --secret names: run executes the

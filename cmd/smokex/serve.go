@@ -240,7 +240,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 		return a.usageError("serve", err.Error())
 	}
-	log := slog.New(slog.NewTextHandler(a.stderr, nil))
+	log := f.newServeLog(a.stderr, a.lookupEnv)
 
 	var store storage.Store // nil: the engine's memory store
 	storeAttr := slog.String("store", "memory")

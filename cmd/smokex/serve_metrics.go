@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -105,6 +106,11 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 		readers = append(readers, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(otlp.metrics)))
 		tp = sdktrace.NewTracerProvider(sdktrace.WithBatcher(otlp.traces), sdktrace.WithResource(res))
 		f.shutdown = append(f.shutdown, tp.Shutdown)
+		// The exporters' errors name their endpoint: into serve's log,
+		// which masks its credentials, rather than the SDK's own.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn("smokex serve: exporting metrics or traces", "error", err)
+		}))
 		log.Info("smokex serve: exporting metrics and traces by OTLP", "traces", otlp.tracesURL, "metrics", otlp.metricsURL)
 	}
 	if len(readers) > 1 {
