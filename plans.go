@@ -39,7 +39,9 @@ type storedPlan struct {
 }
 
 // AddPlan stores p, replacing the plan with its ID, and schedules it when it
-// has a schedule (or unschedules it when it no longer has one).
+// has a schedule (or unschedules it when it no longer has one). An ID that
+// plan.CheckID refuses (too long, a control character) is an error before
+// the store is asked, whatever the store.
 func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
@@ -50,6 +52,10 @@ func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
 func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 	if p == nil || p.ID == "" {
 		return errors.New("smokex: AddPlan needs a parsed plan with an ID")
+	}
+	// Every store refuses the same IDs, before any is asked.
+	if err := plan.CheckID(p.ID); err != nil {
+		return fmt.Errorf("smokex: plan id %.40q: %w", p.ID, err)
 	}
 	if err := e.checkOpen(); err != nil {
 		return err

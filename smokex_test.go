@@ -720,6 +720,31 @@ func TestAddPlanAsStopBegins(t *testing.T) {
 	require.ErrorIs(t, err, smokex.ErrClosed)
 }
 
+// TestAddPlanRefusesIDsNoStoreHolds gives AddPlan plans built in Go with
+// IDs that plan.CheckID refuses: each is an error before the store is
+// asked, so that the memory store refuses what PostgreSQL could not hold.
+func TestAddPlanRefusesIDsNoStoreHolds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := &hookStore{Store: memory.New(memory.Config{})}
+	saves := 0
+	store.onSave = func(context.Context) { saves++ }
+	eng := newEngine(t, smokex.Config{Store: store})
+	for _, id := range []string{strings.Repeat("a", plan.MaxIDLength+1), "a\x00b", "a\nb"} {
+		p := mustParse(t, `[{get: {url: "http://127.0.0.1:1/"}}]`)
+		p.ID = id
+		err := eng.AddPlan(ctx, p)
+		require.Error(t, err)
+		require.Equal(t, plan.CheckID(id).Error(), errors.Unwrap(err).Error())
+	}
+	require.Zero(t, saves, "the store was not asked")
+	require.Empty(t, eng.Plans())
+	p := mustParse(t, `[{get: {url: "http://127.0.0.1:1/"}}]`)
+	p.ID = strings.Repeat("a", plan.MaxIDLength)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	require.Equal(t, 1, saves)
+}
+
 // TestWatchFSInterval checks that a watch without a positive interval is an
 // error, not a panic in the watcher's goroutine, and that a watch follows
 // its files.

@@ -1,15 +1,19 @@
 package admin
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -244,7 +248,35 @@ func (h *handler) storeError(w http.ResponseWriter, r *http.Request, err error) 
 		// The client went away; nobody reads the answer.
 		writeError(w, http.StatusServiceUnavailable, r.Context().Err().Error())
 	default:
-		h.cfg.Logger.Error("smokex admin: "+r.Method+" "+r.URL.Path, "error", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
+		writeError(w, http.StatusInternalServerError, h.internal(w, r, err))
 	}
+}
+
+// internal logs err, which the client is not shown (a store's error may
+// hold SQL and the values it was given), under a new request id that it
+// also sets as the X-Request-Id header, and returns the message to answer.
+func (h *handler) internal(w http.ResponseWriter, r *http.Request, err error) string {
+	id := rand.Text()
+	h.cfg.Logger.Error("smokex admin: "+r.Method+" "+r.URL.Path, "error", err, "request_id", id)
+	w.Header().Set("X-Request-Id", id)
+	return "internal error: the server's log has it under request id " + id
+}
+
+// checkID answers 404 and returns false when id is one that nothing stored
+// can have (plan.CheckID): the store is not asked. what names the kind of
+// thing, "plan" or "execution".
+func checkID(w http.ResponseWriter, what, id string) bool {
+	if plan.CheckID(id) == nil {
+		return true
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("no %s has the id %s", what, quoteID(id)))
+	return false
+}
+
+// quoteID quotes an id for a message, cut to its first 40 characters.
+func quoteID(id string) string {
+	if utf8.RuneCountInString(id) > 40 {
+		return fmt.Sprintf("%.40q...", id)
+	}
+	return strconv.Quote(id)
 }

@@ -122,7 +122,7 @@ func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	ps, ok := snap.byID[r.PathValue("id")]
 	if !ok {
-		writeError(w, http.StatusNotFound, "no plan has the id "+strconv.Quote(r.PathValue("id")))
+		writeError(w, http.StatusNotFound, "no plan has the id "+quoteID(r.PathValue("id")))
 		return
 	}
 	out := planJSON(ps)
@@ -142,10 +142,15 @@ type PlanError struct {
 // maxPlanSize bounds the body of PUT /api/plans/{id}.
 const maxPlanSize = plan.DefaultMaxSize
 
-// checkPlanID answers 400 and returns false when id is not id-safe.
+// checkPlanID answers 400 and returns false when id is not id-safe or
+// longer than plan.MaxIDLength.
 func checkPlanID(w http.ResponseWriter, id string) bool {
-	if id == "" || plan.ID(id) != id {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is not a plan id: use lower-case letters, digits, '-', '_' and '.'", id))
+	if err := plan.CheckID(id); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s is not a plan id: %v", quoteID(id), err))
+		return false
+	}
+	if plan.ID(id) != id {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s is not a plan id: use lower-case letters, digits, '-', '_' and '.'", quoteID(id)))
 		return false
 	}
 	return true
@@ -237,7 +242,7 @@ func (h *handler) deletePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if h.readOnly(w, id) {
+	if !checkID(w, "plan", id) || h.readOnly(w, id) {
 		return
 	}
 	if err := h.eng.RemovePlan(r.Context(), id); err != nil {
@@ -254,6 +259,9 @@ func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	if !checkID(w, "plan", id) {
+		return
+	}
 	xid, err := h.eng.Trigger(r.Context(), id, &smokex.RunOpts{Trigger: record.TriggerAPI})
 	if errors.Is(err, smokex.ErrOverlap) {
 		writeError(w, http.StatusConflict, err.Error())
@@ -278,6 +286,11 @@ type executionPage struct {
 func listParams(r *http.Request) (*storage.ListExecutionsParams, error) {
 	q := r.URL.Query()
 	params := &storage.ListExecutionsParams{PlanID: q.Get("plan"), Cursor: q.Get("cursor")}
+	if params.PlanID != "" {
+		if err := plan.CheckID(params.PlanID); err != nil {
+			return nil, fmt.Errorf("plan %s: %w", quoteID(params.PlanID), err)
+		}
+	}
 	for _, v := range q["status"] {
 		for _, s := range strings.Split(v, ",") {
 			st := record.Status(strings.TrimSpace(s))
@@ -316,8 +329,10 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := h.eng.Store().ListExecutions(r.Context(), params)
 	if err != nil {
-		if params.Cursor != "" && r.Context().Err() == nil {
-			writeError(w, http.StatusBadRequest, "cursor "+strconv.Quote(params.Cursor)+" is not valid with these filters: "+err.Error())
+		if params.Cursor != "" && r.Context().Err() == nil && !errors.Is(err, storage.ErrUnavailable) {
+			// What the store says of it stays in the log.
+			h.cfg.Logger.Debug("smokex admin: a cursor refused", "cursor", params.Cursor, "error", err)
+			writeError(w, http.StatusBadRequest, "cursor "+quoteID(params.Cursor)+" is not valid with these filters")
 			return
 		}
 		h.storeError(w, r, err)
@@ -331,6 +346,9 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
+	if !checkID(w, "execution", r.PathValue("id")) {
+		return
+	}
 	x, err := h.eng.Store().GetExecution(r.Context(), r.PathValue("id"))
 	if errors.Is(err, storage.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no execution has the id "+strconv.Quote(r.PathValue("id")))

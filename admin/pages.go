@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
@@ -145,10 +146,12 @@ func (p *pages) notFound(w http.ResponseWriter, r *http.Request, msg string) {
 }
 
 func (p *pages) failed(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() == nil {
-		p.h.cfg.Logger.Error("smokex admin: "+r.URL.Path, "error", err)
+	if r.Context().Err() != nil {
+		// The client went away; nobody reads the answer.
+		http.Error(w, "smokex admin: "+r.Context().Err().Error(), http.StatusServiceUnavailable)
+		return
 	}
-	http.Error(w, "smokex admin: "+err.Error(), http.StatusInternalServerError)
+	http.Error(w, "smokex admin: "+p.h.internal(w, r, err), http.StatusInternalServerError)
 }
 
 // planRow is a plan on the overview.
@@ -290,6 +293,10 @@ func newChart(xs []*record.Execution) chart {
 
 func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if plan.CheckID(id) != nil {
+		p.notFound(w, r, "No plan has the id "+quoteID(id)+".")
+		return
+	}
 	snap, err := p.h.state.get(r.Context(), true)
 	if err != nil {
 		p.failed(w, r, err)
@@ -413,6 +420,10 @@ func newWaterfall(x *record.Execution) waterfall {
 
 func (p *pages) execution(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if plan.CheckID(id) != nil {
+		p.notFound(w, r, "No execution has the id "+quoteID(id)+".")
+		return
+	}
 	x, err := p.h.eng.Store().GetExecution(r.Context(), id)
 	if errors.Is(err, storage.ErrNotFound) {
 		p.notFound(w, r, "No execution has the id "+strconv.Quote(id)+".")
@@ -449,7 +460,7 @@ func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	if id != "" {
 		pl, err := p.h.eng.Plan(id)
 		if err != nil {
-			p.notFound(w, r, "No plan has the id "+strconv.Quote(id)+".")
+			p.notFound(w, r, "No plan has the id "+quoteID(id)+".")
 			return
 		}
 		if p.h.eng.PlanSynced(id) {

@@ -43,6 +43,9 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if err := plan.CheckID(p.ID); err != nil {
+			t.Fatalf("a plan whose id %q no store can hold: %v", p.ID, err)
+		}
 		if len(p.Steps) == 0 || p.ID == "" {
 			t.Fatalf("a plan with %d steps and id %q", len(p.Steps), p.ID)
 		}

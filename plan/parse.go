@@ -467,8 +467,11 @@ func (p *parser) parse() *Plan {
 	if pl.ID == "" && p.file != "" {
 		base := filepath.Base(p.file)
 		pl.ID = ID(strings.TrimSuffix(base, filepath.Ext(base)))
-		if pl.ID == "" {
+		switch {
+		case pl.ID == "":
 			p.errorf(Pos{Line: 1, Column: 1}, "the file name %q has no letter or digit to make an id from; give the plan a name", base)
+		case len(pl.ID) > MaxIDLength:
+			p.errorf(Pos{Line: 1, Column: 1}, "the file name makes an id of %d bytes, over the limit of %d; give the plan a shorter name", len(pl.ID), MaxIDLength)
 		}
 	}
 	return pl
@@ -486,7 +489,9 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 				pl.Name = s
 				pl.namePos = pos(kv.value)
 				pl.ID = ID(s)
-				if pl.ID == "" {
+				if err := checkName(s); err != nil {
+					p.errorAt(kv.value, "%v", err)
+				} else if pl.ID == "" {
 					p.errorAt(kv.value, "name %q has no letter or digit to make an id from", s)
 				}
 			}

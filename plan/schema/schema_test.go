@@ -112,6 +112,15 @@ func TestSchemaCases(t *testing.T) {
 		{"document", "{name: n, steps: [{get: {host: https://x.test/}}]}", true},
 		{"document no steps", "{name: n}", false},
 		{"reserved secret", "{secrets: [in], steps: [{get: {host: https://x.test/}}]}", false},
+		// Names: at most plan.MaxNameLength characters (runes, not bytes),
+		// one line without control characters.
+		{"longest name", "{name: " + strings.Repeat("n", plan.MaxNameLength) + ", steps: [{get: {host: https://x.test/}}]}", true},
+		{"longest name in runes", "{name: a" + strings.Repeat("é", plan.MaxNameLength-1) + ", steps: [{get: {host: https://x.test/}}]}", true},
+		{"name too long", "{name: " + strings.Repeat("n", plan.MaxNameLength+1) + ", steps: [{get: {host: https://x.test/}}]}", false},
+		{"name too long in runes", "{name: a" + strings.Repeat("é", plan.MaxNameLength) + ", steps: [{get: {host: https://x.test/}}]}", false},
+		{"name with a tab", "{name: \"a\\tb\", steps: [{get: {host: https://x.test/}}]}", false},
+		{"name with NUL", "{name: \"a\\0b\", steps: [{get: {host: https://x.test/}}]}", false},
+		{"name with C1 control", "{name: \"a\\x85b\", steps: [{get: {host: https://x.test/}}]}", false},
 	}
 	for _, c := range cases {
 		src := []byte(c.src)

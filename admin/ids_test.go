@@ -1,0 +1,108 @@
+package admin_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/storage/postgres"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
+)
+
+// syncBuffer is a log destination the handler writes from its requests'
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// sqlWords are what PostgreSQL's errors say, which no answer may hold.
+var sqlWords = []string{"SQLSTATE", "ERROR:", "invalid byte sequence", "index row size", "relation", "executions_gone"}
+
+// TestIDsAndErrorsOnPostgres sends IDs no store can hold (3,000 bytes, a
+// NUL byte, bytes that are not UTF-8) in every API path and page that
+// takes one, on the PostgreSQL store: each is a 400 or 404 without the
+// store's words. Then a real SQL error (the executions table renamed away)
+// is a 500 that gives a request id and no SQL, while the log has both.
+func TestIDsAndErrorsOnPostgres(t *testing.T) {
+	t.Parallel()
+	pool := postgrestest.Pool(t, 8)
+	schema := postgrestest.Schema(t, pool)
+	store, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	var log syncBuffer
+	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true, AllowDelete: true,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}, "/", store)
+	f.sync(t)
+	x := f.run(t, "up")
+
+	noSQL := func(what string, body []byte) {
+		t.Helper()
+		for _, w := range sqlWords {
+			require.NotContains(t, string(body), w, what)
+		}
+	}
+	for _, id := range []string{strings.Repeat("a", 3000), "a\x00b", "a\xffb", "up\n"} {
+		esc := url.PathEscape(id)
+		for _, c := range []struct{ method, path, body string }{
+			{"GET", "api/plans/" + esc, ""},
+			{"DELETE", "api/plans/" + esc, ""},
+			{"POST", "api/plans/" + esc + "/runs", ""},
+			{"GET", "api/executions/" + esc, ""},
+			{"GET", "plans/" + esc, ""},
+			{"GET", "plans/" + esc + "/edit", ""},
+			{"GET", "executions/" + esc, ""},
+		} {
+			code, _, body := f.do(t, c.method, c.path, c.body)
+			require.Equal(t, 404, code, "%s %.60s: %s", c.method, c.path, body)
+			noSQL(c.method+" "+c.path, body)
+		}
+		code, _, body := f.do(t, "PUT", "api/plans/"+esc, "name: x\nsteps:\n  - get: {url: \"${base}/ok\"}\n")
+		require.Equal(t, 400, code, string(body))
+		noSQL("PUT", body)
+		code, _, body = f.do(t, "GET", "api/executions?plan="+url.QueryEscape(id), "")
+		require.Equal(t, 400, code, string(body))
+		noSQL("GET api/executions?plan=", body)
+		code, _, body = f.do(t, "GET", "api/executions?cursor="+url.QueryEscape(id), "")
+		require.Equal(t, 400, code, string(body))
+		noSQL("GET api/executions?cursor=", body)
+	}
+	require.NotContains(t, log.String(), "level=ERROR", "no bad id reached the store")
+
+	// A store that fails for real: its error is logged under a request id
+	// and the client gets the id only.
+	_, err = pool.Exec(context.Background(), "ALTER TABLE "+schema+".executions RENAME TO executions_gone")
+	require.NoError(t, err)
+	for _, path := range []string{"api/executions/" + x.ID, "executions/" + x.ID} {
+		code, hdr, body := f.do(t, "GET", path, "")
+		require.Equal(t, 500, code, string(body))
+		noSQL(path, body)
+		id := hdr.Get("X-Request-Id")
+		require.NotEmpty(t, id)
+		require.Contains(t, string(body), "request id "+id)
+		require.Contains(t, log.String(), "request_id="+id)
+		require.Contains(t, log.String(), "SQLSTATE 42P01", "the log has the store's error")
+	}
+	_, err = pool.Exec(context.Background(), "ALTER TABLE "+schema+".executions_gone RENAME TO executions")
+	require.NoError(t, err)
+}
