@@ -177,13 +177,84 @@ type SyncResult struct {
 	Added, Updated, Removed []string
 }
 
+// LoadError is a plan file that the latest SyncFS (or WatchFS) could not
+// load: what a dashboard shows until the file is fixed.
+type LoadError struct {
+	// File names the file as the plan's File would: its path in the
+	// synced file system.
+	File string
+	// PlanID is the ID of the plan the file held when it last loaded, whose
+	// version from then is kept and still runs; empty when the file never
+	// loaded in this engine.
+	PlanID string
+	// Errors are the file's errors, each with its line and column (zero
+	// for an error about the whole file).
+	Errors plan.ErrorList
+	// Since is when the file was first seen with these errors.
+	Since time.Time
+}
+
+// LoadErrors returns the files the latest SyncFS or WatchFS sync could not
+// load, ordered by file; empty when every file loaded.
+func (e *Engine) LoadErrors() []LoadError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.loadErrors)
+}
+
+// noteLoadErrors records the files of list as the ones that do not load,
+// keeping the Since of a file whose errors did not change. A change
+// counts as a change of the plans (PlansVersion), so that what shows the
+// plans shows the errors too.
+func (e *Engine) noteLoadErrors(list plan.ErrorList) {
+	byFile := map[string]plan.ErrorList{}
+	var files []string
+	for _, pe := range list {
+		if _, ok := byFile[pe.File]; !ok {
+			files = append(files, pe.File)
+		}
+		byFile[pe.File] = append(byFile[pe.File], pe)
+	}
+	slices.Sort(files)
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := make(map[string]LoadError, len(e.loadErrors))
+	for _, le := range e.loadErrors {
+		old[le.File] = le
+	}
+	next := make([]LoadError, 0, len(files))
+	changed := len(files) != len(e.loadErrors)
+	for _, f := range files {
+		le := LoadError{File: f, Errors: byFile[f], Since: now}
+		for id, lp := range e.plans {
+			if lp.synced && lp.plan.File == f {
+				le.PlanID = id
+			}
+		}
+		if prev, ok := old[f]; ok && prev.Errors.Error() == le.Errors.Error() {
+			le.Since = prev.Since
+		} else {
+			changed = true
+		}
+		next = append(next, le)
+	}
+	e.loadErrors = next
+	if changed {
+		e.plansVersion.Add(1)
+	}
+}
+
 // SyncFS loads every plan in fsys (*.yaml and *.yml, recursively) and makes
 // the engine's synced plans match it: new plans are added, changed ones
 // replaced, and plans an earlier SyncFS added whose file is gone are
 // removed. Plans added with AddPlan are never removed by it. Each file
 // counts on its own: when some are invalid, the others are synced, the
 // plans of the invalid files are kept as they were, and the error (a
-// plan.ErrorList) lists every problem with the result of what changed.
+// plan.ErrorList) lists every problem with the result of what changed;
+// LoadErrors returns them by file until a later sync loads the file. A plan
+// that is already in the store with the same source (an engine started
+// again on a persistent store) is loaded without being counted as added.
 func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	plans, loadErr := plan.LoadFS(fsys, e.cfg.ParseOpts)
 	var list plan.ErrorList
@@ -206,6 +277,7 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 		kept = append(kept, p)
 	}
 	plans = kept
+	e.noteLoadErrors(list)
 	res, err := e.syncPlans(ctx, plans, broken)
 	if err != nil {
 		return res, err
@@ -234,6 +306,16 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 		if ok && old.synced && bytes.Equal(old.plan.Source, p.Source) {
 			continue
 		}
+		if !ok {
+			stored, unchanged, err := e.loadUnchanged(ctx, p)
+			if err != nil {
+				return res, err
+			}
+			if unchanged {
+				continue
+			}
+			ok = stored
+		}
 		if err := e.addPlan(ctx, p, true); err != nil {
 			return res, err
 		}
@@ -260,27 +342,57 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 	return res, nil
 }
 
+// loadUnchanged looks for p, which this engine does not hold, in the
+// store: stored tells whether it is there, and when it is there with the
+// same source, p is loaded as a synced plan without being saved again
+// (unchanged). The caller holds planMu.
+func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan) (stored, unchanged bool, err error) {
+	sp, err := e.store.GetPlan(ctx, p.ID)
+	if err != nil {
+		// Not stored, or the store cannot say: the plan is saved as a new
+		// one, which reports any store error.
+		return false, false, nil
+	}
+	if !bytes.Equal(sp.Source, p.Source) {
+		return true, false, nil
+	}
+	e.mu.Lock()
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: true}
+	e.plansVersion.Add(1)
+	e.mu.Unlock()
+	return true, true, e.applySchedule(ctx, p)
+}
+
 // WatchFS syncs fsys now, then again every interval until ctx ends or the
-// engine stops, so that plans follow their files. The first sync's error is
-// returned; later errors are logged, and a file that stops parsing keeps
-// its plan as it was while the other files sync. The interval must be
-// positive.
+// engine stops, so that plans follow their files. A file that does not
+// parse, at the first sync or later, keeps its plan as it was (none when
+// it never parsed) while the other files sync, and is in LoadErrors until
+// it is fixed. The first sync's plan errors are returned as a
+// plan.ErrorList with the watch started all the same; any other error of
+// the first sync is returned with nothing watched. Later errors are
+// logged once each. The interval must be positive.
 func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration) error {
 	if interval <= 0 {
 		return fmt.Errorf("smokex: WatchFS needs a positive interval, got %s", interval)
 	}
-	if _, err := e.SyncFS(ctx, fsys); err != nil {
-		return err
+	_, first := e.SyncFS(ctx, fsys)
+	var list plan.ErrorList
+	if first != nil && !errors.As(first, &list) {
+		return first
 	}
-	return e.goBackground(func() {
+	err := e.goBackground(func() {
 		// Stop waits for the watcher: a sync in progress ends with it.
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		defer context.AfterFunc(e.life, cancel)()
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		// A file that stays broken is logged once, not at every tick.
+		// A file that stays broken is logged once, not at every tick; the
+		// first sync's errors went to the caller.
 		var lastErr string
+		if first != nil {
+			lastErr = first.Error()
+		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -304,6 +416,10 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 			}
 		}
 	})
+	if err != nil {
+		return err
+	}
+	return first
 }
 
 // loadStored parses the stored plans this engine does not hold yet and

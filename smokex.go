@@ -68,6 +68,9 @@ type Engine struct {
 	canceledAtStop bool
 	// plansVersion grows with every change to plans, under mu.
 	plansVersion atomic.Uint64
+	// loadErrors are the files the last sync could not load, by file,
+	// under mu.
+	loadErrors []LoadError
 }
 
 // New builds an engine from cfg. It does not start scheduling: call Start.

@@ -376,6 +376,28 @@ func TestSyncFS(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "http://127.0.0.1:1/c", c.Steps[0].URL.Raw(), "the broken file's plan runs as it was")
 
+	// The broken files are in LoadErrors, with the plan each one held; a
+	// sync that finds them broken the same way keeps their Since.
+	loadErrs := eng.LoadErrors()
+	require.Len(t, loadErrs, 2)
+	require.Equal(t, "c.yml", loadErrs[0].File)
+	require.Equal(t, "c", loadErrs[0].PlanID)
+	require.Positive(t, loadErrs[0].Errors[0].Line)
+	require.Equal(t, "d.yaml", loadErrs[1].File)
+	require.Empty(t, loadErrs[1].PlanID, "d.yaml never loaded")
+	require.False(t, loadErrs[0].Since.IsZero())
+	version := eng.PlansVersion()
+	_, err = eng.SyncFS(ctx, fsys)
+	require.Error(t, err)
+	require.Equal(t, loadErrs, eng.LoadErrors())
+	require.Equal(t, version, eng.PlansVersion(), "nothing changed")
+	fsys["c.yml"] = &fstest.MapFile{Data: []byte(`[{get: {url: "http://127.0.0.1:1/c"}}]`)}
+	delete(fsys, "d.yaml")
+	_, err = eng.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.Empty(t, eng.LoadErrors())
+	require.Greater(t, eng.PlansVersion(), version)
+
 	// Synced plans say so; a plan added with AddPlan does not. Each change
 	// moves PlansVersion.
 	require.True(t, eng.PlanSynced("b"))
@@ -386,6 +408,36 @@ func TestSyncFS(t *testing.T) {
 	require.False(t, eng.PlanSynced("e"))
 	require.Greater(t, eng.PlansVersion(), before)
 	require.False(t, eng.PlanSynced("unknown"))
+}
+
+// TestSyncFSRestart: an engine started again on the same store (as serve
+// is on PostgreSQL) finds its files' plans there unchanged: none is
+// reported added, a changed one is updated, and each runs and is
+// scheduled as before.
+func TestSyncFSRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := memory.New(memory.Config{})
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte(`[{get: {url: "http://127.0.0.1:1/a"}}]`)},
+		"b.yaml": {Data: []byte(`{name: b, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/b"}}]}`)},
+	}
+	first := newEngine(t, smokex.Config{Store: store})
+	res, err := first.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"a", "b"}, res.Added)
+	require.NoError(t, first.Stop(ctx))
+
+	fsys["a.yaml"] = &fstest.MapFile{Data: []byte(`[{get: {url: "http://127.0.0.1:1/a2"}}]`)}
+	again := newEngine(t, smokex.Config{Store: store})
+	res, err = again.SyncFS(ctx, fsys)
+	require.NoError(t, err)
+	require.Equal(t, &smokex.SyncResult{Updated: []string{"a"}}, res)
+	require.True(t, again.PlanSynced("b"))
+	entries, err := again.Entries(ctx)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "b", entries[0].ID)
 }
 
 // TestScheduledRun drives the scheduler with a fake clock: nothing runs

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -380,6 +381,81 @@ func TestStatus(t *testing.T) {
 	require.Equal(t, "GET, HEAD", hdr.Get("Allow"))
 	code, _, _ = f.do(t, "HEAD", "status", "")
 	require.Equal(t, 503, code)
+}
+
+// TestStatusSelects: /status?plan=ID answers for one plan, and
+// ?label=key=value for the plans with that label, so that a load balancer
+// or an uptime checker watches one service.
+func TestStatusSelects(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.sync(t)
+	f.run(t, "up")
+	f.run(t, "down")
+	require.Eventually(t, func() bool {
+		code, _, _ := f.do(t, "GET", "status", "")
+		return code == 503
+	}, 5*time.Second, 20*time.Millisecond)
+
+	out := f.getJSON(t, "status?plan=up", 200)
+	require.Equal(t, "passing", out["status"])
+	require.Equal(t, []any{map[string]any{"id": "up", "status": "passed"}}, out["plans"])
+	require.Equal(t, []any{}, out["load_errors"])
+	out = f.getJSON(t, "status?plan=down", 503)
+	require.Equal(t, "failing", out["status"])
+	out = f.getJSON(t, "status?label=team=core", 200)
+	require.Equal(t, []any{map[string]any{"id": "up", "status": "passed"}}, out["plans"])
+	f.getJSON(t, "status?plan=up&label=team=core", 200)
+
+	code, _, body := f.do(t, "GET", "status?plan=demo-logn", "")
+	requireError(t, 404, `no plan has the id "demo-logn"`, code, body)
+	code, _, body = f.do(t, "GET", "status?label=team=payments", "")
+	requireError(t, 404, "no plan has the label team=payments", code, body)
+	code, _, body = f.do(t, "GET", "status?plan=down&label=team=core", "")
+	requireError(t, 404, "no plan has the label team=core", code, body)
+	code, _, body = f.do(t, "GET", "status?label=team", "")
+	requireError(t, 400, `label "team" is not key=value`, code, body)
+	code, _, body = f.do(t, "GET", "status?plan=up&plan=down", "")
+	requireError(t, 400, "give one plan", code, body)
+}
+
+// TestLoadErrors: a file that does not load is in /api/plans' load_errors,
+// on the plan it held (load_error) and in /status.
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	fsys := fstest.MapFS{}
+	maps.Copy(fsys, testPlans)
+	fsys["up.yaml"] = &fstest.MapFile{Data: []byte("name: up\nsteps:\n  - get: {url: \"${base}/ok\", nope: 1}\n")}
+	fsys["new.yaml"] = &fstest.MapFile{Data: []byte("steps: [")}
+	_, err := f.eng.SyncFS(context.Background(), testPlans)
+	require.NoError(t, err)
+	_, err = f.eng.SyncFS(context.Background(), fsys)
+	require.Error(t, err)
+
+	out := f.getJSON(t, "api/plans", 200)
+	errs := out["load_errors"].([]any)
+	require.Len(t, errs, 2)
+	first := errs[0].(map[string]any)
+	require.Equal(t, "new.yaml", first["file"])
+	require.NotContains(t, first, "plan")
+	second := errs[1].(map[string]any)
+	require.Equal(t, "up.yaml", second["file"])
+	require.Equal(t, "up", second["plan"])
+	require.NotEmpty(t, second["since"])
+	pe := second["errors"].([]any)[0].(map[string]any)
+	require.Equal(t, float64(3), pe["line"])
+	require.Contains(t, pe["message"], "nope")
+	up := f.plansByID(t)["up"]
+	require.Equal(t, "up.yaml", up["load_error"].(map[string]any)["file"])
+	require.NotContains(t, f.plansByID(t)["down"], "load_error")
+
+	out = f.getJSON(t, "status", 200)
+	require.Len(t, out["load_errors"], 2)
+	out = f.getJSON(t, "status?plan=down", 200)
+	require.Equal(t, []any{}, out["load_errors"])
+	out = f.getJSON(t, "status?plan=up", 200)
+	require.Len(t, out["load_errors"], 1)
 }
 
 func TestBadge(t *testing.T) {

@@ -43,6 +43,41 @@ type Plan struct {
 	ReadOnly bool `json:"read_only"`
 	// Source is the plan's YAML; only GET /api/plans/{id} sets it.
 	Source *string `json:"source,omitempty"`
+	// LoadError is set while the plan's file does not load: the plan
+	// shown, which still runs, is its version from when it last loaded.
+	LoadError *LoadError `json:"load_error,omitempty"`
+}
+
+// LoadError is a plan file that does not load (a file of a watched folder
+// that stopped parsing, or never parsed), as GET /api/plans, GET /status
+// and GET /api/plans/{id} show it.
+type LoadError struct {
+	// File is the file, named as plans' File are.
+	File string `json:"file"`
+	// Plan is the ID of the plan the file held when it last loaded, which
+	// runs as it was then; empty when the file never loaded.
+	Plan string `json:"plan,omitempty"`
+	// Since is when the file was first seen with these errors.
+	Since time.Time `json:"since"`
+	// Errors are the file's errors at their lines and columns.
+	Errors []PlanError `json:"errors"`
+}
+
+func loadErrorJSON(le *smokex.LoadError) *LoadError {
+	out := &LoadError{File: le.File, Plan: le.PlanID, Since: le.Since.UTC(), Errors: make([]PlanError, len(le.Errors))}
+	for i, pe := range le.Errors {
+		out.Errors[i] = PlanError{Line: pe.Line, Column: pe.Column, Message: pe.Message}
+	}
+	return out
+}
+
+// loadErrorsJSON is every load error of snap, [] when there is none.
+func loadErrorsJSON(snap *snapshot) []*LoadError {
+	out := make([]*LoadError, len(snap.loadErrors))
+	for i := range snap.loadErrors {
+		out[i] = loadErrorJSON(&snap.loadErrors[i])
+	}
+	return out
 }
 
 // Summary covers a plan's recent finished executions (the store's summary
@@ -84,6 +119,9 @@ func planJSON(ps *planState) Plan {
 		next := ps.next.UTC()
 		out.NextRun = &next
 	}
+	if ps.loadError != nil {
+		out.LoadError = loadErrorJSON(ps.loadError)
+	}
 	if sum := ps.summary; sum != nil {
 		out.Last = sum.Last
 		maps.Copy(out.Summary.Counts, sum.Counts)
@@ -109,7 +147,7 @@ func (h *handler) listPlans(w http.ResponseWriter, r *http.Request) {
 		for i, ps := range snap.plans {
 			plans[i] = planJSON(ps)
 		}
-		snap.plansBody = encodeJSON(map[string]any{"plans": plans})
+		snap.plansBody = encodeJSON(map[string]any{"plans": plans, "load_errors": loadErrorsJSON(snap)})
 	})
 	writeBody(w, http.StatusOK, snap.plansBody)
 }

@@ -8,7 +8,7 @@
 //
 // The paths, relative to where it is mounted:
 //
-//	GET    /api/plans                  {"plans": [...]}: each plan with its newest execution and summary
+//	GET    /api/plans                  {"plans": [...], "load_errors": [...]}: each plan with its newest execution and summary; the files that do not load
 //	GET    /api/plans/{id}             one plan, with its YAML source
 //	PUT    /api/plans/{id}             create or replace a plan from YAML (Config.AllowEdit); 422 with line and column
 //	DELETE /api/plans/{id}             remove a plan (Config.AllowDelete); 204
@@ -16,7 +16,7 @@
 //	GET    /api/executions             ?plan=&status=&limit=&cursor=, newest first
 //	GET    /api/executions/{id}        one execution with its steps
 //	GET    /api/schedule               the scheduled plans with their next run
-//	GET    /status                     200 when every plan passes, 503 otherwise
+//	GET    /status                     200 when every plan passes, 503 otherwise; ?plan=ID (404 when unknown), ?label=key=value
 //	GET    /badge/{id}.svg             a status badge
 //	GET    /events                     Server-Sent Events of executions as they happen
 //	GET    /                           the dashboard: /plans/{id}, /executions/{id}

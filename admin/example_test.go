@@ -59,5 +59,5 @@ func Example() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	// Output:
-	// 200 {"status":"passing","plans":[{"id":"health","status":"passed"}]}
+	// 200 {"status":"passing","plans":[{"id":"health","status":"passed"}],"load_errors":[]}
 }

@@ -173,9 +173,10 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	data := struct {
 		page
-		Plans   []planRow
-		Overall string
-	}{page: p.newPage(r, "overview", "Plans"), Overall: "passing"}
+		Plans      []planRow
+		Overall    string
+		LoadErrors []*LoadError
+	}{page: p.newPage(r, "overview", "Plans"), Overall: "passing", LoadErrors: loadErrorsJSON(snap)}
 	for _, ps := range snap.plans {
 		row := planRow{ID: ps.plan.ID, Name: ps.plan.Name, Description: ps.plan.Description, Status: ps.statusName(), Next: ps.next}
 		if row.Name == "" {
@@ -324,6 +325,9 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		Chart               chart
 		Executions          []*record.Execution
 		Source              string
+		// BadgeVersion changes with the plan's latest execution, so that
+		// the badge is fetched again when the page updates live.
+		BadgeVersion string
 	}{
 		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
 		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions), Executions: listed.Executions,
@@ -331,6 +335,10 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 	}
 	if data.Plan.Name == "" {
 		data.Plan.Name, data.PageTitle = id, id
+	}
+	data.BadgeVersion = j.Status
+	if j.Last != nil {
+		data.BadgeVersion += "-" + j.Last.ID + "-" + string(j.Last.Status)
 	}
 	data.PlanID = id
 	now := time.Now()

@@ -53,6 +53,8 @@ type snapshot struct {
 	version uint64
 	plans   []*planState
 	byID    map[string]*planState
+	// loadErrors are the plan files that do not load (Engine.LoadErrors).
+	loadErrors []smokex.LoadError
 
 	// The answers of /api/plans and /status, encoded once per snapshot:
 	// under load, many requests share one snapshot.
@@ -70,6 +72,9 @@ type planState struct {
 	// latest is the newest execution that passed or failed, nil when
 	// none did: a canceled one says nothing of the target.
 	latest *record.Execution
+	// loadError is set while the plan's file does not load: the plan runs
+	// as it was when it last did.
+	loadError *smokex.LoadError
 }
 
 // passing reports whether the plan's latest judged execution passed, or
@@ -194,9 +199,16 @@ func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 	for _, e := range entries {
 		next[e.ID] = e.Next
 	}
-	snap := &snapshot{built: built, version: version, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans))}
+	snap := &snapshot{built: built, version: version, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans)),
+		loadErrors: s.eng.LoadErrors()}
+	broken := make(map[string]*smokex.LoadError, len(snap.loadErrors))
+	for i := range snap.loadErrors {
+		if le := &snap.loadErrors[i]; le.PlanID != "" {
+			broken[le.PlanID] = le
+		}
+	}
 	for _, p := range plans {
-		ps := &planState{plan: p, synced: s.eng.PlanSynced(p.ID), summary: byPlan[p.ID], next: next[p.ID]}
+		ps := &planState{plan: p, synced: s.eng.PlanSynced(p.ID), summary: byPlan[p.ID], next: next[p.ID], loadError: broken[p.ID]}
 		ps.latest, err = s.latestDone(ctx, p.ID, ps.summary)
 		if err != nil {
 			s.dirty.Store(true)

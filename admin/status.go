@@ -13,11 +13,15 @@ import (
 
 // statusBody is the answer of GET /status.
 type statusBody struct {
-	// Status is "passing" when every plan's latest execution that passed
-	// or failed passed (or it has none yet), "failing" otherwise. Canceled
-	// executions are looked past: they say nothing of the target.
+	// Status is "passing" when every selected plan's latest execution that
+	// passed or failed passed (or it has none yet), "failing" otherwise.
+	// Canceled executions are looked past: they say nothing of the target.
 	Status string       `json:"status"`
 	Plans  []planStatus `json:"plans"`
+	// LoadErrors name the plan files that do not load (those of the
+	// selected plans when a query selects): their plans run as they were
+	// when they last loaded, and the status is that of those runs.
+	LoadErrors []*LoadError `json:"load_errors"`
 }
 
 type planStatus struct {
@@ -25,29 +29,99 @@ type planStatus struct {
 	Status string `json:"status"`
 }
 
-// status answers 200 when every plan passes, 503 otherwise, for load
-// balancers, probes and uptime checkers.
+// status answers 200 when every selected plan passes, 503 otherwise, for
+// load balancers, probes and uptime checkers. Without a query it answers
+// for every plan; ?plan=ID for that plan alone (404 for an unknown plan),
+// and ?label=key=value for the plans with that label (repeat it: the plans
+// with every one; 404 when none has them).
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
 	snap, err := h.state.get(r.Context(), false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
 	}
-	snap.statusOnce.Do(func() {
-		out := statusBody{Status: "passing", Plans: make([]planStatus, len(snap.plans))}
-		for i, ps := range snap.plans {
-			out.Plans[i] = planStatus{ID: ps.plan.ID, Status: ps.statusName()}
-			if !ps.passing() {
-				out.Status = "failing"
+	q := r.URL.Query()
+	if !q.Has("plan") && !q.Has("label") {
+		snap.statusOnce.Do(func() {
+			snap.statusCode, snap.statusBody = statusOf(snap.plans, loadErrorsJSON(snap))
+		})
+		writeBody(w, snap.statusCode, snap.statusBody)
+		return
+	}
+	selected, code, msg := selectPlans(snap, q["plan"], q["label"])
+	if code != http.StatusOK {
+		writeError(w, code, msg)
+		return
+	}
+	errs := []*LoadError{}
+	for _, ps := range selected {
+		if ps.loadError != nil {
+			errs = append(errs, loadErrorJSON(ps.loadError))
+		}
+	}
+	code, body := statusOf(selected, errs)
+	writeBody(w, code, body)
+}
+
+// statusOf is the code and body of /status for plans.
+func statusOf(plans []*planState, errs []*LoadError) (int, []byte) {
+	out := statusBody{Status: "passing", Plans: make([]planStatus, len(plans)), LoadErrors: errs}
+	for i, ps := range plans {
+		out.Plans[i] = planStatus{ID: ps.plan.ID, Status: ps.statusName()}
+		if !ps.passing() {
+			out.Status = "failing"
+		}
+	}
+	code := http.StatusOK
+	if out.Status != "passing" {
+		code = http.StatusServiceUnavailable
+	}
+	return code, encodeJSON(out)
+}
+
+// selectPlans returns the plans of snap that /status?plan=&label= selects:
+// the plans named (at most one), with every label given. The code is 400
+// for a label that is not key=value or more than one plan, 404 when the
+// plan is unknown or no plan has the labels.
+func selectPlans(snap *snapshot, ids, labels []string) ([]*planState, int, string) {
+	type kv struct{ k, v string }
+	want := make([]kv, 0, len(labels))
+	for _, l := range labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, http.StatusBadRequest, "label " + strconv.Quote(l) + " is not key=value, as in ?label=team=payments"
+		}
+		want = append(want, kv{k, v})
+	}
+	candidates := snap.plans
+	switch len(ids) {
+	case 0:
+	case 1:
+		ps, ok := snap.byID[ids[0]]
+		if !ok {
+			return nil, http.StatusNotFound, "no plan has the id " + strconv.Quote(ids[0])
+		}
+		candidates = []*planState{ps}
+	default:
+		return nil, http.StatusBadRequest, "give one plan, or select several with ?label=key=value"
+	}
+	var out []*planState
+	for _, ps := range candidates {
+		keep := true
+		for _, w := range want {
+			if v, ok := ps.plan.Labels[w.k]; !ok || v != w.v {
+				keep = false
+				break
 			}
 		}
-		snap.statusCode = http.StatusOK
-		if out.Status != "passing" {
-			snap.statusCode = http.StatusServiceUnavailable
+		if keep {
+			out = append(out, ps)
 		}
-		snap.statusBody = encodeJSON(out)
-	})
-	writeBody(w, snap.statusCode, snap.statusBody)
+	}
+	if len(out) == 0 {
+		return nil, http.StatusNotFound, "no plan has the label " + strings.Join(labels, " and ")
+	}
+	return out, http.StatusOK, ""
 }
 
 // badgeColors are shields' colours by status.

@@ -161,7 +161,10 @@
 // directory; the paths are read again every --watch-interval, so added,
 // changed and removed files are picked up, each file on its own: a file
 // that stops parsing is logged once and its plan kept as it was, while the
-// other files sync. An invalid plan at start exits 2.
+// other files sync. A file that does not parse at start is treated the same
+// way: the other plans run. Until it is fixed, the dashboard (overview and
+// plan page), /api/plans ("load_errors") and /status show the file, its
+// errors at their lines and columns, and since when.
 // Plan files are named in messages by their place under the base name of
 // the path given: plans/shop/checkout.yaml for "serve ./plans".
 //
@@ -264,7 +267,7 @@
 // are stored as canceled); a second signal ends the process at once. It
 // exits 0 when stopped by a signal, also when executions still running at
 // --shutdown-timeout were canceled; 1 when the engine could not load the
-// plans into its store, start or stop; and 2 on bad usage, an invalid plan at start, a bad --database-url or a
+// plans into its store, start or stop; and 2 on bad usage, a bad --database-url or a
 // database it cannot reach.
 //
 // # smokex migrate

@@ -73,7 +73,7 @@ unless --env is given, and read only the secrets named by --secret.
 
 Exit codes: 0 stopped by a signal (also when executions still running at
 --shutdown-timeout were canceled), 1 the engine failed to start or to stop,
-2 bad usage, an invalid plan at start, or a database that cannot be reached.
+2 bad usage or a database that cannot be reached.
 
 Examples:
 
@@ -310,13 +310,16 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	if len(paths) == 0 {
 		// The plans live in the store; Start loads them.
 	} else if err := eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval); err != nil {
-		stop()
-		if list := plan.ErrorList(nil); errors.As(err, &list) {
-			a.printLoadError(err)
-			return exitUsage
+		if list := plan.ErrorList(nil); !errors.As(err, &list) {
+			stop()
+			log.Error("smokex serve: loading plans", "error", err)
+			return exitFailed
 		}
-		log.Error("smokex serve: loading plans", "error", err)
-		return exitFailed
+		// A file that does not parse does not stop the others: it is
+		// watched until it is fixed, and shown on the dashboard, in
+		// /api/plans and in /status meanwhile.
+		a.printLoadError(err)
+		log.Error("smokex serve: some plan files do not load; the other plans run, and the dashboard shows the errors", "files", len(eng.LoadErrors()))
 	}
 	a.warnSecrets(log, eng.Plans(), f.secrets)
 	if err := eng.Start(ctx); err != nil {
