@@ -14,6 +14,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -800,14 +801,23 @@ func TestEventsEndWithTheServer(t *testing.T) {
 	srv.Close()
 }
 
+// postgresStore is a migrated PostgreSQL store in a schema of the test's
+// own, with its pool and schema.
+func postgresStore(t *testing.T) (*postgres.Store, *pgxpool.Pool, string) {
+	t.Helper()
+	pool := postgrestest.Pool(t, 8)
+	schema := postgrestest.Schema(t, pool)
+	store, err := postgres.New(pool, postgres.Config{Schema: schema})
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	return store, pool, schema
+}
+
 // TestOnPostgres runs the API over the PostgreSQL store: plans, summaries,
 // executions with their steps, paging and /status.
 func TestOnPostgres(t *testing.T) {
 	t.Parallel()
-	pool := postgrestest.Pool(t, 8)
-	store, err := postgres.New(pool, postgres.Config{Schema: postgrestest.Schema(t, pool)})
-	require.NoError(t, err)
-	require.NoError(t, store.Migrate(context.Background()))
+	store, _, _ := postgresStore(t)
 	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true}, "/", store)
 	f.sync(t)
 	first := f.run(t, "up")

@@ -1,39 +1,18 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/admin"
-	"github.com/smokex/smokex/storage/postgres"
-	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
-
-// syncBuffer is a log destination the handler writes from its requests'
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // sqlWords are what PostgreSQL's errors say, which no answer may hold.
 var sqlWords = []string{"SQLSTATE", "ERROR:", "invalid byte sequence", "index row size", "relation", "executions_gone"}
@@ -45,14 +24,18 @@ var sqlWords = []string{"SQLSTATE", "ERROR:", "invalid byte sequence", "index ro
 // is a 500 that gives a request id and no SQL, while the log has both.
 func TestIDsAndErrorsOnPostgres(t *testing.T) {
 	t.Parallel()
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	store, err := postgres.New(pool, postgres.Config{Schema: schema})
+	store, pool, schema := postgresStore(t)
+	// The handler logs to a file, read as the log is.
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "admin.log"))
 	require.NoError(t, err)
-	require.NoError(t, store.Migrate(context.Background()))
-	var log syncBuffer
+	defer logFile.Close()
+	logged := func() string {
+		b, err := os.ReadFile(logFile.Name())
+		require.NoError(t, err)
+		return string(b)
+	}
 	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true, AllowDelete: true,
-		Logger: slog.New(slog.NewTextHandler(&log, nil))}, "/", store)
+		Logger: slog.New(slog.NewTextHandler(logFile, nil))}, "/", store)
 	f.sync(t)
 	x := f.run(t, "up")
 
@@ -87,7 +70,7 @@ func TestIDsAndErrorsOnPostgres(t *testing.T) {
 		require.Equal(t, 400, code, string(body))
 		noSQL("GET api/executions?cursor=", body)
 	}
-	require.NotContains(t, log.String(), "level=ERROR", "no bad id reached the store")
+	require.NotContains(t, logged(), "level=ERROR", "no bad id reached the store")
 
 	// A store that fails for real: its error is logged under a request id
 	// and the client gets the id only.
@@ -100,8 +83,8 @@ func TestIDsAndErrorsOnPostgres(t *testing.T) {
 		id := hdr.Get("X-Request-Id")
 		require.NotEmpty(t, id)
 		require.Contains(t, string(body), "request id "+id)
-		require.Contains(t, log.String(), "request_id="+id)
-		require.Contains(t, log.String(), "SQLSTATE 42P01", "the log has the store's error")
+		require.Contains(t, logged(), "request_id="+id)
+		require.Contains(t, logged(), "SQLSTATE 42P01", "the log has the store's error")
 	}
 	_, err = pool.Exec(context.Background(), "ALTER TABLE "+schema+".executions_gone RENAME TO executions")
 	require.NoError(t, err)
