@@ -22,6 +22,9 @@ const (
 	// DefaultEventBuffer is how many recent events the handler keeps for
 	// clients that reconnect to /events with a Last-Event-ID.
 	DefaultEventBuffer = 4096
+	// DefaultEventBufferBytes bounds the bytes of the events kept for
+	// replay, whatever their number: 8 MiB.
+	DefaultEventBufferBytes = 8 << 20
 	// DefaultHeartbeat is how often /events sends a comment to keep idle
 	// connections open through proxies.
 	DefaultHeartbeat = 15 * time.Second
@@ -58,6 +61,13 @@ type Config struct {
 	// of /events that reconnects with Last-Event-ID. Defaults to
 	// DefaultEventBuffer.
 	EventBuffer int
+	// EventBufferBytes bounds the encoded size of the events kept for
+	// replay: the oldest go first when either bound is reached. Events are
+	// encoded and kept only while a client follows /events, and for a
+	// minute after the last one leaves, so that it can reconnect; with no
+	// client they cost nothing but their count. Defaults to
+	// DefaultEventBufferBytes.
+	EventBufferBytes int
 
 	// Heartbeat is how often /events writes a comment on an idle stream.
 	// Defaults to DefaultHeartbeat.
@@ -78,6 +88,9 @@ func (c *Config) withDefaults() Config {
 	}
 	if out.EventBuffer <= 0 {
 		out.EventBuffer = DefaultEventBuffer
+	}
+	if out.EventBufferBytes <= 0 {
+		out.EventBufferBytes = DefaultEventBufferBytes
 	}
 	if out.Heartbeat <= 0 {
 		out.Heartbeat = DefaultHeartbeat
@@ -107,7 +120,7 @@ type handler struct {
 func New(eng *smokex.Engine, cfg *Config) http.Handler {
 	h := &handler{eng: eng, cfg: cfg.withDefaults()}
 	h.state = newState(eng, h.cfg.Logger)
-	h.events = newBroker(h.cfg.EventBuffer, h.cfg.Heartbeat)
+	h.events = newBroker(h.cfg.EventBuffer, h.cfg.EventBufferBytes, h.cfg.Heartbeat)
 	go h.follow(eng.Subscribe(4 * h.cfg.EventBuffer))
 	h.pages = newPages(h)
 	h.routes()

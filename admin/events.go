@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -39,6 +40,12 @@ const clientBuffer = 1024
 // one write for a burst instead of one for each event.
 const coalesce = 50 * time.Millisecond
 
+// replayGrace is how long after the last stream client left the handler
+// still encodes events for the ring, so that a client that reconnects
+// (EventSource does after 2 s) gets what it missed. Beyond it, with no
+// client, events are counted and not encoded: nobody would read them.
+const replayGrace = time.Minute
+
 // message is one event, encoded once as it goes on the wire.
 type message struct {
 	id    uint64
@@ -49,10 +56,17 @@ type message struct {
 // stream clients. It never blocks on a client.
 type broker struct {
 	heartbeat time.Duration
+	maxCount  int // messages the ring keeps at most
+	maxBytes  int // bytes of frames the ring keeps at most
+	now       func() time.Time
 
-	mu      sync.Mutex
-	ring    []message // the latest len(ring) messages, oldest at next%len
+	mu sync.Mutex
+	// ring holds the latest messages, with consecutive ids up to count,
+	// oldest first; bytes is the size of their frames.
+	ring    []message
+	bytes   int
 	count   uint64    // messages so far; the last one's id
+	left    time.Time // when the last client left, zero while one is there or none came
 	clients map[*client]struct{}
 	servers map[*http.Server]bool // those whose shutdown ends their streams
 	closed  bool
@@ -65,17 +79,36 @@ type client struct {
 	closed bool // c is closed: the client fell behind, or the end came
 }
 
-func newBroker(size int, heartbeat time.Duration) *broker {
+func newBroker(size, maxBytes int, heartbeat time.Duration) *broker {
 	return &broker{
 		heartbeat: heartbeat,
-		ring:      make([]message, 0, size),
+		maxCount:  size,
+		maxBytes:  maxBytes,
+		now:       time.Now,
 		clients:   map[*client]struct{}{},
 		servers:   map[*http.Server]bool{},
 	}
 }
 
-// publish encodes ev and sends it to every client.
+// listened reports whether a client is there or left within replayGrace;
+// the caller holds mu.
+func (b *broker) listened() bool {
+	return len(b.clients) > 0 || (!b.left.IsZero() && b.now().Sub(b.left) < replayGrace)
+}
+
+// publish gives ev the next id and, when a client listens or may come
+// back for it, encodes it, keeps it in the ring and sends it to every
+// client. One goroutine publishes (handler.follow).
 func (b *broker) publish(ev *smokex.Event) {
+	b.mu.Lock()
+	listened := b.listened()
+	if !listened {
+		b.count++
+		b.ring, b.bytes = nil, 0 // the ring's ids stay consecutive
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
 	data, err := json.Marshal(Event{Type: string(ev.Type), Time: ev.Time, Plan: ev.Plan, Execution: ev.Execution, Step: ev.Step})
 	if err != nil {
 		data, _ = json.Marshal(map[string]string{"type": string(ev.Type), "error": err.Error()})
@@ -92,11 +125,15 @@ func (b *broker) publish(ev *smokex.Event) {
 	frame = append(frame, data...)
 	frame = append(frame, "\n\n"...)
 	m := message{id: b.count, frame: frame}
-	if len(b.ring) < cap(b.ring) {
-		b.ring = append(b.ring, m)
-	} else {
-		b.ring[(b.count-1)%uint64(cap(b.ring))] = m
+	b.ring = append(b.ring, m)
+	b.bytes += len(frame)
+	drop := 0
+	for drop < len(b.ring) && (len(b.ring)-drop > b.maxCount || b.bytes > b.maxBytes) {
+		b.bytes -= len(b.ring[drop].frame)
+		b.ring[drop] = message{}
+		drop++
 	}
+	b.ring = b.ring[drop:]
 	for c := range b.clients {
 		select {
 		case c.c <- m:
@@ -108,6 +145,9 @@ func (b *broker) publish(ev *smokex.Event) {
 
 // drop closes c's channel and forgets it; the caller holds mu.
 func (b *broker) drop(c *client) {
+	if _, ok := b.clients[c]; ok && len(b.clients) == 1 {
+		b.left = b.now()
+	}
 	delete(b.clients, c)
 	if !c.closed {
 		c.closed = true
@@ -126,7 +166,9 @@ func (b *broker) close() {
 }
 
 // subscribe adds a client and returns it with the buffered messages after
-// lastID, in order. A lastID older than the buffer replays all of it.
+// lastID, in order. A lastID older than the buffer replays all of it. The
+// ring keeps at most maxCount messages and maxBytes of frames, the newest;
+// a frame larger than maxBytes is sent to the clients there and not kept.
 func (b *broker) subscribe(lastID uint64, hasLast bool, srv *http.Server) (*client, []message) {
 	c := &client{c: make(chan message, clientBuffer), srv: srv}
 	b.mu.Lock()
@@ -143,14 +185,12 @@ func (b *broker) subscribe(lastID uint64, hasLast bool, srv *http.Server) (*clie
 		srv.RegisterOnShutdown(func() { b.shutdown(srv) })
 	}
 	b.clients[c] = struct{}{}
+	b.left = time.Time{}
 	var replay []message
-	if hasLast && lastID < b.count {
-		n := uint64(len(b.ring))
-		first := b.count - n + 1 // id of the oldest buffered message
+	if hasLast && lastID < b.count && len(b.ring) > 0 {
+		first := b.ring[0].id
 		from := max(lastID+1, first)
-		for id := from; id <= b.count; id++ {
-			replay = append(replay, b.ring[(id-1)%uint64(cap(b.ring))])
-		}
+		replay = slices.Clone(b.ring[from-first:])
 	}
 	return c, replay
 }

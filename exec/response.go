@@ -71,11 +71,16 @@ func (c *checker) bodyExcerpt(n int) string {
 	if c.hasText {
 		return c.s.red.Excerpt(c.text, n)
 	}
-	b := c.body
-	if w := c.s.red.Window(n) + 1; len(b) > w {
+	return c.s.excerpt(c.body, n)
+}
+
+// excerpt is the start of b, redacted, at most n bytes; it copies only
+// what it needs of a long b.
+func (s *run) excerpt(b []byte, n int) string {
+	if w := s.red.Window(n) + 1; len(b) > w {
 		b = b[:w]
 	}
-	return c.s.red.Excerpt(string(b), n)
+	return s.red.Excerpt(string(b), n)
 }
 
 func (c *checker) parseJSON() (any, error) {

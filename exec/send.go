@@ -46,6 +46,9 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *recor
 		if serr != nil {
 			a.Error = serr.StepError
 		}
+		if len(res.AttemptLog) == MaxAttemptLog {
+			res.AttemptLog = append(res.AttemptLog[:0], res.AttemptLog[1:]...)
+		}
 		res.AttemptLog = append(res.AttemptLog, a)
 		if serr == nil {
 			return rc, nil

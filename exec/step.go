@@ -13,6 +13,14 @@ const (
 	// ExcerptSize is how much of a response body a failed step keeps when
 	// it does not run with debug.
 	ExcerptSize = 2 << 10
+	// DebugBodySize is how much of a request or response body a step
+	// keeps with debug: a longer body is cut there (Response.Size still
+	// tells its size), so that a plan that debugs large bodies holds no
+	// more than this per step.
+	DebugBodySize = 64 << 10
+	// MaxAttemptLog is how many entries of the attempt log a step keeps,
+	// the latest; Attempts still counts every request.
+	MaxAttemptLog = 100
 	// maxReceived bounds each text of a failure.
 	maxReceived = 1000
 	// maxOperand bounds one operand's value in an assert failure.
@@ -50,7 +58,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 	}
 	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
-		res.Request.Body = s.red.String(string(out.body))
+		res.Request.Body = s.excerpt(out.body, DebugBodySize)
 	}
 	var deadline time.Time
 	if o.poll.For > 0 {
@@ -112,7 +120,7 @@ func (s *run) exchange(ctx context.Context, step *plan.Step, out *outgoing, o st
 	res.OK = len(res.Failures) == 0 && res.Error == nil
 	switch {
 	case o.debug:
-		res.Response.Body = s.red.String(c.bodyString())
+		res.Response.Body = c.bodyExcerpt(DebugBodySize)
 	case !res.OK:
 		res.Response.Body = c.bodyExcerpt(ExcerptSize)
 	}

@@ -131,7 +131,8 @@ type StepResult struct {
 	// between them. Timings are the last attempt's.
 	Duration time.Duration `json:"-"`
 	// AttemptLog has one entry per request when there were more than one
-	// (retries, poll), in order.
+	// (retries, poll), in order; the executor keeps the latest 100
+	// (exec.MaxAttemptLog) of a step that sent more.
 	AttemptLog []Attempt `json:"attempt_log,omitempty"`
 	OK         bool      `json:"ok"`
 	Skipped    bool      `json:"skipped"`
@@ -160,7 +161,8 @@ type Request struct {
 	Method  string              `json:"method"`
 	URL     string              `json:"url"`
 	Headers map[string][]string `json:"headers,omitempty"`
-	// Body is kept when the step runs with debug.
+	// Body is kept when the step runs with debug, up to 64 KiB
+	// (exec.DebugBodySize).
 	Body string `json:"body,omitempty"`
 }
 
@@ -169,7 +171,8 @@ type Response struct {
 	StatusCode int                 `json:"status_code"`
 	Proto      string              `json:"proto,omitempty"`
 	Headers    map[string][]string `json:"headers,omitempty"`
-	// Body is the whole body with debug, an excerpt otherwise.
+	// Body is the body with debug, up to 64 KiB (exec.DebugBodySize);
+	// otherwise an excerpt of a failed step's body.
 	Body string `json:"body,omitempty"`
 	// Size is the body's size in bytes, after decompression. For a body
 	// over the size limit (error too_large) it is the limit plus one.
