@@ -14,7 +14,7 @@ import (
 // once in New so that no event pays for a type assertion.
 type hookSet struct {
 	contexts    []record.ExecutionContextHook
-	stepCtxs    []record.StepContextHook
+	wraps       []record.StepHook
 	transports  []record.TransportHook
 	created     []record.ExecutionCreatedHook
 	started     []record.ExecutionStartedHook
@@ -36,8 +36,8 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		if h, ok := h.(record.ExecutionContextHook); ok {
 			s.contexts = append(s.contexts, h)
 		}
-		if h, ok := h.(record.StepContextHook); ok {
-			s.stepCtxs = append(s.stepCtxs, h)
+		if h, ok := h.(record.StepHook); ok {
+			s.wraps = append(s.wraps, h)
 		}
 		if h, ok := h.(record.TransportHook); ok {
 			s.transports = append(s.transports, h)
@@ -86,12 +86,22 @@ func (s *hookSet) executionContext(ctx context.Context, p *record.PlanRef, x *re
 	return ctx
 }
 
-// stepContext derives the context step index of x runs with.
-func (s *hookSet) stepContext(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context {
-	for _, h := range s.stepCtxs {
-		ctx = h.StepContext(ctx, p, x, index)
+// wrapStep runs doInner, step index of x, inside the hooks' WrapStep, the
+// first hook's outermost.
+func (s *hookSet) wrapStep(ctx context.Context, p *record.PlanRef, x *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
+	wrapStep(s.wraps, ctx, p, x, index, doInner)
+}
+
+func wrapStep(hooks []record.StepHook, ctx context.Context, p *record.PlanRef, x *record.Execution, index int, doInner func(context.Context) *record.StepResult) *record.StepResult {
+	if len(hooks) == 0 {
+		return doInner(ctx)
 	}
-	return ctx
+	var r *record.StepResult
+	hooks[0].WrapStep(ctx, p, x, index, func(ctx context.Context) *record.StepResult {
+		r = wrapStep(hooks[1:], ctx, p, x, index, doInner)
+		return r
+	})
+	return r
 }
 
 // wrapTransport wraps rt in the hooks' transports, the first hook's

@@ -31,8 +31,11 @@ import (
 //     winning over them, and redacted like them.
 //   - LookupEnv, when set, replaces Config.LookupEnv for this run.
 //   - HaltOnError, when set, overrides the plan's halt_on_error.
-//   - Observer sees this run's start, steps and finish, after the store
-//     and Config.Hooks, in the run's goroutine; it must not block.
+//   - Observer sees this run's start, steps and finish, through the
+//     record hook interfaces it implements (record.ExecutionStartedHook,
+//     record.StepFinishedHook, record.ExecutionFinishedHook; record.HookFuncs
+//     makes one of functions), after the store and Config.Hooks, in the
+//     run's goroutine; it must not block.
 type RunOpts = exec.RunOpts
 
 // Run runs the plan now and waits for it to finish. Canceling ctx cancels
@@ -337,11 +340,18 @@ func (e *Engine) secrets(ctx context.Context, p *plan.Plan) (map[string]string, 
 // execution to the alert policy. The executor's PlanRef is not used: hooks
 // and the run's observer see the one made when the plan was loaded.
 type engineObserver struct {
+	record.HookDefaults
 	e   *Engine
 	job *job
 }
 
-var _ exec.StepContextObserver = (*engineObserver)(nil)
+// The hooks engineObserver implements for the executor.
+var (
+	_ record.ExecutionStartedHook  = (*engineObserver)(nil)
+	_ record.StepHook              = (*engineObserver)(nil)
+	_ record.StepFinishedHook      = (*engineObserver)(nil)
+	_ record.ExecutionFinishedHook = (*engineObserver)(nil)
+)
 
 // saveExecution stores x's start or finish; a write that fails for good
 // is logged and told to the hooks.
@@ -356,14 +366,14 @@ func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef
 	o.saveExecution(ctx, x)
 	o.e.hooks.executionStarted(ctx, o.job.ref, x)
 	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
-	if ob := o.job.opts.Observer; ob != nil {
+	if ob, ok := o.job.opts.Observer.(record.ExecutionStartedHook); ok {
 		ob.ExecutionStarted(ctx, o.job.ref, x)
 	}
 }
 
-// StepContext derives the step's context through the hooks.
-func (o *engineObserver) StepContext(ctx context.Context, _ *record.PlanRef, x *record.Execution, index int) context.Context {
-	return o.e.hooks.stepContext(ctx, o.job.ref, x, index)
+// WrapStep runs the step inside the hooks' WrapStep.
+func (o *engineObserver) WrapStep(ctx context.Context, _ *record.PlanRef, x *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
+	o.e.hooks.wrapStep(ctx, o.job.ref, x, index, doInner)
 }
 
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
@@ -377,7 +387,7 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	o.e.publish(EventStepFinished, o.job.ref, x, r)
-	if ob := o.job.opts.Observer; ob != nil {
+	if ob, ok := o.job.opts.Observer.(record.StepFinishedHook); ok {
 		ob.StepFinished(ctx, o.job.ref, x, r)
 	}
 }
@@ -390,7 +400,7 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 	o.saveExecution(ctx, x)
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
-	if ob := o.job.opts.Observer; ob != nil {
+	if ob, ok := o.job.opts.Observer.(record.ExecutionFinishedHook); ok {
 		ob.ExecutionFinished(ctx, o.job.ref, x)
 	}
 }

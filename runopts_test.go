@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/record"
 )
 
@@ -44,7 +43,7 @@ steps:
 		Secrets:     map[string]string{"KEY": "per-run"},
 		LookupEnv:   func(name string) (string, bool) { return "/home/x", name == "HOME_DIR" },
 		HaltOnError: &halt,
-		Observer: exec.ObserverFuncs{
+		Observer: record.HookFuncs{
 			OnStart: func(_ context.Context, p *record.PlanRef, _ *record.Execution) {
 				mu.Lock()
 				defer mu.Unlock()

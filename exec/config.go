@@ -43,7 +43,7 @@ type Config struct {
 	// WrapTransport, when set, wraps the transport every request is sent
 	// through (the insecure copy too), once: a tracer opens a span per
 	// request and sends the trace context to the target. The requests carry
-	// the step's context (see StepContextObserver) and the run's redaction
+	// the step's context (see record.StepHook) and the run's redaction
 	// of its secrets, which smokex's own tracers (metrics/otel) apply to
 	// every attribute, event and status of their spans. Nil sends through
 	// the transport as it is.

@@ -4,9 +4,10 @@
 //
 // A [Runner] is built once from a [Config] and is safe for concurrent use;
 // it keeps its HTTP connections alive across steps and executions. Each
-// call to [Runner.Run] runs one plan and never returns nil. An [Observer]
-// sees every step result as soon as it is known. For tracing, an observer
-// that is a [StepContextObserver] derives the context each step runs with
+// call to [Runner.Run] runs one plan and never returns nil. The observer
+// of [RunOpts.Observer] sees every step result as soon as it is known,
+// through the record hook interfaces it implements, as the engine's hooks
+// do. For tracing, an observer that is a record.StepHook wraps each step
 // (its span), and [Config.WrapTransport] wraps the transport every request
 // goes through with that context (a client span, the traceparent header).
 //

@@ -221,7 +221,7 @@ func TestRetryWaitHonoursContext(t *testing.T) {
 	r := newRunner(t, exec.Config{Retry: exec.RetryPolicy{Base: time.Hour, Max: time.Hour}})
 	ctx, cancel := context.WithCancel(context.Background())
 	p := newPlan(step(t, "GET", "http://"+closed, func(s *plan.Step) { s.Options.Retries = set(3) }), step(t, "GET", "http://"+closed))
-	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.PlanRef, *record.Execution) {
+	e := r.Run(ctx, p, &exec.RunOpts{Observer: record.HookFuncs{OnStart: func(context.Context, *record.PlanRef, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
 	require.Equal(t, []string{"canceled/canceled", "canceled", "skipped"}, statuses(e))
@@ -235,7 +235,7 @@ func TestCanceled(t *testing.T) {
 	p := newPlan(step(t, "GET", srv.URL), step(t, "GET", srv.URL))
 	p.Options.HaltOnError = set(false)
 	r := newRunner(t, exec.Config{})
-	e := r.Run(ctx, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStart: func(context.Context, *record.PlanRef, *record.Execution) {
+	e := r.Run(ctx, p, &exec.RunOpts{Observer: record.HookFuncs{OnStart: func(context.Context, *record.PlanRef, *record.Execution) {
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	}}})
 	require.Equal(t, []string{"canceled/canceled", "canceled", "skipped"}, statuses(e))
@@ -253,7 +253,7 @@ func TestCanceled(t *testing.T) {
 	defer cancel2()
 	p = newPlan(step(t, "GET", "http://"+closedPort(t)), step(t, "GET", srv.URL), step(t, "GET", srv.URL))
 	p.Options.HaltOnError = set(false)
-	e = r.Run(ctx2, p, &exec.RunOpts{Observer: exec.ObserverFuncs{OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, res *record.StepResult) {
+	e = r.Run(ctx2, p, &exec.RunOpts{Observer: record.HookFuncs{OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, res *record.StepResult) {
 		if res.Index == 0 {
 			go func() { time.Sleep(20 * time.Millisecond); cancel2() }()
 		}

@@ -52,7 +52,7 @@ func ExampleRunner_Run() {
 }
 
 // Watch steps as they finish, for example to stream them to a dashboard.
-func ExampleObserverFuncs() {
+func ExampleRunOpts_observer() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"token": "t-1", "user": {"id": 7}}`)
@@ -81,7 +81,7 @@ steps:
 	}
 	r := exec.New(exec.Config{})
 	defer r.CloseIdleConnections()
-	watch := exec.ObserverFuncs{
+	watch := record.HookFuncs{
 		OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, s *record.StepResult) {
 			fmt.Printf("%s: %d, ok %v, captured %v\n", s.Name, s.Response.StatusCode, s.OK, s.Captures)
 		},

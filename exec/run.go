@@ -31,8 +31,17 @@ type RunOpts struct {
 	// embedding application decides. A name the plan lists under secrets
 	// that is found here is redacted like any secret.
 	LookupEnv func(name string) (string, bool)
-	// Observer sees the execution as it runs.
-	Observer Observer
+	// Observer, when set, sees the execution as it runs, through those of
+	// the record hook interfaces it implements: record.ExecutionStartedHook,
+	// record.StepHook, record.StepFinishedHook and
+	// record.ExecutionFinishedHook, as the engine's hooks are told. They are
+	// called in the goroutine that runs the plan, in order: ExecutionStarted;
+	// for each step, skipped ones included, WrapStep around it and, inside,
+	// StepFinished as soon as its result is known; then ExecutionFinished. A
+	// slow observer slows the run; one that does I/O should hand the work
+	// off. The values passed must not be modified; they stay valid after the
+	// call.
+	Observer record.Hook
 	// HaltOnError, when not nil, overrides the plan's halt_on_error.
 	HaltOnError *bool
 }
@@ -70,18 +79,15 @@ func (r *Runner) RunExecution(ctx context.Context, p *plan.Plan, e *record.Execu
 	e.StartedAt = time.Now()
 	e.Status = record.StatusRunning
 	e.Error = nil
-	ob := opts.Observer
-	if ob == nil {
-		ob = ObserverFuncs{}
-	}
+	ob := observerOf(opts.Observer)
 	ref := planRef(p)
 	if p == nil {
 		e.Steps = nil
 		e.Status = record.StatusFailed
 		e.Error = &record.StepError{Kind: record.ErrRequest, Message: "no plan to run"}
 		e.FinishedAt = time.Now()
-		ob.ExecutionStarted(ctx, ref, e)
-		ob.ExecutionFinished(ctx, ref, e)
+		ob.executionStarted(ctx, ref, e)
+		ob.executionFinished(ctx, ref, e)
 		return e
 	}
 	if e.PlanID == "" {
@@ -94,13 +100,65 @@ func (r *Runner) RunExecution(ctx context.Context, p *plan.Plan, e *record.Execu
 
 	s := r.newRun(p, e, opts)
 	defer s.release()
-	ob.ExecutionStarted(ctx, ref, e)
+	ob.executionStarted(ctx, ref, e)
 	s.ob, s.ref = ob, ref
-	s.stepCtx, _ = ob.(StepContextObserver)
 	s.runSteps(ctx)
 	e.FinishedAt = time.Now()
-	ob.ExecutionFinished(ctx, ref, e)
+	ob.executionFinished(ctx, ref, e)
 	return e
+}
+
+// observer is RunOpts.Observer by the hook interfaces it implements.
+type observer struct {
+	started  record.ExecutionStartedHook
+	wrap     record.StepHook
+	step     record.StepFinishedHook
+	finished record.ExecutionFinishedHook
+}
+
+func observerOf(h record.Hook) observer {
+	var o observer
+	o.started, _ = h.(record.ExecutionStartedHook)
+	o.wrap, _ = h.(record.StepHook)
+	o.step, _ = h.(record.StepFinishedHook)
+	o.finished, _ = h.(record.ExecutionFinishedHook)
+	return o
+}
+
+func (o observer) executionStarted(ctx context.Context, p *record.PlanRef, e *record.Execution) {
+	if o.started != nil {
+		o.started.ExecutionStarted(ctx, p, e)
+	}
+}
+
+func (o observer) stepFinished(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult) {
+	if o.step != nil {
+		o.step.StepFinished(ctx, p, e, r)
+	}
+}
+
+func (o observer) executionFinished(ctx context.Context, p *record.PlanRef, e *record.Execution) {
+	if o.finished != nil {
+		o.finished.ExecutionFinished(ctx, p, e)
+	}
+}
+
+// wrapStep runs doInner within the observer's WrapStep, if any. A WrapStep
+// that returns without calling doInner has it called then, so that no
+// step goes unrun.
+func (o observer) wrapStep(ctx context.Context, p *record.PlanRef, e *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
+	if o.wrap == nil {
+		doInner(ctx)
+		return
+	}
+	ran := false
+	o.wrap.WrapStep(ctx, p, e, index, func(ctx context.Context) *record.StepResult {
+		ran = true
+		return doInner(ctx)
+	})
+	if !ran {
+		doInner(ctx)
+	}
 }
 
 func (s *run) runSteps(ctx context.Context) {
@@ -109,23 +167,27 @@ func (s *run) runSteps(ctx context.Context) {
 	for i := range s.p.Steps {
 		step := &s.p.Steps[i]
 		res := &e.Steps[i]
-		sctx := ctx
-		if s.stepCtx != nil {
-			sctx = s.stepCtx.StepContext(ctx, s.ref, e, i)
-		}
-		if halted || ctx.Err() != nil {
-			s.skip(i, step, res)
-			s.ob.StepFinished(sctx, s.ref, e, res)
+		skipped := halted || ctx.Err() != nil
+		s.ob.wrapStep(ctx, s.ref, e, i, func(sctx context.Context) *record.StepResult {
+			if skipped {
+				s.skip(i, step, res)
+				s.ob.stepFinished(sctx, s.ref, e, res)
+				return res
+			}
+			s.runStep(sctx, i, step, res)
+			if res.Error != nil {
+				// Most messages are redacted as they are made; this covers
+				// the fixed texts too, so that no message shows a secret's
+				// text.
+				res.Error.Message = s.red.String(res.Error.Message)
+			}
+			s.log(ctx, res)
+			s.ob.stepFinished(sctx, s.ref, e, res)
+			return res
+		})
+		if skipped {
 			continue
 		}
-		s.runStep(sctx, i, step, res)
-		if res.Error != nil {
-			// Most messages are redacted as they are made; this covers the
-			// fixed texts too, so that no message shows a secret's text.
-			res.Error.Message = s.red.String(res.Error.Message)
-		}
-		s.log(ctx, res)
-		s.ob.StepFinished(sctx, s.ref, e, res)
 		if !res.OK {
 			// A step cut short by the run's own cancellation did not fail
 			// on its own: the execution is canceled, not failed.

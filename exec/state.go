@@ -24,11 +24,9 @@ type run struct {
 	r  *Runner
 	p  *plan.Plan
 	e  *record.Execution
-	ob Observer
-	// ref is the plan as observers see it.
+	ob observer
+	// ref is the plan as the observer sees it.
 	ref *record.PlanRef
-	// stepCtx is ob when it derives the steps' contexts.
-	stepCtx StepContextObserver
 	// env holds every variable by precedence: captures, caller vars, plan
 	// vars, secrets; environment variables are added when first read.
 	env       map[string]any

@@ -15,9 +15,10 @@ import (
 
 type stepKey struct{}
 
-// stepTracer derives each step's context and writes down what it sees.
+// stepTracer wraps each step in a context of its own and writes down what
+// it sees.
 type stepTracer struct {
-	exec.ObserverFuncs
+	record.HookDefaults
 	mu   sync.Mutex
 	seen []string
 }
@@ -28,9 +29,10 @@ func (o *stepTracer) note(s string) {
 	o.seen = append(o.seen, s)
 }
 
-func (o *stepTracer) StepContext(ctx context.Context, _ *record.PlanRef, _ *record.Execution, index int) context.Context {
+func (o *stepTracer) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
 	o.note(fmt.Sprintf("context %d", index))
-	return context.WithValue(ctx, stepKey{}, index)
+	r := doInner(context.WithValue(ctx, stepKey{}, index))
+	o.note(fmt.Sprintf("wrapped %d skipped=%v", r.Index, r.Skipped))
 }
 
 func (o *stepTracer) StepFinished(ctx context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult) {
@@ -38,7 +40,7 @@ func (o *stepTracer) StepFinished(ctx context.Context, _ *record.PlanRef, _ *rec
 }
 
 // TestStepContext checks the seam a tracer uses: each step, skipped ones
-// too, runs with the context the observer derives, its requests carry it
+// too, runs inside the observer's WrapStep with the context it derives, its requests carry it
 // through the wrapped transport (the insecure one too), and its
 // StepFinished sees it.
 func TestStepContext(t *testing.T) {
@@ -65,14 +67,14 @@ steps:
 `)
 	x := r.Run(context.Background(), p, &exec.RunOpts{
 		Vars:     map[string]any{"plain": plain.URL, "secure": secure.URL},
-		Observer: exec.MultiObserver(exec.ObserverFuncs{}, tr),
+		Observer: tr,
 	})
 	require.Equal(t, []string{"ok", "ok", "failed", "skipped"}, statuses(x)[1:])
 	require.Equal(t, []string{
-		"context 0", "request /a in context 0", "finished 0 in context 0 skipped=false",
-		"context 1", "request /b in context 1", "finished 1 in context 1 skipped=false",
-		"context 2", "request /fail in context 2", "finished 2 in context 2 skipped=false",
-		"context 3", "finished 3 in context 3 skipped=true",
+		"context 0", "request /a in context 0", "finished 0 in context 0 skipped=false", "wrapped 0 skipped=false",
+		"context 1", "request /b in context 1", "finished 1 in context 1 skipped=false", "wrapped 1 skipped=false",
+		"context 2", "request /fail in context 2", "finished 2 in context 2 skipped=false", "wrapped 2 skipped=false",
+		"context 3", "finished 3 in context 3 skipped=true", "wrapped 3 skipped=true",
 	}, tr.seen)
 }
 

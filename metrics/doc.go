@@ -1,28 +1,31 @@
-// Package metrics turns what an engine does into measurements and traces,
-// for the monitoring a host already runs.
+// Package metrics is what every metrics hook of an engine shares: the
+// names of the measurements, their bounded labels, and the rules a hook
+// that measures follows. The adapters are record hooks of their own, put
+// in smokex.Config.Hooks with the others:
 //
-// A [Recorder] receives each finished execution, each finished step, each
-// failed assertion, the lag of each scheduled start, each skipped tick and
-// each notification an alert policy delivered, failed or dropped. [NewHook] makes recorders into one
-// record.Hook for smokex.Config.Hooks:
-//
-//	rec, _ := otel.New(otel.Config{})             // package metrics/otel
+//	rec, _ := otel.New(otel.Config{})                            // package metrics/otel
 //	dd, _ := datadog.New(datadog.Config{Addr: "127.0.0.1:8125"}) // package metrics/datadog
-//	eng, _ := smokex.New(smokex.Config{Hooks: []record.Hook{metrics.NewHook(rec, dd)}})
+//	eng, _ := smokex.New(smokex.Config{Hooks: []record.Hook{rec, dd}})
 //
 // This package imports no telemetry library: the OpenTelemetry adapter is
 // metrics/otel, the Datadog one metrics/datadog, and a host that uses
-// neither links neither. [Nop] records nothing; recorders embed it, so that
-// methods added to Recorder later have a default.
+// neither links neither. A backend of a host's own is a hook too: embed
+// record.HookDefaults and implement the record hook interfaces it needs
+// (record.ExecutionFinishedHook for executions, record.StepFinishedHook
+// for steps and their failed assertions, record.ExecutionStartedHook for
+// the schedule lag ([ScheduleLag]), record.TickSkippedHook,
+// record.NotificationSentHook), labelled as below.
 //
-// # Rules for recorders
+// # Rules for metrics hooks
 //
-// Recording never blocks a run: a recorder aggregates in memory or hands
-// the measurement to a buffer that drops when full, and does its I/O in
-// the background. Recording ignores the context's cancellation: a canceled
+// Recording never blocks a run: a hook aggregates in memory or hands the
+// measurement to a buffer that drops when full, and does its I/O in the
+// background. Recording ignores the context's cancellation: a canceled
 // execution is measured like any other, with the context it ran with (which
-// carries its trace span). A recorder that has background work implements
-// record.Service; the hook starts and stops it with the engine.
+// carries its trace span). A hook that has background work implements
+// record.Service; the engine starts and stops it. The order in which hooks
+// are called, services started and stopped, and trace IDs kept is the
+// engine's, documented with record.Hook.
 //
 // # Bounded labels
 //
@@ -36,9 +39,9 @@
 //
 // # Tracing
 //
-// A recorder that also traces implements the optional interfaces
-// [ExecutionTracer], [StepTracer] and [TransportWrapper]: the hook asks it
-// for the context each execution and each step runs with, and for a
-// wrapper of the executor's transport, through which each HTTP attempt is
-// traced and the trace context sent to the target.
+// A hook that traces implements record.ExecutionContextHook (the
+// execution's span, and its trace ID kept on the execution),
+// record.StepHook (a span around each step, in the wrapping shape the
+// record package documents) and record.TransportHook (a client span per
+// HTTP attempt, and the trace context sent to the target).
 package metrics

@@ -13,21 +13,23 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// stepCounter is a Recorder of its own: it counts steps by plan, outcome
-// and status class. Embedding metrics.Nop gives it every other method.
+// stepCounter is a metrics hook of its own: it counts steps by plan,
+// outcome and status class, with this package's bounded labels. Embedding
+// record.HookDefaults makes it a hook; it implements record.StepFinishedHook
+// and nothing else.
 type stepCounter struct {
-	metrics.Nop
+	record.HookDefaults
 	mu     sync.Mutex
 	counts map[string]int
 }
 
-func (c *stepCounter) RecordStep(_ context.Context, p *record.PlanRef, _ *record.Execution, s *record.StepResult) {
+func (c *stepCounter) StepFinished(_ context.Context, p *record.PlanRef, _ *record.Execution, s *record.StepResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts[p.ID+" "+string(metrics.StepOutcome(s))+" "+metrics.StepStatusClass(s)]++
 }
 
-// A host hands recorders to the engine through one hook.
+// A host hands a metrics hook to the engine with the others.
 func Example() {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/missing" {
@@ -39,7 +41,7 @@ func Example() {
 	counter := &stepCounter{counts: map[string]int{}}
 	eng, err := smokex.New(smokex.Config{
 		Vars:  map[string]any{"base": api.URL},
-		Hooks: []record.Hook{metrics.NewHook(counter)},
+		Hooks: []record.Hook{counter},
 	})
 	if err != nil {
 		panic(err)

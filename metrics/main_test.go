@@ -6,8 +6,8 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain fails the package's tests when an engine fed through the hook
-// leaves a goroutine behind, its recorders' services included.
+// TestMain fails the package's tests when an engine that ran a metrics
+// hook leaves a goroutine behind.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }

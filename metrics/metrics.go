@@ -1,96 +1,20 @@
 package metrics
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/smokex/smokex/record"
 )
 
-// Recorder receives the measurements of an engine, through [Hook]. Each
-// method is called from the goroutine of the run it measures (a tick's or
-// a delivery's for the last two) and must not block; none is given a
-// context whose cancellation matters. The values passed must not be
-// modified; they stay valid after the call.
-//
-// Implementations embed [Nop], which implements every method, so that a
-// method added later has a default.
-type Recorder interface {
-	// RecordExecution measures a finished execution. ctx is the one its
-	// ExecutionTracer returned, if any.
-	RecordExecution(ctx context.Context, p *record.PlanRef, x *record.Execution)
-	// RecordStep measures a finished step, skipped steps included. ctx is
-	// the one its StepTracer returned, if any. It follows the step's
-	// RecordAssertionFailure calls.
-	RecordStep(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult)
-	// RecordAssertionFailure measures one failed assertion of step s, with
-	// the step's context, before RecordStep of s.
-	RecordAssertionFailure(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult, f *record.Failure)
-	// RecordScheduleLag measures how late a scheduled execution started:
-	// its start minus the time it was due.
-	RecordScheduleLag(ctx context.Context, p *record.PlanRef, x *record.Execution, lag time.Duration)
-	// RecordSkippedTick measures a scheduled tick that did not run. p is nil
-	// when no plan has the tick's ID.
-	RecordSkippedTick(ctx context.Context, planID string, p *record.PlanRef, reason record.SkipReason)
-	// RecordNotification measures a notification an alert policy
-	// delivered, failed to deliver or dropped (n.Outcome), from the
-	// policy's goroutine. p is the plan alerted on.
-	RecordNotification(ctx context.Context, p *record.PlanRef, n *record.Notification)
-
-	recorder()
-}
-
-// Nop is a Recorder that records nothing: the default, and the embeddable
-// base of every Recorder.
-type Nop struct{}
-
-var _ Recorder = Nop{}
-
-// RecordExecution does nothing.
-func (Nop) RecordExecution(context.Context, *record.PlanRef, *record.Execution) {}
-
-// RecordStep does nothing.
-func (Nop) RecordStep(context.Context, *record.PlanRef, *record.Execution, *record.StepResult) {}
-
-// RecordAssertionFailure does nothing.
-func (Nop) RecordAssertionFailure(context.Context, *record.PlanRef, *record.Execution, *record.StepResult, *record.Failure) {
-}
-
-// RecordScheduleLag does nothing.
-func (Nop) RecordScheduleLag(context.Context, *record.PlanRef, *record.Execution, time.Duration) {}
-
-// RecordSkippedTick does nothing.
-func (Nop) RecordSkippedTick(context.Context, string, *record.PlanRef, record.SkipReason) {}
-
-// RecordNotification does nothing.
-func (Nop) RecordNotification(context.Context, *record.PlanRef, *record.Notification) {}
-
-func (Nop) recorder() {}
-
-// ExecutionTracer is a Recorder that traces executions. TraceExecution is
-// called once per execution before it starts, and returns the context the
-// execution runs with (ctx with the execution's span) and the ID of its
-// trace, kept on the stored execution ("" for none). RecordExecution ends
-// what it began.
-type ExecutionTracer interface {
-	TraceExecution(ctx context.Context, p *record.PlanRef, x *record.Execution) (context.Context, string)
-}
-
-// StepTracer is a Recorder that traces steps. TraceStep is called before
-// step index of x runs (skipped steps too) with the execution's context,
-// and returns the context the step runs with; its requests are sent with
-// it. RecordStep of that step gets it back and ends what it began.
-type StepTracer interface {
-	TraceStep(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context
-}
-
-// TransportWrapper is a Recorder that traces the HTTP requests of steps:
-// the executor sends every request through the transport WrapTransport
-// returns, with the step's context. The wrapper must not change what is
-// sent but for trace headers.
-type TransportWrapper interface {
-	WrapTransport(rt http.RoundTripper) http.RoundTripper
+// ScheduleLag returns how late x started: StartedAt minus ScheduledAt, at
+// least zero; ok is false when x was not scheduled or has not started. A
+// hook measures it in ExecutionStarted.
+func ScheduleLag(x *record.Execution) (lag time.Duration, ok bool) {
+	if x.ScheduledAt.IsZero() || x.StartedAt.IsZero() {
+		return 0, false
+	}
+	return max(x.StartedAt.Sub(x.ScheduledAt), 0), true
 }
 
 // Outcome is how a step ended, as a label.

@@ -69,20 +69,25 @@ type ExecutionContextHook interface {
 	ExecutionContext(ctx context.Context, p *PlanRef, x *Execution) (context.Context, string)
 }
 
-// StepContextHook derives the context a step runs with, from the
-// execution's: a tracer opens the step's span in it. It is called before
-// each step, skipped steps included; the step's requests are sent with the
-// returned context, and StepFinished of that step is given it. The hook
-// must return a context derived from ctx.
-type StepContextHook interface {
+// StepHook wraps each step of an execution, skipped steps included, as a
+// middleware wraps a call: the one shape of a hook that must act around a
+// call rather than after it (River's Work(ctx, job, doInner) is the
+// model). WrapStep is called before the step with the execution's context
+// and must call doInner once, with ctx or a context derived from it (a
+// tracer's: ctx with the step's span); doInner runs the step, sends its
+// requests with that context, tells the StepFinishedHooks with it, and
+// returns the step's result, which the hook may read (to end its span) and
+// must not modify. Several StepHooks nest in the order they are
+// configured, the first outermost.
+type StepHook interface {
 	Hook
-	StepContext(ctx context.Context, p *PlanRef, x *Execution, index int) context.Context
+	WrapStep(ctx context.Context, p *PlanRef, x *Execution, index int, doInner func(ctx context.Context) *StepResult)
 }
 
 // TransportHook wraps the transport that the executor sends every request
 // of every step through, once, when the engine is built: a tracer opens a
 // span per request there and sends the trace context to the target. Each
-// request carries the step's context (StepContextHook). The wrapper must
+// request carries the step's context (StepHook). The wrapper must
 // not change what is sent but for trace headers.
 type TransportHook interface {
 	Hook
@@ -198,4 +203,45 @@ type Notification struct {
 type NotificationSentHook interface {
 	Hook
 	NotificationSent(ctx context.Context, p *PlanRef, n *Notification)
+}
+
+// HookFuncs is a hook made of functions, for the three events of a run
+// that an observer of one run usually wants (exec.RunOpts.Observer,
+// smokex.RunOpts.Observer); a nil function is not called.
+type HookFuncs struct {
+	HookDefaults
+	// OnStart is called by ExecutionStarted.
+	OnStart func(ctx context.Context, p *PlanRef, x *Execution)
+	// OnStep is called by StepFinished.
+	OnStep func(ctx context.Context, p *PlanRef, x *Execution, s *StepResult)
+	// OnFinish is called by ExecutionFinished.
+	OnFinish func(ctx context.Context, p *PlanRef, x *Execution)
+}
+
+// The hooks HookFuncs implements.
+var (
+	_ ExecutionStartedHook  = HookFuncs{}
+	_ StepFinishedHook      = HookFuncs{}
+	_ ExecutionFinishedHook = HookFuncs{}
+)
+
+// ExecutionStarted calls f.OnStart.
+func (f HookFuncs) ExecutionStarted(ctx context.Context, p *PlanRef, x *Execution) {
+	if f.OnStart != nil {
+		f.OnStart(ctx, p, x)
+	}
+}
+
+// StepFinished calls f.OnStep.
+func (f HookFuncs) StepFinished(ctx context.Context, p *PlanRef, x *Execution, s *StepResult) {
+	if f.OnStep != nil {
+		f.OnStep(ctx, p, x, s)
+	}
+}
+
+// ExecutionFinished calls f.OnFinish.
+func (f HookFuncs) ExecutionFinished(ctx context.Context, p *PlanRef, x *Execution) {
+	if f.OnFinish != nil {
+		f.OnFinish(ctx, p, x)
+	}
 }

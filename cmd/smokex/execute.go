@@ -63,7 +63,7 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		opts.HaltOnError = &halt
 	}
 	if out != nil {
-		opts.Observer = exec.ObserverFuncs{
+		opts.Observer = record.HookFuncs{
 			OnStart: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.header(w, e) },
 			OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult) {
 				out.step(w, rp, r)

@@ -26,7 +26,6 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	"github.com/smokex/smokex/metrics/datadog"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/record"
@@ -79,10 +78,10 @@ func (f *metricsFlags) check() error {
 }
 
 // setup builds the recorders the flags and the environment ask for and
-// returns the hook that feeds them, nil when there is none. The handler of
+// returns them, hooks of the engine; none when there is none. The handler of
 // /metrics is kept for routes; stop shuts the exporters down.
-func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string, bool), log *slog.Logger) (record.Hook, error) {
-	var recorders []metrics.Recorder
+func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string, bool), log *slog.Logger) ([]record.Hook, error) {
+	var recorders []record.Hook
 	res, err := serviceResource(ctx, lookupEnv)
 	if err != nil {
 		return nil, err
@@ -137,24 +136,19 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 		recorders = append(recorders, rec)
 		log.Info("smokex serve: sending metrics to DogStatsD", "addr", addr)
 	}
-	if len(recorders) == 0 {
-		return nil, nil
-	}
-	return metrics.NewHook(recorders...), nil
+	return recorders, nil
 }
 
-// wire sets up the recorders and adds their hook to cfg; a failure is
+// wire sets up the recorders and adds them to cfg's hooks; a failure is
 // logged and its exit code returned.
 func (f *metricsFlags) wire(ctx context.Context, a *app, cfg *smokex.Config, log *slog.Logger, timeout time.Duration) int {
-	hook, err := f.setup(ctx, a.lookupEnv, log)
+	hooks, err := f.setup(ctx, a.lookupEnv, log)
 	if err != nil {
 		log.Error("smokex serve: setting up metrics: " + err.Error())
 		f.stopWithin(ctx, log, timeout)
 		return exitFailed
 	}
-	if hook != nil {
-		cfg.Hooks = append(cfg.Hooks, hook)
-	}
+	cfg.Hooks = append(cfg.Hooks, hooks...)
 	return exitOK
 }
 

@@ -9,7 +9,6 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/record"
 )
@@ -31,5 +30,5 @@ func serveMetrics(mux *http.ServeMux) (record.Hook, func(context.Context) error,
 		return nil, nil, err
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	return metrics.NewHook(rec), mp.Shutdown, nil
+	return rec, mp.Shutdown, nil
 }

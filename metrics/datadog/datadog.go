@@ -37,10 +37,10 @@ type Config struct {
 }
 
 // Recorder records executions as DogStatsD metrics and service checks. It
-// is a metrics.Recorder and a record.Service: pass it to metrics.NewHook.
-// It is safe for concurrent use.
+// is a record.Hook and a record.Service: put it in smokex.Config.Hooks. It
+// is safe for concurrent use.
 type Recorder struct {
-	metrics.Nop
+	record.HookDefaults
 	client statsd.ClientInterface
 	owned  bool
 	tags   []string
@@ -51,9 +51,14 @@ type Recorder struct {
 	stopErr  error
 }
 
+// The engine hooks Recorder implements.
 var (
-	_ metrics.Recorder = (*Recorder)(nil)
-	_ record.Service   = (*Recorder)(nil)
+	_ record.ExecutionStartedHook  = (*Recorder)(nil)
+	_ record.StepFinishedHook      = (*Recorder)(nil)
+	_ record.ExecutionFinishedHook = (*Recorder)(nil)
+	_ record.TickSkippedHook       = (*Recorder)(nil)
+	_ record.NotificationSentHook  = (*Recorder)(nil)
+	_ record.Service               = (*Recorder)(nil)
 )
 
 // New returns a Recorder for cfg. With Addr it makes a client, which does
@@ -93,9 +98,9 @@ func sanitize(tag string) string {
 
 var tagReplacer = strings.NewReplacer("|", "_", ",", "_", "#", "_", "\n", "_", "\r", "_")
 
-// RecordExecution counts x, records its duration and sends the plan's
+// ExecutionFinished counts x, records its duration and sends the plan's
 // service check.
-func (r *Recorder) RecordExecution(_ context.Context, p *record.PlanRef, x *record.Execution) {
+func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *record.Execution) {
 	plan, status, trigger := metrics.PlanID(x.PlanID, p), string(x.Status), string(x.Trigger)
 	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsFor(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []string {
 		return []string{"plan:" + plan, "status:" + status, "trigger:" + trigger}
@@ -166,9 +171,12 @@ func truncate(s string) string {
 	return s[:cut] + "…"
 }
 
-// RecordStep records the duration of a step that ran and the expiry of
-// the certificate it received.
-func (r *Recorder) RecordStep(_ context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+// StepFinished counts s's failed assertions and records the duration of a
+// step that ran and the expiry of the certificate it received.
+func (r *Recorder) StepFinished(_ context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+	for i := range s.Failures {
+		r.assertionFailed(p, x, &s.Failures[i])
+	}
 	outcome := metrics.StepOutcome(s)
 	if outcome == metrics.OutcomeSkipped {
 		return
@@ -188,32 +196,37 @@ func (r *Recorder) RecordStep(_ context.Context, p *record.PlanRef, x *record.Ex
 	}), 1)
 }
 
-// RecordAssertionFailure counts a failed assertion.
-func (r *Recorder) RecordAssertionFailure(_ context.Context, p *record.PlanRef, x *record.Execution, _ *record.StepResult, f *record.Failure) {
+// assertionFailed counts a failed assertion.
+func (r *Recorder) assertionFailed(p *record.PlanRef, x *record.Execution, f *record.Failure) {
 	plan, typ := metrics.PlanID(x.PlanID, p), string(f.Type)
 	_ = r.client.Count(metrics.NameAssertionFailures, 1, r.tagsFor(metrics.Key(metrics.MeasureAssertionFailures, plan, typ, "", ""), func() []string {
 		return []string{"plan:" + plan, "type:" + typ}
 	}), 1)
 }
 
-// RecordScheduleLag records how late a scheduled execution started.
-func (r *Recorder) RecordScheduleLag(_ context.Context, p *record.PlanRef, x *record.Execution, lag time.Duration) {
+// ExecutionStarted records how late a scheduled execution started.
+func (r *Recorder) ExecutionStarted(_ context.Context, p *record.PlanRef, x *record.Execution) {
+	lag, ok := metrics.ScheduleLag(x)
+	if !ok {
+		return
+	}
 	plan := metrics.PlanID(x.PlanID, p)
 	_ = r.client.Distribution(metrics.NameScheduleLag, lag.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []string {
 		return []string{"plan:" + plan}
 	}), 1)
 }
 
-// RecordSkippedTick counts a skipped tick.
-func (r *Recorder) RecordSkippedTick(_ context.Context, planID string, p *record.PlanRef, reason record.SkipReason) {
+// TickSkipped counts a skipped tick.
+func (r *Recorder) TickSkipped(_ context.Context, planID string, p *record.PlanRef, _ time.Time, reason record.SkipReason) {
 	plan := metrics.PlanID(planID, p)
 	_ = r.client.Count(metrics.NameScheduleSkipped, 1, r.tagsFor(metrics.Key(metrics.MeasureScheduleSkipped, plan, string(reason), "", ""), func() []string {
 		return []string{"plan:" + plan, "reason:" + string(reason)}
 	}), 1)
 }
 
-// RecordNotification counts a notification.
-func (r *Recorder) RecordNotification(_ context.Context, _ *record.PlanRef, n *record.Notification) {
+// NotificationSent counts a notification, as an alert policy tells it
+// (smokex.Config.Alerts passes it the hook).
+func (r *Recorder) NotificationSent(_ context.Context, _ *record.PlanRef, n *record.Notification) {
 	provider, outcome := n.Provider, string(n.Outcome)
 	_ = r.client.Count(metrics.NameNotifications, 1, r.tagsFor(metrics.Key(metrics.MeasureNotifications, provider, outcome, "", ""), func() []string {
 		return []string{"provider:" + provider, "outcome:" + outcome}

@@ -16,7 +16,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	"github.com/smokex/smokex/metrics/datadog"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -159,7 +158,7 @@ steps:
 `
 )
 
-func engine(t *testing.T, rec metrics.Recorder) *smokex.Engine {
+func engine(t *testing.T, rec *datadog.Recorder) *smokex.Engine {
 	t.Helper()
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/missing" {
@@ -169,7 +168,7 @@ func engine(t *testing.T, rec metrics.Recorder) *smokex.Engine {
 	t.Cleanup(api.Close)
 	eng, err := smokex.New(smokex.Config{
 		Vars:  map[string]any{"base": api.URL},
-		Hooks: []record.Hook{metrics.NewHook(rec)},
+		Hooks: []record.Hook{rec},
 	})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -279,7 +278,7 @@ func TestHostClientIsFlushedNotClosed(t *testing.T) {
 	defer c.Close()
 	rec, err := datadog.New(datadog.Config{Client: c})
 	require.NoError(t, err)
-	metrics.NewHook(rec).NotificationSent(context.Background(), nil, &record.Notification{Provider: "slack", Outcome: record.NotificationDelivered})
+	rec.NotificationSent(context.Background(), nil, &record.Notification{Provider: "slack", Outcome: record.NotificationDelivered})
 	require.NoError(t, rec.Stop(context.Background()))
 	ds := ag.received(t, func(ds []datagram) bool { return len(ds) > 0 })
 	n, _ := total(ds, "smokex.notifications", "c", "provider:slack", "outcome:delivered")

@@ -3,7 +3,7 @@
 // metrics for github.com/DataDog/datadog-go/v5:
 //
 //	rec, err := datadog.New(datadog.Config{Addr: "127.0.0.1:8125"}) // or Client: the host's statsd client
-//	eng, err := smokex.New(smokex.Config{Hooks: []record.Hook{metrics.NewHook(rec)}})
+//	eng, err := smokex.New(smokex.Config{Hooks: []record.Hook{rec}})
 //
 // # Metrics
 //

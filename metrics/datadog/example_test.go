@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	"github.com/smokex/smokex/metrics/datadog"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -35,7 +34,7 @@ func Example() {
 	}
 	eng, err := smokex.New(smokex.Config{
 		Vars:  map[string]any{"base": api.URL},
-		Hooks: []record.Hook{metrics.NewHook(rec)},
+		Hooks: []record.Hook{rec},
 	})
 	if err != nil {
 		panic(err)

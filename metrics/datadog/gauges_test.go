@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	"github.com/smokex/smokex/metrics/datadog"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -25,7 +24,7 @@ func TestGauges(t *testing.T) {
 	require.NoError(t, err)
 	api := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(api.Close)
-	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": api.URL}, Hooks: []record.Hook{metrics.NewHook(rec)}})
+	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": api.URL}, Hooks: []record.Hook{rec}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, eng.Start(ctx))

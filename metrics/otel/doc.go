@@ -2,7 +2,7 @@
 // traces. It is the adapter of package metrics for go.opentelemetry.io/otel:
 //
 //	rec, err := otel.New(otel.Config{MeterProvider: mp, TracerProvider: tp}) // nil: the globals
-//	eng, err := smokex.New(smokex.Config{Hooks: []record.Hook{metrics.NewHook(rec)}})
+//	eng, err := smokex.New(smokex.Config{Hooks: []record.Hook{rec}})
 //
 // # Metrics
 //

@@ -10,7 +10,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -18,7 +17,7 @@ import (
 
 // A host records smokex's executions with its own MeterProvider (here
 // one with a manual reader; an OTLP or Prometheus exporter in production)
-// and hands the Recorder to the engine through metrics.NewHook.
+// and hands the Recorder to the engine as one of its hooks.
 func Example() {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/missing" {
@@ -34,7 +33,7 @@ func Example() {
 	}
 	eng, err := smokex.New(smokex.Config{
 		Vars:  map[string]any{"base": api.URL},
-		Hooks: []record.Hook{metrics.NewHook(rec)},
+		Hooks: []record.Hook{rec},
 	})
 	if err != nil {
 		panic(err)

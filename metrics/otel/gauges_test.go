@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -46,7 +45,7 @@ func TestGauges(t *testing.T) {
 	require.NoError(t, err)
 	api := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(api.Close)
-	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": api.URL}, Hooks: []record.Hook{metrics.NewHook(rec)}})
+	eng, err := smokex.New(smokex.Config{Vars: map[string]any{"base": api.URL}, Hooks: []record.Hook{rec}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	t.Cleanup(func() { require.NoError(t, eng.Stop(ctx)) })

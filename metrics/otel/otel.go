@@ -69,11 +69,10 @@ type Config struct {
 }
 
 // Recorder records executions as OpenTelemetry metrics and traces. It is a
-// metrics.Recorder that traces (metrics.ExecutionTracer,
-// metrics.StepTracer, metrics.TransportWrapper): pass it to
-// metrics.NewHook. It is safe for concurrent use.
+// record.Hook: put it in smokex.Config.Hooks. It is safe for concurrent
+// use.
 type Recorder struct {
-	metrics.Nop
+	record.HookDefaults
 	tracer trace.Tracer
 	prop   propagation.TextMapPropagator
 
@@ -89,11 +88,16 @@ type Recorder struct {
 	sets metrics.LabelCache[metric.MeasurementOption]
 }
 
+// The engine hooks Recorder implements.
 var (
-	_ metrics.Recorder         = (*Recorder)(nil)
-	_ metrics.ExecutionTracer  = (*Recorder)(nil)
-	_ metrics.StepTracer       = (*Recorder)(nil)
-	_ metrics.TransportWrapper = (*Recorder)(nil)
+	_ record.ExecutionContextHook  = (*Recorder)(nil)
+	_ record.StepHook              = (*Recorder)(nil)
+	_ record.TransportHook         = (*Recorder)(nil)
+	_ record.ExecutionStartedHook  = (*Recorder)(nil)
+	_ record.StepFinishedHook      = (*Recorder)(nil)
+	_ record.ExecutionFinishedHook = (*Recorder)(nil)
+	_ record.TickSkippedHook       = (*Recorder)(nil)
+	_ record.NotificationSentHook  = (*Recorder)(nil)
 )
 
 // New returns a Recorder for cfg.
@@ -166,8 +170,8 @@ func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) 
 	})
 }
 
-// RecordExecution counts x and records its duration, and ends its span.
-func (r *Recorder) RecordExecution(ctx context.Context, p *record.PlanRef, x *record.Execution) {
+// ExecutionFinished counts x and records its duration, and ends its span.
+func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
 	plan := metrics.PlanID(x.PlanID, p)
 	status, trigger := string(x.Status), string(x.Trigger)
 	r.executions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []attribute.KeyValue {
@@ -179,11 +183,14 @@ func (r *Recorder) RecordExecution(ctx context.Context, p *record.PlanRef, x *re
 	r.endExecution(ctx, x)
 }
 
-// RecordStep records the duration of a step that ran and the expiry of
-// the certificate it received, and ends its span.
-func (r *Recorder) RecordStep(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+// StepFinished counts s's failed assertions, adding each to the step's
+// span as an event, and records the duration of a step that ran and the
+// expiry of the certificate it received.
+func (r *Recorder) StepFinished(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult) {
+	for i := range s.Failures {
+		r.assertionFailed(ctx, p, x, &s.Failures[i])
+	}
 	outcome := metrics.StepOutcome(s)
-	r.endStep(ctx, s, outcome)
 	if outcome == metrics.OutcomeSkipped {
 		return
 	}
@@ -202,9 +209,8 @@ func (r *Recorder) RecordStep(ctx context.Context, p *record.PlanRef, x *record.
 	}))
 }
 
-// RecordAssertionFailure counts f and adds it to its step's span as an
-// event.
-func (r *Recorder) RecordAssertionFailure(ctx context.Context, p *record.PlanRef, x *record.Execution, s *record.StepResult, f *record.Failure) {
+// assertionFailed counts f and adds it to its step's span as an event.
+func (r *Recorder) assertionFailed(ctx context.Context, p *record.PlanRef, x *record.Execution, f *record.Failure) {
 	plan, typ := metrics.PlanID(x.PlanID, p), string(f.Type)
 	r.assertions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureAssertionFailures, plan, typ, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrType.String(typ)}
@@ -212,24 +218,29 @@ func (r *Recorder) RecordAssertionFailure(ctx context.Context, p *record.PlanRef
 	r.failureEvent(ctx, f)
 }
 
-// RecordScheduleLag records lag.
-func (r *Recorder) RecordScheduleLag(ctx context.Context, p *record.PlanRef, x *record.Execution, lag time.Duration) {
+// ExecutionStarted records how late a scheduled execution started.
+func (r *Recorder) ExecutionStarted(ctx context.Context, p *record.PlanRef, x *record.Execution) {
+	lag, ok := metrics.ScheduleLag(x)
+	if !ok {
+		return
+	}
 	plan := metrics.PlanID(x.PlanID, p)
 	r.lag.Record(ctx, lag.Seconds(), r.attrs(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan)}
 	}))
 }
 
-// RecordSkippedTick counts a skipped tick.
-func (r *Recorder) RecordSkippedTick(ctx context.Context, planID string, p *record.PlanRef, reason record.SkipReason) {
+// TickSkipped counts a skipped tick.
+func (r *Recorder) TickSkipped(ctx context.Context, planID string, p *record.PlanRef, _ time.Time, reason record.SkipReason) {
 	plan := metrics.PlanID(planID, p)
 	r.skipped.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureScheduleSkipped, plan, string(reason), "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrReason.String(string(reason))}
 	}))
 }
 
-// RecordNotification counts a notification.
-func (r *Recorder) RecordNotification(ctx context.Context, _ *record.PlanRef, n *record.Notification) {
+// NotificationSent counts a notification, as an alert policy tells it
+// (smokex.Config.Alerts passes it the hook).
+func (r *Recorder) NotificationSent(ctx context.Context, _ *record.PlanRef, n *record.Notification) {
 	provider, outcome := n.Provider, string(n.Outcome)
 	r.notified.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureNotifications, provider, outcome, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrProvider.String(provider), AttrOutcome.String(outcome)}

@@ -22,7 +22,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/notify/webhook"
@@ -99,7 +98,7 @@ func newSetup(t *testing.T) *setup {
 	require.NoError(t, err)
 	s.eng, err = smokex.New(smokex.Config{
 		Vars:  map[string]any{"base": s.target.URL},
-		Hooks: []record.Hook{metrics.NewHook(rec)},
+		Hooks: []record.Hook{rec},
 	})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -227,9 +226,8 @@ func TestCanceledContextStillRecords(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	h := metrics.NewHook(rec)
-	h.TickSkipped(ctx, "p", nil, time.Time{}, record.SkipOverlap)
-	h.NotificationSent(ctx, nil, &record.Notification{Provider: "slack", Outcome: record.NotificationFailed})
+	rec.TickSkipped(ctx, "p", nil, time.Time{}, record.SkipOverlap)
+	rec.NotificationSent(ctx, nil, &record.Notification{Provider: "slack", Outcome: record.NotificationFailed})
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))
 	got := map[string]map[string]int64{}
@@ -399,7 +397,7 @@ func TestNotifications(t *testing.T) {
 	tg := newTarget(t)
 	eng, err := smokex.New(smokex.Config{
 		Vars:   map[string]any{"base": tg.URL},
-		Hooks:  []record.Hook{metrics.NewHook(rec)},
+		Hooks:  []record.Hook{rec},
 		Alerts: &notify.PolicyConfig{Targets: []notify.Target{{Name: "ops", Notifier: hook}}},
 	})
 	require.NoError(t, err)

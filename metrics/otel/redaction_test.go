@@ -20,7 +20,6 @@ import (
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/exec"
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -80,7 +79,7 @@ func TestSpansRedactSecrets(t *testing.T) {
 		Vars:    map[string]any{"port": port(plain), "tlsport": port(secure)},
 		Secrets: smokex.StaticSecrets{"TOK": pathSecret, "HOST": hostSecret},
 		Exec:    exec.Config{Client: &http.Client{Transport: transport}},
-		Hooks:   []record.Hook{metrics.NewHook(rec)},
+		Hooks:   []record.Hook{rec},
 	})
 	require.NoError(t, err)
 	ctx := context.Background()

@@ -59,9 +59,9 @@ func stepOf(ctx context.Context) *stepState {
 	return st
 }
 
-// TraceExecution opens the execution's span, the root of a trace, and
+// ExecutionContext opens the execution's span, the root of a trace, and
 // returns its trace ID.
-func (r *Recorder) TraceExecution(ctx context.Context, p *record.PlanRef, x *record.Execution) (context.Context, string) {
+func (r *Recorder) ExecutionContext(ctx context.Context, p *record.PlanRef, x *record.Execution) (context.Context, string) {
 	ctx, span := r.tracer.Start(ctx, SpanExecution,
 		trace.WithNewRoot(),
 		trace.WithSpanKind(trace.SpanKindInternal),
@@ -79,7 +79,7 @@ func (r *Recorder) TraceExecution(ctx context.Context, p *record.PlanRef, x *rec
 	return ctx, sc.TraceID().String()
 }
 
-// endExecution ends the span TraceExecution opened in ctx, if any.
+// endExecution ends the span ExecutionContext opened in ctx, if any.
 func (r *Recorder) endExecution(ctx context.Context, x *record.Execution) {
 	span, ok := trace.SpanFromContext(ctx).(*executionSpan)
 	if !ok || !span.IsRecording() {
@@ -112,18 +112,22 @@ func failedStep(x *record.Execution) string {
 	return string(x.Status)
 }
 
-// TraceStep opens the step's span, a child of the execution's.
-func (r *Recorder) TraceStep(ctx context.Context, p *record.PlanRef, x *record.Execution, index int) context.Context {
+// WrapStep runs the step in its span, a child of the execution's, and
+// ends the span with the step's result.
+func (r *Recorder) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Execution, _ int, doInner func(context.Context) *record.StepResult) {
 	_, span := r.tracer.Start(ctx, SpanStep, trace.WithSpanKind(trace.SpanKindInternal))
-	return trace.ContextWithSpan(ctx, &stepState{Span: span})
+	st := &stepState{Span: span}
+	s := doInner(trace.ContextWithSpan(ctx, st))
+	endStep(st, s)
 }
 
-// endStep ends the span TraceStep opened in ctx, if any.
-func (r *Recorder) endStep(ctx context.Context, s *record.StepResult, outcome metrics.Outcome) {
-	span := stepOf(ctx)
-	if span == nil || !span.IsRecording() {
+// endStep ends the step's span with s.
+func endStep(span *stepState, s *record.StepResult) {
+	if !span.IsRecording() {
+		span.End()
 		return
 	}
+	outcome := metrics.StepOutcome(s)
 	// The request's own attributes are on its client spans; the step's
 	// URL is the one stored, secrets redacted by the executor.
 	var buf [6]attribute.KeyValue

@@ -15,7 +15,6 @@ import (
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/bench/internal/workload"
-	"github.com/smokex/smokex/metrics"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -55,7 +54,7 @@ func newEngine(tb testing.TB, base string, telemetry int) *smokex.Engine {
 		tb.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 		rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tp})
 		require.NoError(tb, err)
-		cfg.Hooks = []record.Hook{metrics.NewHook(rec)}
+		cfg.Hooks = []record.Hook{rec}
 	}
 	eng, err := smokex.New(cfg)
 	require.NoError(tb, err)
