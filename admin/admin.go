@@ -53,6 +53,16 @@ type Config struct {
 	// set this.
 	Authorize func(*http.Request) bool
 
+	// AllowedHosts, when not nil, turns on the check of the Host header
+	// that shuts out DNS rebinding (see HostCheck): the handler answers
+	// only requests for an IP address, localhost, a name under .localhost
+	// or one of these names (".example.com" for a domain and every name
+	// under it), and refuses others with 403. Set it whenever a browser can
+	// reach the handler, to the names users reach it by: []string{} allows
+	// only the loopback names and IP addresses. Defaults to nil: no check,
+	// which leaves it to the host (smokex serve checks every request).
+	AllowedHosts []string
+
 	// Title names the dashboard in its pages' titles and header. Defaults
 	// to DefaultTitle.
 	Title string
@@ -109,6 +119,9 @@ type handler struct {
 	state  *state
 	events *broker
 	pages  *pages
+	// serve answers a request: the Host check, when Config asks for it,
+	// then authorize and route.
+	serve http.Handler
 }
 
 // New returns the admin handler of eng: the JSON API under /api/, /status,
@@ -124,6 +137,10 @@ func New(eng *smokex.Engine, cfg *Config) http.Handler {
 	go h.follow(eng.Subscribe(4 * h.cfg.EventBuffer))
 	h.pages = newPages(h)
 	h.routes()
+	h.serve = http.HandlerFunc(h.authorizeAndRoute)
+	if h.cfg.AllowedHosts != nil {
+		h.serve = HostCheck(h.serve, h.cfg.AllowedHosts, "add it to admin.Config.AllowedHosts")
+	}
 	return h
 }
 
@@ -163,8 +180,13 @@ func (h *handler) routes() {
 	h.pages.routes(h.mux)
 }
 
-// ServeHTTP authorizes the request and routes it.
+// ServeHTTP checks the request's Host when Config.AllowedHosts is set,
+// authorizes the request and routes it.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.serve.ServeHTTP(w, r)
+}
+
+func (h *handler) authorizeAndRoute(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Authorize != nil && !h.cfg.Authorize(r) {
 		writeError(w, http.StatusUnauthorized, "unauthorized")
 		return

@@ -61,3 +61,38 @@ func Example() {
 	// Output:
 	// 200 {"status":"passing","plans":[{"id":"health","status":"passed"}],"load_errors":[]}
 }
+
+// The handler answers only the names users reach it by: a page on another
+// name that resolves to the handler's address (DNS rebinding) is refused.
+func ExampleConfig_allowedHosts() {
+	eng, _ := smokex.New(smokex.Config{})
+	defer eng.Stop(context.Background())
+	h := admin.New(eng, &admin.Config{AllowedHosts: []string{"smoke.example.com"}})
+	for _, host := range []string{"smoke.example.com", "127.0.0.1:8080", "localhost:8080", "evil.example"} {
+		req := httptest.NewRequest("GET", "http://"+host+"/status", nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(host, rec.Code)
+	}
+	// Output:
+	// smoke.example.com 200
+	// 127.0.0.1:8080 200
+	// localhost:8080 200
+	// evil.example 403
+}
+
+// HostCheck guards a whole mux that serves the handler beside other paths.
+func ExampleHostCheck() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
+	h := admin.HostCheck(mux, []string{".corp.example"}, "add it to the host list of the service")
+	for _, host := range []string{"smoke.corp.example", "[::1]:9090", "corp.example.evil"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "http://"+host+"/metrics", nil))
+		fmt.Println(host, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// smoke.corp.example 200 ok
+	// [::1]:9090 200 ok
+	// corp.example.evil 403 {"error":"refused: the request is for the host \"corp.example.evil\", which this server is not known by; a web page on another name may be trying to reach it (DNS rebinding). If that is this server's name, add it to the host list of the service"}
+}

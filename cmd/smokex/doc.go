@@ -195,6 +195,13 @@
 //	--allow-edit            they may create, change and delete plans that do not come from a PATH
 //	--auth-token TOKEN      every request needs the token (default $SMOKEX_ADMIN_TOKEN): see below
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts
+//	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
+//
+// serve answers only requests whose Host is an IP address, localhost or a
+// name under .localhost, the host of --addr or --base-url, or a name of
+// --allowed-hosts (.example.com for a domain and the names under it); any
+// other is refused with 403 naming the flag to set, which shuts out DNS
+// rebinding (admin.HostCheck).
 //
 // With --auth-token, machines send Authorization: Bearer TOKEN (/metrics,
 // /status, the badges, the API). A browser opening a page without it is

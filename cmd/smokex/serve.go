@@ -71,6 +71,10 @@ ticks, each run once by one of them (give them the same PATHs, or none);
 from SMOKEX_DATABASE_URL, which keeps a password out of the command line. Unlike run, plans do not see the environment
 unless --env is given, and read only the secrets named by --secret.
 
+Requests are answered only when their Host is an IP address, localhost (or
+a name under .localhost), the host of --addr or --base-url, or a name given
+to --allowed-hosts; others get 403, which shuts out DNS rebinding.
+
 Exit codes: 0 stopped by a signal (also when executions still running at
 --shutdown-timeout were canceled), 1 the engine failed to start or to stop,
 2 bad usage or a database that cannot be reached.
@@ -334,7 +338,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
-	srv, err := listen(f.addr, f.admin.withAuth(f.routes(eng)), log)
+	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, f.admin.withAuth(f.routes(eng))), log)
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/smokex/smokex"
@@ -25,6 +27,10 @@ type adminFlags struct {
 	// baseURL is where users reach the dashboard, for links in alerts;
 	// empty when not given.
 	baseURL string
+	// allowedHosts are the names, besides the loopback ones, IP addresses
+	// and those of --addr and --base-url, that requests may name in their
+	// Host header.
+	allowedHosts hostsFlag
 	// storePlans is true when serve was given no PATH: the plans live in
 	// the store and are edited through the API.
 	storePlans bool
@@ -34,6 +40,7 @@ func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
+	fs.Var(&f.allowedHosts, "allowed-hosts", "also answer requests for the host `NAMES`, comma-separated (repeatable; .example.com for a domain and the names under it); besides them serve answers only localhost, IP addresses and the hosts of --addr and --base-url, which shuts out DNS rebinding")
 	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL)")
 }
 
@@ -61,6 +68,41 @@ func (f *adminFlags) check() error {
 		return errors.New("--auth-token must not contain spaces")
 	}
 	return nil
+}
+
+// hostsFlag collects the names of a comma-separated, repeatable flag.
+type hostsFlag []string
+
+func (h *hostsFlag) String() string {
+	if h == nil {
+		return ""
+	}
+	return strings.Join(*h, ",")
+}
+
+func (h *hostsFlag) Set(s string) error {
+	for name := range strings.SplitSeq(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || strings.ContainsAny(name, "/@ \t") || strings.Contains(name, "://") {
+			return fmt.Errorf("%q is not a host name: give names such as smoke.example.com or .example.com, comma-separated", name)
+		}
+		*h = append(*h, name)
+	}
+	return nil
+}
+
+// withHostCheck wraps everything serve answers on addr in the check of the
+// Host header (admin.HostCheck): the names of --allowed-hosts, --base-url
+// and addr are allowed with the loopback names and IP addresses.
+func (f *adminFlags) withHostCheck(addr string, h http.Handler) http.Handler {
+	hosts := slices.Clone([]string(f.allowedHosts))
+	if host, _, err := net.SplitHostPort(addr); err == nil && host != "" {
+		hosts = append(hosts, host)
+	}
+	if u, err := url.Parse(f.baseURL); err == nil && u.Hostname() != "" {
+		hosts = append(hosts, u.Hostname())
+	}
+	return admin.HostCheck(h, hosts, "start serve with --allowed-hosts NAME (or a --base-url on that host) to allow it")
 }
 
 // handler is the admin handler of eng, with the switches of the flags.
