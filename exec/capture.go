@@ -50,6 +50,11 @@ func (c *checker) capture() {
 			c.stepError(serr)
 			continue
 		}
+		if cp.Redact {
+			// A secret from here on, and so is whatever is computed from it.
+			c.s.addSecretValue(v)
+			c.s.setTainted(cp.Variable, true)
+		}
 		got = append(got, saved{cp.Variable, v})
 	}
 	if scoped {

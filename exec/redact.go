@@ -1,11 +1,13 @@
 package exec
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // addSecret redacts v from now on: a value captured from a header that is
@@ -16,6 +18,40 @@ func (s *run) addSecret(v string) {
 	}
 	s.secrets = append(s.secrets, v)
 	s.red = redact.New(s.secrets)
+}
+
+// addSecretValue makes a captured value a secret (redact: true): a
+// string as it is, a number as it is written, and each such leaf of a
+// list or an object. true, false and null are left: masking them would
+// mask every boolean of every result.
+func (s *run) addSecretValue(v any) {
+	switch v := v.(type) {
+	case string:
+		s.addSecret(v)
+	case float64, int64, int:
+		s.addSecret(fmt.Sprint(v))
+	case []any:
+		for _, x := range v {
+			s.addSecretValue(x)
+		}
+	case map[string]any:
+		for _, x := range v {
+			s.addSecretValue(x)
+		}
+	}
+}
+
+// redactResult masks the secrets in what res recorded of its response:
+// a capture with redact: true makes a secret of a value the response's
+// headers and the step's failures may already show.
+func (s *run) redactResult(res *record.StepResult, h http.Header) {
+	if res.Response != nil {
+		res.Response.Headers = s.redactHeader(h)
+	}
+	for i := range res.Failures {
+		f := &res.Failures[i]
+		f.Name, f.Expected, f.Received = s.red.String(f.Name), s.red.String(f.Expected), s.red.String(f.Received)
+	}
 }
 
 // warnShort logs, once per plan and secret, that a secret is too short to

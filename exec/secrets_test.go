@@ -266,3 +266,46 @@ steps:
 	require.Equal(t, "GET http://ada:xxxxx@127.0.0.1:1/x", res.Name)
 	requireHidden(t, e, "p@ss", "ss/w", "w#rd")
 }
+
+// TestRedactedCapture: a capture with redact: true is a secret from then
+// on: the captured value, the body it came from, a later request that
+// sends it, a failure that shows it and values computed from it are all
+// masked; a capture without it is shown.
+func TestRedactedCapture(t *testing.T) {
+	t.Parallel()
+	const token = "sess-7Hq2.xY9"
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Session", token)
+			fmt.Fprintf(w, `{"token": %q, "user": "ada"}`, token)
+			return
+		}
+		echoAll(w, r)
+	})
+	e := runYAML(t, srv, `
+steps:
+  - post:
+      host: "${base}/login"
+      expect:
+        json: {token: "not it"}
+      save_from_response:
+        - variable_name: token
+          json_path: $.token
+          redact: true
+        - variable_name: user
+          json_path: $.user
+      options: {debug: true, halt_on_error: false}
+  - get:
+      host: "${base}/me?t=${token}"
+      headers: {X-Token: "${token}", X-Derived: "${upper(token)}"}
+      expect: {string: "${token} nowhere"}
+      options: {debug: true}
+`, nil)
+	require.Equal(t, record.StatusFailed, e.Status)
+	require.Equal(t, "[REDACTED]", e.Steps[0].Captures["token"])
+	require.Equal(t, "ada", e.Steps[0].Captures["user"], "a capture without redact is shown")
+	require.Contains(t, e.Steps[0].Response.Body, `"token": "[REDACTED]"`)
+	require.Len(t, e.Steps[1].Request.Headers["X-Token"], 1)
+	requireHidden(t, e, token, strings.ToUpper(token))
+}

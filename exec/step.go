@@ -116,7 +116,11 @@ func (s *run) exchange(ctx context.Context, step *plan.Step, out *outgoing, o st
 
 	c := checker{s: s, step: step, resp: resp, body: s.buf.Bytes(), res: res}
 	c.check()
+	secrets := len(s.secrets)
 	c.capture()
+	if len(s.secrets) != secrets {
+		s.redactResult(res, resp.Header)
+	}
 	res.OK = len(res.Failures) == 0 && res.Error == nil
 	switch {
 	case o.debug:

@@ -273,7 +273,7 @@ func (p *parser) checkBool(n *yaml.Node, e *Expression) bool {
 	return true
 }
 
-const captureKeys = "variable_name json_path header expression"
+const captureKeys = "variable_name json_path header expression redact"
 
 func (p *parser) captures(n *yaml.Node) []Capture {
 	var out []Capture
@@ -309,6 +309,13 @@ func (p *parser) captures(n *yaml.Node) []Capture {
 			case "expression":
 				sources = append(sources, kv.key)
 				c.Expression = p.expression(kv.value, "expression")
+			case "redact":
+				v := resolve(kv.value)
+				b, err := planvalue.Bool(v.Value)
+				if v.Kind != yaml.ScalarNode || isNull(v) || err != nil {
+					p.errorAt(v, "redact must be true or false, got %s", describe(v))
+				}
+				c.Redact = b
 			default:
 				p.unknownKey(kv, "save_from_response", captureKeys)
 			}

@@ -185,6 +185,9 @@ func dump(p *plan.Plan) string {
 			w("  expect certificate at %d:%d: expires_in %s", c.Pos.Line, c.Pos.Column, strings.Join(ps, ", "))
 		}
 		for _, c := range s.Captures {
+			if c.Redact {
+				w("  capture %s is redacted", c.Variable)
+			}
 			switch {
 			case c.JSONPath != "":
 				w("  capture %s: json_path %q = %s", c.Variable, c.JSONPath, c.Path)

@@ -146,7 +146,13 @@ type Capture struct {
 	Path       jp.Expr
 	Header     string
 	Expression *Expression
-	Pos        Pos
+	// Redact makes the captured value a secret from then on (redact:
+	// true, as in Hurl): masked wherever secrets are, in every result,
+	// report, stored row and alert. A value captured from a sensitive
+	// header (Set-Cookie, Authorization, Cookie, Proxy-Authorization) is
+	// one without it.
+	Redact bool
+	Pos    Pos
 }
 
 // Options are per-step settings. A plan's Options are the defaults for its
