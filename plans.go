@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"time"
 
@@ -29,6 +30,9 @@ type loadedPlan struct {
 	// synced is true for plans that SyncFS manages: a later sync removes
 	// them when their file is gone.
 	synced bool
+	// source is the revision a Sync loaded the plan from, under
+	// Engine.mu; zero for plans from elsewhere.
+	source record.Source
 }
 
 // storedPlan is a plan parsed from the store, with the source it came
@@ -45,11 +49,12 @@ type storedPlan struct {
 func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
-	return e.addPlan(ctx, p, false)
+	return e.addPlan(ctx, p, false, record.Source{})
 }
 
-// addPlan adds p; the caller holds planMu.
-func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
+// addPlan adds p, synced from source when synced; the caller holds
+// planMu.
+func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool, source record.Source) error {
 	if p == nil || p.ID == "" {
 		return errors.New("smokex: AddPlan needs a parsed plan with an ID")
 	}
@@ -72,7 +77,7 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool) error {
 		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
 	}
 	e.mu.Lock()
-	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced}
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced, source: source}
 	e.plansVersion.Add(1)
 	e.mu.Unlock()
 	return e.applySchedule(ctx, p)
@@ -172,9 +177,11 @@ func (e *Engine) Plans() []*plan.Plan {
 	return out
 }
 
-// SyncResult tells what a SyncFS call changed.
+// SyncResult tells what a sync changed.
 type SyncResult struct {
 	Added, Updated, Removed []string
+	// Revision is the revision a Sync applied; zero for SyncFS.
+	Revision record.Source
 }
 
 // LoadError is a plan file that the latest SyncFS (or WatchFS) could not
@@ -256,10 +263,97 @@ func (e *Engine) noteLoadErrors(list plan.ErrorList) {
 // that is already in the store with the same source (an engine started
 // again on a persistent store) is loaded without being counted as added.
 func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
+	return e.syncFS(ctx, fsys, nil, true)
+}
+
+// Source is where Sync reads plans from: the files of one revision of a
+// repository. Package gitsync gives one for git repositories; it lives
+// apart so that a host that does not sync from git builds without a git
+// implementation.
+type Source interface {
+	// Fetch returns the plan files of the source's newest revision, and
+	// the revision: its commit, and in Path the directory in the
+	// repository that the files are read from. A Fetch that fails changes
+	// nothing.
+	Fetch(ctx context.Context) (fs.FS, record.Source, error)
+}
+
+// SyncOpts tune Sync. A nil *SyncOpts means the defaults.
+type SyncOpts struct {
+	// AllowEmpty lets a revision with no plan file remove every plan the
+	// source synced before. Defaults to false: such a revision is refused
+	// with ErrEmptySource, since a path written wrong or a branch emptied
+	// by mistake would otherwise stop all monitoring.
+	AllowEmpty bool
+}
+
+// ErrEmptySource is returned by Sync when the revision holds no plan file
+// and SyncOpts.AllowEmpty is not set; nothing was changed.
+var ErrEmptySource = errors.New("smokex: the source holds no plan files; nothing was changed")
+
+// Sync fetches the newest revision of src and makes the engine's synced
+// plans match its files, as SyncFS does for a folder, through the same
+// steps: plans added, changed and removed in one pass; a file that does not
+// parse keeps its plan's last good version, and the error lists it at its
+// path in the repository with the commit. A fetch that fails changes
+// nothing and is returned. Every execution of a synced plan records the
+// revision (record.Execution.Source).
+//
+// When the store is shared by several processes and implements
+// storage.SyncLocker, Sync holds its lock from loading the files to the
+// last change, so that replicas apply one sync at a time.
+func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncResult, error) {
+	if opts == nil {
+		opts = &SyncOpts{}
+	}
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	fsys, rev, err := src.Fetch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("smokex: fetching plans: %w", err)
+	}
+	if l, ok := e.store.(storage.SyncLocker); ok {
+		unlock, err := l.LockSync(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("smokex: waiting for the sync lock: %w", err)
+		}
+		defer unlock()
+	}
+	res, err := e.syncFS(ctx, fsys, &rev, opts.AllowEmpty)
+	if res != nil {
+		res.Revision = rev
+	}
+	var list plan.ErrorList
+	if errors.As(err, &list) {
+		for _, pe := range list {
+			if pe.File != "" {
+				pe.File = path.Join(rev.Path, pe.File)
+			}
+		}
+		return res, fmt.Errorf("commit %s: %w", shortCommit(rev.Commit), list)
+	}
+	return res, err
+}
+
+// shortCommit is the commit's first 12 digits, as forges show them.
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+// syncFS loads the plans of fsys and syncs them; rev, when not nil, is the
+// revision they come from.
+func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, allowEmpty bool) (*SyncResult, error) {
 	plans, loadErr := plan.LoadFS(fsys, e.cfg.ParseOpts)
 	var list plan.ErrorList
 	if loadErr != nil && !errors.As(loadErr, &list) {
 		return nil, loadErr
+	}
+	if !allowEmpty && len(plans) == 0 && len(list) == 0 {
+		return nil, ErrEmptySource
 	}
 	// The files that did not parse keep their plans as they were.
 	broken := make(map[string]bool, len(list))
@@ -278,7 +372,7 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 	}
 	plans = kept
 	e.noteLoadErrors(list)
-	res, err := e.syncPlans(ctx, plans, broken)
+	res, err := e.syncPlans(ctx, plans, broken, rev)
 	if err != nil {
 		return res, err
 	}
@@ -289,8 +383,8 @@ func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
 }
 
 // syncPlans makes the synced plans match plans, keeping those whose file
-// is in broken.
-func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool) (*SyncResult, error) {
+// is in broken. rev, when not nil, is the revision the plans come from.
+func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool, rev *record.Source) (*SyncResult, error) {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
 	if err := e.checkOpen(); err != nil {
@@ -300,14 +394,23 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 	seen := make(map[string]bool, len(plans))
 	for _, p := range plans {
 		seen[p.ID] = true
+		var source record.Source
+		if rev != nil {
+			source = record.Source{Commit: rev.Commit, Path: path.Join(rev.Path, p.File)}
+		}
 		e.mu.Lock()
 		old, ok := e.plans[p.ID]
+		unchanged := ok && old.synced && bytes.Equal(old.plan.Source, p.Source)
+		if unchanged {
+			// The plan is the same at this revision: its runs name it.
+			old.source = source
+		}
 		e.mu.Unlock()
-		if ok && old.synced && bytes.Equal(old.plan.Source, p.Source) {
+		if unchanged {
 			continue
 		}
 		if !ok {
-			stored, unchanged, err := e.loadUnchanged(ctx, p)
+			stored, unchanged, err := e.loadUnchanged(ctx, p, source)
 			if err != nil {
 				return res, err
 			}
@@ -316,7 +419,7 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 			}
 			ok = stored
 		}
-		if err := e.addPlan(ctx, p, true); err != nil {
+		if err := e.addPlan(ctx, p, true, source); err != nil {
 			return res, err
 		}
 		if ok {
@@ -345,8 +448,8 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 // loadUnchanged looks for p, which this engine does not hold, in the
 // store: stored tells whether it is there, and when it is there with the
 // same source, p is loaded as a synced plan without being saved again
-// (unchanged). The caller holds planMu.
-func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan) (stored, unchanged bool, err error) {
+// (unchanged), from source. The caller holds planMu.
+func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, source record.Source) (stored, unchanged bool, err error) {
 	sp, err := e.store.GetPlan(ctx, p.ID)
 	if err != nil {
 		// Not stored, or the store cannot say: the plan is saved as a new
@@ -357,7 +460,7 @@ func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan) (stored, uncha
 		return true, false, nil
 	}
 	e.mu.Lock()
-	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: true}
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: true, source: source}
 	e.plansVersion.Add(1)
 	e.mu.Unlock()
 	return true, true, e.applySchedule(ctx, p)

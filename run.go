@@ -221,6 +221,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		// The due time in UTC, to the microsecond the stores keep, so that
 		// the execution reads back as it went in.
 		ScheduledAt: due.UTC().Truncate(time.Microsecond),
+		Source:      lp.source,
 	}
 	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars), opts: opts}
 	e.inflight[x.ID] = j

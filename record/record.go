@@ -103,6 +103,18 @@ type Execution struct {
 	// runs of a schedule can be counted from the store. Zero for
 	// executions started otherwise.
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	// Source is the revision the plan was synced from (a git commit and
+	// the plan file's path in it), so that a failure is tied to the change
+	// that caused it; zero for plans from elsewhere.
+	Source Source `json:"source,omitzero"`
+}
+
+// Source is the revision a synced plan came from.
+type Source struct {
+	// Commit is the full commit hash.
+	Commit string `json:"commit"`
+	// Path is the plan file's path in the repository, slash-separated.
+	Path string `json:"path"`
 }
 
 // Duration is the time from start to finish, zero while running.

@@ -46,6 +46,18 @@ type ExclusiveCreator interface {
 	CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error
 }
 
+// SyncLocker is an optional interface of a Store shared by several
+// processes: it lets one of them at a time apply a sync of plans (a git
+// sync), so that two replicas fetching different commits never interleave
+// their adds and removes. The engine holds it from reading the plans it
+// has to writing the last change.
+type SyncLocker interface {
+	// LockSync waits until no other holder has the lock, or ctx ends, and
+	// returns the function that releases it. The lock is released as well
+	// when the process holding it dies.
+	LockSync(ctx context.Context) (unlock func(), err error)
+}
+
 // Store keeps plans and their executions with step results. A store may
 // also keep the alert policy's state by implementing [AlertStore], as the
 // memory and PostgreSQL stores do.

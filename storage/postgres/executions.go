@@ -18,7 +18,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance, source_commit, source_path"
 
 // checkExecution validates what CreateExecution stores.
 func checkExecution(e *record.Execution) error {
@@ -32,6 +32,7 @@ func checkExecution(e *record.Execution) error {
 		{"ID", e.ID}, {"PlanID", e.PlanID}, {"PlanName", e.PlanName},
 		{"Trigger", string(e.Trigger)}, {"Status", string(e.Status)},
 		{"StopReason", string(e.StopReason)}, {"TraceID", e.TraceID}, {"Maintenance", e.Maintenance},
+		{"Source.Commit", e.Source.Commit}, {"Source.Path", e.Source.Path},
 	} {
 		if err := checkText(f.name, f.value); err != nil {
 			return fmt.Errorf("execution %q: %w", e.ID, err)
@@ -63,9 +64,10 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 		created = now()
 	}
 	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
-			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance}, nil
+			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
+			e.Source.Commit, e.Source.Path}, nil
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
@@ -211,11 +213,11 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, err
 // nil when they are all NULL (an outer join that found no execution).
 func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
-		id, planID, planName, trigger, status, stop, traceID, maint pgtype.Text
-		created, started, finished, scheduled                       pgtype.Timestamptz
-		errDoc                                                      []byte
+		id, planID, planName, trigger, status, stop, traceID, maint, commit, path pgtype.Text
+		created, started, finished, scheduled                                     pgtype.Timestamptz
+		errDoc                                                                    []byte
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint, &commit, &path}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -235,6 +237,7 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		ScheduledAt: fromTS(scheduled),
 		TraceID:     traceID.String,
 		Maintenance: maint.String,
+		Source:      record.Source{Commit: commit.String, Path: path.String},
 	}
 	if errDoc != nil {
 		e.Error = new(record.StepError)

@@ -119,3 +119,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	})
 	return s.wrap(ctx, "migrate", nil, err)
 }
+
+// syncKey is the advisory lock that lets one sync of plans into schema
+// apply at a time.
+func syncKey(schema string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("smokex.sync:" + schema))
+	return int64(h.Sum64())
+}

@@ -147,6 +147,7 @@ func (s suite) execUpdate(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
 	e := newExecution("e", "p", at(0), record.StatusCreated, 0)
+	e.Source = record.Source{Commit: "9fceb02d0ae598e95dc970b74767f19372d61af8", Path: ".smokex/checkout.yaml"}
 	create(ctx, t, st, e)
 
 	steps := []struct {
@@ -179,14 +180,15 @@ func (s suite) execUpdate(t *testing.T) {
 	}
 	for _, step := range steps {
 		step.change(e)
-		// Fields other than status, stop reason, start, finish and error
-		// are ignored.
+		// Fields other than status, stop reason, start, finish, error,
+		// trace and maintenance are ignored.
 		upd := *e
 		upd.PlanID = "other"
 		upd.PlanName = "other"
 		upd.Trigger = record.TriggerManual
 		upd.CreatedAt = at(99)
 		upd.ScheduledAt = at(98)
+		upd.Source = record.Source{Commit: "other", Path: "other.yaml"}
 		upd.Steps = []record.StepResult{{Index: 7}}
 		require.NoError(t, st.UpdateExecution(ctx, &upd), step.name)
 		got, err := st.GetExecution(ctx, "e")
