@@ -326,12 +326,17 @@ func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncRes
 	}
 	var list plan.ErrorList
 	if errors.As(err, &list) {
-		for _, pe := range list {
-			if pe.File != "" {
-				pe.File = path.Join(rev.Path, pe.File)
+		// Named by their path in the repository; copies, since LoadErrors
+		// keeps the originals.
+		named := make(plan.ErrorList, len(list))
+		for i, pe := range list {
+			c := *pe
+			if c.File != "" {
+				c.File = path.Join(rev.Path, c.File)
 			}
+			named[i] = &c
 		}
-		return res, fmt.Errorf("commit %s: %w", shortCommit(rev.Commit), list)
+		return res, fmt.Errorf("commit %s: %w", shortCommit(rev.Commit), named)
 	}
 	return res, err
 }
