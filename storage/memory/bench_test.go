@@ -108,7 +108,7 @@ func BenchmarkMillionSteps(b *testing.B) {
 	var heap, perStep float64
 	for b.Loop() {
 		before := heapInUse()
-		st := memory.New(memory.Config{MaxExecutionsPerPlan: 1000})
+		st := memory.New(memory.Config{MaxExecutionsPerPlan: 1000, MaxBytes: 1 << 40})
 		fill(b, st, plans, perPlan, steps)
 		after := heapInUse()
 		page, err := st.ListExecutions(context.Background(), &storage.ListExecutionsParams{PlanID: "plan-000", Limit: storage.MaxListLimit})
@@ -122,6 +122,24 @@ func BenchmarkMillionSteps(b *testing.B) {
 	b.ReportMetric(heap, "heap-MiB")
 	b.ReportMetric(perStep, "heap-B/step")
 	b.ReportMetric(float64(plans*perPlan*steps)/b.Elapsed().Seconds()*float64(b.N), "appends/s")
+}
+
+// BenchmarkByteBudget fills a store with the default budget
+// (DefaultMaxBytes) with 1,000 plans' executions of one step, four times
+// what fits, and reports the live heap it holds then: the budget's
+// estimate against the allocator's count.
+func BenchmarkByteBudget(b *testing.B) {
+	const plans, perPlan = 1000, 200
+	var heap float64
+	for b.Loop() {
+		before := heapInUse()
+		st := memory.New(memory.Config{})
+		fill(b, st, plans, perPlan, 1)
+		heap = float64(heapInUse()-before) / (1 << 20)
+		runtime.KeepAlive(st)
+	}
+	b.ReportMetric(heap, "heap-MiB")
+	b.ReportMetric(float64(memory.DefaultMaxBytes)/(1<<20), "budget-MiB")
 }
 
 // BenchmarkAppendStep measures storing one step result, from one goroutine

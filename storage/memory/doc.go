@@ -2,15 +2,19 @@
 // process's memory, nothing to set up, nothing kept across restarts.
 //
 // It suits development, tests, the CLI and a single instance that can
-// afford to forget its history on restart. It bounds its memory by keeping
-// at most Config.MaxExecutionsPerPlan executions per plan, dropping the
-// oldest finished ones first. Reads and writes copy records in and out, so
-// callers never share memory with the store.
+// afford to forget its history on restart. It bounds its memory two ways:
+// by bytes for the whole store (Config.MaxBytes, 64 MiB by default),
+// dropping the executions that finished first, of any plan, when it would
+// hold more; and by count per plan (Config.MaxExecutionsPerPlan, 1,000),
+// dropping the plan's oldest finished ones. Reads and writes copy records
+// in and out, so callers never share memory with the store.
 //
-// Memory grows with what steps keep: a step result with a few response
-// headers and a short body excerpt takes a little under 1 KiB, so the
-// default bound of 1,000 executions of 10 steps costs about 9 MiB per plan
-// (BenchmarkMillionSteps measures it).
+// The budget is an estimate from the records' fields: a step result with a
+// few response headers and a short body excerpt counts a little under
+// 1 KiB, and the heap the store takes is up to about 1.25 times the budget
+// (BenchmarkByteBudget: 78 MiB for the default 64 MiB), the allocator's
+// rounding left out of the estimate. So 1,000 plans of one step each keep
+// their last 40 or so executions by default, 100 plans their last 400.
 //
 // Executions are indexed per plan in creation order, so listing one plan's
 // executions, paging and summaries cost what they return (plus a binary

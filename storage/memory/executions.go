@@ -99,10 +99,14 @@ func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Tim
 		i, _ := slices.BinarySearchFunc(plan.execs, rec, compareRecords)
 		plan.execs = slices.Insert(plan.execs, i, rec)
 	}
+	rec.size = sizeOfExecution(&rec.exec)
+	s.bytes += rec.size
 	if rec.exec.Status.Done() {
 		plan.done++
+		s.finish(rec)
 	}
 	s.bound(plan)
+	s.trim()
 	return nil
 }
 
@@ -117,11 +121,62 @@ func (s *Store) bound(plan *planRecord) {
 			i++
 			continue
 		}
-		delete(s.execs, r.exec.ID)
+		s.forget(r)
 		plan.forget(r)
 		plan.execs = slices.Delete(plan.execs, i, i+1)
 		plan.done--
 		excess--
+	}
+}
+
+// forget drops r from the store's index and budget; the caller takes it
+// out of its plan.
+func (s *Store) forget(r *execRecord) {
+	delete(s.execs, r.exec.ID)
+	s.bytes -= r.size
+	r.dropped, r.steps = true, nil
+	if r.queued {
+		s.dead++
+	}
+}
+
+// finish queues r, which just finished, to be dropped in its turn.
+func (s *Store) finish(r *execRecord) {
+	if r.queued {
+		return
+	}
+	r.queued = true
+	if s.dead > 64 && s.dead > len(s.finished)/2 {
+		s.finished = slices.DeleteFunc(s.finished, func(r *execRecord) bool { return r.dropped })
+		s.dead = 0
+	}
+	s.finished = append(s.finished, r)
+}
+
+// trim drops the executions that finished first, of any plan, while the
+// store holds more than its budget.
+func (s *Store) trim() {
+	n := 0
+	for ; n < len(s.finished) && s.bytes > s.maxBytes; n++ {
+		r := s.finished[n]
+		if r.dropped {
+			s.dead--
+			continue
+		}
+		plan := s.plans[r.exec.PlanID]
+		i, found := slices.BinarySearchFunc(plan.execs, r, compareRecords)
+		if !found {
+			continue
+		}
+		r.queued = false
+		s.forget(r)
+		plan.forget(r)
+		plan.execs = slices.Delete(plan.execs, i, i+1)
+		plan.done--
+	}
+	if n > 0 {
+		clear(s.finished[:n])
+		s.finished = s.finished[n:]
 	}
 }
 
@@ -148,6 +203,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	if e.Status.Done() {
 		plan.done++
 	}
+	before := sizeOfExecution(&rec.exec)
 	rec.exec.Status = e.Status
 	rec.exec.StopReason = e.StopReason
 	rec.exec.StartedAt = e.StartedAt
@@ -155,7 +211,11 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	rec.exec.Error = errCopy
 	rec.exec.TraceID = e.TraceID
 	rec.exec.Maintenance = e.Maintenance
+	grown := sizeOfExecution(&rec.exec) - before
+	rec.size += grown
+	s.bytes += grown
 	if e.Status.Done() {
+		s.finish(rec)
 		// No more steps are expected: give back what appends reserved.
 		if cap(rec.steps)-len(rec.steps) > 1 {
 			rec.steps = slices.Clone(rec.steps)
@@ -163,6 +223,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		// A plan held over its bound by running executions shrinks as
 		// they finish.
 		s.bound(plan)
+		s.trim()
 	}
 	return nil
 }
@@ -191,13 +252,17 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.St
 	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
 	if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
 		rec.steps = append(rec.steps, c)
-		return nil
+	} else {
+		i, found := slices.BinarySearchFunc(rec.steps, c.Index, byIndex)
+		if found {
+			return errorf("execution %q step %d: exists: %w", executionID, c.Index, storage.ErrConflict)
+		}
+		rec.steps = slices.Insert(rec.steps, i, c)
 	}
-	i, found := slices.BinarySearchFunc(rec.steps, c.Index, byIndex)
-	if found {
-		return errorf("execution %q step %d: exists: %w", executionID, c.Index, storage.ErrConflict)
-	}
-	rec.steps = slices.Insert(rec.steps, i, c)
+	size := sizeOfStep(&c)
+	rec.size += size
+	s.bytes += size
+	s.trim()
 	return nil
 }
 
@@ -263,7 +328,7 @@ func (s *Store) Prune(ctx context.Context, params *storage.PruneParams) (int, er
 				n++
 				continue
 			}
-			delete(s.execs, r.exec.ID)
+			s.forget(r)
 			plan.forget(r)
 			plan.done--
 			deleted++

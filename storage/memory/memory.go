@@ -17,6 +17,10 @@ import (
 // plan when Config.MaxExecutionsPerPlan is not set.
 const DefaultMaxExecutionsPerPlan = 1000
 
+// DefaultMaxBytes is the store's budget for executions and step results
+// when Config.MaxBytes is not set: 64 MiB.
+const DefaultMaxBytes = 64 << 20
+
 // Config configures a Store. The zero Config is ready to use.
 type Config struct {
 	// MaxExecutionsPerPlan bounds how many executions the store keeps per
@@ -26,6 +30,17 @@ type Config struct {
 	// bound holds more until they finish. Defaults to
 	// DefaultMaxExecutionsPerPlan when zero or negative.
 	MaxExecutionsPerPlan int
+	// MaxBytes bounds the memory of the executions and step results the
+	// whole store holds, as estimated from their fields (strings, headers,
+	// bodies, failures, captures). When a new execution or step takes the
+	// store over it, the finished executions that finished first, of any
+	// plan, are dropped with their steps until it is back under; created
+	// and running ones are never dropped. A step result of a few hundred
+	// bytes (no bodies kept: a step that passed without debug) and an
+	// execution of one such step count about 1.5 KiB together, so the
+	// default keeps about 40,000 one-step executions in all. Defaults to
+	// DefaultMaxBytes when zero or negative.
+	MaxBytes int
 	// Now returns the current time, which the store uses for plans'
 	// CreatedAt and UpdatedAt and for executions created without a
 	// CreatedAt. Defaults to time.Now. The store keeps it to microseconds,
@@ -37,11 +52,19 @@ type Config struct {
 // zero Store is not usable; call New.
 type Store struct {
 	maxPerPlan int
+	maxBytes   int
 	now        func() time.Time
 
 	mu    sync.RWMutex
 	plans map[string]*planRecord
 	execs map[string]*execRecord
+	// bytes is the estimated size of every stored execution and step.
+	bytes int
+	// finished holds the finished executions in the order they finished,
+	// the first to drop when over maxBytes; dead counts the ones in it
+	// already dropped otherwise, which leave it when met or on compaction.
+	finished []*execRecord
+	dead     int
 
 	outbox alertbox.Box
 }
@@ -82,18 +105,28 @@ func (p *planRecord) forget(r *execRecord) {
 type execRecord struct {
 	exec  record.Execution
 	steps []record.StepResult
+	// size is the estimated bytes of exec and steps (sizeOfExecution,
+	// sizeOfStep).
+	size int
+	// queued tells whether the record is in Store.finished, dropped
+	// whether it left the store.
+	queued, dropped bool
 }
 
 // New returns an empty store configured by cfg.
 func New(cfg Config) *Store {
 	s := &Store{
 		maxPerPlan: cfg.MaxExecutionsPerPlan,
+		maxBytes:   cfg.MaxBytes,
 		now:        cfg.Now,
 		plans:      make(map[string]*planRecord),
 		execs:      make(map[string]*execRecord),
 	}
 	if s.maxPerPlan <= 0 {
 		s.maxPerPlan = DefaultMaxExecutionsPerPlan
+	}
+	if s.maxBytes <= 0 {
+		s.maxBytes = DefaultMaxBytes
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -208,7 +241,7 @@ func (s *Store) DeletePlan(ctx context.Context, id string) error {
 		return errorf("plan %q: %w", id, storage.ErrNotFound)
 	}
 	for _, e := range rec.execs {
-		delete(s.execs, e.exec.ID)
+		s.forget(e)
 	}
 	delete(s.plans, id)
 	return nil

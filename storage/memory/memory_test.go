@@ -175,3 +175,45 @@ func TestStoreShared(t *testing.T) {
 		return st, st // the processes of one memory store are its goroutines
 	})
 }
+
+// TestByteBudget checks that the store as a whole stays within MaxBytes:
+// the executions that finished first go, of whichever plan, with their
+// steps, while a running one stays whatever its size.
+func TestByteBudget(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := memory.New(memory.Config{MaxBytes: 64 << 10})
+	body := string(make([]byte, 4<<10))
+	for _, id := range []string{"a", "b"} {
+		require.NoError(t, s.SavePlan(ctx, &storage.Plan{ID: id, Name: id}))
+	}
+	running := &record.Execution{ID: "running", PlanID: "a", Status: record.StatusRunning, CreatedAt: at(0)}
+	require.NoError(t, s.CreateExecution(ctx, running))
+	require.NoError(t, s.AppendStep(ctx, "running", &record.StepResult{Index: 0, Response: &record.Response{Body: body}}))
+	for i := range 100 {
+		e := &record.Execution{ID: fmt.Sprint("x", i), PlanID: []string{"a", "b"}[i%2], Status: record.StatusRunning, CreatedAt: at(i + 1)}
+		require.NoError(t, s.CreateExecution(ctx, e))
+		require.NoError(t, s.AppendStep(ctx, e.ID, &record.StepResult{Index: 0, Response: &record.Response{Body: body}}))
+		e.Status, e.FinishedAt = record.StatusPassed, at(i+1)
+		require.NoError(t, s.UpdateExecution(ctx, e))
+	}
+	var kept []int
+	for i := range 100 {
+		if _, err := s.GetExecution(ctx, fmt.Sprint("x", i)); err == nil {
+			kept = append(kept, i)
+		}
+	}
+	for j, i := range kept {
+		require.Equal(t, 100-len(kept)+j, i, "the latest are kept: %v", kept)
+	}
+	require.Greater(t, len(kept), 5, "what fits is kept")
+	require.Less(t, len(kept), 16, "4 KiB bodies: at most 16 fit in 64 KiB")
+	x, err := s.GetExecution(ctx, "running")
+	require.NoError(t, err, "a running execution is never dropped")
+	require.Len(t, x.Steps, 1)
+	for _, id := range []string{"a", "b"} {
+		list, err := s.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: id})
+		require.NoError(t, err)
+		require.NotEmpty(t, list, "plan %s keeps its latest", id)
+	}
+}
