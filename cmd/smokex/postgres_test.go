@@ -75,6 +75,32 @@ func TestServePostgres(t *testing.T) {
 	require.Equal(t, 200, got.Steps[0].Response.StatusCode)
 }
 
+// TestLongNameOnPostgres is the plan of the issue whose 3,000-character
+// name kept serve on PostgreSQL from starting (index row size 3016
+// exceeds the maximum of plans_pkey) while validate took it: validate
+// now says where it is wrong, and serve on PostgreSQL starts with the
+// other plan and runs it, the long one shown as a file that does not load.
+func TestLongNameOnPostgres(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	srv, dir := tickerSetup(t)
+	long := writePlan(t, dir, "long.yaml", "name: "+strings.Repeat("x", 3000)+"\nsteps:\n  - get: {url: \"${base}/ok\"}\n", "")
+
+	res := runCLI(t, nil, "", "validate", long)
+	requireResult(t, res, exitUsage, "", "long.yaml:1:7: name is 3000 characters long, over the limit of 200")
+
+	s := startServe(t, nil, "--database-url", db.url, "--schema", db.schema, "--var", "base="+srv.URL, dir)
+	s.waitLog(t, `msg="smokex serve: started" store=\S+ plans=1`)
+	s.waitLog(t, finishedLine("ticker", "passed"))
+	require.Contains(t, logText(s.stderr), "long.yaml:1:7: name is 3000 characters long")
+	require.NotContains(t, logText(s.stderr), "index row size")
+	require.Equal(t, exitOK, s.stop(t))
+	plans, err := db.store(t).ListPlans(t.Context(), nil)
+	require.NoError(t, err)
+	require.Len(t, plans, 1)
+	require.Equal(t, "ticker", plans[0].ID)
+}
+
 func TestServePostgresNoMigrate(t *testing.T) {
 	t.Parallel()
 	db := newTestDB(t)
