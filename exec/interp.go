@@ -24,7 +24,7 @@ const maxLookups = 256
 // again. Environment variables are looked up only when first read, so a
 // run never copies the whole environment.
 func (s *run) define(err error) (bool, error) {
-	var ue *plan.UndefinedError
+	var ue *eval.UndefinedError
 	if !errors.As(err, &ue) {
 		return false, err
 	}
@@ -44,7 +44,7 @@ func (s *run) define(err error) (bool, error) {
 
 // evaluable is what the plan compiles: a template, a value, an expression.
 type evaluable interface {
-	EvalParts(env plan.Env, fn plan.PartFunc) (any, error)
+	EvalParts(env plan.Env, fn func(names []string, v any)) (any, error)
 }
 
 // evalTainted is eval telling whether the result derives from a secret.
@@ -251,6 +251,6 @@ func describeOperand(v any) string {
 }
 
 func isUndefined(err error) bool {
-	var ue *plan.UndefinedError
+	var ue *eval.UndefinedError
 	return errors.As(err, &ue)
 }

@@ -14,7 +14,10 @@ import (
 	"github.com/smokex/smokex/record"
 )
 
-// Names that the response puts in scope of assert and capture expressions.
+// The names that the response puts in scope of assert and capture
+// expressions, as the executor sets them; plan.ResponseScope is their one
+// list, with their types, and a test checks that the executor sets exactly
+// those.
 const (
 	nameStatus   = "status"
 	nameHeaders  = "headers"
@@ -30,7 +33,14 @@ const (
 	nameTLS         = "tls"
 )
 
-var responseNames = [...]string{nameStatus, nameHeaders, nameBody, nameJSON, nameDuration, nameBodySize, nameCertificate, nameTLS}
+// responseNames are the names of plan.ResponseScope.
+var responseNames = plan.ResponseNames()
+
+// shadowed is a variable a name of the response's scope hides.
+type shadowed struct {
+	v  any
+	ok bool
+}
 
 // checker evaluates a step's assertions and captures on its response,
 // computing what they need (the body as text, the parsed JSON, the HTML
@@ -52,10 +62,9 @@ type checker struct {
 	doc    *goquery.Document
 	docErr error
 
-	saved [len(responseNames)]struct {
-		v  any
-		ok bool
-	}
+	// saved holds the variables the response's names shadow, by the
+	// index of the name in responseNames.
+	saved []shadowed
 }
 
 func (c *checker) bodyString() string {
@@ -122,6 +131,9 @@ func (c *checker) stepError(serr *record.StepError) {
 // variables it shadows; leaveResponseScope restores them.
 func (c *checker) enterResponseScope() {
 	env := c.s.env
+	if c.saved == nil {
+		c.saved = make([]shadowed, len(responseNames))
+	}
 	for i, n := range responseNames {
 		c.saved[i].v, c.saved[i].ok = env[n]
 	}

@@ -38,7 +38,7 @@ type run struct {
 	// the vars and captures computed from them. taintFn is taint, made
 	// once; hit is set when it finds a tainted name.
 	tainted map[string]bool
-	taintFn plan.PartFunc
+	taintFn func(names []string, v any)
 	hit     bool
 	halt    *bool
 

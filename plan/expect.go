@@ -236,11 +236,6 @@ func (p *parser) asserts(n *yaml.Node) []*Expression {
 	return out
 }
 
-// responseScope types the names the response puts in scope of an assert,
-// as the executor sets them; json, of unknown type, is left out.
-var responseScope = eval.Env{"status": 0, "headers": map[string]any{}, "body": "", "duration": int64(0),
-	"certificate": map[string]any{}, "tls": map[string]any{}}
-
 // checkBool reports an assert that cannot give true or false (status + 1),
 // type-checked against the response scope.
 func (p *parser) checkBool(n *yaml.Node, e *Expression) bool {
@@ -248,7 +243,7 @@ func (p *parser) checkBool(n *yaml.Node, e *Expression) bool {
 	if p.boolChecked[src] {
 		return true
 	}
-	err := eval.CheckBool(src, responseScope)
+	err := eval.CheckBool(src, typeEnv)
 	var te *eval.TypeError
 	switch {
 	case errors.As(err, &te):

@@ -4,24 +4,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 )
-
-// responseNames are the names an assert or a capture expression can read
-// besides the variables: the response of the step.
-const responseNames = "status headers body body_size json duration certificate tls"
-
-// ResponseNames returns the names an assert or capture expression reads
-// from the response: status, headers, body, body_size, json, duration,
-// certificate (the server's TLS certificate: not_after, expires_in_days,
-// subject, issuer, dns_names; nil over plain HTTP) and tls (version).
-func ResponseNames() []string { return strings.Fields(responseNames) }
 
 // Lint returns warnings about names that a plan's templates and
 // expressions read and that nothing defines: no plan var, secret, capture
 // of an earlier step, or name in known (the names the caller will pass,
 // such as CLI --var names or environment variables). Inside assert and
-// capture expressions the response names (see ResponseNames) are defined
+// capture expressions the response names (see ResponseScope) are defined
 // too. A plan with warnings still runs; the step that reads an undefined
 // name fails when it runs.
 func Lint(p *Plan, known []string) []*Error {
@@ -73,8 +62,8 @@ func Lint(p *Plan, known []string) []*Error {
 			l.template(h.Equal, "html equal", captured)
 		}
 		withResponse := maps.Clone(captured)
-		for _, n := range ResponseNames() {
-			withResponse[n] = true
+		for _, n := range responseScope {
+			withResponse[n.Name] = true
 		}
 		for _, a := range e.Assert {
 			l.names(a.Names(), a.Pos, "assert", withResponse)

@@ -260,20 +260,19 @@ func (t *Template) Names() []string { return t.t.Names() }
 
 // Eval evaluates the template in env. A template that is exactly one ${...}
 // keeps the type of its result; otherwise the result is a string. A name env
-// does not hold fails with an *UndefinedError.
+// does not hold fails with an error that names it.
 func (t *Template) Eval(env Env) (any, error) { return t.t.Eval(env) }
 
 // EvalString evaluates the template and formats the result as text.
 func (t *Template) EvalString(env Env) (string, error) { return t.t.EvalString(env) }
 
-// PartFunc is told of each ${...} (or bare expression) an evaluation runs:
-// the names it reads and its result, so that a caller can tell which values
-// derive from which names. The executor treats a value computed from a
-// secret as a secret.
-type PartFunc = eval.PartFunc
-
-// EvalParts is Eval telling fn, when not nil, of each ${...}'s result.
-func (t *Template) EvalParts(env Env, fn PartFunc) (any, error) { return t.t.EvalParts(env, fn) }
+// EvalParts is Eval telling fn, when not nil, of each ${...} (or bare
+// expression) it runs: the names it reads and its result, so that a caller
+// can tell which values derive from which names. The executor treats a
+// value computed from a secret as a secret.
+func (t *Template) EvalParts(env Env, fn func(names []string, v any)) (any, error) {
+	return t.t.EvalParts(env, fn)
+}
 
 // Expression is a bare expression (assert, capture expression), compiled at
 // load.
@@ -298,21 +297,20 @@ func (e *Expression) String() string { return e.p.Source() }
 func (e *Expression) Names() []string { return e.p.Names() }
 
 // Eval evaluates the expression in env. A name env does not hold fails with
-// an *UndefinedError.
+// an error that names it.
 func (e *Expression) Eval(env Env) (any, error) { return e.p.Run(env) }
 
-// EvalParts is Eval telling fn, when not nil, of the result.
-func (e *Expression) EvalParts(env Env, fn PartFunc) (any, error) { return e.p.RunParts(env, fn) }
+// EvalParts is Eval telling fn, when not nil, of the names it read and the
+// result.
+func (e *Expression) EvalParts(env Env, fn func(names []string, v any)) (any, error) {
+	return e.p.RunParts(env, fn)
+}
 
 // MaxExpressionDepth is how deeply one expression may nest (brackets,
 // operators such as ! and -, member access, ** and conditionals). A deeper
 // one is a plan error at the token past the bound, found before the
 // expression is parsed, so that no plan can exhaust the parser's stack.
 const MaxExpressionDepth = eval.MaxExpressionDepth
-
-// UndefinedError reports a name an expression reads that no variable,
-// capture or secret defines.
-type UndefinedError = eval.UndefinedError
 
 // ValueKind is the kind of a Value.
 type ValueKind int
@@ -356,7 +354,7 @@ type Field struct {
 func (v *Value) Eval(env Env) (any, error) { return v.EvalParts(env, nil) }
 
 // EvalParts is Eval telling fn, when not nil, of each ${...}'s result.
-func (v *Value) EvalParts(env Env, fn PartFunc) (any, error) {
+func (v *Value) EvalParts(env Env, fn func(names []string, v any)) (any, error) {
 	switch v.Kind {
 	case KindBool:
 		return v.Bool, nil
