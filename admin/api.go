@@ -28,9 +28,9 @@ type Plan struct {
 	Schedule string `json:"schedule"`
 	// NextRun is the next scheduled run, null when none.
 	NextRun *time.Time `json:"next_run"`
-	// Status is "passed" or "failed" after the newest execution that did
-	// either (canceled ones say nothing of the target), "pending" when none
-	// did.
+	// Status is "passed", "degraded" or "failed" after the newest
+	// execution that ended so (canceled ones say nothing of the target),
+	// "pending" when none did.
 	Status string `json:"status"`
 	// Last is the newest execution in any status, without its steps, null
 	// when the plan never ran.
@@ -87,8 +87,8 @@ type Summary struct {
 	Executions int `json:"executions"`
 	// Counts are those executions by status.
 	Counts map[record.Status]int `json:"counts"`
-	// SuccessRate is the share that passed, from 0 to 1; null when none
-	// finished.
+	// SuccessRate is the share that was up (passed or degraded), from 0
+	// to 1; null when none finished.
 	SuccessRate *float64 `json:"success_rate"`
 	// P50MS and P95MS are percentiles of their durations in milliseconds.
 	P50MS float64 `json:"p50_ms"`
@@ -127,7 +127,7 @@ func planJSON(ps *planState) Plan {
 		maps.Copy(out.Summary.Counts, sum.Counts)
 		out.Summary.Executions = finished(sum)
 		if out.Summary.Executions > 0 {
-			rate := float64(sum.Counts[record.StatusPassed]) / float64(out.Summary.Executions)
+			rate := float64(sum.Counts[record.StatusPassed]+sum.Counts[record.StatusDegraded]) / float64(out.Summary.Executions)
 			out.Summary.SuccessRate = &rate
 		}
 		out.Summary.P50MS = millis(sum.P50)

@@ -353,7 +353,7 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 }
 
 // uptime is the share of the plan's executions created since then that
-// passed, of those that passed or failed; nil when there is none. It reads
+// were up (passed or degraded), of those that passed, degraded or failed; nil when there is none. It reads
 // at most uptimeScan executions, the newest.
 func (p *pages) uptime(ctx context.Context, planID string, since time.Time) (*float64, error) {
 	params := &storage.ListExecutionsParams{PlanID: planID, Statuses: judged, Since: since, Limit: storage.MaxListLimit}
@@ -365,7 +365,7 @@ func (p *pages) uptime(ctx context.Context, planID string, since time.Time) (*fl
 		}
 		for _, x := range page.Executions {
 			total++
-			if x.Status == record.StatusPassed {
+			if x.Status.Up() {
 				passed++
 			}
 		}
@@ -499,6 +499,8 @@ func stepStatus(s *record.StepResult) string {
 	switch {
 	case s.Skipped:
 		return "skipped"
+	case s.Degraded:
+		return "degraded"
 	case s.OK:
 		return "passed"
 	default:

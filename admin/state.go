@@ -77,13 +77,13 @@ type planState struct {
 	loadError *smokex.LoadError
 }
 
-// passing reports whether the plan's latest judged execution passed, or
-// none was judged yet.
+// passing reports whether the plan's latest judged execution passed or
+// degraded (up), or none was judged yet.
 func (p *planState) passing() bool {
-	return p.latest == nil || p.latest.Status == record.StatusPassed
+	return p.latest == nil || p.latest.Status.Up()
 }
 
-// statusName is "passed" or "failed" after the latest judged execution,
+// statusName is "passed", "degraded" or "failed" after the latest judged execution,
 // "pending" when there is none.
 func (p *planState) statusName() string {
 	if p.latest == nil {
@@ -241,7 +241,7 @@ func (s *state) latestDone(ctx context.Context, planID string, sum *storage.Plan
 	if known != nil {
 		return known, nil
 	}
-	if sum.Counts[record.StatusPassed]+sum.Counts[record.StatusFailed] == 0 && finished(sum) < storage.DefaultSummaryWindow {
+	if sum.Counts[record.StatusPassed]+sum.Counts[record.StatusDegraded]+sum.Counts[record.StatusFailed] == 0 && finished(sum) < storage.DefaultSummaryWindow {
 		return nil, nil // the window holds every finished one, none judged
 	}
 	page, err := s.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{
@@ -287,13 +287,13 @@ func finished(sum *storage.PlanSummary) int {
 }
 
 // doneStatuses are the final statuses.
-var doneStatuses = []record.Status{record.StatusPassed, record.StatusFailed, record.StatusCanceled}
+var doneStatuses = []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed, record.StatusCanceled}
 
 // judged are the statuses that say whether the target is healthy: a
 // canceled execution (a restart, a deploy) says nothing, and /status looks
 // past it.
-var judged = []record.Status{record.StatusPassed, record.StatusFailed}
+var judged = []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed}
 
 func isJudged(x *record.Execution) bool {
-	return x.Status == record.StatusPassed || x.Status == record.StatusFailed
+	return x.Status.Up() || x.Status == record.StatusFailed
 }

@@ -9,13 +9,17 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/smokex/smokex/record"
 )
 
 // statusBody is the answer of GET /status.
 type statusBody struct {
 	// Status is "passing" when every selected plan's latest execution that
-	// passed or failed passed (or it has none yet), "failing" otherwise.
-	// Canceled executions are looked past: they say nothing of the target.
+	// passed, degraded or failed passed (or it has none yet), "degraded"
+	// when each passed or degraded and one degraded (up, but slow),
+	// "failing" otherwise. Canceled executions are looked past: they say
+	// nothing of the target.
 	Status string       `json:"status"`
 	Plans  []planStatus `json:"plans"`
 	// LoadErrors name the plan files that do not load (those of the
@@ -29,7 +33,8 @@ type planStatus struct {
 	Status string `json:"status"`
 }
 
-// status answers 200 when every selected plan passes, 503 otherwise, for
+// status answers 200 when every selected plan is up (passed or degraded),
+// 503 otherwise, for
 // load balancers, probes and uptime checkers. Without a query it answers
 // for every plan; ?plan=ID for that plan alone (404 for an unknown plan),
 // and ?label=key=value for the plans with that label (repeat it: the plans
@@ -68,12 +73,15 @@ func statusOf(plans []*planState, errs []*LoadError) (int, []byte) {
 	out := statusBody{Status: "passing", Plans: make([]planStatus, len(plans)), LoadErrors: errs}
 	for i, ps := range plans {
 		out.Plans[i] = planStatus{ID: ps.plan.ID, Status: ps.statusName()}
-		if !ps.passing() {
+		switch {
+		case !ps.passing():
 			out.Status = "failing"
+		case out.Status == "passing" && ps.latest != nil && ps.latest.Status == record.StatusDegraded:
+			out.Status = "degraded"
 		}
 	}
 	code := http.StatusOK
-	if out.Status != "passing" {
+	if out.Status == "failing" {
 		code = http.StatusServiceUnavailable
 	}
 	return code, encodeJSON(out)
@@ -128,6 +136,7 @@ func selectPlans(snap *snapshot, ids, labels []string) ([]*planState, int, strin
 var badgeColors = map[string]string{
 	"passed":   "#4c1",
 	"failed":   "#e05d44",
+	"degraded": "#dfb317",
 	"canceled": "#9f9f9f",
 	"pending":  "#9f9f9f",
 }

@@ -47,7 +47,8 @@ type RunOpts struct {
 }
 
 // Run runs p and returns its execution, never nil. Its status is passed
-// when every step passed; failed when a step failed, with StopReason
+// when every step passed; degraded when every step passed and one or more
+// responses took longer than their degraded_after option; failed when a step failed, with StopReason
 // halted_on_error when halt_on_error was on (the steps after it are
 // skipped); canceled when ctx ended first and no step had failed
 // (StopReason canceled, and Error says why). Bad input (a nil plan) gives
@@ -163,7 +164,7 @@ func (o observer) wrapStep(ctx context.Context, p *record.PlanRef, e *record.Exe
 
 func (s *run) runSteps(ctx context.Context) {
 	e := s.e
-	failed, halted := false, false
+	failed, halted, degraded := false, false, false
 	for i := range s.p.Steps {
 		step := &s.p.Steps[i]
 		res := &e.Steps[i]
@@ -188,6 +189,7 @@ func (s *run) runSteps(ctx context.Context) {
 		if skipped {
 			continue
 		}
+		degraded = degraded || res.Degraded
 		if !res.OK {
 			// A step cut short by the run's own cancellation did not fail
 			// on its own: the execution is canceled, not failed.
@@ -212,6 +214,8 @@ func (s *run) runSteps(ctx context.Context) {
 		e.Status = record.StatusFailed
 	case ctx.Err() != nil:
 		e.Status = record.StatusCanceled
+	case degraded:
+		e.Status = record.StatusDegraded
 	default:
 		e.Status = record.StatusPassed
 	}

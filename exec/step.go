@@ -70,6 +70,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 			res.AttemptLog[n-1].OK = res.OK
 		}
 		if res.OK || deadline.IsZero() || ctx.Err() != nil || !pollable(res.Error) {
+			res.Degraded = res.OK && o.degradedAfter > 0 && res.Timings.Total > o.degradedAfter
 			return
 		}
 		if time.Now().Add(o.poll.Every).After(deadline) {
@@ -116,6 +117,10 @@ func (s *run) exchange(ctx context.Context, step *plan.Step, out *outgoing, o st
 
 	c := checker{s: s, step: step, resp: resp, body: s.buf.Bytes(), res: res}
 	c.check()
+	if o.maxDuration > 0 && res.Timings.Total > o.maxDuration {
+		c.failAt(o.maxDurationPos, record.Failure{Type: record.FailureDuration, Name: "max_duration",
+			Expected: "at most " + o.maxDuration.String(), Received: res.Timings.Total.Round(time.Millisecond).String()})
+	}
 	secrets := len(s.secrets)
 	c.capture()
 	if len(s.secrets) != secrets {
@@ -138,6 +143,9 @@ type stepOptions struct {
 	insecure bool
 	debug    bool
 	poll     plan.Poll
+	// degradedAfter and maxDuration are off when zero.
+	degradedAfter, maxDuration time.Duration
+	maxDurationPos             plan.Pos
 }
 
 func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
@@ -162,6 +170,13 @@ func (s *run) options(step *plan.Step) (stepOptions, *record.StepError) {
 	if o.Poll.Set {
 		so.poll = o.Poll.Value
 	}
+	if so.degradedAfter, err = resolveSetting(s, o.DegradedAfter, 0, toDuration); err != nil {
+		return so, s.interpolationError("option degraded_after", err)
+	}
+	if so.maxDuration, err = resolveSetting(s, o.MaxDuration, 0, toDuration); err != nil {
+		return so, s.interpolationError("option max_duration", err)
+	}
+	so.maxDurationPos = o.MaxDuration.Pos
 	if so.timeout <= 0 {
 		so.timeout = s.r.timeout
 	}

@@ -44,10 +44,14 @@ const (
 	// TransitionPassed: a passed execution of a plan that is not failing,
 	// announced only when the rules ask for alerts on every success.
 	TransitionPassed Transition = "passed"
+	// TransitionDegraded: a plan that is not failing ended degraded (up,
+	// but slower than its degraded_after) after an execution that was not,
+	// announced only when the rules ask for it (Rules.AlertOnDegraded).
+	TransitionDegraded Transition = "degraded"
 )
 
 // Title returns a short human phrase for the transition: "failing",
-// "still failing", "recovered", "passed".
+// "still failing", "recovered", "passed", "degraded".
 func (t Transition) Title() string { return strings.ReplaceAll(string(t), "_", " ") }
 
 // Bad reports whether the transition announces a plan in trouble.

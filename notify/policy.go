@@ -540,8 +540,9 @@ func counts(x *record.Execution) bool {
 	return true
 }
 
-// failed reports whether x counts as a failure.
-func failed(x *record.Execution) bool { return x.Status != record.StatusPassed }
+// failed reports whether x counts as a failure: it is not up (passed or
+// degraded).
+func failed(x *record.Execution) bool { return !x.Status.Up() }
 
 // step returns the state after x and the transition to announce, empty
 // for none.
@@ -568,6 +569,8 @@ func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (r
 			if !r.NoRecoveryAlerts {
 				t = TransitionRecovered
 			}
+		case !s.Failing && r.AlertOnDegraded && x.Status == record.StatusDegraded && cur.LastStatus != record.StatusDegraded:
+			t = TransitionDegraded
 		case !s.Failing && r.AlertOnSuccess:
 			t = TransitionPassed
 		}

@@ -165,7 +165,7 @@ func quiet(p *notify.Policy, _ notify.Stats) bool {
 
 func TestPolicySequences(t *testing.T) {
 	t.Parallel()
-	F, P := record.StatusFailed, record.StatusPassed
+	F, P, D := record.StatusFailed, record.StatusPassed, record.StatusDegraded
 	cases := []struct {
 		name   string
 		rules  notify.Rules
@@ -186,6 +186,10 @@ func TestPolicySequences(t *testing.T) {
 			[]notify.Transition{"passed", "failing", "recovered", "passed"}},
 		{"canceled says nothing", notify.Rules{}, []record.Status{record.StatusCanceled, F, record.StatusCanceled, P},
 			[]notify.Transition{"failing", "recovered"}},
+		{"degraded is up", notify.Rules{}, []record.Status{D, F, D, D, P},
+			[]notify.Transition{"failing", "recovered"}},
+		{"degraded alerts when asked, once per spell", notify.Rules{AlertOnDegraded: true}, []record.Status{P, D, D, P, D, F, D},
+			[]notify.Transition{"degraded", "degraded", "failing", "recovered"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

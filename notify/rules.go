@@ -27,6 +27,10 @@ type Rules struct {
 	// not failing, as TransitionPassed (flag --alert-on-success). Off by
 	// default.
 	AlertOnSuccess bool
+	// AlertOnDegraded announces TransitionDegraded when an execution of a
+	// plan that is not failing ends degraded and the one before it did not
+	// (flag --alert-on-degraded). Off by default: degraded counts as up.
+	AlertOnDegraded bool
 	// Reminder, when positive, announces TransitionStillFailing when an
 	// execution of a failing plan finishes at least Reminder after the
 	// plan's last alert (flag --alert-reminder). Off by default.

@@ -267,6 +267,8 @@ func dumpOptions(o plan.Options) string {
 	add("debug", o.Debug.Set, o.Debug.Expr, o.Debug.Value)
 	add("halt_on_error", o.HaltOnError.Set, o.HaltOnError.Expr, o.HaltOnError.Value)
 	add("poll", o.Poll.Set, o.Poll.Expr, fmt.Sprintf("{every %s, for %s}", o.Poll.Value.Every, o.Poll.Value.For))
+	add("degraded_after", o.DegradedAfter.Set, o.DegradedAfter.Expr, o.DegradedAfter.Value)
+	add("max_duration", o.MaxDuration.Set, o.MaxDuration.Expr, o.MaxDuration.Value)
 	return b.String()
 }
 

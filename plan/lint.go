@@ -137,6 +137,8 @@ func (l *linter) options(o Options, defined map[string]bool) {
 	l.template(o.Insecure.Expr, "insecure", defined)
 	l.template(o.Debug.Expr, "debug", defined)
 	l.template(o.HaltOnError.Expr, "halt_on_error", defined)
+	l.template(o.DegradedAfter.Expr, "degraded_after", defined)
+	l.template(o.MaxDuration.Expr, "max_duration", defined)
 }
 
 func (l *linter) predicates(ps []Predicate, what string, defined map[string]bool) {

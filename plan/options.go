@@ -20,7 +20,7 @@ const MaxRetries = 100
 // it cannot overflow.
 const MaxTimeout = planvalue.MaxTimeout
 
-const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error poll"
+const optionKeys = "timeout retries follow_redirects insecure debug halt_on_error poll degraded_after max_duration"
 
 func (p *parser) options(n *yaml.Node) Options {
 	var o Options
@@ -31,7 +31,11 @@ func (p *parser) options(n *yaml.Node) Options {
 	for _, kv := range p.pairs(n) {
 		switch kv.key {
 		case "timeout":
-			o.Timeout = p.timeout(kv.value)
+			o.Timeout = p.timeout(kv.value, kv.key)
+		case "degraded_after":
+			o.DegradedAfter = p.timeout(kv.value, kv.key)
+		case "max_duration":
+			o.MaxDuration = p.timeout(kv.value, kv.key)
 		case "retries":
 			o.Retries = p.retries(kv.value)
 		case "follow_redirects":
@@ -59,24 +63,26 @@ func (p *parser) settingExpr(n *yaml.Node, what string) (*Template, bool) {
 	return p.template(n, what), true
 }
 
-func (p *parser) timeout(n *yaml.Node) Setting[time.Duration] {
+// timeout reads a duration option, named name: timeout, degraded_after,
+// max_duration.
+func (p *parser) timeout(n *yaml.Node, name string) Setting[time.Duration] {
 	n = resolve(n)
 	s := Setting[time.Duration]{Set: true, Pos: pos(n)}
-	if t, ok := p.settingExpr(n, "timeout"); ok {
+	if t, ok := p.settingExpr(n, name); ok {
 		s.Expr = t
 		return s
 	}
 	d, err := planvalue.Timeout(n.Value)
 	if n.Kind == yaml.ScalarNode && errors.Is(err, planvalue.ErrTimeoutTooLarge) {
-		p.errorAt(n, "timeout must be at most %s, got %s", planvalue.MaxTimeoutText, describe(n))
+		p.errorAt(n, "%s must be at most %s, got %s", name, planvalue.MaxTimeoutText, describe(n))
 		return s
 	}
 	if n.Kind != yaml.ScalarNode || isNull(n) || err != nil {
-		p.errorAt(n, "timeout must be an integer of milliseconds or a duration like 2s or 500ms, got %s", describe(n))
+		p.errorAt(n, "%s must be an integer of milliseconds or a duration like 2s or 500ms, got %s", name, describe(n))
 		return s
 	}
 	if d <= 0 {
-		p.errorAt(n, "timeout must be more than zero, got %s", describe(n))
+		p.errorAt(n, "%s must be more than zero, got %s", name, describe(n))
 	}
 	s.Value = d
 	return s

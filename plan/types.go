@@ -167,6 +167,13 @@ type Options struct {
 	// Poll repeats the step until its expectations pass; a zero For (or
 	// poll: false) is off.
 	Poll Setting[Poll]
+	// DegradedAfter marks a step that passed but whose response took
+	// longer as degraded (and its execution, when no step failed). Off
+	// when unset.
+	DegradedAfter Setting[time.Duration]
+	// MaxDuration fails a step whose response took longer, with a
+	// duration failure. Off when unset.
+	MaxDuration Setting[time.Duration]
 }
 
 // Poll is the poll option: send the step again every Every until its
@@ -222,6 +229,8 @@ func (o Options) Merge(def Options) Options {
 		Debug:           o.Debug.Or(def.Debug),
 		HaltOnError:     o.HaltOnError.Or(def.HaltOnError),
 		Poll:            o.Poll.Or(def.Poll),
+		DegradedAfter:   o.DegradedAfter.Or(def.DegradedAfter),
+		MaxDuration:     o.MaxDuration.Or(def.MaxDuration),
 	}
 }
 

@@ -28,16 +28,23 @@ const (
 	// deadline passed (StopCanceled), or the process running it died
 	// (StopInterrupted). It says nothing about the target's health.
 	StatusCanceled Status = "canceled"
+	// StatusDegraded is an execution whose every step passed, one or more
+	// of them slower than its degraded_after option: up, but slow. It
+	// counts as up wherever health is counted (Up).
+	StatusDegraded Status = "degraded"
 )
 
 // Done reports whether s is a final status.
 func (s Status) Done() bool {
 	switch s {
-	case StatusPassed, StatusFailed, StatusCanceled:
+	case StatusPassed, StatusFailed, StatusCanceled, StatusDegraded:
 		return true
 	}
 	return false
 }
+
+// Up reports whether s says the target is up: passed or degraded.
+func (s Status) Up() bool { return s == StatusPassed || s == StatusDegraded }
 
 // StopReason says why a finished execution stopped before running all its
 // steps; it is empty for one that ran to its last step.
@@ -148,6 +155,9 @@ type StepResult struct {
 	AttemptLog []Attempt `json:"attempt_log,omitempty"`
 	OK         bool      `json:"ok"`
 	Skipped    bool      `json:"skipped"`
+	// Degraded is set on a step that passed but whose response took longer
+	// than its degraded_after option.
+	Degraded bool `json:"degraded,omitempty"`
 	// TLS is the TLS connection of the last response of an HTTPS step: its
 	// version and the server's leaf certificate, recorded whether or not
 	// the step verified it (insecure: true). Nil for plain HTTP and when no
@@ -221,6 +231,9 @@ const (
 	// whose certificate it is, Expected and Received say how long it had
 	// to be and was valid for.
 	FailureCertificate FailureType = "certificate"
+	// FailureDuration is a response slower than the step's max_duration
+	// option.
+	FailureDuration FailureType = "duration"
 )
 
 // Failure is one failed assertion.

@@ -29,7 +29,7 @@ func fullExecution() *record.Execution {
 			Request:   &record.Request{Method: "POST", URL: "https://api.example.test/login", Headers: map[string][]string{"Accept": {"*/*"}}, Body: "{}"},
 			Response:  &record.Response{StatusCode: 401, Proto: "HTTP/1.1", Headers: map[string][]string{"X": {"y"}}, Body: "no", Size: 2},
 			Timings:   record.Timings{DNS: time.Millisecond, Connect: 2 * time.Millisecond, TLS: 3 * time.Millisecond, FirstByte: 4 * time.Millisecond, Total: 30250 * time.Microsecond},
-			Attempts:  2, OK: true, Skipped: true,
+			Attempts:  2, OK: true, Skipped: true, Degraded: true,
 			Duration: 1250 * time.Millisecond,
 			AttemptLog: []record.Attempt{
 				{StartedAt: t0, Duration: 1200 * time.Millisecond, Error: &record.StepError{Kind: record.ErrConnect, Message: "refused"}},

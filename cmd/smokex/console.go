@@ -115,6 +115,8 @@ func (c console) summary(w io.Writer, e *record.Execution) {
 	switch e.Status {
 	case record.StatusPassed:
 		status = c.paint(ansiGreen, status)
+	case record.StatusDegraded:
+		status = c.paint(ansiYellow, status)
 	default:
 		status = c.paint(ansiRed, status)
 	}
@@ -147,7 +149,7 @@ func (c console) total(w io.Writer, runs []ranPlan, elapsed time.Duration) {
 		case r.exec == nil:
 			invalid++
 			continue
-		case r.exec.Status == record.StatusPassed:
+		case r.exec.Status.Up():
 			passed++
 		}
 		n.add(countSteps(r.exec))

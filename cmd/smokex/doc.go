@@ -235,6 +235,7 @@
 //	--recover-after N       Rules.RecoverAfter: passed executions in a row before a recovery (default 1)
 //	--no-recovery-alerts    Rules.NoRecoveryAlerts: do not announce recoveries
 //	--alert-on-success      Rules.AlertOnSuccess: announce every passed execution too
+//	--alert-on-degraded     Rules.AlertOnDegraded: announce a plan that turns degraded
 //	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
 //
 // Alerts link to the dashboard when --base-url is given. With

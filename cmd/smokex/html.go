@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/smokex/smokex/record"
 )
 
 // reportHTML is the template of -o html: one self-contained page, its
@@ -63,7 +61,7 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 			continue
 		}
 		n.add(countSteps(e))
-		if e.Status == record.StatusPassed {
+		if e.Status.Up() {
 			rep.Passed++
 		} else {
 			rep.Failed++

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/plan"
-	"github.com/smokex/smokex/record"
 )
 
 // Output formats of smokex run.
@@ -213,7 +212,7 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		return exitUsage
 	}
 	for _, r := range runs {
-		if r.exec.Status != record.StatusPassed {
+		if !r.exec.Status.Up() {
 			return exitFailed
 		}
 	}

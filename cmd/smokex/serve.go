@@ -393,7 +393,7 @@ func logEvents(log *slog.Logger, sub *smokex.Subscription) {
 			log.LogAttrs(ctx, level, "step finished", append(executionIDs(x), stepAttrs(ev.Step)...)...)
 		case smokex.EventExecutionFinished:
 			level := slog.LevelInfo
-			if x.Status != record.StatusPassed {
+			if !x.Status.Up() {
 				level = slog.LevelWarn
 			}
 			log.LogAttrs(ctx, level, "execution finished", append(executionIDs(x), finishedAttrs(x)...)...)

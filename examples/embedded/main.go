@@ -170,7 +170,7 @@ func logResults(sub *smokex.Subscription, log *slog.Logger) {
 			log.Info("step", attrs...)
 		case smokex.EventExecutionFinished:
 			level := slog.LevelInfo
-			if ev.Execution.Status != record.StatusPassed {
+			if !ev.Execution.Status.Up() {
 				level = slog.LevelWarn
 			}
 			log.Log(context.Background(), level, "execution finished", "plan", ev.Execution.PlanID,

@@ -119,6 +119,9 @@ func (r *Recorder) serviceCheck(plan string, x *record.Execution) {
 	case record.StatusPassed:
 		sc = &statsd.ServiceCheck{Name: ServiceCheck, Status: statsd.Ok, Tags: tags,
 			Message: "plan " + plan + " passed"}
+	case record.StatusDegraded:
+		sc = &statsd.ServiceCheck{Name: ServiceCheck, Status: statsd.Warn, Tags: tags,
+			Message: "plan " + plan + " degraded: passed, slower than its degraded_after"}
 	case record.StatusCanceled, record.StatusCreated, record.StatusRunning:
 		return
 	default:

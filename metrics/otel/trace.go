@@ -87,7 +87,7 @@ func (r *Recorder) endExecution(ctx context.Context, x *record.Execution) {
 	}
 	span.SetAttributes(AttrExecStatus.String(string(x.Status)))
 	switch {
-	case x.Status == record.StatusPassed || x.Status == record.StatusCanceled:
+	case x.Status.Up() || x.Status == record.StatusCanceled:
 	case x.Error != nil:
 		span.SetAttributes(AttrErrorKind.String(string(x.Error.Kind)))
 		span.SetStatus(codes.Error, x.Error.Message)

@@ -15,7 +15,7 @@ import (
 
 // doneStatuses are the final statuses (record.Status.Done).
 func doneStatuses() []string {
-	return []string{string(record.StatusPassed), string(record.StatusFailed), string(record.StatusCanceled)}
+	return []string{string(record.StatusPassed), string(record.StatusFailed), string(record.StatusCanceled), string(record.StatusDegraded)}
 }
 
 // summariesSQL is the statement of Summaries: $1 the plan IDs (NULL for

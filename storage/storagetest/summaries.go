@@ -16,6 +16,7 @@ func (s suite) summaryScenarios() []scenario {
 		{"CountsLastAndPercentiles", s.summaryAll},
 		{"DefaultWindow", s.summaryDefaultWindow},
 		{"MaintenanceLeftOut", s.summaryMaintenance},
+		{"DegradedIsFinal", s.summaryDegraded},
 		{"RejectsBadInput", s.summaryBadInput},
 	}
 }
@@ -44,6 +45,26 @@ func (s suite) summaryMaintenance(t *testing.T) {
 	e3, err := st.GetExecution(ctx, "e3")
 	require.NoError(t, err)
 	require.Equal(t, "nightly backup", e3.Maintenance)
+}
+
+// summaryDegraded checks that a degraded execution is final, as passed
+// and failed are: it counts in the window under its own status, and Prune
+// deletes it.
+func (s suite) summaryDegraded(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	for i, status := range []record.Status{record.StatusDegraded, record.StatusPassed, record.StatusDegraded, record.StatusFailed} {
+		create(ctx, t, st, newExecution(fmt.Sprintf("e%d", i), "p", at(i), status, time.Second))
+	}
+	sums, err := st.Summaries(ctx, &storage.SummaryParams{Window: 10})
+	require.NoError(t, err)
+	require.Len(t, sums, 1)
+	require.Equal(t, map[record.Status]int{record.StatusDegraded: 2, record.StatusPassed: 1, record.StatusFailed: 1}, normMap(sums[0].Counts))
+	n, err := st.Prune(ctx, &storage.PruneParams{KeepLast: 2})
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "the two oldest, one degraded")
+	_, err = st.GetExecution(ctx, "e0")
+	require.ErrorIs(t, err, storage.ErrNotFound)
 }
 
 // summaryFixture stores three plans:
