@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"maps"
 	"path"
@@ -471,8 +473,11 @@ func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, source record.
 	return true, true, e.applySchedule(ctx, p)
 }
 
-// WatchFS syncs fsys now, then again every interval until ctx ends or the
-// engine stops, so that plans follow their files. A file that does not
+// WatchFS syncs fsys now, then looks at it every interval until ctx ends
+// or the engine stops, and syncs it again when the name, size or
+// modification time of a file in it changed (or when the last sync failed
+// on something else than a plan's error), so that plans follow their files
+// and unchanged files are neither read nor parsed again. A file that does not
 // parse, at the first sync or later, keeps its plan as it was (none when
 // it never parsed) while the other files sync, and is in LoadErrors until
 // it is fixed. The first sync's plan errors are returned as a
@@ -483,6 +488,7 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 	if interval <= 0 {
 		return fmt.Errorf("smokex: WatchFS needs a positive interval, got %s", interval)
 	}
+	seen, _ := fingerprint(fsys)
 	_, first := e.SyncFS(ctx, fsys)
 	var list plan.ErrorList
 	if first != nil && !errors.As(first, &list) {
@@ -506,9 +512,17 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				now, ok := fingerprint(fsys)
+				if ok && now == seen {
+					continue
+				}
 				res, err := e.SyncFS(ctx, fsys)
 				if errors.Is(err, ErrClosed) || ctx.Err() != nil {
 					return
+				}
+				seen = now
+				if err != nil && !errors.As(err, &list) {
+					seen = 0 // synced again at the next tick
 				}
 				switch {
 				case err != nil && err.Error() != lastErr:
@@ -528,6 +542,31 @@ func (e *Engine) WatchFS(ctx context.Context, fsys fs.FS, interval time.Duration
 		return err
 	}
 	return first
+}
+
+// fingerprint hashes the names, sizes and modification times of the files
+// in fsys (FNV-1a), which a watch compares with the last sync's to tell
+// whether to sync again; ok is false when fsys could not be walked.
+func fingerprint(fsys fs.FS) (sum uint64, ok bool) {
+	h := fnv.New64a()
+	var b []byte
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := fs.Stat(fsys, name)
+		if err != nil {
+			return err
+		}
+		b = append(b[:0], name...)
+		b = append(b, 0)
+		b = binary.LittleEndian.AppendUint64(b, uint64(info.Size()))
+		b = binary.LittleEndian.AppendUint64(b, uint64(info.ModTime().UnixNano()))
+		b = append(b, byte(info.Mode()>>24))
+		_, _ = h.Write(b)
+		return nil
+	})
+	return h.Sum64(), err == nil
 }
 
 // loadStored parses the stored plans this engine does not hold yet and

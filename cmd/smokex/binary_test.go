@@ -56,7 +56,7 @@ func TestBinaryServeSignal(t *testing.T) {
 	bin := buildBinary(t)
 
 	srv, dir := tickerSetup(t)
-	cmd := osexec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--var", "base="+srv.URL, dir)
+	cmd := osexec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--log-level", "debug", "--var", "base="+srv.URL, dir)
 	stderr := &lockedWriter{w: &bytes.Buffer{}}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())

@@ -156,9 +156,12 @@
 //
 // serve is the engine (smokex.Engine) as a process: it loads the plans,
 // runs each on its schedule, stores every execution, and logs every
-// finished step and execution to stderr as structured text (log/slog),
-// until SIGINT or SIGTERM. A PATH is a plan file (*.yaml or *.yml) or a
-// directory; the paths are read again every --watch-interval, so added,
+// failed step and execution to stderr as structured text (log/slog), and
+// with --log-level debug every passed one too, until SIGINT or SIGTERM. A
+// PATH is a plan file (*.yaml or *.yml) or a directory; every
+// --watch-interval serve looks at the names, sizes and modification times
+// of the files under the paths, and reads them again when one changed
+// (--watch-interval 0: once, at start), so added,
 // changed and removed files are picked up, each file on its own: a file
 // that stops parsing is logged once and its plan kept as it was, while the
 // other files sync. A file that does not parse at start is treated the same
@@ -181,7 +184,8 @@
 //	-t, --timeout D         DefaultTimeout: per-step timeout of steps whose plan sets none (default 5s)
 //	--retention D           RetentionMaxAge: executions finished longer ago are deleted (default 720h)
 //	--keep-last N           RetentionKeepLast: keep only the newest N finished executions per plan
-//	--watch-interval D      how often the paths are read again (default 10s)
+//	--watch-interval D      how often the paths are looked at for changes (default 10s; 0: read once)
+//	--log-level LEVEL       debug (every finished step and execution), info (the default), warn or error
 //	--shutdown-timeout D    how long a signal waits for executions in flight (default 30s)
 //	--label KEY=VALUE       SyncFilter: only plans with the label; repeatable (all must match)
 //	--plan ID               SyncFilter: only the plan with this ID; repeatable (any matches)

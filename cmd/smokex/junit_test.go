@@ -276,7 +276,7 @@ func TestFailedAssertionThenCaptureError(t *testing.T) {
 	res = runCLI(t, nil, "", "run", "-o", "json", path)
 	require.Equal(t, exitFailed, res.code, res.stderr)
 	// The wire format has a step's failures before its error.
-	require.Less(t, strings.Index(res.stdout, `"failures": [`), strings.Index(res.stdout, `"kind": "capture"`))
+	require.Less(t, strings.Index(res.stdout, `"failures":[`), strings.Index(res.stdout, `"kind":"capture"`))
 	var x record.Execution
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &x))
 	require.Equal(t, record.StepFailed, x.Steps[0].Outcome())

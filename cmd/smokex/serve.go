@@ -40,6 +40,7 @@ type serveFlags struct {
 	retention       time.Duration
 	keepLast        int
 	watchInterval   time.Duration
+	logLevel        slog.Level
 	shutdownTimeout time.Duration
 	admin           adminFlags
 	alerts          alertFlags
@@ -54,12 +55,15 @@ func serveCommand() command {
 		summary: "Run the plans on their schedules, store the results and log them, until stopped.",
 		usage:   "serve [flags] [PATH...]",
 		more: `A PATH is a plan file (*.yaml or *.yml) or a directory of them. The paths are
-read again every --watch-interval: added, changed and removed files are
-picked up; a file that stops parsing is logged and its plan kept as it was.
+looked at every --watch-interval, and read again when a file's size or
+modification time changed: added, changed and removed files are picked up;
+a file that stops parsing is logged and its plan kept as it was.
+--watch-interval 0 reads them once, at start.
 Plans from a PATH are read-only in the API and the dashboard. With no PATH,
 plans live in the store: --allow-edit lets the API and the dashboard create,
 change and delete them.
-Every finished step and execution is logged to stderr. SIGINT or SIGTERM
+Every failed step and execution is logged to stderr as a warning, and with
+--log-level debug every passed one too. SIGINT or SIGTERM
 stops scheduling and waits up to --shutdown-timeout for the executions in
 flight, then cancels them; a second signal ends the process at once.
 
@@ -110,7 +114,8 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.DurationVar(&f.timeout, "t", 0, timeoutHelp)
 	fs.DurationVar(&f.retention, "retention", 0, fmt.Sprintf("delete executions finished longer ago than `duration` (default %dh)", int(smokex.DefaultRetentionMaxAge.Hours())))
 	fs.IntVar(&f.keepLast, "keep-last", 0, "also keep only the newest `N` finished executions of each plan (0: no limit)")
-	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "read the paths again every `duration`")
+	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "look for changed files in the paths every `duration`; 0 reads them once, at start")
+	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log from `level` up: debug (every finished step and execution), info, warn (failed ones only) or error")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
 	f.admin.define(fs)
 	f.alerts.define(fs)
@@ -151,8 +156,8 @@ func (f *serveFlags) check() error {
 		return fmt.Errorf("--retention must not be negative, not %s", f.retention)
 	case f.keepLast < 0:
 		return fmt.Errorf("--keep-last must not be negative, not %d", f.keepLast)
-	case f.watchInterval <= 0:
-		return fmt.Errorf("--watch-interval must be positive, not %s", f.watchInterval)
+	case f.watchInterval < 0:
+		return fmt.Errorf("--watch-interval must not be negative, not %s", f.watchInterval)
 	case f.shutdownTimeout <= 0:
 		return fmt.Errorf("--shutdown-timeout must be positive, not %s", f.shutdownTimeout)
 	case f.noMigrate && f.db.url == "":
@@ -313,7 +318,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 
 	if len(paths) == 0 {
 		// The plans live in the store; Start loads them.
-	} else if err := eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval); err != nil {
+	} else if err := f.loadPaths(ctx, eng, paths); err != nil {
 		if list := plan.ErrorList(nil); !errors.As(err, &list) {
 			stop()
 			log.Error("smokex serve: loading plans", "error", err)
@@ -378,23 +383,44 @@ func (a *app) warnSecrets(log *slog.Logger, plans []*plan.Plan, allowed namesFla
 	}
 }
 
+// loadPaths syncs the plans of the paths and, unless --watch-interval is
+// 0, watches them for changes.
+func (f *serveFlags) loadPaths(ctx context.Context, eng *smokex.Engine, paths []string) error {
+	if f.watchInterval == 0 {
+		_, err := eng.SyncFS(ctx, newPlanFS(paths))
+		return err
+	}
+	return eng.WatchFS(ctx, newPlanFS(paths), f.watchInterval)
+}
+
 // logEvents logs every finished step and execution of sub until it closes:
-// as info when it passed, as a warning otherwise.
+// at debug level when it passed, as info when degraded, as a warning
+// otherwise, so that a monitor
+// of many plans logs what needs looking at (--log-level debug logs all).
 func logEvents(log *slog.Logger, sub *smokex.Subscription) {
 	ctx := context.Background()
 	for ev := range sub.C() {
 		x := ev.Execution
 		switch ev.Type {
 		case smokex.EventStepFinished:
-			level := slog.LevelInfo
+			level := slog.LevelDebug
 			if !ev.Step.OK && !ev.Step.Skipped {
 				level = slog.LevelWarn
 			}
+			if !log.Enabled(ctx, level) {
+				continue
+			}
 			log.LogAttrs(ctx, level, "step finished", append(executionIDs(x), stepAttrs(ev.Step)...)...)
 		case smokex.EventExecutionFinished:
-			level := slog.LevelInfo
-			if !x.Status.Up() {
-				level = slog.LevelWarn
+			level := slog.LevelWarn
+			switch {
+			case x.Status == record.StatusPassed:
+				level = slog.LevelDebug
+			case x.Status.Up(): // degraded
+				level = slog.LevelInfo
+			}
+			if !log.Enabled(ctx, level) {
+				continue
 			}
 			log.LogAttrs(ctx, level, "execution finished", append(executionIDs(x), finishedAttrs(x)...)...)
 		}

@@ -23,7 +23,7 @@ var (
 // attributes, with the credentials of serve's configuration masked (see
 // logSecrets).
 func (f *serveFlags) newServeLog(w io.Writer, lookupEnv func(string) (string, bool)) *slog.Logger {
-	h := slog.Handler(slog.NewTextHandler(w, nil))
+	h := slog.Handler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: f.logLevel}))
 	if rd := redact.New(f.logSecrets(lookupEnv)); rd != nil {
 		h = &redactHandler{next: h, rd: rd}
 	}

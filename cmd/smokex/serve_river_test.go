@@ -43,7 +43,7 @@ func (p *serveProcess) wait(t *testing.T) error {
 
 func startServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
-	p := &serveProcess{cmd: osexec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...),
+	p := &serveProcess{cmd: osexec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "debug"}, args...)...),
 		stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	require.NoError(t, p.cmd.Start())

@@ -59,7 +59,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *served {
 		defer close(s.exited)
 		// A port of its own, so that tests run side by side; a test's own
 		// --addr comes later and wins.
-		s.code = a.main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
+		s.code = a.main(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "debug"}, args...))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -129,7 +129,7 @@ func tickerSetup(t *testing.T) (srv *httptest.Server, dir string) {
 
 // finishedLine matches the log line of a finished execution of plan.
 func finishedLine(plan, status string) string {
-	return `level=(INFO|WARN) msg="execution finished" plan=` + plan + ` execution=\S+ status=` + status + `( stop_reason=\S+)? trigger=schedule[^\n]*`
+	return `level=(DEBUG|WARN) msg="execution finished" plan=` + plan + ` execution=\S+ status=` + status + `( stop_reason=\S+)? trigger=schedule[^\n]*`
 }
 
 func TestServeMemory(t *testing.T) {
@@ -283,7 +283,7 @@ func TestServeUsage(t *testing.T) {
 		{name: "negative timeout", args: []string{"serve", "-t", "-1s", good}, stderr: "--timeout must not be negative"},
 		{name: "negative retention", args: []string{"serve", "--retention", "-1h", good}, stderr: "--retention must not be negative"},
 		{name: "negative keep-last", args: []string{"serve", "--keep-last", "-1", good}, stderr: "--keep-last must not be negative"},
-		{name: "zero watch interval", args: []string{"serve", "--watch-interval", "0s", good}, stderr: "--watch-interval must be positive"},
+		{name: "negative watch interval", args: []string{"serve", "--watch-interval", "-1s", good}, stderr: "--watch-interval must not be negative"},
 		{name: "zero shutdown timeout", args: []string{"serve", "--shutdown-timeout", "0s", good}, stderr: "--shutdown-timeout must be positive"},
 		{name: "no-migrate without a database", args: []string{"serve", "--no-migrate", good}, stderr: "--no-migrate needs --database-url"},
 		{name: "bad database url", args: []string{"serve", "--database-url", "postgres://%zz", good}, stderr: "--database-url:"},
