@@ -43,17 +43,39 @@
 //
 // The state lives in PolicyConfig.Store, a StateStore (the memory and
 // PostgreSQL stores are one, as storage.AlertStore): it survives restarts,
-// and replicas that share it send one alert, since every save is
+// and replicas that share it decide one alert, since every save is
 // compare-and-swap on a version.
 //
 // # Delivery
 //
 // Nothing the policy does slows an execution: ExecutionFinished queues it
-// and returns. The policy's goroutine decides, and delivery workers send,
-// each attempt bounded by AttemptTimeout, retrying network errors, 429 and
-// 5xx answers (after Retry-After when given) with a backoff that doubles
-// up to MaxBackoff, up to MaxAttempts. A notification that fails for good
-// or is dropped on a full queue is logged and counted (Stats, and the
-// record.NotificationSentHook hooks in PolicyConfig.Sent), never lost
-// silently. Stop drains both queues within its context.
+// and returns. The policy's goroutine decides, and saves the plan's next
+// state together with one delivery owed per target, in one write. When the
+// store is an Outbox (the memory and PostgreSQL stores are), that write is
+// the promise: an alert is delivered at least once after its transition is
+// saved, whether the process stops, is killed or its machine dies before
+// delivering it, and once only among replicas sharing the store.
+//
+// Each target has its own delivery: it claims the oldest alert owed to the
+// target from the store, leased to this process (Lease, renewed at every
+// attempt and wait), sends it, each attempt bounded by AttemptTimeout,
+// retrying network errors, 429 and 5xx answers (after Retry-After when
+// given) with a backoff that doubles up to MaxBackoff, up to MaxAttempts,
+// and deletes it once delivered or given up; then the next. A target that
+// hangs or rate-limits holds back only its own alerts, in order. Alerts
+// decided by another replica, or held by a process that died (once its
+// lease expired), are found every PollInterval.
+//
+// Stop decides what is queued and delivers what is owed within its
+// context; what it cannot deliver by then stays owed in the store, with
+// its attempts and its Retry-After, and is delivered after the next start
+// (logged and counted as deferred: Stats, NotificationDeferred). A
+// notification that fails for good, or an execution dropped on a full
+// queue, is logged and counted (Stats, and the record.NotificationSentHook
+// hooks in PolicyConfig.Sent), never lost silently.
+//
+// At least once means a receiver may see an alert twice: when a process
+// dies after the receiver accepted the alert and before the store heard of
+// it, or when an attempt outlives its lease. Event.ID is the same on every
+// delivery of an alert, so that a receiver can tell.
 package notify

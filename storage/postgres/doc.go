@@ -26,6 +26,12 @@
 //     NUL in a jsonb document (a step result, an execution's error, labels)
 //     is stored as U+FFFD.
 //   - alert_state: the alert policy's memory, one row per plan.
+//   - alert_deliveries: the alerts owed to targets (an outbox), inserted in
+//     the transaction that saves the alert state deciding them, claimed by
+//     one replica at a time (the oldest of a target, FOR UPDATE SKIP
+//     LOCKED, leased until a time the database's clock checks), deleted
+//     once delivered or given up. A row leased by a process that died is
+//     claimed again when its lease expires. Rows outlive their plan.
 //
 // Identifiers are compared byte-wise (COLLATE "C"), so plans list in the
 // same order as with the memory store whatever the database's locale. Text
