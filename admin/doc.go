@@ -21,6 +21,23 @@
 //	GET    /events                     Server-Sent Events of executions as they happen
 //	GET    /                           the dashboard: /plans/{id}, /executions/{id}
 //
+// Serve it from an http.Server with timeouts, so that idle or slow clients
+// cannot hold connections (and file descriptors the checks need) forever;
+// smokex serve uses these:
+//
+//	srv := &http.Server{
+//		Handler:           mux,
+//		ReadHeaderTimeout: 10 * time.Second,
+//		ReadTimeout:       30 * time.Second, // the whole request, body included
+//		WriteTimeout:      60 * time.Second,
+//		IdleTimeout:       60 * time.Second,
+//	}
+//
+// /events works under them: it clears its read deadline and moves its write
+// deadline on at each flush, so that a client that stops reading is let go.
+// Set Config.AllowedHosts (or wrap the mux in HostCheck) where a browser
+// can reach the handler, which shuts out DNS rebinding.
+//
 // Errors are {"error": "..."} with the status code that says what went
 // wrong. The handler is read-only unless Config allows running, editing or
 // deleting; requests that change something are refused when they come from

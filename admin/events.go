@@ -214,6 +214,10 @@ func (b *broker) unsubscribe(c *client) {
 }
 
 // stream serves GET /events as Server-Sent Events.
+// streamWriteTimeout bounds each flush of /events: a client that reads
+// nothing for that long is disconnected.
+const streamWriteTimeout = 30 * time.Second
+
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	var lastID uint64
@@ -234,6 +238,14 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	c, replay := h.events.subscribe(lastID, hasLast, srv)
 	defer h.events.unsubscribe(c)
 
+	// The stream outlives the server's read and write timeouts: no read
+	// deadline (the client sends nothing more), and a write deadline moved
+	// on at each flush, so that a client that stops reading is let go.
+	_ = rc.SetReadDeadline(time.Time{})
+	flush := func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		return rc.Flush()
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -246,7 +258,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if rc.Flush() != nil {
+	if flush() != nil {
 		return
 	}
 	beat := time.NewTicker(h.cfg.Heartbeat)
@@ -275,7 +287,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 				select {
 				case m, ok := <-c.c:
 					if !ok {
-						rc.Flush()
+						flush()
 						return
 					}
 					if writeMessage(w, m) != nil {
@@ -290,7 +302,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if rc.Flush() != nil {
+		if flush() != nil {
 			return
 		}
 	}

@@ -201,6 +201,17 @@
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts
 //	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
 //
+//	--max-connections N     hold at most N inbound connections (default 4096, or fewer when
+//	                        the open-file limit, less the files kept for the checks, is lower)
+//
+// The listener times out a request's header after 10s, a whole request
+// (body included) after 30s, an answer's write after 60s (/events moves its
+// deadline on) and an idle kept-alive connection after 60s. At the cap of
+// --max-connections a new connection closes the longest idle one; when
+// every connection has a request in progress it is answered 503 at once.
+// 256 files and 16 per --concurrency are kept from the open-file limit for
+// the checks and the store, so that inbound load never fails a check.
+//
 // serve answers only requests whose Host is an IP address, localhost or a
 // name under .localhost, the host of --addr or --base-url, or a name of
 // --allowed-hosts (.example.com for a domain and the names under it); any

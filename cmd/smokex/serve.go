@@ -42,6 +42,7 @@ type serveFlags struct {
 	watchInterval   time.Duration
 	logLevel        slog.Level
 	shutdownTimeout time.Duration
+	maxConns        int
 	admin           adminFlags
 	alerts          alertFlags
 	metrics         metricsFlags
@@ -78,6 +79,11 @@ unless --env is given, and read only the secrets named by --secret.
 Requests are answered only when their Host is an IP address, localhost (or
 a name under .localhost), the host of --addr or --base-url, or a name given
 to --allowed-hosts; others get 403, which shuts out DNS rebinding.
+
+Inbound connections time out (header 10s, request 30s, answer 60s, idle
+60s) and are capped by --max-connections, which keeps file descriptors for
+the checks: beyond it the longest idle connection is closed, or, when every
+one has a request in progress, the new one is answered 503.
 
 Exit codes: 0 stopped by a signal (also when executions still running at
 --shutdown-timeout were canceled), 1 the engine failed to start or to stop,
@@ -117,6 +123,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "look for changed files in the paths every `duration`; 0 reads them once, at start")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log from `level` up: debug (every finished step and execution), info, warn (failed ones only) or error")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
+	fs.IntVar(&f.maxConns, "max-connections", 0, fmt.Sprintf("hold at most `N` inbound connections on --addr, closing the longest idle beyond (default %d, or less when the open-file limit, less the files kept for the checks, is lower)", defaultMaxConnections))
 	f.admin.define(fs)
 	f.alerts.define(fs)
 	f.metrics.define(fs)
@@ -242,6 +249,10 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	if err := f.check(); err != nil {
 		return a.usageError("serve", err.Error())
 	}
+	maxConns, err := maxConnections(f.maxConns, f.concurrency, openFileLimit())
+	if err != nil {
+		return a.usageError("serve", err.Error())
+	}
 	if err := checkPaths(paths); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			fmt.Fprintf(a.stderr, "smokex serve: %v\n", err)
@@ -276,7 +287,6 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 
 	cfg := f.config(a, store, log)
 	f.sched.wire(&cfg, log)
-	var err error
 	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
 		return a.usageError("serve", err.Error())
 	}
@@ -343,14 +353,14 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
-	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, f.admin.withAuth(f.routes(eng))), log)
+	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, f.admin.withAuth(f.routes(eng))), log, defaultListenConfig(maxConns))
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()
 		return exitFailed
 	}
 	if srv != nil {
-		log.Info("smokex serve: listening", "url", srv.url)
+		log.Info("smokex serve: listening", "url", srv.url, "max_connections", maxConns)
 		f.admin.printDashboard(a.stderr, srv.url, len(eng.Plans()))
 	}
 

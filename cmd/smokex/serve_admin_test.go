@@ -26,6 +26,12 @@ func call(t *testing.T, method, url, body string, header ...string) (int, string
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return sendRequest(t, req)
+}
+
+// sendRequest sends req and returns the code and the body of the answer.
+func sendRequest(t *testing.T, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
