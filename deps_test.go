@@ -59,10 +59,11 @@ func TestContractsStayLeaf(t *testing.T) {
 	}
 }
 
-// TestContractsDoNotImportEachOther checks the layering of design.md: the
-// record package's consumers (storage, notify, metrics, admin, with their
-// subpackages) import record and plan, never the executor and never each
-// other, so that each can be read, tested and split off alone.
+// TestContractsDoNotImportEachOther checks the layering that
+// docs/architecture.md draws: the record package's consumers (storage,
+// notify, metrics, admin, with their subpackages) import record and plan,
+// never the executor and never each other, so that each can be read,
+// tested and split off alone.
 func TestContractsDoNotImportEachOther(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
@@ -70,10 +71,10 @@ func TestContractsDoNotImportEachOther(t *testing.T) {
 	}
 	const mod = "github.com/smokex/smokex"
 	groups := []string{"record", "storage", "notify", "metrics", "admin"}
-	// admin is built on the engine (admin.New takes a *smokex.Engine) and
-	// reads the store through it: until it takes an interface of its own,
-	// only its direct imports are checked, with the facade and the storage
-	// contract allowed.
+	// admin is a consumer of the engine, as River's UI is of river.Client:
+	// admin.New takes a *smokex.Engine and reads the store through it. Its
+	// direct imports are checked, the facade and the storage contract
+	// allowed; what the facade imports is the facade's.
 	direct := map[string][]string{"admin": {mod, mod + "/storage"}}
 	for _, g := range groups {
 		field := "{{.ImportPath}} {{join .Deps \" \"}}"

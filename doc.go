@@ -1,18 +1,40 @@
 // Package smokex runs HTTP smoke tests and synthetic monitors inside a Go
-// service. An Engine wires the pieces a host picks: a store for plans and
-// results (storage/memory by default, storage/postgres across replicas), a
-// scheduler (in-process cron by default), hooks for metrics, an alert
-// policy (Config.Alerts: package notify), and subscribers for live updates.
-//
-// A host loads plans (YAML, see the plan package), starts the engine, and
-// gets scheduled runs, stored executions and events:
+// service: an [Engine] takes plans (package plan), runs them on demand and
+// on their schedules, stores every execution, and tells hooks and
+// subscribers what happens. The zero [Config] runs everything in memory.
 //
 //	eng, err := smokex.New(smokex.Config{})
-//	...
 //	_, err = eng.SyncFS(ctx, plansFS)
 //	err = eng.Start(ctx)
 //	defer eng.Stop(ctx)
 //	execution, err := eng.Run(ctx, "checkout", nil)
 //
-// The zero Config runs everything in memory with no services.
+// # A tour of the package
+//
+// The files follow a tick from top to bottom:
+//
+//   - smokex.go: the [Engine] and [New], which wires what [Config] picks:
+//     the store (storage/memory by default, storage/postgres across
+//     replicas), the scheduler (in-process cron, or schedule/river), the
+//     executor (package exec), the hooks and the alert policy.
+//   - plans.go: the plan registry. [Engine.AddPlan], [Engine.RemovePlan],
+//     [Engine.SyncFS] and [Engine.WatchFS] change it, each across the
+//     store, the loaded plans and the scheduler; a run finds its plan
+//     here, in the store when another process changed it.
+//   - run.go: one run from its start to its finish. A tick, [Engine.Run]
+//     or [Engine.Trigger] asks; the run is admitted and stored as created,
+//     waits for a slot, runs in the executor, and every per-execution hook
+//     and event is fired there.
+//   - storewrite.go: every store write (insert, append, finish, interrupt,
+//     recover, prune), behind one retry policy.
+//   - hooks.go: the record hooks of [Config.Hooks], sorted once by the
+//     interfaces they implement, and the rules that combine them (first
+//     trace ID kept, first wrapper outermost, services started in order
+//     and stopped in reverse).
+//   - lifecycle.go: [Engine.Start] and [Engine.Stop].
+//   - events.go: [Subscription]s, which never slow a run.
+//
+// docs/architecture.md is the map of the whole repository: the data path,
+// who owns what, and where to add an assertion, a notifier, a storage
+// backend or a dashboard page.
 package smokex

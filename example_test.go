@@ -2,13 +2,16 @@ package smokex_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing/fstest"
+	"time"
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // A host embeds the engine with the zero Config (memory store, in-process
@@ -104,4 +107,77 @@ steps:
 	// Output:
 	// added: [checkout login]
 	// scheduled: checkout */5 * * * *
+}
+
+// failureLog is a hook of a host's own: it embeds record.HookDefaults,
+// which makes it a record.Hook and gives it a default for any hook
+// interface added later, and implements the one it needs.
+type failureLog struct {
+	record.HookDefaults
+	lines chan string
+}
+
+// ExecutionFinished is told of every execution as it finishes. It must
+// not block: this one hands the line to a buffered channel.
+func (h *failureLog) ExecutionFinished(_ context.Context, p *record.PlanRef, x *record.Execution) {
+	if x.Status == record.StatusFailed {
+		h.lines <- p.ID + " failed: " + x.Steps[0].Failures[0].String()
+	}
+}
+
+// A custom hook sees every execution with its plan, after it is stored.
+func ExampleConfig_hooks() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer api.Close()
+
+	log := &failureLog{lines: make(chan string, 1)}
+	eng, err := smokex.New(smokex.Config{
+		Vars:  map[string]any{"base": api.URL},
+		Hooks: []record.Hook{log},
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	defer eng.Stop(ctx)
+	p, _ := plan.Parse([]byte(`{name: api, steps: [{get: {url: "${base}/", expect: {status_code: 200}}}]}`), nil)
+	_ = eng.AddPlan(ctx, p)
+	if _, err := eng.Run(ctx, "api", nil); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-log.lines)
+	// Output: api failed: status_code: expected 200, received 503
+}
+
+// A graceful stop: Stop stops scheduling and waits for the executions in
+// flight, within its context; when that ends first, the runs still going
+// are canceled and stored as canceled, and Stop says so with
+// ErrRunsCanceled, which a host that asked for the stop may take as clean.
+func ExampleEngine_Stop() {
+	eng, err := smokex.New(smokex.Config{})
+	if err != nil {
+		panic(err)
+	}
+	if err := eng.Start(context.Background()); err != nil {
+		panic(err)
+	}
+	// ... on SIGTERM:
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = eng.Stop(ctx)
+	switch {
+	case errors.Is(err, smokex.ErrRunsCanceled):
+		fmt.Println("stopped; the runs in flight were canceled")
+	case err != nil:
+		fmt.Println("stop:", err)
+	default:
+		fmt.Println("stopped")
+	}
+	_, err = eng.Run(context.Background(), "any", nil)
+	fmt.Println(errors.Is(err, smokex.ErrClosed))
+	// Output:
+	// stopped
+	// true
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,8 +66,11 @@ type PathExpect struct {
 	Pos        Pos
 }
 
-// JSONTypes are the names the type predicate takes.
-var JSONTypes = []string{"string", "number", "integer", "boolean", "array", "object", "null"}
+// jsonTypes are the names the type predicate takes.
+var jsonTypes = [...]string{"string", "number", "integer", "boolean", "array", "object", "null"}
+
+// JSONTypes returns the names the type predicate takes, in a new slice.
+func JSONTypes() []string { return slices.Clone(jsonTypes[:]) }
 
 // predicate kinds: which predicates a place takes.
 const (
@@ -155,19 +159,14 @@ func (p *parser) checkOperand(pr Predicate, n *yaml.Node, label string) Predicat
 			s, ok = v.Str.Literal()
 		}
 		if !ok || !isJSONType(s) {
-			p.errorAt(n, "%s must be one of %s, got %s", label, quoteList(JSONTypes), describeValue(v))
+			p.errorAt(n, "%s must be one of %s, got %s", label, quoteList(jsonTypes[:]), describeValue(v))
 		}
 	}
 	return pr
 }
 
 func isJSONType(s string) bool {
-	for _, t := range JSONTypes {
-		if s == t {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(jsonTypes[:], s)
 }
 
 // isNumberValue tells whether v is a number, or a string that may be one

@@ -45,9 +45,11 @@ const (
 	AttrServerAddress = attribute.Key(metrics.AttrServerAddress)
 )
 
-// DefaultBuckets are the histograms' bucket boundaries, in seconds, from
-// 5 ms to a minute.
-var DefaultBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+// DefaultBuckets returns the histograms' bucket boundaries, in seconds,
+// from 5 ms to a minute, in a new slice.
+func DefaultBuckets() []float64 {
+	return []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+}
 
 // Config configures a Recorder. The zero value uses the global providers.
 type Config struct {
@@ -64,7 +66,7 @@ type Config struct {
 	// host sets one.
 	Propagator propagation.TextMapPropagator
 	// Buckets are the bucket boundaries of the duration and lag
-	// histograms, in seconds. Defaults to DefaultBuckets.
+	// histograms, in seconds. Defaults to DefaultBuckets().
 	Buckets []float64
 }
 
@@ -119,7 +121,7 @@ func New(cfg Config) (*Recorder, error) {
 	}
 	buckets := cfg.Buckets
 	if len(buckets) == 0 {
-		buckets = DefaultBuckets
+		buckets = DefaultBuckets()
 	}
 	m := mp.Meter(ScopeName)
 	var err error

@@ -163,7 +163,7 @@ func counts(t *testing.T, m metricdata.Metrics) map[string]uint64 {
 	out := map[string]uint64{}
 	for _, p := range h.DataPoints {
 		out[fmt.Sprint(attrs(p.Attributes))] = p.Count
-		require.Equal(t, smokexotel.DefaultBuckets, p.Bounds, m.Name)
+		require.Equal(t, smokexotel.DefaultBuckets(), p.Bounds, m.Name)
 	}
 	return out
 }
