@@ -67,7 +67,8 @@ type PolicyConfig struct {
 	// QueueSize bounds the finished executions waiting to be decided on.
 	// Defaults to DefaultQueueSize. A full queue drops what comes, with a
 	// log line and a count (Stats, NotificationSent). Alerts decided wait
-	// in the store, unbounded.
+	// in the store; in memory, 16 MiB of them at most, past which a
+	// transition is not saved (logged and counted in StateErrors).
 	QueueSize int
 	// MaxAttempts is how many times an alert is tried on a target before
 	// it is given up, logged and counted. Defaults to DefaultMaxAttempts.

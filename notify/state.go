@@ -59,8 +59,8 @@ func (l *localOutbox) SaveAlertStateOwing(ctx context.Context, s *record.AlertSt
 	if err := alertbox.Check(owed); err != nil {
 		return fmt.Errorf("notify: alert state of %q: %w", s.PlanID, err)
 	}
-	if id, dup := l.box.Has(owed); dup {
-		return fmt.Errorf("notify: alert delivery %q is owed already: %w", id, record.ErrConflict)
+	if err := l.box.Admit(owed); err != nil {
+		return fmt.Errorf("notify: alert state of %q: %w", s.PlanID, err)
 	}
 	if err := l.SaveAlertState(ctx, s); err != nil {
 		return err

@@ -53,12 +53,17 @@ func NewLease() string {
 	return hex.EncodeToString(b)
 }
 
-// Box is an outbox in memory. The zero Box is ready to use; it is safe for
-// concurrent use.
+// MaxBytes bounds the events a Box holds, in bytes: 16 MiB, some
+// thousands of alerts.
+const MaxBytes = 16 << 20
+
+// Box is an outbox in memory, bounded by MaxBytes. The zero Box is ready
+// to use; it is safe for concurrent use.
 type Box struct {
-	mu   sync.Mutex
-	seq  int64
-	rows map[string]*row
+	mu    sync.Mutex
+	seq   int64
+	rows  map[string]*row
+	bytes int
 }
 
 type row struct {
@@ -66,20 +71,27 @@ type row struct {
 	seq int64
 }
 
-// Has reports whether a delivery of owed is in the box already.
-func (b *Box) Has(owed []*record.AlertDelivery) (string, bool) {
+// Admit reports why owed cannot be added: a delivery in the box already
+// (an error wrapping record.ErrConflict), or no room left within
+// MaxBytes (the deliveries owed to a target that hangs pile up).
+func (b *Box) Admit(owed []*record.AlertDelivery) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	size := 0
 	for _, d := range owed {
 		if _, ok := b.rows[d.ID]; ok {
-			return d.ID, true
+			return fmt.Errorf("alert delivery %q is owed already: %w", d.ID, record.ErrConflict)
 		}
+		size += len(d.Event)
 	}
-	return "", false
+	if b.bytes+size > MaxBytes {
+		return fmt.Errorf("the alerts owed in memory take %d bytes, %d more would pass the bound of %d; the alert is not saved", b.bytes, size, MaxBytes)
+	}
+	return nil
 }
 
 // Add puts copies of owed in the box, created at now, after every
-// delivery already in it. The caller has checked them (Check, Has).
+// delivery already in it. The caller has checked them (Check, Admit).
 func (b *Box) Add(now time.Time, owed []*record.AlertDelivery) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -92,6 +104,7 @@ func (b *Box) Add(now time.Time, owed []*record.AlertDelivery) {
 		c.Event = append([]byte(nil), d.Event...)
 		c.CreatedAt, c.Lease, c.LeasedUntil = now, "", time.Time{}
 		b.rows[d.ID] = &row{d: c, seq: b.seq}
+		b.bytes += len(c.Event)
 	}
 }
 
@@ -140,9 +153,11 @@ func (b *Box) Retry(d *record.AlertDelivery) error {
 func (b *Box) Complete(d *record.AlertDelivery) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, err := b.held(d); err != nil {
+	r, err := b.held(d)
+	if err != nil {
 		return err
 	}
+	b.bytes -= len(r.d.Event)
 	delete(b.rows, d.ID)
 	return nil
 }

@@ -8,9 +8,10 @@
 // hold more; and by count per plan (Config.MaxExecutionsPerPlan, 1,000),
 // dropping the plan's oldest finished ones. Reads and writes copy records
 // in and out, so callers never share memory with the store. It is an
-// AlertOutbox too: the alerts owed wait in memory, so that a policy
-// stopped and started again in the process delivers them, and they are
-// lost with the process.
+// AlertOutbox too: the alerts owed wait in memory (16 MiB of them at most;
+// past that a transition is not saved, and the policy logs it), so that a
+// policy stopped and started again in the process delivers them, and they
+// are lost with the process.
 //
 // The budget is an estimate from the records' fields: a step result with a
 // few response headers and a short body excerpt counts a little under

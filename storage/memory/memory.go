@@ -290,8 +290,8 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, a *storage.AlertState, 
 	if rec.alert.Version != a.Version {
 		return errorf("alert state of %q: version %d, stored %d: %w", a.PlanID, a.Version, rec.alert.Version, storage.ErrConflict)
 	}
-	if id, dup := s.outbox.Has(owed); dup {
-		return errorf("alert delivery %q: stored already: %w", id, storage.ErrConflict)
+	if err := s.outbox.Admit(owed); err != nil {
+		return errorf("save alert state of %q: %w", a.PlanID, err)
 	}
 	rec.alert = *a
 	rec.alert.Version++
