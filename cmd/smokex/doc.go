@@ -190,6 +190,24 @@
 //	--label KEY=VALUE       SyncFilter: only plans with the label; repeatable (all must match)
 //	--plan ID               SyncFilter: only the plan with this ID; repeatable (any matches)
 //	--exclude GLOB          ParseOpts.Exclude: skip files and directories whose name or path matches
+//	--sync SOURCE           Engine.Sync with a gitsync.Source: the plans are the YAML files of a git repository
+//	--sync-interval D       how often the repository is fetched again (default 1m)
+//	--sync-allow-empty      SyncOpts.AllowEmpty: a revision with no plan file may remove them all
+//
+// With --sync 'git+https://git.example.com/acme/api.git#main:.smokex' (also
+// git+ssh:// and git+file://; the ref defaults to the default branch, the
+// path to .smokex) the plans follow the repository instead of PATHs: each
+// sync applies the files added, changed and removed at the newest commit in
+// one step; a file that does not parse keeps its plan's last good version;
+// a fetch that fails changes nothing. SMOKEX_GIT_TOKEN (HTTPS) and
+// SMOKEX_GIT_SSH_KEY (a PEM key) authenticate, and are never logged. GET
+// /api/sync answers the last commit, when, what changed and the errors;
+// POST /api/sync syncs at once and answers the same. With
+// SMOKEX_SYNC_WEBHOOK_SECRET set, POST /api/sync is a forge's push webhook:
+// it must carry GitHub's X-Hub-Signature-256 or GitLab's X-Gitlab-Token made
+// with the secret (401 otherwise). Executions record the commit and the
+// file their plan came from (source in the API). On a database, replicas
+// apply one sync at a time under an advisory lock.
 //
 // The dashboard, the JSON API, /status, /events and the badges (package
 // admin) are served at the root of --addr (default 127.0.0.1:8080), whose

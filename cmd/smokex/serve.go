@@ -48,6 +48,7 @@ type serveFlags struct {
 	metrics         metricsFlags
 	sel             selectFlags
 	sched           schedulerFlags
+	sync            syncFlags
 }
 
 func serveCommand() command {
@@ -89,9 +90,21 @@ Exit codes: 0 stopped by a signal (also when executions still running at
 --shutdown-timeout were canceled), 1 the engine failed to start or to stop,
 2 bad usage or a database that cannot be reached.
 
+With --sync SOURCE instead of PATHs, the plans are the YAML files of a git
+repository: git+https://host/repo.git#ref:path (also git+ssh:// and
+git+file://; the ref defaults to the default branch, the path to .smokex),
+fetched every --sync-interval and at once on POST /api/sync. A file that
+does not parse keeps its plan's last good version; a fetch that fails
+changes nothing; a revision with no plan file is refused unless
+--sync-allow-empty. SMOKEX_GIT_TOKEN or SMOKEX_GIT_SSH_KEY authenticate;
+with SMOKEX_SYNC_WEBHOOK_SECRET, POST /api/sync must carry GitHub's
+X-Hub-Signature-256 or GitLab's X-Gitlab-Token. GET /api/sync shows the last
+sync.
+
 Examples:
 
   smokex serve plans/
+  SMOKEX_GIT_TOKEN=... smokex serve --sync 'git+https://git.example.com/acme/api.git#main:.smokex'
   API_TOKEN=... smokex serve --secret API_TOKEN --var base=https://api.example.com plans/
   smokex serve --database-url postgres://smokex@db.internal:5432/smokex plans/
   SMOKEX_DATABASE_URL=postgres://smokex:PASSWORD@db.internal:5432/smokex smokex serve plans/
@@ -129,6 +142,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f.metrics.define(fs)
 	f.sel.define(fs)
 	f.sched.define(fs)
+	f.sync.define(fs)
 	return f
 }
 
@@ -245,8 +259,11 @@ func checkPaths(paths []string) error {
 func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	f.db.readEnv(a.lookupEnv)
 	f.admin.readEnv(a.lookupEnv)
-	f.admin.storePlans = len(paths) == 0
+	f.admin.storePlans = len(paths) == 0 && f.sync.source == ""
 	if err := f.check(); err != nil {
+		return a.usageError("serve", err.Error())
+	}
+	if err := f.sync.check(paths); err != nil {
 		return a.usageError("serve", err.Error())
 	}
 	maxConns, err := maxConnections(f.maxConns, f.concurrency, openFileLimit())
@@ -326,8 +343,19 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		return true
 	}
 
+	var sy *syncer
+	if f.sync.source != "" {
+		if sy, err = newSyncer(eng, &f.sync, a.lookupEnv, log); err != nil {
+			stop()
+			return a.usageError("serve", err.Error())
+		}
+		// The first sync before Start, as a watched folder's: a failure is
+		// logged and shown at GET /api/sync, and the next sync tries again.
+		sy.syncOnce(ctx)
+	}
 	if len(paths) == 0 {
-		// The plans live in the store; Start loads them.
+		// The plans live in the store or come from --sync; Start loads
+		// those of the store.
 	} else if err := f.loadPaths(ctx, eng, paths); err != nil {
 		if list := plan.ErrorList(nil); !errors.As(err, &list) {
 			stop()
@@ -353,7 +381,21 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
-	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, f.admin.withAuth(f.routes(eng))), log, defaultListenConfig(maxConns))
+	mux := f.routes(eng)
+	if sy != nil {
+		mux.Handle("/api/sync", sy)
+		synced := make(chan struct{})
+		syncCtx, cancelSync := context.WithCancel(ctx)
+		go func() {
+			defer close(synced)
+			sy.run(syncCtx)
+		}()
+		defer func() {
+			cancelSync()
+			<-synced
+		}()
+	}
+	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, sy.webhook(f.admin.withAuth(mux))), log, defaultListenConfig(maxConns))
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()

@@ -33,7 +33,9 @@ func (f *serveFlags) newServeLog(w io.Writer, lookupEnv func(string) (string, bo
 // logSecrets are the values serve never logs: the user info (the whole of
 // it, the password, and a user name that stands alone, as a token does)
 // of the OTLP endpoints and the database URL, from their flags and from
-// the environment; the values of the OTLP headers; and the auth token.
+// the environment; the values of the OTLP headers; the auth token; and
+// the credentials of --sync: its URL's user info, SMOKEX_GIT_TOKEN,
+// SMOKEX_GIT_SSH_KEY and SMOKEX_SYNC_WEBHOOK_SECRET.
 func (f *serveFlags) logSecrets(lookupEnv func(string) (string, bool)) []string {
 	var out []string
 	userInfo := func(raw string) {
@@ -70,6 +72,12 @@ func (f *serveFlags) logSecrets(lookupEnv func(string) (string, bool)) []string 
 	}
 	if f.admin.authToken != "" {
 		out = append(out, f.admin.authToken)
+	}
+	userInfo(strings.TrimPrefix(f.sync.source, "git+"))
+	for _, name := range []string{gitTokenEnv, gitSSHKeyEnv, syncWebhookEnv} {
+		if v, ok := lookupEnv(name); ok && strings.TrimSpace(v) != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }

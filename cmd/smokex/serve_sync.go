@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/gitsync"
+	"github.com/smokex/smokex/plan"
+)
+
+// The environment variables of --sync.
+const (
+	gitTokenEnv      = "SMOKEX_GIT_TOKEN"
+	gitSSHKeyEnv     = "SMOKEX_GIT_SSH_KEY"
+	syncWebhookEnv   = "SMOKEX_SYNC_WEBHOOK_SECRET"
+	defaultSyncEvery = time.Minute
+	// maxWebhookBody bounds the body of a POST /api/sync: a forge's push
+	// event, which is only read to check its signature.
+	maxWebhookBody = 4 << 20
+)
+
+// syncFlags are serve's flags of a git sync.
+type syncFlags struct {
+	source     string
+	interval   time.Duration
+	allowEmpty bool
+}
+
+func (f *syncFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.source, "sync", "", "keep the plans equal to the YAML files of a git repository: `SOURCE` is git+https://host/repo.git#ref:path (also git+ssh:// and git+file://; ref defaults to the default branch, path to .smokex)")
+	fs.DurationVar(&f.interval, "sync-interval", defaultSyncEvery, "with --sync: fetch again every `duration` (and at once on POST /api/sync)")
+	fs.BoolVar(&f.allowEmpty, "sync-allow-empty", false, "with --sync: let a revision with no plan file remove every plan (refused otherwise)")
+}
+
+// check reports a flag value that cannot work; paths are serve's PATHs.
+func (f *syncFlags) check(paths []string) error {
+	if f.source == "" {
+		return nil
+	}
+	if len(paths) > 0 {
+		return errors.New("--sync and PATHs cannot be used together: the plans come from one place")
+	}
+	if f.interval <= 0 {
+		return errors.New("--sync-interval must be positive, not " + f.interval.String())
+	}
+	_, err := gitsync.Parse(f.source)
+	return err
+}
+
+// syncer runs serve's git sync: at start, every interval, and when POST
+// /api/sync asks; it keeps what the last sync did for GET /api/sync.
+type syncer struct {
+	eng    *smokex.Engine
+	src    *gitsync.Source
+	opts   *smokex.SyncOpts
+	every  time.Duration
+	log    *slog.Logger
+	secret string
+	// kick asks the loop for a sync now.
+	kick chan struct{}
+
+	mu     sync.Mutex
+	status syncStatus
+	// done is closed, and replaced, whenever a sync ends.
+	done chan struct{}
+	// started and ended count the syncs begun and ended.
+	started, ended uint64
+}
+
+// syncStatus is what GET /api/sync answers.
+type syncStatus struct {
+	// Source is the source without credentials.
+	Source string `json:"source"`
+	// Commit and Path are those of the last sync that applied.
+	Commit string    `json:"commit,omitempty"`
+	Path   string    `json:"path,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+	// Added, Updated and Removed are the last applied sync's changes.
+	Added   []string `json:"added"`
+	Updated []string `json:"updated"`
+	Removed []string `json:"removed"`
+	// Errors are the files that do not load at Commit, each
+	// "path:line:column: message".
+	Errors []string `json:"errors"`
+	// Error is why the last attempt changed nothing (the fetch failed, an
+	// empty path was refused); empty when it applied.
+	Error string `json:"error,omitempty"`
+	// Attempted is when the last attempt ended.
+	Attempted time.Time `json:"attempted,omitzero"`
+}
+
+// newSyncer builds the syncer of --sync, with the credentials of the
+// environment.
+func newSyncer(eng *smokex.Engine, f *syncFlags, lookupEnv func(string) (string, bool), log *slog.Logger) (*syncer, error) {
+	cfg := gitsync.Config{}
+	cfg.Token, _ = lookupEnv(gitTokenEnv)
+	if key, ok := lookupEnv(gitSSHKeyEnv); ok {
+		cfg.SSHKey = []byte(key)
+	}
+	src, err := gitsync.New(f.source, cfg)
+	if err != nil {
+		return nil, err
+	}
+	secret, _ := lookupEnv(syncWebhookEnv)
+	return &syncer{
+		eng: eng, src: src, opts: &smokex.SyncOpts{AllowEmpty: f.allowEmpty}, every: f.interval, log: log, secret: secret,
+		kick: make(chan struct{}, 1), done: make(chan struct{}),
+		status: syncStatus{Source: src.String(), Added: []string{}, Updated: []string{}, Removed: []string{}, Errors: []string{}},
+	}, nil
+}
+
+// run syncs every interval and on each kick, until ctx ends.
+func (s *syncer) run(ctx context.Context) {
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+		s.syncOnce(ctx)
+	}
+}
+
+// syncOnce syncs and records the outcome.
+func (s *syncer) syncOnce(ctx context.Context) {
+	s.mu.Lock()
+	s.started++
+	s.mu.Unlock()
+	res, err := s.eng.Sync(ctx, s.src, s.opts)
+	if ctx.Err() != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := &s.status
+	st.Attempted = time.Now().UTC()
+	var list plan.ErrorList
+	switch {
+	case err != nil && !errors.As(err, &list):
+		if st.Error != err.Error() {
+			s.log.Error("smokex serve: syncing plans; nothing was changed", "source", st.Source, "error", err)
+		}
+		st.Error = err.Error()
+	default:
+		st.Error = ""
+		errs := []string{}
+		for _, pe := range list {
+			errs = append(errs, pe.Error())
+		}
+		if res.Revision.Commit != st.Commit || len(res.Added)+len(res.Updated)+len(res.Removed) > 0 || !slices.Equal(errs, st.Errors) {
+			st.At = st.Attempted
+			st.Commit, st.Path = res.Revision.Commit, res.Revision.Path
+			st.Added, st.Updated, st.Removed = nonNil(res.Added), nonNil(res.Updated), nonNil(res.Removed)
+			st.Errors = errs
+			s.log.Info("smokex serve: plans synced", "source", st.Source, "commit", st.Commit, "added", st.Added, "updated", st.Updated, "removed", st.Removed)
+			if len(list) > 0 {
+				s.log.Error("smokex serve: files that do not load keep their plans' last good version", "commit", st.Commit, "error", err)
+			}
+		}
+	}
+	s.ended = s.started
+	close(s.done)
+	s.done = make(chan struct{})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ServeHTTP answers GET /api/sync with the status and POST /api/sync by
+// syncing at once and answering the status after.
+func (s *syncer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s.mu.Lock()
+		st := s.status
+		s.mu.Unlock()
+		writeSyncJSON(w, http.StatusOK, st)
+	case http.MethodPost:
+		s.syncNow(w, r)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "GET or POST", http.StatusMethodNotAllowed)
+	}
+}
+
+// syncNow asks for a sync and waits until one that started after the
+// request came has ended (a sync in progress may have fetched before the
+// push), or the request is gone.
+func (s *syncer) syncNow(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	target := s.started + 1
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+		// A sync is already asked for, and starts after this request.
+	}
+	for {
+		s.mu.Lock()
+		ended, done, st := s.ended, s.done, s.status
+		s.mu.Unlock()
+		if ended >= target {
+			writeSyncJSON(w, http.StatusOK, st)
+			return
+		}
+		select {
+		case <-done:
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// webhook wraps next, which is behind serve's auth: with a webhook secret,
+// POST /api/sync must carry a forge's proof of it (GitHub's
+// X-Hub-Signature-256, an HMAC of the body, or GitLab's X-Gitlab-Token)
+// and is answered here; without a secret it goes through next, and its
+// auth, as the rest of the API.
+func (s *syncer) webhook(next http.Handler) http.Handler {
+	if s == nil || s.secret == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/sync" || r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			http.Error(w, "the body is too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if !s.verified(r.Header, body) {
+			http.Error(w, "POST /api/sync needs X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab) made with "+syncWebhookEnv, http.StatusUnauthorized)
+			return
+		}
+		s.syncNow(w, r)
+	})
+}
+
+// verified checks a forge's proof of the webhook secret.
+func (s *syncer) verified(h http.Header, body []byte) bool {
+	if sig, ok := strings.CutPrefix(h.Get("X-Hub-Signature-256"), "sha256="); ok {
+		got, err := hex.DecodeString(sig)
+		if err != nil {
+			return false
+		}
+		mac := hmac.New(sha256.New, []byte(s.secret))
+		mac.Write(body)
+		return hmac.Equal(got, mac.Sum(nil))
+	}
+	if tok := h.Get("X-Gitlab-Token"); tok != "" {
+		return subtle.ConstantTimeCompare([]byte(tok), []byte(s.secret)) == 1
+	}
+	return false
+}
+
+func writeSyncJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
