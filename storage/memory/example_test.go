@@ -170,3 +170,33 @@ func ExampleStore_GetPlan() {
 	// true
 	// memory: plan "absent": storage: not found
 }
+
+// The alert policy saves a plan's state with the alerts its transition
+// owes, in one write, then claims each, sends it and completes it. A
+// claimed alert is not claimed again while its lease holds.
+func ExampleStore_SaveAlertStateOwing() {
+	ctx := context.Background()
+	st := memory.New(memory.Config{})
+	_ = st.SavePlan(ctx, &storage.Plan{ID: "checkout"})
+	state := &storage.AlertState{PlanID: "checkout", ConsecutiveFailures: 1, Failing: true}
+	owed := []*storage.AlertDelivery{
+		{ID: "x1:failing/slack", PlanID: "checkout", Target: "slack", Event: []byte(`{"id":"x1:failing"}`)},
+		{ID: "x1:failing/pager", PlanID: "checkout", Target: "pager", Event: []byte(`{"id":"x1:failing"}`)},
+	}
+	if err := st.SaveAlertStateOwing(ctx, state, owed); err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, _ := st.ClaimAlertDelivery(ctx, "slack", time.Minute)
+	fmt.Println("claimed", d.ID)
+	again, _ := st.ClaimAlertDelivery(ctx, "slack", time.Minute)
+	fmt.Println("claimed again:", again != nil)
+	fmt.Println("completed:", st.CompleteAlertDelivery(ctx, d) == nil)
+	pager, _ := st.ClaimAlertDelivery(ctx, "pager", time.Minute)
+	fmt.Println("claimed", pager.ID)
+	// Output:
+	// claimed x1:failing/slack
+	// claimed again: false
+	// completed: true
+	// claimed x1:failing/pager
+}

@@ -13,8 +13,13 @@
 // and out, concurrent writers, the alert state of a store that implements
 // storage.AlertStore (its compare-and-swap: of writers racing on one
 // version, one wins; a store that does not implement it skips those
-// scenarios, saying so), large and non-ASCII payloads, and cancelled
-// contexts. Run it under -race.
+// scenarios, saying so), the alerts owed of a store that implements
+// storage.AlertOutbox (saved with the state or not at all, claimed oldest
+// first per target, leases, expiry), large and non-ASCII payloads, and
+// cancelled contexts. RunShared runs what replicas rely on with two
+// instances sharing the backend's data: each alert owed is claimed by one
+// of them, a lease released or expired by one is claimed by the other. Run
+// both under -race.
 //
 // The suite builds its records with fixed times of microsecond precision
 // and compares times with time.Time.Equal (after converting to UTC), maps

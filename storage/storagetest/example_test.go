@@ -19,3 +19,16 @@ func ExampleRun() {
 	}
 	_ = testStore
 }
+
+// A backend meant for replicas runs the shared scenarios too, with a
+// factory that returns two instances on the same fresh data: for
+// PostgreSQL, two stores on one schema, each with a pool of its own.
+func ExampleRunShared() {
+	testShared := func(t *testing.T) {
+		storagetest.RunShared(t, func(t *testing.T) (storage.Store, storage.Store) {
+			st := memory.New(memory.Config{})
+			return st, st
+		})
+	}
+	_ = testShared
+}
