@@ -219,6 +219,7 @@ func (s *run) runSteps(ctx context.Context) {
 	default:
 		e.Status = record.StatusPassed
 	}
+	e.Flaky = e.Status.Up() && s.retried
 }
 
 // contextReason says why ctx ended, for the message of an execution or a

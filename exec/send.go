@@ -51,6 +51,7 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *recor
 		}
 		res.AttemptLog = append(res.AttemptLog, a)
 		if serr == nil {
+			s.retried = s.retried || attempt > 1
 			return rc, nil
 		}
 		if attempt > o.retries || !serr.retryable || ctx.Err() != nil {

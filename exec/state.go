@@ -21,10 +21,13 @@ import (
 
 // run is the state of one execution.
 type run struct {
-	r  *Runner
-	p  *plan.Plan
-	e  *record.Execution
-	ob observer
+	// retried is set once a request succeeded on a retry: an execution
+	// that is then up is flaky.
+	retried bool
+	r       *Runner
+	p       *plan.Plan
+	e       *record.Execution
+	ob      observer
 	// ref is the plan as the observer sees it.
 	ref *record.PlanRef
 	// env holds every variable by precedence: captures, caller vars, plan

@@ -101,6 +101,10 @@ type Execution struct {
 	// (a MaintenanceHook said so): no alert was sent for it, and the
 	// uptime figures (storage summaries) leave it out. Empty otherwise.
 	Maintenance string `json:"maintenance,omitempty"`
+	// Flaky is set on an execution that was up (passed or degraded) only
+	// because a step needed more than one attempt: a retry of a request
+	// that failed (retries), not poll, which waits by design.
+	Flaky bool `json:"flaky,omitempty"`
 	// Error is set when the execution as a whole ended on an error (canceled,
 	// interrupted by a process that died) rather than on a step.
 	Error *StepError `json:"error,omitempty"`

@@ -22,6 +22,7 @@ func fullExecution() *record.Execution {
 		ScheduledAt: t0.Add(-2 * time.Second),
 		TraceID:     "4bf92f3577b34da6a3ce929d0e0e4736",
 		Maintenance: "deploy",
+		Flaky:       true,
 		Source:      record.Source{Commit: "9fceb02d0ae598e95dc970b74767f19372d61af8", Path: ".smokex/checkout.yaml"},
 		Steps: []record.StepResult{{
 			Index: 1, Name: "login", Method: "POST", URL: "https://api.example.test/login",

@@ -102,8 +102,9 @@ var tagReplacer = strings.NewReplacer("|", "_", ",", "_", "#", "_", "\n", "_", "
 // service check.
 func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *record.Execution) {
 	plan, status, trigger := metrics.PlanID(x.PlanID, p), string(x.Status), string(x.Trigger)
-	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsFor(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []string {
-		return []string{"plan:" + plan, "status:" + status, "trigger:" + trigger}
+	flaky := strconv.FormatBool(x.Flaky)
+	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsFor(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), func() []string {
+		return []string{"plan:" + plan, "status:" + status, "trigger:" + trigger, "flaky:" + flaky}
 	}), 1)
 	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsFor(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []string {
 		return []string{"plan:" + plan, "status:" + status}

@@ -199,14 +199,14 @@ func TestDatagrams(t *testing.T) {
 	require.NoError(t, eng.Stop(ctx))
 
 	ds := ag.received(t, func(ds []datagram) bool {
-		n, _ := total(ds, "smokex.executions", "c", "env:test", "plan:passing", "status:passed", "trigger:manual")
+		n, _ := total(ds, "smokex.executions", "c", "env:test", "plan:passing", "status:passed", "trigger:manual", "flaky:false")
 		return n == 2 && len(ds) >= 8
 	})
 	status := string(failed.Status)
 
-	n, _ := total(ds, "smokex.executions", "c", "env:test", "plan:passing", "status:passed", "trigger:manual")
+	n, _ := total(ds, "smokex.executions", "c", "env:test", "plan:passing", "status:passed", "trigger:manual", "flaky:false")
 	require.Equal(t, 2.0, n, "%+v", ds)
-	n, _ = total(ds, "smokex.executions", "c", "env:test", "plan:failing", "status:"+status, "trigger:manual")
+	n, _ = total(ds, "smokex.executions", "c", "env:test", "plan:failing", "status:"+status, "trigger:manual", "flaky:false")
 	require.Equal(t, 1.0, n)
 	_, samples := total(ds, "smokex.execution.duration", "d", "env:test", "plan:passing", "status:passed")
 	require.GreaterOrEqual(t, samples, 1)

@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	otelglobal "go.opentelemetry.io/otel"
@@ -41,6 +42,8 @@ const (
 	AttrType       = attribute.Key("type")
 	AttrReason     = attribute.Key("reason")
 	AttrProvider   = attribute.Key("provider")
+	// AttrFlaky is "true" on an execution that was up only after a retry.
+	AttrFlaky = attribute.Key("flaky")
 	// AttrServerAddress is the host of smokex.certificate.expiry.
 	AttrServerAddress = attribute.Key(metrics.AttrServerAddress)
 )
@@ -176,8 +179,9 @@ func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) 
 func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
 	plan := metrics.PlanID(x.PlanID, p)
 	status, trigger := string(x.Status), string(x.Trigger)
-	r.executions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, ""), func() []attribute.KeyValue {
-		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status), AttrTrigger.String(trigger)}
+	flaky := strconv.FormatBool(x.Flaky)
+	r.executions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status), AttrTrigger.String(trigger), AttrFlaky.String(flaky)}
 	}))
 	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrs(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}

@@ -197,8 +197,8 @@ func TestMetrics(t *testing.T) {
 	}
 
 	require.Equal(t, map[string]int64{
-		key("plan", "passing", "status", "passed", "trigger", "manual"): 2,
-		key("plan", "failing", "status", status, "trigger", "manual"):   1,
+		key("plan", "passing", "status", "passed", "trigger", "manual", "flaky", "false"): 2,
+		key("plan", "failing", "status", status, "trigger", "manual", "flaky", "false"):   1,
 	}, sums(t, ms["smokex.executions"]))
 	require.Equal(t, map[string]uint64{
 		key("plan", "passing", "status", "passed"): 2,

@@ -211,6 +211,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	rec.exec.Error = errCopy
 	rec.exec.TraceID = e.TraceID
 	rec.exec.Maintenance = e.Maintenance
+	rec.exec.Flaky = e.Flaky
 	grown := sizeOfExecution(&rec.exec) - before
 	rec.size += grown
 	s.bytes += grown

@@ -18,7 +18,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance, source_commit, source_path"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance, source_commit, source_path, flaky"
 
 // checkExecution validates what CreateExecution stores.
 func checkExecution(e *record.Execution) error {
@@ -64,10 +64,10 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 		created = now()
 	}
 	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
 			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
-			e.Source.Commit, e.Source.Path}, nil
+			e.Source.Commit, e.Source.Path, e.Flaky}, nil
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
@@ -127,7 +127,8 @@ func planLockKey(schema, planID string) int64 {
 	return int64(h.Sum64())
 }
 
-// UpdateExecution writes e's status, stop reason, start, finish and error, or returns an
+// UpdateExecution writes e's status, stop reason, start, finish, error,
+// trace, maintenance and flaky, or returns an
 // error wrapping storage.ErrNotFound. Its other fields and its Steps are
 // ignored.
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
@@ -155,9 +156,9 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
 	tag, err := s.pool.Exec(ctx, s.sql(`UPDATE {schema}.executions
-		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8
+		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8, flaky = $9
 		WHERE id = $1`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance)
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky)
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
@@ -216,8 +217,9 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		id, planID, planName, trigger, status, stop, traceID, maint, commit, path pgtype.Text
 		created, started, finished, scheduled                                     pgtype.Timestamptz
 		errDoc                                                                    []byte
+		flaky                                                                     pgtype.Bool
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint, &commit, &path}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint, &commit, &path, &flaky}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -238,6 +240,7 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		TraceID:     traceID.String,
 		Maintenance: maint.String,
 		Source:      record.Source{Commit: commit.String, Path: path.String},
+		Flaky:       flaky.Bool,
 	}
 	if errDoc != nil {
 		e.Error = new(record.StepError)

@@ -177,11 +177,15 @@ func (s suite) execUpdate(t *testing.T) {
 		{"in maintenance", func(e *record.Execution) {
 			e.Maintenance = "db upgrade"
 		}},
+		{"flaky", func(e *record.Execution) {
+			e.Status = record.StatusPassed
+			e.Flaky = true
+		}},
 	}
 	for _, step := range steps {
 		step.change(e)
 		// Fields other than status, stop reason, start, finish, error,
-		// trace and maintenance are ignored.
+		// trace, maintenance and flaky are ignored.
 		upd := *e
 		upd.PlanID = "other"
 		upd.PlanName = "other"
