@@ -90,6 +90,9 @@ func TestServeSyncWebhook(t *testing.T) {
 	code, body = call(t, "GET", url+"api/executions/"+id, "", auth...)
 	require.Equal(t, 200, code, body)
 	require.Contains(t, body, `"source":{"commit":"`+third+`","path":".smokex/health.yaml"}`)
+	code, body = call(t, "GET", url+"executions/"+id, "", auth...)
+	require.Equal(t, 200, code, body)
+	require.Contains(t, body, `<code class="source" title="`+third+`">`+third[:12]+`</code> <code>.smokex/health.yaml</code>`)
 
 	// GitLab's token; then the broken file removed.
 	fourth := r.Commit(map[string]string{".smokex/orders.yaml": ""})
