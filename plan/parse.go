@@ -466,7 +466,10 @@ func (p *parser) parse() *Plan {
 	}
 	if pl.ID == "" && p.file != "" {
 		base := filepath.Base(p.file)
-		pl.ID = ID(strings.TrimSuffix(base, filepath.Ext(base)))
+		// A plan without a name (the original list form) is named after
+		// its file, as reports, the API and alerts show it.
+		pl.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		pl.ID = ID(pl.Name)
 		switch {
 		case pl.ID == "":
 			p.errorf(Pos{Line: 1, Column: 1}, "the file name %q has no letter or digit to make an id from; give the plan a name", base)

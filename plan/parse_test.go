@@ -92,3 +92,16 @@ func TestID(t *testing.T) {
 		require.Equal(t, want, plan.ID(in), in)
 	}
 }
+
+// TestNameFromFile: a plan in the original list form, which has no name,
+// is named after its file, so that the API and alerts show a name.
+func TestNameFromFile(t *testing.T) {
+	t.Parallel()
+	p, err := plan.Parse([]byte(`- get: {url: "http://127.0.0.1:1/"}`), &plan.ParseOpts{File: "plans/Login Flow.yaml"})
+	require.NoError(t, err)
+	require.Equal(t, "Login Flow", p.Name)
+	require.Equal(t, "login-flow", p.ID)
+	p, err = plan.Parse([]byte(`{name: checkout, steps: [{get: {url: "http://127.0.0.1:1/"}}]}`), &plan.ParseOpts{File: "plans/other.yaml"})
+	require.NoError(t, err)
+	require.Equal(t, "checkout", p.Name, "a plan's own name wins")
+}

@@ -29,7 +29,10 @@ type Plan struct {
 	// ID is id-safe (lower-case letters, digits, '-', '_' and '.'), derived
 	// from Name, or from the file name when the plan has no name (see ID);
 	// empty for a plan parsed from bytes with neither.
-	ID          string
+	ID string
+	// Name is the plan's name as written, or for a plan without one (the
+	// original list form) its file name without the extension; empty for
+	// a plan parsed from bytes with neither.
 	Name        string
 	Description string
 	// Schedule is a cron spec, empty when the plan runs only on demand.

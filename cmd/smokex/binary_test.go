@@ -121,11 +121,14 @@ func TestBinaryRunStdinSignal(t *testing.T) {
 		_ = stdin.Close()
 		_ = cmd.Process.Kill()
 	})
-	_, err = stdin.Write([]byte("- get:\n"))
+	// A signal before the process listens would kill it outright, which
+	// the exit code tells apart. It listens before it reads stdin, and a
+	// write of more than a pipe holds (64 KiB on Linux) returns only once
+	// it has read: half a plan and a long comment, well within a plan's
+	// size, tell the test when to signal, whatever the machine's load.
+	half := "- get:\n#" + strings.Repeat("x", 256<<10) + "\n"
+	_, err = stdin.Write([]byte(half))
 	require.NoError(t, err)
-	// The process reads stdin once it has started; a signal before it
-	// listens would kill it outright, which the exit code tells apart.
-	time.Sleep(300 * time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err = <-exited:

@@ -216,7 +216,7 @@
 //	--allow-run             the API and the dashboard may run plans now
 //	--allow-edit            they may create, change and delete plans that do not come from a PATH
 //	--auth-token TOKEN      every request needs the token (default $SMOKEX_ADMIN_TOKEN): see below
-//	--base-url URL          the dashboard's address as users reach it, for the links in alerts
+//	--base-url URL          the dashboard's address as users reach it, for the links in alerts (default: the --addr URL)
 //	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
 //
 //	--max-connections N     hold at most N inbound connections (default 4096, or fewer when
@@ -271,7 +271,9 @@
 //	--alert-on-degraded     Rules.AlertOnDegraded: announce a plan that turns degraded
 //	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
 //
-// Alerts link to the dashboard when --base-url is given. With
+// Alerts link to the dashboard at --base-url, else at the --addr URL; an
+// --addr on every interface (":8080", "0.0.0.0:8080") has no address to
+// link to, and serve warns at start that alerts need --base-url. With
 // --database-url the alert state is kept in PostgreSQL, so a restart
 // neither repeats nor forgets an alert, and replicas send one between them.
 //

@@ -276,7 +276,8 @@ func TestFailedAssertionThenCaptureError(t *testing.T) {
 	res = runCLI(t, nil, "", "run", "-o", "json", path)
 	require.Equal(t, exitFailed, res.code, res.stderr)
 	// The wire format has a step's failures before its error.
-	require.Less(t, strings.Index(res.stdout, `"failures":[`), strings.Index(res.stdout, `"kind":"capture"`))
+	order := regexp.MustCompile(`"failures":\s*\[[^\]]*"received":\s*"401"[^\]]*\],\s*"error":\s*\{\s*"kind":\s*"capture"`)
+	require.Regexp(t, order, res.stdout)
 	var x record.Execution
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &x))
 	require.Equal(t, record.StepFailed, x.Steps[0].Outcome())

@@ -304,8 +304,17 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 
 	cfg := f.config(a, store, log)
 	f.sched.wire(&cfg, log)
+	why := ""
+	if f.admin.baseURL == "" && f.addr != "" {
+		// Links in alerts, the dashboard's address and the Host check
+		// take the --addr URL, as the help says.
+		f.admin.baseURL, why = addrURL(f.addr)
+	}
 	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
 		return a.usageError("serve", err.Error())
+	}
+	if cfg.Alerts != nil && f.admin.baseURL == "" && why != "" {
+		log.Warn("smokex serve: alerts will have no links to the dashboard: " + why + "; give --base-url, the address users reach it at")
 	}
 	if code := f.metrics.wire(ctx, a, &cfg, log, f.shutdownTimeout); code != exitOK {
 		return code

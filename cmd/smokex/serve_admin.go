@@ -41,7 +41,7 @@ func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
 	fs.Var(&f.allowedHosts, "allowed-hosts", "also answer requests for the host `NAMES`, comma-separated (repeatable; .example.com for a domain and the names under it); besides them serve answers only localhost, IP addresses and the hosts of --addr and --base-url, which shuts out DNS rebinding")
-	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL)")
+	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL; an --addr on every interface, such as :8080, needs it)")
 }
 
 // readEnv takes the token from the environment when the flag is not given.
@@ -112,6 +112,23 @@ func (f *adminFlags) handler(eng *smokex.Engine) http.Handler {
 		AllowEdit:   f.allowEdit,
 		AllowDelete: f.allowEdit,
 	})
+}
+
+// addrURL is the --addr URL, which links in alerts use when --base-url is
+// not given; "" with the reason when addr is no address to link to: one
+// that listens on every interface (":8080", "0.0.0.0:8080", "[::]:8080")
+// or on a port picked at start.
+func addrURL(addr string) (base, why string) {
+	host, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil:
+		return "", fmt.Sprintf("--addr %q is not host:port", addr)
+	case port == "0":
+		return "", "--addr " + addr + " listens on a port picked at start"
+	case host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified():
+		return "", "--addr " + addr + " listens on every interface, which is no address to link to"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/", ""
 }
 
 // dashboardURL is the dashboard's address: --base-url, else the

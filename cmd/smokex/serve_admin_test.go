@@ -102,7 +102,7 @@ func TestServePlansInTheStore(t *testing.T) {
 	url := s.dashboardURL(t)
 	code, body := call(t, "GET", url+"api/plans", "")
 	require.Equal(t, 200, code)
-	require.JSONEq(t, `{"plans": []}`, body)
+	require.JSONEq(t, `{"plans": [], "load_errors": []}`, body)
 
 	code, body = call(t, "PUT", url+"api/plans/health", "name: health\nsteps:\n  - get:\n      url: \"${base}/ok\"\n")
 	require.Equal(t, 201, code, body)
@@ -157,6 +157,21 @@ func TestServeBaseURL(t *testing.T) {
 	none := &adminFlags{}
 	require.Empty(t, none.executionURL("x1"))
 	require.Equal(t, "http://127.0.0.1:8080/", none.dashboardURL("http://127.0.0.1:8080/"))
+
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":    "http://127.0.0.1:8080/",
+		"smoke.internal:80": "http://smoke.internal:80/",
+		"[::1]:8080":        "http://[::1]:8080/",
+		":8080":             "",
+		"0.0.0.0:8080":      "",
+		"[::]:8080":         "",
+		"127.0.0.1:0":       "",
+		"no port":           "",
+	} {
+		got, why := addrURL(addr)
+		require.Equal(t, want, got, addr)
+		require.Equal(t, want == "", why != "", "%s: %s", addr, why)
+	}
 }
 
 // TestServeStorePlansOutliveTheProcess creates a plan through the API of a

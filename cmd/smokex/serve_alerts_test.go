@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,4 +151,46 @@ func TestServeChatAlerts(t *testing.T) {
 	require.Equal(t, "message", teamsRV.Next(t).JSON(t)["type"])
 	require.Equal(t, "flaky is failing", discordRV.Next(t).JSON(t)["embeds"].([]any)[0].(map[string]any)["title"])
 	require.Zero(t, slackRV.Pending()+teamsRV.Pending()+discordRV.Pending(), "one alert each while it keeps failing")
+}
+
+// freeAddr returns a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T, host string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// TestServeAlertLinksDefaultToAddr: without --base-url, alerts link to the
+// --addr URL, as the help says; an --addr on every interface has no such
+// URL, and serve says at start that alerts need --base-url for links.
+func TestServeAlertLinksDefaultToAddr(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	hooks := &hookReceiver{}
+	receiver := httptest.NewServer(hooks)
+	defer receiver.Close()
+	dir := t.TempDir()
+	writePlan(t, dir, "down.yaml", "name: down\nschedule: \"@every 1s\"\nsteps:\n  - get: {url: \"{{URL}}/fail\"}\n", srv.URL)
+	env := map[string]string{"SMOKEX_WEBHOOK_SECRET": "hook-secret"}
+
+	addr := freeAddr(t, "127.0.0.1")
+	s := startServe(t, env, "--webhook", receiver.URL+"/hook", "--addr", addr, dir)
+	s.waitLog(t, `msg="notify: alert sent" target=webhook plan=down execution=\S+ transition=failing`)
+	require.Equal(t, 0, s.stop(t), logText(s.stderr))
+	require.Empty(t, hooks.bad)
+	hooks.mu.Lock()
+	links := hooks.events[0]["links"].(map[string]any)
+	hooks.mu.Unlock()
+	require.Equal(t, "http://"+addr+"/plans/down", links["plan"])
+	require.True(t, strings.HasPrefix(links["execution"].(string), "http://"+addr+"/executions/"), links["execution"])
+	require.NotContains(t, logText(s.stderr), "no links")
+
+	_, port, err := net.SplitHostPort(freeAddr(t, "127.0.0.1"))
+	require.NoError(t, err)
+	s = startServe(t, env, "--webhook", receiver.URL+"/hook", "--addr", ":"+port, dir)
+	s.waitLog(t, `alerts will have no links to the dashboard: --addr :`+port+` listens on every interface[^\n]*give --base-url`)
+	require.Equal(t, 0, s.stop(t), logText(s.stderr))
 }
