@@ -60,7 +60,8 @@
 //
 //	0  every step of every plan passed
 //	1  a step failed or errored (or the run was interrupted)
-//	2  an invalid plan, a file that cannot be read, or bad usage; the message is on stderr
+//	2  an invalid plan, a file that cannot be read, output that cannot be written (a full
+//	   disk), or bad usage; the message is on stderr
 //
 // # Console output
 //
@@ -244,7 +245,12 @@
 // token (never the token), which authorizes the requests that carry it as
 // the header does; the same token in another serve accepts it, a new token
 // ends it. A wrong token is a 401 page; a login posted from another origin
-// is refused (403); POST /logout ends the browser's login. A link from
+// is refused (403). The Bearer scheme is taken in any case. Wrong tokens
+// are logged with the client's address; from the 10th within a minute the
+// address's tokens get 429 until the minute ends. POST /logout ends the
+// browser's login and every login made before it on this process (kept in
+// memory: another replica, or a restart, accepts a copied cookie again
+// until it expires; a new token ends every login). A link from
 // another site, such as an alert's, opens the page again from serve's
 // origin first, so that the strict cookie goes along.
 //

@@ -32,15 +32,42 @@ func main() {
 }
 
 // run runs the command line args with the process environment.
+// Output that cannot be written to stdout, such as a console or a report
+// on a full disk, is an error on stderr and exit code 2, whatever the
+// command found.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	out := &outWriter{w: stdout}
 	a := &app{
 		stdin:      stdin,
-		stdout:     stdout,
+		stdout:     out,
 		stderr:     stderr,
 		lookupEnv:  os.LookupEnv,
 		isTerminal: isTerminal,
 	}
-	return a.main(ctx, args)
+	code := a.main(ctx, args)
+	if out.err != nil {
+		fmt.Fprintf(stderr, "smokex: writing to stdout: %v\n", out.err)
+		return exitUsage
+	}
+	return code
+}
+
+// outWriter is stdout, keeping the first error of a write: the console is
+// written in many small writes whose errors are not each checked.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // app is what a command sees of the world. Tests build their own, with a
@@ -215,6 +242,9 @@ func flagNames(fs *flag.FlagSet, f *flag.Flag) string {
 
 // isTerminal reports whether w is a character device, such as a terminal.
 func isTerminal(w io.Writer) bool {
+	if o, ok := w.(*outWriter); ok {
+		w = o.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -404,7 +404,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 			<-synced
 		}()
 	}
-	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, sy.webhook(f.admin.withAuth(mux))), log, defaultListenConfig(maxConns))
+	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, sy.webhook(f.admin.withAuth(mux, log))), log, defaultListenConfig(maxConns))
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()

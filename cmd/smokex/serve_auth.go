@@ -7,8 +7,11 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,25 +56,39 @@ type tokenAuth struct {
 	secure bool
 	now    func() time.Time
 	origin *http.CrossOriginProtection
+	log    *slog.Logger
+	// failures counts the wrong tokens of each client.
+	failures *failureLimit
+	// mu guards revoked.
+	mu sync.Mutex
+	// revoked is when this process last logged out: a login cookie issued
+	// before is refused.
+	revoked time.Time
 }
 
 // withAuth wraps everything serve answers in the --auth-token check: the
 // bearer header for machines, the login page's cookie for browsers.
-func (f *adminFlags) withAuth(h http.Handler) http.Handler {
+func (f *adminFlags) withAuth(h http.Handler, log *slog.Logger) http.Handler {
 	if f.authToken == "" {
 		return h
 	}
 	a := &tokenAuth{
-		token:  f.authToken,
-		secure: strings.HasPrefix(f.baseURL, "https://"),
-		now:    time.Now,
-		origin: http.NewCrossOriginProtection(),
+		token:    f.authToken,
+		secure:   strings.HasPrefix(f.baseURL, "https://"),
+		now:      time.Now,
+		origin:   http.NewCrossOriginProtection(),
+		log:      log,
+		failures: newFailureLimit(),
 	}
 	return a.wrap(h)
 }
 
 func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wait := a.failures.blocked(clientIP(r), a.now()); wait > 0 && (hasBearer(r) || (r.URL.Path == "/login" && r.Method == http.MethodPost)) {
+			a.tooMany(w, wait)
+			return
+		}
 		switch {
 		case r.URL.Path == "/login":
 			a.login(w, r)
@@ -108,6 +125,9 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 			seeOther(w, loc)
 			return
 		}
+		if hasBearer(r) {
+			a.wrongToken(r, "Authorization header")
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -119,11 +139,58 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 // authorized reports whether r carries the token in its Authorization
 // header or a valid login cookie.
 func (a *tokenAuth) authorized(r *http.Request) bool {
-	if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && a.isToken(got) {
+	if got, ok := bearer(r); ok && a.isToken(got) {
 		return true
 	}
 	c, err := r.Cookie(sessionCookie)
 	return err == nil && a.validSession(c.Value)
+}
+
+// bearer is the token of r's Authorization header when its scheme is
+// Bearer, in any case (RFC 9110 section 11.1).
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// hasBearer reports whether r tries a token in its Authorization header.
+func hasBearer(r *http.Request) bool {
+	_, ok := bearer(r)
+	return ok
+}
+
+// wrongToken logs a wrong token from r's client and counts it against the
+// client's limit.
+func (a *tokenAuth) wrongToken(r *http.Request, where string) {
+	ip := clientIP(r)
+	n, blocked := a.failures.fail(ip, a.now())
+	attrs := []any{"client", ip, "method", r.Method, "path", r.URL.Path, "in", where, "failures", n}
+	if blocked {
+		a.log.Warn("smokex serve: wrong token; the client's tokens are refused for a while", append(attrs, "for", failureWindow)...)
+		return
+	}
+	a.log.Warn("smokex serve: wrong token", attrs...)
+}
+
+// tooMany answers a client that sent too many wrong tokens.
+func (a *tokenAuth) tooMany(w http.ResponseWriter, wait time.Duration) {
+	secs := int((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusTooManyRequests)
+	fmt.Fprintf(w, `{"error":"too many wrong tokens from this address: try again in %d s"}`+"\n", secs)
+}
+
+// clientIP is the address of r's client, without its port.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // isToken compares got with the token in constant time, whatever their
@@ -133,13 +200,14 @@ func (a *tokenAuth) isToken(got string) bool {
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
-// session is a login cookie's value until expires: the expiry and an HMAC,
-// keyed with the token, of it. It holds nothing from which the token can be
-// found; every serve started with the same token accepts it, and a new
-// token ends every login.
+// session is a login cookie's value until expires: the expiry, in
+// milliseconds, and an HMAC, keyed with the token, of it. It holds nothing
+// from which the token can be found; every serve started with the same
+// token accepts it, a new token ends every login, and a logout ends the
+// logins made before it on this process (see logout).
 func (a *tokenAuth) session(expires time.Time) string {
-	exp := strconv.FormatInt(expires.Unix(), 10)
-	return "v1." + exp + "." + a.mac(exp)
+	exp := strconv.FormatInt(expires.UnixMilli(), 10)
+	return "v2." + exp + "." + a.mac(exp)
 }
 
 func (a *tokenAuth) mac(exp string) string {
@@ -151,7 +219,7 @@ func (a *tokenAuth) mac(exp string) string {
 // validSession checks a login cookie's value: its HMAC, in constant time,
 // and that it has not expired.
 func (a *tokenAuth) validSession(v string) bool {
-	rest, ok := strings.CutPrefix(v, "v1.")
+	rest, ok := strings.CutPrefix(v, "v2.")
 	if !ok {
 		return false
 	}
@@ -162,8 +230,15 @@ func (a *tokenAuth) validSession(v string) bool {
 	if !hmac.Equal([]byte(sum), []byte(a.mac(exp))) {
 		return false
 	}
-	unix, err := strconv.ParseInt(exp, 10, 64)
-	return err == nil && a.now().Before(time.Unix(unix, 0))
+	ms, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil {
+		return false
+	}
+	expires := time.UnixMilli(ms)
+	a.mu.Lock()
+	revoked := a.revoked
+	a.mu.Unlock()
+	return a.now().Before(expires) && expires.Add(-sessionLifetime).After(revoked)
 }
 
 // login shows the form (GET) and checks the token it posts (POST).
@@ -191,6 +266,9 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostForm.Get("next"))
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	if token == "" || !a.isToken(token) {
+		if token != "" {
+			a.wrongToken(r, "login form")
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
 		msg := "Wrong token: it is not the --auth-token (or $SMOKEX_ADMIN_TOKEN) this server was started with."
 		if token == "" {
@@ -213,7 +291,11 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, "./"+next)
 }
 
-// logout ends this browser's login.
+// logout ends this browser's login and, so that a copy of its cookie is
+// of no use either, every login made on this process before it: the
+// revocation is kept in memory, so another serve with the same token, or
+// this one after a restart, accepts such a cookie again until it expires;
+// a new token ends every login everywhere.
 func (a *tokenAuth) logout(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
@@ -224,6 +306,15 @@ func (a *tokenAuth) logout(w http.ResponseWriter, r *http.Request) {
 		a.page(w, http.StatusForbidden, loginData{Error: "Refused: the form was sent from another site (" + err.Error() + ")."})
 		return
 	}
+	if !a.authorized(r) {
+		// Only a logged-in browser (or a client with the token) ends the
+		// logins of others.
+		seeOther(w, "./login")
+		return
+	}
+	a.mu.Lock()
+	a.revoked = a.now()
+	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil || a.secure, SameSite: http.SameSiteStrictMode,
@@ -296,4 +387,78 @@ func safeNext(next string) string {
 		return ""
 	}
 	return next
+}
+
+// The limit of wrong tokens: a client (an IP address) that sends
+// maxFailures wrong tokens within failureWindow has its tokens refused,
+// right or wrong, with 429 until the window ends, which makes guessing the
+// token hopeless. Behind a proxy every client is the proxy's address.
+const (
+	maxFailures   = 10
+	failureWindow = time.Minute
+	// maxFailureClients bounds the clients followed at once; past it the
+	// oldest windows are dropped.
+	maxFailureClients = 10000
+)
+
+// failureLimit counts wrong tokens per client.
+type failureLimit struct {
+	mu      sync.Mutex
+	clients map[string]*failures
+}
+
+// failures are a client's wrong tokens since start.
+type failures struct {
+	n     int
+	start time.Time
+}
+
+func newFailureLimit() *failureLimit {
+	return &failureLimit{clients: map[string]*failures{}}
+}
+
+// fail counts a wrong token of ip at now and returns the count in the
+// window and whether ip is now refused.
+func (l *failureLimit) fail(ip string, now time.Time) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.clients[ip]
+	if !ok || now.Sub(f.start) >= failureWindow {
+		if !ok && len(l.clients) >= maxFailureClients {
+			l.dropOldest(now)
+		}
+		f = &failures{start: now}
+		l.clients[ip] = f
+	}
+	f.n++
+	return f.n, f.n >= maxFailures
+}
+
+// blocked returns how long ip's tokens are still refused, 0 when they are
+// not.
+func (l *failureLimit) blocked(ip string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.clients[ip]
+	if !ok || f.n < maxFailures {
+		return 0
+	}
+	return max(f.start.Add(failureWindow).Sub(now), 0)
+}
+
+// dropOldest drops the windows that ended, or else the oldest one.
+func (l *failureLimit) dropOldest(now time.Time) {
+	var oldest string
+	for ip, f := range l.clients {
+		if now.Sub(f.start) >= failureWindow {
+			delete(l.clients, ip)
+			continue
+		}
+		if oldest == "" || f.start.Before(l.clients[oldest].start) {
+			oldest = ip
+		}
+	}
+	if len(l.clients) >= maxFailureClients {
+		delete(l.clients, oldest)
+	}
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +158,7 @@ func TestServeLoginCookie(t *testing.T) {
 		"forged":      cookie.Value[:len(cookie.Value)-2] + "xx",
 		"other token": (&tokenAuth{token: "other"}).session(time.Now().Add(time.Hour)),
 		"expired":     a.session(time.Now().Add(-time.Second)),
-		"later":       strings.Replace(cookie.Value, "v1.1", "v1.9", 1),
+		"later":       strings.Replace(cookie.Value, "v2.1", "v2.9", 1),
 		"garbage":     "t0ken",
 	} {
 		code, _ := call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+value)
@@ -173,11 +175,22 @@ func TestServeLoginCookie(t *testing.T) {
 	}
 
 	// Logging out ends the cookie.
+	// A copy of the cookie, as a thief would keep it, is revoked too; a new
+	// login works at once.
+	copied := cookie.Value
+	code, _ = call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+copied)
+	require.Equal(t, http.StatusOK, code)
 	resp, _ = send(t, c, "POST", base+"logout", url.Values{})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Less(t, sessionOf(resp).MaxAge, 0)
 	resp, _ = send(t, c, "GET", base+"api/plans", nil)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	code, _ = call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+copied)
+	require.Equal(t, http.StatusUnauthorized, code, "a copied cookie after the logout")
+	resp, _ = send(t, c, "POST", base+"login", url.Values{"token": {"t0ken"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	resp, _ = send(t, c, "GET", base+"api/plans", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a login after the logout")
 	require.Equal(t, exitOK, s.stop(t))
 }
 
@@ -220,7 +233,7 @@ func TestServeLoginSecureCookie(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewUnstartedServer(tc.flags.withAuth(ok))
+			srv := httptest.NewUnstartedServer(tc.flags.withAuth(ok, slog.New(slog.DiscardHandler)))
 			if tc.tls {
 				srv.StartTLS()
 			} else {
@@ -258,4 +271,69 @@ func TestSafeNext(t *testing.T) {
 	} {
 		require.Equal(t, want, safeNext(next), next)
 	}
+}
+
+// TestServeBearerAndWrongTokens: the bearer scheme is taken in any case;
+// wrong tokens are logged with the client's address, and from the
+// maxFailures-th in a window the client's tokens are refused with 429,
+// the right one too, while another way in (the login form) is counted the
+// same.
+func TestServeBearerAndWrongTokens(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, nil, "--auth-token", "t0ken")
+	base := s.dashboardURL(t)
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		code, body := call(t, "GET", base+"api/plans", "", "Authorization", scheme+" t0ken")
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	for i := 1; i < maxFailures-1; i++ {
+		code, _ := call(t, "GET", base+"api/plans", "", "Authorization", "bearer guess"+strconv.Itoa(i))
+		require.Equal(t, http.StatusUnauthorized, code)
+	}
+	resp, _ := send(t, browserClient(t), "POST", base+"login", url.Values{"token": {"guess-in-form"}})
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	code, _ := call(t, "GET", base+"api/plans", "", "Authorization", "Bearer last-guess")
+	require.Equal(t, http.StatusUnauthorized, code)
+	s.waitLog(t, `level=WARN msg="smokex serve: wrong token; the client's tokens are refused for a while" client=127.0.0.1 method=GET path=/api/plans in="Authorization header" failures=10 for=1m0s`)
+	log := logText(s.stderr)
+	require.Contains(t, log, `level=WARN msg="smokex serve: wrong token" client=127.0.0.1 method=GET path=/api/plans in="Authorization header" failures=1`)
+	require.Contains(t, log, `msg="smokex serve: wrong token" client=127.0.0.1 method=POST path=/login in="login form" failures=9`)
+	require.NotContains(t, log, "guess")
+
+	req, err := http.NewRequest("GET", base+"api/plans", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer t0ken")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusTooManyRequests, res.StatusCode, "even the right token, while refused")
+	require.Regexp(t, `^[1-6]?[0-9]$`, res.Header.Get("Retry-After"))
+	resp, body := send(t, browserClient(t), "POST", base+"login", url.Values{"token": {"t0ken"}})
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, body)
+	// Without a token, the status of the refusal is the usual one.
+	code, _ = call(t, "GET", base+"api/plans", "")
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Equal(t, exitOK, s.stop(t))
+}
+
+func TestFailureLimitWindow(t *testing.T) {
+	t.Parallel()
+	l := newFailureLimit()
+	now := time.Unix(1000, 0)
+	for i := 1; i <= maxFailures; i++ {
+		n, blocked := l.fail("10.0.0.1", now)
+		require.Equal(t, i, n)
+		require.Equal(t, i == maxFailures, blocked)
+	}
+	require.Equal(t, failureWindow, l.blocked("10.0.0.1", now))
+	require.Zero(t, l.blocked("10.0.0.2", now))
+	require.Equal(t, 10*time.Second, l.blocked("10.0.0.1", now.Add(failureWindow-10*time.Second)))
+	require.Zero(t, l.blocked("10.0.0.1", now.Add(failureWindow)))
+	n, blocked := l.fail("10.0.0.1", now.Add(failureWindow))
+	require.Equal(t, 1, n, "a new window")
+	require.False(t, blocked)
+	for i := range maxFailureClients + 5 {
+		l.fail("c"+strconv.Itoa(i), now.Add(failureWindow+time.Duration(i)))
+	}
+	require.LessOrEqual(t, len(l.clients), maxFailureClients)
 }

@@ -280,7 +280,7 @@ func TestLoginSlowBodyCutOff(t *testing.T) {
 	f := &adminFlags{authToken: "t0ken"}
 	cfg := defaultListenConfig(16)
 	cfg.read = 500 * time.Millisecond
-	s, err := listen("127.0.0.1:0", f.withAuth(http.NotFoundHandler()), slog.New(slog.DiscardHandler), cfg)
+	s, err := listen("127.0.0.1:0", f.withAuth(http.NotFoundHandler(), slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.srv.Close() })
 	c, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(s.url, "http://"), "/"))
