@@ -22,70 +22,23 @@ sse=${SSE:-100}
 dur=${FOR:-20s}
 rate=${RATE:-0}
 work=$(mktemp -d)
-pids=()
 schema="bench_admin_$$"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [[ -n ${DATABASE_URL:-} ]] && command -v psql >/dev/null; then
-		psql -q "$DATABASE_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+build target adminload
 
-echo "building into $work" >&2
-(
-	cd "$root"
-	go build -o "$work/smokex" ./cmd/smokex
-	go build -o "$work/target" ./bench/target
-	go build -o "$work/adminload" ./bench/adminload
-)
+start_target
 
-"$work/target" -addr 127.0.0.1:0 -addr-file "$work/addr" &
-pids+=($!)
-for _ in $(seq 100); do
-	[[ -s $work/addr ]] && break
-	sleep 0.05
-done
-base="http://$(cat "$work/addr")"
-
-mkdir "$work/plans"
-for i in $(seq -w 1 "$plans"); do
-	cat >"$work/plans/p$i.yaml" <<PLAN
-name: p$i
-schedule: "@every 1s"
-steps:
-  - get:
-      name: echo
-      url: "\${base}/echo?token=t$i"
-      expect:
-        status_code: 200
-        headers: {X-Echo: "yes"}
-        json: {token: t$i}
-PLAN
-done
+write_plans "$work/plans" "$plans" 1s
 
 store=memory
-args=(serve --addr 127.0.0.1:0 --var "base=$base" --concurrency 32)
+args=(--addr 127.0.0.1:0 --log-level debug --var "base=$base" --concurrency 32)
 if [[ -n ${DATABASE_URL:-} ]]; then
 	store=postgres
 	args+=(--database-url "$DATABASE_URL" --schema "$schema")
 fi
-"$work/smokex" "${args[@]}" "$work/plans" 2>"$work/serve.log" &
-serve_pid=$!
-pids+=("$serve_pid")
-url=
-for _ in $(seq 200); do
-	url=$(sed -n 's/^smokex serve: dashboard at //p' "$work/serve.log")
-	[[ -n $url ]] && break
-	sleep 0.05
-done
-[[ -n $url ]] || { echo "admin.sh: serve did not start:" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
+start_serve "$work/serve.log" "${args[@]}" "$work/plans"
 echo "serve ($store store, $plans plans every second) at $url; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 sleep 3 # the first ticks
 

@@ -83,6 +83,11 @@ func (f Flow) login(ctx context.Context) (string, error) {
 	return fmt.Sprint(token), nil
 }
 
+// Echo is one check of bench/monitor.sh's plans: GET /echo with the token,
+// asserting the status, the X-Echo header and the JSON token, as echo does
+// within a flow.
+func (f Flow) Echo(ctx context.Context, token string) error { return f.echo(ctx, token) }
+
 func (f Flow) echo(ctx context.Context, token string) error {
 	status, header, b, err := f.do(ctx, http.MethodGet, f.Base+"/echo?token="+url.QueryEscape(token), nil)
 	if err != nil {
