@@ -16,7 +16,8 @@
 #   - bench/monitorload -plain: PLANS goroutines doing the same checks with
 #     net/http on the same interval (the floor).
 # Each runs WARMUP seconds, then a window of FOR seconds in which the script
-# reads its CPU time (user + system, /proc/PID/stat) and samples its RSS
+# reads its CPU time (the run time of its threads, /proc/PID/task/*/schedstat)
+# and samples its RSS
 # every 2 s. The checks done and their lateness (start minus due time) are
 # read from serve's API afterwards (the executions scheduled in the window)
 # and counted by the loop itself. The database's own CPU is not counted.
@@ -29,7 +30,6 @@ warmup=${WARMUP:-20}
 window=${FOR:-60}
 work=$(mktemp -d)
 schema="bench_monitor_$$"
-hz=$(getconf CLK_TCK)
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 
@@ -40,8 +40,11 @@ start_target
 write_plans "$work/plans" "$plans" "$every"
 mkdir "$work/empty"
 
-# cpu PID: its CPU time so far, in seconds.
-cpu() { awk -v hz="$hz" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# cpu PID: its CPU time so far, in seconds: the time its threads ran, in
+# nanoseconds (/proc/PID/task/*/schedstat). /proc/PID/stat counts in clock
+# ticks, charged to whoever runs at the tick, which overcharges a process
+# that wakes on timers for a moment at a time, as these do.
+cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ns += $1} END {printf "%.3f", ns / 1e9}'; }
 # rss PID: its resident set, KiB.
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # hwm PID: its peak resident set, KiB.
