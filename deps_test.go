@@ -1,7 +1,9 @@
 package smokex_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +107,60 @@ func TestContractsDoNotImportEachOther(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestHostModuleGraphIsLight builds a throwaway host module that requires
+// the core alone and checks its module graph (go list -m all): none of the
+// heavy adapters' dependencies is in it, since they live in modules of
+// their own (storage/postgres, schedule/river, metrics/otel,
+// metrics/datadog, cmd/smokex), so that minimum version selection never
+// raises a host's own versions of them.
+func TestHostModuleGraphIsLight(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	root, err := filepath.Abs(".")
+	require.NoError(t, err)
+	host := t.TempDir()
+	write := func(name, content string) {
+		require.NoError(t, os.WriteFile(filepath.Join(host, name), []byte(content), 0o644))
+	}
+	write("go.mod", "module example.com/host\n\ngo 1.26.0\n\nrequire github.com/smokex/smokex v0.0.0-00010101000000-000000000000\n\nreplace github.com/smokex/smokex => "+root+"\n")
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	require.NoError(t, err)
+	write("go.sum", string(sum))
+	write("main.go", `package main
+
+import (
+	"context"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+func main() {
+	eng, err := smokex.New(smokex.Config{Store: memory.New(memory.Config{})})
+	if err != nil {
+		panic(err)
+	}
+	_ = eng.Stop(context.Background())
+}
+`)
+	cmd := exec.Command("go", "list", "-m", "all")
+	cmd.Dir = host
+	// The modules come from the cache the core's own build filled.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	modules := strings.Fields(string(out))
+	require.Contains(t, modules, "github.com/smokex/smokex")
+	heavy := []string{"github.com/jackc/pgx", "github.com/riverqueue/", "go.opentelemetry.io/", "github.com/prometheus/", "google.golang.org/grpc", "github.com/chromedp/", "github.com/DataDog/"}
+	for _, m := range modules {
+		for _, h := range heavy {
+			require.False(t, strings.HasPrefix(m, h), "a host of the core alone has %s in its module graph", m)
 		}
 	}
 }

@@ -14,167 +14,26 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/internal/admintest"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
-	"github.com/smokex/smokex/storage"
-	"github.com/smokex/smokex/storage/postgres"
-	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// fixture is an engine with a target service and the admin handler on a
-// real server.
-type fixture struct {
-	eng    *smokex.Engine
-	target *httptest.Server
-	srv    *httptest.Server
-	url    string // the handler's root, with a trailing slash
-}
+// fixture is admintest's, with the helpers of this package's own tests.
+type fixture struct{ *admintest.Fixture }
 
-// secretValue is the value of the secret TOKEN that plans send; it must
-// never appear in an answer.
-const secretValue = "s3cr3t-v4lue-never-shown"
-
-// newFixture starts an engine and serves admin.New(eng, cfg) on a real
-// server, at prefix (which ends in '/') when it is not "/".
 func newFixture(t *testing.T, cfg *admin.Config, prefix string) *fixture {
 	t.Helper()
-	return newFixtureStore(t, cfg, prefix, nil)
-}
-
-// newFixtureStore is newFixture on store; nil is the memory store.
-func newFixtureStore(t *testing.T, cfg *admin.Config, prefix string, store storage.Store) *fixture {
-	t.Helper()
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/ok":
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"status": "up", "version": 3}`)
-		case "/slow":
-			time.Sleep(300 * time.Millisecond)
-			fmt.Fprint(w, "slow")
-		case "/echo-auth":
-			fmt.Fprintf(w, "you sent %s", r.Header.Get("Authorization"))
-		default:
-			http.Error(w, "nope", http.StatusInternalServerError)
-		}
-	}))
-	t.Cleanup(target.Close)
-	eng, err := smokex.New(smokex.Config{
-		Store:             store,
-		Vars:              map[string]any{"base": target.URL},
-		Secrets:           smokex.LookupSecrets(func(string) (string, bool) { return secretValue, true }, "TOKEN"),
-		RetentionInterval: -1,
-	})
-	require.NoError(t, err)
-	h := admin.New(eng, cfg)
-	mux := http.NewServeMux()
-	if prefix == "/" {
-		mux.Handle("/", h)
-	} else {
-		mux.Handle(prefix, http.StripPrefix(strings.TrimSuffix(prefix, "/"), h))
-	}
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		require.NoError(t, eng.Stop(ctx))
-	})
-	require.NoError(t, eng.Start(context.Background()))
-	return &fixture{eng: eng, target: target, srv: srv, url: srv.URL + prefix}
-}
-
-// The plans the tests load, by file name.
-var testPlans = fstest.MapFS{
-	"up.yaml": {Data: []byte(`name: up
-description: The service answers
-labels: {team: core}
-schedule: "@hourly"
-steps:
-  - get:
-      name: health
-      url: "${base}/ok"
-      expect:
-        status_code: 200
-        json: {status: up}
-`)},
-	"down.yaml": {Data: []byte(`name: down
-options: {halt_on_error: false}
-steps:
-  - get:
-      name: broken
-      url: "${base}/broken"
-      expect:
-        status_code: 200
-  - get:
-      url: "${base}/ok"
-`)},
-	"secret.yaml": {Data: []byte(`name: secret
-secrets: [TOKEN]
-steps:
-  - get:
-      name: with token
-      url: "${base}/echo-auth"
-      headers:
-        Authorization: "Bearer ${TOKEN}"
-      expect:
-        string: "you sent Bearer ${TOKEN}"
-`)},
-}
-
-func (f *fixture) sync(t *testing.T) {
-	t.Helper()
-	_, err := f.eng.SyncFS(context.Background(), testPlans)
-	require.NoError(t, err)
-}
-
-func (f *fixture) run(t *testing.T, id string) *record.Execution {
-	t.Helper()
-	x, err := f.eng.Run(context.Background(), id, nil)
-	require.NoError(t, err)
-	return x
-}
-
-// do sends a request and returns the status code and the body.
-func (f *fixture) do(t *testing.T, method, path string, body string, header ...string) (int, http.Header, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, f.url+path, rd)
-	require.NoError(t, err)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, resp.Header, b
-}
-
-// getJSON GETs path, checks the status code and decodes the body.
-func (f *fixture) getJSON(t *testing.T, path string, code int) map[string]any {
-	t.Helper()
-	got, hdr, body := f.do(t, "GET", path, "")
-	require.Equal(t, code, got, "GET %s: %s", path, body)
-	require.Equal(t, "application/json; charset=utf-8", hdr.Get("Content-Type"))
-	var out map[string]any
-	require.NoError(t, json.Unmarshal(body, &out), string(body))
-	return out
+	return &fixture{admintest.New(t, cfg, prefix, nil)}
 }
 
 // requireError checks an error answer: its code and that its message
@@ -189,29 +48,17 @@ func requireError(t *testing.T, code int, want string, gotCode int, body []byte)
 	require.Contains(t, e.Error, want)
 }
 
-// plansByID GETs /api/plans and indexes them.
-func (f *fixture) plansByID(t *testing.T) map[string]map[string]any {
-	t.Helper()
-	out := f.getJSON(t, "api/plans", 200)
-	plans := map[string]map[string]any{}
-	for _, p := range out["plans"].([]any) {
-		p := p.(map[string]any)
-		plans[p["id"].(string)] = p
-	}
-	return plans
-}
-
 func TestPlans(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	f.run(t, "up")
-	f.run(t, "up")
-	f.run(t, "down")
+	f.Sync(t)
+	f.Run(t, "up")
+	f.Run(t, "up")
+	f.Run(t, "down")
 
 	var plans map[string]map[string]any
 	require.Eventually(t, func() bool {
-		plans = f.plansByID(t)
+		plans = f.PlansByID(t)
 		return plans["up"]["last"] != nil && plans["down"]["last"] != nil &&
 			plans["up"]["summary"].(map[string]any)["executions"] == 2.0
 	}, 5*time.Second, 20*time.Millisecond)
@@ -248,27 +95,27 @@ func TestPlans(t *testing.T) {
 	require.Nil(t, never["last"])
 	require.Nil(t, never["summary"].(map[string]any)["success_rate"])
 
-	one := f.getJSON(t, "api/plans/up", 200)
+	one := f.GetJSON(t, "api/plans/up", 200)
 	require.Equal(t, "up", one["id"])
 	require.Contains(t, one["source"], "The service answers")
 	require.Equal(t, up["summary"], one["summary"])
 
-	code, _, body := f.do(t, "GET", "api/plans/nope", "")
+	code, _, body := f.Do(t, "GET", "api/plans/nope", "")
 	requireError(t, 404, `no plan has the id "nope"`, code, body)
 }
 
 func TestExecutions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
+	f.Sync(t)
 	var ids []string
 	for range 3 {
-		ids = append(ids, f.run(t, "up").ID)
+		ids = append(ids, f.Run(t, "up").ID)
 	}
-	failed := f.run(t, "down")
+	failed := f.Run(t, "down")
 
 	// Newest first, all plans.
-	out := f.getJSON(t, "api/executions", 200)
+	out := f.GetJSON(t, "api/executions", 200)
 	xs := out["executions"].([]any)
 	require.Len(t, xs, 4)
 	require.Equal(t, "", out["next_cursor"])
@@ -281,24 +128,24 @@ func TestExecutions(t *testing.T) {
 	}
 
 	// Filters and paging.
-	out = f.getJSON(t, "api/executions?plan=up&limit=2", 200)
+	out = f.GetJSON(t, "api/executions?plan=up&limit=2", 200)
 	page := out["executions"].([]any)
 	require.Len(t, page, 2)
 	require.Equal(t, ids[2], page[0].(map[string]any)["id"])
 	require.Equal(t, ids[1], page[1].(map[string]any)["id"])
 	cursor := out["next_cursor"].(string)
 	require.NotEmpty(t, cursor)
-	out = f.getJSON(t, "api/executions?plan=up&limit=2&cursor="+cursor, 200)
+	out = f.GetJSON(t, "api/executions?plan=up&limit=2&cursor="+cursor, 200)
 	page = out["executions"].([]any)
 	require.Len(t, page, 1)
 	require.Equal(t, ids[0], page[0].(map[string]any)["id"])
 	require.Equal(t, "", out["next_cursor"])
 
-	out = f.getJSON(t, "api/executions?status=failed,canceled", 200)
+	out = f.GetJSON(t, "api/executions?status=failed,canceled", 200)
 	require.Len(t, out["executions"], 1)
-	out = f.getJSON(t, "api/executions?status=passed&status=failed", 200)
+	out = f.GetJSON(t, "api/executions?status=passed&status=failed", 200)
 	require.Len(t, out["executions"], 4)
-	out = f.getJSON(t, "api/executions?plan=nope", 200)
+	out = f.GetJSON(t, "api/executions?plan=nope", 200)
 	require.Equal(t, []any{}, out["executions"])
 
 	for query, want := range map[string]string{
@@ -308,12 +155,12 @@ func TestExecutions(t *testing.T) {
 		"limit=1001":              "limit must be a number",
 		"cursor=bm90IGEgY3Vyc29y": "cursor",
 	} {
-		code, _, body := f.do(t, "GET", "api/executions?"+query, "")
+		code, _, body := f.Do(t, "GET", "api/executions?"+query, "")
 		requireError(t, 400, want, code, body)
 	}
 
 	// One execution, with its steps, failures and excerpts.
-	x := f.getJSON(t, "api/executions/"+failed.ID, 200)
+	x := f.GetJSON(t, "api/executions/"+failed.ID, 200)
 	require.Equal(t, "down", x["plan"])
 	steps := x["steps"].([]any)
 	require.Len(t, steps, 2)
@@ -330,15 +177,15 @@ func TestExecutions(t *testing.T) {
 	require.NotNil(t, broken["request"])
 	require.Contains(t, broken, "timings")
 
-	code, _, body := f.do(t, "GET", "api/executions/nope", "")
+	code, _, body := f.Do(t, "GET", "api/executions/nope", "")
 	requireError(t, 404, `no execution has the id "nope"`, code, body)
 }
 
 func TestSchedule(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	out := f.getJSON(t, "api/schedule", 200)
+	f.Sync(t)
+	out := f.GetJSON(t, "api/schedule", 200)
 	entries := out["entries"].([]any)
 	require.Len(t, entries, 1)
 	e := entries[0].(map[string]any)
@@ -354,33 +201,33 @@ func TestStatus(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
 	// No plans: passing.
-	out := f.getJSON(t, "status", 200)
+	out := f.GetJSON(t, "status", 200)
 	require.Equal(t, "passing", out["status"])
 	require.Equal(t, []any{}, out["plans"])
 
-	f.sync(t)
-	f.run(t, "up")
+	f.Sync(t)
+	f.Run(t, "up")
 	require.Eventually(t, func() bool {
-		code, _, _ := f.do(t, "GET", "status", "")
+		code, _, _ := f.Do(t, "GET", "status", "")
 		return code == 200
 	}, 5*time.Second, 20*time.Millisecond)
-	out = f.getJSON(t, "status", 200)
+	out = f.GetJSON(t, "status", 200)
 	require.Contains(t, out["plans"], map[string]any{"id": "up", "status": "passed"})
 	require.Contains(t, out["plans"], map[string]any{"id": "down", "status": "pending"})
 
-	f.run(t, "down")
+	f.Run(t, "down")
 	require.Eventually(t, func() bool {
-		code, _, _ := f.do(t, "GET", "status", "")
+		code, _, _ := f.Do(t, "GET", "status", "")
 		return code == 503
 	}, 5*time.Second, 20*time.Millisecond)
-	out = f.getJSON(t, "status", 503)
+	out = f.GetJSON(t, "status", 503)
 	require.Equal(t, "failing", out["status"])
 	require.Contains(t, out["plans"], map[string]any{"id": "down", "status": "failed"})
 
-	code, hdr, body := f.do(t, "POST", "status", "")
+	code, hdr, body := f.Do(t, "POST", "status", "")
 	requireError(t, 405, "method POST is not allowed here", code, body)
 	require.Equal(t, "GET, HEAD", hdr.Get("Allow"))
-	code, _, _ = f.do(t, "HEAD", "status", "")
+	code, _, _ = f.Do(t, "HEAD", "status", "")
 	require.Equal(t, 503, code)
 }
 
@@ -390,33 +237,33 @@ func TestStatus(t *testing.T) {
 func TestStatusSelects(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	f.run(t, "up")
-	f.run(t, "down")
+	f.Sync(t)
+	f.Run(t, "up")
+	f.Run(t, "down")
 	require.Eventually(t, func() bool {
-		code, _, _ := f.do(t, "GET", "status", "")
+		code, _, _ := f.Do(t, "GET", "status", "")
 		return code == 503
 	}, 5*time.Second, 20*time.Millisecond)
 
-	out := f.getJSON(t, "status?plan=up", 200)
+	out := f.GetJSON(t, "status?plan=up", 200)
 	require.Equal(t, "passing", out["status"])
 	require.Equal(t, []any{map[string]any{"id": "up", "status": "passed"}}, out["plans"])
 	require.Equal(t, []any{}, out["load_errors"])
-	out = f.getJSON(t, "status?plan=down", 503)
+	out = f.GetJSON(t, "status?plan=down", 503)
 	require.Equal(t, "failing", out["status"])
-	out = f.getJSON(t, "status?label=team=core", 200)
+	out = f.GetJSON(t, "status?label=team=core", 200)
 	require.Equal(t, []any{map[string]any{"id": "up", "status": "passed"}}, out["plans"])
-	f.getJSON(t, "status?plan=up&label=team=core", 200)
+	f.GetJSON(t, "status?plan=up&label=team=core", 200)
 
-	code, _, body := f.do(t, "GET", "status?plan=demo-logn", "")
+	code, _, body := f.Do(t, "GET", "status?plan=demo-logn", "")
 	requireError(t, 404, `no plan has the id "demo-logn"`, code, body)
-	code, _, body = f.do(t, "GET", "status?label=team=payments", "")
+	code, _, body = f.Do(t, "GET", "status?label=team=payments", "")
 	requireError(t, 404, "no plan has the label team=payments", code, body)
-	code, _, body = f.do(t, "GET", "status?plan=down&label=team=core", "")
+	code, _, body = f.Do(t, "GET", "status?plan=down&label=team=core", "")
 	requireError(t, 404, "no plan has the label team=core", code, body)
-	code, _, body = f.do(t, "GET", "status?label=team", "")
+	code, _, body = f.Do(t, "GET", "status?label=team", "")
 	requireError(t, 400, `label "team" is not key=value`, code, body)
-	code, _, body = f.do(t, "GET", "status?plan=up&plan=down", "")
+	code, _, body = f.Do(t, "GET", "status?plan=up&plan=down", "")
 	requireError(t, 400, "give one plan", code, body)
 }
 
@@ -426,15 +273,15 @@ func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
 	fsys := fstest.MapFS{}
-	maps.Copy(fsys, testPlans)
+	maps.Copy(fsys, admintest.Plans)
 	fsys["up.yaml"] = &fstest.MapFile{Data: []byte("name: up\nsteps:\n  - get: {url: \"${base}/ok\", nope: 1}\n")}
 	fsys["new.yaml"] = &fstest.MapFile{Data: []byte("steps: [")}
-	_, err := f.eng.SyncFS(context.Background(), testPlans)
+	_, err := f.Eng.SyncFS(context.Background(), admintest.Plans)
 	require.NoError(t, err)
-	_, err = f.eng.SyncFS(context.Background(), fsys)
+	_, err = f.Eng.SyncFS(context.Background(), fsys)
 	require.Error(t, err)
 
-	out := f.getJSON(t, "api/plans", 200)
+	out := f.GetJSON(t, "api/plans", 200)
 	errs := out["load_errors"].([]any)
 	require.Len(t, errs, 2)
 	first := errs[0].(map[string]any)
@@ -447,47 +294,47 @@ func TestLoadErrors(t *testing.T) {
 	pe := second["errors"].([]any)[0].(map[string]any)
 	require.Equal(t, float64(3), pe["line"])
 	require.Contains(t, pe["message"], "nope")
-	up := f.plansByID(t)["up"]
+	up := f.PlansByID(t)["up"]
 	require.Equal(t, "up.yaml", up["load_error"].(map[string]any)["file"])
-	require.NotContains(t, f.plansByID(t)["down"], "load_error")
+	require.NotContains(t, f.PlansByID(t)["down"], "load_error")
 
-	out = f.getJSON(t, "status", 200)
+	out = f.GetJSON(t, "status", 200)
 	require.Len(t, out["load_errors"], 2)
-	out = f.getJSON(t, "status?plan=down", 200)
+	out = f.GetJSON(t, "status?plan=down", 200)
 	require.Equal(t, []any{}, out["load_errors"])
-	out = f.getJSON(t, "status?plan=up", 200)
+	out = f.GetJSON(t, "status?plan=up", 200)
 	require.Len(t, out["load_errors"], 1)
 }
 
 func TestBadge(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	f.run(t, "up")
-	f.run(t, "down")
+	f.Sync(t)
+	f.Run(t, "up")
+	f.Run(t, "down")
 	for id, want := range map[string]string{"up": "passed", "down": "failed", "secret": "pending"} {
 		require.Eventually(t, func() bool {
-			code, hdr, body := f.do(t, "GET", "badge/"+id+".svg", "")
+			code, hdr, body := f.Do(t, "GET", "badge/"+id+".svg", "")
 			return code == 200 && hdr.Get("Content-Type") == "image/svg+xml" &&
 				strings.Contains(string(body), "<svg") && strings.Contains(string(body), ">"+want+"<")
 		}, 5*time.Second, 20*time.Millisecond, id)
 	}
-	_, _, body := f.do(t, "GET", "badge/up.svg?label=<api>", "")
+	_, _, body := f.Do(t, "GET", "badge/up.svg?label=<api>", "")
 	require.Contains(t, string(body), "&lt;api&gt;")
 	require.NotContains(t, string(body), "<api>")
-	code, _, body := f.do(t, "GET", "badge/nope.svg", "")
+	code, _, body := f.Do(t, "GET", "badge/nope.svg", "")
 	require.Equal(t, 404, code)
 	require.Contains(t, string(body), "not found")
-	code, _, body = f.do(t, "GET", "badge/up.png", "")
+	code, _, body = f.Do(t, "GET", "badge/up.png", "")
 	requireError(t, 404, "/badge/{id}.svg", code, body)
 }
 
 func TestUnknownAPIPath(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	code, _, body := f.do(t, "GET", "api/nothing", "")
+	code, _, body := f.Do(t, "GET", "api/nothing", "")
 	requireError(t, 404, "no such API endpoint: /api/nothing", code, body)
-	code, hdr, body := f.do(t, "PATCH", "api/plans/up", "")
+	code, hdr, body := f.Do(t, "PATCH", "api/plans/up", "")
 	requireError(t, 405, "method PATCH is not allowed", code, body)
 	require.Equal(t, "GET, HEAD, PUT, DELETE", hdr.Get("Allow"))
 }
@@ -495,26 +342,26 @@ func TestUnknownAPIPath(t *testing.T) {
 func TestMutationsAreOffByDefault(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	code, _, body := f.do(t, "POST", "api/plans/up/runs", "")
+	f.Sync(t)
+	code, _, body := f.Do(t, "POST", "api/plans/up/runs", "")
 	requireError(t, 403, "running plans is turned off", code, body)
-	code, _, body = f.do(t, "PUT", "api/plans/new", "[{get: {url: 'http://127.0.0.1:1/'}}]")
+	code, _, body = f.Do(t, "PUT", "api/plans/new", "[{get: {url: 'http://127.0.0.1:1/'}}]")
 	requireError(t, 403, "editing plans is turned off", code, body)
-	code, _, body = f.do(t, "DELETE", "api/plans/up", "")
+	code, _, body = f.Do(t, "DELETE", "api/plans/up", "")
 	requireError(t, 403, "deleting plans is turned off", code, body)
-	_, err := f.eng.Plan("up")
+	_, err := f.Eng.Plan("up")
 	require.NoError(t, err)
-	_, err = f.eng.Plan("new")
+	_, err = f.Eng.Plan("new")
 	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
 }
 
 func TestEditPlans(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/")
-	f.sync(t)
+	f.Sync(t)
 
 	src := "name: Anything\nschedule: \"@daily\"\nsteps:\n  - get:\n      url: \"${base}/ok\"\n"
-	code, hdr, body := f.do(t, "PUT", "api/plans/checkout", src)
+	code, hdr, body := f.Do(t, "PUT", "api/plans/checkout", src)
 	require.Equal(t, 201, code, string(body))
 	require.Equal(t, "plans/checkout", hdr.Get("Location"))
 	var got map[string]any
@@ -524,16 +371,16 @@ func TestEditPlans(t *testing.T) {
 	require.Equal(t, src, got["source"])
 	require.Equal(t, false, got["read_only"])
 	require.NotNil(t, got["next_run"])
-	require.Contains(t, f.plansByID(t), "checkout", "a change through the API shows at once")
+	require.Contains(t, f.PlansByID(t), "checkout", "a change through the API shows at once")
 
 	// Replace it.
 	src2 := strings.Replace(src, "@daily", "@hourly", 1)
-	code, _, body = f.do(t, "PUT", "api/plans/checkout", src2)
+	code, _, body = f.Do(t, "PUT", "api/plans/checkout", src2)
 	require.Equal(t, 200, code, string(body))
-	require.Equal(t, "@hourly", f.getJSON(t, "api/plans/checkout", 200)["schedule"])
+	require.Equal(t, "@hourly", f.GetJSON(t, "api/plans/checkout", 200)["schedule"])
 
 	// A mistake: 422 with the line and column, nothing changed.
-	code, _, body = f.do(t, "PUT", "api/plans/checkout", "name: x\nsteps:\n  - get:\n      url: \"${base}/ok\"\n      expect:\n        status: 200\n")
+	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: x\nsteps:\n  - get:\n      url: \"${base}/ok\"\n      expect:\n        status: 200\n")
 	require.Equal(t, 422, code, string(body))
 	var errs struct {
 		Errors []struct {
@@ -547,25 +394,25 @@ func TestEditPlans(t *testing.T) {
 	require.Equal(t, 6, errs.Errors[0].Line)
 	require.Equal(t, 9, errs.Errors[0].Column)
 	require.Contains(t, errs.Errors[0].Message, `unknown key "status"`)
-	require.Equal(t, "@hourly", f.getJSON(t, "api/plans/checkout", 200)["schedule"])
+	require.Equal(t, "@hourly", f.GetJSON(t, "api/plans/checkout", 200)["schedule"])
 
-	code, _, body = f.do(t, "PUT", "api/plans/checkout", "steps: [")
+	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "steps: [")
 	require.Equal(t, 422, code, string(body))
 	require.Contains(t, string(body), `"line":2,"column":1,"message":"invalid YAML`)
 
-	code, _, body = f.do(t, "PUT", "api/plans/Not%20An%20ID", src)
+	code, _, body = f.Do(t, "PUT", "api/plans/Not%20An%20ID", src)
 	requireError(t, 400, "is not a plan id", code, body)
-	code, _, body = f.do(t, "PUT", "api/plans/big", "# "+strings.Repeat("x", plan.DefaultMaxSize))
+	code, _, body = f.Do(t, "PUT", "api/plans/big", "# "+strings.Repeat("x", plan.DefaultMaxSize))
 	requireError(t, 413, "must not be larger than", code, body)
 
 	// Plans from files are read-only, and say where they come from.
-	code, _, body = f.do(t, "PUT", "api/plans/up", src)
+	code, _, body = f.Do(t, "PUT", "api/plans/up", src)
 	requireError(t, 409, "plan up comes from the file up.yaml and is read-only here", code, body)
-	code, _, body = f.do(t, "DELETE", "api/plans/up", "")
+	code, _, body = f.Do(t, "DELETE", "api/plans/up", "")
 	requireError(t, 409, "comes from the file up.yaml", code, body)
 
 	// Run it.
-	code, hdr, body = f.do(t, "POST", "api/plans/checkout/runs", "")
+	code, hdr, body = f.Do(t, "POST", "api/plans/checkout/runs", "")
 	require.Equal(t, 202, code, string(body))
 	var run struct {
 		ExecutionID string `json:"execution_id"`
@@ -574,54 +421,54 @@ func TestEditPlans(t *testing.T) {
 	require.NotEmpty(t, run.ExecutionID)
 	require.Equal(t, "../../executions/"+run.ExecutionID, hdr.Get("Location"))
 	require.Eventually(t, func() bool {
-		x := f.getJSON(t, "api/executions/"+run.ExecutionID, 200)
+		x := f.GetJSON(t, "api/executions/"+run.ExecutionID, 200)
 		return x["status"] == "passed" && x["trigger"] == "api"
 	}, 5*time.Second, 20*time.Millisecond)
-	code, _, body = f.do(t, "POST", "api/plans/nope/runs", "")
+	code, _, body = f.Do(t, "POST", "api/plans/nope/runs", "")
 	requireError(t, 404, "plan not found", code, body)
 
 	// Delete it.
-	code, _, body = f.do(t, "DELETE", "api/plans/checkout", "")
+	code, _, body = f.Do(t, "DELETE", "api/plans/checkout", "")
 	require.Equal(t, 204, code, string(body))
 	require.Empty(t, body)
-	require.NotContains(t, f.plansByID(t), "checkout")
-	code, _, body = f.do(t, "DELETE", "api/plans/checkout", "")
+	require.NotContains(t, f.PlansByID(t), "checkout")
+	code, _, body = f.Do(t, "DELETE", "api/plans/checkout", "")
 	requireError(t, 404, "plan not found", code, body)
 }
 
 func TestRunWhileRunningConflicts(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true}, "/")
-	code, _, body := f.do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
+	code, _, body := f.Do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
 	require.Equal(t, 201, code, string(body))
-	code, _, body = f.do(t, "POST", "api/plans/slow/runs", "")
+	code, _, body = f.Do(t, "POST", "api/plans/slow/runs", "")
 	require.Equal(t, 202, code, string(body))
-	code, _, body = f.do(t, "POST", "api/plans/slow/runs", "")
+	code, _, body = f.Do(t, "POST", "api/plans/slow/runs", "")
 	requireError(t, 409, "still running", code, body)
 }
 
 func TestCrossOriginMutationsAreRefused(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/")
-	f.sync(t)
+	f.Sync(t)
 	for _, h := range [][]string{
 		{"Sec-Fetch-Site", "cross-site"},
 		{"Origin", "https://evil.example"},
 	} {
-		code, _, body := f.do(t, "POST", "api/plans/up/runs", "", h...)
+		code, _, body := f.Do(t, "POST", "api/plans/up/runs", "", h...)
 		requireError(t, 403, "cross-origin request refused", code, body)
-		code, _, body = f.do(t, "PUT", "api/plans/x", "[{get: {url: 'http://127.0.0.1:1/'}}]", h...)
+		code, _, body = f.Do(t, "PUT", "api/plans/x", "[{get: {url: 'http://127.0.0.1:1/'}}]", h...)
 		requireError(t, 403, "cross-origin request refused", code, body)
-		code, _, body = f.do(t, "DELETE", "api/plans/secret", "", h...)
+		code, _, body = f.Do(t, "DELETE", "api/plans/secret", "", h...)
 		requireError(t, 403, "cross-origin request refused", code, body)
 		// Reading stays open: a dashboard elsewhere may embed a badge.
-		code, _, _ = f.do(t, "GET", "api/plans", "", h...)
+		code, _, _ = f.Do(t, "GET", "api/plans", "", h...)
 		require.Equal(t, 200, code)
 	}
 	// The same origin, as a browser sends it, passes.
-	code, _, body := f.do(t, "POST", "api/plans/up/runs", "", "Sec-Fetch-Site", "same-origin")
+	code, _, body := f.Do(t, "POST", "api/plans/up/runs", "", "Sec-Fetch-Site", "same-origin")
 	require.Equal(t, 202, code, string(body))
-	code, _, body = f.do(t, "DELETE", "api/plans/secret", "", "Origin", f.srv.URL)
+	code, _, body = f.Do(t, "DELETE", "api/plans/secret", "", "Origin", f.Srv.URL)
 	require.Equal(t, 409, code, string(body), "past the origin check, refused as a file's plan")
 }
 
@@ -631,23 +478,23 @@ func TestAuthorize(t *testing.T) {
 		return r.Header.Get("X-Key") == "k"
 	}}, "/")
 	for _, path := range []string{"api/plans", "status", "badge/x.svg", "events", "", "plans/x"} {
-		code, _, body := f.do(t, "GET", path, "")
+		code, _, body := f.Do(t, "GET", path, "")
 		requireError(t, 401, "unauthorized", code, body)
 	}
-	code, _, _ := f.do(t, "GET", "api/plans", "", "X-Key", "k")
+	code, _, _ := f.Do(t, "GET", "api/plans", "", "X-Key", "k")
 	require.Equal(t, 200, code)
 }
 
 func TestMountedUnderAPrefix(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{AllowRun: true}, "/admin/smoke/")
-	f.sync(t)
-	require.Len(t, f.getJSON(t, "api/plans", 200)["plans"], 3)
-	code, _, body := f.do(t, "POST", "api/plans/up/runs", "")
+	f.Sync(t)
+	require.Len(t, f.GetJSON(t, "api/plans", 200)["plans"], 3)
+	code, _, body := f.Do(t, "POST", "api/plans/up/runs", "")
 	require.Equal(t, 202, code, string(body))
-	code, _, _ = f.do(t, "GET", "status", "")
+	code, _, _ = f.Do(t, "GET", "status", "")
 	require.Contains(t, []int{200, 503}, code)
-	code, _, body = f.do(t, "GET", "", "")
+	code, _, body = f.Do(t, "GET", "", "")
 	require.Equal(t, 200, code)
 	require.Contains(t, string(body), "<!doctype html>")
 }
@@ -655,12 +502,12 @@ func TestMountedUnderAPrefix(t *testing.T) {
 func TestSecretsStayRedacted(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
-	x := f.run(t, "secret")
+	f.Sync(t)
+	x := f.Run(t, "secret")
 	require.Equal(t, record.StatusPassed, x.Status, "the secret was sent")
 	for _, path := range []string{"api/executions/" + x.ID, "api/executions", "api/plans", "api/plans/secret", "executions/" + x.ID, "plans/secret", ""} {
-		_, _, body := f.do(t, "GET", path, "")
-		require.NotContains(t, string(body), secretValue, path)
+		_, _, body := f.Do(t, "GET", path, "")
+		require.NotContains(t, string(body), admintest.SecretValue, path)
 	}
 }
 
@@ -703,7 +550,7 @@ func readEvents(t *testing.T, body io.Reader) <-chan sseEvent {
 // openEvents connects to /events, with a Last-Event-ID when lastID is set.
 func (f *fixture) openEvents(t *testing.T, ctx context.Context, lastID string) <-chan sseEvent {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, "GET", f.url+"events", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", f.URL+"events", nil)
 	require.NoError(t, err)
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
@@ -731,12 +578,12 @@ func next(t *testing.T, c <-chan sseEvent) sseEvent {
 func TestEvents(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil, "/")
-	f.sync(t)
+	f.Sync(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	events := f.openEvents(t, ctx, "")
 	// The stream is subscribed once its headers arrive.
-	x := f.run(t, "down")
+	x := f.Run(t, "down")
 
 	var got []sseEvent
 	for range 5 {
@@ -760,14 +607,14 @@ func TestEvents(t *testing.T) {
 	for _, want := range []string{"3", "4", "5"} {
 		require.Equal(t, want, next(t, again).id)
 	}
-	code, _, body := f.do(t, "GET", "events", "", "Last-Event-ID", "x")
+	code, _, body := f.Do(t, "GET", "events", "", "Last-Event-ID", "x")
 	requireError(t, 400, "Last-Event-ID must be the id of an event", code, body)
 }
 
 func TestEventsHeartbeat(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{Heartbeat: 20 * time.Millisecond}, "/")
-	req, err := http.NewRequest("GET", f.url+"events", nil)
+	req, err := http.NewRequest("GET", f.URL+"events", nil)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -801,62 +648,18 @@ func TestEventsEndWithTheServer(t *testing.T) {
 	srv.Close()
 }
 
-// postgresStore is a migrated PostgreSQL store in a schema of the test's
-// own, with its pool and schema.
-func postgresStore(t *testing.T) (*postgres.Store, *pgxpool.Pool, string) {
-	t.Helper()
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	store, err := postgres.New(pool, postgres.Config{Schema: schema})
-	require.NoError(t, err)
-	require.NoError(t, store.Migrate(context.Background()))
-	return store, pool, schema
-}
-
-// TestOnPostgres runs the API over the PostgreSQL store: plans, summaries,
-// executions with their steps, paging and /status.
-func TestOnPostgres(t *testing.T) {
-	t.Parallel()
-	store, _, _ := postgresStore(t)
-	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true}, "/", store)
-	f.sync(t)
-	first := f.run(t, "up")
-	f.run(t, "up")
-	failed := f.run(t, "down")
-	require.Eventually(t, func() bool {
-		plans := f.plansByID(t)
-		return plans["up"]["summary"].(map[string]any)["executions"] == 2.0 && plans["down"]["status"] == "failed"
-	}, 10*time.Second, 50*time.Millisecond)
-	f.getJSON(t, "status", 503)
-
-	out := f.getJSON(t, "api/executions?plan=up&limit=1", 200)
-	require.Len(t, out["executions"], 1)
-	out = f.getJSON(t, "api/executions?plan=up&limit=1&cursor="+out["next_cursor"].(string), 200)
-	require.Equal(t, first.ID, out["executions"].([]any)[0].(map[string]any)["id"])
-	x := f.getJSON(t, "api/executions/"+failed.ID, 200)
-	require.Equal(t, "500", x["steps"].([]any)[0].(map[string]any)["failures"].([]any)[0].(map[string]any)["received"])
-
-	code, _, body := f.do(t, "PUT", "api/plans/stored", "name: stored\nsteps:\n  - get: {url: \"${base}/ok\"}\n")
-	require.Equal(t, 201, code, string(body))
-	sp, err := store.GetPlan(context.Background(), "stored")
-	require.NoError(t, err)
-	require.Contains(t, string(sp.Source), "name: stored")
-	code, _, body = f.do(t, "GET", "plans/stored", "")
-	require.Equal(t, 200, code, string(body))
-}
-
 // TestStatusLooksPastCanceled checks that a canceled execution, which says
 // nothing of the target, leaves a plan's status at its last verdict.
 func TestStatusLooksPastCanceled(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, &admin.Config{AllowEdit: true}, "/")
-	code, _, body := f.do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
+	code, _, body := f.Do(t, "PUT", "api/plans/slow", "[{get: {url: '${base}/slow'}}]")
 	require.Equal(t, 201, code, string(body))
-	f.run(t, "slow")
+	f.Run(t, "slow")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan *record.Execution)
 	go func() {
-		x, _ := f.eng.Run(ctx, "slow", nil)
+		x, _ := f.Eng.Run(ctx, "slow", nil)
 		done <- x
 	}()
 	time.Sleep(50 * time.Millisecond)
@@ -864,10 +667,10 @@ func TestStatusLooksPastCanceled(t *testing.T) {
 	x := <-done
 	require.Equal(t, record.StatusCanceled, x.Status)
 	require.Eventually(t, func() bool {
-		last, _ := f.getJSON(t, "api/plans/slow", 200)["last"].(map[string]any)
+		last, _ := f.GetJSON(t, "api/plans/slow", 200)["last"].(map[string]any)
 		return last["id"] == x.ID
 	}, 5*time.Second, 20*time.Millisecond)
-	p := f.getJSON(t, "api/plans/slow", 200)
+	p := f.GetJSON(t, "api/plans/slow", 200)
 	require.Equal(t, "passed", p["status"])
-	f.getJSON(t, "status", 200)
+	f.GetJSON(t, "status", 200)
 }

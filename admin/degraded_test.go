@@ -23,18 +23,18 @@ steps:
   - get: {url: "${base}/slow"}
 `), nil)
 	require.NoError(t, err)
-	require.NoError(t, f.eng.AddPlan(context.Background(), p))
-	require.Equal(t, record.StatusDegraded, f.run(t, "slowish").Status)
+	require.NoError(t, f.Eng.AddPlan(context.Background(), p))
+	require.Equal(t, record.StatusDegraded, f.Run(t, "slowish").Status)
 
-	out := f.getJSON(t, "status", 200)
+	out := f.GetJSON(t, "status", 200)
 	require.Equal(t, "degraded", out["status"])
 	require.Equal(t, []any{map[string]any{"id": "slowish", "status": "degraded"}}, out["plans"])
 
-	code, _, body := f.do(t, "GET", "badge/slowish.svg", "")
+	code, _, body := f.Do(t, "GET", "badge/slowish.svg", "")
 	require.Equal(t, 200, code)
 	require.True(t, strings.Contains(string(body), ">degraded<") && strings.Contains(string(body), "#dfb317"), string(body))
 
-	api := f.getJSON(t, "api/plans/slowish", 200)
+	api := f.GetJSON(t, "api/plans/slowish", 200)
 	require.Equal(t, "degraded", api["status"])
 	require.Equal(t, 1.0, api["summary"].(map[string]any)["success_rate"])
 }

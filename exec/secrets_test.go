@@ -165,8 +165,7 @@ func TestRedirectDropsCredentials(t *testing.T) {
 	}
 	plain := serve(t, record)
 	other := serve(t, record)
-	var secure *httptest.Server
-	secure = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/to-http":
 			http.Redirect(w, r, plain.URL+"/landed", http.StatusFound)

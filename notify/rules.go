@@ -55,6 +55,7 @@ func (r Rules) Validate() error {
 	case r.RecoverAfter < 0:
 		return fmt.Errorf("RecoverAfter must not be negative, got %d", r.RecoverAfter)
 	case r.Reminder < 0:
+		//lint:ignore ST1005 the message begins with the field's name
 		return fmt.Errorf("Reminder must not be negative, got %s", r.Reminder)
 	}
 	return nil

@@ -46,9 +46,7 @@ func newAgent(t *testing.T) *agent {
 				return
 			}
 			a.mu.Lock()
-			for _, l := range strings.Split(strings.TrimRight(string(buf[:n]), "\n"), "\n") {
-				a.lines = append(a.lines, l)
-			}
+			a.lines = append(a.lines, strings.Split(strings.TrimRight(string(buf[:n]), "\n"), "\n")...)
 			a.mu.Unlock()
 		}
 	}()

@@ -81,6 +81,7 @@ func (c *Config) Validate() error {
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "smtp" || u.Host == "" {
+		//lint:ignore ST1005 the message ends with the URL's form, whose query goes on
 		return Config{}, errors.New("email: the SMTP URL must look like smtp://user:password@host:587?from=...&to=...")
 	}
 	c := Config{Addr: u.Host}

@@ -143,6 +143,7 @@ func CheckURL(field, endpoint string) error {
 	case u.Scheme == "":
 		return fmt.Errorf("%s must be an absolute http or https URL: it has no scheme (write https://...)", field)
 	case u.Scheme != "http" && u.Scheme != "https":
+		//lint:ignore ST1005 the message ends with the scheme as written, colon included
 		return fmt.Errorf("%s must be an absolute http or https URL, not %s:", field, u.Scheme)
 	case u.Host == "":
 		return fmt.Errorf("%s must be an absolute http or https URL: it has no host", field)

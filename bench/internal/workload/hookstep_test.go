@@ -1,10 +1,9 @@
-package otel_test
+package workload_test
 
 import (
 	"context"
 	"net"
 	"net/http"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,12 +14,6 @@ import (
 	smokexotel "github.com/smokex/smokex/metrics/otel"
 	"github.com/smokex/smokex/record"
 )
-
-// discard is a span exporter that drops what it is given.
-type discard struct{}
-
-func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (discard) Shutdown(context.Context) error                             { return nil }
 
 // answer is a transport that answers at once, so that the benchmark
 // measures the recorders and not a network.
@@ -61,15 +54,6 @@ func newDatadog(b *testing.B) *datadog.Recorder {
 		conn.Close()
 	})
 	return rec
-}
-
-// cpuTime is the CPU time the process used so far, user and system, in
-// nanoseconds: on a machine shared with other work it moves less than
-// the wall time does. It includes the exporters' goroutines.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // BenchmarkHookStep is what the hooks cost a step: the step's span around

@@ -1,4 +1,4 @@
-package admin_test
+package integration_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/internal/admintest"
 )
 
 // sqlWords are what PostgreSQL's errors say, which no answer may hold.
@@ -34,10 +35,10 @@ func TestIDsAndErrorsOnPostgres(t *testing.T) {
 		require.NoError(t, err)
 		return string(b)
 	}
-	f := newFixtureStore(t, &admin.Config{AllowEdit: true, AllowRun: true, AllowDelete: true,
+	f := admintest.New(t, &admin.Config{AllowEdit: true, AllowRun: true, AllowDelete: true,
 		Logger: slog.New(slog.NewTextHandler(logFile, nil))}, "/", store)
-	f.sync(t)
-	x := f.run(t, "up")
+	f.Sync(t)
+	x := f.Run(t, "up")
 
 	noSQL := func(what string, body []byte) {
 		t.Helper()
@@ -56,17 +57,17 @@ func TestIDsAndErrorsOnPostgres(t *testing.T) {
 			{"GET", "plans/" + esc + "/edit", ""},
 			{"GET", "executions/" + esc, ""},
 		} {
-			code, _, body := f.do(t, c.method, c.path, c.body)
+			code, _, body := f.Do(t, c.method, c.path, c.body)
 			require.Equal(t, 404, code, "%s %.60s: %s", c.method, c.path, body)
 			noSQL(c.method+" "+c.path, body)
 		}
-		code, _, body := f.do(t, "PUT", "api/plans/"+esc, "name: x\nsteps:\n  - get: {url: \"${base}/ok\"}\n")
+		code, _, body := f.Do(t, "PUT", "api/plans/"+esc, "name: x\nsteps:\n  - get: {url: \"${base}/ok\"}\n")
 		require.Equal(t, 400, code, string(body))
 		noSQL("PUT", body)
-		code, _, body = f.do(t, "GET", "api/executions?plan="+url.QueryEscape(id), "")
+		code, _, body = f.Do(t, "GET", "api/executions?plan="+url.QueryEscape(id), "")
 		require.Equal(t, 400, code, string(body))
 		noSQL("GET api/executions?plan=", body)
-		code, _, body = f.do(t, "GET", "api/executions?cursor="+url.QueryEscape(id), "")
+		code, _, body = f.Do(t, "GET", "api/executions?cursor="+url.QueryEscape(id), "")
 		require.Equal(t, 400, code, string(body))
 		noSQL("GET api/executions?cursor=", body)
 	}
@@ -77,7 +78,7 @@ func TestIDsAndErrorsOnPostgres(t *testing.T) {
 	_, err = pool.Exec(context.Background(), "ALTER TABLE "+schema+".executions RENAME TO executions_gone")
 	require.NoError(t, err)
 	for _, path := range []string{"api/executions/" + x.ID, "executions/" + x.ID} {
-		code, hdr, body := f.do(t, "GET", path, "")
+		code, hdr, body := f.Do(t, "GET", path, "")
 		require.Equal(t, 500, code, string(body))
 		noSQL(path, body)
 		id := hdr.Get("X-Request-Id")

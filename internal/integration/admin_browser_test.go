@@ -1,4 +1,4 @@
-package admin_test
+package integration_test
 
 import (
 	"strings"
@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/internal/admintest"
 	"github.com/smokex/smokex/internal/browsertest"
 )
 
@@ -19,14 +20,14 @@ import (
 // a failed execution's expected and received values, with the handler
 // mounted under a prefix.
 func TestBrowserOverviewPlanAndExecution(t *testing.T) {
-	f := newFixture(t, &admin.Config{AllowRun: true}, "/admin/smoke/")
-	f.sync(t)
-	f.run(t, "up")
-	f.run(t, "up")
-	f.run(t, "down")
+	f := admintest.New(t, &admin.Config{AllowRun: true}, "/admin/smoke/", nil)
+	f.Sync(t)
+	f.Run(t, "up")
+	f.Run(t, "up")
+	f.Run(t, "down")
 	b := browsertest.New(t)
 
-	b.Do(chromedp.Navigate(f.url))
+	b.Do(chromedp.Navigate(f.URL))
 	b.WaitText(`tr[data-plan-row="up"] .status`, "passed")
 	b.WaitText(`tr[data-plan-row="down"] .status`, "failed")
 	b.WaitText(`tr[data-plan-row="secret"] .status`, "pending")
@@ -51,7 +52,7 @@ func TestBrowserOverviewPlanAndExecution(t *testing.T) {
 	// The plan page.
 	b.Click(`tr[data-plan-row="down"] th a`)
 	b.WaitText("h1", "down")
-	require.Equal(t, f.url+"plans/down", b.Location())
+	require.Equal(t, f.URL+"plans/down", b.Location())
 	require.Contains(t, b.Text("#executions"), "failed")
 	require.Contains(t, b.Text("pre.source"), "name: down")
 	require.Equal(t, 1, browsertest.Eval[int](b, `document.querySelectorAll("svg.chart rect.bar").length`))
@@ -68,18 +69,18 @@ func TestBrowserOverviewPlanAndExecution(t *testing.T) {
 	b.Shoot("execution")
 
 	// Keyboard: the first Tab reaches the skip link.
-	b.Do(chromedp.Navigate(f.url), chromedp.WaitVisible(chromedp.CSS(`tr[data-plan-row="up"]`)), chromedp.KeyEvent("\t"))
+	b.Do(chromedp.Navigate(f.URL), chromedp.WaitVisible(chromedp.CSS(`tr[data-plan-row="up"]`)), chromedp.KeyEvent("\t"))
 	require.Equal(t, "Skip to content", browsertest.Eval[string](b, `document.activeElement.textContent`))
 }
 
 // TestBrowserErrorKind shows an execution whose step could not connect.
 func TestBrowserErrorKind(t *testing.T) {
-	f := newFixture(t, &admin.Config{AllowEdit: true}, "/")
-	code, _, body := f.do(t, "PUT", "api/plans/unreachable", "name: unreachable\nsteps:\n  - get: {name: nobody home, url: 'http://127.0.0.1:1/'}\n")
+	f := admintest.New(t, &admin.Config{AllowEdit: true}, "/", nil)
+	code, _, body := f.Do(t, "PUT", "api/plans/unreachable", "name: unreachable\nsteps:\n  - get: {name: nobody home, url: 'http://127.0.0.1:1/'}\n")
 	require.Equal(t, 201, code, string(body))
-	x := f.run(t, "unreachable")
+	x := f.Run(t, "unreachable")
 	b := browsertest.New(t)
-	b.Do(chromedp.Navigate(f.url + "executions/" + x.ID))
+	b.Do(chromedp.Navigate(f.URL + "executions/" + x.ID))
 	require.Equal(t, "connect", b.Text(".step .error .kind"))
 	b.Shoot("execution-error")
 }
@@ -87,10 +88,10 @@ func TestBrowserErrorKind(t *testing.T) {
 // TestBrowserRunNowAppearsLive clicks "Run now" and waits for the new
 // execution to appear through the event stream, without a reload.
 func TestBrowserRunNowAppearsLive(t *testing.T) {
-	f := newFixture(t, &admin.Config{AllowRun: true}, "/")
-	f.sync(t)
+	f := admintest.New(t, &admin.Config{AllowRun: true}, "/", nil)
+	f.Sync(t)
 	b := browsertest.New(t)
-	b.Do(chromedp.Navigate(f.url + "plans/up"))
+	b.Do(chromedp.Navigate(f.URL + "plans/up"))
 	b.WaitText("#executions", "has not run yet")
 	b.WaitText("#live-status", "Live")
 	require.True(t, browsertest.Eval[bool](b, `window.notReloaded = true`))
@@ -100,11 +101,11 @@ func TestBrowserRunNowAppearsLive(t *testing.T) {
 	b.WaitText("#action-result", "Started")
 
 	// The overview follows a run started elsewhere.
-	b.Do(chromedp.Navigate(f.url))
+	b.Do(chromedp.Navigate(f.URL))
 	b.WaitText(`tr[data-plan-row="down"] .status`, "pending")
 	b.WaitText("#live-status", "Live")
 	require.True(t, browsertest.Eval[bool](b, `window.notReloaded = true`))
-	f.run(t, "down")
+	f.Run(t, "down")
 	b.WaitText(`tr[data-plan-row="down"] .status`, "failed")
 	require.True(t, browsertest.Eval[bool](b, `window.notReloaded === true`), "the page was not reloaded")
 }
@@ -112,11 +113,11 @@ func TestBrowserRunNowAppearsLive(t *testing.T) {
 // TestBrowserEditorShowsLineAndColumn creates a plan in the editor: a
 // mistake is shown with its line and column, the fixed plan is saved.
 func TestBrowserEditorShowsLineAndColumn(t *testing.T) {
-	f := newFixture(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/")
+	f := admintest.New(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/", nil)
 	b := browsertest.New(t)
 	bad := "name: checkout\nsteps:\n  - get:\n      url: \"${base}/ok\"\n      expect:\n        status: 200\n"
 	b.Do(
-		chromedp.Navigate(f.url+"new"),
+		chromedp.Navigate(f.URL+"new"),
 		chromedp.WaitVisible(chromedp.CSS("#source")),
 		chromedp.SendKeys(chromedp.CSS("#plan-id"), "checkout"),
 	)
@@ -130,8 +131,8 @@ func TestBrowserEditorShowsLineAndColumn(t *testing.T) {
 	require.True(t, browsertest.Eval[bool](b, `var s = document.getElementById("source"); s.value = s.value.replace("status:", "status_code:"); true`))
 	b.Click(`#editor button[type="submit"]`)
 	b.WaitText("h1", "checkout")
-	require.Equal(t, f.url+"plans/checkout", b.Location())
-	_, err := f.eng.Plan("checkout")
+	require.Equal(t, f.URL+"plans/checkout", b.Location())
+	_, err := f.Eng.Plan("checkout")
 	require.NoError(t, err)
 	require.Contains(t, b.Text(".actions"), "Edit")
 }
