@@ -32,6 +32,7 @@ const (
 	// MeasurePlan is a recorder's own labels of a plan (a service check's).
 	MeasurePlan
 	MeasureCertificateExpiry
+	MeasurePlanHealth
 )
 
 // LabelCache keeps what a recorder builds from a set of labels (an
@@ -88,6 +89,35 @@ const (
 	// receives a response over TLS.
 	NameCertificateExpiry = "smokex.certificate.expiry"
 )
+
+// The plan's health as gauges, set by each execution that passed,
+// degraded or failed (a canceled one says nothing of the target), absent
+// until a plan's first.
+const (
+	// NamePlanUp is 1 when the plan's last execution was up (passed or
+	// degraded) and 0 when it failed: Prometheus' smokex_plan_up, to alert
+	// on smokex_plan_up == 0 as on probe_success == 0.
+	NamePlanUp = "smokex.plan.up"
+	// NamePlanLastRun is when that execution finished, in unix seconds.
+	NamePlanLastRun = "smokex.plan.last_run"
+)
+
+// PlanHealth returns the values of smokex.plan.up and smokex.plan.last_run
+// after x; ok is false for an execution that says nothing of the target
+// (canceled, unfinished, interrupted).
+func PlanHealth(x *record.Execution) (up, lastRun int64, ok bool) {
+	switch {
+	case x.Status.Up():
+		up = 1
+	case x.Status != record.StatusFailed:
+		return 0, 0, false
+	}
+	at := x.FinishedAt
+	if at.IsZero() {
+		at = x.StartedAt
+	}
+	return up, at.Unix(), true
+}
 
 // AttrServerAddress is the label of the host a certificate is for: the
 // OpenTelemetry semantic convention's name (server_address in Prometheus).

@@ -98,8 +98,8 @@ func sanitize(tag string) string {
 
 var tagReplacer = strings.NewReplacer("|", "_", ",", "_", "#", "_", "\n", "_", "\r", "_")
 
-// ExecutionFinished counts x, records its duration and sends the plan's
-// service check.
+// ExecutionFinished counts x, records its duration, sets the plan's health
+// gauges and sends the plan's service check.
 func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *record.Execution) {
 	plan, status, trigger := metrics.PlanID(x.PlanID, p), string(x.Status), string(x.Trigger)
 	flaky := strconv.FormatBool(x.Flaky)
@@ -109,6 +109,11 @@ func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *re
 	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsFor(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []string {
 		return []string{"plan:" + plan, "status:" + status}
 	}), 1)
+	if up, last, ok := metrics.PlanHealth(x); ok {
+		tags := r.tagsFor(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), func() []string { return []string{"plan:" + plan} })
+		_ = r.client.Gauge(metrics.NamePlanUp, float64(up), tags, 1)
+		_ = r.client.Gauge(metrics.NamePlanLastRun, float64(last), tags, 1)
+	}
 	r.serviceCheck(plan, x)
 }
 

@@ -85,5 +85,7 @@ func Example() {
 	// service check smokex.plan
 	// smokex.execution.duration d
 	// smokex.executions c
+	// smokex.plan.last_run g
+	// smokex.plan.up g
 	// smokex.step.duration d
 }

@@ -28,23 +28,40 @@ func TestGauges(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, eng.Start(ctx))
-	p, err := plan.Parse([]byte(`
+	for _, src := range []string{`
 name: secure
 steps:
   - get: {url: "${base}/", options: {insecure: true}}
-`), nil)
-	require.NoError(t, err)
-	require.NoError(t, eng.AddPlan(ctx, p))
+`, `
+name: down
+steps:
+  - get: {url: "${base}/", options: {insecure: true}, expect: {status_code: 201}}
+`} {
+		p, err := plan.Parse([]byte(src), nil)
+		require.NoError(t, err)
+		require.NoError(t, eng.AddPlan(ctx, p))
+	}
 	x, err := eng.Run(ctx, "secure", nil)
 	require.NoError(t, err)
 	require.Equal(t, record.StatusPassed, x.Status)
+	down, err := eng.Run(ctx, "down", nil)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusFailed, down.Status)
 	require.NoError(t, eng.Stop(ctx))
 
 	expiry := api.Certificate().NotAfter.Unix()
 	ds := ag.received(t, func(ds []datagram) bool {
 		_, n := total(ds, "smokex.certificate.expiry", "g", "plan:secure", "server.address:127.0.0.1")
-		return n == 1
+		_, m := total(ds, "smokex.plan.last_run", "g", "plan:down")
+		return n == 1 && m == 1
 	})
+	for plan, want := range map[string]float64{"secure": 1, "down": 0} {
+		v, n := total(ds, "smokex.plan.up", "g", "plan:"+plan)
+		require.Equal(t, 1, n, plan)
+		require.Equal(t, want, v, plan)
+	}
+	last, _ := total(ds, "smokex.plan.last_run", "g", "plan:down")
+	require.Equal(t, float64(down.FinishedAt.Unix()), last)
 	v, n := total(ds, "smokex.certificate.expiry", "g", "plan:secure", "server.address:127.0.0.1")
 	require.Equal(t, 1, n, "%+v", ds)
 	require.Equal(t, strconv.FormatInt(expiry, 10), strconv.FormatFloat(v, 'f', -1, 64))

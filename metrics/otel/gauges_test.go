@@ -49,16 +49,25 @@ func TestGauges(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	t.Cleanup(func() { require.NoError(t, eng.Stop(ctx)) })
-	p, err := plan.Parse([]byte(`
+	for _, src := range []string{`
 name: secure
 steps:
   - get: {url: "${base}/", options: {insecure: true}}
-`), nil)
-	require.NoError(t, err)
-	require.NoError(t, eng.AddPlan(ctx, p))
+`, `
+name: down
+steps:
+  - get: {url: "${base}/", options: {insecure: true}, expect: {status_code: 201}}
+`} {
+		p, err := plan.Parse([]byte(src), nil)
+		require.NoError(t, err)
+		require.NoError(t, eng.AddPlan(ctx, p))
+	}
 	x, err := eng.Run(ctx, "secure", nil)
 	require.NoError(t, err)
 	require.Equal(t, record.StatusPassed, x.Status)
+	down, err := eng.Run(ctx, "down", nil)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusFailed, down.Status)
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(ctx, &rm))
@@ -71,5 +80,9 @@ steps:
 	require.Equal(t, "s", ms["smokex.certificate.expiry"].Unit)
 	require.Equal(t, map[string]int64{
 		key("plan", "secure", "server.address", "127.0.0.1"): api.Certificate().NotAfter.Unix(),
+		key("plan", "down", "server.address", "127.0.0.1"):   api.Certificate().NotAfter.Unix(),
 	}, gauges(t, ms["smokex.certificate.expiry"]))
+	require.Equal(t, map[string]int64{key("plan", "secure"): 1, key("plan", "down"): 0}, gauges(t, ms["smokex.plan.up"]))
+	require.Equal(t, map[string]int64{key("plan", "secure"): x.FinishedAt.Unix(), key("plan", "down"): down.FinishedAt.Unix()}, gauges(t, ms["smokex.plan.last_run"]))
+	require.Equal(t, "s", ms["smokex.plan.last_run"].Unit)
 }

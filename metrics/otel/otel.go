@@ -29,6 +29,8 @@ const (
 	MetricScheduleSkipped   = metrics.NameScheduleSkipped
 	MetricNotifications     = metrics.NameNotifications
 	MetricCertificateExpiry = metrics.NameCertificateExpiry
+	MetricPlanUp            = metrics.NamePlanUp
+	MetricPlanLastRun       = metrics.NamePlanLastRun
 )
 
 // The metric attribute keys.
@@ -89,6 +91,8 @@ type Recorder struct {
 	skipped      metric.Int64Counter
 	notified     metric.Int64Counter
 	certExpiry   metric.Int64Gauge
+	planUp       metric.Int64Gauge
+	planLastRun  metric.Int64Gauge
 
 	sets metrics.LabelCache[metric.MeasurementOption]
 }
@@ -164,6 +168,14 @@ func New(cfg Config) (*Recorder, error) {
 		metric.WithDescription("When the leaf TLS certificate of a plan's host expires, in unix seconds.")); err != nil {
 		return nil, fail(MetricCertificateExpiry, err)
 	}
+	if r.planUp, err = m.Int64Gauge(MetricPlanUp,
+		metric.WithDescription("1 when the plan's last execution passed or degraded, 0 when it failed.")); err != nil {
+		return nil, fail(MetricPlanUp, err)
+	}
+	if r.planLastRun, err = m.Int64Gauge(MetricPlanLastRun, metric.WithUnit("s"),
+		metric.WithDescription("When the plan's last execution that passed, degraded or failed finished, in unix seconds.")); err != nil {
+		return nil, fail(MetricPlanLastRun, err)
+	}
 	return r, nil
 }
 
@@ -175,7 +187,8 @@ func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) 
 	})
 }
 
-// ExecutionFinished counts x and records its duration, and ends its span.
+// ExecutionFinished counts x, records its duration, sets the plan's health
+// gauges, and ends its span.
 func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
 	plan := metrics.PlanID(x.PlanID, p)
 	status, trigger := string(x.Status), string(x.Trigger)
@@ -186,6 +199,13 @@ func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *
 	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrs(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}
 	}))
+	if up, last, ok := metrics.PlanHealth(x); ok {
+		set := r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
+			return []attribute.KeyValue{AttrPlan.String(plan)}
+		})
+		r.planUp.Record(ctx, up, set)
+		r.planLastRun.Record(ctx, last, set)
+	}
 	r.endExecution(ctx, x)
 }
 

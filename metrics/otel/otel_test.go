@@ -190,7 +190,7 @@ func TestMetrics(t *testing.T) {
 	units := map[string]string{
 		"smokex.executions": "{execution}", "smokex.execution.duration": "s", "smokex.step.duration": "s",
 		"smokex.assertion.failures": "{failure}", "smokex.schedule.lag": "s", "smokex.schedule.skipped": "{tick}",
-		"smokex.notifications": "{notification}",
+		"smokex.notifications": "{notification}", "smokex.plan.up": "", "smokex.plan.last_run": "s",
 	}
 	for name, m := range ms {
 		require.Equal(t, units[name], m.Unit, name)
