@@ -43,7 +43,7 @@ func TestFlaky(t *testing.T) {
 	require.True(t, e.Flaky, "passed only on a retry")
 
 	e = runYAML(t, failFirst(t, http.StatusServiceUnavailable), `
-- get: {url: "${base}/", options: {poll: {every: 1ms, for: 1h}}}
+- get: {url: "${base}/", options: {poll: {every: 10ms, for: 1h}}}
 `, nil)
 	require.Equal(t, record.StatusPassed, e.Status)
 	require.Equal(t, 2, e.Steps[0].Attempts)

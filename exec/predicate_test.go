@@ -178,3 +178,26 @@ func TestJSONFailurePlace(t *testing.T) {
 	require.Equal(t, "$.users[1].name", f[0].Name)
 	require.Equal(t, [2]int{9, 20}, [2]int{f[0].Line, f[0].Column}, "at Bob")
 }
+
+// TestPollForBoundsTheWholeWait: for is the whole wait, and when the
+// attempt before it failed, the last attempt is made at the deadline
+// rather than one interval early.
+func TestPollForBoundsTheWholeWait(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	e := runYAML(t, srv, `[{get: {host: "${base}/", options: {poll: {every: 200ms, for: 500ms}}}}]`, nil)
+	s := e.Steps[0]
+	require.Equal(t, record.StatusFailed, e.Status)
+	require.GreaterOrEqual(t, len(s.AttemptLog), 2)
+	deadline := s.StartedAt.Add(500 * time.Millisecond)
+	last, prev := s.AttemptLog[len(s.AttemptLog)-1], s.AttemptLog[len(s.AttemptLog)-2]
+	// The last attempt began at the deadline, or the one before it ended
+	// past it (a machine too busy to keep the interval).
+	require.True(t, !last.StartedAt.Before(deadline) || !prev.StartedAt.Add(prev.Duration).Before(deadline),
+		"last attempt at %s, deadline %s", last.StartedAt.Sub(s.StartedAt), deadline.Sub(s.StartedAt))
+	for _, a := range s.AttemptLog[:len(s.AttemptLog)-1] {
+		require.True(t, a.StartedAt.Before(deadline), "no attempt after the deadline but the last")
+	}
+}

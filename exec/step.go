@@ -73,10 +73,13 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 			res.Degraded = res.OK && o.degradedAfter > 0 && res.Timings.Total > o.degradedAfter
 			return
 		}
-		if time.Now().Add(o.poll.Every).After(deadline) {
+		// for bounds the whole wait: the next attempt comes after every,
+		// or at the deadline when that is sooner, and none after it.
+		left := time.Until(deadline)
+		if left <= 0 {
 			return
 		}
-		t := time.NewTimer(o.poll.Every)
+		t := time.NewTimer(min(o.poll.Every, left))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -154,6 +154,10 @@ func (p *parser) poll(n *yaml.Node) Setting[Poll] {
 				continue
 			}
 			if kv.key == "every" {
+				if d < MinPollEvery {
+					p.errorAt(v, "poll every must be at least %s, got %s: a poll that sends as fast as it can is a load test", MinPollEvery, d)
+					continue
+				}
 				s.Value.Every = d
 			} else {
 				s.Value.For = d
@@ -186,6 +190,9 @@ func ParsePoll(s string) (Poll, error) {
 		}
 		switch strings.TrimSpace(k) {
 		case "every":
+			if d < MinPollEvery {
+				return out, fmt.Errorf("poll every=%s: want at least %s", v, MinPollEvery)
+			}
 			out.Every = d
 		case "for":
 			out.For = d

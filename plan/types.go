@@ -197,6 +197,10 @@ const (
 	// DefaultPollEvery is the wait between the attempts of a poll that
 	// gives no every.
 	DefaultPollEvery = time.Second
+	// MinPollEvery is the shortest every a poll takes: a shorter one is a
+	// plan error (and an error of --poll), so that a poll sends at most
+	// 100 requests a second.
+	MinPollEvery = 10 * time.Millisecond
 	// MaxRedirects is how many redirects follow_redirects follows.
 	MaxRedirects = 10
 )

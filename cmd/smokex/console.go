@@ -265,21 +265,49 @@ func isControl(r rune) bool {
 	return r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0)
 }
 
-// attempts writes each request of a step that sent several: its number,
-// its status code or error kind, and its time.
+// maxListedAttempts is how many attempts the console lists one by one; a
+// longer log (a poll of minutes) is summarised.
+const maxListedAttempts = 6
+
+// attempts writes the requests of a step that sent several: each one's
+// number, status code or error kind, and time; a log longer than
+// maxListedAttempts as its first and last two and the count of each
+// outcome.
 func (c console) attempts(w io.Writer, log []record.Attempt) {
-	parts := make([]string, len(log))
-	for i, a := range log {
-		what := "no response"
+	what := func(a record.Attempt) string {
 		switch {
 		case a.Error != nil:
-			what = string(a.Error.Kind)
+			return string(a.Error.Kind)
 		case a.StatusCode != 0:
-			what = strconv.Itoa(a.StatusCode)
+			return strconv.Itoa(a.StatusCode)
 		}
-		parts[i] = fmt.Sprintf("%d %s %s", i+1, what, formatDuration(a.Duration))
+		return "no response"
 	}
-	fmt.Fprintf(w, "      %s %s\n", c.paint(ansiDim, "attempts:"), strings.Join(parts, "; "))
+	one := func(i int) string { return fmt.Sprintf("%d %s %s", i+1, what(log[i]), formatDuration(log[i].Duration)) }
+	if len(log) <= maxListedAttempts {
+		parts := make([]string, len(log))
+		for i := range log {
+			parts[i] = one(i)
+		}
+		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiDim, "attempts:"), strings.Join(parts, "; "))
+		return
+	}
+	counts := map[string]int{}
+	var order []string
+	for _, a := range log {
+		k := what(a)
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	byOutcome := make([]string, len(order))
+	for i, k := range order {
+		byOutcome[i] = fmt.Sprintf("%d × %s", counts[k], k)
+	}
+	n := len(log)
+	fmt.Fprintf(w, "      %s %s; %s; …; %s; %s (%d kept: %s)\n", c.paint(ansiDim, "attempts:"),
+		one(0), one(1), one(n-2), one(n-1), n, strings.Join(byOutcome, ", "))
 }
 
 // maxShownBody bounds each body the verbose console writes.

@@ -117,3 +117,20 @@ func TestConsoleEscapesControlCharacters(t *testing.T) {
 	require.Contains(t, out, `error (request): bad \x1b]0;title\a`)
 	require.Contains(t, out, `p\x1b[8m failed`)
 }
+
+// TestConsoleLongAttemptLog: a poll's thirty attempts are summarised on
+// one line: the first and last two, and the count of each outcome.
+func TestConsoleLongAttemptLog(t *testing.T) {
+	t.Parallel()
+	log := make([]record.Attempt, 30)
+	for i := range log {
+		log[i] = record.Attempt{StatusCode: 503, Duration: time.Millisecond}
+	}
+	log[29] = record.Attempt{StatusCode: 200, Duration: 2 * time.Millisecond, OK: true}
+	var b strings.Builder
+	console{}.attempts(&b, log)
+	require.Equal(t, "      attempts: 1 503 1ms; 2 503 1ms; …; 29 503 1ms; 30 200 2ms (30 kept: 29 × 503, 1 × 200)\n", b.String())
+	b.Reset()
+	console{}.attempts(&b, log[27:])
+	require.Equal(t, "      attempts: 1 503 1ms; 2 503 1ms; 3 200 2ms\n", b.String())
+}

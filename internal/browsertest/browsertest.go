@@ -120,20 +120,39 @@ func (b *Browser) Text(sel string) string {
 }
 
 // WaitText waits until the first element that matches sel holds want in
-// its text content, without reloading the page.
+// its text content, without reloading the page. A page that is navigating
+// (after a click that submits a form or follows a link) cannot be read
+// until the next one is there: such an evaluation is tried again on the
+// page that comes, so that the wait is on the navigation, not on time,
+// and a loaded machine does not fail it ("Inspected target navigated or
+// closed").
 func (b *Browser) WaitText(sel, want string) {
 	b.t.Helper()
 	var got string
-	deadline := time.Now().Add(15 * time.Second)
+	var lastErr error
+	expr := `(function(){var n=document.querySelector(` + String(sel) + `);return n?n.textContent:""})()`
+	deadline := time.Now().Add(waitLimit)
 	for time.Now().Before(deadline) {
-		got = Eval[string](b, `(function(){var n=document.querySelector(`+String(sel)+`);return n?n.textContent:""})()`)
-		if strings.Contains(got, want) {
-			return
+		ctx, cancel := context.WithTimeout(b.ctx, waitLimit)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		cancel()
+		if err == nil {
+			got, lastErr = v, nil
+			if strings.Contains(got, want) {
+				return
+			}
+		} else {
+			lastErr = err
 		}
+		// The page's own scripts update it; poll its DOM.
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.t.Fatalf("%s never held %q; it holds %q", sel, want, got)
+	b.t.Fatalf("%s never held %q; it holds %q (last error: %v)", sel, want, got, lastErr)
 }
+
+// waitLimit bounds a wait on the page: a guard against a hang, not a
+// measure of speed.
+const waitLimit = 60 * time.Second
 
 // String is s as a JavaScript string literal.
 func String(s string) string {
