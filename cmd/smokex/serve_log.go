@@ -30,28 +30,29 @@ func (f *serveFlags) newServeLog(w io.Writer, lookupEnv func(string) (string, bo
 	return slog.New(h)
 }
 
-// logSecrets are the values serve never logs: the user info (the whole of
-// it, the password, and a user name that stands alone, as a token does)
-// of the OTLP endpoints and the database URL, from their flags and from
-// the environment; the values of the OTLP headers; the auth token; and
+// logSecrets are the values serve never logs: the user info of the OTLP
+// endpoints and the database URL, from their flags and from the
+// environment (the whole of it and the password; a user name that stands
+// alone too, as a token does, except in the database URL, where it is the
+// role's name: masking "postgres" would mask every mention of the store); the values of the OTLP headers; the auth token; and
 // the credentials of --sync: its URL's user info, SMOKEX_GIT_TOKEN,
 // SMOKEX_GIT_SSH_KEY and SMOKEX_SYNC_WEBHOOK_SECRET.
 func (f *serveFlags) logSecrets(lookupEnv func(string) (string, bool)) []string {
 	var out []string
-	userInfo := func(raw string) {
+	credentials := func(raw string, loneUserIsSecret bool) {
 		u, err := url.Parse(strings.TrimSpace(raw))
 		if err != nil || u.User == nil {
 			return
 		}
-		out = append(out, u.User.String())
 		if pw, ok := u.User.Password(); ok {
-			out = append(out, pw)
-		} else {
-			out = append(out, u.User.Username())
+			out = append(out, u.User.String(), pw)
+		} else if loneUserIsSecret {
+			out = append(out, u.User.String(), u.User.Username())
 		}
 	}
+	userInfo := func(raw string) { credentials(raw, true) }
 	userInfo(f.metrics.otlpEndpoint)
-	userInfo(f.db.url)
+	credentials(f.db.url, false)
 	for _, name := range otlpEndpointEnvs {
 		if v, ok := lookupEnv(name); ok {
 			userInfo(v)

@@ -62,3 +62,24 @@ func TestRedactHandler(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestServeLogKeepsTheDatabaseRole masks a database URL's password but not
+// a role name that stands alone: postgres://postgres@host has no secret,
+// and masking "postgres" hid store=postgres in every line that names the
+// store.
+func TestServeLogKeepsTheDatabaseRole(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"postgres://postgres@127.0.0.1:5432/test", `msg=started store=postgres`},
+		{"postgres://postgres:pw-s3cret-1b@127.0.0.1:5432/test", `msg=started store=postgres`},
+	} {
+		var b strings.Builder
+		f := &serveFlags{}
+		f.db.url = tc.url
+		f.newServeLog(&b, func(string) (string, bool) { return "", false }).Info("started", "store", "postgres", "url", tc.url)
+		require.Contains(t, b.String(), tc.want)
+		require.NotContains(t, b.String(), "pw-s3cret-1b")
+	}
+}
