@@ -103,6 +103,7 @@ func commands() []command {
 	return []command{
 		runCommand(),
 		validateCommand(),
+		newCommand(),
 		serveCommand(),
 		migrateCommand(),
 		versionCommand(),
