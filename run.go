@@ -236,6 +236,11 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		if errors.Is(err, ErrOverlap) {
 			return nil, err
 		}
+		if _, perr := e.Plan(planID); due.IsZero() && errors.Is(perr, ErrPlanNotFound) {
+			// A run asked for by a caller, whose plan was removed while its
+			// execution was stored, which is why the store refused it.
+			return nil, fmt.Errorf("%w: %s was removed as its run started", ErrPlanNotFound, planID)
+		}
 		if !errors.Is(err, storage.ErrConflict) || due.IsZero() {
 			e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
 		}

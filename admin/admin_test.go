@@ -22,6 +22,8 @@ import (
 	"github.com/smokex/smokex/internal/admintest"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
 )
 
 func TestMain(m *testing.M) {
@@ -673,4 +675,34 @@ func TestStatusLooksPastCanceled(t *testing.T) {
 	p := f.GetJSON(t, "api/plans/slow", 200)
 	require.Equal(t, "passed", p["status"])
 	f.GetJSON(t, "status", 200)
+}
+
+// removingStore is the memory store, on which the plan of an execution is
+// removed through the engine just before the execution is stored: a run
+// that races a delete, made certain.
+type removingStore struct {
+	storage.Store
+	eng *smokex.Engine
+}
+
+func (s *removingStore) CreateExecution(ctx context.Context, x *record.Execution) error {
+	if err := s.eng.RemovePlan(ctx, x.PlanID); err != nil {
+		return err
+	}
+	return s.Store.CreateExecution(ctx, x)
+}
+
+// TestRunRacingDeleteIsNotFound: a run whose plan is deleted as it starts
+// is a 404 naming the plan, not a 500.
+func TestRunRacingDeleteIsNotFound(t *testing.T) {
+	t.Parallel()
+	store := &removingStore{Store: memory.New(memory.Config{})}
+	f := admintest.New(t, &admin.Config{AllowRun: true, AllowEdit: true, AllowDelete: true}, "/", store)
+	store.eng = f.Eng
+	code, _, body := f.Do(t, "PUT", "api/plans/doomed", "[{get: {url: '${base}/ok'}}]")
+	require.Equal(t, 201, code, string(body))
+	code, _, body = f.Do(t, "POST", "api/plans/doomed/runs", "")
+	requireError(t, 404, "doomed was removed as its run started", code, body)
+	code, _, body = f.Do(t, "GET", "api/plans/doomed", "")
+	require.Equal(t, 404, code, string(body))
 }
