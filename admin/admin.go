@@ -176,6 +176,7 @@ func (h *handler) routes() {
 	})
 	api("/status", map[string]http.HandlerFunc{"GET": h.status})
 	api("/badge/{file}", map[string]http.HandlerFunc{"GET": h.badge})
+	api("/badge/{id}/{file}", map[string]http.HandlerFunc{"GET": h.figureBadge})
 	api("/events", map[string]http.HandlerFunc{"GET": h.stream})
 	h.pages.routes(h.mux)
 }

@@ -18,6 +18,8 @@
 //	GET    /api/schedule               the scheduled plans with their next run
 //	GET    /status                     200 when every plan passes, 503 otherwise; ?plan=ID (404 when unknown), ?label=key=value
 //	GET    /badge/{id}.svg             a status badge
+//	GET    /badge/{id}/uptime.svg      the share of executions up, ?window=24h, 7d (default) or 30d
+//	GET    /badge/{id}/response-time.svg  the median duration of recent executions
 //	GET    /events                     Server-Sent Events of executions as they happen
 //	GET    /                           the dashboard: /plans/{id}, /executions/{id}
 //

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/smokex/smokex/record"
@@ -202,6 +204,96 @@ func (h *handler) badge(w http.ResponseWriter, r *http.Request) {
 	} else {
 		code, message, color = http.StatusNotFound, "not found", badgeColors["pending"]
 	}
+	writeBadge(w, code, label, message, color)
+}
+
+// uptimeWindows are the windows of the uptime badge, by ?window=.
+var uptimeWindows = map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
+
+// figureBadge answers GET /badge/{id}/uptime.svg?window=24h|7d|30d (7d by
+// default) with the share of the plan's executions in the window that
+// were up, and GET /badge/{id}/response-time.svg with the median duration
+// of its recent executions (the summary's P50).
+func (h *handler) figureBadge(w http.ResponseWriter, r *http.Request) {
+	id, file := r.PathValue("id"), r.PathValue("file")
+	if file != "uptime.svg" && file != "response-time.svg" {
+		writeError(w, http.StatusNotFound, "a plan's badges are /badge/{id}.svg, /badge/{id}/uptime.svg and /badge/{id}/response-time.svg")
+		return
+	}
+	window := r.URL.Query().Get("window")
+	if window == "" {
+		window = "7d"
+	}
+	span, ok := uptimeWindows[window]
+	if !ok {
+		writeError(w, http.StatusBadRequest, "window "+strconv.Quote(window)+" is not one of 24h, 7d and 30d")
+		return
+	}
+	snap, err := h.state.get(r.Context(), false)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	ps, found := snap.byID[id]
+	label := r.URL.Query().Get("label")
+	code, message, color := http.StatusOK, "no data", badgeColors["pending"]
+	switch {
+	case !found:
+		code, message = http.StatusNotFound, "not found"
+		if label == "" {
+			label = id
+		}
+	case file == "uptime.svg":
+		if label == "" {
+			label = "uptime " + window
+		}
+		up, err := h.pages.uptime(r.Context(), id, time.Now().Add(-span))
+		if err != nil {
+			h.storeError(w, r, err)
+			return
+		}
+		if up != nil {
+			message, color = uptimeText(*up), uptimeColor(*up)
+		}
+	default:
+		if label == "" {
+			label = "response time"
+		}
+		if ps.summary != nil && ps.summary.P50 > 0 {
+			message, color = formatMS(millis(ps.summary.P50)), "#007ec6"
+		}
+	}
+	writeBadge(w, code, label, message, color)
+}
+
+// uptimeText writes a share as a percentage with the decimals that tell
+// nines apart: 100%, 99.95%, 97.3%.
+func uptimeText(v float64) string {
+	pct := v * 100
+	switch {
+	case pct >= 100:
+		return "100%"
+	case pct >= 99:
+		return strconv.FormatFloat(math.Floor(pct*100)/100, 'f', -1, 64) + "%"
+	}
+	return strconv.FormatFloat(math.Floor(pct*10)/10, 'f', -1, 64) + "%"
+}
+
+// uptimeColor is shields' scale for an uptime share.
+func uptimeColor(v float64) string {
+	switch {
+	case v >= 0.999:
+		return badgeColors["passed"]
+	case v >= 0.99:
+		return "#97ca00"
+	case v >= 0.95:
+		return badgeColors["degraded"]
+	}
+	return badgeColors["failed"]
+}
+
+// writeBadge answers with a badge, never cached.
+func writeBadge(w http.ResponseWriter, code int, label, message, color string) {
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Cache-Control", "no-cache, max-age=0")
 	w.WriteHeader(code)
