@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +32,10 @@ const (
 	DefaultHeartbeat = 15 * time.Second
 	// DefaultTitle is the dashboard's title.
 	DefaultTitle = "smokex"
+	// DefaultMaxPlansBytes bounds the YAML of the engine's plans together
+	// when the API stores one: a parsed plan takes many times its source's
+	// bytes in memory.
+	DefaultMaxPlansBytes = 16 << 20
 )
 
 // Config configures the handler. A nil *Config is the zero Config: read
@@ -52,6 +58,14 @@ type Config struct {
 	// request through: wrap the handler in the host's own middleware, or
 	// set this.
 	Authorize func(*http.Request) bool
+
+	// MaxPlansBytes bounds the bytes of YAML of all the engine's plans
+	// together, files' plans included, when PUT /api/plans/{id} stores
+	// one: a plan that would take the total past it is refused with 507,
+	// so that plans sent one after another cannot take the host's memory.
+	// One plan is bounded by plan.DefaultMaxSize. Defaults to
+	// DefaultMaxPlansBytes.
+	MaxPlansBytes int64
 
 	// AllowedHosts, when not nil, turns on the check of the Host header
 	// that shuts out DNS rebinding (see HostCheck): the handler answers
@@ -93,6 +107,9 @@ func (c *Config) withDefaults() Config {
 	if c != nil {
 		out = *c
 	}
+	if out.MaxPlansBytes <= 0 {
+		out.MaxPlansBytes = DefaultMaxPlansBytes
+	}
 	if out.Title == "" {
 		out.Title = DefaultTitle
 	}
@@ -119,6 +136,10 @@ type handler struct {
 	state  *state
 	events *broker
 	pages  *pages
+	// putMu makes a PUT's check of MaxPlansBytes and its store one step.
+	putMu sync.Mutex
+	// freeing is set while memory is handed back after a delete.
+	freeing atomic.Bool
 	// serve answers a request: the Host check, when Config asks for it,
 	// then authorize and route.
 	serve http.Handler

@@ -706,3 +706,24 @@ func TestRunRacingDeleteIsNotFound(t *testing.T) {
 	code, _, body = f.Do(t, "GET", "api/plans/doomed", "")
 	require.Equal(t, 404, code, string(body))
 }
+
+// TestPutPlanBytesBound: plans sent one after another stop at
+// MaxPlansBytes with 507, replacing a plan counts it once, and a delete
+// makes room again.
+func TestPutPlanBytesBound(t *testing.T) {
+	t.Parallel()
+	src := "[{get: {url: '${base}/ok'}}]\n" + strings.Repeat("# padding\n", 10)
+	f := admintest.New(t, &admin.Config{AllowEdit: true, AllowDelete: true, MaxPlansBytes: 3 * int64(len(src))}, "/", nil)
+	for _, id := range []string{"a", "b", "c"} {
+		code, _, body := f.Do(t, "PUT", "api/plans/"+id, src)
+		require.Equal(t, 201, code, string(body))
+	}
+	code, _, body := f.Do(t, "PUT", "api/plans/d", src)
+	requireError(t, 507, fmt.Sprintf("would hold %d bytes of YAML together, past the limit of %d (admin.Config.MaxPlansBytes)", 4*len(src), 3*len(src)), code, body)
+	code, _, body = f.Do(t, "PUT", "api/plans/c", src)
+	require.Equal(t, 200, code, string(body), "a replaced plan is counted once")
+	code, _, body = f.Do(t, "DELETE", "api/plans/a", "")
+	require.Equal(t, 204, code, string(body))
+	code, _, body = f.Do(t, "PUT", "api/plans/d", src)
+	require.Equal(t, 201, code, string(body))
+}

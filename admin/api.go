@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,11 +247,29 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 	// The path names the plan, as the store does on load.
 	p.ID = id
 	p.File = ""
-	_, err = h.eng.Plan(id)
+	h.putMu.Lock()
+	old, err := h.eng.Plan(id)
 	existed := err == nil
-	if err := h.eng.AddPlan(r.Context(), p); err != nil {
+	total := int64(len(p.Source))
+	for _, q := range h.eng.Plans() {
+		if q.ID != id {
+			total += int64(len(q.Source))
+		}
+	}
+	if total > h.cfg.MaxPlansBytes {
+		h.putMu.Unlock()
+		writeError(w, http.StatusInsufficientStorage, fmt.Sprintf(
+			"the plans would hold %d bytes of YAML together, past the limit of %d (admin.Config.MaxPlansBytes): delete plans or make them smaller", total, h.cfg.MaxPlansBytes))
+		return
+	}
+	err = h.eng.AddPlan(r.Context(), p)
+	h.putMu.Unlock()
+	if err != nil {
 		h.storeError(w, r, err)
 		return
+	}
+	if existed && len(old.Source) > len(p.Source) {
+		h.freeMemory()
 	}
 	h.state.invalidate()
 	snap, err := h.state.get(r.Context(), true)
@@ -288,7 +307,22 @@ func (h *handler) deletePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.state.forget(id)
+	h.freeMemory()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// freeMemory hands the memory of a removed or shrunk plan back to the
+// system at once, rather than when the runtime gets to it: a host that
+// deleted large plans sees its RSS go down. One at a time, in the
+// background.
+func (h *handler) freeMemory() {
+	if !h.freeing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer h.freeing.Store(false)
+		debug.FreeOSMemory()
+	}()
 }
 
 func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {

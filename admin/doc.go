@@ -10,7 +10,8 @@
 //
 //	GET    /api/plans                  {"plans": [...], "load_errors": [...]}: each plan with its newest execution and summary; the files that do not load
 //	GET    /api/plans/{id}             one plan, with its YAML source
-//	PUT    /api/plans/{id}             create or replace a plan from YAML (Config.AllowEdit); 422 with line and column
+//	PUT    /api/plans/{id}             create or replace a plan from YAML (Config.AllowEdit); 422 with line and column,
+//	                                   507 past Config.MaxPlansBytes of YAML for all plans together
 //	DELETE /api/plans/{id}             remove a plan (Config.AllowDelete); 204
 //	POST   /api/plans/{id}/runs        run a plan now (Config.AllowRun); 202 {"execution_id": ...}
 //	GET    /api/executions             ?plan=&status=&limit=&cursor=, newest first
