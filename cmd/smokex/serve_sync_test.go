@@ -114,7 +114,7 @@ func TestServeSyncWebhook(t *testing.T) {
 		code, body = call(t, "POST", url+"api/sync", "{}", h...)
 		require.Equal(t, 401, code, body)
 	}
-	code, body = call(t, "GET", url+"api/sync", "", auth...)
+	_, body = call(t, "GET", url+"api/sync", "", auth...)
 	require.Equal(t, fourth, decodeSync(t, body).Commit)
 	require.NotContains(t, logText(s.stderr), "t0ken-never-logged")
 	require.Equal(t, exitOK, s.stop(t))
