@@ -25,6 +25,9 @@ const (
 	// DefaultStaleAfter is how long an execution in flight holds back its
 	// plan's next run at most.
 	DefaultStaleAfter = 10 * time.Minute
+	// DefaultMaxLateness is Config.MaxLateness by default: no bound but
+	// each plan's interval, within which a tick must start.
+	DefaultMaxLateness = 0
 	// DefaultRetentionMaxAge is how long finished executions are kept.
 	DefaultRetentionMaxAge = 30 * 24 * time.Hour
 )
@@ -128,6 +131,18 @@ type Config struct {
 	// no run outlives. Defaults to DefaultStaleAfter.
 	StaleAfter time.Duration
 
+	// MaxLateness bounds how late a scheduled tick may start: a tick that
+	// cannot start within its plan's interval (the time from its due time
+	// to the next), or within MaxLateness when that is shorter, is not
+	// run late but recorded as skipped: an execution with status canceled,
+	// stop reason skipped and an error of kind late that says by how much
+	// it missed, and a TickSkipped hook with reason late. It holds for
+	// every tick, whatever delayed it: a busy process, the concurrency
+	// limit, a queue of ticks that grew while no replica could take them,
+	// or a restart that finds ticks due long ago. Zero means the plan's
+	// interval alone (DefaultMaxLateness); it must not be negative.
+	MaxLateness time.Duration
+
 	// ParseOpts bounds the plans the engine loads, and its Exclude skips
 	// files of SyncFS and WatchFS. Nil means plan defaults.
 	ParseOpts *plan.ParseOpts
@@ -172,6 +187,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.StaleAfter == 0 {
 		c.StaleAfter = DefaultStaleAfter
+	}
+	if c.MaxLateness < 0 {
+		return c, fmt.Errorf("smokex: Config.MaxLateness must not be negative, got %s", c.MaxLateness)
 	}
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency

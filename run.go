@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/smokex/smokex/exec"
+	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
@@ -292,6 +293,14 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	case <-j.ctx.Done():
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
 	}
+	if late := e.tooLate(j); late != nil {
+		x := j.execution
+		x.StopReason = record.StopSkipped
+		e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
+		x = obs.abort(x, late, record.StatusCanceled)
+		e.tickSkipped(context.WithoutCancel(j.ctx), x.PlanID, x.ScheduledAt, record.SkipLate)
+		return x
+	}
 	secrets, err := e.secrets(j.ctx, j.plan)
 	if err != nil && j.ctx.Err() != nil {
 		// The run was canceled while a slow source was asked.
@@ -317,6 +326,31 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 		HaltOnError: j.opts.HaltOnError,
 		Observer:    obs,
 	})
+}
+
+// tooLate returns the error of a scheduled tick that can no longer start
+// in time: now is past its due time by its plan's interval (from the due
+// time to the next), or by Config.MaxLateness when that is shorter. It
+// returns nil for a tick in time, and for a run that is not a tick.
+func (e *Engine) tooLate(j *job) *record.StepError {
+	due := j.execution.ScheduledAt
+	if due.IsZero() {
+		return nil
+	}
+	now := e.cfg.now()
+	late := now.Sub(due)
+	bound, what := e.cfg.MaxLateness, "the engine's MaxLateness"
+	if sched, err := cronspec.Parse(j.plan.Schedule); err == nil {
+		if interval := sched.Next(due).Sub(due); interval > 0 && (bound == 0 || interval < bound) {
+			bound, what = interval, "its plan's interval"
+		}
+	}
+	if bound <= 0 || late <= bound {
+		return nil
+	}
+	return &record.StepError{Kind: record.ErrLate, Message: fmt.Sprintf(
+		"the tick due at %s could not start before %s, %s late, past %s of %s: skipped, not run late",
+		due.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), late.Round(time.Millisecond), what, bound)}
 }
 
 // secrets resolves the secrets the plan declares.

@@ -52,17 +52,21 @@ func (s *skips) seen() []record.SkipReason {
 // newSharedEngine returns an engine on store whose ticks the test makes.
 func newSharedEngine(t *testing.T, store storage.Store, rescues bool, hooks ...record.Hook) (*smokex.Engine, *handTicks) {
 	t.Helper()
+	return newHandTicked(t, smokex.Config{Store: store, Hooks: hooks}, rescues)
+}
+
+// newHandTicked returns a started engine of cfg whose ticks the test
+// makes.
+func newHandTicked(t *testing.T, cfg smokex.Config, rescues bool) (*smokex.Engine, *handTicks) {
+	t.Helper()
 	h := &handTicks{rescues: rescues}
-	eng := newEngine(t, smokex.Config{
-		Store: store,
-		Hooks: hooks,
-		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
-			h.fn = fn
-			c, err := schedule.NewCron(schedule.CronConfig{Func: fn})
-			h.Scheduler = c
-			return h, err
-		},
-	})
+	cfg.NewScheduler = func(fn schedule.Func) (schedule.Scheduler, error) {
+		h.fn = fn
+		c, err := schedule.NewCron(schedule.CronConfig{Func: fn})
+		h.Scheduler = c
+		return h, err
+	}
+	eng := newEngine(t, cfg)
 	require.NoError(t, eng.Start(t.Context()))
 	return eng, h
 }
@@ -88,7 +92,7 @@ func TestTickOfPlanNotLoaded(t *testing.T) {
 
 	src := `{name: shared, schedule: "@hourly", steps: [{get: {url: "` + srv.URL + `/one"}}]}`
 	require.NoError(t, a.AddPlan(ctx, mustParse(t, src)))
-	due := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	due := time.Now().UTC().Truncate(time.Hour) // in time: within the hourly interval
 	b.Tick("shared", due)
 	runs := scheduledRuns(t, store, "shared")
 	require.Len(t, runs, 1)
@@ -125,7 +129,7 @@ func TestTickRunOnce(t *testing.T) {
 	_, tb := newSharedEngine(t, store, true, sk)
 	require.NoError(t, a.AddPlan(ctx, mustParse(t, `{name: once, schedule: "@hourly", steps: [{get: {url: "`+srv.URL+`/"}}]}`)))
 
-	due := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	due := time.Now().UTC().Truncate(time.Hour) // in time: within the hourly interval
 	ta.Tick("once", due)
 	tb.Tick("once", due)
 	ta.Tick("once", due)
@@ -160,7 +164,7 @@ func TestOverlapAcrossEngines(t *testing.T) {
 	_, err := a.Trigger(ctx, "slow", nil)
 	require.NoError(t, err)
 	<-g.arrived
-	tb.Tick("slow", time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC))
+	tb.Tick("slow", time.Now().UTC().Truncate(time.Hour))
 	require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
 	require.Len(t, scheduledRuns(t, store, "slow"), 1)
 	g.open()

@@ -111,6 +111,10 @@ const (
 	// rescues ticks hands over again a tick whose process died; its
 	// execution is finished as interrupted rather than run twice.
 	SkipDuplicate SkipReason = "duplicate"
+	// SkipLate: the tick could not start within its plan's interval, or
+	// the engine's MaxLateness; it is stored as an execution with stop
+	// reason skipped rather than run late.
+	SkipLate SkipReason = "late"
 )
 
 // TickSkippedHook is told of a scheduled tick that did not run. p is nil

@@ -64,6 +64,11 @@ const (
 	// finished, and an engine that started later on the same store finished
 	// it. The status is canceled, or failed when a step had already failed.
 	StopInterrupted StopReason = "interrupted"
+	// StopSkipped: a scheduled tick that could not start in time (within
+	// its plan's interval, or the engine's MaxLateness) was not run late:
+	// no step ran, and the error, of kind late, says by how much it
+	// missed. The status is canceled.
+	StopSkipped StopReason = "skipped"
 )
 
 // Trigger tells what started an execution.
@@ -344,6 +349,9 @@ const (
 	// be stored: its message names them. The status is the run's own;
 	// the stored execution lacks those steps.
 	ErrStorage ErrorKind = "storage"
+	// ErrLate marks the execution of a tick skipped because it could not
+	// start in time (StopSkipped).
+	ErrLate ErrorKind = "late"
 )
 
 // StepError is a step (or execution) that could not complete, as opposed to

@@ -35,7 +35,9 @@ type CronConfig struct {
 // Cron is the in-process Scheduler: entries live in memory and ticks fire
 // in this process, each Func call in its own goroutine, so a slow Func
 // never delays the next tick of any entry. A tick that comes due while the
-// process is busy fires once, late; ticks missed while the process was not
+// process is busy fires once, late, with its due time (the engine records
+// it as skipped, not run, once it is later than its interval or
+// smokex.Config.MaxLateness); ticks missed while the process was not
 // running are not caught up. A Func that panics is recovered and logged;
 // the entry keeps ticking. Before Start, entries have a zero Next;
 // replacing an entry's spec keeps its Prev.

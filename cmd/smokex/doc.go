@@ -186,6 +186,8 @@
 //	-t, --timeout D         DefaultTimeout: per-step timeout of steps whose plan sets none (default 5s)
 //	--retention D           RetentionMaxAge: executions finished longer ago are deleted (default 720h)
 //	--keep-last N           RetentionKeepLast: keep only the newest N finished executions per plan
+//	--max-lateness D        MaxLateness: a scheduled run that cannot start within D of its due time is
+//	                        skipped and recorded as such (default 0: within its plan's interval)
 //	--watch-interval D      how often the paths are looked at for changes (default 10s; 0: read once)
 //	--log-level LEVEL       debug (every finished step and execution), info (the default), warn or error
 //	--shutdown-timeout D    how long a signal waits for executions in flight (default 30s)

@@ -38,6 +38,7 @@ type serveFlags struct {
 	env             bool
 	timeout         time.Duration
 	retention       time.Duration
+	maxLateness     time.Duration
 	keepLast        int
 	watchInterval   time.Duration
 	logLevel        slog.Level
@@ -132,6 +133,7 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	fs.DurationVar(&f.timeout, "timeout", 0, timeoutHelp)
 	fs.DurationVar(&f.timeout, "t", 0, timeoutHelp)
 	fs.DurationVar(&f.retention, "retention", 0, fmt.Sprintf("delete executions finished longer ago than `duration` (default %dh)", int(smokex.DefaultRetentionMaxAge.Hours())))
+	fs.DurationVar(&f.maxLateness, "max-lateness", smokex.DefaultMaxLateness, "skip, and record as skipped, a scheduled run that cannot start within `duration` of its due time (0: within its plan's interval; a shorter interval wins)")
 	fs.IntVar(&f.keepLast, "keep-last", 0, "also keep only the newest `N` finished executions of each plan (0: no limit)")
 	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "look for changed files in the paths every `duration`; 0 reads them once, at start")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log from `level` up: debug (every finished step and execution), info, warn (failed ones only) or error")
@@ -175,6 +177,8 @@ func (f *serveFlags) check() error {
 		return fmt.Errorf("--timeout must not be negative, not %s", f.timeout)
 	case f.retention < 0:
 		return fmt.Errorf("--retention must not be negative, not %s", f.retention)
+	case f.maxLateness < 0:
+		return fmt.Errorf("--max-lateness must not be negative, not %s", f.maxLateness)
 	case f.keepLast < 0:
 		return fmt.Errorf("--keep-last must not be negative, not %d", f.keepLast)
 	case f.watchInterval < 0:
@@ -207,6 +211,7 @@ func (f *serveFlags) config(a *app, store storage.Store, log *slog.Logger) smoke
 		Concurrency:       f.concurrency,
 		RetentionMaxAge:   f.retention,
 		RetentionKeepLast: f.keepLast,
+		MaxLateness:       f.maxLateness,
 		Logger:            log,
 	}
 	if len(f.vars.values) > 0 {

@@ -282,6 +282,7 @@ func TestServeUsage(t *testing.T) {
 		{name: "negative concurrency", args: []string{"serve", "--concurrency", "-1", good}, stderr: "--concurrency must not be negative"},
 		{name: "negative timeout", args: []string{"serve", "-t", "-1s", good}, stderr: "--timeout must not be negative"},
 		{name: "negative retention", args: []string{"serve", "--retention", "-1h", good}, stderr: "--retention must not be negative"},
+		{name: "negative max lateness", args: []string{"serve", "--max-lateness", "-1s", good}, stderr: "--max-lateness must not be negative"},
 		{name: "negative keep-last", args: []string{"serve", "--keep-last", "-1", good}, stderr: "--keep-last must not be negative"},
 		{name: "negative watch interval", args: []string{"serve", "--watch-interval", "-1s", good}, stderr: "--watch-interval must not be negative"},
 		{name: "zero shutdown timeout", args: []string{"serve", "--shutdown-timeout", "0s", good}, stderr: "--shutdown-timeout must be positive"},

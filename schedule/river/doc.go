@@ -29,6 +29,32 @@
 // an execution records its tick's due time (scheduled_at), and the store
 // refuses a second execution of a plan with the same one.
 //
+// A dropped connection loses no tick. River's periodic job enqueuer builds
+// a round's jobs, moves each entry's next run time on, and inserts the
+// round in one transaction; when that transaction fails (its connection
+// terminated: "PeriodicJobEnqueuer: Error starting transaction") River
+// logs the error and goes on from the next run times, and the round's
+// ticks were lost. So the entries' job constructors give River no job:
+// they hand each tick, at its due time, to this replica's own enqueuing,
+// which inserts it and, when the database refuses the insert, tries
+// again (after 50ms, doubling up to 2s) until it is taken, at Stop too,
+// within Stop's context. The job being unique per (id, due time), a retry
+// whose commit had in fact succeeded, or a tick another leader inserted,
+// is skipped as a duplicate, never run twice. Up to MaxPendingTicks wait
+// while the database refuses them; past that a tick is logged as dropped.
+//
+// No tick runs late. A tick that reaches the engine past its plan's
+// interval (the time from its due time to the next), or past
+// smokex.Config.MaxLateness when that is shorter, is not run: its
+// execution is stored as canceled, with stop reason skipped and an error
+// of kind late saying by how much, and the hooks hear of a tick skipped as
+// late. That holds whatever delayed it: no free worker, the engine's
+// concurrency limit, a backlog that grew while the replicas were starved,
+// or a restart that finds jobs due long ago in River's queue. Such a tick
+// costs one insert, so a backlog drains fast, and its execution keeps the
+// tick's due time, so a later attempt of the same job is refused as a
+// duplicate.
+//
 // Leader loss. A leader that stops gracefully resigns and another replica
 // takes over at once. One that dies stops renewing its leadership, which
 // another replica takes once it expires: River's leader TTL (15s) plus its
@@ -55,9 +81,11 @@
 // JobTimeout). Executions of manual runs on the dead replica are finished
 // by the next Start of any replica once they are older than StaleAfter.
 //
-// Worst-case delay of a tick. With a leader, a tick is inserted up to
-// 100ms before its due time (River's margin), becomes available at it, and
-// is fetched within FetchPollInterval (100ms by default) by a replica
-// with a free worker; then it waits for the engine's concurrency limit. On
-// leader loss, the ticks in between are skipped, as above.
+// Worst-case delay of a tick. With a leader, a tick is handed over up to
+// 100ms before its due time (River's margin), inserted at it, available at
+// once, and is fetched within FetchPollInterval (100ms by default) by a
+// replica with a free worker; then it waits for the engine's concurrency
+// limit, at most its interval (or MaxLateness), past which it is recorded
+// as skipped. On leader loss, the ticks in between are not enqueued, as
+// above.
 package river

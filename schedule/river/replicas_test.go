@@ -310,9 +310,17 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 		r.mu.Unlock()
 	}
 	requireEveryTickOnce(t, ticks, plans, start, end)
+	late := 0
 	for _, k := range ticks {
+		if k.stopReason == record.StopSkipped {
+			// More than its interval late on a loaded machine: recorded,
+			// not run late.
+			late++
+			continue
+		}
 		require.Equal(t, record.StatusPassed, k.status, "plan %s due %s", k.plan, k.due)
 	}
+	t.Logf("%d ticks skipped as late", late)
 	var total int64
 	for _, r := range rs {
 		require.Zero(t, r.skips(record.SkipDuplicate), "%s was handed a tick twice", r.name)

@@ -138,6 +138,11 @@ type Scheduler struct {
 	life    context.Context
 	endLife context.CancelFunc
 	bg      sync.WaitGroup
+	// enq inserts the ticks this replica enqueues as the leader, until
+	// Stop hands enqStop its context, once the client has stopped.
+	enq     *enqueuer
+	enqStop chan context.Context
+	enqDone sync.WaitGroup
 }
 
 // localEntry is an entry as this replica schedules it.
@@ -175,11 +180,13 @@ func New(cfg Config) (*Scheduler, error) {
 		FetchCooldown:        min(cfg.FetchPollInterval, river.FetchCooldownDefault),
 		MaxAttempts:          maxAttempts,
 		RetryPolicy:          retryAtOnce{},
-		Logger:               cfg.Logger,
+		Logger:               slog.New(dropHandler{cfg.Logger.Handler()}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)
 	}
+	s.enq = newEnqueuer(s.client, cfg.Queue, cfg.Logger)
+	s.enqStop = make(chan context.Context, 1)
 	s.life, s.endLife = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -259,11 +266,10 @@ func (s *Scheduler) apply(id, specText string, parsed *spec) error {
 	}
 	ds := &dueSchedule{spec: parsed}
 	handle, err := s.client.PeriodicJobs().AddSafely(river.NewPeriodicJob(ds, func() (river.JobArgs, *river.InsertOpts) {
-		return tickArgs{ID: id, Due: ds.due()}, &river.InsertOpts{
-			Queue: s.cfg.Queue,
-			// One job per (id, due time), whichever leader inserts it.
-			UniqueOpts: river.UniqueOpts{ByArgs: true},
-		}
+		// The enqueuer inserts the tick, and tries again when the
+		// database refuses it; River inserts nothing.
+		s.enq.add(tickArgs{ID: id, Due: ds.due()})
+		return nil, nil
 	}, nil))
 	if err != nil {
 		return fmt.Errorf("river: scheduling %q: %w", id, err)
@@ -354,6 +360,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.bg.Go(s.syncLoop)
+	s.enqDone.Go(func() { s.enq.run(s.enqStop) })
 	return nil
 }
 
@@ -427,7 +434,8 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 		s.endLife()
 		s.bg.Wait()
 		if started {
-			if err := s.client.Stop(ctx); err != nil {
+			err := s.client.Stop(ctx)
+			if err != nil {
 				// Cancel what still runs, and wait for it in the background:
 				// a later Stop waits for it.
 				s.calls.Go(func() {
@@ -436,6 +444,12 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 					_ = s.client.StopAndCancel(hard)
 				})
 			}
+			// The ticks this replica enqueued as the leader are inserted
+			// before Stop returns (River's enqueuer stopped with the client,
+			// or, when the client could not stop in time, no later than the
+			// last attempt's bound).
+			s.enqStop <- ctx
+			s.enqDone.Wait()
 		}
 	}
 	done := make(chan struct{})
