@@ -96,7 +96,8 @@ type PolicyConfig struct {
 	// once. Defaults to DefaultPollInterval.
 	PollInterval time.Duration
 	// Sent are told of every notification's outcome: delivered, failed
-	// after its attempts, dropped on a full queue (for metrics).
+	// after its attempts, dropped on a full queue, deferred at Stop (for
+	// metrics).
 	Sent []record.NotificationSentHook
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
