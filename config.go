@@ -78,7 +78,9 @@ type Config struct {
 	// gave back its concurrency slot. A hook that is a record.Service is
 	// started by Start and stopped by Stop once the runs in flight are
 	// done. No hook may call Stop, which waits for the run it is called
-	// from.
+	// from. New refuses a hook that implements none of the record hook
+	// interfaces (a method whose signature differs from the interface's),
+	// naming its type: it would never be called.
 	Hooks []record.Hook
 
 	// Alerts, when set, makes the engine alert: New builds the policy

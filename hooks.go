@@ -33,6 +33,11 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		if h == nil {
 			return s, fmt.Errorf("smokex: Config.Hooks[%d] is nil", i)
 		}
+		if !knownHook(h) {
+			return s, fmt.Errorf("smokex: Config.Hooks[%d] (%T) implements none of the hook interfaces of package record "+
+				"(ExecutionFinishedHook, StepFinishedHook, StepHook, Service, ...): the engine would never call it; "+
+				"check its methods' signatures against the interface it means to implement", i, h)
+		}
 		if h, ok := h.(record.ExecutionContextHook); ok {
 			s.contexts = append(s.contexts, h)
 		}
@@ -71,6 +76,20 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		}
 	}
 	return s, nil
+}
+
+// knownHook reports whether h implements at least one of the hook
+// interfaces the engine calls: a Hook whose method has a signature that
+// differs from its interface's by a parameter would be silently ignored.
+func knownHook(h record.Hook) bool {
+	switch h.(type) {
+	case record.ExecutionContextHook, record.StepHook, record.TransportHook,
+		record.ExecutionCreatedHook, record.ExecutionStartedHook, record.StepFinishedHook,
+		record.ExecutionFinishedHook, record.TickSkippedHook, record.StoreFailedHook,
+		record.EventDroppedHook, record.MaintenanceHook, record.Service, record.NotificationSentHook:
+		return true
+	}
+	return false
 }
 
 // executionContext derives the context x runs with; the first trace ID

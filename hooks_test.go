@@ -134,3 +134,18 @@ func TestNilHookIsAnError(t *testing.T) {
 	_, err := smokex.New(smokex.Config{Hooks: []record.Hook{nil}})
 	require.ErrorContains(t, err, "Config.Hooks[0] is nil")
 }
+
+// wrongSignature means to be an ExecutionFinishedHook, but its method
+// lacks the context: it implements none of the hook interfaces.
+type wrongSignature struct{ record.HookDefaults }
+
+func (wrongSignature) ExecutionFinished(*record.PlanRef, *record.Execution) {}
+
+// TestHookOfNoInterfaceIsAnError: a hook that implements none of the hook
+// interfaces (one wrong signature) is refused by New, naming its type,
+// rather than silently never called.
+func TestHookOfNoInterfaceIsAnError(t *testing.T) {
+	t.Parallel()
+	_, err := smokex.New(smokex.Config{Hooks: []record.Hook{record.HookFuncs{}, wrongSignature{}}})
+	require.ErrorContains(t, err, "Config.Hooks[1] (smokex_test.wrongSignature) implements none of the hook interfaces")
+}

@@ -148,9 +148,9 @@ func (a *app) main(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "smokex %s: %v\n", c.name, err)
-		commandUsage(a.stderr, c, fs)
-		return exitUsage
+		// One line that says what is wrong, and where the usage is: the
+		// whole usage text would bury it.
+		return a.usageError(c.name, err.Error())
 	}
 	return runFn(ctx, a, pos)
 }

@@ -231,3 +231,12 @@ func TestRunOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestRunBadFlagOneLine: --var base without = is one line saying so, not
+// the whole usage text.
+func TestRunBadFlagOneLine(t *testing.T) {
+	t.Parallel()
+	res := runCLI(t, nil, "", "run", "--var", "base", "plans/")
+	require.Equal(t, exitUsage, res.code)
+	require.Equal(t, "smokex run: invalid value \"base\" for flag -var: \"base\" is not NAME=VALUE\nRun \"smokex help run\" for usage.\n", res.stderr)
+}
