@@ -66,34 +66,47 @@ func TestBackendsTerminatedMidRun(t *testing.T) {
 	require.NoError(t, eng.Start(ctx))
 	t.Cleanup(func() { _ = eng.Stop(context.Background()) })
 
-	// Terminate the store's backends every few milliseconds while it runs,
-	// in bursts of 300 ms with 200 ms of quiet between them: outages far
-	// shorter than the store's retry window, which must lose nothing. A
-	// database that never stays up long enough to open a connection (a
-	// loaded machine, the race detector) is an outage longer than the
-	// window, which the engine reports rather than hides.
+	// Terminate the store's backends every 10 ms in bursts of 300 ms, with
+	// quiet between them that lasts until eight runs (one per worker, as
+	// many as run at once) have finished: outages far shorter than the
+	// store's retry window, which must lose nothing. The quiet waits on the
+	// runs, not on a clock, so that a loaded machine, on which opening a
+	// connection can take longer than any fixed pause, still sees the
+	// database come back between bursts.
 	var terminated atomic.Int64
 	stop := make(chan struct{})
 	killed := make(chan struct{})
+	finished := make(chan struct{}, 1024)
 	go func() {
 		defer close(killed)
-		burst := time.Now()
 		for {
-			wait := 10 * time.Millisecond
-			if time.Since(burst) > 300*time.Millisecond {
-				wait = 200 * time.Millisecond
-				burst = time.Now().Add(wait)
+			burstEnd := time.Now().Add(300 * time.Millisecond)
+			for time.Now().Before(burstEnd) {
+				select {
+				case <-stop:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				var n int64
+				if err := direct.QueryRow(context.Background(),
+					"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", app,
+				).Scan(&n); err == nil {
+					terminated.Add(n)
+				}
 			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(wait):
+			for drained := false; !drained; {
+				select {
+				case <-finished: // a run that finished during the burst
+				default:
+					drained = true
+				}
 			}
-			var n int64
-			if err := direct.QueryRow(context.Background(),
-				"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1", app,
-			).Scan(&n); err == nil {
-				terminated.Add(n)
+			for range 8 {
+				select {
+				case <-stop:
+					return
+				case <-finished:
+				}
 			}
 		}
 	}()
@@ -110,6 +123,10 @@ func TestBackendsTerminatedMidRun(t *testing.T) {
 		wg.Go(func() {
 			for range work {
 				x, err := eng.Run(ctx, "three", nil)
+				select {
+				case finished <- struct{}{}:
+				default:
+				}
 				mu.Lock()
 				if err != nil {
 					failed = append(failed, err)
