@@ -10,6 +10,7 @@
 // the path to .smokex. A remote repository is fetched shallow (depth 1,
 // only the ref) into a cache folder, bounded in time and in size; a
 // git+file:// repository is read in place. The implementation is go-git,
-// pure Go: no git binary is needed. The package lives apart from the core
-// so that hosts that do not sync from git do not build go-git.
+// pure Go: no git binary is needed. The package is a module of its own
+// (github.com/smokex/smokex/gitsync), so that hosts that do not sync from
+// git do not download or build go-git.
 package gitsync
