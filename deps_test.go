@@ -115,7 +115,7 @@ func TestContractsDoNotImportEachOther(t *testing.T) {
 // the core alone and checks its module graph (go list -m all): none of the
 // heavy adapters' dependencies is in it, since they live in modules of
 // their own (storage/postgres, schedule/river, metrics/otel,
-// metrics/datadog, cmd/smokex), so that minimum version selection never
+// metrics/datadog, gitsync, cmd/smokex), so that minimum version selection never
 // raises a host's own versions of them.
 func TestHostModuleGraphIsLight(t *testing.T) {
 	t.Parallel()
@@ -157,7 +157,7 @@ func main() {
 	require.NoError(t, err, string(out))
 	modules := strings.Fields(string(out))
 	require.Contains(t, modules, "github.com/smokex/smokex")
-	heavy := []string{"github.com/jackc/pgx", "github.com/riverqueue/", "go.opentelemetry.io/", "github.com/prometheus/", "google.golang.org/grpc", "github.com/chromedp/", "github.com/DataDog/"}
+	heavy := []string{"github.com/jackc/pgx", "github.com/riverqueue/", "go.opentelemetry.io/", "github.com/prometheus/", "google.golang.org/grpc", "github.com/chromedp/", "github.com/DataDog/", "github.com/go-git/"}
 	for _, m := range modules {
 		for _, h := range heavy {
 			require.False(t, strings.HasPrefix(m, h), "a host of the core alone has %s in its module graph", m)
