@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/andybalholm/cascadia"
 	"github.com/ohler55/ojg/jp"
@@ -344,12 +345,73 @@ func compileJSONPath(s string) (x jp.Expr, err error) {
 	default:
 		s = "$." + s
 	}
+	x, err = parseJSONPath(s)
+	if err != nil {
+		if fixed := bracketKeys(s); fixed != s {
+			if _, ferr := parseJSONPath(fixed); ferr == nil {
+				err = fmt.Errorf("%w; a key that is not a plain name is written in brackets: %s", err, fixed)
+			}
+		}
+	}
+	return x, err
+}
+
+// parseJSONPath parses s, turning a panic of the parser into an error.
+func parseJSONPath(s string) (x jp.Expr, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			x, err = nil, fmt.Errorf("%v", r)
 		}
 	}()
 	return jp.ParseString(s)
+}
+
+// bracketKeys rewrites the dotted keys of the path s that are not plain
+// names (X-Team, a b) in bracket notation: $.headers.X-Team becomes
+// $.headers['X-Team']. Brackets and quotes are copied as they are.
+func bracketKeys(s string) string {
+	var b strings.Builder
+	depth := 0
+	var quote rune
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if rune(c) == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = rune(c)
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case c == '.' && depth == 0 && (i+1 >= len(s) || s[i+1] != '.'):
+			end := i + 1
+			for end < len(s) && s[end] != '.' && s[end] != '[' {
+				end++
+			}
+			key := s[i+1 : end]
+			if key != "" && key != "*" && !isPlainKey(key) && !strings.Contains(key, "'") {
+				b.WriteString("['" + key + "']")
+				i = end - 1
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// isPlainKey tells whether key may follow a dot in a JSONPath: letters,
+// digits and underscores.
+func isPlainKey(key string) bool {
+	for _, r := range key {
+		if r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Match reports whether code passes. A nil StatusExpect (the plan sets no
