@@ -39,7 +39,9 @@ func (c console) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
-// header writes the line that opens a plan's block.
+// header writes the line that opens a plan's block. Quiet writes it only
+// before the plan's first shown step (see step), so that a failed step
+// comes under its plan's name.
 func (c console) header(w io.Writer, e *record.Execution) {
 	if c.quiet {
 		return
@@ -47,12 +49,17 @@ func (c console) header(w io.Writer, e *record.Execution) {
 	fmt.Fprintln(w, c.paint(ansiBold, printable(planLabel(e))))
 }
 
-// step writes a finished step and, when it did not pass, why, each failed
-// assertion with its place in the plan; with verbose (or the step's debug
-// option), also its request and response.
-func (c console) step(w io.Writer, rp ranPlan, r *record.StepResult) {
+// step writes a finished step of e and, when it did not pass, why, each
+// failed assertion with its place in the plan; with verbose (or the step's
+// debug option), also its request and response. headed tells whether the
+// plan's line is written; quiet writes it before the first step it shows.
+func (c console) step(w io.Writer, rp ranPlan, e *record.Execution, r *record.StepResult, headed *bool) {
 	if c.quiet && (r.OK || r.Skipped) {
 		return
+	}
+	if c.quiet && !*headed {
+		fmt.Fprintln(w, c.paint(ansiBold, printable(planLabel(e))))
+		*headed = true
 	}
 	named := rp.named(r)
 	var b strings.Builder

@@ -37,7 +37,8 @@ func TestConsoleQuiet(t *testing.T) {
 	require.NotContains(t, out, "✓")
 	require.NotContains(t, out, "skipped\n")
 	require.Contains(t, out, "✗ login: POST")
-	require.Contains(t, out, "  a passed: 1 passed, 0 failed in 1s\n")
+	require.Contains(t, out, "  a passed: 1 passed, 0 failed in 1s\ncheckout\n  ✗ login: POST")
+	require.Equal(t, 1, strings.Count(out, "checkout\n"))
 	require.Contains(t, out, "2 plans: 1 passed, 1 failed;")
 }
 

@@ -63,10 +63,11 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		opts.HaltOnError = &halt
 	}
 	if out != nil {
+		headed := false
 		opts.Observer = record.HookFuncs{
 			OnStart: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.header(w, e) },
-			OnStep: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult) {
-				out.step(w, rp, r)
+			OnStep: func(_ context.Context, _ *record.PlanRef, e *record.Execution, r *record.StepResult) {
+				out.step(w, rp, e, r, &headed)
 			},
 			OnFinish: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.summary(w, e) },
 		}

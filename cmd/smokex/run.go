@@ -426,9 +426,9 @@ func writeConsole(w io.Writer, c console, runs []ranPlan, elapsed time.Duration)
 			continue
 		}
 		c.header(&b, r.exec)
+		headed := false
 		for i := range r.exec.Steps {
-			st := &r.exec.Steps[i]
-			c.step(&b, r, st)
+			c.step(&b, r, r.exec, &r.exec.Steps[i], &headed)
 		}
 		c.summary(&b, r.exec)
 	}

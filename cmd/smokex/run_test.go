@@ -495,6 +495,10 @@ func TestRunQuiet(t *testing.T) {
 	require.NotContains(t, res.stdout, "✓")
 	require.Contains(t, res.stdout, "✗ GET "+srv.URL+"/fail")
 	require.Contains(t, res.stdout, "2 plans: 1 passed, 1 failed")
+	// The failed step comes under its plan's name; a passed plan has only
+	// its summary line.
+	require.Contains(t, res.stdout, "failing\n  ✗ GET "+srv.URL+"/fail")
+	require.NotContains(t, res.stdout, "passing\n")
 }
 
 func TestRunStdin(t *testing.T) {
