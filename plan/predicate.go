@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -159,7 +160,11 @@ func (p *parser) checkOperand(pr Predicate, n *yaml.Node, label string) Predicat
 			s, ok = v.Str.Literal()
 		}
 		if !ok || !isJSONType(s) {
-			p.errorAt(n, "%s must be one of %s, got %s", label, quoteList(jsonTypes[:]), describeValue(v))
+			msg := fmt.Sprintf("%s must be one of %s, got %s", label, quoteList(jsonTypes[:]), describeValue(v))
+			if t := suggest(s, jsonTypes[:]); ok && t != "" {
+				msg += fmt.Sprintf("; did you mean %q?", t)
+			}
+			p.errorAt(n, "%s", msg)
 		}
 	}
 	return pr
