@@ -117,3 +117,14 @@ steps:
 	// me.yaml:10:13: undefined name "bse" in host; did you mean "base"?
 	// me.yaml:13:18: undefined name "user_id" in assert: no var, secret, earlier capture or passed variable defines it
 }
+
+// Suggest finds the likely intended name of a misspelt one.
+func ExampleSuggest() {
+	fmt.Println(plan.Suggest("demo-logn", []string{"demo-login", "demo-orders"}))
+	fmt.Println(plan.Suggest("strnig", plan.JSONTypes()))
+	fmt.Printf("%q\n", plan.Suggest("payments", []string{"demo-login"}))
+	// Output:
+	// demo-login
+	// string
+	// ""
+}

@@ -103,7 +103,7 @@ func (l *linter) names(names []string, at Pos, where string, defined map[string]
 		}
 		l.seen[key] = true
 		msg := fmt.Sprintf("undefined name %q in %s: no var, secret, earlier capture or passed variable defines it", n, where)
-		if s := suggest(n, slices.Collect(maps.Keys(defined))); s != "" {
+		if s := Suggest(n, slices.Collect(maps.Keys(defined))); s != "" {
 			msg = fmt.Sprintf("undefined name %q in %s; did you mean %q?", n, where, s)
 		} else if isEnvName(n) {
 			msg += fmt.Sprintf("; if it comes from the environment, its value shows unredacted in results: declare it under secrets: [%s] to redact it", n)

@@ -211,7 +211,7 @@ func (p *parser) unknownKey(kv pair, where, keys string) {
 	}
 	known := strings.Fields(keys)
 	msg := fmt.Sprintf("unknown key %q in %s", kv.key, where)
-	if s := suggest(kv.key, known); s != "" {
+	if s := Suggest(kv.key, known); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else {
 		msg += "; it takes " + quoteList(known)

@@ -161,7 +161,7 @@ func (p *parser) checkOperand(pr Predicate, n *yaml.Node, label string) Predicat
 		}
 		if !ok || !isJSONType(s) {
 			msg := fmt.Sprintf("%s must be one of %s, got %s", label, quoteList(jsonTypes[:]), describeValue(v))
-			if t := suggest(s, jsonTypes[:]); ok && t != "" {
+			if t := Suggest(s, jsonTypes[:]); ok && t != "" {
 				msg += fmt.Sprintf("; did you mean %q?", t)
 			}
 			p.errorAt(n, "%s", msg)

@@ -2,9 +2,10 @@ package plan
 
 import "strings"
 
-// suggest returns the known name closest to name when it is close enough
-// to be a likely typo, or "".
-func suggest(name string, known []string) string {
+// Suggest returns the known name closest to name when it is close enough
+// to be a likely typo (case, '_' and '-' aside), or "". The validator's
+// did-you-mean messages and the CLI's --plan use it.
+func Suggest(name string, known []string) string {
 	norm := normalize(name)
 	best, bestDist := "", -1
 	for _, k := range known {

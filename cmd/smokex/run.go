@@ -141,9 +141,10 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 		return code
 	}
 	if f.sel.active() {
+		loaded := slices.Clone(plans)
 		plans = slices.DeleteFunc(plans, func(lp loadedPlan) bool { return !f.sel.keep(lp.plan) })
 		if len(plans) == 0 && len(invalid) == 0 {
-			fmt.Fprintf(a.stderr, "smokex run: no plan matches %s\n", f.sel.describe())
+			fmt.Fprintf(a.stderr, "smokex run: no plan matches %s%s\n", f.sel.describe(), f.sel.suggestIDs(loaded))
 			return exitUsage
 		}
 	}

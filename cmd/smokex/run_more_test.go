@@ -240,3 +240,20 @@ func TestRunBadFlagOneLine(t *testing.T) {
 	require.Equal(t, exitUsage, res.code)
 	require.Equal(t, "smokex run: invalid value \"base\" for flag -var: \"base\" is not NAME=VALUE\nRun \"smokex help run\" for usage.\n", res.stderr)
 }
+
+// TestRunPlanDidYouMean: a misspelt --plan ID names the closest loaded plan.
+func TestRunPlanDidYouMean(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	dir := t.TempDir()
+	writePlan(t, dir, "demo-login.yaml", "{name: demo-login, steps: [{get: {host: \"{{URL}}/ok\"}}]}", srv.URL)
+	writePlan(t, dir, "orders.yaml", "{name: orders, steps: [{get: {host: \"{{URL}}/ok\"}}]}", srv.URL)
+
+	res := runCLI(t, nil, "", "run", "--plan", "demo-logn", dir)
+	require.Equal(t, exitUsage, res.code)
+	require.Contains(t, res.stderr, "no plan matches --plan demo-logn; did you mean --plan demo-login?")
+
+	res = runCLI(t, nil, "", "run", "--plan", "payments", dir)
+	require.Equal(t, exitUsage, res.code)
+	require.Contains(t, res.stderr, "no plan matches --plan payments\n")
+}

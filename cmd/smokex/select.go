@@ -97,6 +97,28 @@ func (s *selectFlags) describe() string {
 	return strings.Join(parts, " ")
 }
 
+// suggestIDs says, for each --plan ID that names no plan of plans, the
+// loaded plan ID closest to it: "; did you mean demo-login?", or "".
+func (s *selectFlags) suggestIDs(plans []loadedPlan) string {
+	ids := make([]string, 0, len(plans))
+	for _, lp := range plans {
+		ids = append(ids, lp.plan.ID)
+	}
+	var parts []string
+	for _, id := range s.ids {
+		if slices.Contains(ids, id) {
+			continue
+		}
+		if near := plan.Suggest(id, ids); near != "" {
+			parts = append(parts, "--plan "+near)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; did you mean " + strings.Join(parts, ", ") + "?"
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
