@@ -18,7 +18,8 @@
 // evaluated once, at the start, over the caller's vars, the secrets and the
 // environment), [RunOpts.Secrets], and environment variables through
 // [RunOpts.LookupEnv] when the caller gives it. A name found nowhere fails
-// the step with kind interpolation, naming it. In assert and capture
+// the step with kind interpolation, naming it, at the line and column of
+// the value that holds the ${...} ([record.StepError] Line, Column). In assert and capture
 // expressions the response is in scope too: status, headers (under
 // lower-case and canonical names), body, json (nil when the body is not
 // JSON) and duration (milliseconds); they shadow variables of the same

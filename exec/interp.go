@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func (s *run) eval(x evaluable) (any, error) {
 		}
 		again, err := s.define(err)
 		if !again || i == maxLookups {
+			if err != nil {
+				err = &placedError{pos: placeOf(x, err), err: err}
+			}
 			return nil, err
 		}
 	}
@@ -132,8 +136,60 @@ func (s *run) evalString(t *plan.Template) (string, error) {
 
 // interpolationError is the step error of a ${...} that failed in where
 // (url, header Authorization, body...).
+// It is placed at the value that holds the ${...} when err came from eval.
 func (s *run) interpolationError(where string, err error) *record.StepError {
-	return &record.StepError{Kind: record.ErrInterpolation, Message: s.red.Excerpt(fmt.Sprintf("%s: %v", where, err), maxMessage)}
+	se := &record.StepError{Kind: record.ErrInterpolation, Message: s.red.Excerpt(fmt.Sprintf("%s: %v", where, err), maxMessage)}
+	var pe *placedError
+	if errors.As(err, &pe) {
+		se.Line, se.Column = pe.pos.Line, pe.pos.Column
+	}
+	return se
+}
+
+// placedError is an error of eval with the place in the plan of what
+// failed. Its text is err's.
+type placedError struct {
+	pos plan.Pos
+	err error
+}
+
+func (e *placedError) Error() string { return e.err.Error() }
+func (e *placedError) Unwrap() error { return e.err }
+
+// placeOf returns where the plan writes x, or for a value, the innermost
+// part of it that reads the undefined name err is about.
+func placeOf(x evaluable, err error) plan.Pos {
+	switch x := x.(type) {
+	case *plan.Template:
+		return x.Pos
+	case *plan.Expression:
+		return x.Pos
+	case *plan.Value:
+		var ue *eval.UndefinedError
+		if errors.As(err, &ue) {
+			return valuePlace(x, ue.Name)
+		}
+		return x.Pos
+	}
+	return plan.Pos{}
+}
+
+// valuePlace descends v to the innermost value whose templates read name.
+func valuePlace(v *plan.Value, name string) plan.Pos {
+	for _, c := range v.List {
+		if slices.Contains(c.Names(), name) {
+			return valuePlace(c, name)
+		}
+	}
+	for _, f := range v.Map {
+		if slices.Contains(f.Value.Names(), name) {
+			return valuePlace(f.Value, name)
+		}
+	}
+	if v.Kind == plan.KindString && v.Str != nil && v.Str.Pos.Line > 0 {
+		return v.Str.Pos
+	}
+	return v.Pos
 }
 
 // resolveSetting returns an option's value: its literal, its template

@@ -359,6 +359,11 @@ const (
 type StepError struct {
 	Kind    ErrorKind `json:"kind"`
 	Message string    `json:"message"`
+	// Line and Column are where the plan writes the value the error is
+	// about (1-based), such as the value whose ${...} failed to
+	// interpolate; zero when the error has no place in the plan.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 }
 
 // Error returns "kind: message".

@@ -101,6 +101,7 @@ func (c console) step(w io.Writer, rp ranPlan, e *record.Execution, r *record.St
 	}
 	if r.Error != nil {
 		fmt.Fprintf(w, "      %s %s\n", c.paint(ansiRed, "error ("+string(r.Error.Kind)+"):"), indent(printable(r.Error.Message), "        "))
+		c.place(w, src, r.Error.Line, r.Error.Column)
 	}
 }
 

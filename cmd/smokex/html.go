@@ -93,6 +93,9 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 			}
 			if s.Error != nil {
 				hs.Error = s.Error.Error()
+				if s.Error.Line > 0 && src != nil {
+					hs.Error = placed(src.file, s.Error.Line, s.Error.Column, hs.Error)
+				}
 			}
 			for _, f := range s.Failures {
 				hf := htmlFailure{What: f.What(), Expected: f.Expected, Received: f.Received}

@@ -297,7 +297,8 @@ func toJUnitSuite(r ranPlan) junitSuite {
 		case record.StepSkipped:
 			c.Skipped = &struct{}{}
 		case record.StepErrored:
-			c.Error = &junitProblem{Message: st.Error.Message, Type: string(st.Error.Kind), Text: st.Error.Error()}
+			text := placed(r.sourceFile(), st.Error.Line, st.Error.Column, st.Error.Error())
+			c.Error = &junitProblem{Message: placed(r.sourceFile(), st.Error.Line, st.Error.Column, st.Error.Message), Type: string(st.Error.Kind), Text: text}
 		case record.StepFailed:
 			c.Failure = junitFailure(st, r.sourceFile())
 		}
@@ -324,9 +325,10 @@ func junitFailure(st *record.StepResult, file string) *junitProblem {
 		return &junitProblem{Message: "step failed", Type: "failure", Text: "step failed"}
 	}
 	for i, f := range st.Failures {
-		if f.Line > 0 && file != "" {
-			lines[i] = fmt.Sprintf("%s:%d:%d: %s", file, f.Line, f.Column, lines[i])
-		}
+		lines[i] = placed(file, f.Line, f.Column, lines[i])
+	}
+	if st.Error != nil {
+		lines[len(lines)-1] = placed(file, st.Error.Line, st.Error.Column, lines[len(lines)-1])
 	}
 	msg := lines[0]
 	if len(lines) > 1 {
@@ -337,6 +339,15 @@ func junitFailure(st *record.StepResult, file string) *junitProblem {
 		typ = string(st.Failures[0].Type)
 	}
 	return &junitProblem{Message: msg, Type: typ, Text: strings.Join(lines, "\n")}
+}
+
+// placed returns text after its place in the plan, file:line:column,
+// when the place is known.
+func placed(file string, line, col int, text string) string {
+	if line > 0 && file != "" {
+		return fmt.Sprintf("%s:%d:%d: %s", file, line, col, text)
+	}
+	return text
 }
 
 // writeJUnit writes a testsuites document with a testsuite per plan. The
