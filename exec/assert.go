@@ -3,6 +3,7 @@ package exec
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -189,9 +190,15 @@ func (c *checker) checkHTML(h *plan.HTMLExpect) {
 		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: "no element matches"})
 		return
 	}
-	got := strings.TrimSpace(found.Text())
+	// The first element in document order is compared, as goquery's Attr
+	// and Val read the first element of a selection.
+	got := strings.TrimSpace(found.First().Text())
 	if got != want {
-		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: got})
+		received := got
+		if n := found.Length(); n > 1 {
+			received += fmt.Sprintf(" (%d elements matched; compared the first)", n)
+		}
+		c.failAt(h.Pos, record.Failure{Type: record.FailureHTML, Name: h.Path, Expected: want, Received: received})
 	}
 }
 

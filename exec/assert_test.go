@@ -20,6 +20,9 @@ func api(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte(`<html><body><h1> Welcome </h1><ul><li>a</li><li>b</li></ul></body></html>`))
+	case "/services":
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<ul><li class="svc">health</li><li class="svc">login</li><li class="svc">me</li></ul>`))
 	case "/text":
 		_, _ = w.Write([]byte("plain text, not JSON"))
 	case "/created":
@@ -54,7 +57,9 @@ func TestAssertions(t *testing.T) {
 		{"json not json", `[{get: {host: "${base}/text", expect: {json: {a: 1}}}}]`, []string{`json $: expected {"a":1}, received the body is not JSON: `}},
 		{"string", `[{get: {host: "${base}/text", expect: {string: "not JSON"}}}]`, nil},
 		{"string missing", `[{get: {host: "${base}/text", expect: {string: "hello"}}}]`, []string{"string body: expected hello, received plain text, not JSON"}},
-		{"html", `[{get: {host: "${base}/page", expect: {html: [{path: h1, equal: Welcome}, {path: "ul li", equal: ab}]}}}]`, nil},
+		{"html", `[{get: {host: "${base}/page", expect: {html: [{path: h1, equal: Welcome}, {path: "ul li", equal: a}]}}}]`, nil},
+		{"html first of three", `[{get: {host: "${base}/services", expect: {html: [{path: li.svc, equal: health}]}}}]`, nil},
+		{"html three matched", `[{get: {host: "${base}/services", expect: {html: [{path: li.svc, equal: login}]}}}]`, []string{"html li.svc: expected login, received health (3 elements matched; compared the first)"}},
 		{"html wrong", `[{get: {host: "${base}/page", expect: {html: [{path: h1, equal: Bye}]}}}]`, []string{"html h1: expected Bye, received Welcome"}},
 		{"html none", `[{get: {host: "${base}/page", expect: {html: [{path: "#nope", equal: x}]}}}]`, []string{"html #nope: expected x, received no element matches"}},
 		{"assert", `[{get: {host: "${base}/user", expect: {assert: ["status == 200", "json.user.name == 'ada'", "headers['content-type'] == headers['Content-Type']", "duration >= 0", "body contains 'ada'"]}}}]`, nil},

@@ -193,7 +193,7 @@ func (p *parser) html(n *yaml.Node) []HTMLExpect {
 			p.errorAt(item, "an html assertion needs a path: the CSS selector")
 		}
 		if h.Equal == nil && !hasKey(item, "equal") {
-			p.errorAt(item, "an html assertion needs equal: the text the selected elements hold")
+			p.errorAt(item, "an html assertion needs equal: the text the first matching element holds")
 		}
 		out = append(out, h)
 	}

@@ -131,8 +131,8 @@ type HeaderExpect struct {
 	Pos        Pos
 }
 
-// HTMLExpect asserts that the text of the elements a CSS selector selects
-// equals a value.
+// HTMLExpect asserts that the trimmed text of the first element, in
+// document order, that a CSS selector matches equals a value.
 type HTMLExpect struct {
 	// Path is the CSS selector.
 	Path  string
