@@ -80,6 +80,11 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	start := max(int64(time.Since(s.base)), 1)
 	defer func() {
 		res.Timings = s.marks.timings(start, int64(time.Since(s.base)))
+		// The request as it went on the wire, with the jar's cookies and
+		// the transport's own fields.
+		if h := s.marks.wrote(); h != nil && res.Request != nil {
+			res.Request.Headers = s.redactHeader(h)
+		}
 	}()
 
 	var body io.Reader

@@ -2,7 +2,10 @@ package exec
 
 import (
 	"crypto/tls"
+	"net/http"
 	"net/http/httptrace"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,12 +20,29 @@ type marks struct {
 	connStart, connDone atomic.Int64
 	tlsStart, tlsDone   atomic.Int64
 	firstByte           atomic.Int64
+
+	// wire holds the header fields the transport wrote for the last
+	// request of the attempt, with what the cookie jar and the transport
+	// add (Cookie, Accept-Encoding), HTTP/2 pseudo-headers left out.
+	mu   sync.Mutex
+	wire http.Header
+}
+
+// wrote takes the header the transport wrote for the attempt's last
+// request, nil when it wrote none.
+func (m *marks) wrote() http.Header {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := m.wire
+	m.wire = nil
+	return h
 }
 
 func (m *marks) reset() {
 	for _, a := range []*atomic.Int64{&m.dnsStart, &m.dnsDone, &m.connStart, &m.connDone, &m.tlsStart, &m.tlsDone, &m.firstByte} {
 		a.Store(0)
 	}
+	m.wrote()
 }
 
 // trace returns a ClientTrace that records into m; made once per run.
@@ -36,6 +56,25 @@ func (m *marks) trace(base time.Time) *httptrace.ClientTrace {
 		TLSHandshakeStart:    func() { m.tlsStart.Store(now()) },
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { m.tlsDone.Store(now()) },
 		GotFirstResponseByte: func() { m.firstByte.Store(now()) },
+		// Each request (a redirect's too) gets a connection first: what
+		// is kept is the last request's header.
+		GetConn: func(string) {
+			m.mu.Lock()
+			m.wire = nil
+			m.mu.Unlock()
+		},
+		WroteHeaderField: func(key string, value []string) {
+			if strings.HasPrefix(key, ":") {
+				return
+			}
+			m.mu.Lock()
+			if m.wire == nil {
+				m.wire = make(http.Header, 8)
+			}
+			k := http.CanonicalHeaderKey(key)
+			m.wire[k] = append(m.wire[k], value...)
+			m.mu.Unlock()
+		},
 	}
 }
 

@@ -257,3 +257,36 @@ func TestRunPlanDidYouMean(t *testing.T) {
 	require.Equal(t, exitUsage, res.code)
 	require.Contains(t, res.stderr, "no plan matches --plan payments\n")
 }
+
+// TestRunVerboseWire: -v shows the request as it went on the wire, with
+// the cookie jar's Cookie (masked) and the transport's Accept-Encoding.
+func TestRunVerboseWire(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s3cr3t-session"})
+			return
+		}
+		if c, err := r.Cookie("session"); err != nil || c.Value != "s3cr3t-session" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	path := writePlan(t, t.TempDir(), "c.yaml", `name: c
+steps:
+  - post:
+      name: login
+      host: "{{URL}}/login"
+  - get:
+      name: me
+      host: "{{URL}}/me"
+`, srv.URL)
+
+	res := runCLI(t, nil, "", "run", "-v", path)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+	out := res.stdout
+	require.NotContains(t, out, "s3cr3t-session")
+	me := out[strings.Index(out, "> GET "+srv.URL+"/me"):]
+	require.Contains(t, me, "> Cookie: [REDACTED]")
+	require.Contains(t, me, "> Accept-Encoding: gzip")
+}
