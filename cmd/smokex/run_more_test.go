@@ -244,10 +244,10 @@ func TestRunBadFlagOneLine(t *testing.T) {
 // TestRunPlanDidYouMean: a misspelt --plan ID names the closest loaded plan.
 func TestRunPlanDidYouMean(t *testing.T) {
 	t.Parallel()
-	srv := newServer(t)
-	dir := t.TempDir()
-	writePlan(t, dir, "demo-login.yaml", "{name: demo-login, steps: [{get: {host: \"{{URL}}/ok\"}}]}", srv.URL)
-	writePlan(t, dir, "orders.yaml", "{name: orders, steps: [{get: {host: \"{{URL}}/ok\"}}]}", srv.URL)
+	srv, dir := newServer(t), t.TempDir()
+	for _, id := range []string{"demo-login", "orders"} {
+		writePlan(t, dir, id+".yaml", "{name: "+id+", steps: [{get: {host: \"{{URL}}/ok\"}}]}", srv.URL)
+	}
 
 	res := runCLI(t, nil, "", "run", "--plan", "demo-logn", dir)
 	require.Equal(t, exitUsage, res.code)
