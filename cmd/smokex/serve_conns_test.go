@@ -248,10 +248,17 @@ func TestListenRefusesWhenEveryConnectionIsBusy(t *testing.T) {
 		streams = append(streams, resp)
 		<-started
 	}
-	resp, err := http.Get(s.url + "status")
+	// The refusal is written as the connection is accepted, before any
+	// request is read: an http.Client would race it with its own request
+	// (an unsolicited response on an idle connection), so the test reads
+	// it from a bare connection.
+	c, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(s.url, "http://"), "/"))
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	c.Close()
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	require.Contains(t, string(body), "too many connections")
 	require.Equal(t, "1", resp.Header.Get("Retry-After"))
