@@ -277,7 +277,16 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 		a.page(w, http.StatusUnauthorized, loginData{Next: next, Error: msg})
 		return
 	}
-	expires := a.now().Add(sessionLifetime)
+	// A cookie carries its expiry to the millisecond: a login in the
+	// millisecond of a logout is dated after it, so that it is not taken
+	// for one the logout ended.
+	issued := a.now()
+	a.mu.Lock()
+	if revoked := a.revoked.Add(time.Millisecond); issued.Before(revoked) {
+		issued = revoked
+	}
+	a.mu.Unlock()
+	expires := issued.Add(sessionLifetime)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    a.session(expires),
