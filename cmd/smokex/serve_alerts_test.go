@@ -192,5 +192,8 @@ func TestServeAlertLinksDefaultToAddr(t *testing.T) {
 	require.NoError(t, err)
 	s = startServe(t, env, "--webhook", receiver.URL+"/hook", "--addr", ":"+port, dir)
 	s.waitLog(t, `alerts will have no links to the dashboard: --addr :`+port+` listens on every interface[^\n]*give --base-url`)
+	// The warning comes before the plans are loaded: a signal then would
+	// cut the loading short, so the test stops serve once it listens.
+	s.waitLog(t, `msg="smokex serve: listening"`)
 	require.Equal(t, 0, s.stop(t), logText(s.stderr))
 }
