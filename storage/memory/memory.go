@@ -87,6 +87,9 @@ type planRecord struct {
 	// scheduled holds the ScheduledAt (in Unix microseconds) of the
 	// stored executions that have one; nil until the first.
 	scheduled map[int64]struct{}
+	// pausedUntil is when the plan's pause ends (storage.PauseStore), zero
+	// when it has none.
+	pausedUntil time.Time
 }
 
 // scheduledKey is the key of a due time in planRecord.scheduled: stores

@@ -32,6 +32,8 @@
 //     LOCKED, leased until a time the database's clock checks), deleted
 //     once delivered or given up. A row leased by a process that died is
 //     claimed again when its lease expires. Rows outlive their plan.
+//   - plan_pauses: when a paused plan's pause ends, one row per paused
+//     plan, deleted with the plan.
 //
 // Identifiers are compared byte-wise (COLLATE "C"), so plans list in the
 // same order as with the memory store whatever the database's locale. Text

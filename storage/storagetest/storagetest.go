@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"AlertState", s.alertScenarios()},
 		{"AlertOutbox", s.outboxScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
+		{"Pause", s.pauseScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
 		{"Payloads", s.payloadScenarios()},
 		{"Context", s.contextScenarios()},
