@@ -103,6 +103,7 @@ func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Tim
 	s.bytes += rec.size
 	if rec.exec.Status.Done() {
 		plan.done++
+		plan.countUptime(&rec.exec)
 		s.finish(rec)
 	}
 	s.bound(plan)
@@ -197,7 +198,8 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		return errorf("execution %q: %w", e.ID, storage.ErrNotFound)
 	}
 	plan := s.plans[rec.exec.PlanID]
-	if rec.exec.Status.Done() {
+	wasDone := rec.exec.Status.Done()
+	if wasDone {
 		plan.done--
 	}
 	if e.Status.Done() {
@@ -212,6 +214,9 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	rec.exec.TraceID = e.TraceID
 	rec.exec.Maintenance = e.Maintenance
 	rec.exec.Flaky = e.Flaky
+	if !wasDone && e.Status.Done() {
+		plan.countUptime(&rec.exec)
+	}
 	grown := sizeOfExecution(&rec.exec) - before
 	rec.size += grown
 	s.bytes += grown

@@ -90,6 +90,9 @@ type planRecord struct {
 	// pausedUntil is when the plan's pause ends (storage.PauseStore), zero
 	// when it has none.
 	pausedUntil time.Time
+	// uptime holds the plan's daily rollups by the Unix time of their day;
+	// nil until the first.
+	uptime map[int64]*storage.DailyUptime
 }
 
 // scheduledKey is the key of a due time in planRecord.scheduled: stores

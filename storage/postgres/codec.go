@@ -84,6 +84,21 @@ func checkText(field, s string) error {
 // of one that cannot are simply not found.
 func storable(id string) bool { return checkText("id", id) == nil }
 
+// storableIDs returns the IDs of a filter that can be stored, nil for a
+// nil filter (all) and an empty list when none can (none).
+func storableIDs(ids []string) []string {
+	if ids == nil {
+		return nil
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if storable(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // ts converts t for a nullable timestamptz column: zero is NULL.
 func ts(t time.Time) pgtype.Timestamptz {
 	if t.IsZero() {

@@ -63,11 +63,32 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 	if created.IsZero() {
 		created = now()
 	}
-	return op, s.sql(`INSERT INTO {schema}.executions (` + executionColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`),
+	return op, s.sql(`WITH ins AS (
+			INSERT INTO {schema}.executions (` + executionColumns + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			RETURNING plan_id, created_at, started_at, finished_at, status, maintenance
+		) ` + rollUp("ins", "")),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
 			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
 			e.Source.Commit, e.Source.Path, e.Flaky}, nil
+}
+
+// rollUp is the statement that adds the executions of the CTE from (with
+// the columns plan_id, created_at, started_at, finished_at, status and
+// maintenance) that the rollups count, and the condition and, to their
+// day's row of uptime_daily (storage.UptimeStore).
+func rollUp(from, and string) string {
+	return `INSERT INTO {schema}.uptime_daily AS u (plan_id, day, passed, degraded, failed, duration_us, timed)
+		SELECT plan_id, (created_at AT TIME ZONE 'UTC')::date,
+			(status = 'passed')::int, (status = 'degraded')::int, (status = 'failed')::int,
+			coalesce((extract(epoch FROM finished_at - started_at) * 1000000)::bigint, 0),
+			(started_at IS NOT NULL AND finished_at IS NOT NULL)::int
+		FROM ` + from + `
+		WHERE status IN ('passed', 'degraded', 'failed') AND maintenance = '' ` + and + `
+		ON CONFLICT (plan_id, day) DO UPDATE SET
+			passed = u.passed + excluded.passed, degraded = u.degraded + excluded.degraded,
+			failed = u.failed + excluded.failed, duration_us = u.duration_us + excluded.duration_us,
+			timed = u.timed + excluded.timed`
 }
 
 // CreateExecution stores e without its Steps. A zero CreatedAt is stored as
@@ -155,14 +176,24 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	if err != nil {
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
-	tag, err := s.pool.Exec(ctx, s.sql(`UPDATE {schema}.executions
-		SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8, flaky = $9
-		WHERE id = $1`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky)
+	// One statement: the row is locked to read its status before the
+	// update, so that the day's rollup counts an execution once, when it
+	// becomes final (storage.UptimeStore).
+	var updated int
+	err = s.pool.QueryRow(ctx, s.sql(`WITH old AS (
+			SELECT id, status FROM {schema}.executions WHERE id = $1 FOR UPDATE
+		), upd AS (
+			UPDATE {schema}.executions e
+			SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8, flaky = $9
+			FROM old WHERE e.id = old.id
+			RETURNING e.plan_id, e.created_at, e.started_at, e.finished_at, e.status, e.maintenance, old.status AS old_status
+		), roll AS (`+rollUp("upd", "AND NOT old_status = ANY($10::text[])")+`)
+		SELECT count(*) FROM upd`),
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses()).Scan(&updated)
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
-	if tag.RowsAffected() == 0 {
+	if updated == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
 	return nil

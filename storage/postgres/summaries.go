@@ -65,15 +65,7 @@ func (s *Store) Summaries(ctx context.Context, params *storage.SummaryParams) ([
 	if err != nil {
 		return nil, err
 	}
-	var planIDs []string
-	if params.PlanIDs != nil {
-		planIDs = make([]string, 0, len(params.PlanIDs))
-		for _, id := range params.PlanIDs {
-			if storable(id) {
-				planIDs = append(planIDs, id)
-			}
-		}
-	}
+	planIDs := storableIDs(params.PlanIDs)
 	done := doneStatuses()
 	args := []any{planIDs, done, window}
 	for _, st := range done {

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ListExecutions", s.listScenarios()},
 		{"Summaries", s.summaryScenarios()},
 		{"Prune", s.pruneScenarios()},
+		{"DailyUptime", s.uptimeScenarios()},
 		{"AlertState", s.alertScenarios()},
 		{"AlertOutbox", s.outboxScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
