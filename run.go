@@ -435,7 +435,7 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	markIncomplete(x, o.job.unstored)
 	if x.Status.Done() && x.Maintenance == "" {
-		x.Maintenance = o.e.hooks.maintenanceOf(ctx, o.job.ref, x)
+		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x)
 	}
 	o.saveExecution(ctx, x)
 	o.e.finish(o.job)

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"time"
 
-	"github.com/netresearch/go-cron"
-
 	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/record"
 )
@@ -109,8 +107,7 @@ type Window struct {
 	// Defaults to UTC.
 	TimeZone string
 
-	sched cron.Schedule
-	loc   *time.Location
+	recurring cronspec.Window
 }
 
 // compile checks the window and parses its schedule.
@@ -134,19 +131,18 @@ func (w *Window) compile() error {
 	if w.Duration <= 0 {
 		return fmt.Errorf("window %s: Duration must be positive with Cron", name)
 	}
-	w.loc = time.UTC
+	loc := time.UTC
 	if w.TimeZone != "" {
-		loc, err := time.LoadLocation(w.TimeZone)
-		if err != nil {
+		var err error
+		if loc, err = time.LoadLocation(w.TimeZone); err != nil {
 			return fmt.Errorf("window %s: TimeZone: %w", name, err)
 		}
-		w.loc = loc
 	}
 	s, err := cronspec.Parse(w.Cron)
 	if err != nil {
 		return fmt.Errorf("window %s: Cron: %w", name, err)
 	}
-	w.sched = s
+	w.recurring = cronspec.NewWindow(s, loc, w.Duration)
 	return nil
 }
 
@@ -170,12 +166,10 @@ func (w *Window) covers(p *record.PlanRef) bool {
 // Holds reports whether the window is open at t. The window must have
 // been validated (NewPolicy does it).
 func (w *Window) Holds(t time.Time) bool {
-	if w.sched == nil {
+	if w.Cron == "" {
 		return !t.Before(w.Start) && t.Before(w.End)
 	}
-	// The window is open when a start falls in (t-Duration, t].
-	next := w.sched.Next(t.Add(-w.Duration).In(w.loc))
-	return !next.IsZero() && !next.After(t)
+	return w.recurring.Holds(t)
 }
 
 // clone returns a copy of w.

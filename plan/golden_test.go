@@ -108,6 +108,9 @@ func dump(p *plan.Plan) string {
 	if p.Schedule != "" {
 		w("schedule: %q", p.Schedule)
 	}
+	for _, m := range p.Maintenance {
+		w("maintenance at %d:%d: cron %q duration %s tz %q", m.Pos.Line, m.Pos.Column, m.Cron, m.Duration, m.TimeZone)
+	}
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		w("label %s: %q", k, p.Labels[k])
 	}

@@ -65,6 +65,7 @@ func TestSchemaKnowsEveryKey(t *testing.T) {
 		{"options", optionKeys, props("options")},
 		{"html", htmlKeys, htmlProps},
 		{"certificate", certificateKeys, certProps},
+		{"maintenance", maintenanceKeys, props("maintenance")},
 	}
 	for _, c := range cases {
 		want := strings.Fields(c.parser)

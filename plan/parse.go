@@ -481,7 +481,7 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-const documentKeys = "name description schedule labels vars secrets options steps"
+const documentKeys = "name description schedule maintenance labels vars secrets options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
@@ -507,6 +507,8 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 				}
 				pl.Schedule = s
 			}
+		case "maintenance":
+			pl.Maintenance = p.maintenance(kv.value)
 		case "labels":
 			pl.Labels = p.labels(kv.value)
 		case "vars":

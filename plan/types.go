@@ -37,7 +37,9 @@ type Plan struct {
 	Description string
 	// Schedule is a cron spec, empty when the plan runs only on demand.
 	Schedule string
-	Labels   map[string]string
+	// Maintenance are the plan's maintenance windows (key maintenance).
+	Maintenance []MaintenanceWindow
+	Labels      map[string]string
 	// Vars are the plan's variables; their values may hold ${...}.
 	Vars map[string]*Value
 	// Secrets names the values the plan expects from the secret source.

@@ -39,3 +39,32 @@ func Parse(spec string) (cron.Schedule, error) {
 	}
 	return s, nil
 }
+
+// Window is a recurring window: it opens at each time of a schedule, read
+// in a time zone, and stays open for a duration. The maintenance windows
+// of plans (package plan) and of the alert policy (package notify) are
+// such windows.
+type Window struct {
+	sched cron.Schedule
+	loc   *time.Location
+	dur   time.Duration
+}
+
+// NewWindow returns the window that opens at each time of sched, read in
+// loc (nil is UTC), for dur, which must be positive.
+func NewWindow(sched cron.Schedule, loc *time.Location, dur time.Duration) Window {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return Window{sched: sched, loc: loc, dur: dur}
+}
+
+// Holds reports whether the window is open at t: a start falls in
+// (t-dur, t]. The zero Window never holds.
+func (w Window) Holds(t time.Time) bool {
+	if w.sched == nil {
+		return false
+	}
+	next := w.sched.Next(t.Add(-w.dur).In(w.loc))
+	return !next.IsZero() && !next.After(t)
+}

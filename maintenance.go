@@ -1,0 +1,98 @@
+package smokex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// This file decides whether a finished execution is in maintenance: its
+// plan paused (kept in the store, so that a pause holds for every
+// replica and survives a restart), one of the plan's maintenance
+// windows open, or a record.MaintenanceHook (the alert policy's windows)
+// saying so. An execution in maintenance is stored marked with it and
+// alerts nothing.
+
+// ErrPauseUnsupported is returned by PausePlan and PlanPause when the
+// engine's store does not keep pauses (is not a storage.PauseStore; the
+// memory and PostgreSQL stores are).
+var ErrPauseUnsupported = errors.New("smokex: the store does not keep pauses (storage.PauseStore)")
+
+// PausePlan pauses the plan until until: it keeps running and recording,
+// but the executions that finish before until are marked as in
+// maintenance ("paused until ...") and send no alert. A pause replaces
+// the plan's last one; a zero until ends it (ResumePlan). The pause is
+// kept in the store: it survives a restart and holds for every engine
+// sharing the store. ErrPlanNotFound when the store has no such plan.
+func (e *Engine) PausePlan(ctx context.Context, id string, until time.Time) error {
+	ps, ok := e.store.(storage.PauseStore)
+	if !ok {
+		return ErrPauseUnsupported
+	}
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	if err := ps.PausePlan(ctx, id, until); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+		}
+		return fmt.Errorf("smokex: pausing plan %s: %w", id, err)
+	}
+	return nil
+}
+
+// ResumePlan ends the plan's pause, if it has one.
+func (e *Engine) ResumePlan(ctx context.Context, id string) error {
+	return e.PausePlan(ctx, id, time.Time{})
+}
+
+// PlanPause returns when the plan's pause ends, zero when it is not
+// paused (never paused, resumed, or its pause has ended).
+// ErrPlanNotFound when the store has no such plan.
+func (e *Engine) PlanPause(ctx context.Context, id string) (time.Time, error) {
+	ps, ok := e.store.(storage.PauseStore)
+	if !ok {
+		return time.Time{}, ErrPauseUnsupported
+	}
+	until, err := ps.PlanPause(ctx, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return time.Time{}, fmt.Errorf("%w: %s", ErrPlanNotFound, id)
+	case err != nil:
+		return time.Time{}, fmt.Errorf("smokex: reading the pause of plan %s: %w", id, err)
+	case !until.After(e.cfg.now()):
+		return time.Time{}, nil
+	}
+	return until, nil
+}
+
+// maintenanceOf returns the maintenance x finished in, empty when none:
+// its plan's pause first, then the plan's maintenance windows, then the
+// hooks'.
+func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution) string {
+	at := x.FinishedAt
+	if at.IsZero() {
+		at = e.cfg.now()
+	}
+	if ps, ok := e.store.(storage.PauseStore); ok {
+		sctx, cancel := storeCtx(ctx)
+		until, err := ps.PlanPause(sctx, j.plan.ID)
+		cancel()
+		switch {
+		case err != nil && !errors.Is(err, storage.ErrNotFound):
+			e.cfg.Logger.Warn("smokex: reading the plan's pause; taken as not paused", "plan", j.plan.ID, "execution", x.ID, "error", err)
+		case at.Before(until):
+			return "paused until " + until.UTC().Format(time.RFC3339)
+		}
+	}
+	for i := range j.plan.Maintenance {
+		if w := &j.plan.Maintenance[i]; w.Holds(at) {
+			return w.String()
+		}
+	}
+	return e.hooks.maintenanceOf(ctx, j.ref, x)
+}
