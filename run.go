@@ -389,6 +389,7 @@ type engineObserver struct {
 var (
 	_ record.ExecutionStartedHook  = (*engineObserver)(nil)
 	_ record.StepHook              = (*engineObserver)(nil)
+	_ record.StepPollingHook       = (*engineObserver)(nil)
 	_ record.StepFinishedHook      = (*engineObserver)(nil)
 	_ record.ExecutionFinishedHook = (*engineObserver)(nil)
 )
@@ -414,6 +415,14 @@ func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef
 // WrapStep runs the step inside the hooks' WrapStep.
 func (o *engineObserver) WrapStep(ctx context.Context, _ *record.PlanRef, x *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
 	o.e.hooks.wrapStep(ctx, o.job.ref, x, index, doInner)
+}
+
+// StepPolling tells the run's observer, the one that shows a wait; a
+// poll's attempts are not stored or published before the step finishes.
+func (o *engineObserver) StepPolling(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult, next, deadline time.Time) {
+	if ob, ok := o.job.opts.Observer.(record.StepPollingHook); ok {
+		ob.StepPolling(ctx, o.job.ref, x, r, next, deadline)
+	}
 }
 
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {

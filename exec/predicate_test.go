@@ -1,6 +1,7 @@
 package exec_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/record"
 )
 
@@ -111,9 +113,25 @@ func TestPoll(t *testing.T) {
 		}
 		_, _ = w.Write([]byte("healthy"))
 	})
-	e := runYAML(t, srv, `[{get: {host: "${base}/health", options: {poll: {every: 20ms, for: 5s}}, expect: {string: healthy}}}]`, nil)
+	// The observer is told of each attempt that the poll goes on from.
+	type polled struct {
+		attempts, status int
+		next, deadline   time.Time
+	}
+	var told []polled
+	opts := &exec.RunOpts{Observer: record.HookFuncs{OnPoll: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, s *record.StepResult, next, deadline time.Time) {
+		told = append(told, polled{s.Attempts, s.Response.StatusCode, next, deadline})
+	}}}
+	e := runYAML(t, srv, `[{get: {host: "${base}/health", options: {poll: {every: 20ms, for: 5s}}, expect: {string: healthy}}}]`, opts)
 	s := e.Steps[0]
 	require.Equal(t, record.StatusPassed, e.Status, "%v", failures(s))
+	require.Len(t, told, 2, "the third attempt passed: the step finished, it did not poll on")
+	for i, p := range told {
+		require.Equal(t, i+1, p.attempts)
+		require.Equal(t, 500, p.status)
+		require.Equal(t, s.StartedAt.Add(5*time.Second), p.deadline)
+		require.False(t, p.next.After(p.deadline))
+	}
 	require.Equal(t, 3, s.Attempts)
 	require.Len(t, s.AttemptLog, 3)
 	require.Equal(t, []int{500, 500, 200}, []int{s.AttemptLog[0].StatusCode, s.AttemptLog[1].StatusCode, s.AttemptLog[2].StatusCode})

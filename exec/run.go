@@ -33,10 +33,11 @@ type RunOpts struct {
 	LookupEnv func(name string) (string, bool)
 	// Observer, when set, sees the execution as it runs, through those of
 	// the record hook interfaces it implements: record.ExecutionStartedHook,
-	// record.StepHook, record.StepFinishedHook and
+	// record.StepHook, record.StepPollingHook, record.StepFinishedHook and
 	// record.ExecutionFinishedHook, as the engine's hooks are told. They are
 	// called in the goroutine that runs the plan, in order: ExecutionStarted;
 	// for each step, skipped ones included, WrapStep around it and, inside,
+	// StepPolling after each attempt of a poll that goes on, and
 	// StepFinished as soon as its result is known; then ExecutionFinished. A
 	// slow observer slows the run; one that does I/O should hand the work
 	// off. The values passed must not be modified; they stay valid after the
@@ -113,6 +114,7 @@ func (r *Runner) RunExecution(ctx context.Context, p *plan.Plan, e *record.Execu
 type observer struct {
 	started  record.ExecutionStartedHook
 	wrap     record.StepHook
+	polling  record.StepPollingHook
 	step     record.StepFinishedHook
 	finished record.ExecutionFinishedHook
 }
@@ -121,6 +123,7 @@ func observerOf(h record.Hook) observer {
 	var o observer
 	o.started, _ = h.(record.ExecutionStartedHook)
 	o.wrap, _ = h.(record.StepHook)
+	o.polling, _ = h.(record.StepPollingHook)
 	o.step, _ = h.(record.StepFinishedHook)
 	o.finished, _ = h.(record.ExecutionFinishedHook)
 	return o
@@ -129,6 +132,12 @@ func observerOf(h record.Hook) observer {
 func (o observer) executionStarted(ctx context.Context, p *record.PlanRef, e *record.Execution) {
 	if o.started != nil {
 		o.started.ExecutionStarted(ctx, p, e)
+	}
+}
+
+func (o observer) stepPolling(ctx context.Context, p *record.PlanRef, e *record.Execution, r *record.StepResult, next, deadline time.Time) {
+	if o.polling != nil {
+		o.polling.StepPolling(ctx, p, e, r, next, deadline)
 	}
 }
 

@@ -79,7 +79,9 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 		if left <= 0 {
 			return
 		}
-		t := time.NewTimer(min(o.poll.Every, left))
+		wait := min(o.poll.Every, left)
+		s.ob.stepPolling(ctx, s.ref, s.e, res, time.Now().Add(wait), deadline)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -49,6 +49,17 @@ type StepFinishedHook interface {
 	StepFinished(ctx context.Context, p *PlanRef, x *Execution, s *StepResult)
 }
 
+// StepPollingHook is told of each attempt of a polling step (the poll
+// option) that did not pass and will be tried again: s holds that
+// attempt's result, next is when the next attempt starts and deadline when
+// the poll gives up. A command line shows it as a progress line, so that
+// a step that waits for minutes is seen waiting. A step without poll, and
+// the last attempt of one, are told to StepFinishedHook only.
+type StepPollingHook interface {
+	Hook
+	StepPolling(ctx context.Context, p *PlanRef, x *Execution, s *StepResult, next, deadline time.Time)
+}
+
 // ExecutionFinishedHook is told of an execution that finished, with all of
 // its step results. It is called after the execution no longer holds a
 // concurrency slot.
@@ -209,13 +220,15 @@ type NotificationSentHook interface {
 	NotificationSent(ctx context.Context, p *PlanRef, n *Notification)
 }
 
-// HookFuncs is a hook made of functions, for the three events of a run
-// that an observer of one run usually wants (exec.RunOpts.Observer,
+// HookFuncs is a hook made of functions, for the events of a run that an
+// observer of one run usually wants (exec.RunOpts.Observer,
 // smokex.RunOpts.Observer); a nil function is not called.
 type HookFuncs struct {
 	HookDefaults
 	// OnStart is called by ExecutionStarted.
 	OnStart func(ctx context.Context, p *PlanRef, x *Execution)
+	// OnPoll is called by StepPolling.
+	OnPoll func(ctx context.Context, p *PlanRef, x *Execution, s *StepResult, next, deadline time.Time)
 	// OnStep is called by StepFinished.
 	OnStep func(ctx context.Context, p *PlanRef, x *Execution, s *StepResult)
 	// OnFinish is called by ExecutionFinished.
@@ -225,6 +238,7 @@ type HookFuncs struct {
 // The hooks HookFuncs implements.
 var (
 	_ ExecutionStartedHook  = HookFuncs{}
+	_ StepPollingHook       = HookFuncs{}
 	_ StepFinishedHook      = HookFuncs{}
 	_ ExecutionFinishedHook = HookFuncs{}
 )
@@ -233,6 +247,13 @@ var (
 func (f HookFuncs) ExecutionStarted(ctx context.Context, p *PlanRef, x *Execution) {
 	if f.OnStart != nil {
 		f.OnStart(ctx, p, x)
+	}
+}
+
+// StepPolling calls f.OnPoll.
+func (f HookFuncs) StepPolling(ctx context.Context, p *PlanRef, x *Execution, s *StepResult, next, deadline time.Time) {
+	if f.OnPoll != nil {
+		f.OnPoll(ctx, p, x, s, next, deadline)
 	}
 }
 

@@ -30,6 +30,33 @@ type console struct {
 	quiet bool
 	// verbose writes each step's request and response.
 	verbose bool
+	// progress shows a polling step's attempts on a line rewritten in
+	// place; only for a terminal.
+	progress bool
+}
+
+// clearLine takes the cursor back to the start of the line and clears it,
+// where a progress line was.
+const clearLine = "\r\x1b[K"
+
+// polling writes the progress line of a step that polls: its attempts so
+// far, the last one's outcome and when the poll gives up, over the
+// previous progress line. It ends without a newline; the step's own line
+// clears it.
+func (c console) polling(w io.Writer, rp ranPlan, r *record.StepResult, now, deadline time.Time) {
+	var b strings.Builder
+	b.WriteString(clearLine + "  " + c.paint(ansiYellow, "…") + " ")
+	if rp.named(r) {
+		b.WriteString(printable(r.Name) + ": ")
+	}
+	b.WriteString(printable(r.Method + " " + r.URL))
+	last := "no response"
+	if n := len(r.AttemptLog); n > 0 {
+		last = attemptOutcome(r.AttemptLog[n-1])
+	}
+	b.WriteString(" " + c.paint(ansiDim, fmt.Sprintf("polling: attempt %d got %s; gives up in %s",
+		r.Attempts, last, formatDuration(deadline.Sub(now).Round(time.Second)))))
+	_, _ = io.WriteString(w, b.String())
 }
 
 func (c console) paint(code, s string) string {
@@ -282,16 +309,9 @@ const maxListedAttempts = 6
 // maxListedAttempts as its first and last two and the count of each
 // outcome.
 func (c console) attempts(w io.Writer, log []record.Attempt) {
-	what := func(a record.Attempt) string {
-		switch {
-		case a.Error != nil:
-			return string(a.Error.Kind)
-		case a.StatusCode != 0:
-			return strconv.Itoa(a.StatusCode)
-		}
-		return "no response"
+	one := func(i int) string {
+		return fmt.Sprintf("%d %s %s", i+1, attemptOutcome(log[i]), formatDuration(log[i].Duration))
 	}
-	one := func(i int) string { return fmt.Sprintf("%d %s %s", i+1, what(log[i]), formatDuration(log[i].Duration)) }
 	if len(log) <= maxListedAttempts {
 		parts := make([]string, len(log))
 		for i := range log {
@@ -303,7 +323,7 @@ func (c console) attempts(w io.Writer, log []record.Attempt) {
 	counts := map[string]int{}
 	var order []string
 	for _, a := range log {
-		k := what(a)
+		k := attemptOutcome(a)
 		if counts[k] == 0 {
 			order = append(order, k)
 		}
@@ -316,6 +336,17 @@ func (c console) attempts(w io.Writer, log []record.Attempt) {
 	n := len(log)
 	fmt.Fprintf(w, "      %s %s; %s; …; %s; %s (%d kept: %s)\n", c.paint(ansiDim, "attempts:"),
 		one(0), one(1), one(n-2), one(n-1), n, strings.Join(byOutcome, ", "))
+}
+
+// attemptOutcome names what an attempt got: its status code or error kind.
+func attemptOutcome(a record.Attempt) string {
+	switch {
+	case a.Error != nil:
+		return string(a.Error.Kind)
+	case a.StatusCode != 0:
+		return strconv.Itoa(a.StatusCode)
+	}
+	return "no response"
 }
 
 // maxShownBody bounds each body the verbose console writes.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/smokex/smokex/exec"
 	"github.com/smokex/smokex/record"
@@ -63,10 +64,23 @@ func (a *app) runPlan(ctx context.Context, runner *exec.Runner, f *runFlags, lp 
 		opts.HaltOnError = &halt
 	}
 	if out != nil {
-		headed := false
+		headed, polling := false, false
 		opts.Observer = record.HookFuncs{
 			OnStart: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.header(w, e) },
+			OnPoll: func(_ context.Context, _ *record.PlanRef, _ *record.Execution, r *record.StepResult, _, deadline time.Time) {
+				// A plan whose output waits in a buffer shows no progress:
+				// only the plan on screen rewrites its line.
+				if lw, ok := w.(liveWriter); out.progress && ok {
+					var b bytes.Buffer
+					out.polling(&b, rp, r, time.Now(), deadline)
+					polling = lw.WriteLive(b.Bytes()) || polling
+				}
+			},
 			OnStep: func(_ context.Context, _ *record.PlanRef, e *record.Execution, r *record.StepResult) {
+				if polling {
+					_, _ = io.WriteString(w, clearLine)
+					polling = false
+				}
 				out.step(w, rp, e, r, &headed)
 			},
 			OnFinish: func(_ context.Context, _ *record.PlanRef, e *record.Execution) { out.summary(w, e) },
@@ -97,6 +111,27 @@ func (o *ordered) writer(i int) io.Writer { return orderedWriter{o, i} }
 type orderedWriter struct {
 	o *ordered
 	i int
+}
+
+// liveWriter is a writer that can tell whether its text reaches the
+// screen now.
+type liveWriter interface {
+	// WriteLive writes p only when it goes straight through, and tells
+	// whether it did.
+	WriteLive(p []byte) bool
+}
+
+// WriteLive writes p when plan i is the one on screen, and drops it
+// otherwise.
+func (ow orderedWriter) WriteLive(p []byte) bool {
+	o := ow.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if ow.i != o.next {
+		return false
+	}
+	_, err := o.w.Write(p)
+	return err == nil
 }
 
 func (ow orderedWriter) Write(p []byte) (int, error) {

@@ -173,7 +173,7 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	// The console goes to stdout unless stdout carries a machine format.
 	var out *console
 	if f.output == formatConsole || report != nil {
-		out = &console{color: a.useColor(a.stdout), quiet: f.quiet, verbose: f.verbose}
+		out = &console{color: a.useColor(a.stdout), quiet: f.quiet, verbose: f.verbose, progress: a.isTerminal(a.stdout)}
 	}
 	started := time.Now()
 	runs := a.execute(ctx, f, plans, secrets, out)

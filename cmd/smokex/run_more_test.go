@@ -290,3 +290,68 @@ steps:
 	require.Contains(t, me, "> Cookie: [REDACTED]")
 	require.Contains(t, me, "> Accept-Encoding: gzip")
 }
+
+// TestRunPollProgress: on a terminal, a polling step shows each attempt on
+// one line rewritten in place, cleared by the step's own line; a plan
+// whose output waits behind another's shows none, and a pipe gets none.
+func TestRunPollProgress(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	terminal := cliEnv{terminal: true, env: map[string]string{"NO_COLOR": "1"}}
+
+	url := pollServer(t)
+	health := writePlan(t, dir, "health.yaml", `- get: {host: "{{URL}}/slow", expect: {jsonpath: {$.status: healthy}}}`, url)
+	res := runCLIWith(t, terminal, "run", "--poll", "every=10ms,for=1m", health)
+	require.Equal(t, exitOK, res.code, res.stdout)
+	require.Contains(t, res.stdout, clearLine+"  … GET "+url+"/slow polling: attempt 1 got 503; gives up in ")
+	require.Contains(t, res.stdout, clearLine+"  … GET "+url+"/slow polling: attempt 2 got 503; gives up in ")
+	require.Regexp(t, `gives up in \S+`+regexp.QuoteMeta(clearLine+"  ✓ GET "+url+"/slow 200"), res.stdout,
+		"the step's line replaces the progress line")
+
+	url = pollServer(t)
+	health = writePlan(t, dir, "health.yaml", `- get: {host: "{{URL}}/slow", expect: {jsonpath: {$.status: healthy}}}`, url)
+	res = runCLIWith(t, cliEnv{}, "run", "--poll", "every=10ms,for=1m", health)
+	require.Equal(t, exitOK, res.code, res.stdout)
+	require.NotContains(t, res.stdout, "polling", "a pipe gets no progress line")
+	require.NotContains(t, res.stdout, clearLine)
+
+	url = pollServer(t)
+	gate := writePlan(t, dir, "gate.yaml", `- get: {host: "{{URL}}/gate", expect: {status_code: 200}}`, url)
+	health = writePlan(t, dir, "health.yaml", `- get: {host: "{{URL}}/slow", expect: {jsonpath: {$.status: healthy}}}`, url)
+	res = runCLIWith(t, terminal, "run", "--jobs", "2", "--poll", "every=10ms,for=1m", gate, health)
+	require.Equal(t, exitOK, res.code, res.stdout)
+	require.NotContains(t, res.stdout, "polling", "the second plan polled while the first held the screen")
+	require.Contains(t, res.stdout, "✓ GET "+url+"/slow 200")
+}
+
+// pollServer serves /slow, which answers 503 twice, then healthy, and
+// /gate, whose first request waits until /slow has answered healthy.
+func pollServer(t *testing.T) string {
+	t.Helper()
+	healthy := make(chan struct{})
+	var slowCalls, gateCalls atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
+		switch slowCalls.Add(1) {
+		case 1, 2:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		case 3:
+			close(healthy)
+		}
+		fmt.Fprint(w, `{"status": "healthy"}`)
+	})
+	mux.HandleFunc("/gate", func(w http.ResponseWriter, r *http.Request) {
+		if gateCalls.Add(1) == 1 {
+			select {
+			case <-healthy:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		fmt.Fprint(w, `{"status": "healthy"}`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
