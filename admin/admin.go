@@ -59,6 +59,16 @@ type Config struct {
 	// set this.
 	Authorize func(*http.Request) bool
 
+	// Tokens are the bearer tokens the handler accepts, each with its
+	// role and scope (see Token; ParseTokens reads a tokens file). A
+	// request with one of them is shown only its plans (404 for the
+	// others) and allowed only what its role may do; a request with none
+	// is refused with 401 unless Authorize accepts it, and is then the
+	// host's admin. An invalid entry (ValidateTokens) makes every request
+	// answer 500 with the error: the handler does not guess. Defaults to
+	// none: no tokens, every request is the host's admin.
+	Tokens []Token
+
 	// MaxPlansBytes bounds the bytes of YAML of all the engine's plans
 	// together, files' plans included, when PUT /api/plans/{id} stores
 	// one: a plan that would take the total past it is refused with 507,
@@ -143,6 +153,8 @@ type handler struct {
 	// serve answers a request: the Host check, when Config asks for it,
 	// then authorize and route.
 	serve http.Handler
+	// tokensErr is what is wrong with Config.Tokens.
+	tokensErr error
 }
 
 // New returns the admin handler of eng: the JSON API under /api/, /status,
@@ -153,6 +165,10 @@ type handler struct {
 // eng stops; create it before or after eng.Start, once per engine.
 func New(eng *smokex.Engine, cfg *Config) http.Handler {
 	h := &handler{eng: eng, cfg: cfg.withDefaults()}
+	if err := ValidateTokens(h.cfg.Tokens); err != nil {
+		h.tokensErr = fmt.Errorf("admin: Config.Tokens: %w", err)
+		h.cfg.Logger.Error("smokex admin: every request is refused", "error", h.tokensErr)
+	}
 	h.state = newState(eng, h.cfg.Logger)
 	h.events = newBroker(h.cfg.EventBuffer, h.cfg.EventBufferBytes, h.cfg.Heartbeat)
 	go h.follow(eng.Subscribe(4 * h.cfg.EventBuffer))
@@ -208,12 +224,37 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.serve.ServeHTTP(w, r)
 }
 
+// authorizeAndRoute finds who the request is (an Access the host put in
+// its context, one of Config.Tokens, or the host's admin when Authorize
+// lets it through) and routes it with that access in its context. The
+// status pages under /s/ are public: without a token, they are routed with
+// the zero Access, which sees no plan of the rest.
 func (h *handler) authorizeAndRoute(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Authorize != nil && !h.cfg.Authorize(r) {
+	if h.tokensErr != nil {
+		writeError(w, http.StatusInternalServerError, h.tokensErr.Error())
+		return
+	}
+	if _, ok := AccessFrom(r.Context()); ok {
+		h.mux.ServeHTTP(w, r)
+		return
+	}
+	if tok, ok := bearerToken(r); ok && len(h.cfg.Tokens) > 0 {
+		if a, ok := Lookup(h.cfg.Tokens, tok); ok {
+			h.mux.ServeHTTP(w, r.WithContext(WithAccess(r.Context(), a)))
+			return
+		}
+	}
+	admin := Access{Role: RoleAdmin}
+	switch {
+	case h.cfg.Authorize != nil && h.cfg.Authorize(r):
+	case h.cfg.Authorize == nil && len(h.cfg.Tokens) == 0:
+	case strings.HasPrefix(r.URL.Path, "/s/"):
+		admin = Access{}
+	default:
 		writeError(w, http.StatusUnauthorized, "unauthorized")
 		return
 	}
-	h.mux.ServeHTTP(w, r)
+	h.mux.ServeHTTP(w, r.WithContext(WithAccess(r.Context(), admin)))
 }
 
 // byMethod dispatches on the request's method, answering 405 with a JSON

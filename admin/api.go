@@ -138,7 +138,7 @@ func planJSON(ps *planState) Plan {
 }
 
 func (h *handler) listPlans(w http.ResponseWriter, r *http.Request) {
-	snap, err := h.state.get(r.Context(), false)
+	snap, err := h.snapshot(r, false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -154,7 +154,7 @@ func (h *handler) listPlans(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
-	snap, err := h.state.get(r.Context(), false)
+	snap, err := h.snapshot(r, false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -165,8 +165,11 @@ func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := planJSON(ps)
-	src := string(ps.plan.Source)
-	out.Source = &src
+	if !accessOf(r).hidesBodies() {
+		// The plan's YAML holds the requests' headers and bodies.
+		src := string(ps.plan.Source)
+		out.Source = &src
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -209,11 +212,14 @@ func (h *handler) readOnly(w http.ResponseWriter, id string) bool {
 }
 
 func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
-	if !h.cfg.AllowEdit {
-		writeError(w, http.StatusForbidden, "editing plans is turned off (admin.Config.AllowEdit; smokex serve --allow-edit)")
+	id := r.PathValue("id")
+	if !h.hiddenPlan(w, r, id, false) {
 		return
 	}
-	id := r.PathValue("id")
+	if !allows(r, RoleAdmin, h.cfg.AllowEdit) {
+		writeError(w, http.StatusForbidden, refusal(r, RoleAdmin, "editing plans is turned off (admin.Config.AllowEdit; smokex serve --allow-edit)"))
+		return
+	}
 	if !checkPlanID(w, id) || h.readOnly(w, id) {
 		return
 	}
@@ -247,6 +253,10 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 	// The path names the plan, as the store does on load.
 	p.ID = id
 	p.File = ""
+	if !visible(r, p.Labels) {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("the plan must have the labels of your token (%s): it would be out of its sight", labelList(accessOf(r).Labels)))
+		return
+	}
 	h.putMu.Lock()
 	old, err := h.eng.Plan(id)
 	existed := err == nil
@@ -272,7 +282,7 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 		h.freeMemory()
 	}
 	h.state.invalidate()
-	snap, err := h.state.get(r.Context(), true)
+	snap, err := h.snapshot(r, true)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -294,11 +304,14 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) deletePlan(w http.ResponseWriter, r *http.Request) {
-	if !h.cfg.AllowDelete {
-		writeError(w, http.StatusForbidden, "deleting plans is turned off (admin.Config.AllowDelete; smokex serve --allow-edit)")
+	id := r.PathValue("id")
+	if !h.hiddenPlan(w, r, id, true) {
 		return
 	}
-	id := r.PathValue("id")
+	if !allows(r, RoleAdmin, h.cfg.AllowDelete) {
+		writeError(w, http.StatusForbidden, refusal(r, RoleAdmin, "deleting plans is turned off (admin.Config.AllowDelete; smokex serve --allow-edit)"))
+		return
+	}
 	if !checkID(w, "plan", id) || h.readOnly(w, id) {
 		return
 	}
@@ -326,12 +339,12 @@ func (h *handler) freeMemory() {
 }
 
 func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {
-	if !h.cfg.AllowRun {
-		writeError(w, http.StatusForbidden, "running plans is turned off (admin.Config.AllowRun; smokex serve --allow-run)")
+	id := r.PathValue("id")
+	if !checkID(w, "plan", id) || !h.hiddenPlan(w, r, id, true) {
 		return
 	}
-	id := r.PathValue("id")
-	if !checkID(w, "plan", id) {
+	if !allows(r, RoleOperator, h.cfg.AllowRun) {
+		writeError(w, http.StatusForbidden, refusal(r, RoleOperator, "running plans is turned off (admin.Config.AllowRun; smokex serve --allow-run)"))
 		return
 	}
 	xid, err := h.eng.Trigger(r.Context(), id, &smokex.RunOpts{Trigger: record.TriggerAPI})
@@ -399,6 +412,9 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if params.PlanID != "" && !h.hiddenPlan(w, r, params.PlanID, true) {
+		return
+	}
 	page, err := h.eng.Store().ListExecutions(r.Context(), params)
 	if err != nil {
 		if params.Cursor != "" && r.Context().Err() == nil && !errors.Is(err, storage.ErrUnavailable) {
@@ -410,9 +426,13 @@ func (h *handler) listExecutions(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	out := executionPage{Executions: page.Executions, NextCursor: page.NextCursor}
-	if out.Executions == nil {
-		out.Executions = []*record.Execution{}
+	// A scoped token's page holds its plans' executions alone, fewer than
+	// the limit when others' were among them.
+	out := executionPage{Executions: []*record.Execution{}, NextCursor: page.NextCursor}
+	for _, x := range page.Executions {
+		if x = h.execution(r, x); x != nil {
+			out.Executions = append(out.Executions, x)
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -428,6 +448,10 @@ func (h *handler) getExecution(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.storeError(w, r, err)
+		return
+	}
+	if x = h.execution(r, x); x == nil {
+		writeError(w, http.StatusNotFound, "no execution has the id "+strconv.Quote(r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, x)
@@ -447,9 +471,11 @@ func (h *handler) schedule(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	out := make([]ScheduleEntry, len(entries))
-	for i, e := range entries {
-		out[i] = ScheduleEntry{Plan: e.ID, Schedule: e.Spec, NextRun: timePtr(e.Next), PrevRun: timePtr(e.Prev)}
+	out := make([]ScheduleEntry, 0, len(entries))
+	for _, e := range entries {
+		if h.planVisible(r, e.ID) {
+			out = append(out, ScheduleEntry{Plan: e.ID, Schedule: e.Spec, NextRun: timePtr(e.Next), PrevRun: timePtr(e.Prev)})
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
 }

@@ -50,6 +50,11 @@ const replayGrace = time.Minute
 type message struct {
 	id    uint64
 	frame []byte // "id: ...\nevent: ...\ndata: ...\n\n"
+	// data is where the event's JSON is in frame.
+	data [2]int
+	// labels are the labels of the event's plan, which decide the scoped
+	// clients that get it.
+	labels map[string]string
 }
 
 // broker keeps the recent messages in a ring and fans new ones out to the
@@ -122,9 +127,14 @@ func (b *broker) publish(ev *smokex.Event) {
 	frame = append(frame, "\nevent: "...)
 	frame = append(frame, ev.Type...)
 	frame = append(frame, "\ndata: "...)
+	start := len(frame)
 	frame = append(frame, data...)
+	end := len(frame)
 	frame = append(frame, "\n\n"...)
-	m := message{id: b.count, frame: frame}
+	m := message{id: b.count, frame: frame, data: [2]int{start, end}}
+	if ev.Plan != nil {
+		m.labels = ev.Plan.Labels
+	}
 	b.ring = append(b.ring, m)
 	b.bytes += len(frame)
 	drop := 0
@@ -234,6 +244,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		lastID = n
 	}
+	a := accessOf(r)
+	writeMessage := func(w http.ResponseWriter, m message) error { return writeMessageFor(w, a, m) }
 	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
 	c, replay := h.events.subscribe(lastID, hasLast, srv)
 	defer h.events.unsubscribe(c)
@@ -308,7 +320,36 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func writeMessage(w http.ResponseWriter, m message) error {
+// writeMessageFor writes m as a may see it: nothing when its plan is not
+// a's, without bodies and headers for a viewer.
+func writeMessageFor(w http.ResponseWriter, a *Access, m message) error {
+	if !a.all() {
+		if !a.Sees(m.labels) {
+			return nil
+		}
+		if a.hidesBodies() && hasBodies(m.frame[m.data[0]:m.data[1]]) {
+			return writeHidden(w, m)
+		}
+	}
 	_, err := w.Write(m.frame)
+	return err
+}
+
+// writeHidden writes m without the bodies and headers of its steps.
+func writeHidden(w http.ResponseWriter, m message) error {
+	var ev Event
+	if err := json.Unmarshal(m.frame[m.data[0]:m.data[1]], &ev); err != nil {
+		return err
+	}
+	ev.Execution = hideBodies(ev.Execution)
+	if ev.Step != nil {
+		hideStep(ev.Step)
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	frame := append(slices.Clip(m.frame[:m.data[0]]), data...)
+	_, err = w.Write(append(frame, "\n\n"...))
 	return err
 }

@@ -106,6 +106,13 @@ type page struct {
 	AllowRun    bool
 	AllowEdit   bool
 	AllowDelete bool
+	// Who is the name of the token the page is shown to, empty for the
+	// host's admin; Role is its role.
+	Who  string
+	Role Role
+	// HideBodies is set for a viewer, who is not shown the requests' and
+	// responses' bodies and headers, nor the plans' YAML.
+	HideBodies bool
 }
 
 // newPage fills the layout's data for r. Base is the relative way back to
@@ -117,8 +124,10 @@ func (p *pages) newPage(r *http.Request, name, title string) page {
 		base = strings.Repeat("../", depth)
 	}
 	cfg := p.h.cfg
+	a := accessOf(r)
 	return page{Title: cfg.Title, PageTitle: title, Page: name, Base: base,
-		AllowRun: cfg.AllowRun, AllowEdit: cfg.AllowEdit, AllowDelete: cfg.AllowDelete}
+		AllowRun: allows(r, RoleOperator, cfg.AllowRun), AllowEdit: allows(r, RoleAdmin, cfg.AllowEdit), AllowDelete: allows(r, RoleAdmin, cfg.AllowDelete),
+		Who: a.Name, Role: a.Role, HideBodies: a.hidesBodies()}
 }
 
 func (p *pages) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
@@ -166,7 +175,7 @@ type planRow struct {
 }
 
 func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
-	snap, err := p.h.state.get(r.Context(), true)
+	snap, err := p.h.snapshot(r, true)
 	if err != nil {
 		p.failed(w, r, err)
 		return
@@ -298,7 +307,7 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r, "No plan has the id "+quoteID(id)+".")
 		return
 	}
-	snap, err := p.h.state.get(r.Context(), true)
+	snap, err := p.h.snapshot(r, true)
 	if err != nil {
 		p.failed(w, r, err)
 		return
@@ -331,7 +340,9 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 	}{
 		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
 		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions), Executions: listed.Executions,
-		Source: string(ps.plan.Source),
+	}
+	if !data.HideBodies {
+		data.Source = string(ps.plan.Source)
 	}
 	if data.Plan.Name == "" {
 		data.Plan.Name, data.PageTitle = id, id
@@ -441,6 +452,10 @@ func (p *pages) execution(w http.ResponseWriter, r *http.Request) {
 		p.failed(w, r, err)
 		return
 	}
+	if x = p.h.execution(r, x); x == nil {
+		p.notFound(w, r, "No execution has the id "+strconv.Quote(id)+".")
+		return
+	}
 	name := x.PlanName
 	if name == "" {
 		name = x.PlanID
@@ -457,7 +472,7 @@ func (p *pages) execution(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !p.h.cfg.AllowEdit {
+	if !allows(r, RoleAdmin, p.h.cfg.AllowEdit) {
 		p.notFound(w, r, "Editing plans is turned off.")
 		return
 	}
@@ -467,7 +482,7 @@ func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	}{page: p.newPage(r, "new", "New plan")}
 	if id != "" {
 		pl, err := p.h.eng.Plan(id)
-		if err != nil {
+		if err != nil || !p.h.planVisible(r, id) {
 			p.notFound(w, r, "No plan has the id "+quoteID(id)+".")
 			return
 		}

@@ -42,7 +42,7 @@ type planStatus struct {
 // and ?label=key=value for the plans with that label (repeat it: the plans
 // with every one; 404 when none has them).
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
-	snap, err := h.state.get(r.Context(), false)
+	snap, err := h.snapshot(r, false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -185,7 +185,7 @@ func (h *handler) badge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "a badge is at /badge/{id}.svg")
 		return
 	}
-	snap, err := h.state.get(r.Context(), false)
+	snap, err := h.snapshot(r, false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -229,7 +229,7 @@ func (h *handler) figureBadge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "window "+strconv.Quote(window)+" is not one of 24h, 7d and 30d")
 		return
 	}
-	snap, err := h.state.get(r.Context(), false)
+	snap, err := h.snapshot(r, false)
 	if err != nil {
 		h.storeError(w, r, err)
 		return
