@@ -12,6 +12,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/smokex/smokex/plan"
@@ -265,7 +266,7 @@ func (e *Engine) noteLoadErrors(list plan.ErrorList) {
 // that is already in the store with the same source (an engine started
 // again on a persistent store) is loaded without being counted as added.
 func (e *Engine) SyncFS(ctx context.Context, fsys fs.FS) (*SyncResult, error) {
-	return e.syncFS(ctx, fsys, nil, true)
+	return e.syncFS(ctx, fsys, nil, true, nil)
 }
 
 // Source is where Sync reads plans from: the files of one revision of a
@@ -301,9 +302,15 @@ var ErrEmptySource = errors.New("smokex: the source holds no plan files; nothing
 // nothing and is returned. Every execution of a synced plan records the
 // revision (record.Execution.Source).
 //
-// When the store is shared by several processes and implements
-// storage.SyncLocker, Sync holds its lock from loading the files to the
-// last change, so that replicas apply one sync at a time.
+// What the sync did is kept as the engine's SyncState, in the store when
+// it is a storage.SyncStore, with the plans the source holds: a later
+// Sync, of this engine or of another one on the same store after a
+// restart, removes those whose file is gone.
+//
+// Syncs of one engine run one at a time. When the store is shared by
+// several processes and implements storage.SyncLocker, Sync holds its lock
+// from the fetch to the saved state, so that replicas apply one sync at a
+// time and none applies a revision older than one another applied.
 func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncResult, error) {
 	if opts == nil {
 		opts = &SyncOpts{}
@@ -311,10 +318,8 @@ func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncRes
 	if err := e.checkOpen(); err != nil {
 		return nil, err
 	}
-	fsys, rev, err := src.Fetch(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("smokex: fetching plans: %w", err)
-	}
+	e.syncMu.Lock()
+	defer e.syncMu.Unlock()
 	if l, ok := e.store.(storage.SyncLocker); ok {
 		unlock, err := l.LockSync(ctx)
 		if err != nil {
@@ -322,7 +327,21 @@ func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncRes
 		}
 		defer unlock()
 	}
-	res, err := e.syncFS(ctx, fsys, &rev, opts.AllowEmpty)
+	prev, err := e.SyncState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fsys, rev, err := src.Fetch(ctx)
+	if err != nil {
+		err = fmt.Errorf("smokex: fetching plans: %w", err)
+		e.noteSync(ctx, prev, src, nil, nil, err)
+		return nil, err
+	}
+	var managed map[string]string
+	if prev != nil {
+		managed = prev.Plans
+	}
+	res, err := e.syncFS(ctx, fsys, &rev, opts.AllowEmpty, managed)
 	if res != nil {
 		res.Revision = rev
 	}
@@ -338,8 +357,11 @@ func (e *Engine) Sync(ctx context.Context, src Source, opts *SyncOpts) (*SyncRes
 			}
 			named[i] = &c
 		}
-		return res, fmt.Errorf("commit %s: %w", shortCommit(rev.Commit), named)
+		err = fmt.Errorf("commit %s: %w", shortCommit(rev.Commit), named)
+		e.noteSync(ctx, prev, src, res, named, nil)
+		return res, err
 	}
+	e.noteSync(ctx, prev, src, res, nil, err)
 	return res, err
 }
 
@@ -352,8 +374,10 @@ func shortCommit(c string) string {
 }
 
 // syncFS loads the plans of fsys and syncs them; rev, when not nil, is the
-// revision they come from.
-func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, allowEmpty bool) (*SyncResult, error) {
+// revision they come from, and managed the plans an earlier sync of it
+// left (ID to path in the repository), which are removed when their file
+// is gone even if this engine has not loaded them.
+func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, allowEmpty bool, managed map[string]string) (*SyncResult, error) {
 	plans, loadErr := plan.LoadFS(fsys, e.cfg.ParseOpts)
 	var list plan.ErrorList
 	if loadErr != nil && !errors.As(loadErr, &list) {
@@ -379,7 +403,7 @@ func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, all
 	}
 	plans = kept
 	e.noteLoadErrors(list)
-	res, err := e.syncPlans(ctx, plans, broken, rev)
+	res, err := e.syncPlans(ctx, plans, broken, rev, managed)
 	if err != nil {
 		return res, err
 	}
@@ -390,8 +414,9 @@ func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, all
 }
 
 // syncPlans makes the synced plans match plans, keeping those whose file
-// is in broken. rev, when not nil, is the revision the plans come from.
-func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool, rev *record.Source) (*SyncResult, error) {
+// is in broken. rev, when not nil, is the revision the plans come from;
+// managed are as syncFS's.
+func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[string]bool, rev *record.Source, managed map[string]string) (*SyncResult, error) {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
 	if err := e.checkOpen(); err != nil {
@@ -435,16 +460,33 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 			res.Added = append(res.Added, p.ID)
 		}
 	}
+	// A plan read back from the store is named by its ID, not its file:
+	// managed tells its file.
+	brokenFile := func(id string) bool {
+		file, ok := managed[id]
+		return ok && broken[strings.TrimPrefix(file, rev.Path+"/")]
+	}
 	e.mu.Lock()
 	var gone []string
 	for id, lp := range e.plans {
-		if lp.synced && !seen[id] && !broken[lp.plan.File] {
+		if lp.synced && !seen[id] && !broken[lp.plan.File] && !brokenFile(id) {
 			gone = append(gone, id)
 		}
 	}
 	e.mu.Unlock()
+	for id := range managed {
+		if !seen[id] && !slices.Contains(gone, id) && !brokenFile(id) {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
 	for _, id := range gone {
-		if err := e.removePlan(ctx, id); err != nil {
+		err := e.removePlan(ctx, id)
+		if errors.Is(err, ErrPlanNotFound) && managed[id] != "" {
+			// Removed meanwhile by hand.
+			continue
+		}
+		if err != nil {
 			return res, err
 		}
 		res.Removed = append(res.Removed, id)
@@ -578,6 +620,12 @@ func (e *Engine) loadStored(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("smokex: listing stored plans: %w", err)
 	}
+	// The plans a sync from a source left are synced ones: the next sync
+	// removes them when their file is gone.
+	state, err := e.SyncState(ctx)
+	if err != nil {
+		e.cfg.Logger.Error("smokex: reading the sync state; stored plans are loaded as not synced", "error", err)
+	}
 	for _, sp := range stored {
 		e.mu.Lock()
 		lp, ok := e.plans[sp.ID]
@@ -593,8 +641,9 @@ func (e *Engine) loadStored(ctx context.Context) error {
 			e.cfg.Logger.Error("smokex: a stored plan no longer parses; it is not scheduled", "plan", sp.ID, "error", err)
 			continue
 		}
+		synced, source := syncedSource(state, p.ID)
 		e.mu.Lock()
-		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p)}
+		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced, source: source}
 		e.plansVersion.Add(1)
 		e.mu.Unlock()
 		if err := e.applySchedule(ctx, p); err != nil {

@@ -71,6 +71,11 @@ type Engine struct {
 	// loadErrors are the files the last sync could not load, by file,
 	// under mu.
 	loadErrors []LoadError
+	// syncMu makes this engine's Syncs one at a time; syncState is the
+	// last one's state when the store is not a storage.SyncStore, under
+	// mu.
+	syncMu    sync.Mutex
+	syncState *record.SyncState
 }
 
 // New builds an engine from cfg. It does not start scheduling: call Start.

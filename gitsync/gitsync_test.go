@@ -83,6 +83,15 @@ func scenario(t *testing.T, source func(r *gitsynctest.Repo) string) {
 	require.Equal(t, record.Source{Commit: second, Path: ".smokex/health.yaml"}, run("health").Source)
 	require.Contains(t, run("health").Steps[0].URL, "/healthz")
 	require.Equal(t, first, run("orders").Source.Commit, "the broken plan runs its last good version")
+	st, err := eng.SyncState(ctx)
+	require.NoError(t, err)
+	require.Equal(t, second, st.Commit)
+	require.Equal(t, ".smokex", st.Path)
+	require.Equal(t, []string{"health"}, st.Updated)
+	require.Equal(t, []record.SyncError{{File: ".smokex/orders.yaml", Line: 4, Column: 16, Message: `unknown key "status" in expect; did you mean "status_code"?`}}, st.Errors)
+	require.Equal(t, map[string]string{"health": ".smokex/health.yaml", "orders": ".smokex/orders.yaml", "api": ".smokex/notes/api.yml"}, st.Plans)
+	require.Empty(t, st.Error)
+	require.Equal(t, st.At, st.Attempted)
 
 	// Removed, and the broken one mended.
 	third := r.Commit(map[string]string{
@@ -95,12 +104,32 @@ func scenario(t *testing.T, source func(r *gitsynctest.Repo) string) {
 	require.Equal(t, third, run("orders").Source.Commit)
 	_, err = eng.Run(ctx, "api", nil)
 	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
+	st, err = eng.SyncState(ctx)
+	require.NoError(t, err)
+	require.Equal(t, third, st.Commit)
+	require.Empty(t, st.Errors)
+	require.Equal(t, []string{"api"}, st.Removed)
+	require.NotContains(t, st.Plans, "api")
+
+	// A sync that finds the same commit moves only Attempted: the state
+	// still tells the last change.
+	_, err = eng.Sync(ctx, src, nil)
+	require.NoError(t, err)
+	again, err := eng.SyncState(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"api"}, again.Removed)
+	require.Equal(t, st.At, again.At)
+	require.True(t, again.Attempted.After(st.Attempted) || again.Attempted.Equal(st.Attempted))
 
 	// Emptied: refused unless allowed.
 	r.Commit(map[string]string{".smokex/health.yaml": "", ".smokex/orders.yaml": ""})
 	_, err = eng.Sync(ctx, src, nil)
 	require.ErrorIs(t, err, smokex.ErrEmptySource)
 	require.Len(t, eng.Plans(), 2)
+	st, err = eng.SyncState(ctx)
+	require.NoError(t, err)
+	require.Equal(t, third, st.Commit, "a refused sync keeps the last applied commit")
+	require.Contains(t, st.Error, "no plan files")
 	res, err = eng.Sync(ctx, src, &smokex.SyncOpts{AllowEmpty: true})
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"health", "orders"}, res.Removed)

@@ -214,7 +214,13 @@ type Plan struct {
 	Schedule    string
 	Labels      map[string]string
 	// Source is the plan's YAML, from which it is parsed again on load.
-	Source    []byte
+	Source []byte
+	// Files are the files the plan's json_schema assertions refer to, by
+	// their path relative to the plan's directory (plan.Plan.Files), so
+	// that a process without the plan's folder parses it again from the
+	// store. Each is kept byte for byte; nil for a plan that refers to
+	// none.
+	Files     map[string][]byte
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/gitsync"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 )
 
 // The environment variables of --sync.
@@ -62,7 +62,8 @@ func (f *syncFlags) check(paths []string) error {
 }
 
 // syncer runs serve's git sync: at start, every interval, and when POST
-// /api/sync asks; it keeps what the last sync did for GET /api/sync.
+// /api/sync asks. What the syncs did is the engine's SyncState, kept in the
+// store, so that GET /api/sync answers the same on every replica.
 type syncer struct {
 	eng    *smokex.Engine
 	src    *gitsync.Source
@@ -73,34 +74,13 @@ type syncer struct {
 	// kick asks the loop for a sync now.
 	kick chan struct{}
 
-	mu     sync.Mutex
-	status syncStatus
+	mu sync.Mutex
 	// done is closed, and replaced, whenever a sync ends.
 	done chan struct{}
 	// started and ended count the syncs begun and ended.
 	started, ended uint64
-}
-
-// syncStatus is what GET /api/sync answers.
-type syncStatus struct {
-	// Source is the source without credentials.
-	Source string `json:"source"`
-	// Commit and Path are those of the last sync that applied.
-	Commit string    `json:"commit,omitempty"`
-	Path   string    `json:"path,omitempty"`
-	At     time.Time `json:"at,omitzero"`
-	// Added, Updated and Removed are the last applied sync's changes.
-	Added   []string `json:"added"`
-	Updated []string `json:"updated"`
-	Removed []string `json:"removed"`
-	// Errors are the files that do not load at Commit, each
-	// "path:line:column: message".
-	Errors []string `json:"errors"`
-	// Error is why the last attempt changed nothing (the fetch failed, an
-	// empty path was refused); empty when it applied.
-	Error string `json:"error,omitempty"`
-	// Attempted is when the last attempt ended.
-	Attempted time.Time `json:"attempted,omitzero"`
+	// logged is the last error logged, logged again only when it changes.
+	logged string
 }
 
 // newSyncer builds the syncer of --sync, with the credentials of the
@@ -119,7 +99,6 @@ func newSyncer(eng *smokex.Engine, f *syncFlags, lookupEnv func(string) (string,
 	return &syncer{
 		eng: eng, src: src, opts: &smokex.SyncOpts{AllowEmpty: f.allowEmpty}, every: f.interval, log: log, secret: secret,
 		kick: make(chan struct{}, 1), done: make(chan struct{}),
-		status: syncStatus{Source: src.String(), Added: []string{}, Updated: []string{}, Removed: []string{}, Errors: []string{}},
 	}, nil
 }
 
@@ -138,7 +117,8 @@ func (s *syncer) run(ctx context.Context) {
 	}
 }
 
-// syncOnce syncs and records the outcome.
+// syncOnce syncs and logs the outcome: a change, and an error when it is
+// not the one logged last.
 func (s *syncer) syncOnce(ctx context.Context) {
 	s.mu.Lock()
 	s.started++
@@ -149,31 +129,22 @@ func (s *syncer) syncOnce(ctx context.Context) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := &s.status
-	st.Attempted = time.Now().UTC()
 	var list plan.ErrorList
-	switch {
-	case err != nil && !errors.As(err, &list):
-		if st.Error != err.Error() {
-			s.log.Error("smokex serve: syncing plans; nothing was changed", "source", st.Source, "error", err)
+	if err != nil && !errors.As(err, &list) {
+		if s.logged != err.Error() {
+			s.log.Error("smokex serve: syncing plans; nothing was changed", "source", s.src.String(), "error", err)
 		}
-		st.Error = err.Error()
-	default:
-		st.Error = ""
-		errs := []string{}
-		for _, pe := range list {
-			errs = append(errs, pe.Error())
+	} else {
+		if len(res.Added)+len(res.Updated)+len(res.Removed) > 0 {
+			s.log.Info("smokex serve: plans synced", "source", s.src.String(), "commit", res.Revision.Commit, "added", nonNil(res.Added), "updated", nonNil(res.Updated), "removed", nonNil(res.Removed))
 		}
-		if res.Revision.Commit != st.Commit || len(res.Added)+len(res.Updated)+len(res.Removed) > 0 || !slices.Equal(errs, st.Errors) {
-			st.At = st.Attempted
-			st.Commit, st.Path = res.Revision.Commit, res.Revision.Path
-			st.Added, st.Updated, st.Removed = nonNil(res.Added), nonNil(res.Updated), nonNil(res.Removed)
-			st.Errors = errs
-			s.log.Info("smokex serve: plans synced", "source", st.Source, "commit", st.Commit, "added", st.Added, "updated", st.Updated, "removed", st.Removed)
-			if len(list) > 0 {
-				s.log.Error("smokex serve: files that do not load keep their plans' last good version", "commit", st.Commit, "error", err)
-			}
+		if err != nil && s.logged != err.Error() {
+			s.log.Error("smokex serve: files that do not load keep their plans' last good version", "error", err)
 		}
+	}
+	s.logged = ""
+	if err != nil {
+		s.logged = err.Error()
 	}
 	s.ended = s.started
 	close(s.done)
@@ -187,21 +158,32 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// ServeHTTP answers GET /api/sync with the status and POST /api/sync by
-// syncing at once and answering the status after.
+// ServeHTTP answers GET /api/sync with the sync state and POST /api/sync
+// by syncing at once and answering the state after.
 func (s *syncer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		s.mu.Lock()
-		st := s.status
-		s.mu.Unlock()
-		writeSyncJSON(w, http.StatusOK, st)
+		s.writeState(w, r)
 	case http.MethodPost:
 		s.syncNow(w, r)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "GET or POST", http.StatusMethodNotAllowed)
 	}
+}
+
+// writeState answers the engine's sync state.
+func (s *syncer) writeState(w http.ResponseWriter, r *http.Request) {
+	st, err := s.eng.SyncState(r.Context())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if st == nil {
+		st = &record.SyncState{Added: []string{}, Updated: []string{}, Removed: []string{}, Errors: []record.SyncError{}, Plans: map[string]string{}}
+	}
+	st.Source = s.src.String()
+	writeSyncJSON(w, http.StatusOK, st)
 }
 
 // syncNow asks for a sync and waits until one that started after the
@@ -218,10 +200,10 @@ func (s *syncer) syncNow(w http.ResponseWriter, r *http.Request) {
 	}
 	for {
 		s.mu.Lock()
-		ended, done, st := s.ended, s.done, s.status
+		ended, done := s.ended, s.done
 		s.mu.Unlock()
 		if ended >= target {
-			writeSyncJSON(w, http.StatusOK, st)
+			s.writeState(w, r)
 			return
 		}
 		select {

@@ -23,8 +23,12 @@ type syncBody struct {
 	Added   []string `json:"added"`
 	Updated []string `json:"updated"`
 	Removed []string `json:"removed"`
-	Errors  []string `json:"errors"`
-	Error   string   `json:"error"`
+	Errors  []struct {
+		File         string
+		Line, Column int
+		Message      string
+	} `json:"errors"`
+	Error string `json:"error"`
 }
 
 func decodeSync(t *testing.T, body string) syncBody {
@@ -81,7 +85,10 @@ func TestServeSyncWebhook(t *testing.T) {
 	require.Equal(t, third, st.Commit)
 	require.Equal(t, []string{"health"}, st.Updated)
 	require.Len(t, st.Errors, 1)
-	require.Regexp(t, `^\.smokex/orders\.yaml:2:\d+: unknown key "status" in expect`, st.Errors[0])
+	require.Equal(t, ".smokex/orders.yaml", st.Errors[0].File)
+	require.Equal(t, 2, st.Errors[0].Line)
+	require.Positive(t, st.Errors[0].Column)
+	require.Contains(t, st.Errors[0].Message, `unknown key "status" in expect`)
 
 	code, body = call(t, "POST", url+"api/plans/health/runs", "", auth...)
 	require.Equal(t, 202, code, body)

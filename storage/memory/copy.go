@@ -14,6 +14,12 @@ func copyPlan(p *storage.Plan) *storage.Plan {
 	c := *p
 	c.Labels = maps.Clone(p.Labels)
 	c.Source = slices.Clone(p.Source)
+	if p.Files != nil {
+		c.Files = make(map[string][]byte, len(p.Files))
+		for k, v := range p.Files {
+			c.Files[k] = slices.Clone(v)
+		}
+	}
 	return &c
 }
 

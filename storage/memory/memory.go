@@ -67,6 +67,7 @@ type Store struct {
 	dead     int
 
 	outbox alertbox.Box
+	sync   syncBox
 }
 
 var (

@@ -16,7 +16,7 @@ import (
 // precision (microseconds) and in UTC.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-const planColumns = "id, name, description, schedule, labels, source, created_at, updated_at"
+const planColumns = "id, name, description, schedule, labels, source, files, created_at, updated_at"
 
 // SavePlan inserts p or replaces the plan with its ID. The stored record's
 // CreatedAt is set on insert and kept on update, its UpdatedAt set on every
@@ -43,17 +43,24 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 	if err != nil {
 		return fmt.Errorf("postgres: save plan %q: labels: %w", p.ID, err)
 	}
+	var files []byte
+	if len(p.Files) > 0 {
+		if files, err = json.Marshal(p.Files); err != nil {
+			return fmt.Errorf("postgres: save plan %q: files: %w", p.ID, err)
+		}
+	}
 	_, err = s.pool.Exec(ctx, s.sql(`
 		INSERT INTO {schema}.plans (`+planColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
 			description = excluded.description,
 			schedule = excluded.schedule,
 			labels = excluded.labels,
 			source = excluded.source,
+			files = excluded.files,
 			updated_at = excluded.updated_at`),
-		p.ID, p.Name, p.Description, p.Schedule, lb, p.Source, now())
+		p.ID, p.Name, p.Description, p.Schedule, lb, p.Source, files, now())
 	return s.wrap(ctx, fmt.Sprintf("save plan %q", p.ID), nil, err)
 }
 
@@ -137,9 +144,15 @@ func scanPlan(row pgx.CollectableRow) (*storage.Plan, error) {
 	var (
 		p      storage.Plan
 		labels []byte
+		files  []byte
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Schedule, &labels, &p.Source, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Schedule, &labels, &p.Source, &files, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
+	}
+	if files != nil {
+		if err := json.Unmarshal(files, &p.Files); err != nil {
+			return nil, fmt.Errorf("plan %q: files: %w", p.ID, err)
+		}
 	}
 	if err := json.Unmarshal(labels, &p.Labels); err != nil {
 		return nil, fmt.Errorf("plan %q: labels: %w", p.ID, err)

@@ -15,6 +15,7 @@ func (s suite) planScenarios() []scenario {
 		{"SaveInsertsAndGetReturns", s.planInsert},
 		{"SaveUpdates", s.planUpdate},
 		{"SaveKeepsSourceByteExact", s.planSourceExact},
+		{"SaveKeepsFiles", s.planFiles},
 		{"SaveRejectsBadInput", s.planBadInput},
 		{"GetNotFound", s.planGetNotFound},
 		{"CopiesInAndOut", s.planCopies},

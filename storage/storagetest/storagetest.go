@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"DailyUptime", s.uptimeScenarios()},
 		{"AlertState", s.alertScenarios()},
 		{"AlertOutbox", s.outboxScenarios()},
+		{"SyncState", s.syncScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Pause", s.pauseScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
@@ -178,6 +179,7 @@ func normPlan(p *storage.Plan) *storage.Plan {
 	}
 	c := *p
 	c.Labels = normMap(p.Labels)
+	c.Files = normMap(p.Files)
 	if len(p.Source) == 0 {
 		c.Source = nil
 	}
