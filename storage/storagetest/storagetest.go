@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"SyncState", s.syncScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Pause", s.pauseScenarios()},
+		{"RecentExecutions", s.recentScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
 		{"Payloads", s.payloadScenarios()},
 		{"Context", s.contextScenarios()},
