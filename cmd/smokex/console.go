@@ -53,6 +53,9 @@ func (c console) polling(w io.Writer, rp ranPlan, r *record.StepResult, now, dea
 	last := "no response"
 	if n := len(r.AttemptLog); n > 0 {
 		last = attemptOutcome(r.AttemptLog[n-1])
+		if r.AttemptLog[n-1].Error != nil {
+			last = "a " + last + " error"
+		}
 	}
 	b.WriteString(" " + c.paint(ansiDim, fmt.Sprintf("polling: attempt %d got %s; gives up in %s",
 		r.Attempts, last, formatDuration(deadline.Sub(now).Round(time.Second)))))
