@@ -154,7 +154,6 @@ steps: [{get: {host: "${base}/health"}}]`, nil)
 	require.GreaterOrEqual(t, s.Attempts, 3)
 	require.Equal(t, 503, s.Response.StatusCode)
 	require.Len(t, s.Failures, 1, "only the last attempt's failures")
-	require.Less(t, s.Total(), 2*time.Second)
 }
 
 // TestRetriesCountInDuration: a step whose first attempts cannot connect
