@@ -42,6 +42,11 @@ type Step struct {
 	Name   string
 	Method string
 	URL    string
+	// URLTemplate, when set, is written as the URL as is: "${base}/pets/1".
+	URLTemplate string
+	// Query parameters in order, written as the step's query; a
+	// parameter's Template, when set, is written as is.
+	Query []StepHeader
 	// Headers in order; a Header's Template, when set, is written as is.
 	Headers []StepHeader
 	// Body is sent as is; JSONBody, when set, is JSON written as YAML flow
@@ -53,13 +58,29 @@ type Step struct {
 	// Status is the expected status_code ("200", "2xx"); empty leaves the
 	// default, any 2xx.
 	Status string
+	// ContentType, when set, is expected in the response's Content-Type.
+	ContentType string
+	// SchemaRef, when set, is the json_schema reference the body is
+	// checked against ("openapi.yaml#/components/schemas/Pet"); Schema,
+	// when set instead, is a JSON Schema written inline.
+	SchemaRef string
+	Schema    json.RawMessage
+	// Captures save values of the JSON response for later steps.
+	Captures []Capture
 	// Comment is written above the step.
 	Comment string
 }
 
-// StepHeader is a header of a step: a literal Value or a Template.
+// StepHeader is a header (or a query parameter) of a step: a literal
+// Value or a Template.
 type StepHeader struct {
 	Name, Value, Template string
+}
+
+// Capture saves the value at JSONPath of the response's JSON body in the
+// variable Variable.
+type Capture struct {
+	Variable, JSONPath string
 }
 
 // Write writes p as a plan file, formatted as one written by hand:
@@ -88,17 +109,13 @@ func Write(w io.Writer, p *Plan) error {
 		if s.Name != "" {
 			fmt.Fprintf(&b, "      name: %s\n", literal(s.Name))
 		}
-		fmt.Fprintf(&b, "      url: %s\n", literal(s.URL))
-		if len(s.Headers) > 0 {
-			b.WriteString("      headers:\n")
-			for _, h := range s.Headers {
-				v := literal(h.Value)
-				if h.Template != "" {
-					v = strconv.Quote(h.Template)
-				}
-				fmt.Fprintf(&b, "        %s: %s\n", strings.ToLower(h.Name), v)
-			}
+		if s.URLTemplate != "" {
+			fmt.Fprintf(&b, "      url: %s\n", strconv.Quote(s.URLTemplate))
+		} else {
+			fmt.Fprintf(&b, "      url: %s\n", literal(s.URL))
 		}
+		fields(&b, "query", s.Query, false)
+		fields(&b, "headers", s.Headers, true)
 		switch {
 		case len(s.JSONBody) > 0:
 			var c bytes.Buffer
@@ -119,8 +136,14 @@ func Write(w io.Writer, p *Plan) error {
 		if len(opts) > 0 {
 			fmt.Fprintf(&b, "      options: {%s}\n", strings.Join(opts, ", "))
 		}
-		if s.Status != "" {
-			fmt.Fprintf(&b, "      expect:\n        status_code: %s\n", s.Status)
+		if err := expect(&b, &s); err != nil {
+			return err
+		}
+		if len(s.Captures) > 0 {
+			b.WriteString("      save_from_response:\n")
+			for _, c := range s.Captures {
+				fmt.Fprintf(&b, "        - variable_name: %s\n          json_path: %s\n", c.Variable, literal(c.JSONPath))
+			}
 		}
 	}
 	if len(p.NotSent) > 0 {
@@ -131,6 +154,50 @@ func Write(w io.Writer, p *Plan) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// fields writes a step's query or headers, one per line.
+func fields(b *bytes.Buffer, key string, fs []StepHeader, lower bool) {
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "      %s:\n", key)
+	for _, f := range fs {
+		v := literal(f.Value)
+		if f.Template != "" {
+			v = strconv.Quote(f.Template)
+		}
+		name := f.Name
+		if lower {
+			name = strings.ToLower(name)
+		}
+		fmt.Fprintf(b, "        %s: %s\n", yamlKey(name), v)
+	}
+}
+
+// expect writes a step's expect block, if it has one.
+func expect(b *bytes.Buffer, s *Step) error {
+	if s.Status == "" && s.ContentType == "" && s.SchemaRef == "" && len(s.Schema) == 0 {
+		return nil
+	}
+	b.WriteString("      expect:\n")
+	if s.Status != "" {
+		fmt.Fprintf(b, "        status_code: %s\n", s.Status)
+	}
+	if s.ContentType != "" {
+		fmt.Fprintf(b, "        headers:\n          content-type: {contains: %s}\n", strconv.Quote(s.ContentType))
+	}
+	switch {
+	case s.SchemaRef != "":
+		fmt.Fprintf(b, "        json_schema: {$ref: %s}\n", strconv.Quote(s.SchemaRef))
+	case len(s.Schema) > 0:
+		y, err := yamlBlock(s.Schema, "          ")
+		if err != nil {
+			return fmt.Errorf("plangen: the schema of %s: %w", s.Name, err)
+		}
+		b.WriteString("        json_schema:\n" + y)
+	}
+	return nil
 }
 
 // comment writes text as comment lines after prefix.

@@ -7,6 +7,7 @@
 //	smokex run [flags] PATH...       run plans and report the results
 //	smokex validate [flags] PATH...  check plans without running them
 //	smokex new --from-curl 'curl ...' [-o DIR]  write a one-step plan from a curl command
+//	smokex new --from-openapi FILE|URL [--base-url URL] [-o DIR]  write plans from an OpenAPI document
 //	smokex serve [flags] [PATH...]   run plans on their schedules until stopped; serve the dashboard
 //	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
 //	smokex version                   print the version
