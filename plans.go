@@ -38,11 +38,18 @@ type loadedPlan struct {
 	source record.Source
 }
 
-// storedPlan is a plan parsed from the store, with the source it came
-// from: it is parsed again only when the stored source changes.
+// storedPlan is a plan parsed from the store, with the source and files
+// it came from: it is parsed again only when they change.
 type storedPlan struct {
 	source []byte
+	files  map[string][]byte
 	lp     *loadedPlan
+}
+
+// sameSource reports whether two plans have the same source and read the
+// same files (plan.Plan.Files).
+func sameSource(a []byte, aFiles map[string][]byte, b []byte, bFiles map[string][]byte) bool {
+	return bytes.Equal(a, b) && maps.EqualFunc(aFiles, bFiles, bytes.Equal)
 }
 
 // AddPlan stores p, replacing the plan with its ID, and schedules it when it
@@ -75,6 +82,7 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool, source 
 		Schedule:    p.Schedule,
 		Labels:      maps.Clone(p.Labels),
 		Source:      p.Source,
+		Files:       p.Files,
 	})
 	if err != nil {
 		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
@@ -432,7 +440,7 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 		}
 		e.mu.Lock()
 		old, ok := e.plans[p.ID]
-		unchanged := ok && old.synced && bytes.Equal(old.plan.Source, p.Source)
+		unchanged := ok && old.synced && sameSource(old.plan.Source, old.plan.Files, p.Source, p.Files)
 		if unchanged {
 			// The plan is the same at this revision: its runs name it.
 			old.source = source
@@ -505,7 +513,7 @@ func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, source record.
 		// one, which reports any store error.
 		return false, false, nil
 	}
-	if !bytes.Equal(sp.Source, p.Source) {
+	if !sameSource(sp.Source, sp.Files, p.Source, p.Files) {
 		return true, false, nil
 	}
 	e.mu.Lock()
@@ -679,13 +687,13 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 	case err != nil:
 		return nil, fmt.Errorf("smokex: reading plan %s: %w", planID, err)
 	}
-	if local != nil && (len(sp.Source) == 0 || bytes.Equal(sp.Source, local.plan.Source)) {
+	if local != nil && (len(sp.Source) == 0 || sameSource(sp.Source, sp.Files, local.plan.Source, local.plan.Files)) {
 		return local, nil
 	}
 	e.mu.Lock()
 	cached := e.stored[planID]
 	e.mu.Unlock()
-	if cached != nil && bytes.Equal(cached.source, sp.Source) {
+	if cached != nil && sameSource(cached.source, cached.files, sp.Source, sp.Files) {
 		return cached.lp, nil
 	}
 	p, err := e.parseStored(sp)
@@ -694,7 +702,7 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 	}
 	lp := &loadedPlan{plan: p, ref: planRef(p)}
 	e.mu.Lock()
-	e.stored[planID] = &storedPlan{source: sp.Source, lp: lp}
+	e.stored[planID] = &storedPlan{source: sp.Source, files: sp.Files, lp: lp}
 	e.mu.Unlock()
 	return lp, nil
 }
@@ -706,6 +714,9 @@ func (e *Engine) parseStored(sp *storage.Plan) (*plan.Plan, error) {
 		opts = *e.cfg.ParseOpts
 	}
 	opts.File = sp.ID
+	// The files its schemas read were stored with it: its folder may not
+	// be on this machine.
+	opts.FS, opts.Dir, opts.Files = nil, "", sp.Files
 	p, err := plan.Parse(sp.Source, &opts)
 	if err != nil {
 		return nil, err

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"testing/fstest"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	yaml "go.yaml.in/yaml/v3"
@@ -231,7 +234,12 @@ func (p *parser) schemaCompiler() *jsonschema.Compiler {
 	if p.schemas == nil {
 		p.schemas = jsonschema.NewCompiler()
 		p.schemas.DefaultDraft(jsonschema.Draft2020)
-		p.schemas.UseLoader(schemaLoader{fsys: p.fsys, maxSize: p.maxSize})
+		p.schemas.UseLoader(schemaLoader{fsys: p.fsys, maxSize: p.maxSize, read: func(name string, src []byte) {
+			if p.read == nil {
+				p.read = map[string][]byte{}
+			}
+			p.read[name] = src
+		}})
 	}
 	return p.schemas
 }
@@ -241,6 +249,8 @@ func (p *parser) schemaCompiler() *jsonschema.Compiler {
 type schemaLoader struct {
 	fsys    fs.FS
 	maxSize int64
+	// read is told each file read, by its path in fsys.
+	read func(name string, src []byte)
 }
 
 // Load implements jsonschema.URLLoader.
@@ -270,6 +280,7 @@ func (l schemaLoader) Load(url string) (any, error) {
 	if int64(len(src)) > l.maxSize {
 		return nil, fmt.Errorf("the file is larger than the limit of %d bytes", l.maxSize)
 	}
+	l.read(name, src)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, err
@@ -278,6 +289,64 @@ func (l schemaLoader) Load(url string) (any, error) {
 		return yamlJSON(doc.Content[0], maxSchemaValues)
 	}
 	return nil, fmt.Errorf("the file is empty")
+}
+
+// schemaFiles are the files the plan's schemas refer to, as paths of
+// fsys: those the plan names and those these name in turn.
+func (p *parser) schemaFiles() []string {
+	return append(slices.Collect(maps.Keys(p.read)), p.refs...)
+}
+
+// readFiles returns the files the plan's schemas read, by their path
+// relative to the plan's directory; nil when they read none.
+func (p *parser) readFiles() map[string][]byte {
+	if len(p.read) == 0 {
+		return nil
+	}
+	out := make(map[string][]byte, len(p.read))
+	for name, src := range p.read {
+		out[relPath(p.dir, name)] = src
+	}
+	return out
+}
+
+// relPath is target, a clean slash-separated path, relative to dir.
+func relPath(dir, target string) string {
+	split := func(p string) []string {
+		if p == "." {
+			return nil
+		}
+		return strings.Split(p, "/")
+	}
+	d, t := split(dir), split(target)
+	for len(d) > 0 && len(t) > 0 && d[0] == t[0] {
+		d, t = d[1:], t[1:]
+	}
+	up := make([]string, len(d), len(d)+len(t))
+	for i := range up {
+		up[i] = ".."
+	}
+	return path.Join(append(up, t...)...)
+}
+
+// filesFS holds files by their path relative to a plan's directory
+// (Plan.Files) and returns it with that directory: a folder deep enough
+// for each "../" of the paths to stay inside.
+func filesFS(files map[string][]byte) (fs.FS, string) {
+	depth := 0
+	for name := range files {
+		n := 0
+		for rest := path.Clean(name); strings.HasPrefix(rest, "../"); rest = rest[3:] {
+			n++
+		}
+		depth = max(depth, n)
+	}
+	dir := path.Join(append([]string{"."}, slices.Repeat([]string{"_"}, depth)...)...)
+	fsys := fstest.MapFS{}
+	for name, src := range files {
+		fsys[path.Join(dir, name)] = &fstest.MapFile{Data: src, Mode: 0o444}
+	}
+	return fsys, dir
 }
 
 // unwrapPath drops the path an fs.PathError repeats.

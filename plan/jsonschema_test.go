@@ -78,3 +78,44 @@ func TestLoadFSSkipsSchemaFiles(t *testing.T) {
 	require.Equal(t, "item", plans[0].ID)
 	require.Equal(t, "openapi.yaml#/components/schemas/Item", plans[0].Steps[0].Expect.JSONSchema.Ref)
 }
+
+// A plan keeps the files its schemas read, those they refer to in turn
+// included, by their path relative to the plan; parsed again from them
+// alone, it checks the same.
+func TestJSONSchemaFilesParseAgain(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"api/openapi.yaml":    {Data: []byte("components:\n  schemas:\n    Item: {$ref: \"../shared/item.yaml\"}\n")},
+		"shared/item.yaml":    {Data: []byte("type: object\nrequired: [id]\nproperties: {id: {$ref: \"id.json\"}}\n")},
+		"shared/id.json":      {Data: []byte(`{"type": "integer"}`)},
+		"plans/checks/p.yaml": {Data: []byte("- get:\n    url: https://example.com/\n    expect:\n      json_schema: {$ref: \"../../api/openapi.yaml#/components/schemas/Item\"}\n")},
+	}
+	plans, err := plan.LoadFS(fsys, nil)
+	require.NoError(t, err)
+	require.Len(t, plans, 1)
+	p := plans[0]
+	require.Equal(t, map[string][]byte{
+		"../../api/openapi.yaml": fsys["api/openapi.yaml"].Data,
+		"../../shared/item.yaml": fsys["shared/item.yaml"].Data,
+		"../../shared/id.json":   fsys["shared/id.json"].Data,
+	}, p.Files)
+
+	again, err := plan.Parse(p.Source, &plan.ParseOpts{File: "p", Files: p.Files})
+	require.NoError(t, err)
+	require.Equal(t, p.Files, again.Files)
+	s := again.Steps[0].Expect.JSONSchema
+	require.NoError(t, s.Validate(map[string]any{"id": int64(7)}))
+	require.EqualError(t, s.Validate(map[string]any{"id": "seven"}), "at $.id: got string, want integer")
+
+	// A file beside the plan, and a plan whose schemas read none.
+	p, err = plan.Parse([]byte("- get:\n    url: https://example.com/\n    expect:\n      json_schema: {$ref: \"id.json\"}\n"), &plan.ParseOpts{FS: fsys, Dir: "shared"})
+	require.NoError(t, err)
+	require.Equal(t, map[string][]byte{"id.json": fsys["shared/id.json"].Data}, p.Files)
+	p, err = plan.Parse([]byte("- get:\n    url: https://example.com/\n    expect:\n      json_schema: {type: object}\n"), &plan.ParseOpts{FS: fsys})
+	require.NoError(t, err)
+	require.Nil(t, p.Files)
+
+	// Without the files, the reference cannot be read.
+	_, err = plan.Parse(plans[0].Source, &plan.ParseOpts{Files: map[string][]byte{"../../api/openapi.yaml": fsys["api/openapi.yaml"].Data}})
+	require.ErrorContains(t, err, "cannot read")
+}

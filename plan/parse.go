@@ -68,6 +68,12 @@ type ParseOpts struct {
 	// Dir is the directory of the plan in FS, slash-separated. Defaults to
 	// ".", the root of FS.
 	Dir string
+	// Files, when FS is nil, are the files a json_schema may refer to, by
+	// their path relative to the plan's directory, as an earlier parse
+	// read them (Plan.Files): a plan stored with its files parses again
+	// where its folder is not, on another replica or after a restart.
+	// Defaults to none.
+	Files map[string][]byte
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {
@@ -120,9 +126,13 @@ func Parse(src []byte, opts *ParseOpts) (*Plan, error) {
 }
 
 // parseRefs is Parse that also returns the files, as paths of opts.FS, that
-// the plan's json_schema assertions refer to, even when it has errors.
+// the plan's json_schema assertions refer to, and those these refer to in
+// turn, even when it has errors.
 func parseRefs(src []byte, opts *ParseOpts) (*Plan, []string, error) {
 	o := opts.withDefaults()
+	if o.FS == nil && len(o.Files) > 0 {
+		o.FS, o.Dir = filesFS(o.Files)
+	}
 	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions,
 		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize}
 	if int64(len(src)) > o.MaxSize {
@@ -130,15 +140,18 @@ func parseRefs(src []byte, opts *ParseOpts) (*Plan, []string, error) {
 		return nil, nil, p.errs
 	}
 	pl := p.parse()
+	if pl != nil {
+		pl.Files = p.readFiles()
+	}
 	if len(p.errs) > 0 {
 		p.errs.Sort()
 		p.errs = dedupe(p.errs)
 		if p.stopped {
 			p.errs = append(p.errs, &Error{File: p.file, Message: fmt.Sprintf("too many errors; only the first %d are reported", MaxErrors)})
 		}
-		return nil, p.refs, p.errs
+		return nil, p.schemaFiles(), p.errs
 	}
-	return pl, p.refs, nil
+	return pl, p.schemaFiles(), nil
 }
 
 func dedupe(l ErrorList) ErrorList {
@@ -186,6 +199,8 @@ type parser struct {
 	inlineSchemas int
 	// refs are the files json_schema refers to, as paths of fsys.
 	refs []string
+	// read are the files the schemas read, by path of fsys.
+	read map[string][]byte
 }
 
 func (p *parser) compileTemplate(s string) (*Template, error) {

@@ -53,6 +53,12 @@ type Plan struct {
 	File string
 	// Source is the YAML as it was loaded.
 	Source []byte
+	// Files are the files its json_schema assertions read (a document
+	// they refer to, and those it refers to in turn), by their path
+	// relative to the plan's directory ("openapi.yaml",
+	// "../shared/item.json"), byte for byte; nil when they read none.
+	// With them, ParseOpts.Files parses the plan again without its folder.
+	Files map[string][]byte
 
 	namePos Pos // where name is written, for errors about the id
 }
