@@ -10,6 +10,7 @@
 //	smokex new --from-openapi FILE|URL [--base-url URL] [-o DIR]  write plans from an OpenAPI document
 //	smokex serve [flags] [PATH...]   run plans on their schedules until stopped; serve the dashboard
 //	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
+//	smokex token [--name N] [--role R] [--label K=V]  make a token for serve --tokens
 //	smokex version                   print the version
 //	smokex help [command]            show the usage of a command
 //
@@ -221,6 +222,7 @@
 //	--allow-run             the API and the dashboard may run plans now
 //	--allow-edit            they may create, change and delete plans that do not come from a PATH
 //	--auth-token TOKEN      every request needs the token (default $SMOKEX_ADMIN_TOKEN): see below
+//	--tokens FILE           also accept the tokens of FILE, each with a role and a scope: see below
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts (default: the --addr URL)
 //	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
 //
@@ -257,6 +259,40 @@
 // until it expires; a new token ends every login). A link from
 // another site, such as an alert's, opens the page again from serve's
 // origin first, so that the strict cookie goes along.
+//
+// --tokens FILE gives more tokens (admin.ParseTokens), each known by its
+// SHA-256 only, with a role and optionally labels:
+//
+//	# tokens.yaml
+//	- name: partner-acme
+//	  sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//	  role: viewer             # viewer | operator | admin
+//	  labels: {customer: acme} # sees only the plans with these labels
+//
+// A viewer reads the dashboard and the API for its plans, with the
+// requests' and responses' bodies and headers and the plans' YAML hidden;
+// an operator may also run plans now, pause them and write incidents; an
+// admin may also edit and delete plans: a token's role is itself the grant,
+// without --allow-run or --allow-edit, which set what --auth-token may do.
+// Every endpoint, /events and the badges included, shows a token with
+// labels only its plans: the others are answered 404, as plans that do not
+// exist; /metrics and the sync's API answer 404 to any token but an admin's
+// without labels. The login page takes these tokens too: the cookie then
+// carries the entry's name, role and labels, with an HMAC of them and of
+// the entry's sha256, keyed with --auth-token or, without one, with a key
+// of the process (a restart then ends those logins); an entry changed or
+// removed ends its logins, and a logout ends the logins of its own token.
+// The dashboard shows who is logged in, with the role, and only the
+// controls the role may use. The status pages under /s/ are read without a
+// token. An error in FILE stops serve at start, naming the entry, its line
+// and the field.
+//
+// # smokex token
+//
+// token prints a new random token and the line of YAML to add to the
+// --tokens file for it (--name, --role viewer|operator|admin, default
+// viewer, and --label KEY=VALUE, repeatable): only its SHA-256 goes in the
+// file.
 //
 // Plans given as PATHs stay read-only through the API (409, naming the
 // file). With no PATH, the plans live in the store (in memory, or in

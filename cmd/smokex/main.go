@@ -106,6 +106,7 @@ func commands() []command {
 		newCommand(),
 		serveCommand(),
 		migrateCommand(),
+		tokenCommand(),
 		versionCommand(),
 		helpCommand(),
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 
@@ -24,6 +25,9 @@ type adminFlags struct {
 	allowRun  bool
 	allowEdit bool
 	authToken string
+	// tokensFile is --tokens; tokens are its entries, read by check.
+	tokensFile string
+	tokens     []admin.Token
 	// baseURL is where users reach the dashboard, for links in alerts;
 	// empty when not given.
 	baseURL string
@@ -40,6 +44,7 @@ func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
+	fs.StringVar(&f.tokensFile, "tokens", "", "also accept the tokens of the YAML `FILE`, each with a name, its sha256, a role (viewer, operator or admin) and optionally labels that limit it to the plans that have them (smokex token makes one)")
 	fs.Var(&f.allowedHosts, "allowed-hosts", "also answer requests for the host `NAMES`, comma-separated (repeatable; .example.com for a domain and the names under it); besides them serve answers only localhost, IP addresses and the hosts of --addr and --base-url, which shuts out DNS rebinding")
 	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL; an --addr on every interface, such as :8080, needs it)")
 }
@@ -66,6 +71,15 @@ func (f *adminFlags) check() error {
 	}
 	if strings.ContainsAny(f.authToken, " \t\r\n") {
 		return errors.New("--auth-token must not contain spaces")
+	}
+	if f.tokensFile != "" {
+		data, err := os.ReadFile(f.tokensFile)
+		if err != nil {
+			return fmt.Errorf("--tokens: %w", err)
+		}
+		if f.tokens, err = admin.ParseTokens(data); err != nil {
+			return fmt.Errorf("--tokens %s: %w", f.tokensFile, err)
+		}
 	}
 	return nil
 }

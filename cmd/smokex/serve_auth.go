@@ -3,21 +3,27 @@ package main
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/smokex/smokex/admin"
 )
 
 // The login of --auth-token for browsers, which send no Authorization
@@ -48,9 +54,16 @@ type loginData struct {
 	LoggedIn bool
 }
 
-// tokenAuth is the --auth-token check of everything serve answers.
+// tokenAuth is the --auth-token and --tokens check of everything serve
+// answers.
 type tokenAuth struct {
+	// token is --auth-token, empty when only --tokens is given.
 	token string
+	// tokens are the entries of --tokens.
+	tokens []admin.Token
+	// key signs the logins of --tokens' tokens: --auth-token, else a
+	// random key of this process, which a restart ends them with.
+	key []byte
 	// secure marks the cookie Secure on plain HTTP too: --base-url is
 	// https, so a proxy in front ends TLS.
 	secure bool
@@ -61,24 +74,33 @@ type tokenAuth struct {
 	failures *failureLimit
 	// mu guards revoked.
 	mu sync.Mutex
-	// revoked is when this process last logged out: a login cookie issued
-	// before is refused.
-	revoked time.Time
+	// revoked is when this process last logged out each token, by its
+	// access's name: a login cookie of that token issued before is
+	// refused. The logout of one token of --tokens ends its own logins,
+	// not the others'.
+	revoked map[string]time.Time
 }
 
 // withAuth wraps everything serve answers in the --auth-token check: the
 // bearer header for machines, the login page's cookie for browsers.
 func (f *adminFlags) withAuth(h http.Handler, log *slog.Logger) http.Handler {
-	if f.authToken == "" {
+	if f.authToken == "" && len(f.tokens) == 0 {
 		return h
+	}
+	key := []byte(f.authToken)
+	if len(key) == 0 {
+		key = []byte(rand.Text() + rand.Text())
 	}
 	a := &tokenAuth{
 		token:    f.authToken,
+		tokens:   f.tokens,
+		key:      key,
 		secure:   strings.HasPrefix(f.baseURL, "https://"),
 		now:      time.Now,
 		origin:   http.NewCrossOriginProtection(),
 		log:      log,
 		failures: newFailureLimit(),
+		revoked:  map[string]time.Time{},
 	}
 	return a.wrap(h)
 }
@@ -101,9 +123,30 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 			// needs: the same files in every binary, nothing secret.
 			h.ServeHTTP(w, r)
 			return
-		case a.authorized(r):
+		case strings.HasPrefix(r.URL.Path, "/s/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			// The public status pages: read without a token, as whoever
+			// reads them, who sees no plan of the rest.
+			if acc, ok := a.authorized(r); ok {
+				r = r.WithContext(admin.WithAccess(r.Context(), acc))
+			} else {
+				r = r.WithContext(admin.WithAccess(r.Context(), admin.Access{}))
+			}
 			h.ServeHTTP(w, r)
 			return
+		}
+		if acc, ok := a.authorized(r); ok {
+			if (acc.Role != admin.RoleAdmin || len(acc.Labels) > 0) && !adminPath(r.URL.Path) {
+				// /metrics and the sync's API span every plan: the
+				// tokens of the host's admin alone see them.
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `{"error":"not found"}`+"\n")
+				return
+			}
+			h.ServeHTTP(w, r.WithContext(admin.WithAccess(r.Context(), acc)))
+			return
+		}
+		switch {
 		case (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html"):
 			// A browser opening a page: to the login, and back here after.
 			next := strings.TrimPrefix(r.URL.Path, "/")
@@ -136,14 +179,39 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 	})
 }
 
-// authorized reports whether r carries the token in its Authorization
-// header or a valid login cookie.
-func (a *tokenAuth) authorized(r *http.Request) bool {
-	if got, ok := bearer(r); ok && a.isToken(got) {
-		return true
+// authorized returns who r is when it carries a token in its
+// Authorization header or a valid login cookie.
+func (a *tokenAuth) authorized(r *http.Request) (admin.Access, bool) {
+	if got, ok := bearer(r); ok {
+		if acc, ok := a.access(got); ok {
+			return acc, true
+		}
 	}
 	c, err := r.Cookie(sessionCookie)
-	return err == nil && a.validSession(c.Value)
+	if err != nil {
+		return admin.Access{}, false
+	}
+	return a.validSession(c.Value)
+}
+
+// adminAccess is the access of --auth-token.
+var adminAccess = admin.Access{Name: "admin token", Role: admin.RoleAdmin}
+
+// access returns the access of a token: --auth-token's, or its entry's of
+// --tokens. Every comparison takes constant time.
+func (a *tokenAuth) access(token string) (admin.Access, bool) {
+	acc, found := admin.Lookup(a.tokens, token)
+	if a.token != "" && a.isToken(token) {
+		return adminAccess, true
+	}
+	return acc, found
+}
+
+// adminPath reports whether the admin handler answers path, rather than
+// serve's own routes (/metrics, /api/sync), which a scoped token does not
+// see.
+func adminPath(path string) bool {
+	return path != "/metrics" && path != "/api/sync" && !strings.HasPrefix(path, "/api/sync/")
 }
 
 // bearer is the token of r's Authorization header when its scheme is
@@ -205,40 +273,94 @@ func (a *tokenAuth) isToken(got string) bool {
 // from which the token can be found; every serve started with the same
 // token accepts it, a new token ends every login, and a logout ends the
 // logins made before it on this process (see logout).
-func (a *tokenAuth) session(expires time.Time) string {
+//
+// The login of a token of --tokens carries its scope as well: "v3.",
+// the expiry, the entry's name, role and labels (base64 of their JSON),
+// and an HMAC of them and of the entry's sha256, keyed with --auth-token
+// or else with a key of this process. A changed entry (another sha256,
+// role or labels) or a removed one ends its logins.
+func (a *tokenAuth) session(expires time.Time, acc admin.Access) string {
 	exp := strconv.FormatInt(expires.UnixMilli(), 10)
+	if acc.Token {
+		scope, _ := json.Marshal(sessionScope{Name: acc.Name, Role: acc.Role, Labels: acc.Labels})
+		payload := base64.RawURLEncoding.EncodeToString(scope)
+		return "v3." + exp + "." + payload + "." + a.mac(exp, payload, a.entrySum(acc.Name))
+	}
 	return "v2." + exp + "." + a.mac(exp)
 }
 
-func (a *tokenAuth) mac(exp string) string {
-	m := hmac.New(sha256.New, []byte(a.token))
-	io.WriteString(m, "smokex admin session\x00"+exp)
+// sessionScope is what the login of a token of --tokens carries.
+type sessionScope struct {
+	Name   string            `json:"n"`
+	Role   admin.Role        `json:"r"`
+	Labels map[string]string `json:"l,omitempty"`
+}
+
+// entrySum is the sha256 of the entry of --tokens named name.
+func (a *tokenAuth) entrySum(name string) string {
+	for _, t := range a.tokens {
+		if t.Name == name {
+			return strings.ToLower(t.SHA256)
+		}
+	}
+	return ""
+}
+
+// mac signs a session's parts: the expiry alone is the login of
+// --auth-token, keyed with it, as sessions always were.
+func (a *tokenAuth) mac(parts ...string) string {
+	key, what := []byte(a.token), "smokex admin session"
+	if len(parts) > 1 {
+		key, what = a.key, "smokex scoped session"
+	}
+	m := hmac.New(sha256.New, key)
+	io.WriteString(m, what)
+	for _, p := range parts {
+		io.WriteString(m, "\x00"+p)
+	}
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // validSession checks a login cookie's value: its HMAC, in constant time,
-// and that it has not expired.
-func (a *tokenAuth) validSession(v string) bool {
-	rest, ok := strings.CutPrefix(v, "v2.")
-	if !ok {
-		return false
+// that it has not expired, and for a token of --tokens that its entry
+// still gives the scope it carries. It returns the login's access.
+func (a *tokenAuth) validSession(v string) (admin.Access, bool) {
+	version, rest, _ := strings.Cut(v, ".")
+	parts := strings.Split(rest, ".")
+	var acc admin.Access
+	switch {
+	case version == "v2" && len(parts) == 2 && a.token != "":
+		if !hmac.Equal([]byte(parts[1]), []byte(a.mac(parts[0]))) {
+			return admin.Access{}, false
+		}
+		acc = adminAccess
+	case version == "v3" && len(parts) == 3:
+		raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+		var scope sessionScope
+		if err != nil || json.Unmarshal(raw, &scope) != nil {
+			return admin.Access{}, false
+		}
+		sum := a.entrySum(scope.Name)
+		if sum == "" || !hmac.Equal([]byte(parts[2]), []byte(a.mac(parts[0], parts[1], sum))) {
+			return admin.Access{}, false
+		}
+		i := slices.IndexFunc(a.tokens, func(t admin.Token) bool { return t.Name == scope.Name })
+		if t := a.tokens[i]; t.Role != scope.Role || !maps.Equal(t.Labels, scope.Labels) {
+			return admin.Access{}, false
+		}
+		acc = admin.Access{Name: scope.Name, Role: scope.Role, Labels: scope.Labels, Token: true}
+	default:
+		return admin.Access{}, false
 	}
-	exp, sum, ok := strings.Cut(rest, ".")
-	if !ok {
-		return false
-	}
-	if !hmac.Equal([]byte(sum), []byte(a.mac(exp))) {
-		return false
-	}
-	ms, err := strconv.ParseInt(exp, 10, 64)
+	ms, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil {
-		return false
+		return admin.Access{}, false
 	}
 	expires := time.UnixMilli(ms)
 	a.mu.Lock()
-	revoked := a.revoked
+	revoked := a.revoked[acc.Name]
 	a.mu.Unlock()
-	return a.now().Before(expires) && expires.Add(-sessionLifetime).After(revoked)
+	return acc, a.now().Before(expires) && expires.Add(-sessionLifetime).After(revoked)
 }
 
 // login shows the form (GET) and checks the token it posts (POST).
@@ -246,7 +368,8 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		next := safeNext(r.URL.Query().Get("next"))
-		a.page(w, http.StatusOK, loginData{Next: next, LoggedIn: a.authorized(r)})
+		_, in := a.authorized(r)
+		a.page(w, http.StatusOK, loginData{Next: next, LoggedIn: in})
 		return
 	case http.MethodPost:
 	default:
@@ -265,14 +388,15 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 	}
 	next := safeNext(r.PostForm.Get("next"))
 	token := strings.TrimSpace(r.PostForm.Get("token"))
-	if token == "" || !a.isToken(token) {
+	acc, ok := a.access(token)
+	if token == "" || !ok {
 		if token != "" {
 			a.wrongToken(r, "login form")
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="smokex"`)
-		msg := "Wrong token: it is not the --auth-token (or $SMOKEX_ADMIN_TOKEN) this server was started with."
+		msg := "Wrong token: it is not the --auth-token (or $SMOKEX_ADMIN_TOKEN) this server was started with, nor one of its --tokens."
 		if token == "" {
-			msg = "No token: enter the --auth-token (or $SMOKEX_ADMIN_TOKEN) this server was started with."
+			msg = "No token: enter yours: the --auth-token (or $SMOKEX_ADMIN_TOKEN) this server was started with, or one of its --tokens."
 		}
 		a.page(w, http.StatusUnauthorized, loginData{Next: next, Error: msg})
 		return
@@ -282,14 +406,14 @@ func (a *tokenAuth) login(w http.ResponseWriter, r *http.Request) {
 	// for one the logout ended.
 	issued := a.now()
 	a.mu.Lock()
-	if revoked := a.revoked.Add(time.Millisecond); issued.Before(revoked) {
+	if revoked := a.revoked[acc.Name].Add(time.Millisecond); issued.Before(revoked) {
 		issued = revoked
 	}
 	a.mu.Unlock()
 	expires := issued.Add(sessionLifetime)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
-		Value:    a.session(expires),
+		Value:    a.session(expires, acc),
 		Path:     "/",
 		Expires:  expires,
 		MaxAge:   int(sessionLifetime / time.Second),
@@ -315,14 +439,15 @@ func (a *tokenAuth) logout(w http.ResponseWriter, r *http.Request) {
 		a.page(w, http.StatusForbidden, loginData{Error: "Refused: the form was sent from another site (" + err.Error() + ")."})
 		return
 	}
-	if !a.authorized(r) {
+	acc, in := a.authorized(r)
+	if !in {
 		// Only a logged-in browser (or a client with the token) ends the
 		// logins of others.
 		seeOther(w, "./login")
 		return
 	}
 	a.mu.Lock()
-	a.revoked = a.now()
+	a.revoked[acc.Name] = a.now()
 	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,

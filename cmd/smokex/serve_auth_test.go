@@ -156,15 +156,15 @@ func TestServeLoginCookie(t *testing.T) {
 	a := &tokenAuth{token: "t0ken", now: time.Now}
 	for name, value := range map[string]string{
 		"forged":      cookie.Value[:len(cookie.Value)-2] + "xx",
-		"other token": (&tokenAuth{token: "other"}).session(time.Now().Add(time.Hour)),
-		"expired":     a.session(time.Now().Add(-time.Second)),
+		"other token": (&tokenAuth{token: "other"}).session(time.Now().Add(time.Hour), adminAccess),
+		"expired":     a.session(time.Now().Add(-time.Second), adminAccess),
 		"later":       strings.Replace(cookie.Value, "v2.1", "v2.9", 1),
 		"garbage":     "t0ken",
 	} {
 		code, _ := call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+value)
 		require.Equal(t, http.StatusUnauthorized, code, name)
 	}
-	code, _ := call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+a.session(time.Now().Add(time.Hour)))
+	code, _ := call(t, "GET", base+"api/plans", "", "Cookie", sessionCookie+"="+a.session(time.Now().Add(time.Hour), adminAccess))
 	require.Equal(t, http.StatusOK, code, "a cookie of another serve with the same token")
 
 	// A login never leaves the site.
