@@ -150,7 +150,7 @@ func TestServeProcessesShareTicks(t *testing.T) {
 	for _, s := range statuses {
 		require.Equal(t, record.StatusCanceled, s)
 	}
-	t.Logf("killed one of three serve processes; ticks resumed after %s; %d runs interrupted", resumed.Sub(killed).Round(100*time.Millisecond), interrupted)
+	t.Logf("killed one of three serve processes; its runs in flight rescued (River's new leader) after %s; %d runs interrupted", resumed.Sub(killed).Round(100*time.Millisecond), interrupted)
 }
 
 func TestServeSchedulerUsage(t *testing.T) {

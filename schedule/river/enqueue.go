@@ -3,11 +3,11 @@ package river
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 )
 
@@ -28,23 +28,18 @@ const (
 	enqueueFlushTimeout = 10 * time.Second
 )
 
-// enqueuer inserts the ticks that River's periodic job enqueuer hands
-// over, and tries again until the database takes them.
-//
-// River's enqueuer, which runs on the elected leader only, builds a
-// round's jobs, moves each entry's next run time on, then inserts the
-// round in one transaction; when that fails (a connection terminated
-// under it: "PeriodicJobEnqueuer: Error starting transaction") it logs the
-// error and goes on from the next run times, so the round's ticks are
-// lost. So the job constructor hands its tick here and gives River no job
-// to insert (ErrNoJobToInsert), and this loop inserts the ticks in its own
-// transactions, keeping those the database refused for the next attempt.
-// A tick's job is unique by its arguments (entry and due time), so an
-// attempt whose commit was in fact done, or a tick another leader
-// inserted too, is skipped as a duplicate: a retry never makes a second
-// job.
+// enqueuer inserts the ticks that the tick loop hands over, and tries
+// again until the database takes them: a transaction that fails (its
+// connection terminated) loses no tick. A tick's job is unique by its
+// arguments (entry and due time), so an attempt whose commit was in fact
+// done, or a tick another replica inserted first, is skipped as a
+// duplicate: a retry never makes a second job. With the jobs it inserts,
+// in the same transaction, it moves each entry's enqueued_through on, from
+// which a replica that starts catches up.
 type enqueuer struct {
 	client *river.Client[pgx.Tx]
+	pool   *pgxpool.Pool
+	sql    sqlText
 	queue  string
 	logger *slog.Logger
 
@@ -53,22 +48,23 @@ type enqueuer struct {
 	wake    chan struct{}
 }
 
-func newEnqueuer(client *river.Client[pgx.Tx], queue string, logger *slog.Logger) *enqueuer {
-	return &enqueuer{client: client, queue: queue, logger: logger, wake: make(chan struct{}, 1)}
+func newEnqueuer(client *river.Client[pgx.Tx], pool *pgxpool.Pool, sql sqlText, queue string, logger *slog.Logger) *enqueuer {
+	return &enqueuer{client: client, pool: pool, sql: sql, queue: queue, logger: logger, wake: make(chan struct{}, 1)}
 }
 
-// add queues t and wakes the loop. Only the loop takes ticks off the
+// add queues ts and wakes the loop. Only the loop takes ticks off the
 // front of the queue.
-func (q *enqueuer) add(t tickArgs) {
-	q.mu.Lock()
-	full := len(q.pending) >= MaxPendingTicks
-	if !full {
-		q.pending = append(q.pending, t)
-	}
-	q.mu.Unlock()
-	if full {
-		q.logger.Error("river: a tick was dropped: the database has refused the ticks before it for too long", "id", t.ID, "due", t.Due, "pending", MaxPendingTicks)
+func (q *enqueuer) add(ts ...tickArgs) {
+	if len(ts) == 0 {
 		return
+	}
+	q.mu.Lock()
+	room := max(0, MaxPendingTicks-len(q.pending))
+	dropped := ts[min(room, len(ts)):]
+	q.pending = append(q.pending, ts[:min(room, len(ts))]...)
+	q.mu.Unlock()
+	for _, t := range dropped {
+		q.logger.Error("river: a tick was dropped: the database has refused the ticks before it for too long", "id", t.ID, "due", t.Due, "pending", MaxPendingTicks)
 	}
 	select {
 	case q.wake <- struct{}{}:
@@ -100,12 +96,6 @@ func (q *enqueuer) run(stop <-chan context.Context) {
 		}
 		retry = nil
 		for q.len() > 0 {
-			// River's enqueuer hands ticks over up to 100ms before they are
-			// due; each is inserted at its due time, available at once.
-			if d := time.Until(q.firstDue()); d > 0 {
-				retry = time.After(d)
-				break
-			}
 			if err := q.insert(context.Background()); err != nil {
 				failures++
 				wait = min(max(2*wait, enqueueRetryMin), enqueueRetryMax)
@@ -121,14 +111,6 @@ func (q *enqueuer) run(stop <-chan context.Context) {
 	}
 }
 
-// firstDue is the due time of the oldest pending tick; the queue is not
-// empty.
-func (q *enqueuer) firstDue() time.Time {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.pending[0].Due
-}
-
 func (q *enqueuer) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -136,8 +118,7 @@ func (q *enqueuer) len() int {
 }
 
 // insert inserts the oldest pending ticks, at most enqueueBatch, and
-// drops them from the queue once the database took them. At Stop, ticks
-// not yet due are inserted too.
+// drops them from the queue once the database took them.
 func (q *enqueuer) insert(ctx context.Context) error {
 	q.mu.Lock()
 	batch := append([]tickArgs(nil), q.pending[:min(len(q.pending), enqueueBatch)]...)
@@ -152,41 +133,39 @@ func (q *enqueuer) insert(ctx context.Context) error {
 		// 5s); inserted at its due time, it is available at once.
 		params[i] = river.InsertManyParams{Args: t, InsertOpts: &river.InsertOpts{
 			Queue: q.queue,
-			// One job per (id, due time), whichever leader or attempt
+			// One job per (id, due time), whichever replica or attempt
 			// inserts it.
 			UniqueOpts: river.UniqueOpts{ByArgs: true},
 		}}
 	}
 	ictx, cancel := context.WithTimeout(ctx, enqueueFlushTimeout)
 	defer cancel()
-	if _, err := q.client.InsertMany(ictx, params); err != nil {
+	err := pgx.BeginFunc(ictx, q.pool, func(tx pgx.Tx) error {
+		res, err := q.client.InsertManyTx(ictx, tx, params)
+		if err != nil {
+			return err
+		}
+		// The entries whose ticks this replica was first to insert.
+		var ids []string
+		var dues []time.Time
+		for i, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				ids, dues = append(ids, batch[i].ID), append(dues, batch[i].Due)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ictx, q.sql.of(`UPDATE {schema}.schedule_entries e SET enqueued_through = t.due
+			FROM (SELECT id, max(due) AS due FROM unnest($1::text[], $2::timestamptz[]) AS u(id, due) GROUP BY id) t
+			WHERE e.id = t.id AND (e.enqueued_through IS NULL OR e.enqueued_through < t.due)`), ids, dues)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	q.mu.Lock()
 	q.pending = append(q.pending[:0], q.pending[len(batch):]...)
 	q.mu.Unlock()
 	return nil
-}
-
-// constructorSkip ends the message River's enqueuer logs, at info level,
-// for each job constructor that gives it no job, as the ticks' constructor
-// always does: dropHandler keeps it out of the host's log.
-const constructorSkip = "PeriodicJobEnqueuer: nil returned from periodic job constructor, skipping"
-
-// dropHandler is River's log handler: the host's, without constructorSkip.
-type dropHandler struct{ slog.Handler }
-
-func (h dropHandler) Handle(ctx context.Context, r slog.Record) error {
-	if strings.HasSuffix(r.Message, constructorSkip) {
-		return nil
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h dropHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return dropHandler{h.Handler.WithAttrs(attrs)}
-}
-
-func (h dropHandler) WithGroup(name string) slog.Handler {
-	return dropHandler{h.Handler.WithGroup(name)}
 }

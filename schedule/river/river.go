@@ -35,6 +35,12 @@ const (
 	// DefaultFetchPollInterval is how often a replica looks for ticks come
 	// due, besides being told of new ones.
 	DefaultFetchPollInterval = 100 * time.Millisecond
+	// DefaultCatchUp is how far back a replica enqueues the ticks that no
+	// replica enqueued.
+	DefaultCatchUp = 10 * time.Minute
+	// MaxCatchUpTicks is the most ticks of one entry that a replica
+	// enqueues at once when catching up: the latest ones.
+	MaxCatchUpTicks = 60
 )
 
 // Config configures a Scheduler. Pool and Func are required.
@@ -72,9 +78,17 @@ type Config struct {
 	// due, which bounds the lateness of a tick. Defaults to
 	// DefaultFetchPollInterval.
 	FetchPollInterval time.Duration
-	// Location is the time zone of cron specs without a CRON_TZ= prefix;
+	// TimeZone is the time zone of cron specs without a CRON_TZ= prefix;
 	// every replica must use the same. Defaults to UTC.
-	Location *time.Location
+	TimeZone *time.Location
+	// CatchUp is how far back a replica that starts, or that finds its
+	// enqueuing behind (a process paused, a database that refused it),
+	// enqueues the ticks that came due while no replica enqueued them:
+	// the ticks of each entry due within CatchUp since the last one any
+	// replica enqueued, MaxCatchUpTicks at most. The engine runs such a
+	// tick or, past its plan's interval, records it as skipped as late.
+	// Defaults to DefaultCatchUp.
+	CatchUp time.Duration
 	// ClientID names this replica's River client (it shows as the leader
 	// in river_leader). Defaults to one River makes up.
 	ClientID string
@@ -111,9 +125,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.SyncInterval = cmp.Or(c.SyncInterval, DefaultSyncInterval)
 	c.FetchPollInterval = cmp.Or(c.FetchPollInterval, DefaultFetchPollInterval)
-	if c.Location == nil {
-		c.Location = time.UTC
+	if c.TimeZone == nil {
+		c.TimeZone = time.UTC
 	}
+	if c.CatchUp < 0 {
+		return c, fmt.Errorf("river: Config.CatchUp must not be negative, got %s", c.CatchUp)
+	}
+	c.CatchUp = cmp.Or(c.CatchUp, DefaultCatchUp)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -134,12 +152,14 @@ type Scheduler struct {
 
 	// calls counts the Func calls in flight; Stop waits for them.
 	calls sync.WaitGroup
-	// life ends with Stop; the sync loop watches it.
+	// life ends with Stop; the sync and tick loops watch it.
 	life    context.Context
 	endLife context.CancelFunc
 	bg      sync.WaitGroup
-	// enq inserts the ticks this replica enqueues as the leader, until
-	// Stop hands enqStop its context, once the client has stopped.
+	// rewake tells the tick loop that an entry's next due time changed.
+	rewake chan struct{}
+	// enq inserts the ticks this replica enqueues, until Stop hands
+	// enqStop its context, once the tick loop has stopped.
 	enq     *enqueuer
 	enqStop chan context.Context
 	enqDone sync.WaitGroup
@@ -149,7 +169,9 @@ type Scheduler struct {
 type localEntry struct {
 	spec   string
 	parsed *spec
-	handle rivertype.PeriodicJobHandle
+	// next is the due time of its next tick that this replica enqueues;
+	// zero when the spec fires no more.
+	next time.Time
 }
 
 var (
@@ -180,12 +202,13 @@ func New(cfg Config) (*Scheduler, error) {
 		FetchCooldown:        min(cfg.FetchPollInterval, river.FetchCooldownDefault),
 		MaxAttempts:          maxAttempts,
 		RetryPolicy:          retryAtOnce{},
-		Logger:               slog.New(dropHandler{cfg.Logger.Handler()}),
+		Logger:               cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)
 	}
-	s.enq = newEnqueuer(s.client, cfg.Queue, cfg.Logger)
+	s.enq = newEnqueuer(s.client, cfg.Pool, s.sql, cfg.Queue, cfg.Logger)
+	s.rewake = make(chan struct{}, 1)
 	s.enqStop = make(chan context.Context, 1)
 	s.life, s.endLife = context.WithCancel(context.Background())
 	return s, nil
@@ -216,7 +239,7 @@ func (s *Scheduler) Add(ctx context.Context, id, specText string) error {
 	if id == "" {
 		return errors.New("river: add: empty id")
 	}
-	parsed, err := parseSpec(id, specText, s.cfg.Location)
+	parsed, err := parseSpec(id, specText, s.cfg.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -227,11 +250,11 @@ func (s *Scheduler) Add(ctx context.Context, id, specText string) error {
 	// from which Entries reckons Prev.
 	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, updated_at)
 		VALUES ($1, $2, now())
-		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at
+		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at, enqueued_through = NULL
 		WHERE schedule_entries.spec IS DISTINCT FROM excluded.spec`), id, specText); err != nil {
 		return fmt.Errorf("river: add %q: %w", id, err)
 	}
-	return s.apply(id, specText, parsed)
+	return s.apply(id, specText, parsed, time.Time{})
 }
 
 // Remove implements schedule.Scheduler.Remove.
@@ -242,12 +265,14 @@ func (s *Scheduler) Remove(ctx context.Context, id string) error {
 	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`DELETE FROM {schema}.schedule_entries WHERE id = $1`), id); err != nil {
 		return fmt.Errorf("river: remove %q: %w", id, err)
 	}
-	return s.apply(id, "", nil)
+	return s.apply(id, "", nil, time.Time{})
 }
 
 // apply schedules id on spec in this replica, or unschedules it when
-// parsed is nil.
-func (s *Scheduler) apply(id, specText string, parsed *spec) error {
+// parsed is nil. A new entry, or a changed spec, ticks next at the first
+// due time after now, or, when through is the due time of the last tick
+// any replica enqueued, at the first one after it within CatchUp.
+func (s *Scheduler) apply(id, specText string, parsed *spec, through time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -257,25 +282,30 @@ func (s *Scheduler) apply(id, specText string, parsed *spec) error {
 	if ok && parsed != nil && old.spec == specText {
 		return nil
 	}
-	if ok {
-		s.client.PeriodicJobs().Remove(old.handle)
-		delete(s.local, id)
-	}
+	delete(s.local, id)
 	if parsed == nil {
 		return nil
 	}
-	ds := &dueSchedule{spec: parsed}
-	handle, err := s.client.PeriodicJobs().AddSafely(river.NewPeriodicJob(ds, func() (river.JobArgs, *river.InsertOpts) {
-		// The enqueuer inserts the tick, and tries again when the
-		// database refuses it; River inserts nothing.
-		s.enq.add(tickArgs{ID: id, Due: ds.due()})
-		return nil, nil
-	}, nil))
-	if err != nil {
-		return fmt.Errorf("river: scheduling %q: %w", id, err)
+	s.local[id] = &localEntry{spec: specText, parsed: parsed, next: s.catchUp(parsed, through, time.Now())}
+	select {
+	case s.rewake <- struct{}{}:
+	default:
 	}
-	s.local[id] = &localEntry{spec: specText, parsed: parsed, handle: handle}
 	return nil
+}
+
+// catchUp is the first due time of sp to enqueue at now: the first after
+// through, the last due time enqueued, within CatchUp before now; the
+// first after now when through is zero. The tick loop enqueues
+// MaxCatchUpTicks of them at most.
+func (s *Scheduler) catchUp(sp *spec, through, now time.Time) time.Time {
+	if through.IsZero() {
+		return sp.next(now)
+	}
+	if from := now.Add(-s.cfg.CatchUp); through.Before(from) {
+		through = from
+	}
+	return sp.next(through)
 }
 
 // known reports whether this replica schedules id; when it does not, the
@@ -317,7 +347,7 @@ func (s *Scheduler) Entries(ctx context.Context) ([]schedule.Entry, error) {
 	out := make([]schedule.Entry, 0, len(stored))
 	for _, r := range stored {
 		e := schedule.Entry{ID: r.ID, Spec: r.Spec}
-		if sp, err := parseSpec(r.ID, r.Spec, s.cfg.Location); err == nil {
+		if sp, err := parseSpec(r.ID, r.Spec, s.cfg.TimeZone); err == nil {
 			e.Next = sp.next(now)
 			if p := sp.prev(now); !p.IsZero() && !p.Before(r.Updated) {
 				e.Prev = p
@@ -329,8 +359,8 @@ func (s *Scheduler) Entries(ctx context.Context) ([]schedule.Entry, error) {
 }
 
 // Start implements schedule.Scheduler.Start: it loads the entries, starts
-// the River client (whose elected leader enqueues the ticks) and the loop
-// that keeps the entries in step with the table. It returns an error
+// the River client, the loop that keeps the entries in step with the
+// table and the loop that enqueues their ticks as they fall due. It returns an error
 // wrapping ctx.Err() if ctx is done already.
 func (s *Scheduler) Start(ctx context.Context) error {
 	s.mu.Lock()
@@ -360,20 +390,30 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.bg.Go(s.syncLoop)
+	s.bg.Go(s.tickLoop)
 	s.enqDone.Go(func() { s.enq.run(s.enqStop) })
 	return nil
 }
 
 // sync brings this replica's entries in step with the table.
 func (s *Scheduler) sync(ctx context.Context) error {
-	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec FROM {schema}.schedule_entries`))
+	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec, enqueued_through FROM {schema}.schedule_entries`))
 	if err != nil {
 		return fmt.Errorf("river: reading entries: %w", err)
 	}
-	stored := map[string]string{}
+	type row struct {
+		spec    string
+		through time.Time
+	}
+	stored := map[string]row{}
 	var id, specText string
-	_, err = pgx.ForEachRow(rows, []any{&id, &specText}, func() error {
-		stored[id] = specText
+	var through *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&id, &specText, &through}, func() error {
+		r := row{spec: specText}
+		if through != nil {
+			r.through = *through
+		}
+		stored[id] = r
 		return nil
 	})
 	if err != nil {
@@ -388,17 +428,17 @@ func (s *Scheduler) sync(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, id := range gone {
-		if err := s.apply(id, "", nil); err != nil {
+		if err := s.apply(id, "", nil, time.Time{}); err != nil {
 			return err
 		}
 	}
-	for id, specText := range stored {
-		parsed, err := parseSpec(id, specText, s.cfg.Location)
+	for id, r := range stored {
+		parsed, err := parseSpec(id, r.spec, s.cfg.TimeZone)
 		if err != nil {
 			s.cfg.Logger.Error("river: a stored entry does not parse; it is not scheduled", "id", id, "error", err)
 			continue
 		}
-		if err := s.apply(id, specText, parsed); err != nil {
+		if err := s.apply(id, r.spec, parsed, r.through); err != nil {
 			return err
 		}
 	}
@@ -444,10 +484,9 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 					_ = s.client.StopAndCancel(hard)
 				})
 			}
-			// The ticks this replica enqueued as the leader are inserted
-			// before Stop returns (River's enqueuer stopped with the client,
-			// or, when the client could not stop in time, no later than the
-			// last attempt's bound).
+			// The ticks this replica enqueued are inserted before Stop
+			// returns (its tick loop stopped above), no later than the last
+			// attempt's bound.
 			s.enqStop <- ctx
 			s.enqDone.Wait()
 		}
@@ -479,6 +518,11 @@ func (s *Scheduler) checkOpen() error {
 type tickArgs struct {
 	ID  string    `json:"id"`
 	Due time.Time `json:"due"`
+}
+
+// compare orders ticks by due time, then id.
+func (t tickArgs) compare(u tickArgs) int {
+	return cmp.Or(t.Due.Compare(u.Due), cmp.Compare(t.ID, u.ID))
 }
 
 // Kind implements river.JobArgs.

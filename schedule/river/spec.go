@@ -3,7 +3,6 @@ package river
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	cron "github.com/netresearch/go-cron"
@@ -66,35 +65,4 @@ func (s *spec) prev(t time.Time) time.Time {
 		return p
 	}
 	return p.UTC()
-}
-
-// dueSchedule is the River schedule of one entry. River's periodic job
-// enqueuer asks it for the entry's next run time and, when that time
-// comes, calls the job's constructor before asking for the following one:
-// the constructor reads the due time it is building the job for as the
-// schedule's last answer.
-type dueSchedule struct {
-	spec *spec
-	mu   sync.Mutex
-	last time.Time
-}
-
-// Next implements river.PeriodicSchedule.
-func (d *dueSchedule) Next(t time.Time) time.Time {
-	n := d.spec.next(t)
-	if n.IsZero() {
-		// River wants a time; this one never comes.
-		n = time.Unix(1<<62, 0)
-	}
-	d.mu.Lock()
-	d.last = n
-	d.mu.Unlock()
-	return n
-}
-
-// due is the due time of the job being built.
-func (d *dueSchedule) due() time.Time {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.last
 }

@@ -21,10 +21,6 @@ import (
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
-// constructorSkipped is what River logs for each periodic job constructor
-// that returns no job.
-const constructorSkipped = "nil returned from periodic job constructor"
-
 // tickLog keeps the due times each entry ticked at, and tells a waiter of
 // every tick.
 type tickLog struct {
@@ -71,10 +67,9 @@ func (l *tickLog) waitFor(t *testing.T, ids []string, n int) {
 
 // TestTerminatedConnectionsLoseNoTick terminates every connection of the
 // scheduler's pool (pg_terminate_backend), again and again for a second
-// and a half, three times, while entries tick every second. River's periodic job enqueuer then fails to start
-// its next transaction on a connection that is gone, which lost the
-// round's ticks; the scheduler's own enqueuing tries again, so every
-// entry ticks at every second, once.
+// and a half, three times, while entries tick every second. An insert of
+// ticks then fails on a connection that is gone; the scheduler's
+// enqueuing tries again, so every entry ticks at every second, once.
 func TestTerminatedConnectionsLoseNoTick(t *testing.T) {
 	t.Parallel()
 	admin := postgrestest.Pool(t, 2)
@@ -158,10 +153,7 @@ func TestTerminatedConnectionsLoseNoTick(t *testing.T) {
 	require.Positive(t, terminated)
 	logged, err := os.ReadFile(logFile.Name())
 	require.NoError(t, err)
-	require.NotContains(t, string(logged), constructorSkipped, "River's line for each tick is kept out of the log")
 	retried := strings.Count(string(logged), "river: enqueuing ticks failed; trying again")
-	failed := strings.Count(string(logged), "PeriodicJobEnqueuer: Error")
-	require.Zero(t, failed, "River's enqueuer inserts no tick, so none of its inserts fails")
 	t.Logf("the scheduler's enqueuing failed %d times and tried again", retried)
 	t.Logf("%d rounds, %d connections terminated; every entry ticked at least %d times, each second once", rounds, terminated, fewest)
 }
