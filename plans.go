@@ -147,7 +147,7 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 
 // planRef is what hooks and subscribers see of p.
 func planRef(p *plan.Plan) *record.PlanRef {
-	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels)}
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels), DependsOn: slices.Clone(p.DependsOn)}
 }
 
 // Plan returns the loaded plan with the id.

@@ -311,5 +311,5 @@ func planRef(p *plan.Plan) *record.PlanRef {
 	if p == nil {
 		return &record.PlanRef{}
 	}
-	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: p.Labels}
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: p.Labels, DependsOn: p.DependsOn}
 }

@@ -120,6 +120,9 @@ func dump(p *plan.Plan) string {
 	if len(p.Secrets) > 0 {
 		w("secrets: %s", strings.Join(p.Secrets, " "))
 	}
+	if len(p.DependsOn) > 0 {
+		w("depends_on: %s", strings.Join(p.DependsOn, " "))
+	}
 	if o := dumpOptions(p.Options); o != "" {
 		w("options:%s", o)
 	}

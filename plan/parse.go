@@ -496,7 +496,7 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-const documentKeys = "name description schedule maintenance labels vars secrets options steps"
+const documentKeys = "name description schedule maintenance labels vars secrets depends_on options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
@@ -530,6 +530,8 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 			pl.Vars = p.vars(kv.value)
 		case "secrets":
 			pl.Secrets = p.secrets(kv.value)
+		case "depends_on":
+			pl.DependsOn, pl.dependsPos = p.dependsOn(kv.value)
 		case "options":
 			pl.Options = p.options(kv.value)
 		case "steps":

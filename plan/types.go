@@ -44,6 +44,12 @@ type Plan struct {
 	Vars map[string]*Value
 	// Secrets names the values the plan expects from the secret source.
 	Secrets []string
+	// DependsOn are the IDs of the plans this plan depends on
+	// (depends_on), in the order written: while one of them is failing,
+	// the alert policy holds back this plan's failing alert. Parse checks
+	// each entry alone; CheckDependencies checks them against the other
+	// plans (an unknown plan, a cycle).
+	DependsOn []string
 	// Options are the defaults for every step.
 	Options Options
 	Steps   []Step
@@ -60,7 +66,8 @@ type Plan struct {
 	// With them, ParseOpts.Files parses the plan again without its folder.
 	Files map[string][]byte
 
-	namePos Pos // where name is written, for errors about the id
+	namePos    Pos   // where name is written, for errors about the id
+	dependsPos []Pos // where each entry of DependsOn is written
 }
 
 // Step is one HTTP request of a plan with its assertions and captures.

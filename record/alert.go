@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -12,6 +13,11 @@ import (
 // policy, which saves its state compare-and-swap, needs no import of the
 // storage contract. Check it with errors.Is.
 var ErrConflict = errors.New("storage: conflict")
+
+// ErrNotFound is returned when a plan or an execution does not exist. It
+// is storage.ErrNotFound, defined here for the same reason as ErrConflict:
+// the alert policy tells by it that a plan named in depends_on is gone.
+var ErrNotFound = errors.New("storage: not found")
 
 // AlertState is the alert policy's memory of a plan, which a store keeps
 // for it (storage.AlertStore, notify.StateStore).
@@ -38,6 +44,31 @@ type AlertState struct {
 	LastExecutionID string
 	LastStatus      Status
 	UpdatedAt       time.Time
+	// DependsOn are the plans the plan depended on at its last counted
+	// execution (PlanRef.DependsOn), so that the state of a dependency
+	// finds its dependents' (storage.DependentAlertStore).
+	DependsOn []string
+	// Held is set while the plan is Failing but its failing alert was held
+	// back, because a plan it depends on was failing too (or had not
+	// reported since the plan's execution began); cleared when the alert
+	// is sent after all or the plan recovers.
+	Held bool
+	// RecentFlaky tells, newest first, which of the plan's last counted
+	// executions were flaky (record.Execution.Flaky), as many as the
+	// plan's Rules.FlakyAfter looks at; empty when it looks at none.
+	RecentFlaky []bool
+	// FlakyAlerted is set when the plan was announced flaky, and cleared
+	// when it no longer is flaky as often, so that it is announced once a
+	// spell.
+	FlakyAlerted bool
+}
+
+// Clone returns a copy of s that shares none of its slices.
+func (s *AlertState) Clone() *AlertState {
+	c := *s
+	c.DependsOn = slices.Clone(s.DependsOn)
+	c.RecentFlaky = slices.Clone(s.RecentFlaky)
+	return &c
 }
 
 // AlertDelivery is an alert owed to one target of the alert policy. The

@@ -9,4 +9,8 @@ type PlanRef struct {
 	// Labels are the plan's labels: metric tags, alert routes, dashboard
 	// filters.
 	Labels map[string]string `json:"labels,omitempty"`
+	// DependsOn are the IDs of the plans the plan depends on (its
+	// depends_on): the alert policy holds back its failing alert while one
+	// of them is failing.
+	DependsOn []string `json:"depends_on,omitempty"`
 }
