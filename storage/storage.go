@@ -11,7 +11,9 @@ import (
 // Sentinel errors. Backends wrap them; check with errors.Is.
 var (
 	// ErrNotFound is returned when a plan or execution does not exist.
-	ErrNotFound = errors.New("storage: not found")
+	// It is record.ErrNotFound, so that the alert policy can tell a plan
+	// that is gone without importing storage.
+	ErrNotFound = record.ErrNotFound
 	// ErrConflict is returned when a write contradicts what is stored: an
 	// execution created twice with one id, a step appended twice with one
 	// index, an execution created for a plan that does not exist.
@@ -162,6 +164,19 @@ type AlertStore interface {
 	// state changed since it was read. ErrNotFound when no plan has
 	// s.PlanID.
 	SaveAlertState(ctx context.Context, s *AlertState) error
+}
+
+// DependentAlertStore is an optional interface of an AlertStore that
+// finds the plans that depend on a plan by their stored state
+// (AlertState.DependsOn), so that the alert policy of any replica names, in
+// a dependency's alert, the dependents that fail with it. The policy finds
+// it by type assertion; without it, a dependency's alert names none.
+type DependentAlertStore interface {
+	AlertStore
+	// DependentAlertStates returns the stored states whose DependsOn holds
+	// planID, ordered by plan ID; none, and no error, when there are none
+	// or no plan has the id.
+	DependentAlertStates(ctx context.Context, planID string) ([]*AlertState, error)
 }
 
 // AlertOutbox is an optional interface of an AlertStore that keeps the

@@ -71,9 +71,10 @@ type Store struct {
 }
 
 var (
-	_ storage.Store       = (*Store)(nil)
-	_ storage.AlertStore  = (*Store)(nil)
-	_ storage.AlertOutbox = (*Store)(nil)
+	_ storage.Store               = (*Store)(nil)
+	_ storage.AlertStore          = (*Store)(nil)
+	_ storage.AlertOutbox         = (*Store)(nil)
+	_ storage.DependentAlertStore = (*Store)(nil)
 )
 
 // planRecord is a stored plan with its executions and alert state.
@@ -266,8 +267,25 @@ func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.Aler
 	if !ok {
 		return nil, errorf("plan %q: %w", planID, storage.ErrNotFound)
 	}
-	a := rec.alert
-	return &a, nil
+	return rec.alert.Clone(), nil
+}
+
+// DependentAlertStates returns the stored alert states whose DependsOn
+// holds planID, ordered by plan ID.
+func (s *Store) DependentAlertStates(ctx context.Context, planID string) ([]*storage.AlertState, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*storage.AlertState
+	for _, rec := range s.plans {
+		if slices.Contains(rec.alert.DependsOn, planID) {
+			out = append(out, rec.alert.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b *storage.AlertState) int { return cmp.Compare(a.PlanID, b.PlanID) })
+	return out, nil
 }
 
 // SaveAlertState replaces the plan's alert state when its stored version
@@ -300,7 +318,7 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, a *storage.AlertState, 
 	if err := s.outbox.Admit(owed); err != nil {
 		return errorf("save alert state of %q: %w", a.PlanID, err)
 	}
-	rec.alert = *a
+	rec.alert = *a.Clone()
 	rec.alert.Version++
 	s.outbox.Add(s.currentTime(), owed)
 	return nil

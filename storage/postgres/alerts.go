@@ -15,9 +15,55 @@ import (
 )
 
 var (
-	_ storage.AlertStore  = (*Store)(nil)
-	_ storage.AlertOutbox = (*Store)(nil)
+	_ storage.AlertStore          = (*Store)(nil)
+	_ storage.AlertOutbox         = (*Store)(nil)
+	_ storage.DependentAlertStore = (*Store)(nil)
 )
+
+// nonNil returns s, or an empty slice for nil, for a column that is an
+// array NOT NULL.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// alertColumns are the columns of alert_state that scanAlert reads, with
+// the plan's id first.
+const alertColumns = `a.version, a.consecutive_failures, a.consecutive_passes, a.failing, a.failing_since,
+	a.last_alerted_at, a.last_execution_id, a.last_status, a.updated_at,
+	a.depends_on, a.held, a.recent_flaky, a.flaky_alerted`
+
+// scanAlert reads a row of the plan's id and alertColumns, which are null
+// for a plan with no stored state.
+func scanAlert(row pgx.Row) (*storage.AlertState, error) {
+	var (
+		st                                     storage.AlertState
+		version                                pgtype.Int8
+		failures, passes                       pgtype.Int4
+		failing, held, flakyAlerted            pgtype.Bool
+		lastExec, last                         pgtype.Text
+		failingSince, lastAlertedAt, updatedAt pgtype.Timestamptz
+	)
+	err := row.Scan(&st.PlanID, &version, &failures, &passes, &failing, &failingSince,
+		&lastAlertedAt, &lastExec, &last, &updatedAt, &st.DependsOn, &held, &st.RecentFlaky, &flakyAlerted)
+	if err != nil {
+		return nil, err
+	}
+	st.Version = version.Int64
+	st.ConsecutiveFailures, st.ConsecutivePasses = int(failures.Int32), int(passes.Int32)
+	st.Failing, st.Held, st.FlakyAlerted = failing.Bool, held.Bool, flakyAlerted.Bool
+	st.FailingSince, st.LastAlertedAt, st.UpdatedAt = fromTS(failingSince), fromTS(lastAlertedAt), fromTS(updatedAt)
+	st.LastExecutionID, st.LastStatus = lastExec.String, record.Status(last.String)
+	if len(st.DependsOn) == 0 {
+		st.DependsOn = nil
+	}
+	if len(st.RecentFlaky) == 0 {
+		st.RecentFlaky = nil
+	}
+	return &st, nil
+}
 
 // GetAlertState returns the plan's alert state: a zero state with PlanID
 // set when none is stored, an error wrapping storage.ErrNotFound when no
@@ -27,30 +73,37 @@ func (s *Store) GetAlertState(ctx context.Context, planID string) (*storage.Aler
 	if !storable(planID) {
 		return nil, fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	var (
-		st                                     storage.AlertState
-		version                                pgtype.Int8
-		failures, passes                       pgtype.Int4
-		failing                                pgtype.Bool
-		lastExec, last                         pgtype.Text
-		failingSince, lastAlertedAt, updatedAt pgtype.Timestamptz
-	)
-	err := s.pool.QueryRow(ctx, s.sql(`
-		SELECT p.id, a.version, a.consecutive_failures, a.consecutive_passes, a.failing, a.failing_since,
-			a.last_alerted_at, a.last_execution_id, a.last_status, a.updated_at
+	st, err := scanAlert(s.pool.QueryRow(ctx, s.sql(`
+		SELECT p.id, `+alertColumns+`
 		FROM {schema}.plans p LEFT JOIN {schema}.alert_state a ON a.plan_id = p.id
-		WHERE p.id = $1`), planID,
-	).Scan(&st.PlanID, &version, &failures, &passes, &failing, &failingSince,
-		&lastAlertedAt, &lastExec, &last, &updatedAt)
+		WHERE p.id = $1`), planID))
 	if err != nil {
 		return nil, s.wrap(ctx, op, nil, err)
 	}
-	st.Version = version.Int64
-	st.ConsecutiveFailures, st.ConsecutivePasses = int(failures.Int32), int(passes.Int32)
-	st.Failing = failing.Bool
-	st.FailingSince, st.LastAlertedAt, st.UpdatedAt = fromTS(failingSince), fromTS(lastAlertedAt), fromTS(updatedAt)
-	st.LastExecutionID, st.LastStatus = lastExec.String, record.Status(last.String)
-	return &st, nil
+	return st, nil
+}
+
+// DependentAlertStates returns the stored alert states whose DependsOn
+// holds planID, ordered by plan ID, found through the GIN index on
+// depends_on.
+func (s *Store) DependentAlertStates(ctx context.Context, planID string) ([]*storage.AlertState, error) {
+	op := fmt.Sprintf("get the alert states depending on %q", planID)
+	if !storable(planID) {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, s.sql(`
+		SELECT a.plan_id, `+alertColumns+`
+		FROM {schema}.alert_state a
+		WHERE a.depends_on @> ARRAY[$1::text COLLATE "C"]
+		ORDER BY a.plan_id`), planID)
+	if err != nil {
+		return nil, s.wrap(ctx, op, nil, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*storage.AlertState, error) { return scanAlert(row) })
+	if err != nil {
+		return nil, s.wrap(ctx, op, nil, err)
+	}
+	return out, nil
 }
 
 // SaveAlertState stores st when the stored state has version st.Version,
@@ -71,9 +124,13 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, st *storage.AlertState,
 	if st.PlanID == "" || !storable(st.PlanID) {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	for _, f := range []struct{ name, value string }{
+	texts := []struct{ name, value string }{
 		{"LastStatus", string(st.LastStatus)}, {"LastExecutionID", st.LastExecutionID},
-	} {
+	}
+	for i, d := range st.DependsOn {
+		texts = append(texts, struct{ name, value string }{fmt.Sprintf("DependsOn[%d]", i), d})
+	}
+	for _, f := range texts {
 		if err := checkText(f.name, f.value); err != nil {
 			return fmt.Errorf("postgres: %s: %w", op, err)
 		}
@@ -92,8 +149,9 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, st *storage.AlertState,
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, s.sql(`
 			INSERT INTO {schema}.alert_state AS a (plan_id, version, consecutive_failures, consecutive_passes, failing,
-				failing_since, last_alerted_at, last_execution_id, last_status, updated_at)
-			VALUES ($1, $2 + 1, $3, $4, $5, $6, $7, $8, $9, $10)
+				failing_since, last_alerted_at, last_execution_id, last_status, updated_at,
+				depends_on, held, recent_flaky, flaky_alerted)
+			VALUES ($1, $2 + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (plan_id) DO UPDATE SET
 				version = excluded.version,
 				consecutive_failures = excluded.consecutive_failures,
@@ -103,10 +161,15 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, st *storage.AlertState,
 				last_alerted_at = excluded.last_alerted_at,
 				last_execution_id = excluded.last_execution_id,
 				last_status = excluded.last_status,
-				updated_at = excluded.updated_at
+				updated_at = excluded.updated_at,
+				depends_on = excluded.depends_on,
+				held = excluded.held,
+				recent_flaky = excluded.recent_flaky,
+				flaky_alerted = excluded.flaky_alerted
 			WHERE a.version = $2`),
 			st.PlanID, st.Version, st.ConsecutiveFailures, st.ConsecutivePasses, st.Failing,
-			ts(st.FailingSince), ts(st.LastAlertedAt), st.LastExecutionID, string(st.LastStatus), ts(st.UpdatedAt))
+			ts(st.FailingSince), ts(st.LastAlertedAt), st.LastExecutionID, string(st.LastStatus), ts(st.UpdatedAt),
+			nonNil(st.DependsOn), st.Held, nonNil(st.RecentFlaky), st.FlakyAlerted)
 		if err != nil {
 			return err
 		}

@@ -23,6 +23,8 @@ func (s suite) alertScenarios() []scenario {
 		{"RejectsBadInput", s.alertBadInput},
 		{"DeletedWithPlan", s.alertDeletedWithPlan},
 		{"ConcurrentTransitionOnce", s.alertConcurrent},
+		{"DependenciesAndFlakinessKept", s.alertDependencyFields},
+		{"DependentsByStoredState", s.alertDependents},
 	}
 }
 
@@ -85,6 +87,84 @@ func (s suite) alertSave(t *testing.T) {
 	again, err := as.GetAlertState(ctx, "q")
 	require.NoError(t, err)
 	require.Equal(t, 2, again.ConsecutiveFailures)
+}
+
+// alertDependencyFields checks that the fields of dependencies and of
+// flakiness are saved and read back, copied in and out.
+func (s suite) alertDependencyFields(t *testing.T) {
+	ctx, st, as := s.alerts(t)
+	savePlan(ctx, t, st, "checkout", nil)
+	in := &storage.AlertState{PlanID: "checkout", ConsecutiveFailures: 1, Failing: true, FailingSince: at(1),
+		LastStatus: record.StatusFailed, UpdatedAt: at(1), DependsOn: []string{"gateway", "auth"}, Held: true,
+		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true}
+	require.NoError(t, as.SaveAlertState(ctx, in))
+	in.DependsOn[0], in.RecentFlaky[0] = "changed", false
+	got, err := as.GetAlertState(ctx, "checkout")
+	require.NoError(t, err)
+	want := &storage.AlertState{PlanID: "checkout", Version: 1, ConsecutiveFailures: 1, Failing: true, FailingSince: at(1),
+		LastStatus: record.StatusFailed, UpdatedAt: at(1), DependsOn: []string{"gateway", "auth"}, Held: true,
+		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true}
+	require.Equal(t, want, normAlert(got), "the state saved, not the caller's slices changed after")
+	got.DependsOn[0] = "changed"
+	again, err := as.GetAlertState(ctx, "checkout")
+	require.NoError(t, err)
+	require.Equal(t, []string{"gateway", "auth"}, again.DependsOn, "the caller's copy is its own")
+
+	next := *again
+	next.DependsOn, next.RecentFlaky, next.Held, next.FlakyAlerted = nil, nil, false, false
+	require.NoError(t, as.SaveAlertState(ctx, &next))
+	cleared, err := as.GetAlertState(ctx, "checkout")
+	require.NoError(t, err)
+	require.Empty(t, cleared.DependsOn)
+	require.Empty(t, cleared.RecentFlaky)
+	require.False(t, cleared.Held)
+	require.False(t, cleared.FlakyAlerted)
+}
+
+// alertDependents checks DependentAlertStates: the states that name a plan
+// among their dependencies, by plan ID, as each replica's policy finds the
+// dependents of a plan that turns failing.
+func (s suite) alertDependents(t *testing.T) {
+	ctx, st, as := s.alerts(t)
+	ds := optional[storage.DependentAlertStore](t, st)
+	for _, id := range []string{"gateway", "auth", "checkout", "search", "alone"} {
+		savePlan(ctx, t, st, id, nil)
+	}
+	none, err := ds.DependentAlertStates(ctx, "gateway")
+	require.NoError(t, err)
+	require.Empty(t, none, "no state names a dependency yet")
+
+	for _, a := range []*storage.AlertState{
+		{PlanID: "search", ConsecutiveFailures: 2, Failing: true, Held: true, LastStatus: record.StatusFailed, DependsOn: []string{"gateway"}},
+		{PlanID: "checkout", ConsecutiveFailures: 1, LastStatus: record.StatusFailed, DependsOn: []string{"auth", "gateway"}},
+		{PlanID: "auth", ConsecutivePasses: 1, LastStatus: record.StatusPassed, DependsOn: []string{"gateway"}},
+		{PlanID: "alone", ConsecutiveFailures: 1, LastStatus: record.StatusFailed},
+	} {
+		require.NoError(t, as.SaveAlertState(ctx, a))
+	}
+	got, err := ds.DependentAlertStates(ctx, "gateway")
+	require.NoError(t, err)
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.PlanID)
+	}
+	require.Equal(t, []string{"auth", "checkout", "search"}, ids, "every state naming gateway, by plan ID")
+	require.True(t, got[2].Held)
+	require.Equal(t, 2, got[2].ConsecutiveFailures, "whole states")
+
+	byAuth, err := ds.DependentAlertStates(ctx, "auth")
+	require.NoError(t, err)
+	require.Len(t, byAuth, 1)
+	require.Equal(t, "checkout", byAuth[0].PlanID)
+
+	absent, err := ds.DependentAlertStates(ctx, "absent")
+	require.NoError(t, err)
+	require.Empty(t, absent, "a plan that does not exist has no dependents")
+
+	require.NoError(t, st.DeletePlan(ctx, "search"))
+	got, err = ds.DependentAlertStates(ctx, "gateway")
+	require.NoError(t, err)
+	require.Len(t, got, 2, "a deleted plan's state is gone")
 }
 
 func (s suite) alertStale(t *testing.T) {
