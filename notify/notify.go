@@ -87,6 +87,11 @@ type Event struct {
 	// FailingSince is when the plan was declared failing; for a recovery,
 	// when the failure that ended began.
 	FailingSince time.Time `json:"failing_since,omitzero"`
+	// FailingDependents are the IDs of the plans that depend on the plan
+	// (their depends_on names it) and were failing when a failing alert
+	// or a reminder was decided: their own failing alerts are held back
+	// while this plan fails.
+	FailingDependents []string `json:"failing_dependents,omitempty"`
 	// Links point to the admin pages when the host gave a base URL.
 	Links Links `json:"links,omitzero"`
 }
@@ -176,11 +181,15 @@ func Excerpt(s string, n int) string {
 
 // Summary is a one-line description of the event for a chat message or a
 // subject: "Checkout API is failing: step 2 \"pay\": status_code expected
-// 200, received 503".
+// 200, received 503", with the plans that depend on it and fail with it
+// in parentheses.
 func (e *Event) Summary() string {
 	s := e.PlanName() + " is " + e.Transition.Title()
 	if d := e.Detail(); d != "" && e.Transition.Bad() {
 		s += ": " + d
+	}
+	if len(e.FailingDependents) > 0 {
+		s += " (" + strings.Join(e.FailingDependents, ", ") + " failing with it)"
 	}
 	return s
 }
@@ -221,7 +230,7 @@ type Fact struct {
 }
 
 // Facts returns the execution's started, finished, trigger and duration,
-// times in UTC.
+// times in UTC, and the plans failing with it (FailingDependents).
 func (e *Event) Facts() []Fact {
 	x := e.Execution
 	if x == nil {
@@ -233,12 +242,16 @@ func (e *Event) Facts() []Fact {
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 MST")
 	}
-	return []Fact{
+	facts := []Fact{
 		{"Started", when(x.StartedAt)},
 		{"Finished", when(x.FinishedAt)},
 		{"Trigger", string(x.Trigger)},
 		{"Duration", x.Duration().Round(time.Millisecond).String()},
 	}
+	if len(e.FailingDependents) > 0 {
+		facts = append(facts, Fact{"Failing with it", strings.Join(e.FailingDependents, ", ")})
+	}
+	return facts
 }
 
 // StepTitle names the failed step: `Step 2 "pay" failed`; empty when no

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -462,10 +463,26 @@ func (p *Policy) handle(f finished) {
 		}
 		var next record.AlertState
 		next, t = step(*cur, x, r, now)
+		next.DependsOn = slices.Clone(f.plan.DependsOn)
+		if t, err = p.holdBack(f, cur, &next, t); err != nil {
+			p.stateError(f, "read", err)
+			return
+		}
+		var dependents []string
+		if t.Bad() {
+			if dependents, err = p.failingDependents(f.plan.ID); err != nil {
+				p.stateError(f, "read", err)
+				return
+			}
+		}
+		if t != "" {
+			next.LastAlertedAt = now
+		}
 		var owed []*record.AlertDelivery
 		e, targets = nil, nil
 		if t != "" {
 			e = p.event(f, t, now, cur, &next)
+			e.FailingDependents = dependents
 			targets = p.route(e)
 			if owed, err = owe(e, targets); err != nil {
 				p.stateError(f, "save", err)
@@ -577,10 +594,93 @@ func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (r
 			t = TransitionPassed
 		}
 	}
-	if t != "" {
-		s.LastAlertedAt = now
-	}
 	return s, t
+}
+
+// holdBack applies the plan's dependencies to the transition t that its
+// rules decided, from the stored state of each plan it depends on, so that
+// replicas decide alike: while one of them is failing, the plan's failing
+// alert (and its reminders) are held back, next.Held says so, and the
+// alert is sent at the first failed execution that finds none of them
+// failing; a plan whose failing alert was held recovers without an alert.
+// When the plan turns failing, a dependency that has not reported since
+// the plan's execution began holds it back too, once: the two may be
+// failing together, and the dependency's alert, decided next, names it.
+func (p *Policy) holdBack(f finished, cur, next *record.AlertState, t Transition) (Transition, error) {
+	if !next.Failing {
+		if cur.Held && t == TransitionRecovered {
+			t = ""
+		}
+		next.Held = false
+		return t, nil
+	}
+	switch {
+	case t != TransitionFailing && !cur.Held:
+		return t, nil // failing and announced: reminders go on
+	case t != TransitionFailing && !failed(f.exec):
+		next.Held = true // held, and passed, short of recovering
+		return "", nil
+	}
+	by, why, err := p.heldBy(f, t == TransitionFailing)
+	if err != nil {
+		return "", err
+	}
+	if by != "" {
+		if !cur.Held {
+			p.log.Info("notify: failing alert held back: a plan it depends on "+why, "plan", f.plan.ID,
+				"execution", f.exec.ID, "dependency", by)
+		}
+		next.Held = true
+		return "", nil
+	}
+	next.Held = false
+	return TransitionFailing, nil
+}
+
+// heldBy returns the first plan f's plan depends on that holds its failing
+// alert back, with why: one whose stored state is failing or whose last
+// execution failed, or, when fresh is set, one that has not reported since
+// f's execution began. Empty when none does.
+func (p *Policy) heldBy(f finished, fresh bool) (string, string, error) {
+	for _, dep := range f.plan.DependsOn {
+		ds, err := p.loadState(dep)
+		if errors.Is(err, record.ErrNotFound) {
+			continue // a plan that is gone fails nothing
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("state of dependency %s: %w", dep, err)
+		}
+		switch {
+		case ds.Failing || ds.ConsecutiveFailures > 0:
+			return dep, "is failing", nil
+		case fresh && !f.exec.StartedAt.IsZero() && ds.UpdatedAt.Before(f.exec.StartedAt):
+			return dep, "has not reported since the execution began", nil
+		}
+	}
+	return "", "", nil
+}
+
+// failingDependents returns the IDs of the plans that depend on planID
+// and fail, from their stored states, for its failing alert to name;
+// none when the store cannot find them.
+func (p *Policy) failingDependents(planID string) ([]string, error) {
+	ds, ok := p.cfg.Store.(DependentStore)
+	if !ok {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
+	defer cancel()
+	states, err := ds.DependentAlertStates(ctx, planID)
+	if err != nil {
+		return nil, fmt.Errorf("states of the plans depending on it: %w", err)
+	}
+	var ids []string
+	for _, st := range states {
+		if st.Failing || st.ConsecutiveFailures > 0 {
+			ids = append(ids, st.PlanID)
+		}
+	}
+	return ids, nil
 }
 
 // route returns the targets that hear about the event's plan.

@@ -1,9 +1,11 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,6 +22,17 @@ import (
 type StateStore interface {
 	GetAlertState(ctx context.Context, planID string) (*record.AlertState, error)
 	SaveAlertState(ctx context.Context, s *record.AlertState) error
+}
+
+// DependentStore is a StateStore that finds the states of the plans that
+// depend on a plan: storage.DependentAlertStore, which the memory and
+// PostgreSQL stores implement, declared here so that notify needs only the
+// record package. The policy finds it on PolicyConfig.Store by type
+// assertion to name, in a plan's failing alert, the plans that depend on
+// it and fail with it (Event.FailingDependents).
+type DependentStore interface {
+	StateStore
+	DependentAlertStates(ctx context.Context, planID string) ([]*record.AlertState, error)
 }
 
 // Outbox is a StateStore that keeps the alerts owed to targets:
@@ -124,7 +137,23 @@ func (m *memoryState) GetAlertState(ctx context.Context, planID string) (*record
 	if !ok {
 		s.PlanID = planID
 	}
-	return &s, nil
+	return s.Clone(), nil
+}
+
+func (m *memoryState) DependentAlertStates(ctx context.Context, planID string) ([]*record.AlertState, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*record.AlertState
+	for _, s := range m.states {
+		if slices.Contains(s.DependsOn, planID) {
+			out = append(out, s.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b *record.AlertState) int { return cmp.Compare(a.PlanID, b.PlanID) })
+	return out, nil
 }
 
 func (m *memoryState) SaveAlertState(ctx context.Context, s *record.AlertState) error {
@@ -136,8 +165,8 @@ func (m *memoryState) SaveAlertState(ctx context.Context, s *record.AlertState) 
 	if cur := m.states[s.PlanID]; cur.Version != s.Version {
 		return fmt.Errorf("notify: alert state of %q changed: %w", s.PlanID, record.ErrConflict)
 	}
-	c := *s
+	c := s.Clone()
 	c.Version++
-	m.states[s.PlanID] = c
+	m.states[s.PlanID] = *c
 	return nil
 }
