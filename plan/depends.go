@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -46,120 +47,78 @@ func (p *parser) dependsOn(n *yaml.Node) ([]string, []Pos) {
 }
 
 // CheckDependencies checks the depends_on of plans against each other, as
-// a folder, a sync or an editor loads them together: a plan that names a
-// plan that is not among them is an error at the name, with the closest
-// plan ID when one is close (`checkout: depends_on names unknown plan
-// "gatway" (did you mean "gateway"?)`), and so is a plan on a cycle of
-// dependencies, itself included, once for each plan of the cycle
-// (`dependency cycle: a -> b -> a`). Plans without an ID are not checked.
-// The errors are sorted by file and position.
+// a folder, a sync or an editor loads them together: it returns the
+// DependencyErrors of every plan, sorted by file and position. Plans
+// without an ID are not checked.
 func CheckDependencies(plans []*Plan) ErrorList {
-	byID := make(map[string]*Plan, len(plans))
-	ids := make([]string, 0, len(plans))
-	for _, pl := range plans {
-		if pl == nil || pl.ID == "" {
-			continue
-		}
-		if _, dup := byID[pl.ID]; !dup {
-			ids = append(ids, pl.ID)
-		}
-		byID[pl.ID] = pl
-	}
+	byID := indexPlans(plans)
 	var errs ErrorList
-	at := func(pl *Plan, i int, format string, args ...any) {
-		e := &Error{File: pl.File, Message: fmt.Sprintf(format, args...)}
-		if i < len(pl.dependsPos) {
-			e.Line, e.Column = pl.dependsPos[i].Line, pl.dependsPos[i].Column
-		}
-		errs = append(errs, e)
-	}
-	for _, id := range ids {
-		pl := byID[id]
-		for i, dep := range pl.DependsOn {
-			if _, ok := byID[dep]; ok || dep == id {
-				continue
-			}
-			msg := fmt.Sprintf("%s: depends_on names unknown plan %q", id, dep)
-			if s := Suggest(dep, ids); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			at(pl, i, "%s", msg)
-		}
-	}
-	// Every plan of a cycle is on a strongly connected component of more
-	// than one plan, or depends on itself.
-	for _, comp := range components(ids, byID) {
-		in := make(map[string]bool, len(comp))
-		for _, id := range comp {
-			in[id] = true
-		}
-		for _, id := range comp {
-			cycle := shortestCycle(id, byID, in)
-			if cycle == nil {
-				continue // a plan alone that does not depend on itself
-			}
-			at(byID[id], slices.Index(byID[id].DependsOn, cycle[1]), "dependency cycle: %s", strings.Join(cycle, " -> "))
+	for _, pl := range plans {
+		if pl != nil && pl.ID != "" && byID[pl.ID] == pl {
+			errs = append(errs, dependencyErrors(pl, byID)...)
 		}
 	}
 	errs.Sort()
 	return errs
 }
 
-// components returns the strongly connected components of the plans'
-// dependencies (Tarjan's algorithm), each in the order of ids.
-func components(ids []string, byID map[string]*Plan) [][]string {
-	index := map[string]int{}
-	low := map[string]int{}
-	onStack := map[string]bool{}
-	var (
-		stack []string
-		out   [][]string
-		visit func(id string)
-	)
-	visit = func(id string) {
-		index[id] = len(index)
-		low[id] = index[id]
-		stack = append(stack, id)
-		onStack[id] = true
-		for _, dep := range byID[id].DependsOn {
-			if _, ok := byID[dep]; !ok {
-				continue
-			}
-			if _, seen := index[dep]; !seen {
-				visit(dep)
-				low[id] = min(low[id], low[dep])
-			} else if onStack[dep] {
-				low[id] = min(low[id], index[dep])
-			}
-		}
-		if low[id] != index[id] {
-			return
-		}
-		var comp []string
-		for {
-			top := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			onStack[top] = false
-			comp = append(comp, top)
-			if top == id {
-				break
-			}
-		}
-		slices.SortFunc(comp, func(a, b string) int { return slices.Index(ids, a) - slices.Index(ids, b) })
-		out = append(out, comp)
-	}
-	for _, id := range ids {
-		if _, seen := index[id]; !seen {
-			visit(id)
+// DependencyErrors checks p's depends_on against plans, among which p
+// replaces the plan with its ID: a plan that is not among them is an
+// error at the name, with the closest plan ID when one is close
+// (`checkout: depends_on names unknown plan "gatway" (did you mean
+// "gateway"?)`), and so is a cycle of dependencies through p, p itself
+// included (`dependency cycle: a -> b -> a`), at the name that begins it.
+func (p *Plan) DependencyErrors(plans []*Plan) ErrorList {
+	byID := indexPlans(plans)
+	byID[p.ID] = p
+	return dependencyErrors(p, byID)
+}
+
+// indexPlans returns the plans with an ID by ID, the last of an ID kept.
+func indexPlans(plans []*Plan) map[string]*Plan {
+	byID := make(map[string]*Plan, len(plans))
+	for _, pl := range plans {
+		if pl != nil && pl.ID != "" {
+			byID[pl.ID] = pl
 		}
 	}
-	return out
+	return byID
+}
+
+func dependencyErrors(p *Plan, byID map[string]*Plan) ErrorList {
+	var errs ErrorList
+	at := func(i int, format string, args ...any) {
+		e := &Error{File: p.File, Message: fmt.Sprintf(format, args...)}
+		if i >= 0 && i < len(p.dependsPos) {
+			e.Line, e.Column = p.dependsPos[i].Line, p.dependsPos[i].Column
+		}
+		errs = append(errs, e)
+	}
+	var ids []string
+	for i, dep := range p.DependsOn {
+		if _, ok := byID[dep]; ok {
+			continue
+		}
+		if ids == nil {
+			// A plan's own ID is no suggestion: it cannot depend on itself.
+			ids = slices.DeleteFunc(slices.Sorted(maps.Keys(byID)), func(id string) bool { return id == p.ID })
+		}
+		msg := fmt.Sprintf("%s: depends_on names unknown plan %q", p.ID, dep)
+		if s := Suggest(dep, ids); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		at(i, "%s", msg)
+	}
+	if cycle := shortestCycle(p.ID, byID); cycle != nil {
+		at(slices.Index(p.DependsOn, cycle[1]), "dependency cycle: %s", strings.Join(cycle, " -> "))
+	}
+	return errs
 }
 
 // shortestCycle returns the shortest cycle of dependencies from id back to
-// itself through the plans of in, as a path that starts and ends with id,
-// or nil when there is none.
-func shortestCycle(id string, byID map[string]*Plan, in map[string]bool) []string {
+// itself, as a path that starts and ends with id, or nil when there is
+// none.
+func shortestCycle(id string, byID map[string]*Plan) []string {
 	prev := map[string]string{}
 	queue := []string{id}
 	for len(queue) > 0 {
@@ -174,7 +133,7 @@ func shortestCycle(id string, byID map[string]*Plan, in map[string]bool) []strin
 				slices.Reverse(path[1:])
 				return append(path, id)
 			}
-			if _, seen := prev[dep]; seen || !in[dep] {
+			if _, seen := prev[dep]; seen || byID[dep] == nil {
 				continue
 			}
 			prev[dep] = cur
