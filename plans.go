@@ -55,10 +55,17 @@ func sameSource(a []byte, aFiles map[string][]byte, b []byte, bFiles map[string]
 // AddPlan stores p, replacing the plan with its ID, and schedules it when it
 // has a schedule (or unschedules it when it no longer has one). An ID that
 // plan.CheckID refuses (too long, a control character) is an error before
-// the store is asked, whatever the store.
+// the store is asked, whatever the store; so is a depends_on that names a
+// plan the engine does not hold or closes a cycle (a plan.ErrorList, see
+// plan.Plan.DependencyErrors): add the plans a plan depends on first.
 func (e *Engine) AddPlan(ctx context.Context, p *plan.Plan) error {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
+	if p != nil && p.ID != "" {
+		if errs := p.DependencyErrors(e.Plans()); len(errs) > 0 {
+			return fmt.Errorf("smokex: plan %s: %w", p.ID, errs)
+		}
+	}
 	return e.addPlan(ctx, p, false, record.Source{})
 }
 
@@ -410,6 +417,11 @@ func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, all
 		kept = append(kept, p)
 	}
 	plans = kept
+	if dep := e.syncDependencies(&plans, broken); len(dep) > 0 {
+		list = append(list, dep...)
+		list.Sort()
+		loadErr = list
+	}
 	e.noteLoadErrors(list)
 	res, err := e.syncPlans(ctx, plans, broken, rev, managed)
 	if err != nil {
@@ -419,6 +431,46 @@ func (e *Engine) syncFS(ctx context.Context, fsys fs.FS, rev *record.Source, all
 		return res, loadErr
 	}
 	return res, nil
+}
+
+// syncDependencies checks the depends_on of the plans a sync is about to
+// load against them and the plans that stay (added with AddPlan, or synced
+// from a file that is broken): a plan that names a plan none of them has,
+// or closes a cycle, is refused as a file that does not load, keeping its
+// version from before, until no plan left has such an error. It returns
+// the errors of the plans refused.
+func (e *Engine) syncDependencies(plans *[]*plan.Plan, broken map[string]bool) plan.ErrorList {
+	e.mu.Lock()
+	var stay []*plan.Plan
+	old := make(map[string]*plan.Plan, len(e.plans))
+	for id, lp := range e.plans {
+		if !lp.synced || broken[lp.plan.File] {
+			stay = append(stay, lp.plan)
+		} else {
+			old[id] = lp.plan
+		}
+	}
+	e.mu.Unlock()
+	var errs plan.ErrorList
+	for refused := true; refused; {
+		refused = false
+		all := append(slices.Clone(stay), *plans...)
+		left := (*plans)[:0:0]
+		for _, p := range *plans {
+			pe := p.DependencyErrors(all)
+			if len(pe) == 0 {
+				left = append(left, p)
+				continue
+			}
+			errs = append(errs, pe...)
+			broken[p.File], refused = true, true
+			if o, ok := old[p.ID]; ok {
+				stay = append(stay, o)
+			}
+		}
+		*plans = left
+	}
+	return errs
 }
 
 // syncPlans makes the synced plans match plans, keeping those whose file
