@@ -727,3 +727,27 @@ func TestPutPlanBytesBound(t *testing.T) {
 	code, _, body = f.Do(t, "PUT", "api/plans/d", src)
 	require.Equal(t, 201, code, string(body))
 }
+
+// TestEditPlanDependsOn checks that the editor refuses a depends_on that
+// names an unknown plan or closes a cycle, with its line and column, and
+// takes one that names a plan the engine holds.
+func TestEditPlanDependsOn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{AllowEdit: true}, "/")
+	f.Sync(t)
+	step := "steps:\n  - get: {url: \"${base}/ok\"}\n"
+
+	code, _, body := f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [u]\n"+step)
+	require.Equal(t, 422, code, string(body))
+	require.JSONEq(t, `{"errors": [{"line": 2, "column": 14, "message": "checkout: depends_on names unknown plan \"u\" (did you mean \"up\"?)"}]}`, string(body))
+	_, err := f.Eng.Plan("checkout")
+	require.ErrorIs(t, err, smokex.ErrPlanNotFound, "nothing was saved")
+
+	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [up]\n"+step)
+	require.Equal(t, 201, code, string(body))
+	code, _, body = f.Do(t, "PUT", "api/plans/search", "name: search\ndepends_on: [checkout]\n"+step)
+	require.Equal(t, 201, code, string(body))
+	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [up, search]\n"+step)
+	require.Equal(t, 422, code, string(body))
+	require.Contains(t, string(body), `"message":"dependency cycle: checkout -\u003e search -\u003e checkout"`)
+}

@@ -234,20 +234,7 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := plan.Parse(src, &plan.ParseOpts{File: id})
 	if err != nil {
-		var list plan.ErrorList
-		var one *plan.Error
-		errs := []PlanError{}
-		switch {
-		case errors.As(err, &list):
-			for _, e := range list {
-				errs = append(errs, PlanError{Line: e.Line, Column: e.Column, Message: e.Message})
-			}
-		case errors.As(err, &one):
-			errs = append(errs, PlanError{Line: one.Line, Column: one.Column, Message: one.Message})
-		default:
-			errs = append(errs, PlanError{Message: err.Error()})
-		}
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+		writePlanErrors(w, err)
 		return
 	}
 	// The path names the plan, as the store does on load.
@@ -274,6 +261,10 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.eng.AddPlan(r.Context(), p)
 	h.putMu.Unlock()
+	if list := (plan.ErrorList)(nil); errors.As(err, &list) {
+		writePlanErrors(w, err) // a depends_on the other plans refuse
+		return
+	}
 	if err != nil {
 		h.storeError(w, r, err)
 		return
@@ -301,6 +292,25 @@ func (h *handler) putPlan(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "plans/"+id)
 	}
 	writeJSON(w, code, out)
+}
+
+// writePlanErrors answers 422 with the errors of a plan, each at its line
+// and column when it has them.
+func writePlanErrors(w http.ResponseWriter, err error) {
+	var list plan.ErrorList
+	var one *plan.Error
+	errs := []PlanError{}
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			errs = append(errs, PlanError{Line: e.Line, Column: e.Column, Message: e.Message})
+		}
+	case errors.As(err, &one):
+		errs = append(errs, PlanError{Line: one.Line, Column: one.Column, Message: one.Message})
+	default:
+		errs = append(errs, PlanError{Message: err.Error()})
+	}
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 }
 
 func (h *handler) deletePlan(w http.ResponseWriter, r *http.Request) {
