@@ -15,6 +15,8 @@ func validateCommand() command {
 		usage:   "validate [flags] PATH...",
 		more: `Errors are written as file:line:column: message and make validate exit 2;
 warnings, as file:line:column: warning: message, leave the exit code 0.
+The depends_on of each plan is checked against all the plans given: give
+the folder (or every plan) that serve loads together.
 `,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
 			vars := &varsFlag{values: map[string]string{}, optionalValue: true}
@@ -40,6 +42,15 @@ func (a *app) validate(ctx context.Context, paths []string, known []string) int 
 		return code
 	}
 	if len(invalid) > 0 {
+		code = exitUsage
+	}
+	// depends_on is checked among all the plans given, as serve loads them.
+	all := make([]*plan.Plan, len(plans))
+	for i, lp := range plans {
+		all[i] = lp.plan
+	}
+	if deps := plan.CheckDependencies(all); len(deps) > 0 {
+		a.printLoadError(deps)
 		code = exitUsage
 	}
 	warnings := 0

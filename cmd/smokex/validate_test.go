@@ -71,3 +71,35 @@ func TestPosition(t *testing.T) {
 		require.Equal(t, tt.want, position(tt.file, "fallback.yaml", tt.line, tt.column))
 	}
 }
+
+// TestValidateDependsOn checks that validate checks depends_on among all
+// the plans given: an unknown plan with the closest one, and a cycle,
+// each naming the plans.
+func TestValidateDependsOn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	step := "steps:\n  - get: {url: \"http://127.0.0.1:1/\"}\n"
+	writePlan(t, dir, "gateway.yaml", "name: gateway\n"+step, "")
+	writePlan(t, dir, "checkout.yaml", "name: checkout\ndepends_on: [gatway]\n"+step, "")
+	writePlan(t, dir, "a.yaml", "name: a\ndepends_on: [b]\n"+step, "")
+	writePlan(t, dir, "b.yaml", "name: b\ndepends_on: [a]\n"+step, "")
+	res := runCLI(t, nil, "", "validate", dir)
+	require.Equal(t, exitUsage, res.code, res.stderr)
+	require.Equal(t, strings.Join([]string{
+		dir + "/a.yaml:2:14: dependency cycle: a -> b -> a",
+		dir + "/b.yaml:2:14: dependency cycle: b -> a -> b",
+		dir + `/checkout.yaml:2:14: checkout: depends_on names unknown plan "gatway" (did you mean "gateway"?)`,
+	}, "\n")+"\n", res.stderr)
+
+	ok := t.TempDir()
+	gateway := writePlan(t, ok, "gateway.yaml", "name: gateway\n"+step, "")
+	checkout := writePlan(t, ok, "checkout.yaml", "name: checkout\ndepends_on: [gateway]\n"+step, "")
+	res = runCLI(t, nil, "", "validate", ok)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Equal(t, "2 plans valid\n", res.stdout)
+	res = runCLI(t, nil, "", "validate", checkout, gateway)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	res = runCLI(t, nil, "", "validate", checkout)
+	require.Equal(t, exitUsage, res.code, "the plan it depends on was not given")
+	require.Contains(t, res.stderr, `checkout: depends_on names unknown plan "gateway"`)
+}
