@@ -110,6 +110,11 @@ type Config struct {
 	// Logger receives the handler's errors (a store that fails). Defaults
 	// to slog.Default().
 	Logger *slog.Logger
+
+	// StatusPages are the public status pages, served at /s/<slug> without
+	// Authorize (see IsPublicPath). Check them against the plans with
+	// CheckStatusPages once the plans have loaded. Defaults to none.
+	StatusPages []StatusPage
 }
 
 func (c *Config) withDefaults() Config {
@@ -146,6 +151,8 @@ type handler struct {
 	state  *state
 	events *broker
 	pages  *pages
+	// public serves the status pages; nil without any.
+	public *statusPages
 	// putMu makes a PUT's check of MaxPlansBytes and its store one step.
 	putMu sync.Mutex
 	// freeing is set while memory is handed back after a delete.
@@ -171,8 +178,13 @@ func New(eng *smokex.Engine, cfg *Config) http.Handler {
 	}
 	h.state = newState(eng, h.cfg.Logger)
 	h.events = newBroker(h.cfg.EventBuffer, h.cfg.EventBufferBytes, h.cfg.Heartbeat)
-	go h.follow(eng.Subscribe(4 * h.cfg.EventBuffer))
 	h.pages = newPages(h)
+	stop := make(chan struct{})
+	if len(h.cfg.StatusPages) > 0 {
+		h.public = newStatusPages(h)
+		go h.public.run(stop)
+	}
+	go h.follow(eng.Subscribe(4*h.cfg.EventBuffer), stop)
 	h.routes()
 	h.serve = http.HandlerFunc(h.authorizeAndRoute)
 	if h.cfg.AllowedHosts != nil {
@@ -181,14 +193,18 @@ func New(eng *smokex.Engine, cfg *Config) http.Handler {
 	return h
 }
 
-// follow feeds the engine's events to the state and the event stream until
-// the engine stops.
-func (h *handler) follow(sub *smokex.Subscription) {
+// follow feeds the engine's events to the state, the event stream and the
+// status pages until the engine stops, and then closes stop.
+func (h *handler) follow(sub *smokex.Subscription, stop chan struct{}) {
+	defer close(stop)
 	defer h.events.close()
 	var dropped uint64
 	for ev := range sub.C() {
 		h.state.observe(&ev)
 		h.events.publish(&ev)
+		if h.public != nil && ev.Type == smokex.EventExecutionFinished {
+			h.public.poke()
+		}
 		if n := sub.Dropped(); n > dropped {
 			h.cfg.Logger.Warn("smokex admin: events were lost: the handler could not keep up with the engine", "lost", n-dropped)
 			dropped = n
@@ -215,6 +231,7 @@ func (h *handler) routes() {
 	api("/badge/{file}", map[string]http.HandlerFunc{"GET": h.badge})
 	api("/badge/{id}/{file}", map[string]http.HandlerFunc{"GET": h.figureBadge})
 	api("/events", map[string]http.HandlerFunc{"GET": h.stream})
+	h.statusRoutes()
 	h.pages.routes(h.mux)
 }
 
@@ -248,7 +265,7 @@ func (h *handler) authorizeAndRoute(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case h.cfg.Authorize != nil && h.cfg.Authorize(r):
 	case h.cfg.Authorize == nil && len(h.cfg.Tokens) == 0:
-	case strings.HasPrefix(r.URL.Path, "/s/"):
+	case IsPublicPath(r.URL.Path):
 		admin = Access{}
 	default:
 		writeError(w, http.StatusUnauthorized, "unauthorized")

@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -229,7 +230,6 @@ func (b *broker) unsubscribe(c *client) {
 const streamWriteTimeout = 30 * time.Second
 
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
 	var lastID uint64
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
@@ -250,19 +250,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	c, replay := h.events.subscribe(lastID, hasLast, srv)
 	defer h.events.unsubscribe(c)
 
-	// The stream outlives the server's read and write timeouts: no read
-	// deadline (the client sends nothing more), and a write deadline moved
-	// on at each flush, so that a client that stops reading is let go.
-	_ = rc.SetReadDeadline(time.Time{})
-	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return rc.Flush()
-	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, "retry: 2000\n: smokex events\n\n"); err != nil {
+	flush, err := startStream(w, "retry: 2000\n: smokex events\n\n")
+	if err != nil {
 		return
 	}
 	for _, m := range replay {
@@ -318,6 +307,26 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// startStream answers 200 as an event stream, writes first, and returns
+// the function that flushes the stream. The stream outlives the server's
+// read and write timeouts: no read deadline (the client sends nothing
+// more), and a write deadline moved on at each flush, so that a client
+// that stops reading is let go.
+func startStream(w http.ResponseWriter, first string) (flush func() error, err error) {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	flush = func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		return rc.Flush()
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_, err = io.WriteString(w, first)
+	return flush, err
 }
 
 // writeMessageFor writes m as a may see it: nothing when its plan is not

@@ -225,6 +225,7 @@
 //	--tokens FILE           also accept the tokens of FILE, each with a role and a scope: see below
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts (default: the --addr URL)
 //	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
+//	--status-pages FILE     serve the public status pages of FILE at /s/<slug>, without a token
 //
 //	--max-connections N     hold at most N inbound connections (default 4096, or fewer when
 //	                        the open-file limit, less the files kept for the checks, is lower)

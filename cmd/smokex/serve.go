@@ -388,6 +388,10 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		stop()
 		return exitFailed
 	}
+	if err := f.admin.checkStatusPages(eng.Plans()); err != nil {
+		stop()
+		return a.usageError("serve", err.Error())
+	}
 	log.Info("smokex serve: started", storeAttr, "plans", len(eng.Plans()), "paths", paths)
 	if entries, err := eng.Entries(ctx); err == nil {
 		for _, e := range entries {

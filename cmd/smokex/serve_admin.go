@@ -14,6 +14,7 @@ import (
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/plan"
 )
 
 // adminTokenEnv is read for the token when --auth-token is not given, which
@@ -38,6 +39,10 @@ type adminFlags struct {
 	// storePlans is true when serve was given no PATH: the plans live in
 	// the store and are edited through the API.
 	storePlans bool
+	// statusPagesFile is the --status-pages file; statusPages what it
+	// holds, read by check.
+	statusPagesFile string
+	statusPages     []admin.StatusPage
 }
 
 func (f *adminFlags) define(fs *flag.FlagSet) {
@@ -46,6 +51,7 @@ func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
 	fs.StringVar(&f.tokensFile, "tokens", "", "also accept the tokens of the YAML `FILE`, each with a name, its sha256, a role (viewer, operator or admin) and optionally labels that limit it to the plans that have them (smokex token makes one)")
 	fs.Var(&f.allowedHosts, "allowed-hosts", "also answer requests for the host `NAMES`, comma-separated (repeatable; .example.com for a domain and the names under it); besides them serve answers only localhost, IP addresses and the hosts of --addr and --base-url, which shuts out DNS rebinding")
+	fs.StringVar(&f.statusPagesFile, "status-pages", "", "serve the public status pages of the YAML `FILE` at /s/<slug>, without a token even with --auth-token")
 	fs.StringVar(&f.baseURL, "base-url", "", "the dashboard's address `URL` as users reach it, such as https://smoke.example.com/, for the links in alerts (default: the --addr URL; an --addr on every interface, such as :8080, needs it)")
 }
 
@@ -80,6 +86,25 @@ func (f *adminFlags) check() error {
 		if f.tokens, err = admin.ParseTokens(data); err != nil {
 			return fmt.Errorf("--tokens %s: %w", f.tokensFile, err)
 		}
+	}
+	if f.statusPagesFile != "" {
+		data, err := os.ReadFile(f.statusPagesFile)
+		if err != nil {
+			return fmt.Errorf("--status-pages: %w", err)
+		}
+		if f.statusPages, err = admin.ParseStatusPages(data); err != nil {
+			return fmt.Errorf("--status-pages %s: %w", f.statusPagesFile, err)
+		}
+	}
+	return nil
+}
+
+// checkStatusPages checks the --status-pages against the plans that
+// loaded: a plan they name that is not there, or a group no plan is in,
+// is an error naming them.
+func (f *adminFlags) checkStatusPages(plans []*plan.Plan) error {
+	if err := admin.CheckStatusPages(f.statusPages, plans); err != nil {
+		return fmt.Errorf("--status-pages %s: %w", f.statusPagesFile, err)
 	}
 	return nil
 }
@@ -125,6 +150,7 @@ func (f *adminFlags) handler(eng *smokex.Engine) http.Handler {
 		AllowRun:    f.allowRun,
 		AllowEdit:   f.allowEdit,
 		AllowDelete: f.allowEdit,
+		StatusPages: f.statusPages,
 	})
 }
 

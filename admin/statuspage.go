@@ -1,0 +1,524 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"html/template"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// How the status pages are kept. Each page is built into its JSON and HTML
+// once per refresh, and requests are answered from them: a request never
+// queries the store. A refresh follows an execution finishing (at most one
+// per statusMinInterval) and runs every statusMaxAge besides, for the day
+// that turns and the executions of other replicas.
+const (
+	statusDays        = 90
+	statusMinInterval = time.Second
+	statusMaxAge      = 30 * time.Second
+	// maxStatusStreams bounds the open live-update streams of the public
+	// pages together: they need no token, so anyone may open them.
+	maxStatusStreams = 1000
+)
+
+// The states of a plan on a status page.
+const (
+	stateOperational = "operational"
+	stateDegraded    = "degraded"
+	stateOutage      = "outage"
+	stateMaintenance = "maintenance"
+	statePending     = "pending"
+)
+
+// statusPageJSON is the answer of /s/<slug>.json, and what the HTML page
+// shows.
+type statusPageJSON struct {
+	Slug        string `json:"slug"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// UpdatedAt is when the page was built.
+	UpdatedAt time.Time `json:"updated_at"`
+	// Status is operational, degraded, partial_outage or major_outage;
+	// Summary says it in words ("All systems operational").
+	Status  string            `json:"status"`
+	Summary string            `json:"summary"`
+	Groups  []statusGroupJSON `json:"groups"`
+	// Maintenance lists the plans whose latest execution finished in a
+	// maintenance window.
+	Maintenance []statusMaintenanceJSON `json:"maintenance"`
+}
+
+type statusGroupJSON struct {
+	Name   string           `json:"name"`
+	Status string           `json:"status"`
+	Plans  []statusPlanJSON `json:"plans"`
+}
+
+// statusPlanJSON is a plan on a page: its name and figures, never its
+// URL, steps or errors.
+type statusPlanJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Status is operational, degraded, outage, maintenance or pending
+	// (never ran).
+	Status string `json:"status"`
+	// Uptime is the percentage of executions up over the last 24h, 7d,
+	// 30d and 90d, from the daily rollups (24h counts today and the part
+	// of yesterday within 24 hours, pro rata); null without executions.
+	Uptime map[string]*float64 `json:"uptime"`
+	// Days are the last 90 UTC days, oldest first, today last.
+	Days []statusDayJSON `json:"days"`
+}
+
+type statusDayJSON struct {
+	Date string `json:"date"`
+	// Uptime is the day's percentage of executions up, null when none ran.
+	Uptime *float64 `json:"uptime"`
+	Runs   int      `json:"runs"`
+	Failed int      `json:"failed"`
+	// MeanMS is the day's mean duration in milliseconds, null when none.
+	MeanMS *float64 `json:"mean_ms"`
+}
+
+type statusMaintenanceJSON struct {
+	Plan   string `json:"plan"`
+	Window string `json:"window"`
+}
+
+// builtPage is one page as answered.
+type builtPage struct {
+	json, html []byte
+	// etag changes with the page's content.
+	etag string
+}
+
+// statusPages keeps the built pages and refreshes them.
+type statusPages struct {
+	h     *handler
+	pages []StatusPage
+	view  *template.Template
+
+	cur  atomic.Pointer[map[string]*builtPage]
+	kick chan struct{}
+	done chan struct{}
+	// changed is closed, and replaced, when a refresh changes a page.
+	mu      sync.Mutex
+	changed chan struct{}
+	// servers holds a channel per server that serves streams, closed
+	// when it shuts down.
+	servers map[*http.Server]chan struct{}
+	streams atomic.Int64
+	// warned is set once the store was found to keep no rollups.
+	warned atomic.Bool
+}
+
+func newStatusPages(h *handler) *statusPages {
+	s := &statusPages{
+		h:       h,
+		pages:   h.cfg.StatusPages,
+		view:    template.Must(template.New("statuspage").Funcs(statusFuncs).ParseFS(templateFS, "templates/statuspage.html")),
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}),
+		servers: map[*http.Server]chan struct{}{},
+	}
+	return s
+}
+
+// run refreshes the pages until stop.
+func (s *statusPages) run(stop <-chan struct{}) {
+	defer close(s.done)
+	tick := time.NewTicker(statusMaxAge)
+	defer tick.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		s.refresh(ctx)
+		cancel()
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		case <-s.kick:
+			// Let a burst of executions finish before the next build.
+			t := time.NewTimer(statusMinInterval)
+			select {
+			case <-stop:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// poke asks for a refresh.
+func (s *statusPages) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// get returns the built page with slug, nil when no page has it; the
+// first call builds the pages.
+func (s *statusPages) get(ctx context.Context, slug string) *builtPage {
+	m := s.cur.Load()
+	if m == nil {
+		s.refresh(ctx)
+		if m = s.cur.Load(); m == nil {
+			return nil
+		}
+	}
+	return (*m)[slug]
+}
+
+// wait returns a channel closed at the next change of the pages.
+func (s *statusPages) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// refresh builds every page; what fails is logged, and the pages built
+// last stay.
+func (s *statusPages) refresh(ctx context.Context) {
+	snap, err := s.h.state.get(ctx, true)
+	if err != nil {
+		s.h.cfg.Logger.Warn("smokex admin: refreshing the status pages", "error", err)
+		return
+	}
+	now := time.Now().UTC()
+	today := storage.UTCDay(now)
+	first := today.AddDate(0, 0, -(statusDays - 1))
+	ids := s.planIDs(snap)
+	rollups := map[string]map[time.Time]*storage.DailyUptime{}
+	if us, ok := s.h.eng.Store().(storage.UptimeStore); ok {
+		rows, err := us.DailyUptime(ctx, &storage.DailyUptimeParams{PlanIDs: ids, Since: first})
+		if err != nil {
+			s.h.cfg.Logger.Warn("smokex admin: reading the uptime rollups", "error", err)
+			return
+		}
+		for _, r := range rows {
+			if rollups[r.PlanID] == nil {
+				rollups[r.PlanID] = map[time.Time]*storage.DailyUptime{}
+			}
+			rollups[r.PlanID][r.Day.UTC()] = r
+		}
+	} else if s.warned.CompareAndSwap(false, true) {
+		s.h.cfg.Logger.Warn("smokex admin: the store keeps no daily uptime (storage.UptimeStore): the status pages show no history")
+	}
+	old := s.cur.Load()
+	built := make(map[string]*builtPage, len(s.pages))
+	changed := old == nil
+	for i := range s.pages {
+		pg := &s.pages[i]
+		data := s.build(pg, snap, rollups, now)
+		b := s.render(pg, data)
+		if old != nil {
+			if prev := (*old)[pg.Slug]; prev != nil && prev.etag == b.etag {
+				b = prev
+			} else {
+				changed = true
+			}
+		}
+		built[pg.Slug] = b
+	}
+	s.cur.Store(&built)
+	if changed {
+		s.mu.Lock()
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+	}
+}
+
+// planIDs returns the IDs of the plans on any page.
+func (s *statusPages) planIDs(snap *snapshot) []string {
+	var ids []string
+	plans := snapPlans(snap)
+	for i := range s.pages {
+		for _, g := range s.pages[i].Groups {
+			for _, p := range g.resolve(plans) {
+				if !slices.Contains(ids, p.ID) {
+					ids = append(ids, p.ID)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// snapPlans returns the plans of snap.
+func snapPlans(snap *snapshot) []*plan.Plan {
+	out := make([]*plan.Plan, len(snap.plans))
+	for i, ps := range snap.plans {
+		out[i] = ps.plan
+	}
+	return out
+}
+
+// build gathers what pg shows.
+func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]map[time.Time]*storage.DailyUptime, now time.Time) *statusPageJSON {
+	out := &statusPageJSON{Slug: pg.Slug, Title: pg.Title, Description: pg.Description, UpdatedAt: now.Truncate(time.Second),
+		Groups: []statusGroupJSON{}, Maintenance: []statusMaintenanceJSON{}}
+	if out.Title == "" {
+		out.Title = pg.Slug
+	}
+	plans := snapPlans(snap)
+	var up, down, slow int
+	for _, g := range pg.Groups {
+		gj := statusGroupJSON{Name: g.Name, Status: stateOperational, Plans: []statusPlanJSON{}}
+		for _, p := range g.resolve(plans) {
+			pj := statusPlan(snap.byID[p.ID], rollups[p.ID], now)
+			switch pj.Status {
+			case stateOutage:
+				down++
+				gj.Status = stateOutage
+			case stateDegraded:
+				slow++
+				if gj.Status == stateOperational {
+					gj.Status = stateDegraded
+				}
+			case stateMaintenance:
+				out.Maintenance = append(out.Maintenance, statusMaintenanceJSON{Plan: pj.Name, Window: snap.byID[p.ID].latest.Maintenance})
+			case stateOperational:
+				up++
+			}
+			gj.Plans = append(gj.Plans, pj)
+		}
+		out.Groups = append(out.Groups, gj)
+	}
+	switch {
+	case down > 0 && up == 0 && slow == 0:
+		out.Status, out.Summary = "major_outage", "Major outage"
+	case down > 0:
+		out.Status, out.Summary = "partial_outage", "Partial outage"
+	case slow > 0:
+		out.Status, out.Summary = "degraded", "Degraded performance"
+	default:
+		out.Status, out.Summary = "operational", "All systems operational"
+	}
+	return out
+}
+
+// statusPlan is what a page shows of one plan.
+func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, now time.Time) statusPlanJSON {
+	name := ps.plan.Name
+	if name == "" {
+		name = ps.plan.ID
+	}
+	pj := statusPlanJSON{ID: ps.plan.ID, Name: name, Status: statePending, Days: make([]statusDayJSON, statusDays)}
+	switch x := ps.latest; {
+	case x == nil:
+	case x.Maintenance != "":
+		pj.Status = stateMaintenance
+	case x.Status == record.StatusFailed:
+		pj.Status = stateOutage
+	case x.Status == record.StatusDegraded:
+		pj.Status = stateDegraded
+	default:
+		pj.Status = stateOperational
+	}
+	today := storage.UTCDay(now)
+	for i := range pj.Days {
+		day := today.AddDate(0, 0, i-(statusDays-1))
+		dj := statusDayJSON{Date: day.Format(time.DateOnly)}
+		if r := days[day]; r != nil && r.Total() > 0 {
+			dj.Runs, dj.Failed = r.Total(), r.Failed
+			dj.Uptime = percent(r.Up(), r.Total())
+			if r.Timed > 0 {
+				ms := record.Millis(r.Mean())
+				dj.MeanMS = &ms
+			}
+		}
+		pj.Days[i] = dj
+	}
+	// 24 h: today, and yesterday in the part of it within 24 hours.
+	share := 1 - now.Sub(today).Hours()/24
+	var sumUp, sumAll float64
+	if r := days[today.AddDate(0, 0, -1)]; r != nil {
+		sumUp, sumAll = float64(r.Up())*share, float64(r.Total())*share
+	}
+	if r := days[today]; r != nil {
+		sumUp += float64(r.Up())
+		sumAll += float64(r.Total())
+	}
+	pj.Uptime = map[string]*float64{"24h": ratioPercent(sumUp, sumAll)}
+	for _, n := range []int{7, 30, 90} {
+		var u, all int
+		for d := range n {
+			if r := days[today.AddDate(0, 0, -d)]; r != nil {
+				u += r.Up()
+				all += r.Total()
+			}
+		}
+		pj.Uptime[strconv.Itoa(n)+"d"] = percent(u, all)
+	}
+	return pj
+}
+
+// percent is up of all as a percentage floored to hundredths (99.999 is
+// not 100), nil when all is zero.
+func percent(up, all int) *float64 { return ratioPercent(float64(up), float64(all)) }
+
+func ratioPercent(up, all float64) *float64 {
+	if all <= 0 {
+		return nil
+	}
+	v := math.Floor(up/all*10000) / 100
+	return &v
+}
+
+// render encodes and renders a page.
+func (s *statusPages) render(pg *StatusPage, data *statusPageJSON) *builtPage {
+	b := &builtPage{json: encodeJSON(data)}
+	// The etag leaves out the time of the build.
+	stamp := data.UpdatedAt
+	data.UpdatedAt = time.Time{}
+	b.etag = strconv.FormatUint(hashBytes(encodeJSON(data)), 36)
+	data.UpdatedAt = stamp
+	var buf bytes.Buffer
+	if err := s.view.ExecuteTemplate(&buf, "statuspage", statusView{statusPageJSON: data, ETag: b.etag}); err != nil {
+		s.h.cfg.Logger.Error("smokex admin: rendering status page "+pg.Slug, "error", err)
+		buf.Reset()
+		buf.WriteString("<!doctype html><title>Status</title><p>The page could not be rendered; its JSON is at " + template.HTMLEscapeString(pg.Slug) + ".json.")
+	}
+	b.html = buf.Bytes()
+	return b
+}
+
+// hashBytes is FNV-1a of b.
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// statusView is what the page's template renders.
+type statusView struct {
+	*statusPageJSON
+	// ETag is the built page's, which the page's live updates start from.
+	ETag string
+}
+
+// statusFuncs are the template functions of the status page.
+var statusFuncs = template.FuncMap{
+	"stateLabel": func(s string) string {
+		switch s {
+		case stateOperational:
+			return "Operational"
+		case stateDegraded:
+			return "Degraded performance"
+		case stateOutage:
+			return "Outage"
+		case stateMaintenance:
+			return "Under maintenance"
+		}
+		return "No data yet"
+	},
+	"pct": func(v *float64) string {
+		if v == nil {
+			return "—"
+		}
+		return strconv.FormatFloat(*v, 'f', -1, 64) + "%"
+	},
+	"dayClass": dayClass,
+	"dayTip":   dayTip,
+	"old":      func(i int) bool { return i < statusDays-30 },
+	"chart":    newRTChart,
+	"msf":      formatMS,
+	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"clock":    func(t time.Time) string { return t.UTC().Format("Jan 2, 15:04 UTC") },
+}
+
+// dayClass is the class of a day's cell by its uptime.
+func dayClass(d statusDayJSON) string {
+	switch u := d.Uptime; {
+	case u == nil:
+		return "none"
+	case *u >= 100:
+		return "u100"
+	case *u >= 99:
+		return "u99"
+	case *u >= 95:
+		return "u95"
+	case *u >= 80:
+		return "u80"
+	}
+	return "u0"
+}
+
+// dayTip is a day's tooltip.
+func dayTip(d statusDayJSON) string {
+	t, _ := time.Parse(time.DateOnly, d.Date)
+	var b strings.Builder
+	b.WriteString(t.Format("Mon Jan 2, 2006"))
+	if d.Uptime == nil {
+		b.WriteString(" · no data")
+		return b.String()
+	}
+	b.WriteString(" · " + strconv.FormatFloat(*d.Uptime, 'f', -1, 64) + "% uptime")
+	if d.Failed > 0 {
+		b.WriteString(" · " + strconv.Itoa(d.Failed) + " of " + strconv.Itoa(d.Runs) + " checks failed")
+	} else {
+		b.WriteString(" · " + strconv.Itoa(d.Runs) + " checks, none failed")
+	}
+	if d.MeanMS != nil {
+		b.WriteString(" · mean " + formatMS(*d.MeanMS))
+	}
+	return b.String()
+}
+
+// rtChart is a plan's response-time chart: the daily mean over the page's
+// days, as an SVG polyline in a 900×120 box.
+type rtChart struct {
+	Points, Area string
+	Max, Last    string
+	Empty        bool
+}
+
+func newRTChart(days []statusDayJSON) rtChart {
+	var top float64
+	for _, d := range days {
+		if d.MeanMS != nil {
+			top = max(top, *d.MeanMS)
+		}
+	}
+	if top == 0 {
+		return rtChart{Empty: true}
+	}
+	top *= 1.15
+	const w, h = 900.0, 120.0
+	step := w / float64(len(days)-1)
+	var pts []string
+	var firstX, lastX string
+	var last float64
+	for i, d := range days {
+		if d.MeanMS == nil {
+			continue
+		}
+		x := strconv.FormatFloat(float64(i)*step, 'f', 1, 64)
+		if firstX == "" {
+			firstX = x
+		}
+		lastX = x
+		last = *d.MeanMS
+		pts = append(pts, x+","+strconv.FormatFloat(h-*d.MeanMS/top*h, 'f', 1, 64))
+	}
+	line := strings.Join(pts, " ")
+	return rtChart{Points: line, Area: firstX + ",120 " + line + " " + lastX + ",120", Max: formatMS(top), Last: formatMS(last)}
+}
