@@ -5,7 +5,8 @@
 //
 // A Notifier delivers an Event: the plan (id, name, labels), the execution
 // that caused it (with its steps, in the record package's one wire format),
-// the Transition (failing, still_failing, recovered, passed), the first
+// the Transition (failing, still_failing, recovered, passed, degraded,
+// flaky), the first
 // failed step with its failures or error, and links to the admin pages.
 // The providers are subpackages, each with a Config that validates
 // itself, an injected *http.Client and an endpoint that can be pointed
@@ -32,7 +33,19 @@
 //   - with Reminder, a failing plan is announced again (still_failing) at
 //     most every Reminder;
 //   - with AlertOnSuccess, every passed execution of a plan that is not
-//     failing is announced (passed).
+//     failing is announced (passed);
+//   - with AlertOnDegraded, a plan that turns degraded is announced
+//     (degraded);
+//   - with FlakyAfter, a plan flaky in Runs of its last Of executions is
+//     announced (flaky), once until it is flaky less often.
+//
+// A plan's depends_on (record.PlanRef.DependsOn) holds its failing alert
+// back while a plan it depends on is failing, as the dependency's stored
+// state says, so that replicas decide alike: the dependency's alert names
+// the dependents failing with it (Event.FailingDependents, found through
+// a DependentStore), and a dependent that still fails once the dependency
+// recovered alerts then. A dependent whose alert was held recovers
+// without an alert.
 //
 // Canceled and interrupted executions say nothing about the target and are
 // not counted. PolicyConfig.Plans overrides the rules per plan; Targets

@@ -48,10 +48,14 @@ const (
 	// but slower than its degraded_after) after an execution that was not,
 	// announced only when the rules ask for it (Rules.AlertOnDegraded).
 	TransitionDegraded Transition = "degraded"
+	// TransitionFlaky: a plan that is not failing was flaky (up only
+	// after a retry) in as many of its last executions as its rules ask
+	// (Rules.FlakyAfter), announced once until it is flaky less often.
+	TransitionFlaky Transition = "flaky"
 )
 
 // Title returns a short human phrase for the transition: "failing",
-// "still failing", "recovered", "passed", "degraded".
+// "still failing", "recovered", "passed", "degraded", "flaky".
 func (t Transition) Title() string { return strings.ReplaceAll(string(t), "_", " ") }
 
 // Bad reports whether the transition announces a plan in trouble.
@@ -87,6 +91,10 @@ type Event struct {
 	// FailingSince is when the plan was declared failing; for a recovery,
 	// when the failure that ended began.
 	FailingSince time.Time `json:"failing_since,omitzero"`
+	// FlakyRuns and FlakyOf are, for TransitionFlaky, how many of the
+	// plan's last FlakyOf executions were flaky.
+	FlakyRuns int `json:"flaky_runs,omitempty"`
+	FlakyOf   int `json:"flaky_of,omitempty"`
 	// FailingDependents are the IDs of the plans that depend on the plan
 	// (their depends_on names it) and were failing when a failing alert
 	// or a reminder was decided: their own failing alerts are held back
@@ -190,6 +198,9 @@ func (e *Event) Summary() string {
 	}
 	if len(e.FailingDependents) > 0 {
 		s += " (" + strings.Join(e.FailingDependents, ", ") + " failing with it)"
+	}
+	if e.Transition == TransitionFlaky && e.FlakyOf > 0 {
+		s += fmt.Sprintf(": up only after a retry in %d of its last %d runs", e.FlakyRuns, e.FlakyOf)
 	}
 	return s
 }

@@ -525,6 +525,10 @@ func (p *Policy) event(f finished, t Transition, now time.Time, prev, next *reco
 		e.FailingSince = prev.FailingSince
 	}
 	e.Links = LinksFor(p.cfg.BaseURL, f.plan.ID, f.exec.ID)
+	if t == TransitionFlaky {
+		fa := p.rules(f.plan.ID).FlakyAfter
+		e.FlakyRuns, e.FlakyOf = fa.count(next.RecentFlaky), fa.Of
+	}
 	return e
 }
 
@@ -568,6 +572,14 @@ func failed(x *record.Execution) bool { return !x.Status.Up() }
 func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (record.AlertState, Transition) {
 	s := cur
 	s.LastExecutionID, s.LastStatus, s.UpdatedAt = x.ID, x.Status, now
+	s.RecentFlaky, s.FlakyAlerted = nil, false
+	flakyDue := false
+	if f := r.FlakyAfter; f.On() {
+		s.RecentFlaky = append([]bool{x.Flaky}, cur.RecentFlaky[:min(len(cur.RecentFlaky), f.Of-1)]...)
+		enough := f.count(s.RecentFlaky) >= f.Runs
+		s.FlakyAlerted = cur.FlakyAlerted && enough
+		flakyDue = enough && !s.FlakyAlerted
+	}
 	var t Transition
 	if failed(x) {
 		s.ConsecutiveFailures++
@@ -588,6 +600,9 @@ func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (r
 			if !r.NoRecoveryAlerts {
 				t = TransitionRecovered
 			}
+		case !s.Failing && flakyDue:
+			s.FlakyAlerted = true
+			t = TransitionFlaky
 		case !s.Failing && r.AlertOnDegraded && x.Status == record.StatusDegraded && cur.LastStatus != record.StatusDegraded:
 			t = TransitionDegraded
 		case !s.Failing && r.AlertOnSuccess:

@@ -3,6 +3,8 @@ package notify
 import (
 	"fmt"
 	"maps"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smokex/smokex/internal/cronspec"
@@ -29,6 +31,12 @@ type Rules struct {
 	// plan that is not failing ends degraded and the one before it did not
 	// (flag --alert-on-degraded). Off by default: degraded counts as up.
 	AlertOnDegraded bool
+	// FlakyAfter announces TransitionFlaky when a plan that is not failing
+	// was flaky (record.Execution.Flaky: up only after a retry) in
+	// FlakyAfter.Runs of its last FlakyAfter.Of counted executions, once
+	// until it is flaky less often again (flag --alert-flaky-after 3/10).
+	// Off by default (zero).
+	FlakyAfter FlakyAfter
 	// Reminder, when positive, announces TransitionStillFailing when an
 	// execution of a failing plan finishes at least Reminder after the
 	// plan's last alert (flag --alert-reminder). Off by default.
@@ -56,7 +64,84 @@ func (r Rules) Validate() error {
 		//lint:ignore ST1005 the message begins with the field's name
 		return fmt.Errorf("Reminder must not be negative, got %s", r.Reminder)
 	}
+	if err := r.FlakyAfter.validate(); err != nil {
+		return fmt.Errorf("FlakyAfter %w", err)
+	}
 	return nil
+}
+
+// MaxFlakyOf is the most executions FlakyAfter looks back on.
+const MaxFlakyOf = 100
+
+// FlakyAfter is how often a plan must be flaky to be announced: in Runs
+// of its last Of counted executions (passed, degraded or failed). The
+// zero value is off. Its text form is "Runs/Of" ("3/10").
+type FlakyAfter struct {
+	Runs, Of int
+}
+
+// On reports whether the rule is set.
+func (f FlakyAfter) On() bool { return f.Runs > 0 }
+
+// String returns "Runs/Of", or "" when off.
+func (f FlakyAfter) String() string {
+	if !f.On() {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", f.Runs, f.Of)
+}
+
+// MarshalText writes the String form.
+func (f FlakyAfter) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads "N/M" (flaky in N of the last M executions), for a
+// flag or a configuration file; "" is off.
+func (f *FlakyAfter) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		*f = FlakyAfter{}
+		return nil
+	}
+	runs, of, ok := strings.Cut(s, "/")
+	var v FlakyAfter
+	var err1, err2 error
+	v.Runs, err1 = strconv.Atoi(strings.TrimSpace(runs))
+	v.Of, err2 = strconv.Atoi(strings.TrimSpace(of))
+	if !ok || err1 != nil || err2 != nil {
+		return fmt.Errorf("%q is not N/M: flaky in N of the last M executions, as 3/10", s)
+	}
+	if err := v.validate(); err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	*f = v
+	return nil
+}
+
+// validate says what is wrong with a rule that is set.
+func (f FlakyAfter) validate() error {
+	switch {
+	case f == FlakyAfter{}:
+		return nil
+	case f.Runs < 1:
+		return fmt.Errorf("needs at least 1 flaky run, got %d", f.Runs)
+	case f.Of < f.Runs:
+		return fmt.Errorf("looks at %d runs, fewer than the %d flaky ones it needs", f.Of, f.Runs)
+	case f.Of > MaxFlakyOf:
+		return fmt.Errorf("looks at %d runs, more than %d", f.Of, MaxFlakyOf)
+	}
+	return nil
+}
+
+// count returns how many of the executions in recent, newest first, it
+// looks at were flaky.
+func (f FlakyAfter) count(recent []bool) int {
+	n := 0
+	for _, flaky := range recent[:min(len(recent), f.Of)] {
+		if flaky {
+			n++
+		}
+	}
+	return n
 }
 
 // Target is a notifier with the plans it hears about.

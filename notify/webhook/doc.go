@@ -4,11 +4,13 @@
 // # The payload
 //
 // The body is the JSON encoding of notify.Event: id, transition
-// ("failing", "still_failing", "recovered", "passed"), time, plan (id,
-// name, labels), execution (as the record package encodes it everywhere:
-// the CLI's JSON report and the admin API use the same fields), duration,
-// failed_step, consecutive_failures, consecutive_passes, failing_since and
-// links. The Smokex-Event header repeats the transition. A retried
+// ("failing", "still_failing", "recovered", "passed", "degraded",
+// "flaky"), time, plan (id, name, labels, depends_on), execution (as the
+// record package encodes it everywhere: the CLI's JSON report and the
+// admin API use the same fields), duration, failed_step,
+// consecutive_failures, consecutive_passes, failing_since, flaky_runs and
+// flaky_of (of a flaky alert), failing_dependents (the plans that depend on
+// the plan and fail with it) and links. The Smokex-Event header repeats the transition. A retried
 // delivery carries the same id.
 //
 // # Verifying the signature
