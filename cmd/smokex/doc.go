@@ -316,6 +316,7 @@
 //	--no-recovery-alerts    Rules.NoRecoveryAlerts: do not announce recoveries
 //	--alert-on-success      Rules.AlertOnSuccess: announce every passed execution too
 //	--alert-on-degraded     Rules.AlertOnDegraded: announce a plan that turns degraded
+//	--alert-flaky-after N/M Rules.FlakyAfter: announce a plan flaky in N of its last M executions (default never)
 //	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
 //
 // Alerts link to the dashboard at --base-url, else at the --addr URL; an
