@@ -111,6 +111,9 @@ func dump(p *plan.Plan) string {
 	for _, m := range p.Maintenance {
 		w("maintenance at %d:%d: cron %q duration %s tz %q", m.Pos.Line, m.Pos.Column, m.Cron, m.Duration, m.TimeZone)
 	}
+	if p.SLO != nil {
+		w("slo at %d:%d: target %v window %s", p.SLO.Pos.Line, p.SLO.Pos.Column, p.SLO.Target, p.SLO.Window)
+	}
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		w("label %s: %q", k, p.Labels[k])
 	}

@@ -66,6 +66,7 @@ func TestSchemaKnowsEveryKey(t *testing.T) {
 		{"html", htmlKeys, htmlProps},
 		{"certificate", certificateKeys, certProps},
 		{"maintenance", maintenanceKeys, props("maintenance")},
+		{"slo", sloKeys, props("slo")},
 	}
 	for _, c := range cases {
 		want := strings.Fields(c.parser)

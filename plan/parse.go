@@ -496,7 +496,7 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-const documentKeys = "name description schedule maintenance labels vars secrets depends_on options steps"
+const documentKeys = "name description schedule maintenance slo labels vars secrets depends_on options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
@@ -524,6 +524,8 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 			}
 		case "maintenance":
 			pl.Maintenance = p.maintenance(kv.value)
+		case "slo":
+			pl.SLO = p.slo(kv.value)
 		case "labels":
 			pl.Labels = p.labels(kv.value)
 		case "vars":

@@ -39,7 +39,10 @@ type Plan struct {
 	Schedule string
 	// Maintenance are the plan's maintenance windows (key maintenance).
 	Maintenance []MaintenanceWindow
-	Labels      map[string]string
+	// SLO is the plan's service level objective (key slo), nil when it
+	// states none.
+	SLO    *SLO
+	Labels map[string]string
 	// Vars are the plan's variables; their values may hold ${...}.
 	Vars map[string]*Value
 	// Secrets names the values the plan expects from the secret source.
