@@ -24,6 +24,7 @@ type hookSet struct {
 	storeFailed []record.StoreFailedHook
 	dropped     []record.EventDroppedHook
 	maintenance []record.MaintenanceHook
+	budgets     []record.ErrorBudgetHook
 	services    []record.Service
 }
 
@@ -71,6 +72,9 @@ func newHookSet(hooks []record.Hook) (hookSet, error) {
 		if h, ok := h.(record.MaintenanceHook); ok {
 			s.maintenance = append(s.maintenance, h)
 		}
+		if h, ok := h.(record.ErrorBudgetHook); ok {
+			s.budgets = append(s.budgets, h)
+		}
 		if h, ok := h.(record.Service); ok {
 			s.services = append(s.services, h)
 		}
@@ -86,7 +90,8 @@ func knownHook(h record.Hook) bool {
 	case record.ExecutionContextHook, record.StepHook, record.TransportHook,
 		record.ExecutionCreatedHook, record.ExecutionStartedHook, record.StepFinishedHook,
 		record.ExecutionFinishedHook, record.TickSkippedHook, record.StoreFailedHook,
-		record.EventDroppedHook, record.MaintenanceHook, record.Service, record.NotificationSentHook:
+		record.EventDroppedHook, record.MaintenanceHook, record.Service, record.NotificationSentHook,
+		record.ErrorBudgetHook:
 		return true
 	}
 	return false

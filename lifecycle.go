@@ -48,6 +48,11 @@ func (e *Engine) Start(ctx context.Context) (err error) {
 		e.hooks.stopServices(ctx, e.hooks.services)
 		return fmt.Errorf("smokex: starting the scheduler: %w", schedErr(err))
 	}
+	if e.budgets != nil {
+		if err := e.goBackground(func() { e.measureBudgets(e.life) }); err != nil {
+			return err
+		}
+	}
 	if e.cfg.RetentionInterval > 0 {
 		return e.goBackground(func() { e.retain(e.life) })
 	}

@@ -154,7 +154,7 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 
 // planRef is what hooks and subscribers see of p.
 func planRef(p *plan.Plan) *record.PlanRef {
-	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels), DependsOn: slices.Clone(p.DependsOn)}
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels), DependsOn: slices.Clone(p.DependsOn), SLO: sloOf(p.SLO)}
 }
 
 // Plan returns the loaded plan with the id.

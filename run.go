@@ -280,6 +280,7 @@ func (e *Engine) execute(j *job) *record.Execution {
 	}
 	x := e.executeInSlot(j)
 	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x)
+	e.budgetDue(j.ref)
 	return x
 }
 

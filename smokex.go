@@ -59,6 +59,10 @@ type Engine struct {
 	life    context.Context
 	endLife context.CancelFunc
 	bg      sync.WaitGroup
+	// budgets takes the plans with an slo whose executions finished to
+	// the loop that measures their error budgets; nil without an
+	// ErrorBudgetHook.
+	budgets chan *record.PlanRef
 
 	skippedTicks atomic.Uint64
 
@@ -129,6 +133,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.runCtx, e.cancelRuns = context.WithCancel(context.Background())
 	e.life, e.endLife = context.WithCancel(context.Background())
+	if len(e.hooks.budgets) > 0 {
+		e.budgets = make(chan *record.PlanRef, budgetQueue)
+	}
 	return e, nil
 }
 

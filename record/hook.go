@@ -160,6 +160,17 @@ type Service interface {
 	Stop(ctx context.Context) error
 }
 
+// ErrorBudgetHook is told where a plan with an SLO (PlanRef.SLO) stands
+// against it: the engine measures the budget from the store after the
+// plan's executions finish, at most once a minute per plan
+// (smokex.ErrorBudgetInterval), in a goroutine of its own, and tells these
+// hooks. The metrics adapters set smokex.slo.error_budget.remaining from it;
+// the alert policy's burn-rate rule reads its burn rates.
+type ErrorBudgetHook interface {
+	Hook
+	ErrorBudget(ctx context.Context, p *PlanRef, b *ErrorBudget)
+}
+
 // MaintenanceHook is asked, for each execution as it finishes and before
 // it is stored finished, whether a maintenance window holds for its plan;
 // the engine records the window's name in Execution.Maintenance. An alert

@@ -13,4 +13,6 @@ type PlanRef struct {
 	// depends_on): the alert policy holds back its failing alert while one
 	// of them is failing.
 	DependsOn []string `json:"depends_on,omitempty"`
+	// SLO is the plan's service level objective, nil when it states none.
+	SLO *SLO `json:"slo,omitempty"`
 }

@@ -1,0 +1,171 @@
+// Package slo measures a plan's executions against its service level
+// objective (the plan key slo): the uptime over the window, the error
+// budget left and the burn rates, as a record.ErrorBudget; and it holds
+// the multiwindow burn-rate rule of Google's SRE workbook that the alert
+// policy applies (notify.Rules.BurnRateAlerts).
+//
+// The budget is counted in executions: the failed share of the window's
+// executions that passed, degraded or failed (canceled ones and those in a
+// maintenance window leave the count), spread over the window. A plan that
+// runs every minute and failed 20 times in 30 days has spent 20 of its 43.2
+// minutes at 99.9%.
+package slo
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// Rule is one alert of the multiwindow burn-rate rule: it fires when the
+// burn rate is at least Rate over both the Long and the Short window (the
+// short one makes it stop soon after the failures stop).
+type Rule struct {
+	// Name is "fast" or "slow".
+	Name        string
+	Long, Short time.Duration
+	Rate        float64
+}
+
+// The two alerts of the SRE workbook's multiwindow, multi-burn-rate rule
+// for a 30-day budget: the fast one spends 2% of it in an hour, the slow
+// one 5% in 6 hours.
+var (
+	Fast = Rule{Name: "fast", Long: time.Hour, Short: 5 * time.Minute, Rate: 14.4}
+	Slow = Rule{Name: "slow", Long: 6 * time.Hour, Short: 30 * time.Minute, Rate: 6}
+)
+
+// Rules are Fast and Slow, in the order they are checked.
+var Rules = []Rule{Fast, Slow}
+
+// BurnWindows are the windows whose burn rates an ErrorBudget holds, the
+// shortest first: those of Rules.
+var BurnWindows = []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 6 * time.Hour}
+
+// MaxScan bounds the executions Read reads for one budget: 100,000, a plan
+// that runs every 30 seconds over 30 days. Past it the oldest part of the
+// window is not counted.
+const MaxScan = 100_000
+
+// Firing returns the first rule of Rules that b's burn rates break, false
+// when none does.
+func Firing(b *record.ErrorBudget) (Rule, bool) {
+	for _, r := range Rules {
+		long, ok1 := b.Rate(r.Long)
+		short, ok2 := b.Rate(r.Short)
+		if ok1 && ok2 && long.Executions > 0 && short.Executions > 0 && long.Rate >= r.Rate && short.Rate >= r.Rate {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Counter counts a plan's executions into an ErrorBudget.
+type Counter struct {
+	slo   record.SLO
+	now   time.Time
+	total int
+	fails int
+	burn  []record.BurnRate
+}
+
+// NewCounter counts for o over the window that ends at now.
+func NewCounter(o record.SLO, now time.Time) *Counter {
+	c := &Counter{slo: o, now: now, burn: make([]record.BurnRate, len(BurnWindows))}
+	for i, w := range BurnWindows {
+		c.burn[i].Window = w
+	}
+	return c
+}
+
+// Since is the start of the counter's window.
+func (c *Counter) Since() time.Time { return c.now.Add(-c.slo.Window) }
+
+// Add counts an execution created at at, up or failed. A window holds
+// the executions created after its start, up to now included; the others
+// are ignored.
+func (c *Counter) Add(at time.Time, up bool) {
+	if !at.After(c.Since()) || at.After(c.now) {
+		return
+	}
+	c.total++
+	if !up {
+		c.fails++
+	}
+	for i := range c.burn {
+		if b := &c.burn[i]; at.After(c.now.Add(-b.Window)) {
+			b.Executions++
+			if !up {
+				b.Failed++
+			}
+		}
+	}
+}
+
+// Budget returns the budget counted so far.
+func (c *Counter) Budget(planID string) *record.ErrorBudget {
+	allowed := 1 - c.slo.Target
+	minutes := c.slo.Window.Minutes()
+	b := &record.ErrorBudget{PlanID: planID, SLO: c.slo, At: c.now, Executions: c.total, Failed: c.fails,
+		BudgetMinutes: round(allowed * minutes), BurnRates: make([]record.BurnRate, len(c.burn))}
+	spent := 0.0
+	if c.total > 0 {
+		failed := float64(c.fails) / float64(c.total)
+		up := 1 - failed
+		b.Uptime = &up
+		spent = failed * minutes
+	}
+	b.RemainingMinutes = round(b.BudgetMinutes - spent)
+	if b.BudgetMinutes > 0 {
+		b.Remaining = round(b.RemainingMinutes / b.BudgetMinutes)
+	}
+	for i, r := range c.burn {
+		if r.Executions > 0 && allowed > 0 {
+			r.Rate = round(float64(r.Failed) / float64(r.Executions) / allowed)
+		}
+		b.BurnRates[i] = r
+		if r.Window == time.Hour {
+			b.BurnRate = r.Rate
+		}
+	}
+	return b
+}
+
+// round keeps 6 decimals, enough for minutes and rates, so that shares
+// such as 0.1% print as written.
+func round(v float64) float64 {
+	return math.Round(v*1e6) / 1e6
+}
+
+// Read measures the plan's budget for o at now from the store's
+// executions of the window (at most MaxScan, the newest).
+func Read(ctx context.Context, store storage.ExecutionStore, planID string, o record.SLO, now time.Time) (*record.ErrorBudget, error) {
+	c := NewCounter(o, now)
+	params := &storage.ListExecutionsParams{
+		PlanID:   planID,
+		Statuses: []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed},
+		Since:    c.Since(),
+		Until:    now.Add(time.Nanosecond),
+		Limit:    storage.MaxListLimit,
+	}
+	for seen := 0; seen < MaxScan; {
+		page, err := store.ListExecutions(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range page.Executions {
+			seen++
+			if x.Maintenance == "" {
+				c.Add(x.CreatedAt, x.Status.Up())
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		params.Cursor = page.NextCursor
+	}
+	return c.Budget(planID), nil
+}
