@@ -340,7 +340,7 @@ func (h *handler) snapshot(r *http.Request, fresh bool) (*snapshot, error) {
 	if len(a.Labels) == 0 && a.Role != "" {
 		return snap, nil
 	}
-	out := &snapshot{built: snap.built, version: snap.version, byID: map[string]*planState{}}
+	out := &snapshot{built: snap.built, version: snap.version, byID: map[string]*planState{}, recent: snap.recent}
 	for _, ps := range snap.plans {
 		if a.Sees(ps.plan.Labels) {
 			out.plans = append(out.plans, ps)

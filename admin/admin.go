@@ -42,7 +42,9 @@ const (
 // only, no authorization beyond the host's own.
 type Config struct {
 	// AllowRun lets POST /api/plans/{id}/runs and the dashboard's "Run now"
-	// start executions. Defaults to false.
+	// start executions, and POST and DELETE /api/plans/{id}/pause and the
+	// dashboard's "Pause" pause a plan's alerts and end the pause.
+	// Defaults to false.
 	AllowRun bool
 	// AllowEdit lets PUT /api/plans/{id} and the dashboard's editor create
 	// and replace plans. Plans that come from files (Engine.PlanSynced)
@@ -221,6 +223,7 @@ func (h *handler) routes() {
 	api("/api/plans", map[string]http.HandlerFunc{"GET": h.listPlans})
 	api("/api/plans/{id}", map[string]http.HandlerFunc{"GET": h.getPlan, "PUT": h.putPlan, "DELETE": h.deletePlan})
 	api("/api/plans/{id}/runs", map[string]http.HandlerFunc{"POST": h.runPlan})
+	api("/api/plans/{id}/pause", map[string]http.HandlerFunc{"GET": h.getPause, "POST": h.pausePlan, "DELETE": h.resumePlan})
 	api("/api/executions", map[string]http.HandlerFunc{"GET": h.listExecutions})
 	api("/api/executions/{id}", map[string]http.HandlerFunc{"GET": h.getExecution})
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})

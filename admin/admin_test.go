@@ -346,7 +346,7 @@ func TestMutationsAreOffByDefault(t *testing.T) {
 	f := newFixture(t, nil, "/")
 	f.Sync(t)
 	code, _, body := f.Do(t, "POST", "api/plans/up/runs", "")
-	requireError(t, 403, "running plans is turned off", code, body)
+	requireError(t, 403, "running and pausing plans is turned off", code, body)
 	code, _, body = f.Do(t, "PUT", "api/plans/new", "[{get: {url: 'http://127.0.0.1:1/'}}]")
 	requireError(t, 403, "editing plans is turned off", code, body)
 	code, _, body = f.Do(t, "DELETE", "api/plans/up", "")

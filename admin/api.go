@@ -348,13 +348,24 @@ func (h *handler) freeMemory() {
 	}()
 }
 
-func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {
+// operate returns the plan id of r, a request to run or pause the plan,
+// when r may: else it answers 404 (no such plan, or one r may not see)
+// or 403 (AllowRun off, or a role below operator) and returns false.
+func (h *handler) operate(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
 	if !checkID(w, "plan", id) || !h.hiddenPlan(w, r, id, true) {
-		return
+		return "", false
 	}
 	if !allows(r, RoleOperator, h.cfg.AllowRun) {
-		writeError(w, http.StatusForbidden, refusal(r, RoleOperator, "running plans is turned off (admin.Config.AllowRun; smokex serve --allow-run)"))
+		writeError(w, http.StatusForbidden, refusal(r, RoleOperator, "running and pausing plans is turned off (admin.Config.AllowRun; smokex serve --allow-run)"))
+		return "", false
+	}
+	return id, true
+}
+
+func (h *handler) runPlan(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.operate(w, r)
+	if !ok {
 		return
 	}
 	xid, err := h.eng.Trigger(r.Context(), id, &smokex.RunOpts{Trigger: record.TriggerAPI})

@@ -51,3 +51,7 @@ func BenchmarkStatus(b *testing.B) { benchmarkGet(b, "/status") }
 
 // BenchmarkPlans is GET /api/plans of 100 plans.
 func BenchmarkPlans(b *testing.B) { benchmarkGet(b, "/api/plans") }
+
+// BenchmarkOverview is GET / of 100 plans: the dashboard's overview with
+// a heartbeat bar per plan.
+func BenchmarkOverview(b *testing.B) { benchmarkGet(b, "/") }

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
@@ -28,8 +29,6 @@ var assetFS embed.FS
 
 // Limits of what the pages show.
 const (
-	// sparkRuns is how many recent durations a sparkline shows.
-	sparkRuns = 30
 	// chartRuns is how many executions the plan page lists and charts.
 	chartRuns = 50
 	// uptimeScan bounds the executions read to compute an uptime.
@@ -170,7 +169,7 @@ type planRow struct {
 	Running               bool
 	Last                  *record.Execution
 	SuccessRate           *float64
-	Spark                 spark
+	Heartbeat             heartbeat
 	Next                  time.Time
 }
 
@@ -186,6 +185,11 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		Overall    string
 		LoadErrors []*LoadError
 	}{page: p.newPage(r, "overview", "Plans"), Overall: "passing", LoadErrors: loadErrorsJSON(snap)}
+	recent, err := snap.recent.get(r.Context(), p.h.eng.Store())
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
 	for _, ps := range snap.plans {
 		row := planRow{ID: ps.plan.ID, Name: ps.plan.Name, Description: ps.plan.Description, Status: ps.statusName(), Next: ps.next}
 		if row.Name == "" {
@@ -197,63 +201,11 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		j := planJSON(ps)
 		row.Last, row.SuccessRate = j.Last, j.Summary.SuccessRate
 		row.Running = row.Last != nil && !row.Last.Status.Done()
-		recent, err := p.recent(r.Context(), ps.plan.ID, sparkRuns)
-		if err != nil {
-			p.failed(w, r, err)
-			return
-		}
-		row.Spark = newSpark(recent)
+		row.Heartbeat = newHeartbeat(recent[ps.plan.ID])
+		row.Heartbeat.Base = data.Base
 		data.Plans = append(data.Plans, row)
 	}
 	p.render(w, r, http.StatusOK, "overview", data)
-}
-
-// recent returns the plan's newest finished executions, newest first.
-func (p *pages) recent(ctx context.Context, planID string, n int) ([]*record.Execution, error) {
-	page, err := p.h.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: planID, Statuses: doneStatuses, Limit: n})
-	if err != nil {
-		return nil, err
-	}
-	return page.Executions, nil
-}
-
-// spark is an inline sparkline of durations, oldest left.
-type spark struct {
-	W, H   int
-	Points string
-	Fails  []point
-	Label  string
-}
-
-type point struct{ X, Y string }
-
-func newSpark(recent []*record.Execution) spark {
-	s := spark{W: 120, H: 24}
-	if len(recent) == 0 {
-		return s
-	}
-	top := longest(recent)
-	var pts []string
-	n := len(recent)
-	for i := range recent {
-		x := recent[n-1-i]
-		px := 2.0
-		if n > 1 {
-			px = 2 + float64(i)*float64(s.W-4)/float64(n-1)
-		}
-		py := float64(s.H-2) - float64(x.Duration())/float64(top)*float64(s.H-4)
-		pt := point{X: strconv.FormatFloat(px, 'f', 1, 64), Y: strconv.FormatFloat(py, 'f', 1, 64)}
-		pts = append(pts, pt.X+","+pt.Y)
-		if x.Status == record.StatusFailed {
-			s.Fails = append(s.Fails, pt)
-		}
-	}
-	if n == 1 {
-		pts = append(pts, strconv.Itoa(s.W-2)+","+strings.Split(pts[0], ",")[1])
-	}
-	s.Points = strings.Join(pts, " ")
-	s.Label = fmt.Sprintf("Durations of the last %d runs, up to %s; %d failed", n, formatMS(record.Millis(top)), len(s.Fails))
-	return s
 }
 
 // longest is the longest duration of xs, at least 1ns.
@@ -263,42 +215,6 @@ func longest(xs []*record.Execution) time.Duration {
 		top = max(top, x.Duration())
 	}
 	return top
-}
-
-// chart is a bar chart of durations, oldest left.
-type chart struct {
-	W, H  int
-	Bars  []bar
-	Label string
-}
-
-type bar struct {
-	X, Y, W, H int
-	Status     record.Status
-	Title      string
-}
-
-func newChart(xs []*record.Execution) chart {
-	c := chart{W: 600, H: 120}
-	var done []*record.Execution
-	for _, x := range xs {
-		if x.Status.Done() {
-			done = append(done, x)
-		}
-	}
-	if len(done) == 0 {
-		return c
-	}
-	top := longest(done)
-	w := c.W / chartRuns
-	for i := range done {
-		x := done[len(done)-1-i]
-		h := max(2, int(float64(x.Duration())/float64(top)*float64(c.H-4)))
-		c.Bars = append(c.Bars, bar{X: i * w, Y: c.H - h, W: w - 2, H: h, Status: x.Status,
-			Title: fmt.Sprintf("%s, %s, %s", x.CreatedAt.UTC().Format(time.DateTime), x.Status, formatMS(record.Millis(x.Duration())))})
-	}
-	c.Label = fmt.Sprintf("Durations of the last %d runs, the longest %s", len(done), formatMS(record.Millis(top)))
-	return c
 }
 
 func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
@@ -337,9 +253,13 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		// BadgeVersion changes with the plan's latest execution, so that
 		// the badge is fetched again when the page updates live.
 		BadgeVersion string
+		// PausedUntil is when the plan's pause ends, zero when it is not
+		// paused; Pausable is false when the store keeps no pauses.
+		PausedUntil time.Time
+		Pausable    bool
 	}{
 		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
-		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions), Executions: listed.Executions,
+		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions, time.Duration(j.Summary.P50MS*float64(time.Millisecond)), time.Duration(j.Summary.P95MS*float64(time.Millisecond)), degradedAfter(ps.plan)), Executions: listed.Executions,
 	}
 	if !data.HideBodies {
 		data.Source = string(ps.plan.Source)
@@ -352,6 +272,15 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		data.BadgeVersion += "-" + j.Last.ID + "-" + string(j.Last.Status)
 	}
 	data.PlanID = id
+	data.PausedUntil, err = p.h.eng.PlanPause(r.Context(), id)
+	switch {
+	case errors.Is(err, smokex.ErrPauseUnsupported):
+	case err != nil:
+		p.failed(w, r, err)
+		return
+	default:
+		data.Pausable = true
+	}
 	now := time.Now()
 	if data.Uptime24h, err = p.uptime(r.Context(), id, now.Add(-24*time.Hour)); err == nil {
 		data.Uptime7d, err = p.uptime(r.Context(), id, now.Add(-7*24*time.Hour))
@@ -361,6 +290,15 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, http.StatusOK, "plan", data)
+}
+
+// degradedAfter is the plan's degraded_after option when it is a literal,
+// zero when it is not set or holds ${...}.
+func degradedAfter(p *plan.Plan) time.Duration {
+	if d := p.Options.DegradedAfter; d.Set && d.Expr == nil {
+		return d.Value
+	}
+	return 0
 }
 
 // uptime is the share of the plan's executions created since then that

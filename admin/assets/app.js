@@ -90,6 +90,22 @@
         .finally(function () { run.disabled = false; });
       return;
     }
+    var pause = e.target.closest("[data-pause]");
+    var resume = e.target.closest("[data-resume]");
+    if (pause || resume) {
+      var btn = pause || resume;
+      var path = "api/plans/" + encodeURIComponent(pause ? pause.dataset.pause : resume.dataset.resume) + "/pause";
+      if (pause) path += "?for=" + encodeURIComponent(document.getElementById("pause-for").value);
+      btn.disabled = true;
+      fetch(url(path), { method: pause ? "POST" : "DELETE", credentials: "same-origin" })
+        .then(function (r) {
+          if (r.ok) { say(pause ? "Paused." : "Resumed."); refresh(); return; }
+          btn.disabled = false;
+          return errorOf(r).then(say);
+        })
+        .catch(function (err) { btn.disabled = false; say(String(err)); });
+      return;
+    }
     var del = e.target.closest("[data-delete]");
     if (del && confirm("Delete the plan " + del.dataset.delete + " and its executions?")) {
       fetch(url("api/plans/" + encodeURIComponent(del.dataset.delete)), { method: "DELETE", credentials: "same-origin" })

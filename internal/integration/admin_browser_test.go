@@ -33,7 +33,7 @@ func TestBrowserOverviewPlanAndExecution(t *testing.T) {
 	b.WaitText(`tr[data-plan-row="secret"] .status`, "pending")
 	require.Contains(t, b.Text(".summary"), "failing")
 	require.Contains(t, b.Text(`tr[data-plan-row="up"]`), "100%")
-	require.Equal(t, 2, browsertest.Eval[int](b, `document.querySelectorAll("svg.spark polyline").length`), "a sparkline per plan that ran")
+	require.Equal(t, 2, browsertest.Eval[int](b, `document.querySelectorAll(".heartbeat").length`), "a heartbeat bar per plan that ran")
 	require.Equal(t, "rgb(255, 255, 255)", browsertest.Eval[string](b, `getComputedStyle(document.body).backgroundColor`), "the stylesheet loads behind the prefix")
 	b.WaitText("#live-status", "Live")
 	b.Shoot("overview")
