@@ -16,6 +16,10 @@ const methodKeys = "get post put patch delete head options trace connect"
 // requestKeys are the keys of a step's request.
 const requestKeys = "name host url query headers body form expect save_from_response options"
 
+// IsMethod reports whether name is a method a step sends (get, POST, ...:
+// the method keys, in any case).
+func IsMethod(name string) bool { return isMethod(name) }
+
 func isMethod(key string) bool {
 	switch strings.ToLower(key) { // no copy when key is lower case already
 	case "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect": // methodKeys

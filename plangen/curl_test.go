@@ -168,12 +168,20 @@ func FuzzParseCurl(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var out bytes.Buffer
-		if err := plangen.Write(&out, p); err != nil {
-			return
-		}
-		if _, err := plan.Parse(out.Bytes(), nil); err != nil {
-			t.Fatalf("the plan written from %q does not parse: %v\n%s", cmd, err, out.String())
-		}
+		requireParses(t, p)
 	})
+}
+
+// requireParses fails t when p, written, does not parse; it returns what
+// was written.
+func requireParses(t *testing.T, p *plangen.Plan) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := plangen.Write(&out, p); err != nil {
+		return ""
+	}
+	if _, err := plan.Parse(out.Bytes(), nil); err != nil {
+		t.Fatalf("the plan written does not parse: %v\n%s", err, out.String())
+	}
+	return out.String()
 }

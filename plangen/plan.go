@@ -51,8 +51,11 @@ type Step struct {
 	Headers []StepHeader
 	// Body is sent as is; JSONBody, when set, is JSON written as YAML flow
 	// (a mapping or list, sent as JSON).
-	Body            string
-	JSONBody        json.RawMessage
+	Body     string
+	JSONBody json.RawMessage
+	// BodyTemplate says that Body and the strings of JSONBody are
+	// templates, written as they are: ${...} reads a variable.
+	BodyTemplate    bool
 	Insecure        bool
 	FollowRedirects bool
 	// Status is the expected status_code ("200", "2xx"); empty leaves the
@@ -122,7 +125,13 @@ func Write(w io.Writer, p *Plan) error {
 			if err := json.Compact(&c, s.JSONBody); err != nil {
 				return fmt.Errorf("plangen: the JSON body of %s: %w", s.Name, err)
 			}
-			fmt.Fprintf(&b, "      body: %s\n", strings.ReplaceAll(c.String(), "${", "$${"))
+			body := c.String()
+			if !s.BodyTemplate {
+				body = strings.ReplaceAll(body, "${", "$${")
+			}
+			fmt.Fprintf(&b, "      body: %s\n", body)
+		case s.Body != "" && s.BodyTemplate:
+			fmt.Fprintf(&b, "      body: %s\n", strconv.Quote(s.Body))
 		case s.Body != "":
 			fmt.Fprintf(&b, "      body: %s\n", literal(s.Body))
 		}
@@ -203,6 +212,13 @@ func expect(b *bytes.Buffer, s *Step) error {
 // comment writes text as comment lines after prefix.
 func comment(text, indent string) string {
 	var b strings.Builder
+	text = strings.Map(func(r rune) rune {
+		// What YAML reads as a line break or refuses in a comment.
+		if r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, "\uFFFD"))
 	for line := range strings.SplitSeq(text, "\n") {
 		if strings.HasPrefix(indent, "#") {
 			b.WriteString(strings.TrimRight(indent+line, " ") + "\n")

@@ -8,6 +8,7 @@
 //	smokex validate [flags] PATH...  check plans without running them
 //	smokex new --from-curl 'curl ...' [-o DIR]  write a one-step plan from a curl command
 //	smokex new --from-openapi FILE|URL [--base-url URL] [-o DIR]  write plans from an OpenAPI document
+//	smokex new --from-har FILE [--host HOST]... [-o DIR]  write a plan from a recorded browser session
 //	smokex serve [flags] [PATH...]   run plans on their schedules until stopped; serve the dashboard
 //	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
 //	smokex token [--name N] [--role R] [--label K=V]  make a token for serve --tokens

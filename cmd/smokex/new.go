@@ -24,8 +24,8 @@ const openAPITimeout = 30 * time.Second
 func newCommand() command {
 	return command{
 		name:    "new",
-		summary: "Write plans for you from a curl command or an OpenAPI document.",
-		usage:   "new (--from-curl 'curl ...' | --from-openapi FILE|URL [--base-url URL]) [-o DIR]",
+		summary: "Write plans for you from a curl command, an OpenAPI document or a HAR recording.",
+		usage:   "new (--from-curl 'curl ...' | --from-openapi FILE|URL [--base-url URL] | --from-har FILE [--host HOST]...) [-o DIR]",
 		more: `--from-curl writes one plan with one step that sends the command's request
 and expects a 2xx status. An Authorization header, cookies (-b) and the
 password of -u become secrets (AUTHORIZATION, COOKIE, CURL_PASSWORD) that the
@@ -42,6 +42,16 @@ document ({$ref: "openapi.yaml#/components/schemas/Pet"}) when the document
 is under DIR, and is written inline otherwise. The security schemes the
 operations use become secrets.
 
+--from-har writes one plan from a session recorded in a browser (the network
+panel's "Save all as HAR"): a step per request to the hosts given with
+--host (by default the host of the first request), in order, each expecting
+its recorded status. Static assets (images, style sheets, scripts, fonts,
+media) and CORS preflights are left out. A value of an earlier JSON response
+that a later request sends (a token, an id) is captured from that response
+and sent as ${name}. An Authorization header and cookies that no earlier
+response gave, and body fields named like a password, become secrets
+(AUTHORIZATION, COOKIE, PASSWORD, ...).
+
 Plans are written to stdout (several separated by ---), or with -o to
 DIR/NAME.yaml; an existing file is never overwritten.
 
@@ -51,33 +61,51 @@ Examples:
   smokex new --from-curl "$(pbpaste)" -o plans/
   smokex new --from-openapi plans/openapi.yaml -o plans/
   smokex new --from-openapi https://api.example.com/openapi.json --base-url https://staging.example.com -o plans/
+  smokex new --from-har session.har --host api.example.com --host auth.example.com -o plans/
 `,
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) int {
-			var fromCurl, fromOpenAPI, baseURL, out string
+			var fromCurl, fromOpenAPI, fromHAR, baseURL, out string
+			var hosts namesList
 			fs.StringVar(&fromCurl, "from-curl", "", "write a one-step plan from a curl `COMMAND` (quote it whole)")
 			fs.StringVar(&fromOpenAPI, "from-openapi", "", "write plans from the OpenAPI 3 document at `FILE or URL`")
 			fs.StringVar(&baseURL, "base-url", "", "with --from-openapi, the API's `URL` instead of the document's server")
+			fs.StringVar(&fromHAR, "from-har", "", "write a plan from the session recorded in the HAR `FILE`")
+			fs.Var(&hosts, "host", "with --from-har, a `HOST` whose requests become steps (repeatable)")
 			fs.StringVar(&out, "o", "", "write the plans to `DIR`/NAME.yaml instead of stdout")
 			return func(ctx context.Context, a *app, args []string) int {
 				if len(args) > 0 {
 					return a.usageError("new", fmt.Sprintf("unexpected argument %q: quote the whole curl command after --from-curl", args[0]))
 				}
 				given := 0
-				for _, s := range []string{fromCurl, fromOpenAPI} {
+				for _, s := range []string{fromCurl, fromOpenAPI, fromHAR} {
 					if s != "" {
 						given++
 					}
 				}
 				switch {
 				case given == 0:
-					return a.usageError("new", "give --from-curl 'curl ...' or --from-openapi FILE")
+					return a.usageError("new", "give --from-curl 'curl ...', --from-openapi FILE or --from-har FILE")
 				case given > 1:
-					return a.usageError("new", "give one of --from-curl and --from-openapi")
+					return a.usageError("new", "give one of --from-curl, --from-openapi and --from-har")
 				case baseURL != "" && fromOpenAPI == "":
 					return a.usageError("new", "--base-url goes with --from-openapi")
+				case len(hosts) > 0 && fromHAR == "":
+					return a.usageError("new", "--host goes with --from-har")
 				}
-				if fromOpenAPI != "" {
+				switch {
+				case fromOpenAPI != "":
 					return a.newFromOpenAPI(ctx, fromOpenAPI, baseURL, out)
+				case fromHAR != "":
+					har, err := readBounded(fromHAR, plangen.MaxHARSize)
+					var p *plangen.Plan
+					if err == nil {
+						p, err = plangen.FromHAR(har, &plangen.HAROpts{Hosts: hosts, Source: filepath.Base(fromHAR)})
+					}
+					if err != nil {
+						fmt.Fprintf(a.stderr, "smokex new: %v\n", err)
+						return exitUsage
+					}
+					return a.writePlans([]*plangen.Plan{p}, out)
 				}
 				p, err := plangen.FromCurl(fromCurl)
 				if err != nil {

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex/internal/demoapi"
 	"github.com/smokex/smokex/internal/petstore"
 )
 
@@ -109,9 +112,48 @@ func TestNewFromOpenAPI(t *testing.T) {
 	for _, c := range []cliCase{
 		{name: "missing file", args: []string{"new", "--from-openapi", filepath.Join(dir, "nope.yaml")}, code: exitUsage, stderr: "no such file"},
 		{name: "not found", args: []string{"new", "--from-openapi", srv.URL + "/nope"}, code: exitUsage, stderr: "404 Not Found"},
-		{name: "two sources", args: []string{"new", "--from-openapi", doc, "--from-curl", "curl http://x"}, code: exitUsage, stderr: "give one of --from-curl and --from-openapi"},
+		{name: "two sources", args: []string{"new", "--from-openapi", doc, "--from-curl", "curl http://x"}, code: exitUsage, stderr: "give one of --from-curl, --from-openapi and --from-har"},
 		{name: "base-url alone", args: []string{"new", "--from-curl", "curl http://x", "--base-url", "http://y"}, code: exitUsage, stderr: "--base-url goes with --from-openapi"},
 		{name: "not a document", args: []string{"new", "--from-openapi", filepath.Join(dir, "petstore-pets.yaml")}, code: exitUsage, stderr: "is not an OpenAPI 3 document"},
+	} {
+		res := runCLI(t, nil, "", c.args...)
+		requireResult(t, res, c.code, c.stdout, c.stderr)
+	}
+}
+
+// smokex new --from-har writes, from a session recorded against the demo
+// API, a plan that validates and passes against it with the secrets the
+// recording sent; the token is captured from the login.
+func TestNewFromHAR(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(demoapi.New())
+	t.Cleanup(srv.Close)
+	har, err := os.ReadFile(filepath.Join("testdata", "new", "login.har"))
+	require.NoError(t, err)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "session.har")
+	require.NoError(t, os.WriteFile(file, []byte(strings.ReplaceAll(string(har), "BASE", srv.URL)), 0o644))
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	res := runCLI(t, nil, "", "new", "--from-har", file, "--host", host, "-o", dir)
+	require.Equal(t, exitOK, res.code, res.stderr)
+	require.Contains(t, res.stderr, "[COOKIE PASSWORD]")
+	out := filepath.Join(dir, "session-127.0.0.1-"+strconv.Itoa(srv.Listener.Addr().(*net.TCPAddr).Port)+".yaml")
+	src, err := os.ReadFile(out)
+	require.NoError(t, err, res.stderr)
+	require.Contains(t, string(src), `authorization: "Bearer ${token}"`)
+	require.Contains(t, string(src), "analytics.example.com; add them with --host")
+	require.NotContains(t, string(src), "3f0c1d2e")
+
+	res = runCLI(t, nil, "", "validate", out)
+	require.Equal(t, exitOK, res.code, res.stderr+res.stdout)
+	res = runCLI(t, map[string]string{"PASSWORD": demoapi.Password, "COOKIE": "theme=dark"}, "", "run", out)
+	require.Equal(t, exitOK, res.code, res.stdout+res.stderr)
+
+	for _, c := range []cliCase{
+		{name: "host alone", args: []string{"new", "--from-curl", "curl http://x", "--host", "x"}, code: exitUsage, stderr: "--host goes with --from-har"},
+		{name: "not a HAR", args: []string{"new", "--from-har", out}, code: exitUsage, stderr: "the HAR is not JSON: line 1, column 1"},
+		{name: "no request", args: []string{"new", "--from-har", file, "--host", "nope.example.com"}, code: exitUsage, stderr: "has no request to nope.example.com"},
 	} {
 		res := runCLI(t, nil, "", c.args...)
 		requireResult(t, res, c.code, c.stdout, c.stderr)
