@@ -20,7 +20,7 @@ type budgetHook struct {
 }
 
 func (h *budgetHook) ErrorBudget(_ context.Context, p *record.PlanRef, b *record.ErrorBudget) {
-	if p.SLO == nil || p.SLO.Target != b.SLO.Target {
+	if p.SLO == nil || p.SLO.Target != b.Objective.Target {
 		panic("the plan's slo is not the budget's")
 	}
 	h.c <- b

@@ -16,6 +16,7 @@ import (
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -162,6 +163,7 @@ type handler struct {
 	// serve answers a request: the Host check, when Config asks for it,
 	// then authorize and route.
 	serve http.Handler
+	budgets *budgets
 	// tokensErr is what is wrong with Config.Tokens.
 	tokensErr error
 }
@@ -179,6 +181,7 @@ func New(eng *smokex.Engine, cfg *Config) http.Handler {
 		h.cfg.Logger.Error("smokex admin: every request is refused", "error", h.tokensErr)
 	}
 	h.state = newState(eng, h.cfg.Logger)
+	h.budgets = &budgets{eng: eng, by: map[string]*record.ErrorBudget{}}
 	h.events = newBroker(h.cfg.EventBuffer, h.cfg.EventBufferBytes, h.cfg.Heartbeat)
 	h.pages = newPages(h)
 	stop := make(chan struct{})

@@ -44,6 +44,11 @@ type Plan struct {
 	ReadOnly bool `json:"read_only"`
 	// Source is the plan's YAML; only GET /api/plans/{id} sets it.
 	Source *string `json:"source,omitempty"`
+	// SLO is where a plan with an slo stands against it: the uptime over
+	// its window, the error budget left (minutes and ratio) and the burn
+	// rates, measured within the last minute; only GET /api/plans/{id}
+	// sets it.
+	SLO *record.ErrorBudget `json:"slo,omitempty"`
 	// LoadError is set while the plan's file does not load: the plan
 	// shown, which still runs, is its version from when it last loaded.
 	LoadError *LoadError `json:"load_error,omitempty"`
@@ -165,6 +170,10 @@ func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := planJSON(ps)
+	if out.SLO, err = h.budgets.get(r.Context(), ps.plan.ID); err != nil {
+		h.storeError(w, r, err)
+		return
+	}
 	if !accessOf(r).hidesBodies() {
 		// The plan's YAML holds the requests' headers and bodies.
 		src := string(ps.plan.Source)

@@ -55,6 +55,9 @@ var funcs = template.FuncMap{
 		}
 		return strconv.FormatFloat(math.Floor(*v*1000)/10, 'f', -1, 64) + "%"
 	},
+	"ratio": func(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%" },
+	"num":   func(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) },
+	"days":  func(d time.Duration) string { return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64) + " d" },
 	"short": func(id string) string {
 		if len(id) > 8 {
 			return id[len(id)-8:]
@@ -282,6 +285,10 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		data.Pausable = true
 	}
 	now := time.Now()
+	if data.Plan.SLO, err = p.h.budgets.get(r.Context(), id); err != nil {
+		p.failed(w, r, err)
+		return
+	}
 	if data.Uptime24h, err = p.uptime(r.Context(), id, now.Add(-24*time.Hour)); err == nil {
 		data.Uptime7d, err = p.uptime(r.Context(), id, now.Add(-7*24*time.Hour))
 	}

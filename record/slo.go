@@ -41,8 +41,8 @@ type sloWire struct {
 type ErrorBudget struct {
 	// PlanID is the plan's ID.
 	PlanID string `json:"-"`
-	// SLO is the objective it is measured against.
-	SLO SLO `json:"slo"`
+	// Objective is the slo it is measured against.
+	Objective SLO `json:"objective"`
 	// At is when it was measured.
 	At time.Time `json:"at"`
 	// Executions counts the window's executions that passed, degraded or

@@ -109,7 +109,7 @@ func (c *Counter) Add(at time.Time, up bool) {
 func (c *Counter) Budget(planID string) *record.ErrorBudget {
 	allowed := 1 - c.slo.Target
 	minutes := c.slo.Window.Minutes()
-	b := &record.ErrorBudget{PlanID: planID, SLO: c.slo, At: c.now, Executions: c.total, Failed: c.fails,
+	b := &record.ErrorBudget{PlanID: planID, Objective: c.slo, At: c.now, Executions: c.total, Failed: c.fails,
 		BudgetMinutes: round(allowed * minutes), BurnRates: make([]record.BurnRate, len(c.burn))}
 	spent := 0.0
 	if c.total > 0 {
