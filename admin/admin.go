@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -55,6 +56,15 @@ type Config struct {
 	// AllowDelete lets DELETE /api/plans/{id} and the dashboard remove
 	// plans, files' plans excepted. Defaults to false.
 	AllowDelete bool
+
+	// Sync, when set, syncs the plans from their source at once (smokex
+	// serve --sync sets it to its git sync) and returns once a sync that
+	// began after the call has ended, with an error only when it could not
+	// wait for one: POST /api/sync and the dashboard's "Sync now" call it,
+	// for an operator or an admin who sees every plan. Defaults to nil: no
+	// "Sync now". GET /api/sync and the dashboard's sync panel show the
+	// engine's SyncState either way.
+	Sync func(ctx context.Context) error
 
 	// Authorize, when set, is asked about every request; a request it
 	// refuses is answered 401 with {"error": "unauthorized"}. Nil lets every
@@ -230,6 +240,8 @@ func (h *handler) routes() {
 	api("/api/executions", map[string]http.HandlerFunc{"GET": h.listExecutions})
 	api("/api/executions/{id}", map[string]http.HandlerFunc{"GET": h.getExecution})
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
+	api("/api/sync", map[string]http.HandlerFunc{"GET": h.getSync, "POST": h.postSync})
+	api("/api/sync/preview", map[string]http.HandlerFunc{"POST": h.previewSync})
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})

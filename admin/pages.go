@@ -187,7 +187,12 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		Plans      []planRow
 		Overall    string
 		LoadErrors []*LoadError
+		Sync       *syncPanel
 	}{page: p.newPage(r, "overview", "Plans"), Overall: "passing", LoadErrors: loadErrorsJSON(snap)}
+	if data.Sync, err = p.syncPanel(r); err != nil {
+		p.failed(w, r, err)
+		return
+	}
 	recent, err := snap.recent.get(r.Context(), p.h.eng.Store())
 	if err != nil {
 		p.failed(w, r, err)

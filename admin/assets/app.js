@@ -106,6 +106,19 @@
         .catch(function (err) { btn.disabled = false; say(String(err)); });
       return;
     }
+    var sync = e.target.closest("[data-sync-now]");
+    if (sync) {
+      sync.disabled = true;
+      say("Syncing…");
+      fetch(url("api/sync"), { method: "POST", credentials: "same-origin" })
+        .then(function (r) {
+          if (r.ok) { say("Synced."); refresh(); return; }
+          return errorOf(r).then(say);
+        })
+        .catch(function (err) { say(String(err)); })
+        .finally(function () { sync.disabled = false; });
+      return;
+    }
     var del = e.target.closest("[data-delete]");
     if (del && confirm("Delete the plan " + del.dataset.delete + " and its executions?")) {
       fetch(url("api/plans/" + encodeURIComponent(del.dataset.delete)), { method: "DELETE", credentials: "same-origin" })

@@ -399,9 +399,11 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		}
 	}
 
+	if sy != nil {
+		f.admin.sync = sy.syncWait
+	}
 	mux := f.routes(eng)
 	if sy != nil {
-		mux.Handle("/api/sync", sy)
 		synced := make(chan struct{})
 		syncCtx, cancelSync := context.WithCancel(ctx)
 		go func() {
@@ -413,7 +415,7 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 			<-synced
 		}()
 	}
-	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, sy.webhook(f.admin.withAuth(mux, log))), log, defaultListenConfig(maxConns))
+	srv, err := listen(f.addr, f.admin.withHostCheck(f.addr, sy.webhook(f.admin.withAuth(mux, log), mux)), log, defaultListenConfig(maxConns))
 	if err != nil {
 		log.Error("smokex serve: " + err.Error())
 		stop()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,8 @@ type adminFlags struct {
 	// holds, read by check.
 	statusPagesFile string
 	statusPages     []admin.StatusPage
+	// sync is --sync's "sync now", nil without --sync.
+	sync func(context.Context) error
 }
 
 func (f *adminFlags) define(fs *flag.FlagSet) {
@@ -151,6 +154,7 @@ func (f *adminFlags) handler(eng *smokex.Engine) http.Handler {
 		AllowEdit:   f.allowEdit,
 		AllowDelete: f.allowEdit,
 		StatusPages: f.statusPages,
+		Sync:        f.sync,
 	})
 }
 

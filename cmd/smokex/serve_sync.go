@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -17,9 +16,9 @@ import (
 	"time"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/admin"
 	"github.com/smokex/smokex/gitsync"
 	"github.com/smokex/smokex/plan"
-	"github.com/smokex/smokex/record"
 )
 
 // The environment variables of --sync.
@@ -62,8 +61,9 @@ func (f *syncFlags) check(paths []string) error {
 }
 
 // syncer runs serve's git sync: at start, every interval, and when POST
-// /api/sync asks. What the syncs did is the engine's SyncState, kept in the
-// store, so that GET /api/sync answers the same on every replica.
+// /api/sync (a forge's webhook, or the dashboard's "Sync now") asks. What
+// the syncs did is the engine's SyncState, kept in the store, which the
+// admin handler answers at GET /api/sync, the same on every replica.
 type syncer struct {
 	eng    *smokex.Engine
 	src    *gitsync.Source
@@ -158,74 +158,47 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// ServeHTTP answers GET /api/sync with the sync state and POST /api/sync
-// by syncing at once and answering the state after.
-func (s *syncer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		s.writeState(w, r)
-	case http.MethodPost:
-		s.syncNow(w, r)
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		http.Error(w, "GET or POST", http.StatusMethodNotAllowed)
-	}
-}
-
-// writeState answers the engine's sync state.
-func (s *syncer) writeState(w http.ResponseWriter, r *http.Request) {
-	st, err := s.eng.SyncState(r.Context())
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		return
-	}
-	if st == nil {
-		st = &record.SyncState{Added: []string{}, Updated: []string{}, Removed: []string{}, Errors: []record.SyncError{}, Plans: map[string]string{}}
-	}
-	st.Source = s.src.String()
-	writeSyncJSON(w, http.StatusOK, st)
-}
-
-// syncNow asks for a sync and waits until one that started after the
-// request came has ended (a sync in progress may have fetched before the
-// push), or the request is gone.
-func (s *syncer) syncNow(w http.ResponseWriter, r *http.Request) {
+// syncWait asks for a sync and waits until one that started after the
+// call has ended (a sync in progress may have fetched before a push), or
+// ctx ends: admin.Config.Sync, behind POST /api/sync and "Sync now".
+func (s *syncer) syncWait(ctx context.Context) error {
 	s.mu.Lock()
 	target := s.started + 1
 	s.mu.Unlock()
 	select {
 	case s.kick <- struct{}{}:
 	default:
-		// A sync is already asked for, and starts after this request.
+		// A sync is already asked for, and starts after this call.
 	}
 	for {
 		s.mu.Lock()
 		ended, done := s.ended, s.done
 		s.mu.Unlock()
 		if ended >= target {
-			s.writeState(w, r)
-			return
+			return nil
 		}
 		select {
 		case <-done:
-		case <-r.Context().Done():
-			return
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
 
-// webhook wraps next, which is behind serve's auth: with a webhook secret,
-// POST /api/sync must carry a forge's proof of it (GitHub's
-// X-Hub-Signature-256, an HMAC of the body, or GitLab's X-Gitlab-Token)
-// and is answered here; without a secret it goes through next, and its
-// auth, as the rest of the API.
-func (s *syncer) webhook(next http.Handler) http.Handler {
+// webhook answers a forge's push webhook when a webhook secret is set: a
+// POST /api/sync that carries GitHub's X-Hub-Signature-256 (an HMAC of the
+// body) or GitLab's X-Gitlab-Token must prove the secret, and then goes to
+// mux, the admin API, as the host's admin, past serve's auth. Every other
+// request goes through authed, the API behind serve's auth, where POST
+// /api/sync is the dashboard's "Sync now".
+func (s *syncer) webhook(authed, mux http.Handler) http.Handler {
 	if s == nil || s.secret == "" {
-		return next
+		return authed
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/sync" || r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
+		forge := r.Header.Get("X-Hub-Signature-256") != "" || r.Header.Get("X-Gitlab-Token") != ""
+		if r.URL.Path != "/api/sync" || r.Method != http.MethodPost || !forge {
+			authed.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
@@ -237,7 +210,7 @@ func (s *syncer) webhook(next http.Handler) http.Handler {
 			http.Error(w, "POST /api/sync needs X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab) made with "+syncWebhookEnv, http.StatusUnauthorized)
 			return
 		}
-		s.syncNow(w, r)
+		mux.ServeHTTP(w, r.WithContext(admin.WithAccess(r.Context(), admin.Access{Role: admin.RoleAdmin})))
 	})
 }
 
@@ -256,11 +229,4 @@ func (s *syncer) verified(h http.Header, body []byte) bool {
 		return subtle.ConstantTimeCompare([]byte(tok), []byte(s.secret)) == 1
 	}
 	return false
-}
-
-func writeSyncJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -115,7 +115,7 @@ func TestServeSyncWebhook(t *testing.T) {
 	for _, h := range [][]string{
 		{"X-Hub-Signature-256", githubSignature("wrong", "{}")},
 		{"X-Gitlab-Token", "wrong"},
-		{"Authorization", "Bearer admin-t0ken"},
+		{"Authorization", "Bearer wrong"},
 		nil,
 	} {
 		code, body = call(t, "POST", url+"api/sync", "{}", h...)
@@ -123,6 +123,13 @@ func TestServeSyncWebhook(t *testing.T) {
 	}
 	_, body = call(t, "GET", url+"api/sync", "", auth...)
 	require.Equal(t, fourth, decodeSync(t, body).Commit)
+	// The admin token syncs as the dashboard's "Sync now" does: the
+	// emptied path is refused, and shown.
+	code, body = call(t, "POST", url+"api/sync", "", auth...)
+	require.Equal(t, 200, code, body)
+	st = decodeSync(t, body)
+	require.Equal(t, fourth, st.Commit)
+	require.Contains(t, st.Error, "the source holds no plan files")
 	require.NotContains(t, logText(s.stderr), "t0ken-never-logged")
 	require.Equal(t, exitOK, s.stop(t))
 }
