@@ -173,6 +173,8 @@ type handler struct {
 	// serve answers a request: the Host check, when Config asks for it,
 	// then authorize and route.
 	serve http.Handler
+	// budgets caches the plans' error budgets (GET /api/plans/{id}, the
+	// plan page, the status pages).
 	budgets *budgets
 	// tokensErr is what is wrong with Config.Tokens.
 	tokensErr error

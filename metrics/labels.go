@@ -102,6 +102,14 @@ const (
 	NamePlanLastRun = "smokex.plan.last_run"
 )
 
+// NameSLOErrorBudgetRemaining is a gauge: the share of a plan's error
+// budget left over its slo's window (record.ErrorBudget.Remaining), by
+// plan: 1 untouched, 0 spent, below 0 overspent. Set for the plans with
+// an slo after their executions, at most once a minute
+// (record.ErrorBudgetHook). OpenTelemetry's unit is "1", which
+// Prometheus names smokex_slo_error_budget_remaining_ratio.
+const NameSLOErrorBudgetRemaining = "smokex.slo.error_budget.remaining"
+
 // PlanHealth returns the values of smokex.plan.up and smokex.plan.last_run
 // after x; ok is false for an execution that says nothing of the target
 // (canceled, unfinished, interrupted).

@@ -58,6 +58,7 @@ var (
 	_ record.ExecutionFinishedHook = (*Recorder)(nil)
 	_ record.TickSkippedHook       = (*Recorder)(nil)
 	_ record.NotificationSentHook  = (*Recorder)(nil)
+	_ record.ErrorBudgetHook       = (*Recorder)(nil)
 	_ record.Service               = (*Recorder)(nil)
 )
 
@@ -115,6 +116,13 @@ func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *re
 		_ = r.client.Gauge(metrics.NamePlanLastRun, float64(last), tags, 1)
 	}
 	r.serviceCheck(plan, x)
+}
+
+// ErrorBudget sets the share of the plan's error budget left.
+func (r *Recorder) ErrorBudget(_ context.Context, p *record.PlanRef, b *record.ErrorBudget) {
+	plan := metrics.PlanID(b.PlanID, p)
+	tags := r.tagsFor(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), func() []string { return []string{"plan:" + plan} })
+	_ = r.client.Gauge(metrics.NameSLOErrorBudgetRemaining, b.Remaining, tags, 1)
 }
 
 // serviceCheck sends smokex.plan for x.

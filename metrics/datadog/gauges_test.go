@@ -66,3 +66,23 @@ steps:
 	require.Equal(t, 1, n, "%+v", ds)
 	require.Equal(t, strconv.FormatInt(expiry, 10), strconv.FormatFloat(v, 'f', -1, 64))
 }
+
+// TestErrorBudgetGauge sends smokex.slo.error_budget.remaining for a
+// budget the engine measured.
+func TestErrorBudgetGauge(t *testing.T) {
+	t.Parallel()
+	ag := newAgent(t)
+	rec, err := datadog.New(datadog.Config{Addr: ag.addr()})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, rec.Start(ctx))
+	p := &record.PlanRef{ID: "checkout", SLO: &record.SLO{Target: 0.999}}
+	rec.ErrorBudget(ctx, p, &record.ErrorBudget{PlanID: "checkout", Remaining: 0.537037})
+	require.NoError(t, rec.Stop(ctx))
+	ds := ag.received(t, func(ds []datagram) bool {
+		_, n := total(ds, "smokex.slo.error_budget.remaining", "g", "plan:checkout")
+		return n == 1
+	})
+	v, _ := total(ds, "smokex.slo.error_budget.remaining", "g", "plan:checkout")
+	require.Equal(t, 0.537037, v)
+}

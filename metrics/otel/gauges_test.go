@@ -86,3 +86,36 @@ steps:
 	require.Equal(t, map[string]int64{key("plan", "secure"): x.FinishedAt.Unix(), key("plan", "down"): down.FinishedAt.Unix()}, gauges(t, ms["smokex.plan.last_run"]))
 	require.Equal(t, "s", ms["smokex.plan.last_run"].Unit)
 }
+
+// TestErrorBudgetGauge records smokex.slo.error_budget.remaining, a ratio
+// per plan.
+func TestErrorBudgetGauge(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
+	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp})
+	require.NoError(t, err)
+	ctx := context.Background()
+	p := &record.PlanRef{ID: "checkout", SLO: &record.SLO{Target: 0.999}}
+	rec.ErrorBudget(ctx, p, &record.ErrorBudget{PlanID: "checkout", Remaining: -0.25})
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	var found bool
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != smokexotel.MetricSLOErrorBudgetRemaining {
+				continue
+			}
+			found = true
+			require.Equal(t, "1", m.Unit)
+			g, ok := m.Data.(metricdata.Gauge[float64])
+			require.True(t, ok, "%T", m.Data)
+			require.Len(t, g.DataPoints, 1)
+			require.Equal(t, -0.25, g.DataPoints[0].Value)
+			require.Equal(t, map[string]string{"plan": "checkout"}, attrs(g.DataPoints[0].Attributes))
+		}
+	}
+	require.True(t, found, "no %s", smokexotel.MetricSLOErrorBudgetRemaining)
+}

@@ -31,6 +31,9 @@ const (
 	MetricCertificateExpiry = metrics.NameCertificateExpiry
 	MetricPlanUp            = metrics.NamePlanUp
 	MetricPlanLastRun       = metrics.NamePlanLastRun
+	// MetricSLOErrorBudgetRemaining is the share of a plan's error budget
+	// left (metrics.NameSLOErrorBudgetRemaining).
+	MetricSLOErrorBudgetRemaining = metrics.NameSLOErrorBudgetRemaining
 )
 
 // The metric attribute keys.
@@ -93,6 +96,7 @@ type Recorder struct {
 	certExpiry   metric.Int64Gauge
 	planUp       metric.Int64Gauge
 	planLastRun  metric.Int64Gauge
+	budgetLeft   metric.Float64Gauge
 
 	sets metrics.LabelCache[metric.MeasurementOption]
 }
@@ -107,6 +111,7 @@ var (
 	_ record.ExecutionFinishedHook = (*Recorder)(nil)
 	_ record.TickSkippedHook       = (*Recorder)(nil)
 	_ record.NotificationSentHook  = (*Recorder)(nil)
+	_ record.ErrorBudgetHook       = (*Recorder)(nil)
 )
 
 // New returns a Recorder for cfg.
@@ -176,6 +181,10 @@ func New(cfg Config) (*Recorder, error) {
 		metric.WithDescription("When the plan's last execution that passed, degraded or failed finished, in unix seconds.")); err != nil {
 		return nil, fail(MetricPlanLastRun, err)
 	}
+	if r.budgetLeft, err = m.Float64Gauge(MetricSLOErrorBudgetRemaining, metric.WithUnit("1"),
+		metric.WithDescription("The share of the plan's error budget left over its slo's window: 1 untouched, 0 spent, below 0 overspent.")); err != nil {
+		return nil, fail(MetricSLOErrorBudgetRemaining, err)
+	}
 	return r, nil
 }
 
@@ -207,6 +216,14 @@ func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *
 		r.planLastRun.Record(ctx, last, set)
 	}
 	r.endExecution(ctx, x)
+}
+
+// ErrorBudget sets the share of the plan's error budget left.
+func (r *Recorder) ErrorBudget(ctx context.Context, p *record.PlanRef, b *record.ErrorBudget) {
+	plan := metrics.PlanID(b.PlanID, p)
+	r.budgetLeft.Record(ctx, b.Remaining, r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
+		return []attribute.KeyValue{AttrPlan.String(plan)}
+	}))
 }
 
 // StepFinished counts s's failed assertions, adding each to the step's
