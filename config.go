@@ -48,6 +48,15 @@ type Config struct {
 	// defaults to Logger.
 	Exec exec.Config
 
+	// Location is the location this process runs plans from ("eu-west";
+	// plan.CheckLocation says which names are valid): with a scheduler
+	// that runs ticks by location (schedule.LocationScheduler, such as
+	// schedule/river, whose own Config.Location must be the same), the
+	// ticks of plans that name it run here; runs started here (Run,
+	// Trigger) record it, and the plans read it as ${location}. Defaults
+	// to none: this process runs the ticks of plans without locations.
+	Location string
+
 	// Concurrency bounds the executions that run at once, across plans.
 	// Defaults to DefaultConcurrency.
 	Concurrency int
@@ -183,6 +192,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Overlap != OverlapSkip && c.Overlap != OverlapAllow {
 		return c, fmt.Errorf("smokex: Config.Overlap is not a known policy: %d", c.Overlap)
+	}
+	if c.Location != "" {
+		if err := plan.CheckLocation(c.Location); err != nil {
+			return c, fmt.Errorf("smokex: Config.Location: %w", err)
+		}
 	}
 	if c.StaleAfter < 0 {
 		return c, fmt.Errorf("smokex: Config.StaleAfter must not be negative, got %s", c.StaleAfter)

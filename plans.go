@@ -17,6 +17,7 @@ import (
 
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -108,7 +109,14 @@ func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
 		}
 		return nil
 	}
-	if err := e.sched.Add(ctx, p.ID, p.Schedule); err != nil {
+	var err error
+	if ls, ok := e.sched.(schedule.LocationScheduler); ok {
+		err = ls.AddIn(ctx, p.ID, p.Schedule, p.Locations)
+	} else {
+		// Each tick runs once, here, from Config.Location.
+		err = e.sched.Add(ctx, p.ID, p.Schedule)
+	}
+	if err != nil {
 		return fmt.Errorf("smokex: scheduling plan %s: %w", p.ID, schedErr(err))
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
 )
 
@@ -43,7 +44,7 @@ type RunOpts = exec.RunOpts
 // the run, which is then stored as canceled. A run that could not be
 // started returns an error and no execution.
 func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*record.Execution, error) {
-	job, err := e.prepare(ctx, planID, opts, time.Time{})
+	job, err := e.prepare(ctx, planID, opts, time.Time{}, e.cfg.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (e *Engine) Run(ctx context.Context, planID string, opts *RunOpts) (*record
 // execution, which is stored with status created before Trigger returns.
 // The run outlives ctx; cancel it with Cancel.
 func (e *Engine) Trigger(ctx context.Context, planID string, opts *RunOpts) (string, error) {
-	job, err := e.prepare(ctx, planID, opts, time.Time{})
+	job, err := e.prepare(ctx, planID, opts, time.Time{}, e.cfg.Location)
 	if err != nil {
 		return "", err
 	}
@@ -78,11 +79,12 @@ func (e *Engine) Cancel(executionID string) error {
 }
 
 // tick is the scheduler's callback: it runs the plan's tick due at due,
-// recorded as the execution's ScheduledAt.
+// recorded as the execution's ScheduledAt, in the tick's location.
 func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
-	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due)
+	location := e.tickLocation(ctx, planID)
+	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due, location)
 	switch {
-	case err != nil && e.ranBefore(ctx, planID, due, err):
+	case err != nil && e.ranBefore(ctx, planID, due, location, err):
 		e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due)
 		e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
 		return
@@ -109,12 +111,32 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 	e.execute(job)
 }
 
+// tickLocation is the location of a tick of planID: the one the scheduler
+// names (schedule.TickLocation); for a plan with locations on a scheduler
+// that names none, this engine's Config.Location; "" for a tick of a plan
+// without locations, whichever process runs it, so that the store keeps
+// one execution per tick.
+func (e *Engine) tickLocation(ctx context.Context, planID string) string {
+	if loc := schedule.TickLocation(ctx); loc != "" {
+		return loc
+	}
+	if _, ok := e.sched.(schedule.LocationScheduler); ok {
+		return ""
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if lp, ok := e.plans[planID]; ok && len(lp.plan.Locations) > 0 {
+		return e.cfg.Location
+	}
+	return ""
+}
+
 // ranBefore reports whether err, from admitting the run of a tick, says
 // that the tick has an execution already: the store refused a second one
 // (ErrConflict), or the plan is busy (ErrOverlap) with this very tick. It
 // happens when a tick is handed over again after the process running it
 // died; then that execution, left in flight, is finished as interrupted.
-func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, err error) bool {
+func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, location string, err error) bool {
 	conflict := errors.Is(err, storage.ErrConflict)
 	if due.IsZero() || !conflict && !errors.Is(err, ErrOverlap) {
 		return false
@@ -130,7 +152,7 @@ func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, er
 		return conflict
 	}
 	for _, x := range page.Executions {
-		if !x.ScheduledAt.Equal(due) {
+		if !x.ScheduledAt.Equal(due) || x.Location != location {
 			continue
 		}
 		e.mu.Lock()
@@ -185,8 +207,9 @@ type job struct {
 
 // prepare admits a run: the engine is open, the plan known, the overlap
 // policy respected; it stores the execution as created. due is the due
-// time of the tick that asks, zero for other runs.
-func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time) (*job, error) {
+// time of the tick that asks, zero for other runs; location is where it
+// runs from.
+func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
 	}
@@ -222,6 +245,7 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		// The due time in UTC, to the microsecond the stores keep, so that
 		// the execution reads back as it went in.
 		ScheduledAt: due.UTC().Truncate(time.Microsecond),
+		Location:    location,
 		Source:      lp.source,
 	}
 	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars), opts: opts}

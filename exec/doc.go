@@ -17,7 +17,9 @@
 // the caller's [RunOpts.Vars], the plan's vars (whose own templates are
 // evaluated once, at the start, over the caller's vars, the secrets and the
 // environment), [RunOpts.Secrets], and environment variables through
-// [RunOpts.LookupEnv] when the caller gives it. A name found nowhere fails
+// [RunOpts.LookupEnv] when the caller gives it, and last `location`
+// ([plan.LocationVar]), the execution's Location ("" when it has none). A
+// name found nowhere fails
 // the step with kind interpolation, naming it, at the line and column of
 // the value that holds the ${...} ([record.StepError] Line, Column). In assert and capture
 // expressions the response is in scope too: status, headers (under

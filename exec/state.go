@@ -68,6 +68,8 @@ func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {
 		base:      time.Now(),
 	}
 	s.env = make(map[string]any, len(opts.Secrets)+len(opts.Vars)+len(p.Vars)+8)
+	// Below every other name: the location the run is made from.
+	s.env[plan.LocationVar] = e.Location
 	secrets := make([]string, 0, len(opts.Secrets)+len(p.Secrets))
 	s.tainted = make(map[string]bool, len(opts.Secrets)+len(p.Secrets))
 	for k, v := range opts.Secrets {

@@ -108,6 +108,9 @@ func dump(p *plan.Plan) string {
 	if p.Schedule != "" {
 		w("schedule: %q", p.Schedule)
 	}
+	if len(p.Locations) > 0 {
+		w("locations: %q", p.Locations)
+	}
 	for _, m := range p.Maintenance {
 		w("maintenance at %d:%d: cron %q duration %s tz %q", m.Pos.Line, m.Pos.Column, m.Cron, m.Duration, m.TimeZone)
 	}

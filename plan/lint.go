@@ -11,11 +11,12 @@ import (
 // of an earlier step, or name in known (the names the caller will pass,
 // such as CLI --var names or environment variables). Inside assert and
 // capture expressions the response names (see ResponseScope) are defined
-// too. A plan with warnings still runs; the step that reads an undefined
+// too, and LocationVar is everywhere. A plan with warnings still runs; the step that reads an undefined
 // name fails when it runs.
 func Lint(p *Plan, known []string) []*Error {
 	l := &linter{file: p.File, seen: map[string]bool{}}
-	base := map[string]bool{}
+	// Every run has a location, "" when none.
+	base := map[string]bool{LocationVar: true}
 	for _, n := range known {
 		base[n] = true
 	}

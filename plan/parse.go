@@ -496,7 +496,7 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-const documentKeys = "name description schedule maintenance slo labels vars secrets depends_on options steps"
+const documentKeys = "name description schedule locations maintenance slo labels vars secrets depends_on options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
@@ -522,6 +522,8 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 				}
 				pl.Schedule = s
 			}
+		case "locations":
+			pl.Locations = p.locations(kv.value)
 		case "maintenance":
 			pl.Maintenance = p.maintenance(kv.value)
 		case "slo":
@@ -630,19 +632,28 @@ func (p *parser) secrets(n *yaml.Node) []string {
 	if !ok {
 		return nil
 	}
+	return p.names(n, "secrets must be a list of names", "secret", func(item *yaml.Node) bool {
+		return p.identifier(item, item.Value, "secret")
+	})
+}
+
+// names reads the items of the list n, names each listed once, that ok
+// accepts (it reports those it does not); must says what the list holds,
+// what names an item.
+func (p *parser) names(n *yaml.Node, must, what string, ok func(item *yaml.Node) bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, item := range n.Content {
 		item = resolve(item)
 		if item.Kind != yaml.ScalarNode || isNull(item) {
-			p.errorAt(item, "secrets must be a list of names, got %s", describe(item))
+			p.errorAt(item, "%s, got %s", must, describe(item))
 			continue
 		}
-		if !p.identifier(item, item.Value, "secret") {
+		if !ok(item) {
 			continue
 		}
 		if seen[item.Value] {
-			p.errorAt(item, "secret %q is listed twice", item.Value)
+			p.errorAt(item, "%s %q is listed twice", what, item.Value)
 			continue
 		}
 		seen[item.Value] = true

@@ -37,6 +37,10 @@ type Plan struct {
 	Description string
 	// Schedule is a cron spec, empty when the plan runs only on demand.
 	Schedule string
+	// Locations are the locations each tick of the plan runs from, once in
+	// each, by a process of that location (key locations); nil: once,
+	// anywhere. Each is a location name (CheckLocation).
+	Locations []string
 	// Maintenance are the plan's maintenance windows (key maintenance).
 	Maintenance []MaintenanceWindow
 	// SLO is the plan's service level objective (key slo), nil when it

@@ -115,10 +115,16 @@ type Execution struct {
 	Error *StepError `json:"error,omitempty"`
 	// ScheduledAt is, for an execution a schedule started, the due time
 	// of its tick: when it was meant to start, which a late start does not
-	// move. A plan has at most one execution per due time, so that the
-	// runs of a schedule can be counted from the store. Zero for
+	// move. A plan has at most one execution per due time and location,
+	// so that the runs of a schedule can be counted from the store; the
+	// executions of one tick in several locations share it. Zero for
 	// executions started otherwise.
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	// Location is the location the execution ran from: for a tick, the
+	// tick's (one of its plan's locations; empty for a plan without
+	// locations, whichever process ran it); for other runs, that of the
+	// process that ran it (smokex.Config.Location). Empty when none.
+	Location string `json:"location,omitempty"`
 	// Source is the revision the plan was synced from (a git commit and
 	// the plan file's path in it), so that a failure is tied to the change
 	// that caused it; zero for plans from elsewhere.

@@ -20,6 +20,7 @@ func fullExecution() *record.Execution {
 		ID: "ex1", PlanID: "checkout", PlanName: "Checkout", Trigger: record.TriggerCLI,
 		Status: record.StatusFailed, StopReason: record.StopCanceled, CreatedAt: t0.Add(-time.Second), StartedAt: t0, FinishedAt: t0.Add(1500 * time.Millisecond),
 		ScheduledAt: t0.Add(-2 * time.Second),
+		Location:    "eu-west",
 		TraceID:     "4bf92f3577b34da6a3ce929d0e0e4736",
 		Maintenance: "deploy",
 		Flaky:       true,

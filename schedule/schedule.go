@@ -110,3 +110,32 @@ type Timer interface {
 	// active.
 	Reset(d time.Duration) bool
 }
+
+// LocationScheduler is an optional interface of a Scheduler whose ticks
+// can run from several locations, as those of schedule/river do: each
+// tick of an entry added with locations runs once in each of them, by a
+// process of that location, and the Func is called with the location in
+// its context (TickLocation).
+type LocationScheduler interface {
+	Scheduler
+	// AddIn is Add for an entry whose each tick runs once in each of
+	// locations; with none, it is Add. Adding an id again replaces its
+	// spec and its locations.
+	AddIn(ctx context.Context, id, spec string, locations []string) error
+}
+
+// tickLocationKey is the context key of TickLocation.
+type tickLocationKey struct{}
+
+// WithTickLocation returns ctx telling the Func that the tick it is called
+// for runs in location; a LocationScheduler calls its Func with it.
+func WithTickLocation(ctx context.Context, location string) context.Context {
+	return context.WithValue(ctx, tickLocationKey{}, location)
+}
+
+// TickLocation returns the location of the tick the Func is called for,
+// "" when the tick names none.
+func TickLocation(ctx context.Context) string {
+	loc, _ := ctx.Value(tickLocationKey{}).(string)
+	return loc
+}

@@ -40,8 +40,9 @@ var (
 // policy is to skip.
 type ExclusiveCreator interface {
 	// CreateExecutionExclusive stores e as CreateExecution does, with its
-	// errors, unless an execution of e.PlanID is created or running and
-	// was created at or after since; then it stores nothing and returns an
+	// errors, unless an execution of e.PlanID in e.Location (a plan runs
+	// once at a time in each location) is created or running and was
+	// created at or after since; then it stores nothing and returns an
 	// error wrapping ErrBusy. Executions in flight created before since
 	// do not count: they are taken for those of a process that died, which
 	// must not hold their plan back until someone finishes them.

@@ -132,9 +132,9 @@ func (q *enqueuer) insert(ctx context.Context) error {
 		// made available only when River's scheduler next looks (every
 		// 5s); inserted at its due time, it is available at once.
 		params[i] = river.InsertManyParams{Args: t, InsertOpts: &river.InsertOpts{
-			Queue: q.queue,
-			// One job per (id, due time), whichever replica or attempt
-			// inserts it.
+			Queue: queueOf(q.queue, t.Location),
+			// One job per (id, due time, location), whichever replica or
+			// attempt inserts it.
 			UniqueOpts: river.UniqueOpts{ByArgs: true},
 		}}
 	}

@@ -184,7 +184,7 @@ func (ch *child) skipped(reason record.SkipReason) int {
 func TestLeaderKilled(t *testing.T) {
 	c := newCluster(t, 20*time.Millisecond)
 	// The plans are stored and scheduled by an engine that never starts.
-	setup := c.replicaStopped("setup")
+	setup := c.replicaStopped("setup", replicaOpts{})
 	plans := c.addPlans(setup, 10)
 	var children []*child
 	for i := range 3 {

@@ -81,6 +81,12 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	)`)); err != nil {
 		return fmt.Errorf("river: migrate schema %q: %w", schema, err)
 	}
+	// locations are the locations each tick of the entry runs in, once in
+	// each; empty: once, anywhere.
+	if _, err := pool.Exec(ctx, q.of(`ALTER TABLE {schema}.schedule_entries
+		ADD COLUMN IF NOT EXISTS locations text[] NOT NULL DEFAULT '{}'`)); err != nil {
+		return fmt.Errorf("river: migrate schema %q: %w", schema, err)
+	}
 	// enqueued_through is the due time of the last tick of the entry that
 	// a replica inserted, from which a replica that starts catches up.
 	if _, err := pool.Exec(ctx, q.of(`ALTER TABLE {schema}.schedule_entries

@@ -46,6 +46,8 @@ type replica struct {
 	dead     atomic.Bool
 	mu       sync.Mutex
 	skipped  map[record.SkipReason]int
+	// ranIn counts the executions it finished by location.
+	ranIn map[string]int
 }
 
 // replicaHooks counts what an engine did.
@@ -58,8 +60,11 @@ func (h replicaHooks) ExecutionStarted(context.Context, *record.PlanRef, *record
 	h.r.started.Add(1)
 }
 
-func (h replicaHooks) ExecutionFinished(context.Context, *record.PlanRef, *record.Execution) {
+func (h replicaHooks) ExecutionFinished(_ context.Context, _ *record.PlanRef, x *record.Execution) {
 	h.r.finished.Add(1)
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	h.r.ranIn[x.Location]++
 }
 
 func (h replicaHooks) TickSkipped(_ context.Context, _ string, _ *record.PlanRef, _ time.Time, reason record.SkipReason) {
@@ -113,19 +118,30 @@ func (c *cluster) replica(name string) *replica {
 // (0: the default).
 func (c *cluster) replicaWorkers(name string, workers int) *replica {
 	c.t.Helper()
-	r := c.replicaStoppedWorkers(name, workers)
+	return c.replicaWith(name, replicaOpts{workers: workers})
+}
+
+// replicaOpts are the settings of a replica that differ from the
+// defaults.
+type replicaOpts struct {
+	// workers bounds the ticks it runs at once; 0: the default.
+	workers int
+	// location is its location; agent makes it an agent of it.
+	location string
+	agent    bool
+}
+
+// replicaWith starts a replica with opts.
+func (c *cluster) replicaWith(name string, opts replicaOpts) *replica {
+	c.t.Helper()
+	r := c.replicaStopped(name, opts)
 	require.NoError(c.t, r.engine.Start(c.t.Context()))
 	return r
 }
 
 // replicaStopped is a replica whose engine is not started: it stores and
 // schedules plans, and runs nothing.
-func (c *cluster) replicaStopped(name string) *replica {
-	c.t.Helper()
-	return c.replicaStoppedWorkers(name, 0)
-}
-
-func (c *cluster) replicaStoppedWorkers(name string, workers int) *replica {
+func (c *cluster) replicaStopped(name string, opts replicaOpts) *replica {
 	t := c.t
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(c.url)
@@ -134,7 +150,7 @@ func (c *cluster) replicaStoppedWorkers(name string, workers int) *replica {
 	// services; 12 leave room for its producer and the engine. The
 	// replica tests run one after the other, the database being shared.
 	cfg.MaxConns = 12
-	r := &replica{name: name, skipped: map[record.SkipReason]int{}}
+	r := &replica{name: name, skipped: map[record.SkipReason]int{}, ranIn: map[string]int{}}
 	// A dead replica's pool gives no connection: its process is gone.
 	cfg.PrepareConn = func(context.Context, *pgx.Conn) (bool, error) {
 		if r.dead.Load() {
@@ -149,6 +165,7 @@ func (c *cluster) replicaStoppedWorkers(name string, workers int) *replica {
 	require.NoError(t, err)
 	eng, err := smokex.New(smokex.Config{
 		Store:      st,
+		Location:   opts.location,
 		StaleAfter: testJobTimeout,
 		Vars:       map[string]any{"base": c.target.URL},
 		Hooks:      []record.Hook{replicaHooks{r: r}},
@@ -160,7 +177,9 @@ func (c *cluster) replicaStoppedWorkers(name string, workers int) *replica {
 				Func:        fn,
 				Schema:      c.schema,
 				ClientID:    name,
-				MaxWorkers:  workers,
+				MaxWorkers:  opts.workers,
+				Location:    opts.location,
+				Agent:       opts.agent,
 				JobTimeout:  testJobTimeout,
 				RescueAfter: testRescueAfter,
 				Logger:      warnLogger(name),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/schedule"
 )
 
@@ -78,6 +80,19 @@ type Config struct {
 	// due, which bounds the lateness of a tick. Defaults to
 	// DefaultFetchPollInterval.
 	FetchPollInterval time.Duration
+	// Location is this process's location ("eu-west"; a name
+	// plan.CheckLocation accepts): it works the ticks of the entries
+	// added with it (AddIn), from the River queue of that location,
+	// Queue + "_" + Location. The engine's smokex.Config.Location must
+	// be the same. Defaults to none: the process works the ticks of
+	// entries without locations only.
+	Location string
+	// Agent makes this process work the ticks of its Location and
+	// nothing else: it enqueues no ticks, works none of the entries
+	// without locations, and takes no part in River's leader election
+	// (River's LeaderElectionDisabled), so that River's maintenance runs
+	// on the other processes. It needs a Location.
+	Agent bool
 	// TimeZone is the time zone of cron specs without a CRON_TZ= prefix;
 	// every replica must use the same. Defaults to UTC.
 	TimeZone *time.Location
@@ -111,6 +126,14 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("river: Config.SyncInterval must not be negative, got %s", c.SyncInterval)
 	case c.FetchPollInterval < 0:
 		return c, fmt.Errorf("river: Config.FetchPollInterval must not be negative, got %s", c.FetchPollInterval)
+	}
+	if c.Location != "" {
+		if err := plan.CheckLocation(c.Location); err != nil {
+			return c, fmt.Errorf("river: Config.Location: %w", err)
+		}
+	}
+	if c.Agent && c.Location == "" {
+		return c, errors.New("river: Config.Agent needs a Config.Location")
 	}
 	c.Schema = cmp.Or(c.Schema, DefaultSchema)
 	if err := checkSchema(c.Schema); err != nil {
@@ -167,8 +190,9 @@ type Scheduler struct {
 
 // localEntry is an entry as this replica schedules it.
 type localEntry struct {
-	spec   string
-	parsed *spec
+	spec      string
+	locations []string
+	parsed    *spec
 	// next is the due time of its next tick that this replica enqueues;
 	// zero when the spec fires no more.
 	next time.Time
@@ -177,6 +201,8 @@ type localEntry struct {
 var (
 	_ schedule.Scheduler = (*Scheduler)(nil)
 	_ schedule.Rescuer   = (*Scheduler)(nil)
+
+	_ schedule.LocationScheduler = (*Scheduler)(nil)
 )
 
 // New returns a stopped Scheduler. It does no I/O: run Migrate first, once
@@ -191,18 +217,26 @@ func New(cfg Config) (*Scheduler, error) {
 	if err := river.AddWorkerSafely(workers, &tickWorker{s: s}); err != nil {
 		return nil, fmt.Errorf("river: %w", err)
 	}
+	queues := map[string]river.QueueConfig{}
+	if !cfg.Agent {
+		queues[cfg.Queue] = river.QueueConfig{MaxWorkers: cfg.MaxWorkers}
+	}
+	if cfg.Location != "" {
+		queues[queueOf(cfg.Queue, cfg.Location)] = river.QueueConfig{MaxWorkers: cfg.MaxWorkers}
+	}
 	s.client, err = river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
-		ID:                   cfg.ClientID,
-		Schema:               cfg.Schema,
-		Queues:               map[string]river.QueueConfig{cfg.Queue: {MaxWorkers: cfg.MaxWorkers}},
-		Workers:              workers,
-		JobTimeout:           cfg.JobTimeout,
-		RescueStuckJobsAfter: cfg.RescueAfter,
-		FetchPollInterval:    cfg.FetchPollInterval,
-		FetchCooldown:        min(cfg.FetchPollInterval, river.FetchCooldownDefault),
-		MaxAttempts:          maxAttempts,
-		RetryPolicy:          retryAtOnce{},
-		Logger:               cfg.Logger,
+		ID:                     cfg.ClientID,
+		Schema:                 cfg.Schema,
+		Queues:                 queues,
+		LeaderElectionDisabled: cfg.Agent,
+		Workers:                workers,
+		JobTimeout:             cfg.JobTimeout,
+		RescueStuckJobsAfter:   cfg.RescueAfter,
+		FetchPollInterval:      cfg.FetchPollInterval,
+		FetchCooldown:          min(cfg.FetchPollInterval, river.FetchCooldownDefault),
+		MaxAttempts:            maxAttempts,
+		RetryPolicy:            retryAtOnce{},
+		Logger:                 cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -212,6 +246,15 @@ func New(cfg Config) (*Scheduler, error) {
 	s.enqStop = make(chan context.Context, 1)
 	s.life, s.endLife = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// queueOf is the River queue of the ticks of location, queue itself for
+// none.
+func queueOf(queue, location string) string {
+	if location == "" {
+		return queue
+	}
+	return queue + "_" + location
 }
 
 // maxAttempts is a tick's attempts: the first, and the one River makes
@@ -233,12 +276,27 @@ func (s *Scheduler) RescuesTicks() bool { return true }
 // (Subscribe) or insert jobs of their own through it.
 func (s *Scheduler) Client() *river.Client[pgx.Tx] { return s.client }
 
-// Add implements schedule.Scheduler.Add. The entry is written to the
-// table every replica reads, and scheduled in this replica at once.
+// Add implements schedule.Scheduler.Add: AddIn with no location.
 func (s *Scheduler) Add(ctx context.Context, id, specText string) error {
+	return s.AddIn(ctx, id, specText, nil)
+}
+
+// AddIn implements schedule.LocationScheduler.AddIn. The entry is
+// written to the table every replica reads, and scheduled in this
+// replica at once. Each tick of an entry with locations is one job per
+// location, in that location's queue, worked by the processes of that
+// location (Config.Location).
+func (s *Scheduler) AddIn(ctx context.Context, id, specText string, locations []string) error {
 	if id == "" {
 		return errors.New("river: add: empty id")
 	}
+	for _, loc := range locations {
+		if err := plan.CheckLocation(loc); err != nil {
+			return fmt.Errorf("river: add %q: %w", id, err)
+		}
+	}
+	locations = slices.Sorted(slices.Values(locations))
+	locations = slices.Compact(locations)
 	parsed, err := parseSpec(id, specText, s.cfg.TimeZone)
 	if err != nil {
 		return err
@@ -248,13 +306,21 @@ func (s *Scheduler) Add(ctx context.Context, id, specText string) error {
 	}
 	// A spec that is the stored one changes nothing, not even updated_at,
 	// from which Entries reckons Prev.
-	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, updated_at)
-		VALUES ($1, $2, now())
-		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at, enqueued_through = NULL
-		WHERE schedule_entries.spec IS DISTINCT FROM excluded.spec`), id, specText); err != nil {
+	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, locations, updated_at)
+		VALUES ($1, $2, $3, now())
+		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, locations = excluded.locations, updated_at = excluded.updated_at, enqueued_through = NULL
+		WHERE schedule_entries.spec IS DISTINCT FROM excluded.spec OR schedule_entries.locations IS DISTINCT FROM excluded.locations`), id, specText, nonNil(locations)); err != nil {
 		return fmt.Errorf("river: add %q: %w", id, err)
 	}
-	return s.apply(id, specText, parsed, time.Time{})
+	return s.apply(id, specText, locations, parsed, time.Time{})
+}
+
+// nonNil is locations, empty rather than nil, for a NOT NULL column.
+func nonNil(locations []string) []string {
+	if locations == nil {
+		return []string{}
+	}
+	return locations
 }
 
 // Remove implements schedule.Scheduler.Remove.
@@ -265,28 +331,28 @@ func (s *Scheduler) Remove(ctx context.Context, id string) error {
 	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`DELETE FROM {schema}.schedule_entries WHERE id = $1`), id); err != nil {
 		return fmt.Errorf("river: remove %q: %w", id, err)
 	}
-	return s.apply(id, "", nil, time.Time{})
+	return s.apply(id, "", nil, nil, time.Time{})
 }
 
 // apply schedules id on spec in this replica, or unschedules it when
 // parsed is nil. A new entry, or a changed spec, ticks next at the first
 // due time after now, or, when through is the due time of the last tick
 // any replica enqueued, at the first one after it within CatchUp.
-func (s *Scheduler) apply(id, specText string, parsed *spec, through time.Time) error {
+func (s *Scheduler) apply(id, specText string, locations []string, parsed *spec, through time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return schedule.ErrClosed
 	}
 	old, ok := s.local[id]
-	if ok && parsed != nil && old.spec == specText {
+	if ok && parsed != nil && old.spec == specText && slices.Equal(old.locations, locations) {
 		return nil
 	}
 	delete(s.local, id)
 	if parsed == nil {
 		return nil
 	}
-	s.local[id] = &localEntry{spec: specText, parsed: parsed, next: s.catchUp(parsed, through, time.Now())}
+	s.local[id] = &localEntry{spec: specText, locations: locations, parsed: parsed, next: s.catchUp(parsed, through, time.Now())}
 	select {
 	case s.rewake <- struct{}{}:
 	default:
@@ -397,19 +463,24 @@ func (s *Scheduler) Start(ctx context.Context) error {
 
 // sync brings this replica's entries in step with the table.
 func (s *Scheduler) sync(ctx context.Context) error {
-	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec, enqueued_through FROM {schema}.schedule_entries`))
+	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec, locations, enqueued_through FROM {schema}.schedule_entries`))
 	if err != nil {
 		return fmt.Errorf("river: reading entries: %w", err)
 	}
 	type row struct {
-		spec    string
-		through time.Time
+		spec      string
+		locations []string
+		through   time.Time
 	}
 	stored := map[string]row{}
 	var id, specText string
+	var locations []string
 	var through *time.Time
-	_, err = pgx.ForEachRow(rows, []any{&id, &specText, &through}, func() error {
-		r := row{spec: specText}
+	_, err = pgx.ForEachRow(rows, []any{&id, &specText, &locations, &through}, func() error {
+		r := row{spec: specText, locations: slices.Clone(locations)}
+		if len(r.locations) == 0 {
+			r.locations = nil
+		}
 		if through != nil {
 			r.through = *through
 		}
@@ -428,7 +499,7 @@ func (s *Scheduler) sync(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, id := range gone {
-		if err := s.apply(id, "", nil, time.Time{}); err != nil {
+		if err := s.apply(id, "", nil, nil, time.Time{}); err != nil {
 			return err
 		}
 	}
@@ -438,7 +509,7 @@ func (s *Scheduler) sync(ctx context.Context) error {
 			s.cfg.Logger.Error("river: a stored entry does not parse; it is not scheduled", "id", id, "error", err)
 			continue
 		}
-		if err := s.apply(id, r.spec, parsed, r.through); err != nil {
+		if err := s.apply(id, r.spec, r.locations, parsed, r.through); err != nil {
 			return err
 		}
 	}
@@ -518,11 +589,14 @@ func (s *Scheduler) checkOpen() error {
 type tickArgs struct {
 	ID  string    `json:"id"`
 	Due time.Time `json:"due"`
+	// Location is the location the tick runs in; empty for an entry
+	// without locations.
+	Location string `json:"location,omitempty"`
 }
 
-// compare orders ticks by due time, then id.
+// compare orders ticks by due time, id, then location.
 func (t tickArgs) compare(u tickArgs) int {
-	return cmp.Or(t.Due.Compare(u.Due), cmp.Compare(t.ID, u.ID))
+	return cmp.Or(t.Due.Compare(u.Due), cmp.Compare(t.ID, u.ID), cmp.Compare(t.Location, u.Location))
 }
 
 // Kind implements river.JobArgs.
@@ -552,6 +626,9 @@ func (w *tickWorker) Work(ctx context.Context, job *river.Job[tickArgs]) error {
 	}()
 	if job.Attempt > 1 {
 		s.cfg.Logger.Warn("river: tick handed over again after its replica stopped", "id", args.ID, "due", args.Due, "attempt", job.Attempt)
+	}
+	if args.Location != "" {
+		ctx = schedule.WithTickLocation(ctx, args.Location)
 	}
 	s.cfg.Func(ctx, args.ID, args.Due)
 	return nil

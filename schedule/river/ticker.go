@@ -48,7 +48,12 @@ func (s *Scheduler) enqueueDue(now time.Time) time.Duration {
 			e.next = e.parsed.next(e.next)
 		}
 		for _, d := range due {
-			ticks = append(ticks, tickArgs{ID: id, Due: d})
+			if len(e.locations) == 0 {
+				ticks = append(ticks, tickArgs{ID: id, Due: d})
+			}
+			for _, loc := range e.locations {
+				ticks = append(ticks, tickArgs{ID: id, Due: d, Location: loc})
+			}
 		}
 		if !e.next.IsZero() && e.next.Before(earliest) {
 			earliest = e.next

@@ -38,13 +38,13 @@ func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Executio
 
 // inFlightSince reports whether the plan has an execution created or
 // running that was created at or after since.
-func (p *planRecord) inFlightSince(since time.Time) bool {
+func (p *planRecord) inFlightSince(since time.Time, location string) bool {
 	for i := len(p.execs) - 1; i >= 0; i-- {
 		x := &p.execs[i].exec
 		if x.CreatedAt.Before(since) {
 			return false // older still, in the (CreatedAt, ID) order
 		}
-		if !x.Status.Done() {
+		if !x.Status.Done() && x.Location == location {
 			return true
 		}
 	}
@@ -78,16 +78,16 @@ func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Tim
 	if _, ok := s.execs[e.ID]; ok {
 		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
 	}
-	if since != nil && plan.inFlightSince(*since) {
+	if since != nil && plan.inFlightSince(*since, e.Location) {
 		return errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrBusy)
 	}
 	if !e.ScheduledAt.IsZero() {
-		key := scheduledKey(e.ScheduledAt)
+		key := scheduledKey(e)
 		if _, ok := plan.scheduled[key]; ok {
-			return errorf("create execution %q: plan %q has an execution scheduled at %s: %w", e.ID, e.PlanID, e.ScheduledAt.UTC().Format(time.RFC3339Nano), storage.ErrConflict)
+			return errorf("create execution %q: plan %q has an execution scheduled at %s in location %q: %w", e.ID, e.PlanID, e.ScheduledAt.UTC().Format(time.RFC3339Nano), e.Location, storage.ErrConflict)
 		}
 		if plan.scheduled == nil {
-			plan.scheduled = map[int64]struct{}{}
+			plan.scheduled = map[scheduled]struct{}{}
 		}
 		plan.scheduled[key] = struct{}{}
 	}

@@ -86,9 +86,9 @@ type planRecord struct {
 	execs []*execRecord
 	// done counts the finished executions (Status.Done) in execs.
 	done int
-	// scheduled holds the ScheduledAt (in Unix microseconds) of the
-	// stored executions that have one; nil until the first.
-	scheduled map[int64]struct{}
+	// scheduled holds the ScheduledAt (in Unix microseconds) and Location
+	// of the stored executions that have one; nil until the first.
+	scheduled map[scheduled]struct{}
 	// pausedUntil is when the plan's pause ends (storage.PauseStore), zero
 	// when it has none.
 	pausedUntil time.Time
@@ -97,14 +97,22 @@ type planRecord struct {
 	uptime map[int64]*storage.DailyUptime
 }
 
-// scheduledKey is the key of a due time in planRecord.scheduled: stores
-// keep microseconds.
-func scheduledKey(t time.Time) int64 { return t.UnixMicro() }
+// scheduled is the key of a tick's execution in planRecord.scheduled:
+// its due time in microseconds, which stores keep, and its location.
+type scheduled struct {
+	due      int64
+	location string
+}
+
+// scheduledKey is the key of e's tick.
+func scheduledKey(e *record.Execution) scheduled {
+	return scheduled{due: e.ScheduledAt.UnixMicro(), location: e.Location}
+}
 
 // forget drops r from the plan's index of due times.
 func (p *planRecord) forget(r *execRecord) {
 	if !r.exec.ScheduledAt.IsZero() {
-		delete(p.scheduled, scheduledKey(r.exec.ScheduledAt))
+		delete(p.scheduled, scheduledKey(&r.exec))
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance, source_commit, source_path, flaky"
+const executionColumns = "id, plan_id, plan_name, trigger, status, created_at, started_at, finished_at, error, stop_reason, scheduled_at, trace_id, maintenance, source_commit, source_path, flaky, location"
 
 // checkExecution validates what CreateExecution stores.
 func checkExecution(e *record.Execution) error {
@@ -65,12 +65,12 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 	}
 	return op, s.sql(`WITH ins AS (
 			INSERT INTO {schema}.executions (` + executionColumns + `)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 			RETURNING plan_id, created_at, started_at, finished_at, status, maintenance
 		) ` + rollUp("ins", "")),
 		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
 			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
-			e.Source.Commit, e.Source.Path, e.Flaky}, nil
+			e.Source.Commit, e.Source.Path, e.Flaky, e.Location}, nil
 }
 
 // rollUp is the statement that adds the executions of the CTE from (with
@@ -107,7 +107,8 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 // CreateExecutionExclusive implements storage.ExclusiveCreator. In one
 // transaction it takes an advisory lock keyed on the plan, which
 // serialises the creators of the plan's executions across every replica,
-// looks for an execution of the plan in flight created at or after since,
+// looks for an execution of the plan in flight in e's location created at
+// or after since,
 // and inserts e when there is none. The lock is released at commit, so a
 // creator that comes next sees e.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
@@ -121,8 +122,8 @@ func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Executio
 			return err
 		}
 		if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.executions
-			WHERE plan_id = $1 AND status = ANY($2) AND created_at >= $3)`),
-			e.PlanID, []string{string(record.StatusCreated), string(record.StatusRunning)}, since).Scan(&busy); err != nil {
+			WHERE plan_id = $1 AND status = ANY($2) AND created_at >= $3 AND location = $4)`),
+			e.PlanID, []string{string(record.StatusCreated), string(record.StatusRunning)}, since, e.Location).Scan(&busy); err != nil {
 			return err
 		}
 		if busy {
@@ -245,12 +246,12 @@ func scanExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, err
 // nil when they are all NULL (an outer join that found no execution).
 func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execution, error) {
 	var (
-		id, planID, planName, trigger, status, stop, traceID, maint, commit, path pgtype.Text
-		created, started, finished, scheduled                                     pgtype.Timestamptz
-		errDoc                                                                    []byte
-		flaky                                                                     pgtype.Bool
+		id, planID, planName, trigger, status, stop, traceID, maint, commit, path, loc pgtype.Text
+		created, started, finished, scheduled                                          pgtype.Timestamptz
+		errDoc                                                                         []byte
+		flaky                                                                          pgtype.Bool
 	)
-	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint, &commit, &path, &flaky}, extra...)
+	dest := append([]any{&id, &planID, &planName, &trigger, &status, &created, &started, &finished, &errDoc, &stop, &scheduled, &traceID, &maint, &commit, &path, &flaky, &loc}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -272,6 +273,7 @@ func scanNullableExecution(row pgx.CollectableRow, extra ...any) (*record.Execut
 		Maintenance: maint.String,
 		Source:      record.Source{Commit: commit.String, Path: path.String},
 		Flaky:       flaky.Bool,
+		Location:    loc.String,
 	}
 	if errDoc != nil {
 		e.Error = new(record.StepError)

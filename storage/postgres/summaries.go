@@ -27,7 +27,7 @@ func (s *Store) summariesSQL(done []string) string {
 		fmt.Fprintf(&counts, "count(*) FILTER (WHERE w.status = $%d), ", 4+i)
 	}
 	return s.sql(`
-		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error, l.stop_reason, l.scheduled_at, l.trace_id, l.maintenance, l.source_commit, l.source_path, l.flaky,
+		SELECT l.id, l.plan_id, l.plan_name, l.trigger, l.status, l.created_at, l.started_at, l.finished_at, l.error, l.stop_reason, l.scheduled_at, l.trace_id, l.maintenance, l.source_commit, l.source_path, l.flaky, l.location,
 			p.id, a.*
 		FROM {schema}.plans p
 		CROSS JOIN LATERAL (

@@ -19,6 +19,7 @@ func (s suite) exclusiveScenarios() []scenario {
 	return []scenario{
 		{"BusyWhileInFlight", s.exclusiveBusy},
 		{"StaleInFlightDoesNotCount", s.exclusiveStale},
+		{"OtherLocationDoesNotCount", s.exclusiveLocation},
 		{"ConflictsAsCreate", s.exclusiveConflicts},
 		{"OneOfManyRacersWins", s.exclusiveRace},
 	}
@@ -66,6 +67,22 @@ func (s suite) exclusiveStale(t *testing.T) {
 	require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution("e-1", "p", at(2), record.StatusCreated, 0), at(1)), "an execution in flight from before since does not count")
 	err := ec.CreateExecutionExclusive(ctx, newExecution("e-2", "p", at(3), record.StatusCreated, 0), at(2))
 	require.ErrorIs(t, err, storage.ErrBusy, "one created at since counts")
+}
+
+// exclusiveLocation: a plan runs once at a time in each location; an
+// execution in flight in one location holds back no other.
+func (s suite) exclusiveLocation(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	eu := newExecution("e-1", "p", at(1), record.StatusRunning, 0)
+	eu.Location = "eu-west"
+	create(ctx, t, st, eu)
+	us := newExecution("e-2", "p", at(2), record.StatusCreated, 0)
+	us.Location = "us-east"
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, us, at(0)), "a run in eu-west holds back none in us-east")
+	again := newExecution("e-3", "p", at(3), record.StatusCreated, 0)
+	again.Location = "eu-west"
+	require.ErrorIs(t, ec.CreateExecutionExclusive(ctx, again, at(0)), storage.ErrBusy, "a second run in eu-west")
 }
 
 func (s suite) exclusiveConflicts(t *testing.T) {

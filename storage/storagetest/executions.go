@@ -34,6 +34,7 @@ func (s suite) execCreate(t *testing.T) {
 		Trigger:  "host-defined",
 		// Microseconds are kept.
 		ScheduledAt: at(0).Add(-time.Microsecond),
+		Location:    "eu-west",
 		Status:      record.StatusCanceled,
 		StopReason:  record.StopInterrupted,
 		CreatedAt:   at(0),
@@ -85,9 +86,9 @@ func (s suite) execDuplicate(t *testing.T) {
 	require.Len(t, page.Executions, 1)
 }
 
-// execDuplicateScheduledAt: a plan has one execution per due time, the
-// store's guard against a tick run twice; other plans and executions
-// without one are not held back.
+// execDuplicateScheduledAt: a plan has one execution per due time and
+// location, the store's guard against a tick run twice; other plans,
+// other locations and executions without one are not held back.
 func (s suite) execDuplicateScheduledAt(t *testing.T) {
 	ctx, st := s.store(t)
 	savePlan(ctx, t, st, "p", nil)
@@ -103,6 +104,12 @@ func (s suite) execDuplicateScheduledAt(t *testing.T) {
 	create(ctx, t, st, first)
 	err := st.CreateExecution(ctx, scheduled("e-2", "p", due.In(time.FixedZone("X", 3600))))
 	require.ErrorIs(t, err, storage.ErrConflict, "a second execution of p due at %s", due)
+	inUS := scheduled("e-8", "p", due)
+	inUS.Location = "us-east"
+	create(ctx, t, st, inUS)
+	again := scheduled("e-9", "p", due)
+	again.Location = "us-east"
+	require.ErrorIs(t, st.CreateExecution(ctx, again), storage.ErrConflict, "a second execution of p due at %s in us-east", due)
 	create(ctx, t, st,
 		scheduled("e-3", "q", due),
 		scheduled("e-4", "p", due.Add(time.Second)),
