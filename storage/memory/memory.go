@@ -68,6 +68,8 @@ type Store struct {
 
 	outbox alertbox.Box
 	sync   syncBox
+	// incidents are the stored incidents by ID; nil until the first.
+	incidents map[string]*storage.Incident
 }
 
 var (

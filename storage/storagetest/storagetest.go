@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Summaries", s.summaryScenarios()},
 		{"Prune", s.pruneScenarios()},
 		{"DailyUptime", s.uptimeScenarios()},
+		{"Incidents", s.incidentScenarios()},
 		{"AlertState", s.alertScenarios()},
 		{"AlertOutbox", s.outboxScenarios()},
 		{"SyncState", s.syncScenarios()},
