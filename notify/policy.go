@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -447,13 +448,15 @@ func (p *Policy) handle(f finished) {
 	}
 	r := p.rules(f.plan.ID)
 	var (
-		t       Transition
-		e       *Event
-		targets []*Target
+		t         Transition
+		e         *Event
+		targets   []*Target
+		cur, next *record.AlertState
 	)
 	const maxTries = 20
 	for try := 0; ; try++ {
-		cur, err := p.loadState(f.plan.ID)
+		var err error
+		cur, err = p.loadState(f.plan.ID)
 		if err != nil {
 			p.stateError(f, "read", err)
 			return
@@ -461,10 +464,11 @@ func (p *Policy) handle(f finished) {
 		if cur.LastExecutionID == x.ID {
 			return // told twice
 		}
-		var next record.AlertState
-		next, t = step(*cur, x, r, now)
+		var st record.AlertState
+		st, t = step(*cur, x, r, now)
+		next = &st
 		next.DependsOn = slices.Clone(f.plan.DependsOn)
-		if t, err = p.holdBack(f, cur, &next, t); err != nil {
+		if t, err = p.holdBack(f, cur, next, t); err != nil {
 			p.stateError(f, "read", err)
 			return
 		}
@@ -481,7 +485,7 @@ func (p *Policy) handle(f finished) {
 		var owed []*record.AlertDelivery
 		e, targets = nil, nil
 		if t != "" {
-			e = p.event(f, t, now, cur, &next)
+			e = p.event(f, t, now, cur, next)
 			e.FailingDependents = dependents
 			targets = p.route(e)
 			if owed, err = owe(e, targets); err != nil {
@@ -489,7 +493,7 @@ func (p *Policy) handle(f finished) {
 				return
 			}
 		}
-		err = p.saveState(&next, owed)
+		err = p.saveState(next, owed)
 		if err == nil {
 			break
 		}
@@ -498,6 +502,7 @@ func (p *Policy) handle(f finished) {
 			return
 		}
 	}
+	p.recordIncident(f, t, cur, next)
 	if t == "" {
 		return
 	}
@@ -510,6 +515,60 @@ func (p *Policy) handle(f finished) {
 		select {
 		case p.wake[t.Name] <- struct{}{}:
 		default: // told already
+		}
+	}
+}
+
+// IncidentStore is the part of storage.IncidentStore with which the
+// policy records automatic incidents, when its store has it (the memory
+// and PostgreSQL stores do).
+type IncidentStore interface {
+	CreateIncident(ctx context.Context, in *record.Incident) error
+	AddIncidentUpdate(ctx context.Context, id string, u *record.IncidentUpdate) (*record.Incident, error)
+}
+
+// AutoIncidentID is the ID of the automatic incident of the plan declared
+// failing at since: the same in every replica, so that one incident is
+// recorded however many decide the transition.
+func AutoIncidentID(planID string, since time.Time) string {
+	return "auto-" + planID + "-" + strconv.FormatInt(since.UnixMilli(), 10)
+}
+
+// recordIncident records the automatic incident of a plan's transition,
+// when the store keeps incidents: a failing alert opens one (the plan's
+// name, when it was declared failing, and the execution that made it so,
+// kept for the team), and the recovery that follows resolves it. A
+// transition held back (maintenance, a dependency) records nothing.
+func (p *Policy) recordIncident(f finished, t Transition, cur, next *record.AlertState) {
+	is, ok := p.cfg.Store.(IncidentStore)
+	if !ok || cur == nil || next == nil {
+		return
+	}
+	name := f.plan.Name
+	if name == "" {
+		name = f.plan.ID
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, p.cfg.StoreTimeout)
+	defer cancel()
+	switch {
+	case t == TransitionFailing:
+		since := next.FailingSince
+		in := &record.Incident{ID: AutoIncidentID(f.plan.ID, since), Title: name + " is failing", Automatic: true,
+			Status: record.IncidentInvestigating, Plans: []string{f.plan.ID}, StartedAt: since, FirstFailure: f.exec.ID,
+			Updates: []record.IncidentUpdate{{Status: record.IncidentInvestigating, Message: name + " is failing.", At: since}}}
+		if err := is.CreateIncident(ctx, in); err != nil && !errors.Is(err, record.ErrConflict) {
+			p.log.Error("notify: recording the incident", "plan", f.plan.ID, "execution", f.exec.ID, "err", err)
+		}
+	case cur.Failing && !next.Failing:
+		at := f.exec.FinishedAt
+		if at.IsZero() {
+			at = next.UpdatedAt
+		}
+		id := AutoIncidentID(f.plan.ID, cur.FailingSince)
+		if _, err := is.AddIncidentUpdate(ctx, id, &record.IncidentUpdate{Status: record.IncidentResolved, Message: name + " recovered.", At: at}); err != nil {
+			// Its failing alert was held back, or came before incidents
+			// were recorded.
+			p.log.Info("notify: no incident resolved with the recovery", "plan", f.plan.ID, "incident", id, "err", err)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"time"
+
+	"github.com/smokex/smokex/record"
 )
 
 // IncidentStore is an optional interface of a Store that keeps incidents:
@@ -30,63 +32,22 @@ type IncidentStore interface {
 	ListIncidents(ctx context.Context, params *ListIncidentsParams) ([]*Incident, error)
 }
 
-// IncidentStatus is where an incident stands, as a status page says it.
-type IncidentStatus string
+// Incident, IncidentUpdate and IncidentStatus are defined in the record
+// package, so that the alert policy (package notify) records automatic
+// incidents without importing storage.
+type (
+	Incident       = record.Incident
+	IncidentUpdate = record.IncidentUpdate
+	IncidentStatus = record.IncidentStatus
+)
 
 // The statuses of an incident.
 const (
-	IncidentInvestigating IncidentStatus = "investigating"
-	IncidentIdentified    IncidentStatus = "identified"
-	IncidentMonitoring    IncidentStatus = "monitoring"
-	IncidentResolved      IncidentStatus = "resolved"
+	IncidentInvestigating = record.IncidentInvestigating
+	IncidentIdentified    = record.IncidentIdentified
+	IncidentMonitoring    = record.IncidentMonitoring
+	IncidentResolved      = record.IncidentResolved
 )
-
-// Valid reports whether s is one of the statuses.
-func (s IncidentStatus) Valid() bool {
-	switch s {
-	case IncidentInvestigating, IncidentIdentified, IncidentMonitoring, IncidentResolved:
-		return true
-	}
-	return false
-}
-
-// Incident is an outage or a notice about some plans.
-type Incident struct {
-	ID    string
-	Title string
-	// Automatic is set on an incident the alert policy recorded: a plan
-	// declared failing, resolved when it recovered.
-	Automatic bool
-	Status    IncidentStatus
-	// Plans are the IDs of the plans it concerns.
-	Plans []string
-	// StartedAt is when it began; ResolvedAt when it was resolved, zero
-	// while it is open.
-	StartedAt, ResolvedAt time.Time
-	// FirstFailure is, for an automatic incident, the ID of the execution
-	// that made the plan failing: for the team, never for a public page.
-	FirstFailure string
-	// Updates are its updates, oldest first.
-	Updates   []IncidentUpdate
-	CreatedAt time.Time
-}
-
-// Duration is how long the incident lasted, or has lasted by now while it
-// is open.
-func (in *Incident) Duration(now time.Time) time.Duration {
-	if in.ResolvedAt.IsZero() {
-		return now.Sub(in.StartedAt)
-	}
-	return in.ResolvedAt.Sub(in.StartedAt)
-}
-
-// IncidentUpdate is one update of an incident: its status from then on,
-// and what people were told.
-type IncidentUpdate struct {
-	Status  IncidentStatus
-	Message string
-	At      time.Time
-}
 
 // ListIncidentsParams selects incidents.
 type ListIncidentsParams struct {
