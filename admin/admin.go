@@ -120,6 +120,11 @@ type Config struct {
 	// Defaults to DefaultHeartbeat.
 	Heartbeat time.Duration
 
+	// FetchClient fetches the OpenAPI documents that the "New plan" page
+	// (POST /api/generate) is given by URL, each within
+	// DefaultFetchTimeout. Defaults to http.DefaultClient.
+	FetchClient *http.Client
+
 	// Logger receives the handler's errors (a store that fails). Defaults
 	// to slog.Default().
 	Logger *slog.Logger
@@ -244,6 +249,7 @@ func (h *handler) routes() {
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
 	api("/api/sync", map[string]http.HandlerFunc{"GET": h.getSync, "POST": h.postSync})
 	api("/api/sync/preview", map[string]http.HandlerFunc{"POST": h.previewSync})
+	api("/api/generate", map[string]http.HandlerFunc{"POST": h.generate})
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})

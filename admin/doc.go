@@ -17,12 +17,14 @@
 //	GET    /api/executions             ?plan=&status=&limit=&cursor=, newest first
 //	GET    /api/executions/{id}        one execution with its steps
 //	GET    /api/schedule               the scheduled plans with their next run
+//	POST   /api/generate               plans written, not stored, from a check's fields, an OpenAPI URL or a curl
+//	                                   command (Config.AllowEdit): {"plans": [{"id", "source", "secrets"}]}
 //	GET    /status                     200 when every plan passes, 503 otherwise; ?plan=ID (404 when unknown), ?label=key=value
 //	GET    /badge/{id}.svg             a status badge
 //	GET    /badge/{id}/uptime.svg      the share of executions up, ?window=24h, 7d (default) or 30d
 //	GET    /badge/{id}/response-time.svg  the median duration of recent executions
 //	GET    /events                     Server-Sent Events of executions as they happen
-//	GET    /                           the dashboard: /plans/{id}, /executions/{id}
+//	GET    /                           the dashboard: /plans/{id}, /executions/{id}, /new (writes YAML with /api/generate)
 //
 // Serve it from an http.Server with timeouts, so that idle or slow clients
 // cannot hold connections (and file descriptors the checks need) forever;

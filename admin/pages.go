@@ -428,8 +428,9 @@ func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	}
 	data := struct {
 		page
-		Source string
-	}{page: p.newPage(r, "new", "New plan")}
+		Source  string
+		Methods []string
+	}{page: p.newPage(r, "new", "New plan"), Methods: strings.Fields(strings.ToUpper(plan.MethodKeys))}
 	if id != "" {
 		pl, err := p.h.eng.Plan(id)
 		if err != nil || !p.h.planVisible(r, id) {

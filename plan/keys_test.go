@@ -78,7 +78,7 @@ func TestSchemaKnowsEveryKey(t *testing.T) {
 	require.Len(t, s.Defs["step"].PatternProperties, 1)
 	for pattern := range s.Defs["step"].PatternProperties {
 		re := regexp.MustCompile(pattern)
-		for _, m := range strings.Fields(methodKeys) {
+		for _, m := range strings.Fields(MethodKeys) {
 			require.True(t, re.MatchString(m), m)
 			require.True(t, re.MatchString(strings.ToUpper(m)), m)
 		}

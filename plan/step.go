@@ -9,9 +9,9 @@ import (
 	"golang.org/x/net/http/httpguts"
 )
 
-// methodKeys are the method keys of a step, lower-case. A step may write
-// them in any case.
-const methodKeys = "get post put patch delete head options trace connect"
+// MethodKeys are the method keys of a step, lower-case, separated by
+// spaces. A step may write them in any case.
+const MethodKeys = "get post put patch delete head options trace connect"
 
 // requestKeys are the keys of a step's request.
 const requestKeys = "name host url query headers body form expect save_from_response options"
@@ -22,7 +22,7 @@ func IsMethod(name string) bool { return isMethod(name) }
 
 func isMethod(key string) bool {
 	switch strings.ToLower(key) { // no copy when key is lower case already
-	case "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect": // methodKeys
+	case "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect": // MethodKeys
 		return true
 	}
 	return false
@@ -50,7 +50,7 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 			misplaced = append(misplaced, kv)
 			ok = false
 		default:
-			p.unknownKey(kv, "step", methodKeys)
+			p.unknownKey(kv, "step", MethodKeys)
 			ok = false
 		}
 	}
@@ -63,7 +63,7 @@ func (p *parser) step(n *yaml.Node) (Step, bool) {
 	}
 	if method == nil {
 		if ok {
-			p.errorAt(n, "a step needs one method key: %s", strings.Join(strings.Fields(methodKeys), ", "))
+			p.errorAt(n, "a step needs one method key: %s", strings.Join(strings.Fields(MethodKeys), ", "))
 		}
 		return st, false
 	}

@@ -18,6 +18,8 @@ type Plan struct {
 	Name string
 	// Comments are written at the top, one line each.
 	Comments []string
+	// Schedule, when set, is the plan's schedule: "@every 1m".
+	Schedule string
 	// Vars are plan variables, in order.
 	Vars []Var
 	// Secrets are the names the plan reads from its secret source, with
@@ -94,6 +96,9 @@ func Write(w io.Writer, p *Plan) error {
 		b.WriteString(comment(c, ""))
 	}
 	fmt.Fprintf(&b, "name: %s\n", p.Name)
+	if p.Schedule != "" {
+		fmt.Fprintf(&b, "schedule: %s\n", strconv.Quote(p.Schedule))
+	}
 	if len(p.Vars) > 0 {
 		b.WriteString("vars:\n")
 		for _, v := range p.Vars {

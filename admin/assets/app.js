@@ -171,4 +171,76 @@
       source.setSelectionRange(at, at);
     }
   }
+
+  // New plan: write plans from a check's fields, an OpenAPI document's URL
+  // or a curl command (POST api/generate), and put one in the editor.
+  var result = document.getElementById("gen-result");
+  document.querySelectorAll("form.gen").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var req = { from: f.dataset.from };
+      new FormData(f).forEach(function (v, k) { if (v !== "") req[k] = String(v); });
+      var btn = f.querySelector("button");
+      btn.disabled = true;
+      result.textContent = "Writing…";
+      fetch(url("api/generate"), {
+        method: "POST", body: JSON.stringify(req), credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }
+      }).then(function (r) {
+        if (r.ok) return r.json().then(function (b) { written(b.plans); });
+        return errorOf(r).then(function (msg) {
+          result.textContent = "";
+          result.appendChild(para(msg, "error"));
+        });
+      }).catch(function (err) {
+        result.textContent = "";
+        result.appendChild(para(String(err), "error"));
+      }).finally(function () { btn.disabled = false; });
+    });
+  });
+
+  function para(text, cls) {
+    var p = document.createElement("p");
+    p.textContent = text;
+    if (cls) p.className = cls;
+    return p;
+  }
+
+  // written lists the plans written, a button for each, and loads the
+  // first into the editor.
+  function written(plans) {
+    result.textContent = "";
+    result.appendChild(para(plans.length === 1 ? "Written: check the plan in the editor, then save it." :
+      plans.length + " plans written. Save the one in the editor, then come back for the others:"));
+    var secrets = para("");
+    secrets.id = "gen-secrets";
+    if (plans.length > 1) {
+      var ul = document.createElement("ul");
+      ul.className = "gen-plans";
+      plans.forEach(function (p) {
+        var li = document.createElement("li");
+        var b = document.createElement("button");
+        b.type = "button";
+        b.textContent = p.id;
+        b.dataset.genPlan = p.id;
+        b.addEventListener("click", function () { load(p); });
+        li.appendChild(b);
+        ul.appendChild(li);
+      });
+      result.appendChild(ul);
+    }
+    result.appendChild(secrets);
+    load(plans[0]);
+
+    function load(p) {
+      document.getElementById("source").value = p.source;
+      document.getElementById("plan-id").value = p.id;
+      result.querySelectorAll("[data-gen-plan]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.dataset.genPlan === p.id));
+      });
+      secrets.textContent = p.secrets && p.secrets.length ?
+        p.id + " reads the secrets " + p.secrets.join(", ") + ": give them to the server (smokex serve --secret NAME)." : "";
+      document.getElementById("editor").scrollIntoView({ block: "start" });
+    }
+  }
 })();
