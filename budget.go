@@ -7,6 +7,7 @@ import (
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/slo"
+	"github.com/smokex/smokex/storage"
 )
 
 // ErrorBudgetInterval is how often, at most, the engine measures a plan's
@@ -31,7 +32,42 @@ func (e *Engine) ErrorBudget(ctx context.Context, id string) (*record.ErrorBudge
 	if p.SLO == nil {
 		return nil, nil
 	}
-	return slo.Read(ctx, e.store, id, *sloOf(p.SLO), e.cfg.now())
+	return e.readBudget(ctx, id, *sloOf(p.SLO), e.cfg.now())
+}
+
+// ErrorBudgetMaxScan bounds the executions read for one error budget:
+// 100,000, a plan that runs every 30 seconds over 30 days. Past it the
+// oldest part of the window is not counted.
+const ErrorBudgetMaxScan = 100_000
+
+// readBudget measures the plan's budget for o at now from the store's
+// executions of the window (at most ErrorBudgetMaxScan, the newest).
+func (e *Engine) readBudget(ctx context.Context, planID string, o record.SLO, now time.Time) (*record.ErrorBudget, error) {
+	c := slo.NewCounter(o, now)
+	params := &storage.ListExecutionsParams{
+		PlanID:   planID,
+		Statuses: []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed},
+		Since:    c.Since(),
+		Until:    now.Add(time.Nanosecond),
+		Limit:    storage.MaxListLimit,
+	}
+	for seen := 0; seen < ErrorBudgetMaxScan; {
+		page, err := e.store.ListExecutions(ctx, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range page.Executions {
+			seen++
+			if x.Maintenance == "" {
+				c.Add(x.CreatedAt, x.Status.Up())
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		params.Cursor = page.NextCursor
+	}
+	return c.Budget(planID), nil
 }
 
 // sloOf is the record of a plan's slo, nil when it has none.
@@ -77,7 +113,7 @@ func (e *Engine) measureBudgets(ctx context.Context) {
 			}
 			delete(pending, id)
 			last[id] = now
-			b, err := slo.Read(ctx, e.store, id, *p.SLO, now)
+			b, err := e.readBudget(ctx, id, *p.SLO, now)
 			if err != nil {
 				if ctx.Err() == nil {
 					e.cfg.Logger.Warn("smokex: measuring a plan's error budget", "plan", id, "error", err)

@@ -2,6 +2,7 @@ package smokex_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage/memory"
 )
 
 // budgetHook hands each error budget it is told to a channel.
@@ -63,4 +65,42 @@ func TestErrorBudgetHook(t *testing.T) {
 
 	_, err = eng.ErrorBudget(ctx, "nope")
 	require.ErrorIs(t, err, smokex.ErrPlanNotFound)
+}
+
+// TestErrorBudgetCounts measures a budget from executions stored as they
+// would be: those in maintenance, canceled, before the window or after
+// now are not counted.
+func TestErrorBudgetCounts(t *testing.T) {
+	t.Parallel()
+	store := memory.New(memory.Config{})
+	eng, err := smokex.New(smokex.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ctx := t.Context()
+	p, err := plan.Parse([]byte("name: p\nslo: {target: 99.9%}\nsteps:\n  - get: {url: \"http://127.0.0.1:1/\"}\n"), nil)
+	require.NoError(t, err)
+	require.NoError(t, eng.AddPlan(ctx, p))
+	now := time.Now()
+	add := func(i int, ago time.Duration, status record.Status, maintenance string) {
+		at := now.Add(-ago)
+		x := &record.Execution{ID: fmt.Sprintf("x%03d", i), PlanID: "p", Status: record.StatusCreated, CreatedAt: at}
+		require.NoError(t, store.CreateExecution(ctx, x))
+		x.Status, x.StartedAt, x.FinishedAt, x.Maintenance = status, at, at.Add(time.Second), maintenance
+		require.NoError(t, store.UpdateExecution(ctx, x))
+	}
+	add(1, time.Minute, record.StatusFailed, "")
+	add(2, 2*time.Minute, record.StatusPassed, "")
+	add(3, 3*time.Minute, record.StatusDegraded, "")
+	add(4, 4*time.Minute, record.StatusFailed, "nightly") // maintenance
+	add(5, 5*time.Minute, record.StatusCanceled, "")      // says nothing of the target
+	add(6, 40*24*time.Hour, record.StatusFailed, "")      // before the window
+	add(7, -time.Hour, record.StatusFailed, "")           // after now
+	b, err := eng.ErrorBudget(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, 3, b.Executions)
+	require.Equal(t, 1, b.Failed)
+	require.InDelta(t, 2.0/3, *b.Uptime, 1e-12)
+	r, ok := b.Rate(time.Hour)
+	require.True(t, ok)
+	require.Equal(t, 3, r.Executions)
+	require.Equal(t, 333.333333, b.BurnRate, "1 of 3 failed, at 0.1% allowed")
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/slo"
 )
 
 // Notifier delivers an alert: a message in a channel, a page, an e-mail,
@@ -52,6 +55,9 @@ const (
 	// after a retry) in as many of its last executions as its rules ask
 	// (Rules.FlakyAfter), announced once until it is flaky less often.
 	TransitionFlaky Transition = "flaky"
+	// TransitionBurnRate: a plan with an slo burns its error budget too
+	// fast (Rules.BurnRateAlerts); Event.BurnRate says by which rule.
+	TransitionBurnRate Transition = "burn_rate"
 )
 
 // Title returns a short human phrase for the transition: "failing",
@@ -100,6 +106,9 @@ type Event struct {
 	// or a reminder was decided: their own failing alerts are held back
 	// while this plan fails.
 	FailingDependents []string `json:"failing_dependents,omitempty"`
+	// BurnRate is, for TransitionBurnRate, the rule that holds and the
+	// plan's error budget.
+	BurnRate *BurnRateAlert `json:"burn_rate,omitempty"`
 	// Links point to the admin pages when the host gave a base URL.
 	Links Links `json:"links,omitzero"`
 }
@@ -199,10 +208,38 @@ func (e *Event) Summary() string {
 	if len(e.FailingDependents) > 0 {
 		s += " (" + strings.Join(e.FailingDependents, ", ") + " failing with it)"
 	}
+	if b := e.BurnRate; e.Transition == TransitionBurnRate && b != nil {
+		s = fmt.Sprintf("%s is burning its error budget: %s× over %s and %s× over %s (%s rule), %s%% of it left",
+			e.PlanName(), rate(b.LongRate), window(b.Rule.Long), rate(b.ShortRate), window(b.Rule.Short), b.Rule.Name, rate(b.Budget.Remaining*100))
+	}
 	if e.Transition == TransitionFlaky && e.FlakyOf > 0 {
 		s += fmt.Sprintf(": up only after a retry in %d of its last %d runs", e.FlakyRuns, e.FlakyOf)
 	}
 	return s
+}
+
+// BurnRateAlert is what TransitionBurnRate announces.
+type BurnRateAlert struct {
+	// Rule is the rule that holds: its name, windows and rate.
+	Rule slo.Rule `json:"rule"`
+	// LongRate and ShortRate are the burn rates over the rule's windows.
+	LongRate  float64 `json:"long_rate"`
+	ShortRate float64 `json:"short_rate"`
+	// Budget is the plan's error budget when the rule held.
+	Budget *record.ErrorBudget `json:"budget"`
+}
+
+// window writes a window of the burn-rate rule as 1h, 5m, 6h, 30m.
+func window(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	}
+	return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+}
+
+// rate writes a rate or a share with at most one decimal.
+func rate(v float64) string {
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
 }
 
 // PlanName is the plan's name, or its ID when it has none: how messages

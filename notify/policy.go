@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/slo"
 )
 
 // Defaults of PolicyConfig.
@@ -168,6 +169,16 @@ type Policy struct {
 
 	pending atomic.Int64
 
+	// lastMu guards last: the latest finished execution of each plan with
+	// an slo, which a burn-rate alert carries.
+	lastMu sync.Mutex
+	last   map[string]*record.Execution
+	// burning holds the plans whose burn-rate alert was sent and whose
+	// rule still holds; the deciding goroutine's alone. It is this
+	// process's memory: after a restart a rule that still holds alerts
+	// once more.
+	burning map[string]bool
+
 	stats struct {
 		decided, suppressed, sent, failed, dropped, deferred, retries, stateErrors atomic.Int64
 	}
@@ -177,11 +188,15 @@ var (
 	_ record.ExecutionFinishedHook = (*Policy)(nil)
 	_ record.MaintenanceHook       = (*Policy)(nil)
 	_ record.Service               = (*Policy)(nil)
+	_ record.ErrorBudgetHook       = (*Policy)(nil)
 )
 
+// finished is what the policy decides on: a finished execution, or with
+// budget the error budget measured after it.
 type finished struct {
-	plan *record.PlanRef
-	exec *record.Execution
+	plan   *record.PlanRef
+	exec   *record.Execution
+	budget *record.ErrorBudget
 }
 
 // ErrClosed is returned by Start after Stop.
@@ -219,7 +234,7 @@ func NewPolicy(cfg PolicyConfig) (*Policy, error) {
 			return nil, fmt.Errorf("notify: PolicyConfig.%s must not be negative, got %s", name, v)
 		}
 	}
-	p := &Policy{cfg: cfg}
+	p := &Policy{cfg: cfg, last: map[string]*record.Execution{}, burning: map[string]bool{}}
 	for _, w := range cfg.Maintenance {
 		w = w.clone()
 		if err := w.compile(); err != nil {
@@ -357,6 +372,33 @@ func (p *Policy) ExecutionFinished(_ context.Context, plan *record.PlanRef, x *r
 	if plan == nil || x == nil {
 		return
 	}
+	if plan.SLO != nil && x.Status.Done() {
+		p.lastMu.Lock()
+		p.last[plan.ID] = x
+		p.lastMu.Unlock()
+	}
+	p.enqueue(finished{plan: plan, exec: x})
+}
+
+// ErrorBudget queues the plan's error budget for the burn-rate rule when
+// the plan's rules ask for it (Rules.BurnRateAlerts); it never blocks.
+func (p *Policy) ErrorBudget(_ context.Context, plan *record.PlanRef, b *record.ErrorBudget) {
+	if plan == nil || b == nil || !p.rules(plan.ID).BurnRateAlerts {
+		return
+	}
+	p.lastMu.Lock()
+	x := p.last[plan.ID]
+	p.lastMu.Unlock()
+	if x == nil {
+		return
+	}
+	p.enqueue(finished{plan: plan, exec: x, budget: b})
+}
+
+// enqueue hands f to the deciding goroutine, or drops it with a log line
+// and a count when the queue is full or the policy stopped.
+func (p *Policy) enqueue(f finished) {
+	plan, x := f.plan, f.exec
 	p.closeMu.RLock()
 	defer p.closeMu.RUnlock()
 	if p.closed {
@@ -367,7 +409,7 @@ func (p *Policy) ExecutionFinished(_ context.Context, plan *record.PlanRef, x *r
 	}
 	p.pending.Add(1)
 	select {
-	case p.decide <- finished{plan, x}:
+	case p.decide <- f:
 	default:
 		p.pending.Add(-1)
 		p.stats.dropped.Add(1)
@@ -424,6 +466,10 @@ func (p *Policy) Maintenance(_ context.Context, plan *record.PlanRef, x *record.
 
 // handle decides on one finished execution.
 func (p *Policy) handle(f finished) {
+	if f.budget != nil {
+		p.handleBurn(f)
+		return
+	}
 	x := f.exec
 	if !counts(x) {
 		return
@@ -1002,4 +1048,68 @@ func providerOf(n Notifier) string {
 		return p.Provider()
 	}
 	return "custom"
+}
+
+// handleBurn applies the burn-rate rule to a measured error budget: the
+// first time a rule holds, TransitionBurnRate is owed to the plan's
+// targets, in the store with the plan's state as every alert is; once no
+// rule holds, the next time one does alerts again. Nothing is sent while
+// a maintenance window holds.
+func (p *Policy) handleBurn(f finished) {
+	id := f.plan.ID
+	rule, firing := slo.Firing(f.budget)
+	if !firing {
+		delete(p.burning, id)
+		return
+	}
+	if p.burning[id] {
+		return
+	}
+	now := p.cfg.Now()
+	if w := p.window(f.plan, now); w != nil {
+		p.stats.suppressed.Add(1)
+		p.log.Info("notify: error budget burning in a maintenance window; no alert", "plan", id, "rule", rule.Name, "window", w.Name)
+		return
+	}
+	long, _ := f.budget.Rate(rule.Long)
+	short, _ := f.budget.Rate(rule.Short)
+	e := NewEvent(TransitionBurnRate, f.plan, f.exec, p.cfg.ExcerptSize)
+	e.ID = f.exec.ID + ":" + string(TransitionBurnRate) + ":" + rule.Name
+	e.Time = now
+	e.BurnRate = &BurnRateAlert{Rule: rule, LongRate: long.Rate, ShortRate: short.Rate, Budget: f.budget}
+	e.Links = LinksFor(p.cfg.BaseURL, id, f.exec.ID)
+	targets := p.route(e)
+	owed, err := owe(e, targets)
+	if err != nil {
+		p.stateError(f, "save", err)
+		return
+	}
+	const maxTries = 20
+	for try := 0; ; try++ {
+		cur, err := p.loadState(id)
+		if err != nil {
+			p.stateError(f, "read", err)
+			return
+		}
+		cur.UpdatedAt = now
+		err = p.saveState(cur, owed)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, record.ErrConflict) || try == maxTries {
+			p.stateError(f, "save", err)
+			return
+		}
+	}
+	p.burning[id] = true
+	p.stats.decided.Add(1)
+	if len(targets) == 0 {
+		p.log.Warn("notify: no target hears about the plan; alert not sent", "plan", id, "transition", e.Transition)
+	}
+	for _, t := range targets {
+		select {
+		case p.wake[t.Name] <- struct{}{}:
+		default: // told already
+		}
+	}
 }

@@ -37,6 +37,14 @@ type Rules struct {
 	// until it is flaky less often again (flag --alert-flaky-after 3/10).
 	// Off by default (zero).
 	FlakyAfter FlakyAfter
+	// BurnRateAlerts announces TransitionBurnRate when a plan with an slo
+	// burns its error budget too fast by the multiwindow rule of Google's
+	// SRE workbook (package slo): 14.4 times the pace that spends it by
+	// the window's end over both the last hour and the last 5 minutes
+	// (fast), or 6 times over both the last 6 hours and the last 30
+	// minutes (slow); once, until the rule no longer holds (flag
+	// --alert-burn-rate). Off by default.
+	BurnRateAlerts bool
 	// Reminder, when positive, announces TransitionStillFailing when an
 	// execution of a failing plan finishes at least Reminder after the
 	// plan's last alert (flag --alert-reminder). Off by default.

@@ -91,6 +91,21 @@ func (b BurnRate) MarshalJSON() ([]byte, error) {
 	}{b.Window.Milliseconds(), plain(b)})
 }
 
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (b *BurnRate) UnmarshalJSON(data []byte) error {
+	type plain BurnRate
+	var w struct {
+		WindowMS int64 `json:"window_ms"`
+		plain
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	*b = BurnRate(w.plain)
+	b.Window = time.Duration(w.WindowMS) * time.Millisecond
+	return nil
+}
+
 // Rate returns the burn rate over window, false when b does not measure it.
 func (b *ErrorBudget) Rate(window time.Duration) (BurnRate, bool) {
 	for _, r := range b.BurnRates {

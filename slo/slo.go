@@ -1,8 +1,9 @@
-// Package slo measures a plan's executions against its service level
-// objective (the plan key slo): the uptime over the window, the error
-// budget left and the burn rates, as a record.ErrorBudget; and it holds
-// the multiwindow burn-rate rule of Google's SRE workbook that the alert
-// policy applies (notify.Rules.BurnRateAlerts).
+// Package slo counts a plan's executions against its service level
+// objective (the plan key slo) into a record.ErrorBudget: the uptime over
+// the window, the error budget left and the burn rates; and it holds the
+// multiwindow burn-rate rule of Google's SRE workbook that the alert
+// policy applies (notify.Rules.BurnRateAlerts). It imports only the
+// records: the engine reads the executions (smokex.Engine.ErrorBudget).
 //
 // The budget is counted in executions: the failed share of the window's
 // executions that passed, degraded or failed (canceled ones and those in a
@@ -12,12 +13,11 @@
 package slo
 
 import (
-	"context"
+	"encoding/json"
 	"math"
 	"time"
 
 	"github.com/smokex/smokex/record"
-	"github.com/smokex/smokex/storage"
 )
 
 // Rule is one alert of the multiwindow burn-rate rule: it fires when the
@@ -25,9 +25,36 @@ import (
 // short one makes it stop soon after the failures stop).
 type Rule struct {
 	// Name is "fast" or "slow".
-	Name        string
-	Long, Short time.Duration
-	Rate        float64
+	Name string `json:"name"`
+	// Long and Short are the windows; on the wire, long_ms and short_ms.
+	Long, Short time.Duration `json:"-"`
+	Rate        float64       `json:"rate"`
+}
+
+// MarshalJSON encodes r with its windows in milliseconds.
+func (r Rule) MarshalJSON() ([]byte, error) {
+	type plain Rule
+	return json.Marshal(struct {
+		plain
+		LongMS  int64 `json:"long_ms"`
+		ShortMS int64 `json:"short_ms"`
+	}{plain(r), r.Long.Milliseconds(), r.Short.Milliseconds()})
+}
+
+// UnmarshalJSON decodes what MarshalJSON encodes.
+func (r *Rule) UnmarshalJSON(b []byte) error {
+	type plain Rule
+	var w struct {
+		plain
+		LongMS  int64 `json:"long_ms"`
+		ShortMS int64 `json:"short_ms"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = Rule(w.plain)
+	r.Long, r.Short = time.Duration(w.LongMS)*time.Millisecond, time.Duration(w.ShortMS)*time.Millisecond
+	return nil
 }
 
 // The two alerts of the SRE workbook's multiwindow, multi-burn-rate rule
@@ -44,11 +71,6 @@ var Rules = []Rule{Fast, Slow}
 // BurnWindows are the windows whose burn rates an ErrorBudget holds, the
 // shortest first: those of Rules.
 var BurnWindows = []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 6 * time.Hour}
-
-// MaxScan bounds the executions Read reads for one budget: 100,000, a plan
-// that runs every 30 seconds over 30 days. Past it the oldest part of the
-// window is not counted.
-const MaxScan = 100_000
 
 // Firing returns the first rule of Rules that b's burn rates break, false
 // when none does.
@@ -138,34 +160,4 @@ func (c *Counter) Budget(planID string) *record.ErrorBudget {
 // such as 0.1% print as written.
 func round(v float64) float64 {
 	return math.Round(v*1e6) / 1e6
-}
-
-// Read measures the plan's budget for o at now from the store's
-// executions of the window (at most MaxScan, the newest).
-func Read(ctx context.Context, store storage.ExecutionStore, planID string, o record.SLO, now time.Time) (*record.ErrorBudget, error) {
-	c := NewCounter(o, now)
-	params := &storage.ListExecutionsParams{
-		PlanID:   planID,
-		Statuses: []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed},
-		Since:    c.Since(),
-		Until:    now.Add(time.Nanosecond),
-		Limit:    storage.MaxListLimit,
-	}
-	for seen := 0; seen < MaxScan; {
-		page, err := store.ListExecutions(ctx, params)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range page.Executions {
-			seen++
-			if x.Maintenance == "" {
-				c.Add(x.CreatedAt, x.Status.Up())
-			}
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		params.Cursor = page.NextCursor
-	}
-	return c.Budget(planID), nil
 }

@@ -1,8 +1,6 @@
 package slo_test
 
 import (
-	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -10,8 +8,6 @@ import (
 
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/slo"
-	"github.com/smokex/smokex/storage"
-	"github.com/smokex/smokex/storage/memory"
 )
 
 // now is the synthetic clock of the histories.
@@ -102,33 +98,4 @@ func TestBurnRateRule(t *testing.T) {
 		require.Equal(t, tc.want, r.Name, tc.name)
 		require.Equal(t, tc.rate, b.BurnRate, tc.name)
 	}
-}
-
-func TestRead(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	store := memory.New(memory.Config{})
-	require.NoError(t, store.SavePlan(ctx, &storage.Plan{ID: "p", Name: "p"}))
-	add := func(i int, ago time.Duration, status record.Status, maintenance string) {
-		at := now.Add(-ago)
-		x := &record.Execution{ID: fmt.Sprintf("x%03d", i), PlanID: "p", Status: record.StatusCreated, CreatedAt: at}
-		require.NoError(t, store.CreateExecution(ctx, x))
-		x.Status, x.StartedAt, x.FinishedAt, x.Maintenance = status, at, at.Add(time.Second), maintenance
-		require.NoError(t, store.UpdateExecution(ctx, x))
-	}
-	add(1, time.Minute, record.StatusFailed, "")
-	add(2, 2*time.Minute, record.StatusPassed, "")
-	add(3, 3*time.Minute, record.StatusDegraded, "")
-	add(4, 4*time.Minute, record.StatusFailed, "nightly") // maintenance: not counted
-	add(5, 5*time.Minute, record.StatusCanceled, "")      // says nothing of the target
-	add(6, 40*24*time.Hour, record.StatusFailed, "")      // before the window
-	add(7, -time.Minute, record.StatusFailed, "")         // after now
-	b, err := slo.Read(ctx, store, "p", target, now)
-	require.NoError(t, err)
-	require.Equal(t, 3, b.Executions)
-	require.Equal(t, 1, b.Failed)
-	require.InDelta(t, 2.0/3, *b.Uptime, 1e-12)
-	r, ok := b.Rate(5 * time.Minute)
-	require.True(t, ok)
-	require.Equal(t, 3, r.Executions)
 }

@@ -318,6 +318,8 @@
 //	--alert-on-success      Rules.AlertOnSuccess: announce every passed execution too
 //	--alert-on-degraded     Rules.AlertOnDegraded: announce a plan that turns degraded
 //	--alert-flaky-after N/M Rules.FlakyAfter: announce a plan flaky in N of its last M executions (default never)
+//	--alert-burn-rate       Rules.BurnRateAlerts: announce a plan with an slo that burns its error budget
+//	                        14.4x over 1h and 5m, or 6x over 6h and 30m (the SRE workbook's multiwindow rule)
 //	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
 //
 // Alerts link to the dashboard at --base-url, else at the --addr URL; an

@@ -48,6 +48,7 @@ func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.rules.NoRecoveryAlerts, "no-recovery-alerts", false, "do not announce that a failing plan recovered")
 	fs.BoolVar(&f.rules.AlertOnSuccess, "alert-on-success", false, "announce every passed execution too")
 	fs.BoolVar(&f.rules.AlertOnDegraded, "alert-on-degraded", false, "announce a plan that turns degraded (passed, but slower than its degraded_after)")
+	fs.BoolVar(&f.rules.BurnRateAlerts, "alert-burn-rate", false, "announce a plan with an slo that burns its error budget too fast: 14.4 times the pace over the last hour and 5 minutes, or 6 times over the last 6 hours and 30 minutes")
 	fs.TextVar(&f.rules.FlakyAfter, "alert-flaky-after", notify.FlakyAfter{}, "announce a plan that was flaky (up only after a retry) in `N/M` of its last executions, as 3/10 (default never)")
 	fs.DurationVar(&f.rules.Reminder, "alert-reminder", 0, "remind that a plan keeps failing every `duration` (default never)")
 }
@@ -130,7 +131,7 @@ func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL strin
 	}
 	if len(targets) == 0 {
 		if f.rules != (notify.Rules{}) {
-			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success, --alert-on-degraded, --alert-flaky-after and --alert-reminder need an alert target (--webhook, --slack-webhook, --smtp-url or $" + smtpURLEnv + ", $" + pagerdutyRoutingKeyEnv + ")")
+			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success, --alert-on-degraded, --alert-flaky-after, --alert-burn-rate and --alert-reminder need an alert target (--webhook, --slack-webhook, --smtp-url or $" + smtpURLEnv + ", $" + pagerdutyRoutingKeyEnv + ")")
 		}
 		return nil, nil
 	}

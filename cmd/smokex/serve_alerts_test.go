@@ -109,16 +109,17 @@ func TestServeAlertFlagErrors(t *testing.T) {
 	dir := t.TempDir()
 	writePlan(t, dir, "flaky.yaml", flakyPlan, "http://127.0.0.1:1")
 	for want, args := range map[string][]string{
-		"--alert-after must not be negative":                            {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
-		"need an alert target":                                          {"--alert-after", "2"},
-		"--alert-flaky-after and --alert-reminder need an alert target": {"--alert-flaky-after", "3/10"},
-		`"3" is not N/M: flaky in N of the last M executions`:           {"--webhook", "http://127.0.0.1:1/hook", "--alert-flaky-after", "3"},
-		`"3/2": looks at 2 runs, fewer than the 3 flaky ones it needs`:  {"--webhook", "http://127.0.0.1:1/hook", "--alert-flaky-after", "3/2"},
-		"--webhook: webhook: URL must be":                               {"--webhook", "ftp://x/hook"},
-		"--teams-webhook: teams: WebhookURL":                            {"--teams-webhook", "x"},
-		"--discord-webhook: discord: Webhook":                           {"--discord-webhook", "x"},
-		"--smtp-url must not hold a password":                           {"--smtp-url", "smtp://u:hunter2@127.0.0.1:25?from=a@example.com&to=b@example.com"},
-		"the SMTP URL: email: To needs":                                 {"--smtp-url", "smtp://u@127.0.0.1:25?from=a@example.com"},
+		"--alert-after must not be negative": {"--webhook", "http://127.0.0.1:1/hook", "--alert-after", "-1"},
+		"need an alert target":               {"--alert-after", "2"},
+		"--alert-flaky-after, --alert-burn-rate and --alert-reminder need an alert target": {"--alert-flaky-after", "3/10"},
+		"--alert-burn-rate and --alert-reminder need an alert target":                      {"--alert-burn-rate"},
+		`"3" is not N/M: flaky in N of the last M executions`:                              {"--webhook", "http://127.0.0.1:1/hook", "--alert-flaky-after", "3"},
+		`"3/2": looks at 2 runs, fewer than the 3 flaky ones it needs`:                     {"--webhook", "http://127.0.0.1:1/hook", "--alert-flaky-after", "3/2"},
+		"--webhook: webhook: URL must be":                                                  {"--webhook", "ftp://x/hook"},
+		"--teams-webhook: teams: WebhookURL":                                               {"--teams-webhook", "x"},
+		"--discord-webhook: discord: Webhook":                                              {"--discord-webhook", "x"},
+		"--smtp-url must not hold a password":                                              {"--smtp-url", "smtp://u:hunter2@127.0.0.1:25?from=a@example.com&to=b@example.com"},
+		"the SMTP URL: email: To needs":                                                    {"--smtp-url", "smtp://u@127.0.0.1:25?from=a@example.com"},
 	} {
 		s := startServe(t, nil, append(args, dir)...)
 		<-s.exited
