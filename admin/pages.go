@@ -193,6 +193,9 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		p.failed(w, r, err)
 		return
 	}
+	if data.Sync != nil {
+		data.LoadErrors = data.Sync.notShown(data.LoadErrors)
+	}
 	recent, err := snap.recent.get(r.Context(), p.h.eng.Store())
 	if err != nil {
 		p.failed(w, r, err)

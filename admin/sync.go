@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"path"
+	"slices"
 	"testing/fstest"
 
 	"github.com/smokex/smokex"
@@ -131,4 +133,16 @@ func (p *pages) syncPanel(r *http.Request) (*syncPanel, error) {
 		st = &record.SyncState{}
 	}
 	return &syncPanel{State: st, CanSync: p.h.cfg.Sync != nil && allows(r, RoleOperator, true)}, nil
+}
+
+// notShown returns the load errors of list whose file the panel does not
+// show, so that a file of the repository is not shown twice.
+func (sp *syncPanel) notShown(list []*LoadError) []*LoadError {
+	var out []*LoadError
+	for _, le := range list {
+		if !slices.ContainsFunc(sp.State.Errors, func(se record.SyncError) bool { return se.File == path.Join(sp.State.Path, le.File) }) {
+			out = append(out, le)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@
 //	smokex new --from-openapi FILE|URL [--base-url URL] [-o DIR]  write plans from an OpenAPI document
 //	smokex new --from-har FILE [--host HOST]... [-o DIR]  write a plan from a recorded browser session
 //	smokex serve [flags] [PATH...]   run plans on their schedules until stopped; serve the dashboard
+//	smokex sync --dry-run SOURCE (--database-url URL | --server URL)  show what a git sync would change
 //	smokex migrate [--database-url URL]  create or upgrade the PostgreSQL tables
 //	smokex token [--name N] [--role R] [--label K=V]  make a token for serve --tokens
 //	smokex version                   print the version
@@ -208,13 +209,16 @@
 // one step; a file that does not parse keeps its plan's last good version;
 // a fetch that fails changes nothing. SMOKEX_GIT_TOKEN (HTTPS) and
 // SMOKEX_GIT_SSH_KEY (a PEM key) authenticate, and are never logged. GET
-// /api/sync answers the last commit, when, what changed and the errors;
-// POST /api/sync syncs at once and answers the same. With
-// SMOKEX_SYNC_WEBHOOK_SECRET set, POST /api/sync is a forge's push webhook:
-// it must carry GitHub's X-Hub-Signature-256 or GitLab's X-Gitlab-Token made
-// with the secret (401 otherwise). Executions record the commit and the
-// file their plan came from (source in the API). On a database, replicas
-// apply one sync at a time under an advisory lock.
+// /api/sync answers the last commit, when, what changed and the errors,
+// kept in the store, so that every replica answers the same; the
+// dashboard shows them in a panel with "Sync now". POST /api/sync syncs at
+// once and answers the same. With SMOKEX_SYNC_WEBHOOK_SECRET set, a POST
+// /api/sync that carries GitHub's X-Hub-Signature-256 or GitLab's
+// X-Gitlab-Token is a forge's push webhook, and the proof must be made with
+// the secret (401 otherwise); any other goes through the token check, as
+// the rest of the API. Executions record the commit and the file their plan
+// came from (source in the API). On a database, replicas apply one sync at
+// a time under an advisory lock.
 //
 // The dashboard, the JSON API, /status, /events and the badges (package
 // admin) are served at the root of --addr (default 127.0.0.1:8080), whose
@@ -363,6 +367,21 @@
 // --shutdown-timeout were canceled; 1 when the engine could not load the
 // plans into its store, start or stop; and 2 on bad usage, a bad --database-url or a
 // database it cannot reach.
+//
+// # smokex sync
+//
+// smokex sync --dry-run SOURCE prints what a sync of SOURCE (as --sync
+// takes it; git+file://$PWD#HEAD:.smokex is the commit checked out) would
+// add, change and remove, the files that would not load, and a unified
+// diff per plan, changing nothing: the check of a pull request. It
+// compares with the plans a sync applied to the PostgreSQL database at
+// --database-url, or, with --server URL (and --token, default
+// $SMOKEX_ADMIN_TOKEN), with those of a running serve, through POST
+// /api/sync/preview. It exits 0 when a sync would apply without errors, 1
+// when some files would not load or the revision holds no plan file (a
+// sync would refuse it unless --allow-empty), and 2 on bad usage, a source
+// that cannot be fetched, or a database or server that cannot be reached or
+// refuses the request.
 //
 // # smokex migrate
 //

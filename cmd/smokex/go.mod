@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/smokex/smokex v0.0.0-00010101000000-000000000000
 
 require (
+	github.com/aymanbagabas/go-udiff v0.4.2
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/smokex/smokex/gitsync v0.0.0-00010101000000-000000000000

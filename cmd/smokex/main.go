@@ -105,6 +105,7 @@ func commands() []command {
 		validateCommand(),
 		newCommand(),
 		serveCommand(),
+		syncCommand(),
 		migrateCommand(),
 		tokenCommand(),
 		versionCommand(),

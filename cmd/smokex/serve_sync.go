@@ -86,12 +86,7 @@ type syncer struct {
 // newSyncer builds the syncer of --sync, with the credentials of the
 // environment.
 func newSyncer(eng *smokex.Engine, f *syncFlags, lookupEnv func(string) (string, bool), log *slog.Logger) (*syncer, error) {
-	cfg := gitsync.Config{}
-	cfg.Token, _ = lookupEnv(gitTokenEnv)
-	if key, ok := lookupEnv(gitSSHKeyEnv); ok {
-		cfg.SSHKey = []byte(key)
-	}
-	src, err := gitsync.New(f.source, cfg)
+	src, err := gitsync.New(f.source, gitConfig(lookupEnv))
 	if err != nil {
 		return nil, err
 	}
