@@ -35,39 +35,76 @@ func (e *Engine) ErrorBudget(ctx context.Context, id string) (*record.ErrorBudge
 	return e.readBudget(ctx, id, *sloOf(p.SLO), e.cfg.now())
 }
 
-// ErrorBudgetMaxScan bounds the executions read for one error budget:
-// 100,000, a plan that runs every 30 seconds over 30 days. Past it the
-// oldest part of the window is not counted.
+// ErrorBudgetMaxScan bounds the executions read at once for an error
+// budget: 100,000, a plan that runs every 30 seconds over 30 days. Past
+// it the oldest of them are not counted. With a store that keeps daily
+// rollups, a budget reads at most two days of executions.
 const ErrorBudgetMaxScan = 100_000
 
-// readBudget measures the plan's budget for o at now from the store's
-// executions of the window (at most ErrorBudgetMaxScan, the newest).
+// readBudget measures the plan's budget for o at now. With a store that
+// keeps daily rollups (storage.UptimeStore), the window's whole days are
+// read from them, and only its first, partial day, today and the
+// burn-rate windows from the executions; else every execution of the
+// window is read (at most ErrorBudgetMaxScan, the newest).
 func (e *Engine) readBudget(ctx context.Context, planID string, o record.SLO, now time.Time) (*record.ErrorBudget, error) {
 	c := slo.NewCounter(o, now)
+	since, end := c.Since(), now.Add(time.Nanosecond)
+	firstFull := storage.UTCDay(since).AddDate(0, 0, 1)
+	today := storage.UTCDay(now)
+	us, ok := e.store.(storage.UptimeStore)
+	if !ok || !firstFull.Before(today) {
+		err := e.countExecutions(ctx, planID, since, end, c.Add)
+		return c.Budget(planID), err
+	}
+	days, err := us.DailyUptime(ctx, &storage.DailyUptimeParams{PlanIDs: []string{planID}, Since: firstFull, Until: today})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range days {
+		c.AddDay(d.Up(), d.Failed)
+	}
+	if err := e.countExecutions(ctx, planID, since, firstFull, c.Add); err != nil {
+		return nil, err
+	}
+	if err := e.countExecutions(ctx, planID, today, end, c.Add); err != nil {
+		return nil, err
+	}
+	if burn := now.Add(-slo.MaxBurnWindow); burn.Before(today) {
+		if err := e.countExecutions(ctx, planID, burn, today, c.AddBurn); err != nil {
+			return nil, err
+		}
+	}
+	return c.Budget(planID), nil
+}
+
+// countExecutions hands add each execution of the plan created in [since,
+// until) that passed, degraded or failed outside a maintenance window, at
+// most ErrorBudgetMaxScan, the newest.
+func (e *Engine) countExecutions(ctx context.Context, planID string, since, until time.Time, add func(time.Time, bool)) error {
 	params := &storage.ListExecutionsParams{
 		PlanID:   planID,
 		Statuses: []record.Status{record.StatusPassed, record.StatusDegraded, record.StatusFailed},
-		Since:    c.Since(),
-		Until:    now.Add(time.Nanosecond),
+		Since:    since,
+		Until:    until,
 		Limit:    storage.MaxListLimit,
 	}
 	for seen := 0; seen < ErrorBudgetMaxScan; {
 		page, err := e.store.ListExecutions(ctx, params)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, x := range page.Executions {
 			seen++
 			if x.Maintenance == "" {
-				c.Add(x.CreatedAt, x.Status.Up())
+				add(x.CreatedAt, x.Status.Up())
 			}
 		}
 		if page.NextCursor == "" {
-			break
+			return nil
 		}
 		params.Cursor = page.NextCursor
 	}
-	return c.Budget(planID), nil
+	return nil
 }
 
 // sloOf is the record of a plan's slo, nil when it has none.

@@ -94,11 +94,13 @@ func TestErrorBudgetCounts(t *testing.T) {
 	add(5, 5*time.Minute, record.StatusCanceled, "")      // says nothing of the target
 	add(6, 40*24*time.Hour, record.StatusFailed, "")      // before the window
 	add(7, -time.Hour, record.StatusFailed, "")           // after now
+	add(8, 10*24*time.Hour, record.StatusFailed, "")      // a whole day of the window, in the rollups
+	add(9, 10*24*time.Hour, record.StatusPassed, "nightly")
 	b, err := eng.ErrorBudget(ctx, "p")
 	require.NoError(t, err)
-	require.Equal(t, 3, b.Executions)
-	require.Equal(t, 1, b.Failed)
-	require.InDelta(t, 2.0/3, *b.Uptime, 1e-12)
+	require.Equal(t, 4, b.Executions)
+	require.Equal(t, 2, b.Failed)
+	require.InDelta(t, 2.0/4, *b.Uptime, 1e-12)
 	r, ok := b.Rate(time.Hour)
 	require.True(t, ok)
 	require.Equal(t, 3, r.Executions)

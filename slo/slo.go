@@ -70,7 +70,10 @@ var Rules = []Rule{Fast, Slow}
 
 // BurnWindows are the windows whose burn rates an ErrorBudget holds, the
 // shortest first: those of Rules.
-var BurnWindows = []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, 6 * time.Hour}
+var BurnWindows = []time.Duration{5 * time.Minute, 30 * time.Minute, time.Hour, MaxBurnWindow}
+
+// MaxBurnWindow is the longest of BurnWindows.
+const MaxBurnWindow = 6 * time.Hour
 
 // Firing returns the first rule of Rules that b's burn rates break, false
 // when none does.
@@ -106,16 +109,30 @@ func NewCounter(o record.SLO, now time.Time) *Counter {
 // Since is the start of the counter's window.
 func (c *Counter) Since() time.Time { return c.now.Add(-c.slo.Window) }
 
-// Add counts an execution created at at, up or failed. A window holds
-// the executions created after its start, up to now included; the others
-// are ignored.
+// Add counts an execution created at at, up or failed, in the window and
+// in the burn-rate windows. A window holds the executions created after
+// its start, up to now included; the others are ignored.
 func (c *Counter) Add(at time.Time, up bool) {
 	if !at.After(c.Since()) || at.After(c.now) {
 		return
 	}
-	c.total++
-	if !up {
-		c.fails++
+	c.AddDay(boolInt(up), boolInt(!up))
+	c.AddBurn(at, up)
+}
+
+// AddDay counts executions of the window known by their numbers alone, as
+// a day's rollup (storage.DailyUptime) has them: they are not counted in
+// the burn-rate windows, which the caller counts with AddBurn.
+func (c *Counter) AddDay(up, failed int) {
+	c.total += up + failed
+	c.fails += failed
+}
+
+// AddBurn counts an execution created at at in the burn-rate windows
+// alone.
+func (c *Counter) AddBurn(at time.Time, up bool) {
+	if at.After(c.now) {
+		return
 	}
 	for i := range c.burn {
 		if b := &c.burn[i]; at.After(c.now.Add(-b.Window)) {
@@ -125,6 +142,13 @@ func (c *Counter) Add(at time.Time, up bool) {
 			}
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Budget returns the budget counted so far.
