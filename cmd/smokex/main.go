@@ -106,6 +106,7 @@ func commands() []command {
 		newCommand(),
 		serveCommand(),
 		syncCommand(),
+		agentCommand(),
 		migrateCommand(),
 		tokenCommand(),
 		versionCommand(),

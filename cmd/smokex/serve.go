@@ -124,20 +124,10 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f := &serveFlags{vars: varsFlag{values: map[string]string{}}}
 	fs.StringVar(&f.addr, "addr", defaultAddr, "serve the dashboard, the API, /status, /events, the badges and /metrics on `host:port` (empty: none)")
 	f.db.define(fs, "keep plans and results in the PostgreSQL database at `URL`; empty keeps them in memory")
-	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with a database: do not create or upgrade the tables on start")
-	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("run up to `N` executions at once, across plans (default %d)", smokex.DefaultConcurrency))
-	fs.Var(&f.vars, "var", "give every plan the variable `NAME=VALUE` (repeatable; values are strings)")
-	fs.Var(&f.secrets, "secret", "let plans that declare the secret `NAME` read it from the environment (repeatable)")
-	fs.BoolVar(&f.env, "env", false, "let plans read any environment variable, as run does")
-	timeoutHelp := "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)"
-	fs.DurationVar(&f.timeout, "timeout", 0, timeoutHelp)
-	fs.DurationVar(&f.timeout, "t", 0, timeoutHelp)
+	f.defineRunFlags(fs)
 	fs.DurationVar(&f.retention, "retention", 0, fmt.Sprintf("delete executions finished longer ago than `duration` (default %dh)", int(smokex.DefaultRetentionMaxAge.Hours())))
-	fs.DurationVar(&f.maxLateness, "max-lateness", smokex.DefaultMaxLateness, "skip, and record as skipped, a scheduled run that cannot start within `duration` of its due time (0: within its plan's interval; a shorter interval wins)")
 	fs.IntVar(&f.keepLast, "keep-last", 0, "also keep only the newest `N` finished executions of each plan (0: no limit)")
 	fs.DurationVar(&f.watchInterval, "watch-interval", defaultWatchInterval, "look for changed files in the paths every `duration`; 0 reads them once, at start")
-	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log from `level` up: debug (every finished step and execution), info, warn (failed ones only) or error")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
 	fs.IntVar(&f.maxConns, "max-connections", 0, fmt.Sprintf("hold at most `N` inbound connections on --addr, closing the longest idle beyond (default %d, or less when the open-file limit, less the files kept for the checks, is lower)", defaultMaxConnections))
 	f.admin.define(fs)
 	f.alerts.define(fs)
@@ -146,6 +136,22 @@ func newServeFlags(fs *flag.FlagSet) *serveFlags {
 	f.sched.define(fs)
 	f.sync.define(fs)
 	return f
+}
+
+// defineRunFlags defines the flags of how the plans run, which serve and
+// agent share.
+func (f *serveFlags) defineRunFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&f.noMigrate, "no-migrate", false, "with a database: do not create or upgrade the tables on start")
+	fs.IntVar(&f.concurrency, "concurrency", 0, fmt.Sprintf("run up to `N` executions at once, across plans (default %d)", smokex.DefaultConcurrency))
+	fs.Var(&f.vars, "var", "give every plan the variable `NAME=VALUE` (repeatable; values are strings)")
+	fs.Var(&f.secrets, "secret", "let plans that declare the secret `NAME` read it from the environment (repeatable)")
+	fs.BoolVar(&f.env, "env", false, "let plans read any environment variable, as run does")
+	timeoutHelp := "per-step timeout of steps whose plan sets none, as a `duration` such as 2s (default 5s)"
+	fs.DurationVar(&f.timeout, "timeout", 0, timeoutHelp)
+	fs.DurationVar(&f.timeout, "t", 0, timeoutHelp)
+	fs.DurationVar(&f.maxLateness, "max-lateness", smokex.DefaultMaxLateness, "skip, and record as skipped, a scheduled run that cannot start within `duration` of its due time (0: within its plan's interval; a shorter interval wins)")
+	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log from `level` up: debug (every finished step and execution), info, warn (failed ones only) or error")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "on a signal, wait up to `duration` for the executions in flight")
 }
 
 // namesFlag collects a repeated flag whose values are names.
@@ -263,6 +269,7 @@ func checkPaths(paths []string) error {
 // serve runs the engine until ctx ends, then stops it.
 func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 	f.db.readEnv(a.lookupEnv)
+	f.sched.readEnv(a.lookupEnv)
 	f.admin.readEnv(a.lookupEnv)
 	f.admin.storePlans = len(paths) == 0 && f.sync.source == ""
 	if err := f.check(); err != nil {
@@ -315,7 +322,11 @@ func (a *app) serve(ctx context.Context, f *serveFlags, paths []string) int {
 		// take the --addr URL, as the help says.
 		f.admin.baseURL, why = addrURL(f.addr)
 	}
-	if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
+	if f.sched.agent {
+		// An agent alerts on nothing and prunes nothing: the serve
+		// processes do.
+		cfg.RetentionInterval = -1
+	} else if cfg.Alerts, err = f.alerts.policy(a.lookupEnv, f.admin.baseURL); err != nil {
 		return a.usageError("serve", err.Error())
 	}
 	if cfg.Alerts != nil && f.admin.baseURL == "" && why != "" {

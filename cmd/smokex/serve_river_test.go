@@ -43,7 +43,13 @@ func (p *serveProcess) wait(t *testing.T) error {
 
 func startServeProcess(t *testing.T, bin string, args ...string) *serveProcess {
 	t.Helper()
-	p := &serveProcess{cmd: osexec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "debug"}, args...)...),
+	return startProcess(t, bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+}
+
+// startProcess runs the binary with args (a command and its flags).
+func startProcess(t *testing.T, bin string, args ...string) *serveProcess {
+	t.Helper()
+	p := &serveProcess{cmd: osexec.Command(bin, args...),
 		stderr: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	require.NoError(t, p.cmd.Start())
