@@ -129,6 +129,12 @@ type Config struct {
 	// to slog.Default().
 	Logger *slog.Logger
 
+	// AllowIncidents lets POST /api/incidents and
+	// /api/incidents/{id}/updates, and the dashboard's incident form,
+	// write incidents (an operator's token may as well). Defaults to
+	// false.
+	AllowIncidents bool
+
 	// StatusPages are the public status pages, served at /s/<slug> without
 	// Authorize (see IsPublicPath). Check them against the plans with
 	// CheckStatusPages once the plans have loaded. Defaults to none.
@@ -247,6 +253,8 @@ func (h *handler) routes() {
 	api("/api/executions", map[string]http.HandlerFunc{"GET": h.listExecutions})
 	api("/api/executions/{id}", map[string]http.HandlerFunc{"GET": h.getExecution})
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
+	api("/api/incidents", map[string]http.HandlerFunc{"GET": h.listIncidents, "POST": h.createIncident})
+	api("/api/incidents/{id}/updates", map[string]http.HandlerFunc{"POST": h.updateIncident})
 	api("/api/sync", map[string]http.HandlerFunc{"GET": h.getSync, "POST": h.postSync})
 	api("/api/sync/preview", map[string]http.HandlerFunc{"POST": h.previewSync})
 	api("/api/generate", map[string]http.HandlerFunc{"POST": h.generate})

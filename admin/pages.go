@@ -71,7 +71,7 @@ var funcs = template.FuncMap{
 
 func newPages(h *handler) *pages {
 	p := &pages{h: h, views: map[string]*template.Template{}}
-	for _, name := range []string{"overview", "plan", "execution", "edit", "notfound"} {
+	for _, name := range []string{"overview", "plan", "execution", "edit", "notfound", "incidents"} {
 		p.views[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -91,6 +91,7 @@ func (p *pages) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /plans/{id}", p.plan)
 	mux.HandleFunc("GET /plans/{id}/edit", p.edit)
 	mux.HandleFunc("GET /new", p.edit)
+	mux.HandleFunc("GET /incidents", p.incidents)
 	mux.HandleFunc("GET /executions/{id}", p.execution)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r, "There is no page at "+r.URL.Path+".")

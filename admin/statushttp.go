@@ -32,6 +32,8 @@ func (h *handler) statusRoutes() {
 			files.ServeHTTP(w, r)
 		case file == "events":
 			h.statusStream(w, r)
+		case file == "feed.atom":
+			h.statusFeed(w, r)
 		default:
 			http.Error(w, "no status page here", http.StatusNotFound)
 		}
@@ -148,4 +150,21 @@ func (h *handler) statusStream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// statusFeed serves /s/<slug>/feed.atom.
+func (h *handler) statusFeed(w http.ResponseWriter, r *http.Request) {
+	var b *builtPage
+	if h.public != nil {
+		b = h.public.get(r.Context(), r.PathValue("slug"))
+	}
+	if b == nil {
+		http.Error(w, "no status page here", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("ETag", `"`+b.etag+`"`)
+	w.Write(b.atom)
 }

@@ -57,7 +57,12 @@ type statusPageJSON struct {
 	// Maintenance lists the plans whose latest execution finished in a
 	// maintenance window.
 	Maintenance []statusMaintenanceJSON `json:"maintenance"`
+	// Incidents are those of the page's plans in its 90 days, newest
+	// first, open ones included, naming the plans by name and without
+	// their first failure.
+	Incidents []incidentJSON `json:"incidents"`
 }
+
 
 type statusGroupJSON struct {
 	Name   string           `json:"name"`
@@ -89,6 +94,8 @@ type statusDayJSON struct {
 	Failed int      `json:"failed"`
 	// MeanMS is the day's mean duration in milliseconds, null when none.
 	MeanMS *float64 `json:"mean_ms"`
+	// Incidents are the titles of the plan's incidents open that day.
+	Incidents []string `json:"incidents,omitempty"`
 }
 
 type statusMaintenanceJSON struct {
@@ -98,7 +105,7 @@ type statusMaintenanceJSON struct {
 
 // builtPage is one page as answered.
 type builtPage struct {
-	json, html []byte
+	json, html, atom []byte
 	// etag changes with the page's content.
 	etag string
 }
@@ -218,12 +225,21 @@ func (s *statusPages) refresh(ctx context.Context) {
 	} else if s.warned.CompareAndSwap(false, true) {
 		s.h.cfg.Logger.Warn("smokex admin: the store keeps no daily uptime (storage.UptimeStore): the status pages show no history")
 	}
+	var incidents []*storage.Incident
+	if is, ok := s.h.eng.Store().(storage.IncidentStore); ok && len(ids) > 0 {
+		var err error
+		incidents, err = is.ListIncidents(ctx, &storage.ListIncidentsParams{PlanIDs: ids, Since: first, Limit: storage.MaxListLimit})
+		if err != nil {
+			s.h.cfg.Logger.Warn("smokex admin: reading the incidents", "error", err)
+			return
+		}
+	}
 	old := s.cur.Load()
 	built := make(map[string]*builtPage, len(s.pages))
 	changed := old == nil
 	for i := range s.pages {
 		pg := &s.pages[i]
-		data := s.build(pg, snap, rollups, now)
+		data := s.build(pg, snap, rollups, incidents, now)
 		b := s.render(pg, data)
 		if old != nil {
 			if prev := (*old)[pg.Slug]; prev != nil && prev.etag == b.etag {
@@ -269,9 +285,9 @@ func snapPlans(snap *snapshot) []*plan.Plan {
 }
 
 // build gathers what pg shows.
-func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]map[time.Time]*storage.DailyUptime, now time.Time) *statusPageJSON {
+func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]map[time.Time]*storage.DailyUptime, incidents []*storage.Incident, now time.Time) *statusPageJSON {
 	out := &statusPageJSON{Slug: pg.Slug, Title: pg.Title, Description: pg.Description, UpdatedAt: now.Truncate(time.Second),
-		Groups: []statusGroupJSON{}, Maintenance: []statusMaintenanceJSON{}}
+		Groups: []statusGroupJSON{}, Maintenance: []statusMaintenanceJSON{}, Incidents: []incidentJSON{}}
 	if out.Title == "" {
 		out.Title = pg.Slug
 	}
@@ -280,7 +296,7 @@ func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]m
 	for _, g := range pg.Groups {
 		gj := statusGroupJSON{Name: g.Name, Status: stateOperational, Plans: []statusPlanJSON{}}
 		for _, p := range g.resolve(plans) {
-			pj := statusPlan(snap.byID[p.ID], rollups[p.ID], now)
+			pj := statusPlan(snap.byID[p.ID], rollups[p.ID], incidents, now)
 			switch pj.Status {
 			case stateOutage:
 				down++
@@ -299,6 +315,26 @@ func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]m
 		}
 		out.Groups = append(out.Groups, gj)
 	}
+	onPage := map[string]string{}
+	for _, g := range out.Groups {
+		for _, p := range g.Plans {
+			onPage[p.ID] = p.Name
+		}
+	}
+	for _, in := range incidents {
+		var names []string
+		for _, id := range in.Plans {
+			if name, ok := onPage[id]; ok {
+				names = append(names, name)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		j := toIncidentJSON(in, now)
+		j.Plans, j.FirstFailure = names, ""
+		out.Incidents = append(out.Incidents, j)
+	}
 	switch {
 	case down > 0 && up == 0 && slow == 0:
 		out.Status, out.Summary = "major_outage", "Major outage"
@@ -313,7 +349,7 @@ func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]m
 }
 
 // statusPlan is what a page shows of one plan.
-func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, now time.Time) statusPlanJSON {
+func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, incidents []*storage.Incident, now time.Time) statusPlanJSON {
 	name := ps.plan.Name
 	if name == "" {
 		name = ps.plan.ID
@@ -340,6 +376,12 @@ func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, now time
 			if r.Timed > 0 {
 				ms := record.Millis(r.Mean())
 				dj.MeanMS = &ms
+			}
+		}
+		end := day.AddDate(0, 0, 1)
+		for _, in := range incidents {
+			if slices.Contains(in.Plans, ps.plan.ID) && in.StartedAt.Before(end) && (in.ResolvedAt.IsZero() || !in.ResolvedAt.Before(day)) {
+				dj.Incidents = append(dj.Incidents, in.Title)
 			}
 		}
 		pj.Days[i] = dj
@@ -382,7 +424,7 @@ func ratioPercent(up, all float64) *float64 {
 
 // render encodes and renders a page.
 func (s *statusPages) render(pg *StatusPage, data *statusPageJSON) *builtPage {
-	b := &builtPage{json: encodeJSON(data)}
+	b := &builtPage{json: encodeJSON(data), atom: renderAtom(data)}
 	// The etag leaves out the time of the build.
 	stamp := data.UpdatedAt
 	data.UpdatedAt = time.Time{}
@@ -441,8 +483,16 @@ var statusFuncs = template.FuncMap{
 	"old":      func(i int) bool { return i < statusDays-30 },
 	"chart":    newRTChart,
 	"msf":      formatMS,
-	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"clock":    func(t time.Time) string { return t.UTC().Format("Jan 2, 15:04 UTC") },
+	"duration": func(ms float64) string { return formatDuration(time.Duration(ms * float64(time.Millisecond))) },
+	"statusWord": func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
+	"join":    func(v []string) string { return strings.Join(v, ", ") },
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"clock":   func(t time.Time) string { return t.UTC().Format("Jan 2, 15:04 UTC") },
 }
 
 // dayClass is the class of a day's cell by its uptime.
@@ -469,6 +519,9 @@ func dayTip(d statusDayJSON) string {
 	b.WriteString(t.Format("Mon Jan 2, 2006"))
 	if d.Uptime == nil {
 		b.WriteString(" · no data")
+		for _, title := range d.Incidents {
+			b.WriteString(" · Incident: " + title)
+		}
 		return b.String()
 	}
 	b.WriteString(" · " + strconv.FormatFloat(*d.Uptime, 'f', -1, 64) + "% uptime")
@@ -479,6 +532,9 @@ func dayTip(d statusDayJSON) string {
 	}
 	if d.MeanMS != nil {
 		b.WriteString(" · mean " + formatMS(*d.MeanMS))
+	}
+	for _, title := range d.Incidents {
+		b.WriteString(" · Incident: " + title)
 	}
 	return b.String()
 }
@@ -521,4 +577,21 @@ func newRTChart(days []statusDayJSON) rtChart {
 	}
 	line := strings.Join(pts, " ")
 	return rtChart{Points: line, Area: firstX + ",120 " + line + " " + lastX + ",120", Max: formatMS(top), Last: formatMS(last)}
+}
+
+// formatDuration is d in words: "4 min", "2 h 5 min", "3 days 2 h".
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + " s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return strconv.Itoa(h) + " h"
+		}
+		return strconv.Itoa(h) + " h " + strconv.Itoa(m) + " min"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days " + strconv.Itoa(int(d%(24*time.Hour)/time.Hour)) + " h"
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex/admin"
+	"github.com/smokex/smokex/storage"
 )
 
 // statusPagesYAML is the page the tests serve.
@@ -199,4 +201,124 @@ func FuzzParseStatusPages(f *testing.F) {
 			require.NotEmpty(t, p.Groups)
 		}
 	})
+}
+
+// atom is the part of an Atom feed the tests read.
+type atom struct {
+	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string   `xml:"id"`
+	Title   string   `xml:"title"`
+	Updated string   `xml:"updated"`
+	Entries []struct {
+		ID      string `xml:"id"`
+		Title   string `xml:"title"`
+		Updated string `xml:"updated"`
+		Content string `xml:"content"`
+	} `xml:"entry"`
+}
+
+func TestIncidentOnPageAndFeed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, &admin.Config{StatusPages: statusPages(t), AllowIncidents: true}, "/")
+	f.Sync(t)
+	post := func(path, body string) (int, map[string]any) {
+		t.Helper()
+		code, _, b := f.Do(t, "POST", path, body, "Content-Type", "application/json")
+		var out map[string]any
+		require.NoError(t, json.Unmarshal(b, &out), string(b))
+		return code, out
+	}
+	// An automatic incident of the day before, whose first failure the
+	// page must not show.
+	is := f.Eng.Store().(storage.IncidentStore)
+	yesterday := time.Now().Add(-24 * time.Hour)
+	require.NoError(t, is.CreateIncident(t.Context(), &storage.Incident{ID: "auto-up-1", Title: "up is failing", Automatic: true,
+		Status: storage.IncidentResolved, Plans: []string{"up"}, StartedAt: yesterday, ResolvedAt: yesterday.Add(5 * time.Minute),
+		FirstFailure: "exec-first-failure", Updates: []storage.IncidentUpdate{{Status: storage.IncidentInvestigating, Message: "up is failing.", At: yesterday}}}))
+	code, out := post("api/incidents", `{"title": "Checkout errors", "status": "investigating", "message": "We see <errors> on checkout.", "plans": ["up"]}`)
+	require.Equal(t, 201, code, out)
+	id := out["id"].(string)
+	code, out = post("api/incidents/"+id+"/updates", `{"status": "identified", "message": "A bad deploy."}`)
+	require.Equal(t, 200, code, out)
+	code, out = post("api/incidents/"+id+"/updates", `{"status": "resolved", "message": "Rolled back; all good."}`)
+	require.Equal(t, 200, code, out)
+	require.Equal(t, "resolved", out["status"])
+	require.NotEmpty(t, out["resolved_at"])
+	require.Len(t, out["updates"], 3)
+
+	for _, c := range []struct {
+		path, body, want string
+		code             int
+	}{
+		{"api/incidents", `{"title": "x", "status": "fixed", "message": "m", "plans": ["up"]}`, `status "fixed" is not one of`, 400},
+		{"api/incidents", `{"title": "x", "status": "investigating", "message": "m", "plans": ["nope"]}`, `no plan has the id "nope"`, 404},
+		{"api/incidents", `{"title": "", "status": "investigating", "message": "m", "plans": ["up"]}`, "title is empty", 400},
+		{"api/incidents", `{"title": "x", "status": "investigating", "message": "m"}`, "plans is empty", 400},
+		{"api/incidents", `{"title": "x", "sttus": "investigating"}`, "unknown field", 400},
+		{"api/incidents/nope/updates", `{"status": "resolved", "message": "m"}`, "not found", 404},
+		{"api/incidents/" + id + "/updates", `{"status": "resolved", "message": " "}`, "message is empty", 400},
+	} {
+		code, _, b := f.Do(t, "POST", c.path, c.body, "Content-Type", "application/json")
+		requireError(t, c.code, c.want, code, b)
+	}
+
+	var page struct {
+		Incidents []struct {
+			Title, Status string
+			Plans         []string
+			Updates       []struct{ Status, Message string }
+		}
+	}
+	require.Eventually(t, func() bool {
+		_, _, body := f.Do(t, "GET", "s/public.json", "")
+		require.NoError(t, json.Unmarshal(body, &page))
+		return len(page.Incidents) == 2 && len(page.Incidents[0].Updates) == 3
+	}, 10*time.Second, 20*time.Millisecond)
+	in := page.Incidents[0]
+	require.Equal(t, "Checkout errors", in.Title)
+	require.Equal(t, "resolved", in.Status)
+	require.Equal(t, []string{"up"}, in.Plans)
+	require.Equal(t, "A bad deploy.", in.Updates[1].Message)
+	_, _, html := f.Do(t, "GET", "s/public", "")
+	for _, want := range []string{"Checkout errors", "We see &lt;errors&gt; on checkout.", "A bad deploy.", "Rolled back; all good.", "Incident: Checkout errors"} {
+		require.Contains(t, string(html), want)
+	}
+
+	code, hdr, body := f.Do(t, "GET", "s/public/feed.atom", "")
+	require.Equal(t, 200, code)
+	require.Equal(t, "application/atom+xml; charset=utf-8", hdr.Get("Content-Type"))
+	var feed atom
+	require.NoError(t, xml.Unmarshal(body, &feed), string(body))
+	require.Equal(t, "urn:smokex:status:public", feed.ID)
+	require.Equal(t, "Acme API incidents", feed.Title)
+	require.Len(t, feed.Entries, 4)
+	require.Equal(t, "up is failing — Investigating", feed.Entries[3].Title)
+	_, _, pageJSON := f.Do(t, "GET", "s/public.json", "")
+	for _, b := range [][]byte{body, html, pageJSON} {
+		require.NotContains(t, string(b), "exec-first-failure", "the first failure stays with the team")
+	}
+	require.Equal(t, "Checkout errors — Resolved", feed.Entries[0].Title)
+	require.Equal(t, "Checkout errors — Identified", feed.Entries[1].Title)
+	require.Equal(t, "Checkout errors — Investigating", feed.Entries[2].Title)
+	require.Contains(t, feed.Entries[2].Content, "We see <errors> on checkout.")
+	require.Contains(t, feed.Entries[0].Content, "Affects: up")
+	require.Equal(t, feed.Entries[0].Updated, feed.Updated)
+	_, err := time.Parse(time.RFC3339, feed.Updated)
+	require.NoError(t, err)
+	code, _, _ = f.Do(t, "GET", "s/nope/feed.atom", "")
+	require.Equal(t, 404, code)
+
+	var list struct{ Incidents []map[string]any }
+	_, _, body = f.Do(t, "GET", "api/incidents", "")
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list.Incidents, 2)
+	require.Equal(t, "exec-first-failure", list.Incidents[1]["first_failure"])
+}
+
+func TestIncidentsAreOffByDefault(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	f.Sync(t)
+	code, _, b := f.Do(t, "POST", "api/incidents", `{"title": "x", "status": "investigating", "message": "m", "plans": ["up"]}`, "Content-Type", "application/json")
+	requireError(t, 403, "--allow-incidents", code, b)
 }

@@ -24,9 +24,11 @@ const adminTokenEnv = "SMOKEX_ADMIN_TOKEN"
 
 // adminFlags are serve's flags of the dashboard and the API.
 type adminFlags struct {
-	allowRun  bool
-	allowEdit bool
-	authToken string
+	allowRun bool
+	// allowIncidents lets the API and the dashboard write incidents.
+	allowIncidents bool
+	allowEdit      bool
+	authToken      string
 	// tokensFile is --tokens; tokens are its entries, read by check.
 	tokensFile string
 	tokens     []admin.Token
@@ -50,6 +52,7 @@ type adminFlags struct {
 
 func (f *adminFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
+	fs.BoolVar(&f.allowIncidents, "allow-incidents", false, "let the API and the dashboard write incidents, shown on the status pages")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")
 	fs.StringVar(&f.tokensFile, "tokens", "", "also accept the tokens of the YAML `FILE`, each with a name, its sha256, a role (viewer, operator or admin) and optionally labels that limit it to the plans that have them (smokex token makes one)")
@@ -150,11 +153,12 @@ func (f *adminFlags) withHostCheck(addr string, h http.Handler) http.Handler {
 // handler is the admin handler of eng, with the switches of the flags.
 func (f *adminFlags) handler(eng *smokex.Engine) http.Handler {
 	return admin.New(eng, &admin.Config{
-		AllowRun:    f.allowRun,
-		AllowEdit:   f.allowEdit,
-		AllowDelete: f.allowEdit,
-		StatusPages: f.statusPages,
-		Sync:        f.sync,
+		AllowRun:       f.allowRun,
+		AllowEdit:      f.allowEdit,
+		AllowDelete:    f.allowEdit,
+		StatusPages:    f.statusPages,
+		AllowIncidents: f.allowIncidents,
+		Sync:           f.sync,
 	})
 }
 

@@ -81,7 +81,7 @@ func TestBrowserStatusPage(t *testing.T) {
 `))
 	require.NoError(t, err)
 	store := memory.New(memory.Config{})
-	f := admintest.New(t, &admin.Config{StatusPages: pages}, "/", store)
+	f := admintest.New(t, &admin.Config{StatusPages: pages, AllowIncidents: true}, "/", store)
 	_, err = f.Eng.SyncFS(context.Background(), statusPlans)
 	require.NoError(t, err)
 	require.NoError(t, admin.CheckStatusPages(pages, f.Eng.Plans()))
@@ -90,8 +90,33 @@ func TestBrowserStatusPage(t *testing.T) {
 		f.Run(t, id)
 	}
 
+	// A past incident, as the alert policy records one.
+	day := storage.UTCDay(time.Now()).AddDate(0, 0, -12)
+	require.NoError(t, store.CreateIncident(context.Background(), &storage.Incident{ID: "auto-checkout-1", Title: "checkout is failing", Automatic: true,
+		Status: storage.IncidentResolved, Plans: []string{"checkout"}, StartedAt: day.Add(9 * time.Hour), ResolvedAt: day.Add(9*time.Hour + 47*time.Minute),
+		FirstFailure: "x1", Updates: []storage.IncidentUpdate{
+			{Status: storage.IncidentInvestigating, Message: "checkout is failing.", At: day.Add(9 * time.Hour)},
+			{Status: storage.IncidentResolved, Message: "checkout recovered.", At: day.Add(9*time.Hour + 47*time.Minute)}}}))
+
 	b := browsertest.New(t)
+	// An incident written in the dashboard's form, then updated.
+	b.Navigate(f.URL + "incidents")
+	b.Click("#new-incident summary")
+	b.Type("#inc-title", "Slow search results")
+	b.Click(`input[name="plans"][value="search"]`)
+	b.Type("#inc-message", "Search answers slowly; we are looking into it.")
+	b.Click(`#new-incident button[type="submit"]`)
+	b.WaitText(".incident-card h2", "Slow search results")
+	require.True(t, browsertest.Eval[bool](b, `document.querySelector(".incident-card select").value = "identified"; true`))
+	b.Type(`.incident-card input[name="message"]`, "An index was rebuilding; it is done in an hour.")
+	b.Click(`.incident-card button[type="submit"]`)
+	b.WaitText(".incident-card .incident-updates", "An index was rebuilding")
+	b.Shoot("incidents")
+
 	b.Navigate(f.URL + "s/public")
+	b.WaitText(".incident.active", "An index was rebuilding")
+	b.WaitText(".history", "checkout is failing")
+	require.Contains(t, b.Text(".history"), "lasted 47 min")
 	b.WaitText("#overall", "Degraded performance")
 	require.Equal(t, 90, browsertest.Eval[int](b, `document.querySelector('[data-plan="checkout"] .days').children.length`))
 	require.Equal(t, "operational", browsertest.Eval[string](b, `document.querySelector('[data-plan="checkout"] .state').dataset.state`))
