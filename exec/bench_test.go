@@ -1,7 +1,10 @@
 package exec_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +113,57 @@ func BenchmarkPlainLoopback(b *testing.B) {
 			_ = resp.Body.Close()
 			if resp.StatusCode != 200 {
 				b.Fatal(resp.Status)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/step")
+}
+
+// BenchmarkPlainInProcess is the floor BenchmarkStepInProcess compares
+// with: net/http and encoding/json alone sending the same requests through
+// the same in-process transport and making the same checks (the status;
+// for every other step the JSON name, the id and its capture). Its allocs
+// are the handler's and the transport's, which the executor pays too:
+// BenchmarkStepInProcess's less these are the executor's own.
+func BenchmarkPlainInProcess(b *testing.B) {
+	client := inProcess(http.HandlerFunc(benchHandler))
+	ctx := context.Background()
+	const steps = 100
+	var buf bytes.Buffer
+	id := any(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range steps {
+			url := "http://app.test/a"
+			if i%2 == 1 {
+				url = fmt.Sprint("http://app.test/b?n=", id)
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if i%2 == 1 {
+				req.Header.Set("Accept", "application/json")
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf.Reset()
+			_, _ = buf.ReadFrom(resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatal(resp.Status)
+			}
+			if i%2 == 1 {
+				var v map[string]any
+				if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+					b.Fatal(err)
+				}
+				if v["name"] != "ada" || v["id"] != float64(42) {
+					b.Fatal(v)
+				}
+				id = v["id"]
 			}
 		}
 	}

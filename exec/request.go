@@ -34,8 +34,14 @@ const maxURLInMessage = 200
 // defaultUserAgent is sent when a step sets no User-Agent.
 const defaultUserAgent = "smokex"
 
+// defaultUserAgentValues is the header's values for defaultUserAgent,
+// shared by every request: http.Header's Set and Add replace or grow a
+// slice, never write into it.
+var defaultUserAgentValues = []string{defaultUserAgent}
+
 func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
-	out := &outgoing{method: step.Method}
+	out := &s.out
+	*out = outgoing{method: step.Method}
 	if step.URL == nil {
 		return nil, &record.StepError{Kind: record.ErrInvalidURL, Message: "the step has no URL"}
 	}
@@ -122,7 +128,7 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 		}
 	}
 	if _, ok := out.header["User-Agent"]; !ok {
-		out.header["User-Agent"] = []string{defaultUserAgent}
+		out.header["User-Agent"] = defaultUserAgentValues
 	}
 	return out, nil
 }

@@ -132,7 +132,10 @@ func (c *checker) stepError(serr *record.StepError) {
 func (c *checker) enterResponseScope() {
 	env := c.s.env
 	if c.saved == nil {
-		c.saved = make([]shadowed, len(responseNames))
+		if c.s.shadowed == nil {
+			c.s.shadowed = make([]shadowed, len(responseNames))
+		}
+		c.saved = c.s.shadowed
 	}
 	for i, n := range responseNames {
 		c.saved[i].v, c.saved[i].ok = env[n]

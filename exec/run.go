@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http/httptrace"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -153,14 +155,10 @@ func (o observer) executionFinished(ctx context.Context, p *record.PlanRef, e *r
 	}
 }
 
-// wrapStep runs doInner within the observer's WrapStep, if any. A WrapStep
-// that returns without calling doInner has it called then, so that no
-// step goes unrun.
+// wrapStep runs doInner within the observer's WrapStep, which it must
+// have. A WrapStep that returns without calling doInner has it called
+// then, so that no step goes unrun.
 func (o observer) wrapStep(ctx context.Context, p *record.PlanRef, e *record.Execution, index int, doInner func(context.Context) *record.StepResult) {
-	if o.wrap == nil {
-		doInner(ctx)
-		return
-	}
 	ran := false
 	o.wrap.WrapStep(ctx, p, e, index, func(ctx context.Context) *record.StepResult {
 		ran = true
@@ -174,27 +172,19 @@ func (o observer) wrapStep(ctx context.Context, p *record.PlanRef, e *record.Exe
 func (s *run) runSteps(ctx context.Context) {
 	e := s.e
 	failed, halted, degraded := false, false, false
+	s.runReq = s.requestContext(ctx)
 	for i := range s.p.Steps {
 		step := &s.p.Steps[i]
 		res := &e.Steps[i]
 		skipped := halted || ctx.Err() != nil
-		s.ob.wrapStep(ctx, s.ref, e, i, func(sctx context.Context) *record.StepResult {
-			if skipped {
-				s.skip(i, step, res)
-				s.ob.stepFinished(sctx, s.ref, e, res)
-				return res
-			}
-			s.runStep(sctx, i, step, res)
-			if res.Error != nil {
-				// Most messages are redacted as they are made; this covers
-				// the fixed texts too, so that no message shows a secret's
-				// text.
-				res.Error.Message = s.red.String(res.Error.Message)
-			}
-			s.log(ctx, res)
-			s.ob.stepFinished(sctx, s.ref, e, res)
-			return res
-		})
+		if s.ob.wrap == nil {
+			// No closure to allocate for a step nothing wraps.
+			s.observedStep(ctx, ctx, i, skipped)
+		} else {
+			s.ob.wrapStep(ctx, s.ref, e, i, func(sctx context.Context) *record.StepResult {
+				return s.observedStep(ctx, sctx, i, skipped)
+			})
+		}
 		if skipped {
 			continue
 		}
@@ -272,6 +262,38 @@ func (s *run) skip(i int, step *plan.Step, res *record.StepResult) {
 	if step.Name == "" && step.URL != nil {
 		res.Name = step.Method + " " + res.URL
 	}
+}
+
+// observedStep runs step i in sctx, the context a StepHook gave it (ctx,
+// the run's, without one), or skips it, and tells the observer.
+func (s *run) observedStep(ctx, sctx context.Context, i int, skipped bool) *record.StepResult {
+	step, res := &s.p.Steps[i], &s.e.Steps[i]
+	if skipped {
+		s.skip(i, step, res)
+		s.ob.stepFinished(sctx, s.ref, s.e, res)
+		return res
+	}
+	s.reqCtx = s.runReq
+	if s.ob.wrap != nil {
+		s.reqCtx = s.requestContext(sctx)
+	}
+	s.runStep(sctx, i, step, res)
+	if res.Error != nil {
+		// Most messages are redacted as they are made; this covers the
+		// fixed texts too, so that no message shows a secret's text.
+		res.Error.Message = s.red.String(res.Error.Message)
+	}
+	s.log(ctx, res)
+	s.ob.stepFinished(sctx, s.ref, s.e, res)
+	return res
+}
+
+// requestContext is ctx with what each request of the run carries: the
+// run's ClientTrace, which times it, and its redaction, for a wrapping
+// transport's span (Config.WrapTransport). The hooks are given ctx itself,
+// so that a request a hook sends is not timed as the step's.
+func (s *run) requestContext(ctx context.Context) context.Context {
+	return redact.NewContext(httptrace.WithClientTrace(ctx, s.trace), s.red)
 }
 
 func (s *run) stepName(step *plan.Step) string {

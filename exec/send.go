@@ -11,13 +11,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/smokex/smokex/internal/redact"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 )
@@ -45,6 +43,12 @@ func (s *run) send(ctx context.Context, out *outgoing, o stepOptions, res *recor
 		}
 		if serr != nil {
 			a.Error = serr.StepError
+		}
+		if res.AttemptLog == nil {
+			// A step of one attempt keeps no log (runStep drops it): the
+			// first entry goes in the run's space, and a second one moves
+			// the log to a slice of its own.
+			res.AttemptLog = s.firstAttempt[:0]
 		}
 		if len(res.AttemptLog) == MaxAttemptLog {
 			res.AttemptLog = append(res.AttemptLog[:0], res.AttemptLog[1:]...)
@@ -74,7 +78,9 @@ type sendError struct {
 }
 
 func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o stepOptions, res *record.StepResult) (*received, *sendError) {
-	actx, cancel := context.WithTimeout(ctx, o.timeout)
+	// s.reqCtx is ctx with the trace and the redaction, made once per run:
+	// only the timeout is per attempt.
+	actx, cancel := context.WithTimeout(s.reqCtx, o.timeout)
 	defer cancel()
 	s.marks.reset()
 	start := max(int64(time.Since(s.base)), 1)
@@ -91,9 +97,7 @@ func (s *run) attempt(ctx context.Context, client *http.Client, out *outgoing, o
 	if out.hasBody {
 		body = bytes.NewReader(out.body)
 	}
-	// The request carries the run's redaction, for a wrapping transport's
-	// span (Config.WrapTransport).
-	req, err := http.NewRequestWithContext(redact.NewContext(httptrace.WithClientTrace(actx, s.trace), s.red), out.method, out.url, body)
+	req, err := http.NewRequestWithContext(actx, out.method, out.url, body)
 	if err != nil {
 		return nil, &sendError{StepError: &record.StepError{Kind: record.ErrInvalidURL, Message: s.red.String(err.Error())}}
 	}
@@ -171,9 +175,11 @@ func (s *run) readBody(ctx, actx context.Context, req *http.Request, resp *http.
 	}
 	if n > limit {
 		s.buf.Reset()
-		return &received{resp: resp, size: n}, &sendError{StepError: &record.StepError{Kind: record.ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
+		s.received = received{resp: resp, size: n}
+		return &s.received, &sendError{StepError: &record.StepError{Kind: record.ErrTooLarge, Message: fmt.Sprintf("the response body is larger than %s", byteSize(limit))}}
 	}
-	return &received{resp: resp, size: n}, nil
+	s.received = received{resp: resp, size: n}
+	return &s.received, nil
 }
 
 func byteSize(n int64) string {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,20 @@ type run struct {
 	base    time.Time
 	marks   marks
 	trace   *httptrace.ClientTrace
+	// runReq is the run's context with what its requests carry
+	// (requestContext); reqCtx is the current step's, runReq unless a
+	// StepHook gave the step a context of its own. A request's timeout is
+	// set under it.
+	runReq, reqCtx context.Context
+	// out, received and firstAttempt are the current step's request, its
+	// response and the first entry of its attempt log, in space reused from
+	// step to step.
+	out          outgoing
+	received     received
+	firstAttempt [1]record.Attempt
+	// shadowed is the checkers' space for the variables the response's
+	// names hide, reused from step to step.
+	shadowed []shadowed
 }
 
 func (r *Runner) newRun(p *plan.Plan, e *record.Execution, opts *RunOpts) *run {

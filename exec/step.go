@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/smokex/smokex/plan"
@@ -31,8 +32,12 @@ const (
 
 func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.StepResult) {
 	start := time.Now()
-	*res = record.StepResult{Index: i, Name: s.stepName(step), Method: step.Method, StartedAt: start}
+	*res = record.StepResult{Index: i, Method: step.Method, StartedAt: start}
 	defer func() {
+		if res.Name == "" {
+			// The step never got to send: named by its template.
+			res.Name = s.stepName(step)
+		}
 		res.Duration = time.Since(start)
 		if len(res.AttemptLog) < 2 {
 			res.AttemptLog = nil
@@ -55,6 +60,8 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 	if step.Name == "" {
 		// Named by the URL as sent, not by its template.
 		res.Name = step.Method + " " + res.URL
+	} else {
+		res.Name = s.red.String(step.Name)
 	}
 	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
 	if o.debug && out.hasBody {
@@ -80,6 +87,10 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 			return
 		}
 		wait := min(o.poll.Every, left)
+		if len(res.AttemptLog) > 0 && &res.AttemptLog[0] == &s.firstAttempt[0] {
+			// The observer may keep the log; the next step reuses this space.
+			res.AttemptLog = slices.Clone(res.AttemptLog)
+		}
 		s.ob.stepPolling(ctx, s.ref, s.e, res, time.Now().Add(wait), deadline)
 		t := time.NewTimer(wait)
 		select {
