@@ -29,6 +29,13 @@ func TestSyncOverFile(t *testing.T) {
 	scenario(t, func(r *gitsynctest.Repo) string { return r.FileURL() })
 }
 
+// A bare repository on disk, as a forge keeps it, that commits are
+// pushed to.
+func TestSyncOverBareFile(t *testing.T) {
+	t.Parallel()
+	scenario(t, func(r *gitsynctest.Repo) string { return r.BareURL() })
+}
+
 func TestSyncOverHTTP(t *testing.T) {
 	t.Parallel()
 	scenario(t, func(r *gitsynctest.Repo) string {

@@ -4,6 +4,7 @@
 package gitsynctest
 
 import (
+	"errors"
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/stretchr/testify/require"
 )
@@ -22,6 +24,8 @@ type Repo struct {
 	t    testing.TB
 	dir  string
 	repo *git.Repository
+	// bare is set once BareURL made the bare copy that Commit pushes to.
+	bare bool
 }
 
 // New makes an empty repository named api in a temporary folder of t.
@@ -63,7 +67,26 @@ func (r *Repo) Commit(files map[string]string) string {
 		AllowEmptyCommits: true,
 	})
 	require.NoError(r.t, err)
+	if r.bare {
+		err := r.repo.Push(&git.PushOptions{RemoteName: "bare", RefSpecs: []config.RefSpec{"+refs/heads/*:refs/heads/*"}})
+		if !errors.Is(err, git.NoErrAlreadyUpToDate) {
+			require.NoError(r.t, err)
+		}
+	}
 	return h.String()
+}
+
+// BareURL makes a bare copy of the repository, as a forge keeps it, which
+// every later Commit is pushed to, and returns it as a git+file:// source.
+func (r *Repo) BareURL() string {
+	r.t.Helper()
+	dir := filepath.Join(filepath.Dir(r.dir), "api.git")
+	_, err := git.PlainClone(dir, true, &git.CloneOptions{URL: r.dir})
+	require.NoError(r.t, err)
+	_, err = r.repo.CreateRemote(&config.RemoteConfig{Name: "bare", URLs: []string{dir}})
+	require.NoError(r.t, err)
+	r.bare = true
+	return "git+file://" + filepath.ToSlash(dir)
 }
 
 // ServeHTTP serves the repository over HTTP with git http-backend, the git

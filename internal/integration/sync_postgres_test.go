@@ -2,6 +2,9 @@ package integration_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +12,7 @@ import (
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/gitsync"
 	"github.com/smokex/smokex/gitsync/gitsynctest"
+	"github.com/smokex/smokex/record"
 )
 
 // TestSyncStateOnPostgres runs replicas on one PostgreSQL schema: the sync
@@ -77,4 +81,54 @@ func TestSyncStateOnPostgres(t *testing.T) {
 	require.Equal(t, ".smokex/health.yaml", st.Errors[0].File)
 	require.Equal(t, 2, st.Errors[0].Line)
 	require.Equal(t, map[string]string{"health": ".smokex/health.yaml"}, st.Plans, "the broken file's plan is still the source's")
+}
+
+// TestSchemaRefAcrossReplicasOnPostgres: a synced plan whose json_schema
+// refers to a file of the repository runs on a replica that only has the
+// store; a commit that changes only the file updates the plan.
+func TestSchemaRefAcrossReplicasOnPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, _, _ := postgresStore(t)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id": 7}`)
+	}))
+	t.Cleanup(target.Close)
+	schema := func(idType string) string {
+		return "components:\n  schemas:\n    Item: {type: object, required: [id], properties: {id: {type: " + idType + "}}}\n"
+	}
+	r := gitsynctest.New(t)
+	r.Commit(map[string]string{
+		".smokex/api/openapi.yaml": schema("integer"),
+		".smokex/checks/item.yaml": "name: item\nsteps:\n  - get:\n      url: " + target.URL + "/items/7\n      expect:\n        json_schema: {$ref: \"../api/openapi.yaml#/components/schemas/Item\"}\n",
+	})
+	src, err := gitsync.New(r.BareURL(), gitsync.Config{})
+	require.NoError(t, err)
+	syncer, err := smokex.New(smokex.Config{Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syncer.Stop(context.Background()) })
+	res, err := syncer.Sync(ctx, src, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"item"}, res.Added)
+
+	run := func() *record.Execution {
+		t.Helper()
+		replica, err := smokex.New(smokex.Config{Store: store})
+		require.NoError(t, err)
+		require.NoError(t, replica.Start(ctx))
+		defer func() { require.NoError(t, replica.Stop(context.Background())) }()
+		x, err := replica.Run(ctx, "item", nil)
+		require.NoError(t, err)
+		return x
+	}
+	require.Equal(t, record.StatusPassed, run().Status, "the replica without the repository checks the schema")
+
+	r.Commit(map[string]string{".smokex/api/openapi.yaml": schema("string")})
+	res, err = syncer.Sync(ctx, src, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"item"}, res.Updated, "a change of the schema file alone updates the plan")
+	x := run()
+	require.Equal(t, record.StatusFailed, x.Status)
+	require.Equal(t, record.FailureJSONSchema, x.Steps[0].Failures[0].Type)
 }
