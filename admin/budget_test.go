@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -58,4 +59,38 @@ func TestPlanErrorBudget(t *testing.T) {
 	code, _, body = f.Do(t, "GET", "api/plans/up", "")
 	require.Equal(t, http.StatusOK, code)
 	require.NotContains(t, string(body), `"slo"`)
+}
+
+// TestStatusPageErrorBudget shows a plan's error budget in its status
+// page's JSON.
+func TestStatusPageErrorBudget(t *testing.T) {
+	t.Parallel()
+	pages, err := admin.ParseStatusPages([]byte("- slug: shop\n  groups:\n    - name: Shop\n      plans: [budget]\n"))
+	require.NoError(t, err)
+	f := newFixture(t, &admin.Config{StatusPages: pages}, "/")
+	_, err = f.Eng.SyncFS(context.Background(), fstest.MapFS{
+		"budget.yaml": {Data: []byte("name: budget\nslo: {target: 99%, window: 1d}\nsteps:\n  - get:\n      url: \"${base}/ok\"\n")},
+	})
+	require.NoError(t, err)
+	f.Run(t, "budget")
+
+	var page struct {
+		Groups []struct {
+			Plans []struct {
+				Budget map[string]any `json:"slo"`
+			}
+		}
+	}
+	require.Eventually(t, func() bool {
+		code, _, body := f.Do(t, "GET", "s/shop.json", "")
+		require.Equal(t, http.StatusOK, code, string(body))
+		require.NoError(t, json.Unmarshal(body, &page))
+		return len(page.Groups) == 1 && len(page.Groups[0].Plans) == 1 && page.Groups[0].Plans[0].Budget != nil
+	}, 10*time.Second, 20*time.Millisecond)
+	b := page.Groups[0].Plans[0].Budget
+	require.Equal(t, 0.99, b["target"])
+	require.Equal(t, 14.4, b["budget_minutes"])
+	require.Equal(t, 1.0, b["remaining"])
+	require.Equal(t, 1.0, b["uptime"])
+	require.NotContains(t, b, "at", "the page changes only when the figures do")
 }

@@ -84,6 +84,34 @@ type statusPlanJSON struct {
 	Uptime map[string]*float64 `json:"uptime"`
 	// Days are the last 90 UTC days, oldest first, today last.
 	Days []statusDayJSON `json:"days"`
+	// SLO is where a plan with an slo stands against it; absent for the
+	// others.
+	SLO *statusSLOJSON `json:"slo,omitempty"`
+}
+
+// statusSLOJSON is a plan's error budget as a status page shows it: the
+// figures of record.ErrorBudget, without when it was measured, so that
+// the page changes only when they do.
+type statusSLOJSON struct {
+	Target   float64 `json:"target"`
+	WindowMS int64   `json:"window_ms"`
+	// Uptime is the up share over the window, null without executions.
+	Uptime           *float64 `json:"uptime"`
+	BudgetMinutes    float64  `json:"budget_minutes"`
+	RemainingMinutes float64  `json:"remaining_minutes"`
+	// Remaining is the share of the budget left, below 0 once overspent.
+	Remaining float64 `json:"remaining"`
+	// BurnRate is the burn rate over the last hour.
+	BurnRate float64 `json:"burn_rate"`
+}
+
+// statusSLO is the status page's figures of b, nil for nil.
+func statusSLO(b *record.ErrorBudget) *statusSLOJSON {
+	if b == nil {
+		return nil
+	}
+	return &statusSLOJSON{Target: b.Objective.Target, WindowMS: b.Objective.Window.Milliseconds(), Uptime: b.Uptime,
+		BudgetMinutes: b.BudgetMinutes, RemainingMinutes: b.RemainingMinutes, Remaining: b.Remaining, BurnRate: b.BurnRate}
 }
 
 type statusDayJSON struct {
@@ -234,12 +262,24 @@ func (s *statusPages) refresh(ctx context.Context) {
 			return
 		}
 	}
+	budgets := map[string]*record.ErrorBudget{}
+	for _, id := range ids {
+		if ps := snap.byID[id]; ps == nil || ps.plan.SLO == nil {
+			continue
+		}
+		b, err := s.h.budgets.get(ctx, id)
+		if err != nil {
+			s.h.cfg.Logger.Warn("smokex admin: measuring an error budget for the status pages", "plan", id, "error", err)
+			continue
+		}
+		budgets[id] = b
+	}
 	old := s.cur.Load()
 	built := make(map[string]*builtPage, len(s.pages))
 	changed := old == nil
 	for i := range s.pages {
 		pg := &s.pages[i]
-		data := s.build(pg, snap, rollups, incidents, now)
+		data := s.build(pg, snap, rollups, incidents, budgets, now)
 		b := s.render(pg, data)
 		if old != nil {
 			if prev := (*old)[pg.Slug]; prev != nil && prev.etag == b.etag {
@@ -285,7 +325,7 @@ func snapPlans(snap *snapshot) []*plan.Plan {
 }
 
 // build gathers what pg shows.
-func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]map[time.Time]*storage.DailyUptime, incidents []*storage.Incident, now time.Time) *statusPageJSON {
+func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]map[time.Time]*storage.DailyUptime, incidents []*storage.Incident, budgets map[string]*record.ErrorBudget, now time.Time) *statusPageJSON {
 	out := &statusPageJSON{Slug: pg.Slug, Title: pg.Title, Description: pg.Description, UpdatedAt: now.Truncate(time.Second),
 		Groups: []statusGroupJSON{}, Maintenance: []statusMaintenanceJSON{}, Incidents: []incidentJSON{}}
 	if out.Title == "" {
@@ -297,6 +337,7 @@ func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]m
 		gj := statusGroupJSON{Name: g.Name, Status: stateOperational, Plans: []statusPlanJSON{}}
 		for _, p := range g.resolve(plans) {
 			pj := statusPlan(snap.byID[p.ID], rollups[p.ID], incidents, now)
+			pj.SLO = statusSLO(budgets[p.ID])
 			switch pj.Status {
 			case stateOutage:
 				down++
