@@ -162,7 +162,8 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 
 // planRef is what hooks and subscribers see of p.
 func planRef(p *plan.Plan) *record.PlanRef {
-	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels), DependsOn: slices.Clone(p.DependsOn), SLO: sloOf(p.SLO)}
+	return &record.PlanRef{ID: p.ID, Name: p.Name, Labels: maps.Clone(p.Labels), DependsOn: slices.Clone(p.DependsOn), SLO: sloOf(p.SLO),
+		Locations: slices.Clone(p.Locations), MinFailingLocations: p.Alerts.MinFailingLocations}
 }
 
 // Plan returns the loaded plan with the id.

@@ -77,19 +77,53 @@ type planState struct {
 	// loadError is set while the plan's file does not load: the plan runs
 	// as it was when it last did.
 	loadError *smokex.LoadError
+	// byLocation holds, for a plan with locations, the latest judged
+	// execution of each location that has one; quorum is how many of
+	// them failing make the plan down (record.PlanRef.LocationQuorum).
+	byLocation map[string]*record.Execution
+	quorum     int
+}
+
+// down applies the quorum of a plan with locations to the latest judged
+// execution of each; ok is false for a plan without locations.
+func (p *planState) down() (failing, passing []string, down, ok bool) {
+	if len(p.plan.Locations) == 0 {
+		return nil, nil, false, false
+	}
+	failed := make(map[string]bool, len(p.byLocation))
+	for loc, x := range p.byLocation {
+		failed[loc] = !x.Status.Up()
+	}
+	ref := record.PlanRef{ID: p.plan.ID, Locations: p.plan.Locations}
+	failing, passing, down = ref.LocationQuorum(failed, p.quorum)
+	return failing, passing, down, true
 }
 
 // passing reports whether the plan's latest judged execution passed or
-// degraded (up), or none was judged yet.
+// degraded (up), or none was judged yet; for a plan with locations,
+// whether fewer of them failed their latest than its quorum.
 func (p *planState) passing() bool {
+	if _, _, down, ok := p.down(); ok {
+		return !down
+	}
 	return p.latest == nil || p.latest.Status.Up()
 }
 
 // statusName is "passed", "degraded" or "failed" after the latest judged execution,
-// "pending" when there is none.
+// "pending" when there is none; for a plan with locations, "failed"
+// when its quorum of them failed.
 func (p *planState) statusName() string {
 	if p.latest == nil {
 		return "pending"
+	}
+	if _, _, down, ok := p.down(); ok {
+		switch {
+		case down:
+			return string(record.StatusFailed)
+		case p.latest.Status == record.StatusFailed:
+			// Failed in a location, short of the quorum.
+			return string(record.StatusPassed)
+		}
 	}
 	return string(p.latest.Status)
 }
@@ -212,6 +246,13 @@ func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 	for _, p := range plans {
 		ps := &planState{plan: p, synced: s.eng.PlanSynced(p.ID), summary: byPlan[p.ID], next: next[p.ID], loadError: broken[p.ID]}
 		ps.latest, err = s.latestDone(ctx, p.ID, ps.summary)
+		if err == nil && len(p.Locations) > 0 && ps.latest != nil {
+			ps.byLocation, err = s.latestByLocation(ctx, p)
+			ps.quorum = p.Alerts.MinFailingLocations
+			if pol := s.eng.Alerts(); pol != nil && ps.quorum == 0 {
+				ps.quorum = pol.MinFailingLocations(&record.PlanRef{ID: p.ID})
+			}
+		}
 		if err != nil {
 			s.dirty.Store(true)
 			return nil, err
@@ -259,6 +300,31 @@ func (s *state) latestDone(ctx context.Context, planID string, sum *storage.Plan
 	}
 	s.remember(planID, page.Executions[0])
 	return page.Executions[0], nil
+}
+
+// locationLookback is how many of a plan's newest judged executions
+// latestByLocation reads, per location, to find each one's latest.
+const locationLookback = 20
+
+// latestByLocation returns the latest judged execution of each of the
+// plan's locations among its newest ones; a location with none there is
+// left out (it has not run of late).
+func (s *state) latestByLocation(ctx context.Context, p *plan.Plan) (map[string]*record.Execution, error) {
+	page, err := s.eng.Store().ListExecutions(ctx, &storage.ListExecutionsParams{
+		PlanID:   p.ID,
+		Statuses: judged,
+		Limit:    locationLookback * len(p.Locations),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*record.Execution, len(p.Locations))
+	for _, x := range page.Executions {
+		if _, ok := out[x.Location]; !ok && x.Location != "" {
+			out[x.Location] = x
+		}
+	}
+	return out, nil
 }
 
 func (s *state) remember(planID string, x *record.Execution) {

@@ -106,6 +106,11 @@ type Event struct {
 	// or a reminder was decided: their own failing alerts are held back
 	// while this plan fails.
 	FailingDependents []string `json:"failing_dependents,omitempty"`
+	// FailingLocations and PassingLocations are, for a plan with
+	// locations, those whose latest execution failed and passed when the
+	// alert was decided (Rules.MinFailingLocations decides from them).
+	FailingLocations []string `json:"failing_locations,omitempty"`
+	PassingLocations []string `json:"passing_locations,omitempty"`
 	// BurnRate is, for TransitionBurnRate, the rule that holds and the
 	// plan's error budget.
 	BurnRate *BurnRateAlert `json:"burn_rate,omitempty"`
@@ -199,7 +204,8 @@ func Excerpt(s string, n int) string {
 // Summary is a one-line description of the event for a chat message or a
 // subject: "Checkout API is failing: step 2 \"pay\": status_code expected
 // 200, received 503", with the plans that depend on it and fail with it
-// in parentheses.
+// in parentheses, and for a plan with locations those failing and passing
+// in brackets.
 func (e *Event) Summary() string {
 	s := e.PlanName() + " is " + e.Transition.Title()
 	if d := e.Detail(); d != "" && e.Transition.Bad() {
@@ -207,6 +213,9 @@ func (e *Event) Summary() string {
 	}
 	if len(e.FailingDependents) > 0 {
 		s += " (" + strings.Join(e.FailingDependents, ", ") + " failing with it)"
+	}
+	if l := e.locationsText(); l != "" {
+		s += " [" + l + "]"
 	}
 	if b := e.BurnRate; e.Transition == TransitionBurnRate && b != nil {
 		s = fmt.Sprintf("%s is burning its error budget: %s× over %s and %s× over %s (%s rule), %s%% of it left",
@@ -299,7 +308,27 @@ func (e *Event) Facts() []Fact {
 	if len(e.FailingDependents) > 0 {
 		facts = append(facts, Fact{"Failing with it", strings.Join(e.FailingDependents, ", ")})
 	}
+	if len(e.FailingLocations) > 0 {
+		facts = append(facts, Fact{"Failing in", strings.Join(e.FailingLocations, ", ")})
+	}
+	if len(e.PassingLocations) > 0 {
+		facts = append(facts, Fact{"Passing in", strings.Join(e.PassingLocations, ", ")})
+	}
 	return facts
+}
+
+// locationsText names the failing and passing locations of a plan with
+// locations ("failing in eu-west, us-east; passing in ap-south"); empty
+// for a plan without.
+func (e *Event) locationsText() string {
+	var parts []string
+	if len(e.FailingLocations) > 0 {
+		parts = append(parts, "failing in "+strings.Join(e.FailingLocations, ", "))
+	}
+	if len(e.PassingLocations) > 0 {
+		parts = append(parts, "passing in "+strings.Join(e.PassingLocations, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // StepTitle names the failed step: `Step 2 "pay" failed`; empty when no

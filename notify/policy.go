@@ -426,6 +426,37 @@ func (p *Policy) decideLoop() {
 	}
 }
 
+// locations applies the quorum of a plan with locations: from the
+// outcomes of its locations' latest executions in cur, with x's in its
+// location, it returns the failing and passing locations and sets bad to
+// whether enough fail. For a plan without locations, or an execution
+// without one, it changes nothing and returns cur's lists.
+func (p *Policy) locations(f finished, cur *record.AlertState, bad *bool) (failing, passing []string) {
+	x := f.exec
+	if len(f.plan.Locations) == 0 || x.Location == "" {
+		return cur.FailingLocations, cur.PassingLocations
+	}
+	outcome := map[string]bool{}
+	for _, loc := range cur.FailingLocations {
+		outcome[loc] = true
+	}
+	for _, loc := range cur.PassingLocations {
+		outcome[loc] = false
+	}
+	outcome[x.Location] = *bad
+	failing, passing, *bad = f.plan.LocationQuorum(outcome, p.MinFailingLocations(f.plan))
+	return failing, passing
+}
+
+// MinFailingLocations is how many of the plan's locations must fail for
+// it to be failing: its alerts.min_failing_locations, or its rules'.
+func (p *Policy) MinFailingLocations(plan *record.PlanRef) int {
+	if plan.MinFailingLocations > 0 {
+		return plan.MinFailingLocations
+	}
+	return p.rules(plan.ID).MinFailingLocations
+}
+
 // rules returns the rules of the plan.
 func (p *Policy) rules(planID string) Rules {
 	if r, ok := p.cfg.Plans[planID]; ok {
@@ -511,7 +542,10 @@ func (p *Policy) handle(f finished) {
 			return // told twice
 		}
 		var st record.AlertState
-		st, t = step(*cur, x, r, now)
+		bad := failed(x)
+		failing, passing := p.locations(f, cur, &bad)
+		st, t = step(*cur, x, bad, r, now)
+		st.FailingLocations, st.PassingLocations = failing, passing
 		next = &st
 		next.DependsOn = slices.Clone(f.plan.DependsOn)
 		if t, err = p.holdBack(f, cur, next, t); err != nil {
@@ -533,6 +567,9 @@ func (p *Policy) handle(f finished) {
 		if t != "" {
 			e = p.event(f, t, now, cur, next)
 			e.FailingDependents = dependents
+			if len(f.plan.Locations) > 0 {
+				e.FailingLocations, e.PassingLocations = failing, passing
+			}
 			targets = p.route(e)
 			if owed, err = owe(e, targets); err != nil {
 				p.stateError(f, "save", err)
@@ -674,7 +711,7 @@ func failed(x *record.Execution) bool { return !x.Status.Up() }
 
 // step returns the state after x and the transition to announce, empty
 // for none.
-func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (record.AlertState, Transition) {
+func step(cur record.AlertState, x *record.Execution, bad bool, r Rules, now time.Time) (record.AlertState, Transition) {
 	s := cur
 	s.LastExecutionID, s.LastStatus, s.UpdatedAt = x.ID, x.Status, now
 	s.RecentFlaky, s.FlakyAlerted = nil, false
@@ -686,7 +723,7 @@ func step(cur record.AlertState, x *record.Execution, r Rules, now time.Time) (r
 		flakyDue = enough && !s.FlakyAlerted
 	}
 	var t Transition
-	if failed(x) {
+	if bad {
 		s.ConsecutiveFailures++
 		s.ConsecutivePasses = 0
 		switch {

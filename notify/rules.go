@@ -45,6 +45,13 @@ type Rules struct {
 	// minutes (slow); once, until the rule no longer holds (flag
 	// --alert-burn-rate). Off by default.
 	BurnRateAlerts bool
+	// MinFailingLocations is, for a plan with locations, how many of them
+	// must have failed their latest tick for the plan to be failing (flag
+	// --alert-min-locations); a plan's alerts.min_failing_locations wins
+	// over it, and it is capped at the plan's number of locations. Each
+	// execution of such a plan counts as failed when that many fail, as
+	// passed otherwise, so it recovers when fewer fail. Defaults to 1.
+	MinFailingLocations int
 	// Reminder, when positive, announces TransitionStillFailing when an
 	// execution of a failing plan finishes at least Reminder after the
 	// plan's last alert (flag --alert-reminder). Off by default.
@@ -58,6 +65,9 @@ func (r Rules) withDefaults() Rules {
 	if r.RecoverAfter == 0 {
 		r.RecoverAfter = 1
 	}
+	if r.MinFailingLocations == 0 {
+		r.MinFailingLocations = 1
+	}
 	return r
 }
 
@@ -68,6 +78,8 @@ func (r Rules) Validate() error {
 		return fmt.Errorf("AlertAfter must not be negative, got %d", r.AlertAfter)
 	case r.RecoverAfter < 0:
 		return fmt.Errorf("RecoverAfter must not be negative, got %d", r.RecoverAfter)
+	case r.MinFailingLocations < 0:
+		return fmt.Errorf("MinFailingLocations must not be negative, got %d", r.MinFailingLocations)
 	case r.Reminder < 0:
 		//lint:ignore ST1005 the message begins with the field's name
 		return fmt.Errorf("Reminder must not be negative, got %s", r.Reminder)

@@ -111,6 +111,9 @@ func dump(p *plan.Plan) string {
 	if len(p.Locations) > 0 {
 		w("locations: %q", p.Locations)
 	}
+	if p.Alerts.MinFailingLocations > 0 {
+		w("alerts: min_failing_locations %d", p.Alerts.MinFailingLocations)
+	}
 	for _, m := range p.Maintenance {
 		w("maintenance at %d:%d: cron %q duration %s tz %q", m.Pos.Line, m.Pos.Column, m.Cron, m.Duration, m.TimeZone)
 	}

@@ -496,10 +496,12 @@ func (p *parser) parse() *Plan {
 }
 
 // documentKeys are the keys of the document form.
-const documentKeys = "name description schedule locations maintenance slo labels vars secrets depends_on options steps"
+const documentKeys = "name description schedule locations alerts maintenance slo labels vars secrets depends_on options steps"
 
 func (p *parser) document(n *yaml.Node, pl *Plan) {
 	var stepsSeen bool
+	var alertsAt Pos
+	defer func() { p.checkAlerts(pl, alertsAt) }()
 	for _, kv := range p.pairs(n) {
 		switch kv.key {
 		case "name":
@@ -524,6 +526,8 @@ func (p *parser) document(n *yaml.Node, pl *Plan) {
 			}
 		case "locations":
 			pl.Locations = p.locations(kv.value)
+		case "alerts":
+			pl.Alerts, alertsAt = p.alerts(kv.value)
 		case "maintenance":
 			pl.Maintenance = p.maintenance(kv.value)
 		case "slo":

@@ -41,6 +41,8 @@ type Plan struct {
 	// each, by a process of that location (key locations); nil: once,
 	// anywhere. Each is a location name (CheckLocation).
 	Locations []string
+	// Alerts are the plan's own alert rules (key alerts).
+	Alerts Alerts
 	// Maintenance are the plan's maintenance windows (key maintenance).
 	Maintenance []MaintenanceWindow
 	// SLO is the plan's service level objective (key slo), nil when it

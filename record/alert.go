@@ -61,6 +61,12 @@ type AlertState struct {
 	// when it no longer is flaky as often, so that it is announced once a
 	// spell.
 	FlakyAlerted bool
+	// FailingLocations and PassingLocations are, for a plan with
+	// locations, the locations whose latest counted execution failed and
+	// passed: the plan is failing when enough of them fail
+	// (PlanRef.LocationQuorum).
+	FailingLocations []string
+	PassingLocations []string
 }
 
 // Clone returns a copy of s that shares none of its slices.
@@ -68,6 +74,8 @@ func (s *AlertState) Clone() *AlertState {
 	c := *s
 	c.DependsOn = slices.Clone(s.DependsOn)
 	c.RecentFlaky = slices.Clone(s.RecentFlaky)
+	c.FailingLocations = slices.Clone(s.FailingLocations)
+	c.PassingLocations = slices.Clone(s.PassingLocations)
 	return &c
 }
 

@@ -44,6 +44,7 @@ func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.discord, "discord-webhook", "", "post alerts to the Discord channel webhook at `URL`")
 	fs.StringVar(&f.smtpURL, "smtp-url", "", "e-mail alerts through `URL` smtp://user@host:587?from=ADDR&to=ADDR,... (default $"+smtpURLEnv+", where the password goes)")
 	fs.IntVar(&f.rules.AlertAfter, "alert-after", 0, "alert after `N` failed executions in a row (default 1)")
+	fs.IntVar(&f.rules.MinFailingLocations, "alert-min-locations", 0, "a plan with locations is failing when `N` of them failed their latest run, and recovers when fewer fail; a plan's alerts.min_failing_locations wins (default 1)")
 	fs.IntVar(&f.rules.RecoverAfter, "recover-after", 0, "announce a recovery after `N` passed executions in a row (default 1)")
 	fs.BoolVar(&f.rules.NoRecoveryAlerts, "no-recovery-alerts", false, "do not announce that a failing plan recovered")
 	fs.BoolVar(&f.rules.AlertOnSuccess, "alert-on-success", false, "announce every passed execution too")
@@ -60,6 +61,8 @@ func (f *alertFlags) check() error {
 		return fmt.Errorf("--alert-after must not be negative, not %d", f.rules.AlertAfter)
 	case f.rules.RecoverAfter < 0:
 		return fmt.Errorf("--recover-after must not be negative, not %d", f.rules.RecoverAfter)
+	case f.rules.MinFailingLocations < 0:
+		return fmt.Errorf("--alert-min-locations must not be negative, not %d", f.rules.MinFailingLocations)
 	case f.rules.Reminder < 0:
 		return fmt.Errorf("--alert-reminder must not be negative, not %s", f.rules.Reminder)
 	}

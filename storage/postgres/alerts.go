@@ -33,7 +33,7 @@ func nonNil[T any](s []T) []T {
 // the plan's id first.
 const alertColumns = `a.version, a.consecutive_failures, a.consecutive_passes, a.failing, a.failing_since,
 	a.last_alerted_at, a.last_execution_id, a.last_status, a.updated_at,
-	a.depends_on, a.held, a.recent_flaky, a.flaky_alerted`
+	a.depends_on, a.held, a.recent_flaky, a.flaky_alerted, a.failing_locations, a.passing_locations`
 
 // scanAlert reads a row of the plan's id and alertColumns, which are null
 // for a plan with no stored state.
@@ -47,7 +47,8 @@ func scanAlert(row pgx.Row) (*storage.AlertState, error) {
 		failingSince, lastAlertedAt, updatedAt pgtype.Timestamptz
 	)
 	err := row.Scan(&st.PlanID, &version, &failures, &passes, &failing, &failingSince,
-		&lastAlertedAt, &lastExec, &last, &updatedAt, &st.DependsOn, &held, &st.RecentFlaky, &flakyAlerted)
+		&lastAlertedAt, &lastExec, &last, &updatedAt, &st.DependsOn, &held, &st.RecentFlaky, &flakyAlerted,
+		&st.FailingLocations, &st.PassingLocations)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +62,12 @@ func scanAlert(row pgx.Row) (*storage.AlertState, error) {
 	}
 	if len(st.RecentFlaky) == 0 {
 		st.RecentFlaky = nil
+	}
+	if len(st.FailingLocations) == 0 {
+		st.FailingLocations = nil
+	}
+	if len(st.PassingLocations) == 0 {
+		st.PassingLocations = nil
 	}
 	return &st, nil
 }
@@ -150,8 +157,8 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, st *storage.AlertState,
 		tag, err := tx.Exec(ctx, s.sql(`
 			INSERT INTO {schema}.alert_state AS a (plan_id, version, consecutive_failures, consecutive_passes, failing,
 				failing_since, last_alerted_at, last_execution_id, last_status, updated_at,
-				depends_on, held, recent_flaky, flaky_alerted)
-			VALUES ($1, $2 + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				depends_on, held, recent_flaky, flaky_alerted, failing_locations, passing_locations)
+			VALUES ($1, $2 + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 			ON CONFLICT (plan_id) DO UPDATE SET
 				version = excluded.version,
 				consecutive_failures = excluded.consecutive_failures,
@@ -165,11 +172,14 @@ func (s *Store) SaveAlertStateOwing(ctx context.Context, st *storage.AlertState,
 				depends_on = excluded.depends_on,
 				held = excluded.held,
 				recent_flaky = excluded.recent_flaky,
-				flaky_alerted = excluded.flaky_alerted
+				flaky_alerted = excluded.flaky_alerted,
+				failing_locations = excluded.failing_locations,
+				passing_locations = excluded.passing_locations
 			WHERE a.version = $2`),
 			st.PlanID, st.Version, st.ConsecutiveFailures, st.ConsecutivePasses, st.Failing,
 			ts(st.FailingSince), ts(st.LastAlertedAt), st.LastExecutionID, string(st.LastStatus), ts(st.UpdatedAt),
-			nonNil(st.DependsOn), st.Held, nonNil(st.RecentFlaky), st.FlakyAlerted)
+			nonNil(st.DependsOn), st.Held, nonNil(st.RecentFlaky), st.FlakyAlerted,
+			nonNil(st.FailingLocations), nonNil(st.PassingLocations))
 		if err != nil {
 			return err
 		}

@@ -89,21 +89,23 @@ func (s suite) alertSave(t *testing.T) {
 	require.Equal(t, 2, again.ConsecutiveFailures)
 }
 
-// alertDependencyFields checks that the fields of dependencies and of
-// flakiness are saved and read back, copied in and out.
+// alertDependencyFields checks that the fields of dependencies, of
+// flakiness and of locations are saved and read back, copied in and out.
 func (s suite) alertDependencyFields(t *testing.T) {
 	ctx, st, as := s.alerts(t)
 	savePlan(ctx, t, st, "checkout", nil)
 	in := &storage.AlertState{PlanID: "checkout", ConsecutiveFailures: 1, Failing: true, FailingSince: at(1),
 		LastStatus: record.StatusFailed, UpdatedAt: at(1), DependsOn: []string{"gateway", "auth"}, Held: true,
-		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true}
+		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true,
+		FailingLocations: []string{"eu-west"}, PassingLocations: []string{"us-east", "ap-south"}}
 	require.NoError(t, as.SaveAlertState(ctx, in))
 	in.DependsOn[0], in.RecentFlaky[0] = "changed", false
 	got, err := as.GetAlertState(ctx, "checkout")
 	require.NoError(t, err)
 	want := &storage.AlertState{PlanID: "checkout", Version: 1, ConsecutiveFailures: 1, Failing: true, FailingSince: at(1),
 		LastStatus: record.StatusFailed, UpdatedAt: at(1), DependsOn: []string{"gateway", "auth"}, Held: true,
-		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true}
+		RecentFlaky: []bool{true, false, false, true}, FlakyAlerted: true,
+		FailingLocations: []string{"eu-west"}, PassingLocations: []string{"us-east", "ap-south"}}
 	require.Equal(t, want, normAlert(got), "the state saved, not the caller's slices changed after")
 	got.DependsOn[0] = "changed"
 	again, err := as.GetAlertState(ctx, "checkout")

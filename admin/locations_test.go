@@ -1,0 +1,54 @@
+package admin_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+)
+
+// TestStatusLocationQuorum: a plan in two locations with
+// min_failing_locations 2 is up in /status and its badge while one
+// location fails, and down once both do.
+func TestStatusLocationQuorum(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	p, err := plan.Parse([]byte(`name: geo
+locations: [eu-west, us-east]
+alerts: {min_failing_locations: 2}
+steps:
+  - get: {url: "${base}/up"}
+`), nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, f.Eng.AddPlan(ctx, p))
+	n := 0
+	store := func(location string, status record.Status) {
+		n++
+		at := time.Now().UTC().Add(time.Duration(n) * time.Millisecond)
+		x := &record.Execution{ID: fmt.Sprintf("x-%02d", n), PlanID: "geo", PlanName: "geo", Trigger: record.TriggerSchedule,
+			Status: status, CreatedAt: at, StartedAt: at, FinishedAt: at, Location: location}
+		require.NoError(t, f.Eng.Store().CreateExecution(ctx, x))
+	}
+	status := func(code int, want string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			got, _, body := f.Do(t, "GET", "status", "")
+			_, _, badge := f.Do(t, "GET", "badge/geo.svg", "")
+			return got == code && strings.Contains(string(body), `"status":"`+want+`"`) && strings.Contains(string(badge), ">"+want+"<")
+		}, 10*time.Second, 20*time.Millisecond, "status %d %s", code, want)
+	}
+	store("us-east", record.StatusPassed)
+	store("eu-west", record.StatusFailed)
+	status(200, "passed")
+	store("us-east", record.StatusFailed)
+	status(503, "failed")
+	store("eu-west", record.StatusPassed)
+	status(200, "passed")
+}
