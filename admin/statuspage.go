@@ -63,7 +63,6 @@ type statusPageJSON struct {
 	Incidents []incidentJSON `json:"incidents"`
 }
 
-
 type statusGroupJSON struct {
 	Name   string           `json:"name"`
 	Status string           `json:"status"`
