@@ -152,3 +152,41 @@ func TestSyncUsage(t *testing.T) {
 	require.Equal(t, exitUsage, res.code)
 	require.Contains(t, res.stderr, "smokex sync: gitsync: git+file:///nonexistent/repo")
 }
+
+// Two serves on one PostgreSQL schema, both with --sync: the one that
+// applies a push answers GET /api/sync as the other does, and a serve
+// started again after a commit removed a plan removes it.
+func TestServeSyncReplicasOnPostgres(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	r := previewRepo(t)
+	source := r.FileURL()
+	env := map[string]string{"SMOKEX_ADMIN_TOKEN": "admin-t0ken"}
+	auth := []string{"Authorization", "Bearer admin-t0ken"}
+	args := []string{"--sync", source, "--sync-interval", "1h", "--database-url", db.url, "--schema", db.schema}
+	a := startServe(t, env, args...)
+	b := startServe(t, env, args...)
+	urlA, urlB := a.dashboardURL(t), b.dashboardURL(t)
+
+	commit := changeRepo(r)
+	code, body := call(t, "POST", urlA+"api/sync", "", auth...)
+	require.Equal(t, 200, code, body)
+	onA := decodeSync(t, body)
+	require.Equal(t, commit, onA.Commit)
+	require.Equal(t, []string{"search"}, onA.Added)
+	require.Equal(t, []string{"legacy"}, onA.Removed)
+	code, body = call(t, "GET", urlB+"api/sync", "", auth...)
+	require.Equal(t, 200, code, body)
+	require.Equal(t, onA, decodeSync(t, body), "the replica that did not apply the push answers the same")
+	require.Equal(t, exitOK, a.stop(t))
+	require.Equal(t, exitOK, b.stop(t))
+
+	// While no serve runs, a commit removes same; the next serve removes it
+	// at its first sync, though it never loaded it from the repository.
+	gone := r.Commit(map[string]string{".smokex/same.yaml": ""})
+	c := startServe(t, env, args...)
+	c.waitLog(t, `smokex serve: plans synced" .* commit=`+gone+` .* removed=\[same\]`)
+	_, err := db.store(t).GetPlan(t.Context(), "same")
+	require.Error(t, err)
+	require.Equal(t, exitOK, c.stop(t))
+}
