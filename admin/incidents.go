@@ -234,7 +234,7 @@ func (h *handler) createIncident(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	h.incidentChanged(in, &u)
+	h.incidentChanged(r, in, &u)
 	if form {
 		seeOtherTo(w, "../incidents")
 		return
@@ -280,7 +280,7 @@ func (h *handler) updateIncident(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
-	h.incidentChanged(in, &u)
+	h.incidentChanged(r, in, &u)
 	if form {
 		seeOtherTo(w, "../../../incidents")
 		return
@@ -288,10 +288,24 @@ func (h *handler) updateIncident(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toIncidentJSON(in, time.Now()))
 }
 
-// incidentChanged refreshes the status pages after a write.
-func (h *handler) incidentChanged(*storage.Incident, *storage.IncidentUpdate) {
+// incidentChanged refreshes the status pages after a write, and owes the
+// update to the alert targets that ask for incidents.
+func (h *handler) incidentChanged(r *http.Request, in *storage.Incident, u *storage.IncidentUpdate) {
 	if h.public != nil {
 		h.public.poke()
+	}
+	pol := h.eng.Alerts()
+	if pol == nil {
+		return
+	}
+	var refs []*record.PlanRef
+	for _, id := range in.Plans {
+		if p, err := h.eng.Plan(id); err == nil {
+			refs = append(refs, &record.PlanRef{ID: p.ID, Name: p.Name, Labels: p.Labels})
+		}
+	}
+	if err := pol.IncidentUpdated(r.Context(), in, u, refs); err != nil {
+		h.cfg.Logger.Error("smokex admin: telling the alert targets of an incident", "incident", in.ID, "error", err)
 	}
 }
 

@@ -61,3 +61,36 @@ func TestPolicyRecordsIncidents(t *testing.T) {
 	finish(t, p, clk, record.StatusFailed, record.StatusFailed, record.StatusFailed)
 	require.Len(t, list(), 1)
 }
+
+// TestPolicyTellsIncidentUpdates owes an incident's update to the targets
+// that ask for incidents and hear about its plan, once each, and not an
+// automatic incident's.
+func TestPolicyTellsIncidentUpdates(t *testing.T) {
+	t.Parallel()
+	store := memory.New(memory.Config{})
+	require.NoError(t, store.SavePlan(t.Context(), &storage.Plan{ID: planRef.ID, Name: planRef.Name}))
+	asks, deaf, other := &recorder{}, &recorder{}, &recorder{}
+	p := startPolicy(t, notify.PolicyConfig{
+		Targets: []notify.Target{
+			{Name: "asks", Notifier: asks, Incidents: true},
+			{Name: "deaf", Notifier: deaf},
+			{Name: "other", Notifier: other, Incidents: true, Labels: map[string]string{"team": "search"}},
+		},
+		Store: store,
+	})
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	in := &record.Incident{ID: "inc-1", Title: "Checkout errors", Status: record.IncidentIdentified, Plans: []string{planRef.ID}, StartedAt: at,
+		Updates: []record.IncidentUpdate{{Status: record.IncidentInvestigating, Message: "Looking.", At: at}, {Status: record.IncidentIdentified, Message: "A bad deploy.", At: at.Add(time.Minute)}}}
+	require.NoError(t, p.IncidentUpdated(t.Context(), in, &in.Updates[1], []*record.PlanRef{planRef}))
+	auto := *in
+	auto.Automatic = true
+	require.NoError(t, p.IncidentUpdated(t.Context(), &auto, &in.Updates[1], []*record.PlanRef{planRef}))
+	require.Eventually(t, func() bool { return p.Stats().Sent == 1 }, 10*time.Second, time.Millisecond)
+	require.Equal(t, []notify.Transition{notify.TransitionIncident}, asks.transitions())
+	e := asks.events[0]
+	require.Equal(t, "incident-inc-1-2", e.ID)
+	require.Equal(t, "Incident: Checkout errors (identified): A bad deploy.", e.Summary())
+	require.Equal(t, []string{"checkout"}, e.Incident.Plans)
+	require.Empty(t, deaf.transitions())
+	require.Empty(t, other.transitions())
+}

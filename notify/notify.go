@@ -114,6 +114,8 @@ type Event struct {
 	// BurnRate is, for TransitionBurnRate, the rule that holds and the
 	// plan's error budget.
 	BurnRate *BurnRateAlert `json:"burn_rate,omitempty"`
+	// Incident is, for TransitionIncident, the incident and its update.
+	Incident *IncidentNotice `json:"incident,omitempty"`
 	// Links point to the admin pages when the host gave a base URL.
 	Links Links `json:"links,omitzero"`
 }
@@ -207,6 +209,9 @@ func Excerpt(s string, n int) string {
 // in parentheses, and for a plan with locations those failing and passing
 // in brackets.
 func (e *Event) Summary() string {
+	if e.Incident != nil {
+		return e.Headline() + ": " + e.Incident.Message
+	}
 	s := e.PlanName() + " is " + e.Transition.Title()
 	if d := e.Detail(); d != "" && e.Transition.Bad() {
 		s += ": " + d

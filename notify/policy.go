@@ -592,7 +592,7 @@ func (p *Policy) handle(f finished) {
 	p.stats.decided.Add(1)
 	if len(targets) == 0 {
 		p.log.Warn("notify: no target hears about the plan; alert not sent",
-			"plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition)
+			"plan", e.Plan.ID, "execution", e.executionID(), "transition", e.Transition)
 	}
 	for _, t := range targets {
 		select {
@@ -936,7 +936,7 @@ func (p *Policy) deliverOne(t *Target, d *record.AlertDelivery) {
 		if err == nil {
 			p.stats.sent.Add(1)
 			p.log.Info("notify: alert sent", "target", t.Name, "plan", e.Plan.ID,
-				"execution", e.Execution.ID, "transition", e.Transition, "attempts", d.Attempts)
+				"execution", e.executionID(), "transition", e.Transition, "attempts", d.Attempts)
 			p.finish(t, d)
 			p.sent(t, e, record.NotificationDelivered, d.Attempts, nil)
 			return
@@ -949,14 +949,14 @@ func (p *Policy) deliverOne(t *Target, d *record.AlertDelivery) {
 		if !retry || d.Attempts >= p.cfg.MaxAttempts {
 			p.stats.failed.Add(1)
 			p.log.Error("notify: alert not delivered", "target", t.Name, "plan", e.Plan.ID,
-				"execution", e.Execution.ID, "transition", e.Transition, "attempts", d.Attempts, "err", err)
+				"execution", e.executionID(), "transition", e.Transition, "attempts", d.Attempts, "err", err)
 			p.finish(t, d)
 			p.sent(t, e, record.NotificationFailed, d.Attempts, err)
 			return
 		}
 		p.stats.retries.Add(1)
 		p.log.Warn("notify: alert delivery failed; retrying", "target", t.Name, "plan", e.Plan.ID,
-			"execution", e.Execution.ID, "attempt", d.Attempts, "retry_in", wait, "err", err)
+			"execution", e.executionID(), "attempt", d.Attempts, "retry_in", wait, "err", err)
 		d.NotBefore = time.Now().Add(wait)
 		d.LeasedUntil = d.NotBefore.Add(p.cfg.Lease)
 		if !p.renew(t, d) {
@@ -1021,7 +1021,7 @@ func (p *Policy) deferDelivery(t *Target, d *record.AlertDelivery, e *Event) {
 	err := p.outbox.RetryAlertDelivery(ctx, d)
 	p.stats.deferred.Add(1)
 	p.log.Warn("notify: alert deferred: the policy stopped before it was delivered; it stays owed in the store for the next start",
-		"target", t.Name, "plan", e.Plan.ID, "execution", e.Execution.ID, "transition", e.Transition,
+		"target", t.Name, "plan", e.Plan.ID, "execution", e.executionID(), "transition", e.Transition,
 		"attempts", d.Attempts, "release_err", err)
 	p.sent(t, e, record.NotificationDeferred, d.Attempts, errors.New("the policy stopped"))
 }

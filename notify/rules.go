@@ -177,6 +177,10 @@ type Target struct {
 	// Fallback makes the target hear about the plans that no target with
 	// Labels hears about.
 	Fallback bool
+	// Incidents makes the target hear about the updates of the incidents
+	// people write about its plans (TransitionIncident), which it is not
+	// told otherwise.
+	Incidents bool
 }
 
 // matches reports whether the target's labels select the plan's.

@@ -231,7 +231,8 @@
 //	--base-url URL          the dashboard's address as users reach it, for the links in alerts (default: the --addr URL)
 //	--allowed-hosts NAMES   also answer these Host names, comma-separated; repeatable
 //	--status-pages FILE     serve the public status pages of FILE at /s/<slug>, without a token
-//	--allow-incidents       the API and the dashboard may write incidents (POST /api/incidents)
+//	--allow-incidents       the API and the dashboard may write incidents (POST /api/incidents);
+//	                        --alert-incidents sends their updates to the alert targets too
 //
 //	--max-connections N     hold at most N inbound connections (default 4096, or fewer when
 //	                        the open-file limit, less the files kept for the checks, is lower)

@@ -34,6 +34,9 @@ type alertFlags struct {
 	discord      string
 	smtpURL      string
 	rules        notify.Rules
+	// incidents makes every target but PagerDuty hear about the updates
+	// of the incidents people write (notify.Target.Incidents).
+	incidents bool
 }
 
 // define adds the alert flags to fs.
@@ -51,6 +54,7 @@ func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.rules.AlertOnDegraded, "alert-on-degraded", false, "announce a plan that turns degraded (passed, but slower than its degraded_after)")
 	fs.BoolVar(&f.rules.BurnRateAlerts, "alert-burn-rate", false, "announce a plan with an slo that burns its error budget too fast: 14.4 times the pace over the last hour and 5 minutes, or 6 times over the last 6 hours and 30 minutes")
 	fs.TextVar(&f.rules.FlakyAfter, "alert-flaky-after", notify.FlakyAfter{}, "announce a plan that was flaky (up only after a retry) in `N/M` of its last executions, as 3/10 (default never)")
+	fs.BoolVar(&f.incidents, "alert-incidents", false, "also send the updates of the incidents people write (--allow-incidents) to the alert targets, PagerDuty excepted")
 	fs.DurationVar(&f.rules.Reminder, "alert-reminder", 0, "remind that a plan keeps failing every `duration` (default never)")
 }
 
@@ -137,6 +141,9 @@ func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL strin
 			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success, --alert-on-degraded, --alert-flaky-after, --alert-burn-rate and --alert-reminder need an alert target (--webhook, --slack-webhook, --smtp-url or $" + smtpURLEnv + ", $" + pagerdutyRoutingKeyEnv + ")")
 		}
 		return nil, nil
+	}
+	for i := range targets {
+		targets[i].Incidents = f.incidents && targets[i].Name != "pagerduty"
 	}
 	return &notify.PolicyConfig{Targets: targets, Rules: f.rules, BaseURL: baseURL}, nil
 }

@@ -105,9 +105,8 @@ type Footer struct {
 // the transition, with the execution's facts as inline fields and the
 // failed step with its failures as the description.
 func Message(e *notify.Event, username string) *Payload {
-	name := e.PlanName()
 	em := Embed{
-		Title:  httpsend.Cut(markup.Markdown(name)+" is "+e.Transition.Title(), 256),
+		Title:  httpsend.Cut(markup.Markdown(e.Headline()), 256),
 		URL:    e.Links.Execution,
 		Color:  ColorGood,
 		Footer: &Footer{Text: "smokex · " + e.Plan.ID},

@@ -292,6 +292,12 @@ func Events() []*notify.Event {
 		mk(notify.TransitionFailing, whole, 1, 0),
 	}
 	events[3].Links = links // a plan link only
+	// An incident's update: no execution, a message people wrote.
+	incident := notify.NewEvent(notify.TransitionIncident, plan, nil, 0)
+	incident.ID, incident.Time = "incident-inc-1-2", at.Add(time.Minute)
+	incident.Incident = &notify.IncidentNotice{ID: "inc-1", Title: "Checkout <errors> & timeouts", Status: "identified",
+		Message: "A bad deploy; rolling back *now*.", At: at.Add(time.Minute), Plans: []string{plan.ID}}
+	events = append(events, incident)
 	return events
 }
 

@@ -13,7 +13,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	notifytest.RunFeatures(t, notifytest.Features{Ignores: []notify.Transition{notify.TransitionPassed}},
+	notifytest.RunFeatures(t, notifytest.Features{Ignores: []notify.Transition{notify.TransitionPassed, notify.TransitionIncident}},
 		func(t *testing.T, endpoint string) notify.Notifier {
 			n, err := pagerduty.New(pagerduty.Config{RoutingKey: "R0UT1NG", URL: endpoint, Client: notifytest.Client(t)})
 			require.NoError(t, err)

@@ -87,9 +87,8 @@ type Element struct {
 // received values, or its error; buttons "View execution" and "View plan"
 // when the event has links.
 func Message(e *notify.Event) *Payload {
-	name := e.PlanName()
 	p := &Payload{Text: markup.Slack(e.Summary())}
-	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", httpsend.Cut(icon(e.Transition)+" "+name+" is "+e.Transition.Title(), 150)}})
+	p.Blocks = append(p.Blocks, Block{Type: "header", Text: &Text{"plain_text", httpsend.Cut(icon(e.Transition)+" "+e.Headline(), 150)}})
 	if facts := e.Facts(); len(facts) > 0 {
 		fields := make([]Text, len(facts))
 		for i, f := range facts {

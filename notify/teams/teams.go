@@ -109,7 +109,6 @@ type Action struct {
 // fact set of the execution, the failed step and its failures, and
 // buttons to the admin pages when the event has links.
 func Message(e *notify.Event) *Payload {
-	name := e.PlanName()
 	color := "Good"
 	if e.Transition.Bad() {
 		color = "Attention"
@@ -120,7 +119,7 @@ func Message(e *notify.Event) *Payload {
 		Version: "1.4",
 		MSTeams: &MSTeams{Width: "Full"},
 		Body: []Element{{
-			Type: "TextBlock", Text: markup.Markdown(name) + " is " + e.Transition.Title(),
+			Type: "TextBlock", Text: markup.Markdown(e.Headline()),
 			Size: "Large", Weight: "Bolder", Color: color, Wrap: true,
 		}},
 	}
