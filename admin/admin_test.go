@@ -745,6 +745,10 @@ func TestEditPlanDependsOn(t *testing.T) {
 
 	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [up]\n"+step)
 	require.Equal(t, 201, code, string(body))
+	require.Equal(t, []any{"up"}, f.GetJSON(t, "api/plans/checkout", 200)["depends_on"])
+	code, _, body = f.Do(t, "GET", "plans/checkout", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), `<dt>Depends on</dt><dd><a href="../plans/up">up</a></dd>`)
 	code, _, body = f.Do(t, "PUT", "api/plans/search", "name: search\ndepends_on: [checkout]\n"+step)
 	require.Equal(t, 201, code, string(body))
 	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [up, search]\n"+step)

@@ -25,6 +25,9 @@ type Plan struct {
 	Name        string            `json:"name"`
 	Description string            `json:"description"`
 	Labels      map[string]string `json:"labels"`
+	// DependsOn are the IDs of the plans the plan depends on (depends_on):
+	// while one of them fails, the plan's failing alert is held back.
+	DependsOn []string `json:"depends_on,omitempty"`
 	// Schedule is the cron spec, empty for a plan run only on demand.
 	Schedule string `json:"schedule"`
 	// NextRun is the next scheduled run, null when none.
@@ -112,6 +115,7 @@ func planJSON(ps *planState) Plan {
 		Name:        p.Name,
 		Description: p.Description,
 		Labels:      maps.Clone(p.Labels),
+		DependsOn:   slices.Clone(p.DependsOn),
 		Schedule:    p.Schedule,
 		Status:      ps.statusName(),
 		File:        p.File,
