@@ -749,6 +749,13 @@ func TestEditPlanDependsOn(t *testing.T) {
 	code, _, body = f.Do(t, "GET", "plans/checkout", "")
 	require.Equal(t, 200, code)
 	require.Contains(t, string(body), `<dt>Depends on</dt><dd><a href="../plans/up">up</a></dd>`)
+	require.NotContains(t, string(body), "held back")
+	as := f.Eng.Store().(storage.AlertStore)
+	require.NoError(t, as.SaveAlertState(t.Context(), &storage.AlertState{PlanID: "checkout", ConsecutiveFailures: 1,
+		Failing: true, Held: true, LastStatus: record.StatusFailed, DependsOn: []string{"up"}}))
+	code, _, body = f.Do(t, "GET", "plans/checkout", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), `<dt>Alert</dt><dd>held back: a plan it depends on is failing</dd>`)
 	code, _, body = f.Do(t, "PUT", "api/plans/search", "name: search\ndepends_on: [checkout]\n"+step)
 	require.Equal(t, 201, code, string(body))
 	code, _, body = f.Do(t, "PUT", "api/plans/checkout", "name: checkout\ndepends_on: [up, search]\n"+step)

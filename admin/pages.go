@@ -269,6 +269,9 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		// paused; Pausable is false when the store keeps no pauses.
 		PausedUntil time.Time
 		Pausable    bool
+		// AlertHeld is set while the plan's failing alert is held back
+		// because a plan it depends on fails (the stored alert state).
+		AlertHeld bool
 	}{
 		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
 		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions, time.Duration(j.Summary.P50MS*float64(time.Millisecond)), time.Duration(j.Summary.P95MS*float64(time.Millisecond)), degradedAfter(ps.plan)), Executions: listed.Executions,
@@ -292,6 +295,14 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		data.Pausable = true
+	}
+	if as, ok := p.h.eng.Store().(storage.AlertStore); ok && len(ps.plan.DependsOn) > 0 {
+		st, err := as.GetAlertState(r.Context(), id)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			p.failed(w, r, err)
+			return
+		}
+		data.AlertHeld = err == nil && st.Held
 	}
 	now := time.Now()
 	if data.Plan.SLO, err = p.h.budgets.get(r.Context(), id); err != nil {
