@@ -245,3 +245,28 @@ func FuzzParseTokens(f *testing.F) {
 		require.NoError(t, admin.ValidateTokens(tokens))
 	})
 }
+
+// TestScopedIncidents: an operator's token writes an incident without
+// Config.AllowIncidents; a viewer scoped by label lists its plans'
+// incidents alone, and gets 404 for another plan as for none.
+func TestScopedIncidents(t *testing.T) {
+	t.Parallel()
+	f := newScoped(t)
+	code, body := f.as(t, "operator-token", "POST", "api/incidents", `{"title": "Checkout slow", "status": "investigating", "message": "Looking", "plans": ["core"]}`)
+	require.Equal(t, http.StatusCreated, code, string(body))
+	code, body = f.as(t, "operator-token", "POST", "api/incidents", `{"title": "Pay down", "status": "investigating", "message": "x", "plans": ["pay"]}`)
+	require.Equal(t, http.StatusNotFound, code, "the operator does not see pay: %s", body)
+	code, body = f.as(t, "admin-token", "POST", "api/incidents", `{"title": "Pay down", "status": "investigating", "message": "x", "plans": ["pay"]}`)
+	require.Equal(t, http.StatusCreated, code, string(body))
+	code, body = f.as(t, "viewer-token", "POST", "api/incidents", `{"title": "x", "status": "investigating", "message": "x", "plans": ["core"]}`)
+	require.Equal(t, http.StatusForbidden, code, string(body))
+
+	code, body = f.as(t, "viewer-token", "GET", "api/incidents", "")
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.Contains(t, string(body), "Checkout slow")
+	require.NotContains(t, string(body), "Pay down")
+	for _, id := range []string{"pay", "nope"} {
+		code, body = f.as(t, "viewer-token", "GET", "api/incidents?plan="+id, "")
+		require.Equal(t, http.StatusNotFound, code, "%s: %s", id, body)
+	}
+}

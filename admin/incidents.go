@@ -95,7 +95,9 @@ func (h *handler) listIncidents(w http.ResponseWriter, r *http.Request) {
 	}
 	params := &storage.ListIncidentsParams{Limit: storage.MaxListLimit}
 	if id := r.URL.Query().Get("plan"); id != "" {
-		if !checkID(w, "plan", id) || !h.hiddenPlan(w, r, id, false) {
+		// A scoped token gets 404 for a plan that does not exist as for
+		// one it may not see, so that the answer tells it nothing.
+		if !checkID(w, "plan", id) || !h.hiddenPlan(w, r, id, true) {
 			return
 		}
 		params.PlanIDs = []string{id}
@@ -117,9 +119,13 @@ func (h *handler) listIncidents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// incidentVisible reports whether r sees every plan of in (an incident
-// of no plan is everyone's).
+// incidentVisible reports whether r sees every plan of in. An incident
+// of no plan is for those who see every plan: a token scoped by labels
+// does not see it.
 func (h *handler) incidentVisible(r *http.Request, in *storage.Incident) bool {
+	if len(in.Plans) == 0 {
+		return len(accessOf(r).Labels) == 0
+	}
 	for _, id := range in.Plans {
 		if !h.planVisible(r, id) {
 			return false
