@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -80,4 +81,35 @@ func TestPolicyFlakyAfter(t *testing.T) {
 			require.Equal(t, c.alerts, rec.transitions())
 		})
 	}
+}
+
+// FuzzFlakyAfterText checks that any text either is refused or reads as a
+// rule that validates and writes back as it reads.
+func FuzzFlakyAfterText(f *testing.F) {
+	for _, s := range []string{"3/10", "", "1/1", "0/0", "-1/5", "5/3", "2/101", " 4 / 9 ", "a/b", "3", "/", "9999999999999999999/1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var v notify.FlakyAfter
+		if err := v.UnmarshalText([]byte(s)); err != nil {
+			require.Zero(t, v)
+			return
+		}
+		require.NoError(t, notify.Rules{FlakyAfter: v}.Validate())
+		var again notify.FlakyAfter
+		require.NoError(t, again.UnmarshalText([]byte(v.String())))
+		require.Equal(t, v, again)
+	})
+}
+
+func ExampleFlakyAfter() {
+	var rule notify.FlakyAfter
+	if err := rule.UnmarshalText([]byte("3/10")); err != nil { // serve --alert-flaky-after 3/10
+		panic(err)
+	}
+	fmt.Println(rule.Runs, rule.Of, rule)
+	fmt.Println(rule.UnmarshalText([]byte("3")))
+	// Output:
+	// 3 10 3/10
+	// "3" is not N/M: flaky in N of the last M executions, as 3/10
 }
