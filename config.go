@@ -1,6 +1,7 @@
 package smokex
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,6 +57,27 @@ type Config struct {
 	// Trigger) record it, and the plans read it as ${location}. Defaults
 	// to none: this process runs the ticks of plans without locations.
 	Location string
+
+	// ProcessID names this process in its heartbeat (the Locations page
+	// lists the processes of each location). Defaults to the host name
+	// and the pid.
+	ProcessID string
+
+	// HeartbeatInterval is how often this process records its heartbeat
+	// when the store keeps them (storage.HeartbeatStore, as both stores
+	// of this module do), and looks at the locations: one that a plan
+	// names and that has had no live process for LocationTimeout is
+	// reported unavailable (Locations, the alert location_unavailable,
+	// sent once by one process), and the ticks queued for it for longer
+	// are dropped rather than run late. Defaults to
+	// DefaultHeartbeatInterval; negative disables heartbeats.
+	HeartbeatInterval time.Duration
+
+	// LocationTimeout is how long a location may have no live process,
+	// or a tick waiting in its queue, before it is reported unavailable:
+	// within LocationTimeout plus HeartbeatInterval of its last process's
+	// death. Defaults to DefaultLocationTimeout.
+	LocationTimeout time.Duration
 
 	// Concurrency bounds the executions that run at once, across plans.
 	// Defaults to DefaultConcurrency.
@@ -198,6 +220,12 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("smokex: Config.Location: %w", err)
 		}
 	}
+	if c.LocationTimeout < 0 {
+		return c, fmt.Errorf("smokex: Config.LocationTimeout must not be negative, got %s", c.LocationTimeout)
+	}
+	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
+	c.LocationTimeout = cmp.Or(c.LocationTimeout, DefaultLocationTimeout)
+	c.ProcessID = cmp.Or(c.ProcessID, processID())
 	if c.StaleAfter < 0 {
 		return c, fmt.Errorf("smokex: Config.StaleAfter must not be negative, got %s", c.StaleAfter)
 	}

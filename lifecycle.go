@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/smokex/smokex/storage"
 	"time"
 
 	"github.com/smokex/smokex/schedule"
@@ -50,6 +51,11 @@ func (e *Engine) Start(ctx context.Context) (err error) {
 	}
 	if e.budgets != nil {
 		if err := e.goBackground(func() { e.measureBudgets(e.life) }); err != nil {
+			return err
+		}
+	}
+	if hs, ok := e.store.(storage.HeartbeatStore); ok && e.cfg.HeartbeatInterval > 0 {
+		if err := e.goBackground(func() { e.heartbeat(e.life, hs) }); err != nil {
 			return err
 		}
 	}

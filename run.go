@@ -318,6 +318,9 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	case <-j.ctx.Done():
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
 	}
+	if due := j.execution.ScheduledAt; !due.IsZero() {
+		e.lateness.Store(int64(e.cfg.now().Sub(due)))
+	}
 	if late := e.tooLate(j); late != nil {
 		x := j.execution
 		x.StopReason = record.StopSkipped

@@ -65,6 +65,9 @@ type Engine struct {
 	budgets chan *record.PlanRef
 
 	skippedTicks atomic.Uint64
+	// lateness is how late this process started its latest tick, in
+	// nanoseconds, for its heartbeat.
+	lateness atomic.Int64
 
 	// canceledAtStop is set, under mu, when an execution ends canceled
 	// while the engine stops: at Stop's deadline the engine or the

@@ -253,6 +253,7 @@ func (h *handler) routes() {
 	api("/api/executions", map[string]http.HandlerFunc{"GET": h.listExecutions})
 	api("/api/executions/{id}", map[string]http.HandlerFunc{"GET": h.getExecution})
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
+	api("/api/locations", map[string]http.HandlerFunc{"GET": h.locations})
 	api("/api/incidents", map[string]http.HandlerFunc{"GET": h.listIncidents, "POST": h.createIncident})
 	api("/api/incidents/{id}/updates", map[string]http.HandlerFunc{"POST": h.updateIncident})
 	api("/api/sync", map[string]http.HandlerFunc{"GET": h.getSync, "POST": h.postSync})

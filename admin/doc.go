@@ -17,6 +17,7 @@
 //	GET    /api/executions             ?plan=&status=&limit=&cursor=, newest first
 //	GET    /api/executions/{id}        one execution with its steps
 //	GET    /api/schedule               the scheduled plans with their next run
+//	GET    /api/locations              each location: its processes, last seen, queue depth, lateness
 //	POST   /api/generate               plans written, not stored, from a check's fields, an OpenAPI URL or a curl
 //	                                   command (Config.AllowEdit): {"plans": [{"id", "source", "secrets"}]}
 //	GET    /status                     200 when every plan passes, 503 otherwise; ?plan=ID (404 when unknown), ?label=key=value

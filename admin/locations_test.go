@@ -52,3 +52,20 @@ steps:
 	store("eu-west", record.StatusPassed)
 	status(200, "passed")
 }
+
+// TestAPILocations: a location that a plan names and no process was seen
+// in is listed as unavailable, with no process.
+func TestAPILocations(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	p, err := plan.Parse([]byte(`name: far
+locations: [ap-south]
+steps:
+  - get: {url: "${base}/up"}
+`), nil)
+	require.NoError(t, err)
+	require.NoError(t, f.Eng.AddPlan(context.Background(), p))
+	got := f.GetJSON(t, "api/locations", 200)
+	require.Equal(t, []any{map[string]any{"name": "ap-south", "available": false, "reason": "no process seen for 15s",
+		"processes": []any{}, "last_seen": nil, "queue_depth": 0.0, "lateness_ms": 0.0}}, got["locations"])
+}

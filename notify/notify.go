@@ -58,6 +58,13 @@ const (
 	// TransitionBurnRate: a plan with an slo burns its error budget too
 	// fast (Rules.BurnRateAlerts); Event.BurnRate says by which rule.
 	TransitionBurnRate Transition = "burn_rate"
+	// TransitionLocationUnavailable: a location that plans run in has had
+	// no live process for longer than its timeout, or its queue of ticks
+	// backs up; announced once, by one process, until it is available.
+	TransitionLocationUnavailable Transition = "location_unavailable"
+	// TransitionLocationAvailable: such a location has a live process
+	// again.
+	TransitionLocationAvailable Transition = "location_available"
 )
 
 // Title returns a short human phrase for the transition: "failing",
@@ -65,7 +72,9 @@ const (
 func (t Transition) Title() string { return strings.ReplaceAll(string(t), "_", " ") }
 
 // Bad reports whether the transition announces a plan in trouble.
-func (t Transition) Bad() bool { return t == TransitionFailing || t == TransitionStillFailing }
+func (t Transition) Bad() bool {
+	return t == TransitionFailing || t == TransitionStillFailing || t == TransitionLocationUnavailable
+}
 
 // DefaultExcerptSize bounds each request and response body an Event
 // carries, in bytes.
@@ -111,6 +120,11 @@ type Event struct {
 	// alert was decided (Rules.MinFailingLocations decides from them).
 	FailingLocations []string `json:"failing_locations,omitempty"`
 	PassingLocations []string `json:"passing_locations,omitempty"`
+	// Location is, for TransitionLocationUnavailable and
+	// TransitionLocationAvailable, the location, and Reason why it is
+	// unavailable; such an event has no Plan ID and no Execution.
+	Location string `json:"location,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 	// BurnRate is, for TransitionBurnRate, the rule that holds and the
 	// plan's error budget.
 	BurnRate *BurnRateAlert `json:"burn_rate,omitempty"`
@@ -211,6 +225,13 @@ func Excerpt(s string, n int) string {
 func (e *Event) Summary() string {
 	if e.Incident != nil {
 		return e.Headline() + ": " + e.Incident.Message
+	}
+	if e.Location != "" {
+		s := "Location " + e.Location + " is " + strings.TrimPrefix(e.Transition.Title(), "location ")
+		if e.Reason != "" {
+			s += ": " + e.Reason
+		}
+		return s
 	}
 	s := e.PlanName() + " is " + e.Transition.Title()
 	if d := e.Detail(); d != "" && e.Transition.Bad() {

@@ -139,3 +139,23 @@ func TickLocation(ctx context.Context) string {
 	loc, _ := ctx.Value(tickLocationKey{}).(string)
 	return loc
 }
+
+// Queued is what waits in a location's queue of ticks.
+type Queued struct {
+	// Ticks counts the ticks due and waiting for a process.
+	Ticks int
+	// OldestDue is the due time of the oldest, zero when none waits.
+	OldestDue time.Time
+}
+
+// LocationQueues is an optional interface of a LocationScheduler whose
+// ticks wait in a queue per location, as schedule/river's do.
+type LocationQueues interface {
+	// QueuedTicks returns what waits in each location's queue; the
+	// queue of ticks without a location is under "".
+	QueuedTicks(ctx context.Context) (map[string]Queued, error)
+	// ExpireTicks drops the ticks of location waiting since before
+	// dueBefore, which no process of the location took, rather than run
+	// them late, and returns how many it dropped.
+	ExpireTicks(ctx context.Context, location string, dueBefore time.Time) (int, error)
+}

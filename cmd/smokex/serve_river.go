@@ -117,6 +117,7 @@ func (s *schedulerFlags) migrate(ctx context.Context, pool *pgxpool.Pool, schema
 // wire sets the engine's scheduler.
 func (s *schedulerFlags) wire(cfg *smokex.Config, log *slog.Logger) {
 	cfg.Location = s.location
+	cfg.ProcessID = processID(s.location)
 	if s.name != schedulerRiver {
 		return
 	}

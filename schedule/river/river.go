@@ -633,3 +633,40 @@ func (w *tickWorker) Work(ctx context.Context, job *river.Job[tickArgs]) error {
 	s.cfg.Func(ctx, args.ID, args.Due)
 	return nil
 }
+
+var _ schedule.LocationQueues = (*Scheduler)(nil)
+
+// QueuedTicks implements schedule.LocationQueues from River's jobs that are
+// available and not yet fetched.
+func (s *Scheduler) QueuedTicks(ctx context.Context) (map[string]schedule.Queued, error) {
+	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT coalesce(args->>'location', ''), count(*), min((args->>'due')::timestamptz)
+		FROM {schema}.river_job WHERE kind = $1 AND state = 'available' GROUP BY 1`), tickArgs{}.Kind())
+	if err != nil {
+		return nil, fmt.Errorf("river: queued ticks: %w", err)
+	}
+	out := map[string]schedule.Queued{}
+	var loc string
+	var q schedule.Queued
+	_, err = pgx.ForEachRow(rows, []any{&loc, &q.Ticks, &q.OldestDue}, func() error {
+		q.OldestDue = q.OldestDue.UTC()
+		out[loc] = q
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river: queued ticks: %w", err)
+	}
+	return out, nil
+}
+
+// ExpireTicks implements schedule.LocationQueues: it deletes the ticks of
+// location's queue that are available, not fetched, and due before
+// dueBefore.
+func (s *Scheduler) ExpireTicks(ctx context.Context, location string, dueBefore time.Time) (int, error) {
+	tag, err := s.cfg.Pool.Exec(ctx, s.sql.of(`DELETE FROM {schema}.river_job
+		WHERE kind = $1 AND state = 'available' AND queue = $2 AND (args->>'due')::timestamptz < $3`),
+		tickArgs{}.Kind(), queueOf(s.cfg.Queue, location), dueBefore)
+	if err != nil {
+		return 0, fmt.Errorf("river: expiring the ticks of %q: %w", location, err)
+	}
+	return int(tag.RowsAffected()), nil
+}

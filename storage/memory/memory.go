@@ -70,6 +70,8 @@ type Store struct {
 	sync   syncBox
 	// incidents are the stored incidents by ID; nil until the first.
 	incidents map[string]*storage.Incident
+	// heartbeats are the processes' heartbeats and the locations' states.
+	heartbeats heartbeatBox
 }
 
 var (

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"SyncState", s.syncScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Pause", s.pauseScenarios()},
+		{"Heartbeats", s.heartbeatScenarios()},
 		{"RecentExecutions", s.recentScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
 		{"Payloads", s.payloadScenarios()},
