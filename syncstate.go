@@ -46,6 +46,11 @@ func (e *Engine) SyncState(ctx context.Context) (*record.SyncState, error) {
 // than the last fetch. A state that cannot be saved is logged: the plans
 // are synced all the same.
 func (e *Engine) noteSync(ctx context.Context, prev *record.SyncState, src Source, res *SyncResult, errs plan.ErrorList, failed error) {
+	if res == nil && ctx.Err() != nil {
+		// The caller gave up (a stop): not a failure of the source that
+		// every process should show.
+		return
+	}
 	now := time.Now().UTC()
 	st := prev.Clone()
 	if st == nil {

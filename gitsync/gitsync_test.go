@@ -168,3 +168,26 @@ func TestFetchErrorChangesNothing(t *testing.T) {
 	var list plan.ErrorList
 	require.False(t, errors.As(err, &list))
 }
+
+// A sync whose caller gives up (serve stopping) leaves the state as it
+// was: it is no failure of the source.
+func TestCanceledSyncKeepsTheState(t *testing.T) {
+	t.Parallel()
+	r := gitsynctest.New(t)
+	first := r.Commit(map[string]string{".smokex/health.yaml": gitsynctest.Plan("http://127.0.0.1:1/health")})
+	source, _ := r.ServeHTTP()
+	src, err := gitsync.New(source, gitsync.Config{CacheDir: t.TempDir()})
+	require.NoError(t, err)
+	eng := newEngine(t)
+	_, err = eng.Sync(t.Context(), src, nil)
+	require.NoError(t, err)
+	r.Commit(map[string]string{".smokex/orders.yaml": gitsynctest.Plan("http://127.0.0.1:1/orders")})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = eng.Sync(ctx, src, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	st, err := eng.SyncState(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, first, st.Commit)
+	require.Empty(t, st.Error)
+}
