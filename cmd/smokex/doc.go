@@ -224,7 +224,7 @@
 // admin) are served at the root of --addr (default 127.0.0.1:8080), whose
 // URL serve prints on start. They are read-only unless switched on:
 //
-//	--allow-run             the API and the dashboard may run plans now
+//	--allow-run             the API and the dashboard may run plans now, and pause their alerts
 //	--allow-edit            they may create, change and delete plans that do not come from a PATH
 //	--auth-token TOKEN      every request needs the token (default $SMOKEX_ADMIN_TOKEN): see below
 //	--tokens FILE           also accept the tokens of FILE, each with a role and a scope: see below
@@ -327,6 +327,9 @@
 //	--alert-burn-rate       Rules.BurnRateAlerts: announce a plan with an slo that burns its error budget
 //	                        14.4x over 1h and 5m, or 6x over 6h and 30m (the SRE workbook's multiwindow rule)
 //	--alert-reminder D      Rules.Reminder: remind of a plan still failing every D (default never)
+//	--maintenance W         PolicyConfig.Maintenance: a window for every plan, cron=SPEC,duration=D,tz=ZONE
+//	                        (repeatable): executions in it are marked and alert nothing; it
+//	                        works without a target too, keeping them out of the uptime figures
 //
 // Alerts link to the dashboard at --base-url, else at the --addr URL; an
 // --addr on every interface (":8080", "0.0.0.0:8080") has no address to

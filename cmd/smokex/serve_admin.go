@@ -51,7 +51,7 @@ type adminFlags struct {
 }
 
 func (f *adminFlags) define(fs *flag.FlagSet) {
-	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now")
+	fs.BoolVar(&f.allowRun, "allow-run", false, "let the API and the dashboard run plans now and pause their alerts")
 	fs.BoolVar(&f.allowIncidents, "allow-incidents", false, "let the API and the dashboard write incidents, shown on the status pages")
 	fs.BoolVar(&f.allowEdit, "allow-edit", false, "let the API and the dashboard create, change and delete the plans that do not come from a PATH")
 	fs.StringVar(&f.authToken, "auth-token", "", "require `TOKEN` of every request, as Authorization: Bearer TOKEN or through the login page's cookie (default $"+adminTokenEnv+")")

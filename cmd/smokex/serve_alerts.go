@@ -36,7 +36,8 @@ type alertFlags struct {
 	rules        notify.Rules
 	// incidents makes every target but PagerDuty hear about the updates
 	// of the incidents people write (notify.Target.Incidents).
-	incidents bool
+	incidents   bool
+	maintenance maintenanceFlag
 }
 
 // define adds the alert flags to fs.
@@ -56,6 +57,7 @@ func (f *alertFlags) define(fs *flag.FlagSet) {
 	fs.TextVar(&f.rules.FlakyAfter, "alert-flaky-after", notify.FlakyAfter{}, "announce a plan that was flaky (up only after a retry) in `N/M` of its last executions, as 3/10 (default never)")
 	fs.BoolVar(&f.incidents, "alert-incidents", false, "also send the updates of the incidents people write (--allow-incidents) to the alert targets, PagerDuty excepted")
 	fs.DurationVar(&f.rules.Reminder, "alert-reminder", 0, "remind that a plan keeps failing every `duration` (default never)")
+	fs.Var(&f.maintenance, "maintenance", "a maintenance window for every plan, `cron=SPEC,duration=D,tz=ZONE` as 'cron=0 2 * * SUN,duration=1h,tz=Europe/Berlin' (repeatable): executions that finish in it are marked and alert nothing")
 }
 
 // check reports the first alert flag with a value that cannot work.
@@ -140,10 +142,14 @@ func (f *alertFlags) policy(lookupEnv func(string) (string, bool), baseURL strin
 		if f.rules != (notify.Rules{}) {
 			return nil, errors.New("--alert-after, --recover-after, --no-recovery-alerts, --alert-on-success, --alert-on-degraded, --alert-flaky-after, --alert-burn-rate and --alert-reminder need an alert target (--webhook, --slack-webhook, --smtp-url or $" + smtpURLEnv + ", $" + pagerdutyRoutingKeyEnv + ")")
 		}
-		return nil, nil
+		if len(f.maintenance) == 0 {
+			return nil, nil
+		}
+		// No target: the windows still mark the executions, which
+		// then stay out of the plans' uptime.
 	}
 	for i := range targets {
 		targets[i].Incidents = f.incidents && targets[i].Name != "pagerduty"
 	}
-	return &notify.PolicyConfig{Targets: targets, Rules: f.rules, BaseURL: baseURL}, nil
+	return &notify.PolicyConfig{Targets: targets, Rules: f.rules, BaseURL: baseURL, Maintenance: f.maintenance}, nil
 }
