@@ -284,12 +284,13 @@
 // without --allow-run or --allow-edit, which set what --auth-token may do.
 // Every endpoint, /events and the badges included, shows a token with
 // labels only its plans: the others are answered 404, as plans that do not
-// exist; /metrics and the sync's API answer 404 to any token but an admin's
-// without labels. The login page takes these tokens too: the cookie then
-// carries the entry's name, role and labels, with an HMAC of them and of
-// the entry's sha256, keyed with --auth-token or, without one, with a key
-// of the process (a restart then ends those logins); an entry changed or
-// removed ends its logins, and a logout ends the logins of its own token.
+// exist; /metrics answers 404 to any token but an admin's without labels,
+// and the sync's API to a token that does not see every plan. The login
+// page takes these tokens too: the cookie then carries the entry's name,
+// role and labels, with an HMAC of them and of the entry's sha256, keyed
+// with --auth-token or, without one, with a key of the process (a restart
+// then ends those logins); an entry changed or removed ends its logins,
+// and a logout ends the logins of its own token.
 // The dashboard shows who is logged in, with the role, and only the
 // controls the role may use. The status pages under /s/ are read without a
 // token. An error in FILE stops serve at start, naming the entry, its line

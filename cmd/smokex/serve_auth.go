@@ -140,8 +140,8 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 		}
 		if acc, ok := a.authorized(r); ok {
 			if (acc.Role != admin.RoleAdmin || len(acc.Labels) > 0) && !adminPath(r.URL.Path) {
-				// /metrics and the sync's API span every plan: the
-				// tokens of the host's admin alone see them.
+				// /metrics spans every plan: the tokens of an admin
+				// that sees every plan alone read it.
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
 				w.WriteHeader(http.StatusNotFound)
 				io.WriteString(w, `{"error":"not found"}`+"\n")
@@ -212,10 +212,10 @@ func (a *tokenAuth) access(token string) (admin.Access, bool) {
 }
 
 // adminPath reports whether the admin handler answers path, rather than
-// serve's own routes (/metrics, /api/sync), which a scoped token does not
-// see.
+// serve's own /metrics, which spans every plan and which a scoped token
+// does not see.
 func adminPath(path string) bool {
-	return path != "/metrics" && path != "/api/sync" && !strings.HasPrefix(path, "/api/sync/")
+	return path != "/metrics"
 }
 
 // bearer is the token of r's Authorization header when its scheme is
