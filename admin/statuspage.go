@@ -54,8 +54,8 @@ type statusPageJSON struct {
 	Status  string            `json:"status"`
 	Summary string            `json:"summary"`
 	Groups  []statusGroupJSON `json:"groups"`
-	// Maintenance lists the plans whose latest execution finished in a
-	// maintenance window.
+	// Maintenance lists the plans in a maintenance window of theirs now,
+	// or whose latest execution finished in one (or in a pause).
 	Maintenance []statusMaintenanceJSON `json:"maintenance"`
 	// Incidents are those of the page's plans in its 90 days, newest
 	// first, open ones included, naming the plans by name and without
@@ -83,6 +83,8 @@ type statusPlanJSON struct {
 	Uptime map[string]*float64 `json:"uptime"`
 	// Days are the last 90 UTC days, oldest first, today last.
 	Days []statusDayJSON `json:"days"`
+	// window is the maintenance the plan is in, for the page's list.
+	window string
 	// SLO is where a plan with an slo stands against it; absent for the
 	// others.
 	SLO *statusSLOJSON `json:"slo,omitempty"`
@@ -153,6 +155,8 @@ type statusPages struct {
 	// when it shuts down.
 	servers map[*http.Server]chan struct{}
 	streams atomic.Int64
+	// version is the engine's PlansVersion the pages were built from.
+	version atomic.Uint64
 	// warned is set once the store was found to keep no rollups.
 	warned atomic.Bool
 }
@@ -207,6 +211,10 @@ func (s *statusPages) poke() {
 // get returns the built page with slug, nil when no page has it; the
 // first call builds the pages.
 func (s *statusPages) get(ctx context.Context, slug string) *builtPage {
+	if s.version.Load() != s.h.eng.PlansVersion() {
+		// Plans came or went: the pages follow, shortly.
+		s.poke()
+	}
 	m := s.cur.Load()
 	if m == nil {
 		s.refresh(ctx)
@@ -290,6 +298,7 @@ func (s *statusPages) refresh(ctx context.Context) {
 		built[pg.Slug] = b
 	}
 	s.cur.Store(&built)
+	s.version.Store(snap.version)
 	if changed {
 		s.mu.Lock()
 		close(s.changed)
@@ -347,7 +356,7 @@ func (s *statusPages) build(pg *StatusPage, snap *snapshot, rollups map[string]m
 					gj.Status = stateDegraded
 				}
 			case stateMaintenance:
-				out.Maintenance = append(out.Maintenance, statusMaintenanceJSON{Plan: pj.Name, Window: snap.byID[p.ID].latest.Maintenance})
+				out.Maintenance = append(out.Maintenance, statusMaintenanceJSON{Plan: pj.Name, Window: pj.window})
 			case stateOperational:
 				up++
 			}
@@ -395,10 +404,17 @@ func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, incident
 		name = ps.plan.ID
 	}
 	pj := statusPlanJSON{ID: ps.plan.ID, Name: name, Status: statePending, Days: make([]statusDayJSON, statusDays)}
+	for i := range ps.plan.Maintenance {
+		if w := &ps.plan.Maintenance[i]; w.Holds(now) {
+			pj.Status, pj.window = stateMaintenance, w.String()
+			break
+		}
+	}
 	switch x := ps.latest; {
+	case pj.window != "":
 	case x == nil:
 	case x.Maintenance != "":
-		pj.Status = stateMaintenance
+		pj.Status, pj.window = stateMaintenance, x.Maintenance
 	case x.Status == record.StatusFailed:
 		pj.Status = stateOutage
 	case x.Status == record.StatusDegraded:

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -321,4 +322,36 @@ func TestIncidentsAreOffByDefault(t *testing.T) {
 	f.Sync(t)
 	code, _, b := f.Do(t, "POST", "api/incidents", `{"title": "x", "status": "investigating", "message": "m", "plans": ["up"]}`, "Content-Type", "application/json")
 	requireError(t, 403, "--allow-incidents", code, b)
+}
+
+// TestStatusPageMaintenance lists a plan in a maintenance window of its
+// own as under maintenance, before it runs.
+func TestStatusPageMaintenance(t *testing.T) {
+	t.Parallel()
+	pages, err := admin.ParseStatusPages([]byte("- slug: m\n  groups: [{name: All, plans: [db, web]}]\n"))
+	require.NoError(t, err)
+	f := newFixture(t, &admin.Config{StatusPages: pages}, "/")
+	_, err = f.Eng.SyncFS(t.Context(), fstest.MapFS{
+		"db.yaml":  {Data: []byte("name: db\nmaintenance: {cron: \"* * * * *\", duration: 1h}\nsteps:\n  - get: {url: \"${base}/ok\"}\n")},
+		"web.yaml": {Data: []byte("name: web\nsteps:\n  - get: {url: \"${base}/ok\"}\n")},
+	})
+	require.NoError(t, err)
+	f.Run(t, "web")
+	var page struct {
+		Status      string
+		Maintenance []struct{ Plan, Window string }
+		Groups      []struct{ Plans []struct{ ID, Status string } }
+	}
+	require.Eventually(t, func() bool {
+		_, _, body := f.Do(t, "GET", "s/m.json", "")
+		require.NoError(t, json.Unmarshal(body, &page))
+		return len(page.Groups[0].Plans) == 2 && page.Groups[0].Plans[1].Status == "operational"
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, "maintenance", page.Groups[0].Plans[0].Status)
+	require.Equal(t, "operational", page.Status)
+	require.Len(t, page.Maintenance, 1)
+	require.Equal(t, "db", page.Maintenance[0].Plan)
+	require.Contains(t, page.Maintenance[0].Window, "for 1h0m0s")
+	_, _, html := f.Do(t, "GET", "s/m", "")
+	require.Contains(t, string(html), "Maintenance in progress")
 }
