@@ -44,11 +44,17 @@ func Example_statusPage() {
 	}))
 	defer srv.Close()
 
-	resp, _ := http.Get(srv.URL + "/api/plans")
+	resp, err := http.Get(srv.URL + "/api/plans")
+	if err != nil {
+		panic(err)
+	}
 	resp.Body.Close()
 	fmt.Println("API without a token:", resp.StatusCode)
 
-	resp, _ = http.Get(srv.URL + "/s/public.json")
+	resp, err = http.Get(srv.URL + "/s/public.json")
+	if err != nil {
+		panic(err)
+	}
 	defer resp.Body.Close()
 	var page struct {
 		Summary string
