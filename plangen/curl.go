@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // CurlError is a curl command that FromCurl cannot read, with the place of
@@ -152,6 +154,9 @@ func ParseCurl(command string) (*Curl, error) {
 			if !ok || hn == "" || strings.ContainsFunc(hn, unicode.IsSpace) {
 				return nil, &CurlError{Arg: at, Message: fmt.Sprintf("header %q must be Name: value", v)}
 			}
+			if !httpguts.ValidHeaderFieldName(hn) || len(hn) > MaxFieldName {
+				return nil, &CurlError{Arg: at, Message: fmt.Sprintf("header name %q is not one HTTP allows", hn)}
+			}
 			c.Headers = append(c.Headers, Header{Name: hn, Value: strings.TrimSpace(hv)})
 		case "-d", "--data", "--data-raw", "--data-binary", "--data-ascii":
 			if strings.HasPrefix(v, "@") && name != "--data-raw" {
@@ -220,6 +225,9 @@ func ParseCurl(command string) (*Curl, error) {
 		}
 	}
 	c.URL = u.String()
+	if _, err := url.Parse(c.URL); err != nil {
+		return nil, &CurlError{Arg: -1, Message: fmt.Sprintf("the URL with the data of -G is not a URL: %v", err)}
+	}
 	if c.Method == "" {
 		switch {
 		case head:

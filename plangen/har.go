@@ -185,7 +185,7 @@ func FromHAR(har []byte, opts *HAROpts) (*Plan, error) {
 	if len(g.p.Steps) == 0 {
 		return nil, fmt.Errorf("plangen: %s has no request to %s but static assets", o.Source, strings.Join(hosts, ", "))
 	}
-	g.p.Name = plan.ID("session-" + strings.Join(hosts, "-"))
+	g.p.Name = planID("session-" + strings.Join(hosts, "-"))
 	g.p.Comments = []string{"Written by smokex new --from-har from " + o.Source + ": the requests to " + strings.Join(hosts, ", ") + ", in order, each expecting its recorded status."}
 	var left []string
 	if assets > 0 {
@@ -286,7 +286,7 @@ func (g *harGen) entry(e *HAREntry, u *url.URL) error {
 	for _, hd := range mergeHeaders(r.Headers) {
 		name := strings.ToLower(hd.Name)
 		switch {
-		case !httpguts.ValidHeaderFieldName(hd.Name), !httpguts.ValidHeaderFieldValue(hd.Value),
+		case !httpguts.ValidHeaderFieldName(hd.Name), !httpguts.ValidHeaderFieldValue(hd.Value), len(hd.Name) > MaxFieldName,
 			strings.HasPrefix(name, "sec-"), slices.Contains(skippedHeaders, name):
 		case name == "cookie":
 			if c := g.cookies(hd.Value); c != "" {
@@ -481,9 +481,11 @@ func isList(v any) bool {
 func (g *harGen) jsonTemplate(v any, key string) any {
 	switch v := v.(type) {
 	case map[string]any:
+		out := make(map[string]any, len(v))
 		for k, e := range v {
-			v[k] = g.jsonTemplate(e, k)
+			out[strings.ReplaceAll(k, "${", "$${")] = g.jsonTemplate(e, k)
 		}
+		return out
 	case []any:
 		for i, e := range v {
 			v[i] = g.jsonTemplate(e, key)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -229,9 +228,10 @@ func FuzzParseHAR(f *testing.F) {
 			return
 		}
 		out := requireParses(t, p)
-		for _, v := range p.SecretValues {
-			if len(v) >= 8 && strings.Contains(out, v) && !strings.Contains(string(har), url.QueryEscape(v)) {
-				t.Fatalf("the secret %q is written in the plan:\n%s", v, out)
+		for _, line := range strings.Split(out, "\n") {
+			line = strings.TrimSpace(line)
+			if (strings.HasPrefix(line, "cookie: ") || strings.HasPrefix(line, "authorization: ")) && !strings.Contains(line, "${") {
+				t.Fatalf("a credential is written in the plan: %s\n%s", line, out)
 			}
 		}
 	})

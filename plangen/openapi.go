@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/smokex/smokex/plan"
 )
@@ -71,12 +72,12 @@ func FromOpenAPI(doc []byte, opts *OpenAPIOpts) ([]*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &openapiGen{t: t, o: &o, v31: strings.HasPrefix(t.OpenAPI, "3.1"), plans: map[string]*Plan{}}
+	g := &openapiGen{t: t, o: &o, v31: strings.HasPrefix(t.OpenAPI, "3.1"), plans: map[string]*Plan{}, names: map[string]bool{}}
 	paths := t.Paths.Keys()
 	sort.Strings(paths)
 	for _, path := range paths {
 		item := t.Paths.Value(path)
-		if item == nil {
+		if item == nil || !strings.HasPrefix(path, "/") {
 			continue
 		}
 		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodTrace} {
@@ -148,6 +149,8 @@ type openapiGen struct {
 	v31   bool
 	plans map[string]*Plan
 	order []string
+	// names are the plan names given, each once.
+	names map[string]bool
 }
 
 // planFor returns the plan of an operation's group: its first tag, or the
@@ -170,10 +173,15 @@ func (g *openapiGen) planFor(path string, op *openapi3.Operation) *Plan {
 	if p, ok := g.plans[group]; ok {
 		return p
 	}
-	name := plan.ID(group)
+	name := planID(group)
 	if g.t.Info != nil && plan.ID(g.t.Info.Title) != "" {
-		name = plan.ID(g.t.Info.Title + "-" + group)
+		name = planID(g.t.Info.Title + "-" + group)
 	}
+	for i, base := 2, name; g.names[name]; i++ {
+		suffix := "-" + strconv.Itoa(i)
+		name = base[:min(len(base), plan.MaxIDLength-len(suffix))] + suffix
+	}
+	g.names[name] = true
 	what := "the GET operations tagged " + group
 	if len(op.Tags) == 0 {
 		what = "the GET operations under /" + group
@@ -215,6 +223,11 @@ func (g *openapiGen) operation(path, method string, item *openapi3.PathItem, op 
 		v, ok := paramValue(pr)
 		if !ok {
 			missing = append(missing, pr.Name+" ("+pr.In+")")
+			continue
+		}
+		inHeader := pr.In == openapi3.ParameterInHeader || pr.In == openapi3.ParameterInCookie
+		if inHeader && (!httpguts.ValidHeaderFieldName(pr.Name) || !httpguts.ValidHeaderFieldValue(v)) || len(pr.Name) > MaxFieldName {
+			missing = append(missing, pr.Name+" ("+pr.In+", a name or value a request cannot carry)")
 			continue
 		}
 		switch pr.In {
@@ -334,6 +347,9 @@ func (g *openapiGen) security(p *Plan, s *Step, op *openapi3.Operation) string {
 		if secret == "" || secret[0] >= '0' && secret[0] <= '9' {
 			secret = "API_" + secret
 		}
+		if scheme.Type == "apiKey" && (scheme.In == "header" || scheme.In == "cookie") && !httpguts.ValidHeaderFieldName(scheme.Name) || len(scheme.Name) > MaxFieldName {
+			return "the security scheme " + name + " names a " + scheme.In + " a request cannot carry"
+		}
 		switch {
 		case scheme.Type == "apiKey" && scheme.In == "header":
 			s.Headers = append(s.Headers, StepHeader{Name: scheme.Name, Template: "${" + secret + "}"})
@@ -362,7 +378,7 @@ func (g *openapiGen) expect(s *Step, op *openapi3.Operation) {
 	sort.Strings(codes)
 	var resp *openapi3.Response
 	for _, c := range codes {
-		if len(c) == 3 && c[0] == '2' {
+		if statusCode.MatchString(strings.ToLower(c)) && c[0] == '2' {
 			if ref := op.Responses.Value(c); ref != nil && ref.Value != nil {
 				s.Status, resp = strings.ToLower(c), ref.Value
 				break

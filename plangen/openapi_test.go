@@ -167,3 +167,34 @@ func FuzzFromOpenAPI(f *testing.F) {
 		}
 	})
 }
+
+// An OpenAPI 3.1 document's schemas are JSON Schemas as they stand: every
+// one is referred to, and the plans pass.
+func TestFromOpenAPI31RefersToEverySchema(t *testing.T) {
+	t.Parallel()
+	doc := strings.NewReplacer(
+		"openapi: 3.0.3", "openapi: 3.1.0",
+		"email: {type: string, nullable: true}", `email: {type: [string, "null"]}`,
+		"age: {type: integer, minimum: 0, exclusiveMinimum: true}", "age: {type: integer, exclusiveMinimum: 0}",
+	).Replace(string(petstore.Document))
+	srv := httptest.NewServer(petstore.New())
+	t.Cleanup(srv.Close)
+	plans, err := plangen.FromOpenAPI([]byte(doc), &plangen.OpenAPIOpts{BaseURL: srv.URL + "/v1", SchemaFile: "openapi.yaml"})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "openapi.yaml"), []byte(doc), 0o644))
+	for _, p := range plans {
+		var b bytes.Buffer
+		require.NoError(t, plangen.Write(&b, p))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, p.Name+".yaml"), b.Bytes(), 0o644))
+		if p.Name == "petstore-owners" {
+			require.Contains(t, b.String(), `json_schema: {$ref: "openapi.yaml#/components/schemas/Owner"}`)
+		}
+	}
+	loaded, err := plan.LoadDir(dir, nil)
+	require.NoError(t, err)
+	for _, pl := range loaded {
+		x := exec.New(exec.Config{}).Run(context.Background(), pl, &exec.RunOpts{Secrets: map[string]string{"API_KEY": petstore.APIKey}})
+		require.Equal(t, record.StatusPassed, x.Status, "%s: %+v", pl.ID, x.Steps)
+	}
+}

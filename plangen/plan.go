@@ -122,15 +122,28 @@ func Write(w io.Writer, p *Plan) error {
 		} else {
 			fmt.Fprintf(&b, "      url: %s\n", literal(s.URL))
 		}
-		fields(&b, "query", s.Query, false)
-		fields(&b, "headers", s.Headers, true)
-		switch {
-		case len(s.JSONBody) > 0:
+		if err := fields(&b, "query", s.Query, false); err != nil {
+			return err
+		}
+		if err := fields(&b, "headers", s.Headers, true); err != nil {
+			return err
+		}
+		jsonBody := len(s.JSONBody) > 0
+		if jsonBody && longKey(s.JSONBody) {
+			// A YAML key is at most 1024 characters: send the JSON as text.
 			var c bytes.Buffer
 			if err := json.Compact(&c, s.JSONBody); err != nil {
 				return fmt.Errorf("plangen: the JSON body of %s: %w", s.Name, err)
 			}
-			body := c.String()
+			s.Body, jsonBody = c.String(), false
+		}
+		switch {
+		case jsonBody:
+			var c bytes.Buffer
+			if err := json.Compact(&c, s.JSONBody); err != nil {
+				return fmt.Errorf("plangen: the JSON body of %s: %w", s.Name, err)
+			}
+			body := yamlSafeJSON(c.String())
 			if !s.BodyTemplate {
 				body = strings.ReplaceAll(body, "${", "$${")
 			}
@@ -170,11 +183,35 @@ func Write(w io.Writer, p *Plan) error {
 	return err
 }
 
-// fields writes a step's query or headers, one per line.
-func fields(b *bytes.Buffer, key string, fs []StepHeader, lower bool) {
+// MaxFieldName is the longest name of a header or a query parameter a
+// generated step sends: a YAML key is at most 1024 characters.
+const MaxFieldName = 256
+
+// fields writes a step's query or headers, one per line; of several of one
+// name (headers: in any case), the last is written.
+func fields(b *bytes.Buffer, key string, fs []StepHeader, lower bool) error {
 	if len(fs) == 0 {
-		return
+		return nil
 	}
+	last := map[string]int{}
+	for i, f := range fs {
+		name := f.Name
+		if lower {
+			name = strings.ToLower(name)
+		}
+		last[name] = i
+	}
+	var kept []StepHeader
+	for i, f := range fs {
+		name := f.Name
+		if lower {
+			name = strings.ToLower(name)
+		}
+		if last[name] == i {
+			kept = append(kept, f)
+		}
+	}
+	fs = kept
 	fmt.Fprintf(b, "      %s:\n", key)
 	for _, f := range fs {
 		v := literal(f.Value)
@@ -182,11 +219,15 @@ func fields(b *bytes.Buffer, key string, fs []StepHeader, lower bool) {
 			v = strconv.Quote(f.Template)
 		}
 		name := f.Name
+		if len(name) > MaxFieldName {
+			return fmt.Errorf("plangen: a %s name is longer than %d bytes", key, MaxFieldName)
+		}
 		if lower {
 			name = strings.ToLower(name)
 		}
 		fmt.Fprintf(b, "        %s: %s\n", yamlKey(name), v)
 	}
+	return nil
 }
 
 // expect writes a step's expect block, if it has one.
@@ -196,6 +237,9 @@ func expect(b *bytes.Buffer, s *Step) error {
 	}
 	b.WriteString("      expect:\n")
 	if s.Status != "" {
+		if !statusCode.MatchString(s.Status) {
+			return fmt.Errorf("plangen: the expected status of %s, %q, is not a code from 100 to 599 or a class like 2xx", s.Name, s.Status)
+		}
 		fmt.Fprintf(b, "        status_code: %s\n", s.Status)
 	}
 	if s.ContentType != "" {
@@ -219,7 +263,7 @@ func comment(text, indent string) string {
 	var b strings.Builder
 	text = strings.Map(func(r rune) rune {
 		// What YAML reads as a line break or refuses in a comment.
-		if r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff) {
+		if r != '\n' && r != '\t' && (r < 0x20 || 0x7f <= r && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff) {
 			return ' '
 		}
 		return r
@@ -245,7 +289,67 @@ func literal(s string) string {
 func Name(method, rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return plan.ID(method)
+		return planID(method)
 	}
-	return plan.ID(strings.ToLower(method) + "-" + u.Hostname() + "-" + u.Path)
+	return planID(strings.ToLower(method) + "-" + u.Hostname() + "-" + u.Path)
+}
+
+// planID is plan.ID(name), cut to plan.MaxIDLength bytes.
+func planID(name string) string {
+	id := plan.ID(name)
+	if len(id) > plan.MaxIDLength {
+		id = strings.TrimRight(id[:plan.MaxIDLength], "-._")
+	}
+	return id
+}
+
+// longKey reports whether a JSON value holds an object key longer than
+// MaxFieldName bytes.
+func longKey(raw json.RawMessage) bool {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	var objects []bool // for each open bracket, whether it is an object
+	inObject := func() bool { return len(objects) > 0 && objects[len(objects)-1] }
+	expectKey := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			if t == '{' || t == '[' {
+				objects = append(objects, t == '{')
+				expectKey = t == '{'
+			} else {
+				objects = objects[:len(objects)-1]
+				expectKey = inObject()
+			}
+		case string:
+			if expectKey {
+				if len(t) > MaxFieldName {
+					return true
+				}
+				expectKey = false
+				continue
+			}
+			expectKey = inObject()
+		default:
+			expectKey = inObject()
+		}
+	}
+}
+
+// yamlSafeJSON escapes the characters that JSON leaves as they are in its
+// strings and YAML refuses or reads as line breaks: DEL, the C1 controls,
+// U+2028, U+2029 and the byte order mark.
+func yamlSafeJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == 0x7f || 0x80 <= r && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
