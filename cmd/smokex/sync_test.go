@@ -188,5 +188,7 @@ func TestServeSyncReplicasOnPostgres(t *testing.T) {
 	c.waitLog(t, `smokex serve: plans synced" .* commit=`+gone+` .* removed=\[same\]`)
 	_, err := db.store(t).GetPlan(t.Context(), "same")
 	require.Error(t, err)
+	// Stopped once it listens: a stop while it starts is not a clean one.
+	c.dashboardURL(t)
 	require.Equal(t, exitOK, c.stop(t))
 }

@@ -242,7 +242,7 @@ func (s suite) outboxOutlivesPlan(t *testing.T) {
 // RunShared runs the scenarios of two instances of a backend that share
 // its data, as two processes or replicas do: newPair returns them, fresh
 // and empty for each scenario. It covers the optional contracts meant for
-// replicas (storage.AlertOutbox); a backend that implements none of them
+// replicas (storage.AlertOutbox, storage.SyncStore); a backend that implements none of them
 // skips, saying so.
 func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.Store)) {
 	t.Helper()
@@ -272,6 +272,10 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.
 		{"OutboxExpiredLeaseClaimedByOther", func(t *testing.T) {
 			ctx, st, a, b := pair(t)
 			outboxExpired(ctx, t, st, a, b)
+		}},
+		{"SyncStateSeenByOther", func(t *testing.T) {
+			a, b := newPair(t)
+			syncShared(t, optional[storage.SyncStore](t, a), optional[storage.SyncStore](t, b))
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

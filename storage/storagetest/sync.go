@@ -130,3 +130,18 @@ func (s suite) syncNil(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.Is(err, storage.ErrNotFound))
 }
+
+// syncShared checks that what one instance saves the other reads: the
+// sync one replica applied is what every replica shows.
+func syncShared(t *testing.T, a, b storage.SyncStore) {
+	want := syncState()
+	require.NoError(t, a.SaveSyncState(t.Context(), want))
+	got, err := b.GetSyncState(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, normSync(want), normSync(got))
+	want.Commit, want.Removed = "0123456789abcdef0123456789abcdef01234567", []string{"checkout"}
+	require.NoError(t, b.SaveSyncState(t.Context(), want))
+	got, err = a.GetSyncState(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, normSync(want), normSync(got))
+}
