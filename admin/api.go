@@ -55,6 +55,9 @@ type Plan struct {
 	// LoadError is set while the plan's file does not load: the plan
 	// shown, which still runs, is its version from when it last loaded.
 	LoadError *LoadError `json:"load_error,omitempty"`
+	// PausedUntil is when the plan's pause ends; only GET
+	// /api/plans/{id} sets it, and only while the plan is paused.
+	PausedUntil *time.Time `json:"paused_until,omitempty"`
 }
 
 // LoadError is a plan file that does not load (a file of a watched folder
@@ -178,6 +181,12 @@ func (h *handler) getPlan(w http.ResponseWriter, r *http.Request) {
 		h.storeError(w, r, err)
 		return
 	}
+	until, err := h.eng.PlanPause(r.Context(), ps.plan.ID)
+	if err != nil && !errors.Is(err, smokex.ErrPauseUnsupported) {
+		h.storeError(w, r, err)
+		return
+	}
+	out.PausedUntil = timePtr(until)
 	if !accessOf(r).hidesBodies() {
 		// The plan's YAML holds the requests' headers and bodies.
 		src := string(ps.plan.Source)

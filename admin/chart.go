@@ -26,7 +26,9 @@ type chart struct {
 type bar struct {
 	X, Y, W, H int
 	Status     record.Status
-	Title      string
+	// Maintenance is set for an execution in maintenance.
+	Maintenance bool
+	Title       string
 }
 
 // axisTick is a labelled place on an axis: Y on the milliseconds axis, X
@@ -74,8 +76,12 @@ func newChart(xs []*record.Execution, p50, p95, degraded time.Duration) chart {
 	slot := (c.Right - c.Left) / chartRuns
 	for i, x := range done {
 		h := max(2, c.Bottom-y(x.Duration()))
-		c.Bars = append(c.Bars, bar{X: c.Left + i*slot + 1, Y: c.Bottom - h, W: slot - 2, H: h, Status: x.Status,
-			Title: fmt.Sprintf("%s, %s, %s", x.CreatedAt.UTC().Format(time.DateTime), x.Status, formatMS(record.Millis(x.Duration())))})
+		b := bar{X: c.Left + i*slot + 1, Y: c.Bottom - h, W: slot - 2, H: h, Status: x.Status, Maintenance: x.Maintenance != "",
+			Title: fmt.Sprintf("%s, %s, %s", x.CreatedAt.UTC().Format(time.DateTime), x.Status, formatMS(record.Millis(x.Duration())))}
+		if b.Maintenance {
+			b.Title += ", " + x.Maintenance
+		}
+		c.Bars = append(c.Bars, b)
 	}
 	first, last := done[0].CreatedAt, done[len(done)-1].CreatedAt
 	span := last.Sub(first)

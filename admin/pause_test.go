@@ -29,6 +29,8 @@ func TestPauseAPI(t *testing.T) {
 	until, err := f.Eng.PlanPause(t.Context(), "down")
 	require.NoError(t, err)
 	require.True(t, until.Equal(*p.PausedUntil), "the engine has the pause: %s", until)
+	require.Equal(t, p.PausedUntil.Format(time.RFC3339), f.GetJSON(t, "api/plans/down", 200)["paused_until"], "the plan says so")
+	require.NotContains(t, f.GetJSON(t, "api/plans/up", 200), "paused_until")
 
 	// The execution is marked, the plan's page says until when.
 	x := f.Run(t, "down")

@@ -104,6 +104,7 @@ steps:
 	b.Do(chromedp.Navigate(f.URL + "plans/down"))
 	b.WaitText("#pause", "Alerts are held until")
 	require.Contains(t, b.Text("#executions"), "maintenance")
+	require.Equal(t, 1, browsertest.Eval[int](b, `document.querySelectorAll("svg.chart rect.bar.maint").length`), "the paused run's bar")
 	b.Shoot("plan-paused")
 	b.Click(`button[data-resume="down"]`)
 	b.WaitText("#pause", "Pause alerts for")
