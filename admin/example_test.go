@@ -2,6 +2,8 @@ package admin_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -95,4 +97,49 @@ func ExampleHostCheck() {
 	// smoke.corp.example 200 ok
 	// [::1]:9090 200 ok
 	// corp.example.evil 403 {"error":"refused: the request is for the host \"corp.example.evil\", which this server is not known by; a web page on another name may be trying to reach it (DNS rebinding). If that is this server's name, add it to the host list of the service"}
+}
+
+// Tokens with a role and a scope: a partner's viewer token sees only the
+// plans labelled with its customer.
+func ExampleConfig_tokens() {
+	sum := func(token string) string {
+		s := sha256.Sum256([]byte(token))
+		return hex.EncodeToString(s[:])
+	}
+	tokens, err := admin.ParseTokens([]byte(`
+- name: partner-acme
+  sha256: ` + sum("acme-secret") + `
+  role: viewer
+  labels: {customer: acme}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	eng, _ := smokex.New(smokex.Config{})
+	defer eng.Stop(context.Background())
+	for _, src := range []string{
+		"name: acme\nlabels: {customer: acme}\nsteps:\n  - get: {url: \"http://127.0.0.1:1/\"}\n",
+		"name: globex\nlabels: {customer: globex}\nsteps:\n  - get: {url: \"http://127.0.0.1:1/\"}\n",
+	} {
+		p, _ := plan.Parse([]byte(src), nil)
+		_ = eng.AddPlan(context.Background(), p)
+	}
+	srv := httptest.NewServer(admin.New(eng, &admin.Config{Tokens: tokens}))
+	defer srv.Close()
+
+	for _, path := range []string{"/api/plans/acme", "/api/plans/globex"} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer acme-secret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(path, resp.StatusCode)
+	}
+	// Output:
+	// /api/plans/acme 200
+	// /api/plans/globex 404
 }
