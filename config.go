@@ -226,6 +226,9 @@ func (c Config) withDefaults() (Config, error) {
 	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
 	c.LocationTimeout = cmp.Or(c.LocationTimeout, DefaultLocationTimeout)
 	c.ProcessID = cmp.Or(c.ProcessID, processID())
+	if c.HeartbeatInterval > 0 && c.LocationTimeout <= c.HeartbeatInterval {
+		return c, fmt.Errorf("smokex: Config.LocationTimeout (%s) must exceed Config.HeartbeatInterval (%s): a live process is seen every HeartbeatInterval", c.LocationTimeout, c.HeartbeatInterval)
+	}
 	if c.StaleAfter < 0 {
 		return c, fmt.Errorf("smokex: Config.StaleAfter must not be negative, got %s", c.StaleAfter)
 	}

@@ -134,7 +134,7 @@ func (e *Engine) heartbeat(ctx context.Context, hs storage.HeartbeatStore) {
 		if err := hs.SaveHeartbeat(ctx, hb); err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Warn("smokex: recording the heartbeat", "error", err)
 		}
-		e.watchLocations(ctx, hs)
+		e.watchLocations(ctx, hs, started)
 		select {
 		case <-ctx.Done():
 			return
@@ -146,8 +146,9 @@ func (e *Engine) heartbeat(ctx context.Context, hs storage.HeartbeatStore) {
 // watchLocations decides, once for every process sharing the store,
 // whether each location the plans name is available, announces a change
 // to the alert policy, and expires the ticks queued for a location that
-// is not.
-func (e *Engine) watchLocations(ctx context.Context, hs storage.HeartbeatStore) {
+// is not. A process that started less than LocationTimeout ago reports
+// no location unavailable: the others may be starting with it.
+func (e *Engine) watchLocations(ctx context.Context, hs storage.HeartbeatStore, started time.Time) {
 	locs, err := e.Locations(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -165,7 +166,7 @@ func (e *Engine) watchLocations(ctx context.Context, hs storage.HeartbeatStore) 
 				e.cfg.Logger.Warn("smokex: ticks expired: their location has no live process", "location", l.Name, "ticks", n)
 			}
 		}
-		if e.alerts == nil {
+		if e.alerts == nil || !l.Available && now.Sub(started) < e.cfg.LocationTimeout {
 			continue
 		}
 		changed, err := hs.SetLocationAvailable(ctx, l.Name, l.Available, now)

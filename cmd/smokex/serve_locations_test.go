@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex"
 )
 
 // locationsCluster is serve processes and agents of several locations on
@@ -225,4 +229,156 @@ steps:
 	defer c.mu.Unlock()
 	require.Positive(t, c.from["eu-west"])
 	require.Positive(t, c.from["none"])
+}
+
+// alertSink is a webhook that keeps the alerts it is sent.
+type alertSink struct {
+	mu     sync.Mutex
+	events []map[string]any
+	srv    *httptest.Server
+}
+
+func newAlertSink(t *testing.T) *alertSink {
+	s := &alertSink{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&e); err == nil {
+			s.mu.Lock()
+			s.events = append(s.events, e)
+			s.mu.Unlock()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// count counts the alerts of the transition, of the location when one is
+// given.
+func (s *alertSink) count(transition string, location ...string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.events {
+		if e["transition"] == transition && (len(location) == 0 || e["location"] == location[0]) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestServeLocationsQuorumAndUnavailable: two serve processes, eu-west
+// and us-east, alerting to a webhook, and a plan in both locations with
+// min_failing_locations: 2. Its target failing for eu-west alone raises
+// no alert; failing for both raises one. Then the eu-west process is
+// SIGKILLed: the location is reported unavailable by the API and by one
+// alert, within --location-timeout plus the heartbeat interval.
+func TestServeLocationsQuorumAndUnavailable(t *testing.T) {
+	c := newLocationsCluster(t, map[string]string{
+		"geo": `name: geo
+schedule: "@every 1s"
+locations: [eu-west, us-east]
+alerts: {min_failing_locations: 2}
+steps:
+  - get:
+      url: "${base}/health?from=${location}"
+`,
+	})
+	var failMu sync.Mutex
+	failing := map[string]bool{}
+	c.target.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		from := r.URL.Query().Get("from")
+		failMu.Lock()
+		bad := failing[from]
+		failMu.Unlock()
+		if bad {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	fail := func(locs ...string) {
+		failMu.Lock()
+		defer failMu.Unlock()
+		for _, l := range locs {
+			failing[l] = true
+		}
+	}
+	sink := newAlertSink(t)
+	const timeout = 8 * time.Second
+	more := []string{"--webhook", sink.srv.URL, "--location-timeout", timeout.String()}
+	eu := c.serve("eu-west", more...)
+	us := c.serve("us-east", more...)
+	statusOf := func(loc string) map[string]int {
+		rows, err := c.db.pool.Query(c.t.Context(), `SELECT status, count(*) FROM `+pgx.Identifier{c.db.schema}.Sanitize()+`.executions
+			WHERE plan_id = 'geo' AND location = $1 AND created_at > $2 GROUP BY 1`, loc, time.Now().Add(-time.Hour))
+		require.NoError(t, err)
+		out := map[string]int{}
+		var s string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&s, &n}, func() error { out[s] = n; return nil })
+		require.NoError(t, err)
+		return out
+	}
+	c.waitTicks("geo", time.Now(), 2, "eu-west", "us-east")
+
+	// eu-west alone fails: three of its ticks fail, us-east's pass, and
+	// no alert comes.
+	fail("eu-west")
+	require.Eventually(t, func() bool { return statusOf("eu-west")["failed"] >= 3 }, time.Minute, 100*time.Millisecond)
+	passedUS := statusOf("us-east")["passed"]
+	require.Eventually(t, func() bool { return statusOf("us-east")["passed"] >= passedUS+2 }, time.Minute, 100*time.Millisecond)
+	require.Zero(t, sink.count("failing"), "an alert with one location of two failing")
+
+	// Both fail: one alert, naming both.
+	fail("us-east")
+	require.Eventually(t, func() bool { return sink.count("failing") > 0 }, time.Minute, 100*time.Millisecond, "no alert with both failing")
+	failedUS := statusOf("us-east")["failed"]
+	require.Eventually(t, func() bool { return statusOf("us-east")["failed"] >= failedUS+3 }, time.Minute, 100*time.Millisecond)
+	require.Equal(t, 1, sink.count("failing"), "alerts while both keep failing")
+	sink.mu.Lock()
+	for _, e := range sink.events {
+		if e["transition"] == "failing" {
+			require.ElementsMatch(t, []any{"eu-west", "us-east"}, e["failing_locations"])
+		}
+	}
+	sink.mu.Unlock()
+
+	// eu-west dies: reported unavailable, once.
+	require.NoError(t, eu.cmd.Process.Kill())
+	killed := time.Now()
+	_ = eu.wait(t)
+	require.Eventually(t, func() bool { return sink.count("location_unavailable", "eu-west") > 0 }, time.Minute, 50*time.Millisecond, "eu-west not reported unavailable")
+	reported := time.Since(killed)
+	url := regexp.MustCompile(`msg="smokex serve: listening" url=(\S+)`).FindStringSubmatch(logText(us.stderr))
+	require.NotNil(t, url, logText(us.stderr))
+	resp, err := http.Get(strings.TrimSuffix(url[1], "/") + "/api/locations")
+	require.NoError(t, err)
+	var got struct {
+		Locations []struct {
+			Name      string `json:"name"`
+			Available bool   `json:"available"`
+			Processes []any  `json:"processes"`
+		} `json:"locations"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	resp.Body.Close()
+	require.Len(t, got.Locations, 2)
+	require.Equal(t, "eu-west", got.Locations[0].Name)
+	require.False(t, got.Locations[0].Available)
+	require.True(t, got.Locations[1].Available)
+	require.Len(t, got.Locations[1].Processes, 1)
+	// Two more heartbeats of us-east, each followed by a look at the
+	// locations, and still one alert.
+	seen := func() time.Time {
+		var at time.Time
+		require.NoError(t, c.db.pool.QueryRow(t.Context(), `SELECT max(seen_at) FROM `+pgx.Identifier{c.db.schema}.Sanitize()+`.heartbeats WHERE location = 'us-east'`).Scan(&at))
+		return at
+	}
+	first := seen()
+	require.Eventually(t, func() bool { return seen().Sub(first) >= 2*smokex.DefaultHeartbeatInterval }, time.Minute, 100*time.Millisecond)
+	require.Equal(t, 1, sink.count("location_unavailable", "eu-west"), "alerts of eu-west unavailable")
+	require.NoError(t, us.cmd.Process.Signal(os.Interrupt))
+	require.NoError(t, us.wait(t), logText(us.stderr))
+	t.Logf("eu-west SIGKILLed; reported unavailable after %s (--location-timeout %s, heartbeat every %s); one alert", reported.Round(100*time.Millisecond), timeout, smokex.DefaultHeartbeatInterval)
 }

@@ -33,6 +33,8 @@ type schedulerFlags struct {
 	// agent command.
 	location string
 	agent    bool
+	// locationTimeout is --location-timeout.
+	locationTimeout time.Duration
 
 	// Set by migrate, with a database.
 	pool   *pgxpool.Pool
@@ -42,6 +44,7 @@ type schedulerFlags struct {
 func (s *schedulerFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&s.name, "scheduler", "", "run the schedules `river` (the default with a database: the serve processes on one database share the ticks, each run once) or local (in this process only; the default without one)")
 	s.defineLocation(fs, "run the ticks of plans whose locations name this `location` (eu-west), besides those of plans without locations, and record it on every execution (default $"+locationEnv+")")
+	fs.DurationVar(&s.locationTimeout, "location-timeout", smokex.DefaultLocationTimeout, "report a location that plans name unavailable (the API, the alert location_unavailable) once no process of it was seen for `duration`, and drop the ticks queued for it that long")
 	fs.DurationVar(&s.jobTimeout, "river-job-timeout", defaultRiverJobTimeout, "with River: cancel a scheduled run after `duration`; a run whose process died holds its plan back this long, and is finished as interrupted once it has been running twice as long")
 }
 
@@ -96,6 +99,9 @@ func (s *schedulerFlags) check(database bool) error {
 	if s.jobTimeout <= 0 {
 		return fmt.Errorf("--river-job-timeout must be positive, not %s", s.jobTimeout)
 	}
+	if s.locationTimeout < 0 {
+		return fmt.Errorf("--location-timeout must not be negative, not %s", s.locationTimeout)
+	}
 	if s.location != "" {
 		if err := plan.CheckLocation(s.location); err != nil {
 			return fmt.Errorf("--location: %w", err)
@@ -118,6 +124,7 @@ func (s *schedulerFlags) migrate(ctx context.Context, pool *pgxpool.Pool, schema
 func (s *schedulerFlags) wire(cfg *smokex.Config, log *slog.Logger) {
 	cfg.Location = s.location
 	cfg.ProcessID = processID(s.location)
+	cfg.LocationTimeout = s.locationTimeout
 	if s.name != schedulerRiver {
 		return
 	}
