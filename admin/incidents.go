@@ -294,11 +294,12 @@ func (h *handler) updateIncident(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toIncidentJSON(in, time.Now()))
 }
 
-// incidentChanged refreshes the status pages after a write, and owes the
+// incidentChanged rebuilds the status pages after a write, and owes the
 // update to the alert targets that ask for incidents.
 func (h *handler) incidentChanged(r *http.Request, in *storage.Incident, u *storage.IncidentUpdate) {
 	if h.public != nil {
-		h.public.poke()
+		// At once, so that the pages show what the answer says.
+		h.public.refresh(r.Context())
 	}
 	pol := h.eng.Alerts()
 	if pol == nil {

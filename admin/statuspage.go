@@ -145,9 +145,12 @@ type statusPages struct {
 	pages []StatusPage
 	view  *template.Template
 
-	cur  atomic.Pointer[map[string]*builtPage]
-	kick chan struct{}
-	done chan struct{}
+	cur atomic.Pointer[map[string]*builtPage]
+	// build makes refreshes one at a time, so that an older one never
+	// replaces a newer.
+	building sync.Mutex
+	kick     chan struct{}
+	done     chan struct{}
 	// changed is closed, and replaced, when a refresh changes a page.
 	mu      sync.Mutex
 	changed chan struct{}
@@ -235,6 +238,8 @@ func (s *statusPages) wait() <-chan struct{} {
 // refresh builds every page; what fails is logged, and the pages built
 // last stay.
 func (s *statusPages) refresh(ctx context.Context) {
+	s.building.Lock()
+	defer s.building.Unlock()
 	snap, err := s.h.state.get(ctx, true)
 	if err != nil {
 		s.h.cfg.Logger.Warn("smokex admin: refreshing the status pages", "error", err)

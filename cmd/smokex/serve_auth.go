@@ -118,16 +118,12 @@ func (a *tokenAuth) wrap(h http.Handler) http.Handler {
 		case r.URL.Path == "/logout":
 			a.logout(w, r)
 			return
-		case admin.IsPublicPath(r.URL.Path):
-			// The status pages, public by design: names and states only.
-			h.ServeHTTP(w, r)
-			return
 		case strings.HasPrefix(r.URL.Path, "/assets/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			// The dashboard's style and script, which the login page
 			// needs: the same files in every binary, nothing secret.
 			h.ServeHTTP(w, r)
 			return
-		case strings.HasPrefix(r.URL.Path, "/s/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		case admin.IsPublicPath(r.URL.Path) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			// The public status pages: read without a token, as whoever
 			// reads them, who sees no plan of the rest.
 			if acc, ok := a.authorized(r); ok {
