@@ -127,9 +127,11 @@ func TestSyncDryRunPostgres(t *testing.T) {
 	require.NoError(t, eng.Stop(t.Context()))
 	commit := changeRepo(r)
 
-	res := runCLI(t, map[string]string{"SMOKEX_DATABASE_URL": db.url}, "", "sync", "--dry-run", source, "--schema", db.schema)
+	// As a pull request's CI names its checkout: the commit at HEAD.
+	head := source + "#HEAD:.smokex"
+	res := runCLI(t, map[string]string{"SMOKEX_DATABASE_URL": db.url}, "", "sync", "--dry-run", head, "--schema", db.schema)
 	require.Equal(t, exitFailed, res.code, res.stderr)
-	require.Equal(t, wantPreview(commit, source, "the database (schema "+db.schema+")"), res.stdout)
+	require.Equal(t, wantPreview(commit, source+"#HEAD", "the database (schema "+db.schema+")"), res.stdout)
 }
 
 func TestSyncUsage(t *testing.T) {
