@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smokex/smokex/plan"
@@ -493,6 +494,15 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 	}
 	res := &SyncResult{}
 	seen := make(map[string]bool, len(plans))
+	// The plans to store or schedule, with what became of each.
+	type change struct {
+		p                *plan.Plan
+		source           record.Source
+		held, stored     bool // held by the engine; found in the store
+		added, unchanged bool
+		err              error
+	}
+	var changes []*change
 	for _, p := range plans {
 		seen[p.ID] = true
 		var source record.Source
@@ -507,27 +517,56 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 			old.source = source
 		}
 		e.mu.Unlock()
-		if unchanged {
-			continue
+		if !unchanged {
+			changes = append(changes, &change{p: p, source: source, held: ok})
 		}
-		if !ok {
-			stored, unchanged, err := e.loadUnchanged(ctx, p, source)
-			if err != nil {
-				return res, err
+	}
+	// The plans the engine does not hold are looked for in the store with
+	// one query for all, not a round trip each.
+	var stored map[string]*storage.Plan
+	for _, c := range changes {
+		if !c.held {
+			stored = e.storedPlans(ctx)
+			break
+		}
+	}
+	// Each plan is stored and scheduled on its own, a few at a time: with
+	// a database, one after another is one round trip and one commit
+	// after another, 20 seconds for 1,000 plans.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, syncConcurrency)
+	for _, c := range changes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if !c.held {
+				sp, ok := stored[c.p.ID]
+				c.stored = ok
+				if ok {
+					if c.unchanged, c.err = e.loadUnchanged(ctx, c.p, sp, c.source); c.unchanged || c.err != nil {
+						return
+					}
+				}
 			}
-			if unchanged {
-				continue
-			}
-			ok = stored
+			c.err = e.addPlan(ctx, c.p, true, c.source)
+			c.added = c.err == nil
+		})
+	}
+	wg.Wait()
+	var err error
+	for _, c := range changes {
+		switch {
+		case c.err != nil:
+			err = cmp.Or(err, c.err)
+		case !c.added:
+		case c.held || c.stored:
+			res.Updated = append(res.Updated, c.p.ID)
+		default:
+			res.Added = append(res.Added, c.p.ID)
 		}
-		if err := e.addPlan(ctx, p, true, source); err != nil {
-			return res, err
-		}
-		if ok {
-			res.Updated = append(res.Updated, p.ID)
-		} else {
-			res.Added = append(res.Added, p.ID)
-		}
+	}
+	if err != nil {
+		return res, err
 	}
 	// A plan read back from the store is named by its ID, not its file:
 	// managed tells its file.
@@ -563,25 +602,36 @@ func (e *Engine) syncPlans(ctx context.Context, plans []*plan.Plan, broken map[s
 	return res, nil
 }
 
-// loadUnchanged looks for p, which this engine does not hold, in the
-// store: stored tells whether it is there, and when it is there with the
-// same source, p is loaded as a synced plan without being saved again
-// (unchanged), from source. The caller holds planMu.
-func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, source record.Source) (stored, unchanged bool, err error) {
-	sp, err := e.store.GetPlan(ctx, p.ID)
+// syncConcurrency is how many plans a sync stores and schedules at once.
+const syncConcurrency = 8
+
+// storedPlans returns the store's plans by ID. When the store cannot list
+// them it returns none: each plan is then saved as a new one, which
+// reports any store error.
+func (e *Engine) storedPlans(ctx context.Context) map[string]*storage.Plan {
+	list, err := e.store.ListPlans(ctx, nil)
 	if err != nil {
-		// Not stored, or the store cannot say: the plan is saved as a new
-		// one, which reports any store error.
-		return false, false, nil
+		return nil
 	}
+	m := make(map[string]*storage.Plan, len(list))
+	for _, sp := range list {
+		m[sp.ID] = sp
+	}
+	return m
+}
+
+// loadUnchanged loads p, which this engine does not hold and the store
+// holds as sp, as a synced plan from source without saving it again when
+// sp has the same source (unchanged). The caller holds planMu.
+func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, sp *storage.Plan, source record.Source) (unchanged bool, err error) {
 	if !sameSource(sp.Source, sp.Files, p.Source, p.Files) {
-		return true, false, nil
+		return false, nil
 	}
 	e.mu.Lock()
 	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: true, source: source}
 	e.plansVersion.Add(1)
 	e.mu.Unlock()
-	return true, true, e.applySchedule(ctx, p)
+	return true, e.applySchedule(ctx, p)
 }
 
 // WatchFS syncs fsys now, then looks at it every interval until ctx ends
