@@ -111,6 +111,27 @@ func TestServeMetricsEndpoint(t *testing.T) {
 	require.Equal(t, exitOK, s.stop(t))
 }
 
+// TestServeMetricsErrorBudget scrapes the error budget of a plan with an
+// slo that always fails: overspent at once.
+func TestServeMetricsErrorBudget(t *testing.T) {
+	t.Parallel()
+	target := newServer(t)
+	dir := t.TempDir()
+	writePlan(t, dir, "budget.yaml", "name: budget\nschedule: \"@every 1s\"\nslo: {target: 99.9%, window: 7d}\nsteps:\n  - get: {url: \"{{URL}}/fail\"}\n", target.URL)
+	s := startServe(t, nil, dir)
+	base := s.serveURL(t)
+	var text string
+	eventually(t, "/metrics to show the plan's error budget", func() bool {
+		_, text = call(t, "GET", base+"/metrics", "")
+		_, found := promValue(text, "smokex_slo_error_budget_remaining_ratio", `plan="budget"`)
+		return found
+	})
+	left, _ := promValue(text, "smokex_slo_error_budget_remaining_ratio", `plan="budget"`)
+	require.Equal(t, -999.0, left, "every execution failed: 1000 times the budget spent")
+	require.Contains(t, text, "# TYPE smokex_slo_error_budget_remaining_ratio gauge")
+	require.Equal(t, exitOK, s.stop(t))
+}
+
 func TestServeMetricsOff(t *testing.T) {
 	t.Parallel()
 	target, dir := tickerSetup(t)
