@@ -12,8 +12,17 @@
 //	go run ./examples/distributed -addr 127.0.0.1:8082 &
 //
 // Each logs "tick ran here" for the ticks it runs; together they log one per
-// tick. Kill one (kill -9 %1): the other takes over within River's leader
-// timeout, about 20s. Stop them with Ctrl-C, or give -for 30s.
+// tick. Kill one (kill -9 %1): the other runs every tick on its own, none
+// missing. Stop them with Ctrl-C, or give -for 30s.
+//
+// Replicas in two locations, each checking the health plan from its own
+// (plans/regions.yaml runs each tick once in eu-west and once in us-east):
+//
+//	go run ./examples/distributed -addr 127.0.0.1:8081 -location eu-west &
+//	go run ./examples/distributed -addr 127.0.0.1:8082 -location us-east &
+//
+// Each then logs the ticks of its location, and GET /admin/smoke/api/locations
+// lists both with their processes.
 package main
 
 import (
@@ -56,6 +65,7 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	addr := flags.String("addr", "127.0.0.1:8081", "address of this replica's API and dashboard")
 	schema := flags.String("schema", "smokex_distributed", "the PostgreSQL schema the replicas share")
 	runFor := flags.Duration("for", 0, "stop after this long (0: run until interrupted)")
+	location := flags.String("location", "", "this replica's location (eu-west, us-east): it runs the ticks of the plans that name it")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -98,8 +108,9 @@ func run(ctx context.Context, args []string, log *slog.Logger) error {
 	eng, err := smokex.New(smokex.Config{
 		Store: store,
 		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
-			return smokexriver.New(smokexriver.Config{Pool: pool, Schema: *schema, Func: fn, Logger: log})
+			return smokexriver.New(smokexriver.Config{Pool: pool, Schema: *schema, Func: fn, Logger: log, Location: *location})
 		},
+		Location: *location,
 		// No run outlives the scheduler's job timeout: an execution in
 		// flight for longer is that of a replica that died.
 		StaleAfter: smokexriver.DefaultJobTimeout,
@@ -157,6 +168,6 @@ func (h tickLog) ExecutionFinished(_ context.Context, p *record.PlanRef, x *reco
 	if x.Trigger != record.TriggerSchedule {
 		return
 	}
-	h.log.Info("tick ran here", "replica", h.replica, "plan", p.ID, "scheduled_at", x.ScheduledAt.Format(time.TimeOnly),
+	h.log.Info("tick ran here", "replica", h.replica, "plan", p.ID, "location", x.Location, "scheduled_at", x.ScheduledAt.Format(time.TimeOnly),
 		"status", x.Status, "late", x.CreatedAt.Sub(x.ScheduledAt).Round(time.Millisecond))
 }

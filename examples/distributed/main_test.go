@@ -33,9 +33,11 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// TestTwoReplicas runs two replicas on two ports sharing one schema until
-// the health plan has run three ticks: each tick runs once, whichever
-// replica runs it.
+// TestTwoReplicas runs two replicas on two ports sharing one schema, one
+// in eu-west and one in us-east, until the health plan has run three
+// ticks and the regions plan two in each location: each tick of health
+// runs once, whichever replica runs it, and each of regions once in each
+// location.
 func TestTwoReplicas(t *testing.T) {
 	pool := postgrestest.Pool(t, 2)
 	schema := postgrestest.Schema(t, pool)
@@ -44,10 +46,10 @@ func TestTwoReplicas(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	for range 2 {
+	for _, loc := range []string{"eu-west", "us-east"} {
 		wg.Go(func() {
 			log := slog.New(slog.NewTextHandler(logs, nil))
-			if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-schema", schema}, log); err != nil {
+			if err := run(ctx, []string{"-addr", "127.0.0.1:0", "-schema", schema, "-location", loc}, log); err != nil {
 				t.Errorf("replica: %v", err)
 			}
 		})
@@ -60,12 +62,24 @@ func TestTwoReplicas(t *testing.T) {
 		}
 		return n, distinct
 	}
-	require.Eventually(t, func() bool { n, _ := count(); return n >= 3 }, time.Minute, 50*time.Millisecond,
-		"health has not run three ticks: %s", logs)
+	regions := func(location string) (n, distinct int) {
+		err := pool.QueryRow(t.Context(), `SELECT count(*), count(DISTINCT scheduled_at) FROM `+
+			pgx.Identifier{schema}.Sanitize()+`.executions WHERE plan_id = 'regions' AND location = $1 AND status IN ('passed', 'failed')`, location).Scan(&n, &distinct)
+		if err != nil {
+			return 0, 0
+		}
+		return n, distinct
+	}
+	require.Eventually(t, func() bool {
+		n, _ := count()
+		eu, _ := regions("eu-west")
+		us, _ := regions("us-east")
+		return n >= 3 && eu >= 2 && us >= 2
+	}, time.Minute, 50*time.Millisecond, "health has not run three ticks, or regions two in each location: %s", logs)
 	cancel()
 	wg.Wait()
 
-	ran := regexp.MustCompile(`msg="tick ran here" replica=(\S+) plan=health scheduled_at=(\S+)`).FindAllStringSubmatch(logs.String(), -1)
+	ran := regexp.MustCompile(`msg="tick ran here" replica=(\S+) plan=health location=\S* scheduled_at=(\S+)`).FindAllStringSubmatch(logs.String(), -1)
 	require.NotEmpty(t, ran, logs.String())
 	byTick := map[string]string{}
 	for _, m := range ran {
@@ -74,4 +88,8 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	n, distinct := count()
 	require.Equal(t, n, distinct, "a tick of health ran twice")
+	for _, loc := range []string{"eu-west", "us-east"} {
+		n, distinct := regions(loc)
+		require.Equal(t, n, distinct, "a tick of regions ran twice in %s", loc)
+	}
 }

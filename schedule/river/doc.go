@@ -21,6 +21,21 @@
 // SyncInterval; Remove stops this replica's own enqueuing at once, and a
 // tick enqueued before it still runs.
 //
+// Locations. An entry added with locations (AddIn: a plan's locations)
+// ticks once per location: each replica inserts one job per tick and
+// location, unique per (id, due time, location), in the River queue of
+// that location (Queue + "_" + location), which only the replicas of that
+// location (Config.Location) work; the engine records the tick's location
+// on its execution, and the store keeps one execution per plan, due time
+// and location, so the executions of one tick share its due time. An
+// entry without locations ticks once, in Queue, which every replica but
+// an agent (Config.Agent) works. A location with no live replica gets its
+// ticks enqueued all the same: they wait in its queue, and the engine
+// reports the location unavailable and drops (expires) those that waited
+// longer than its smokex.Config.LocationTimeout (15s by default), rather
+// than run them late when a replica of the location comes back; one that
+// comes back sooner runs them, or records them as skipped as late.
+//
 // What prevents a double run. A tick is the job's arguments, the entry's
 // id and its due time, and the job is unique by its arguments (River's
 // unique jobs, in every state until it is cleaned up a day later). Due
