@@ -336,7 +336,10 @@ func filesFS(files map[string][]byte) (fs.FS, string) {
 	depth := 0
 	for name := range files {
 		n := 0
-		for rest := path.Clean(name); strings.HasPrefix(rest, "../"); rest = rest[3:] {
+		for _, seg := range strings.Split(path.Clean(name), "/") {
+			if seg != ".." {
+				break
+			}
 			n++
 		}
 		depth = max(depth, n)
