@@ -69,6 +69,9 @@ func ParseStatusPages(data []byte) ([]StatusPage, error) {
 	if list.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("status pages: line %d: want a list of pages (- slug: ...)", list.Line)
 	}
+	if len(list.Content) == 0 {
+		return nil, fmt.Errorf("status pages: line %d: the list has no pages", list.Line)
+	}
 	var pages []StatusPage
 	var errs []error
 	seen := map[string]int{}

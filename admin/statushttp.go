@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,15 +62,22 @@ func (h *handler) statusPage(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("ETag", `"`+b.etag+`"`)
 	hd.Set("Access-Control-Allow-Origin", "*")
+	hd.Set("Vary", "Accept-Encoding")
+	body, gz := b.html, b.htmlGz
 	if isJSON {
 		hd.Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(b.json)
-		return
+		body, gz = b.json, b.jsonGz
+	} else {
+		hd.Set("Content-Type", "text/html; charset=utf-8")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Content-Security-Policy", statusCSP)
 	}
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Content-Security-Policy", statusCSP)
-	w.Write(b.html)
+	if acceptsGzip(r) {
+		hd.Set("Content-Encoding", "gzip")
+		body = gz
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }
 
 // shutdownOf returns a channel closed when srv shuts down (never for a nil
@@ -167,4 +175,15 @@ func (h *handler) statusFeed(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("ETag", `"`+b.etag+`"`)
 	w.Write(b.atom)
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip.
+func acceptsGzip(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }

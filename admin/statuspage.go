@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"html/template"
 	"math"
@@ -135,6 +136,9 @@ type statusMaintenanceJSON struct {
 // builtPage is one page as answered.
 type builtPage struct {
 	json, html, atom []byte
+	// jsonGz and htmlGz are json and html gzipped, for the clients that
+	// take it: a page of many plans' 90 days is mostly repetition.
+	jsonGz, htmlGz []byte
 	// etag changes with the page's content.
 	etag string
 }
@@ -498,6 +502,7 @@ func (s *statusPages) render(pg *StatusPage, data *statusPageJSON) *builtPage {
 		buf.WriteString("<!doctype html><title>Status</title><p>The page could not be rendered; its JSON is at " + template.HTMLEscapeString(pg.Slug) + ".json.")
 	}
 	b.html = buf.Bytes()
+	b.jsonGz, b.htmlGz = gzipped(b.json), gzipped(b.html)
 	return b
 }
 
@@ -655,4 +660,13 @@ func formatDuration(d time.Duration) string {
 		return strconv.Itoa(h) + " h " + strconv.Itoa(m) + " min"
 	}
 	return strconv.Itoa(int(d/(24*time.Hour))) + " days " + strconv.Itoa(int(d%(24*time.Hour)/time.Hour)) + " h"
+}
+
+// gzipped is b compressed with gzip.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }

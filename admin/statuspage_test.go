@@ -2,9 +2,12 @@ package admin_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"testing"
 	"testing/fstest"
@@ -102,6 +105,16 @@ func TestStatusPageNeedsNoToken(t *testing.T) {
 		require.NotContains(t, string(body), leak)
 	}
 
+	// Built gzipped once, for clients that take it.
+	code, hdr, gz := f.Do(t, "GET", "s/public", "", "Accept-Encoding", "gzip")
+	require.Equal(t, 200, code)
+	require.Equal(t, "gzip", hdr.Get("Content-Encoding"))
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	require.NoError(t, err)
+	plain, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	require.Equal(t, string(html), string(plain))
+
 	code, _, _ = f.Do(t, "GET", "s/-/status.css", "")
 	require.Equal(t, 200, code, "the page's assets need no token")
 	for _, path := range []string{"s/nope", "s/nope.json", "s/nope/events", "s/-/style.css", "s/"} {
@@ -159,6 +172,7 @@ func TestParseStatusPages(t *testing.T) {
 
 	for _, c := range []struct{ name, yaml, want string }{
 		{"empty", "", "the file is empty"},
+		{"empty list", "[]\n", "line 1: the list has no pages"},
 		{"not a list", "slug: x\n", "line 1: want a list of pages"},
 		{"unknown key", "- slug: x\n  titel: X\n  groups: [{name: A, plans: [a]}]\n", `line 2, column 3: unknown key "titel" in a page; did you mean "title"?`},
 		{"unknown group key", "- slug: x\n  groups:\n    - name: A\n      plan: [a]\n", `line 4, column 7: unknown key "plan" in a group; did you mean "plans"?`},
