@@ -36,9 +36,13 @@ func NewCheck(method, rawURL, status string) (*Plan, error) {
 	if path == "" {
 		path = "/"
 	}
+	answers := "a 2xx status"
+	if status != "" {
+		answers = "status " + status
+	}
 	return &Plan{
 		Name:     Name(method, rawURL),
-		Comments: []string{fmt.Sprintf("A one-step check: %s %s answers %s.", method, u.Redacted(), map[bool]string{true: "a 2xx status", false: "status " + status}[status == ""])},
+		Comments: []string{fmt.Sprintf("A one-step check: %s %s answers %s.", method, u.Redacted(), answers)},
 		Steps:    []Step{{Name: method + " " + path, Method: method, URL: rawURL, Status: status}},
 	}, nil
 }

@@ -204,7 +204,11 @@ func (g *openapiGen) operation(path, method string, item *openapi3.PathItem, op 
 		label += " (" + op.OperationID + ")"
 	}
 	if method != http.MethodGet {
-		p.NotSent = append(p.NotSent, label+": "+map[bool]string{true: "writes", false: "not a GET"}[method != http.MethodHead && method != http.MethodOptions && method != http.MethodTrace])
+		why := "writes"
+		if method == http.MethodHead || method == http.MethodOptions || method == http.MethodTrace {
+			why = "not a GET"
+		}
+		p.NotSent = append(p.NotSent, label+": "+why)
 		return
 	}
 	s := Step{Name: "GET " + path, Method: method}
