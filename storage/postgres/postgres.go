@@ -143,7 +143,7 @@ func (s *Store) wrap(ctx context.Context, op string, onFK, err error) error {
 				onFK = storage.ErrConflict
 			}
 			return fmt.Errorf("postgres: %s: %w (%s)", op, onFK, pgErr.Detail)
-		case "42P01": // undefined_table
+		case "42P01", "42703": // undefined_table, undefined_column
 			return fmt.Errorf("postgres: %s: %w (has Migrate run on schema %q?)", op, err, s.schema)
 		}
 		// The server ended the connection: a connection exception (class

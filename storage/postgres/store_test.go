@@ -86,6 +86,19 @@ func TestNotMigrated(t *testing.T) {
 	require.ErrorContains(t, err, "Migrate")
 }
 
+// A schema migrated by an older version lacks a column a newer one reads:
+// the error asks whether Migrate ran, as for a missing table.
+func TestMigratedByAnOlderVersion(t *testing.T) {
+	t.Parallel()
+	pool := postgrestest.Pool(t, 4)
+	schema := postgrestest.Schema(t, pool)
+	st := newStore(t, pool, postgres.Config{Schema: schema})
+	_, err := pool.Exec(t.Context(), "ALTER TABLE "+schema+".plans DROP COLUMN files")
+	require.NoError(t, err)
+	_, err = st.ListPlans(t.Context(), nil)
+	require.ErrorContains(t, err, `(has Migrate run on schema "`+schema+`"?)`)
+}
+
 func planFor(id string) *storage.Plan {
 	return &storage.Plan{ID: id, Name: "Plan " + id, Source: []byte("name: " + id + "\n")}
 }
