@@ -306,9 +306,27 @@ func hideBodies(x *record.Execution) *record.Execution {
 	return &c
 }
 
-// hideStep drops a step's bodies, headers and captures in place; its
-// request and response are copied first.
+// shownReceived are the failures whose received value says nothing of a
+// body or a header: a viewer is shown them whole.
+var shownReceived = []record.FailureType{record.FailureStatusCode, record.FailureBodySize, record.FailureCertificate, record.FailureDuration}
+
+// hiddenReceived replaces what a viewer is not shown of a failure's
+// received value: an excerpt of the body, a header's value, a value read
+// from the body.
+const hiddenReceived = "(hidden)"
+
+// hideStep drops a step's bodies, headers and captures in place, and the
+// received values of its failures that come from them; its request,
+// response and failures are copied first.
 func hideStep(s *record.StepResult) {
+	if len(s.Failures) > 0 {
+		s.Failures = slices.Clone(s.Failures)
+		for i := range s.Failures {
+			if f := &s.Failures[i]; !slices.Contains(shownReceived, f.Type) && f.Received != "" {
+				f.Received = hiddenReceived
+			}
+		}
+	}
 	if s.Request != nil {
 		req := *s.Request
 		req.Headers, req.Body = nil, ""

@@ -28,6 +28,7 @@ steps:
       headers: {X-Team: core-header-value}
       expect:
         status_code: 200
+        string: "all good"
 `)},
 	"pay.yaml": {Data: []byte(`name: pay
 labels: {team: pay}
@@ -110,6 +111,9 @@ func TestScopedViewer(t *testing.T) {
 	var x record.Execution
 	require.NoError(t, json.Unmarshal(body, &x))
 	require.Equal(t, 500, x.Steps[0].Response.StatusCode, "what is not a body or header stays")
+	require.Len(t, x.Steps[0].Failures, 2)
+	require.Equal(t, "500", x.Steps[0].Failures[0].Received, "a status code is no body")
+	require.Equal(t, "(hidden)", x.Steps[0].Failures[1].Received, "the body's excerpt")
 	code, body = f.as(t, v, "GET", "api/executions", "")
 	require.Equal(t, http.StatusOK, code, string(body))
 	require.Contains(t, string(body), core.ID)

@@ -278,7 +278,8 @@
 //	  labels: {customer: acme} # sees only the plans with these labels
 //
 // A viewer reads the dashboard and the API for its plans, with the
-// requests' and responses' bodies and headers and the plans' YAML hidden;
+// requests' and responses' bodies and headers, what assertions received
+// from them, captures and the plans' YAML hidden;
 // an operator may also run plans now, pause them and write incidents; an
 // admin may also edit and delete plans: a token's role is itself the grant,
 // without --allow-run or --allow-edit, which set what --auth-token may do.
