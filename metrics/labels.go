@@ -11,11 +11,28 @@ import (
 type LabelKey struct {
 	m          Measurement
 	a, b, c, d string
+	location   string
 }
+
+// In returns k with a location label (empty: none): the measurements of
+// an execution carry its location (AttrLocation), whose values are
+// bounded by the locations the plans and the processes name.
+func (k LabelKey) In(location string) LabelKey {
+	k.location = location
+	return k
+}
+
+// AttrLocation is the label of an execution's location
+// (record.Execution.Location), set on the measurements of executions that
+// have one: smokex.executions, smokex.execution.duration,
+// smokex.step.duration, smokex.schedule.lag, smokex.plan.up and
+// smokex.plan.last_run (so that smokex_plan_up is by plan and location,
+// and count(smokex_plan_up == 0) by plan counts its failing locations).
+const AttrLocation = "location"
 
 // Key returns the LabelKey of measurement m with the values a to d (empty
 // when unused).
-func Key(m Measurement, a, b, c, d string) LabelKey { return LabelKey{m, a, b, c, d} }
+func Key(m Measurement, a, b, c, d string) LabelKey { return LabelKey{m: m, a: a, b: b, c: c, d: d} }
 
 // Measurement names a measurement in a LabelKey.
 type Measurement uint8

@@ -99,19 +99,31 @@ func sanitize(tag string) string {
 
 var tagReplacer = strings.NewReplacer("|", "_", ",", "_", "#", "_", "\n", "_", "\r", "_")
 
+// tagsIn is tagsFor with the location tag of an execution, when it has
+// one.
+func (r *Recorder) tagsIn(k metrics.LabelKey, location string, build func() []string) []string {
+	return r.tagsFor(k.In(location), func() []string {
+		t := build()
+		if location != "" {
+			t = append(t, metrics.AttrLocation+":"+location)
+		}
+		return t
+	})
+}
+
 // ExecutionFinished counts x, records its duration, sets the plan's health
 // gauges and sends the plan's service check.
 func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *record.Execution) {
 	plan, status, trigger := metrics.PlanID(x.PlanID, p), string(x.Status), string(x.Trigger)
 	flaky := strconv.FormatBool(x.Flaky)
-	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsFor(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), func() []string {
+	_ = r.client.Count(metrics.NameExecutions, 1, r.tagsIn(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), x.Location, func() []string {
 		return []string{"plan:" + plan, "status:" + status, "trigger:" + trigger, "flaky:" + flaky}
 	}), 1)
-	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsFor(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []string {
+	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsIn(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), x.Location, func() []string {
 		return []string{"plan:" + plan, "status:" + status}
 	}), 1)
 	if up, last, ok := metrics.PlanHealth(x); ok {
-		tags := r.tagsFor(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), func() []string { return []string{"plan:" + plan} })
+		tags := r.tagsIn(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), x.Location, func() []string { return []string{"plan:" + plan} })
 		_ = r.client.Gauge(metrics.NamePlanUp, float64(up), tags, 1)
 		_ = r.client.Gauge(metrics.NamePlanLastRun, float64(last), tags, 1)
 	}
@@ -204,7 +216,7 @@ func (r *Recorder) StepFinished(_ context.Context, p *record.PlanRef, x *record.
 			return []string{"plan:" + plan, metrics.AttrServerAddress + ":" + cert.Host}
 		}), 1)
 	}
-	_ = r.client.Distribution(metrics.NameStepDuration, s.Timings.Total.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []string {
+	_ = r.client.Distribution(metrics.NameStepDuration, s.Timings.Total.Seconds(), r.tagsIn(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), x.Location, func() []string {
 		t := []string{"plan:" + plan, "method:" + method, "outcome:" + string(outcome)}
 		if class != "" {
 			t = append(t, "http.response.status_code:"+class)
@@ -228,7 +240,7 @@ func (r *Recorder) ExecutionStarted(_ context.Context, p *record.PlanRef, x *rec
 		return
 	}
 	plan := metrics.PlanID(x.PlanID, p)
-	_ = r.client.Distribution(metrics.NameScheduleLag, lag.Seconds(), r.tagsFor(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []string {
+	_ = r.client.Distribution(metrics.NameScheduleLag, lag.Seconds(), r.tagsIn(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), x.Location, func() []string {
 		return []string{"plan:" + plan}
 	}), 1)
 }

@@ -196,20 +196,32 @@ func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) 
 	})
 }
 
+// attrsIn is attrs with the location label of an execution, when it has
+// one.
+func (r *Recorder) attrsIn(k metrics.LabelKey, location string, build func() []attribute.KeyValue) metric.MeasurementOption {
+	return r.attrs(k.In(location), func() []attribute.KeyValue {
+		kv := build()
+		if location != "" {
+			kv = append(kv, attribute.String(metrics.AttrLocation, location))
+		}
+		return kv
+	})
+}
+
 // ExecutionFinished counts x, records its duration, sets the plan's health
 // gauges, and ends its span.
 func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
 	plan := metrics.PlanID(x.PlanID, p)
 	status, trigger := string(x.Status), string(x.Trigger)
 	flaky := strconv.FormatBool(x.Flaky)
-	r.executions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), func() []attribute.KeyValue {
+	r.executions.Add(ctx, 1, r.attrsIn(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status), AttrTrigger.String(trigger), AttrFlaky.String(flaky)}
 	}))
-	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrs(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), func() []attribute.KeyValue {
+	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrsIn(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}
 	}))
 	if up, last, ok := metrics.PlanHealth(x); ok {
-		set := r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
+		set := r.attrsIn(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), x.Location, func() []attribute.KeyValue {
 			return []attribute.KeyValue{AttrPlan.String(plan)}
 		})
 		r.planUp.Record(ctx, up, set)
@@ -243,7 +255,7 @@ func (r *Recorder) StepFinished(ctx context.Context, p *record.PlanRef, x *recor
 			return []attribute.KeyValue{AttrPlan.String(plan), AttrServerAddress.String(cert.Host)}
 		}))
 	}
-	r.stepDuration.Record(ctx, s.Timings.Total.Seconds(), r.attrs(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), func() []attribute.KeyValue {
+	r.stepDuration.Record(ctx, s.Timings.Total.Seconds(), r.attrsIn(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), x.Location, func() []attribute.KeyValue {
 		kv := []attribute.KeyValue{AttrPlan.String(plan), AttrMethod.String(method), AttrOutcome.String(string(outcome))}
 		if class != "" {
 			kv = append(kv, AttrStatusCode.String(class))
@@ -268,7 +280,7 @@ func (r *Recorder) ExecutionStarted(ctx context.Context, p *record.PlanRef, x *r
 		return
 	}
 	plan := metrics.PlanID(x.PlanID, p)
-	r.lag.Record(ctx, lag.Seconds(), r.attrs(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), func() []attribute.KeyValue {
+	r.lag.Record(ctx, lag.Seconds(), r.attrsIn(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan)}
 	}))
 }

@@ -418,3 +418,34 @@ func TestNotifications(t *testing.T) {
 	}
 	require.Equal(t, map[string]int64{key("provider", "webhook", "outcome", "delivered"): 1}, sums(t, ms["smokex.notifications"]))
 }
+
+// TestLocationAttribute: the measurements of an execution with a location
+// carry it; those of one without carry none.
+func TestLocationAttribute(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
+	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tracenoop.NewTracerProvider()})
+	require.NoError(t, err)
+	now := time.Now()
+	for _, loc := range []string{"eu-west", "us-east", ""} {
+		x := &record.Execution{ID: "x-" + loc, PlanID: "p", Trigger: record.TriggerSchedule, Status: record.StatusPassed,
+			CreatedAt: now, StartedAt: now, FinishedAt: now.Add(time.Second), Location: loc}
+		rec.ExecutionFinished(context.Background(), nil, x)
+	}
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name != smokexotel.MetricExecutions {
+			continue
+		}
+		require.Equal(t, map[string]int64{
+			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false", "location", "eu-west"): 1,
+			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false", "location", "us-east"): 1,
+			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false"):                         1,
+		}, sums(t, m))
+		return
+	}
+	require.Fail(t, "no smokex.executions")
+}
