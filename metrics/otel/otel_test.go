@@ -443,7 +443,7 @@ func TestLocationAttribute(t *testing.T) {
 		require.Equal(t, map[string]int64{
 			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false", "location", "eu-west"): 1,
 			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false", "location", "us-east"): 1,
-			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false"):                         1,
+			key("plan", "p", "status", "passed", "trigger", "schedule", "flaky", "false"):                        1,
 		}, sums(t, m))
 		return
 	}
