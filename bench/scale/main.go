@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ func run() error {
 	runFor := flag.Duration("for", 30*time.Second, "how long to run")
 	concurrency := flag.Int("concurrency", 64, "engine concurrency limit")
 	keep := flag.Int("keep", 10, "executions the memory store keeps per plan")
+	memprofile := flag.String("memprofile", "", "write a heap profile to this file at the end of the run, before the engine stops")
 	flag.Parse()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -125,6 +127,11 @@ loop:
 	}
 	ticker.Stop()
 	elapsed := time.Since(start)
+	if *memprofile != "" {
+		if err := writeHeapProfile(*memprofile); err != nil {
+			return err
+		}
+	}
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := eng.Stop(stopCtx); err != nil {
@@ -148,4 +155,18 @@ loop:
 	}
 	fmt.Printf("goroutines: before engine %d, after Stop %d\n", goroutinesBefore, runtime.NumGoroutine())
 	return nil
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

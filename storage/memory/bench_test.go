@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -237,4 +238,52 @@ func BenchmarkSummaries(b *testing.B) {
 			b.Fatalf("%d summaries, %v", len(sums), err)
 		}
 	}
+}
+
+// BenchmarkMonitorHeaders stores what serve's checks leave: 1,000 plans of
+// one step, 20 executions each, every step with the request headers the
+// executor sends and a response's headers of which only Date changes from
+// one run to the next. It reports the live heap per step.
+func BenchmarkMonitorHeaders(b *testing.B) {
+	const plans, perPlan = 1000, 20
+	ctx := context.Background()
+	var perStep float64
+	for b.Loop() {
+		before := heapInUse()
+		st := memory.New(memory.Config{MaxExecutionsPerPlan: 1000, MaxBytes: 1 << 40})
+		for p := range plans {
+			if err := st.SavePlan(ctx, &storage.Plan{ID: fmt.Sprintf("p%04d", p)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := range plans * perPlan {
+			id := fmt.Sprintf("exec-%07d", i)
+			at := start.Add(time.Duration(i) * 10 * time.Millisecond)
+			e := &record.Execution{ID: id, PlanID: fmt.Sprintf("p%04d", i%plans), Trigger: record.TriggerSchedule, Status: record.StatusRunning, CreatedAt: at, StartedAt: at}
+			if err := st.CreateExecution(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+			s := &record.StepResult{
+				Name: "GET /echo", Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", OK: true, Attempts: 1, StartedAt: at,
+				Request: &record.Request{Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", Headers: map[string][]string{
+					"User-Agent": {"smokex"}, "Accept-Encoding": {"gzip"},
+				}},
+				Response: &record.Response{StatusCode: 200, Proto: "HTTP/1.1", Size: 16, Headers: map[string][]string{
+					"Content-Type": {"application/json"}, "Content-Length": {"16"}, "X-Echo": {"yes"},
+					"Date": {at.Format(http.TimeFormat)},
+				}},
+			}
+			if err := st.AppendStep(ctx, id, s); err != nil {
+				b.Fatal(err)
+			}
+			e.Status, e.FinishedAt = record.StatusPassed, at.Add(5*time.Millisecond)
+			if err := st.UpdateExecution(ctx, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perStep = float64(heapInUse()-before) / (plans * perPlan)
+		runtime.KeepAlive(st)
+	}
+	b.ReportMetric(perStep, "heap-B/step")
 }

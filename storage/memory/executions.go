@@ -255,6 +255,9 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.St
 	if !ok {
 		return errorf("execution %q: %w", executionID, storage.ErrNotFound)
 	}
+	if pr := s.plans[rec.exec.PlanID]; pr != nil {
+		pr.shareHeaders(&c)
+	}
 	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
 	if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
 		rec.steps = append(rec.steps, c)
