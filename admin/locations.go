@@ -2,9 +2,11 @@ package admin
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/record"
 )
 
 // Location is one location in GET /api/locations.
@@ -60,4 +62,62 @@ func (h *handler) locations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"locations": locationsJSON(locs)})
+}
+
+// locationRow is a location's row on a plan's page.
+type locationRow struct {
+	Name   string
+	Status string
+	// Last is its latest run among the page's recent executions.
+	Last      *record.Execution
+	Heartbeat heartbeat
+	P50, P95  time.Duration
+}
+
+// locationRows groups a plan's recent executions (newest first) by
+// location, in the order of locations.
+func locationRows(locations []string, recent []*record.Execution, base string) []locationRow {
+	var out []locationRow
+	for _, loc := range locations {
+		row := locationRow{Name: loc, Status: "pending"}
+		var xs []*record.Execution
+		var ds []time.Duration
+		for _, x := range recent {
+			if x.Location != loc {
+				continue
+			}
+			xs = append(xs, x)
+			if row.Last == nil {
+				row.Last = x
+			}
+			if isJudged(x) {
+				if row.Status == "pending" {
+					row.Status = string(x.Status)
+				}
+				ds = append(ds, x.Duration())
+			}
+		}
+		if len(ds) > 0 {
+			slices.Sort(ds)
+			row.P50, row.P95 = ds[(len(ds)-1)*50/100], ds[(len(ds)-1)*95/100]
+		}
+		row.Heartbeat = newHeartbeat(xs)
+		row.Heartbeat.Base = base
+		out = append(out, row)
+	}
+	return out
+}
+
+// locations renders the Locations page: each location with its processes.
+func (p *pages) locations(w http.ResponseWriter, r *http.Request) {
+	locs, err := p.h.eng.Locations(r.Context())
+	if err != nil {
+		p.failed(w, r, err)
+		return
+	}
+	data := struct {
+		page
+		Locations []smokex.LocationStatus
+	}{page: p.newPage(r, "locations", "Locations"), Locations: locs}
+	p.render(w, r, http.StatusOK, "locations", data)
 }

@@ -51,6 +51,20 @@ steps:
 	status(503, "failed")
 	store("eu-west", record.StatusPassed)
 	status(200, "passed")
+
+	// The dashboard: a row per location on the plan's page, the state of
+	// each on the overview, and the Locations page.
+	code, _, body := f.Do(t, "GET", "plans/geo", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), `data-location-row="eu-west"`)
+	require.Contains(t, string(body), `data-location-row="us-east"`)
+	code, _, body = f.Do(t, "GET", "", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), `data-location="us-east" title="us-east: failed"`)
+	code, _, body = f.Do(t, "GET", "locations", "")
+	require.Equal(t, 200, code)
+	require.Contains(t, string(body), `data-location-row="eu-west"`)
+	require.Contains(t, string(body), "unavailable")
 }
 
 // TestAPILocations: a location that a plan names and no process was seen

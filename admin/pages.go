@@ -71,7 +71,7 @@ var funcs = template.FuncMap{
 
 func newPages(h *handler) *pages {
 	p := &pages{h: h, views: map[string]*template.Template{}}
-	for _, name := range []string{"overview", "plan", "execution", "edit", "notfound", "incidents"} {
+	for _, name := range []string{"overview", "plan", "execution", "edit", "notfound", "incidents", "locations"} {
 		p.views[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
@@ -92,6 +92,7 @@ func (p *pages) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /plans/{id}/edit", p.edit)
 	mux.HandleFunc("GET /new", p.edit)
 	mux.HandleFunc("GET /incidents", p.incidents)
+	mux.HandleFunc("GET /locations", p.locations)
 	mux.HandleFunc("GET /executions/{id}", p.execution)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.notFound(w, r, "There is no page at "+r.URL.Path+".")
@@ -175,7 +176,13 @@ type planRow struct {
 	SuccessRate           *float64
 	Heartbeat             heartbeat
 	Next                  time.Time
+	// Locations are, for a plan with locations, the status of each after
+	// its latest run.
+	Locations []locationCell
 }
+
+// locationCell is a location's status in a row of the overview.
+type locationCell struct{ Name, Status string }
 
 func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	snap, err := p.h.snapshot(r, true)
@@ -215,6 +222,13 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		row.Running = row.Last != nil && !row.Last.Status.Done()
 		row.Heartbeat = newHeartbeat(recent[ps.plan.ID])
 		row.Heartbeat.Base = data.Base
+		for _, loc := range ps.plan.Locations {
+			c := locationCell{Name: loc, Status: "pending"}
+			if x := ps.byLocation[loc]; x != nil {
+				c.Status = string(x.Status)
+			}
+			row.Locations = append(row.Locations, c)
+		}
 		data.Plans = append(data.Plans, row)
 	}
 	p.render(w, r, http.StatusOK, "overview", data)
@@ -272,6 +286,8 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		// AlertHeld is set while the plan's failing alert is held back
 		// because a plan it depends on fails (the stored alert state).
 		AlertHeld bool
+		// Locations are, for a plan with locations, a row for each.
+		Locations []locationRow
 	}{
 		page: p.newPage(r, "plan", ps.plan.Name), Plan: &j, Status: j.Status, ReadOnly: ps.synced,
 		Next: ps.next, Summary: j.Summary, Chart: newChart(listed.Executions, time.Duration(j.Summary.P50MS*float64(time.Millisecond)), time.Duration(j.Summary.P95MS*float64(time.Millisecond)), degradedAfter(ps.plan)), Executions: listed.Executions,
@@ -287,6 +303,7 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		data.BadgeVersion += "-" + j.Last.ID + "-" + string(j.Last.Status)
 	}
 	data.PlanID = id
+	data.Locations = locationRows(ps.plan.Locations, listed.Executions, data.Base)
 	data.PausedUntil, err = p.h.eng.PlanPause(r.Context(), id)
 	switch {
 	case errors.Is(err, smokex.ErrPauseUnsupported):
