@@ -44,7 +44,8 @@ operations use become secrets.
 
 --from-har writes one plan from a session recorded in a browser (the network
 panel's "Save all as HAR"): a step per request to the hosts given with
---host (by default the host of the first request), in order, each expecting
+--host (by default the host of the first request that is not a static
+asset), in order, each expecting
 its recorded status. Static assets (images, style sheets, scripts, fonts,
 media) and CORS preflights are left out. A value of an earlier JSON response
 that a later request sends (a token, an id) is captured from that response
@@ -74,7 +75,7 @@ Examples:
 			fs.StringVar(&out, "o", "", "write the plans to `DIR`/NAME.yaml instead of stdout")
 			return func(ctx context.Context, a *app, args []string) int {
 				if len(args) > 0 {
-					return a.usageError("new", fmt.Sprintf("unexpected argument %q: quote the whole curl command after --from-curl", args[0]))
+					return a.usageError("new", fmt.Sprintf("unexpected argument %q: give the source after --from-curl, --from-openapi or --from-har, and quote a curl command whole", args[0]))
 				}
 				given := 0
 				for _, s := range []string{fromCurl, fromOpenAPI, fromHAR} {
