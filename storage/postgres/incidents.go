@@ -103,19 +103,11 @@ func (s *Store) AddIncidentUpdate(ctx context.Context, id string, u *storage.Inc
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", op, err)
 	}
-	rows, err := s.pool.Query(ctx, s.sql(`UPDATE {schema}.incidents
+	return queryOne(ctx, s, op, scanIncident, `UPDATE {schema}.incidents
 		SET updates = updates || $2::jsonb, status = $3,
 			resolved_at = CASE WHEN $3 <> 'resolved' THEN NULL ELSE coalesce(resolved_at, $4) END
 		WHERE id = $1
-		RETURNING `+incidentColumns), id, doc, string(c.Status), c.At)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	in, err := pgx.CollectExactlyOneRow(rows, scanIncident)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	return in, nil
+		RETURNING `+incidentColumns, id, doc, string(c.Status), c.At)
 }
 
 // GetIncident returns the incident with the id.
@@ -124,15 +116,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (*storage.Incident, 
 	if !storable(id) {
 		return nil, fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, s.sql(`SELECT `+incidentColumns+` FROM {schema}.incidents WHERE id = $1`), id)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	in, err := pgx.CollectExactlyOneRow(rows, scanIncident)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	return in, nil
+	return queryOne(ctx, s, op, scanIncident, `SELECT `+incidentColumns+` FROM {schema}.incidents WHERE id = $1`, id)
 }
 
 // ListIncidents returns the incidents params selects, newest first.

@@ -71,15 +71,7 @@ func (s *Store) GetPlan(ctx context.Context, id string) (*storage.Plan, error) {
 	if !storable(id) {
 		return nil, fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, s.sql("SELECT "+planColumns+" FROM {schema}.plans WHERE id = $1"), id)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPlan)
-	if err != nil {
-		return nil, s.wrap(ctx, op, nil, err)
-	}
-	return p, nil
+	return queryOne(ctx, s, op, scanPlan, "SELECT "+planColumns+" FROM {schema}.plans WHERE id = $1", id)
 }
 
 // ListPlans returns the plans ordered by ID (byte-wise), those carrying

@@ -123,6 +123,21 @@ func (s *Store) sql(query string) string {
 	return strings.ReplaceAll(query, "{schema}", s.quoted)
 }
 
+// queryOne runs a query that answers one row and scans it; no row is
+// storage.ErrNotFound, and any error is wrapped as wrap does with op.
+func queryOne[T any](ctx context.Context, s *Store, op string, scan pgx.RowToFunc[T], query string, args ...any) (T, error) {
+	var zero T
+	rows, err := s.pool.Query(ctx, s.sql(query), args...)
+	if err != nil {
+		return zero, s.wrap(ctx, op, nil, err)
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, scan)
+	if err != nil {
+		return zero, s.wrap(ctx, op, nil, err)
+	}
+	return v, nil
+}
+
 // wrap turns err from pgx into an error of this package: op tells what
 // failed; onFK is the sentinel a foreign-key violation maps to for this
 // operation, following the storage.Store contract (nil: ErrConflict).
