@@ -49,4 +49,17 @@
 // deleting; requests that change something are refused when they come from
 // another origin (http.CrossOriginProtection). Secrets never appear: the
 // executor redacts them from every result before the handler sees it.
+//
+// Scoped access: Config.Tokens (ParseTokens reads a tokens file) are bearer
+// tokens with a Role (viewer, operator, admin) and optionally labels. A
+// token with labels is shown only the plans that have them, on every
+// endpoint, /events and the badges included; the others are answered 404,
+// as a plan that does not exist, so that their IDs do not leak. A viewer
+// is not shown the requests' and responses' bodies and headers, what
+// assertions received from them, captures or the plans' YAML; an operator
+// may also run plans now, pause them and write incidents; an admin may
+// also edit and delete plans; the dashboard says who is logged in and
+// shows only the controls the role may use. A host that authenticates
+// users itself (smokex serve's login cookie) says who a request is with
+// WithAccess. The public status pages under /s/ need no token.
 package admin
