@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/smokex/smokex/record"
@@ -68,6 +69,22 @@ func (e *Engine) PlanPause(ctx context.Context, id string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return until, nil
+}
+
+// PlanPauses returns when the pause of each paused plan ends, by plan ID:
+// the plans whose pause has not ended.
+func (e *Engine) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
+	ps, ok := e.store.(storage.PauseStore)
+	if !ok {
+		return nil, ErrPauseUnsupported
+	}
+	all, err := ps.PlanPauses(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("smokex: reading the plans' pauses: %w", err)
+	}
+	now := e.cfg.now()
+	maps.DeleteFunc(all, func(_ string, until time.Time) bool { return !until.After(now) })
+	return all, nil
 }
 
 // maintenanceOf returns the maintenance x finished in, empty when none:

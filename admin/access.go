@@ -358,7 +358,7 @@ func (h *handler) snapshot(r *http.Request, fresh bool) (*snapshot, error) {
 	if len(a.Labels) == 0 && a.Role != "" {
 		return snap, nil
 	}
-	out := &snapshot{built: snap.built, version: snap.version, byID: map[string]*planState{}, recent: snap.recent}
+	out := &snapshot{built: snap.built, version: snap.version, byID: map[string]*planState{}, overview: snap.overview}
 	for _, ps := range snap.plans {
 		if a.Sees(ps.plan.Labels) {
 			out.plans = append(out.plans, ps)

@@ -2,9 +2,12 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 )
@@ -12,38 +15,44 @@ import (
 // heartbeatRuns is how many executions a plan's heartbeat bar shows.
 const heartbeatRuns = 50
 
-// recentRuns holds each plan's newest finished executions for the
-// overview's heartbeat bars: read for every plan of a snapshot at once
-// (one query on a storage.RecentLister), the first time a page of that
+// overviewData is what the overview shows beside a snapshot: each
+// plan's newest finished executions for its heartbeat bar and the pauses
+// of the plans. It is read for every plan at once (one query on a
+// storage.RecentLister, one for the pauses), the first time a page of the
 // snapshot asks, and shared by every page that the snapshot serves.
-type recentRuns struct {
-	ids    []string
-	mu     sync.Mutex
-	byPlan map[string][]*record.Execution // nil until read
+type overviewData struct {
+	ids  []string
+	mu   sync.Mutex
+	read bool
+	// recent are the executions by plan, newest first; pauses are when
+	// the paused plans' pauses end.
+	recent map[string][]*record.Execution
+	pauses map[string]time.Time
 }
 
-// get returns the executions by plan, newest first, reading them on the
-// first call; concurrent first calls wait for the one read.
-func (rr *recentRuns) get(ctx context.Context, st storage.Store) (map[string][]*record.Execution, error) {
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	if rr.byPlan != nil {
-		return rr.byPlan, nil
+// get reads the data on the first call; concurrent first calls wait for
+// the one read, and a failed read is tried again by the next call.
+func (d *overviewData) get(ctx context.Context, eng *smokex.Engine) (*overviewData, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.read {
+		return d, nil
 	}
-	var (
-		m   map[string][]*record.Execution
-		err error
-	)
+	st := eng.Store()
+	var err error
 	if rl, ok := st.(storage.RecentLister); ok {
-		m, err = rl.RecentExecutions(ctx, rr.ids, heartbeatRuns)
+		d.recent, err = rl.RecentExecutions(ctx, d.ids, heartbeatRuns)
 	} else {
-		m, err = listRecent(ctx, st, rr.ids)
+		d.recent, err = listRecent(ctx, st, d.ids)
 	}
 	if err != nil {
 		return nil, err
 	}
-	rr.byPlan = m
-	return m, nil
+	if d.pauses, err = eng.PlanPauses(ctx); err != nil && !errors.Is(err, smokex.ErrPauseUnsupported) {
+		return nil, err
+	}
+	d.read = true
+	return d, nil
 }
 
 // listRecent reads the recent executions of a store that is not a

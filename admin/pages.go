@@ -175,7 +175,9 @@ type planRow struct {
 	Last                  *record.Execution
 	SuccessRate           *float64
 	Heartbeat             heartbeat
-	Next                  time.Time
+	// PausedUntil is when the plan's pause ends, zero when not paused.
+	PausedUntil time.Time
+	Next        time.Time
 	// Locations are, for a plan with locations, the status of each after
 	// its latest run.
 	Locations []locationCell
@@ -204,11 +206,12 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	if data.Sync != nil {
 		data.LoadErrors = data.Sync.notShown(data.LoadErrors)
 	}
-	recent, err := snap.recent.get(r.Context(), p.h.eng.Store())
+	extra, err := snap.overview.get(r.Context(), p.h.eng)
 	if err != nil {
 		p.failed(w, r, err)
 		return
 	}
+	now := time.Now()
 	for _, ps := range snap.plans {
 		row := planRow{ID: ps.plan.ID, Name: ps.plan.Name, Description: ps.plan.Description, Status: ps.statusName(), Next: ps.next}
 		if row.Name == "" {
@@ -220,7 +223,10 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		j := planJSON(ps)
 		row.Last, row.SuccessRate = j.Last, j.Summary.SuccessRate
 		row.Running = row.Last != nil && !row.Last.Status.Done()
-		row.Heartbeat = newHeartbeat(recent[ps.plan.ID])
+		row.Heartbeat = newHeartbeat(extra.recent[ps.plan.ID])
+		if until := extra.pauses[ps.plan.ID]; until.After(now) {
+			row.PausedUntil = until
+		}
 		row.Heartbeat.Base = data.Base
 		for _, loc := range ps.plan.Locations {
 			c := locationCell{Name: loc, Status: "pending"}

@@ -87,5 +87,8 @@ func (h *handler) writePause(w http.ResponseWriter, r *http.Request, id string, 
 		h.storeError(w, r, err)
 		return
 	}
+	if r.Method != http.MethodGet {
+		h.state.invalidate() // the overview shows the pause at once
+	}
 	writeJSON(w, http.StatusOK, Pause{PlanID: id, PausedUntil: timePtr(until)})
 }

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,9 @@ func TestPauseAPI(t *testing.T) {
 	require.Contains(t, string(page), `datetime="`+p.PausedUntil.Format(time.RFC3339)+`"`)
 	require.Contains(t, string(page), `data-resume="down"`)
 	require.Contains(t, string(page), `class="status s-maint" title="`+x.Maintenance+`">maintenance</span>`)
+	_, _, page = f.Do(t, "GET", "", "")
+	require.Regexp(t, `(?s)<tr data-plan-row="down">.*?<span class="status s-maint" title="alerts held until [^"]+">paused</span>.*?</tr>`, string(page), "the overview says so")
+	require.NotContains(t, string(regexp.MustCompile(`(?s)<tr data-plan-row="up">.*?</tr>`).Find(page)), "paused")
 
 	code, _, body = f.Do(t, "DELETE", "api/plans/down/pause", "")
 	require.Equal(t, 200, code, string(body))

@@ -55,8 +55,8 @@ type snapshot struct {
 	byID    map[string]*planState
 	// loadErrors are the plan files that do not load (Engine.LoadErrors).
 	loadErrors []smokex.LoadError
-	// recent are the plans' newest executions, read when a page asks.
-	recent *recentRuns
+	// overview is what the overview shows besides, read when it asks.
+	overview *overviewData
 
 	// The answers of /api/plans and /status, encoded once per snapshot:
 	// under load, many requests share one snapshot.
@@ -236,7 +236,7 @@ func (s *state) rebuild(ctx context.Context) (*snapshot, error) {
 		next[e.ID] = e.Next
 	}
 	snap := &snapshot{built: built, version: version, plans: make([]*planState, 0, len(plans)), byID: make(map[string]*planState, len(plans)),
-		loadErrors: s.eng.LoadErrors(), recent: &recentRuns{ids: ids}}
+		loadErrors: s.eng.LoadErrors(), overview: &overviewData{ids: ids}}
 	broken := make(map[string]*smokex.LoadError, len(snap.loadErrors))
 	for i := range snap.loadErrors {
 		if le := &snap.loadErrors[i]; le.PlanID != "" {

@@ -20,4 +20,7 @@ type PauseStore interface {
 	// A pause that has ended may still be returned: the caller compares it
 	// with its clock. ErrNotFound when no plan has the id.
 	PlanPause(ctx context.Context, planID string) (time.Time, error)
+	// PlanPauses returns the pauses of every paused plan, by plan ID, as
+	// PlanPause would return each: an ended one may be among them.
+	PlanPauses(ctx context.Context) (map[string]time.Time, error)
 }

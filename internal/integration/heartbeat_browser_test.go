@@ -57,6 +57,7 @@ steps:
 	}
 	require.Equal(t, []string{"tick s-failed ./executions/" + down.ID, "tick s-failed maint ./executions/" + paused.ID}, ticks("down"))
 	require.Equal(t, "tick s-degraded ./executions/"+degraded.ID, ticks("slow")[0])
+	require.Equal(t, "paused", b.Text(`tr[data-plan-row="down"] .status.s-maint`), "the overview says the plan is paused")
 	require.Equal(t, 50, browsertest.Eval[int](b, `document.querySelectorAll('tr[data-plan-row="up"] .heartbeat .tick').length`), "50 slots")
 	require.Equal(t, 0, browsertest.Eval[int](b, `document.querySelectorAll('tr[data-plan-row="secret"] .heartbeat').length`), "no bar before a run")
 

@@ -37,3 +37,19 @@ func (s *Store) PlanPause(ctx context.Context, planID string) (time.Time, error)
 	}
 	return rec.pausedUntil, nil
 }
+
+// PlanPauses returns the pauses of every paused plan.
+func (s *Store) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
+	if err := check(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := map[string]time.Time{}
+	for id, rec := range s.plans {
+		if !rec.pausedUntil.IsZero() {
+			out[id] = rec.pausedUntil
+		}
+	}
+	return out, nil
+}

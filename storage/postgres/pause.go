@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/smokex/smokex/storage"
@@ -47,4 +48,25 @@ func (s *Store) PlanPause(ctx context.Context, planID string) (time.Time, error)
 		return time.Time{}, s.wrap(ctx, op, nil, err)
 	}
 	return fromTS(until), nil
+}
+
+// PlanPauses reads every row of plan_pauses.
+func (s *Store) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.pool.Query(ctx, s.sql(`SELECT plan_id, until FROM {schema}.plan_pauses`))
+	if err != nil {
+		return nil, s.wrap(ctx, "list pauses", nil, err)
+	}
+	out := map[string]time.Time{}
+	var (
+		id    string
+		until time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &until}, func() error {
+		out[id] = until.UTC()
+		return nil
+	})
+	if err != nil {
+		return nil, s.wrap(ctx, "list pauses", nil, err)
+	}
+	return out, nil
 }

@@ -42,6 +42,11 @@ func (s suite) pauseAndResume(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, until.IsZero(), "a pause is one plan's")
 
+	all, err := ps.PlanPauses(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 1, "only paused plans: %v", all)
+	require.True(t, all["p"].Equal(at(60)), "got %s", all["p"])
+
 	require.NoError(t, ps.PausePlan(ctx, "p", at(30)), "a pause replaces the last, shorter or not")
 	until, err = ps.PlanPause(ctx, "p")
 	require.NoError(t, err)
@@ -51,6 +56,9 @@ func (s suite) pauseAndResume(t *testing.T) {
 	until, err = ps.PlanPause(ctx, "p")
 	require.NoError(t, err)
 	require.True(t, until.IsZero(), "a zero until ends the pause, got %s", until)
+	all, err = ps.PlanPauses(ctx)
+	require.NoError(t, err)
+	require.Empty(t, all, "a resumed plan is not listed")
 	require.NoError(t, ps.PausePlan(ctx, "p", time.Time{}), "ending no pause is no error")
 }
 
