@@ -187,7 +187,7 @@ func (a *app) usage(w io.Writer) {
 	}
 	fmt.Fprint(w, "\nRun \"smokex help <command>\" for a command's flags.\n"+
 		"Exit codes of run and validate: 0 passed, 1 a step failed or errored, 2 invalid plan,\n"+
-		"unreadable file or bad usage. serve and migrate list theirs in their help.\n")
+		"unreadable file or bad usage. serve, sync and migrate list theirs in their help.\n")
 }
 
 // commandUsage writes one command's synopsis and flags.
