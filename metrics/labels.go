@@ -25,10 +25,44 @@ func (k LabelKey) In(location string) LabelKey {
 // AttrLocation is the label of an execution's location
 // (record.Execution.Location), set on the measurements of executions that
 // have one: smokex.executions, smokex.execution.duration,
-// smokex.step.duration, smokex.schedule.lag, smokex.plan.up and
-// smokex.plan.last_run (so that smokex_plan_up is by plan and location,
-// and count(smokex_plan_up == 0) by plan counts its failing locations).
+// smokex.step.duration and smokex.schedule.lag. smokex.plan.up has none:
+// for a plan with locations it follows their quorum (LocationQuorum).
 const AttrLocation = "location"
+
+// LocationQuorum keeps the outcome of the latest execution in each
+// location of the plans with locations, so that smokex.plan.up follows
+// the rule of the alert policy and /status: a plan is down when at least
+// its min_failing_locations (1 when it sets none) of its locations failed
+// their latest execution. It holds a bool per plan and location, bounded
+// by the plans. The zero value is ready; it is safe for concurrent use.
+type LocationQuorum struct {
+	mu     sync.Mutex
+	failed map[string]map[string]bool
+}
+
+// PlanHealth is the package's PlanHealth for an execution of plan: for a
+// plan with locations, up follows its quorum.
+func (q *LocationQuorum) PlanHealth(plan *record.PlanRef, x *record.Execution) (up, lastRun int64, ok bool) {
+	up, lastRun, ok = PlanHealth(x)
+	if !ok || plan == nil || len(plan.Locations) == 0 || x.Location == "" {
+		return up, lastRun, ok
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.failed == nil {
+		q.failed = map[string]map[string]bool{}
+	}
+	byLoc := q.failed[plan.ID]
+	if byLoc == nil {
+		byLoc = map[string]bool{}
+		q.failed[plan.ID] = byLoc
+	}
+	byLoc[x.Location] = up == 0
+	if _, _, down := plan.LocationQuorum(byLoc, plan.MinFailingLocations); down {
+		return 0, lastRun, true
+	}
+	return 1, lastRun, true
+}
 
 // Key returns the LabelKey of measurement m with the values a to d (empty
 // when unused).

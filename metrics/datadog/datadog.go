@@ -46,6 +46,9 @@ type Recorder struct {
 	tags   []string
 
 	sets metrics.LabelCache[[]string]
+	// quorum makes smokex.plan.up of a plan with locations follow their
+	// quorum.
+	quorum metrics.LocationQuorum
 
 	stopOnce sync.Once
 	stopErr  error
@@ -122,8 +125,8 @@ func (r *Recorder) ExecutionFinished(_ context.Context, p *record.PlanRef, x *re
 	_ = r.client.Distribution(metrics.NameExecutionDuration, x.Duration().Seconds(), r.tagsIn(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), x.Location, func() []string {
 		return []string{"plan:" + plan, "status:" + status}
 	}), 1)
-	if up, last, ok := metrics.PlanHealth(x); ok {
-		tags := r.tagsIn(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), x.Location, func() []string { return []string{"plan:" + plan} })
+	if up, last, ok := r.quorum.PlanHealth(p, x); ok {
+		tags := r.tagsFor(metrics.Key(metrics.MeasurePlan, plan, "", "", ""), func() []string { return []string{"plan:" + plan} })
 		_ = r.client.Gauge(metrics.NamePlanUp, float64(up), tags, 1)
 		_ = r.client.Gauge(metrics.NamePlanLastRun, float64(last), tags, 1)
 	}

@@ -85,6 +85,9 @@ type Recorder struct {
 	record.HookDefaults
 	tracer trace.Tracer
 	prop   propagation.TextMapPropagator
+	// quorum makes smokex.plan.up of a plan with locations follow their
+	// quorum.
+	quorum metrics.LocationQuorum
 
 	executions   metric.Int64Counter
 	execDuration metric.Float64Histogram
@@ -220,8 +223,8 @@ func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *
 	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrsIn(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}
 	}))
-	if up, last, ok := metrics.PlanHealth(x); ok {
-		set := r.attrsIn(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), x.Location, func() []attribute.KeyValue {
+	if up, last, ok := r.quorum.PlanHealth(p, x); ok {
+		set := r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
 			return []attribute.KeyValue{AttrPlan.String(plan)}
 		})
 		r.planUp.Record(ctx, up, set)
