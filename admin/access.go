@@ -208,6 +208,12 @@ func (a *Access) all() bool {
 	return len(a.Labels) == 0 && a.Role.AtLeast(RoleOperator)
 }
 
+// seesEveryPlan reports whether a is scoped by no label: what spans every
+// plan, such as the locations' processes, is shown to it alone.
+func (a *Access) seesEveryPlan() bool {
+	return len(a.Labels) == 0
+}
+
 // hidesBodies reports whether a is shown executions without the bodies
 // and headers of their requests and responses.
 func (a *Access) hidesBodies() bool {

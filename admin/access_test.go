@@ -274,3 +274,30 @@ func TestScopedIncidents(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, code, "%s: %s", id, body)
 	}
 }
+
+// TestScopedNewEndpoints sends each token that does not see every plan to
+// the endpoints of pauses, incidents, locations, sync and badges: the
+// other team's plan is not there, and what spans every plan is not either.
+func TestScopedNewEndpoints(t *testing.T) {
+	t.Parallel()
+	f := newScoped(t)
+	for _, tok := range []string{"viewer-token", "operator-token"} {
+		for _, c := range []struct{ method, path string }{
+			{"GET", "api/plans/pay/pause"},
+			{"POST", "api/plans/pay/pause?for=1h"},
+			{"DELETE", "api/plans/pay/pause"},
+			{"GET", "api/incidents?plan=pay"},
+			{"GET", "api/locations"},
+			{"GET", "locations"},
+			{"GET", "api/sync"},
+			{"POST", "api/sync"},
+			{"POST", "api/sync/preview"},
+			{"GET", "badge/pay.svg"},
+			{"GET", "badge/pay/uptime.svg"},
+		} {
+			code, body := f.as(t, tok, c.method, c.path, "")
+			require.Equal(t, http.StatusNotFound, code, "%s %s %s: %s", tok, c.method, c.path, body)
+			require.NotContains(t, string(body), "pay-", "%s %s", c.method, c.path)
+		}
+	}
+}

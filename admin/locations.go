@@ -56,6 +56,12 @@ func locationsJSON(locs []smokex.LocationStatus) []Location {
 // a process was seen in, its processes, when one was last seen, its queue
 // of ticks and lateness.
 func (h *handler) locations(w http.ResponseWriter, r *http.Request) {
+	if !accessOf(r).seesEveryPlan() {
+		// The processes of every location, with their hosts, are not
+		// a scoped token's to see.
+		writeError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
+		return
+	}
 	locs, err := h.eng.Locations(r.Context())
 	if err != nil {
 		h.storeError(w, r, err)
@@ -110,6 +116,10 @@ func locationRows(locations []string, recent []*record.Execution, base string) [
 
 // locations renders the Locations page: each location with its processes.
 func (p *pages) locations(w http.ResponseWriter, r *http.Request) {
+	if !accessOf(r).seesEveryPlan() {
+		p.notFound(w, r, "There is no page at "+r.URL.Path+".")
+		return
+	}
 	locs, err := p.h.eng.Locations(r.Context())
 	if err != nil {
 		p.failed(w, r, err)
