@@ -209,6 +209,9 @@ func (f *adminFlags) planURL(id string) string {
 // printDashboard tells where the dashboard is.
 func (f *adminFlags) printDashboard(w io.Writer, listening string, plans int) {
 	fmt.Fprintf(w, "smokex serve: dashboard at %s\n", f.dashboardURL(listening))
+	for _, p := range f.statusPages {
+		fmt.Fprintf(w, "smokex serve: status page %s at %ss/%s\n", p.Slug, f.dashboardURL(listening), p.Slug)
+	}
 	if f.storePlans && plans == 0 && !f.allowEdit {
 		fmt.Fprintln(w, "smokex serve: no plans: give a PATH, or --allow-edit to create plans in the dashboard")
 	}

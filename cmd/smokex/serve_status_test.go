@@ -23,6 +23,7 @@ func TestServeStatusPagesWithoutToken(t *testing.T) {
 	s := startServe(t, nil, "--auth-token", "t0ken", "--status-pages", pages, "--var", "base="+target.URL, dir)
 	base := s.dashboardURL(t)
 	s.waitLog(t, finishedLine("ticker", "passed"))
+	require.Contains(t, logText(s.stderr), "smokex serve: status page public at "+base+"s/public\n")
 
 	resp, _ := send(t, http.DefaultClient, "GET", base+"api/plans", nil)
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
