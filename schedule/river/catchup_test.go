@@ -1,0 +1,63 @@
+package river_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	smokexriver "github.com/smokex/smokex/schedule/river"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
+)
+
+// TestCatchUp: the ticks that fell due while no replica lived are
+// enqueued by the next one to start. The entry's last enqueued tick is
+// set five seconds back, and its jobs deleted, as if no replica had run
+// since; a replica that starts then calls its Func for each of the
+// five due times, once.
+func TestCatchUp(t *testing.T) {
+	t.Parallel()
+	pool := postgrestest.Pool(t, 8)
+	schema := postgrestest.Schema(t, pool)
+	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	log := &tickLog{dues: map[string][]time.Time{}, tick: make(chan struct{}, 1)}
+	newScheduler := func() *smokexriver.Scheduler {
+		s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
+			Func: func(_ context.Context, id string, due time.Time) { log.add(id, due) }})
+		require.NoError(t, err)
+		return s
+	}
+	first := newScheduler()
+	require.NoError(t, first.Add(t.Context(), "a", "@every 1s"))
+	require.NoError(t, first.Start(t.Context()))
+	log.waitFor(t, []string{"a"}, 1)
+	require.NoError(t, first.Stop(t.Context()))
+
+	q := func(sql string) string { return pgx.Identifier{schema}.Sanitize() + sql }
+	var through time.Time
+	require.NoError(t, pool.QueryRow(t.Context(), `UPDATE `+q(`.schedule_entries`)+`
+		SET enqueued_through = date_trunc('second', now()) - interval '5 seconds' RETURNING enqueued_through`).Scan(&through))
+	_, err := pool.Exec(t.Context(), `DELETE FROM `+q(`.river_job`))
+	require.NoError(t, err)
+	log.mu.Lock()
+	log.dues = map[string][]time.Time{}
+	log.mu.Unlock()
+
+	second := newScheduler()
+	require.NoError(t, second.Start(t.Context()))
+	defer func() { require.NoError(t, second.Stop(context.Background())) }()
+	log.waitFor(t, []string{"a"}, 5)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	seen := map[time.Time]int{}
+	for _, d := range log.dues["a"] {
+		seen[d.UTC()]++
+	}
+	for i := 1; i <= 5; i++ {
+		due := through.Add(time.Duration(i) * time.Second).UTC()
+		require.Equal(t, 1, seen[due], "the tick due %s, which no replica enqueued", due.Format(time.TimeOnly))
+	}
+}
