@@ -33,6 +33,10 @@
 //     and stopped in reverse).
 //   - lifecycle.go: [Engine.Start] and [Engine.Stop].
 //   - events.go: [Subscription]s, which never slow a run.
+//   - budget.go: [Engine.ErrorBudget], a plan's error budget against its
+//     slo from the store, and the loop that measures it after executions
+//     for the record.ErrorBudgetHooks, at most once per
+//     [ErrorBudgetInterval].
 //
 // docs/architecture.md is the map of the whole repository: the data path,
 // who owns what, and where to add an assertion, a notifier, a storage
