@@ -48,12 +48,17 @@
       var doc = new DOMParser().parseFromString(html, "text/html");
       var fresh = doc.getElementById("page");
       document.body.setAttribute("data-etag", doc.body.getAttribute("data-etag") || "");
+      // Charts open stay open; a plan may be in several groups.
       var open = {};
-      document.querySelectorAll(".plan details[open]").forEach(function (d) { open[d.closest(".plan").getAttribute("data-plan")] = true; });
+      document.querySelectorAll(".plan").forEach(function (p, i) {
+        var d = p.querySelector("details");
+        if (d && d.open) open[i] = true;
+      });
       if (fresh) {
         document.getElementById("page").innerHTML = fresh.innerHTML;
-        document.querySelectorAll(".plan").forEach(function (p) {
-          if (open[p.getAttribute("data-plan")]) { var d = p.querySelector("details"); if (d) d.open = true; }
+        document.querySelectorAll(".plan").forEach(function (p, i) {
+          var d = p.querySelector("details");
+          if (d && open[i]) d.open = true;
         });
         arm(document);
         live = document.getElementById("live");
