@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,12 +50,8 @@ func (h *handler) statusRoutes() {
 func (h *handler) statusPage(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	slug, isJSON := strings.CutSuffix(file, ".json")
-	var b *builtPage
-	if h.public != nil {
-		b = h.public.get(r.Context(), slug)
-	}
+	b := h.builtPage(w, r, slug)
 	if b == nil {
-		http.Error(w, "no status page here", http.StatusNotFound)
 		return
 	}
 	hd := w.Header()
@@ -107,8 +104,7 @@ func (s *statusPages) shutdownOf(srv *http.Server) <-chan struct{} {
 // page changes, upon which the page fetches itself again.
 func (h *handler) statusStream(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	if h.public == nil || h.public.get(r.Context(), slug) == nil {
-		http.Error(w, "no status page here", http.StatusNotFound)
+	if h.builtPage(w, r, slug) == nil {
 		return
 	}
 	if h.public.streams.Add(1) > maxStatusStreams {
@@ -162,12 +158,8 @@ func (h *handler) statusStream(w http.ResponseWriter, r *http.Request) {
 
 // statusFeed serves /s/<slug>/feed.atom.
 func (h *handler) statusFeed(w http.ResponseWriter, r *http.Request) {
-	var b *builtPage
-	if h.public != nil {
-		b = h.public.get(r.Context(), r.PathValue("slug"))
-	}
+	b := h.builtPage(w, r, r.PathValue("slug"))
 	if b == nil {
-		http.Error(w, "no status page here", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
@@ -186,4 +178,20 @@ func acceptsGzip(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// builtPage returns the built page with slug, or answers 404 when no page
+// has it, 503 when it could not be built yet (the store failed), and
+// returns nil.
+func (h *handler) builtPage(w http.ResponseWriter, r *http.Request, slug string) *builtPage {
+	if h.public == nil || !slices.ContainsFunc(h.public.pages, func(p StatusPage) bool { return p.Slug == slug }) {
+		http.Error(w, "no status page here", http.StatusNotFound)
+		return nil
+	}
+	b := h.public.get(r.Context(), slug)
+	if b == nil {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "the status page is not ready; try again shortly", http.StatusServiceUnavailable)
+	}
+	return b
 }
