@@ -30,15 +30,23 @@ type locationsCluster struct {
 	target *httptest.Server
 	mu     sync.Mutex
 	from   map[string]int
+	// failing are the locations (?from=) the target answers 503.
+	failing map[string]bool
 }
 
 func newLocationsCluster(t *testing.T, plans map[string]string) *locationsCluster {
 	t.Helper()
-	c := &locationsCluster{t: t, db: newTestDB(t), bin: buildBinary(t), dir: t.TempDir(), from: map[string]int{}}
+	c := &locationsCluster{t: t, db: newTestDB(t), bin: buildBinary(t), dir: t.TempDir(), from: map[string]int{}, failing: map[string]bool{}}
 	c.target = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		from := r.URL.Query().Get("from")
 		c.mu.Lock()
-		c.from[r.URL.Query().Get("from")]++
+		c.from[from]++
+		bad := c.failing[from]
 		c.mu.Unlock()
+		if bad {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(c.target.Close)
@@ -284,24 +292,11 @@ steps:
       url: "${base}/health?from=${location}"
 `,
 	})
-	var failMu sync.Mutex
-	failing := map[string]bool{}
-	c.target.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		from := r.URL.Query().Get("from")
-		failMu.Lock()
-		bad := failing[from]
-		failMu.Unlock()
-		if bad {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
 	fail := func(locs ...string) {
-		failMu.Lock()
-		defer failMu.Unlock()
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		for _, l := range locs {
-			failing[l] = true
+			c.failing[l] = true
 		}
 	}
 	sink := newAlertSink(t)
