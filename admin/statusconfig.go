@@ -35,8 +35,12 @@ type StatusPage struct {
 // StatusGroup is a named group of plans on a status page: the plans named
 // by ID, or the plans that carry every one of Labels (one of the two).
 type StatusGroup struct {
-	Name   string            `yaml:"name" json:"name"`
-	Plans  []string          `yaml:"plans" json:"plans,omitempty"`
+	// Name heads the group on the page.
+	Name string `yaml:"name" json:"name"`
+	// Plans are the IDs of the group's plans, in the page's order.
+	Plans []string `yaml:"plans" json:"plans,omitempty"`
+	// Labels select the plans that carry every one of them, ordered
+	// by ID.
 	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
 }
 

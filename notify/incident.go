@@ -18,8 +18,11 @@ const TransitionIncident Transition = "incident"
 // IncidentNotice is, for TransitionIncident, the incident with the update
 // the event tells of.
 type IncidentNotice struct {
-	ID     string `json:"id"`
-	Title  string `json:"title"`
+	// ID and Title are the incident's.
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Status is the incident's after the update: investigating,
+	// identified, monitoring or resolved.
 	Status string `json:"status"`
 	// Message is the update's.
 	Message string    `json:"message"`

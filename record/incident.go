@@ -24,7 +24,10 @@ func (s IncidentStatus) Valid() bool {
 
 // Incident is an outage or a notice about some plans.
 type Incident struct {
-	ID    string
+	// ID identifies the incident: "auto-<plan>-<millis>" for an
+	// automatic one, "inc-..." for one written through the admin API.
+	ID string
+	// Title says what is wrong, as a status page heads the incident.
 	Title string
 	// Automatic is set on an incident the alert policy recorded: a plan
 	// declared failing, resolved when it recovered.

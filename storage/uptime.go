@@ -40,6 +40,7 @@ type DailyUptimeParams struct {
 
 // DailyUptime is one plan's rollup of one UTC day.
 type DailyUptime struct {
+	// PlanID is the plan the rollup counts the executions of.
 	PlanID string
 	// Day is midnight UTC of the day.
 	Day time.Time
