@@ -260,8 +260,19 @@ func TestScopedIncidents(t *testing.T) {
 	require.Equal(t, http.StatusCreated, code, string(body))
 	code, body = f.as(t, "operator-token", "POST", "api/incidents", `{"title": "Pay down", "status": "investigating", "message": "x", "plans": ["pay"]}`)
 	require.Equal(t, http.StatusNotFound, code, "the operator does not see pay: %s", body)
-	code, body = f.as(t, "admin-token", "POST", "api/incidents", `{"title": "Pay down", "status": "investigating", "message": "x", "plans": ["pay"]}`)
+	code, h, body := f.Do(t, "POST", "api/incidents", `{"title": "Pay down", "status": "investigating", "message": "x", "plans": ["pay"]}`, "Authorization", "Bearer admin-token")
 	require.Equal(t, http.StatusCreated, code, string(body))
+	// Where the answer says the incident is, the admin reads it; a
+	// token that does not see pay gets 404, as for no incident at all.
+	payIncident := "api/" + h.Get("Location")
+	code, body = f.as(t, "admin-token", "GET", payIncident, "")
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.Contains(t, string(body), "Pay down")
+	for _, path := range []string{payIncident, "api/incidents/inc-nope"} {
+		code, body = f.as(t, "viewer-token", "GET", path, "")
+		require.Equal(t, http.StatusNotFound, code, "%s: %s", path, body)
+		require.NotContains(t, string(body), "Pay down")
+	}
 	code, body = f.as(t, "viewer-token", "POST", "api/incidents", `{"title": "x", "status": "investigating", "message": "x", "plans": ["core"]}`)
 	require.Equal(t, http.StatusForbidden, code, string(body))
 

@@ -255,6 +255,7 @@ func (h *handler) routes() {
 	api("/api/schedule", map[string]http.HandlerFunc{"GET": h.schedule})
 	api("/api/locations", map[string]http.HandlerFunc{"GET": h.locations})
 	api("/api/incidents", map[string]http.HandlerFunc{"GET": h.listIncidents, "POST": h.createIncident})
+	api("/api/incidents/{id}", map[string]http.HandlerFunc{"GET": h.getIncident})
 	api("/api/incidents/{id}/updates", map[string]http.HandlerFunc{"POST": h.updateIncident})
 	api("/api/sync", map[string]http.HandlerFunc{"GET": h.getSync, "POST": h.postSync})
 	api("/api/sync/preview", map[string]http.HandlerFunc{"POST": h.previewSync})

@@ -124,7 +124,7 @@ func (h *handler) listIncidents(w http.ResponseWriter, r *http.Request) {
 // does not see it.
 func (h *handler) incidentVisible(r *http.Request, in *storage.Incident) bool {
 	if len(in.Plans) == 0 {
-		return len(accessOf(r).Labels) == 0
+		return accessOf(r).seesEveryPlan()
 	}
 	for _, id := range in.Plans {
 		if !h.planVisible(r, id) {
@@ -247,6 +247,26 @@ func (h *handler) createIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "incidents/"+in.ID)
 	writeJSON(w, http.StatusCreated, toIncidentJSON(in, time.Now()))
+}
+
+// getIncident answers GET /api/incidents/{id}, where POST /api/incidents
+// says the new incident is (Location): 404 for an incident r may not see,
+// as for one that does not exist.
+func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
+	is := h.incidentStore(w)
+	if is == nil {
+		return
+	}
+	id := r.PathValue("id")
+	in, err := is.GetIncident(r.Context(), id)
+	if err == nil && !h.incidentVisible(r, in) {
+		err = fmt.Errorf("incident %s: %w", quoteID(id), storage.ErrNotFound)
+	}
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toIncidentJSON(in, time.Now()))
 }
 
 // updateIncident answers POST /api/incidents/{id}/updates.

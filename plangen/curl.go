@@ -19,6 +19,7 @@ type CurlError struct {
 	Message string
 }
 
+// Error names the argument, when there is one, and the problem.
 func (e *CurlError) Error() string {
 	if e.Arg < 0 {
 		return "curl command: " + e.Message
