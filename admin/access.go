@@ -121,16 +121,9 @@ func validateTokens(tokens []Token, wheres []string) error {
 // ParseTokens reads a tokens file: a YAML list of Token entries.
 // An error names the entry, its line and the field.
 func ParseTokens(data []byte) ([]Token, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("tokens: %w", err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, errors.New("tokens: the file is empty: it lists entries of name, sha256, role and labels")
-	}
-	list := doc.Content[0]
-	if list.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("tokens: line %d: the file must be a list of entries (- name: ..., sha256: ..., role: ...)", list.Line)
+	list, err := yamlList(data, "tokens", "entries of name, sha256, role and labels (- name: ..., sha256: ..., role: ...)")
+	if err != nil {
+		return nil, err
 	}
 	tokens := make([]Token, len(list.Content))
 	wheres := make([]string, len(list.Content))

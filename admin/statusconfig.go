@@ -62,16 +62,9 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 // with both or neither of plans and labels are errors naming the line.
 // Whether the plans exist is for CheckStatusPages.
 func ParseStatusPages(data []byte) ([]StatusPage, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("status pages: %w", err)
-	}
-	if len(root.Content) == 0 {
-		return nil, errors.New("status pages: the file is empty: give a list of pages, each with a slug and groups")
-	}
-	list := root.Content[0]
-	if list.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("status pages: line %d: want a list of pages (- slug: ...)", list.Line)
+	list, err := yamlList(data, "status pages", "pages, each with a slug and groups (- slug: ...)")
+	if err != nil {
+		return nil, err
 	}
 	if len(list.Content) == 0 {
 		return nil, fmt.Errorf("status pages: line %d: the list has no pages", list.Line)
@@ -239,4 +232,21 @@ func formatLabels(labels map[string]string) string {
 		parts = append(parts, k+": "+strconv.Quote(labels[k]))
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// yamlList reads data as a YAML document that is a list, of what entries
+// says, and returns the list's node; what names the file in the errors.
+func yamlList(data []byte, what, entries string) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty: it lists %s", what, entries)
+	}
+	list := root.Content[0]
+	if list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s: line %d: the file must be a list of %s", what, list.Line, entries)
+	}
+	return list, nil
 }

@@ -173,7 +173,7 @@ func TestParseStatusPages(t *testing.T) {
 	for _, c := range []struct{ name, yaml, want string }{
 		{"empty", "", "the file is empty"},
 		{"empty list", "[]\n", "line 1: the list has no pages"},
-		{"not a list", "slug: x\n", "line 1: want a list of pages"},
+		{"not a list", "slug: x\n", "line 1: the file must be a list of pages"},
 		{"unknown key", "- slug: x\n  titel: X\n  groups: [{name: A, plans: [a]}]\n", `line 2, column 3: unknown key "titel" in a page; did you mean "title"?`},
 		{"unknown group key", "- slug: x\n  groups:\n    - name: A\n      plan: [a]\n", `line 4, column 7: unknown key "plan" in a group; did you mean "plans"?`},
 		{"bad slug", "- slug: Acme API\n  groups: [{name: A, plans: [a]}]\n", `status page slug "Acme API"`},
