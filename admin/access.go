@@ -93,7 +93,7 @@ func validateTokens(tokens []Token, wheres []string) error {
 		names[t.Name] = i + 1
 		sum, err := hex.DecodeString(t.SHA256)
 		if err != nil || len(sum) != sha256.Size {
-			return fmt.Errorf("%s: sha256 must be the token's SHA-256 in 64 hex digits (smokex token prints it), not %q", where, cut(t.SHA256, 70))
+			return fmt.Errorf("%s: sha256 must be the token's SHA-256 in 64 hex digits (smokex token prints it), not %.70q", where, t.SHA256)
 		}
 		key := strings.ToLower(t.SHA256)
 		if n := sums[key]; n > 0 {
@@ -154,14 +154,6 @@ func ParseTokens(data []byte) ([]Token, error) {
 		return nil, err
 	}
 	return tokens, nil
-}
-
-// cut shortens s to n bytes for a message.
-func cut(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }
 
 // Access is who a request is: what the handler shows it and lets it do.
