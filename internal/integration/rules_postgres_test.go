@@ -84,9 +84,17 @@ func TestDependsOnAcrossReplicas(t *testing.T) {
 	require.Equal(t, []string{"gateway recovered", "checkout failing"}, got(2))
 }
 
-// alertReplicas starts two engines on one new PostgreSQL schema, as two
-// replicas, each syncing plans and alerting by the rules to one channel.
+// alertReplicas starts two engines of replicaEngines.
 func alertReplicas(t *testing.T, plans fstest.MapFS, rules notify.Rules) (chan *notify.Event, *smokex.Engine, *smokex.Engine) {
+	t.Helper()
+	alerts, newEngine := replicaEngines(t, plans, rules)
+	return alerts, newEngine(), newEngine()
+}
+
+// replicaEngines makes a new PostgreSQL schema and returns a func that
+// starts an engine on it, as a replica, syncing plans and alerting by the
+// rules to the channel it returns; each is stopped at the test's end.
+func replicaEngines(t *testing.T, plans fstest.MapFS, rules notify.Rules) (chan *notify.Event, func() *smokex.Engine) {
 	t.Helper()
 	pool := postgrestest.Pool(t, 16)
 	schema := postgrestest.Schema(t, pool)
@@ -117,7 +125,7 @@ func alertReplicas(t *testing.T, plans fstest.MapFS, rules notify.Rules) (chan *
 		})
 		return eng
 	}
-	return alerts, newEngine(), newEngine()
+	return alerts, newEngine
 }
 
 // TestFlakyAfterAcrossReplicas runs a plan whose every execution passes
