@@ -83,9 +83,10 @@ type Config struct {
 	// Location is this process's location ("eu-west"; a name
 	// plan.CheckLocation accepts): it works the ticks of the entries
 	// added with it (AddIn), from the River queue of that location,
-	// Queue + "_" + Location. The engine's smokex.Config.Location must
-	// be the same. Defaults to none: the process works the ticks of
-	// entries without locations only.
+	// Queue + "_" + Location, besides those of entries without locations
+	// (unless Agent). The engine's smokex.Config.Location must be the
+	// same. Defaults to none: the process works the ticks of entries
+	// without locations only.
 	Location string
 	// Agent makes this process work the ticks of its Location and
 	// nothing else: it enqueues no ticks, works none of the entries
