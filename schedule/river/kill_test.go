@@ -200,6 +200,13 @@ func TestLeaderKilled(t *testing.T) {
 	// Every plan runs five more ticks.
 	c.waitTicksAfter(plans, killed.Add(time.Second), 5)
 	end := time.Now()
+	c.waitCaughtUp(plans, killed, end, func() int {
+		n := 0
+		for _, ch := range live {
+			n += ch.skipped(record.SkipOverlap)
+		}
+		return n
+	})
 	for _, ch := range live {
 		ch.stop(t)
 	}
