@@ -221,7 +221,10 @@ func (s *syncer) verified(h http.Header, body []byte) bool {
 		return hmac.Equal(got, mac.Sum(nil))
 	}
 	if tok := h.Get("X-Gitlab-Token"); tok != "" {
-		return subtle.ConstantTimeCompare([]byte(tok), []byte(s.secret)) == 1
+		// Compared as SHA-256 sums, so that the time taken tells
+		// nothing of the secret's length either.
+		got, want := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(s.secret))
+		return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 	}
 	return false
 }

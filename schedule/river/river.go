@@ -92,7 +92,7 @@ type Config struct {
 	// nothing else: it enqueues no ticks, works none of the entries
 	// without locations, and takes no part in River's leader election
 	// (River's LeaderElectionDisabled), so that River's maintenance runs
-	// on the other processes. It needs a Location.
+	// on the other processes. It needs a Location. Defaults to false.
 	Agent bool
 	// TimeZone is the time zone of cron specs without a CRON_TZ= prefix;
 	// every replica must use the same. Defaults to UTC.
