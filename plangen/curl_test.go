@@ -185,3 +185,18 @@ func requireParses(t *testing.T, p *plangen.Plan) string {
 	}
 	return out.String()
 }
+
+// TestFromCurlCredentialHeaders makes a header named as a credential a
+// secret named after it, which the plan sends and never writes.
+func TestFromCurlCredentialHeaders(t *testing.T) {
+	t.Parallel()
+	p, err := plangen.FromCurl(`curl -H "X-API-Key: k3y-value" -H "X-Request-Id: 42" https://api.example.com/me`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"X_API_KEY"}, p.Secrets)
+	require.Equal(t, "k3y-value", p.SecretValues["X_API_KEY"])
+	var out bytes.Buffer
+	require.NoError(t, plangen.Write(&out, p))
+	require.NotContains(t, out.String(), "k3y-value")
+	require.Contains(t, out.String(), "${X_API_KEY}")
+	require.Contains(t, out.String(), `"42"`, "other headers stay as they are")
+}

@@ -15,9 +15,11 @@ const (
 )
 
 // FromCurl turns a curl command into a one-step plan that sends the same
-// request and expects a 2xx status. An Authorization header, cookies and
-// the password of -u become secrets (their values in SecretValues, never
-// in the plan): set them in the environment the plan runs in.
+// request and expects a 2xx status. An Authorization header, cookies, the
+// password of -u and the headers named as credentials (X-API-Key,
+// X-Auth-Token, ...: secrets named after them, X_API_KEY) become secrets
+// (their values in SecretValues, never in the plan): set them in the
+// environment the plan runs in.
 func FromCurl(command string) (*Plan, error) {
 	c, err := ParseCurl(command)
 	if err != nil {
@@ -51,6 +53,11 @@ func FromCurl(command string) (*Plan, error) {
 			secret(SecretCookie, h.Value)
 			s.Headers = append(s.Headers, StepHeader{Name: h.Name, Template: "${" + SecretCookie + "}"})
 		default:
+			if name, ok := credentialSecret(h.Name); ok {
+				secret(name, h.Value)
+				s.Headers = append(s.Headers, StepHeader{Name: h.Name, Template: "${" + name + "}"})
+				continue
+			}
 			s.Headers = append(s.Headers, StepHeader{Name: h.Name, Value: h.Value})
 		}
 	}

@@ -147,8 +147,9 @@ const (
 // fonts, media) and CORS preflights left out. A value of an earlier JSON
 // response that a later request sends (a token, an id) is captured from
 // that response and written as ${name} where it is sent. An Authorization
-// header and cookies that no earlier response gave, and the fields of a
-// body named like a password, become secrets (their values in
+// header, a header named as a credential (X-API-Key, X-Auth-Token, ...)
+// and cookies that no earlier response gave, and the fields of a body
+// named like a password, become secrets (their values in
 // SecretValues, never in the plan). Each step expects the recorded status.
 func FromHAR(har []byte, opts *HAROpts) (*Plan, error) {
 	var o HAROpts
@@ -296,6 +297,13 @@ func (g *harGen) entry(e *HAREntry, u *url.URL) error {
 			t := g.template(hd.Value)
 			if !strings.Contains(t, "${") {
 				t = "${" + g.secret(SecretHARAuthorization, hd.Value) + "}"
+			}
+			s.Headers = append(s.Headers, StepHeader{Name: hd.Name, Template: t})
+		case slices.Contains(credentialHeaders, name):
+			secretName, _ := credentialSecret(name)
+			t := g.template(hd.Value)
+			if !strings.Contains(t, "${") {
+				t = "${" + g.secret(secretName, hd.Value) + "}"
 			}
 			s.Headers = append(s.Headers, StepHeader{Name: hd.Name, Template: t})
 		default:

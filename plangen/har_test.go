@@ -236,3 +236,17 @@ func FuzzParseHAR(f *testing.F) {
 		}
 	})
 }
+
+// TestFromHARCredentialHeaders makes a recorded header named as a
+// credential a secret named after it.
+func TestFromHARCredentialHeaders(t *testing.T) {
+	t.Parallel()
+	har := `{"log": {"entries": [{"request": {"method": "GET", "url": "https://api.example/me", "headers": [{"name": "X-Auth-Token", "value": "t0ken-value"}]}, "response": {"status": 200}}]}}`
+	p, err := plangen.FromHAR([]byte(har), nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"X_AUTH_TOKEN"}, p.Secrets)
+	var out bytes.Buffer
+	require.NoError(t, plangen.Write(&out, p))
+	require.NotContains(t, out.String(), "t0ken-value")
+	require.Contains(t, out.String(), "${X_AUTH_TOKEN}")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -352,4 +353,17 @@ func yamlSafeJSON(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// credentialHeaders are the headers, besides Authorization and Cookie,
+// whose name says they carry a credential, lower case.
+var credentialHeaders = []string{"proxy-authorization", "x-api-key", "api-key", "apikey", "x-auth-token", "x-access-token", "private-token"}
+
+// credentialSecret is the secret a header of credentialHeaders is sent
+// from, named after it (X-API-Key: X_API_KEY); false for the others.
+func credentialSecret(header string) (string, bool) {
+	if !slices.Contains(credentialHeaders, strings.ToLower(header)) {
+		return "", false
+	}
+	return strings.ToUpper(strings.ReplaceAll(header, "-", "_")), true
 }
