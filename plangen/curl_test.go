@@ -93,6 +93,10 @@ func TestFromCurl(t *testing.T) {
 		{"user", `curl -u 'alice:pa ss' URL/me`, false, func(t *testing.T, s seen) {
 			require.Equal(t, basic, s.header.Get("Authorization"))
 		}},
+		{"credential headers and query parameters are secrets", `curl -H "X-API-Key: h3y" 'URL/items?api_key=k3y&page=2'`, false, func(t *testing.T, s seen) {
+			require.Equal(t, "h3y", s.header.Get("X-API-Key"))
+			require.Equal(t, "api_key=k3y&page=2", s.query)
+		}},
 		{"authorization and cookies are secrets", `curl -H "Authorization: Bearer t0k" -b 'sid=abc; theme=dark' -A smoke/1 -e https://ref.example/ --url URL/me`, false, func(t *testing.T, s seen) {
 			require.Equal(t, "Bearer t0k", s.header.Get("Authorization"))
 			require.Equal(t, "sid=abc; theme=dark", s.header.Get("Cookie"))
@@ -199,4 +203,18 @@ func TestFromCurlCredentialHeaders(t *testing.T) {
 	require.NotContains(t, out.String(), "k3y-value")
 	require.Contains(t, out.String(), "${X_API_KEY}")
 	require.Contains(t, out.String(), `"42"`, "other headers stay as they are")
+}
+
+// TestFromCurlCredentialQuery makes a query parameter named as a
+// credential a secret, and leaves the others as written.
+func TestFromCurlCredentialQuery(t *testing.T) {
+	t.Parallel()
+	p, err := plangen.FromCurl(`curl 'https://api.example.com/items?page=2&api_key=k3y-value&q=$${x}'`)
+	require.NoError(t, err)
+	require.Equal(t, []string{"API_KEY"}, p.Secrets)
+	require.Equal(t, "k3y-value", p.SecretValues["API_KEY"])
+	var out bytes.Buffer
+	require.NoError(t, plangen.Write(&out, p))
+	require.NotContains(t, out.String(), "k3y-value")
+	require.Contains(t, out.String(), `url: "https://api.example.com/items?page=2&api_key=${API_KEY}&q=$$${x}"`)
 }

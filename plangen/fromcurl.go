@@ -16,8 +16,9 @@ const (
 
 // FromCurl turns a curl command into a one-step plan that sends the same
 // request and expects a 2xx status. An Authorization header, cookies, the
-// password of -u and the headers named as credentials (X-API-Key,
-// X-Auth-Token, ...: secrets named after them, X_API_KEY) become secrets
+// password of -u and the headers and query parameters named as
+// credentials (X-API-Key, api_key, access_token, ...: secrets named after
+// them, X_API_KEY) become secrets
 // (their values in SecretValues, never in the plan): set them in the
 // environment the plan runs in.
 func FromCurl(command string) (*Plan, error) {
@@ -94,6 +95,12 @@ func FromCurl(command string) (*Plan, error) {
 			s.JSONBody = json.RawMessage(trimmed)
 		} else {
 			s.Body = c.Body
+		}
+	}
+	if base, query, ok := strings.Cut(c.URL, "?"); ok && !strings.Contains(query, "#") {
+		written := strings.ReplaceAll(query, "${", "$${")
+		if q := credentialQuery(written, func(name, value string) string { secret(name, value); return name }); q != written {
+			s.URLTemplate = strings.ReplaceAll(base, "${", "$${") + "?" + q
 		}
 	}
 	p.Steps = []Step{s}

@@ -147,8 +147,8 @@ const (
 // fonts, media) and CORS preflights left out. A value of an earlier JSON
 // response that a later request sends (a token, an id) is captured from
 // that response and written as ${name} where it is sent. An Authorization
-// header, a header named as a credential (X-API-Key, X-Auth-Token, ...)
-// and cookies that no earlier response gave, and the fields of a body
+// header, a header or query parameter named as a credential (X-API-Key,
+// api_key, access_token, ...) and cookies that no earlier response gave, and the fields of a body
 // named like a password, become secrets (their values in
 // SecretValues, never in the plan). Each step expects the recorded status.
 func FromHAR(har []byte, opts *HAROpts) (*Plan, error) {
@@ -283,6 +283,9 @@ func (g *harGen) entry(e *HAREntry, u *url.URL) error {
 		rest += "?" + u.RawQuery
 	}
 	s.URLTemplate = "${" + base + "}" + g.template(rest)
+	if path, query, ok := strings.Cut(s.URLTemplate, "?"); ok {
+		s.URLTemplate = path + "?" + credentialQuery(query, g.secret)
+	}
 	contentType := ""
 	for _, hd := range mergeHeaders(r.Headers) {
 		name := strings.ToLower(hd.Name)

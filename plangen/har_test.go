@@ -250,3 +250,17 @@ func TestFromHARCredentialHeaders(t *testing.T) {
 	require.NotContains(t, out.String(), "t0ken-value")
 	require.Contains(t, out.String(), "${X_AUTH_TOKEN}")
 }
+
+// TestFromHARCredentialQuery makes a recorded query parameter named as a
+// credential a secret.
+func TestFromHARCredentialQuery(t *testing.T) {
+	t.Parallel()
+	har := `{"log": {"entries": [{"request": {"method": "GET", "url": "https://api.example/items?access_token=t0ken-value&page=2", "headers": []}, "response": {"status": 200}}]}}`
+	p, err := plangen.FromHAR([]byte(har), nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"ACCESS_TOKEN"}, p.Secrets)
+	var out bytes.Buffer
+	require.NoError(t, plangen.Write(&out, p))
+	require.NotContains(t, out.String(), "t0ken-value")
+	require.Contains(t, out.String(), "?access_token=${ACCESS_TOKEN}&page=2")
+}

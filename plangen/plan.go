@@ -367,3 +367,25 @@ func credentialSecret(header string) (string, bool) {
 	}
 	return strings.ToUpper(strings.ReplaceAll(header, "-", "_")), true
 }
+
+// credentialQueryKeys are, besides the names of secretField, the query
+// parameters whose name says they carry a credential, lower case.
+var credentialQueryKeys = []string{"api-key", "key", "access_token", "auth_token", "token", "private_token"}
+
+// credentialQuery replaces, in query as a plan's URL writes it (its ${
+// escaped as $${), the value of each parameter named as a credential
+// (secretField, credentialQueryKeys) by
+// ${NAME}, NAME being what secret(NAME, value) returns for the name
+// made of the parameter's (api_key: API_KEY). A value holding a $ (a
+// template, or an escaped ${) is left as it is.
+func credentialQuery(query string, secret func(name, value string) string) string {
+	parts := strings.Split(query, "&")
+	for i, kv := range parts {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || v == "" || strings.Contains(v, "$") || !secretField.MatchString(k) && !slices.Contains(credentialQueryKeys, strings.ToLower(k)) {
+			continue
+		}
+		parts[i] = k + "=${" + secret(strings.ToUpper(strings.ReplaceAll(k, "-", "_")), v) + "}"
+	}
+	return strings.Join(parts, "&")
+}
