@@ -306,7 +306,14 @@ func (s *Scheduler) AddIn(ctx context.Context, id, specText string, locations []
 		return err
 	}
 	// A spec that is the stored one changes nothing, not even updated_at,
-	// from which Entries reckons Prev.
+	// from which Entries reckons Prev; it is read first, so that a start
+	// that adds every plan again writes (and commits) nothing.
+	var storedSpec string
+	var storedLocs []string
+	err = s.cfg.Pool.QueryRow(ctx, s.sql.of(`SELECT spec, locations FROM {schema}.schedule_entries WHERE id = $1`), id).Scan(&storedSpec, &storedLocs)
+	if err == nil && storedSpec == specText && slices.Equal(storedLocs, nonNil(locations)) {
+		return s.apply(id, specText, locations, parsed, time.Time{})
+	}
 	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, locations, updated_at)
 		VALUES ($1, $2, $3, now())
 		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, locations = excluded.locations, updated_at = excluded.updated_at, enqueued_through = NULL
