@@ -257,16 +257,23 @@ func (h *handler) getIncident(w http.ResponseWriter, r *http.Request) {
 	if is == nil {
 		return
 	}
-	id := r.PathValue("id")
+	if in := h.visibleIncident(w, r, is, r.PathValue("id")); in != nil {
+		writeJSON(w, http.StatusOK, toIncidentJSON(in, time.Now()))
+	}
+}
+
+// visibleIncident reads the incident with the id, and answers 404 and
+// returns nil when the store has none or r may not see it.
+func (h *handler) visibleIncident(w http.ResponseWriter, r *http.Request, is storage.IncidentStore, id string) *storage.Incident {
 	in, err := is.GetIncident(r.Context(), id)
 	if err == nil && !h.incidentVisible(r, in) {
 		err = fmt.Errorf("incident %s: %w", quoteID(id), storage.ErrNotFound)
 	}
 	if err != nil {
 		h.storeError(w, r, err)
-		return
+		return nil
 	}
-	writeJSON(w, http.StatusOK, toIncidentJSON(in, time.Now()))
+	return in
 }
 
 // updateIncident answers POST /api/incidents/{id}/updates.
@@ -289,12 +296,8 @@ func (h *handler) updateIncident(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cur, err := is.GetIncident(r.Context(), id)
-	if err == nil && !h.incidentVisible(r, cur) {
-		err = fmt.Errorf("incident %s: %w", quoteID(id), storage.ErrNotFound)
-	}
-	if err != nil {
-		h.storeError(w, r, err)
+	cur := h.visibleIncident(w, r, is, id)
+	if cur == nil {
 		return
 	}
 	if len(cur.Updates) >= maxIncidentUpdates {
