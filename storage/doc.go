@@ -5,6 +5,19 @@
 // their parameter and record types, and the sentinel errors ErrNotFound
 // and ErrConflict.
 //
+// The optional interfaces, each found by type assertion, and what is
+// missing without them:
+//
+//	AlertStore, AlertOutbox  the alert state and the alerts owed are kept in memory
+//	DependentAlertStore      a dependency's alert names no dependent plan
+//	ExclusiveCreator         overlap is decided in each process, not across replicas
+//	SyncLocker, SyncStore    syncs not serialized across replicas; no sync state
+//	PauseStore               no pauses (smokex.ErrPauseUnsupported)
+//	IncidentStore            no incidents (automatic or written)
+//	UptimeStore              status pages show no daily history
+//	HeartbeatStore           no location availability
+//	RecentLister             the dashboard lists each plan's executions in turn
+//
 // Backends live in subpackages: storage/memory, the embedded default, and
 // storage/postgres. Every backend passes the conformance suite in
 // storage/storagetest, which a host's own backend can run too: Run for one
