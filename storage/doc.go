@@ -11,7 +11,7 @@
 //	AlertStore, AlertOutbox  the alert state and the alerts owed are kept in memory
 //	DependentAlertStore      a dependency's alert names no dependent plan
 //	ExclusiveCreator         overlap is decided in each process, not across replicas
-//	SyncLocker, SyncStore    syncs not serialized across replicas; no sync state
+//	SyncLocker, SyncStore    syncs not serialized across replicas; sync state per process
 //	PauseStore               no pauses (smokex.ErrPauseUnsupported)
 //	IncidentStore            no incidents (automatic or written)
 //	UptimeStore              status pages show no daily history
