@@ -362,22 +362,24 @@ steps:
 	reported := time.Since(killed)
 	url := regexp.MustCompile(`msg="smokex serve: listening" url=(\S+)`).FindStringSubmatch(logText(us.stderr))
 	require.NotNil(t, url, logText(us.stderr))
-	resp, err := http.Get(strings.TrimSuffix(url[1], "/") + "/api/locations")
-	require.NoError(t, err)
-	var got struct {
-		Locations []struct {
-			Name      string `json:"name"`
-			Available bool   `json:"available"`
-			Processes []any  `json:"processes"`
-		} `json:"locations"`
+	type apiLocation struct {
+		Name      string `json:"name"`
+		Available bool   `json:"available"`
+		Processes []any  `json:"processes"`
 	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
-	resp.Body.Close()
-	require.Len(t, got.Locations, 2)
-	require.Equal(t, "eu-west", got.Locations[0].Name)
-	require.False(t, got.Locations[0].Available)
-	require.True(t, got.Locations[1].Available)
-	require.Len(t, got.Locations[1].Processes, 1)
+	var got struct {
+		Locations []apiLocation `json:"locations"`
+	}
+	// The API says so too (a heartbeat of us-east late on a loaded
+	// machine may make it look unavailable for a moment).
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(strings.TrimSuffix(url[1], "/") + "/api/locations")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		return len(got.Locations) == 2 && got.Locations[0].Name == "eu-west" && !got.Locations[0].Available &&
+			got.Locations[1].Available && len(got.Locations[1].Processes) == 1
+	}, time.Minute, 100*time.Millisecond, "GET /api/locations: %+v", &got)
 	// Two more heartbeats of us-east, each followed by a look at the
 	// locations, and still one alert.
 	seen := func() time.Time {
