@@ -530,16 +530,14 @@ func (p *Policy) handle(f finished) {
 		targets   []*Target
 		cur, next *record.AlertState
 	)
-	const maxTries = 20
-	for try := 0; ; try++ {
+	saved := p.retryState(f, func() (bool, string, error) {
 		var err error
 		cur, err = p.loadState(f.plan.ID)
 		if err != nil {
-			p.stateError(f, "read", err)
-			return
+			return false, "read", err
 		}
 		if cur.LastExecutionID == x.ID {
-			return // told twice
+			return false, "", nil // told twice
 		}
 		var st record.AlertState
 		bad := failed(x)
@@ -549,14 +547,12 @@ func (p *Policy) handle(f finished) {
 		next = &st
 		next.DependsOn = slices.Clone(f.plan.DependsOn)
 		if t, err = p.holdBack(f, cur, next, t); err != nil {
-			p.stateError(f, "read", err)
-			return
+			return false, "read", err
 		}
 		var dependents []string
 		if t.Bad() {
 			if dependents, err = p.failingDependents(f.plan.ID); err != nil {
-				p.stateError(f, "read", err)
-				return
+				return false, "read", err
 			}
 		}
 		if t != "" {
@@ -572,18 +568,13 @@ func (p *Policy) handle(f finished) {
 			}
 			targets = p.route(e)
 			if owed, err = owe(e, targets); err != nil {
-				p.stateError(f, "save", err)
-				return
+				return false, "save", err
 			}
 		}
-		err = p.saveState(next, owed)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, record.ErrConflict) || try == maxTries {
-			p.stateError(f, "save", err)
-			return
-		}
+		return true, "save", p.saveState(next, owed)
+	})
+	if !saved {
+		return
 	}
 	p.recordIncident(f, t, cur, next)
 	if t == "" {
@@ -672,6 +663,30 @@ func (p *Policy) event(f finished, t Transition, now time.Time, prev, next *reco
 		e.FlakyRuns, e.FlakyOf = fa.count(next.RecentFlaky), fa.Of
 	}
 	return e
+}
+
+// maxStateTries bounds how often the policy reads a plan's alert state
+// and decides again because another process saved it in between.
+const maxStateTries = 20
+
+// retryState runs attempt, which reads the plan's alert state, decides
+// and saves, again while its save fails with record.ErrConflict (another
+// process saved in between), up to maxStateTries more times. attempt
+// reports whether it saved, or the step that failed ("read", "save") with
+// its error, which goes to stateError. retryState reports whether the
+// state was saved.
+func (p *Policy) retryState(f finished, attempt func() (saved bool, op string, err error)) bool {
+	for try := 0; ; try++ {
+		saved, op, err := attempt()
+		switch {
+		case err == nil:
+			return saved
+		case op == "save" && errors.Is(err, record.ErrConflict) && try < maxStateTries:
+		default:
+			p.stateError(f, op, err)
+			return false
+		}
+	}
 }
 
 func (p *Policy) stateError(f finished, op string, err error) {
@@ -1121,22 +1136,16 @@ func (p *Policy) handleBurn(f finished) {
 		p.stateError(f, "save", err)
 		return
 	}
-	const maxTries = 20
-	for try := 0; ; try++ {
+	saved := p.retryState(f, func() (bool, string, error) {
 		cur, err := p.loadState(id)
 		if err != nil {
-			p.stateError(f, "read", err)
-			return
+			return false, "read", err
 		}
 		cur.UpdatedAt = now
-		err = p.saveState(cur, owed)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, record.ErrConflict) || try == maxTries {
-			p.stateError(f, "save", err)
-			return
-		}
+		return true, "save", p.saveState(cur, owed)
+	})
+	if !saved {
+		return
 	}
 	p.burning[id] = true
 	p.stats.decided.Add(1)
