@@ -22,12 +22,14 @@ type budgets struct {
 }
 
 // get returns the plan's error budget, measured within budgetTTL; nil for
-// a plan without an slo.
+// a plan without an slo. A measure that found no execution is not kept:
+// the plan's first run, which may come a second later, would otherwise
+// be shown for a minute as no data.
 func (b *budgets) get(ctx context.Context, planID string) (*record.ErrorBudget, error) {
 	b.mu.Lock()
 	cached := b.by[planID]
 	b.mu.Unlock()
-	if cached != nil && time.Since(cached.At) < budgetTTL {
+	if cached != nil && cached.Executions > 0 && time.Since(cached.At) < budgetTTL {
 		return cached, nil
 	}
 	got, err := b.eng.ErrorBudget(ctx, planID)
