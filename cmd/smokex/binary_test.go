@@ -86,9 +86,9 @@ func TestBinaryServeSignal(t *testing.T) {
 	require.Contains(t, logText(stderr), `msg="smokex serve: stopped"`)
 }
 
-// buildBinary builds smokex into a temporary directory, skipping t with
-// -short or without the go command.
-func buildBinary(t *testing.T) string {
+// buildBinary builds smokex into a temporary directory, with the build
+// tags given, skipping t with -short or without the go command.
+func buildBinary(t *testing.T, tags ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
@@ -98,9 +98,40 @@ func buildBinary(t *testing.T) string {
 		t.Skip("the go command is not on PATH, cannot build the binary")
 	}
 	bin := filepath.Join(t.TempDir(), "smokex")
-	out, err := osexec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	out, err := osexec.Command(goTool, "build", "-tags", strings.Join(tags, ","), "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, string(out))
 	return bin
+}
+
+// TestSlimBinary: a build with the slim tag runs and validates plans
+// without linking serve's backends, and says that it has no serve.
+func TestSlimBinary(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t, "slim")
+	srv := newServer(t)
+	_, passing, _ := writeBoth(t, srv.URL)
+
+	out, err := osexec.Command(bin, "run", passing).CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "passing passed")
+	out, err = osexec.Command(bin, "validate", passing).CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	var stderr strings.Builder
+	cmd := osexec.Command(bin, "serve")
+	cmd.Stderr = &stderr
+	var exitErr *osexec.ExitError
+	require.ErrorAs(t, cmd.Run(), &exitErr)
+	require.Equal(t, exitUsage, exitErr.ExitCode())
+	require.Contains(t, stderr.String(), `unknown command "serve"`)
+
+	goTool, err := osexec.LookPath("go")
+	require.NoError(t, err)
+	deps, err := osexec.Command(goTool, "version", "-m", bin).CombinedOutput()
+	require.NoError(t, err, string(deps))
+	for _, heavy := range []string{"riverqueue/river", "jackc/pgx", "go.opentelemetry.io/otel/sdk", "DataDog/datadog-go", "go-git/go-git", "prometheus/client_golang"} {
+		require.NotContains(t, string(deps), heavy, "a slim build links none of serve's backends")
+	}
 }
 
 // TestBinaryRunStdinSignal sends SIGTERM to `smokex run -` while its stdin

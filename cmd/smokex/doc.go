@@ -16,6 +16,11 @@
 //	smokex version                   print the version
 //	smokex help [command]            show the usage of a command
 //
+// Built with the slim tag (go install -tags slim), the binary has run,
+// validate, new, token and version only: it links none of serve's backends
+// (River, PostgreSQL, the metrics exporters, git), which every command of
+// the default build initialises at start, and takes half the memory.
+//
 // A PATH is a plan file, a directory (every *.yaml and *.yml file below it,
 // directories starting with '.' left out), or "-", given once, for a plan on
 // standard input. Flags may come before or after the paths; after "--" every argument

@@ -100,18 +100,15 @@ type command struct {
 // commands lists the subcommands in the order help shows them. A new command
 // is one more entry.
 func commands() []command {
-	return []command{
+	return append([]command{
 		runCommand(),
 		validateCommand(),
 		newCommand(),
-		serveCommand(),
-		syncCommand(),
-		agentCommand(),
-		migrateCommand(),
+	}, append(serverCommands(),
 		tokenCommand(),
 		versionCommand(),
 		helpCommand(),
-	}
+	)...)
 }
 
 func findCommand(name string) (command, bool) {
