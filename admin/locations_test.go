@@ -3,8 +3,10 @@ package admin_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -82,4 +84,22 @@ steps:
 	got := f.GetJSON(t, "api/locations", 200)
 	require.Equal(t, []any{map[string]any{"name": "ap-south", "available": false, "reason": "no process seen for 15s",
 		"processes": []any{}, "last_seen": nil, "queue_depth": 0.0, "lateness_ms": 0.0}}, got["locations"])
+}
+
+// TestNavLocationsOnEveryPage: the Locations link of the top bar is on
+// every page of a token that sees every plan, a plan's page without
+// locations of its own included.
+func TestNavLocationsOnEveryPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	_, err := f.Eng.SyncFS(context.Background(), fstest.MapFS{
+		"plain.yaml": {Data: []byte("name: plain\nsteps:\n  - get:\n      url: \"${base}/ok\"\n")},
+	})
+	require.NoError(t, err)
+	for _, path := range []string{"", "plans/plain", "incidents", "locations"} {
+		code, _, body := f.Do(t, "GET", path, "")
+		require.Equal(t, http.StatusOK, code, path)
+		require.Contains(t, string(body), `locations"`, "the nav of /%s", path)
+		require.Regexp(t, `<a href="(\./|\.\./)*locations"[^>]*>Locations</a>`, string(body), "the nav of /%s", path)
+	}
 }

@@ -117,9 +117,9 @@ type page struct {
 	// HideBodies is set for a viewer, who is not shown the requests' and
 	// responses' bodies and headers, nor the plans' YAML.
 	HideBodies bool
-	// Locations is set when the Locations page is shown to r: to the
-	// tokens that see every plan.
-	Locations bool
+	// ShowLocations is set when the Locations page is shown to r: to the
+	// tokens that see every plan. (Pages have Locations of their own.)
+	ShowLocations bool
 }
 
 // newPage fills the layout's data for r. Base is the relative way back to
@@ -134,7 +134,7 @@ func (p *pages) newPage(r *http.Request, name, title string) page {
 	a := accessOf(r)
 	return page{Title: cfg.Title, PageTitle: title, Page: name, Base: base,
 		AllowRun: allows(r, RoleOperator, cfg.AllowRun), AllowEdit: allows(r, RoleAdmin, cfg.AllowEdit), AllowDelete: allows(r, RoleAdmin, cfg.AllowDelete),
-		Who: a.Name, Role: a.Role, HideBodies: a.hidesBodies(), Locations: a.seesEveryPlan()}
+		Who: a.Name, Role: a.Role, HideBodies: a.hidesBodies(), ShowLocations: a.seesEveryPlan()}
 }
 
 func (p *pages) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
