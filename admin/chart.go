@@ -88,8 +88,8 @@ func newChart(xs []*record.Execution, p50, p95, degraded time.Duration) chart {
 	for _, i := range []int{0, len(done) / 2, len(done) - 1} {
 		x := c.Left + i*slot + slot/2
 		t := axisTick{X: x, Y: c.Bottom + 4, TextX: x, TextY: c.Bottom + 17, Label: timeLabel(done[i].CreatedAt, span)}
-		if n := len(c.XTicks); n > 0 && c.XTicks[n-1].X+60 > t.X {
-			continue // too close to the last label
+		if n := len(c.XTicks); n > 0 && (c.XTicks[n-1].X+60 > t.X || c.XTicks[n-1].Label == t.Label) {
+			continue // too close to the last label, or the same
 		}
 		c.XTicks = append(c.XTicks, t)
 	}
@@ -127,10 +127,15 @@ func niceStep(d time.Duration) time.Duration {
 }
 
 // timeLabel formats t for the time axis: the time of day when the axis
-// spans less than a day, with the date when it spans more.
+// spans less than a day, with the date when it spans more, and with the
+// seconds when it spans less than ten minutes, so that runs seconds apart
+// do not share one label.
 func timeLabel(t time.Time, span time.Duration) string {
-	if span >= 24*time.Hour {
+	switch {
+	case span >= 24*time.Hour:
 		return t.UTC().Format("Jan 2 15:04")
+	case span < 10*time.Minute:
+		return t.UTC().Format("15:04:05")
 	}
 	return t.UTC().Format("15:04")
 }

@@ -38,10 +38,23 @@ func TestChartScalesAndStacksLabels(t *testing.T) {
 	require.Greater(t, c.Bars[0].H, c.Bars[9].H, "oldest (longest) left")
 	require.Equal(t, "0", c.YTicks[0].Label)
 	require.Equal(t, "600 ms", c.YTicks[len(c.YTicks)-1].Label, "the axis reaches past the threshold, rounded")
-	require.Equal(t, "20:01", c.XTicks[0].Label)
+	require.Equal(t, "20:01:00", c.XTicks[0].Label, "a span under ten minutes is labelled to the second")
 	require.Len(t, c.Lines, 3)
 	for i := 1; i < len(c.Lines); i++ {
 		require.LessOrEqual(t, c.Lines[i].TextY, c.Lines[i-1].TextY-lineLabelGap, "labels do not overlap")
 	}
 	require.Empty(t, newChart(nil, 0, 0, 0).Bars)
+
+	// Runs minutes apart over hours are labelled to the minute; runs in
+	// the same second share no label.
+	var spread, burst []*record.Execution
+	for i := range 30 {
+		created := start.Add(time.Duration(30-i) * 10 * time.Minute)
+		spread = append(spread, &record.Execution{Status: record.StatusPassed, CreatedAt: created, StartedAt: created, FinishedAt: created.Add(time.Millisecond)})
+		burst = append(burst, &record.Execution{Status: record.StatusPassed, CreatedAt: start, StartedAt: start, FinishedAt: start.Add(time.Millisecond)})
+	}
+	require.Equal(t, "20:10", newChart(spread, 0, 0, 0).XTicks[0].Label)
+	labels := newChart(burst, 0, 0, 0).XTicks
+	require.Len(t, labels, 1, "one label for runs of one second")
+	require.Equal(t, "20:00:00", labels[0].Label)
 }
