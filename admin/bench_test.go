@@ -7,12 +7,16 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/admin"
 	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
 )
 
 // benchHandler is the handler of an engine with n plans that each ran,
@@ -83,3 +87,38 @@ func BenchmarkStatusPage(b *testing.B) { benchmarkGet(b, "/s/public", statusPage
 
 // BenchmarkStatusPageJSON is GET /s/public.json of 100 plans.
 func BenchmarkStatusPageJSON(b *testing.B) { benchmarkGet(b, "/s/public.json", statusPageConfig()) }
+
+// BenchmarkPlanPageUptime is GET /plans/up of a plan with 10,000
+// executions in the last three hours: its uptime over 24 h and 7 d from
+// the store's daily rollups, and ("scan") from reading the executions, as
+// with a store that keeps no rollups.
+func BenchmarkPlanPageUptime(b *testing.B) {
+	statuses := make([]record.Status, 10_000)
+	for i := range statuses {
+		statuses[i] = record.StatusPassed
+		if i%100 == 0 {
+			statuses[i] = record.StatusFailed
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		store func() storage.Store
+	}{
+		{"rollups", func() storage.Store { return memory.New(memory.Config{MaxExecutionsPerPlan: len(statuses)}) }},
+		{"scan", func() storage.Store {
+			return hideUptime{memory.New(memory.Config{MaxExecutionsPerPlan: len(statuses)})}
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := uptimeHandler(b, c.store(), statuses, time.Now())
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest("GET", "/plans/up", nil))
+				if w.Code != 200 {
+					b.Fatalf("GET /plans/up: %d %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+}

@@ -330,13 +330,12 @@ func (p *pages) plan(w http.ResponseWriter, r *http.Request) {
 		}
 		data.AlertHeld = err == nil && st.Held
 	}
-	now := time.Now()
 	if data.Plan.SLO, err = p.h.budgets.get(r.Context(), id); err != nil {
 		p.failed(w, r, err)
 		return
 	}
-	if data.Uptime24h, err = p.uptime(r.Context(), id, now.Add(-24*time.Hour)); err == nil {
-		data.Uptime7d, err = p.uptime(r.Context(), id, now.Add(-7*24*time.Hour))
+	if data.Uptime24h, err = p.uptime(r.Context(), id, 24*time.Hour); err == nil {
+		data.Uptime7d, err = p.uptime(r.Context(), id, 7*24*time.Hour)
 	}
 	if err != nil {
 		p.failed(w, r, err)
@@ -354,11 +353,33 @@ func degradedAfter(p *plan.Plan) time.Duration {
 	return 0
 }
 
-// uptime is the share of the plan's executions created since then that
-// were up (passed or degraded), of those that passed, degraded or failed; nil when there is none. It reads
-// at most uptimeScan executions, the newest.
-func (p *pages) uptime(ctx context.Context, planID string, since time.Time) (*float64, error) {
-	params := &storage.ListExecutionsParams{PlanID: planID, Statuses: judged, Since: since, Limit: storage.MaxListLimit}
+// uptime is the share of the plan's executions over the span before now
+// that were up (passed or degraded), of those that passed, degraded or
+// failed; nil when there is none. With a store that keeps daily rollups
+// (storage.UptimeStore) it reads them, as the status pages do: the first
+// day counts pro rata (rollupSpan), so the figure is an estimate, it
+// leaves out executions in maintenance, and it outlives the raw
+// executions pruned or evicted. Otherwise it reads at most uptimeScan
+// executions, the newest.
+func (p *pages) uptime(ctx context.Context, planID string, span time.Duration) (*float64, error) {
+	now := time.Now().UTC()
+	if us, ok := p.h.eng.Store().(storage.UptimeStore); ok {
+		rows, err := us.DailyUptime(ctx, &storage.DailyUptimeParams{PlanIDs: []string{planID}, Since: now.Add(-span)})
+		if err != nil {
+			return nil, err
+		}
+		days := make(map[time.Time]*storage.DailyUptime, len(rows))
+		for _, r := range rows {
+			days[r.Day.UTC()] = r
+		}
+		up, all := rollupSpan(days, now, span)
+		if all <= 0 {
+			return nil, nil
+		}
+		v := up / all
+		return &v, nil
+	}
+	params := &storage.ListExecutionsParams{PlanID: planID, Statuses: judged, Since: now.Add(-span), Limit: storage.MaxListLimit}
 	passed, total := 0, 0
 	for total < uptimeScan {
 		page, err := p.h.eng.Store().ListExecutions(ctx, params)

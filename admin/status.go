@@ -247,7 +247,7 @@ func (h *handler) figureBadge(w http.ResponseWriter, r *http.Request) {
 		if label == "" {
 			label = "uptime " + window
 		}
-		up, err := h.pages.uptime(r.Context(), id, time.Now().Add(-span))
+		up, err := h.pages.uptime(r.Context(), id, span)
 		if err != nil {
 			h.storeError(w, r, err)
 			return

@@ -451,17 +451,7 @@ func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, incident
 		}
 		pj.Days[i] = dj
 	}
-	// 24 h: today, and yesterday in the part of it within 24 hours.
-	share := 1 - now.Sub(today).Hours()/24
-	var sumUp, sumAll float64
-	if r := days[today.AddDate(0, 0, -1)]; r != nil {
-		sumUp, sumAll = float64(r.Up())*share, float64(r.Total())*share
-	}
-	if r := days[today]; r != nil {
-		sumUp += float64(r.Up())
-		sumAll += float64(r.Total())
-	}
-	pj.Uptime = map[string]*float64{"24h": ratioPercent(sumUp, sumAll)}
+	pj.Uptime = map[string]*float64{"24h": ratioPercent(rollupSpan(days, now, 24*time.Hour))}
 	for _, n := range []int{7, 30, 90} {
 		var u, all int
 		for d := range n {
@@ -473,6 +463,29 @@ func statusPlan(ps *planState, days map[time.Time]*storage.DailyUptime, incident
 		pj.Uptime[strconv.Itoa(n)+"d"] = percent(u, all)
 	}
 	return pj
+}
+
+// rollupSpan sums the executions up and all of them in the rollups days
+// (by UTC day) over the span before now: the days after the one that
+// now-span falls in count whole, that one in the part of it within the
+// span, pro rata. It is an estimate: a rollup does not say when in its
+// day an execution ran. Over 24 hours, it is today and yesterday's share.
+func rollupSpan(days map[time.Time]*storage.DailyUptime, now time.Time, span time.Duration) (up, all float64) {
+	since := now.Add(-span)
+	first, today := storage.UTCDay(since), storage.UTCDay(now)
+	for day := first; !day.After(today); day = day.AddDate(0, 0, 1) {
+		r := days[day]
+		if r == nil {
+			continue
+		}
+		share := 1.0
+		if day.Equal(first) && day.Before(today) {
+			share = day.AddDate(0, 0, 1).Sub(since).Hours() / 24
+		}
+		up += float64(r.Up()) * share
+		all += float64(r.Total()) * share
+	}
+	return up, all
 }
 
 // percent is up of all as a percentage floored to hundredths (99.999 is
