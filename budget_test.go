@@ -49,8 +49,8 @@ func TestErrorBudgetHook(t *testing.T) {
 	var b *record.ErrorBudget
 	select {
 	case b = <-hook.c:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no error budget told within 10s")
+	case <-time.After(time.Minute):
+		t.Fatal("no error budget told within a minute")
 	}
 	require.Equal(t, "down", b.PlanID)
 	require.Equal(t, 1, b.Executions)

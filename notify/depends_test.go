@@ -42,14 +42,14 @@ func run(t *testing.T, p *notify.Policy, c *clock, plan *record.PlanRef, start t
 	x := execution(status, c.Now())
 	x.PlanID, x.PlanName, x.StartedAt = plan.ID, plan.Name, start
 	p.ExecutionFinished(t.Context(), plan, x)
-	require.Eventually(t, func() bool { return p.Pending() == 0 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return p.Pending() == 0 }, time.Minute, time.Millisecond)
 }
 
 // alerts waits for n alerts and returns them as "plan transition
 // [dependents]".
 func alerts(t *testing.T, p *notify.Policy, rec *recorder, n int) []string {
 	t.Helper()
-	require.Eventually(t, func() bool { return p.Stats().Sent >= int64(n) }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return p.Stats().Sent >= int64(n) }, time.Minute, time.Millisecond)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	var out []string

@@ -85,7 +85,7 @@ func TestPolicyTellsIncidentUpdates(t *testing.T) {
 	auto := *in
 	auto.Automatic = true
 	require.NoError(t, p.IncidentUpdated(t.Context(), &auto, &in.Updates[1], []*record.PlanRef{planRef}))
-	require.Eventually(t, func() bool { return p.Stats().Sent == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return p.Stats().Sent == 1 }, time.Minute, time.Millisecond)
 	require.Equal(t, []notify.Transition{notify.TransitionIncident}, asks.transitions())
 	e := asks.events[0]
 	require.Equal(t, "incident-inc-1-2", e.ID)

@@ -25,7 +25,7 @@ func finishIn(t *testing.T, p *notify.Policy, c *clock, plan *record.PlanRef, ru
 		x := execution(r.status, c.Now())
 		x.Location = r.location
 		p.ExecutionFinished(t.Context(), plan, x)
-		require.Eventually(t, func() bool { return p.Pending() == 0 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return p.Pending() == 0 }, time.Minute, time.Millisecond)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestPolicyLocationQuorum(t *testing.T) {
 			plan := *planRef
 			plan.Locations, plan.MinFailingLocations = []string{eu, us}, tc.plan
 			finishIn(t, p, clk, &plan, tc.runs...)
-			require.Eventually(t, func() bool { return p.Stats().Sent == int64(len(tc.want)) }, 5*time.Second, time.Millisecond)
+			require.Eventually(t, func() bool { return p.Stats().Sent == int64(len(tc.want)) }, time.Minute, time.Millisecond)
 			require.Equal(t, tc.want, rec.transitions())
 			if len(tc.want) == 0 {
 				return
