@@ -485,7 +485,7 @@ func (p *pages) execution(w http.ResponseWriter, r *http.Request) {
 func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !allows(r, RoleAdmin, p.h.cfg.AllowEdit) {
-		p.notFound(w, r, "Editing plans is turned off.")
+		p.notFound(w, r, "Editing plans is turned off: start smokex serve with --allow-edit (admin.Config.AllowEdit in Go).")
 		return
 	}
 	data := struct {
