@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -44,7 +45,10 @@ type StatusGroup struct {
 	Labels map[string]string `yaml:"labels" json:"labels,omitempty"`
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+// slugPattern is what a status page's slug may be, compiled on first use:
+// its bounded repetition compiles to 63 copies, work that no command but
+// serve with status pages needs.
+var slugPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`) })
 
 // ParseStatusPages reads a YAML list of status pages, as smokex serve
 // --status-pages reads its file:
@@ -137,7 +141,7 @@ func field(n *yaml.Node, key string) *yaml.Node {
 
 // validate checks what a page says of itself.
 func (p *StatusPage) validate() error {
-	if !slugPattern.MatchString(p.Slug) {
+	if !slugPattern().MatchString(p.Slug) {
 		return fmt.Errorf("status page slug %q: want lower-case letters, digits and '-', starting with a letter or digit, at most 64", p.Slug)
 	}
 	if len(p.Groups) == 0 {

@@ -5,12 +5,13 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/smokex/smokex/plan"
 )
 
 // statusCode is an expected status a check takes.
-var statusCode = regexp.MustCompile(`^[1-5]([0-9][0-9]|xx)$`)
+var statusCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-5]([0-9][0-9]|xx)$`) })
 
 // NewCheck writes the plan of a one-step check: method (GET when empty)
 // to rawURL, expecting status (an integer or a class like 2xx; any 2xx
@@ -29,7 +30,7 @@ func NewCheck(method, rawURL, status string) (*Plan, error) {
 		return nil, fmt.Errorf("plangen: %q is not an http or https URL", rawURL)
 	}
 	status = strings.ToLower(strings.TrimSpace(status))
-	if status != "" && !statusCode.MatchString(status) {
+	if status != "" && !statusCode().MatchString(status) {
 		return nil, fmt.Errorf("plangen: expected status %q must be a code from 100 to 599 or a class like 2xx", status)
 	}
 	path := u.EscapedPath()

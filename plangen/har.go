@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/http/httpguts"
 
@@ -214,8 +215,10 @@ func FromHAR(har []byte, opts *HAROpts) (*Plan, error) {
 // assetTypes are the resource types, media types and extensions of the
 // static assets a plan leaves out.
 var (
-	assetTypes      = []string{"image", "stylesheet", "script", "font", "media", "manifest", "texttrack"}
-	assetMedia      = regexp.MustCompile(`^(image|font|audio|video)/|^text/css|javascript|^application/(x-)?font|^application/wasm`)
+	assetTypes = []string{"image", "stylesheet", "script", "font", "media", "manifest", "texttrack"}
+	assetMedia = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(image|font|audio|video)/|^text/css|javascript|^application/(x-)?font|^application/wasm`)
+	})
 	assetExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".avif", ".bmp", ".css", ".js", ".mjs", ".map", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp4", ".webm", ".mp3", ".wasm"}
 )
 
@@ -225,7 +228,7 @@ func isAsset(e *HAREntry) bool {
 		return true
 	}
 	mt, _, _ := mime.ParseMediaType(e.Response.Content.MimeType)
-	if mt != "" && assetMedia.MatchString(mt) {
+	if mt != "" && assetMedia().MatchString(mt) {
 		return true
 	}
 	u, err := url.Parse(e.Request.URL)
@@ -242,7 +245,7 @@ type capturable struct {
 }
 
 // identifier is a key a JSONPath may write after a dot.
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var identifier = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // harGen builds the plan of a HAR, request by request.
 type harGen struct {
@@ -266,7 +269,9 @@ var skippedHeaders = []string{"host", "connection", "content-length", "accept-en
 	"if-none-match", "if-modified-since", "accept-language", "dnt", "priority", "te", "keep-alive", "proxy-connection", "transfer-encoding"}
 
 // secretField matches the names of body fields that are secrets.
-var secretField = regexp.MustCompile(`(?i)^(pass(word|wd)?|secret|client_secret|api_?key)$`)
+var secretField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(pass(word|wd)?|secret|client_secret|api_?key)$`)
+})
 
 func (g *harGen) entry(e *HAREntry, u *url.URL) error {
 	r := &e.Request
@@ -469,7 +474,7 @@ func (g *harGen) body(s *Step, contentType, text string) {
 			for _, kv := range strings.Split(text, "&") {
 				k, _, _ := strings.Cut(kv, "=")
 				name, _ := url.QueryUnescape(k)
-				if secretField.MatchString(name) && len(q[name]) == 1 {
+				if secretField().MatchString(name) && len(q[name]) == 1 {
 					parts = append(parts, strings.ReplaceAll(k, "${", "$${")+"=${urlencode("+g.secret(strings.ToUpper(name), q[name][0])+")}")
 					continue
 				}
@@ -502,7 +507,7 @@ func (g *harGen) jsonTemplate(v any, key string) any {
 			v[i] = g.jsonTemplate(e, key)
 		}
 	case string:
-		if secretField.MatchString(key) && v != "" {
+		if secretField().MatchString(key) && v != "" {
 			return "${" + g.secret(strings.ToUpper(key), v) + "}"
 		}
 		return g.template(v)
@@ -554,7 +559,7 @@ func (g *harGen) collect(step int, v any, at, name string) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			p := at + "['" + strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), "'", `\'`) + "']"
-			if identifier.MatchString(k) {
+			if identifier().MatchString(k) {
 				p = at + "." + k
 			}
 			g.collect(step, v[k], p, k)

@@ -382,7 +382,7 @@ func (g *openapiGen) expect(s *Step, op *openapi3.Operation) {
 	sort.Strings(codes)
 	var resp *openapi3.Response
 	for _, c := range codes {
-		if statusCode.MatchString(strings.ToLower(c)) && c[0] == '2' {
+		if statusCode().MatchString(strings.ToLower(c)) && c[0] == '2' {
 			if ref := op.Responses.Value(c); ref != nil && ref.Value != nil {
 				s.Status, resp = strings.ToLower(c), ref.Value
 				break

@@ -238,7 +238,7 @@ func expect(b *bytes.Buffer, s *Step) error {
 	}
 	b.WriteString("      expect:\n")
 	if s.Status != "" {
-		if !statusCode.MatchString(s.Status) {
+		if !statusCode().MatchString(s.Status) {
 			return fmt.Errorf("plangen: the expected status of %s, %q, is not a code from 100 to 599 or a class like 2xx", s.Name, s.Status)
 		}
 		fmt.Fprintf(b, "        status_code: %s\n", s.Status)
@@ -382,7 +382,7 @@ func credentialQuery(query string, secret func(name, value string) string) strin
 	parts := strings.Split(query, "&")
 	for i, kv := range parts {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || v == "" || strings.Contains(v, "$") || !secretField.MatchString(k) && !slices.Contains(credentialQueryKeys, strings.ToLower(k)) {
+		if !ok || v == "" || strings.Contains(v, "$") || !secretField().MatchString(k) && !slices.Contains(credentialQueryKeys, strings.ToLower(k)) {
 			continue
 		}
 		parts[i] = k + "=${" + secret(strings.ToUpper(strings.ReplaceAll(k, "-", "_")), v) + "}"

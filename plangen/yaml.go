@@ -7,12 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
 
 // plainKey is a mapping key YAML reads as the same text without quotes.
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+var plainKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`) })
 
 // yamlKey writes a mapping key, quoted when it must be.
 func yamlKey(k string) string {
@@ -20,7 +21,7 @@ func yamlKey(k string) string {
 	case "true", "false", "yes", "no", "on", "off", "null", "y", "n":
 		return strconv.Quote(k)
 	}
-	if plainKey.MatchString(k) {
+	if plainKey().MatchString(k) {
 		return k
 	}
 	return strconv.Quote(k)
