@@ -5,6 +5,7 @@
 #   bench/run.sh              # 7 timed runs of each command, in turns, after a warm-up
 #   RUNS=15 bench/run.sh      # more runs
 #   STRICT=1 bench/run.sh     # exit 1 when smokex misses a target
+#   SMOKEX=/tmp/smokex.before bench/run.sh   # another build of smokex, for a before and after
 #
 # Cases:
 #   seq-1000  smokex run -q bench-1000.yaml        vs plain -plans 1 -pairs 500
@@ -50,7 +51,11 @@ fi
 echo "building into $work" >&2
 (
 	cd "$root"
-	go build -o "$work/smokex" ./cmd/smokex
+	if [[ -n ${SMOKEX:-} ]]; then
+		cp "$SMOKEX" "$work/smokex"
+	else
+		go build -o "$work/smokex" ./cmd/smokex
+	fi
 	go build -o "$work/target" ./bench/target
 	go build -o "$work/plain" ./bench/plain
 	go run ./bench/gen -out "$work" -steps 1000 -plans 50 -plan-steps 20
@@ -84,18 +89,26 @@ check() {
 }
 
 # sample NAME CMD...: runs CMD once and appends its wall time (µs), CPU time
-# (user + system, µs) and peak RSS (KiB) to $work/NAME.{wall,cpu,rss}.
+# (user + system, µs) and peak RSS (KiB) to $work/NAME.{wall,cpu,rss}. GNU
+# time gives the peak RSS but CPU time only in 10 ms steps, so the CPU time
+# is bash's (1 ms steps), less what GNU time itself takes ($time_cpu).
 sample() {
-	local name=$1 start end r u s
+	local name=$1 start end u s
 	shift
 	start=$(date +%s%N)
-	/usr/bin/time -f '%M %U %S' -o "$work/time" "$@" >/dev/null 2>&1
+	{ time /usr/bin/time -f '%M' -o "$work/time" "$@" >/dev/null 2>&1; } 2>"$work/cpu"
 	end=$(date +%s%N)
 	echo $(((end - start) / 1000)) >>"$work/$name.wall"
-	read -r r u s < <(tail -n 1 "$work/time")
-	echo "$r" >>"$work/$name.rss"
-	awk -v u="$u" -v s="$s" 'BEGIN {print (u + s) * 1000000}' >>"$work/$name.cpu"
+	tail -n 1 "$work/time" >>"$work/$name.rss"
+	read -r u s <"$work/cpu"
+	awk -v u="$u" -v s="$s" -v t="$time_cpu" 'BEGIN {print (u + s) * 1000000 - t}' >>"$work/$name.cpu"
 }
+
+# The CPU time (µs) of GNU time running nothing, the median of 9 runs.
+TIMEFORMAT='%3U %3S'
+time_cpu=$(for _ in $(seq 9); do
+	{ time /usr/bin/time -f '%M' -o "$work/time" true; } 2>&1 | awk '{print ($1 + $2) * 1000000}'
+done | sort -n | awk '{a[NR]=$1} END {print a[5]}')
 
 # summarize NAME: sets ms (median wall time) and cpu (median CPU time), in
 # milliseconds, and rss (peak, KiB) from NAME's samples.
