@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/smokex/smokex/internal/eval"
 )
 
 // LoadDir parses every *.yaml and *.yml file under dir, recursively, in
@@ -48,6 +50,8 @@ func LoadFS(fsys fs.FS, opts *ParseOpts) ([]*Plan, error) {
 
 func load(fsys fs.FS, opts *ParseOpts, name func(string) string) ([]*Plan, error) {
 	o := opts.withDefaults()
+	// The files repeat the same expressions: each is compiled once.
+	o.programs = &eval.Programs{}
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -74,6 +74,10 @@ type ParseOpts struct {
 	// where its folder is not, on another replica or after a restart.
 	// Defaults to none.
 	Files map[string][]byte
+
+	// programs are the compiled expressions that the plans loaded together
+	// (the files of one LoadFS) share; nil for a plan parsed alone.
+	programs *eval.Programs
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {
@@ -134,7 +138,7 @@ func parseRefs(src []byte, opts *ParseOpts) (*Plan, []string, error) {
 		o.FS, o.Dir = filesFS(o.Files)
 	}
 	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions,
-		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize}
+		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize, programs: o.programs}
 	if int64(len(src)) > o.MaxSize {
 		p.errorf(Pos{}, "the plan is larger than the limit of %d bytes", o.MaxSize)
 		return nil, nil, p.errs
@@ -184,6 +188,11 @@ type parser struct {
 	// and compiled ones are immutable, so steps share them.
 	templates   map[string]*eval.Template
 	expressions map[string]*eval.Program
+	// programs are the expressions compiled for the other plans loaded
+	// with this one, if any: an expression new to this plan is taken from
+	// there when another plan compiled it (and still counts against this
+	// plan's budget).
+	programs *eval.Programs
 	// boolChecked holds the sources of asserts already type-checked.
 	boolChecked map[string]bool
 	// paths are the compiled captures' JSONPaths by source; a compiled
@@ -208,7 +217,7 @@ func (p *parser) compileTemplate(s string) (*Template, error) {
 		if p.expressions == nil {
 			p.expressions = map[string]*eval.Program{}
 		}
-		return eval.ParseTemplateCache(s, p.expressions)
+		return eval.ParseTemplateCache(s, p.expressions, p.programs)
 	})
 	if err != nil {
 		return nil, err
@@ -217,7 +226,7 @@ func (p *parser) compileTemplate(s string) (*Template, error) {
 }
 
 func (p *parser) compileExpression(s string) (*Expression, error) {
-	e, err := cached(&p.expressions, s, eval.Compile)
+	e, err := cached(&p.expressions, s, p.programs.Compile)
 	if err != nil {
 		return nil, err
 	}

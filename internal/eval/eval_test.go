@@ -3,6 +3,7 @@ package eval
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -137,9 +138,9 @@ func TestDurationIsAVariable(t *testing.T) {
 func TestParseTemplateCache(t *testing.T) {
 	t.Parallel()
 	cache := map[string]*Program{}
-	a, err := ParseTemplateCache("${base}/a", cache)
+	a, err := ParseTemplateCache("${base}/a", cache, nil)
 	require.NoError(t, err)
-	b, err := ParseTemplateCache("${base}/b ${n + 1}", cache)
+	b, err := ParseTemplateCache("${base}/b ${n + 1}", cache, nil)
 	require.NoError(t, err)
 	require.Len(t, cache, 2)
 	require.Same(t, a.Expressions()[0], b.Expressions()[0])
@@ -147,7 +148,7 @@ func TestParseTemplateCache(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "x/b 2", got)
 
-	_, err = ParseTemplateCache("ok ${n +}", cache)
+	_, err = ParseTemplateCache("ok ${n +}", cache, nil)
 	var se *SyntaxError
 	require.ErrorAs(t, err, &se)
 	require.Len(t, cache, 2, "a failed compile is not cached")
@@ -167,4 +168,39 @@ func TestIdentifierFastPath(t *testing.T) {
 	var ue *UndefinedError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, "base", ue.Name)
+}
+
+// Programs gives the plans loaded together one program per source, safely
+// from several goroutines, and never keeps an error, whose position
+// depends on where the expression is written.
+func TestProgramsShared(t *testing.T) {
+	t.Parallel()
+	shared := &Programs{}
+	got := make([]*Program, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			tpl, err := ParseTemplateCache("${base}/a", map[string]*Program{}, shared)
+			require.NoError(t, err)
+			got[i] = tpl.Expressions()[0]
+		})
+	}
+	wg.Wait()
+	for _, p := range got[1:] {
+		require.Same(t, got[0], p)
+	}
+	p, err := shared.Compile("base")
+	require.NoError(t, err)
+	require.Same(t, got[0], p)
+
+	_, alone := ParseTemplateCache("ok ${n +}", nil, nil)
+	_, err = ParseTemplateCache("ok ${n +}", nil, shared)
+	require.Equal(t, alone, err)
+	_, alone = Compile("n +")
+	_, err = shared.Compile("n +")
+	require.Equal(t, alone, err, "the position within the bare expression, not the template's")
+
+	p, err = (*Programs)(nil).Compile("n + 1")
+	require.NoError(t, err)
+	require.Equal(t, []string{"n"}, p.Names())
 }

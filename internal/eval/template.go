@@ -26,14 +26,15 @@ type part struct {
 
 // ParseTemplate compiles every ${...} in s.
 func ParseTemplate(s string) (*Template, error) {
-	return ParseTemplateCache(s, nil)
+	return ParseTemplateCache(s, nil, nil)
 }
 
 // ParseTemplateCache is ParseTemplate reusing the programs of cache, by
-// expression source, and adding to it the ones it compiles; with a nil
-// cache it compiles every expression. Programs are immutable, so templates
-// may share them; the map itself is not safe for concurrent use.
-func ParseTemplateCache(s string, cache map[string]*Program) (*Template, error) {
+// expression source, and adding to it the ones it takes from shared or
+// compiles; with a nil cache and a nil shared it compiles every expression.
+// Programs are immutable, so templates may share them; the map itself is
+// not safe for concurrent use, shared is.
+func ParseTemplateCache(s string, cache map[string]*Program, shared *Programs) (*Template, error) {
 	t := &Template{raw: s}
 	var lit strings.Builder
 	for i := 0; i < len(s); {
@@ -50,7 +51,7 @@ func ParseTemplateCache(s string, cache map[string]*Program) (*Template, error) 
 			prog, ok := cache[src]
 			if !ok {
 				var err error
-				if prog, err = compile(src, i+2); err != nil {
+				if prog, err = shared.compile(src, i+2); err != nil {
 					return nil, err
 				}
 				if cache != nil {
