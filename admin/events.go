@@ -76,6 +76,9 @@ type broker struct {
 	clients map[*client]struct{}
 	servers map[*http.Server]bool // those whose shutdown ends their streams
 	closed  bool
+
+	// batches holds the buffers of the streams' batches (*[]byte).
+	batches sync.Pool
 }
 
 // client is one open stream.
@@ -93,6 +96,7 @@ func newBroker(size, maxBytes int, heartbeat time.Duration) *broker {
 		now:       time.Now,
 		clients:   map[*client]struct{}{},
 		servers:   map[*http.Server]bool{},
+		batches:   sync.Pool{New: func() any { return new([]byte) }},
 	}
 }
 
@@ -224,11 +228,11 @@ func (b *broker) unsubscribe(c *client) {
 	b.drop(c)
 }
 
-// stream serves GET /events as Server-Sent Events.
 // streamWriteTimeout bounds each flush of /events: a client that reads
 // nothing for that long is disconnected.
 const streamWriteTimeout = 30 * time.Second
 
+// stream serves GET /events as Server-Sent Events.
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	var lastID uint64
 	last := r.Header.Get("Last-Event-ID")
@@ -244,8 +248,6 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		lastID = n
 	}
-	a := accessOf(r)
-	writeMessage := func(w http.ResponseWriter, m message) error { return writeMessageFor(w, a, m) }
 	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
 	c, replay := h.events.subscribe(lastID, hasLast, srv)
 	defer h.events.unsubscribe(c)
@@ -254,12 +256,13 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	out := &batch{w: w, access: accessOf(r), flush: flush, pool: &h.events.batches}
 	for _, m := range replay {
-		if writeMessage(w, m) != nil {
+		if out.add(m) != nil {
 			return
 		}
 	}
-	if flush() != nil {
+	if out.send() != nil {
 		return
 	}
 	beat := time.NewTicker(h.cfg.Heartbeat)
@@ -274,24 +277,24 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if writeMessage(w, m) != nil {
-				return
-			}
-			// Write what else arrives in a moment before one flush.
+			// Gather what else arrives in a moment, to send it all at once.
 			wait.Reset(coalesce)
 			select {
 			case <-r.Context().Done():
 				return
 			case <-wait.C:
 			}
+			if out.add(m) != nil {
+				return
+			}
 			for more := true; more; {
 				select {
 				case m, ok := <-c.c:
 					if !ok {
-						flush()
+						out.send()
 						return
 					}
-					if writeMessage(w, m) != nil {
+					if out.add(m) != nil {
 						return
 					}
 				default:
@@ -303,10 +306,69 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if flush() != nil {
+		if out.send() != nil {
 			return
 		}
 	}
+}
+
+// batchBytes bounds the bytes a stream gathers before it writes them.
+const batchBytes = 64 << 10
+
+// batch gathers the messages a stream sends at once, so that a burst of
+// events costs a client a few writes rather than one or more for each
+// message (the response's buffers hold 2 and 4 KiB). Its buffer comes
+// from pool when the first message is added and goes back when sent:
+// streams that wait for the next burst hold none.
+type batch struct {
+	w      http.ResponseWriter
+	access *Access
+	flush  func() error
+	pool   *sync.Pool
+	buf    *[]byte
+}
+
+// add appends m as the stream's client may see it, and writes what was
+// gathered once it reaches batchBytes.
+func (b *batch) add(m message) error {
+	if b.buf == nil {
+		b.buf = b.pool.Get().(*[]byte)
+	}
+	var err error
+	if *b.buf, err = appendMessageFor(*b.buf, b.access, m); err != nil {
+		return err
+	}
+	if len(*b.buf) >= batchBytes {
+		return b.write()
+	}
+	return nil
+}
+
+// write writes what was gathered.
+func (b *batch) write() error {
+	if b.buf == nil || len(*b.buf) == 0 {
+		return nil
+	}
+	_, err := b.w.Write(*b.buf)
+	*b.buf = (*b.buf)[:0]
+	return err
+}
+
+// send writes what was gathered, hands the buffer back and flushes the
+// stream. A buffer grown past batchBytes by one large message is left to
+// the garbage collector.
+func (b *batch) send() error {
+	err := b.write()
+	if b.buf != nil {
+		if cap(*b.buf) <= 2*batchBytes {
+			b.pool.Put(b.buf)
+		}
+		b.buf = nil
+	}
+	if err != nil {
+		return err
+	}
+	return b.flush()
 }
 
 // startStream answers 200 as an event stream, writes first, and returns
@@ -329,26 +391,25 @@ func startStream(w http.ResponseWriter, first string) (flush func() error, err e
 	return flush, err
 }
 
-// writeMessageFor writes m as a may see it: nothing when its plan is not
-// a's, without bodies and headers for a viewer.
-func writeMessageFor(w http.ResponseWriter, a *Access, m message) error {
+// appendMessageFor appends m as a may see it: nothing when its plan is
+// not a's, without bodies and headers for a viewer.
+func appendMessageFor(dst []byte, a *Access, m message) ([]byte, error) {
 	if !a.all() {
 		if !a.Sees(m.labels) {
-			return nil
+			return dst, nil
 		}
 		if a.hidesBodies() && hasBodies(m.frame[m.data[0]:m.data[1]]) {
-			return writeHidden(w, m)
+			return appendHidden(dst, m)
 		}
 	}
-	_, err := w.Write(m.frame)
-	return err
+	return append(dst, m.frame...), nil
 }
 
-// writeHidden writes m without the bodies and headers of its steps.
-func writeHidden(w http.ResponseWriter, m message) error {
+// appendHidden appends m without the bodies and headers of its steps.
+func appendHidden(dst []byte, m message) ([]byte, error) {
 	var ev Event
 	if err := json.Unmarshal(m.frame[m.data[0]:m.data[1]], &ev); err != nil {
-		return err
+		return dst, err
 	}
 	ev.Execution = hideBodies(ev.Execution)
 	if ev.Step != nil {
@@ -356,9 +417,9 @@ func writeHidden(w http.ResponseWriter, m message) error {
 	}
 	data, err := json.Marshal(ev)
 	if err != nil {
-		return err
+		return dst, err
 	}
-	frame := append(slices.Clip(m.frame[:m.data[0]]), data...)
-	_, err = w.Write(append(frame, "\n\n"...))
-	return err
+	dst = append(dst, m.frame[:m.data[0]]...)
+	dst = append(dst, data...)
+	return append(dst, "\n\n"...), nil
 }
