@@ -41,7 +41,7 @@ type state struct {
 
 	mu sync.Mutex
 	// done holds each plan's latest finished execution seen in events or
-	// read from the store, so that a plan whose newest execution runs
+	// read from the store, without its steps, so that a plan whose newest execution runs
 	// still shows the one before it.
 	done map[string]*record.Execution
 }
@@ -135,11 +135,7 @@ func newState(eng *smokex.Engine, log *slog.Logger) *state {
 // observe notes an event of the engine.
 func (s *state) observe(ev *smokex.Event) {
 	if ev.Type == smokex.EventExecutionFinished && isJudged(ev.Execution) {
-		s.mu.Lock()
-		if old := s.done[ev.Execution.PlanID]; old == nil || newer(ev.Execution, old) {
-			s.done[ev.Execution.PlanID] = ev.Execution
-		}
-		s.mu.Unlock()
+		s.remember(ev.Execution.PlanID, ev.Execution)
 	}
 	s.dirty.Store(true)
 }
@@ -327,10 +323,19 @@ func (s *state) latestByLocation(ctx context.Context, p *plan.Plan) (map[string]
 	return out, nil
 }
 
+// remember keeps x as the plan's latest judged execution when it is newer
+// than the one kept, without its step results: what the state reads of it
+// is its status, and a plan's steps with their headers, kept for every
+// plan, would double what the store holds of the latest run.
 func (s *state) remember(planID string, x *record.Execution) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.done[planID]; old == nil || newer(x, old) {
+		if len(x.Steps) > 0 {
+			bare := *x
+			bare.Steps = nil
+			x = &bare
+		}
 		s.done[planID] = x
 	}
 }

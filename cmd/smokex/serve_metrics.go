@@ -22,6 +22,7 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -41,6 +42,7 @@ const (
 	otlpMetricsEndpointEnv = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
 	otlpHeadersEnv         = "OTEL_EXPORTER_OTLP_HEADERS"
 	otelServiceNameEnv     = "OTEL_SERVICE_NAME"
+	exemplarFilterEnv      = "OTEL_METRICS_EXEMPLAR_FILTER"
 	dogstatsdURLEnv        = "DD_DOGSTATSD_URL"
 	ddAgentHostEnv         = "DD_AGENT_HOST"
 	ddDogstatsdPortEnv     = "DD_DOGSTATSD_PORT"
@@ -115,6 +117,13 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 		log.Info("smokex serve: exporting metrics and traces by OTLP", "traces", otlp.tracesURL, "metrics", otlp.metricsURL)
 	}
 	if len(readers) > 1 {
+		if _, set := lookupEnv(exemplarFilterEnv); tp == nil && !set {
+			// Without traces no span is sampled, so the default filter
+			// (trace based) never keeps an exemplar; its reservoirs
+			// would still be allocated, one for each histogram and plan:
+			// about 10 KiB of heap a plan.
+			readers = append(readers, sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter))
+		}
 		mp := sdkmetric.NewMeterProvider(readers...)
 		// Last: the meter provider's final export follows the spans'.
 		f.shutdown = append(f.shutdown, mp.Shutdown)
