@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/smokex/smokex/metrics/datadog"
 	smokexotel "github.com/smokex/smokex/metrics/otel"
@@ -23,13 +25,19 @@ func (answer) RoundTrip(*http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Proto: "HTTP/1.1", Body: http.NoBody, Header: http.Header{}}, nil
 }
 
-func newOTel(b *testing.B) *smokexotel.Recorder {
+// newOTel is the OpenTelemetry recorder on a meter provider with a
+// reader and, when traced, a tracer provider batching every span to an
+// exporter; untraced, the no-op tracer provider, as serve has without an
+// OTLP endpoint.
+func newOTel(b *testing.B, traced bool) *smokexotel.Recorder {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
-	b.Cleanup(func() {
-		_ = tp.Shutdown(context.Background())
-		_ = mp.Shutdown(context.Background())
-	})
+	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
+	var tp trace.TracerProvider = tracenoop.NewTracerProvider()
+	if traced {
+		sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
+		b.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		tp = sdk
+	}
 	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tp})
 	require.NoError(b, err)
 	return rec
@@ -61,17 +69,20 @@ func newDatadog(b *testing.B) *datadog.Recorder {
 // span, the traceparent header), and the finished step (the histogram;
 // the span's end), on real SDK instances: a meter provider with a reader,
 // a tracer provider batching every span to an exporter, a statsd client
-// sending to a socket on loopback. cpu-ns/op is the CPU time per step, the
-// exporters' goroutines included.
+// sending to a socket on loopback. otel-metrics is the OpenTelemetry
+// recorder with the no-op tracer provider, serve's default: metrics only.
+// cpu-ns/op is the CPU time per step, the exporters' goroutines included.
 func BenchmarkHookStep(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		// otel and dd say which recorders run.
-		otel, dd bool
+		// otel and dd say which recorders run; traced, whether the
+		// OpenTelemetry one traces.
+		otel, traced, dd bool
 	}{
-		{"otel", true, false},
-		{"datadog", false, true},
-		{"both", true, true},
+		{"otel", true, true, false},
+		{"otel-metrics", true, false, false},
+		{"datadog", false, false, true},
+		{"both", true, true, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var finished []record.StepFinishedHook
@@ -83,7 +94,7 @@ func BenchmarkHookStep(b *testing.B) {
 			x := &record.Execution{ID: "x", PlanID: "bench", Trigger: record.TriggerSchedule}
 			xctx := context.Background()
 			if c.otel {
-				rec := newOTel(b)
+				rec := newOTel(b, c.traced)
 				finished = append(finished, rec)
 				rt = rec.WrapTransport(rt)
 				wrap = rec.WrapStep
