@@ -131,6 +131,8 @@ func (f *metricsFlags) setup(ctx context.Context, lookupEnv func(string) (string
 		if tp != nil {
 			cfg.TracerProvider = tp
 		} else {
+			// Metrics only: the recorder opens no span, wraps no
+			// transport and sends no traceparent.
 			cfg.TracerProvider = tracenoop.NewTracerProvider()
 		}
 		rec, err := smokexotel.New(cfg)

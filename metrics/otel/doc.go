@@ -54,4 +54,10 @@
 // [REDACTED] in url.full, server.address and the status. The W3C trace context
 // (traceparent) is sent to the target with every request, so that the
 // target's own spans join the smoke run's trace.
+//
+// With the no-op tracer provider (go.opentelemetry.io/otel/trace/noop), as
+// smokex serve has without an OTLP endpoint, the Recorder records metrics
+// only: no span, no wrapped transport, no traceparent. A measurement costs
+// the SDK's aggregation and nothing else: each attribute set, and the
+// option slice the instruments take, is made once and reused.
 package otel

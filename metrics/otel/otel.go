@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/smokex/smokex/metrics"
 	"github.com/smokex/smokex/record"
@@ -66,7 +67,12 @@ type Config struct {
 	// one.
 	MeterProvider metric.MeterProvider
 	// TracerProvider makes the tracer. Defaults to the global one
-	// (otel.GetTracerProvider).
+	// (otel.GetTracerProvider). With the no-op provider
+	// (go.opentelemetry.io/otel/trace/noop) the Recorder records metrics
+	// only: it opens no span, wraps no transport and sends no trace
+	// context, and costs a step nothing but its measurements. An execution
+	// whose span a provider does not make (the global one before the host
+	// sets it) has no span of its steps and requests either.
 	TracerProvider trace.TracerProvider
 	// Propagator writes the trace context into the requests sent to the
 	// targets. Defaults to W3C trace context (traceparent, tracestate);
@@ -84,7 +90,15 @@ type Config struct {
 type Recorder struct {
 	record.HookDefaults
 	tracer trace.Tracer
-	prop   propagation.TextMapPropagator
+	// tracing is false with the no-op tracer provider: no span, no
+	// transport, no trace context.
+	tracing bool
+	prop    propagation.TextMapPropagator
+	// execStart, stepStart and clientKind are the options every
+	// execution span, step span and client span start with, made once.
+	execStart  [2]trace.SpanStartOption
+	stepStart  []trace.SpanStartOption
+	clientKind trace.SpanStartOption
 	// quorum makes smokex.plan.up of a plan with locations follow their
 	// quorum.
 	quorum metrics.LocationQuorum
@@ -101,7 +115,15 @@ type Recorder struct {
 	planLastRun  metric.Int64Gauge
 	budgetLeft   metric.Float64Gauge
 
-	sets metrics.LabelCache[metric.MeasurementOption]
+	sets metrics.LabelCache[*measureOpts]
+}
+
+// measureOpts are the options of the measurements of one attribute set, as
+// the instruments take them, made once per set so that a measurement
+// allocates no option slice.
+type measureOpts struct {
+	add    []metric.AddOption
+	record []metric.RecordOption
 }
 
 // The engine hooks Recorder implements.
@@ -128,8 +150,12 @@ func New(cfg Config) (*Recorder, error) {
 		tp = otelglobal.GetTracerProvider()
 	}
 	r := &Recorder{
-		tracer: tp.Tracer(ScopeName),
-		prop:   cfg.Propagator,
+		tracer:     tp.Tracer(ScopeName),
+		tracing:    !isNoop(tp),
+		prop:       cfg.Propagator,
+		execStart:  [...]trace.SpanStartOption{trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindInternal)},
+		stepStart:  []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)},
+		clientKind: trace.WithSpanKind(trace.SpanKindClient),
 	}
 	if r.prop == nil {
 		r.prop = propagation.TraceContext{}
@@ -191,17 +217,27 @@ func New(cfg Config) (*Recorder, error) {
 	return r, nil
 }
 
-// attrs returns the measurement option of the attributes that build
+// isNoop reports whether tp is the no-op tracer provider.
+func isNoop(tp trace.TracerProvider) bool {
+	switch tp.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		return true
+	}
+	return false
+}
+
+// attrs returns the measurement options of the attributes that build
 // makes for k, made once.
-func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) metric.MeasurementOption {
-	return r.sets.Get(k, func() metric.MeasurementOption {
-		return metric.WithAttributeSet(attribute.NewSet(build()...))
+func (r *Recorder) attrs(k metrics.LabelKey, build func() []attribute.KeyValue) *measureOpts {
+	return r.sets.Get(k, func() *measureOpts {
+		opt := metric.WithAttributeSet(attribute.NewSet(build()...))
+		return &measureOpts{add: []metric.AddOption{opt}, record: []metric.RecordOption{opt}}
 	})
 }
 
 // attrsIn is attrs with the location label of an execution, when it has
 // one.
-func (r *Recorder) attrsIn(k metrics.LabelKey, location string, build func() []attribute.KeyValue) metric.MeasurementOption {
+func (r *Recorder) attrsIn(k metrics.LabelKey, location string, build func() []attribute.KeyValue) *measureOpts {
 	return r.attrs(k.In(location), func() []attribute.KeyValue {
 		kv := build()
 		if location != "" {
@@ -219,16 +255,16 @@ func (r *Recorder) ExecutionFinished(ctx context.Context, p *record.PlanRef, x *
 	flaky := strconv.FormatBool(x.Flaky)
 	r.executions.Add(ctx, 1, r.attrsIn(metrics.Key(metrics.MeasureExecutions, plan, status, trigger, flaky), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status), AttrTrigger.String(trigger), AttrFlaky.String(flaky)}
-	}))
+	}).add...)
 	r.execDuration.Record(ctx, x.Duration().Seconds(), r.attrsIn(metrics.Key(metrics.MeasureExecutionDuration, plan, status, "", ""), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrStatus.String(status)}
-	}))
+	}).record...)
 	if up, last, ok := r.quorum.PlanHealth(p, x); ok {
 		set := r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
 			return []attribute.KeyValue{AttrPlan.String(plan)}
 		})
-		r.planUp.Record(ctx, up, set)
-		r.planLastRun.Record(ctx, last, set)
+		r.planUp.Record(ctx, up, set.record...)
+		r.planLastRun.Record(ctx, last, set.record...)
 	}
 	r.endExecution(ctx, x)
 }
@@ -238,7 +274,7 @@ func (r *Recorder) ErrorBudget(ctx context.Context, p *record.PlanRef, b *record
 	plan := metrics.PlanID(b.PlanID, p)
 	r.budgetLeft.Record(ctx, b.Remaining, r.attrs(metrics.Key(metrics.MeasurePlanHealth, plan, "", "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan)}
-	}))
+	}).record...)
 }
 
 // StepFinished counts s's failed assertions, adding each to the step's
@@ -256,7 +292,7 @@ func (r *Recorder) StepFinished(ctx context.Context, p *record.PlanRef, x *recor
 	if cert := metrics.StepCertificate(s); cert != nil {
 		r.certExpiry.Record(ctx, cert.NotAfter.Unix(), r.attrs(metrics.Key(metrics.MeasureCertificateExpiry, plan, cert.Host, "", ""), func() []attribute.KeyValue {
 			return []attribute.KeyValue{AttrPlan.String(plan), AttrServerAddress.String(cert.Host)}
-		}))
+		}).record...)
 	}
 	r.stepDuration.Record(ctx, s.Timings.Total.Seconds(), r.attrsIn(metrics.Key(metrics.MeasureStepDuration, plan, method, string(outcome), class), x.Location, func() []attribute.KeyValue {
 		kv := []attribute.KeyValue{AttrPlan.String(plan), AttrMethod.String(method), AttrOutcome.String(string(outcome))}
@@ -264,7 +300,7 @@ func (r *Recorder) StepFinished(ctx context.Context, p *record.PlanRef, x *recor
 			kv = append(kv, AttrStatusCode.String(class))
 		}
 		return kv
-	}))
+	}).record...)
 }
 
 // assertionFailed counts f and adds it to its step's span as an event.
@@ -272,7 +308,7 @@ func (r *Recorder) assertionFailed(ctx context.Context, p *record.PlanRef, x *re
 	plan, typ := metrics.PlanID(x.PlanID, p), string(f.Type)
 	r.assertions.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureAssertionFailures, plan, typ, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrType.String(typ)}
-	}))
+	}).add...)
 	r.failureEvent(ctx, f)
 }
 
@@ -285,7 +321,7 @@ func (r *Recorder) ExecutionStarted(ctx context.Context, p *record.PlanRef, x *r
 	plan := metrics.PlanID(x.PlanID, p)
 	r.lag.Record(ctx, lag.Seconds(), r.attrsIn(metrics.Key(metrics.MeasureScheduleLag, plan, "", "", ""), x.Location, func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan)}
-	}))
+	}).record...)
 }
 
 // TickSkipped counts a skipped tick.
@@ -293,7 +329,7 @@ func (r *Recorder) TickSkipped(ctx context.Context, planID string, p *record.Pla
 	plan := metrics.PlanID(planID, p)
 	r.skipped.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureScheduleSkipped, plan, string(reason), "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrPlan.String(plan), AttrReason.String(string(reason))}
-	}))
+	}).add...)
 }
 
 // NotificationSent counts a notification, as an alert policy tells it
@@ -302,5 +338,5 @@ func (r *Recorder) NotificationSent(ctx context.Context, _ *record.PlanRef, n *r
 	provider, outcome := n.Provider, string(n.Outcome)
 	r.notified.Add(ctx, 1, r.attrs(metrics.Key(metrics.MeasureNotifications, provider, outcome, "", ""), func() []attribute.KeyValue {
 		return []attribute.KeyValue{AttrProvider.String(provider), AttrOutcome.String(outcome)}
-	}))
+	}).add...)
 }

@@ -87,13 +87,21 @@ steps:
 
 func newSetup(t *testing.T) *setup {
 	t.Helper()
-	s := &setup{reader: sdkmetric.NewManualReader(), spans: tracetest.NewSpanRecorder(), target: newTarget(t)}
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { require.NoError(t, tp.Shutdown(context.Background())) })
+	s := newSetupTraced(t, tp)
+	s.spans = spans
+	return s
+}
+
+// newSetupTraced is newSetup with the tracer provider tp (nil: the
+// global one); spans is nil.
+func newSetupTraced(t *testing.T, tp trace.TracerProvider) *setup {
+	t.Helper()
+	s := &setup{reader: sdkmetric.NewManualReader(), target: newTarget(t)}
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(s.reader))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.spans))
-	t.Cleanup(func() {
-		require.NoError(t, mp.Shutdown(context.Background()))
-		require.NoError(t, tp.Shutdown(context.Background()))
-	})
+	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
 	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tp})
 	require.NoError(t, err)
 	s.eng, err = smokex.New(smokex.Config{
@@ -215,6 +223,37 @@ func TestMetrics(t *testing.T) {
 		key("plan", "failing", "type", "status_code"): 1,
 		key("plan", "failing", "type", "json"):        1,
 	}, sums(t, ms["smokex.assertion.failures"]))
+}
+
+// TestMetricsOnly: with the no-op tracer provider, and with the global
+// one that the host has not set, the recorder measures every step as it
+// does with traces and sends no trace context; with the no-op provider
+// the transport is the one it is given.
+func TestMetricsOnly(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		tp   trace.TracerProvider
+	}{
+		{"no-op provider", tracenoop.NewTracerProvider()},
+		{"global provider not set", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSetupTraced(t, c.tp)
+			x := s.run(t, "passing")
+			require.Equal(t, record.StatusPassed, x.Status)
+			require.Empty(t, x.TraceID)
+			require.Equal(t, []string{"", ""}, s.target.headers(), "no traceparent sent")
+			require.Equal(t, map[string]uint64{
+				key("plan", "passing", "method", "GET", "outcome", "passed", "http.response.status_code", "2xx"):  1,
+				key("plan", "passing", "method", "POST", "outcome", "passed", "http.response.status_code", "2xx"): 1,
+			}, counts(t, s.collect(t)["smokex.step.duration"]))
+		})
+	}
+	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: sdkmetric.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()})
+	require.NoError(t, err)
+	require.Same(t, http.DefaultTransport, rec.WrapTransport(http.DefaultTransport))
 }
 
 func TestCanceledContextStillRecords(t *testing.T) {

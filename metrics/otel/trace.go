@@ -41,9 +41,13 @@ const (
 )
 
 // executionSpan and stepState are the spans this package opened, as the
-// context holds them, so that it ends its own spans and no other.
+// context holds them, so that it ends its own spans and no other. Each
+// also holds the attributes and options its span is given, so that a span
+// costs this package one allocation.
 type executionSpan struct {
 	trace.Span
+	opts  [3]trace.SpanStartOption
+	attrs [4]attribute.KeyValue
 }
 
 // stepState is a step's span with the count of the requests sent in it,
@@ -51,6 +55,7 @@ type executionSpan struct {
 type stepState struct {
 	trace.Span
 	requests atomic.Int64
+	attrs    [6]attribute.KeyValue
 }
 
 // stepOf returns the step's span in ctx, nil when there is none.
@@ -59,20 +64,34 @@ func stepOf(ctx context.Context) *stepState {
 	return st
 }
 
+// traced reports whether the steps and requests of the execution whose
+// context is ctx get spans: not with the no-op tracer provider, nor when
+// the tracer made no span of the execution (the global provider before
+// the host sets one), as none of theirs would be recorded or sent.
+func (r *Recorder) traced(ctx context.Context) bool {
+	if !r.tracing {
+		return false
+	}
+	x, ok := trace.SpanFromContext(ctx).(*executionSpan)
+	return !ok || x.SpanContext().IsValid()
+}
+
 // ExecutionContext opens the execution's span, the root of a trace, and
-// returns its trace ID.
+// returns its trace ID; with the no-op tracer provider, ctx as it is.
 func (r *Recorder) ExecutionContext(ctx context.Context, p *record.PlanRef, x *record.Execution) (context.Context, string) {
-	ctx, span := r.tracer.Start(ctx, SpanExecution,
-		trace.WithNewRoot(),
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(
-			AttrPlanID.String(metrics.PlanID(x.PlanID, p)),
-			AttrPlanName.String(x.PlanName),
-			AttrExecutionID.String(x.ID),
-			AttrExecTrigger.String(string(x.Trigger)),
-		))
-	ctx = trace.ContextWithSpan(ctx, &executionSpan{span})
-	sc := span.SpanContext()
+	if !r.tracing {
+		return ctx, ""
+	}
+	xs := &executionSpan{attrs: [...]attribute.KeyValue{
+		AttrPlanID.String(metrics.PlanID(x.PlanID, p)),
+		AttrPlanName.String(x.PlanName),
+		AttrExecutionID.String(x.ID),
+		AttrExecTrigger.String(string(x.Trigger)),
+	}}
+	xs.opts = [...]trace.SpanStartOption{r.execStart[0], r.execStart[1], trace.WithAttributes(xs.attrs[:]...)}
+	ctx, xs.Span = r.tracer.Start(ctx, SpanExecution, xs.opts[:]...)
+	ctx = trace.ContextWithSpan(ctx, xs)
+	sc := xs.SpanContext()
 	if !sc.IsValid() {
 		return ctx, ""
 	}
@@ -85,15 +104,17 @@ func (r *Recorder) endExecution(ctx context.Context, x *record.Execution) {
 	if !ok || !span.IsRecording() {
 		return
 	}
-	span.SetAttributes(AttrExecStatus.String(string(x.Status)))
+	// The start attributes are the span's already: their array is free.
+	attrs := append(span.attrs[:0], AttrExecStatus.String(string(x.Status)))
 	switch {
 	case x.Status.Up() || x.Status == record.StatusCanceled:
 	case x.Error != nil:
-		span.SetAttributes(AttrErrorKind.String(string(x.Error.Kind)))
+		attrs = append(attrs, AttrErrorKind.String(string(x.Error.Kind)))
 		span.SetStatus(codes.Error, x.Error.Message)
 	default:
 		span.SetStatus(codes.Error, failedStep(x))
 	}
+	span.SetAttributes(attrs...)
 	if x.FinishedAt.IsZero() {
 		span.End()
 		return
@@ -113,10 +134,14 @@ func failedStep(x *record.Execution) string {
 }
 
 // WrapStep runs the step in its span, a child of the execution's, and
-// ends the span with the step's result.
+// ends the span with the step's result; untraced, it runs the step.
 func (r *Recorder) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Execution, _ int, doInner func(context.Context) *record.StepResult) {
-	_, span := r.tracer.Start(ctx, SpanStep, trace.WithSpanKind(trace.SpanKindInternal))
-	st := &stepState{Span: span}
+	if !r.traced(ctx) {
+		doInner(ctx)
+		return
+	}
+	st := &stepState{}
+	_, st.Span = r.tracer.Start(ctx, SpanStep, r.stepStart...)
 	s := doInner(trace.ContextWithSpan(ctx, st))
 	endStep(st, s)
 }
@@ -130,8 +155,7 @@ func endStep(span *stepState, s *record.StepResult) {
 	outcome := metrics.StepOutcome(s)
 	// The request's own attributes are on its client spans; the step's
 	// URL is the one stored, secrets redacted by the executor.
-	var buf [6]attribute.KeyValue
-	attrs := append(buf[:0],
+	attrs := append(span.attrs[:0],
 		AttrStepIndex.Int(s.Index),
 		AttrStepName.String(s.Name),
 		AttrStepOutcome.String(string(outcome)),

@@ -21,8 +21,12 @@ import (
 
 // WrapTransport returns a transport that sends each request through rt in
 // an HTTP client span, a child of the span in the request's context (the
-// step's), and with the trace context in its headers.
+// step's), and with the trace context in its headers. With the no-op
+// tracer provider it returns rt: metrics need no transport of their own.
 func (r *Recorder) WrapTransport(rt http.RoundTripper) http.RoundTripper {
+	if !r.tracing {
+		return rt
+	}
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
@@ -37,9 +41,21 @@ type transport struct {
 // redacted stands for each query value in url.full.
 const redacted = "REDACTED"
 
+// clientCall is what a request's client span is made of: its start
+// options and attributes, then its response's attributes, and the body
+// that ends it, in the one allocation the span costs this package.
+type clientCall struct {
+	opts  [2]trace.SpanStartOption
+	attrs [7]attribute.KeyValue
+	body  spanBody
+}
+
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	if !t.r.traced(ctx) {
+		return t.base.RoundTrip(req)
+	}
 	method := metrics.Method(req.Method)
 	name := method
 	if method == metrics.MethodOther {
@@ -48,8 +64,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Every string the span is given goes through the run's redaction, as
 	// every other output of the run does.
 	rd := redact.FromContext(ctx)
-	attrs := make([]attribute.KeyValue, 0, 10)
-	attrs = append(attrs,
+	c := &clientCall{}
+	attrs := append(c.attrs[:0],
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLFull(fullURL(rd, req.URL)),
 		semconv.UserAgentSyntheticTypeTest,
@@ -67,7 +83,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
 	}
-	ctx, span := t.r.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(redactAttrs(rd, attrs)...))
+	c.opts = [...]trace.SpanStartOption{t.r.clientKind, trace.WithAttributes(redactAttrs(rd, attrs)...)}
+	ctx, span := t.r.tracer.Start(ctx, name, c.opts[:]...)
 	// The request is the caller's: a shallow copy with a header map of its
 	// own carries the trace context; the values are shared, as only keys
 	// are set.
@@ -76,27 +93,56 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	for k, v := range req.Header {
 		out.Header[k] = v
 	}
-	t.r.prop.Inject(ctx, propagation.HeaderCarrier(out.Header))
+	t.r.prop.Inject(ctx, headerCarrier(out.Header))
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
 		setError(span, rd, err)
 		span.End()
 		return resp, err
 	}
-	span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+	// The start attributes are the span's already: their array is free.
+	attrs = append(c.attrs[:0], semconv.HTTPResponseStatusCode(resp.StatusCode))
 	if v, ok := protocolVersion(resp.Proto); ok {
-		span.SetAttributes(semconv.NetworkProtocolVersion(v))
+		attrs = append(attrs, semconv.NetworkProtocolVersion(v))
 	}
 	if resp.StatusCode >= 400 {
-		span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(resp.StatusCode)))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(strconv.Itoa(resp.StatusCode)))
 		span.SetStatus(codes.Error, "")
 	}
+	span.SetAttributes(attrs...)
 	if resp.Body == nil || resp.Body == http.NoBody {
 		span.End()
 		return resp, nil
 	}
-	resp.Body = &spanBody{ReadCloser: resp.Body, span: span, rd: rd}
+	c.body = spanBody{ReadCloser: resp.Body, span: span, rd: rd}
+	resp.Body = &c.body
 	return resp, nil
+}
+
+// headerCarrier is propagation.HeaderCarrier with the keys of the W3C
+// trace context and baggage set in their canonical form as constants, not
+// made again for every request.
+type headerCarrier http.Header
+
+// Get implements propagation.TextMapCarrier.
+func (h headerCarrier) Get(key string) string { return propagation.HeaderCarrier(h).Get(key) }
+
+// Keys implements propagation.TextMapCarrier.
+func (h headerCarrier) Keys() []string { return propagation.HeaderCarrier(h).Keys() }
+
+// Set implements propagation.TextMapCarrier.
+func (h headerCarrier) Set(key, value string) {
+	switch key {
+	case "traceparent":
+		key = "Traceparent"
+	case "tracestate":
+		key = "Tracestate"
+	case "baggage":
+		key = "Baggage"
+	default:
+		key = http.CanonicalHeaderKey(key)
+	}
+	h[key] = []string{value}
 }
 
 // spanBody ends the request's span when the body is read to its end or
@@ -162,14 +208,25 @@ func fullURL(rd *redact.Redactor, u *url.URL) string {
 	c.User = nil
 	c.Fragment, c.RawFragment = "", ""
 	if u.RawQuery != "" {
-		pairs := strings.Split(u.RawQuery, "&")
-		for i, pair := range pairs {
-			key, _, _ := strings.Cut(pair, "=")
-			pairs[i] = key + "=" + redacted
-		}
-		c.RawQuery = strings.Join(pairs, "&")
+		c.RawQuery = redactedQuery(u.RawQuery)
 	}
 	return rd.URL(&c)
+}
+
+// redactedQuery is the raw query q with every value REDACTED, its keys
+// kept, in one allocation.
+func redactedQuery(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + (strings.Count(q, "&")+1)*len("="+redacted))
+	for pair := range strings.SplitSeq(q, "&") {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		key, _, _ := strings.Cut(pair, "=")
+		b.WriteString(key)
+		b.WriteString("=" + redacted)
+	}
+	return b.String()
 }
 
 // hostPort returns u's host and port, the scheme's default port when it

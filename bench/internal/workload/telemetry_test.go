@@ -75,7 +75,9 @@ func runEngine(tb testing.TB, eng *smokex.Engine) {
 // without telemetry, with the OpenTelemetry recorder's metrics, and with
 // its metrics and traces, in turns in every iteration so that all three
 // see the same load on the machine; it reports each one's wall and CPU
-// time against the first's.
+// time against the first's, and the allocations per step of the metrics
+// and of the traces (the process's, the target's included, beyond the
+// run without telemetry), which no load moves.
 func BenchmarkEngine1000OTel(b *testing.B) {
 	base := target(b)
 	engines := []*smokex.Engine{newEngine(b, base, telemetryNone), newEngine(b, base, telemetryMetrics), newEngine(b, base, telemetryTraced)}
@@ -83,19 +85,28 @@ func BenchmarkEngine1000OTel(b *testing.B) {
 		runEngine(b, eng)
 	}
 	var wall, cpu [3]time.Duration
+	var mallocs [3]uint64
+	var ms runtime.MemStats
 	b.ReportAllocs()
 	for b.Loop() {
 		for i, eng := range engines {
 			runtime.GC() // each starts on a collected heap
+			runtime.ReadMemStats(&ms)
+			m0 := ms.Mallocs
 			start, cpu0 := time.Now(), cpuTime()
 			runEngine(b, eng)
 			wall[i] += time.Since(start)
 			cpu[i] += cpuTime() - cpu0
+			runtime.ReadMemStats(&ms)
+			mallocs[i] += ms.Mallocs - m0
 		}
 	}
+	steps := float64(b.N * 1000)
 	b.ReportMetric(float64(wall[0].Milliseconds())/float64(b.N), "plain-ms/op")
 	b.ReportMetric(float64(wall[1])/float64(wall[0]), "metrics/plain")
 	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "metrics/plain-cpu")
 	b.ReportMetric(float64(wall[2])/float64(wall[0]), "traced/plain")
 	b.ReportMetric(float64(cpu[2])/float64(cpu[0]), "traced/plain-cpu")
+	b.ReportMetric((float64(mallocs[1])-float64(mallocs[0]))/steps, "metrics-allocs/step")
+	b.ReportMetric((float64(mallocs[2])-float64(mallocs[0]))/steps, "traced-allocs/step")
 }
