@@ -221,27 +221,27 @@ func (a *app) runPlans(ctx context.Context, f *runFlags, paths []string) int {
 	return exitOK
 }
 
-// parseGarbageBytes is the size of plan sources from which run collects
-// the garbage of parsing before the first request: a YAML node tree
-// takes about 18 times its source, 4 MB for the 1000-step plan of
+// parseGarbageBytes is the size of a plan's source from which run
+// collects the garbage of parsing before the first request: a YAML node
+// tree takes about 18 times its source, 4 MB for the 1000-step plan of
 // bench/run.sh's seq-1000.
 const parseGarbageBytes = 64 << 10
 
-// collectParseGarbage runs the garbage collector once when the plans'
-// sources add up to parseGarbageBytes or more. Their YAML node trees are
-// garbage once parsed, but the collector sized the heap while they were
-// alive, at twice their size; without a collection here the run's own
-// garbage fills that heap before the next one, and the process keeps the
-// pages. The collection marks only the plans and the process's globals
-// (about 2 MB), a few milliseconds of CPU, and saves about 5 MiB of peak
-// RSS on the 1000-step plan (bench/README.md, "Memory of a run").
+// collectParseGarbage runs the garbage collector once when a plan's source
+// is parseGarbageBytes or more. Its YAML node tree is garbage once parsed,
+// but the collector sized the heap while it was alive, at twice its size;
+// without a collection here the run's own garbage fills that heap before
+// the next one, and the process keeps the pages. The collection marks
+// only the plans and the process's globals (about 2 MB), and saves about
+// 5 MiB of peak RSS on the 1000-step plan (bench/README.md, "Memory of a
+// run"). Many small plans are left alone: each tree is garbage as soon as
+// its file is parsed, so they never hold the heap's size up together.
 func collectParseGarbage(plans []loadedPlan) {
-	size := 0
 	for _, lp := range plans {
-		size += len(lp.plan.Source)
-	}
-	if size >= parseGarbageBytes {
-		runtime.GC()
+		if len(lp.plan.Source) >= parseGarbageBytes {
+			runtime.GC()
+			return
+		}
 	}
 }
 
