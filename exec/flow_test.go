@@ -351,3 +351,23 @@ func TestTransportWithoutResponse(t *testing.T) {
 	require.Equal(t, record.ErrRequest, e.Steps[0].Error.Kind)
 	require.Equal(t, "the transport returned neither a response nor an error", e.Steps[0].Error.Message)
 }
+
+// A step's request headers in its result are those written on the wire,
+// the transport's own fields included, and stay as they were once later
+// steps have run.
+func TestRequestHeadersAsWritten(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := runYAML(t, srv, `
+steps:
+  - get: {host: "${base}/a", headers: {X-One: "1", x-two: "2"}}
+  - get: {host: "${base}/b", headers: {X-One: "3"}}
+`, nil)
+	require.Equal(t, record.StatusPassed, e.Status)
+	first, second := e.Steps[0].Request.Headers, e.Steps[1].Request.Headers
+	require.Equal(t, []string{"1"}, first["X-One"])
+	require.Equal(t, []string{"2"}, first["X-Two"])
+	require.Equal(t, []string{"gzip"}, first["Accept-Encoding"], "the transport's field: %v", first)
+	require.Equal(t, []string{"3"}, second["X-One"])
+	require.NotContains(t, second, "X-Two")
+}

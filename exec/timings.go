@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,8 +72,15 @@ func (m *marks) trace(base time.Time) *httptrace.ClientTrace {
 			if m.wire == nil {
 				m.wire = make(http.Header, 8)
 			}
+			// The transport passes the values of the request's header or
+			// a slice of its own, neither changed afterwards: they are
+			// kept as they are, and copied only when a field repeats.
 			k := http.CanonicalHeaderKey(key)
-			m.wire[k] = append(m.wire[k], value...)
+			if prev, ok := m.wire[k]; ok {
+				m.wire[k] = slices.Concat(prev, value)
+			} else {
+				m.wire[k] = value
+			}
 			m.mu.Unlock()
 		},
 	}
