@@ -123,17 +123,23 @@ func (p *planRecord) forget(r *execRecord) {
 	}
 }
 
-// stepHeaders are the last stored headers of one step of a plan.
+// stepHeaders are the last stored request and headers of one step of a
+// plan.
 type stepHeaders struct {
 	request, response map[string][]string
+	// req is the last stored request, which the next one shares when it
+	// is the same.
+	req *record.Request
 }
 
 // shareHeaders makes the headers of c, a step about to be stored (the
 // store's own copy), share what they have in common with the headers last
 // stored for the same step of the plan: a check's request headers are the
 // same at every run and its response's all but a few (Date), and a copy of
-// each for every execution was a quarter of a busy store's heap. Stored
-// headers are never written to, and are copied on the way out.
+// each for every execution was a quarter of a busy store's heap. The
+// request itself, the same at every run of a check, is shared whole, and
+// so is its URL string with the step's. Stored headers and requests are
+// never written to, and are copied on the way out.
 func (p *planRecord) shareHeaders(c *record.StepResult) {
 	if c.Request == nil && c.Response == nil {
 		return
@@ -146,23 +152,33 @@ func (p *planRecord) shareHeaders(c *record.StepResult) {
 		last = &stepHeaders{}
 		p.headers[c.Index] = last
 	}
-	if c.Request != nil {
-		c.Request.Headers = sharedHeaders(c.Request.Headers, &last.request)
+	if req := c.Request; req != nil {
+		var same bool
+		req.Headers, same = sharedHeaders(req.Headers, &last.request)
+		if prev := last.req; same && prev != nil && prev.Method == req.Method && prev.URL == req.URL && prev.Body == req.Body {
+			c.Request = prev
+		} else {
+			last.req = req
+		}
+		if c.URL == c.Request.URL {
+			c.URL = c.Request.URL
+		}
 	}
 	if c.Response != nil {
-		c.Response.Headers = sharedHeaders(c.Response.Headers, &last.response)
+		c.Response.Headers, _ = sharedHeaders(c.Response.Headers, &last.response)
 	}
 }
 
-// sharedHeaders returns *last when h holds the same values, or else h with
-// the value slices of *last that hold the same values as its own, and
-// makes it *last.
-func sharedHeaders(h map[string][]string, last *map[string][]string) map[string][]string {
+// sharedHeaders returns *last when h holds the same values (and same
+// true), or else h with the value slices of *last that hold the same
+// values as its own, and makes it *last. Nil headers are the same as
+// nil ones.
+func sharedHeaders(h map[string][]string, last *map[string][]string) (_ map[string][]string, same bool) {
 	if h == nil {
-		return nil
+		return nil, *last == nil
 	}
 	prev := *last
-	same := len(h) == len(prev)
+	same = prev != nil && len(h) == len(prev)
 	for k, v := range h {
 		if pv, ok := prev[k]; ok && slices.Equal(pv, v) {
 			h[k] = pv
@@ -171,10 +187,10 @@ func sharedHeaders(h map[string][]string, last *map[string][]string) map[string]
 		}
 	}
 	if same {
-		return prev
+		return prev, true
 	}
 	*last = h
-	return h
+	return h, false
 }
 
 // execRecord is a stored execution; exec.Steps is always nil, the steps

@@ -217,3 +217,32 @@ func TestByteBudget(t *testing.T) {
 		require.NotEmpty(t, list, "plan %s keeps its latest", id)
 	}
 }
+
+// TestSharedRequests checks that steps whose requests the store shares
+// read back as they went in, each a copy of its own: a change to one read
+// back changes neither the store nor the other steps.
+func TestSharedRequests(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := memory.New(memory.Config{})
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	step := func(url, agent string) *record.StepResult {
+		return &record.StepResult{URL: url, Request: &record.Request{Method: "GET", URL: url, Headers: map[string][]string{"User-Agent": {agent}}}}
+	}
+	steps := []*record.StepResult{step("http://t/a", "smokex"), step("http://t/a", "smokex"), step("http://t/b", "smokex"), step("http://t/b", "other"), {URL: "http://t/c"}}
+	for i, s := range steps {
+		id := fmt.Sprintf("e%d", i)
+		require.NoError(t, st.CreateExecution(ctx, execution(id, i, record.StatusRunning)))
+		require.NoError(t, st.AppendStep(ctx, id, s))
+	}
+	first, err := st.GetExecution(ctx, "e0")
+	require.NoError(t, err)
+	first.Steps[0].Request.URL = "changed"
+	first.Steps[0].Request.Headers["User-Agent"][0] = "changed"
+	for i, want := range steps {
+		got, err := st.GetExecution(ctx, fmt.Sprintf("e%d", i))
+		require.NoError(t, err)
+		require.Equal(t, want.URL, got.Steps[0].URL, "step %d", i)
+		require.Equal(t, want.Request, got.Steps[0].Request, "step %d", i)
+	}
+}
