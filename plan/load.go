@@ -136,6 +136,7 @@ func loadFile(fsys fs.FS, name, file string, o ParseOpts) (*Plan, []string, Erro
 	}
 	o.File = file
 	o.FS, o.Dir = fsys, path.Dir(name)
+	o.ownSource = true
 	pl, refs, err := parseRefs(src, &o)
 	if err != nil {
 		var list ErrorList
@@ -185,7 +186,34 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit+1))
+	return readRegular(f, limit)
+}
+
+// readRegular reads an open regular file to its end, stopping one byte
+// past limit, into one buffer of the file's size (plus the byte that finds
+// its end): io.ReadAll would grow its buffer from 512 bytes, allocating
+// twice the file in all.
+func readRegular(f fs.File, limit int64) ([]byte, error) {
+	size := int64(0)
+	if info, err := f.Stat(); err == nil {
+		size = min(max(info.Size(), 0), limit)
+	}
+	buf := make([]byte, 0, size+1)
+	r := io.LimitReader(f, limit+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			// The file grew since its size was taken.
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }
 
 // openRegular opens the regular file at path for reading, and refuses

@@ -78,6 +78,9 @@ type ParseOpts struct {
 	// programs are the compiled expressions that the plans loaded together
 	// (the files of one LoadFS) share; nil for a plan parsed alone.
 	programs *eval.Programs
+	// ownSource is set by the loaders that read the source themselves:
+	// the plan keeps it as its Source instead of a copy.
+	ownSource bool
 }
 
 func (o *ParseOpts) withDefaults() ParseOpts {
@@ -114,10 +117,11 @@ func ParseFile(path string, opts *ParseOpts) (*Plan, error) {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, o.MaxSize+1))
+	src, err := readRegular(f, o.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("plan: read %s: %w", path, err)
 	}
+	o.ownSource = true
 	return Parse(src, &o)
 }
 
@@ -138,7 +142,7 @@ func parseRefs(src []byte, opts *ParseOpts) (*Plan, []string, error) {
 		o.FS, o.Dir = filesFS(o.Files)
 	}
 	p := &parser{file: o.File, src: src, maxSteps: o.MaxSteps, maxExpressions: o.MaxExpressions, exprBudget: o.MaxExpressions,
-		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize, programs: o.programs}
+		fsys: o.FS, dir: path.Clean(filepath.ToSlash(o.Dir)), maxSize: o.MaxSize, programs: o.programs, ownSource: o.ownSource}
 	if int64(len(src)) > o.MaxSize {
 		p.errorf(Pos{}, "the plan is larger than the limit of %d bytes", o.MaxSize)
 		return nil, nil, p.errs
@@ -188,6 +192,8 @@ type parser struct {
 	// and compiled ones are immutable, so steps share them.
 	templates   map[string]*eval.Template
 	expressions map[string]*eval.Program
+	// ownSource is ParseOpts.ownSource: src becomes the plan's Source.
+	ownSource bool
 	// programs are the expressions compiled for the other plans loaded
 	// with this one, if any: an expression new to this plan is taken from
 	// there when another plan compiled it (and still counts against this
@@ -472,7 +478,10 @@ func (p *parser) parse() *Plan {
 		root = root.Content[0]
 	}
 	root = resolve(root)
-	pl := &Plan{File: p.file, Source: bytes.Clone(p.src)}
+	pl := &Plan{File: p.file, Source: p.src}
+	if !p.ownSource {
+		pl.Source = bytes.Clone(p.src)
+	}
 	switch root.Kind {
 	case yaml.SequenceNode:
 		pl.Form = FormSeed
