@@ -96,7 +96,10 @@ func newBroker(size, maxBytes int, heartbeat time.Duration) *broker {
 		now:       time.Now,
 		clients:   map[*client]struct{}{},
 		servers:   map[*http.Server]bool{},
-		batches:   sync.Pool{New: func() any { return new([]byte) }},
+		batches: sync.Pool{New: func() any {
+			buf := make([]byte, 0, batchBytes)
+			return &buf
+		}},
 	}
 }
 
@@ -312,14 +315,16 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// batchBytes bounds the bytes a stream gathers before it writes them.
-const batchBytes = 64 << 10
+// batchBytes is the size of a stream's batch buffer: what a stream
+// writes at once, and at most what it holds besides its connection's
+// buffers while it writes.
+const batchBytes = 32 << 10
 
 // batch gathers the messages a stream sends at once, so that a burst of
-// events costs a client a few writes rather than one or more for each
-// message (the response's buffers hold 2 and 4 KiB). Its buffer comes
-// from pool when the first message is added and goes back when sent:
-// streams that wait for the next burst hold none.
+// events costs a client a write(2) for every 16 KiB or so rather than one
+// for every 4 KiB (the response's buffers hold 2 and 4 KiB). Its buffer
+// comes from pool when the first message is added and goes back when
+// sent: streams that wait for the next burst hold none.
 type batch struct {
 	w      http.ResponseWriter
 	access *Access
@@ -328,20 +333,20 @@ type batch struct {
 	buf    *[]byte
 }
 
-// add appends m as the stream's client may see it, and writes what was
-// gathered once it reaches batchBytes.
+// add appends m as the stream's client may see it, after writing what was
+// gathered when m would not fit.
 func (b *batch) add(m message) error {
 	if b.buf == nil {
 		b.buf = b.pool.Get().(*[]byte)
 	}
+	if len(*b.buf) > 0 && len(*b.buf)+len(m.frame) > cap(*b.buf) {
+		if err := b.write(); err != nil {
+			return err
+		}
+	}
 	var err error
-	if *b.buf, err = appendMessageFor(*b.buf, b.access, m); err != nil {
-		return err
-	}
-	if len(*b.buf) >= batchBytes {
-		return b.write()
-	}
-	return nil
+	*b.buf, err = appendMessageFor(*b.buf, b.access, m)
+	return err
 }
 
 // write writes what was gathered.
@@ -355,12 +360,12 @@ func (b *batch) write() error {
 }
 
 // send writes what was gathered, hands the buffer back and flushes the
-// stream. A buffer grown past batchBytes by one large message is left to
-// the garbage collector.
+// stream. A buffer that one message larger than batchBytes grew is left
+// to the garbage collector.
 func (b *batch) send() error {
 	err := b.write()
 	if b.buf != nil {
-		if cap(*b.buf) <= 2*batchBytes {
+		if cap(*b.buf) == batchBytes {
 			b.pool.Put(b.buf)
 		}
 		b.buf = nil
