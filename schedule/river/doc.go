@@ -102,8 +102,13 @@
 //
 // Worst-case delay of a tick. While one replica lives, a tick is inserted
 // at its due time by every live replica, available at once, and fetched
-// within FetchPollInterval (100ms by default) by a replica with a free
-// worker; then it waits for the engine's concurrency limit, at most its
+// by a replica with a free worker as soon as the insert's notification
+// reaches it (or within FetchPollInterval, 100ms by default, without it);
+// a replica fetches again as its workers free up, no more often than
+// every 5ms (River's FetchCooldown; with River's default of 100ms, a tick
+// whose notification came during the cooldown waited for its end). Then
+// a tick waits
+// for the engine's concurrency limit, at most its
 // interval (or MaxLateness), past which it is recorded as skipped. A
 // replica killed mid-run leaves its run to the rescue above, and, under
 // the overlap policy OverlapSkip, holds its plan back until StaleAfter:
