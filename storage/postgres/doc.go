@@ -62,6 +62,19 @@
 // store changes no session setting (Migrate sets search_path for its own
 // transaction only).
 //
+// # Durability
+//
+// Every write waits for its commit to reach the disk but one:
+// UpdateExecution to a status that is not final (created, running: the
+// start of a run) commits with synchronous_commit off for its own
+// transaction. It is visible to every connection at once, and durable
+// once the WAL writer flushes it (within wal_writer_delay, 200ms by
+// default) or once a later commit that waits is flushed, as the
+// execution's finish is. So a run does not wait for the disk before its
+// first request, and a server crash can lose at most the start of runs in
+// flight: such an execution reads back as created, not running, and is
+// finished as interrupted all the same (both are in flight).
+//
 // DeletePlan and Prune lock the executions they delete in ID order, the
 // order in which a batch of appends locks them, so that the two never
 // deadlock.

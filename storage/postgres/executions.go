@@ -49,8 +49,11 @@ func errorJSON(e *record.StepError) ([]byte, error) {
 }
 
 // insertExecution checks e and returns the name of the operation verb on
-// it, for errors, and the INSERT of e with its arguments.
-func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert string, args []any, err error) {
+// it, for errors, and the statement that inserts e with its arguments,
+// which returns how many executions it inserted (0 or 1). A where clause,
+// when given, must hold for e to be inserted; it may use the parameters
+// from $18 on, passed as extra.
+func (s *Store) insertExecution(verb string, e *record.Execution, where string, extra ...any) (op, insert string, args []any, err error) {
 	if err := checkExecution(e); err != nil {
 		return "", "", nil, fmt.Errorf("postgres: %s execution: %w", verb, err)
 	}
@@ -63,14 +66,19 @@ func (s *Store) insertExecution(verb string, e *record.Execution) (op, insert st
 	if created.IsZero() {
 		created = now()
 	}
+	// A SELECT rather than VALUES, for the where clause: its parameters
+	// are cast, as VALUES would take them from the columns.
 	return op, s.sql(`WITH ins AS (
 			INSERT INTO {schema}.executions (` + executionColumns + `)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::jsonb,
+				$10::text, $11::timestamptz, $12::text, $13::text, $14::text, $15::text, $16::boolean, $17::text
+			` + where + `
 			RETURNING plan_id, created_at, started_at, finished_at, status, maintenance
-		) ` + rollUp("ins", "")),
-		[]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
+		), roll AS (` + rollUp("ins", "") + `)
+		SELECT count(*) FROM ins`),
+		append([]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
 			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
-			e.Source.Commit, e.Source.Path, e.Flaky, e.Location}, nil
+			e.Source.Commit, e.Source.Path, e.Flaky, e.Location}, extra...), nil
 }
 
 // rollUp is the statement that adds the executions of the CTE from (with
@@ -96,7 +104,7 @@ func rollUp(from, and string) string {
 // new, and a ScheduledAt new for the plan, or the error wraps
 // storage.ErrConflict.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
-	op, insert, args, err := s.insertExecution("create", e)
+	op, insert, args, err := s.insertExecution("create", e, "")
 	if err != nil {
 		return err
 	}
@@ -105,41 +113,41 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 }
 
 // CreateExecutionExclusive implements storage.ExclusiveCreator. In one
-// transaction it takes an advisory lock keyed on the plan, which
-// serialises the creators of the plan's executions across every replica,
-// looks for an execution of the plan in flight in e's location created at
-// or after since,
-// and inserts e when there is none. The lock is released at commit, so a
+// transaction, sent in one round trip, it takes an advisory lock keyed on
+// the plan, which serialises the creators of the plan's executions across
+// every replica, and inserts e unless an execution of the plan in e's
+// location, created at or after since, is in flight. The insert's
+// snapshot is taken once the lock is held, so it sees the execution of a
+// creator that held the lock before; the lock is released at commit, so a
 // creator that comes next sees e.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
-	op, insert, args, err := s.insertExecution("create", e)
+	op, insert, args, err := s.insertExecution("create", e, s.sql(`WHERE NOT EXISTS (SELECT 1 FROM {schema}.executions
+				WHERE plan_id = $2 AND status = ANY($18) AND created_at >= $19 AND location = $17)`),
+		[]string{string(record.StatusCreated), string(record.StatusRunning)}, since)
 	if err != nil {
 		return err
 	}
-	busy := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", planLockKey(s.schema, e.PlanID)); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(ctx, s.sql(`SELECT EXISTS (SELECT 1 FROM {schema}.executions
-			WHERE plan_id = $1 AND status = ANY($2) AND created_at >= $3 AND location = $4)`),
-			e.PlanID, []string{string(record.StatusCreated), string(record.StatusRunning)}, since, e.Location).Scan(&busy); err != nil {
-			return err
-		}
-		if busy {
-			return nil
-		}
-		_, err := tx.Exec(ctx, insert, args...)
-		return err
-	})
-	if err != nil {
+	// A batch is one implicit transaction: the lock is held until the
+	// insert commits.
+	var inserted int
+	b := &pgx.Batch{}
+	b.Queue("SELECT pg_advisory_xact_lock($1)", planLockKey(s.schema, e.PlanID))
+	b.Queue(insert, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&inserted) })
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return s.wrap(ctx, op, storage.ErrConflict, err)
 	}
-	if busy {
+	if inserted == 0 {
 		return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
 	}
 	return nil
 }
+
+// asyncCommit, sent first in a batch (one implicit transaction), makes the
+// transaction commit without waiting for its write-ahead log to reach the
+// disk: it is visible at once, and durable once the WAL writer flushes it
+// (within wal_writer_delay, 200ms by default) or a later commit that waits
+// does.
+const asyncCommit = "SELECT set_config('synchronous_commit', 'off', true)"
 
 // planLockKey is the advisory lock that serialises the exclusive creation
 // of the plan's executions in schema.
@@ -152,7 +160,9 @@ func planLockKey(schema, planID string) int64 {
 // UpdateExecution writes e's status, stop reason, start, finish, error,
 // trace, maintenance and flaky, or returns an
 // error wrapping storage.ErrNotFound. Its other fields and its Steps are
-// ignored.
+// ignored. An update to a status that is not final (a run's start)
+// commits without waiting for the WAL flush: see the package
+// documentation, "Durability".
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	switch {
 	case e == nil:
@@ -181,7 +191,12 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	// update, so that the day's rollup counts an execution once, when it
 	// becomes final (storage.UptimeStore).
 	var updated int
-	err = s.pool.QueryRow(ctx, s.sql(`WITH old AS (
+	b := &pgx.Batch{}
+	if !e.Status.Done() {
+		// The start of a run: see the doc comment.
+		b.Queue(asyncCommit)
+	}
+	b.Queue(s.sql(`WITH old AS (
 			SELECT id, status FROM {schema}.executions WHERE id = $1 FOR UPDATE
 		), upd AS (
 			UPDATE {schema}.executions e
@@ -190,7 +205,8 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 			RETURNING e.plan_id, e.created_at, e.started_at, e.finished_at, e.status, e.maintenance, old.status AS old_status
 		), roll AS (`+rollUp("upd", "AND NOT old_status = ANY($10::text[])")+`)
 		SELECT count(*) FROM upd`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses()).Scan(&updated)
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses()).QueryRow(func(row pgx.Row) error { return row.Scan(&updated) })
+	err = s.pool.SendBatch(ctx, b).Close()
 	if err != nil {
 		return s.wrap(ctx, op, nil, err)
 	}
