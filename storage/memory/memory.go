@@ -172,10 +172,13 @@ func (p *planRecord) shareHeaders(c *record.StepResult) {
 // sharedHeaders returns *last when h holds the same values (and same
 // true), or else h with the value slices of *last that hold the same
 // values as its own, and makes it *last. Nil headers are the same as
-// nil ones.
+// nil ones, and become *last too: *last is always the headers of the
+// request shareHeaders keeps, which the next one may share whole.
 func sharedHeaders(h map[string][]string, last *map[string][]string) (_ map[string][]string, same bool) {
 	if h == nil {
-		return nil, *last == nil
+		same = *last == nil
+		*last = nil
+		return nil, same
 	}
 	prev := *last
 	same = prev != nil && len(h) == len(prev)

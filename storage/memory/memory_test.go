@@ -246,3 +246,32 @@ func TestSharedRequests(t *testing.T) {
 		require.Equal(t, want.Request, got.Steps[0].Request, "step %d", i)
 	}
 }
+
+// TestSharedRequestAfterOneWithoutHeaders checks that a step whose request
+// has no headers, stored between two whose requests have the same ones,
+// does not lend its request to the third: each reads back with its own
+// headers.
+func TestSharedRequestAfterOneWithoutHeaders(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := memory.New(memory.Config{})
+	require.NoError(t, st.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	step := func(headers map[string][]string) *record.StepResult {
+		return &record.StepResult{URL: "http://t/a", Request: &record.Request{Method: "GET", URL: "http://t/a", Headers: headers}}
+	}
+	steps := []*record.StepResult{
+		step(map[string][]string{"User-Agent": {"smokex"}}),
+		step(nil),
+		step(map[string][]string{"User-Agent": {"smokex"}}),
+	}
+	for i, s := range steps {
+		id := fmt.Sprintf("e%d", i)
+		require.NoError(t, st.CreateExecution(ctx, execution(id, i, record.StatusRunning)))
+		require.NoError(t, st.AppendStep(ctx, id, s))
+	}
+	for i, want := range steps {
+		got, err := st.GetExecution(ctx, fmt.Sprintf("e%d", i))
+		require.NoError(t, err)
+		require.Equal(t, want.Request, got.Steps[0].Request, "step %d", i)
+	}
+}
