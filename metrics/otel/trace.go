@@ -64,15 +64,16 @@ func stepOf(ctx context.Context) *stepState {
 	return st
 }
 
-// traced reports whether the steps and requests of the execution whose
-// context is ctx get spans: not with the no-op tracer provider, nor when
-// the tracer made no span of the execution (the global provider before
-// the host sets one), as none of theirs would be recorded or sent.
-func (r *Recorder) traced(ctx context.Context) bool {
+// traces reports whether a step or a request whose context holds span
+// (trace.SpanFromContext) gets a span of its own: not with the no-op
+// tracer provider, nor when the tracer made no span of the execution (the
+// global provider before the host sets one), as none of theirs would be
+// recorded or sent.
+func (r *Recorder) traces(span trace.Span) bool {
 	if !r.tracing {
 		return false
 	}
-	x, ok := trace.SpanFromContext(ctx).(*executionSpan)
+	x, ok := span.(*executionSpan)
 	return !ok || x.SpanContext().IsValid()
 }
 
@@ -136,7 +137,7 @@ func failedStep(x *record.Execution) string {
 // WrapStep runs the step in its span, a child of the execution's, and
 // ends the span with the step's result; untraced, it runs the step.
 func (r *Recorder) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Execution, _ int, doInner func(context.Context) *record.StepResult) {
-	if !r.traced(ctx) {
+	if !r.traces(trace.SpanFromContext(ctx)) {
 		doInner(ctx)
 		return
 	}

@@ -53,7 +53,8 @@ type clientCall struct {
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if !t.r.traced(ctx) {
+	parent := trace.SpanFromContext(ctx)
+	if !t.r.traces(parent) {
 		return t.base.RoundTrip(req)
 	}
 	method := metrics.Method(req.Method)
@@ -78,7 +79,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if port > 0 {
 		attrs = append(attrs, semconv.ServerPort(port))
 	}
-	if st := stepOf(ctx); st != nil {
+	if st, ok := parent.(*stepState); ok {
 		if n := st.requests.Add(1) - 1; n > 0 {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
