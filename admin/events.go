@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -36,10 +37,19 @@ type Event struct {
 // what it missed from the handler's buffer.
 const clientBuffer = 1024
 
-// coalesce is how long a stream waits after an event for the ones that
-// follow it, to write them all at once: with many clients and busy plans,
-// one write for a burst instead of one for each event.
+// coalesce is how long, on average, a stream waits after an event for the
+// ones that follow it, to write them all at once: with many clients and
+// busy plans, one write for a burst instead of one for each event. Each
+// wait is drawn between half and one and a half of it, so that the
+// streams, which all get an event at the same moment, do not all wake
+// and write at the same moment: 100 streams runnable at once kept the
+// requests of /status and the API waiting for a CPU behind them.
 const coalesce = 50 * time.Millisecond
+
+// coalesceWait is one stream's wait for the events that follow one.
+func coalesceWait() time.Duration {
+	return coalesce/2 + rand.N(coalesce)
+}
 
 // replayGrace is how long after the last stream client left the handler
 // still encodes events for the ring, so that a client that reconnects
@@ -281,7 +291,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			// Gather what else arrives in a moment, to send it all at once.
-			wait.Reset(coalesce)
+			wait.Reset(coalesceWait())
 			select {
 			case <-r.Context().Done():
 				return
