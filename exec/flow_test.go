@@ -371,3 +371,31 @@ steps:
 	require.Equal(t, []string{"3"}, second["X-One"])
 	require.NotContains(t, second, "X-Two")
 }
+
+// A step's recorded request headers are the host's: changing them in a
+// result, as a host or a hook may, changes nothing that a later step
+// sends, whether the request was written (the headers as the transport
+// wrote them) or not (the connection refused: the headers it was given).
+func TestRecordedHeadersAreTheResults(t *testing.T) {
+	t.Parallel()
+	agents := make(chan string, 2)
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) { agents <- r.Header.Get("User-Agent") })
+	refused := serve(t, func(http.ResponseWriter, *http.Request) {})
+	refused.Close()
+	const src = `
+steps:
+  - get: {host: "${base}/a"}
+`
+	for _, target := range []*httptest.Server{srv, refused, srv} {
+		e := runYAML(t, target, src, nil)
+		if target == srv {
+			require.Equal(t, "smokex", <-agents)
+		}
+		require.Equal(t, []string{"smokex"}, e.Steps[0].Request.Headers["User-Agent"])
+		for _, v := range e.Steps[0].Request.Headers {
+			for j := range v {
+				v[j] = "changed"
+			}
+		}
+	}
+}

@@ -34,11 +34,6 @@ const maxURLInMessage = 200
 // defaultUserAgent is sent when a step sets no User-Agent.
 const defaultUserAgent = "smokex"
 
-// defaultUserAgentValues is the header's values for defaultUserAgent,
-// shared by every request: http.Header's Set and Add replace or grow a
-// slice, never write into it.
-var defaultUserAgentValues = []string{defaultUserAgent}
-
 func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 	out := &s.out
 	*out = outgoing{method: step.Method}
@@ -128,7 +123,9 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 		}
 	}
 	if _, ok := out.header["User-Agent"]; !ok {
-		out.header["User-Agent"] = defaultUserAgentValues
+		// A slice of the step's own: a request that is never written
+		// keeps this header in its result, which is the host's to change.
+		out.header["User-Agent"] = []string{defaultUserAgent}
 	}
 	return out, nil
 }
