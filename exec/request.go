@@ -26,6 +26,30 @@ type outgoing struct {
 	header  http.Header
 	body    []byte
 	hasBody bool
+	// defaultAgent is set when the step sets no User-Agent: the header
+	// gets defaultUserAgent when the step's result is made (recordRequest).
+	defaultAgent bool
+}
+
+// stepRequest is a step's recorded request with the space of the default
+// User-Agent's value, one allocation: the result of a request that is
+// never written keeps the header it was given, and the result is the
+// host's to change, so that value may not be shared with other steps.
+type stepRequest struct {
+	record.Request
+	agent [1]string
+}
+
+// recordRequest gives out its default User-Agent, when it has none, and
+// returns the request a step's result records of it.
+func (s *run) recordRequest(out *outgoing, url string) *record.Request {
+	r := &stepRequest{Request: record.Request{Method: out.method, URL: url}}
+	if out.defaultAgent {
+		r.agent[0] = defaultUserAgent
+		out.header["User-Agent"] = r.agent[:]
+	}
+	r.Headers = s.redactHeader(out.header)
+	return &r.Request
 }
 
 // maxURLInMessage bounds the URL an invalid_url message quotes.
@@ -122,11 +146,8 @@ func (s *run) buildRequest(step *plan.Step) (*outgoing, *record.StepError) {
 			out.header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	}
-	if _, ok := out.header["User-Agent"]; !ok {
-		// A slice of the step's own: a request that is never written
-		// keeps this header in its result, which is the host's to change.
-		out.header["User-Agent"] = []string{defaultUserAgent}
-	}
+	_, hasAgent := out.header["User-Agent"]
+	out.defaultAgent = !hasAgent
 	return out, nil
 }
 

@@ -63,7 +63,7 @@ func (s *run) runStep(ctx context.Context, i int, step *plan.Step, res *record.S
 	} else {
 		res.Name = s.red.String(step.Name)
 	}
-	res.Request = &record.Request{Method: out.method, URL: res.URL, Headers: s.redactHeader(out.header)}
+	res.Request = s.recordRequest(out, res.URL)
 	if o.debug && out.hasBody {
 		res.Request.Body = s.excerpt(out.body, DebugBodySize)
 	}
