@@ -1,7 +1,9 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"time"
 )
@@ -17,16 +19,13 @@ func fromMillis(ms float64) time.Duration {
 	return time.Duration(math.Round(ms*1000)) * time.Microsecond
 }
 
-// executionFields is Execution without its methods, so that the wire type
-// embeds its fields and their tags.
+// executionFields is Execution without its methods, so that the wire
+// types embed its fields and their tags, and UnmarshalJSON decodes into it.
 type executionFields Execution
 
-// executionWire is an Execution on the wire. Its own fields dominate the
-// embedded ones of the same JSON name. S is the type of its steps:
-// StepResult to decode, stepWire to encode, which has no MarshalJSON of its
-// own, so that encoding an execution is one pass instead of one per step
-// and one more over the whole.
-type executionWire[S any] struct {
+// executionHead is what the wire format has of an execution before its
+// steps.
+type executionHead struct {
 	PlanID string `json:"plan"`
 	// File is the CLI report's: see WithFile.
 	File       string     `json:"file,omitempty"`
@@ -35,10 +34,26 @@ type executionWire[S any] struct {
 	StartedAt  time.Time  `json:"started_at,omitzero"`
 	FinishedAt time.Time  `json:"finished_at,omitzero"`
 	DurationMS float64    `json:"duration_ms"`
-	Steps      []S        `json:"steps"`
+}
+
+// executionTail is what the wire format has of an execution after its
+// steps: the error, then every other field of Execution under its tag.
+// The fields written before the steps, and the steps, are shadowed by
+// fields of the same JSON names that are never written.
+type executionTail struct {
 	Error      *StepError `json:"error"`
+	PlanID     omitted    `json:"plan,omitzero"`
+	Status     omitted    `json:"status,omitzero"`
+	StopReason omitted    `json:"stop_reason,omitzero"`
+	StartedAt  omitted    `json:"started_at,omitzero"`
+	FinishedAt omitted    `json:"finished_at,omitzero"`
+	Steps      omitted    `json:"steps,omitzero"`
 	executionFields
 }
+
+// omitted is a field that is never written (it is always zero): it
+// shadows a field of the same JSON name embedded beside it.
+type omitted struct{}
 
 // MarshalJSON encodes e in the wire format. Execution, StepResult and
 // Timings encode to JSON here,
@@ -59,29 +74,9 @@ type executionWire[S any] struct {
 // or StepResult is on the wire without a change here. Decoding reverses
 // all of it; the derived fields (durations of an execution, a step's
 // status_code when its response is there too) are not read back.
+// WithFile.WriteJSON writes the same bytes to a writer a step at a time.
 func (e Execution) MarshalJSON() ([]byte, error) {
-	return json.Marshal(e.wire(""))
-}
-
-// wire is e ready to encode, with the CLI report's file when not empty.
-func (e *Execution) wire(file string) *executionWire[stepWire] {
-	w := &executionWire[stepWire]{
-		PlanID:          e.PlanID,
-		File:            file,
-		Status:          e.Status,
-		StopReason:      e.StopReason,
-		StartedAt:       e.StartedAt,
-		FinishedAt:      e.FinishedAt,
-		DurationMS:      Millis(e.Duration()),
-		Steps:           make([]stepWire, len(e.Steps)),
-		Error:           e.Error,
-		executionFields: executionFields(*e),
-	}
-	w.executionFields.Steps = nil
-	for i := range e.Steps {
-		w.Steps[i] = e.Steps[i].wire()
-	}
-	return w
+	return WithFile{Execution: &e}.MarshalJSON()
 }
 
 // WithFile is an execution with the file its plan was loaded from, as the
@@ -94,18 +89,71 @@ type WithFile struct {
 
 // MarshalJSON encodes f in the wire format of its execution, with "file".
 func (f WithFile) MarshalJSON() ([]byte, error) {
-	return json.Marshal(f.Execution.wire(f.File))
+	var b bytes.Buffer
+	err := f.WriteJSON(&b)
+	return b.Bytes(), err
 }
 
-// UnmarshalJSON decodes the wire format into e.
-func (e *Execution) UnmarshalJSON(b []byte) error {
-	var w executionWire[StepResult]
-	if err := json.Unmarshal(b, &w); err != nil {
+// WriteJSON writes f to w as MarshalJSON encodes it, compact and without
+// a newline after it, a step at a time: the execution's fields before its
+// steps, then each step, then the fields after them, each encoded once
+// and written in one Write, so that a report of many steps is never whole
+// in memory. Writes to w are of a step each, so w had better be buffered
+// when it is a file.
+func (f WithFile) WriteJSON(w io.Writer) error {
+	e := f.Execution
+	var part bytes.Buffer
+	enc := json.NewEncoder(&part)
+	// write sends what part holds less its last n bytes (the encoder ends
+	// each value with a newline), and empties it.
+	write := func(n int) error {
+		_, err := w.Write(part.Bytes()[:part.Len()-n])
+		part.Reset()
 		return err
 	}
-	*e = Execution(w.executionFields)
-	e.PlanID, e.Status, e.StopReason, e.StartedAt, e.FinishedAt, e.Error = w.PlanID, w.Status, w.StopReason, w.StartedAt, w.FinishedAt, w.Error
-	e.Steps = w.Steps
+	// The head and the tail are objects of one field or more: the head is
+	// written without its closing brace and the tail with a comma for its
+	// opening one, the steps between them.
+	if err := enc.Encode(&executionHead{
+		PlanID: e.PlanID, File: f.File, Status: e.Status, StopReason: e.StopReason,
+		StartedAt: e.StartedAt, FinishedAt: e.FinishedAt, DurationMS: Millis(e.Duration()),
+	}); err != nil {
+		return err
+	}
+	part.Truncate(part.Len() - len("}\n"))
+	part.WriteString(`,"steps":[`)
+	var step stepWire
+	for i := range e.Steps {
+		if i > 0 {
+			part.WriteByte(',')
+		}
+		step = e.Steps[i].wire()
+		if err := enc.Encode(&step); err != nil {
+			return err
+		}
+		if err := write(len("\n")); err != nil {
+			return err
+		}
+	}
+	part.WriteByte(']')
+	tail := executionTail{Error: e.Error, executionFields: executionFields(*e)}
+	tail.executionFields.Steps = nil
+	brace := part.Len()
+	if err := enc.Encode(&tail); err != nil {
+		return err
+	}
+	part.Bytes()[brace] = ','
+	return write(len("\n"))
+}
+
+// UnmarshalJSON decodes the wire format into e. The wire names of the
+// fields Execution has are its tags; "file" and "duration_ms" are not
+// read back.
+func (e *Execution) UnmarshalJSON(b []byte) error {
+	*e = Execution{}
+	if err := json.Unmarshal(b, (*executionFields)(e)); err != nil {
+		return err
+	}
 	if len(e.Steps) == 0 {
 		e.Steps = nil
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -104,77 +103,160 @@ func (r ranPlan) named(s *record.StepResult) bool {
 
 // writeJSON writes one object for one plan, an array for several: each is
 // the execution in the record wire format, with the file its plan came
-// from after the plan's ID. Each execution is encoded once and written
-// before the next is encoded; pretty indents by two spaces, as on a
-// terminal, and costs one more pass over each.
+// from after the plan's ID. Each execution is written a step at a time to
+// a buffer of 64 KiB, never whole in memory; pretty indents by two spaces,
+// as on a terminal, on the way to the buffer.
 func writeJSON(w io.Writer, runs []ranPlan, pretty bool) error {
 	if len(runs) == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	// An array's elements are on lines of their own when pretty.
-	several := len(runs) > 1
-	open, sep, end, prefix := "[", ",", "]", ""
+	var out io.Writer = bw
 	if pretty {
-		open, sep, end = "[\n  ", ",\n  ", "\n]"
-		if several {
-			prefix = "  "
-		}
+		out = &jsonIndenter{w: bw, indent: "  "}
 	}
+	several := len(runs) > 1
 	if several {
-		bw.WriteString(open)
+		io.WriteString(out, "[")
 	}
-	var indented bytes.Buffer
 	for i, r := range runs {
 		if i > 0 {
-			bw.WriteString(sep)
+			io.WriteString(out, ",")
 		}
-		b, err := marshalReport(r)
-		if err != nil {
-			return err
-		}
-		if pretty {
-			indented.Reset()
-			if err := json.Indent(&indented, b, prefix, "  "); err != nil {
-				return err
-			}
-			b = indented.Bytes()
-		}
-		if _, err := bw.Write(b); err != nil {
+		if err := writeReport(out, r); err != nil {
 			return err
 		}
 	}
 	if several {
-		bw.WriteString(end)
+		io.WriteString(out, "]")
 	}
 	bw.WriteByte('\n')
 	return bw.Flush()
 }
 
-// marshalReport encodes what the JSON report says of one plan: its
-// execution with its file, or for a plan file that did not parse, its plan
-// ID (from the file name), file, status "invalid" and errors. It gives
-// each step the name reports show for it (stepName) in place: the JSON
-// report is the last reader of the execution. The execution's MarshalJSON
-// is called directly: json.Marshal of the value would check and compact its
-// bytes into a buffer of its own and copy them out again, two more
-// transient copies of a 1000-step report's 720 kB.
-func marshalReport(r ranPlan) ([]byte, error) {
+// writeReport writes what the JSON report says of one plan: its execution
+// with its file, or for a plan file that did not parse, its plan ID (from
+// the file name), file, status "invalid" and errors. It gives each step
+// the name reports show for it (stepName) in place: the JSON report is the
+// last reader of the execution.
+func writeReport(w io.Writer, r ranPlan) error {
 	e := r.exec
 	if e == nil {
 		inv := invalidJSON{Plan: r.id(), File: r.file, Status: invalidStatus, Errors: make([]invalidJSONError, len(r.invalid))}
 		for i, pe := range r.invalid {
 			inv.Errors[i] = invalidJSONError{Line: pe.Line, Column: pe.Column, Message: pe.Message}
 		}
-		return json.Marshal(inv)
+		b, err := json.Marshal(inv)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
 	}
 	for i := range e.Steps {
 		if e.Steps[i].Name == "" {
 			e.Steps[i].Name = stepName(&e.Steps[i])
 		}
 	}
-	return record.WithFile{Execution: e, File: r.file}.MarshalJSON()
+	return record.WithFile{Execution: e, File: r.file}.WriteJSON(w)
+}
+
+// jsonIndenter indents the JSON written to it as json.Indent does with no
+// prefix, as it passes through to w, in one pass and with no copy of the
+// document: each element of an object or array on a line of its own, a
+// space after each colon, empty objects and arrays as {} and [], strings
+// as they are, and the spaces between tokens of the input dropped (those
+// after the document kept). A
+// document may come in writes of any size, split anywhere. Errors are
+// w's, which keeps the first.
+type jsonIndenter struct {
+	w      *bufio.Writer
+	indent string
+	depth  int
+	// inString and escaped: inside a string, and after its backslash.
+	inString, escaped bool
+	// opened: after { or [, whose line break waits for what comes next,
+	// since an empty object or array stays on its line.
+	opened bool
+	// started: after the first byte of the document.
+	started bool
+}
+
+// ended reports whether the document has been written whole, after which
+// spaces go out as they are, as json.Indent keeps them.
+func (x *jsonIndenter) ended() bool {
+	return x.started && x.depth == 0 && !x.opened
+}
+
+// Write indents p onto w, copying the bytes between punctuation in runs.
+func (x *jsonIndenter) Write(p []byte) (int, error) {
+	run := 0 // start of the bytes not yet written that go out as they are
+	for i, c := range p {
+		if x.inString {
+			switch {
+			case x.escaped:
+				x.escaped = false
+			case c == '\\':
+				x.escaped = true
+			case c == '"':
+				x.inString = false
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			if !x.ended() {
+				x.w.Write(p[run:i])
+				run = i + 1
+			}
+			continue
+		case '}', ']':
+			x.w.Write(p[run:i])
+			run = i
+			if x.opened {
+				x.opened = false
+			} else {
+				x.depth--
+				x.newline()
+			}
+			continue
+		}
+		x.started = true
+		if x.opened {
+			x.w.Write(p[run:i])
+			run = i
+			x.opened = false
+			x.depth++
+			x.newline()
+		}
+		switch c {
+		case '"':
+			x.inString = true
+		case '{', '[':
+			x.opened = true
+		case ',':
+			x.w.Write(p[run : i+1])
+			run = i + 1
+			x.newline()
+		case ':':
+			x.w.Write(p[run : i+1])
+			run = i + 1
+			x.w.WriteByte(' ')
+		}
+	}
+	if _, err := x.w.Write(p[run:]); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// newline starts a line at the current depth.
+func (x *jsonIndenter) newline() {
+	x.w.WriteByte('\n')
+	for range x.depth {
+		x.w.WriteString(x.indent)
+	}
 }
 
 // stepName is the name reports show for a step: its own, or METHOD URL.
