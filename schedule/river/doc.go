@@ -107,9 +107,8 @@
 // a replica fetches again as its workers free up, no more often than
 // every 5ms (River's FetchCooldown; with River's default of 100ms, a tick
 // whose notification came during the cooldown waited for its end). Then
-// a tick waits
-// for the engine's concurrency limit, at most its
-// interval (or MaxLateness), past which it is recorded as skipped. A
+// a tick waits for the engine's concurrency limit, at most its interval
+// (or MaxLateness), past which it is recorded as skipped. A
 // replica killed mid-run leaves its run to the rescue above, and, under
 // the overlap policy OverlapSkip, holds its plan back until StaleAfter:
 // ticks due meanwhile are skipped for overlap (the hooks hear of each).
