@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
 	"strconv"
 	"sync"
 	"time"
@@ -30,7 +32,8 @@ type htmlReport struct {
 
 type htmlPlan struct {
 	ID, Name, File, Status, StopReason, Duration, Error string
-	Steps                                               []htmlStep
+	// Steps are made one at a time as the page is written.
+	Steps iter.Seq[htmlStep]
 	// Errors are those of a plan file that did not parse.
 	Errors []string
 }
@@ -45,7 +48,8 @@ type htmlFailure struct {
 	What, Place, Expected, Received string
 }
 
-// writeHTML writes the HTML report of the runs.
+// writeHTML writes the HTML report of the runs to a buffer of 64 KiB, a
+// step at a time: the template writes a few bytes at a time.
 func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 	rep := htmlReport{Elapsed: formatDuration(elapsed), Generated: time.Now().UTC().Format(time.RFC3339)}
 	var n stepCounts
@@ -66,13 +70,26 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 		} else {
 			rep.Failed++
 		}
-		hp := htmlPlan{ID: e.PlanID, Name: planLabel(e), File: r.file, Status: string(e.Status), StopReason: string(e.StopReason), Duration: formatDuration(e.Duration())}
+		hp := htmlPlan{ID: e.PlanID, Name: planLabel(e), File: r.file, Status: string(e.Status), StopReason: string(e.StopReason), Duration: formatDuration(e.Duration()), Steps: htmlSteps(r)}
 		if e.Error != nil {
 			hp.Error = e.Error.Error()
 		}
+		rep.Plans = append(rep.Plans, hp)
+	}
+	rep.Steps = n.String()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := reportTemplate().Execute(bw, rep); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// htmlSteps are the rows of the steps of r's execution.
+func htmlSteps(r ranPlan) iter.Seq[htmlStep] {
+	return func(yield func(htmlStep) bool) {
 		src := r.source()
-		for i := range e.Steps {
-			s := &e.Steps[i]
+		for i := range r.exec.Steps {
+			s := &r.exec.Steps[i]
 			hs := htmlStep{Method: s.Method, URL: s.URL, Attempts: s.Attempts}
 			if r.named(s) {
 				hs.Name = s.Name
@@ -104,10 +121,9 @@ func writeHTML(w io.Writer, runs []ranPlan, elapsed time.Duration) error {
 				}
 				hs.Failures = append(hs.Failures, hf)
 			}
-			hp.Steps = append(hp.Steps, hs)
+			if !yield(hs) {
+				return
+			}
 		}
-		rep.Plans = append(rep.Plans, hp)
 	}
-	rep.Steps = n.String()
-	return reportTemplate().Execute(w, rep)
 }

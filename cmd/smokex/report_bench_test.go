@@ -28,7 +28,8 @@ func benchRuns() []ranPlan {
 }
 
 // BenchmarkReport1000 writes the reports of a 1000-step run: JSON for a
-// pipe and indented, and JUnit.
+// pipe and indented, JUnit and HTML. writes/op counts the writes to the
+// output, each a system call on a file.
 func BenchmarkReport1000(b *testing.B) {
 	for _, c := range []struct {
 		name  string
@@ -37,15 +38,26 @@ func BenchmarkReport1000(b *testing.B) {
 		{"json", func(w io.Writer, r []ranPlan) error { return writeJSON(w, r, false) }},
 		{"json-pretty", func(w io.Writer, r []ranPlan) error { return writeJSON(w, r, true) }},
 		{"junit", func(w io.Writer, r []ranPlan) error { return writeJUnit(w, r, time.Second) }},
+		{"html", func(w io.Writer, r []ranPlan) error { return writeHTML(w, r, time.Second) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			runs := benchRuns()
+			var out countingWriter
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := c.write(io.Discard, runs); err != nil {
+				if err := c.write(&out, runs); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(out.writes)/float64(b.N), "writes/op")
 		})
 	}
+}
+
+// countingWriter counts the writes made to it and drops what they carry.
+type countingWriter struct{ writes int }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return len(p), nil
 }
