@@ -1,8 +1,10 @@
 package record_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/smokex/smokex/record"
@@ -80,4 +82,20 @@ func ExampleWithFile() {
 	fmt.Println(string(b))
 	// Output:
 	// {"plan":"health","file":"plans/health.yaml","status":"passed","started_at":"2026-11-26T21:00:00Z","finished_at":"2026-11-26T21:00:00.042Z","duration_ms":42,"steps":[],"error":null,"id":"","plan_name":"","trigger":"","created_at":"0001-01-01T00:00:00Z"}
+}
+
+// WriteJSON writes the same bytes as MarshalJSON, a step at a time, for a
+// report of many steps that need not be whole in memory.
+func ExampleWithFile_WriteJSON() {
+	start := time.Date(2026, 11, 26, 21, 0, 0, 0, time.UTC)
+	e := &record.Execution{PlanID: "health", Status: record.StatusPassed, StartedAt: start, FinishedAt: start.Add(42 * time.Millisecond),
+		Steps: []record.StepResult{{Index: 0, Name: "ping", Method: "GET", URL: "http://localhost/ping", OK: true, Attempts: 1}}}
+	w := bufio.NewWriter(os.Stdout)
+	if err := (record.WithFile{Execution: e, File: "plans/health.yaml"}).WriteJSON(w); err != nil {
+		panic(err)
+	}
+	w.WriteByte('\n')
+	w.Flush()
+	// Output:
+	// {"plan":"health","file":"plans/health.yaml","status":"passed","started_at":"2026-11-26T21:00:00Z","finished_at":"2026-11-26T21:00:00.042Z","duration_ms":42,"steps":[{"index":0,"name":"ping","method":"GET","url":"http://localhost/ping","status_code":null,"duration_ms":0,"attempts":1,"ok":true,"skipped":false,"failures":[],"error":null,"timings":{"dns_ms":0,"connect_ms":0,"tls_ms":0,"first_byte_ms":0,"total_ms":0}}],"error":null,"id":"","plan_name":"","trigger":"","created_at":"0001-01-01T00:00:00Z"}
 }
