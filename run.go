@@ -203,6 +203,9 @@ type job struct {
 	// unstored lists the step results the store refused, for the
 	// execution's error. The executor reports steps one at a time.
 	unstored []unstored
+	// last is the result of the run's last step, held from its end to
+	// the run's finish, which stores it (storage.ExecutionFinisher).
+	last *record.StepResult
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
@@ -454,13 +457,11 @@ func (o *engineObserver) StepPolling(ctx context.Context, _ *record.PlanRef, x *
 }
 
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
-	if err := o.e.appendStep(ctx, x, r); err != nil {
-		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
-		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "append_step", err)
-		if !errors.Is(err, storage.ErrConflict) {
-			// A conflict means a result with its index is stored.
-			o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
-		}
+	if _, ok := o.e.store.(storage.ExecutionFinisher); ok && r.Index == len(x.Steps)-1 {
+		// The last step: the finish follows at once and stores it.
+		o.job.last = r
+	} else {
+		o.storeStep(ctx, x, r)
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	o.e.publish(EventStepFinished, o.job.ref, x, r)
@@ -469,17 +470,58 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 	}
 }
 
+// storeStep appends r; a write that fails for good is logged, told to the
+// hooks and listed for the execution's error.
+func (o *engineObserver) storeStep(ctx context.Context, x *record.Execution, r *record.StepResult) {
+	if err := o.e.appendStep(ctx, x, r); err != nil {
+		o.e.cfg.Logger.Error("smokex: storing step result", "plan", x.PlanID, "execution", x.ID, "step", r.Index, "error", err)
+		o.e.hooks.storeWriteFailed(ctx, o.job.ref, x.ID, "append_step", err)
+		if !errors.Is(err, storage.ErrConflict) {
+			// A conflict means a result with its index is stored.
+			o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
+		}
+	}
+}
+
+// ExecutionFinished stores the finish with the result of the last step,
+// held for it, in one write (storage.ExecutionFinisher). When a step
+// before it could not be stored, or that write fails, the last step and
+// the finish are written one after the other, as to a store without it.
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
+	last := o.job.last
+	o.job.last = nil
+	together := last != nil && len(o.job.unstored) == 0
+	if last != nil && !together {
+		o.storeStep(ctx, x, last)
+	}
 	markIncomplete(x, o.job.unstored)
 	if x.Status.Done() && x.Maintenance == "" {
 		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x)
 	}
-	o.saveExecution(ctx, x)
+	if !together || !o.finishWithStep(ctx, x, last) {
+		if together {
+			o.storeStep(ctx, x, last)
+			// The first markIncomplete found none unstored.
+			markIncomplete(x, o.job.unstored)
+		}
+		o.saveExecution(ctx, x)
+	}
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
 	if ob, ok := o.job.opts.Observer.(record.ExecutionFinishedHook); ok {
 		ob.ExecutionFinished(ctx, o.job.ref, x)
 	}
+}
+
+// finishWithStep stores x's finish with last in one write and reports
+// whether it did; a failure is logged, for the writes one at a time that
+// follow.
+func (o *engineObserver) finishWithStep(ctx context.Context, x *record.Execution, last *record.StepResult) bool {
+	err := o.e.finishExecution(ctx, x, last)
+	if err != nil {
+		o.e.cfg.Logger.Warn("smokex: storing execution with its last step, storing them one at a time", "plan", x.PlanID, "execution", x.ID, "step", last.Index, "error", err)
+	}
+	return err == nil
 }
 
 // abort finishes an execution that never reached the executor. Hooks

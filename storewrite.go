@@ -123,6 +123,23 @@ func (e *Engine) saveExecution(ctx context.Context, x *record.Execution) error {
 		func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }, nil)
 }
 
+// finishExecution stores x's finish with last, the result of its last
+// step, in one write (the store is a storage.ExecutionFinisher), detached
+// from the run's cancellation, for at most storeTimeout. A retry that
+// conflicts (last is stored) finds the earlier try's write when the
+// stored execution has x's status and finish.
+func (e *Engine) finishExecution(ctx context.Context, x *record.Execution, last *record.StepResult) error {
+	sctx, cancel := storeCtx(ctx)
+	defer cancel()
+	f := e.store.(storage.ExecutionFinisher)
+	return e.writeAgain(sctx, "storing execution with its last step", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status, "step", last.Index},
+		func(ctx context.Context) error { return f.FinishExecution(ctx, x, []*record.StepResult{last}) },
+		func(ctx context.Context) bool {
+			got, err := e.store.GetExecution(ctx, x.ID)
+			return err == nil && got.Status == x.Status && got.FinishedAt.Equal(x.FinishedAt)
+		})
+}
+
 // unstored is a step result that could not be stored.
 type unstored struct {
 	index int

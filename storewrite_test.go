@@ -54,6 +54,17 @@ func (s *flakyStore) AppendStep(ctx context.Context, id string, r *record.StepRe
 	return s.write("append", r.Index, func() error { return s.Store.AppendStep(ctx, id, r) })
 }
 
+// flakyFinisher is a flakyStore that stores a run's last step with its
+// finish (storage.ExecutionFinisher), failing as fail says for op
+// "finish" with the step's index.
+type flakyFinisher struct{ *flakyStore }
+
+func (s flakyFinisher) FinishExecution(ctx context.Context, x *record.Execution, steps []*record.StepResult) error {
+	return s.write("finish", steps[len(steps)-1].Index, func() error {
+		return s.Store.(storage.ExecutionFinisher).FinishExecution(ctx, x, steps)
+	})
+}
+
 var errDropped = fmt.Errorf("connection dropped: %w", storage.ErrUnavailable)
 
 func TestStoreWritesAreTriedAgain(t *testing.T) {
@@ -85,31 +96,98 @@ func TestStoreWritesAreTriedAgain(t *testing.T) {
 		{"two steps refused for good", func(op string, index, _ int) (error, bool) {
 			return when(op == "append" && index > 0, errors.New("disk full")), false
 		}, "steps 2 (two), 3 (three) of 3 could not be stored, the stored execution lacks them: disk full"},
+		{"finish with the last step lost twice", func(op string, _, try int) (error, bool) {
+			return when(op == "finish" && try <= 2, errDropped), false
+		}, ""},
+		{"finish with the last step committed, reply lost", func(op string, _, try int) (error, bool) {
+			return when(op == "finish" && try == 1, errDropped), true
+		}, ""},
+		{"finish with the last step refused, each alone stored", func(op string, _, _ int) (error, bool) {
+			return when(op == "finish", errors.New("disk full")), false
+		}, ""},
+		{"finish with the last step refused, the last step too", func(op string, index, _ int) (error, bool) {
+			return when(op == "finish" || op == "append" && index == 2, errors.New("disk full")), false
+		}, "step 3 (three) of 3 could not be stored, the stored execution lacks them: disk full"},
+		{"a step refused, the last then stored alone", func(op string, index, _ int) (error, bool) {
+			return when(op == "append" && index == 0, errors.New("disk full")), false
+		}, "step 1 (one) of 3 could not be stored, the stored execution lacks them: disk full"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			store := &flakyStore{Store: memory.New(memory.Config{}), fail: c.fail, tries: map[string]int{}}
-			eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}, Logger: slog.New(slog.DiscardHandler)})
-			ctx := t.Context()
-			require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
-			x, err := eng.Run(ctx, "three", nil)
-			require.NoError(t, err)
-			require.Equal(t, record.StatusPassed, x.Status)
-			got, err := store.Store.GetExecution(ctx, x.ID)
-			require.NoError(t, err)
-			require.Equal(t, record.StatusPassed, got.Status)
-			if c.wantErr == "" {
-				require.Nil(t, got.Error)
-				require.Len(t, got.Steps, 3)
-				return
-			}
-			require.NotNil(t, got.Error)
-			require.Equal(t, record.ErrStorage, got.Error.Kind)
-			require.Equal(t, c.wantErr, got.Error.Message)
-			require.Equal(t, got.Error, x.Error, "the run returns what is stored")
-		})
+		// A store without ExecutionFinisher appends every step; one with
+		// it stores the last with the finish.
+		for _, together := range []bool{false, true} {
+			t.Run(fmt.Sprint(c.name, "/together=", together), func(t *testing.T) {
+				t.Parallel()
+				flaky := &flakyStore{Store: memory.New(memory.Config{}), fail: c.fail, tries: map[string]int{}}
+				var store storage.Store = flaky
+				if together {
+					store = flakyFinisher{flaky}
+				}
+				eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}, Logger: slog.New(slog.DiscardHandler)})
+				ctx := t.Context()
+				require.NoError(t, eng.AddPlan(ctx, mustParse(t, src)))
+				x, err := eng.Run(ctx, "three", nil)
+				require.NoError(t, err)
+				require.Equal(t, record.StatusPassed, x.Status)
+				got, err := flaky.Store.GetExecution(ctx, x.ID)
+				require.NoError(t, err)
+				require.Equal(t, record.StatusPassed, got.Status)
+				if c.wantErr == "" {
+					require.Nil(t, got.Error)
+					require.Len(t, got.Steps, 3)
+					return
+				}
+				require.NotNil(t, got.Error)
+				require.Equal(t, record.ErrStorage, got.Error.Kind)
+				require.Equal(t, c.wantErr, got.Error.Message)
+				require.Equal(t, got.Error, x.Error, "the run returns what is stored")
+			})
+		}
 	}
+}
+
+// TestLastStepStoredWithTheFinish runs a plan of three steps on a store
+// that is an ExecutionFinisher: the first two are stored as each ends, so
+// that a reader of the running execution sees them, and the last with the
+// finish, in one write.
+func TestLastStepStoredWithTheFinish(t *testing.T) {
+	t.Parallel()
+	flaky := &flakyStore{Store: memory.New(memory.Config{}), fail: func(string, int, int) (error, bool) { return nil, false }, tries: map[string]int{}}
+	var (
+		mu   sync.Mutex
+		seen = map[string][]int{} // the stored steps each request saw
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		page, err := flaky.Store.ListExecutions(r.Context(), nil)
+		if err != nil || len(page.Executions) != 1 {
+			http.Error(w, fmt.Sprint("listing executions: ", err), http.StatusInternalServerError)
+			return
+		}
+		x, err := flaky.Store.GetExecution(r.Context(), page.Executions[0].ID)
+		if err != nil || x.Status != record.StatusRunning {
+			http.Error(w, fmt.Sprint("reading the running execution: ", err), http.StatusInternalServerError)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range x.Steps {
+			seen[r.URL.Path] = append(seen[r.URL.Path], s.Index)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	eng := newEngine(t, smokex.Config{Store: flakyFinisher{flaky}, Vars: map[string]any{"base": srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
+	x, err := eng.Run(ctx, "three", nil)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status, "%+v", x.Error)
+
+	require.Equal(t, map[string][]int{"/2": {0}, "/3": {0, 1}}, seen, "the steps stored while the run was in flight")
+	require.Equal(t, map[string]int{"create-1": 1, "append0": 1, "append1": 1, "finish2": 1}, flaky.tries, "the writes of the steps")
+	got, err := flaky.Store.GetExecution(ctx, x.ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, got.Status)
+	require.Len(t, got.Steps, 3)
 }
 
 func TestCreateConflictIsNotTriedAgain(t *testing.T) {

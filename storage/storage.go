@@ -49,6 +49,25 @@ type ExclusiveCreator interface {
 	CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error
 }
 
+// ExecutionFinisher is an optional interface of an ExecutionStore that
+// writes step results and an execution's update in one write, so that the
+// end of a run costs one round trip and one commit, not one for its last
+// step and one for its finish. The engine uses it, when the store has it,
+// for the result of a run's last step with the run's finish; the results
+// of the steps before it are appended as each ends, so that a reader of a
+// running execution sees them.
+type ExecutionFinisher interface {
+	// FinishExecution appends steps as AppendStep does and writes e as
+	// UpdateExecution does, in one write: all of it or nothing. Its
+	// errors are theirs: ErrNotFound when the execution does not exist,
+	// ErrConflict when a result with the index of one of steps is stored
+	// or two of steps share an index, an error when one of steps is nil or
+	// has a negative index. steps may be empty. An execution that becomes
+	// final is counted in the uptime rollups (UptimeStore) in the same
+	// write.
+	FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error
+}
+
 // SyncLocker is an optional interface of a Store shared by several
 // processes: it lets one of them at a time apply a sync of plans (a git
 // sync), so that two replicas fetching different commits never interleave

@@ -184,11 +184,48 @@ func (s *Store) trim() {
 // UpdateExecution writes the execution's status, stop reason, start,
 // finish and error.
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
+	return s.FinishExecution(ctx, e, nil)
+}
+
+// AppendStep adds a step result to the execution.
+func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.StepResult) error {
+	if err := check(ctx); err != nil {
+		return err
+	}
+	c, err := stepIn(r)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.execs[executionID]
+	if !ok {
+		return errorf("execution %q: %w", executionID, storage.ErrNotFound)
+	}
+	if err := s.insertSteps(rec, []record.StepResult{c}); err != nil {
+		return err
+	}
+	s.trim()
+	return nil
+}
+
+// FinishExecution implements storage.ExecutionFinisher: it appends steps
+// and writes the execution's status fields under one lock, so that no
+// reader sees one without the other.
+func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
 	if e == nil {
 		return errorf("update execution: nil execution")
+	}
+	copies := make([]record.StepResult, len(steps))
+	for i, r := range steps {
+		c, err := stepIn(r)
+		if err != nil {
+			return err
+		}
+		copies[i] = c
 	}
 	errCopy := copyStepError(e.Error)
 	s.mu.Lock()
@@ -196,6 +233,9 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	rec, ok := s.execs[e.ID]
 	if !ok {
 		return errorf("execution %q: %w", e.ID, storage.ErrNotFound)
+	}
+	if err := s.insertSteps(rec, copies); err != nil {
+		return err
 	}
 	plan := s.plans[rec.exec.PlanID]
 	wasDone := rec.exec.Status.Done()
@@ -229,49 +269,54 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		// A plan held over its bound by running executions shrinks as
 		// they finish.
 		s.bound(plan)
+	}
+	if len(steps) > 0 || e.Status.Done() {
 		s.trim()
 	}
 	return nil
 }
 
-// AppendStep adds a step result to the execution.
-func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.StepResult) error {
-	if err := check(ctx); err != nil {
-		return err
-	}
+// stepIn checks r and returns the copy of it the store keeps.
+func stepIn(r *record.StepResult) (record.StepResult, error) {
 	if r == nil {
-		return errorf("append step: nil result")
+		return record.StepResult{}, errorf("append step: nil result")
 	}
 	if r.Index < 0 {
-		return errorf("append step: index %d is negative", r.Index)
+		return record.StepResult{}, errorf("append step: index %d is negative", r.Index)
 	}
 	c, err := copyStepIn(r)
 	if err != nil {
-		return errorf("append step %d: %w", r.Index, err)
+		return record.StepResult{}, errorf("append step %d: %w", r.Index, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.execs[executionID]
-	if !ok {
-		return errorf("execution %q: %w", executionID, storage.ErrNotFound)
-	}
-	if pr := s.plans[rec.exec.PlanID]; pr != nil {
-		pr.shareHeaders(&c)
-	}
+	return c, nil
+}
+
+// insertSteps adds the copies cs to rec in index order, all of them or,
+// when one has the index of a stored result or of another of cs, none.
+// The caller holds s.mu for writing.
+func (s *Store) insertSteps(rec *execRecord, cs []record.StepResult) error {
 	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
-	if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
-		rec.steps = append(rec.steps, c)
-	} else {
-		i, found := slices.BinarySearchFunc(rec.steps, c.Index, byIndex)
-		if found {
-			return errorf("execution %q step %d: exists: %w", executionID, c.Index, storage.ErrConflict)
+	for i := range cs {
+		_, stored := slices.BinarySearchFunc(rec.steps, cs[i].Index, byIndex)
+		if stored || slices.ContainsFunc(cs[:i], func(o record.StepResult) bool { return o.Index == cs[i].Index }) {
+			return errorf("execution %q step %d: exists: %w", rec.exec.ID, cs[i].Index, storage.ErrConflict)
 		}
-		rec.steps = slices.Insert(rec.steps, i, c)
 	}
-	size := sizeOfStep(&c)
-	rec.size += size
-	s.bytes += size
-	s.trim()
+	pr := s.plans[rec.exec.PlanID]
+	for _, c := range cs {
+		if pr != nil {
+			pr.shareHeaders(&c)
+		}
+		if n := len(rec.steps); n == 0 || rec.steps[n-1].Index < c.Index {
+			rec.steps = append(rec.steps, c)
+		} else {
+			i, _ := slices.BinarySearchFunc(rec.steps, c.Index, byIndex)
+			rec.steps = slices.Insert(rec.steps, i, c)
+		}
+		size := sizeOfStep(&c)
+		rec.size += size
+		s.bytes += size
+	}
 	return nil
 }
 

@@ -79,6 +79,7 @@ var (
 	_ storage.AlertStore          = (*Store)(nil)
 	_ storage.AlertOutbox         = (*Store)(nil)
 	_ storage.DependentAlertStore = (*Store)(nil)
+	_ storage.ExecutionFinisher   = (*Store)(nil)
 )
 
 // planRecord is a stored plan with its executions and alert state.

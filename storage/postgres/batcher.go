@@ -217,8 +217,7 @@ func (s *Store) writeSteps(batch []*stepReq) {
 		for i, r := range batch {
 			ids[i], idx[i], docs[i] = r.key.executionID, r.key.index, r.doc
 		}
-		_, err = s.pool.Exec(ctx, s.sql(`INSERT INTO {schema}.step_results (execution_id, index, data)
-			SELECT * FROM unnest($1::text[], $2::int4[], $3::jsonb[])`), ids, idx, docs)
+		_, err = s.pool.Exec(ctx, s.sql(insertStepsSQL), ids, idx, docs)
 	}
 	if err == nil {
 		for _, r := range batch {
@@ -238,6 +237,11 @@ func (s *Store) writeSteps(batch []*stepReq) {
 		r.done <- s.wrap(ctx, r.op, storage.ErrNotFound, s.insertStep(ctx, r))
 	}
 }
+
+// insertStepsSQL inserts the rows of step_results whose columns are its
+// three arrays.
+const insertStepsSQL = `INSERT INTO {schema}.step_results (execution_id, index, data)
+	SELECT * FROM unnest($1::text[], $2::int4[], $3::jsonb[])`
 
 // insertStep writes one row with its own INSERT.
 func (s *Store) insertStep(ctx context.Context, r *stepReq) error {

@@ -53,6 +53,12 @@
 // queued, and is written as if the call had waited if it was already sent.
 // The goroutine exits when the queue is empty, so a Store needs no Close.
 //
+// FinishExecution (storage.ExecutionFinisher) writes the results of a
+// run's last steps with the run's finish in one batch, one transaction:
+// the INSERT of the rows, then the update of the execution with its uptime
+// rollup. It goes to the server alone, not through the group commit, so
+// that a run's end costs one round trip and one commit.
+//
 // Group commit makes many concurrent appends cost few flushes of the WAL;
 // one goroutine appending alone is bound by the round trip and the flush
 // (bench/README.md has the rates measured, bench/storage.sh measures them).
@@ -65,15 +71,18 @@
 // # Durability
 //
 // Every write waits for its commit to reach the disk but one:
-// UpdateExecution to a status that is not final (created, running: the
-// start of a run) commits with synchronous_commit off for its own
-// transaction. It is visible to every connection at once, and durable
-// once the WAL writer flushes it (within wal_writer_delay, 200ms by
-// default) or once a later commit that waits is flushed, as the
-// execution's finish is. So a run does not wait for the disk before its
-// first request, and a server crash can lose at most the start of runs in
-// flight: such an execution reads back as created, not running, and is
-// finished as interrupted all the same (both are in flight).
+// UpdateExecution, or FinishExecution without steps, to a status that is
+// not final (created, running: the start of a run) commits with
+// synchronous_commit off for its own transaction. It is visible to every
+// connection at once, and durable once the WAL writer flushes it (within
+// wal_writer_delay, 200ms by default) or once a later commit that waits is
+// flushed, as the execution's finish is. So a run does not wait for the
+// disk before its first request, and a server crash can lose at most the
+// start of runs in flight: such an execution reads back as created, not
+// running, and is finished as interrupted all the same (both are in
+// flight). FinishExecution with steps waits, whatever the status, as
+// AppendStep does: a step result once acknowledged survives a crash, and
+// the finish written with the last one is as durable as it.
 //
 // DeletePlan and Prune lock the executions they delete in ID order, the
 // order in which a batch of appends locks them, so that the two never

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,6 +165,15 @@ func planLockKey(schema, planID string) int64 {
 // commits without waiting for the WAL flush: see the package
 // documentation, "Durability".
 func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error {
+	return s.FinishExecution(ctx, e, nil)
+}
+
+// FinishExecution implements storage.ExecutionFinisher: it appends steps
+// and updates e as AppendStep and UpdateExecution do, in one round trip
+// and one transaction (a pgx batch). It waits for its commit to reach the
+// disk, as AppendStep does, unless steps is empty and e's status is not
+// final, as UpdateExecution does.
+func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error {
 	switch {
 	case e == nil:
 		return errors.New("postgres: update execution: execution is nil")
@@ -171,6 +181,9 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		return fmt.Errorf("postgres: update execution %q: %w", e.ID, storage.ErrNotFound)
 	}
 	op := fmt.Sprintf("update execution %q", e.ID)
+	if len(steps) > 0 {
+		op = fmt.Sprintf("finish execution %q with %d steps", e.ID, len(steps))
+	}
 	if err := checkText("Status", string(e.Status)); err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
@@ -187,15 +200,29 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 	if err != nil {
 		return fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
+	rows, err := s.stepRows(e.ID, steps)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	b := &pgx.Batch{}
+	switch {
+	case len(rows) > 0:
+		// Queued first: a step of an execution that does not exist fails
+		// the batch on its foreign key before the update runs.
+		idx := make([]int32, len(rows))
+		docs := make([][]byte, len(rows))
+		for i, r := range rows {
+			idx[i], docs[i] = r[1].(int32), r[2].([]byte)
+		}
+		b.Queue(s.sql(insertStepsSQL), slices.Repeat([]string{e.ID}, len(rows)), idx, docs)
+	case !e.Status.Done():
+		// The start of a run: see the doc comment.
+		b.Queue(asyncCommit)
+	}
 	// One statement: the row is locked to read its status before the
 	// update, so that the day's rollup counts an execution once, when it
 	// becomes final (storage.UptimeStore).
 	var updated int
-	b := &pgx.Batch{}
-	if !e.Status.Done() {
-		// The start of a run: see the doc comment.
-		b.Queue(asyncCommit)
-	}
 	b.Queue(s.sql(`WITH old AS (
 			SELECT id, status FROM {schema}.executions WHERE id = $1 FOR UPDATE
 		), upd AS (
@@ -208,7 +235,7 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses()).QueryRow(func(row pgx.Row) error { return row.Scan(&updated) })
 	err = s.pool.SendBatch(ctx, b).Close()
 	if err != nil {
-		return s.wrap(ctx, op, nil, err)
+		return s.wrap(ctx, op, storage.ErrNotFound, err)
 	}
 	if updated == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)

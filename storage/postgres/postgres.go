@@ -91,8 +91,9 @@ type Store struct {
 }
 
 var (
-	_ storage.Store            = (*Store)(nil)
-	_ storage.ExclusiveCreator = (*Store)(nil)
+	_ storage.Store             = (*Store)(nil)
+	_ storage.ExclusiveCreator  = (*Store)(nil)
+	_ storage.ExecutionFinisher = (*Store)(nil)
 )
 
 // New returns a Store that uses pool, which the caller keeps owning (and

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"AlertState", s.alertScenarios()},
 		{"AlertOutbox", s.outboxScenarios()},
 		{"SyncState", s.syncScenarios()},
+		{"FinishExecution", s.finishScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"Pause", s.pauseScenarios()},
 		{"Heartbeats", s.heartbeatScenarios()},
