@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -44,8 +45,10 @@ func TestLateTicksAreSkipped(t *testing.T) {
 	stale := lastHourly.Add(-3 * time.Hour)
 	h.Tick("hourly", stale)      // past its interval and MaxLateness
 	h.Tick("hourly", lastHourly) // within its interval, past MaxLateness
-	// often's tick 30s ago: past its interval, shorter than MaxLateness.
-	h.Tick("often", now.Add(-30*time.Second).Truncate(10*time.Second))
+	// often's tick due 30-40s ago: past its interval, shorter than
+	// MaxLateness.
+	often10s := cronspec.EveryFor("often", 10*time.Second) // often's due times
+	h.Tick("often", often10s.Prev(now.Add(-30*time.Second)))
 	require.Zero(t, requests.Load(), "no late tick was run")
 
 	hourly := scheduledRuns(t, store, "hourly")
@@ -71,8 +74,8 @@ func TestLateTicksAreSkipped(t *testing.T) {
 	// it has its execution, and is not run.
 	h.Tick("hourly", stale)
 	require.Len(t, scheduledRuns(t, store, "hourly"), 2)
-	// A tick in time runs.
-	h.Tick("often", time.Now().UTC().Truncate(time.Second))
+	// A tick in time runs: the next of often's due times, not past.
+	h.Tick("often", often10s.Next(time.Now()).UTC())
 	require.Equal(t, int64(1), requests.Load())
 	require.Equal(t, []record.SkipReason{record.SkipLate, record.SkipLate, record.SkipLate, record.SkipDuplicate}, sk.seen())
 }

@@ -371,7 +371,7 @@ func (e *Engine) tooLate(j *job) *record.StepError {
 	now := e.cfg.now()
 	late := now.Sub(due)
 	bound, what := e.cfg.MaxLateness, "the engine's MaxLateness"
-	if sched, err := cronspec.Parse(j.plan.Schedule); err == nil {
+	if sched, err := cronspec.ForEntry(j.plan.ID, j.plan.Schedule); err == nil {
 		if interval := sched.Next(due).Sub(due); interval > 0 && (bound == 0 || interval < bound) {
 			bound, what = interval, "its plan's interval"
 		}

@@ -36,6 +36,8 @@ type Plan struct {
 	Name        string
 	Description string
 	// Schedule is a cron spec, empty when the plan runs only on demand.
+	// "@every d" runs at a point of each interval derived from the plan's
+	// ID (package schedule).
 	Schedule string
 	// Locations are the locations each tick of the plan runs from, once in
 	// each, by a process of that location (key locations); nil: once,

@@ -103,8 +103,8 @@ func (c *Cron) Add(_ context.Context, id, spec string) error {
 	if id == "" {
 		return errors.New("schedule: add: empty id")
 	}
-	// cronspec.Parse also rejects specs that never fire.
-	sched, err := cronspec.Parse(spec)
+	// cronspec.ForEntry also rejects specs that never fire.
+	sched, err := cronspec.ForEntry(id, spec)
 	if err != nil {
 		return fmt.Errorf("%w %q for %q: %w", ErrInvalidSpec, spec, id, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/schedule/scheduletest"
 )
@@ -143,22 +144,24 @@ func TestCronLocation(t *testing.T) {
 
 func TestCronReplaceKeepsPrev(t *testing.T) {
 	t.Parallel()
-	fc := scheduletest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	fc := scheduletest.NewFakeClock(start)
 	c, err := schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}, Clock: fc, Logger: quietLogger()})
 	require.NoError(t, err)
 	ctx := t.Context()
 	require.NoError(t, c.Add(ctx, "p", "@every 1m"))
 	require.NoError(t, c.Start(ctx))
 	defer func() { require.NoError(t, c.Stop(ctx)) }()
-	fakeClock{t: t, fc: fc}.Advance(time.Minute)
+	first := cronspec.EveryFor("p", time.Minute).Next(start)
+	fakeClock{t: t, fc: fc}.Advance(first.Sub(start))
 	require.NoError(t, c.Add(ctx, "p", "@every 1h"))
 	es, err := c.Entries(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []schedule.Entry{{
 		ID:   "p",
 		Spec: "@every 1h",
-		Next: time.Date(2026, 1, 1, 1, 1, 0, 0, time.UTC),
-		Prev: time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC),
+		Next: cronspec.EveryFor("p", time.Hour).Next(first),
+		Prev: first,
 	}}, utc(es))
 }
 

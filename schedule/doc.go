@@ -8,6 +8,17 @@
 // CRON_TZ= or TZ= prefix. A spec that does not parse is answered with an
 // error that wraps ErrInvalidSpec.
 //
+// When an entry ticks is computed from its id and spec alone, the same in
+// every scheduler, process and restart. A cron spec ticks at its exact
+// times. An "@every d" entry ticks at the multiples of d since the zero
+// time plus an offset in [0, d) derived from its id (FNV-1a of the id,
+// modulo d, in whole milliseconds), as Prometheus spreads its scrapes:
+// a thousand entries "@every 10s" tick over the ten seconds, each at its
+// own point of them, instead of all in the same instant, where they would
+// queue for the engine's concurrency and most would run late. An entry
+// that must tick at given times of the clock takes a cron spec
+// ("*/10 * * * * *").
+//
 // Cron is the in-process scheduler, the default: entries live in memory and
 // ticks fire in this process. schedule/river is the distributed one: its
 // ticks are River jobs that the elected leader enqueues once and any

@@ -15,11 +15,12 @@ func ExampleCron() {
 	c, err := schedule.NewCron(schedule.CronConfig{
 		// Func runs in a goroutine of its own on each tick; it must not
 		// block forever, so it drops a tick the reader is not ready for.
-		// due is when the tick was scheduled for: @every ticks fall on
-		// whole seconds.
+		// due is when the tick was scheduled for: the ticks of an @every
+		// entry fall at one point of each interval, picked by its id, so
+		// that entries of one interval spread over it.
 		Func: func(ctx context.Context, id string, due time.Time) {
 			select {
-			case ticks <- fmt.Sprintf("%s, due on a whole second: %t", id, due.Nanosecond() == 0):
+			case ticks <- fmt.Sprintf("%s, due %d ms past a whole second", id, due.Nanosecond()/int(time.Millisecond)):
 			default:
 			}
 		},
@@ -40,7 +41,7 @@ func ExampleCron() {
 	}
 	fmt.Println(c.Add(ctx, "homepage", "@every 1s"))
 	// Output:
-	// tick: homepage, due on a whole second: true
+	// tick: homepage, due 837 ms past a whole second
 	// schedule: scheduler is stopped
 }
 

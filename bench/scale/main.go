@@ -74,13 +74,10 @@ func run() error {
 		}
 	}
 
-	// Lateness is measured from the whole second a tick was due ("@every 1s"
-	// ticks on whole seconds) to the start of its execution. The second is
-	// read from the execution's creation, which the scheduler's tick makes:
-	// a tick that fired more than a second late would count from the wrong
-	// second, so the scheduler's own lateness is measured apart (go test
-	// -bench CronLateness ./schedule), and the share on time is taken over
-	// every tick, skipped ones counted as late.
+	// Lateness is measured from a tick's due time (the execution's
+	// ScheduledAt; "@every 1s" ticks at a point of the second derived from
+	// the plan's id) to the start of its execution. The share on time is
+	// taken over every tick, skipped ones counted as late.
 	var mu sync.Mutex
 	var late []time.Duration
 	failed := 0
@@ -90,7 +87,7 @@ func run() error {
 		defer close(done)
 		for ev := range sub.C() {
 			if ev.Type == smokex.EventExecutionStarted {
-				due := ev.Execution.CreatedAt.Truncate(time.Second)
+				due := ev.Execution.ScheduledAt
 				mu.Lock()
 				late = append(late, ev.Execution.StartedAt.Sub(due))
 				mu.Unlock()

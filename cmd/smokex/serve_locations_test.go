@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/internal/cronspec"
 )
 
 // locationsCluster is serve processes and agents of several locations on
@@ -139,8 +140,9 @@ func (c *locationsCluster) requireEveryTick(planID string, from, until time.Time
 			seen[k.Location][k.Due.UTC()] = true
 		}
 		var out []string
+		every := cronspec.EveryFor(planID, time.Second) // the plan's due times, "@every 1s"
 		for _, loc := range locations {
-			for at := from.UTC().Truncate(time.Second).Add(2 * time.Second); at.Before(until.Add(-time.Second)); at = at.Add(time.Second) {
+			for at := every.Next(from.UTC().Add(time.Second)); at.Before(until.Add(-time.Second)); at = every.Next(at) {
 				if !seen[loc][at] {
 					out = append(out, loc+" "+at.Format(time.TimeOnly))
 				}

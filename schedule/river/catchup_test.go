@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex/internal/cronspec"
 	smokexriver "github.com/smokex/smokex/schedule/river"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
@@ -37,9 +38,11 @@ func TestCatchUp(t *testing.T) {
 	require.NoError(t, first.Stop(t.Context()))
 
 	q := func(sql string) string { return pgx.Identifier{schema}.Sanitize() + sql }
+	// As if the last tick enqueued were a's due time of five seconds ago.
+	every := cronspec.EveryFor("a", time.Second) // a's due times, "@every 1s"
 	var through time.Time
 	require.NoError(t, pool.QueryRow(t.Context(), `UPDATE `+q(`.schedule_entries`)+`
-		SET enqueued_through = date_trunc('second', now()) - interval '5 seconds' RETURNING enqueued_through`).Scan(&through))
+		SET enqueued_through = $1 RETURNING enqueued_through`, every.Prev(time.Now().Add(-5*time.Second)).UTC()).Scan(&through))
 	_, err := pool.Exec(t.Context(), `DELETE FROM `+q(`.river_job`))
 	require.NoError(t, err)
 	log.mu.Lock()
@@ -56,8 +59,7 @@ func TestCatchUp(t *testing.T) {
 	for _, d := range log.dues["a"] {
 		seen[d.UTC()]++
 	}
-	for i := 1; i <= 5; i++ {
-		due := through.Add(time.Duration(i) * time.Second).UTC()
-		require.Equal(t, 1, seen[due], "the tick due %s, which no replica enqueued", due.Format(time.TimeOnly))
+	for due, i := every.Next(through).UTC(), 1; i <= 5; due, i = every.Next(due).UTC(), i+1 {
+		require.Equal(t, 1, seen[due], "the tick due %s, which no replica enqueued", due.Format(time.StampMilli))
 	}
 }

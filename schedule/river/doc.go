@@ -39,9 +39,11 @@
 // What prevents a double run. A tick is the job's arguments, the entry's
 // id and its due time, and the job is unique by its arguments (River's
 // unique jobs, in every state until it is cleaned up a day later). Due
-// times are computed from the spec alone, "@every 1m" on the minutes of
-// the clock, so every replica enqueues the same job for the same tick,
-// and every insert but the first is skipped. River
+// times are computed from the entry's id and spec alone, as the
+// in-process scheduler computes them (package schedule): a cron spec's
+// exact times, "@every 1m" once a minute at a second and millisecond
+// derived from the id. So every replica enqueues the same job for the
+// same tick, and every insert but the first is skipped. River
 // hands a job to one worker at a time. The engine adds a guard of its own:
 // an execution records its tick's due time (scheduled_at), and the store
 // refuses a second execution of a plan with the same one.

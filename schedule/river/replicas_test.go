@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
@@ -286,7 +287,7 @@ func requireEveryTickOnce(t *testing.T, ticks []tick, plans []string, from, unti
 	}
 }
 
-// missingTicks returns, by plan, the seconds from from to until (both
+// missingTicks returns, by plan, its due times from from to until (both
 // exclusive of a second's slack) when the plan did not run, checking that
 // none ran twice.
 func missingTicks(t *testing.T, ticks []tick, plans []string, from, until time.Time) map[string][]string {
@@ -309,7 +310,8 @@ func missingDues(ticks []tick, plans []string, from, until time.Time) map[string
 	}
 	for _, id := range plans {
 		var missing []string
-		for at := from.UTC().Truncate(time.Second).Add(2 * time.Second); at.Before(until.Add(-time.Second)); at = at.Add(time.Second) {
+		every := cronspec.EveryFor(id, time.Second) // the plans' due times, "@every 1s"
+		for at := every.Next(from.UTC().Add(time.Second)); at.Before(until.Add(-time.Second)); at = every.Next(at) {
 			if !due[id][at] {
 				missing = append(missing, at.Format("15:04:05"))
 			}

@@ -85,6 +85,7 @@ func Run(t *testing.T, newScheduler NewScheduler) {
 		{"StopDeadlineCancelsFuncs", testStopDeadlineCancelsFuncs},
 		{"StopIdempotent", testStopIdempotent},
 		{"ClosedAfterStop", testClosedAfterStop},
+		{"DueTimesOfEntries", testDueTimesOfEntries},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -111,6 +112,7 @@ type harness struct {
 	timeout  time.Duration
 
 	mu      sync.Mutex
+	specs   map[string]string // id to the spec it was last added with
 	ticks   []tick
 	errs    []string // what record found wrong
 	changed chan struct{}
@@ -124,7 +126,7 @@ const earlyTolerance = 100 * time.Millisecond
 // hook if it is not nil. The scheduler is stopped when the test ends.
 func newHarness(t *testing.T, newScheduler NewScheduler, hook schedule.Func) *harness {
 	t.Helper()
-	h := &harness{t: t, changed: make(chan struct{}, 1)}
+	h := &harness{t: t, specs: map[string]string{}, changed: make(chan struct{}, 1)}
 	s, f := newScheduler(t, func(ctx context.Context, id string, due time.Time) {
 		h.record(id, due)
 		if hook != nil {
@@ -157,16 +159,20 @@ func (h *harness) now() time.Time {
 	return time.Now()
 }
 
-// record notes a tick, and an error when its due time is zero or later
-// than now: on a fake clock a tick comes exactly at its due time, on the
-// real clock at it or after it.
+// record notes a tick, and an error when its due time is zero, is not a
+// due time of the entry's spec (cronspec.ForEntry), or is later than now:
+// on a fake clock a tick comes exactly at its due time, on the real clock
+// at it or after it.
 func (h *harness) record(id string, due time.Time) {
 	now := h.now()
 	h.mu.Lock()
 	h.ticks = append(h.ticks, tick{ID: id, At: due})
+	sched, err := cronspec.ForEntry(id, h.specs[id])
 	switch {
 	case due.IsZero():
 		h.errs = append(h.errs, fmt.Sprintf("tick of %q with a zero due time", id))
+	case err == nil && !sched.Next(due.Add(-time.Nanosecond)).Equal(due):
+		h.errs = append(h.errs, fmt.Sprintf("tick of %q due %s, not a due time of %q", id, due.UTC(), h.specs[id]))
 	case h.fake() && !due.Equal(now):
 		h.errs = append(h.errs, fmt.Sprintf("tick of %q due %s came at %s on the fake clock", id, due.UTC(), now.UTC()))
 	case !h.fake() && due.After(now.Add(earlyTolerance)):
@@ -236,6 +242,9 @@ func (h *harness) every() string {
 
 func (h *harness) add(id, spec string) {
 	h.t.Helper()
+	h.mu.Lock()
+	h.specs[id] = spec
+	h.mu.Unlock()
 	require.NoError(h.t, h.s.Add(h.t.Context(), id, spec), "Add(%q, %q)", id, spec)
 }
 
@@ -272,10 +281,11 @@ func (h *harness) entry(id string) schedule.Entry {
 	return es[i]
 }
 
-// nextOf is when spec is due next after t, by the one spec syntax.
-func (h *harness) nextOf(spec string, t time.Time) time.Time {
+// nextOf is when the entry id on spec is due next after t, by the one
+// computation of due times every scheduler shares.
+func (h *harness) nextOf(id, spec string, t time.Time) time.Time {
 	h.t.Helper()
-	s, err := cronspec.Parse(spec)
+	s, err := cronspec.ForEntry(id, spec)
 	require.NoError(h.t, err, spec)
 	return s.Next(t)
 }
@@ -287,7 +297,7 @@ func (h *harness) drive(until time.Time, specs map[string]string) []tick {
 	h.t.Helper()
 	var want []tick
 	for id, spec := range specs {
-		for at := h.nextOf(spec, h.clock.Now()); !at.IsZero() && !at.After(until); at = h.nextOf(spec, at) {
+		for at := h.nextOf(id, spec, h.clock.Now()); !at.IsZero() && !at.After(until); at = h.nextOf(id, spec, at) {
 			want = append(want, tick{ID: id, At: at})
 		}
 	}
@@ -423,9 +433,9 @@ func testEntries(t *testing.T, newScheduler NewScheduler) {
 	es = h.entries()
 	after := h.now()
 	require.Len(t, es, 2)
-	require.True(t, es[1].Next.Equal(h.nextOf(yearly, after)), "Next of %q is %v, want %v", yearly, es[1].Next, h.nextOf(yearly, after))
+	require.True(t, es[1].Next.Equal(h.nextOf("b", yearly, after)), "Next of %q is %v, want %v", yearly, es[1].Next, h.nextOf("b", yearly, after))
 	if h.fake() {
-		require.True(t, es[0].Next.Equal(h.nextOf(h.every(), before)), "Next of a: %v", es[0].Next)
+		require.True(t, es[0].Next.Equal(h.nextOf("a", h.every(), before)), "Next of a: %v", es[0].Next)
 	} else {
 		require.True(t, es[0].Next.After(before.Add(-time.Second)) && !es[0].Next.After(after.Add(h.interval+time.Second)),
 			"Next of a is %v, started at %v", es[0].Next, before)
@@ -493,7 +503,7 @@ func testReplaceSpec(t *testing.T, newScheduler NewScheduler) {
 	require.Len(t, es, 1)
 	require.Equal(t, "@every 3m", es[0].Spec)
 	next := es[0].Next
-	require.True(t, next.Equal(h.nextOf("@every 3m", h.clock.Now())), "Next %v after replacing the spec", next)
+	require.True(t, next.Equal(h.nextOf("a", "@every 3m", h.clock.Now())), "Next %v after replacing the spec", next)
 
 	want := h.drive(h.clock.Now().Add(time.Minute), nil)
 	h.add("a", "@every 3m") // the same spec: nothing changes
@@ -745,6 +755,57 @@ func testClosedAfterStop(t *testing.T, newScheduler NewScheduler) {
 		time.Sleep(2 * h.interval)
 		require.Equal(t, ticked, h.count("a"), "ticks after Stop: %v", h.seen())
 	}
+}
+
+// testDueTimesOfEntries checks the due times two schedulers, as two
+// replicas or a process and its restart, give the same entries: those of
+// cronspec.ForEntry, the same in both. The entries of one "@every"
+// interval spread over it, each by its id; those of a cron spec keep the
+// spec's exact times.
+func testDueTimesOfEntries(t *testing.T, newScheduler NewScheduler) {
+	const n = 20
+	hourly, cronHourly := "@every 1h", "CRON_TZ=UTC 0 * * * *"
+	var nexts [2]map[string]time.Time
+	for i := range nexts {
+		h := newHarness(t, newScheduler, nil)
+		for k := range n {
+			h.add(fmt.Sprintf("spread-%02d", k), hourly)
+		}
+		h.add("cron-a", cronHourly)
+		h.add("cron-b", cronHourly)
+		before := h.now()
+		h.start()
+		es := h.entries()
+		after := h.now()
+		require.Len(t, es, n+2)
+		nexts[i] = map[string]time.Time{}
+		for _, e := range es {
+			// A due time may pass between reading before and after: Next
+			// is then the one after it.
+			want, wantAfter := h.nextOf(e.ID, e.Spec, before), h.nextOf(e.ID, e.Spec, after)
+			require.True(t, e.Next.Equal(want) || e.Next.Equal(wantAfter), "Next of %s on %q is %v, want %v", e.ID, e.Spec, e.Next, want)
+			nexts[i][e.ID] = e.Next
+		}
+		require.True(t, nexts[i]["cron-a"].Equal(nexts[i]["cron-b"]) && nexts[i]["cron-a"].Equal(nexts[i]["cron-a"].Truncate(time.Hour)),
+			"a cron spec's entries tick at its times: %v, %v", nexts[i]["cron-a"], nexts[i]["cron-b"])
+		h.stop()
+	}
+	distinct := map[time.Time]bool{}
+	var first, last time.Time
+	for k := range n {
+		id := fmt.Sprintf("spread-%02d", k)
+		a, b := nexts[0][id], nexts[1][id]
+		require.True(t, a.Equal(b) || a.Sub(b).Abs() == time.Hour, "the two schedulers disagree on the due times of %s: %v and %v", id, a, b)
+		distinct[a] = true
+		if first.IsZero() || a.Before(first) {
+			first = a
+		}
+		if a.After(last) {
+			last = a
+		}
+	}
+	require.Len(t, distinct, n, "%d entries @every 1h share %d due times", n, len(distinct))
+	require.Greater(t, last.Sub(first), 30*time.Minute, "%d entries @every 1h spread over %s only", n, last.Sub(first))
 }
 
 func ids(es []schedule.Entry) []string {
