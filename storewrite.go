@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,7 +128,9 @@ func (e *Engine) saveExecution(ctx context.Context, x *record.Execution) error {
 // step, in one write (the store is a storage.ExecutionFinisher), detached
 // from the run's cancellation, for at most storeTimeout. A retry that
 // conflicts (last is stored) finds the earlier try's write when the
-// stored execution has x's status and finish.
+// stored execution holds last: nothing else stores it, and the write is
+// all or nothing. (Its finish time would not do: a store may keep times
+// less precisely, PostgreSQL to the microsecond.)
 func (e *Engine) finishExecution(ctx context.Context, x *record.Execution, last *record.StepResult) error {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
@@ -136,7 +139,7 @@ func (e *Engine) finishExecution(ctx context.Context, x *record.Execution, last 
 		func(ctx context.Context) error { return f.FinishExecution(ctx, x, []*record.StepResult{last}) },
 		func(ctx context.Context) bool {
 			got, err := e.store.GetExecution(ctx, x.ID)
-			return err == nil && got.Status == x.Status && got.FinishedAt.Equal(x.FinishedAt)
+			return err == nil && slices.ContainsFunc(got.Steps, func(s record.StepResult) bool { return s.Index == last.Index })
 		})
 }
 
