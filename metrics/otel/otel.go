@@ -77,7 +77,8 @@ type Config struct {
 	// Propagator writes the trace context into the requests sent to the
 	// targets. Defaults to W3C trace context (traceparent, tracestate);
 	// the global propagator is not used because it sends nothing until the
-	// host sets one.
+	// host sets one. Metrics only (the no-op TracerProvider) it is not
+	// used: the requests carry no propagated header, baggage included.
 	Propagator propagation.TextMapPropagator
 	// Buckets are the bucket boundaries of the duration and lag
 	// histograms, in seconds. Defaults to DefaultBuckets().

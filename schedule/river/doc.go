@@ -43,7 +43,12 @@
 // in-process scheduler computes them (package schedule): a cron spec's
 // exact times, "@every 1m" once a minute at a second and millisecond
 // derived from the id. So every replica enqueues the same job for the
-// same tick, and every insert but the first is skipped. River
+// same tick, and every insert but the first is skipped. Replicas that
+// compute due times differently, during a rolling upgrade across the
+// release that moved "@every" ticks from the multiples of the interval to
+// a point of it derived from the id, enqueue different jobs for one tick:
+// each such plan runs twice an interval until every replica runs the same
+// release. River
 // hands a job to one worker at a time. The engine adds a guard of its own:
 // an execution records its tick's due time (scheduled_at), and the store
 // refuses a second execution of a plan with the same one.
