@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -70,4 +71,21 @@ func TestEventsBatches(t *testing.T) {
 		require.Len(t, data.Step.Response.Body, sizes[i])
 		require.Equal(t, record.StatusRunning, data.Execution.Status)
 	}
+}
+
+// stepEvent is a step_finished event as a one-step check of the
+// benchmarks' target makes it, about 1 KB on the wire.
+func stepEvent() *smokex.Event {
+	at := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	step := &record.StepResult{
+		Name: "echo", Method: "GET", URL: "http://127.0.0.1:40000/echo?token=t1",
+		Duration: 5 * time.Millisecond, Attempts: 1, OK: true, StartedAt: at,
+		Request: &record.Request{Method: "GET", URL: "http://127.0.0.1:40000/echo?token=t1",
+			Headers: map[string][]string{"Accept-Encoding": {"gzip"}, "Host": {"127.0.0.1:40000"}, "User-Agent": {"smokex"}}},
+		Response: &record.Response{StatusCode: 200, Proto: "HTTP/1.1", Size: 15,
+			Headers: map[string][]string{"Content-Length": {"15"}, "Content-Type": {"application/json"}, "Date": {"Sat, 05 Dec 2026 12:00:00 GMT"}, "X-Echo": {"yes"}}},
+	}
+	return &smokex.Event{Type: smokex.EventStepFinished, Time: at, Plan: &record.PlanRef{ID: "p1", Name: "p1"},
+		Execution: &record.Execution{ID: "01a2484f-382c-7366-b4bb-8f6c5446f3b6", PlanID: "p1", Status: record.StatusRunning, StartedAt: at, CreatedAt: at},
+		Step:      step}
 }
