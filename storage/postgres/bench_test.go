@@ -183,6 +183,57 @@ func explain(b *testing.B, pool *pgxpool.Pool, rec *sqlRecorder, what string) {
 	require.NotContains(b, plan, "Seq Scan on executions", what)
 }
 
+// BenchmarkRunEnd ends one-step runs from 16 goroutines on a pool of 8
+// connections, as the engine's 16 concurrency slots do: each goroutine
+// creates a running execution, then stores its step result and its
+// finish, "separate" with AppendStep then UpdateExecution (two round
+// trips and commits, the step's grouped with other goroutines'),
+// "together" with FinishExecution (one). The creation, the same in both,
+// is in the time.
+func BenchmarkRunEnd(b *testing.B) {
+	for _, together := range []bool{false, true} {
+		b.Run(fmt.Sprintf("together=%t", together), func(b *testing.B) {
+			ctx := b.Context()
+			st := newStore(b, postgrestest.Pool(b, 8), postgres.Config{})
+			require.NoError(b, st.SavePlan(ctx, planFor("p")))
+			var (
+				next atomic.Int64
+				wg   sync.WaitGroup
+			)
+			b.ResetTimer()
+			for range 16 {
+				wg.Go(func() {
+					for n := next.Add(1); n <= int64(b.N); n = next.Add(1) {
+						if err := runEnd(ctx, st, fmt.Sprintf("e-%d", n), together); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+		})
+	}
+}
+
+// runEnd creates the running execution id and stores its one step and
+// its finish, together or one after the other.
+func runEnd(ctx context.Context, st *postgres.Store, id string, together bool) error {
+	x := execFor(id, "p", time.Now(), record.StatusRunning)
+	if err := st.CreateExecution(ctx, x); err != nil {
+		return err
+	}
+	x.Status, x.StartedAt, x.FinishedAt = record.StatusPassed, x.CreatedAt, time.Now()
+	if together {
+		return st.FinishExecution(ctx, x, []*record.StepResult{benchStep(0)})
+	}
+	if err := st.AppendStep(ctx, id, benchStep(0)); err != nil {
+		return err
+	}
+	return st.UpdateExecution(ctx, x)
+}
+
 // BenchmarkListLatest lists the latest 50 executions of one plan among
 // 100,000 stored: the first page, and the second one by cursor.
 func BenchmarkListLatest(b *testing.B) {
