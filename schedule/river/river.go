@@ -655,10 +655,14 @@ func (w *tickWorker) Work(ctx context.Context, job *river.Job[tickArgs]) error {
 var _ schedule.LocationQueues = (*Scheduler)(nil)
 
 // QueuedTicks implements schedule.LocationQueues from River's jobs that are
-// available and not yet fetched.
+// available and were never fetched. A job River rescued from a dead
+// replica is available again, its due time long past, until a live
+// replica fetches it; it was fetched once (attempt 1), so it does not
+// count: it would make its location look unavailable, and be expired,
+// while the location's live replicas are about to work it.
 func (s *Scheduler) QueuedTicks(ctx context.Context) (map[string]schedule.Queued, error) {
 	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT coalesce(args->>'location', ''), count(*), min((args->>'due')::timestamptz)
-		FROM {schema}.river_job WHERE kind = $1 AND state = 'available' GROUP BY 1`), tickArgs{}.Kind())
+		FROM {schema}.river_job WHERE kind = $1 AND state = 'available' AND attempt = 0 GROUP BY 1`), tickArgs{}.Kind())
 	if err != nil {
 		return nil, fmt.Errorf("river: queued ticks: %w", err)
 	}
@@ -677,11 +681,14 @@ func (s *Scheduler) QueuedTicks(ctx context.Context) (map[string]schedule.Queued
 }
 
 // ExpireTicks implements schedule.LocationQueues: it deletes the ticks of
-// location's queue that are available, not fetched, and due before
-// dueBefore.
+// location's queue that are available, were never fetched, and are due
+// before dueBefore. A rescued job (fetched by a replica that died) stays:
+// its second attempt finishes the dead replica's execution as
+// interrupted, or records the tick as skipped as late, so that the tick
+// is not lost.
 func (s *Scheduler) ExpireTicks(ctx context.Context, location string, dueBefore time.Time) (int, error) {
 	tag, err := s.cfg.Pool.Exec(ctx, s.sql.of(`DELETE FROM {schema}.river_job
-		WHERE kind = $1 AND state = 'available' AND queue = $2 AND (args->>'due')::timestamptz < $3`),
+		WHERE kind = $1 AND state = 'available' AND attempt = 0 AND queue = $2 AND (args->>'due')::timestamptz < $3`),
 		tickArgs{}.Kind(), queueOf(s.cfg.Queue, location), dueBefore)
 	if err != nil {
 		return 0, fmt.Errorf("river: expiring the ticks of %q: %w", location, err)
