@@ -85,12 +85,12 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due, location)
 	switch {
 	case err != nil && e.ranBefore(ctx, planID, due, location, err):
-		e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due)
+		e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due, "location", location)
 		e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
 		return
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
-		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID)
+		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID, "due", due, "location", location)
 		e.tickSkipped(ctx, planID, due, record.SkipOverlap)
 		return
 	case errors.Is(err, ErrClosed):

@@ -33,6 +33,9 @@ type locationsCluster struct {
 	from   map[string]int
 	// failing are the locations (?from=) the target answers 503.
 	failing map[string]bool
+	// procs are the processes serve started, whose logs explain a tick
+	// that was not recorded.
+	procs []*serveProcess
 }
 
 func newLocationsCluster(t *testing.T, plans map[string]string) *locationsCluster {
@@ -63,6 +66,7 @@ func (c *locationsCluster) serve(location string, more ...string) *serveProcess 
 	args := append([]string{"--database-url", c.db.url, "--schema", c.db.schema, "--var", "base=" + c.target.URL,
 		"--river-job-timeout", "3s", "--location", location}, more...)
 	p := startServeProcess(c.t, c.bin, append(args, c.dir)...)
+	c.procs = append(c.procs, p)
 	p.waitLog(c.t, `msg="smokex serve: started"`)
 	return p
 }
@@ -122,13 +126,22 @@ func (c *locationsCluster) waitTicks(planID string, from time.Time, n int, locat
 // requireEveryTick waits until planID has recorded each tick from from to
 // until in each location (run, or skipped as late: on a loaded machine a
 // tick may be recorded seconds after its due time, and those a killed
-// process had fetched only once River rescues them), checks that none
-// ran twice, and returns the lateness per location (p50, max).
-func (c *locationsCluster) requireEveryTick(planID string, from, until time.Time, locations ...string) map[string][2]time.Duration {
+// process had fetched only once River rescues them), or a process logged
+// that it skipped that very tick for overlap (a run of the killed process
+// holds its plan in its location until StaleAfter, a run longer than the
+// interval the next tick: the overlap policy, which the hooks hear of and
+// the store does not keep), checks that none ran twice, and returns the
+// lateness per location (p50, max) and the ticks skipped for overlap. A
+// tick never accounted for fails the test with what the database and the
+// processes' logs hold of it (explainTicks).
+func (c *locationsCluster) requireEveryTick(planID string, from, until time.Time, locations ...string) (map[string][2]time.Duration, []dueIn) {
 	c.t.Helper()
 	var ticks []locTick
-	missing := func() []string {
+	var overlaps []dueIn
+	missing := func() []dueIn {
 		ticks = c.ticks()
+		overlaps = nil
+		skipped := c.overlapSkips(planID)
 		seen := map[string]map[time.Time]bool{}
 		for _, k := range ticks {
 			if k.Plan != planID {
@@ -139,19 +152,29 @@ func (c *locationsCluster) requireEveryTick(planID string, from, until time.Time
 			}
 			seen[k.Location][k.Due.UTC()] = true
 		}
-		var out []string
+		var out []dueIn
 		every := cronspec.EveryFor(planID, time.Second) // the plan's due times, "@every 1s"
 		for _, loc := range locations {
 			for at := every.Next(from.UTC().Add(time.Second)); at.Before(until.Add(-time.Second)); at = every.Next(at) {
-				if !seen[loc][at] {
-					out = append(out, loc+" "+at.Format(time.TimeOnly))
+				switch tick := (dueIn{Location: loc, Due: at}); {
+				case seen[loc][at]:
+				case skipped[tick]:
+					overlaps = append(overlaps, tick)
+				default:
+					out = append(out, tick)
 				}
 			}
 		}
 		return out
 	}
-	require.Eventually(c.t, func() bool { return len(missing()) == 0 }, 2*time.Minute, 200*time.Millisecond,
-		"%s never recorded ticks between %s and %s", planID, from.Format(time.TimeOnly), until.Format(time.TimeOnly))
+	deadline := time.Now().Add(2 * time.Minute)
+	for gone := missing(); len(gone) > 0; gone = missing() {
+		if time.Now().After(deadline) {
+			require.FailNow(c.t, fmt.Sprintf("%s never recorded ticks between %s and %s", planID, from.Format(time.TimeOnly), until.Format(time.TimeOnly)),
+				"%s", c.explainTicks(planID, gone))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	late := map[string][]time.Duration{}
 	for _, k := range ticks {
 		if k.Plan != planID {
@@ -169,7 +192,112 @@ func (c *locationsCluster) requireEveryTick(planID string, from, until time.Time
 			out[loc] = [2]time.Duration{ds[len(ds)/2], ds[len(ds)-1]}
 		}
 	}
+	return out, overlaps
+}
+
+// overlapLine is the log line of a tick skipped for overlap.
+var overlapLine = regexp.MustCompile(`msg="smokex: scheduled run skipped, previous execution still running" plan=(\S+) due=(\S+) location=(\S+)`)
+
+// overlapSkips are the ticks of planID that the processes logged as
+// skipped for overlap, by location and due time (logged to the
+// millisecond, as the due times of "@every" are).
+func (c *locationsCluster) overlapSkips(planID string) map[dueIn]bool {
+	c.t.Helper()
+	out := map[dueIn]bool{}
+	for _, p := range c.procs {
+		for _, m := range overlapLine.FindAllStringSubmatch(logText(p.stderr), -1) {
+			if m[1] != planID {
+				continue
+			}
+			due, err := time.Parse(time.RFC3339Nano, m[2])
+			require.NoError(c.t, err, m[0])
+			out[dueIn{Location: m[3], Due: due.UTC()}] = true
+		}
+	}
 	return out
+}
+
+// dueIn is one tick of a plan in one location.
+type dueIn struct {
+	Location string
+	Due      time.Time
+}
+
+// explainTicks says, for each tick of planID in gone, what the database
+// holds of it (its River jobs, with their state, attempts, errors and the
+// clients that worked them, and the plan's executions in its location
+// from two intervals before it to two after) and what the processes
+// logged of the plan's ticks skipped or handed over again.
+func (c *locationsCluster) explainTicks(planID string, gone []dueIn) string {
+	c.t.Helper()
+	schema := pgx.Identifier{c.db.schema}.Sanitize()
+	var b strings.Builder
+	for _, m := range gone {
+		fmt.Fprintf(&b, "\n%s due %s (%s): ", m.Location, m.Due.Format("15:04:05.000"), m.Due.Format(time.RFC3339Nano))
+		rows, err := c.db.pool.Query(c.t.Context(), `SELECT id, state, attempt, errors::text, attempted_by, created_at, attempted_at, finalized_at
+			FROM `+schema+`.river_job WHERE args->>'id' = $1 AND (args->>'due')::timestamptz = $2 AND coalesce(args->>'location', '') = $3 ORDER BY id`,
+			planID, m.Due, m.Location)
+		require.NoError(c.t, err)
+		type jobRow struct {
+			ID                   int64
+			State                string
+			Attempt              int
+			Errors               *string
+			AttemptedBy          []string
+			Created              time.Time
+			Attempted, Finalized *time.Time
+		}
+		jobs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[jobRow])
+		require.NoError(c.t, err)
+		if len(jobs) == 0 {
+			b.WriteString("no River job")
+		}
+		for _, j := range jobs {
+			fmt.Fprintf(&b, "River job %d %s attempt %d attempted_by %v created %s attempted %s finalized %s errors %s",
+				j.ID, j.State, j.Attempt, j.AttemptedBy, j.Created.Format("15:04:05.000"), clock(j.Attempted), clock(j.Finalized), deref(j.Errors))
+		}
+		rows, err = c.db.pool.Query(c.t.Context(), `SELECT id, status, coalesce(stop_reason, ''), scheduled_at, created_at, started_at, finished_at, coalesce(error::text, '')
+			FROM `+schema+`.executions WHERE plan_id = $1 AND location = $2 AND scheduled_at BETWEEN $3 AND $4 ORDER BY scheduled_at`,
+			planID, m.Location, m.Due.Add(-2*time.Second), m.Due.Add(2*time.Second))
+		require.NoError(c.t, err)
+		type execRow struct {
+			ID, Status, StopReason string
+			Due, Created           time.Time
+			Started, Finished      *time.Time
+			Error                  string
+		}
+		execs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[execRow])
+		require.NoError(c.t, err)
+		for _, x := range execs {
+			fmt.Fprintf(&b, "\n\texecution %s due %s %s %s created %s started %s finished %s %s",
+				x.ID, x.Due.Format("15:04:05.000"), x.Status, x.StopReason, x.Created.Format("15:04:05.000"), clock(x.Started), clock(x.Finished), x.Error)
+		}
+	}
+	b.WriteString("\nlogged of its ticks:")
+	for i, p := range c.procs {
+		for line := range strings.Lines(logText(p.stderr)) {
+			if (strings.Contains(line, "plan="+planID) || strings.Contains(line, "id="+planID)) && (strings.Contains(line, "skipped") || strings.Contains(line, "handed over") || strings.Contains(line, "interrupted")) {
+				fmt.Fprintf(&b, "\n\tprocess %d (pid %d): %s", i, p.cmd.Process.Pid, strings.TrimSpace(line))
+			}
+		}
+	}
+	return b.String()
+}
+
+// clock is t's time of day to the millisecond, "-" for nil.
+func clock(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format("15:04:05.000")
+}
+
+// deref is *s, "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // TestServeLocations: three serve processes on one database, one in
@@ -202,7 +330,7 @@ steps:
 	_ = us1.wait(t)
 	c.waitTicks("both", killed.Add(time.Second), 5, "eu-west", "us-east")
 	end := time.Now()
-	late := c.requireEveryTick("both", start, end, "eu-west", "us-east")
+	late, overlaps := c.requireEveryTick("both", start, end, "eu-west", "us-east")
 	for _, p := range []*serveProcess{us2, eu} {
 		require.NoError(t, p.cmd.Process.Signal(os.Interrupt))
 		require.NoError(t, p.wait(t), logText(p.stderr))
@@ -212,8 +340,8 @@ steps:
 	require.Positive(t, c.from["eu-west"])
 	require.Positive(t, c.from["us-east"])
 	require.Zero(t, c.from[""], "a run without a location")
-	t.Logf("leader %s (us-east) SIGKILLed at %s; every tick ran once in each location from %s to %s; lateness (due to created) p50/max: eu-west %s/%s, us-east %s/%s",
-		leader, killed.Format(time.TimeOnly), start.Format(time.TimeOnly), end.Format(time.TimeOnly),
+	t.Logf("leader %s (us-east) SIGKILLed at %s; every tick ran once in each location from %s to %s, but %v skipped for overlap; lateness (due to created) p50/max: eu-west %s/%s, us-east %s/%s",
+		leader, killed.Format(time.TimeOnly), start.Format(time.TimeOnly), end.Format(time.TimeOnly), overlaps,
 		late["eu-west"][0].Round(time.Millisecond), late["eu-west"][1].Round(time.Millisecond),
 		late["us-east"][0].Round(time.Millisecond), late["us-east"][1].Round(time.Millisecond))
 }
