@@ -34,7 +34,10 @@
 // reports the location unavailable and drops (expires) those that waited
 // longer than its smokex.Config.LocationTimeout (15s by default), rather
 // than run them late when a replica of the location comes back; one that
-// comes back sooner runs them, or records them as skipped as late.
+// comes back sooner runs them, or records them as skipped as late. A tick
+// River rescued from a dead replica (below) is neither counted as waiting
+// nor dropped: it was fetched once, and its second attempt finishes the
+// dead replica's execution as interrupted.
 //
 // What prevents a double run. A tick is the job's arguments, the entry's
 // id and its due time, and the job is unique by its arguments (River's
