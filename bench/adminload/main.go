@@ -103,6 +103,20 @@ func run(base string, conns, sse int, dur, settle, maxP99 time.Duration, rate fl
 	load.Wait()
 	transport.CloseIdleConnections()
 	time.Sleep(settle)
+	// The plans go on ticking, spread over each second, so the streams are
+	// never idle: each is stopped once it has every event up to the
+	// latest any of them had by now (within another settle), not in the
+	// middle of its next batch.
+	var last uint64
+	for _, s := range streams {
+		last = max(last, s.seen.Load())
+	}
+	caughtUp := time.Now().Add(settle)
+	for _, s := range streams {
+		for s.seen.Load() < last && time.Now().Before(caughtUp) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	stopStreams()
 	wg.Wait()
 
@@ -146,15 +160,11 @@ func run(base string, conns, sse int, dur, settle, maxP99 time.Duration, rate fl
 		}
 		return nil
 	}
-	var last uint64
-	for _, s := range streams {
-		last = max(last, s.last)
-	}
 	missed, reconnects, received := 0, 0, 0
 	for _, s := range streams {
 		received += s.count
 		reconnects += s.reconnects
-		if s.gaps > 0 || s.last != last {
+		if s.gaps > 0 || s.last < last {
 			missed++
 		}
 	}
@@ -235,6 +245,7 @@ type stream struct {
 	url         string
 	connected   atomic.Bool
 	first, last uint64
+	seen        atomic.Uint64 // last, for run to read while the stream runs
 	count, gaps int
 	reconnects  int
 }
@@ -281,6 +292,7 @@ func (s *stream) once(ctx context.Context) {
 			s.gaps++
 		}
 		s.last = n
+		s.seen.Store(n)
 		s.count++
 	}
 }
