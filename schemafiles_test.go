@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/internal/cronspec"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage/memory"
 )
@@ -64,7 +65,7 @@ func TestSchemaFilesTravelWithThePlan(t *testing.T) {
 	res, err = loader.SyncFS(ctx, fsys)
 	require.NoError(t, err)
 	require.Equal(t, []string{"bad", "good"}, res.Updated)
-	ticks.Tick("bad", time.Now().Truncate(time.Second))
+	ticks.Tick("bad", cronspec.EveryFor("bad", time.Hour).Prev(time.Now())) // its last due time, "@every 1h"
 	page, err := store.ListExecutions(ctx, nil)
 	require.NoError(t, err)
 	require.Equal(t, record.TriggerSchedule, page.Executions[0].Trigger)
