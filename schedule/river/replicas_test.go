@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,17 +116,33 @@ type cluster struct {
 	target *httptest.Server
 	// alerts, when set, is every replica's alert policy.
 	alerts *notify.PolicyConfig
+	// heldMu guards held: the replica whose requests the target holds
+	// until they are canceled, "" for none; holding hears of each.
+	heldMu  sync.Mutex
+	held    string
+	holding chan struct{}
 }
 
 func newCluster(t *testing.T, delay time.Duration) *cluster {
 	t.Helper()
-	c := &cluster{t: t, url: postgrestest.URL(t), admin: postgrestest.Pool(t, 2)}
+	c := &cluster{t: t, url: postgrestest.URL(t), admin: postgrestest.Pool(t, 2), holding: make(chan struct{}, 1)}
 	c.schema = postgrestest.Schema(t, c.admin)
 	st, err := postgres.New(c.admin, postgres.Config{Schema: c.schema})
 	require.NoError(t, err)
 	require.NoError(t, st.Migrate(t.Context()))
 	require.NoError(t, smokexriver.Migrate(t.Context(), c.admin, c.schema))
 	c.target = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.heldMu.Lock()
+		held := c.held != "" && strings.HasPrefix(r.URL.Path, "/"+c.held+"/")
+		c.heldMu.Unlock()
+		if held {
+			select {
+			case c.holding <- struct{}{}:
+			default:
+			}
+			<-r.Context().Done()
+			return
+		}
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
@@ -194,7 +211,7 @@ func (c *cluster) replicaStopped(name string, opts replicaOpts) *replica {
 		Store:      st,
 		Location:   opts.location,
 		StaleAfter: testJobTimeout,
-		Vars:       map[string]any{"base": c.target.URL},
+		Vars:       map[string]any{"base": c.target.URL + "/" + name},
 		Hooks:      []record.Hook{replicaHooks{r: r}},
 		Alerts:     c.alerts,
 		Logger:     warnLogger(name),
@@ -435,9 +452,16 @@ func TestReplicaStoppedHard(t *testing.T) {
 	c.waitTicking(plans)
 
 	leaderID, dead, live := splitLeader(c, rs, func(r *replica) string { return r.name })
-	// Kill it while it has runs in flight.
-	require.Eventually(t, func() bool { return dead.started.Load() > dead.finished.Load() }, 30*time.Second, time.Millisecond,
-		"the leader runs nothing")
+	// Kill it while it has runs in flight: the target holds its requests
+	// until they are canceled, and it is killed once one is held.
+	c.heldMu.Lock()
+	c.held = dead.name
+	c.heldMu.Unlock()
+	select {
+	case <-c.holding:
+	case <-time.After(30 * time.Second):
+		require.FailNow(t, "the leader runs nothing")
+	}
 	killed := time.Now()
 	dead.dead.Store(true)
 	inFlight := 0
