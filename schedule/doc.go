@@ -12,7 +12,7 @@
 // every scheduler, process and restart. A cron spec ticks at its exact
 // times. An "@every d" entry ticks at the multiples of d since the zero
 // time plus an offset in [0, d) derived from its id (FNV-1a of the id,
-// modulo d, in whole milliseconds), as Prometheus spreads its scrapes:
+// modulo d, in tenths of a second), as Prometheus spreads its scrapes:
 // a thousand entries "@every 10s" tick over the ten seconds, each at its
 // own point of them, instead of all in the same instant, where they would
 // queue for the engine's concurrency and most would run late. An entry

@@ -41,7 +41,7 @@ func ExampleCron() {
 	}
 	fmt.Println(c.Add(ctx, "homepage", "@every 1s"))
 	// Output:
-	// tick: homepage, due 837 ms past a whole second
+	// tick: homepage, due 700 ms past a whole second
 	// schedule: scheduler is stopped
 }
 

@@ -37,16 +37,27 @@ type Every struct {
 
 var _ cron.ScheduleWithPrev = Every{}
 
+// offsetStep is the step of an @every entry's offset: every due time of
+// an @every entry falls on a tenth of a second, so that the schedulers
+// wake at most ten times a second whatever the number of entries, and the
+// entries due at the same tenth run together. Offsets a millisecond
+// apart spread 1,000 plans over a thousand wake-ups each interval, and
+// each check paid a wake-up of its own: serve's CPU per check, 1,000
+// plans @every 10s, was 0.38-0.39 ms against 0.20-0.23 ms at this step,
+// with the same lateness (bench/README.md, "Spreading @every ticks").
+const offsetStep = 100 * time.Millisecond
+
 // EveryFor is the schedule of the entry id on "@every interval": its
-// Offset is derived from id alone (FNV-1a 64 of id, modulo the interval,
-// in whole milliseconds), so that it stays across restarts and processes
-// while the entries of one interval spread over it.
+// Offset is derived from id alone (FNV-1a 64 of id, modulo the number of
+// tenths of a second in the interval, in tenths of a second), so that it
+// stays across restarts and processes while the entries of one interval
+// spread over it.
 func EveryFor(id string, interval time.Duration) Every {
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(id)) // a hash.Hash never fails to write
 	var offset time.Duration
-	if ms := uint64(interval / time.Millisecond); ms > 0 {
-		offset = time.Duration(h.Sum64()%ms) * time.Millisecond
+	if n := uint64(interval / offsetStep); n > 0 {
+		offset = time.Duration(h.Sum64()%n) * offsetStep
 	}
 	return Every{Interval: interval, Offset: offset}
 }
