@@ -113,9 +113,8 @@ type child struct {
 	ready chan struct{}
 	mu    sync.Mutex
 	skips map[record.SkipReason]int
-	// overlapped are the ticks it skipped for overlap (tickKey).
-	overlapped map[string]bool
-	done       chan struct{}
+	overlaps
+	done chan struct{}
 }
 
 // startChild starts the test binary as the replica name of c's cluster.
@@ -129,7 +128,7 @@ func (c *cluster) startChild(name string, env ...string) *child {
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	ch := &child{name: name, cmd: cmd, ready: make(chan struct{}), skips: map[record.SkipReason]int{}, overlapped: map[string]bool{}, done: make(chan struct{})}
+	ch := &child{name: name, cmd: cmd, ready: make(chan struct{}), skips: map[record.SkipReason]int{}, done: make(chan struct{})}
 	go func() {
 		defer close(ch.done)
 		sc := bufio.NewScanner(stdout)
@@ -143,7 +142,7 @@ func (c *cluster) startChild(name string, env ...string) *child {
 				ch.mu.Lock()
 				ch.skips[record.SkipReason(f[3])]++
 				if err == nil && record.SkipReason(f[3]) == record.SkipOverlap {
-					ch.overlapped[tickKey(f[1], due)] = true
+					ch.addOverlap(f[1], due)
 				}
 				ch.mu.Unlock()
 			}
@@ -175,22 +174,6 @@ func (ch *child) stop(t *testing.T) {
 	}
 }
 
-// overlappedInChildren reports whether one of chs skipped the tick key for
-// overlap.
-func overlappedInChildren(chs []*child) func(key string) bool {
-	return func(key string) bool {
-		for _, ch := range chs {
-			ch.mu.Lock()
-			ok := ch.overlapped[key]
-			ch.mu.Unlock()
-			if ok {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // TestLeaderKilled: three replica processes share 10 plans @every 1s; the
 // one that leads River is SIGKILLed. The other two go on enqueuing every
 // tick, for enqueuing waits on no leader: no tick is missing from the
@@ -216,12 +199,12 @@ func TestLeaderKilled(t *testing.T) {
 	// Every plan runs five more ticks.
 	c.waitTicksAfter(plans, killed.Add(time.Second), 5)
 	end := time.Now()
-	c.waitCaughtUp(plans, killed, end, overlappedInChildren(live))
+	c.waitCaughtUp(plans, killed, end, overlappedIn(live))
 	for _, ch := range live {
 		ch.stop(t)
 	}
 	ticks := c.ticks(ctx)
-	overlaps := requireEveryTickOnce(t, ticks, plans, killed, end, overlappedInChildren(live))
+	overlaps := requireEveryTickOnce(t, ticks, plans, killed, end, overlappedIn(live))
 	after := ticksAfter(ticks, killed)
 	p50, p99 := lateness(after)
 	worst := time.Duration(0)

@@ -48,8 +48,7 @@ type replica struct {
 	dead     atomic.Bool
 	mu       sync.Mutex
 	skipped  map[record.SkipReason]int
-	// overlapped are the ticks it skipped for overlap (tickKey).
-	overlapped map[string]bool
+	overlaps
 	// ranIn counts the executions it finished by location.
 	ranIn map[string]int
 }
@@ -76,7 +75,7 @@ func (h replicaHooks) TickSkipped(_ context.Context, planID string, _ *record.Pl
 	defer h.r.mu.Unlock()
 	h.r.skipped[reason]++
 	if reason == record.SkipOverlap {
-		h.r.overlapped[tickKey(planID, due)] = true
+		h.r.addOverlap(planID, due)
 	}
 }
 
@@ -85,15 +84,35 @@ func tickKey(planID string, due time.Time) string {
 	return planID + " " + due.UTC().Format("15:04:05.000")
 }
 
-// overlappedIn reports whether one of rs skipped the tick key for
-// overlap.
-func overlappedIn(rs []*replica) func(key string) bool {
+// overlaps are the ticks a replica skipped for overlap (tickKey).
+type overlaps struct {
+	overlapMu sync.Mutex
+	overlaps  map[string]bool
+}
+
+// addOverlap notes the tick of planID due at due as skipped for overlap.
+func (o *overlaps) addOverlap(planID string, due time.Time) {
+	o.overlapMu.Lock()
+	defer o.overlapMu.Unlock()
+	if o.overlaps == nil {
+		o.overlaps = map[string]bool{}
+	}
+	o.overlaps[tickKey(planID, due)] = true
+}
+
+// skippedForOverlap reports whether the tick key was skipped for overlap.
+func (o *overlaps) skippedForOverlap(key string) bool {
+	o.overlapMu.Lock()
+	defer o.overlapMu.Unlock()
+	return o.overlaps[key]
+}
+
+// overlappedIn reports whether one of rs (replicas in process or child
+// processes) skipped the tick key for overlap.
+func overlappedIn[R interface{ skippedForOverlap(key string) bool }](rs []R) func(key string) bool {
 	return func(key string) bool {
 		for _, r := range rs {
-			r.mu.Lock()
-			ok := r.overlapped[key]
-			r.mu.Unlock()
-			if ok {
+			if r.skippedForOverlap(key) {
 				return true
 			}
 		}
@@ -194,7 +213,7 @@ func (c *cluster) replicaStopped(name string, opts replicaOpts) *replica {
 	// services; 12 leave room for its producer and the engine. The
 	// replica tests run one after the other, the database being shared.
 	cfg.MaxConns = 12
-	r := &replica{name: name, skipped: map[record.SkipReason]int{}, overlapped: map[string]bool{}, ranIn: map[string]int{}}
+	r := &replica{name: name, skipped: map[record.SkipReason]int{}, ranIn: map[string]int{}}
 	// A dead replica's pool gives no connection: its process is gone.
 	cfg.PrepareConn = func(context.Context, *pgx.Conn) (bool, error) {
 		if r.dead.Load() {
