@@ -18,8 +18,9 @@ import (
 )
 
 // This file is a run from its start to its finish: a tick, Run or Trigger
-// asks for it; prepare admits it and stores it as created; execute runs it
-// in a concurrency slot; engineObserver stores what the executor reports,
+// asks for it; prepare admits it and stores it as created (a tick that
+// finds a concurrency slot free, as running); execute runs it in a
+// concurrency slot; engineObserver stores what the executor reports,
 // and every per-execution hook and event is fired here.
 
 // RunOpts are the per-run settings of Run and Trigger, the executor's
@@ -206,12 +207,19 @@ type job struct {
 	// last is the result of the run's last step, held from its end to
 	// the run's finish, which stores it (storage.ExecutionFinisher).
 	last *record.StepResult
+	// slot is set when prepare took the run's concurrency slot, which
+	// executeInSlot then gives back; startStored when the execution was
+	// then stored as running, with no trace ID, so that its start need
+	// not be written again.
+	slot, startStored bool
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
 // policy respected; it stores the execution as created. due is the due
 // time of the tick that asks, zero for other runs; location is where it
-// runs from.
+// runs from. A tick that finds a concurrency slot free takes it now and
+// is stored as running from the slot's time (the executor's start time
+// replaces it at the finish): its start is then not a write of its own.
 func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
@@ -259,7 +267,21 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	e.runs.Add(1)
 	e.mu.Unlock()
 
-	if err := e.createExecution(ctx, x); err != nil {
+	stored := x
+	if !due.IsZero() {
+		select {
+		case e.sem <- struct{}{}:
+			j.slot, j.startStored = true, true
+			running := *x
+			running.Status, running.StartedAt = record.StatusRunning, e.cfg.now().UTC()
+			stored = &running
+		default:
+		}
+	}
+	if err := e.createExecution(ctx, stored); err != nil {
+		if j.slot {
+			<-e.sem
+		}
 		e.release(j)
 		if errors.Is(err, ErrOverlap) {
 			return nil, err
@@ -315,11 +337,21 @@ func (e *Engine) execute(j *job) *record.Execution {
 // gives back on return.
 func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
-	select {
-	case e.sem <- struct{}{}:
-		defer func() { <-e.sem }()
-	case <-j.ctx.Done():
+	canceled := func() *record.Execution {
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
+	}
+	if j.slot {
+		defer func() { <-e.sem }()
+		if j.ctx.Err() != nil {
+			return canceled()
+		}
+	} else {
+		select {
+		case e.sem <- struct{}{}:
+			defer func() { <-e.sem }()
+		case <-j.ctx.Done():
+			return canceled()
+		}
 	}
 	if due := j.execution.ScheduledAt; !due.IsZero() {
 		e.lateness.Store(int64(e.cfg.now().Sub(due)))
@@ -434,8 +466,12 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 	}
 }
 
+// ExecutionStarted stores x's start, unless the execution was stored as
+// running when it was created and no hook has given it a trace ID since.
 func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
-	o.saveExecution(ctx, x)
+	if !o.job.startStored || x.Status != record.StatusRunning || x.TraceID != "" {
+		o.saveExecution(ctx, x)
+	}
 	o.e.hooks.executionStarted(ctx, o.job.ref, x)
 	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
 	if ob, ok := o.job.opts.Observer.(record.ExecutionStartedHook); ok {
