@@ -2,7 +2,9 @@ package otel
 
 import (
 	"context"
+	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -41,9 +43,9 @@ const (
 )
 
 // executionSpan and stepState are the spans this package opened, as the
-// context holds them, so that it ends its own spans and no other. Each
-// also holds the attributes and options its span is given, so that a span
-// costs this package one allocation.
+// context holds them, so that it ends its own spans and no other.
+// executionSpan also holds the attributes and options its span is given,
+// so that it costs this package one allocation.
 type executionSpan struct {
 	trace.Span
 	opts  [3]trace.SpanStartOption
@@ -51,16 +53,77 @@ type executionSpan struct {
 }
 
 // stepState is a step's span with the count of the requests sent in it,
-// for http.request.resend_count.
+// for http.request.resend_count. It is also the context the step runs in:
+// the tracer's, with this span as its span (Value), so that the span and
+// its context cost this package one allocation.
 type stepState struct {
+	context.Context
 	trace.Span
 	requests atomic.Int64
-	attrs    [6]attribute.KeyValue
+}
+
+// Value returns the step's span for the key trace.SpanFromContext asks
+// for, and the tracer's context's value for any other.
+func (st *stepState) Value(key any) any {
+	if spanKey != nil && key == spanKey {
+		return st
+	}
+	return st.Context.Value(key)
 }
 
 // stepOf returns the step's span in ctx, nil when there is none.
 func stepOf(ctx context.Context) *stepState {
 	st, _ := trace.SpanFromContext(ctx).(*stepState)
+	return st
+}
+
+// spanKey is the key that package trace keeps a context's span under
+// (trace.ContextWithSpan) and does not export, learnt by keyProbe; nil when
+// it could not be, and then a step's context is made with
+// trace.ContextWithSpan.
+var spanKey = learnSpanKey()
+
+// keyProbe is a context that notes the key of the first value it is asked
+// for, and answers that key with span.
+type keyProbe struct {
+	context.Context
+	key  any
+	span trace.Span
+}
+
+// Value notes key when it has none, and answers its key with its span.
+func (p *keyProbe) Value(key any) any {
+	if p.key == nil {
+		p.key = key
+		return nil
+	}
+	if key == p.key {
+		return p.span
+	}
+	return nil
+}
+
+// learnSpanKey returns the key trace.SpanFromContext asks a context for,
+// once it has checked that a context answering that key with a span has
+// that span; nil otherwise.
+func learnSpanKey() any {
+	var p keyProbe
+	trace.SpanFromContext(&p)
+	if p.key == nil || !reflect.TypeOf(p.key).Comparable() {
+		return nil
+	}
+	check := &keyProbe{key: p.key, span: &stepState{}}
+	if trace.SpanFromContext(check) != check.span {
+		return nil
+	}
+	return p.key
+}
+
+// stepContext is st as the context its step runs in.
+func stepContext(st *stepState) context.Context {
+	if spanKey == nil {
+		return trace.ContextWithSpan(st, st)
+	}
 	return st
 }
 
@@ -142,8 +205,8 @@ func (r *Recorder) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Ex
 		return
 	}
 	st := &stepState{}
-	_, st.Span = r.tracer.Start(ctx, SpanStep, r.stepStart...)
-	s := doInner(trace.ContextWithSpan(ctx, st))
+	st.Context, st.Span = r.tracer.Start(ctx, SpanStep, r.stepStart...)
+	s := doInner(stepContext(st))
 	endStep(st, s)
 }
 
@@ -154,9 +217,11 @@ func endStep(span *stepState, s *record.StepResult) {
 		return
 	}
 	outcome := metrics.StepOutcome(s)
+	a := getArgs()
+	defer a.release()
 	// The request's own attributes are on its client spans; the step's
 	// URL is the one stored, secrets redacted by the executor.
-	attrs := append(span.attrs[:0],
+	attrs := append(a.attrs[:0],
 		AttrStepIndex.Int(s.Index),
 		AttrStepName.String(s.Name),
 		AttrStepOutcome.String(string(outcome)),
@@ -199,4 +264,43 @@ func (r *Recorder) failureEvent(ctx context.Context, f *record.Failure) {
 		AttrFailureExpect.String(f.Expected),
 		AttrFailureGot.String(f.Received),
 	))
+}
+
+// spanArgs holds a span's attributes while they are given to it, and the
+// options that give them at its start: the tracer copies both, so that
+// they are reused (getArgs) instead of allocated for each span.
+type spanArgs struct {
+	attrs [maxSpanAttrs]attribute.KeyValue
+	// with[n] gives attrs[:n] at a span's start, made once.
+	with  [maxSpanAttrs + 1]trace.SpanStartOption
+	start [2]trace.SpanStartOption
+}
+
+// maxSpanAttrs is the most attributes this package gives a step's or a
+// request's span in one call.
+const maxSpanAttrs = 7
+
+var argsPool = sync.Pool{New: func() any {
+	a := &spanArgs{}
+	for n := range a.with {
+		a.with[n] = trace.WithAttributes(a.attrs[:n]...)
+	}
+	return a
+}}
+
+// getArgs returns a spanArgs to fill, to be released once the span has
+// what it holds.
+func getArgs() *spanArgs { return argsPool.Get().(*spanArgs) }
+
+// release clears a and puts it back for another span.
+func (a *spanArgs) release() {
+	clear(a.attrs[:])
+	argsPool.Put(a)
+}
+
+// starting returns the start options of a span of kind with attrs, which
+// are a.attrs[:len(attrs)].
+func (a *spanArgs) starting(kind trace.SpanStartOption, attrs []attribute.KeyValue) []trace.SpanStartOption {
+	a.start = [...]trace.SpanStartOption{kind, a.with[len(attrs)]}
+	return a.start[:]
 }

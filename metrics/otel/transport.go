@@ -41,13 +41,17 @@ type transport struct {
 // redacted stands for each query value in url.full.
 const redacted = "REDACTED"
 
-// clientCall is what a request's client span is made of: its start
-// options and attributes, then its response's attributes, and the body
-// that ends it, in the one allocation the span costs this package.
+// clientCall is what a request's client span leaves with the request: the
+// header sent, with room for the values of the trace context, and the body
+// that ends the span, in the one allocation the span costs this package
+// beyond the request's copy and its header. It is the propagator's carrier.
 type clientCall struct {
-	opts  [2]trace.SpanStartOption
-	attrs [7]attribute.KeyValue
-	body  spanBody
+	header http.Header
+	// values hold the values Set puts in header, each its own slice of
+	// one; set is how many are taken.
+	values [2]string
+	set    int
+	body   spanBody
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -65,8 +69,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Every string the span is given goes through the run's redaction, as
 	// every other output of the run does.
 	rd := redact.FromContext(ctx)
-	c := &clientCall{}
-	attrs := append(c.attrs[:0],
+	a := getArgs()
+	attrs := append(a.attrs[:0],
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLFull(fullURL(rd, req.URL)),
 		semconv.UserAgentSyntheticTypeTest,
@@ -84,25 +88,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
 	}
-	c.opts = [...]trace.SpanStartOption{t.r.clientKind, trace.WithAttributes(redactAttrs(rd, attrs)...)}
-	ctx, span := t.r.tracer.Start(ctx, name, c.opts[:]...)
+	ctx, span := t.r.tracer.Start(ctx, name, a.starting(t.r.clientKind, redactAttrs(rd, attrs))...)
+	a.release()
 	// The request is the caller's: a shallow copy with a header map of its
 	// own carries the trace context; the values are shared, as only keys
 	// are set.
-	out := req.WithContext(ctx)
-	out.Header = make(http.Header, len(req.Header)+2)
+	c := &clientCall{header: make(http.Header, len(req.Header)+2)}
 	for k, v := range req.Header {
-		out.Header[k] = v
+		c.header[k] = v
 	}
-	t.r.prop.Inject(ctx, headerCarrier(out.Header))
+	out := req.WithContext(ctx)
+	out.Header = c.header
+	t.r.prop.Inject(ctx, c)
 	resp, err := t.base.RoundTrip(out)
 	if err != nil {
 		setError(span, rd, err)
 		span.End()
 		return resp, err
 	}
-	// The start attributes are the span's already: their array is free.
-	attrs = append(c.attrs[:0], semconv.HTTPResponseStatusCode(resp.StatusCode))
+	a = getArgs()
+	attrs = append(a.attrs[:0], semconv.HTTPResponseStatusCode(resp.StatusCode))
 	if v, ok := protocolVersion(resp.Proto); ok {
 		attrs = append(attrs, semconv.NetworkProtocolVersion(v))
 	}
@@ -111,6 +116,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.SetStatus(codes.Error, "")
 	}
 	span.SetAttributes(attrs...)
+	a.release()
 	if resp.Body == nil || resp.Body == http.NoBody {
 		span.End()
 		return resp, nil
@@ -120,19 +126,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// headerCarrier is propagation.HeaderCarrier with the keys of the W3C
-// trace context and baggage set in their canonical form as constants, not
-// made again for every request.
-type headerCarrier http.Header
-
 // Get implements propagation.TextMapCarrier.
-func (h headerCarrier) Get(key string) string { return propagation.HeaderCarrier(h).Get(key) }
+func (c *clientCall) Get(key string) string { return propagation.HeaderCarrier(c.header).Get(key) }
 
 // Keys implements propagation.TextMapCarrier.
-func (h headerCarrier) Keys() []string { return propagation.HeaderCarrier(h).Keys() }
+func (c *clientCall) Keys() []string { return propagation.HeaderCarrier(c.header).Keys() }
 
-// Set implements propagation.TextMapCarrier.
-func (h headerCarrier) Set(key, value string) {
+// Set implements propagation.TextMapCarrier: the keys of the W3C trace
+// context and baggage are set in their canonical form as constants, not
+// made again for every request, and the first values take no allocation.
+func (c *clientCall) Set(key, value string) {
 	switch key {
 	case "traceparent":
 		key = "Traceparent"
@@ -143,7 +146,14 @@ func (h headerCarrier) Set(key, value string) {
 	default:
 		key = http.CanonicalHeaderKey(key)
 	}
-	h[key] = []string{value}
+	if c.set == len(c.values) {
+		c.header[key] = []string{value}
+		return
+	}
+	i := c.set
+	c.set++
+	c.values[i] = value
+	c.header[key] = c.values[i : i+1 : i+1]
 }
 
 // spanBody ends the request's span when the body is read to its end or
