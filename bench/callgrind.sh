@@ -15,7 +15,11 @@
 # cancel out. Callgrind runs a program about 50 times slower: a benchmark
 # whose operation takes milliseconds wants N=10.
 # TEST_BIN names a test binary built beforehand (go test -c), for a before
-# and after. Go's asynchronous preemption is turned off: its signals crash
+# and after. CPUS is -test.cpu, 1 unless set: a benchmark that hands work to
+# a goroutine that must keep up with it (the batch span processor of the
+# traced benchmarks) wants CPUS=2, or with one P that goroutine runs only
+# when the benchmark's is preempted and work is lost (the traced benchmarks
+# report it as dropped/op). Go's asynchronous preemption is turned off: its signals crash
 # callgrind; so is RDTSCP, which callgrind cannot decode and the runtime
 # uses when one of its locks is contended (SIGILL in runtime.cputicks).
 set -euo pipefail
@@ -38,7 +42,7 @@ fi
 # instructions N: the instructions of a run of N iterations.
 instructions() {
 	(cd "$root/$pkg" && GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$bin" -test.run '^$' -test.bench "^$bench\$" -test.benchtime "${1}x" -test.cpu 1 2>&1) |
+		"$bin" -test.run '^$' -test.bench "^$bench\$" -test.benchtime "${1}x" -test.cpu "${CPUS:-1}" 2>&1) |
 		awk '/Collected/ {print $4}'
 }
 a=$(instructions "$n")
