@@ -2,7 +2,6 @@ package otel
 
 import (
 	"context"
-	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,77 +52,15 @@ type executionSpan struct {
 }
 
 // stepState is a step's span with the count of the requests sent in it,
-// for http.request.resend_count. It is also the context the step runs in:
-// the tracer's, with this span as its span (Value), so that the span and
-// its context cost this package one allocation.
+// for http.request.resend_count.
 type stepState struct {
-	context.Context
 	trace.Span
 	requests atomic.Int64
-}
-
-// Value returns the step's span for the key trace.SpanFromContext asks
-// for, and the tracer's context's value for any other.
-func (st *stepState) Value(key any) any {
-	if spanKey != nil && key == spanKey {
-		return st
-	}
-	return st.Context.Value(key)
 }
 
 // stepOf returns the step's span in ctx, nil when there is none.
 func stepOf(ctx context.Context) *stepState {
 	st, _ := trace.SpanFromContext(ctx).(*stepState)
-	return st
-}
-
-// spanKey is the key that package trace keeps a context's span under
-// (trace.ContextWithSpan) and does not export, learnt by keyProbe; nil when
-// it could not be, and then a step's context is made with
-// trace.ContextWithSpan.
-var spanKey = learnSpanKey()
-
-// keyProbe is a context that notes the key of the first value it is asked
-// for, and answers that key with span.
-type keyProbe struct {
-	context.Context
-	key  any
-	span trace.Span
-}
-
-// Value notes key when it has none, and answers its key with its span.
-func (p *keyProbe) Value(key any) any {
-	if p.key == nil {
-		p.key = key
-		return nil
-	}
-	if key == p.key {
-		return p.span
-	}
-	return nil
-}
-
-// learnSpanKey returns the key trace.SpanFromContext asks a context for,
-// once it has checked that a context answering that key with a span has
-// that span; nil otherwise.
-func learnSpanKey() any {
-	var p keyProbe
-	trace.SpanFromContext(&p)
-	if p.key == nil || !reflect.TypeOf(p.key).Comparable() {
-		return nil
-	}
-	check := &keyProbe{key: p.key, span: &stepState{}}
-	if trace.SpanFromContext(check) != check.span {
-		return nil
-	}
-	return p.key
-}
-
-// stepContext is st as the context its step runs in.
-func stepContext(st *stepState) context.Context {
-	if spanKey == nil {
-		return trace.ContextWithSpan(st, st)
-	}
 	return st
 }
 
@@ -205,8 +142,8 @@ func (r *Recorder) WrapStep(ctx context.Context, _ *record.PlanRef, _ *record.Ex
 		return
 	}
 	st := &stepState{}
-	st.Context, st.Span = r.tracer.Start(ctx, SpanStep, r.stepStart...)
-	s := doInner(stepContext(st))
+	ctx, st.Span = r.tracer.Start(ctx, SpanStep, r.stepStart...)
+	s := doInner(trace.ContextWithSpan(ctx, st))
 	endStep(st, s)
 }
 

@@ -47,15 +47,8 @@ type ctxKey struct{}
 // the second counted as a resend; each carries its traceparent and the
 // propagator's other fields, the caller's request untouched; and the
 // context the step runs in is its caller's for deadline, cancellation and
-// values. The same holds when the key of a context's span is not known
-// and the step's context is made by trace.ContextWithSpan.
+// values.
 func TestStepContextAndHeaders(t *testing.T) {
-	require.True(t, smokexotel.SpanKeyLearnt(), "the key trace.ContextWithSpan keeps a span under")
-	t.Run("learnt", testStepContextAndHeaders)
-	smokexotel.WithoutSpanKey(func() { t.Run("not learnt", testStepContextAndHeaders) })
-}
-
-func testStepContextAndHeaders(t *testing.T) {
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	t.Cleanup(func() { require.NoError(t, tp.Shutdown(context.Background())) })
