@@ -105,7 +105,8 @@ type Config struct {
 	// finished, finished, tick skipped, store failed, event dropped), with
 	// the plan it belongs to: metrics adapters and alert policies hang
 	// here. They are called in the run's goroutine after the event is
-	// stored and must not block; the finish is told after the execution
+	// stored (but for the last step's StepFinished, see record.Hook) and
+	// must not block; the finish is told after the execution
 	// gave back its concurrency slot. A hook that is a record.Service is
 	// started by Start and stopped by Stop once the runs in flight are
 	// done. No hook may call Stop, which waits for the run it is called

@@ -11,7 +11,14 @@ import (
 // EventType tells what happened to an execution.
 type EventType string
 
-// The events an Engine publishes, in the order they happen to one execution.
+// The events an Engine publishes, in the order they happen to one
+// execution. Each is published once what it announces is stored (or its
+// write failed for good, which the hooks are told), so that a subscriber
+// that reads the execution from the store on an event finds it:
+// step_finished once its step is stored, which for an execution's last
+// step on a store that writes it with the finish
+// (storage.ExecutionFinisher) is when the finish is, just before
+// execution_finished.
 const (
 	EventExecutionCreated  EventType = "execution_created"
 	EventExecutionStarted  EventType = "execution_started"

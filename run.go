@@ -205,8 +205,11 @@ type job struct {
 	// execution's error. The executor reports steps one at a time.
 	unstored []unstored
 	// last is the result of the run's last step, held from its end to
-	// the run's finish, which stores it (storage.ExecutionFinisher).
-	last *record.StepResult
+	// the run's finish, which stores it (storage.ExecutionFinisher), and
+	// lastEvent its step_finished event, made when the step ended and
+	// published once it is stored.
+	last      *record.StepResult
+	lastEvent Event
 	// slot is set when prepare took the run's concurrency slot, which
 	// executeInSlot then gives back; startStored when the execution was
 	// then stored as running, with no trace ID, so that its start need
@@ -492,6 +495,12 @@ func (o *engineObserver) StepPolling(ctx context.Context, _ *record.PlanRef, x *
 	}
 }
 
+// StepFinished stores r and publishes its step_finished event, which a
+// subscriber may answer by reading the execution: an event never
+// announces a step the store does not hold yet. The run's last step, on
+// a store that writes it with the finish (storage.ExecutionFinisher), is
+// held for the finish, and so is its event, made now. The hooks are told
+// at once, inside the step's WrapStep.
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
 	if _, ok := o.e.store.(storage.ExecutionFinisher); ok && r.Index == len(x.Steps)-1 {
 		// The last step: the finish follows at once and stores it.
@@ -500,7 +509,11 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 		o.storeStep(ctx, x, r)
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
-	o.e.publish(EventStepFinished, o.job.ref, x, r)
+	if o.job.last == r {
+		o.job.lastEvent = o.e.event(EventStepFinished, o.job.ref, x, r)
+	} else {
+		o.e.publish(EventStepFinished, o.job.ref, x, r)
+	}
 	if ob, ok := o.job.opts.Observer.(record.StepFinishedHook); ok {
 		ob.StepFinished(ctx, o.job.ref, x, r)
 	}
@@ -523,9 +536,11 @@ func (o *engineObserver) storeStep(ctx context.Context, x *record.Execution, r *
 // held for it, in one write (storage.ExecutionFinisher). When a step
 // before it could not be stored, or that write fails, the last step and
 // the finish are written one after the other, as to a store without it.
+// The last step's step_finished event goes out once they are written,
+// before execution_finished.
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
-	last := o.job.last
-	o.job.last = nil
+	last, lastEvent := o.job.last, o.job.lastEvent
+	o.job.last, o.job.lastEvent = nil, Event{}
 	together := last != nil && len(o.job.unstored) == 0
 	if last != nil && !together {
 		o.storeStep(ctx, x, last)
@@ -541,6 +556,9 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 			markIncomplete(x, o.job.unstored)
 		}
 		o.saveExecution(ctx, x)
+	}
+	if last != nil {
+		o.e.deliver(lastEvent)
 	}
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
@@ -606,9 +624,14 @@ func (e *Engine) release(j *job) {
 	e.runs.Done()
 }
 
-// publish sends a snapshot of x to subscribers. Only the finished event
-// carries the step results.
+// publish sends a snapshot of x to subscribers.
 func (e *Engine) publish(t EventType, p *record.PlanRef, x *record.Execution, step *record.StepResult) {
+	e.deliver(e.event(t, p, x, step))
+}
+
+// event returns the event of type t with a snapshot of x, taken now. Only
+// the finished event carries the step results.
+func (e *Engine) event(t EventType, p *record.PlanRef, x *record.Execution, step *record.StepResult) Event {
 	snap := *x
 	if t == EventExecutionFinished {
 		snap.Steps = slices.Clone(x.Steps)
@@ -620,7 +643,12 @@ func (e *Engine) publish(t EventType, p *record.PlanRef, x *record.Execution, st
 		s := *step
 		ev.Step = &s
 	}
+	return ev
+}
+
+// deliver sends ev to subscribers.
+func (e *Engine) deliver(ev Event) {
 	for range e.hub.publish(ev) {
-		e.hooks.eventDropped(context.Background(), p, &snap)
+		e.hooks.eventDropped(context.Background(), ev.Plan, ev.Execution)
 	}
 }

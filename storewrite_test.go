@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 
@@ -188,6 +189,84 @@ func TestLastStepStoredWithTheFinish(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, record.StatusPassed, got.Status)
 	require.Len(t, got.Steps, 3)
+}
+
+// TestStepEventsFollowTheirWrite subscribes to the engine's events and,
+// for each step_finished, reads the execution from the store and requires
+// the step to be there: a client that fetches the execution when told of
+// a step finds it. The events published since the run's last write are
+// read at each write, before it is made, and once the run returned: the
+// engine publishes and writes from the run's goroutine, so the store then
+// holds what it held when the event went out. On a store that is an
+// ExecutionFinisher the last step is written with the finish, or on its
+// own before it when that write is refused, as on a store that is not one.
+func TestStepEventsFollowTheirWrite(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	cases := []struct {
+		name               string
+		finisher, refused  bool
+		wantLastWithFinish bool
+	}{
+		{"with the finish", true, false, true},
+		{"with the finish refused", true, true, false},
+		{"no finisher", false, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			mem := memory.New(memory.Config{})
+			var (
+				sub       *smokex.Subscription
+				mu        sync.Mutex
+				announced []int
+				missing   []string
+			)
+			readAnnounced := func() {
+				mu.Lock()
+				defer mu.Unlock()
+				for {
+					var ev smokex.Event
+					select {
+					case ev = <-sub.C():
+					default:
+						return
+					}
+					if ev.Type != smokex.EventStepFinished {
+						continue
+					}
+					announced = append(announced, ev.Step.Index)
+					x, err := mem.GetExecution(context.Background(), ev.Execution.ID)
+					if err != nil || !slices.ContainsFunc(x.Steps, func(s record.StepResult) bool { return s.Index == ev.Step.Index }) {
+						missing = append(missing, fmt.Sprintf("step %d announced before it was stored (%v)", ev.Step.Index, err))
+					}
+				}
+			}
+			flaky := &flakyStore{Store: mem, tries: map[string]int{}, fail: func(op string, _, _ int) (error, bool) {
+				readAnnounced()
+				return when(op == "finish" && c.refused, errors.New("refused")), false
+			}}
+			var store storage.Store = flaky
+			if c.finisher {
+				store = flakyFinisher{flaky}
+			}
+			eng := newEngine(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}})
+			sub = eng.Subscribe(0)
+			t.Cleanup(sub.Close)
+			ctx := t.Context()
+			require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
+			x, err := eng.Run(ctx, "three", nil)
+			require.NoError(t, err)
+			require.Equal(t, record.StatusPassed, x.Status, "%+v", x.Error)
+			readAnnounced()
+			mu.Lock()
+			defer mu.Unlock()
+			require.Equal(t, []int{0, 1, 2}, announced)
+			require.Empty(t, missing)
+			_, lastAlone := flaky.tries["append2"]
+			require.Equal(t, c.wantLastWithFinish, !lastAlone, "the writes: %v", flaky.tries)
+		})
+	}
 }
 
 func TestCreateConflictIsNotTriedAgain(t *testing.T) {
