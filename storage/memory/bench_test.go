@@ -40,10 +40,36 @@ func benchStep(execID string, i int) *record.StepResult {
 	}
 }
 
+// checkStep returns a step result shaped like one of serve's checks at
+// time at: the request headers the executor sends, the same at every run,
+// and a response's headers of which only Date changes from one run to the
+// next.
+func checkStep(at time.Time) *record.StepResult {
+	return &record.StepResult{
+		Name: "GET /echo", Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", OK: true, Attempts: 1, StartedAt: at,
+		Request: &record.Request{Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", Headers: map[string][]string{
+			"User-Agent": {"smokex"}, "Accept-Encoding": {"gzip"},
+		}},
+		Response: &record.Response{StatusCode: 200, Proto: "HTTP/1.1", Size: 16, Headers: map[string][]string{
+			"Content-Type": {"application/json"}, "Content-Length": {"16"}, "X-Echo": {"yes"},
+			"Date": {at.Format(http.TimeFormat)},
+		}},
+	}
+}
+
+// checkSteps is checkStep for fillWith.
+func checkSteps(_ string, _ int, at time.Time) *record.StepResult { return checkStep(at) }
+
 // fill stores plans × perPlan executions of steps steps each, created
 // round-robin over the plans, into st, as the executor would: created
-// running, steps appended, then finished.
+// running, steps appended, then finished. The steps are benchStep's.
 func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
+	fillWith(b, st, plans, perPlan, steps, func(execID string, i int, _ time.Time) *record.StepResult { return benchStep(execID, i) })
+}
+
+// fillWith is fill with the steps step returns, for the execution's ID,
+// the step's index and the execution's start.
+func fillWith(b *testing.B, st *memory.Store, plans, perPlan, steps int, step func(execID string, i int, at time.Time) *record.StepResult) {
 	b.Helper()
 	ctx := context.Background()
 	for p := range plans {
@@ -63,7 +89,7 @@ func fill(b *testing.B, st *memory.Store, plans, perPlan, steps int) {
 			b.Fatal(err)
 		}
 		for k := range steps {
-			if err := st.AppendStep(ctx, id, benchStep(id, k)); err != nil {
+			if err := st.AppendStep(ctx, id, step(id, k, created)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -126,28 +152,46 @@ func BenchmarkMillionSteps(b *testing.B) {
 }
 
 // BenchmarkByteBudget fills a store with the default budget
-// (DefaultMaxBytes) with 1,000 plans' executions of one step, four times
-// what fits, and reports the live heap it holds then: the budget's
-// estimate against the allocator's count.
+// (DefaultMaxBytes) with 1,000 plans' executions of one step, more than
+// fits, and reports the live heap it holds then, the budget's estimate
+// against the allocator's count, and how many executions a plan keeps:
+// steps of their own (benchStep: no request, a body and an ID header of
+// each run's) and serve's checks (checkStep: a request the runs share).
 func BenchmarkByteBudget(b *testing.B) {
 	const plans, perPlan = 1000, 200
-	var heap float64
-	for b.Loop() {
-		before := heapInUse()
-		st := memory.New(memory.Config{})
-		fill(b, st, plans, perPlan, 1)
-		heap = float64(heapInUse()-before) / (1 << 20)
-		runtime.KeepAlive(st)
+	steps := map[string]func(string, int, time.Time) *record.StepResult{
+		"own":    func(id string, i int, _ time.Time) *record.StepResult { return benchStep(id, i) },
+		"checks": checkSteps,
 	}
-	b.ReportMetric(heap, "heap-MiB")
-	b.ReportMetric(float64(memory.DefaultMaxBytes)/(1<<20), "budget-MiB")
+	for _, name := range []string{"own", "checks"} {
+		b.Run("steps="+name, func(b *testing.B) {
+			var heap float64
+			var kept int
+			for b.Loop() {
+				before := heapInUse()
+				st := memory.New(memory.Config{})
+				fillWith(b, st, plans, perPlan, 1, steps[name])
+				heap = float64(heapInUse()-before) / (1 << 20)
+				page, err := st.ListExecutions(context.Background(), &storage.ListExecutionsParams{PlanID: "plan-000", Limit: storage.MaxListLimit})
+				if err != nil {
+					b.Fatal(err)
+				}
+				kept = len(page.Executions)
+				runtime.KeepAlive(st)
+			}
+			b.ReportMetric(heap, "heap-MiB")
+			b.ReportMetric(float64(memory.DefaultMaxBytes)/(1<<20), "budget-MiB")
+			b.ReportMetric(float64(kept), "kept/plan")
+		})
+	}
 }
 
 // BenchmarkAppendStep measures storing one step result, from one goroutine
-// and from GOMAXPROCS goroutines at once.
+// and from GOMAXPROCS goroutines at once, without a request and with the
+// executor's request, the same at every run, which the store shares.
 func BenchmarkAppendStep(b *testing.B) {
-	for _, parallel := range []bool{false, true} {
-		b.Run(fmt.Sprintf("parallel=%v", parallel), func(b *testing.B) {
+	for _, c := range []struct{ parallel, request bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		b.Run(fmt.Sprintf("parallel=%v/request=%v", c.parallel, c.request), func(b *testing.B) {
 			ctx := context.Background()
 			st := memory.New(memory.Config{})
 			if err := st.SavePlan(ctx, &storage.Plan{ID: "p"}); err != nil {
@@ -159,6 +203,9 @@ func BenchmarkAppendStep(b *testing.B) {
 			worker := func(more func() bool) {
 				g := next.Add(1)
 				r := benchStep(fmt.Sprint("g", g), 0)
+				if c.request {
+					r.Request = &record.Request{Method: r.Method, URL: r.URL, Headers: map[string][]string{"User-Agent": {"smokex"}, "Accept-Encoding": {"gzip"}}}
+				}
 				var id string
 				for n := 0; more(); n++ {
 					if n%10 == 0 {
@@ -176,7 +223,7 @@ func BenchmarkAppendStep(b *testing.B) {
 				}
 			}
 			defer reportCPU(b, cpuTime(b))
-			if parallel {
+			if c.parallel {
 				b.RunParallel(func(pb *testing.PB) { worker(pb.Next) })
 			} else {
 				worker(b.Loop)
@@ -243,45 +290,14 @@ func BenchmarkSummaries(b *testing.B) {
 // BenchmarkMonitorHeaders stores what serve's checks leave: 1,000 plans of
 // one step, 20 executions each, every step with the request headers the
 // executor sends and a response's headers of which only Date changes from
-// one run to the next. It reports the live heap per step.
+// one run to the next (checkStep). It reports the live heap per step.
 func BenchmarkMonitorHeaders(b *testing.B) {
 	const plans, perPlan = 1000, 20
-	ctx := context.Background()
 	var perStep float64
 	for b.Loop() {
 		before := heapInUse()
 		st := memory.New(memory.Config{MaxExecutionsPerPlan: 1000, MaxBytes: 1 << 40})
-		for p := range plans {
-			if err := st.SavePlan(ctx, &storage.Plan{ID: fmt.Sprintf("p%04d", p)}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		for i := range plans * perPlan {
-			id := fmt.Sprintf("exec-%07d", i)
-			at := start.Add(time.Duration(i) * 10 * time.Millisecond)
-			e := &record.Execution{ID: id, PlanID: fmt.Sprintf("p%04d", i%plans), Trigger: record.TriggerSchedule, Status: record.StatusRunning, CreatedAt: at, StartedAt: at}
-			if err := st.CreateExecution(ctx, e); err != nil {
-				b.Fatal(err)
-			}
-			s := &record.StepResult{
-				Name: "GET /echo", Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", OK: true, Attempts: 1, StartedAt: at,
-				Request: &record.Request{Method: "GET", URL: "http://127.0.0.1:8080/echo?token=t1", Headers: map[string][]string{
-					"User-Agent": {"smokex"}, "Accept-Encoding": {"gzip"},
-				}},
-				Response: &record.Response{StatusCode: 200, Proto: "HTTP/1.1", Size: 16, Headers: map[string][]string{
-					"Content-Type": {"application/json"}, "Content-Length": {"16"}, "X-Echo": {"yes"},
-					"Date": {at.Format(http.TimeFormat)},
-				}},
-			}
-			if err := st.AppendStep(ctx, id, s); err != nil {
-				b.Fatal(err)
-			}
-			e.Status, e.FinishedAt = record.StatusPassed, at.Add(5*time.Millisecond)
-			if err := st.UpdateExecution(ctx, e); err != nil {
-				b.Fatal(err)
-			}
-		}
+		fillWith(b, st, plans, perPlan, 1, checkSteps)
 		perStep = float64(heapInUse()-before) / (plans * perPlan)
 		runtime.KeepAlive(st)
 	}

@@ -135,6 +135,9 @@ func (s *Store) bound(plan *planRecord) {
 func (s *Store) forget(r *execRecord) {
 	delete(s.execs, r.exec.ID)
 	s.bytes -= r.size
+	for i := range r.steps {
+		s.release(r.steps[i].Request)
+	}
 	r.dropped, r.steps = true, nil
 	if r.queued {
 		s.dead++
@@ -316,8 +319,36 @@ func (s *Store) insertSteps(rec *execRecord, cs []record.StepResult) error {
 		size := sizeOfStep(&c)
 		rec.size += size
 		s.bytes += size
+		s.hold(c.Request)
 	}
 	return nil
+}
+
+// hold counts one more stored step holding q, and q in the budget when it
+// is the first.
+func (s *Store) hold(q *record.Request) {
+	if q == nil {
+		return
+	}
+	n := s.requests[q]
+	if n == 0 {
+		s.bytes += sizeOfRequest(q)
+	}
+	s.requests[q] = n + 1
+}
+
+// release counts one stored step less holding q, and q out of the budget
+// when it was the last.
+func (s *Store) release(q *record.Request) {
+	if q == nil {
+		return
+	}
+	if n := s.requests[q]; n > 1 {
+		s.requests[q] = n - 1
+		return
+	}
+	delete(s.requests, q)
+	s.bytes -= sizeOfRequest(q)
 }
 
 // GetExecution returns the execution with its step results.

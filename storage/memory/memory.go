@@ -35,11 +35,12 @@ type Config struct {
 	// bodies, failures, captures). When a new execution or step takes the
 	// store over it, the finished executions that finished first, of any
 	// plan, are dropped with their steps until it is back under; created
-	// and running ones are never dropped. A step result of a few hundred
-	// bytes (no bodies kept: a step that passed without debug) and an
-	// execution of one such step count about 1.5 KiB together, so the
-	// default keeps about 40,000 one-step executions in all. Defaults to
-	// DefaultMaxBytes when zero or negative.
+	// and running ones are never dropped. A request that the runs of a
+	// step share (shareHeaders) counts once, until the last step that
+	// holds it goes. One of serve's checks (no bodies kept: a step that
+	// passed without debug) and its execution count about 1.2 KiB
+	// together, so the default keeps about 54,000 one-step executions in
+	// all. Defaults to DefaultMaxBytes when zero or negative.
 	MaxBytes int
 	// Now returns the current time, which the store uses for plans'
 	// CreatedAt and UpdatedAt and for executions created without a
@@ -58,8 +59,12 @@ type Store struct {
 	mu    sync.RWMutex
 	plans map[string]*planRecord
 	execs map[string]*execRecord
-	// bytes is the estimated size of every stored execution and step.
+	// bytes is the estimated size of every stored execution and step,
+	// each stored request counted once however many steps share it.
 	bytes int
+	// requests counts the stored steps that hold each stored request
+	// (shareHeaders); a request leaves it, and the budget, with the last.
+	requests map[*record.Request]int
 	// finished holds the finished executions in the order they finished,
 	// the first to drop when over maxBytes; dead counts the ones in it
 	// already dropped otherwise, which leave it when met or on compaction.
@@ -139,8 +144,9 @@ type stepHeaders struct {
 // same at every run and its response's all but a few (Date), and a copy of
 // each for every execution was a quarter of a busy store's heap. The
 // request itself, the same at every run of a check, is shared whole, and
-// so is its URL string with the step's. Stored headers and requests are
-// never written to, and are copied on the way out.
+// so is its URL string with the step's; the byte budget counts it once
+// (Store.hold). Stored headers and requests are never written to, and are
+// copied on the way out.
 func (p *planRecord) shareHeaders(c *record.StepResult) {
 	if c.Request == nil && c.Response == nil {
 		return
@@ -203,7 +209,8 @@ type execRecord struct {
 	exec  record.Execution
 	steps []record.StepResult
 	// size is the estimated bytes of exec and steps (sizeOfExecution,
-	// sizeOfStep).
+	// sizeOfStep), without the requests of the steps, which the store
+	// counts apart (Store.requests).
 	size int
 	// queued tells whether the record is in Store.finished, dropped
 	// whether it left the store.
@@ -218,6 +225,7 @@ func New(cfg Config) *Store {
 		now:        cfg.Now,
 		plans:      make(map[string]*planRecord),
 		execs:      make(map[string]*execRecord),
+		requests:   make(map[*record.Request]int),
 	}
 	if s.maxPerPlan <= 0 {
 		s.maxPerPlan = DefaultMaxExecutionsPerPlan

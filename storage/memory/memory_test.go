@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,6 +217,41 @@ func TestByteBudget(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEmpty(t, list, "plan %s keeps its latest", id)
 	}
+}
+
+// TestSharedRequestCountedOnce checks that the byte budget counts a
+// request that the steps of a plan's runs share once, and releases it with
+// the last step that holds it: 16 runs of each of three requests with a
+// 16 KiB body, the third taking the store over its 64 KiB, leave the runs
+// of the first gone and those of the other two kept. Counted for each
+// step, 4 runs at most would fit; never released, the first request's
+// bytes would take some of the second's runs with it.
+func TestSharedRequestCountedOnce(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := memory.New(memory.Config{MaxBytes: 64 << 10})
+	require.NoError(t, s.SavePlan(ctx, &storage.Plan{ID: "p"}))
+	const runs = 16
+	for i := range 3 * runs {
+		body := strings.Repeat(string(rune('a'+i/runs)), 16<<10)
+		id := fmt.Sprint("x", i)
+		e := execution(id, i, record.StatusRunning)
+		require.NoError(t, s.CreateExecution(ctx, e))
+		require.NoError(t, s.AppendStep(ctx, id, &record.StepResult{URL: "http://t/a", Request: &record.Request{Method: "POST", URL: "http://t/a", Body: body}}))
+		e.Status, e.FinishedAt = record.StatusPassed, at(i).Add(time.Second)
+		require.NoError(t, s.UpdateExecution(ctx, e))
+	}
+	var kept []int
+	for i := range 3 * runs {
+		if _, err := s.GetExecution(ctx, fmt.Sprint("x", i)); err == nil {
+			kept = append(kept, i)
+		}
+	}
+	want := make([]int, 0, 2*runs)
+	for i := runs; i < 3*runs; i++ {
+		want = append(want, i)
+	}
+	require.Equal(t, want, kept, "the runs of the second and third requests are kept, not those of the first")
 }
 
 // TestSharedRequests checks that steps whose requests the store shares

@@ -26,11 +26,13 @@ func sizeOfExecution(e *record.Execution) int {
 	return n + sizeOfError(e.Error)
 }
 
-// sizeOfStep is the estimated size of a stored step result.
+// sizeOfStep is the estimated size of a stored step result without its
+// request, which steps share (sizeOfRequest): its URL string too, when it
+// is the request's.
 func sizeOfStep(r *record.StepResult) int {
-	n := int(unsafe.Sizeof(*r)) + len(r.Name) + len(r.Method) + len(r.URL) + sizeOfError(r.Error)
-	if q := r.Request; q != nil {
-		n += int(unsafe.Sizeof(*q)) + len(q.Method) + len(q.URL) + len(q.Body) + sizeOfHeaders(q.Headers)
+	n := int(unsafe.Sizeof(*r)) + len(r.Name) + len(r.Method) + sizeOfError(r.Error)
+	if q := r.Request; q == nil || unsafe.StringData(r.URL) != unsafe.StringData(q.URL) {
+		n += len(r.URL)
 	}
 	if p := r.Response; p != nil {
 		n += int(unsafe.Sizeof(*p)) + len(p.Proto) + len(p.Body) + sizeOfHeaders(p.Headers)
@@ -54,6 +56,13 @@ func sizeOfStep(r *record.StepResult) int {
 		n += entryBytes + len(k) + sizeOfJSON(v)
 	}
 	return n
+}
+
+// sizeOfRequest is the estimated size of a stored request, counted once
+// however many steps share it, its entry in the store's count of them
+// included.
+func sizeOfRequest(q *record.Request) int {
+	return entryBytes + int(unsafe.Sizeof(*q)) + len(q.Method) + len(q.URL) + len(q.Body) + sizeOfHeaders(q.Headers)
 }
 
 func sizeOfError(e *record.StepError) int {
