@@ -38,7 +38,9 @@ import (
 //     record hook interfaces it implements (record.ExecutionStartedHook,
 //     record.StepFinishedHook, record.ExecutionFinishedHook; record.HookFuncs
 //     makes one of functions), after the store and Config.Hooks, in the
-//     run's goroutine; it must not block.
+//     run's goroutine; it must not block. As the hooks, it is told of the
+//     last step before a store that writes that step with the finish
+//     (storage.ExecutionFinisher) stores it (see record.Hook).
 type RunOpts = exec.RunOpts
 
 // Run runs the plan now and waits for it to finish. Canceling ctx cancels
