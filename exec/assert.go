@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -116,7 +115,7 @@ func (c *checker) checkHeader(h *plan.HeaderExpect) {
 	switch {
 	case len(vals) == 0:
 		got = "(no such header)"
-	case isSensitive(http.CanonicalHeaderKey(h.Name)):
+	case isSensitive(h.Name):
 		got = redact.Mask
 	}
 	c.fail(at(record.Failure{Type: record.FailureHeader, Name: h.Name, Expected: want, Received: got}, h.Pos))

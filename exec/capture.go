@@ -2,7 +2,6 @@ package exec
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/ohler55/ojg/jp"
@@ -119,7 +118,7 @@ func (c *checker) captureHeader(cp *plan.Capture) (any, *record.StepError) {
 		return nil, c.captureError(cp, "the response has no header %s", cp.Header)
 	}
 	v := strings.Join(vals, ", ")
-	sensitive := isSensitive(http.CanonicalHeaderKey(cp.Header))
+	sensitive := isSensitive(cp.Header)
 	if sensitive {
 		c.s.addSecret(v)
 	}

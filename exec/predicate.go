@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -308,7 +307,7 @@ func (c *checker) checkHeaderPredicates(h *plan.HeaderExpect) {
 	}
 	n := len(c.res.Failures)
 	c.checkPredicates(h.Predicates, sub, record.FailureHeader, h.Name)
-	if isSensitive(http.CanonicalHeaderKey(h.Name)) {
+	if isSensitive(h.Name) {
 		for i := n; i < len(c.res.Failures); i++ {
 			if c.res.Failures[i].Received != "absent" {
 				c.res.Failures[i].Received = redact.Mask

@@ -73,7 +73,7 @@ func (r *Runner) warnShort(p *plan.Plan, name, v string) {
 // show them either.
 func (s *run) addHeaderSecrets(h http.Header) {
 	for k, vs := range h {
-		if !isSensitive(http.CanonicalHeaderKey(k)) {
+		if !isSensitive(k) {
 			continue
 		}
 		for _, v := range vs {
@@ -88,9 +88,13 @@ func (s *run) addHeaderSecrets(h http.Header) {
 // sensitiveHeaders are always redacted from results.
 var sensitiveHeaders = [...]string{"Authorization", "Cookie", "Set-Cookie", "Proxy-Authorization"}
 
-func isSensitive(canonical string) bool {
+// isSensitive reports whether the header name, in any case, is one of
+// sensitiveHeaders: whether http.CanonicalHeaderKey(name) is one, without
+// the canonical name's scan of every byte of every header of every step.
+// Of equal lengths, a name folds to an ASCII name only byte for byte.
+func isSensitive(name string) bool {
 	for _, h := range sensitiveHeaders {
-		if canonical == h {
+		if len(name) == len(h) && strings.EqualFold(name, h) {
 			return true
 		}
 	}
@@ -110,7 +114,7 @@ func (s *run) redactHeader(h http.Header) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
 		switch {
-		case isSensitive(http.CanonicalHeaderKey(k)):
+		case isSensitive(k):
 			masked := make([]string, len(vs))
 			for i := range masked {
 				masked[i] = redact.Mask
@@ -127,7 +131,7 @@ func (s *run) redactHeader(h http.Header) map[string][]string {
 
 func (s *run) needsRedaction(h http.Header) bool {
 	for k, vs := range h {
-		if isSensitive(http.CanonicalHeaderKey(k)) {
+		if isSensitive(k) {
 			return true
 		}
 		for _, v := range vs {
