@@ -3,7 +3,6 @@ package otel
 import (
 	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -52,10 +51,13 @@ type executionSpan struct {
 }
 
 // stepState is a step's span with the count of the requests sent in it,
-// for http.request.resend_count.
+// for http.request.resend_count, and the attributes its span ends with:
+// they live with the span, as the trace API does not promise that a span
+// copies what SetAttributes is given.
 type stepState struct {
 	trace.Span
 	requests atomic.Int64
+	attrs    [6]attribute.KeyValue
 }
 
 // stepOf returns the step's span in ctx, nil when there is none.
@@ -154,11 +156,9 @@ func endStep(span *stepState, s *record.StepResult) {
 		return
 	}
 	outcome := metrics.StepOutcome(s)
-	a := getArgs()
-	defer a.release()
 	// The request's own attributes are on its client spans; the step's
 	// URL is the one stored, secrets redacted by the executor.
-	attrs := append(a.attrs[:0],
+	attrs := append(span.attrs[:0],
 		AttrStepIndex.Int(s.Index),
 		AttrStepName.String(s.Name),
 		AttrStepOutcome.String(string(outcome)),
@@ -201,43 +201,4 @@ func (r *Recorder) failureEvent(ctx context.Context, f *record.Failure) {
 		AttrFailureExpect.String(f.Expected),
 		AttrFailureGot.String(f.Received),
 	))
-}
-
-// spanArgs holds a span's attributes while they are given to it, and the
-// options that give them at its start: the tracer copies both, so that
-// they are reused (getArgs) instead of allocated for each span.
-type spanArgs struct {
-	attrs [maxSpanAttrs]attribute.KeyValue
-	// with[n] gives attrs[:n] at a span's start, made once.
-	with  [maxSpanAttrs + 1]trace.SpanStartOption
-	start [2]trace.SpanStartOption
-}
-
-// maxSpanAttrs is the most attributes this package gives a step's or a
-// request's span in one call.
-const maxSpanAttrs = 7
-
-var argsPool = sync.Pool{New: func() any {
-	a := &spanArgs{}
-	for n := range a.with {
-		a.with[n] = trace.WithAttributes(a.attrs[:n]...)
-	}
-	return a
-}}
-
-// getArgs returns a spanArgs to fill, to be released once the span has
-// what it holds.
-func getArgs() *spanArgs { return argsPool.Get().(*spanArgs) }
-
-// release clears a and puts it back for another span.
-func (a *spanArgs) release() {
-	clear(a.attrs[:])
-	argsPool.Put(a)
-}
-
-// starting returns the start options of a span of kind with attrs, which
-// are a.attrs[:len(attrs)].
-func (a *spanArgs) starting(kind trace.SpanStartOption, attrs []attribute.KeyValue) []trace.SpanStartOption {
-	a.start = [...]trace.SpanStartOption{kind, a.with[len(attrs)]}
-	return a.start[:]
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -42,16 +43,21 @@ type transport struct {
 const redacted = "REDACTED"
 
 // clientCall is what a request's client span leaves with the request: the
-// header sent, with room for the values of the trace context, and the body
-// that ends the span, in the one allocation the span costs this package
-// beyond the request's copy and its header. It is the propagator's carrier.
+// header sent, with room for the values of the trace context, the
+// attributes of the response and the body that ends the span, in the one
+// allocation the span costs this package beyond the request's copy and its
+// header. It is the propagator's carrier.
 type clientCall struct {
 	header http.Header
 	// values hold the values Set puts in header, each its own slice of
 	// one; set is how many are taken.
 	values [2]string
 	set    int
-	body   spanBody
+	// attrs are what the span is given with the response: they live with
+	// the span, as the trace API does not promise that a span copies what
+	// SetAttributes is given.
+	attrs [3]attribute.KeyValue
+	body  spanBody
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -69,7 +75,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// Every string the span is given goes through the run's redaction, as
 	// every other output of the run does.
 	rd := redact.FromContext(ctx)
-	a := getArgs()
+	a := getStartArgs()
 	attrs := append(a.attrs[:0],
 		semconv.HTTPRequestMethodKey.String(method),
 		semconv.URLFull(fullURL(rd, req.URL)),
@@ -88,7 +94,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			attrs = append(attrs, semconv.HTTPRequestResendCount(int(n)))
 		}
 	}
-	ctx, span := t.r.tracer.Start(ctx, name, a.starting(t.r.clientKind, redactAttrs(rd, attrs))...)
+	ctx, span := t.r.tracer.Start(ctx, name, a.options(t.r.clientKind, redactAttrs(rd, attrs))...)
 	a.release()
 	// The request is the caller's: a shallow copy with a header map of its
 	// own carries the trace context; the values are shared, as only keys
@@ -106,8 +112,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.End()
 		return resp, err
 	}
-	a = getArgs()
-	attrs = append(a.attrs[:0], semconv.HTTPResponseStatusCode(resp.StatusCode))
+	attrs = append(c.attrs[:0], semconv.HTTPResponseStatusCode(resp.StatusCode))
 	if v, ok := protocolVersion(resp.Proto); ok {
 		attrs = append(attrs, semconv.NetworkProtocolVersion(v))
 	}
@@ -116,7 +121,6 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		span.SetStatus(codes.Error, "")
 	}
 	span.SetAttributes(attrs...)
-	a.release()
 	if resp.Body == nil || resp.Body == http.NoBody {
 		span.End()
 		return resp, nil
@@ -124,6 +128,59 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.body = spanBody{ReadCloser: resp.Body, span: span, rd: rd}
 	resp.Body = &c.body
 	return resp, nil
+}
+
+// startArgs holds the attributes of a request's span and the options that
+// give them while the tracer starts the span, reused (getStartArgs)
+// instead of allocated for each request: a tracer reads start options only
+// through trace.NewSpanStartConfig, which copies the attributes.
+type startArgs struct {
+	attrs [startAttrs]attribute.KeyValue
+	// with[n] gives attrs[:n] at a span's start, made once.
+	with  [startAttrs + 1]trace.SpanStartOption
+	start [2]trace.SpanStartOption
+}
+
+// startAttrs is how many start attributes startArgs holds, the most the
+// transport gives (method, url.full, the synthetic user agent, the
+// original method, address, port, resend count); more are given by an
+// option of their own.
+const startAttrs = 7
+
+var startPool = sync.Pool{New: func() any {
+	a := &startArgs{}
+	for n := range a.with {
+		a.with[n] = trace.WithAttributes(a.attrs[:n]...)
+	}
+	return a
+}}
+
+// getStartArgs returns a startArgs to fill, to be released once the span
+// is started.
+func getStartArgs() *startArgs { return startPool.Get().(*startArgs) }
+
+// release clears a and puts it back for another span.
+func (a *startArgs) release() {
+	clear(a.attrs[:])
+	startPool.Put(a)
+}
+
+// options returns the start options of a span of kind with attrs. When
+// attrs are a.attrs[:len(attrs)] (appended to a.attrs[:0] and no more
+// than it holds) the option that gives them is one made once; any other
+// attrs, a longer list or a slice of their own, are given by an option
+// made for them.
+func (a *startArgs) options(kind trace.SpanStartOption, attrs []attribute.KeyValue) []trace.SpanStartOption {
+	give := a.with[0]
+	switch n := len(attrs); {
+	case n == 0:
+	case n <= len(a.attrs) && &attrs[0] == &a.attrs[0]:
+		give = a.with[n]
+	default:
+		give = trace.WithAttributes(attrs...)
+	}
+	a.start = [...]trace.SpanStartOption{kind, give}
+	return a.start[:]
 }
 
 // Get implements propagation.TextMapCarrier.

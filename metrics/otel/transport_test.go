@@ -2,7 +2,9 @@ package otel_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,6 +116,124 @@ func TestStepContextAndHeaders(t *testing.T) {
 			require.False(t, ok, "the first request is no resend")
 		} else {
 			require.Equal(t, int64(1), resend.AsInt64())
+		}
+	}
+}
+
+// keeping is a tracer provider whose spans keep the slices SetAttributes
+// is given, as the trace API allows a span to, over the SDK's.
+type keeping struct {
+	trace.TracerProvider
+	mu    sync.Mutex
+	spans []*keptSpan
+}
+
+func (k *keeping) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return keepingTracer{Tracer: k.TracerProvider.Tracer(name, opts...), k: k}
+}
+
+type keepingTracer struct {
+	trace.Tracer
+	k *keeping
+}
+
+func (t keepingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	ctx, span := t.Tracer.Start(ctx, name, opts...)
+	s := &keptSpan{Span: span}
+	t.k.mu.Lock()
+	t.k.spans = append(t.k.spans, s)
+	t.k.mu.Unlock()
+	return trace.ContextWithSpan(ctx, s), s
+}
+
+// keptSpan is a span that keeps what SetAttributes gives it.
+type keptSpan struct {
+	trace.Span
+	kept [][]attribute.KeyValue
+}
+
+func (s *keptSpan) SetAttributes(kv ...attribute.KeyValue) {
+	s.kept = append(s.kept, kv)
+	s.Span.SetAttributes(kv...)
+}
+
+// TestSetAttributesKept runs two steps, of two requests and of one, on a
+// tracer provider whose spans keep the slices SetAttributes is given: once
+// they are done, what each step's and request's span kept is still what it
+// was given (what the SDK under it copied), not a cleared array nor
+// another span's attributes.
+func TestSetAttributesKept(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	sdk := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { require.NoError(t, sdk.Shutdown(context.Background())) })
+	mp := sdkmetric.NewMeterProvider()
+	t.Cleanup(func() { require.NoError(t, mp.Shutdown(context.Background())) })
+	tp := &keeping{TracerProvider: sdk}
+	rec, err := smokexotel.New(smokexotel.Config{MeterProvider: mp, TracerProvider: tp})
+	require.NoError(t, err)
+	rt := rec.WrapTransport(&sent{})
+
+	p := &record.PlanRef{ID: "p"}
+	x := &record.Execution{ID: "x", PlanID: "p", Trigger: record.TriggerManual}
+	xctx, _ := rec.ExecutionContext(context.Background(), p, x)
+	for i, requests := range []int{2, 1} {
+		url := fmt.Sprintf("http://127.0.0.1:8080/step%d", i)
+		req, err := http.NewRequest("GET", url, nil)
+		require.NoError(t, err)
+		rec.WrapStep(xctx, p, x, i, func(sctx context.Context) *record.StepResult {
+			for range requests {
+				resp, err := rt.RoundTrip(req.WithContext(sctx))
+				require.NoError(t, err)
+				require.NoError(t, resp.Body.Close())
+			}
+			return &record.StepResult{
+				Index: i, Name: fmt.Sprintf("step %d", i), Method: "GET", URL: url, Attempts: requests,
+				Error: &record.StepError{Kind: record.ErrTimeout, Message: "timed out"},
+			}
+		})
+	}
+
+	ended := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, sp := range spans.Ended() {
+		ended[sp.SpanContext().SpanID()] = sp
+	}
+	require.Len(t, ended, 5, "two steps, three requests")
+	checked := 0
+	for _, s := range tp.spans {
+		sp, ok := ended[s.SpanContext().SpanID()]
+		if !ok {
+			continue // the execution's, not ended
+		}
+		require.NotEmpty(t, s.kept, "%s", sp.Name())
+		recorded := attribute.NewSet(sp.Attributes()...)
+		for _, kvs := range s.kept {
+			for _, kv := range kvs {
+				require.True(t, kv.Valid(), "%s kept a cleared attribute", sp.Name())
+				v, ok := recorded.Value(kv.Key)
+				require.True(t, ok, "%s kept %s, which it was not given", sp.Name(), kv.Key)
+				require.Equal(t, v, kv.Value, "%s's %s", sp.Name(), kv.Key)
+			}
+		}
+		checked++
+	}
+	require.Equal(t, 5, checked)
+}
+
+// TestStartAttributesBeyondThePool gives a request's span from none to
+// more start attributes than the pooled array holds, filled in it or in a
+// slice of their own: the start options give each list as it is.
+func TestStartAttributesBeyondThePool(t *testing.T) {
+	var attrs []attribute.KeyValue
+	for i := range 10 {
+		attrs = append(attrs, attribute.Int(fmt.Sprintf("k%d", i), i))
+	}
+	for n := range len(attrs) + 1 {
+		for _, own := range []bool{false, true} {
+			got := smokexotel.StartAttributes(own, attrs[:n]...)
+			require.Len(t, got, n, "%d attributes, own %t", n, own)
+			if n > 0 {
+				require.Equal(t, attrs[:n], got, "%d attributes, own %t", n, own)
+			}
 		}
 	}
 }
