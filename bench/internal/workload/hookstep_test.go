@@ -33,21 +33,28 @@ func (answer) RoundTrip(*http.Request) (*http.Response, error) {
 // to OTLP.
 type batched struct {
 	*sdktrace.TracerProvider
-	exported atomic.Int64
+	exp *counting
 }
 
 func newBatched(b *testing.B) *batched {
-	t := &batched{}
-	t.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithBatcher(t))
+	t := &batched{exp: &counting{}}
+	t.TracerProvider = sdktrace.NewTracerProvider(sdktrace.WithBatcher(t.exp))
 	b.Cleanup(func() { _ = t.Shutdown(context.Background()) })
 	return t
 }
 
+// counting is a span exporter that counts the spans it is given and
+// drops them.
+type counting struct{ exported atomic.Int64 }
+
 // ExportSpans implements sdktrace.SpanExporter.
-func (t *batched) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
-	t.exported.Add(int64(len(spans)))
+func (e *counting) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	e.exported.Add(int64(len(spans)))
 	return nil
 }
+
+// Shutdown implements sdktrace.SpanExporter: there is nothing to stop.
+func (*counting) Shutdown(context.Context) error { return nil }
 
 // reportDropped exports the spans still batched and reports how many of
 // the spans ended, ended an operation, the batch span processor dropped
@@ -55,7 +62,7 @@ func (t *batched) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) 
 // their export, and does not count.
 func (t *batched) reportDropped(b *testing.B, ended int) {
 	require.NoError(b, t.ForceFlush(context.Background()))
-	b.ReportMetric(float64(int64(ended*b.N)-t.exported.Load())/float64(b.N), "dropped/op")
+	b.ReportMetric(float64(int64(ended*b.N)-t.exp.exported.Load())/float64(b.N), "dropped/op")
 }
 
 // newOTel is the OpenTelemetry recorder on a meter provider with a
