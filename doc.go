@@ -24,8 +24,8 @@
 //   - run.go: one run from its start to its finish. A tick, [Engine.Run]
 //     or [Engine.Trigger] asks; the run is admitted and stored as created,
 //     waits for a slot, runs in the executor, and every per-execution hook
-//     and event is fired there. A tick that finds a slot free takes it at
-//     once and is stored as running in the same write.
+//     and event is fired there. A tick in time that finds a slot free
+//     takes it at once and is stored as running in the same write.
 //   - storewrite.go: every store write (insert, append, finish, interrupt,
 //     recover, prune), behind one retry policy.
 //   - hooks.go: the record hooks of [Config.Hooks], sorted once by the

@@ -18,8 +18,8 @@ import (
 )
 
 // This file is a run from its start to its finish: a tick, Run or Trigger
-// asks for it; prepare admits it and stores it as created (a tick that
-// finds a concurrency slot free, as running); execute runs it in a
+// asks for it; prepare admits it and stores it as created (a tick in time
+// that finds a concurrency slot free, as running); execute runs it in a
 // concurrency slot; engineObserver stores what the executor reports,
 // and every per-execution hook and event is fired here.
 
@@ -212,19 +212,23 @@ type job struct {
 	// published once it is stored.
 	last      *record.StepResult
 	lastEvent Event
-	// slot is set when prepare took the run's concurrency slot, which
-	// executeInSlot then gives back; startStored when the execution was
-	// then stored as running, with no trace ID, so that its start need
-	// not be written again.
-	slot, startStored bool
+	// createdRunning is set when prepare took the run's concurrency slot
+	// for a tick it found in time, and stored the execution as running:
+	// executeInSlot does not wait for a slot or check the tick's lateness
+	// again, and gives the slot back; the start is written again only if
+	// an ExecutionContext hook gave the execution a trace ID since.
+	createdRunning bool
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
 // policy respected; it stores the execution as created. due is the due
 // time of the tick that asks, zero for other runs; location is where it
-// runs from. A tick that finds a concurrency slot free takes it now and
-// is stored as running from the slot's time (the executor's start time
-// replaces it at the finish): its start is then not a write of its own.
+// runs from. A tick that finds a concurrency slot free and is not too
+// late to start (tooLate) takes the slot now and is stored as running
+// from the slot's time (the executor's start time replaces it at the
+// finish): its start is then not a write of its own. A late tick is
+// stored as created, and skipped once it holds a slot, never stored as
+// running.
 func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
@@ -276,15 +280,20 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 	if !due.IsZero() {
 		select {
 		case e.sem <- struct{}{}:
-			j.slot, j.startStored = true, true
-			running := *x
-			running.Status, running.StartedAt = record.StatusRunning, e.cfg.now().UTC()
-			stored = &running
+			if e.tooLate(j) != nil {
+				// Skipped once it holds a slot again (executeInSlot).
+				<-e.sem
+			} else {
+				j.createdRunning = true
+				running := *x
+				running.Status, running.StartedAt = record.StatusRunning, e.cfg.now().UTC()
+				stored = &running
+			}
 		default:
 		}
 	}
 	if err := e.createExecution(ctx, stored); err != nil {
-		if j.slot {
+		if j.createdRunning {
 			<-e.sem
 		}
 		e.release(j)
@@ -338,14 +347,14 @@ func (e *Engine) execute(j *job) *record.Execution {
 	return x
 }
 
-// executeInSlot runs the job once it holds a concurrency slot, which it
-// gives back on return.
+// executeInSlot runs the job once it holds a concurrency slot, the one
+// prepare took or one it waits for, which it gives back on return.
 func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
 	canceled := func() *record.Execution {
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
 	}
-	if j.slot {
+	if j.createdRunning {
 		defer func() { <-e.sem }()
 		if j.ctx.Err() != nil {
 			return canceled()
@@ -361,7 +370,11 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	if due := j.execution.ScheduledAt; !due.IsZero() {
 		e.lateness.Store(int64(e.cfg.now().Sub(due)))
 	}
-	if late := e.tooLate(j); late != nil {
+	var late *record.StepError
+	if !j.createdRunning { // prepare found a createdRunning tick in time
+		late = e.tooLate(j)
+	}
+	if late != nil {
 		x := j.execution
 		x.StopReason = record.StopSkipped
 		e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
@@ -474,7 +487,7 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 // ExecutionStarted stores x's start, unless the execution was stored as
 // running when it was created and no hook has given it a trace ID since.
 func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
-	if !o.job.startStored || x.Status != record.StatusRunning || x.TraceID != "" {
+	if !o.job.createdRunning || x.Status != record.StatusRunning || x.TraceID != "" {
 		o.saveExecution(ctx, x)
 	}
 	o.e.hooks.executionStarted(ctx, o.job.ref, x)

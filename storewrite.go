@@ -66,10 +66,11 @@ func (e *Engine) writeAgain(ctx context.Context, what string, attrs []any, write
 	}
 }
 
-// createExecution stores x as created, for at most storeTimeout: a tick
-// must not be lost to a dropped connection. The ID is new and this
-// engine's, so an execution stored under it by the time a retry conflicts
-// is the earlier try's.
+// createExecution stores the new execution x with the status prepare
+// gave it (created, or running for a tick that took its slot), for at
+// most storeTimeout: a tick must not be lost to a dropped connection.
+// The ID is new and this engine's, so an execution stored under it by
+// the time a retry conflicts is the earlier try's.
 func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error {
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
@@ -81,9 +82,10 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error
 		})
 }
 
-// insertExecution stores x as created, once. Under OverlapSkip with a
-// store that decides overlap, the store refuses it, with ErrOverlap,
-// while another execution of the plan is in flight, in whichever process.
+// insertExecution stores the new execution x, once. Under OverlapSkip
+// with a store that decides overlap, the store refuses it, with
+// ErrOverlap, while another execution of the plan is in flight, in
+// whichever process.
 func (e *Engine) insertExecution(ctx context.Context, x *record.Execution) error {
 	ec, ok := e.store.(storage.ExclusiveCreator)
 	if !ok || e.cfg.Overlap != OverlapSkip {

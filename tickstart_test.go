@@ -82,7 +82,7 @@ func TestTickFindingASlotIsStoredAsRunning(t *testing.T) {
 	require.Equal(t, []string{"create running", "finish passed"}, store.of(runs[0].ID))
 	var seen []string
 	for len(seen) == 0 || seen[len(seen)-1] != "execution_finished passed" {
-		ev := <-sub.C()
+		ev := within(t, sub.C(), "the tick's events")
 		seen = append(seen, string(ev.Type)+" "+string(ev.Execution.Status))
 	}
 	require.Equal(t, []string{"execution_created created", "execution_started running", "step_finished running", "execution_finished passed"}, seen)
@@ -90,7 +90,7 @@ func TestTickFindingASlotIsStoredAsRunning(t *testing.T) {
 	// The one slot held by a run of another plan.
 	heldID, err := eng.Trigger(ctx, "held", nil)
 	require.NoError(t, err)
-	<-g.arrived
+	within(t, g.arrived, "held's request")
 	ticked := make(chan struct{})
 	go func() {
 		defer close(ticked)
@@ -98,7 +98,7 @@ func TestTickFindingASlotIsStoredAsRunning(t *testing.T) {
 	}()
 	var waiting string
 	for waiting == "" {
-		ev := <-sub.C()
+		ev := within(t, sub.C(), "the waiting tick's execution_created")
 		if ev.Type == smokex.EventExecutionCreated && ev.Execution.PlanID == "tick" {
 			waiting = ev.Execution.ID
 		}
@@ -107,7 +107,105 @@ func TestTickFindingASlotIsStoredAsRunning(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, record.StatusCreated, stored.Status, "a tick waiting for a slot")
 	g.open()
-	<-ticked
+	within(t, ticked, "the waiting tick's run")
 	require.Equal(t, []string{"create created", "update running", "finish passed"}, store.of(waiting))
 	require.Equal(t, []string{"create created", "update running", "finish passed"}, store.of(heldID), "a run that is not a tick")
+}
+
+// within returns the next value of ch, and fails the test when none comes
+// within a minute: a bound that only a regression reaches, so that it
+// fails with what was awaited rather than hang until the test binary's
+// timeout.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(time.Minute):
+		t.Fatalf("waited a minute for %s", what)
+		panic("unreachable")
+	}
+}
+
+// TestLateTickWithAFreeSlotIsNeverStoredAsRunning: a tick too late to
+// start that finds a concurrency slot free is stored as created and
+// skipped (canceled, stop reason skipped), as one that waited for its
+// slot; it is never stored as running. The same store and engine run a
+// tick in time, stored as running at once.
+func TestLateTickWithAFreeSlotIsNeverStoredAsRunning(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Concurrency: 1, Vars: map[string]any{"base": srv.URL}}, false)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
+	inTime := time.Now().UTC().Truncate(time.Hour)
+
+	h.Tick("tick", inTime.Add(-3*time.Hour)) // past its hourly interval
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	require.Equal(t, record.StatusCanceled, runs[0].Status)
+	require.Equal(t, record.StopSkipped, runs[0].StopReason)
+	require.Equal(t, record.ErrLate, runs[0].Error.Kind)
+	require.Equal(t, []string{"create created", "update canceled", "update canceled"}, store.of(runs[0].ID))
+
+	h.Tick("tick", inTime)
+	runs = scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 2)
+	require.Equal(t, record.StatusPassed, runs[0].Status, "newest first")
+	require.Equal(t, []string{"create running", "finish passed"}, store.of(runs[0].ID))
+}
+
+// traceIDs is a tracer that gives every execution a trace ID.
+type traceIDs struct{ record.HookDefaults }
+
+func (traceIDs) ExecutionContext(ctx context.Context, _ *record.PlanRef, _ *record.Execution) (context.Context, string) {
+	return ctx, "4bf92f3577b34da6a3ce929d0e0e4736"
+}
+
+// TestTickStoredAsRunningWritesItsTraceID: a tick created as running
+// whose tracer gives it a trace ID writes its start again, for the trace
+// ID, which the stored execution keeps.
+func TestTickStoredAsRunningWritesItsTraceID(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Hooks: []record.Hook{traceIDs{}}, Vars: map[string]any{"base": srv.URL}}, false)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
+
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	require.Equal(t, record.StatusPassed, runs[0].Status)
+	require.Equal(t, "4bf92f3577b34da6a3ce929d0e0e4736", runs[0].TraceID)
+	require.Equal(t, []string{"create running", "update running", "finish passed"}, store.of(runs[0].ID))
+}
+
+// TestSecretsFailureOfATickStoredAsRunning: secrets are resolved while a
+// tick that took its slot at once is stored as running, so one that
+// cannot resolve them goes from running to failed with no step run
+// (docs/statuses.md); a run that is not a tick goes there from created.
+func TestSecretsFailureOfATickStoredAsRunning(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Vars: map[string]any{"base": srv.URL}}, false)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", secrets: [KEY], steps: [{get: {url: "${base}/"}}]}`)))
+
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusFailed, x.Status)
+	require.Equal(t, record.ErrInterpolation, x.Error.Kind)
+	require.Empty(t, x.Steps)
+	require.Equal(t, []string{"create running", "update failed", "update failed"}, store.of(x.ID))
+
+	x, err = eng.Run(ctx, "tick", nil)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusFailed, x.Status)
+	require.Equal(t, []string{"create created", "update failed", "update failed"}, store.of(x.ID))
 }
