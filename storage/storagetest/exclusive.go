@@ -18,6 +18,7 @@ import (
 func (s suite) exclusiveScenarios() []scenario {
 	return []scenario{
 		{"BusyWhileInFlight", s.exclusiveBusy},
+		{"CreatedRunningIsInFlight", s.exclusiveCreatedRunning},
 		{"StaleInFlightDoesNotCount", s.exclusiveStale},
 		{"OtherLocationDoesNotCount", s.exclusiveLocation},
 		{"ConflictsAsCreate", s.exclusiveConflicts},
@@ -58,6 +59,25 @@ func (s suite) exclusiveBusy(t *testing.T) {
 	}
 	// CreateExecution is not held back: overlap is the caller's choice.
 	create(ctx, t, st, newExecution("plain-1", "p", at(5), record.StatusRunning, 0), newExecution("plain-2", "p", at(5), record.StatusRunning, 0))
+}
+
+// exclusiveCreatedRunning: an execution created running with its start,
+// as the engine stores a tick that took its concurrency slot at once,
+// reads back as such and holds its plan busy.
+func (s suite) exclusiveCreatedRunning(t *testing.T) {
+	ctx, st, ec := s.exclusive(t)
+	savePlan(ctx, t, st, "p", nil)
+	x := newExecution("e-1", "p", at(1), record.StatusRunning, 0)
+	x.ScheduledAt = at(1)
+	x.StartedAt = at(1).Add(1500 * time.Microsecond)
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, x, at(0)))
+	got, err := st.GetExecution(ctx, "e-1")
+	require.NoError(t, err)
+	requireExecution(t, x, got)
+	err = ec.CreateExecutionExclusive(ctx, newExecution("e-2", "p", at(2), record.StatusCreated, 0), at(0))
+	require.ErrorIs(t, err, storage.ErrBusy, "created running counts as in flight")
+	require.NoError(t, st.UpdateExecution(ctx, newExecution("e-1", "p", at(1), record.StatusPassed, time.Second)))
+	require.NoError(t, ec.CreateExecutionExclusive(ctx, newExecution("e-3", "p", at(3), record.StatusRunning, 0), at(0)), "once it is finished")
 }
 
 func (s suite) exclusiveStale(t *testing.T) {

@@ -14,6 +14,7 @@ func (s suite) executionScenarios() []scenario {
 	return []scenario{
 		{"CreateAndGet", s.execCreate},
 		{"CreateSetsZeroCreatedAt", s.execZeroCreatedAt},
+		{"CreateRunning", s.execCreateRunning},
 		{"CreateConflictOnDuplicateID", s.execDuplicate},
 		{"CreateConflictOnUnknownPlan", s.execUnknownPlan},
 		{"CreateConflictOnDuplicateScheduledAt", s.execDuplicateScheduledAt},
@@ -65,6 +66,23 @@ func (s suite) execZeroCreatedAt(t *testing.T) {
 	require.True(t, got.StartedAt.IsZero())
 	require.True(t, got.FinishedAt.IsZero())
 	require.Nil(t, got.Error)
+}
+
+// execCreateRunning: an execution created running with its start, as the
+// engine stores a tick that took its concurrency slot at once, reads back
+// running with that start and no finish.
+func (s suite) execCreateRunning(t *testing.T) {
+	ctx, st := s.store(t)
+	savePlan(ctx, t, st, "p", nil)
+	x := newExecution("e-1", "p", at(1), record.StatusRunning, 0)
+	x.ScheduledAt = at(1)
+	x.StartedAt = at(1).Add(1500 * time.Microsecond)
+	require.NoError(t, st.CreateExecution(ctx, x))
+	got, err := st.GetExecution(ctx, "e-1")
+	require.NoError(t, err)
+	requireExecution(t, x, got)
+	require.Equal(t, record.StatusRunning, got.Status)
+	require.True(t, got.FinishedAt.IsZero())
 }
 
 func (s suite) execDuplicate(t *testing.T) {
