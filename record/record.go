@@ -13,9 +13,13 @@ type Status string
 // finished and halted; here finished splits into passed and failed, and
 // halted is no longer a status but a StopReason of a failed execution.
 const (
-	// StatusCreated is an execution that is queued and has not started.
+	// StatusCreated is an execution that is queued and has not started:
+	// it waits for a concurrency slot, or holds one while its secrets are
+	// resolved (docs/statuses.md).
 	StatusCreated Status = "created"
-	// StatusRunning is an execution whose steps are running.
+	// StatusRunning is an execution that holds a concurrency slot: its
+	// secrets are being resolved, or its steps run. A scheduled tick that
+	// took a free slot at once is stored running from its creation.
 	StatusRunning Status = "running"
 	// StatusPassed is an execution whose every step ran and passed.
 	StatusPassed Status = "passed"
