@@ -352,7 +352,7 @@ func (e *Engine) execute(j *job) *record.Execution {
 func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
 	canceled := func() *record.Execution {
-		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled, record.StopCanceled)
 	}
 	if j.createdRunning {
 		defer func() { <-e.sem }()
@@ -376,19 +376,18 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	}
 	if late != nil {
 		x := j.execution
-		x.StopReason = record.StopSkipped
 		e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
-		x = obs.abort(x, late, record.StatusCanceled)
+		x = obs.abort(x, late, record.StatusCanceled, record.StopSkipped)
 		e.tickSkipped(context.WithoutCancel(j.ctx), x.PlanID, x.ScheduledAt, record.SkipLate)
 		return x
 	}
 	secrets, err := e.secrets(j.ctx, j.plan)
 	if err != nil && j.ctx.Err() != nil {
 		// The run was canceled while a slow source was asked.
-		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled while reading its secrets"}, record.StatusCanceled)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled while reading its secrets"}, record.StatusCanceled, record.StopCanceled)
 	}
 	if err != nil {
-		return obs.abort(j.execution, &record.StepError{Kind: record.ErrInterpolation, Message: err.Error()}, record.StatusFailed)
+		return obs.abort(j.execution, &record.StepError{Kind: record.ErrInterpolation, Message: err.Error()}, record.StatusFailed, "")
 	}
 	for name, v := range j.opts.Secrets {
 		if secrets == nil {
@@ -486,10 +485,18 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 
 // ExecutionStarted stores x's start, unless the execution was stored as
 // running when it was created and no hook has given it a trace ID since.
+// (An execution that never reaches the executor is not started here:
+// abort stores it once.)
 func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
-	if !o.job.createdRunning || x.Status != record.StatusRunning || x.TraceID != "" {
+	if !o.job.createdRunning || x.TraceID != "" {
 		o.saveExecution(ctx, x)
 	}
+	o.started(ctx, x)
+}
+
+// started tells the hooks, the subscribers and the run's observer of x's
+// start, once it is stored.
+func (o *engineObserver) started(ctx context.Context, x *record.Execution) {
 	o.e.hooks.executionStarted(ctx, o.job.ref, x)
 	o.e.publish(EventExecutionStarted, o.job.ref, x, nil)
 	if ob, ok := o.job.opts.Observer.(record.ExecutionStartedHook); ok {
@@ -575,6 +582,13 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 	if last != nil {
 		o.e.deliver(lastEvent)
 	}
+	o.finished(ctx, x)
+}
+
+// finished counts x's run out of its plan's runs in flight (Engine.finish)
+// and tells the subscribers and the run's observer of x's finish, once it
+// is stored.
+func (o *engineObserver) finished(ctx context.Context, x *record.Execution) {
 	o.e.finish(o.job)
 	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
 	if ob, ok := o.job.opts.Observer.(record.ExecutionFinishedHook); ok {
@@ -593,20 +607,31 @@ func (o *engineObserver) finishWithStep(ctx context.Context, x *record.Execution
 	return err == nil
 }
 
-// abort finishes an execution that never reached the executor. Hooks
-// and subscribers see it start and finish, as every other execution, and
-// as the executor reports one that it cannot run.
-func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status) *record.Execution {
+// abort finishes an execution that never reached the executor, with
+// status, the stop reason reason and the error cause. Hooks and
+// subscribers see it start and finish, as every other execution, and as
+// the executor reports one that it cannot run; the store gets one write,
+// its start and finish together, made before either is told (and,
+// before it, the maintenance it finished in is found, as for every
+// finish), so that a reader of the store finds both on either event.
+// The execution the start is told with, as before its finish, carries
+// no maintenance yet.
+func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status, reason record.StopReason) *record.Execution {
 	now := o.e.cfg.now().UTC()
 	if x.StartedAt.IsZero() {
 		x.StartedAt = now
 	}
 	x.FinishedAt = now
 	x.Status = status
+	x.StopReason = reason
 	x.Error = cause
 	ctx := context.WithoutCancel(o.job.ctx)
-	o.ExecutionStarted(ctx, o.job.ref, x)
-	o.ExecutionFinished(ctx, o.job.ref, x)
+	stored := *x
+	stored.Maintenance = o.e.maintenanceOf(ctx, o.job, x)
+	o.saveExecution(ctx, &stored)
+	o.started(ctx, x)
+	x.Maintenance = stored.Maintenance
+	o.finished(ctx, x)
 	return x
 }
 

@@ -815,38 +815,6 @@ func TestWatchFSInterval(t *testing.T) {
 	require.Len(t, eng.Plans(), 1)
 }
 
-// blockingSecrets answers once the caller gives up, as a vault that hangs.
-type blockingSecrets struct{ asked chan struct{} }
-
-func (s blockingSecrets) Secret(ctx context.Context, _ string) (string, bool, error) {
-	close(s.asked)
-	<-ctx.Done()
-	return "", false, ctx.Err()
-}
-
-// TestCancelWhileReadingSecrets cancels a run while its secret source is
-// asked: the run is stored as canceled, not as failed.
-func TestCancelWhileReadingSecrets(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	store := memory.New(memory.Config{})
-	src := blockingSecrets{asked: make(chan struct{})}
-	eng := newEngine(t, smokex.Config{Store: store, Secrets: src})
-	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: vault, secrets: [KEY], steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
-	id, err := eng.Trigger(ctx, "vault", nil)
-	require.NoError(t, err)
-	<-src.asked
-	require.NoError(t, eng.Cancel(id))
-	require.Eventually(t, func() bool {
-		x, err := store.GetExecution(ctx, id)
-		return err == nil && x.Status.Done()
-	}, 5*time.Second, 10*time.Millisecond)
-	x, err := store.GetExecution(ctx, id)
-	require.NoError(t, err)
-	require.Equal(t, record.StatusCanceled, x.Status)
-	require.Equal(t, record.ErrCanceled, x.Error.Kind)
-}
-
 // TestRemovePlanCancelsItsRuns removes a plan while it runs: the run ends
 // at once instead of going on against a plan that is gone, and the plan can
 // be added and run again under the same ID.

@@ -147,7 +147,7 @@ func TestLateTickWithAFreeSlotIsNeverStoredAsRunning(t *testing.T) {
 	require.Equal(t, record.StatusCanceled, runs[0].Status)
 	require.Equal(t, record.StopSkipped, runs[0].StopReason)
 	require.Equal(t, record.ErrLate, runs[0].Error.Kind)
-	require.Equal(t, []string{"create created", "update canceled", "update canceled"}, store.of(runs[0].ID))
+	require.Equal(t, []string{"create created", "update canceled"}, store.of(runs[0].ID))
 
 	h.Tick("tick", inTime)
 	runs = scheduledRuns(t, store, "tick")
@@ -202,10 +202,10 @@ func TestSecretsFailureOfATickStoredAsRunning(t *testing.T) {
 	require.Equal(t, record.StatusFailed, x.Status)
 	require.Equal(t, record.ErrInterpolation, x.Error.Kind)
 	require.Empty(t, x.Steps)
-	require.Equal(t, []string{"create running", "update failed", "update failed"}, store.of(x.ID))
+	require.Equal(t, []string{"create running", "update failed"}, store.of(x.ID))
 
 	x, err = eng.Run(ctx, "tick", nil)
 	require.NoError(t, err)
 	require.Equal(t, record.StatusFailed, x.Status)
-	require.Equal(t, []string{"create created", "update failed", "update failed"}, store.of(x.ID))
+	require.Equal(t, []string{"create created", "update failed"}, store.of(x.ID))
 }
