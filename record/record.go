@@ -60,9 +60,10 @@ const (
 	// and the steps after it were skipped. The status is failed.
 	StopHaltedOnError StopReason = "halted_on_error"
 	// StopCanceled: the execution's context was canceled (an engine Stop, a
-	// caller, a signal) or its deadline passed; the steps not run are
-	// skipped. The status is canceled, or failed when a step had already
-	// failed.
+	// caller, a signal) or its deadline passed, while it ran or before its
+	// first step (waiting for a concurrency slot, reading its secrets);
+	// the steps not run are skipped. The status is canceled, or failed
+	// when a step had already failed.
 	StopCanceled StopReason = "canceled"
 	// StopInterrupted: the process running the execution stopped before it
 	// finished, and an engine that started later on the same store finished
