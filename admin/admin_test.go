@@ -762,3 +762,27 @@ func TestEditPlanDependsOn(t *testing.T) {
 	require.Equal(t, 422, code, string(body))
 	require.Contains(t, string(body), `"message":"dependency cycle: checkout -\u003e search -\u003e checkout"`)
 }
+
+// TestExecutionPageOfARunWithNoStep: an execution that ended before its
+// first step (here its secret is not one the engine may read) says on its
+// page that no step ran, not that none has finished yet.
+func TestExecutionPageOfARunWithNoStep(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil, "/")
+	_, err := f.Eng.SyncFS(t.Context(), fstest.MapFS{"locked.yaml": {Data: []byte(`name: locked
+secrets: [NOT_ALLOWED]
+steps:
+  - get:
+      url: "${base}/ok"
+`)}})
+	require.NoError(t, err)
+	x := f.Run(t, "locked")
+	require.Equal(t, record.StatusFailed, x.Status)
+	require.Empty(t, x.Steps)
+
+	code, _, body := f.Do(t, "GET", "executions/"+x.ID, "")
+	require.Equal(t, 200, code, string(body))
+	require.Contains(t, string(body), "No step ran.")
+	require.NotContains(t, string(body), "No step has finished yet.")
+	require.Contains(t, string(body), "NOT_ALLOWED")
+}
