@@ -371,7 +371,7 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 		e.lateness.Store(int64(e.cfg.now().Sub(due)))
 	}
 	var late *record.StepError
-	if !j.createdRunning { // prepare found a createdRunning tick in time
+	if !j.createdRunning { // prepare checked the lateness of a tick it created running
 		late = e.tooLate(j)
 	}
 	if late != nil {
