@@ -30,6 +30,10 @@ var (
 	// ErrBusy is returned by ExclusiveCreator.CreateExecutionExclusive
 	// when the plan has an execution in flight.
 	ErrBusy = errors.New("storage: plan has an execution in flight")
+	// ErrPlanChanged is returned by the creates of a RevisionCreator when
+	// the stored plan no longer has the revision the caller holds: it was
+	// changed since the caller read it.
+	ErrPlanChanged = errors.New("storage: plan changed since it was read")
 )
 
 // ExclusiveCreator is an optional interface of an ExecutionStore that
@@ -47,6 +51,38 @@ type ExclusiveCreator interface {
 	// do not count: they are taken for those of a process that died, which
 	// must not hold their plan back until someone finishes them.
 	CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error
+}
+
+// RevisionCreator is an optional interface of a Store that creates an
+// execution only while its plan is the version the caller holds, so that
+// a process running plans that other processes sharing the store may
+// change or delete needs not read the plan again before each run: it
+// keeps the plan it read with its revision (Plan.Revision), creates each
+// execution guarded by that revision, and reads the plan again only when
+// the store says it changed. The engine uses it, when the store has it,
+// for the executions of scheduled ticks.
+//
+// Each create checks the revision and stores the execution in one atomic
+// step: a SavePlan that changes the plan, or a DeletePlan, is ordered
+// wholly before the create (which then fails) or wholly after it (the
+// execution is then created with the revision the caller held, and a
+// DeletePlan deletes it with the plan).
+type RevisionCreator interface {
+	ExclusiveCreator
+	// CreateExecutionIfRevision stores e as CreateExecution does, with its
+	// errors, when the plan e.PlanID has revision revision. When no plan
+	// has the ID it stores nothing and returns an error wrapping
+	// ErrNotFound (where CreateExecution returns ErrConflict); when the
+	// plan has another revision, an error wrapping ErrPlanChanged. Those
+	// are checked first: a create whose plan changed is ErrPlanChanged
+	// whatever else would have failed.
+	CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error
+	// CreateExecutionExclusiveIfRevision stores e as
+	// CreateExecutionExclusive does, with its errors (ErrBusy when an
+	// execution of the plan in e.Location created at or after since is in
+	// flight), when the plan e.PlanID has revision revision, with the
+	// errors of CreateExecutionIfRevision otherwise, checked first.
+	CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error
 }
 
 // ExecutionFinisher is an optional interface of an ExecutionStore that
@@ -106,9 +142,10 @@ type Store interface {
 type PlanStore interface {
 	// SavePlan inserts the plan or replaces the one with its ID, which must
 	// not be empty. The store sets the stored record's CreatedAt on insert
-	// (an update keeps it) and UpdatedAt on every save to the current time;
-	// the values in p are ignored and p is not modified. Source is kept
-	// byte for byte.
+	// (an update keeps it) and UpdatedAt on every save to the current time,
+	// and its Revision on insert and on every save that changes the plan
+	// (see Plan.Revision); the values in p are ignored and p is not
+	// modified. Source is kept byte for byte.
 	SavePlan(ctx context.Context, p *Plan) error
 	// GetPlan returns ErrNotFound when no plan has the id.
 	GetPlan(ctx context.Context, id string) (*Plan, error)
@@ -255,7 +292,18 @@ type Plan struct {
 	// that a process without the plan's folder parses it again from the
 	// store. Each is kept byte for byte; nil for a plan that refers to
 	// none.
-	Files     map[string][]byte
+	Files map[string][]byte
+	// Revision names the version of the plan the store holds. The store
+	// gives the plan one when it is first saved, and a new one on every
+	// SavePlan that changes any of its fields other than CreatedAt,
+	// UpdatedAt and Revision; a save of the same plan again keeps it, so
+	// that processes that save the plans they hold at their start do not
+	// make each other read them again. A store never gives one plan ID a
+	// revision twice, even to a plan deleted and saved again: two reads of
+	// a plan with the same revision read the same plan. Revisions are
+	// positive; whether they grow is up to the store. Zero from a store
+	// that keeps none.
+	Revision  int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

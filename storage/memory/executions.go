@@ -26,14 +26,27 @@ func compareRecords(a, b *execRecord) int {
 
 // CreateExecution stores a new execution without its steps.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
-	return s.create(ctx, e, nil)
+	return s.create(ctx, e, nil, nil)
 }
 
 // CreateExecutionExclusive implements storage.ExclusiveCreator: it stores
 // e unless an execution of its plan created at or after since is in
 // flight.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
-	return s.create(ctx, e, &since)
+	return s.create(ctx, e, nil, &since)
+}
+
+// CreateExecutionIfRevision implements storage.RevisionCreator: it stores
+// e as CreateExecution does when its plan has the revision.
+func (s *Store) CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error {
+	return s.create(ctx, e, &revision, nil)
+}
+
+// CreateExecutionExclusiveIfRevision implements storage.RevisionCreator:
+// it stores e as CreateExecutionExclusive does when its plan has the
+// revision.
+func (s *Store) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	return s.create(ctx, e, &revision, &since)
 }
 
 // inFlightSince reports whether the plan has an execution created or
@@ -51,9 +64,10 @@ func (p *planRecord) inFlightSince(since time.Time, location string) bool {
 	return false
 }
 
-// create stores e; with a since, only when its plan has no execution in
-// flight created since then.
-func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Time) error {
+// create stores e; with a revision, only when its plan has it; with a
+// since, only when its plan has no execution in flight created since
+// then.
+func (s *Store) create(ctx context.Context, e *record.Execution, revision *int64, since *time.Time) error {
 	if err := check(ctx); err != nil {
 		return err
 	}
@@ -72,8 +86,13 @@ func (s *Store) create(ctx context.Context, e *record.Execution, since *time.Tim
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	plan, ok := s.plans[e.PlanID]
-	if !ok {
+	switch {
+	case !ok && revision != nil:
+		return errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrNotFound)
+	case !ok:
 		return errorf("create execution %q: plan %q does not exist: %w", e.ID, e.PlanID, storage.ErrConflict)
+	case revision != nil && plan.plan.Revision != *revision:
+		return errorf("create execution %q: plan %q has revision %d, not %d: %w", e.ID, e.PlanID, plan.plan.Revision, *revision, storage.ErrPlanChanged)
 	}
 	if _, ok := s.execs[e.ID]; ok {
 		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)

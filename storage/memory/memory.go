@@ -1,9 +1,11 @@
 package memory
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -58,7 +60,10 @@ type Store struct {
 
 	mu    sync.RWMutex
 	plans map[string]*planRecord
-	execs map[string]*execRecord
+	// revisions is the last plan revision given (storage.Plan.Revision):
+	// one counter for every plan, so that no ID is given a revision twice.
+	revisions int64
+	execs     map[string]*execRecord
 	// bytes is the estimated size of every stored execution and step,
 	// each stored request counted once however many steps share it.
 	bytes int
@@ -85,6 +90,7 @@ var (
 	_ storage.AlertOutbox         = (*Store)(nil)
 	_ storage.DependentAlertStore = (*Store)(nil)
 	_ storage.ExecutionFinisher   = (*Store)(nil)
+	_ storage.RevisionCreator     = (*Store)(nil)
 )
 
 // planRecord is a stored plan with its executions and alert state.
@@ -257,7 +263,8 @@ func (s *Store) currentTime() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
 
-// SavePlan inserts p or replaces the plan with its ID.
+// SavePlan inserts p or replaces the plan with its ID. A plan saved first,
+// or saved with a change, is given the next revision of the store's.
 func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 	if err := check(ctx); err != nil {
 		return err
@@ -274,7 +281,8 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 	defer s.mu.Unlock()
 	rec, ok := s.plans[p.ID]
 	if !ok {
-		c.CreatedAt, c.UpdatedAt = now, now
+		s.revisions++
+		c.CreatedAt, c.UpdatedAt, c.Revision = now, now, s.revisions
 		s.plans[p.ID] = &planRecord{plan: *c, alert: storage.AlertState{PlanID: p.ID}}
 		return nil
 	}
@@ -283,8 +291,20 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 	if c.UpdatedAt.Before(c.CreatedAt) {
 		c.UpdatedAt = c.CreatedAt
 	}
+	c.Revision = rec.plan.Revision
+	if !samePlan(c, &rec.plan) {
+		s.revisions++
+		c.Revision = s.revisions
+	}
 	rec.plan = *c
 	return nil
+}
+
+// samePlan reports whether a and b hold the same plan: every field but
+// the times and the revision the store sets.
+func samePlan(a, b *storage.Plan) bool {
+	return a.ID == b.ID && a.Name == b.Name && a.Description == b.Description && a.Schedule == b.Schedule &&
+		maps.Equal(a.Labels, b.Labels) && bytes.Equal(a.Source, b.Source) && maps.EqualFunc(a.Files, b.Files, bytes.Equal)
 }
 
 // GetPlan returns the plan with the id, storage.ErrNotFound when there is

@@ -49,12 +49,24 @@ func errorJSON(e *record.StepError) ([]byte, error) {
 	return marshalJSONB(e)
 }
 
+// insertGuard holds the conditions under which insertExecution's
+// statement inserts an execution; the zero insertGuard has none.
+type insertGuard struct {
+	// revision, when set, is the revision the execution's plan must have
+	// (storage.RevisionCreator).
+	revision *int64
+	// since, when set, makes the insert exclusive: it inserts nothing
+	// while an execution of the plan in the execution's location created
+	// at or after since is in flight (storage.ExclusiveCreator).
+	since *time.Time
+}
+
 // insertExecution checks e and returns the name of the operation verb on
-// it, for errors, and the statement that inserts e with its arguments,
-// which returns how many executions it inserted (0 or 1). A where clause,
-// when given, must hold for e to be inserted; it may use the parameters
-// from $18 on, passed as extra.
-func (s *Store) insertExecution(verb string, e *record.Execution, where string, extra ...any) (op, insert string, args []any, err error) {
+// it, for errors, and the statement that inserts e under g with its
+// arguments, which returns how many executions it inserted (0 or 1) and,
+// when g has a revision, the plan's revision (NULL when there is no
+// plan).
+func (s *Store) insertExecution(verb string, e *record.Execution, g insertGuard) (op, insert string, args []any, err error) {
 	if err := checkExecution(e); err != nil {
 		return "", "", nil, fmt.Errorf("postgres: %s execution: %w", verb, err)
 	}
@@ -67,19 +79,41 @@ func (s *Store) insertExecution(verb string, e *record.Execution, where string, 
 	if created.IsZero() {
 		created = now()
 	}
+	args = []any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
+		created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
+		e.Source.Commit, e.Source.Path, e.Flaky, e.Location}
+	var with, from, result string
+	var where []string
+	if g.revision != nil {
+		args = append(args, *g.revision)
+		// The plan's row is locked (FOR SHARE) to read its revision: a
+		// SavePlan or DeletePlan of it waits for the insert to commit,
+		// or the insert for theirs, and then reads the row they left, so
+		// that the check and the insert are one step.
+		with = `plan AS (SELECT revision FROM {schema}.plans WHERE id = $2 FOR SHARE), `
+		from = "FROM plan"
+		where = append(where, fmt.Sprintf("plan.revision = $%d", len(args)))
+		result = ", (SELECT revision FROM plan)"
+	}
+	if g.since != nil {
+		args = append(args, []string{string(record.StatusCreated), string(record.StatusRunning)}, *g.since)
+		where = append(where, fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM {schema}.executions
+				WHERE plan_id = $2 AND status = ANY($%d) AND created_at >= $%d AND location = $17)`, len(args)-1, len(args)))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = "WHERE " + strings.Join(where, " AND ")
+	}
 	// A SELECT rather than VALUES, for the where clause: its parameters
 	// are cast, as VALUES would take them from the columns.
-	return op, s.sql(`WITH ins AS (
+	return op, s.sql(`WITH ` + with + `ins AS (
 			INSERT INTO {schema}.executions (` + executionColumns + `)
 			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::jsonb,
 				$10::text, $11::timestamptz, $12::text, $13::text, $14::text, $15::text, $16::boolean, $17::text
-			` + where + `
+			` + from + ` ` + cond + `
 			RETURNING plan_id, created_at, started_at, finished_at, status, maintenance
 		), roll AS (` + rollUp("ins", "") + `)
-		SELECT count(*) FROM ins`),
-		append([]any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
-			created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
-			e.Source.Commit, e.Source.Path, e.Flaky, e.Location}, extra...), nil
+		SELECT count(*)` + result + ` FROM ins`), args, nil
 }
 
 // rollUp is the statement that adds the executions of the CTE from (with
@@ -105,12 +139,7 @@ func rollUp(from, and string) string {
 // new, and a ScheduledAt new for the plan, or the error wraps
 // storage.ErrConflict.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
-	op, insert, args, err := s.insertExecution("create", e, "")
-	if err != nil {
-		return err
-	}
-	_, err = s.pool.Exec(ctx, insert, args...)
-	return s.wrap(ctx, op, storage.ErrConflict, err)
+	return s.create(ctx, e, insertGuard{})
 }
 
 // CreateExecutionExclusive implements storage.ExclusiveCreator. In one
@@ -122,25 +151,66 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 // creator that held the lock before; the lock is released at commit, so a
 // creator that comes next sees e.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
-	op, insert, args, err := s.insertExecution("create", e, s.sql(`WHERE NOT EXISTS (SELECT 1 FROM {schema}.executions
-				WHERE plan_id = $2 AND status = ANY($18) AND created_at >= $19 AND location = $17)`),
-		[]string{string(record.StatusCreated), string(record.StatusRunning)}, since)
+	return s.create(ctx, e, insertGuard{since: &since})
+}
+
+// CreateExecutionIfRevision implements storage.RevisionCreator: one
+// statement reads the plan's revision, its row locked for the
+// statement's transaction (FOR SHARE), and inserts e when it is the
+// revision given.
+func (s *Store) CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error {
+	return s.create(ctx, e, insertGuard{revision: &revision})
+}
+
+// CreateExecutionExclusiveIfRevision implements storage.RevisionCreator:
+// as CreateExecutionExclusive, in one round trip, with the plan's
+// revision checked in the insert's statement as CreateExecutionIfRevision
+// checks it.
+func (s *Store) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	return s.create(ctx, e, insertGuard{revision: &revision, since: &since})
+}
+
+// create inserts e under g and tells why it inserted nothing: the plan is
+// gone or has another revision (when g has one), or it is busy (when g
+// is exclusive).
+func (s *Store) create(ctx context.Context, e *record.Execution, g insertGuard) error {
+	op, insert, args, err := s.insertExecution("create", e, g)
 	if err != nil {
 		return err
 	}
-	// A batch is one implicit transaction: the lock is held until the
-	// insert commits.
-	var inserted int
-	b := &pgx.Batch{}
-	b.Queue("SELECT pg_advisory_xact_lock($1)", planLockKey(s.schema, e.PlanID))
-	b.Queue(insert, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&inserted) })
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+	var (
+		inserted int
+		revision *int64
+	)
+	scan := func(row pgx.Row) error {
+		if g.revision != nil {
+			return row.Scan(&inserted, &revision)
+		}
+		return row.Scan(&inserted)
+	}
+	if g.since == nil {
+		err = scan(s.pool.QueryRow(ctx, insert, args...))
+	} else {
+		// A batch is one implicit transaction: the lock is held until the
+		// insert commits.
+		b := &pgx.Batch{}
+		b.Queue("SELECT pg_advisory_xact_lock($1)", planLockKey(s.schema, e.PlanID))
+		b.Queue(insert, args...).QueryRow(scan)
+		err = s.pool.SendBatch(ctx, b).Close()
+	}
+	if err != nil {
 		return s.wrap(ctx, op, storage.ErrConflict, err)
 	}
-	if inserted == 0 {
-		return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
+	switch {
+	case inserted > 0:
+		return nil
+	case g.revision != nil && revision == nil:
+		return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrNotFound)
+	case g.revision != nil && *revision != *g.revision:
+		return fmt.Errorf("postgres: %s: plan %q has revision %d, not %d: %w", op, e.PlanID, *revision, *g.revision, storage.ErrPlanChanged)
 	}
-	return nil
+	// Else only an exclusive insert inserts nothing.
+	return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
 }
 
 // asyncCommit, sent first in a batch (one implicit transaction), makes the

@@ -16,11 +16,13 @@ import (
 // precision (microseconds) and in UTC.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-const planColumns = "id, name, description, schedule, labels, source, files, created_at, updated_at"
+const planColumns = "id, name, description, schedule, labels, source, files, created_at, updated_at, revision"
 
 // SavePlan inserts p or replaces the plan with its ID. The stored record's
 // CreatedAt is set on insert and kept on update, its UpdatedAt set on every
-// save; p is not modified.
+// save; p is not modified. Its Revision is taken from the schema's
+// sequence of revisions on insert, and again on an update that changes
+// any other column than the times.
 func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 	if p == nil {
 		return errors.New("postgres: save plan: plan is nil")
@@ -49,8 +51,10 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 			return fmt.Errorf("postgres: save plan %q: files: %w", p.ID, err)
 		}
 	}
+	// The revision the insert would give (the column's default, the
+	// sequence's next value) is the update's when the plan changes.
 	_, err = s.pool.Exec(ctx, s.sql(`
-		INSERT INTO {schema}.plans (`+planColumns+`)
+		INSERT INTO {schema}.plans AS p (id, name, description, schedule, labels, source, files, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
@@ -59,7 +63,11 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 			labels = excluded.labels,
 			source = excluded.source,
 			files = excluded.files,
-			updated_at = excluded.updated_at`),
+			updated_at = excluded.updated_at,
+			revision = CASE
+				WHEN (p.name, p.description, p.schedule, p.labels, p.source, p.files)
+					IS DISTINCT FROM (excluded.name, excluded.description, excluded.schedule, excluded.labels, excluded.source, excluded.files)
+				THEN excluded.revision ELSE p.revision END`),
 		p.ID, p.Name, p.Description, p.Schedule, lb, p.Source, files, now())
 	return s.wrap(ctx, fmt.Sprintf("save plan %q", p.ID), nil, err)
 }
@@ -138,7 +146,7 @@ func scanPlan(row pgx.CollectableRow) (*storage.Plan, error) {
 		labels []byte
 		files  []byte
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Schedule, &labels, &p.Source, &files, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Schedule, &labels, &p.Source, &files, &p.CreatedAt, &p.UpdatedAt, &p.Revision); err != nil {
 		return nil, err
 	}
 	if files != nil {

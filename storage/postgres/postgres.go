@@ -94,6 +94,7 @@ var (
 	_ storage.Store             = (*Store)(nil)
 	_ storage.ExclusiveCreator  = (*Store)(nil)
 	_ storage.ExecutionFinisher = (*Store)(nil)
+	_ storage.RevisionCreator   = (*Store)(nil)
 )
 
 // New returns a Store that uses pool, which the caller keeps owning (and

@@ -15,7 +15,10 @@
 // version, one wins; a store that does not implement it skips those
 // scenarios, saying so), the alerts owed of a store that implements
 // storage.AlertOutbox (saved with the state or not at all, claimed oldest
-// first per target, leases, expiry), large and non-ASCII payloads, and
+// first per target, leases, expiry), the plan revisions of a store that
+// implements storage.RevisionCreator (a new one on each change, none on
+// a save of the same plan, none given twice; the guarded creates, their
+// errors and exclusivity), large and non-ASCII payloads, and
 // cancelled contexts. RunShared runs what replicas rely on with two
 // instances sharing the backend's data: each alert owed is claimed by one
 // of them, a lease released or expired by one is claimed by the other. Run

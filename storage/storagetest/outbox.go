@@ -242,8 +242,9 @@ func (s suite) outboxOutlivesPlan(t *testing.T) {
 // RunShared runs the scenarios of two instances of a backend that share
 // its data, as two processes or replicas do: newPair returns them, fresh
 // and empty for each scenario. It covers the optional contracts meant for
-// replicas (storage.AlertOutbox, storage.SyncStore); a backend that implements none of them
-// skips, saying so.
+// replicas (storage.AlertOutbox, storage.SyncStore,
+// storage.RevisionCreator); a backend that implements none of them skips,
+// saying so.
 func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.Store)) {
 	t.Helper()
 	pair := func(t *testing.T) (context.Context, storage.Store, storage.AlertOutbox, storage.AlertOutbox) {
@@ -276,6 +277,10 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.
 		{"SyncStateSeenByOther", func(t *testing.T) {
 			a, b := newPair(t)
 			syncShared(t, optional[storage.SyncStore](t, a), optional[storage.SyncStore](t, b))
+		}},
+		{"PlanChangedByOther", func(t *testing.T) {
+			a, b := newPair(t)
+			revisionShared(t, a, b)
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

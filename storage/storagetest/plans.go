@@ -53,7 +53,7 @@ func saveAndGetPlan(t *testing.T, st storage.Store, p *storage.Plan) {
 	require.False(t, got.UpdatedAt.IsZero(), "UpdatedAt set on insert")
 	require.False(t, got.UpdatedAt.Before(got.CreatedAt), "UpdatedAt %v before CreatedAt %v", got.UpdatedAt, got.CreatedAt)
 	want := *p
-	want.CreatedAt, want.UpdatedAt = got.CreatedAt, got.UpdatedAt
+	want.CreatedAt, want.UpdatedAt, want.Revision = got.CreatedAt, got.UpdatedAt, got.Revision
 	require.Equal(t, normPlan(&want), normPlan(got))
 }
 
@@ -82,7 +82,7 @@ func (s suite) planUpdate(t *testing.T) {
 	require.True(t, got.CreatedAt.Equal(before.CreatedAt), "CreatedAt kept: was %v, now %v", before.CreatedAt, got.CreatedAt)
 	require.True(t, got.UpdatedAt.After(before.UpdatedAt), "UpdatedAt moves on: was %v, now %v", before.UpdatedAt, got.UpdatedAt)
 	want := *second
-	want.CreatedAt, want.UpdatedAt = got.CreatedAt, got.UpdatedAt
+	want.CreatedAt, want.UpdatedAt, want.Revision = got.CreatedAt, got.UpdatedAt, got.Revision
 	require.Equal(t, normPlan(&want), normPlan(got), "every field replaced, Description and Schedule emptied")
 	require.NotEqual(t, first.Name, got.Name)
 

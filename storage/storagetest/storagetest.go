@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"SyncState", s.syncScenarios()},
 		{"FinishExecution", s.finishScenarios()},
 		{"ExclusiveCreate", s.exclusiveScenarios()},
+		{"PlanRevision", s.revisionScenarios()},
 		{"Pause", s.pauseScenarios()},
 		{"Heartbeats", s.heartbeatScenarios()},
 		{"RecentExecutions", s.recentScenarios()},
