@@ -20,7 +20,10 @@
 //   - plans.go: the plan registry. [Engine.AddPlan], [Engine.RemovePlan],
 //     [Engine.SyncFS] and [Engine.WatchFS] change it, each across the
 //     store, the loaded plans and the scheduler; a run finds its plan
-//     here, in the store when another process changed it.
+//     here, in the store when another process changed it (with a
+//     storage.RevisionCreator, a tick reads it there only when the
+//     create of its execution, guarded by the revision read before, says
+//     it changed).
 //   - run.go: one run from its start to its finish. A tick, [Engine.Run]
 //     or [Engine.Trigger] asks; the run is admitted and stored as created,
 //     waits for a slot, runs in the executor, and every per-execution hook

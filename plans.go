@@ -40,9 +40,16 @@ type loadedPlan struct {
 	source record.Source
 }
 
-// storedPlan is a plan parsed from the store, with the source and files
-// it came from: it is parsed again only when they change.
+// storedPlan is what runs read of a plan from the store (resolvePlan):
+// its revision, and the plan parsed from it unless it is the plan loaded
+// in the engine.
 type storedPlan struct {
+	// revision is the stored plan's (storage.Plan.Revision), zero when
+	// the store is not a storage.RevisionCreator.
+	revision int64
+	// source and files are the stored plan's, and lp the plan parsed
+	// from them, parsed again only when they change; all three are nil
+	// when the stored plan was the loaded one.
 	source []byte
 	files  map[string][]byte
 	lp     *loadedPlan
@@ -96,11 +103,19 @@ func (e *Engine) addPlan(ctx context.Context, p *plan.Plan, synced bool, source 
 	if err != nil {
 		return fmt.Errorf("smokex: saving plan %s: %w", p.ID, err)
 	}
-	e.mu.Lock()
-	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced, source: source}
-	e.plansVersion.Add(1)
-	e.mu.Unlock()
+	e.load(p, synced, source)
 	return e.applySchedule(ctx, p)
+}
+
+// load makes p, synced from source when synced, the loaded plan with its
+// ID. What runs read of it from the store before is forgotten: its next
+// tick uses the plan loaded here, or reads the store again.
+func (e *Engine) load(p *plan.Plan, synced bool, source record.Source) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced, source: source}
+	delete(e.stored, p.ID)
+	e.plansVersion.Add(1)
 }
 
 func (e *Engine) applySchedule(ctx context.Context, p *plan.Plan) error {
@@ -142,6 +157,7 @@ func (e *Engine) removePlan(ctx context.Context, id string) error {
 	e.mu.Lock()
 	_, known := e.plans[id]
 	delete(e.plans, id)
+	delete(e.stored, id)
 	e.plansVersion.Add(1)
 	// The plan's runs would go on against a plan and executions that are
 	// gone, and hold back a plan added again under the same ID.
@@ -627,10 +643,7 @@ func (e *Engine) loadUnchanged(ctx context.Context, p *plan.Plan, sp *storage.Pl
 	if !sameSource(sp.Source, sp.Files, p.Source, p.Files) {
 		return false, nil
 	}
-	e.mu.Lock()
-	e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: true, source: source}
-	e.plansVersion.Add(1)
-	e.mu.Unlock()
+	e.load(p, true, source)
 	return true, e.applySchedule(ctx, p)
 }
 
@@ -761,10 +774,7 @@ func (e *Engine) loadStored(ctx context.Context) error {
 			continue
 		}
 		synced, source := syncedSource(state, p.ID)
-		e.mu.Lock()
-		e.plans[p.ID] = &loadedPlan{plan: p, ref: planRef(p), synced: synced, source: source}
-		e.plansVersion.Add(1)
-		e.mu.Unlock()
+		e.load(p, synced, source)
 		if err := e.applySchedule(ctx, p); err != nil {
 			return err
 		}
@@ -772,50 +782,78 @@ func (e *Engine) loadStored(ctx context.Context) error {
 	return nil
 }
 
-// resolvePlan returns the plan a run of planID uses. A manual run uses the
-// plan loaded in this engine. A tick, and any run of a plan this engine
-// has not loaded, reads the plan from the store: it may have been added,
-// changed or removed by another process sharing the store and the
-// schedule. The stored source is parsed once and cached by source; when
-// it is the loaded plan's, the loaded plan is used.
-func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*loadedPlan, error) {
+// resolvePlan returns the plan a run of planID uses, with the revision
+// the store holds it under when the run's execution is to be created
+// guarded by it (storage.RevisionCreator), zero otherwise. A manual run
+// uses the plan loaded in this engine. A tick, and any run of a plan this
+// engine has not loaded, uses the plan the store holds: it may have been
+// added, changed or removed by another process sharing the store and the
+// schedule. On a store that is a RevisionCreator, the plan read for an
+// earlier run is used again with its revision, without asking the store:
+// the create, guarded by that revision, fails when the plan changed or
+// went, and prepare reads it again (forgetStored). On any other store,
+// the plan is read at every tick. The stored source is parsed once and
+// kept by source; when it is the loaded plan's, the loaded plan is used.
+func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*loadedPlan, int64, error) {
 	e.mu.Lock()
-	local := e.plans[planID]
+	local, held := e.plans[planID], e.stored[planID]
 	e.mu.Unlock()
 	if local != nil && !tick {
-		return local, nil
+		return local, 0, nil
+	}
+	if held != nil && held.revision != 0 {
+		switch {
+		case held.lp != nil:
+			return held.lp, held.revision, nil
+		case local != nil:
+			return local, held.revision, nil
+		}
 	}
 	sp, err := e.store.GetPlan(ctx, planID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		e.mu.Lock()
-		delete(e.stored, planID)
-		e.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
+		e.forgetStored(planID)
+		return nil, 0, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
 	case err != nil && local != nil:
 		// The store is down: the loaded plan is the best there is.
-		return local, nil
+		return local, 0, nil
 	case err != nil:
-		return nil, fmt.Errorf("smokex: reading plan %s: %w", planID, err)
+		return nil, 0, fmt.Errorf("smokex: reading plan %s: %w", planID, err)
+	}
+	var revision int64
+	if _, ok := e.store.(storage.RevisionCreator); ok {
+		revision = sp.Revision
 	}
 	if local != nil && (len(sp.Source) == 0 || sameSource(sp.Source, sp.Files, local.plan.Source, local.plan.Files)) {
-		return local, nil
+		if revision != 0 {
+			e.mu.Lock()
+			e.stored[planID] = &storedPlan{revision: revision}
+			e.mu.Unlock()
+		}
+		return local, revision, nil
+	}
+	var lp *loadedPlan
+	if held != nil && held.lp != nil && sameSource(held.source, held.files, sp.Source, sp.Files) {
+		lp = held.lp
+	} else {
+		p, err := e.parseStored(sp)
+		if err != nil {
+			return nil, 0, fmt.Errorf("smokex: stored plan %s does not parse: %w", planID, err)
+		}
+		lp = &loadedPlan{plan: p, ref: planRef(p)}
 	}
 	e.mu.Lock()
-	cached := e.stored[planID]
+	e.stored[planID] = &storedPlan{revision: revision, source: sp.Source, files: sp.Files, lp: lp}
 	e.mu.Unlock()
-	if cached != nil && sameSource(cached.source, cached.files, sp.Source, sp.Files) {
-		return cached.lp, nil
-	}
-	p, err := e.parseStored(sp)
-	if err != nil {
-		return nil, fmt.Errorf("smokex: stored plan %s does not parse: %w", planID, err)
-	}
-	lp := &loadedPlan{plan: p, ref: planRef(p)}
+	return lp, revision, nil
+}
+
+// forgetStored forgets what runs read of the plan planID from the store:
+// the next reads it again.
+func (e *Engine) forgetStored(planID string) {
 	e.mu.Lock()
-	e.stored[planID] = &storedPlan{source: sp.Source, files: sp.Files, lp: lp}
+	delete(e.stored, planID)
 	e.mu.Unlock()
-	return lp, nil
 }
 
 // parseStored parses a stored plan under the engine's parse options.

@@ -228,19 +228,42 @@ type job struct {
 // from the slot's time (the executor's start time replaces it at the
 // finish): its start is then not a write of its own. A late tick is
 // stored as created, and skipped once it holds a slot, never stored as
-// running.
+// running. A run whose create finds that its plan changed in the store
+// since this engine read it (resolvePlan) is admitted once more, with the
+// plan read again.
 func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
 	}
+	if err := e.checkOpen(); err != nil {
+		return nil, err
+	}
+	j, err := e.admit(ctx, planID, opts, due, location)
+	if errors.Is(err, storage.ErrPlanChanged) {
+		// The plan changed in the store since this engine read it: the
+		// run is admitted again with the plan as it is now.
+		j, err = e.admit(ctx, planID, opts, due, location)
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.hooks.executionCreated(ctx, j.ref, j.execution)
+	e.publish(EventExecutionCreated, j.ref, j.execution, nil)
+	return j, nil
+}
+
+// admit is prepare but for the events: it admits the run and stores its
+// execution, of the plan resolvePlan gives, guarded by the revision that
+// comes with it. When the store refuses it because the plan changed since
+// it was read (an error wrapping storage.ErrPlanChanged) or is gone
+// (ErrPlanNotFound), what was read of the plan is forgotten, for the
+// next run to read it again.
+func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	trigger := opts.Trigger
 	if trigger == "" {
 		trigger = record.TriggerManual
 	}
-	if err := e.checkOpen(); err != nil {
-		return nil, err
-	}
-	lp, err := e.resolvePlan(ctx, planID, !due.IsZero())
+	lp, revision, err := e.resolvePlan(ctx, planID, !due.IsZero())
 	if err != nil {
 		return nil, err
 	}
@@ -292,13 +315,20 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		default:
 		}
 	}
-	if err := e.createExecution(ctx, stored); err != nil {
+	if err := e.createExecution(ctx, stored, revision); err != nil {
 		if j.createdRunning {
 			<-e.sem
 		}
 		e.release(j)
-		if errors.Is(err, ErrOverlap) {
+		switch {
+		case errors.Is(err, ErrOverlap):
 			return nil, err
+		case revision != 0 && errors.Is(err, storage.ErrNotFound):
+			e.forgetStored(planID)
+			return nil, fmt.Errorf("%w: %s", ErrPlanNotFound, planID)
+		case errors.Is(err, storage.ErrPlanChanged):
+			e.forgetStored(planID)
+			return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
 		}
 		if _, perr := e.Plan(planID); due.IsZero() && errors.Is(perr, ErrPlanNotFound) {
 			// A run asked for by a caller, whose plan was removed while its
@@ -310,8 +340,6 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 		}
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
 	}
-	e.hooks.executionCreated(ctx, j.ref, x)
-	e.publish(EventExecutionCreated, j.ref, x, nil)
 	return j, nil
 }
 

@@ -41,8 +41,9 @@ type Engine struct {
 
 	mu    sync.Mutex
 	plans map[string]*loadedPlan
-	// stored caches the plans parsed from the store for ticks of plans
-	// this engine has not loaded, or whose stored source changed.
+	// stored holds what runs read of plans from the store: their
+	// revisions, and the plans parsed for ticks of plans this engine has
+	// not loaded or whose stored source changed (resolvePlan).
 	stored   map[string]*storedPlan
 	running  map[string]int  // plan id -> executions in flight
 	inflight map[string]*job // execution id -> run

@@ -70,12 +70,13 @@ func (e *Engine) writeAgain(ctx context.Context, what string, attrs []any, write
 // gave it (created, or running for a tick that took its slot), for at
 // most storeTimeout: a tick must not be lost to a dropped connection.
 // The ID is new and this engine's, so an execution stored under it by
-// the time a retry conflicts is the earlier try's.
-func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error {
+// the time a retry conflicts is the earlier try's. A revision that is not
+// zero guards the create (insertExecution).
+func (e *Engine) createExecution(ctx context.Context, x *record.Execution, revision int64) error {
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	return e.writeAgain(cctx, "storing new execution", []any{"plan", x.PlanID, "execution", x.ID},
-		func(ctx context.Context) error { return e.insertExecution(ctx, x) },
+		func(ctx context.Context) error { return e.insertExecution(ctx, x, revision) },
 		func(ctx context.Context) bool {
 			got, err := e.store.GetExecution(ctx, x.ID)
 			return err == nil && got.PlanID == x.PlanID
@@ -85,19 +86,36 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution) error
 // insertExecution stores the new execution x, once. Under OverlapSkip
 // with a store that decides overlap, the store refuses it, with
 // ErrOverlap, while another execution of the plan is in flight, in
-// whichever process.
-func (e *Engine) insertExecution(ctx context.Context, x *record.Execution) error {
-	ec, ok := e.store.(storage.ExclusiveCreator)
-	if !ok || e.cfg.Overlap != OverlapSkip {
+// whichever process. With a revision (not zero) on a store that is a
+// storage.RevisionCreator, the store refuses it when its plan no longer
+// has that revision (storage.ErrPlanChanged) or is gone
+// (storage.ErrNotFound).
+func (e *Engine) insertExecution(ctx context.Context, x *record.Execution, revision int64) error {
+	ec, exclusive := e.store.(storage.ExclusiveCreator)
+	exclusive = exclusive && e.cfg.Overlap == OverlapSkip
+	rc, guarded := e.store.(storage.RevisionCreator)
+	guarded = guarded && revision != 0
+	since := x.CreatedAt.Add(-e.cfg.StaleAfter)
+	var err error
+	switch {
+	case guarded && exclusive:
+		err = rc.CreateExecutionExclusiveIfRevision(ctx, x, revision, since)
+	case guarded:
+		err = rc.CreateExecutionIfRevision(ctx, x, revision)
+	case exclusive:
+		err = ec.CreateExecutionExclusive(ctx, x, since)
+	default:
 		return e.store.CreateExecution(ctx, x)
 	}
-	err := ec.CreateExecutionExclusive(ctx, x, x.CreatedAt.Add(-e.cfg.StaleAfter))
-	if errors.Is(err, storage.ErrBusy) {
+	if errors.Is(err, storage.ErrBusy) || errors.Is(err, storage.ErrPlanChanged) {
 		// A try of this write that was committed, its outcome lost with
-		// the connection, holds the plan busy itself.
+		// the connection, holds the plan busy itself, or was made before
+		// the plan changed.
 		if got, gerr := e.store.GetExecution(ctx, x.ID); gerr == nil && got.PlanID == x.PlanID {
 			return nil
 		}
+	}
+	if errors.Is(err, storage.ErrBusy) {
 		return fmt.Errorf("%w: %s (%w)", ErrOverlap, x.PlanID, err)
 	}
 	return err

@@ -45,6 +45,16 @@ func (s *statusWrites) CreateExecutionExclusive(ctx context.Context, e *record.E
 	return s.Store.CreateExecutionExclusive(ctx, e, since)
 }
 
+func (s *statusWrites) CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error {
+	s.log(e.ID, "create", e.Status)
+	return s.Store.CreateExecutionIfRevision(ctx, e, revision)
+}
+
+func (s *statusWrites) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	s.log(e.ID, "create", e.Status)
+	return s.Store.CreateExecutionExclusiveIfRevision(ctx, e, revision, since)
+}
+
 func (s *statusWrites) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	s.log(e.ID, "update", e.Status)
 	return s.Store.UpdateExecution(ctx, e)

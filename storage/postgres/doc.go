@@ -15,7 +15,9 @@
 //
 // # Tables
 //
-//   - plans: one row per plan; labels as jsonb, the YAML source as bytea.
+//   - plans: one row per plan; labels as jsonb, the YAML source as bytea;
+//     its revision (storage.Plan.Revision) from the schema's sequence
+//     plan_revisions, taken again by a save that changes the row.
 //   - executions: one row per execution, deleted with its plan. Indexed for
 //     the newest executions of one plan (covering status, start and finish,
 //     so that Summaries read the index only) and of all plans, by status,
@@ -83,6 +85,13 @@
 // flight). FinishExecution with steps waits, whatever the status, as
 // AppendStep does: a step result once acknowledged survives a crash, and
 // the finish written with the last one is as durable as it.
+//
+// The creates guarded by a plan's revision (storage.RevisionCreator) read
+// the revision in the insert's statement with the plan's row locked FOR
+// SHARE, which the foreign key's check locks all the same (FOR KEY SHARE):
+// a SavePlan or DeletePlan of the plan waits for the insert's commit, or
+// the insert for theirs, so that it is created under the revision it
+// checked. It costs no round trip more than the create it replaces.
 //
 // DeletePlan and Prune lock the executions they delete in ID order, the
 // order in which a batch of appends locks them, so that the two never
