@@ -12,7 +12,9 @@
 //	DependentAlertStore      a dependency's alert names no dependent plan
 //	ExclusiveCreator         overlap is decided in each process, not across replicas
 //	SyncLocker, SyncStore    syncs not serialized across replicas; sync state per process
+//	ExecutionFinisher        a run's last step and its finish are two writes
 //	PauseStore               no pauses (smokex.ErrPauseUnsupported)
+//	PauseFinisher            the engine reads a plan's pause before each finish, a round trip of its own
 //	IncidentStore            no incidents (automatic or written)
 //	UptimeStore              status pages show no daily history
 //	HeartbeatStore           no location availability

@@ -235,17 +235,31 @@ func (s *Store) AppendStep(ctx context.Context, executionID string, r *record.St
 // and writes the execution's status fields under one lock, so that no
 // reader sees one without the other.
 func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error {
+	_, err := s.writeFinish(ctx, e, steps, false)
+	return err
+}
+
+// FinishWithPause implements storage.PauseFinisher: FinishExecution
+// with the plan's pause read under the same lock.
+func (s *Store) FinishWithPause(ctx context.Context, e *record.Execution, steps []*record.StepResult) (string, error) {
+	return s.writeFinish(ctx, e, steps, true)
+}
+
+// writeFinish appends steps and writes e's status fields, with the
+// Maintenance of the plan's pause when paused says so and the pause ends
+// after e's finish, and returns the Maintenance it stored.
+func (s *Store) writeFinish(ctx context.Context, e *record.Execution, steps []*record.StepResult, paused bool) (string, error) {
 	if err := check(ctx); err != nil {
-		return err
+		return "", err
 	}
 	if e == nil {
-		return errorf("update execution: nil execution")
+		return "", errorf("update execution: nil execution")
 	}
 	copies := make([]record.StepResult, len(steps))
 	for i, r := range steps {
 		c, err := stepIn(r)
 		if err != nil {
-			return err
+			return "", err
 		}
 		copies[i] = c
 	}
@@ -254,12 +268,22 @@ func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps 
 	defer s.mu.Unlock()
 	rec, ok := s.execs[e.ID]
 	if !ok {
-		return errorf("execution %q: %w", e.ID, storage.ErrNotFound)
+		return "", errorf("execution %q: %w", e.ID, storage.ErrNotFound)
 	}
 	if err := s.insertSteps(rec, copies); err != nil {
-		return err
+		return "", err
 	}
 	plan := s.plans[rec.exec.PlanID]
+	maintenance := e.Maintenance
+	if paused && !plan.pausedUntil.IsZero() {
+		at := e.FinishedAt.Truncate(time.Microsecond)
+		if e.FinishedAt.IsZero() {
+			at = s.currentTime()
+		}
+		if at.Before(plan.pausedUntil) {
+			maintenance = storage.PauseMaintenance(plan.pausedUntil)
+		}
+	}
 	wasDone := rec.exec.Status.Done()
 	if wasDone {
 		plan.done--
@@ -274,7 +298,7 @@ func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps 
 	rec.exec.FinishedAt = e.FinishedAt
 	rec.exec.Error = errCopy
 	rec.exec.TraceID = e.TraceID
-	rec.exec.Maintenance = e.Maintenance
+	rec.exec.Maintenance = maintenance
 	rec.exec.Flaky = e.Flaky
 	if !wasDone && e.Status.Done() {
 		plan.countUptime(&rec.exec)
@@ -295,7 +319,7 @@ func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps 
 	if len(steps) > 0 || e.Status.Done() {
 		s.trim()
 	}
-	return nil
+	return maintenance, nil
 }
 
 // stepIn checks r and returns the copy of it the store keeps.

@@ -59,7 +59,11 @@
 // run's last steps with the run's finish in one batch, one transaction:
 // the INSERT of the rows, then the update of the execution with its uptime
 // rollup. It goes to the server alone, not through the group commit, so
-// that a run's end costs one round trip and one commit.
+// that a run's end costs one round trip and one commit. FinishWithPause
+// (storage.PauseFinisher), what the engine calls, is the same batch whose
+// update reads the plan's pause (plan_pauses) in its own statement and
+// writes its text (storage.PauseMaintenance, made by to_char) as the
+// execution's maintenance while it holds.
 //
 // Group commit makes many concurrent appends cost few flushes of the WAL;
 // one goroutine appending alone is bound by the round trip and the flush

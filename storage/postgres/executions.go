@@ -244,35 +244,55 @@ func (s *Store) UpdateExecution(ctx context.Context, e *record.Execution) error 
 // disk, as AppendStep does, unless steps is empty and e's status is not
 // final, as UpdateExecution does.
 func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error {
+	_, err := s.finish(ctx, e, steps, false)
+	return err
+}
+
+// FinishWithPause implements storage.PauseFinisher: FinishExecution whose
+// update reads the plan's pause in its own statement and writes its
+// Maintenance, the text storage.PauseMaintenance makes (pauseMaintenance),
+// when the pause ends after the finish.
+func (s *Store) FinishWithPause(ctx context.Context, e *record.Execution, steps []*record.StepResult) (string, error) {
+	return s.finish(ctx, e, steps, true)
+}
+
+// pauseMaintenance is the SQL of storage.PauseMaintenance(until): the
+// time in UTC, whole seconds, as to_char truncates them.
+const pauseMaintenance = `'paused until ' || to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`
+
+// finish appends steps and updates e, with the Maintenance of its plan's
+// pause when paused says so and the pause ends after e's finish, and
+// returns the Maintenance it stored.
+func (s *Store) finish(ctx context.Context, e *record.Execution, steps []*record.StepResult, paused bool) (string, error) {
 	switch {
 	case e == nil:
-		return errors.New("postgres: update execution: execution is nil")
+		return "", errors.New("postgres: update execution: execution is nil")
 	case !storable(e.ID):
-		return fmt.Errorf("postgres: update execution %q: %w", e.ID, storage.ErrNotFound)
+		return "", fmt.Errorf("postgres: update execution %q: %w", e.ID, storage.ErrNotFound)
 	}
 	op := fmt.Sprintf("update execution %q", e.ID)
 	if len(steps) > 0 {
 		op = fmt.Sprintf("finish execution %q with %d steps", e.ID, len(steps))
 	}
 	if err := checkText("Status", string(e.Status)); err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if err := checkText("StopReason", string(e.StopReason)); err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if err := checkText("TraceID", e.TraceID); err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	if err := checkText("Maintenance", e.Maintenance); err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	errDoc, err := errorJSON(e.Error)
 	if err != nil {
-		return fmt.Errorf("postgres: %s: error: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
 	rows, err := s.stepRows(e.ID, steps)
 	if err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
+		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	b := &pgx.Batch{}
 	switch {
@@ -291,26 +311,33 @@ func (s *Store) FinishExecution(ctx context.Context, e *record.Execution, steps 
 	}
 	// One statement: the row is locked to read its status before the
 	// update, so that the day's rollup counts an execution once, when it
-	// becomes final (storage.UptimeStore).
-	var updated int
+	// becomes final (storage.UptimeStore). With paused ($11), the plan's
+	// pause is read in it too: the Maintenance the rollup sees is the one
+	// stored.
+	var (
+		updated     int
+		maintenance string
+	)
 	b.Queue(s.sql(`WITH old AS (
 			SELECT id, status FROM {schema}.executions WHERE id = $1 FOR UPDATE
 		), upd AS (
 			UPDATE {schema}.executions e
-			SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, maintenance = $8, flaky = $9
+			SET status = $2, started_at = $3, finished_at = $4, error = $5, stop_reason = $6, trace_id = $7, flaky = $9,
+				maintenance = CASE WHEN $11 THEN coalesce((SELECT `+pauseMaintenance+` FROM {schema}.plan_pauses
+					WHERE plan_id = e.plan_id AND until > coalesce($4, now())), $8) ELSE $8 END
 			FROM old WHERE e.id = old.id
 			RETURNING e.plan_id, e.created_at, e.started_at, e.finished_at, e.status, e.maintenance, old.status AS old_status
 		), roll AS (`+rollUp("upd", "AND NOT old_status = ANY($10::text[])")+`)
-		SELECT count(*) FROM upd`),
-		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses()).QueryRow(func(row pgx.Row) error { return row.Scan(&updated) })
+		SELECT count(*), coalesce(min(maintenance), '') FROM upd`),
+		e.ID, string(e.Status), ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), e.TraceID, e.Maintenance, e.Flaky, doneStatuses(), paused).QueryRow(func(row pgx.Row) error { return row.Scan(&updated, &maintenance) })
 	err = s.pool.SendBatch(ctx, b).Close()
 	if err != nil {
-		return s.wrap(ctx, op, storage.ErrNotFound, err)
+		return "", s.wrap(ctx, op, storage.ErrNotFound, err)
 	}
 	if updated == 0 {
-		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+		return "", fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
 	}
-	return nil
+	return maintenance, nil
 }
 
 // GetExecution returns the execution with its step results in index order,

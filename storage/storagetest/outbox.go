@@ -243,7 +243,9 @@ func (s suite) outboxOutlivesPlan(t *testing.T) {
 // its data, as two processes or replicas do: newPair returns them, fresh
 // and empty for each scenario. It covers the optional contracts meant for
 // replicas (storage.AlertOutbox, storage.SyncStore,
-// storage.RevisionCreator); a backend that implements none of them skips,
+// storage.RevisionCreator) and a pause set through one instance applied
+// by the other's finish (storage.PauseFinisher); a backend that
+// implements none of them skips,
 // saying so.
 func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.Store)) {
 	t.Helper()
@@ -273,6 +275,10 @@ func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.
 		{"OutboxExpiredLeaseClaimedByOther", func(t *testing.T) {
 			ctx, st, a, b := pair(t)
 			outboxExpired(ctx, t, st, a, b)
+		}},
+		{"PauseSeenByOthersFinish", func(t *testing.T) {
+			a, b := newPair(t)
+			pauseSeenByOther(t, a, b)
 		}},
 		{"SyncStateSeenByOther", func(t *testing.T) {
 			a, b := newPair(t)

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ExclusiveCreate", s.exclusiveScenarios()},
 		{"PlanRevision", s.revisionScenarios()},
 		{"Pause", s.pauseScenarios()},
+		{"FinishWithPause", s.pauseFinishScenarios()},
 		{"Heartbeats", s.heartbeatScenarios()},
 		{"RecentExecutions", s.recentScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
