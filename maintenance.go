@@ -16,7 +16,9 @@ import (
 // replica and survives a restart), one of the plan's maintenance
 // windows open, or a record.MaintenanceHook (the alert policy's windows)
 // saying so. An execution in maintenance is stored marked with it and
-// alerts nothing.
+// alerts nothing. The pause comes first; a store that applies it in the
+// finish's own write (storage.PauseFinisher) is asked for it there, after
+// the windows and the hooks.
 
 // ErrPauseUnsupported is returned by PausePlan and PlanPause when the
 // engine's store does not keep pauses (is not a storage.PauseStore; the
@@ -24,11 +26,12 @@ import (
 var ErrPauseUnsupported = errors.New("smokex: the store does not keep pauses (storage.PauseStore)")
 
 // PausePlan pauses the plan until until: it keeps running and recording,
-// but the executions that finish before until are marked as in
-// maintenance ("paused until ...") and send no alert. A pause replaces
-// the plan's last one; a zero until ends it (ResumePlan). The pause is
-// kept in the store: it survives a restart and holds for every engine
-// sharing the store. ErrPlanNotFound when the store has no such plan.
+// but the executions that finish before until, those in flight as it is
+// paused included, are marked as in maintenance (storage.PauseMaintenance:
+// "paused until ...") and send no alert. A pause replaces the plan's last
+// one; a zero until ends it (ResumePlan). The pause is kept in the store:
+// it survives a restart and holds for every engine sharing the store.
+// ErrPlanNotFound when the store has no such plan.
 func (e *Engine) PausePlan(ctx context.Context, id string, until time.Time) error {
 	ps, ok := e.store.(storage.PauseStore)
 	if !ok {
@@ -89,13 +92,17 @@ func (e *Engine) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
 
 // maintenanceOf returns the maintenance x finished in, empty when none:
 // its plan's pause first, then the plan's maintenance windows, then the
-// hooks'.
+// hooks'. On a store that applies the pause in the finish's write
+// (storage.PauseFinisher), the pause is not read here: that write puts it
+// over the windows' and hooks' answer (saveExecution, finishExecution),
+// for one round trip where the read made two.
 func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution) string {
 	at := x.FinishedAt
 	if at.IsZero() {
 		at = e.cfg.now()
 	}
-	if ps, ok := e.store.(storage.PauseStore); ok {
+	_, applied := e.store.(storage.PauseFinisher)
+	if ps, ok := e.store.(storage.PauseStore); ok && !applied {
 		sctx, cancel := storeCtx(ctx)
 		until, err := ps.PlanPause(sctx, j.plan.ID)
 		cancel()
@@ -103,7 +110,7 @@ func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution)
 		case err != nil && !errors.Is(err, storage.ErrNotFound):
 			e.cfg.Logger.Warn("smokex: reading the plan's pause; taken as not paused", "plan", j.plan.ID, "execution", x.ID, "error", err)
 		case at.Before(until):
-			return "paused until " + until.UTC().Format(time.RFC3339)
+			return storage.PauseMaintenance(until)
 		}
 	}
 	for i := range j.plan.Maintenance {

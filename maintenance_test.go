@@ -2,8 +2,13 @@ package smokex_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +18,8 @@ import (
 	"github.com/smokex/smokex/notify"
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
 )
 
 // failingPlan is a plan of one step that asks TARGET.
@@ -142,4 +149,128 @@ steps:
 	require.Equal(t, y.ID, (<-events).Execution.ID)
 	require.NoError(t, eng.Stop(ctx))
 	require.Empty(t, events, "the plan in maintenance alerted")
+}
+
+// pauseReads is a memory store that counts the reads of a plan's pause
+// (PlanPause); it applies pauses in its finishes (storage.PauseFinisher).
+type pauseReads struct {
+	*memory.Store
+	reads atomic.Int64
+}
+
+func (s *pauseReads) PlanPause(ctx context.Context, id string) (time.Time, error) {
+	s.reads.Add(1)
+	return s.Store.PlanPause(ctx, id)
+}
+
+// heldSecret answers, once released, with an error, as a vault that
+// fails.
+type heldSecret struct{ asked, release chan struct{} }
+
+func (s heldSecret) Secret(context.Context, string) (string, bool, error) {
+	close(s.asked)
+	<-s.release
+	return "", false, errors.New("vault down")
+}
+
+// windowHook says a maintenance window named backup holds, and counts
+// how often it is asked.
+type windowHook struct {
+	record.HookDefaults
+	asked atomic.Int64
+}
+
+func (h *windowHook) Maintenance(context.Context, *record.PlanRef, *record.Execution) (string, bool) {
+	h.asked.Add(1)
+	return "backup", true
+}
+
+// pauseOnly is a store that keeps pauses but does not apply them in its
+// finishes (not a storage.PauseFinisher).
+type pauseOnly struct {
+	storage.Store
+	storage.PauseStore
+}
+
+// TestPauseSetDuringARun pauses a plan through another engine sharing the
+// store while an execution of it runs, in its step or before its first
+// (its secret being read, then failing): the execution fails and is
+// stored and told in the pause's maintenance, over the window a
+// MaintenanceHook gives, and alerts nothing. A store that applies the
+// pause in the finish's write (storage.PauseFinisher) is read no pause
+// before it, and the hook is asked first; on a store that only keeps
+// pauses the engine reads the pause and asks no hook.
+func TestPauseSetDuringARun(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name             string
+		applied, early   bool
+		reads, hookAsked int64
+	}{
+		{"in its step", true, false, 0, 1},
+		{"before its first step", true, true, 0, 1},
+		{"in its step, pause read", false, false, 1, 0},
+		{"before its first step, pause read", false, true, 1, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			asked, release := make(chan struct{}), make(chan struct{})
+			releaseOnce := sync.OnceFunc(func() { close(release) })
+			t.Cleanup(releaseOnce)
+			target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				close(asked)
+				<-release
+				w.WriteHeader(http.StatusInternalServerError)
+			}))
+			t.Cleanup(target.Close)
+			src := `{name: shop, steps: [{get: {url: "` + target.URL + `/health"}}]}`
+			if c.early {
+				src = `{name: shop, secrets: [KEY], steps: [{get: {url: "` + target.URL + `/health"}}]}`
+			}
+			mem := &pauseReads{Store: memory.New(memory.Config{})}
+			var store storage.Store = mem
+			if !c.applied {
+				store = pauseOnly{mem, mem}
+			}
+			alerts := make(chan *notify.Event, 10)
+			hook := &windowHook{}
+			runner := newEngine(t, smokex.Config{
+				Store:   store,
+				Secrets: heldSecret{asked: asked, release: release},
+				Hooks:   []record.Hook{hook},
+				Alerts: &notify.PolicyConfig{Targets: []notify.Target{{Name: "capture", Notifier: notify.NotifierFunc(func(_ context.Context, e *notify.Event) error {
+					alerts <- e
+					return nil
+				})}}},
+			})
+			require.NoError(t, runner.AddPlan(ctx, mustParse(t, src)))
+			require.NoError(t, runner.Start(ctx))
+			other := newEngine(t, smokex.Config{Store: store})
+			events := newExecutionEvents(t, runner)
+
+			id, err := runner.Trigger(ctx, "shop", nil)
+			require.NoError(t, err)
+			within(t, asked, "the run's request or secret")
+			until := time.Now().Add(time.Hour).Add(123456 * time.Microsecond)
+			require.NoError(t, other.PausePlan(ctx, "shop", until))
+			releaseOnce()
+
+			_, finished := events.of(t, id)
+			want := storage.PauseMaintenance(until)
+			require.Equal(t, record.StatusFailed, finished.Status)
+			require.Equal(t, want, finished.Maintenance, "the finished event")
+			stored, err := store.GetExecution(ctx, id)
+			require.NoError(t, err)
+			require.Equal(t, want, stored.Maintenance, "the stored execution")
+			if c.early {
+				require.Empty(t, stored.Steps, "it ended before its first step")
+			}
+			require.NoError(t, runner.Stop(ctx)) // the alert policy decides on every finish
+			require.Empty(t, alerts, "no alert for an execution in a pause")
+			require.EqualValues(t, 1, runner.Alerts().Stats().Suppressed)
+			require.Equal(t, c.reads, mem.reads.Load(), "the pause's reads before the finish")
+			require.Equal(t, c.hookAsked, hook.asked.Load(), "the MaintenanceHook's asks")
+		})
+	}
 }

@@ -586,8 +586,12 @@ func (o *engineObserver) storeStep(ctx context.Context, x *record.Execution, r *
 // held for it, in one write (storage.ExecutionFinisher). When a step
 // before it could not be stored, or that write fails, the last step and
 // the finish are written one after the other, as to a store without it.
-// The last step's step_finished event goes out once they are written,
-// before execution_finished.
+// The finish is written with the maintenance x finished in, and on a
+// store that applies the plan's pause in that write
+// (storage.PauseFinisher) x then carries the one stored, before the
+// hooks, the subscribers and the alert policy are told. The last step's
+// step_finished event goes out once they are written, before
+// execution_finished.
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	last, lastEvent := o.job.last, o.job.lastEvent
 	o.job.last, o.job.lastEvent = nil, Event{}
@@ -639,8 +643,8 @@ func (o *engineObserver) finishWithStep(ctx context.Context, x *record.Execution
 // status, the stop reason reason and the error cause. Hooks and
 // subscribers see it start and finish, as every other execution, and as
 // the executor reports one that it cannot run; the store gets one write,
-// its start and finish together, made before either is told (and,
-// before it, the maintenance it finished in is found, as for every
+// its start and finish together, made before either is told (with the
+// maintenance it finished in, found or applied by the store as for every
 // finish), so that a reader of the store finds both on either event.
 // The execution the start is told with, as before its finish, carries
 // no maintenance yet.

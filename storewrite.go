@@ -136,31 +136,62 @@ func (e *Engine) appendStep(ctx context.Context, x *record.Execution, r *record.
 // saveExecution stores x's status (its start or its finish), detached
 // from the run's cancellation, for at most storeTimeout: a finish lost to
 // a dropped connection would leave the execution running in the store
-// until the next Start.
+// until the next Start. A finish to a store that applies the plan's pause
+// in the write (storage.PauseFinisher) is written with it, and x gets the
+// Maintenance stored.
 func (e *Engine) saveExecution(ctx context.Context, x *record.Execution) error {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return e.writeAgain(sctx, "storing execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status},
-		func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }, nil)
+	write := func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }
+	if pf, ok := e.store.(storage.PauseFinisher); ok && x.Status.Done() {
+		write = func(ctx context.Context) error { return finishWithPause(ctx, pf, x, nil) }
+	}
+	return e.writeAgain(sctx, "storing execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status}, write, nil)
 }
 
 // finishExecution stores x's finish with last, the result of its last
 // step, in one write (the store is a storage.ExecutionFinisher), detached
-// from the run's cancellation, for at most storeTimeout. A retry that
-// conflicts (last is stored) finds the earlier try's write when the
-// stored execution holds last: nothing else stores it, and the write is
-// all or nothing. (Its finish time would not do: a store may keep times
-// less precisely, PostgreSQL to the microsecond.)
+// from the run's cancellation, for at most storeTimeout; with the plan's
+// pause when the store applies it (storage.PauseFinisher), x then
+// getting the Maintenance stored. A retry that conflicts (last is stored)
+// finds the earlier try's write when the stored execution holds last:
+// nothing else stores it, and the write is all or nothing. (Its finish
+// time would not do: a store may keep times less precisely, PostgreSQL to
+// the microsecond.)
 func (e *Engine) finishExecution(ctx context.Context, x *record.Execution, last *record.StepResult) error {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
-	f := e.store.(storage.ExecutionFinisher)
+	steps := []*record.StepResult{last}
+	write := func(ctx context.Context) error {
+		return e.store.(storage.ExecutionFinisher).FinishExecution(ctx, x, steps)
+	}
+	pf, applies := e.store.(storage.PauseFinisher)
+	if applies {
+		write = func(ctx context.Context) error { return finishWithPause(ctx, pf, x, steps) }
+	}
 	return e.writeAgain(sctx, "storing execution with its last step", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status, "step", last.Index},
-		func(ctx context.Context) error { return f.FinishExecution(ctx, x, []*record.StepResult{last}) },
+		write,
 		func(ctx context.Context) bool {
 			got, err := e.store.GetExecution(ctx, x.ID)
-			return err == nil && slices.ContainsFunc(got.Steps, func(s record.StepResult) bool { return s.Index == last.Index })
+			if err != nil || !slices.ContainsFunc(got.Steps, func(s record.StepResult) bool { return s.Index == last.Index }) {
+				return false
+			}
+			if applies {
+				x.Maintenance = got.Maintenance
+			}
+			return true
 		})
+}
+
+// finishWithPause writes x's finish with steps and the plan's pause, and
+// gives x the Maintenance stored: the pause's, when it held at x's
+// finish, over the windows' and hooks' x carried.
+func finishWithPause(ctx context.Context, pf storage.PauseFinisher, x *record.Execution, steps []*record.StepResult) error {
+	m, err := pf.FinishWithPause(ctx, x, steps)
+	if err == nil {
+		x.Maintenance = m
+	}
+	return err
 }
 
 // unstored is a step result that could not be stored.

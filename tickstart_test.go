@@ -16,7 +16,9 @@ import (
 
 // statusWrites is a memory store that records, for each execution, the
 // status of every write of it: "create running", "update running",
-// "finish passed".
+// "finish passed". A finish with the plan's pause (FinishWithPause) is
+// "finish" with steps, "update" without, as FinishExecution and
+// UpdateExecution.
 type statusWrites struct {
 	*memory.Store
 	mu     sync.Mutex
@@ -63,6 +65,15 @@ func (s *statusWrites) UpdateExecution(ctx context.Context, e *record.Execution)
 func (s *statusWrites) FinishExecution(ctx context.Context, e *record.Execution, steps []*record.StepResult) error {
 	s.log(e.ID, "finish", e.Status)
 	return s.Store.FinishExecution(ctx, e, steps)
+}
+
+func (s *statusWrites) FinishWithPause(ctx context.Context, e *record.Execution, steps []*record.StepResult) (string, error) {
+	what := "update"
+	if len(steps) > 0 {
+		what = "finish"
+	}
+	s.log(e.ID, what, e.Status)
+	return s.Store.FinishWithPause(ctx, e, steps)
 }
 
 // TestTickFindingASlotIsStoredAsRunning: a tick that finds a concurrency

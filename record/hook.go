@@ -181,7 +181,14 @@ type ErrorBudgetHook interface {
 // it is stored finished, whether a maintenance window holds for its plan;
 // the engine records the window's name in Execution.Maintenance. An alert
 // policy with maintenance windows implements it (notify.Policy). It must
-// answer at once, from memory.
+// answer at once, from memory. It is not asked when one of the plan's own
+// windows holds. A pause of the plan takes precedence over its answer: on
+// a store that applies the pause in the finish's write
+// (storage.PauseFinisher; the memory and PostgreSQL stores do) the hook
+// is asked first, paused or not, and the pause then replaces what it
+// said; on a store that only keeps pauses (storage.PauseStore) the pause
+// is read first and the hook not asked while it holds. Either way the
+// execution told to ExecutionFinishedHook carries what was stored.
 type MaintenanceHook interface {
 	Hook
 	Maintenance(ctx context.Context, p *PlanRef, x *Execution) (window string, ok bool)

@@ -107,9 +107,11 @@ type Execution struct {
 	// tracer traced it, so that a page can link to the trace; empty
 	// otherwise.
 	TraceID string `json:"trace_id,omitempty"`
-	// Maintenance names the maintenance window the execution finished in
-	// (a MaintenanceHook said so): no alert was sent for it, and the
-	// uptime figures (storage summaries) leave it out. Empty otherwise.
+	// Maintenance names what held the execution when it finished: its
+	// plan's pause ("paused until 2026-12-06T03:00:00Z") or a maintenance
+	// window (the plan's or one a MaintenanceHook named). No alert was
+	// sent for it, and the uptime figures (storage summaries) leave it
+	// out. Empty otherwise.
 	Maintenance string `json:"maintenance,omitempty"`
 	// Flaky is set on an execution that was up (passed or degraded) only
 	// because a step needed more than one attempt: a retry of a request
