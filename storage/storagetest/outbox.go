@@ -245,8 +245,7 @@ func (s suite) outboxOutlivesPlan(t *testing.T) {
 // replicas (storage.AlertOutbox, storage.SyncStore,
 // storage.RevisionCreator) and a pause set through one instance applied
 // by the other's finish (storage.PauseFinisher); a backend that
-// implements none of them skips,
-// saying so.
+// implements none of them skips, saying so.
 func RunShared(t *testing.T, newPair func(t *testing.T) (storage.Store, storage.Store)) {
 	t.Helper()
 	pair := func(t *testing.T) (context.Context, storage.Store, storage.AlertOutbox, storage.AlertOutbox) {
