@@ -17,7 +17,8 @@
 //
 //   - plans: one row per plan; labels as jsonb, the YAML source as bytea;
 //     its revision (storage.Plan.Revision) from the schema's sequence
-//     plan_revisions, taken again by a save that changes the row.
+//     plan_revisions, taken again by the table's trigger on every update
+//     that changes the plan, whichever release makes it.
 //   - executions: one row per execution, deleted with its plan. Indexed for
 //     the newest executions of one plan (covering status, start and finish,
 //     so that Summaries read the index only) and of all plans, by status,

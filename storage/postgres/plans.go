@@ -51,10 +51,11 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 			return fmt.Errorf("postgres: save plan %q: files: %w", p.ID, err)
 		}
 	}
-	// The revision the insert would give (the column's default, the
-	// sequence's next value) is the update's when the plan changes.
+	// The revision is the column's default on insert; an update that
+	// changes the plan takes a new one in the table's trigger
+	// (plan_revision).
 	_, err = s.pool.Exec(ctx, s.sql(`
-		INSERT INTO {schema}.plans AS p (id, name, description, schedule, labels, source, files, created_at, updated_at)
+		INSERT INTO {schema}.plans (id, name, description, schedule, labels, source, files, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name,
@@ -63,11 +64,7 @@ func (s *Store) SavePlan(ctx context.Context, p *storage.Plan) error {
 			labels = excluded.labels,
 			source = excluded.source,
 			files = excluded.files,
-			updated_at = excluded.updated_at,
-			revision = CASE
-				WHEN (p.name, p.description, p.schedule, p.labels, p.source, p.files)
-					IS DISTINCT FROM (excluded.name, excluded.description, excluded.schedule, excluded.labels, excluded.source, excluded.files)
-				THEN excluded.revision ELSE p.revision END`),
+			updated_at = excluded.updated_at`),
 		p.ID, p.Name, p.Description, p.Schedule, lb, p.Source, files, now())
 	return s.wrap(ctx, fmt.Sprintf("save plan %q", p.ID), nil, err)
 }

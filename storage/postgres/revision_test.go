@@ -72,3 +72,48 @@ func TestCreateIfRevisionWaitsForPlanWrite(t *testing.T) {
 func sqlIn(schema, query string) string {
 	return strings.ReplaceAll(query, "{schema}", pgx.Identifier{schema}.Sanitize())
 }
+
+// TestRevisionOfAnOlderReleasesSave: a release older than the plans'
+// revisions, running beside a newer one on the same schema, saves plans
+// with a statement that knows nothing of revisions; a change it makes
+// still gives the plan a new revision, which the newer release's guarded
+// creates then see, and a save of the same plan keeps it.
+func TestRevisionOfAnOlderReleasesSave(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool := postgrestest.Pool(t, 4)
+	schema := postgrestest.Schema(t, pool)
+	st := newStore(t, pool, postgres.Config{Schema: schema})
+	require.NoError(t, st.SavePlan(ctx, planFor("p")))
+	first, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+
+	// SavePlan's statement before the revisions (migration 0018).
+	oldSave := func(source string) {
+		t.Helper()
+		_, err := pool.Exec(ctx, sqlIn(schema, `
+			INSERT INTO {schema}.plans (id, name, description, schedule, labels, source, files, created_at, updated_at)
+			VALUES ($1, $2, '', '', '{}', $3, NULL, now(), now())
+			ON CONFLICT (id) DO UPDATE SET
+				name = excluded.name,
+				description = excluded.description,
+				schedule = excluded.schedule,
+				labels = excluded.labels,
+				source = excluded.source,
+				files = excluded.files,
+				updated_at = excluded.updated_at`), "p", first.Name, []byte(source))
+		require.NoError(t, err)
+	}
+	oldSave(string(first.Source))
+	same, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, first.Revision, same.Revision, "saved again unchanged")
+
+	oldSave("name: changed\n")
+	changed, err := st.GetPlan(ctx, "p")
+	require.NoError(t, err)
+	require.NotEqual(t, first.Revision, changed.Revision, "changed by the older release")
+	err = st.CreateExecutionIfRevision(ctx, execFor("e-1", "p", time.Now(), record.StatusCreated), first.Revision)
+	require.ErrorIs(t, err, storage.ErrPlanChanged)
+	require.NoError(t, st.CreateExecutionIfRevision(ctx, execFor("e-1", "p", time.Now(), record.StatusCreated), changed.Revision))
+}

@@ -86,14 +86,15 @@ func TestNotMigrated(t *testing.T) {
 	require.ErrorContains(t, err, "Migrate")
 }
 
-// A schema migrated by an older version lacks a column a newer one reads:
-// the error asks whether Migrate ran, as for a missing table.
+// A schema migrated by an older version lacks a column a newer one reads
+// (here the plans' revision, which migration 0018 adds): the error asks
+// whether Migrate ran, as for a missing table.
 func TestMigratedByAnOlderVersion(t *testing.T) {
 	t.Parallel()
 	pool := postgrestest.Pool(t, 4)
 	schema := postgrestest.Schema(t, pool)
 	st := newStore(t, pool, postgres.Config{Schema: schema})
-	_, err := pool.Exec(t.Context(), "ALTER TABLE "+schema+".plans DROP COLUMN files")
+	_, err := pool.Exec(t.Context(), "ALTER TABLE "+schema+".plans DROP COLUMN revision")
 	require.NoError(t, err)
 	_, err = st.ListPlans(t.Context(), nil)
 	require.ErrorContains(t, err, `(has Migrate run on schema "`+schema+`"?)`)
