@@ -2,12 +2,15 @@ package smokex_test
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/storage"
 	"github.com/smokex/smokex/storage/memory"
@@ -76,4 +79,68 @@ func TestTickReadsItsPlanOnlyWhenItChanged(t *testing.T) {
 	require.NoError(t, a.RemovePlan(ctx, "first"))
 	tb.Tick("first", due.Add(5*time.Hour))
 	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan}, sk.seen(), "a plan removed elsewhere")
+}
+
+// changedAfterCreate is a memory store whose first guarded create is
+// stored, then sees its plan changed by another process, and then loses
+// its reply, as a dropped connection does.
+type changedAfterCreate struct {
+	*memory.Store
+	once   sync.Once
+	change func()
+}
+
+// lostAfter returns err, or errDropped after change when it is the first
+// create that succeeded.
+func (s *changedAfterCreate) lostAfter(err error) error {
+	if err != nil {
+		return err
+	}
+	s.once.Do(func() {
+		s.change()
+		err = errDropped
+	})
+	return err
+}
+
+func (s *changedAfterCreate) CreateExecutionIfRevision(ctx context.Context, x *record.Execution, revision int64) error {
+	return s.lostAfter(s.Store.CreateExecutionIfRevision(ctx, x, revision))
+}
+
+func (s *changedAfterCreate) CreateExecutionExclusiveIfRevision(ctx context.Context, x *record.Execution, revision int64, since time.Time) error {
+	return s.lostAfter(s.Store.CreateExecutionExclusiveIfRevision(ctx, x, revision, since))
+}
+
+// TestTickCreatedBeforeItsPlanChangedReplyLost: a tick's create that was
+// stored, its reply lost, and whose plan another process changed before
+// the create is tried again (which the store then refuses as of a plan
+// changed), is the tick's execution: it runs, the plan it was created
+// with, and the tick is neither created twice nor left in flight.
+func TestTickCreatedBeforeItsPlanChangedReplyLost(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	ctx := t.Context()
+	v1 := `{name: first, schedule: "@hourly", steps: [{get: {url: "` + srv.URL + `/one"}}]}`
+	v2 := `{name: first, schedule: "@hourly", steps: [{get: {url: "` + srv.URL + `/two"}}]}`
+	for name, overlap := range map[string]smokex.OverlapPolicy{"skip": smokex.OverlapSkip, "allow": smokex.OverlapAllow} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			store := &changedAfterCreate{Store: memory.New(memory.Config{})}
+			store.change = func() {
+				require.NoError(t, store.Store.SavePlan(ctx, &storage.Plan{ID: "first", Name: "first", Schedule: "@hourly", Source: []byte(v2)}))
+			}
+			sk := &skips{}
+			eng, tb := newHandTicked(t, smokex.Config{Store: store, Overlap: overlap, Hooks: []record.Hook{sk}, Logger: slog.New(slog.DiscardHandler)}, true)
+			require.NoError(t, eng.AddPlan(ctx, mustParse(t, v1)))
+			due := time.Now().UTC().Truncate(time.Hour) // in time: within the hourly interval
+			tb.Tick("first", due)
+			runs := scheduledRuns(t, store, "first")
+			require.Len(t, runs, 1, "one execution for the tick")
+			got, err := store.GetExecution(ctx, runs[0].ID)
+			require.NoError(t, err)
+			require.Equal(t, record.StatusPassed, got.Status)
+			require.Contains(t, got.Steps[0].URL, "/one", "the plan it was created with")
+			require.Empty(t, sk.seen(), "the tick is not skipped")
+		})
+	}
 }
