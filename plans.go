@@ -826,9 +826,7 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 	}
 	if local != nil && (len(sp.Source) == 0 || sameSource(sp.Source, sp.Files, local.plan.Source, local.plan.Files)) {
 		if revision != 0 {
-			e.mu.Lock()
-			e.stored[planID] = &storedPlan{revision: revision}
-			e.mu.Unlock()
+			e.hold(planID, local, &storedPlan{revision: revision})
 		}
 		return local, revision, nil
 	}
@@ -842,10 +840,20 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 		}
 		lp = &loadedPlan{plan: p, ref: planRef(p)}
 	}
-	e.mu.Lock()
-	e.stored[planID] = &storedPlan{revision: revision, source: sp.Source, files: sp.Files, lp: lp}
-	e.mu.Unlock()
+	e.hold(planID, local, &storedPlan{revision: revision, source: sp.Source, files: sp.Files, lp: lp})
 	return lp, revision, nil
+}
+
+// hold keeps sp as what runs read of the plan planID from the store,
+// unless the plan loaded in the engine is no longer local, the one sp was
+// compared with: a plan loaded since (load), whose source may be the
+// stored one, is the next run's to compare, with the store read again.
+func (e *Engine) hold(planID string, local *loadedPlan, sp *storedPlan) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.plans[planID] == local {
+		e.stored[planID] = sp
+	}
 }
 
 // forgetStored forgets what runs read of the plan planID from the store:

@@ -2,10 +2,12 @@ package smokex_test
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -143,4 +145,76 @@ func TestTickCreatedBeforeItsPlanChangedReplyLost(t *testing.T) {
 			require.Empty(t, sk.seen(), "the tick is not skipped")
 		})
 	}
+}
+
+// memSource is a Source whose files and revision the test sets.
+type memSource struct {
+	mu    sync.Mutex
+	files fstest.MapFS
+	rev   record.Source
+}
+
+func (s *memSource) set(files fstest.MapFS, commit string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files, s.rev = files, record.Source{Commit: commit}
+}
+
+func (s *memSource) Fetch(context.Context) (fs.FS, record.Source, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.files, s.rev, nil
+}
+
+// syncedMidRead is a memory store whose next plan read, once armed,
+// first runs during: a change of the plans that lands while a tick reads
+// its plan.
+type syncedMidRead struct {
+	*memory.Store
+	during atomic.Pointer[func()]
+}
+
+func (s *syncedMidRead) GetPlan(ctx context.Context, id string) (*storage.Plan, error) {
+	if f := s.during.Swap(nil); f != nil {
+		(*f)()
+	}
+	return s.Store.GetPlan(ctx, id)
+}
+
+// TestTickReadDuringASync: a sync that loads a new version of a plan while
+// a tick reads the plan from the store leaves the tick's read unkept: the
+// next tick runs the plan the sync loaded, named by its source's commit,
+// not a copy parsed from the store that names none.
+func TestTickReadDuringASync(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	ctx := t.Context()
+	plan := func(path string) fstest.MapFS {
+		return fstest.MapFS{"p.yaml": {Data: []byte(`{name: p, schedule: "@hourly", steps: [{get: {url: "` + srv.URL + path + `"}}]}`)}}
+	}
+	store := &syncedMidRead{Store: memory.New(memory.Config{})}
+	eng, tb := newHandTicked(t, smokex.Config{Store: store, Logger: slog.New(slog.DiscardHandler)}, true)
+	src := &memSource{}
+	src.set(plan("/one"), "c1")
+	_, err := eng.Sync(ctx, src, nil)
+	require.NoError(t, err)
+
+	sync2 := func() {
+		src.set(plan("/two"), "c2")
+		_, err := eng.Sync(ctx, src, nil)
+		require.NoError(t, err)
+	}
+	store.during.Store(&sync2)
+	due := time.Now().UTC().Truncate(time.Hour) // in time: within the hourly interval
+	tb.Tick("p", due)
+	require.Nil(t, store.during.Load(), "the sync ran as the tick read its plan")
+	tb.Tick("p", due.Add(time.Hour))
+	runs := scheduledRuns(t, store, "p")
+	require.Len(t, runs, 2)
+	got, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.True(t, due.Add(time.Hour).Equal(got.ScheduledAt))
+	require.Equal(t, record.StatusPassed, got.Status)
+	require.Contains(t, got.Steps[0].URL, "/two")
+	require.Equal(t, "c2", got.Source.Commit, "the plan the sync loaded")
 }
