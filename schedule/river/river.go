@@ -171,6 +171,7 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	local   map[string]*localEntry // the entries as this replica last knew them
+	due     dueHeap                // the entries of local that tick again, soonest first
 	started bool
 	closed  bool
 
@@ -191,12 +192,16 @@ type Scheduler struct {
 
 // localEntry is an entry as this replica schedules it.
 type localEntry struct {
+	id        string
 	spec      string
 	locations []string
 	parsed    *spec
 	// next is the due time of its next tick that this replica enqueues;
 	// zero when the spec fires no more.
 	next time.Time
+	// index is the entry's place in Scheduler.due; -1 when it is not
+	// there (next is zero).
+	index int
 }
 
 var (
@@ -366,11 +371,16 @@ func (s *Scheduler) apply(id, specText string, locations []string, parsed *spec,
 	if ok && parsed != nil && old.spec == specText && slices.Equal(old.locations, locations) {
 		return nil
 	}
-	delete(s.local, id)
+	if ok {
+		delete(s.local, id)
+		s.due.remove(old)
+	}
 	if parsed == nil {
 		return nil
 	}
-	s.local[id] = &localEntry{spec: specText, locations: locations, parsed: parsed, next: s.catchUp(parsed, through, time.Now())}
+	e := &localEntry{id: id, spec: specText, locations: locations, parsed: parsed, next: s.catchUp(parsed, through, time.Now()), index: -1}
+	s.local[id] = e
+	s.due.add(e)
 	select {
 	case s.rewake <- struct{}{}:
 	default:

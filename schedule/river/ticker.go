@@ -1,6 +1,7 @@
 package river
 
 import (
+	"container/heap"
 	"slices"
 	"time"
 )
@@ -32,14 +33,15 @@ func (s *Scheduler) tickLoop() {
 const idleWait = time.Hour
 
 // enqueueDue hands the ticks due at now to the enqueuer and returns how
-// long until the next one.
+// long until the next one. It visits the entries due, not all of them.
 func (s *Scheduler) enqueueDue(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	earliest := now.Add(idleWait)
 	var ticks []tickArgs
-	for id, e := range s.local {
-		var due []time.Time
+	var due []time.Time
+	for len(s.due) > 0 && !s.due[0].next.After(now) {
+		e := s.due[0]
+		due = due[:0]
 		for !e.next.IsZero() && !e.next.After(now) {
 			if len(due) == MaxCatchUpTicks {
 				due = append(due[:0], due[1:]...)
@@ -49,19 +51,68 @@ func (s *Scheduler) enqueueDue(now time.Time) time.Duration {
 		}
 		for _, d := range due {
 			if len(e.locations) == 0 {
-				ticks = append(ticks, tickArgs{ID: id, Due: d})
+				ticks = append(ticks, tickArgs{ID: e.id, Due: d})
 			}
 			for _, loc := range e.locations {
-				ticks = append(ticks, tickArgs{ID: id, Due: d, Location: loc})
+				ticks = append(ticks, tickArgs{ID: e.id, Due: d, Location: loc})
 			}
 		}
-		if !e.next.IsZero() && e.next.Before(earliest) {
-			earliest = e.next
+		if e.next.IsZero() {
+			heap.Pop(&s.due)
+		} else {
+			heap.Fix(&s.due, 0)
 		}
 	}
 	// Every replica inserts in the same order, so that their inserts of
 	// the same unique jobs wait on each other without deadlocking.
 	slices.SortFunc(ticks, tickArgs.compare)
 	s.enq.add(ticks...)
-	return earliest.Sub(now)
+	if len(s.due) == 0 {
+		return idleWait
+	}
+	return min(s.due[0].next.Sub(now), idleWait)
+}
+
+// dueHeap holds the entries that tick again, by their next due time, so
+// that the tick loop finds those due without looking at the others (a
+// thousand entries @every 10s come due ten at a time, ten times a
+// second). It implements heap.Interface; use add and remove.
+type dueHeap []*localEntry
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].next.Before(h[j].next) }
+func (h dueHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+
+// Push implements heap.Interface.
+func (h *dueHeap) Push(x any) {
+	e := x.(*localEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+
+// Pop implements heap.Interface.
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	e.index = -1
+	*h = old[:len(old)-1]
+	return e
+}
+
+// add puts e in the heap if it ticks again.
+func (h *dueHeap) add(e *localEntry) {
+	if !e.next.IsZero() {
+		heap.Push(h, e)
+	}
+}
+
+// remove takes e out of the heap if it is there.
+func (h *dueHeap) remove(e *localEntry) {
+	if e.index >= 0 {
+		heap.Remove(h, e.index)
+	}
 }
