@@ -3,6 +3,7 @@ package river_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,4 +63,45 @@ func TestCatchUp(t *testing.T) {
 	for due, i := every.Next(through).UTC(), 1; i <= 5; due, i = every.Next(due).UTC(), i+1 {
 		require.Equal(t, 1, seen[due], "the tick due %s, which no replica enqueued", due.Format(time.StampMilli))
 	}
+}
+
+// TestEnqueuedThrough: an entry added records the time of its addition as
+// the time through which its ticks are enqueued, so that a replica that
+// starts after the one that added it died, before that one recorded a
+// tick, enqueues every tick since the addition; a scheduler that stops
+// records its last enqueued tick, due no earlier than the last that ran.
+func TestEnqueuedThrough(t *testing.T) {
+	t.Parallel()
+	pool := postgrestest.Pool(t, 8)
+	schema := postgrestest.Schema(t, pool)
+	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	log := &tickLog{dues: map[string][]time.Time{}, tick: make(chan struct{}, 1)}
+	s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
+		Func: func(_ context.Context, id string, due time.Time) { log.add(id, due) }})
+	require.NoError(t, err)
+	through := func() *time.Time {
+		var at *time.Time
+		require.NoError(t, pool.QueryRow(t.Context(), `SELECT enqueued_through FROM `+pgx.Identifier{schema}.Sanitize()+
+			`.schedule_entries WHERE id = 'a'`).Scan(&at))
+		return at
+	}
+	var before, after time.Time
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT now()`).Scan(&before))
+	require.NoError(t, s.Add(t.Context(), "a", "@every 1s"))
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT now()`).Scan(&after))
+	added := through()
+	require.NotNil(t, added, "enqueued_through of an entry just added")
+	require.False(t, added.Before(before) || added.After(after), "enqueued_through %s of an entry added between %s and %s", added, before, after)
+
+	require.NoError(t, s.Start(t.Context()))
+	log.waitFor(t, []string{"a"}, 2)
+	require.NoError(t, s.Stop(t.Context()))
+	log.mu.Lock()
+	last := slices.MaxFunc(log.dues["a"], time.Time.Compare)
+	log.mu.Unlock()
+	stopped := through()
+	require.NotNil(t, stopped)
+	require.False(t, stopped.Before(last), "enqueued_through %s at stop, before the last tick run, due %s", stopped, last)
+	every := cronspec.EveryFor("a", time.Second)
+	require.True(t, every.Next(stopped.Add(-time.Millisecond)).Equal(*stopped), "enqueued_through %s at stop is a due time of a", stopped)
 }

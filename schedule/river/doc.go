@@ -64,14 +64,23 @@
 // skipped as a duplicate, never run twice. Up to MaxPendingTicks wait
 // while the database refuses them; past that a tick is logged as dropped.
 //
-// No replica at all. With the job, in the same transaction, the replica
-// that inserted it first records the entry's last enqueued due time
-// (enqueued_through). A replica that starts, or that syncs an entry,
-// enqueues the ticks that fell due since then, within CatchUp (10 minutes
-// by default) and MaxCatchUpTicks (60) per entry at most, the latest: a
-// tick that fell due while no replica lived is enqueued once one does,
-// and the engine runs it, or records it as skipped as late (below). The
-// same holds for a replica whose own loop fell behind (a paused process).
+// No replica at all. Each entry records a time through which its ticks
+// are enqueued (enqueued_through): the time it was added or its spec
+// last changed, then the due time of its last tick inserted, which the
+// replica that inserted it first records at its next sync (within
+// SyncInterval, in the sync's round trip, not in the insert's
+// transaction) or at its Stop. A replica that starts, or that syncs an
+// entry, enqueues the ticks that fell due since then, within CatchUp (10
+// minutes by default) and MaxCatchUpTicks (60) per entry at most, the
+// latest: a tick that fell due while no replica lived is enqueued once
+// one does, and the engine runs it, or records it as skipped as late
+// (below). The ticks that a replica that died had inserted in its last
+// SyncInterval, not yet recorded, are enqueued again and skipped as
+// duplicates (a job stays unique until River cleans it up, a day after
+// it completed), bar one whose job was dropped as expired meanwhile
+// (Locations, above): it is enqueued once more, and run or skipped as
+// late. The same holds for a replica whose own loop fell behind (a
+// paused process).
 //
 // No tick runs late. A tick that reaches the engine past its plan's
 // interval (the time from its due time to the next), or past

@@ -33,9 +33,12 @@ const (
 // connection terminated) loses no tick. A tick's job is unique by its
 // arguments (entry and due time), so an attempt whose commit was in fact
 // done, or a tick another replica inserted first, is skipped as a
-// duplicate: a retry never makes a second job. With the jobs it inserts,
-// in the same transaction, it moves each entry's enqueued_through on, from
-// which a replica that starts catches up.
+// duplicate: a retry never makes a second job. It remembers the due time
+// of each entry's last tick it was first to insert, for the sync loop to
+// record as the entry's enqueued_through (throughUpdate), from which a
+// replica that starts catches up; it records those left at Stop itself.
+// A batch of ticks is thus River's insert alone, without a statement of
+// ours in its transaction.
 type enqueuer struct {
 	client *river.Client[pgx.Tx]
 	pool   *pgxpool.Pool
@@ -45,11 +48,14 @@ type enqueuer struct {
 
 	mu      sync.Mutex
 	pending []tickArgs
+	// through is the due time of each entry's last tick this replica was
+	// first to insert, not yet recorded in the table.
+	through map[string]time.Time
 	wake    chan struct{}
 }
 
 func newEnqueuer(client *river.Client[pgx.Tx], pool *pgxpool.Pool, sql sqlText, queue string, logger *slog.Logger) *enqueuer {
-	return &enqueuer{client: client, pool: pool, sql: sql, queue: queue, logger: logger, wake: make(chan struct{}, 1)}
+	return &enqueuer{client: client, pool: pool, sql: sql, queue: queue, logger: logger, through: map[string]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // add queues ts and wakes the loop. Only the loop takes ticks off the
@@ -86,10 +92,13 @@ func (q *enqueuer) run(stop <-chan context.Context) {
 			for q.len() > 0 && q.insert(ctx) == nil {
 				// Each insert takes a batch off the queue.
 			}
-			cancel()
 			if n := q.len(); n > 0 {
 				q.logger.Error("river: ticks not enqueued at stop: the database refused them", "ticks", n)
 			}
+			if err := q.recordThrough(ctx); err != nil {
+				q.logger.Warn("river: recording the last enqueued ticks at stop; a replica that starts enqueues them again, as duplicates", "error", err)
+			}
+			cancel()
 			return
 		case <-q.wake:
 		case <-retry:
@@ -140,32 +149,68 @@ func (q *enqueuer) insert(ctx context.Context) error {
 	}
 	ictx, cancel := context.WithTimeout(ctx, enqueueFlushTimeout)
 	defer cancel()
-	err := pgx.BeginFunc(ictx, q.pool, func(tx pgx.Tx) error {
-		res, err := q.client.InsertManyTx(ictx, tx, params)
-		if err != nil {
-			return err
-		}
-		// The entries whose ticks this replica was first to insert.
-		var ids []string
-		var dues []time.Time
-		for i, r := range res {
-			if !r.UniqueSkippedAsDuplicate {
-				ids, dues = append(ids, batch[i].ID), append(dues, batch[i].Due)
-			}
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		_, err = tx.Exec(ictx, q.sql.of(`UPDATE {schema}.schedule_entries e SET enqueued_through = t.due
-			FROM (SELECT id, max(due) AS due FROM unnest($1::text[], $2::timestamptz[]) AS u(id, due) GROUP BY id) t
-			WHERE e.id = t.id AND (e.enqueued_through IS NULL OR e.enqueued_through < t.due)`), ids, dues)
-		return err
-	})
+	res, err := q.client.InsertMany(ictx, params)
 	if err != nil {
 		return err
 	}
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	q.pending = append(q.pending[:0], q.pending[len(batch):]...)
-	q.mu.Unlock()
+	for i, r := range res {
+		// The entries whose ticks this replica was first to insert.
+		if t := batch[i]; !r.UniqueSkippedAsDuplicate && t.Due.After(q.through[t.ID]) {
+			q.through[t.ID] = t.Due
+		}
+	}
+	return nil
+}
+
+// throughUpdate is the statement that records the entries' last enqueued
+// due times: $1 the ids, $2 their due times. A due time earlier than the
+// entry's last change (updated_at) is one of a spec it no longer has,
+// and is not recorded: the catch-up of the spec it has starts after it.
+const throughUpdate = `UPDATE {schema}.schedule_entries e SET enqueued_through = t.due
+	FROM unnest($1::text[], $2::timestamptz[]) AS t(id, due)
+	WHERE e.id = t.id AND e.updated_at <= t.due AND (e.enqueued_through IS NULL OR e.enqueued_through < t.due)`
+
+// takeThrough returns the last due times to record, as throughUpdate's
+// arguments, and forgets them; nil if there are none. A caller whose
+// write fails gives them back (keepThrough).
+func (q *enqueuer) takeThrough() (ids []string, dues []time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.through) == 0 {
+		return nil, nil
+	}
+	ids, dues = make([]string, 0, len(q.through)), make([]time.Time, 0, len(q.through))
+	for id, due := range q.through {
+		ids, dues = append(ids, id), append(dues, due)
+	}
+	clear(q.through)
+	return ids, dues
+}
+
+// keepThrough gives back the due times takeThrough returned, when they
+// were not recorded, keeping the later of each entry's.
+func (q *enqueuer) keepThrough(ids []string, dues []time.Time) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, id := range ids {
+		if dues[i].After(q.through[id]) {
+			q.through[id] = dues[i]
+		}
+	}
+}
+
+// recordThrough records the last due times not yet recorded, on its own.
+func (q *enqueuer) recordThrough(ctx context.Context) error {
+	ids, dues := q.takeThrough()
+	if ids == nil {
+		return nil
+	}
+	if _, err := q.pool.Exec(ctx, q.sql.of(throughUpdate), ids, dues); err != nil {
+		q.keepThrough(ids, dues)
+		return err
+	}
 	return nil
 }

@@ -87,8 +87,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		ADD COLUMN IF NOT EXISTS locations text[] NOT NULL DEFAULT '{}'`)); err != nil {
 		return fmt.Errorf("river: migrate schema %q: %w", schema, err)
 	}
-	// enqueued_through is the due time of the last tick of the entry that
-	// a replica inserted, from which a replica that starts catches up.
+	// enqueued_through is the time through which the entry's ticks are
+	// enqueued (its last tick's due time, recorded within SyncInterval,
+	// or the time it was added or changed), from which a replica that
+	// starts catches up.
 	if _, err := pool.Exec(ctx, q.of(`ALTER TABLE {schema}.schedule_entries
 		ADD COLUMN IF NOT EXISTS enqueued_through timestamptz`)); err != nil {
 		return fmt.Errorf("river: migrate schema %q: %w", schema, err)

@@ -329,9 +329,13 @@ func (s *Scheduler) AddIn(ctx context.Context, id, specText string, locations []
 	if err == nil && storedSpec == specText && slices.Equal(storedLocs, nonNil(locations)) {
 		return s.apply(id, specText, locations, parsed, time.Time{})
 	}
-	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, locations, updated_at)
-		VALUES ($1, $2, $3, now())
-		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, locations = excluded.locations, updated_at = excluded.updated_at, enqueued_through = NULL
+	// Its enqueued_through is the time of the change: its first tick is
+	// after it, and a replica that starts once this one is gone, before
+	// the last tick this one inserted is recorded, enqueues every tick
+	// since.
+	if _, err := s.cfg.Pool.Exec(ctx, s.sql.of(`INSERT INTO {schema}.schedule_entries (id, spec, locations, updated_at, enqueued_through)
+		VALUES ($1, $2, $3, now(), now())
+		ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, locations = excluded.locations, updated_at = excluded.updated_at, enqueued_through = excluded.updated_at
 		WHERE schedule_entries.spec IS DISTINCT FROM excluded.spec OR schedule_entries.locations IS DISTINCT FROM excluded.locations`), id, specText, nonNil(locations)); err != nil {
 		return fmt.Errorf("river: add %q: %w", id, err)
 	}
@@ -489,9 +493,31 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	return nil
 }
 
-// sync brings this replica's entries in step with the table.
-func (s *Scheduler) sync(ctx context.Context) error {
-	rows, err := s.cfg.Pool.Query(ctx, s.sql.of(`SELECT id, spec, locations, enqueued_through FROM {schema}.schedule_entries`))
+// sync brings this replica's entries in step with the table. In the
+// same round trip, before it reads them, it records the due times of the
+// entries' last ticks that this replica enqueued since the last sync
+// (their enqueued_through), so that the tick loop's inserts carry no
+// statement of ours.
+func (s *Scheduler) sync(ctx context.Context) (err error) {
+	var batch pgx.Batch
+	ids, dues := s.enq.takeThrough()
+	if ids != nil {
+		batch.Queue(s.sql.of(throughUpdate), ids, dues)
+		defer func() {
+			if err != nil {
+				s.enq.keepThrough(ids, dues)
+			}
+		}()
+	}
+	batch.Queue(s.sql.of(`SELECT id, spec, locations, enqueued_through FROM {schema}.schedule_entries`))
+	results := s.cfg.Pool.SendBatch(ctx, &batch)
+	defer results.Close()
+	if ids != nil {
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("river: recording the last enqueued ticks: %w", err)
+		}
+	}
+	rows, err := results.Query()
 	if err != nil {
 		return fmt.Errorf("river: reading entries: %w", err)
 	}
@@ -516,6 +542,9 @@ func (s *Scheduler) sync(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
+		return fmt.Errorf("river: reading entries: %w", err)
+	}
+	if err := results.Close(); err != nil {
 		return fmt.Errorf("river: reading entries: %w", err)
 	}
 	s.mu.Lock()
