@@ -274,3 +274,32 @@ func TestPauseSetDuringARun(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptedInPause: an execution left running by a process that
+// died, finished as interrupted while its plan is paused, is stored in
+// the pause, as every finish, out of the uptime figures.
+func TestInterruptedInPause(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store := memory.New(memory.Config{})
+	require.NoError(t, store.SavePlan(ctx, &storage.Plan{ID: "p", Name: "p", Source: []byte(`{name: p, steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)}))
+	created := time.Now().UTC().Add(-time.Hour)
+	require.NoError(t, store.CreateExecution(ctx, &record.Execution{ID: "left", PlanID: "p", Trigger: record.TriggerManual,
+		Status: record.StatusRunning, CreatedAt: created, StartedAt: created}))
+	require.NoError(t, store.AppendStep(ctx, "left", &record.StepResult{Index: 0, Name: "down"}))
+	until := time.Now().Add(time.Hour)
+	require.NoError(t, store.PausePlan(ctx, "p", until))
+
+	eng := newEngine(t, smokex.Config{Store: store})
+	require.NoError(t, eng.Start(ctx))
+	x, err := store.GetExecution(ctx, "left")
+	require.NoError(t, err)
+	require.Equal(t, record.StatusFailed, x.Status, "a stored step had failed")
+	require.Equal(t, record.StopInterrupted, x.StopReason)
+	require.Equal(t, storage.PauseMaintenance(until), x.Maintenance)
+	days, err := store.DailyUptime(ctx, nil)
+	require.NoError(t, err)
+	for _, d := range days {
+		require.Zero(t, d.Total(), "an execution in maintenance is not counted")
+	}
+}

@@ -142,11 +142,18 @@ func (e *Engine) appendStep(ctx context.Context, x *record.Execution, r *record.
 func (e *Engine) saveExecution(ctx context.Context, x *record.Execution) error {
 	sctx, cancel := storeCtx(ctx)
 	defer cancel()
-	write := func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }
+	return e.writeAgain(sctx, "storing execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status}, e.statusWrite(x), nil)
+}
+
+// statusWrite returns the write of x's status fields: UpdateExecution,
+// or for a finish on a store that applies the plan's pause in the write
+// (storage.PauseFinisher) FinishWithPause, x then getting the
+// Maintenance stored.
+func (e *Engine) statusWrite(x *record.Execution) func(context.Context) error {
 	if pf, ok := e.store.(storage.PauseFinisher); ok && x.Status.Done() {
-		write = func(ctx context.Context) error { return finishWithPause(ctx, pf, x, nil) }
+		return func(ctx context.Context) error { return finishWithPause(ctx, pf, x, nil) }
 	}
-	return e.writeAgain(sctx, "storing execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status}, write, nil)
+	return func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }
 }
 
 // finishExecution stores x's finish with last, the result of its last
@@ -241,7 +248,9 @@ func markIncomplete(x *record.Execution, missing []unstored) {
 }
 
 // interrupt finishes x, left in flight by a process that died, with stop
-// reason interrupted: canceled, or failed when a stored step had failed.
+// reason interrupted: canceled, or failed when a stored step had failed;
+// in the plan's pause when it holds and the store applies it in the
+// write (storage.PauseFinisher), as every finish.
 func (e *Engine) interrupt(ctx context.Context, x *record.Execution) error {
 	now := e.cfg.now().UTC()
 	if x.StartedAt.IsZero() {
@@ -254,8 +263,7 @@ func (e *Engine) interrupt(ctx context.Context, x *record.Execution) error {
 	}
 	x.StopReason = record.StopInterrupted
 	x.Error = &record.StepError{Kind: record.ErrInterrupted, Message: "the process running this execution stopped before it finished"}
-	err := e.writeAgain(ctx, "finishing an interrupted execution", []any{"plan", x.PlanID, "execution", x.ID},
-		func(ctx context.Context) error { return e.store.UpdateExecution(ctx, x) }, nil)
+	err := e.writeAgain(ctx, "finishing an interrupted execution", []any{"plan", x.PlanID, "execution", x.ID}, e.statusWrite(x), nil)
 	if err != nil {
 		return err
 	}
