@@ -2,12 +2,11 @@
 -- plan, whoever makes it: a trigger, not the statement of SavePlan, so
 -- that a release older than 0018 running beside a newer one (its SavePlan
 -- knows nothing of revisions) still gives a plan it changes a new
--- revision, which the newer one's guarded creates then see. The function
--- keeps the schema's search path, for the sequence.
-CREATE FUNCTION plan_new_revision() RETURNS trigger LANGUAGE plpgsql
-SET search_path FROM CURRENT AS $$
+-- revision, which the newer one's guarded creates then see. The sequence
+-- is the one in the table's schema, whatever the search path.
+CREATE FUNCTION plan_new_revision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.revision := nextval('plan_revisions');
+    NEW.revision := nextval(format('%I.plan_revisions', TG_TABLE_SCHEMA)::regclass);
     RETURN NEW;
 END
 $$;
