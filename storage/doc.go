@@ -2,8 +2,8 @@
 // step results, alert state, the alerts owed and the state of a git sync:
 // the Store interface, the optional interfaces a store may add
 // (AlertStore, AlertOutbox, ExclusiveCreator, SyncLocker, SyncStore, ...),
-// their parameter and record types, and the sentinel errors ErrNotFound
-// and ErrConflict.
+// their parameter and record types, and the sentinel errors (ErrNotFound,
+// ErrConflict, and those of the optional interfaces beside them).
 //
 // The optional interfaces, each found by type assertion, and what is
 // missing without them:
@@ -11,6 +11,7 @@
 //	AlertStore, AlertOutbox  the alert state and the alerts owed are kept in memory
 //	DependentAlertStore      a dependency's alert names no dependent plan
 //	ExclusiveCreator         overlap is decided in each process, not across replicas
+//	RevisionCreator          each tick reads its plan from the store (a round trip)
 //	SyncLocker, SyncStore    syncs not serialized across replicas; sync state per process
 //	ExecutionFinisher        a run's last step and its finish are two writes
 //	PauseStore               no pauses (smokex.ErrPauseUnsupported)
