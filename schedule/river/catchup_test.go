@@ -2,6 +2,7 @@ package river_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -19,9 +20,19 @@ import (
 // enqueued by the next one to start. The entry's last enqueued tick is
 // set five seconds back, and its jobs deleted, as if no replica had run
 // since; a replica that starts then calls its Func for each of the
-// five due times, once.
+// five due times, once, whether the entry is added to it again before
+// it starts (as the engine's Start does) or it reads it from the table.
 func TestCatchUp(t *testing.T) {
 	t.Parallel()
+	for _, addFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("added before start %t", addFirst), func(t *testing.T) {
+			t.Parallel()
+			testCatchUp(t, addFirst)
+		})
+	}
+}
+
+func testCatchUp(t *testing.T, addFirst bool) {
 	pool := postgrestest.Pool(t, 8)
 	schema := postgrestest.Schema(t, pool)
 	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
@@ -51,6 +62,9 @@ func TestCatchUp(t *testing.T) {
 	log.mu.Unlock()
 
 	second := newScheduler()
+	if addFirst {
+		require.NoError(t, second.Add(t.Context(), "a", "@every 1s"))
+	}
 	require.NoError(t, second.Start(t.Context()))
 	defer func() { require.NoError(t, second.Stop(context.Background())) }()
 	log.waitFor(t, []string{"a"}, 5)

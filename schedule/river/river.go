@@ -322,12 +322,20 @@ func (s *Scheduler) AddIn(ctx context.Context, id, specText string, locations []
 	}
 	// A spec that is the stored one changes nothing, not even updated_at,
 	// from which Entries reckons Prev; it is read first, so that a start
-	// that adds every plan again writes (and commits) nothing.
+	// that adds every plan again writes (and commits) nothing. Such an
+	// entry catches up from its enqueued_through, as one that sync reads:
+	// the engine adds its plans before it starts the scheduler, whose
+	// first sync then finds them scheduled already.
 	var storedSpec string
 	var storedLocs []string
-	err = s.cfg.Pool.QueryRow(ctx, s.sql.of(`SELECT spec, locations FROM {schema}.schedule_entries WHERE id = $1`), id).Scan(&storedSpec, &storedLocs)
+	var through *time.Time
+	err = s.cfg.Pool.QueryRow(ctx, s.sql.of(`SELECT spec, locations, enqueued_through FROM {schema}.schedule_entries WHERE id = $1`), id).Scan(&storedSpec, &storedLocs, &through)
 	if err == nil && storedSpec == specText && slices.Equal(storedLocs, nonNil(locations)) {
-		return s.apply(id, specText, locations, parsed, time.Time{})
+		var from time.Time
+		if through != nil {
+			from = *through
+		}
+		return s.apply(id, specText, locations, parsed, from)
 	}
 	// Its enqueued_through is the time of the change: its first tick is
 	// after it, and a replica that starts once this one is gone, before
