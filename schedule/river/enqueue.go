@@ -3,6 +3,8 @@ package river
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -175,16 +177,20 @@ const throughUpdate = `UPDATE {schema}.schedule_entries e SET enqueued_through =
 
 // takeThrough returns the last due times to record, as throughUpdate's
 // arguments, and forgets them; nil if there are none. A caller whose
-// write fails gives them back (keepThrough).
+// write fails gives them back (keepThrough). The ids are sorted, so that
+// the updates of two replicas lock the rows they share in the same order
+// and wait on each other rather than deadlock (PostgreSQL looks the rows
+// up in the order given once the table is large).
 func (q *enqueuer) takeThrough() (ids []string, dues []time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.through) == 0 {
 		return nil, nil
 	}
-	ids, dues = make([]string, 0, len(q.through)), make([]time.Time, 0, len(q.through))
-	for id, due := range q.through {
-		ids, dues = append(ids, id), append(dues, due)
+	ids = slices.Sorted(maps.Keys(q.through))
+	dues = make([]time.Time, len(ids))
+	for i, id := range ids {
+		dues[i] = q.through[id]
 	}
 	clear(q.through)
 	return ids, dues
