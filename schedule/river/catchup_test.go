@@ -82,8 +82,9 @@ func testCatchUp(t *testing.T, addFirst bool) {
 // TestEnqueuedThrough: an entry added records the time of its addition as
 // the time through which its ticks are enqueued, so that a replica that
 // starts after the one that added it died, before that one recorded a
-// tick, enqueues every tick since the addition; a scheduler that stops
-// records its last enqueued tick, due no earlier than the last that ran.
+// tick, enqueues every tick since the addition; a scheduler records the
+// due time of a tick it enqueued at a sync while it runs, and at Stop its
+// last enqueued tick, due no earlier than the last that ran.
 func TestEnqueuedThrough(t *testing.T) {
 	t.Parallel()
 	pool := postgrestest.Pool(t, 8)
@@ -93,10 +94,14 @@ func TestEnqueuedThrough(t *testing.T) {
 	s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
 		Func: func(_ context.Context, id string, due time.Time) { log.add(id, due) }})
 	require.NoError(t, err)
+	read := func() (at *time.Time, err error) {
+		err = pool.QueryRow(t.Context(), `SELECT enqueued_through FROM `+pgx.Identifier{schema}.Sanitize()+
+			`.schedule_entries WHERE id = 'a'`).Scan(&at)
+		return at, err
+	}
 	through := func() *time.Time {
-		var at *time.Time
-		require.NoError(t, pool.QueryRow(t.Context(), `SELECT enqueued_through FROM `+pgx.Identifier{schema}.Sanitize()+
-			`.schedule_entries WHERE id = 'a'`).Scan(&at))
+		at, err := read()
+		require.NoError(t, err)
 		return at
 	}
 	var before, after time.Time
@@ -109,6 +114,11 @@ func TestEnqueuedThrough(t *testing.T) {
 
 	require.NoError(t, s.Start(t.Context()))
 	log.waitFor(t, []string{"a"}, 2)
+	log.mu.Lock()
+	ran := log.dues["a"][0]
+	log.mu.Unlock()
+	require.Eventually(t, func() bool { at, err := read(); return err == nil && at != nil && !at.Before(ran) }, time.Minute, 50*time.Millisecond,
+		"enqueued_through not recorded by the sync while the scheduler runs, through a tick run, due %s", ran)
 	require.NoError(t, s.Stop(t.Context()))
 	log.mu.Lock()
 	last := slices.MaxFunc(log.dues["a"], time.Time.Compare)
