@@ -122,7 +122,7 @@
 // Worst-case delay of a tick. While one replica lives, a tick is inserted
 // at its due time by every live replica, available at once, and fetched
 // by a replica with a free worker as soon as the insert's notification
-// reaches it (or within FetchPollInterval, 100ms by default, without it);
+// reaches it (or within FetchPollInterval, 1s by default, without it);
 // a replica fetches again as its workers free up, no more often than
 // every 5ms (River's FetchCooldown; with River's default of 100ms, a tick
 // whose notification came during the cooldown waited for its end). Then

@@ -35,8 +35,13 @@ const (
 	// other replicas added, changed or removed.
 	DefaultSyncInterval = time.Second
 	// DefaultFetchPollInterval is how often a replica looks for ticks come
-	// due, besides being told of new ones.
-	DefaultFetchPollInterval = 100 * time.Millisecond
+	// due besides being told of new ones (River's notification of each
+	// insert), River's default: a fallback for a notification lost, as
+	// while River's listener reconnects. Each look is a statement and a
+	// commit; at 100ms, serve made 9% more writes and 10% more reads per
+	// check (1,000 plans @every 10s), the notifications fetching every
+	// tick all the same.
+	DefaultFetchPollInterval = time.Second
 	// DefaultCatchUp is how far back a replica enqueues the ticks that no
 	// replica enqueued.
 	DefaultCatchUp = 10 * time.Minute
@@ -77,7 +82,8 @@ type Config struct {
 	// DefaultSyncInterval.
 	SyncInterval time.Duration
 	// FetchPollInterval is how often the replica looks for jobs that came
-	// due, which bounds the lateness of a tick. Defaults to
+	// due without being told of them, which bounds the lateness of a tick
+	// whose insert's notification did not reach it. Defaults to
 	// DefaultFetchPollInterval.
 	FetchPollInterval time.Duration
 	// Location is this process's location ("eu-west"; a name
