@@ -41,7 +41,8 @@
 //
 // What prevents a double run. A tick is the job's arguments, the entry's
 // id and its due time, and the job is unique by its arguments (River's
-// unique jobs, in every state until it is cleaned up a day later). Due
+// unique jobs, in every state until it is cleaned up, CompletedJobRetention
+// after it ran: an hour by default, longer than CatchUp). Due
 // times are computed from the entry's id and spec alone, as the
 // in-process scheduler computes them (package schedule): a cron spec's
 // exact times, "@every 1m" once a minute at a second and millisecond
@@ -76,10 +77,10 @@
 // one does, and the engine runs it, or records it as skipped as late
 // (below). The ticks that a replica that died had inserted in its last
 // SyncInterval, not yet recorded, are enqueued again and skipped as
-// duplicates (a job stays unique until River cleans it up, a day after
-// it completed), bar one whose job was dropped as expired meanwhile
-// (Locations, above): it is enqueued once more, and run or skipped as
-// late. The same holds for a replica whose own loop fell behind (a
+// duplicates (a job stays unique until River cleans it up,
+// CompletedJobRetention after it completed), bar one whose job was
+// dropped as expired meanwhile (Locations, above): it is enqueued once
+// more, and run or skipped as late. The same holds for a replica whose own loop fell behind (a
 // paused process).
 //
 // No tick runs late. A tick that reaches the engine past its plan's
