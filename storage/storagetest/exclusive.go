@@ -129,6 +129,21 @@ func (s suite) exclusiveConflicts(t *testing.T) {
 func (s suite) exclusiveRace(t *testing.T) {
 	ctx, st, ec := s.exclusive(t)
 	savePlan(ctx, t, st, "p", nil)
+	raceCreates(t, func(i int) error {
+		return ec.CreateExecutionExclusive(ctx, newExecution(fmt.Sprintf("e-%02d", i), "p", at(1), record.StatusCreated, 0), at(0))
+	})
+	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "p"})
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 1)
+}
+
+func isBusy(err error) bool { return errors.Is(err, storage.ErrBusy) }
+
+// raceCreates calls create for 16 racers at once, each with its own
+// number, and checks that one won and every other was told the plan is
+// busy.
+func raceCreates(t *testing.T, create func(racer int) error) {
+	t.Helper()
 	const racers = 16
 	var (
 		wg         sync.WaitGroup
@@ -139,8 +154,7 @@ func (s suite) exclusiveRace(t *testing.T) {
 	for i := range racers {
 		wg.Go(func() {
 			<-start
-			err := ec.CreateExecutionExclusive(ctx, newExecution(fmt.Sprintf("e-%02d", i), "p", at(1), record.StatusCreated, 0), at(0))
-			switch {
+			switch err := create(i); {
 			case err == nil:
 				won.Add(1)
 			case isBusy(err):
@@ -155,9 +169,4 @@ func (s suite) exclusiveRace(t *testing.T) {
 	require.Empty(t, unexpected.list)
 	require.Equal(t, int32(1), won.Load(), "creators that won")
 	require.Equal(t, int32(racers-1), busy.Load(), "creators told busy")
-	page, err := st.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "p"})
-	require.NoError(t, err)
-	require.Len(t, page.Executions, 1)
 }
-
-func isBusy(err error) bool { return errors.Is(err, storage.ErrBusy) }

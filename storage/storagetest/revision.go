@@ -3,8 +3,6 @@ package storagetest
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,32 +182,9 @@ func (s suite) revisionRace(t *testing.T) {
 	ctx, st, rc := s.revisionCreator(t)
 	savePlan(ctx, t, st, "p", nil)
 	rev := revisionOf(ctx, t, st, "p")
-	const racers = 16
-	var (
-		wg         sync.WaitGroup
-		won, busy  atomic.Int32
-		unexpected errs
-	)
-	start := make(chan struct{})
-	for i := range racers {
-		wg.Go(func() {
-			<-start
-			err := rc.CreateExecutionExclusiveIfRevision(ctx, newExecution(fmt.Sprintf("e-%02d", i), "p", at(1), record.StatusCreated, 0), rev, at(0))
-			switch {
-			case err == nil:
-				won.Add(1)
-			case isBusy(err):
-				busy.Add(1)
-			default:
-				unexpected.add(err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	require.Empty(t, unexpected.list)
-	require.Equal(t, int32(1), won.Load(), "creators that won")
-	require.Equal(t, int32(racers-1), busy.Load(), "creators told busy")
+	raceCreates(t, func(i int) error {
+		return rc.CreateExecutionExclusiveIfRevision(ctx, newExecution(fmt.Sprintf("e-%02d", i), "p", at(1), record.StatusCreated, 0), rev, at(0))
+	})
 }
 
 // revisionShared: a plan changed through one instance is seen changed by
