@@ -75,7 +75,10 @@
 // minutes by default) and MaxCatchUpTicks (60) per entry at most, the
 // latest: a tick that fell due while no replica lived is enqueued once
 // one does, and the engine runs it, or records it as skipped as late
-// (below). The ticks that a replica that died had inserted in its last
+// (below); the ticks of one entry caught up together reach the engine
+// together, and under smokex.OverlapSkip those that come while another
+// of them is in flight are skipped as overlapping (told to the hooks,
+// not stored). The ticks that a replica that died had inserted in its last
 // SyncInterval, not yet recorded, are enqueued again and skipped as
 // duplicates (a job stays unique until River cleans it up,
 // CompletedJobRetention after it completed), bar one whose job was
