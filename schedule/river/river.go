@@ -520,7 +520,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.bg.Go(s.syncLoop)
-	s.bg.Go(s.tickLoop)
+	if !s.cfg.Agent {
+		// An agent enqueues no tick: the other replicas enqueue its
+		// location's (Config.Agent).
+		s.bg.Go(s.tickLoop)
+	}
 	s.enqDone.Go(func() { s.enq.run(s.enqStop) })
 	return nil
 }
