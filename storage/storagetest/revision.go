@@ -18,6 +18,7 @@ func (s suite) revisionScenarios() []scenario {
 		{"NeverGivenTwiceToOneID", s.revisionAfterDelete},
 		{"CreateIfRevision", s.revisionCreate},
 		{"CreateIfRevisionConflictsAsCreate", s.revisionConflicts},
+		{"CreateIfRevisionFinished", s.revisionCreateFinished},
 		{"ExclusiveIfRevision", s.revisionExclusive},
 		{"ExclusiveIfRevisionOneOfManyRacersWins", s.revisionRace},
 	}
@@ -147,6 +148,34 @@ func (s suite) revisionConflicts(t *testing.T) {
 	require.NoError(t, st.SavePlan(ctx, p))
 	require.ErrorIs(t, rc.CreateExecutionIfRevision(ctx, x, rev), storage.ErrPlanChanged, "changed, whatever else")
 	require.ErrorIs(t, rc.CreateExecutionExclusiveIfRevision(ctx, y, rev, at(0)), storage.ErrPlanChanged, "changed, whatever else")
+}
+
+// revisionCreateFinished: an execution created finished under its plan's
+// revision, as the engine stores a tick too late to start (canceled,
+// stop reason skipped, an error of kind late, in maintenance), reads back
+// as it went in; it holds its plan busy for no exclusive create, and its
+// due time for no other execution, as the plan's tick.
+func (s suite) revisionCreateFinished(t *testing.T) {
+	ctx, st, rc := s.revisionCreator(t)
+	savePlan(ctx, t, st, "p", nil)
+	rev := revisionOf(ctx, t, st, "p")
+	x := newExecution("late", "p", at(2), record.StatusCanceled, 0)
+	x.ScheduledAt = at(1)
+	x.StopReason = record.StopSkipped
+	x.Error = &record.StepError{Kind: record.ErrLate, Message: "the tick came a minute late"}
+	x.Maintenance = storage.PauseMaintenance(at(3))
+	require.NoError(t, rc.CreateExecutionIfRevision(ctx, x, rev))
+	got, err := st.GetExecution(ctx, "late")
+	require.NoError(t, err)
+	requireExecution(t, x, got)
+	require.False(t, got.FinishedAt.IsZero())
+
+	next := newExecution("next", "p", at(2), record.StatusCreated, 0)
+	next.ScheduledAt = at(2)
+	require.NoError(t, rc.CreateExecutionExclusiveIfRevision(ctx, next, rev, at(0)), "a finished execution holds no plan busy")
+	again := newExecution("again", "p", at(2), record.StatusCanceled, 0)
+	again.ScheduledAt = at(1)
+	require.ErrorIs(t, rc.CreateExecutionIfRevision(ctx, again, rev), storage.ErrConflict, "a due time that has its execution")
 }
 
 // revisionExclusive: the exclusive create guarded by a revision holds a
