@@ -173,7 +173,10 @@ type Config struct {
 	// it missed, and a TickSkipped hook with reason late. It holds for
 	// every tick, whatever delayed it: a busy process, the concurrency
 	// limit, a queue of ticks that grew while no replica could take them,
-	// or a restart that finds ticks due long ago. Zero means the plan's
+	// or a restart that finds ticks due long ago. A tick already that late
+	// when it reaches the engine is recorded at once, and is no run in
+	// flight: it takes no concurrency slot, and holds back none of its
+	// plan's other ticks under OverlapSkip. Zero means the plan's
 	// interval alone (DefaultMaxLateness); it must not be negative.
 	MaxLateness time.Duration
 

@@ -95,14 +95,16 @@ func (e *Engine) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
 // hooks'. On a store that applies the pause in the finish's write
 // (storage.PauseFinisher), the pause is not read here: that write puts it
 // over the windows' and hooks' answer (saveExecution, finishExecution),
-// for one round trip where the read made two.
-func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution) string {
+// for one round trip where the read made two. An execution created
+// finished (created: a tick too late when admitted) is stored by no
+// finish, and has its pause read here on every store.
+func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution, created bool) string {
 	at := x.FinishedAt
 	if at.IsZero() {
 		at = e.cfg.now()
 	}
 	_, applied := e.store.(storage.PauseFinisher)
-	if ps, ok := e.store.(storage.PauseStore); ok && !applied {
+	if ps, ok := e.store.(storage.PauseStore); ok && (created || !applied) {
 		sctx, cancel := storeCtx(ctx)
 		until, err := ps.PlanPause(sctx, j.plan.ID)
 		cancel()

@@ -19,9 +19,10 @@ import (
 
 // This file is a run from its start to its finish: a tick, Run or Trigger
 // asks for it; prepare admits it and stores it as created (a tick in time
-// that finds a concurrency slot free, as running); execute runs it in a
-// concurrency slot; engineObserver stores what the executor reports,
-// and every per-execution hook and event is fired here.
+// that finds a concurrency slot free, as running; a tick already too late,
+// as skipped); execute runs it in a concurrency slot; engineObserver
+// stores what the executor reports, and every per-execution hook and
+// event is fired here.
 
 // RunOpts are the per-run settings of Run and Trigger, the executor's
 // own (exec.RunOpts): one type for every caller of a run. Nil means
@@ -218,6 +219,11 @@ type job struct {
 	// again, and gives the slot back; the start is written again only if
 	// an ExecutionContext hook gave the execution a trace ID since.
 	createdRunning bool
+	// skipped is the execution as prepare stored it, finished, for a tick
+	// that was too late when it was admitted: such a job is no run in
+	// flight (not counted in Engine.running, not in Engine.inflight),
+	// takes no slot, and abort only tells of its start and finish.
+	skipped *record.Execution
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
@@ -226,11 +232,19 @@ type job struct {
 // runs from. A tick that finds a concurrency slot free and is not too
 // late to start (tooLate) takes the slot now and is stored as running
 // from the slot's time (the executor's start time replaces it at the
-// finish): its start is then not a write of its own. A late tick is
-// stored as created, and skipped once it holds a slot, never stored as
-// running. A run whose create finds that its plan changed in the store
-// since this engine read it (resolvePlan) is admitted once more, with the
-// plan read again.
+// finish): its start is then not a write of its own. A tick already too
+// late when it is admitted is stored at once as skipped (canceled, stop
+// reason skipped, an error of kind late), finished in its create's one
+// write: it is no run in flight, takes no slot and does not count for the
+// overlap policy, so that the plan's other ticks that reach the engine
+// with it (those a scheduler caught up after a restart, the latest still
+// in time among them) are each admitted as if it had not come. The store
+// still keeps one execution per tick: the same tick handed over again is
+// refused as a duplicate. A tick in time that waits for a slot and is
+// late once it holds one is skipped then, never stored as running. A run
+// whose create finds that its plan changed in the store since this
+// engine read it (resolvePlan) is admitted once more, with the plan read
+// again.
 func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	if opts == nil {
 		opts = &RunOpts{}
@@ -267,17 +281,6 @@ func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due ti
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if e.cfg.Overlap == OverlapSkip && e.running[planID] > 0 {
-		e.mu.Unlock()
-		return nil, fmt.Errorf("%w: %s", ErrOverlap, planID)
-	}
-	e.running[planID]++
-	runCtx, cancel := context.WithCancel(e.runCtx)
 	x := &record.Execution{
 		ID:        newExecutionID(),
 		PlanID:    planID,
@@ -291,27 +294,42 @@ func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due ti
 		Location:    location,
 		Source:      lp.source,
 	}
-	j := &job{plan: lp.plan, ref: lp.ref, execution: x, ctx: runCtx, cancel: cancel, vars: e.vars(opts.Vars), opts: opts}
-	e.inflight[x.ID] = j
-	if e.recovering != nil {
-		e.recovering[x.ID] = struct{}{}
+	j := &job{plan: lp.plan, ref: lp.ref, execution: x, vars: e.vars(opts.Vars), opts: opts}
+	// A tick already too late is no run: it is stored skipped below,
+	// counts for no overlap and takes no slot.
+	late := e.tooLate(j)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
 	}
+	if late == nil {
+		if e.cfg.Overlap == OverlapSkip && e.running[planID] > 0 {
+			e.mu.Unlock()
+			return nil, fmt.Errorf("%w: %s", ErrOverlap, planID)
+		}
+		e.running[planID]++
+		e.inflight[x.ID] = j
+		if e.recovering != nil {
+			e.recovering[x.ID] = struct{}{}
+		}
+	}
+	j.ctx, j.cancel = context.WithCancel(e.runCtx)
 	e.runs.Add(1)
 	e.mu.Unlock()
 
 	stored := x
-	if !due.IsZero() {
+	switch {
+	case late != nil:
+		j.skipped = e.unrun(ctx, j, x, late, record.StatusCanceled, record.StopSkipped, true)
+		stored = j.skipped
+	case !due.IsZero():
 		select {
 		case e.sem <- struct{}{}:
-			if e.tooLate(j) != nil {
-				// Skipped once it holds a slot again (executeInSlot).
-				<-e.sem
-			} else {
-				j.createdRunning = true
-				running := *x
-				running.Status, running.StartedAt = record.StatusRunning, e.cfg.now().UTC()
-				stored = &running
-			}
+			j.createdRunning = true
+			running := *x
+			running.Status, running.StartedAt = record.StatusRunning, e.cfg.now().UTC()
+			stored = &running
 		default:
 		}
 	}
@@ -376,9 +394,13 @@ func (e *Engine) execute(j *job) *record.Execution {
 }
 
 // executeInSlot runs the job once it holds a concurrency slot, the one
-// prepare took or one it waits for, which it gives back on return.
+// prepare took or one it waits for, which it gives back on return. A job
+// prepare stored skipped, too late, needs none.
 func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
+	if j.skipped != nil {
+		return e.skipLate(obs, j.skipped.Error)
+	}
 	canceled := func() *record.Execution {
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled, record.StopCanceled)
 	}
@@ -398,16 +420,10 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	if due := j.execution.ScheduledAt; !due.IsZero() {
 		e.lateness.Store(int64(e.cfg.now().Sub(due)))
 	}
-	var late *record.StepError
 	if !j.createdRunning { // prepare checked the lateness of a tick it created running
-		late = e.tooLate(j)
-	}
-	if late != nil {
-		x := j.execution
-		e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
-		x = obs.abort(x, late, record.StatusCanceled, record.StopSkipped)
-		e.tickSkipped(context.WithoutCancel(j.ctx), x.PlanID, x.ScheduledAt, record.SkipLate)
-		return x
+		if late := e.tooLate(j); late != nil {
+			return e.skipLate(obs, late)
+		}
 	}
 	secrets, err := e.secrets(j.ctx, j.plan)
 	if err != nil && j.ctx.Err() != nil {
@@ -434,6 +450,18 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 		HaltOnError: j.opts.HaltOnError,
 		Observer:    obs,
 	})
+}
+
+// skipLate ends j's tick, too late to start by what late says, as
+// skipped: stored canceled with stop reason skipped and the error late
+// (unless prepare stored it so), told to the hooks and subscribers as
+// started and finished, and to the hooks as a tick skipped as late.
+func (e *Engine) skipLate(obs *engineObserver, late *record.StepError) *record.Execution {
+	x := obs.job.execution
+	e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
+	x = obs.abort(x, late, record.StatusCanceled, record.StopSkipped)
+	e.tickSkipped(context.WithoutCancel(obs.job.ctx), x.PlanID, x.ScheduledAt, record.SkipLate)
+	return x
 }
 
 // tooLate returns the error of a scheduled tick that can no longer start
@@ -601,7 +629,7 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 	}
 	markIncomplete(x, o.job.unstored)
 	if x.Status.Done() && x.Maintenance == "" {
-		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x)
+		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x, false)
 	}
 	if !together || !o.finishWithStep(ctx, x, last) {
 		if together {
@@ -643,39 +671,53 @@ func (o *engineObserver) finishWithStep(ctx context.Context, x *record.Execution
 // status, the stop reason reason and the error cause. Hooks and
 // subscribers see it start and finish, as every other execution, and as
 // the executor reports one that it cannot run; the store gets one write,
-// its start and finish together, made before either is told (with the
-// maintenance it finished in, found or applied by the store as for every
-// finish), so that a reader of the store finds both on either event.
-// The execution the start is told with, as before its finish, carries
-// no maintenance yet.
+// its start and finish together (unrun), made before either is told, so
+// that a reader of the store finds both on either event. For a job
+// prepare stored finished (job.skipped) that write was its create: abort
+// makes none and tells what was stored. The execution the start is told
+// with, as before its finish, carries no maintenance yet.
 func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, status record.Status, reason record.StopReason) *record.Execution {
-	now := o.e.cfg.now().UTC()
-	if x.StartedAt.IsZero() {
-		x.StartedAt = now
-	}
-	x.FinishedAt = now
-	x.Status = status
-	x.StopReason = reason
-	x.Error = cause
 	ctx := context.WithoutCancel(o.job.ctx)
-	stored := *x
-	stored.Maintenance = o.e.maintenanceOf(ctx, o.job, x)
-	o.saveExecution(ctx, &stored)
+	stored := o.job.skipped
+	if stored == nil {
+		stored = o.e.unrun(ctx, o.job, x, cause, status, reason, false)
+		o.saveExecution(ctx, stored)
+	}
+	x.StartedAt, x.FinishedAt = stored.StartedAt, stored.FinishedAt
+	x.Status, x.StopReason, x.Error = stored.Status, stored.StopReason, stored.Error
 	o.started(ctx, x)
 	x.Maintenance = stored.Maintenance
 	o.finished(ctx, x)
 	return x
 }
 
+// unrun returns a copy of j's execution x as it is stored when it ends
+// without reaching the executor: with status, the stop reason reason and
+// the error cause, started (unless it was) and finished now, with the
+// maintenance it finished in (maintenanceOf). created says it is stored
+// by its create (a tick too late when admitted) rather than by a finish.
+func (e *Engine) unrun(ctx context.Context, j *job, x *record.Execution, cause *record.StepError, status record.Status, reason record.StopReason, created bool) *record.Execution {
+	ended := *x
+	now := e.cfg.now().UTC()
+	if ended.StartedAt.IsZero() {
+		ended.StartedAt = now
+	}
+	ended.FinishedAt = now
+	ended.Status, ended.StopReason, ended.Error = status, reason, cause
+	ended.Maintenance = e.maintenanceOf(ctx, j, &ended, created)
+	return &ended
+}
+
 // finish counts j's run out of the plan's runs in flight: from then on
 // the plan may start again and Cancel no longer finds the execution. It is
 // called once the execution is stored as finished, before the finish is
 // published, so that a subscriber that sees it may run the plan again.
-// Calls after the first do nothing.
+// Calls after the first do nothing, and so do those for a job prepare
+// stored skipped, never counted in.
 func (e *Engine) finish(j *job) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if j.finished {
+	if j.finished || j.skipped != nil {
 		return
 	}
 	j.finished = true

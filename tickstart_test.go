@@ -149,10 +149,10 @@ func within[T any](t *testing.T, ch <-chan T, what string) T {
 }
 
 // TestLateTickWithAFreeSlotIsNeverStoredAsRunning: a tick too late to
-// start that finds a concurrency slot free is stored as created and
-// skipped (canceled, stop reason skipped), as one that waited for its
-// slot; it is never stored as running. The same store and engine run a
-// tick in time, stored as running at once.
+// start that finds a concurrency slot free takes no slot: it is stored
+// skipped (canceled, stop reason skipped) in its create, one write, never
+// as running. The same store and engine run a tick in time, stored as
+// running at once.
 func TestLateTickWithAFreeSlotIsNeverStoredAsRunning(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
@@ -168,7 +168,7 @@ func TestLateTickWithAFreeSlotIsNeverStoredAsRunning(t *testing.T) {
 	require.Equal(t, record.StatusCanceled, runs[0].Status)
 	require.Equal(t, record.StopSkipped, runs[0].StopReason)
 	require.Equal(t, record.ErrLate, runs[0].Error.Kind)
-	require.Equal(t, []string{"create created", "update canceled"}, store.of(runs[0].ID))
+	require.Equal(t, []string{"create canceled"}, store.of(runs[0].ID))
 
 	h.Tick("tick", inTime)
 	runs = scheduledRuns(t, store, "tick")

@@ -76,11 +76,12 @@
 // latest: a tick that fell due while no replica lived is enqueued once
 // one does, and the engine runs it, or records it as skipped as late
 // (below); the ticks of one entry caught up together reach the engine
-// together, and under smokex.OverlapSkip those that come while another
-// of them is in flight are skipped as overlapping (told to the hooks,
-// not stored). The ticks that a replica that died had inserted in its last
-// SyncInterval, not yet recorded, are enqueued again and skipped as
-// duplicates (a job stays unique until River cleans it up,
+// together, and each one past the plan's interval is recorded at once
+// as skipped as late, holding the plan back from none of the others
+// (smokex.OverlapSkip), so that every missed tick has its record and the
+// latest, still in time, runs. The ticks that a replica that died had
+// inserted in its last SyncInterval, not yet recorded, are enqueued again
+// and skipped as duplicates (a job stays unique until River cleans it up,
 // CompletedJobRetention after it completed), bar one whose job was
 // dropped as expired meanwhile (Locations, above): it is enqueued once
 // more, and run or skipped as late. The same holds for a replica whose own loop fell behind (a
