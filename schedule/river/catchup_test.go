@@ -11,7 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smokex/smokex"
 	"github.com/smokex/smokex/internal/cronspec"
+	"github.com/smokex/smokex/plan"
+	"github.com/smokex/smokex/record"
 	smokexriver "github.com/smokex/smokex/schedule/river"
 	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
@@ -128,4 +131,77 @@ func TestEnqueuedThrough(t *testing.T) {
 	require.False(t, stopped.Before(last), "enqueued_through %s at stop, before the last tick run, due %s", stopped, last)
 	every := cronspec.EveryFor("a", time.Second)
 	require.True(t, every.Next(stopped.Add(-time.Millisecond)).Equal(*stopped), "enqueued_through %s at stop is a due time of a", stopped)
+}
+
+// TestCatchUpRecordsEachTickAndRunsTheLatest: a replica that starts after
+// five minutes without one, on a plan @every 1m, enqueues the ticks due
+// meanwhile, and they reach its engine together. Each of the four past
+// the plan's interval is recorded as skipped as late, and the latest,
+// still in time, runs: under the default overlap policy none of them
+// holds the plan while the others come, and none is skipped for overlap.
+func TestCatchUpRecordsEachTickAndRunsTheLatest(t *testing.T) {
+	c := newCluster(t, 0)
+	ctx := t.Context()
+	// A plan whose latest due time is recent, so that its tick is still
+	// in time (within the plan's interval) when the replica runs it.
+	now := time.Now()
+	var (
+		id    string
+		every cronspec.Every
+	)
+	for i := 0; id == ""; i++ {
+		every = cronspec.EveryFor(fmt.Sprintf("catchup%d", i), time.Minute)
+		if now.Sub(every.Prev(now)) < 20*time.Second {
+			id = fmt.Sprintf("catchup%d", i)
+		}
+	}
+	latest := every.Prev(now).UTC()
+	// The plan is stored and scheduled by a replica that never starts.
+	gone := c.replicaStopped("gone", replicaOpts{})
+	p, err := plan.Parse([]byte(`{name: `+id+`, schedule: "@every 1m", steps: [{get: {url: "${base}/`+id+`"}}]}`), nil)
+	require.NoError(t, err)
+	require.NoError(t, gone.engine.AddPlan(ctx, p))
+	// As if the last tick enqueued were due five minutes before the
+	// latest, and no replica had run since.
+	tag, err := c.admin.Exec(ctx, `UPDATE `+pgx.Identifier{c.schema, "schedule_entries"}.Sanitize()+`
+		SET enqueued_through = $1 WHERE id = $2`, latest.Add(-5*time.Minute), id)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), tag.RowsAffected())
+
+	r := c.replicaStopped("restarted", replicaOpts{})
+	sub := r.engine.Subscribe(64)
+	defer sub.Close()
+	require.NoError(t, r.engine.Start(ctx))
+	finished := map[time.Time]record.Status{}
+	deadline := time.After(time.Minute)
+	for len(finished) < 5 {
+		select {
+		case ev := <-sub.C():
+			if x := ev.Execution; ev.Type == smokex.EventExecutionFinished && x.PlanID == id && !x.ScheduledAt.After(latest) {
+				finished[x.ScheduledAt.UTC()] = x.Status
+			}
+		case <-deadline:
+			require.FailNow(t, "not every tick caught up finished within a minute", "finished: %v", finished)
+		}
+	}
+	stopAll(t, []*replica{r})
+
+	got := map[time.Time]tick{}
+	for _, k := range c.ticks(ctx) {
+		if k.plan == id {
+			got[k.due.UTC()] = k
+		}
+	}
+	for due, i := latest.Add(-4*time.Minute), 0; i < 4; due, i = due.Add(time.Minute), i+1 {
+		k, ok := got[due]
+		require.True(t, ok, "the tick due %s has no execution", due)
+		require.Equal(t, 1, k.runsOfTheTick)
+		require.Equal(t, record.StatusCanceled, k.status, "the tick due %s", due)
+		require.Equal(t, record.StopSkipped, k.stopReason, "the tick due %s", due)
+	}
+	k, ok := got[latest]
+	require.True(t, ok, "the latest tick, due %s, has no execution", latest)
+	require.Equal(t, record.StatusPassed, k.status, "the latest tick, due %s", latest)
+	require.Zero(t, r.skips(record.SkipOverlap), "ticks skipped for overlap")
+	require.Equal(t, 4, r.skips(record.SkipLate))
 }
