@@ -140,3 +140,72 @@ func TestLateTickOfAPausedPlan(t *testing.T) {
 	require.Equal(t, record.StopSkipped, runs[0].StopReason)
 	require.Equal(t, storage.PauseMaintenance(until), runs[0].Maintenance)
 }
+
+// TestLateTickWhilePlanInFlight: a tick too late when it comes while
+// another tick of its plan runs is stored skipped as late, not refused as
+// overlapping: it holds nothing and the store's exclusive create does
+// not apply to it.
+func TestLateTickWhilePlanInFlight(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := memory.New(memory.Config{})
+	sk := &skips{}
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Hooks: []record.Hook{sk}, Vars: map[string]any{"gate": g.srv.URL}}, true)
+	require.NoError(t, eng.AddPlan(t.Context(), mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
+
+	inTime := time.Now().UTC().Truncate(time.Hour)
+	var ticking sync.WaitGroup
+	ticking.Go(func() { h.Tick("tick", inTime) })
+	within(t, g.arrived, "the tick in time's request")
+	h.Tick("tick", inTime.Add(-2*time.Hour)) // late, while the other runs
+	g.open()
+	ticking.Wait()
+
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 2, "skips %v", sk.seen())
+	require.Equal(t, []record.SkipReason{record.SkipLate}, sk.seen())
+	require.Zero(t, eng.SkippedTicks(), "no tick skipped for overlap")
+}
+
+// TestLateTickHasNoTrace: a tick too late when it comes never runs, so a
+// tracer opens no span for it: the execution the subscribers see and the
+// one stored agree, without a trace ID.
+func TestLateTickHasNoTrace(t *testing.T) {
+	t.Parallel()
+	store := memory.New(memory.Config{})
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Hooks: []record.Hook{traceIDs{}}}, false)
+	require.NoError(t, eng.AddPlan(t.Context(), mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
+	sub := eng.Subscribe(8)
+	defer sub.Close()
+
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour).Add(-3*time.Hour))
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	require.Equal(t, record.StopSkipped, runs[0].StopReason)
+	require.Empty(t, runs[0].TraceID)
+	for {
+		ev := within(t, sub.C(), "the tick's events")
+		require.Empty(t, ev.Execution.TraceID, ev.Type)
+		if ev.Type == smokex.EventExecutionFinished {
+			break
+		}
+	}
+}
+
+// TestLateTickCountsInTheLateness: the lateness a process reports in its
+// heartbeat (GET /api/locations) includes the ticks it skipped as too
+// late when they came, so a replica whose every tick comes late shows it.
+func TestLateTickCountsInTheLateness(t *testing.T) {
+	t.Parallel()
+	store := memory.New(memory.Config{})
+	eng, h := newHandTicked(t, smokex.Config{Store: store, HeartbeatInterval: 10 * time.Millisecond}, false)
+	require.NoError(t, eng.AddPlan(t.Context(), mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
+
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour).Add(-3*time.Hour))
+	// A heartbeat comes every HeartbeatInterval; the bound only ends a
+	// failing test.
+	require.Eventually(t, func() bool {
+		beats, err := store.ListHeartbeats(t.Context(), time.Time{}, time.Time{})
+		return err == nil && len(beats) > 0 && beats[0].Lateness > 3*time.Hour
+	}, time.Minute, 10*time.Millisecond, "a heartbeat with the late tick's lateness")
+}

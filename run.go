@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"time"
@@ -384,7 +385,9 @@ func (e *Engine) vars(caller map[string]any) map[string]any {
 // execution.
 func (e *Engine) execute(j *job) *record.Execution {
 	defer e.release(j)
-	if len(e.hooks.contexts) > 0 {
+	if len(e.hooks.contexts) > 0 && j.skipped == nil {
+		// A tick prepare stored skipped never runs: it gets no trace, as
+		// its stored execution has none.
 		j.ctx = e.hooks.executionContext(j.ctx, j.ref, j.execution)
 	}
 	x := e.executeInSlot(j)
@@ -399,7 +402,8 @@ func (e *Engine) execute(j *job) *record.Execution {
 func (e *Engine) executeInSlot(j *job) *record.Execution {
 	obs := &engineObserver{e: e, job: j}
 	if j.skipped != nil {
-		return e.skipLate(obs, j.skipped.Error)
+		e.noteLateness(j)
+		return e.skipLate(obs, j.skipped.Error, slog.LevelInfo)
 	}
 	canceled := func() *record.Execution {
 		return obs.abort(j.execution, &record.StepError{Kind: record.ErrCanceled, Message: "canceled before it started"}, record.StatusCanceled, record.StopCanceled)
@@ -417,12 +421,10 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 			return canceled()
 		}
 	}
-	if due := j.execution.ScheduledAt; !due.IsZero() {
-		e.lateness.Store(int64(e.cfg.now().Sub(due)))
-	}
+	e.noteLateness(j)
 	if !j.createdRunning { // prepare checked the lateness of a tick it created running
 		if late := e.tooLate(j); late != nil {
-			return e.skipLate(obs, late)
+			return e.skipLate(obs, late, slog.LevelWarn)
 		}
 	}
 	secrets, err := e.secrets(j.ctx, j.plan)
@@ -452,13 +454,26 @@ func (e *Engine) executeInSlot(j *job) *record.Execution {
 	})
 }
 
+// noteLateness records how late j's tick is now, for the heartbeat's
+// lateness (Engine.Locations): a tick's, when it starts or is skipped as
+// too late; nothing for a run that is not a tick.
+func (e *Engine) noteLateness(j *job) {
+	if due := j.execution.ScheduledAt; !due.IsZero() {
+		e.lateness.Store(int64(e.cfg.now().Sub(due)))
+	}
+}
+
 // skipLate ends j's tick, too late to start by what late says, as
 // skipped: stored canceled with stop reason skipped and the error late
 // (unless prepare stored it so), told to the hooks and subscribers as
-// started and finished, and to the hooks as a tick skipped as late.
-func (e *Engine) skipLate(obs *engineObserver, late *record.StepError) *record.Execution {
+// started and finished, and to the hooks as a tick skipped as late. It
+// logs at level: a tick late when it came (one a scheduler caught up
+// after a restart, of which there may be thousands) at info, one that
+// became late waiting for a slot (the engine's runs do not keep up) at
+// warning.
+func (e *Engine) skipLate(obs *engineObserver, late *record.StepError, level slog.Level) *record.Execution {
 	x := obs.job.execution
-	e.cfg.Logger.Warn("smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
+	e.cfg.Logger.Log(context.WithoutCancel(obs.job.ctx), level, "smokex: scheduled run skipped, its tick is too late to start", "plan", x.PlanID, "due", x.ScheduledAt, "error", late.Message)
 	x = obs.abort(x, late, record.StatusCanceled, record.StopSkipped)
 	e.tickSkipped(context.WithoutCancel(obs.job.ctx), x.PlanID, x.ScheduledAt, record.SkipLate)
 	return x

@@ -68,8 +68,8 @@ func (e *Engine) writeAgain(ctx context.Context, what string, attrs []any, write
 
 // createExecution stores the new execution x with the status prepare
 // gave it (created; running for a tick that took its slot; canceled,
-// finished, for a tick skipped as too late), for at
-// most storeTimeout: a tick must not be lost to a dropped connection.
+// finished, for a tick skipped as too late), for at most storeTimeout: a
+// tick must not be lost to a dropped connection.
 // The ID is new and this engine's, so an execution stored under it by
 // the time a retry conflicts is the earlier try's. A revision that is not
 // zero guards the create (insertExecution).
@@ -88,10 +88,10 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution, revis
 // with a store that decides overlap, the store refuses it, with
 // ErrOverlap, while another execution of the plan is in flight, in
 // whichever process, unless x is finished already (a tick skipped as too
-// late): it is no run, and holds nothing back. With a revision (not zero) on a store that is a
-// storage.RevisionCreator, the store refuses it when its plan no longer
-// has that revision (storage.ErrPlanChanged) or is gone
-// (storage.ErrNotFound).
+// late): it is no run, and holds nothing back. With a revision (not zero)
+// on a store that is a storage.RevisionCreator, the store refuses it when
+// its plan no longer has that revision (storage.ErrPlanChanged) or is
+// gone (storage.ErrNotFound).
 func (e *Engine) insertExecution(ctx context.Context, x *record.Execution, revision int64) error {
 	ec, exclusive := e.store.(storage.ExclusiveCreator)
 	exclusive = exclusive && e.cfg.Overlap == OverlapSkip && !x.Status.Done()

@@ -80,7 +80,9 @@ type ExecutionFinishedHook interface {
 // the execution, and its steps, see the returned context (without its
 // cancellation for the finish). The returned string, when not empty, is
 // kept as the execution's TraceID. The hook must return a context derived
-// from ctx.
+// from ctx. It is not called for a scheduled tick that was already too
+// late when it came: that tick never runs, and is stored skipped when it
+// is created, without a trace.
 type ExecutionContextHook interface {
 	Hook
 	ExecutionContext(ctx context.Context, p *PlanRef, x *Execution) (context.Context, string)
@@ -186,9 +188,11 @@ type ErrorBudgetHook interface {
 // a store that applies the pause in the finish's write
 // (storage.PauseFinisher; the memory and PostgreSQL stores do) the hook
 // is asked first, paused or not, and the pause then replaces what it
-// said; on a store that only keeps pauses (storage.PauseStore) the pause
-// is read first and the hook not asked while it holds. Either way the
-// execution told to ExecutionFinishedHook carries what was stored.
+// said; on a store that only keeps pauses (storage.PauseStore), and for a
+// tick stored skipped as too late when it came (created finished, by no
+// finish's write), the pause is read first and the hook not asked while
+// it holds. Either way the execution told to ExecutionFinishedHook
+// carries what was stored.
 type MaintenanceHook interface {
 	Hook
 	Maintenance(ctx context.Context, p *PlanRef, x *Execution) (window string, ok bool)

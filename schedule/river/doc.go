@@ -76,10 +76,12 @@
 // latest: a tick that fell due while no replica lived is enqueued once
 // one does, and the engine runs it, or records it as skipped as late
 // (below); the ticks of one entry caught up together reach the engine
-// together, and each one past the plan's interval is recorded at once
-// as skipped as late, holding the plan back from none of the others
-// (smokex.OverlapSkip), so that every missed tick has its record and the
-// latest, still in time, runs. The ticks that a replica that died had
+// together, and each one past the plan's interval (or
+// smokex.Config.MaxLateness) is recorded at once as skipped as late,
+// holding the plan back from none of the others (smokex.OverlapSkip), so
+// that each tick caught up has its record and the latest, still in time,
+// runs, unless an execution left in flight by a replica that died still
+// holds the plan (below). The ticks that a replica that died had
 // inserted in its last SyncInterval, not yet recorded, are enqueued again
 // and skipped as duplicates (a job stays unique until River cleans it up,
 // CompletedJobRetention after it completed), bar one whose job was
