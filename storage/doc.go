@@ -16,6 +16,7 @@
 //	ExecutionFinisher        a run's last step and its finish are two writes
 //	PauseStore               no pauses (smokex.ErrPauseUnsupported)
 //	PauseFinisher            the engine reads a plan's pause before each finish, a round trip of its own
+//	FinishedCreator          a tick's run is created as running and finished: two writes, not one
 //	IncidentStore            no incidents (automatic or written)
 //	UptimeStore              status pages show no daily history
 //	HeartbeatStore           no location availability

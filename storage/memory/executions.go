@@ -26,27 +26,48 @@ func compareRecords(a, b *execRecord) int {
 
 // CreateExecution stores a new execution without its steps.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
-	return s.create(ctx, e, nil, nil)
+	_, err := s.create(ctx, e, nil, nil, nil, false)
+	return err
 }
 
 // CreateExecutionExclusive implements storage.ExclusiveCreator: it stores
 // e unless an execution of its plan created at or after since is in
 // flight.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
-	return s.create(ctx, e, nil, &since)
+	_, err := s.create(ctx, e, nil, nil, &since, false)
+	return err
 }
 
 // CreateExecutionIfRevision implements storage.RevisionCreator: it stores
 // e as CreateExecution does when its plan has the revision.
 func (s *Store) CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error {
-	return s.create(ctx, e, &revision, nil)
+	_, err := s.create(ctx, e, nil, &revision, nil, false)
+	return err
 }
 
 // CreateExecutionExclusiveIfRevision implements storage.RevisionCreator:
 // it stores e as CreateExecutionExclusive does when its plan has the
 // revision.
 func (s *Store) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
-	return s.create(ctx, e, &revision, &since)
+	_, err := s.create(ctx, e, nil, &revision, &since, false)
+	return err
+}
+
+// CreateFinished implements storage.FinishedCreator: it stores e with
+// steps, under g, and the plan's pause, under one lock.
+func (s *Store) CreateFinished(ctx context.Context, e *record.Execution, steps []*record.StepResult, g storage.CreateGuard) (string, error) {
+	if e != nil && !e.Status.Done() {
+		return "", errorf("create finished execution %q: status %q is not final", e.ID, e.Status)
+	}
+	var revision *int64
+	if g.Revision != 0 {
+		revision = &g.Revision
+	}
+	var since *time.Time
+	if g.Exclusive {
+		since = &g.Since
+	}
+	return s.create(ctx, e, steps, revision, since, true)
 }
 
 // inFlightSince reports whether the plan has an execution created or
@@ -66,16 +87,23 @@ func (p *planRecord) inFlightSince(since time.Time, location string) bool {
 
 // create stores e; with a revision, only when its plan has it; with a
 // since, only when its plan has no execution in flight created since
-// then.
-func (s *Store) create(ctx context.Context, e *record.Execution, revision *int64, since *time.Time) error {
+// then. steps are e's results, stored with it. finished says e is
+// stored by CreateFinished: a plan that does not exist is then
+// ErrNotFound, and the plan's pause is applied. It returns the
+// Maintenance it stored.
+func (s *Store) create(ctx context.Context, e *record.Execution, steps []*record.StepResult, revision *int64, since *time.Time, finished bool) (string, error) {
 	if err := check(ctx); err != nil {
-		return err
+		return "", err
 	}
 	if e == nil {
-		return errorf("create execution: nil execution")
+		return "", errorf("create execution: nil execution")
 	}
 	if e.ID == "" {
-		return errorf("create execution: empty ID: %w", storage.ErrConflict)
+		return "", errorf("create execution: empty ID: %w", storage.ErrConflict)
+	}
+	copies, err := stepsIn(steps)
+	if err != nil {
+		return "", err
 	}
 	rec := &execRecord{exec: *e}
 	rec.exec.Steps = nil
@@ -87,28 +115,34 @@ func (s *Store) create(ctx context.Context, e *record.Execution, revision *int64
 	defer s.mu.Unlock()
 	plan, ok := s.plans[e.PlanID]
 	switch {
-	case !ok && revision != nil:
-		return errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrNotFound)
+	case !ok && (revision != nil || finished):
+		return "", errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrNotFound)
 	case !ok:
-		return errorf("create execution %q: plan %q does not exist: %w", e.ID, e.PlanID, storage.ErrConflict)
+		return "", errorf("create execution %q: plan %q does not exist: %w", e.ID, e.PlanID, storage.ErrConflict)
 	case revision != nil && plan.plan.Revision != *revision:
-		return errorf("create execution %q: plan %q has revision %d, not %d: %w", e.ID, e.PlanID, plan.plan.Revision, *revision, storage.ErrPlanChanged)
+		return "", errorf("create execution %q: plan %q has revision %d, not %d: %w", e.ID, e.PlanID, plan.plan.Revision, *revision, storage.ErrPlanChanged)
 	}
 	if _, ok := s.execs[e.ID]; ok {
-		return errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
+		return "", errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
 	}
 	if since != nil && plan.inFlightSince(*since, e.Location) {
-		return errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrBusy)
+		return "", errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrBusy)
+	}
+	if err := checkSteps(e.ID, copies); err != nil {
+		return "", err
 	}
 	if !e.ScheduledAt.IsZero() {
 		key := scheduledKey(e)
 		if _, ok := plan.scheduled[key]; ok {
-			return errorf("create execution %q: plan %q has an execution scheduled at %s in location %q: %w", e.ID, e.PlanID, e.ScheduledAt.UTC().Format(time.RFC3339Nano), e.Location, storage.ErrConflict)
+			return "", errorf("create execution %q: plan %q has an execution scheduled at %s in location %q: %w", e.ID, e.PlanID, e.ScheduledAt.UTC().Format(time.RFC3339Nano), e.Location, storage.ErrConflict)
 		}
 		if plan.scheduled == nil {
 			plan.scheduled = map[scheduled]struct{}{}
 		}
 		plan.scheduled[key] = struct{}{}
+	}
+	if finished {
+		rec.exec.Maintenance = plan.pauseOver(e.Maintenance, e.FinishedAt, s.currentTime)
 	}
 	s.execs[e.ID] = rec
 	// Executions mostly arrive in order: append, else insert in place.
@@ -120,6 +154,7 @@ func (s *Store) create(ctx context.Context, e *record.Execution, revision *int64
 	}
 	rec.size = sizeOfExecution(&rec.exec)
 	s.bytes += rec.size
+	s.addSteps(rec, copies)
 	if rec.exec.Status.Done() {
 		plan.done++
 		plan.countUptime(&rec.exec)
@@ -127,7 +162,7 @@ func (s *Store) create(ctx context.Context, e *record.Execution, revision *int64
 	}
 	s.bound(plan)
 	s.trim()
-	return nil
+	return rec.exec.Maintenance, nil
 }
 
 // bound drops the plan's oldest finished executions while it holds more
@@ -255,13 +290,9 @@ func (s *Store) writeFinish(ctx context.Context, e *record.Execution, steps []*r
 	if e == nil {
 		return "", errorf("update execution: nil execution")
 	}
-	copies := make([]record.StepResult, len(steps))
-	for i, r := range steps {
-		c, err := stepIn(r)
-		if err != nil {
-			return "", err
-		}
-		copies[i] = c
+	copies, err := stepsIn(steps)
+	if err != nil {
+		return "", err
 	}
 	errCopy := copyStepError(e.Error)
 	s.mu.Lock()
@@ -275,14 +306,8 @@ func (s *Store) writeFinish(ctx context.Context, e *record.Execution, steps []*r
 	}
 	plan := s.plans[rec.exec.PlanID]
 	maintenance := e.Maintenance
-	if paused && !plan.pausedUntil.IsZero() {
-		at := e.FinishedAt.Truncate(time.Microsecond)
-		if e.FinishedAt.IsZero() {
-			at = s.currentTime()
-		}
-		if at.Before(plan.pausedUntil) {
-			maintenance = storage.PauseMaintenance(plan.pausedUntil)
-		}
+	if paused {
+		maintenance = plan.pauseOver(e.Maintenance, e.FinishedAt, s.currentTime)
 	}
 	wasDone := rec.exec.Status.Done()
 	if wasDone {
@@ -337,6 +362,36 @@ func stepIn(r *record.StepResult) (record.StepResult, error) {
 	return c, nil
 }
 
+// pauseOver returns the Maintenance of an execution of the plan that
+// finished at finished (at now() when zero) with the Maintenance given:
+// the plan's pause's when it ends after the finish, else given.
+func (p *planRecord) pauseOver(given string, finished time.Time, now func() time.Time) string {
+	if p.pausedUntil.IsZero() {
+		return given
+	}
+	at := finished.Truncate(time.Microsecond)
+	if finished.IsZero() {
+		at = now()
+	}
+	if at.Before(p.pausedUntil) {
+		return storage.PauseMaintenance(p.pausedUntil)
+	}
+	return given
+}
+
+// stepsIn checks rs and returns the copies of them the store keeps.
+func stepsIn(rs []*record.StepResult) ([]record.StepResult, error) {
+	copies := make([]record.StepResult, len(rs))
+	for i, r := range rs {
+		c, err := stepIn(r)
+		if err != nil {
+			return nil, err
+		}
+		copies[i] = c
+	}
+	return copies, nil
+}
+
 // insertSteps adds the copies cs to rec in index order, all of them or,
 // when one has the index of a stored result or of another of cs, none.
 // The caller holds s.mu for writing.
@@ -344,10 +399,32 @@ func (s *Store) insertSteps(rec *execRecord, cs []record.StepResult) error {
 	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
 	for i := range cs {
 		_, stored := slices.BinarySearchFunc(rec.steps, cs[i].Index, byIndex)
-		if stored || slices.ContainsFunc(cs[:i], func(o record.StepResult) bool { return o.Index == cs[i].Index }) {
+		if stored {
 			return errorf("execution %q step %d: exists: %w", rec.exec.ID, cs[i].Index, storage.ErrConflict)
 		}
 	}
+	if err := checkSteps(rec.exec.ID, cs); err != nil {
+		return err
+	}
+	s.addSteps(rec, cs)
+	return nil
+}
+
+// checkSteps returns an error wrapping storage.ErrConflict when two of
+// cs, results of the execution id, share an index.
+func checkSteps(id string, cs []record.StepResult) error {
+	for i := range cs {
+		if slices.ContainsFunc(cs[:i], func(o record.StepResult) bool { return o.Index == cs[i].Index }) {
+			return errorf("execution %q step %d: exists: %w", id, cs[i].Index, storage.ErrConflict)
+		}
+	}
+	return nil
+}
+
+// addSteps adds the copies cs, checked, to rec in index order. The
+// caller holds s.mu for writing.
+func (s *Store) addSteps(rec *execRecord, cs []record.StepResult) {
+	byIndex := func(a record.StepResult, i int) int { return cmp.Compare(a.Index, i) }
 	pr := s.plans[rec.exec.PlanID]
 	for _, c := range cs {
 		if pr != nil {
@@ -364,7 +441,6 @@ func (s *Store) insertSteps(rec *execRecord, cs []record.StepResult) error {
 		s.bytes += size
 		s.hold(c.Request)
 	}
-	return nil
 }
 
 // hold counts one more stored step holding q, and q in the budget when it

@@ -7,7 +7,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-var _ storage.PauseFinisher = (*Store)(nil)
+var _ storage.FinishedCreator = (*Store)(nil)
 
 // PausePlan pauses the plan until until; a zero until ends its pause.
 func (s *Store) PausePlan(ctx context.Context, planID string, until time.Time) error {

@@ -59,13 +59,24 @@ type insertGuard struct {
 	// while an execution of the plan in the execution's location created
 	// at or after since is in flight (storage.ExclusiveCreator).
 	since *time.Time
+	// finished, when set, makes the insert CreateFinished's: the
+	// execution's steps are inserted with it, and its Maintenance is its
+	// plan's pause's when the pause ends after its finish.
+	finished *finishedSteps
+}
+
+// finishedSteps are the step results of an execution inserted finished,
+// as the arrays of their step_results columns.
+type finishedSteps struct {
+	index []int32
+	data  [][]byte
 }
 
 // insertExecution checks e and returns the name of the operation verb on
 // it, for errors, and the statement that inserts e under g with its
-// arguments, which returns how many executions it inserted (0 or 1) and,
-// when g has a revision, the plan's revision (NULL when there is no
-// plan).
+// arguments, which returns how many executions it inserted (0 or 1), the
+// Maintenance stored (empty when none) and, when g has a revision or is
+// finished, the plan's revision (NULL when there is no plan).
 func (s *Store) insertExecution(verb string, e *record.Execution, g insertGuard) (op, insert string, args []any, err error) {
 	if err := checkExecution(e); err != nil {
 		return "", "", nil, fmt.Errorf("postgres: %s execution: %w", verb, err)
@@ -82,18 +93,32 @@ func (s *Store) insertExecution(verb string, e *record.Execution, g insertGuard)
 	args = []any{e.ID, e.PlanID, e.PlanName, string(e.Trigger), string(e.Status),
 		created, ts(e.StartedAt), ts(e.FinishedAt), errDoc, string(e.StopReason), ts(e.ScheduledAt), e.TraceID, e.Maintenance,
 		e.Source.Commit, e.Source.Path, e.Flaky, e.Location}
-	var with, from, result string
+	var with, from, result, steps string
 	var where []string
-	if g.revision != nil {
-		args = append(args, *g.revision)
+	if g.revision != nil || g.finished != nil {
 		// The plan's row is locked (FOR SHARE) to read its revision: a
 		// SavePlan or DeletePlan of it waits for the insert to commit,
 		// or the insert for theirs, and then reads the row they left, so
 		// that the check and the insert are one step.
 		with = `plan AS (SELECT revision FROM {schema}.plans WHERE id = $2 FOR SHARE), `
 		from = "FROM plan"
-		where = append(where, fmt.Sprintf("plan.revision = $%d", len(args)))
 		result = ", (SELECT revision FROM plan)"
+	}
+	if g.revision != nil {
+		args = append(args, *g.revision)
+		where = append(where, fmt.Sprintf("plan.revision = $%d", len(args)))
+	}
+	maintenance := "$13::text"
+	if g.finished != nil {
+		maintenance = `coalesce((SELECT ` + pauseMaintenance + ` FROM {schema}.plan_pauses
+				WHERE plan_id = $2 AND until > coalesce($8::timestamptz, now())), $13::text)`
+		args = append(args, g.finished.index, g.finished.data)
+		// The rows reference the execution inserted in the same
+		// statement: their foreign key is checked at its end.
+		steps = fmt.Sprintf(`, steps AS (
+			INSERT INTO {schema}.step_results (execution_id, index, data)
+			SELECT ins.id, u.index, u.data FROM ins, unnest($%d::int4[], $%d::jsonb[]) AS u(index, data)
+		)`, len(args)-1, len(args))
 	}
 	if g.since != nil {
 		args = append(args, []string{string(record.StatusCreated), string(record.StatusRunning)}, *g.since)
@@ -109,11 +134,11 @@ func (s *Store) insertExecution(verb string, e *record.Execution, g insertGuard)
 	return op, s.sql(`WITH ` + with + `ins AS (
 			INSERT INTO {schema}.executions (` + executionColumns + `)
 			SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::jsonb,
-				$10::text, $11::timestamptz, $12::text, $13::text, $14::text, $15::text, $16::boolean, $17::text
+				$10::text, $11::timestamptz, $12::text, ` + maintenance + `, $14::text, $15::text, $16::boolean, $17::text
 			` + from + ` ` + cond + `
-			RETURNING plan_id, created_at, started_at, finished_at, status, maintenance
-		), roll AS (` + rollUp("ins", "") + `)
-		SELECT count(*)` + result + ` FROM ins`), args, nil
+			RETURNING id, plan_id, created_at, started_at, finished_at, status, maintenance
+		), roll AS (` + rollUp("ins", "") + `)` + steps + `
+		SELECT count(*), coalesce(min(maintenance), '')` + result + ` FROM ins`), args, nil
 }
 
 // rollUp is the statement that adds the executions of the CTE from (with
@@ -139,7 +164,8 @@ func rollUp(from, and string) string {
 // new, and a ScheduledAt new for the plan, or the error wraps
 // storage.ErrConflict.
 func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error {
-	return s.create(ctx, e, insertGuard{})
+	_, err := s.create(ctx, e, insertGuard{})
+	return err
 }
 
 // CreateExecutionExclusive implements storage.ExclusiveCreator. In one
@@ -151,7 +177,8 @@ func (s *Store) CreateExecution(ctx context.Context, e *record.Execution) error 
 // creator that held the lock before; the lock is released at commit, so a
 // creator that comes next sees e.
 func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error {
-	return s.create(ctx, e, insertGuard{since: &since})
+	_, err := s.create(ctx, e, insertGuard{since: &since})
+	return err
 }
 
 // CreateExecutionIfRevision implements storage.RevisionCreator: one
@@ -159,7 +186,8 @@ func (s *Store) CreateExecutionExclusive(ctx context.Context, e *record.Executio
 // statement's transaction (FOR SHARE), and inserts e when it is the
 // revision given.
 func (s *Store) CreateExecutionIfRevision(ctx context.Context, e *record.Execution, revision int64) error {
-	return s.create(ctx, e, insertGuard{revision: &revision})
+	_, err := s.create(ctx, e, insertGuard{revision: &revision})
+	return err
 }
 
 // CreateExecutionExclusiveIfRevision implements storage.RevisionCreator:
@@ -167,28 +195,36 @@ func (s *Store) CreateExecutionIfRevision(ctx context.Context, e *record.Executi
 // revision checked in the insert's statement as CreateExecutionIfRevision
 // checks it.
 func (s *Store) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
-	return s.create(ctx, e, insertGuard{revision: &revision, since: &since})
+	_, err := s.create(ctx, e, insertGuard{revision: &revision, since: &since})
+	return err
 }
 
-// create inserts e under g and tells why it inserted nothing: the plan is
-// gone or has another revision (when g has one), or it is busy (when g
-// is exclusive).
-func (s *Store) create(ctx context.Context, e *record.Execution, g insertGuard) error {
-	op, insert, args, err := s.insertExecution("create", e, g)
+// create inserts e under g, returns the Maintenance it stored and tells
+// why it inserted nothing: the plan is gone (when g has a revision or is
+// finished) or has another revision (when g has one), or it is busy
+// (when g is exclusive). An exclusive insert of an execution in flight
+// takes the plan's advisory lock first (CreateExecutionExclusive).
+func (s *Store) create(ctx context.Context, e *record.Execution, g insertGuard) (string, error) {
+	verb := "create"
+	if g.finished != nil {
+		verb = "create finished"
+	}
+	op, insert, args, err := s.insertExecution(verb, e, g)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var (
-		inserted int
-		revision *int64
+		inserted    int
+		maintenance string
+		revision    *int64
 	)
 	scan := func(row pgx.Row) error {
-		if g.revision != nil {
-			return row.Scan(&inserted, &revision)
+		if g.revision != nil || g.finished != nil {
+			return row.Scan(&inserted, &maintenance, &revision)
 		}
-		return row.Scan(&inserted)
+		return row.Scan(&inserted, &maintenance)
 	}
-	if g.since == nil {
+	if g.since == nil || g.finished != nil {
 		err = scan(s.pool.QueryRow(ctx, insert, args...))
 	} else {
 		// A batch is one implicit transaction: the lock is held until the
@@ -199,18 +235,53 @@ func (s *Store) create(ctx context.Context, e *record.Execution, g insertGuard) 
 		err = s.pool.SendBatch(ctx, b).Close()
 	}
 	if err != nil {
-		return s.wrap(ctx, op, storage.ErrConflict, err)
+		return "", s.wrap(ctx, op, storage.ErrConflict, err)
 	}
 	switch {
 	case inserted > 0:
-		return nil
-	case g.revision != nil && revision == nil:
-		return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrNotFound)
+		return maintenance, nil
+	case (g.revision != nil || g.finished != nil) && revision == nil:
+		return "", fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrNotFound)
 	case g.revision != nil && *revision != *g.revision:
-		return fmt.Errorf("postgres: %s: plan %q has revision %d, not %d: %w", op, e.PlanID, *revision, *g.revision, storage.ErrPlanChanged)
+		return "", fmt.Errorf("postgres: %s: plan %q has revision %d, not %d: %w", op, e.PlanID, *revision, *g.revision, storage.ErrPlanChanged)
 	}
 	// Else only an exclusive insert inserts nothing.
-	return fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
+	return "", fmt.Errorf("postgres: %s: plan %q: %w", op, e.PlanID, storage.ErrBusy)
+}
+
+// CreateFinished implements storage.FinishedCreator in one statement:
+// its data-modifying CTEs read the plan's revision (its row locked FOR
+// SHARE, as CreateExecutionIfRevision), insert e with the Maintenance of
+// the plan's pause when it ends after e's finish (as FinishWithPause),
+// add it to its day's rollup and insert steps, whose foreign key to the
+// execution is checked at the statement's end. An exclusive g is checked
+// in the statement's snapshot, without the plan's advisory lock that
+// CreateExecutionExclusive takes: e, finished, holds no later create
+// back, and an execution created in flight while the statement runs is
+// missed as it would be by a statement that came first. It waits for its
+// commit to reach the disk, as every finish.
+func (s *Store) CreateFinished(ctx context.Context, e *record.Execution, steps []*record.StepResult, g storage.CreateGuard) (string, error) {
+	if e != nil && !e.Status.Done() {
+		return "", fmt.Errorf("postgres: create finished execution %q: status %q is not final", e.ID, e.Status)
+	}
+	ig := insertGuard{finished: &finishedSteps{index: []int32{}, data: [][]byte{}}}
+	if g.Revision != 0 {
+		ig.revision = &g.Revision
+	}
+	if g.Exclusive {
+		ig.since = &g.Since
+	}
+	if e != nil {
+		rows, err := s.stepRows(e.ID, steps)
+		if err != nil {
+			return "", fmt.Errorf("postgres: create finished execution %q: %w", e.ID, err)
+		}
+		for _, r := range rows {
+			ig.finished.index = append(ig.finished.index, r[1].(int32))
+			ig.finished.data = append(ig.finished.data, r[2].([]byte))
+		}
+	}
+	return s.create(ctx, e, ig)
 }
 
 // asyncCommit, sent first in a batch (one implicit transaction), makes the

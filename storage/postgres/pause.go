@@ -11,7 +11,7 @@ import (
 	"github.com/smokex/smokex/storage"
 )
 
-var _ storage.PauseFinisher = (*Store)(nil)
+var _ storage.FinishedCreator = (*Store)(nil)
 
 // PausePlan pauses the plan until until, in one row of plan_pauses; a
 // zero until deletes the row.

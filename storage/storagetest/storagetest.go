@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"PlanRevision", s.revisionScenarios()},
 		{"Pause", s.pauseScenarios()},
 		{"FinishWithPause", s.pauseFinishScenarios()},
+		{"CreateFinished", s.createFinishedScenarios()},
 		{"Heartbeats", s.heartbeatScenarios()},
 		{"RecentExecutions", s.recentScenarios()},
 		{"Concurrency", s.concurrencyScenarios()},
