@@ -31,6 +31,9 @@ const (
 	DefaultMaxLateness = 0
 	// DefaultRetentionMaxAge is how long finished executions are kept.
 	DefaultRetentionMaxAge = 30 * 24 * time.Hour
+	// DefaultWriteRunningAfter is how long a scheduled run written once,
+	// when it ends, may run unwritten at most.
+	DefaultWriteRunningAfter = time.Second
 )
 
 // Config configures an Engine. The zero value is a working engine: memory
@@ -165,6 +168,23 @@ type Config struct {
 	// no run outlives. Defaults to DefaultStaleAfter.
 	StaleAfter time.Duration
 
+	// WriteRunningAfter is how long a scheduled run may go unwritten in
+	// the store. On a store that creates executions finished
+	// (storage.FinishedCreator, as both stores of this module do), a tick
+	// that starts in time with a concurrency slot free is written once,
+	// when it ends: its execution, finished with its steps, in one write,
+	// where a run is otherwise created as running and then finished.
+	// Until then the store does not show it (the engine's events and
+	// dashboard do), and a process that dies during it leaves no
+	// execution of the tick. A run that appends a step result before its
+	// last, or is still going after WriteRunningAfter (or half its plan's
+	// interval, when that is shorter, so that a run in flight is in the
+	// store before the plan's next tick is due), is written as running
+	// then and finished as any other. Defaults to
+	// DefaultWriteRunningAfter; negative writes every run as running when
+	// it is admitted.
+	WriteRunningAfter time.Duration
+
 	// MaxLateness bounds how late a scheduled tick may start: a tick that
 	// cannot start within its plan's interval (the time from its due time
 	// to the next), or within MaxLateness when that is shorter, is not
@@ -253,6 +273,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RetentionMaxAge == 0 {
 		c.RetentionMaxAge = DefaultRetentionMaxAge
+	}
+	if c.WriteRunningAfter == 0 {
+		c.WriteRunningAfter = DefaultWriteRunningAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -28,9 +28,10 @@
 //     or [Engine.Trigger] asks; the run is admitted and stored as created,
 //     waits for a slot, runs in the executor, and every per-execution hook
 //     and event is fired there. A tick in time that finds a slot free
-//     takes it at once and is stored as running in the same write; a
-//     tick already too late when it comes is stored skipped, finished, in
-//     its create, and waits for nothing.
+//     takes it at once and is stored as running in the same write, or,
+//     on a storage.FinishedCreator, written once when it ends
+//     (unwritten.go); a tick already too late when it comes is stored
+//     skipped, finished, in its create, and waits for nothing.
 //   - storewrite.go: every store write (insert, append, finish, interrupt,
 //     recover, prune), behind one retry policy.
 //   - hooks.go: the record hooks of [Config.Hooks], sorted once by the

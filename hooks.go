@@ -160,9 +160,12 @@ func (s *hookSet) stepFinished(ctx context.Context, p *record.PlanRef, x *record
 	}
 }
 
-func (s *hookSet) executionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
+// executionFinished tells the hooks of x's finish, but skip (nil: none).
+func (s *hookSet) executionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution, skip record.ExecutionFinishedHook) {
 	for _, h := range s.finished {
-		h.ExecutionFinished(ctx, p, x)
+		if h != skip {
+			h.ExecutionFinished(ctx, p, x)
+		}
 	}
 }
 

@@ -33,8 +33,10 @@ func (s *planReads) GetPlan(ctx context.Context, id string) (*storage.Plan, erro
 // by the plan's revision (storage.RevisionCreator), a tick reads its plan
 // from the store the first time, and then only when the store says the
 // plan changed: a plan changed by another engine runs in its new form at
-// the next tick, with its new name stored; a plan saved again unchanged
-// is not read again; a plan removed is not run.
+// the tick after next (the next, written once when it ends, runs the
+// plan held and finds the change in its write), with its new name
+// stored; a plan saved again unchanged is not read again; a plan removed
+// is not stored.
 func TestTickReadsItsPlanOnlyWhenItChanged(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
@@ -72,14 +74,16 @@ func TestTickReadsItsPlanOnlyWhenItChanged(t *testing.T) {
 	p2 := mustParse(t, v2)
 	p2.ID = "first"
 	require.NoError(t, a.AddPlan(ctx, p2))
-	tick(3, "/two", "second")
+	tick(3, "/one", "first")
+	require.Equal(t, reads+1, store.reads.Load(), "the tick written once when it ends runs the plan it holds")
+	tick(4, "/two", "second")
 	require.Equal(t, reads+2, store.reads.Load(), "a changed plan is read again")
 	require.NoError(t, a.AddPlan(ctx, p2))
-	tick(4, "/two", "second")
+	tick(5, "/two", "second")
 	require.Equal(t, reads+2, store.reads.Load(), "a plan saved again unchanged is not")
 
 	require.NoError(t, a.RemovePlan(ctx, "first"))
-	tb.Tick("first", due.Add(5*time.Hour))
+	tb.Tick("first", due.Add(6*time.Hour))
 	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan}, sk.seen(), "a plan removed elsewhere")
 }
 

@@ -20,8 +20,9 @@ import (
 
 // This file is a run from its start to its finish: a tick, Run or Trigger
 // asks for it; prepare admits it and stores it as created (a tick in time
-// that finds a concurrency slot free, as running; a tick already too late,
-// as skipped); execute runs it in a concurrency slot; engineObserver
+// that finds a concurrency slot free, as running, or, on a store that
+// creates executions finished, not yet: unwritten.go; a tick already too
+// late, as skipped); execute runs it in a concurrency slot; engineObserver
 // stores what the executor reports, and every per-execution hook and
 // event is fired here.
 
@@ -90,8 +91,7 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 	job, err := e.prepare(ctx, planID, &RunOpts{Trigger: record.TriggerSchedule}, due, location)
 	switch {
 	case err != nil && e.ranBefore(ctx, planID, due, location, err):
-		e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due, "location", location)
-		e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
+		e.duplicateTick(ctx, planID, due, location)
 		return
 	case errors.Is(err, ErrOverlap):
 		e.skippedTicks.Add(1)
@@ -103,8 +103,7 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 		return
 	case errors.Is(err, ErrPlanNotFound):
 		// The plan was removed as its tick came due.
-		e.cfg.Logger.Debug("smokex: scheduled run of a removed plan not started", "plan", planID)
-		e.tickSkipped(ctx, planID, due, record.SkipUnknownPlan)
+		e.removedPlanTick(ctx, planID, due)
 		return
 	case err != nil:
 		e.cfg.Logger.Error("smokex: scheduled run not started", "plan", planID, "error", err)
@@ -177,6 +176,21 @@ func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, lo
 	return conflict
 }
 
+// duplicateTick logs a tick of planID due at due in location that was
+// not run, or not stored, because it has an execution already, and
+// tells the hooks.
+func (e *Engine) duplicateTick(ctx context.Context, planID string, due time.Time, location string) {
+	e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due, "location", location)
+	e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
+}
+
+// removedPlanTick logs a tick of planID due at due that was not run, or
+// not stored, because the plan was removed, and tells the hooks.
+func (e *Engine) removedPlanTick(ctx context.Context, planID string, due time.Time) {
+	e.cfg.Logger.Debug("smokex: scheduled run of a removed plan not started, or not stored", "plan", planID, "due", due)
+	e.tickSkipped(ctx, planID, due, record.SkipUnknownPlan)
+}
+
 // tickSkipped tells the hooks of a tick of planID that did not run.
 func (e *Engine) tickSkipped(ctx context.Context, planID string, due time.Time, reason record.SkipReason) {
 	if len(e.hooks.skipped) == 0 {
@@ -215,16 +229,23 @@ type job struct {
 	last      *record.StepResult
 	lastEvent Event
 	// createdRunning is set when prepare took the run's concurrency slot
-	// for a tick it found in time, and stored the execution as running:
-	// executeInSlot does not wait for a slot or check the tick's lateness
-	// again, and gives the slot back; the start is written again only if
-	// an ExecutionContext hook gave the execution a trace ID since.
+	// for a tick it found in time, and stored the execution as running
+	// (or left it unwritten): executeInSlot does not wait for a slot or
+	// check the tick's lateness again, and gives the slot back; the start
+	// is written again only if an ExecutionContext hook gave the
+	// execution a trace ID since.
 	createdRunning bool
 	// skipped is the execution as prepare stored it, finished, for a tick
 	// that was too late when it was admitted: such a job is no run in
 	// flight (not counted in Engine.running, not in Engine.inflight),
 	// takes no slot, and abort only tells of its start and finish.
 	skipped *record.Execution
+	// unwritten, for a tick prepare created running on a store that
+	// creates executions finished (storage.FinishedCreator), is its
+	// execution's first write, which admit did not make: the run is
+	// written once, when it ends, unless it needs a row before
+	// (unwrittenRun).
+	unwritten *unwrittenRun
 }
 
 // prepare admits a run: the engine is open, the plan known, the overlap
@@ -233,7 +254,13 @@ type job struct {
 // runs from. A tick that finds a concurrency slot free and is not too
 // late to start (tooLate) takes the slot now and is stored as running
 // from the slot's time (the executor's start time replaces it at the
-// finish): its start is then not a write of its own. A tick already too
+// finish): its start is then not a write of its own. On a store that
+// creates executions finished (storage.FinishedCreator) such a tick is
+// not written at all here: its execution is created by its finish,
+// finished with its steps, in one write, or as running when the run
+// needs a row before (leaveUnwritten), and the store's guards (the
+// plan's revision, its overlap, one execution per tick) are checked
+// then, by that write (writeFirst). A tick already too
 // late when it is admitted is stored at once as skipped (canceled, stop
 // reason skipped, an error of kind late), finished in its create's one
 // write: it is no run in flight, takes no slot and does not count for the
@@ -269,10 +296,11 @@ func (e *Engine) prepare(ctx context.Context, planID string, opts *RunOpts, due 
 
 // admit is prepare but for the events: it admits the run and stores its
 // execution, of the plan resolvePlan gives, guarded by the revision that
-// comes with it. When the store refuses it because the plan changed since
-// it was read (an error wrapping storage.ErrPlanChanged) or is gone
-// (ErrPlanNotFound), what was read of the plan is forgotten, for the
-// next run to read it again.
+// comes with it (createGuard), unless it leaves a tick in time unwritten
+// (leaveUnwritten), for its first write to check that guard. When the
+// store refuses it because the plan changed since it was read (an error
+// wrapping storage.ErrPlanChanged) or is gone (ErrPlanNotFound), what
+// was read of the plan is forgotten, for the next run to read it again.
 func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due time.Time, location string) (*job, error) {
 	trigger := opts.Trigger
 	if trigger == "" {
@@ -334,7 +362,11 @@ func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due ti
 		default:
 		}
 	}
-	if err := e.createExecution(ctx, stored, revision); err != nil {
+	guard := e.createGuard(stored, revision)
+	if j.createdRunning && e.leaveUnwritten(ctx, j, stored, guard) {
+		return j, nil
+	}
+	if err := e.createExecution(ctx, stored, guard); err != nil {
 		if j.createdRunning {
 			<-e.sem
 		}
@@ -391,7 +423,13 @@ func (e *Engine) execute(j *job) *record.Execution {
 		j.ctx = e.hooks.executionContext(j.ctx, j.ref, j.execution)
 	}
 	x := e.executeInSlot(j)
-	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x)
+	var unalerted record.ExecutionFinishedHook
+	if j.storeRefused() && e.alerts != nil {
+		// A duplicate of its tick's execution, or of a plan gone: the
+		// store keeps no trace of it to alert on.
+		unalerted = e.alerts
+	}
+	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x, unalerted)
 	e.budgetDue(j.ref)
 	return x
 }
@@ -491,10 +529,8 @@ func (e *Engine) tooLate(j *job) *record.StepError {
 	now := e.cfg.now()
 	late := now.Sub(due)
 	bound, what := e.cfg.MaxLateness, "the engine's MaxLateness"
-	if sched, err := cronspec.ForEntry(j.plan.ID, j.plan.Schedule); err == nil {
-		if interval := sched.Next(due).Sub(due); interval > 0 && (bound == 0 || interval < bound) {
-			bound, what = interval, "its plan's interval"
-		}
+	if interval := tickInterval(j.plan, due); interval > 0 && (bound == 0 || interval < bound) {
+		bound, what = interval, "its plan's interval"
 	}
 	if bound <= 0 || late <= bound {
 		return nil
@@ -502,6 +538,16 @@ func (e *Engine) tooLate(j *job) *record.StepError {
 	return &record.StepError{Kind: record.ErrLate, Message: fmt.Sprintf(
 		"the tick due at %s could not start before %s, %s late, past %s of %s: skipped, not run late",
 		due.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano), late.Round(time.Millisecond), what, bound)}
+}
+
+// tickInterval returns the interval from the tick of p due at due to its
+// next, zero when p's schedule does not tell.
+func tickInterval(p *plan.Plan, due time.Time) time.Duration {
+	sched, err := cronspec.ForEntry(p.ID, p.Schedule)
+	if err != nil {
+		return 0
+	}
+	return max(sched.Next(due).Sub(due), 0)
 }
 
 // secrets resolves the secrets the plan declares.
@@ -555,11 +601,13 @@ func (o *engineObserver) saveExecution(ctx context.Context, x *record.Execution)
 }
 
 // ExecutionStarted stores x's start, unless the execution was stored as
-// running when it was created and no hook has given it a trace ID since.
-// (An execution that never reaches the executor is not started here:
-// abort stores it once.)
+// running when it was created and no hook has given it a trace ID since,
+// or is not written yet (job.unwritten): its first write, whichever it
+// is, carries the start and the trace ID. (An execution that never
+// reaches the executor is not started here: abort stores it once.)
 func (o *engineObserver) ExecutionStarted(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
-	if !o.job.createdRunning || x.TraceID != "" {
+	written := o.job.unwritten == nil || o.job.started(x)
+	if written && (!o.job.createdRunning || x.TraceID != "") {
 		o.saveExecution(ctx, x)
 	}
 	o.started(ctx, x)
@@ -592,13 +640,15 @@ func (o *engineObserver) StepPolling(ctx context.Context, _ *record.PlanRef, x *
 // subscriber may answer by reading the execution: an event never
 // announces a step the store does not hold yet. The run's last step, on
 // a store that writes it with the finish (storage.ExecutionFinisher), is
-// held for the finish, and so is its event, made now. The hooks are told
-// at once, inside the step's WrapStep.
+// held for the finish, and so is its event, made now. Another step of
+// an execution not written yet has it written as running first
+// (writeRunning). The hooks are told at once, inside the step's
+// WrapStep.
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
 	if _, ok := o.e.store.(storage.ExecutionFinisher); ok && r.Index == len(x.Steps)-1 {
 		// The last step: the finish follows at once and stores it.
 		o.job.last = r
-	} else {
+	} else if o.e.writeRunning(context.WithoutCancel(ctx), o.job) {
 		o.storeStep(ctx, x, r)
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
@@ -629,23 +679,42 @@ func (o *engineObserver) storeStep(ctx context.Context, x *record.Execution, r *
 // held for it, in one write (storage.ExecutionFinisher). When a step
 // before it could not be stored, or that write fails, the last step and
 // the finish are written one after the other, as to a store without it.
-// The finish is written with the maintenance x finished in, and on a
-// store that applies the plan's pause in that write
-// (storage.PauseFinisher) x then carries the one stored, before the
-// hooks, the subscribers and the alert policy are told. The last step's
-// step_finished event goes out once they are written, before
+// An execution not written yet (job.unwritten) is created finished with
+// the last step in its one write (createFirst), and one the store
+// refused is not written. The finish is written with the maintenance x
+// finished in, and on a store that applies the plan's pause in that
+// write (storage.PauseFinisher) x then carries the one stored, before
+// the hooks, the subscribers and the alert policy are told. The last
+// step's step_finished event goes out once they are written, before
 // execution_finished.
 func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution) {
 	last, lastEvent := o.job.last, o.job.lastEvent
 	o.job.last, o.job.lastEvent = nil, Event{}
+	switch o.job.finishWrite() {
+	case finishCreates:
+		o.settle(ctx, x)
+		var steps []*record.StepResult
+		if last != nil {
+			steps = append(steps, last)
+		}
+		o.e.createFirst(ctx, o.job, x, steps)
+	case finishStored:
+		o.finishStored(ctx, x, last)
+	}
+	if last != nil {
+		o.e.deliver(lastEvent)
+	}
+	o.finished(ctx, x)
+}
+
+// finishStored writes the finish of x, stored, with last, the result of
+// its last step held for it when not nil (ExecutionFinished).
+func (o *engineObserver) finishStored(ctx context.Context, x *record.Execution, last *record.StepResult) {
 	together := last != nil && len(o.job.unstored) == 0
 	if last != nil && !together {
 		o.storeStep(ctx, x, last)
 	}
-	markIncomplete(x, o.job.unstored)
-	if x.Status.Done() && x.Maintenance == "" {
-		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x, false)
-	}
+	o.settle(ctx, x)
 	if !together || !o.finishWithStep(ctx, x, last) {
 		if together {
 			o.storeStep(ctx, x, last)
@@ -654,10 +723,15 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 		}
 		o.saveExecution(ctx, x)
 	}
-	if last != nil {
-		o.e.deliver(lastEvent)
+}
+
+// settle gives x, about to be stored as finished, the error that names
+// the steps that could not be stored and the maintenance it finished in.
+func (o *engineObserver) settle(ctx context.Context, x *record.Execution) {
+	markIncomplete(x, o.job.unstored)
+	if x.Status.Done() && x.Maintenance == "" {
+		x.Maintenance = o.e.maintenanceOf(ctx, o.job, x, false)
 	}
-	o.finished(ctx, x)
 }
 
 // finished counts x's run out of its plan's runs in flight (Engine.finish)
@@ -696,7 +770,12 @@ func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, sta
 	stored := o.job.skipped
 	if stored == nil {
 		stored = o.e.unrun(ctx, o.job, x, cause, status, reason, false)
-		o.saveExecution(ctx, stored)
+		switch o.job.finishWrite() {
+		case finishCreates:
+			o.e.createFirst(ctx, o.job, stored, nil)
+		case finishStored:
+			o.saveExecution(ctx, stored)
+		}
 	}
 	x.StartedAt, x.FinishedAt = stored.StartedAt, stored.FinishedAt
 	x.Status, x.StopReason, x.Error = stored.Status, stored.StopReason, stored.Error

@@ -80,7 +80,10 @@ func scheduledRuns(t *testing.T, store storage.Store, planID string) []*record.E
 
 // TestTickOfPlanNotLoaded: a tick that reaches an engine which never
 // loaded the plan runs it from the store, and a change to the plan made
-// by another engine is seen on the next tick.
+// by another engine is seen at the tick after next at the latest: the
+// next runs the plan read before, stored as run, and its write, which
+// finds the plan changed, has the plan read again; a plan removed runs
+// once more, not stored, and is not run again.
 func TestTickOfPlanNotLoaded(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
@@ -104,16 +107,20 @@ func TestTickOfPlanNotLoaded(t *testing.T) {
 
 	src2 := `{name: shared, schedule: "@hourly", steps: [{get: {url: "` + srv.URL + `/two"}}]}`
 	require.NoError(t, a.AddPlan(ctx, mustParse(t, src2)))
-	b.Tick("shared", due.Add(time.Hour))
-	runs = scheduledRuns(t, store, "shared")
-	require.Len(t, runs, 2)
-	got, err = store.GetExecution(ctx, runs[0].ID)
-	require.NoError(t, err)
-	require.Contains(t, got.Steps[0].URL, "/two", "the changed plan runs")
+	for n, want := range []string{"/one", "/two"} {
+		b.Tick("shared", due.Add(time.Duration(n+1)*time.Hour))
+		runs = scheduledRuns(t, store, "shared")
+		require.Len(t, runs, n+2)
+		got, err = store.GetExecution(ctx, runs[0].ID)
+		require.NoError(t, err)
+		require.Contains(t, got.Steps[0].URL, want, "the tick after the change: the plan read before; the next, the changed plan")
+	}
 
 	require.NoError(t, a.RemovePlan(ctx, "shared"))
-	b.Tick("shared", due.Add(2*time.Hour))
-	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan}, sk.seen(), "a plan removed elsewhere")
+	b.Tick("shared", due.Add(3*time.Hour))
+	b.Tick("shared", due.Add(4*time.Hour))
+	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan, record.SkipUnknownPlan}, sk.seen(), "a plan removed elsewhere")
+	require.Len(t, scheduledRuns(t, store, "shared"), 0, "its executions gone with it")
 }
 
 // TestTickRunOnce: a tick handed to the engines twice runs once; an
@@ -150,24 +157,42 @@ func TestTickRunOnce(t *testing.T) {
 }
 
 // TestOverlapAcrossEngines: with OverlapSkip, a plan running in one
-// engine is not started by a tick in another sharing its store; once the
-// run is older than StaleAfter it no longer holds the plan back.
+// engine is not started by a tick in another sharing its store when the
+// tick's execution is created as it is admitted (WriteRunningAfter
+// negative). A tick written once when it ends is not held back: it
+// runs, and its write, which finds the plan busy, stores it all the
+// same.
 func TestOverlapAcrossEngines(t *testing.T) {
 	t.Parallel()
-	g := newGate(t)
-	store := memory.New(memory.Config{})
-	ctx := t.Context()
-	sk := &skips{}
-	a, _ := newSharedEngine(t, store, true)
-	_, tb := newSharedEngine(t, store, true, sk)
-	require.NoError(t, a.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "`+g.srv.URL+`/"}}]}`)))
-	_, err := a.Trigger(ctx, "slow", nil)
-	require.NoError(t, err)
-	<-g.arrived
-	tb.Tick("slow", time.Now().UTC().Truncate(time.Hour))
-	require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
-	require.Len(t, scheduledRuns(t, store, "slow"), 1)
-	g.open()
+	for _, once := range []bool{false, true} {
+		g := newGate(t)
+		store := memory.New(memory.Config{})
+		ctx := t.Context()
+		sk := &skips{}
+		a, _ := newSharedEngine(t, store, true)
+		_, tb := newHandTicked(t, smokex.Config{Store: store, WriteRunningAfter: writeRunningAfter(once), Hooks: []record.Hook{sk}}, true)
+		require.NoError(t, a.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "`+g.srv.URL+`/"}}]}`)))
+		_, err := a.Trigger(ctx, "slow", nil)
+		require.NoError(t, err)
+		within(t, g.arrived, "the triggered run's request")
+		if !once {
+			tb.Tick("slow", time.Now().UTC().Truncate(time.Hour))
+			require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
+			require.Len(t, scheduledRuns(t, store, "slow"), 1)
+			g.open()
+			continue
+		}
+		ticked := make(chan struct{})
+		go func() {
+			defer close(ticked)
+			tb.Tick("slow", time.Now().UTC().Truncate(time.Hour))
+		}()
+		within(t, g.arrived, "the tick's request")
+		g.open()
+		within(t, ticked, "the tick's run")
+		require.Empty(t, sk.seen())
+		require.Len(t, scheduledRuns(t, store, "slow"), 2, "the overlap happened: stored all the same")
+	}
 }
 
 // TestRecoveryWithRescuingScheduler: an engine on a scheduler that

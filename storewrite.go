@@ -68,59 +68,113 @@ func (e *Engine) writeAgain(ctx context.Context, what string, attrs []any, write
 
 // createExecution stores the new execution x with the status prepare
 // gave it (created; running for a tick that took its slot; canceled,
-// finished, for a tick skipped as too late), for at most storeTimeout: a
-// tick must not be lost to a dropped connection.
-// The ID is new and this engine's, so an execution stored under it by
-// the time a retry conflicts is the earlier try's. A revision that is not
-// zero guards the create (insertExecution).
-func (e *Engine) createExecution(ctx context.Context, x *record.Execution, revision int64) error {
+// finished, for a tick skipped as too late), under g, for at most
+// storeTimeout: a tick must not be lost to a dropped connection. The ID
+// is new and this engine's, so an execution stored under it by the time
+// a retry conflicts is the earlier try's.
+func (e *Engine) createExecution(ctx context.Context, x *record.Execution, g storage.CreateGuard) error {
 	cctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	return e.writeAgain(cctx, "storing new execution", []any{"plan", x.PlanID, "execution", x.ID},
-		func(ctx context.Context) error { return e.insertExecution(ctx, x, revision) },
-		func(ctx context.Context) bool {
-			got, err := e.store.GetExecution(ctx, x.ID)
-			return err == nil && got.PlanID == x.PlanID
-		})
+		func(ctx context.Context) error { return e.insertExecution(ctx, x, g) },
+		func(ctx context.Context) bool { return e.storedAlready(ctx, x) != nil })
 }
 
-// insertExecution stores the new execution x, once. Under OverlapSkip
-// with a store that decides overlap, the store refuses it, with
-// ErrOverlap, while another execution of the plan is in flight, in
-// whichever process, unless x is finished already (a tick skipped as too
-// late): it is no run, and holds nothing back. With a revision (not zero)
-// on a store that is a storage.RevisionCreator, the store refuses it when
-// its plan no longer has that revision (storage.ErrPlanChanged) or is
-// gone (storage.ErrNotFound).
-func (e *Engine) insertExecution(ctx context.Context, x *record.Execution, revision int64) error {
-	ec, exclusive := e.store.(storage.ExclusiveCreator)
-	exclusive = exclusive && e.cfg.Overlap == OverlapSkip && !x.Status.Done()
-	rc, guarded := e.store.(storage.RevisionCreator)
-	guarded = guarded && revision != 0
-	since := x.CreatedAt.Add(-e.cfg.StaleAfter)
+// createGuard returns the guard of the create of x, a new execution
+// whose plan was read with revision: the revision, when it is not zero
+// and the store is a storage.RevisionCreator; exclusive under
+// OverlapSkip on a store that decides overlap (storage.ExclusiveCreator),
+// counting the executions in flight created StaleAfter before x or
+// later, unless x is finished already (a tick skipped as too late): it
+// is no run, and holds nothing back.
+func (e *Engine) createGuard(x *record.Execution, revision int64) storage.CreateGuard {
+	g := storage.CreateGuard{Since: x.CreatedAt.Add(-e.cfg.StaleAfter)}
+	if _, ok := e.store.(storage.RevisionCreator); ok {
+		g.Revision = revision
+	}
+	_, exclusive := e.store.(storage.ExclusiveCreator)
+	g.Exclusive = exclusive && e.cfg.Overlap == OverlapSkip && !x.Status.Done()
+	return g
+}
+
+// insertExecution stores the new execution x, once, under g (createGuard):
+// with g exclusive, the store refuses it, with ErrOverlap, while another
+// execution of the plan is in flight, in whichever process; with a
+// revision, when its plan no longer has that revision
+// (storage.ErrPlanChanged) or is gone (storage.ErrNotFound).
+func (e *Engine) insertExecution(ctx context.Context, x *record.Execution, g storage.CreateGuard) error {
 	var err error
 	switch {
-	case guarded && exclusive:
-		err = rc.CreateExecutionExclusiveIfRevision(ctx, x, revision, since)
-	case guarded:
-		err = rc.CreateExecutionIfRevision(ctx, x, revision)
-	case exclusive:
-		err = ec.CreateExecutionExclusive(ctx, x, since)
+	case g.Revision != 0 && g.Exclusive:
+		err = e.store.(storage.RevisionCreator).CreateExecutionExclusiveIfRevision(ctx, x, g.Revision, g.Since)
+	case g.Revision != 0:
+		err = e.store.(storage.RevisionCreator).CreateExecutionIfRevision(ctx, x, g.Revision)
+	case g.Exclusive:
+		err = e.store.(storage.ExclusiveCreator).CreateExecutionExclusive(ctx, x, g.Since)
 	default:
 		return e.store.CreateExecution(ctx, x)
 	}
-	if errors.Is(err, storage.ErrBusy) || errors.Is(err, storage.ErrPlanChanged) {
-		// A try of this write that was committed, its outcome lost with
-		// the connection, holds the plan busy itself, or was made before
-		// the plan changed.
-		if got, gerr := e.store.GetExecution(ctx, x.ID); gerr == nil && got.PlanID == x.PlanID {
-			return nil
-		}
-	}
+	_, err = e.refusedAfterCommit(ctx, x, err)
 	if errors.Is(err, storage.ErrBusy) {
 		return fmt.Errorf("%w: %s (%w)", ErrOverlap, x.PlanID, err)
 	}
 	return err
+}
+
+// refusedAfterCommit returns the execution stored, and no error, when
+// err, from a guarded create of x, is a refusal (storage.ErrBusy,
+// storage.ErrPlanChanged) of a retry whose earlier try was committed,
+// its outcome lost with the connection: that try holds the plan busy
+// itself, or was made before the plan changed. It returns err otherwise.
+func (e *Engine) refusedAfterCommit(ctx context.Context, x *record.Execution, err error) (*record.Execution, error) {
+	if errors.Is(err, storage.ErrBusy) || errors.Is(err, storage.ErrPlanChanged) {
+		if got := e.storedAlready(ctx, x); got != nil {
+			return got, nil
+		}
+	}
+	return nil, err
+}
+
+// storedAlready returns the execution stored under x's ID when it is of
+// x's plan: an earlier try of x's create, committed. Nil otherwise.
+func (e *Engine) storedAlready(ctx context.Context, x *record.Execution) *record.Execution {
+	got, err := e.store.GetExecution(ctx, x.ID)
+	if err != nil || got.PlanID != x.PlanID {
+		return nil
+	}
+	return got
+}
+
+// createFinished stores x, new and finished, with steps, the results of
+// the steps it ran, in one write (the store is a
+// storage.FinishedCreator), under g, detached from the run's
+// cancellation, for at most storeTimeout; the write applies the plan's
+// pause, and x gets the Maintenance stored. The ID is new and this
+// engine's, so an execution stored under it by the time a retry
+// conflicts or is refused is the earlier try's.
+func (e *Engine) createFinished(ctx context.Context, x *record.Execution, steps []*record.StepResult, g storage.CreateGuard) error {
+	sctx, cancel := storeCtx(ctx)
+	defer cancel()
+	fc := e.store.(storage.FinishedCreator)
+	return e.writeAgain(sctx, "storing finished execution", []any{"plan", x.PlanID, "execution", x.ID, "status", x.Status},
+		func(ctx context.Context) error {
+			m, err := fc.CreateFinished(ctx, x, steps, g)
+			earlier, err := e.refusedAfterCommit(ctx, x, err)
+			if earlier != nil {
+				m = earlier.Maintenance
+			}
+			if err == nil {
+				x.Maintenance = m
+			}
+			return err
+		},
+		func(ctx context.Context) bool {
+			earlier := e.storedAlready(ctx, x)
+			if earlier != nil {
+				x.Maintenance = earlier.Maintenance
+			}
+			return earlier != nil
+		})
 }
 
 // appendStep stores r, detached from the run's cancellation, for at most

@@ -56,17 +56,21 @@ func (s *tickSkips) seen() []record.SkipReason {
 // distributed scheduler hands a tick to whichever process.
 func handTicked(t *testing.T, store storage.Store, hooks ...record.Hook) (*smokex.Engine, func(planID string, due time.Time)) {
 	t.Helper()
+	return handTickedWith(t, smokex.Config{Store: store, Hooks: hooks})
+}
+
+// handTickedWith is handTicked with cfg's store, hooks and other
+// settings.
+func handTickedWith(t *testing.T, cfg smokex.Config) (*smokex.Engine, func(planID string, due time.Time)) {
+	t.Helper()
 	var tick schedule.Func
-	eng, err := smokex.New(smokex.Config{
-		Store:        store,
-		Hooks:        hooks,
-		SkipRecovery: true,
-		Logger:       slog.New(slog.DiscardHandler),
-		NewScheduler: func(fn schedule.Func) (schedule.Scheduler, error) {
-			tick = fn
-			return schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}})
-		},
-	})
+	cfg.SkipRecovery = true
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.NewScheduler = func(fn schedule.Func) (schedule.Scheduler, error) {
+		tick = fn
+		return schedule.NewCron(schedule.CronConfig{Func: func(context.Context, string, time.Time) {}})
+	}
+	eng, err := smokex.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, eng.Start(t.Context()))
 	t.Cleanup(func() {
@@ -81,8 +85,9 @@ func handTicked(t *testing.T, store storage.Store, hooks ...record.Hook) (*smoke
 // PostgreSQL schema, one changing the plan, the other running its ticks.
 // The ticks read the plan from the store only the first time and when it
 // changed, and still run the plan as the other engine left it: changed,
-// in its new form from the next tick, with its new name stored; removed,
-// not at all.
+// in its new form from the tick after next (the next, written once when
+// it ends, runs the plan it holds and finds the change in its write),
+// with its new name stored; removed, not stored, and then not run.
 func TestPlanChangedByAnotherEngineOnPostgres(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -125,13 +130,16 @@ func TestPlanChangedByAnotherEngineOnPostgres(t *testing.T) {
 	require.Equal(t, reads+1, store.reads.Load(), "the plan read at the first tick only")
 
 	require.NoError(t, editor.AddPlan(ctx, planOf("second", "/two")))
-	run(3, "/two", "second")
+	run(3, "/one", "first")
+	require.Equal(t, reads+1, store.reads.Load(), "the tick after the change runs the plan held")
 	run(4, "/two", "second")
+	run(5, "/two", "second")
 	require.Equal(t, reads+2, store.reads.Load(), "and once more when it changed")
 
 	require.NoError(t, editor.RemovePlan(ctx, "shared"))
-	tick("shared", due.Add(5*time.Hour))
-	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan}, skips.seen(), "a plan removed by the other engine")
+	tick("shared", due.Add(6*time.Hour))
+	tick("shared", due.Add(7*time.Hour))
+	require.Equal(t, []record.SkipReason{record.SkipUnknownPlan, record.SkipUnknownPlan}, skips.seen(), "a plan removed by the other engine")
 	page, err := pg.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "shared"})
 	require.NoError(t, err)
 	require.Empty(t, page.Executions)

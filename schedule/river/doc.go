@@ -137,7 +137,12 @@
 // (or MaxLateness), past which it is recorded as skipped. A
 // replica killed mid-run leaves its run to the rescue above, and, under
 // the overlap policy OverlapSkip, holds its plan back until StaleAfter:
-// ticks due meanwhile are skipped for overlap (the hooks hear of each).
+// ticks due meanwhile that the engine creates as it admits them are
+// skipped for overlap (the hooks hear of each); one in time that the
+// engine writes once, when it ends (smokex.Config.WriteRunningAfter),
+// runs, and is stored with a warning of the overlap. A replica killed
+// during such a run left no execution of it: the rescued tick is run
+// again, or recorded as skipped as late.
 // Measured (TestLeaderKilled: three processes, 10 plans @every 1s, the
 // leader SIGKILLed, on a loaded machine): no tick missing, lateness from
 // due time to execution created p50 46ms, p99 84ms after the kill. When no

@@ -459,8 +459,9 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 // context already canceled, so nothing it had running is written). The
 // other two go on enqueuing and running every tick, for enqueuing waits on
 // no leader: no tick is missing from the kill on, and none runs twice; the
-// runs the dead replica left in flight are rescued, once another replica
-// leads, and finished as interrupted.
+// runs the dead replica left in flight in the store (held past their
+// bound, written as running) are rescued, once another replica leads,
+// and finished as interrupted.
 func TestReplicaStoppedHard(t *testing.T) {
 	c := newCluster(t, 300*time.Millisecond)
 	// Few workers each, so that every replica has runs in flight: a
@@ -481,6 +482,17 @@ func TestReplicaStoppedHard(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		require.FailNow(t, "the leader runs nothing")
 	}
+	// A check in time is written once, when it ends, or as running at
+	// its bound (smokex.Config.WriteRunningAfter): the held runs are in
+	// the store once that has come.
+	require.Eventually(t, func() bool {
+		for _, k := range c.ticks(ctx) {
+			if !k.status.Done() {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "the held runs written as running at their bound")
 	killed := time.Now()
 	dead.dead.Store(true)
 	inFlight := 0

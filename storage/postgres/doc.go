@@ -66,6 +66,17 @@
 // writes its text (storage.PauseMaintenance, made by to_char) as the
 // execution's maintenance while it holds.
 //
+// CreateFinished (storage.FinishedCreator) writes a new execution already
+// finished with its steps in one statement, one round trip and one
+// commit: its data-modifying CTEs read the plan's revision (its row
+// locked FOR SHARE), insert the execution with the Maintenance of the
+// plan's pause, add it to its day's rollup and insert its step rows,
+// whose foreign key to the execution inserted in the same statement is
+// checked at the statement's end. It is what a check in time costs the
+// engine in all when it ends before it needs a row (a one-step plan that
+// ends within its bound, smokex.Config.WriteRunningAfter), where a check
+// created as running costs its create and its finish.
+//
 // Group commit makes many concurrent appends cost few flushes of the WAL;
 // one goroutine appending alone is bound by the round trip and the flush
 // (bench/README.md has the rates measured, bench/storage.sh measures them).
@@ -89,7 +100,12 @@
 // running, and is finished as interrupted all the same (both are in
 // flight). FinishExecution with steps waits, whatever the status, as
 // AppendStep does: a step result once acknowledged survives a crash, and
-// the finish written with the last one is as durable as it.
+// the finish written with the last one is as durable as it. So does
+// CreateFinished: an execution created finished is as durable as a
+// finish. A check the engine writes once, when it ends, has no row
+// before it: the engine's process dying during it leaves no execution of
+// it, and the scheduler runs the tick again or records it as skipped as
+// late.
 //
 // The creates guarded by a plan's revision (storage.RevisionCreator) read
 // the revision in the insert's statement with the plan's row locked FOR

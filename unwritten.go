@@ -1,0 +1,221 @@
+package smokex
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+)
+
+// This file is the run of a tick that is written once, when it ends: on
+// a store that creates executions finished (storage.FinishedCreator), a
+// tick admitted in time with a concurrency slot free is not written at
+// its admission. Its execution is created finished, with its steps, by
+// its finish, in one write; or earlier, as running, when the run needs a
+// row: before the first step result it appends, or once it has run for
+// its bound (Config.WriteRunningAfter, or half its plan's interval when
+// shorter), so that a run that lasts is seen in flight by the store and
+// by every process that shares it.
+
+// unwrittenRun is the first write of a tick's execution that admit did
+// not make, shared by the run and its bound's timer under mu: whichever
+// comes first makes it.
+type unwrittenRun struct {
+	mu sync.Mutex
+	// row is the execution as it is created running: admit's, then with
+	// the executor's start time and the trace ID a hook gave it.
+	row record.Execution
+	// guard is the guard admit's create would have had.
+	guard storage.CreateGuard
+	// timer writes the row at the run's bound.
+	timer *time.Timer
+	// written says the row is stored as running: the rest of the run is
+	// written as for any execution.
+	written bool
+	// finished says the finish took the write: the timer makes none.
+	finished bool
+	// refused says the store refused the run for good, a duplicate of
+	// its tick's execution or of a plan gone: nothing of it is written,
+	// and the alert policy is not told of its finish.
+	refused bool
+}
+
+// leaveUnwritten makes j, a tick admit found in time and holding a
+// concurrency slot, a run written once when it ends, on a store that is
+// a storage.FinishedCreator and unless Config.WriteRunningAfter is
+// negative; running is its execution as admit would have created it,
+// under guard. It reports whether it did; the row is then written by the
+// bound's timer, started now, if the run is still going by then.
+func (e *Engine) leaveUnwritten(ctx context.Context, j *job, running *record.Execution, guard storage.CreateGuard) bool {
+	if _, ok := e.store.(storage.FinishedCreator); !ok || e.cfg.WriteRunningAfter < 0 {
+		return false
+	}
+	bound := e.cfg.WriteRunningAfter
+	if half := tickInterval(j.plan, j.execution.ScheduledAt) / 2; half > 0 && half < bound {
+		bound = half
+	}
+	u := &unwrittenRun{row: *running, guard: guard}
+	u.row.Steps = nil
+	j.unwritten = u
+	wctx := context.WithoutCancel(ctx)
+	u.timer = time.AfterFunc(bound, func() { e.writeRunning(wctx, j) })
+	return true
+}
+
+// writeRunning creates j's execution as running unless it is written,
+// its finish took the write, or the store refused it, and reports
+// whether the run's steps may be appended: false when the store refused
+// it.
+func (e *Engine) writeRunning(ctx context.Context, j *job) bool {
+	u := j.unwritten
+	if u == nil {
+		return true
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.written || u.finished || u.refused {
+		return !u.refused
+	}
+	switch e.writeFirst(ctx, j, &u.row, func(ctx context.Context, g storage.CreateGuard) error {
+		return e.createExecution(ctx, &u.row, g)
+	}) {
+	case firstStored:
+		u.written = true
+	case firstRefused:
+		u.refused = true
+	}
+	return !u.refused
+}
+
+// started records the executor's start of x in the row still to be
+// written, and reports whether the row was written already (by the
+// bound, before the start), unless the store refused it.
+func (j *job) started(x *record.Execution) (written bool) {
+	u := j.unwritten
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.written {
+		u.row.StartedAt, u.row.TraceID = x.StartedAt, x.TraceID
+	}
+	return u.written
+}
+
+// firstWrite says what the finish of a job writes.
+type firstWrite int
+
+const (
+	// finishStored: the execution is stored, the finish updates it.
+	finishStored firstWrite = iota
+	// finishCreates: the execution is not written yet, the finish
+	// creates it finished (createFirst).
+	finishCreates
+	// finishRefused: the store refused the run, nothing is written.
+	finishRefused
+)
+
+// finishWrite tells what j's finish writes. When it creates the
+// execution, the bound's timer makes no write from then on.
+func (j *job) finishWrite() firstWrite {
+	u := j.unwritten
+	if u == nil {
+		return finishStored
+	}
+	u.timer.Stop()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.refused:
+		return finishRefused
+	case u.written:
+		return finishStored
+	}
+	u.finished = true
+	return finishCreates
+}
+
+// createFirst stores x, j's execution left unwritten, finished with
+// steps, the results held for the finish, in its first and only write
+// (createFinished), guarded as writeFirst says.
+func (e *Engine) createFirst(ctx context.Context, j *job, x *record.Execution, steps []*record.StepResult) {
+	refused := e.writeFirst(ctx, j, x, func(ctx context.Context, g storage.CreateGuard) error {
+		return e.createFinished(ctx, x, steps, g)
+	}) == firstRefused
+	if refused {
+		j.unwritten.mu.Lock()
+		j.unwritten.refused = true
+		j.unwritten.mu.Unlock()
+	}
+}
+
+// storeRefused reports whether the store refused j's execution for good.
+func (j *job) storeRefused() bool {
+	u := j.unwritten
+	if u == nil {
+		return false
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.refused
+}
+
+// firstOutcome is what became of the first write of an execution.
+type firstOutcome int
+
+const (
+	// firstStored: the execution is stored.
+	firstStored firstOutcome = iota
+	// firstRefused: the store refused it for good; nothing of the run
+	// is written.
+	firstRefused
+	// firstFailed: the write failed; a later write may make it.
+	firstFailed
+)
+
+// writeFirst makes the first write of j's execution x, left unwritten
+// by admit, with write: guarded as admit's create would have been. The
+// run happened with the plan it read: when the store refuses the write
+// because the plan changed since it was read (storage.ErrPlanChanged), x
+// is stored unguarded and the plan is read again for the next tick
+// (forgetStored); when the plan was busy with another execution in
+// flight (storage.ErrBusy: the runs overlapped across processes), x is
+// stored unguarded all the same and the overlap logged. When the tick
+// has an execution already (storage.ErrConflict: the tick was run twice,
+// this run is the duplicate: told as a tick skipped as a duplicate, as
+// at admission, with ranBefore) or the plan is gone
+// (storage.ErrNotFound: told as a tick of a removed plan), x is refused:
+// logged, not stored. Another failure is logged and told
+// to the hooks.
+func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, write func(context.Context, storage.CreateGuard) error) firstOutcome {
+	ctx = context.WithoutCancel(ctx)
+	attrs := []any{"plan", x.PlanID, "execution", x.ID, "due", x.ScheduledAt, "location", x.Location}
+	err := write(ctx, j.unwritten.guard)
+	switch {
+	case errors.Is(err, storage.ErrPlanChanged):
+		e.forgetStored(x.PlanID)
+		e.cfg.Logger.Debug("smokex: the plan changed in the store while its tick ran: stored as run, the plan read again for the next tick", attrs...)
+		err = write(ctx, storage.CreateGuard{})
+	case errors.Is(err, storage.ErrBusy):
+		e.cfg.Logger.Warn("smokex: a tick ran while another execution of its plan was in flight in another process: stored all the same", attrs...)
+		err = write(ctx, storage.CreateGuard{})
+	}
+	switch {
+	case err == nil:
+		return firstStored
+	case errors.Is(err, storage.ErrConflict):
+		// As when a create at admission conflicts: an execution of the
+		// tick left in flight by a process that died is finished.
+		e.ranBefore(ctx, x.PlanID, x.ScheduledAt, x.Location, err)
+		e.duplicateTick(ctx, x.PlanID, x.ScheduledAt, x.Location)
+	case errors.Is(err, storage.ErrNotFound):
+		e.forgetStored(x.PlanID)
+		e.removedPlanTick(ctx, x.PlanID, x.ScheduledAt)
+	default:
+		e.cfg.Logger.Error("smokex: storing execution", append(attrs, "status", x.Status, "error", err)...)
+		e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
+		return firstFailed
+	}
+	return firstRefused
+}

@@ -1,0 +1,180 @@
+package smokex_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/notify"
+	"github.com/smokex/smokex/record"
+	"github.com/smokex/smokex/storage"
+	"github.com/smokex/smokex/storage/memory"
+)
+
+// newWriteCounted returns an engine whose ticks the test makes, on a
+// memory store that records every write of an execution, with cfg's
+// other settings.
+func newWriteCounted(t *testing.T, cfg smokex.Config) (*smokex.Engine, *handTicks, *statusWrites) {
+	t.Helper()
+	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}, wrote: make(chan string, 100)}
+	cfg.Store = store
+	eng, h := newHandTicked(t, cfg, false)
+	return eng, h, store
+}
+
+// TestTickInTimeWrittenOnce: a tick in time of a one-step plan is one
+// write of the store: its execution created finished, with its step and
+// the Maintenance of the plan's pause, which the finished event carries.
+func TestTickInTimeWrittenOnce(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng, h, store := newWriteCounted(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
+	until := time.Now().Add(time.Hour)
+	require.NoError(t, eng.PausePlan(ctx, "tick", until))
+	events := newExecutionEvents(t, eng)
+
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	seen, finished := events.of(t, runs[0].ID)
+	require.Equal(t, []string{"execution_created created", "execution_started running", "step_finished running", "execution_finished passed"}, seen)
+	require.Equal(t, []string{runs[0].ID + " create passed"}, drain(store.wrote), "one write in all")
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status)
+	require.Len(t, x.Steps, 1)
+	require.True(t, x.Steps[0].OK)
+	require.Equal(t, storage.PauseMaintenance(until), x.Maintenance)
+	require.Equal(t, x.Maintenance, finished.Maintenance)
+	require.False(t, x.StartedAt.IsZero())
+	require.True(t, x.StartedAt.Equal(finished.StartedAt), "the executor's start")
+}
+
+// drain returns what ch holds now.
+func drain(ch chan string) []string {
+	var out []string
+	for {
+		select {
+		case s := <-ch:
+			out = append(out, s)
+		default:
+			return out
+		}
+	}
+}
+
+// TestSlowTickWrittenRunningAtItsBound: a tick still running at its
+// bound (WriteRunningAfter) is created as running then, so that the
+// store shows it in flight, and its finish updates it with its step.
+func TestSlowTickWrittenRunningAtItsBound(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Millisecond, Vars: map[string]any{"gate": g.srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		h.Tick("slow", time.Now().UTC().Truncate(time.Hour))
+	}()
+	within(t, g.arrived, "the tick's request")
+	w := within(t, store.wrote, "the running execution's create")
+	require.Contains(t, w, " create running")
+	runs := scheduledRuns(t, store, "slow")
+	require.Len(t, runs, 1)
+	require.Equal(t, record.StatusRunning, runs[0].Status, "in flight in the store")
+	g.open()
+	within(t, ticked, "the tick's run")
+	require.Equal(t, []string{"create running", "finish passed"}, store.of(runs[0].ID))
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status)
+	require.Len(t, x.Steps, 1)
+}
+
+// TestMultiStepTickWrittenAtItsFirstStep: a tick of a plan of several
+// steps is created as running before its first step result is
+// appended, and finished with its last.
+func TestMultiStepTickWrittenAtItsFirstStep(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng, h, store := newWriteCounted(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: two, schedule: "@hourly", steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
+	h.Tick("two", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "two")
+	require.Len(t, runs, 1)
+	require.Equal(t, []string{"create running", "append step", "append step", "finish passed"}, store.of(runs[0].ID))
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status)
+	require.Len(t, x.Steps, 3)
+	for i, s := range x.Steps {
+		require.Equal(t, i, s.Index)
+		require.True(t, s.OK)
+	}
+}
+
+// alwaysInMaintenance puts every execution in a maintenance window.
+type alwaysInMaintenance struct{ record.HookDefaults }
+
+func (alwaysInMaintenance) Maintenance(context.Context, *record.PlanRef, *record.Execution) (string, bool) {
+	return "backup", true
+}
+
+// TestDuplicateTickNotStoredTwice: a tick run a second time, written
+// once when it ends, finds in its write that the tick has an execution:
+// it is not stored, is told as a tick skipped as a duplicate, and the
+// alert policy does not hear of it.
+func TestDuplicateTickNotStoredTwice(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sk := &skips{}
+	eng, h, store := newWriteCounted(t, smokex.Config{
+		Vars:   map[string]any{"base": srv.URL},
+		Hooks:  []record.Hook{sk, alwaysInMaintenance{}},
+		Alerts: &notify.PolicyConfig{},
+	})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
+	due := time.Now().UTC().Truncate(time.Hour)
+	h.Tick("tick", due)
+	h.Tick("tick", due)
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	require.Len(t, drain(store.wrote), 2, "the run and its duplicate's refused write")
+	require.Equal(t, []record.SkipReason{record.SkipDuplicate}, sk.seen())
+	// Stop drains what the policy was told.
+	require.NoError(t, eng.Stop(ctx))
+	require.Equal(t, int64(1), eng.Alerts().Stats().Suppressed, "the policy heard of the run, not of its duplicate")
+}
+
+// storeWithoutCreateFinished is the store of the engine of
+// TestTickOnStoreWithoutCreateFinished: all of statusWrites but
+// CreateFinished.
+type storeWithoutCreateFinished interface {
+	storage.Store
+	storage.PauseFinisher
+	storage.RevisionCreator
+}
+
+// TestTickOnStoreWithoutCreateFinished: on a store that is not a
+// storage.FinishedCreator, a tick in time is created as running when it
+// is admitted and then finished, as ever.
+func TestTickOnStoreWithoutCreateFinished(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
+	eng, h := newHandTicked(t, smokex.Config{Store: struct{ storeWithoutCreateFinished }{store}, Vars: map[string]any{"base": srv.URL}}, false)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
+	h.Tick("tick", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "tick")
+	require.Len(t, runs, 1)
+	require.Equal(t, []string{"create running", "finish passed"}, store.of(runs[0].ID))
+}
