@@ -124,21 +124,37 @@ func TestCaughtUpTicksAreEachRecorded(t *testing.T) {
 
 // TestLateTickOfAPausedPlan: a tick too late when it comes, stored
 // skipped in its create, is marked with its plan's pause as any other
-// execution that finishes while the plan is paused.
+// execution that finishes while the plan is paused: on a store that
+// creates executions finished (storage.FinishedCreator) by that create,
+// in its one write; on another, by a read of the pause before it.
 func TestLateTickOfAPausedPlan(t *testing.T) {
 	t.Parallel()
-	store := memory.New(memory.Config{})
-	eng, h := newHandTicked(t, smokex.Config{Store: store}, false)
-	ctx := t.Context()
-	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
-	until := time.Now().Add(time.Hour).Truncate(time.Second)
-	require.NoError(t, eng.PausePlan(ctx, "tick", until))
+	for _, tc := range []struct {
+		name       string
+		store      func(*statusWrites) storage.Store
+		pauseReads []string
+	}{
+		{"created finished", func(s *statusWrites) storage.Store { return s }, nil},
+		{"without CreateFinished", func(s *statusWrites) storage.Store { return struct{ storeWithoutCreateFinished }{s} }, []string{"read pause"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
+			eng, h := newHandTicked(t, smokex.Config{Store: tc.store(store)}, false)
+			ctx := t.Context()
+			require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
+			until := time.Now().Add(time.Hour).Truncate(time.Second)
+			require.NoError(t, eng.PausePlan(ctx, "tick", until))
 
-	h.Tick("tick", time.Now().UTC().Truncate(time.Hour).Add(-3*time.Hour))
-	runs := scheduledRuns(t, store, "tick")
-	require.Len(t, runs, 1)
-	require.Equal(t, record.StopSkipped, runs[0].StopReason)
-	require.Equal(t, storage.PauseMaintenance(until), runs[0].Maintenance)
+			h.Tick("tick", time.Now().UTC().Truncate(time.Hour).Add(-3*time.Hour))
+			runs := scheduledRuns(t, store, "tick")
+			require.Len(t, runs, 1)
+			require.Equal(t, record.StopSkipped, runs[0].StopReason)
+			require.Equal(t, storage.PauseMaintenance(until), runs[0].Maintenance)
+			require.Equal(t, []string{"create canceled"}, store.of(runs[0].ID))
+			require.Equal(t, tc.pauseReads, store.of("tick"), "the pause reads of the plan")
+		})
+	}
 }
 
 // TestLateTickWhilePlanInFlight: a tick too late when it comes while

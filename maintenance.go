@@ -97,14 +97,19 @@ func (e *Engine) PlanPauses(ctx context.Context) (map[string]time.Time, error) {
 // over the windows' and hooks' answer (saveExecution, finishExecution),
 // for one round trip where the read made two. An execution created
 // finished (created: a tick too late when admitted) is stored by no
-// finish, and has its pause read here on every store.
+// finish: the create applies the pause on a store that creates
+// executions finished (storage.FinishedCreator, createAdmitted), and the
+// pause is read here on the others.
 func (e *Engine) maintenanceOf(ctx context.Context, j *job, x *record.Execution, created bool) string {
 	at := x.FinishedAt
 	if at.IsZero() {
 		at = e.cfg.now()
 	}
 	_, applied := e.store.(storage.PauseFinisher)
-	if ps, ok := e.store.(storage.PauseStore); ok && (created || !applied) {
+	if created {
+		_, applied = e.store.(storage.FinishedCreator)
+	}
+	if ps, ok := e.store.(storage.PauseStore); ok && !applied {
 		sctx, cancel := storeCtx(ctx)
 		until, err := ps.PlanPause(sctx, j.plan.ID)
 		cancel()

@@ -366,7 +366,7 @@ func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due ti
 	if j.createdRunning && e.leaveUnwritten(ctx, j, stored, guard) {
 		return j, nil
 	}
-	if err := e.createExecution(ctx, stored, guard); err != nil {
+	if err := e.createAdmitted(ctx, stored, guard); err != nil {
 		if j.createdRunning {
 			<-e.sem
 		}

@@ -80,6 +80,19 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution, g sto
 		func(ctx context.Context) bool { return e.storedAlready(ctx, x) != nil })
 }
 
+// createAdmitted stores x, the new execution admit made, under g: with
+// createExecution, but for a tick skipped as too late when admitted,
+// finished already, on a store that creates executions finished
+// (storage.FinishedCreator): that create applies the plan's pause in its
+// own write (createFinished), where another store's needs the pause read
+// first (maintenanceOf).
+func (e *Engine) createAdmitted(ctx context.Context, x *record.Execution, g storage.CreateGuard) error {
+	if _, ok := e.store.(storage.FinishedCreator); ok && x.Status.Done() {
+		return e.createFinished(ctx, x, nil, g)
+	}
+	return e.createExecution(ctx, x, g)
+}
+
 // createGuard returns the guard of the create of x, a new execution
 // whose plan was read with revision: the revision, when it is not zero
 // and the store is a storage.RevisionCreator; exclusive under

@@ -75,6 +75,12 @@ func (s *statusWrites) CreateFinished(ctx context.Context, e *record.Execution, 
 	return s.Store.CreateFinished(ctx, e, steps, g)
 }
 
+// PlanPause is logged under the plan's ID, as "read pause".
+func (s *statusWrites) PlanPause(ctx context.Context, planID string) (time.Time, error) {
+	defer s.log(planID, "read", "pause")
+	return s.Store.PlanPause(ctx, planID)
+}
+
 func (s *statusWrites) UpdateExecution(ctx context.Context, e *record.Execution) error {
 	defer s.log(e.ID, "update", e.Status)
 	return s.Store.UpdateExecution(ctx, e)
