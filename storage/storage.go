@@ -47,9 +47,11 @@ type ExclusiveCreator interface {
 	// errors, unless an execution of e.PlanID in e.Location (a plan runs
 	// once at a time in each location) is created or running and was
 	// created at or after since; then it stores nothing and returns an
-	// error wrapping ErrBusy. Executions in flight created before since
-	// do not count: they are taken for those of a process that died, which
-	// must not hold their plan back until someone finishes them.
+	// error wrapping ErrBusy, before any conflict of e's ID (an earlier
+	// try of the same create, committed, is then busy itself). Executions
+	// in flight created before since do not count: they are taken for
+	// those of a process that died, which must not hold their plan back
+	// until someone finishes them.
 	CreateExecutionExclusive(ctx context.Context, e *record.Execution, since time.Time) error
 }
 

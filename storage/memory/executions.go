@@ -122,11 +122,13 @@ func (s *Store) create(ctx context.Context, e *record.Execution, steps []*record
 	case revision != nil && plan.plan.Revision != *revision:
 		return "", errorf("create execution %q: plan %q has revision %d, not %d: %w", e.ID, e.PlanID, plan.plan.Revision, *revision, storage.ErrPlanChanged)
 	}
-	if _, ok := s.execs[e.ID]; ok {
-		return "", errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
-	}
+	// The guards first, as PostgreSQL checks them: an exclusive create
+	// whose own ID is in flight is busy before it is a conflict.
 	if since != nil && plan.inFlightSince(*since, e.Location) {
 		return "", errorf("create execution %q: plan %q: %w", e.ID, e.PlanID, storage.ErrBusy)
+	}
+	if _, ok := s.execs[e.ID]; ok {
+		return "", errorf("create execution %q: exists: %w", e.ID, storage.ErrConflict)
 	}
 	if err := checkSteps(e.ID, copies); err != nil {
 		return "", err

@@ -19,6 +19,7 @@ func (s suite) createFinishedScenarios() []scenario {
 		{"PlanGone", s.createFinishedPlanGone},
 		{"Revision", s.createFinishedRevision},
 		{"Exclusive", s.createFinishedExclusive},
+		{"GuardsBeforeConflict", s.createFinishedGuardsFirst},
 		{"RejectsBadInput", s.createFinishedBadInput},
 	}
 }
@@ -234,6 +235,26 @@ func (s suite) createFinishedExclusive(t *testing.T) {
 	if n := uptimeTotal(ctx, t, st); n >= 0 {
 		require.Equal(t, 4, n)
 	}
+}
+
+// createFinishedGuardsFirst: g's checks come before the conflict of an
+// ID stored already, as the interface says. The create of an execution
+// whose own ID is stored as running (an earlier write of the same run,
+// committed though its caller saw an error) is refused as busy when
+// exclusive, and as a conflict otherwise; its plan changed, as changed.
+func (s suite) createFinishedGuardsFirst(t *testing.T) {
+	ctx, st, fc := s.finishedCreator(t)
+	running := newExecution("e", "p", at(0), record.StatusRunning, 0)
+	create(ctx, t, st, running)
+	_, err := fc.CreateFinished(ctx, tick("e", 0), nil, storage.CreateGuard{Exclusive: true, Since: at(0)})
+	require.ErrorIs(t, err, storage.ErrBusy, "exclusive, its own row in flight")
+	_, err = fc.CreateFinished(ctx, tick("e", 0), nil, storage.CreateGuard{Revision: revisionOf(ctx, t, st, "p") + 1})
+	require.ErrorIs(t, err, storage.ErrPlanChanged, "under another revision")
+	_, err = fc.CreateFinished(ctx, tick("e", 0), nil, storage.CreateGuard{})
+	require.ErrorIs(t, err, storage.ErrConflict, "unguarded")
+	got, err := st.GetExecution(ctx, "e")
+	require.NoError(t, err)
+	require.Equal(t, record.StatusRunning, got.Status, "the row stored is left as it was")
 }
 
 // createFinishedBadInput: bad input is an error and stores nothing.
