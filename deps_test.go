@@ -151,8 +151,11 @@ func main() {
 `)
 	cmd := exec.Command("go", "list", "-m", "all")
 	cmd.Dir = host
-	// The modules come from the cache the core's own build filled.
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off")
+	// The modules come from the cache the core's own build filled; one
+	// that the graph names and no build of this tree needed yet (a go.mod
+	// of a test dependency of a dependency) is fetched from the
+	// configured proxy, as any go command would.
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOSUMDB=off")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	modules := strings.Fields(string(out))
