@@ -692,12 +692,7 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 	o.job.last, o.job.lastEvent = nil, Event{}
 	switch o.job.finishWrite() {
 	case finishCreates:
-		o.settle(ctx, x)
-		var steps []*record.StepResult
-		if last != nil {
-			steps = append(steps, last)
-		}
-		o.e.createFirst(ctx, o.job, x, steps)
+		o.createFinished(ctx, x, last)
 	case finishStored:
 		o.finishStored(ctx, x, last)
 	}
@@ -705,6 +700,29 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 		o.e.deliver(lastEvent)
 	}
 	o.finished(ctx, x)
+}
+
+// createFinished creates x, not written yet, finished with last, the
+// result of its last step held for it when not nil, in one write
+// (createFirst). When that write finds the run's own row, written by an
+// earlier write that reported a failure, x's finish is written to it
+// as to any stored execution (finishStored).
+func (o *engineObserver) createFinished(ctx context.Context, x *record.Execution, last *record.StepResult) {
+	var steps []*record.StepResult
+	if last != nil {
+		steps = append(steps, last)
+	}
+	unsettled := x.Error
+	if unsettled != nil {
+		e := *unsettled
+		unsettled = &e
+	}
+	o.settle(ctx, x)
+	if o.e.createFirst(ctx, o.job, x, steps) == firstFoundStored {
+		// finishStored settles x again, after the last step's append.
+		x.Error = unsettled
+		o.finishStored(ctx, x, last)
+	}
 }
 
 // finishStored writes the finish of x, stored, with last, the result of
@@ -772,7 +790,9 @@ func (o *engineObserver) abort(x *record.Execution, cause *record.StepError, sta
 		stored = o.e.unrun(ctx, o.job, x, cause, status, reason, false)
 		switch o.job.finishWrite() {
 		case finishCreates:
-			o.e.createFirst(ctx, o.job, stored, nil)
+			if o.e.createFirst(ctx, o.job, stored, nil) == firstFoundStored {
+				o.saveExecution(ctx, stored)
+			}
 		case finishStored:
 			o.saveExecution(ctx, stored)
 		}

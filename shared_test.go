@@ -30,6 +30,17 @@ func (h *handTicks) RescuesTicks() bool { return h.rescues }
 // does.
 func (h *handTicks) Tick(id string, due time.Time) { h.fn(context.Background(), id, due) }
 
+// TickAside calls Tick in a goroutine and returns a channel closed when
+// it returns.
+func (h *handTicks) TickAside(id string, due time.Time) <-chan struct{} {
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		h.Tick(id, due)
+	}()
+	return ticked
+}
+
 // skips records the skipped ticks an engine reports.
 type skips struct {
 	record.HookDefaults

@@ -77,7 +77,7 @@ func (e *Engine) createExecution(ctx context.Context, x *record.Execution, g sto
 	defer cancel()
 	return e.writeAgain(cctx, "storing new execution", []any{"plan", x.PlanID, "execution", x.ID},
 		func(ctx context.Context) error { return e.insertExecution(ctx, x, g) },
-		func(ctx context.Context) bool { return e.storedAlready(ctx, x) != nil })
+		func(ctx context.Context) bool { return e.committedBefore(ctx, x) != nil })
 }
 
 // createAdmitted stores x, the new execution admit made, under g: with
@@ -137,11 +137,12 @@ func (e *Engine) insertExecution(ctx context.Context, x *record.Execution, g sto
 // refusedAfterCommit returns the execution stored, and no error, when
 // err, from a guarded create of x, is a refusal (storage.ErrBusy,
 // storage.ErrPlanChanged) of a retry whose earlier try was committed,
-// its outcome lost with the connection: that try holds the plan busy
-// itself, or was made before the plan changed. It returns err otherwise.
+// its outcome lost with the connection (committedBefore): that try holds
+// the plan busy itself, or was made before the plan changed. It returns
+// err otherwise.
 func (e *Engine) refusedAfterCommit(ctx context.Context, x *record.Execution, err error) (*record.Execution, error) {
 	if errors.Is(err, storage.ErrBusy) || errors.Is(err, storage.ErrPlanChanged) {
-		if got := e.storedAlready(ctx, x); got != nil {
+		if got := e.committedBefore(ctx, x); got != nil {
 			return got, nil
 		}
 	}
@@ -149,10 +150,23 @@ func (e *Engine) refusedAfterCommit(ctx context.Context, x *record.Execution, er
 }
 
 // storedAlready returns the execution stored under x's ID when it is of
-// x's plan: an earlier try of x's create, committed. Nil otherwise.
+// x's plan, in whatever status: a row of x's run. Nil otherwise.
 func (e *Engine) storedAlready(ctx context.Context, x *record.Execution) *record.Execution {
 	got, err := e.store.GetExecution(ctx, x.ID)
 	if err != nil || got.PlanID != x.PlanID {
+		return nil
+	}
+	return got
+}
+
+// committedBefore returns the execution stored under x's ID (storedAlready)
+// when it is an earlier try of the create of x, committed: finished if x
+// is, in flight if x is. A row of x's run written as running by another
+// write (its bound's, its first step's) is no try of x's create finished
+// (createFinished), which has yet to write the finish. Nil otherwise.
+func (e *Engine) committedBefore(ctx context.Context, x *record.Execution) *record.Execution {
+	got := e.storedAlready(ctx, x)
+	if got == nil || got.Status.Done() != x.Status.Done() {
 		return nil
 	}
 	return got
@@ -182,7 +196,7 @@ func (e *Engine) createFinished(ctx context.Context, x *record.Execution, steps 
 			return err
 		},
 		func(ctx context.Context) bool {
-			earlier := e.storedAlready(ctx, x)
+			earlier := e.committedBefore(ctx, x)
 			if earlier != nil {
 				x.Maintenance = earlier.Maintenance
 			}

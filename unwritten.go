@@ -82,7 +82,7 @@ func (e *Engine) writeRunning(ctx context.Context, j *job) bool {
 	switch e.writeFirst(ctx, j, &u.row, func(ctx context.Context, g storage.CreateGuard) error {
 		return e.createExecution(ctx, &u.row, g)
 	}) {
-	case firstStored:
+	case firstStored, firstFoundStored:
 		u.written = true
 	case firstRefused:
 		u.refused = true
@@ -138,16 +138,24 @@ func (j *job) finishWrite() firstWrite {
 
 // createFirst stores x, j's execution left unwritten, finished with
 // steps, the results held for the finish, in its first and only write
-// (createFinished), guarded as writeFirst says.
-func (e *Engine) createFirst(ctx context.Context, j *job, x *record.Execution, steps []*record.StepResult) {
-	refused := e.writeFirst(ctx, j, x, func(ctx context.Context, g storage.CreateGuard) error {
+// (createFinished), guarded as writeFirst says, and tells what became of
+// it: on firstFoundStored, an earlier write of the run made its row
+// after all, and the finish is to be written to it as to any stored
+// execution.
+func (e *Engine) createFirst(ctx context.Context, j *job, x *record.Execution, steps []*record.StepResult) firstOutcome {
+	outcome := e.writeFirst(ctx, j, x, func(ctx context.Context, g storage.CreateGuard) error {
 		return e.createFinished(ctx, x, steps, g)
-	}) == firstRefused
-	if refused {
-		j.unwritten.mu.Lock()
-		j.unwritten.refused = true
-		j.unwritten.mu.Unlock()
+	})
+	u := j.unwritten
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch outcome {
+	case firstRefused:
+		u.refused = true
+	case firstFoundStored:
+		u.written = true
 	}
+	return outcome
 }
 
 // storeRefused reports whether the store refused j's execution for good.
@@ -172,6 +180,11 @@ const (
 	firstRefused
 	// firstFailed: the write failed; a later write may make it.
 	firstFailed
+	// firstFoundStored: the write was refused because the run's own row
+	// is stored: an earlier write of it (at its bound or first step)
+	// was committed though it reported a failure. The run is written
+	// from then on as any stored execution.
+	firstFoundStored
 )
 
 // writeFirst makes the first write of j's execution x, left unwritten
@@ -186,12 +199,19 @@ const (
 // this run is the duplicate: told as a tick skipped as a duplicate, as
 // at admission, with ranBefore) or the plan is gone
 // (storage.ErrNotFound: told as a tick of a removed plan), x is refused:
-// logged, not stored. Another failure is logged and told
+// logged, not stored. Before any of these, a refusal for an execution
+// in flight or for one stored already (storage.ErrBusy,
+// storage.ErrConflict) is checked against the run's own ID: an earlier
+// write of this run committed its row though it failed (firstFoundStored),
+// and that row is not another run's. Another failure is logged and told
 // to the hooks.
 func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, write func(context.Context, storage.CreateGuard) error) firstOutcome {
 	ctx = context.WithoutCancel(ctx)
 	attrs := []any{"plan", x.PlanID, "execution", x.ID, "due", x.ScheduledAt, "location", x.Location}
 	err := write(ctx, j.unwritten.guard)
+	if e.ownRowStored(ctx, x, err) {
+		return firstFoundStored
+	}
 	switch {
 	case errors.Is(err, storage.ErrPlanChanged):
 		e.forgetStored(x.PlanID)
@@ -204,6 +224,8 @@ func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, wr
 	switch {
 	case err == nil:
 		return firstStored
+	case e.ownRowStored(ctx, x, err):
+		return firstFoundStored
 	case errors.Is(err, storage.ErrConflict):
 		// As when a create at admission conflicts: an execution of the
 		// tick left in flight by a process that died is finished.
@@ -218,4 +240,12 @@ func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, wr
 		return firstFailed
 	}
 	return firstRefused
+}
+
+// ownRowStored reports whether err, from a first write of x, is a
+// refusal (storage.ErrBusy, storage.ErrConflict) that x's own row, in
+// whatever status, is the cause of: stored by an earlier write of the
+// run that reported a failure.
+func (e *Engine) ownRowStored(ctx context.Context, x *record.Execution, err error) bool {
+	return (errors.Is(err, storage.ErrBusy) || errors.Is(err, storage.ErrConflict)) && e.storedAlready(ctx, x) != nil
 }

@@ -2,6 +2,8 @@ package smokex_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,10 +21,16 @@ import (
 // other settings.
 func newWriteCounted(t *testing.T, cfg smokex.Config) (*smokex.Engine, *handTicks, *statusWrites) {
 	t.Helper()
-	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}, wrote: make(chan string, 100)}
+	store := newStatusWrites()
 	cfg.Store = store
 	eng, h := newHandTicked(t, cfg, false)
 	return eng, h, store
+}
+
+// newStatusWrites returns a memory store that records every write of an
+// execution and sends it on wrote.
+func newStatusWrites() *statusWrites {
+	return &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}, wrote: make(chan string, 100)}
 }
 
 // TestTickInTimeWrittenOnce: a tick in time of a one-step plan is one
@@ -77,11 +85,7 @@ func TestSlowTickWrittenRunningAtItsBound(t *testing.T) {
 	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Millisecond, Vars: map[string]any{"gate": g.srv.URL}})
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
-	ticked := make(chan struct{})
-	go func() {
-		defer close(ticked)
-		h.Tick("slow", time.Now().UTC().Truncate(time.Hour))
-	}()
+	ticked := h.TickAside("slow", time.Now().UTC().Truncate(time.Hour))
 	within(t, g.arrived, "the tick's request")
 	w := within(t, store.wrote, "the running execution's create")
 	require.Contains(t, w, " create running")
@@ -177,4 +181,76 @@ func TestTickOnStoreWithoutCreateFinished(t *testing.T) {
 	runs := scheduledRuns(t, store, "tick")
 	require.Len(t, runs, 1)
 	require.Equal(t, []string{"create running", "finish passed"}, store.of(runs[0].ID))
+}
+
+// committedThenFailed is a statusWrites whose first guarded create of a
+// running execution is stored and then reports a failure, as a write
+// whose commit is followed by its context's end.
+type committedThenFailed struct {
+	*statusWrites
+	failed atomic.Bool
+}
+
+func (s *committedThenFailed) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	err := s.statusWrites.CreateExecutionExclusiveIfRevision(ctx, e, revision, since)
+	if err == nil && s.failed.CompareAndSwap(false, true) {
+		return errors.New("the write's outcome was lost")
+	}
+	return err
+}
+
+// newCommittedThenFailed is newWriteCounted on a committedThenFailed.
+func newCommittedThenFailed(t *testing.T, cfg smokex.Config) (*smokex.Engine, *handTicks, *committedThenFailed) {
+	t.Helper()
+	store := &committedThenFailed{statusWrites: newStatusWrites()}
+	cfg.Store = store
+	eng, h := newHandTicked(t, cfg, false)
+	return eng, h, store
+}
+
+// TestRunningCreateCommittedThenFailedIsTheRunsOwn: the create of a
+// tick's running row at its first step is stored but reports a
+// failure; the next write finds the run's own row, not a duplicate: the
+// run is written to it to its finish, and no tick is told skipped.
+func TestRunningCreateCommittedThenFailedIsTheRunsOwn(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sk := &skips{}
+	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Hour, Hooks: []record.Hook{sk}, Vars: map[string]any{"base": srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, schedule: "@hourly", steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
+	h.Tick("three", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "three")
+	require.Len(t, runs, 1)
+	require.Empty(t, sk.seen(), "no duplicate")
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.True(t, x.Status.Done(), "finished in the store, not %s", x.Status)
+	require.Equal(t, "create running", store.of(runs[0].ID)[0])
+	require.Contains(t, store.of(runs[0].ID), "finish passed")
+}
+
+// TestRunningRowCommittedThenFailedIsFinished: the create of a slow
+// tick's running row at its bound is stored but reports a failure; the
+// finish finds the run's own row, not a duplicate, and writes the
+// finish to it.
+func TestRunningRowCommittedThenFailedIsFinished(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	sk := &skips{}
+	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Millisecond, Hooks: []record.Hook{sk}, Vars: map[string]any{"gate": g.srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
+	ticked := h.TickAside("slow", time.Now().UTC().Truncate(time.Hour))
+	within(t, g.arrived, "the tick's request")
+	require.Contains(t, within(t, store.wrote, "the running execution's create"), " create running")
+	g.open()
+	within(t, ticked, "the tick's run")
+	runs := scheduledRuns(t, store, "slow")
+	require.Len(t, runs, 1)
+	require.Empty(t, sk.seen(), "no duplicate")
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, record.StatusPassed, x.Status)
+	require.Len(t, x.Steps, 1)
 }

@@ -2,9 +2,11 @@ package integration_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,4 +182,60 @@ func TestTickWrittenOnceOnPostgres(t *testing.T) {
 	x = only("slow")
 	require.Equal(t, record.StatusPassed, x.Status)
 	require.Len(t, x.Steps, 1)
+}
+
+// runningCommittedThenFailed is countedWrites whose first guarded create
+// of a running execution is committed and then reports a failure, as a
+// write whose commit is followed by its context's end.
+type runningCommittedThenFailed struct {
+	*countedWrites
+	failed atomic.Bool
+}
+
+func (s *runningCommittedThenFailed) CreateExecutionExclusiveIfRevision(ctx context.Context, x *record.Execution, revision int64, since time.Time) error {
+	err := s.countedWrites.CreateExecutionExclusiveIfRevision(ctx, x, revision, since)
+	if err == nil && s.failed.CompareAndSwap(false, true) {
+		return errors.New("the write's outcome was lost")
+	}
+	return err
+}
+
+// TestRunningRowCommittedThenFailedOnPostgres: on PostgreSQL, the
+// running row of a slow tick, written at its bound, is committed but
+// its write reports a failure; the finish's create, refused by the
+// plan's execution in flight (that row), finds the run's own row and
+// writes the finish to it: the tick is stored finished, not left
+// running.
+func TestRunningRowCommittedThenFailedOnPostgres(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pg, _, _ := postgresStore(t)
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(srv.Close)
+	store := &runningCommittedThenFailed{countedWrites: &countedWrites{Store: pg, wrote: make(chan string, 100)}}
+	skips := &tickSkips{}
+	eng, tick := handTickedWith(t, smokex.Config{Store: store, Hooks: []record.Hook{skips}, WriteRunningAfter: time.Millisecond})
+	p, err := plan.Parse([]byte("name: slow\nschedule: \"@hourly\"\nsteps:\n  - get: {url: \""+srv.URL+"/\"}\n"), nil)
+	require.NoError(t, err)
+	p.ID = "slow"
+	require.NoError(t, eng.AddPlan(ctx, p))
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		tick("slow", time.Now().UTC().Truncate(time.Hour))
+	}()
+	<-arrived
+	require.Equal(t, "create running", <-store.wrote, "written at the bound")
+	close(release)
+	<-ticked
+	require.Empty(t, skips.seen())
+	page, err := pg.ListExecutions(ctx, &storage.ListExecutionsParams{PlanID: "slow"})
+	require.NoError(t, err)
+	require.Len(t, page.Executions, 1)
+	require.Equal(t, record.StatusPassed, page.Executions[0].Status, "the finish written")
 }
