@@ -648,8 +648,11 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 	if _, ok := o.e.store.(storage.ExecutionFinisher); ok && r.Index == len(x.Steps)-1 {
 		// The last step: the finish follows at once and stores it.
 		o.job.last = r
-	} else if o.e.writeRunning(context.WithoutCancel(ctx), o.job) {
+	} else if appendable, err := o.e.writeRunning(context.WithoutCancel(ctx), o.job); appendable {
 		o.storeStep(ctx, x, r)
+	} else if err != nil {
+		// The execution's create failed: there is no row to append to.
+		o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	if o.job.last == r {

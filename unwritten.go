@@ -61,33 +61,39 @@ func (e *Engine) leaveUnwritten(ctx context.Context, j *job, running *record.Exe
 	u.row.Steps = nil
 	j.unwritten = u
 	wctx := context.WithoutCancel(ctx)
+	// A failure of the timer's write is logged; the next write tries again.
 	u.timer = time.AfterFunc(bound, func() { e.writeRunning(wctx, j) })
 	return true
 }
 
 // writeRunning creates j's execution as running unless it is written,
-// its finish took the write, or the store refused it, and reports
-// whether the run's steps may be appended: false when the store refused
-// it.
-func (e *Engine) writeRunning(ctx context.Context, j *job) bool {
+// its finish took the write, or the store refused it. It reports whether
+// the run's steps may be appended: not when the store refused it, nor
+// while the create fails, with failed, the create's error, for the step
+// to be listed as unstored; the next write tries the create again.
+func (e *Engine) writeRunning(ctx context.Context, j *job) (appendable bool, failed error) {
 	u := j.unwritten
 	if u == nil {
-		return true
+		return true, nil
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.written || u.finished || u.refused {
-		return !u.refused
+		return !u.refused, nil
 	}
+	var err error
 	switch e.writeFirst(ctx, j, &u.row, func(ctx context.Context, g storage.CreateGuard) error {
-		return e.createExecution(ctx, &u.row, g)
+		err = e.createExecution(ctx, &u.row, g)
+		return err
 	}) {
 	case firstStored, firstFoundStored:
 		u.written = true
 	case firstRefused:
 		u.refused = true
+	case firstFailed:
+		return false, err
 	}
-	return !u.refused
+	return !u.refused, nil
 }
 
 // started records the executor's start of x in the row still to be

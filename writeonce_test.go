@@ -3,6 +3,7 @@ package smokex_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,25 +185,32 @@ func TestTickOnStoreWithoutCreateFinished(t *testing.T) {
 }
 
 // committedThenFailed is a statusWrites whose first guarded create of a
-// running execution is stored and then reports a failure, as a write
-// whose commit is followed by its context's end.
+// running execution reports a failure: stored, as a write whose commit
+// is followed by its context's end, unless lost is set.
 type committedThenFailed struct {
 	*statusWrites
 	failed atomic.Bool
+	lost   bool
 }
 
 func (s *committedThenFailed) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	failure := errors.New("the write's outcome was lost")
+	if s.lost && s.failed.CompareAndSwap(false, true) {
+		s.log(e.ID, "create", e.Status)
+		return failure
+	}
 	err := s.statusWrites.CreateExecutionExclusiveIfRevision(ctx, e, revision, since)
 	if err == nil && s.failed.CompareAndSwap(false, true) {
-		return errors.New("the write's outcome was lost")
+		return failure
 	}
 	return err
 }
 
-// newCommittedThenFailed is newWriteCounted on a committedThenFailed.
-func newCommittedThenFailed(t *testing.T, cfg smokex.Config) (*smokex.Engine, *handTicks, *committedThenFailed) {
+// newCommittedThenFailed is newWriteCounted on a committedThenFailed,
+// whose first running create is lost when lost is set.
+func newCommittedThenFailed(t *testing.T, cfg smokex.Config, lost bool) (*smokex.Engine, *handTicks, *committedThenFailed) {
 	t.Helper()
-	store := &committedThenFailed{statusWrites: newStatusWrites()}
+	store := &committedThenFailed{statusWrites: newStatusWrites(), lost: lost}
 	cfg.Store = store
 	eng, h := newHandTicked(t, cfg, false)
 	return eng, h, store
@@ -216,7 +224,7 @@ func TestRunningCreateCommittedThenFailedIsTheRunsOwn(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
 	sk := &skips{}
-	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Hour, Hooks: []record.Hook{sk}, Vars: map[string]any{"base": srv.URL}})
+	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Hour, Hooks: []record.Hook{sk}, Vars: map[string]any{"base": srv.URL}}, false)
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, schedule: "@hourly", steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
 	h.Tick("three", time.Now().UTC().Truncate(time.Hour))
@@ -225,9 +233,8 @@ func TestRunningCreateCommittedThenFailedIsTheRunsOwn(t *testing.T) {
 	require.Empty(t, sk.seen(), "no duplicate")
 	x, err := store.GetExecution(ctx, runs[0].ID)
 	require.NoError(t, err)
-	require.True(t, x.Status.Done(), "finished in the store, not %s", x.Status)
+	require.Equal(t, record.StatusPassed, x.Status, "finished in the store")
 	require.Equal(t, "create running", store.of(runs[0].ID)[0])
-	require.Contains(t, store.of(runs[0].ID), "finish passed")
 }
 
 // TestRunningRowCommittedThenFailedIsFinished: the create of a slow
@@ -238,7 +245,7 @@ func TestRunningRowCommittedThenFailedIsFinished(t *testing.T) {
 	t.Parallel()
 	g := newGate(t)
 	sk := &skips{}
-	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Millisecond, Hooks: []record.Hook{sk}, Vars: map[string]any{"gate": g.srv.URL}})
+	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Millisecond, Hooks: []record.Hook{sk}, Vars: map[string]any{"gate": g.srv.URL}}, false)
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
 	ticked := h.TickAside("slow", time.Now().UTC().Truncate(time.Hour))
@@ -253,4 +260,26 @@ func TestRunningRowCommittedThenFailedIsFinished(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, record.StatusPassed, x.Status)
 	require.Len(t, x.Steps, 1)
+}
+
+// TestStepOfUncreatedRunIsUnstored: the create of a tick's running row
+// at its first step fails, not stored: that step is not appended to a
+// row that does not exist but listed as unstored, the next step's
+// write creates the row, and the finish names the missing step.
+func TestStepOfUncreatedRunIsUnstored(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	eng, h, store := newCommittedThenFailed(t, smokex.Config{WriteRunningAfter: time.Hour, Vars: map[string]any{"base": srv.URL}}, true)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, schedule: "@hourly", steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
+	h.Tick("three", time.Now().UTC().Truncate(time.Hour))
+	runs := scheduledRuns(t, store, "three")
+	require.Len(t, runs, 1)
+	require.Equal(t, []string{"create running", "create running", "append step", "append step", "update passed"}, store.of(runs[0].ID), "no append before the row is created")
+	x, err := store.GetExecution(ctx, runs[0].ID)
+	require.NoError(t, err)
+	require.Len(t, x.Steps, 2)
+	require.NotNil(t, x.Error)
+	require.Contains(t, x.Error.Message, "the write's outcome was lost", "the create's failure")
+	require.True(t, strings.HasPrefix(x.Error.Message, "step 1 "), x.Error.Message)
 }
