@@ -160,12 +160,9 @@ func (s *hookSet) stepFinished(ctx context.Context, p *record.PlanRef, x *record
 	}
 }
 
-// executionFinished tells the hooks of x's finish, but skip (nil: none).
-func (s *hookSet) executionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution, skip record.ExecutionFinishedHook) {
+func (s *hookSet) executionFinished(ctx context.Context, p *record.PlanRef, x *record.Execution) {
 	for _, h := range s.finished {
-		if h != skip {
-			h.ExecutionFinished(ctx, p, x)
-		}
+		h.ExecutionFinished(ctx, p, x)
 	}
 }
 

@@ -423,13 +423,11 @@ func (e *Engine) execute(j *job) *record.Execution {
 		j.ctx = e.hooks.executionContext(j.ctx, j.ref, j.execution)
 	}
 	x := e.executeInSlot(j)
-	var unalerted record.ExecutionFinishedHook
-	if j.storeRefused() && e.alerts != nil {
-		// A duplicate of its tick's execution, or of a plan gone: the
-		// store keeps no trace of it to alert on.
-		unalerted = e.alerts
+	if !j.storeRefused() {
+		// A run the store refused (writeFirst) is a skipped tick, told
+		// as one (TickSkipped), as at admission: no finished run.
+		e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x)
 	}
-	e.hooks.executionFinished(context.WithoutCancel(j.ctx), j.ref, x, unalerted)
 	e.budgetDue(j.ref)
 	return x
 }
@@ -642,8 +640,9 @@ func (o *engineObserver) StepPolling(ctx context.Context, _ *record.PlanRef, x *
 // a store that writes it with the finish (storage.ExecutionFinisher), is
 // held for the finish, and so is its event, made now. Another step of
 // an execution not written yet has it written as running first
-// (writeRunning). The hooks are told at once, inside the step's
-// WrapStep.
+// (writeRunning); when the store refuses that write, the run is a
+// skipped tick: its step is neither told nor published. The hooks are
+// told at once, inside the step's WrapStep.
 func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x *record.Execution, r *record.StepResult) {
 	if _, ok := o.e.store.(storage.ExecutionFinisher); ok && r.Index == len(x.Steps)-1 {
 		// The last step: the finish follows at once and stores it.
@@ -653,6 +652,10 @@ func (o *engineObserver) StepFinished(ctx context.Context, _ *record.PlanRef, x 
 	} else if err != nil {
 		// The execution's create failed: there is no row to append to.
 		o.job.unstored = append(o.job.unstored, unstored{index: r.Index, name: r.Name, err: err})
+	} else {
+		// The store refused the run: it is a skipped tick, canceled,
+		// whose steps are neither told nor published.
+		return
 	}
 	o.e.hooks.stepFinished(ctx, o.job.ref, x, r)
 	if o.job.last == r {
@@ -699,7 +702,7 @@ func (o *engineObserver) ExecutionFinished(ctx context.Context, _ *record.PlanRe
 	case finishStored:
 		o.finishStored(ctx, x, last)
 	}
-	if last != nil {
+	if last != nil && !o.job.storeRefused() {
 		o.e.deliver(lastEvent)
 	}
 	o.finished(ctx, x)
@@ -757,10 +760,12 @@ func (o *engineObserver) settle(ctx context.Context, x *record.Execution) {
 
 // finished counts x's run out of its plan's runs in flight (Engine.finish)
 // and tells the subscribers and the run's observer of x's finish, once it
-// is stored.
+// is stored; a run the store refused (writeFirst) is not published.
 func (o *engineObserver) finished(ctx context.Context, x *record.Execution) {
 	o.e.finish(o.job)
-	o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
+	if !o.job.storeRefused() {
+		o.e.publish(EventExecutionFinished, o.job.ref, x, nil)
+	}
 	if ob, ok := o.job.opts.Observer.(record.ExecutionFinishedHook); ok {
 		ob.ExecutionFinished(ctx, o.job.ref, x)
 	}

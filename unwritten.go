@@ -38,8 +38,9 @@ type unwrittenRun struct {
 	// finished says the finish took the write: the timer makes none.
 	finished bool
 	// refused says the store refused the run for good, a duplicate of
-	// its tick's execution or of a plan gone: nothing of it is written,
-	// and the alert policy is not told of its finish.
+	// its tick's execution or of a plan gone: it is canceled, nothing of
+	// it is written, and it is told as a skipped tick only: no
+	// ExecutionFinished hook, no step or finish event from then on.
 	refused bool
 }
 
@@ -205,7 +206,8 @@ const (
 // this run is the duplicate: told as a tick skipped as a duplicate, as
 // at admission, with ranBefore) or the plan is gone
 // (storage.ErrNotFound: told as a tick of a removed plan), x is refused:
-// logged, not stored. Before any of these, a refusal for an execution
+// logged, not stored, and the run canceled: its remaining steps are not
+// sent. Before any of these, a refusal for an execution
 // in flight or for one stored already (storage.ErrBusy,
 // storage.ErrConflict) is checked against the run's own ID: an earlier
 // write of this run committed its row though it failed (firstFoundStored),
@@ -245,6 +247,8 @@ func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, wr
 		e.hooks.storeWriteFailed(ctx, j.ref, x.ID, "create_execution", err)
 		return firstFailed
 	}
+	// No step of it is to run from now on.
+	j.cancel()
 	return firstRefused
 }
 

@@ -3,6 +3,8 @@ package smokex_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -282,4 +284,39 @@ func TestStepOfUncreatedRunIsUnstored(t *testing.T) {
 	require.NotNil(t, x.Error)
 	require.Contains(t, x.Error.Message, "the write's outcome was lost", "the create's failure")
 	require.True(t, strings.HasPrefix(x.Error.Message, "step 1 "), x.Error.Message)
+}
+
+// TestRefusedRunStopsUntold: a tick run a second time, written once
+// when it ends, is refused at its first write, made before its first
+// step is appended: the run is canceled, its other steps are not sent,
+// and it is told only as a tick skipped as a duplicate: no
+// ExecutionFinished hook, no step_finished or execution_finished event.
+func TestRefusedRunStopsUntold(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	t.Cleanup(srv.Close)
+	sk := &skips{}
+	var finishes atomic.Int32
+	counted := &record.HookFuncs{OnFinish: func(context.Context, *record.PlanRef, *record.Execution) { finishes.Add(1) }}
+	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Hour, Hooks: []record.Hook{sk, counted}, Vars: map[string]any{"base": srv.URL}})
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: three, schedule: "@hourly", steps: [{post: {url: "${base}/1"}}, {post: {url: "${base}/2"}}, {post: {url: "${base}/3"}}]}`)))
+	sub := eng.Subscribe(64)
+	t.Cleanup(sub.Close)
+	due := time.Now().UTC().Truncate(time.Hour)
+	h.Tick("three", due)
+	h.Tick("three", due)
+	runs := scheduledRuns(t, store, "three")
+	require.Len(t, runs, 1)
+	require.Equal(t, []record.SkipReason{record.SkipDuplicate}, sk.seen())
+	require.Equal(t, int32(4), requests.Load(), "the run's three steps and the duplicate's first")
+	require.Equal(t, int32(1), finishes.Load(), "the run's finish, not its duplicate's")
+	var duplicate []smokex.EventType
+	for len(sub.C()) > 0 {
+		if ev := <-sub.C(); ev.Execution.ID != runs[0].ID {
+			duplicate = append(duplicate, ev.Type)
+		}
+	}
+	require.Equal(t, []smokex.EventType{smokex.EventExecutionCreated, smokex.EventExecutionStarted}, duplicate)
 }

@@ -68,7 +68,12 @@ type StepPollingHook interface {
 
 // ExecutionFinishedHook is told of an execution that finished, with all of
 // its step results. It is called after the execution no longer holds a
-// concurrency slot.
+// concurrency slot. It is not called for a scheduled run that the store
+// refused at its first write, made after its admission (a run written
+// once, when it ends, found a duplicate of its tick's execution or its
+// plan removed): that run is canceled and told as a skipped tick
+// (TickSkippedHook), as one refused at its admission; StepFinished calls
+// made for it before the refusal stand.
 type ExecutionFinishedHook interface {
 	Hook
 	ExecutionFinished(ctx context.Context, p *PlanRef, x *Execution)
