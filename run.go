@@ -853,9 +853,12 @@ func (e *Engine) finish(j *job) {
 	delete(e.inflight, j.execution.ID)
 }
 
-// release ends j: Stop waits for every job to be released.
+// release ends j: Stop waits for every job to be released. The bound's
+// timer of a run left unwritten makes no write from then on, for a run
+// that unwinds before its finish too (a hook that panicked).
 func (e *Engine) release(j *job) {
 	j.cancel()
+	j.unwritten.stop()
 	e.finish(j)
 	e.runs.Done()
 }

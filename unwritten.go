@@ -35,7 +35,8 @@ type unwrittenRun struct {
 	// written says the row is stored as running: the rest of the run is
 	// written as for any execution.
 	written bool
-	// finished says the finish took the write: the timer makes none.
+	// finished says the finish took the write, or the run ended
+	// (release): the timer makes none.
 	finished bool
 	// refused says the store refused the run for good, a duplicate of
 	// its tick's execution or of a plan gone: it is canceled, nothing of
@@ -141,6 +142,18 @@ func (j *job) finishWrite() firstWrite {
 	}
 	u.finished = true
 	return finishCreates
+}
+
+// stop stops u's timer, for a run that ended, and makes sure that a
+// timer that fired already makes no write; u may be nil.
+func (u *unwrittenRun) stop() {
+	if u == nil {
+		return
+	}
+	u.timer.Stop()
+	u.mu.Lock()
+	u.finished = true
+	u.mu.Unlock()
 }
 
 // createFirst stores x, j's execution left unwritten, finished with

@@ -320,3 +320,48 @@ func TestRefusedRunStopsUntold(t *testing.T) {
 	}
 	require.Equal(t, []smokex.EventType{smokex.EventExecutionCreated, smokex.EventExecutionStarted}, duplicate)
 }
+
+// createStarts is a statusWrites that counts the guarded creates of a
+// running execution as they begin.
+type createStarts struct {
+	*statusWrites
+	started atomic.Int32
+}
+
+func (s *createStarts) CreateExecutionExclusiveIfRevision(ctx context.Context, e *record.Execution, revision int64, since time.Time) error {
+	s.started.Add(1)
+	return s.statusWrites.CreateExecutionExclusiveIfRevision(ctx, e, revision, since)
+}
+
+// TestUnwoundRunLeavesNoTimerWrite: a tick that unwinds before its
+// finish (a hook panics; a scheduler such as River recovers it) makes no
+// write at its bound once it is released: a later tick, admitted after
+// it with the same bound, is written at its bound, and the unwound run
+// never.
+func TestUnwoundRunLeavesNoTimerWrite(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := &createStarts{statusWrites: newStatusWrites()}
+	var boundFirst atomic.Bool
+	boom := &record.HookFuncs{OnStart: func(_ context.Context, p *record.PlanRef, _ *record.Execution) {
+		if p.ID == "boom" {
+			boundFirst.Store(store.started.Load() > 0)
+			panic("a hook panicked")
+		}
+	}}
+	eng, h := newHandTicked(t, smokex.Config{Store: store, WriteRunningAfter: 100 * time.Millisecond, Hooks: []record.Hook{boom}, Vars: map[string]any{"gate": g.srv.URL}}, false)
+	ctx := t.Context()
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: boom, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "${gate}/"}}]}`)))
+	due := time.Now().UTC().Truncate(time.Hour)
+	require.Panics(t, func() { h.Tick("boom", due) })
+	if boundFirst.Load() {
+		t.Skip("the run's bound came before its hook panicked: its write was the live run's")
+	}
+	ticked := h.TickAside("slow", due)
+	within(t, g.arrived, "the later tick's request")
+	require.Contains(t, within(t, store.wrote, "the later tick's running create"), " create running")
+	g.open()
+	within(t, ticked, "the later tick's run")
+	require.Empty(t, scheduledRuns(t, store, "boom"), "no write of the unwound run")
+}
