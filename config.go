@@ -87,7 +87,14 @@ type Config struct {
 	Concurrency int
 
 	// Overlap decides whether a plan may start while its previous execution
-	// still runs. Defaults to OverlapSkip.
+	// still runs. Defaults to OverlapSkip. A tick written once, when it
+	// ends (WriteRunningAfter), is checked against the executions of other
+	// processes at its first write rather than at admission: under
+	// OverlapSkip one whose running row (at its bound, or before its first
+	// step result of several) finds another execution of its plan in
+	// flight is canceled and skipped for overlap, as at admission; one
+	// that ended before its bound ran already, piling nothing up, and is
+	// stored with a warning of the overlap.
 	Overlap OverlapPolicy
 
 	// Vars are variables every run sees, below the caller's own.
@@ -159,7 +166,9 @@ type Config struct {
 	// StaleAfter is how long an execution in flight may hold back its
 	// plan's next run when the overlap policy is OverlapSkip and the store
 	// decides overlap for every process sharing it (a
-	// storage.ExclusiveCreator, such as both stores of this module): an
+	// storage.ExclusiveCreator, such as both stores of this module; a tick
+	// written once, when it ends, is held back at its running row's
+	// write, see Overlap): an
 	// execution created or running for longer is taken for the leftover
 	// of a process that died, and no longer counts. With a scheduler
 	// that rescues ticks (schedule.Rescuer), it is also the age past

@@ -94,9 +94,7 @@ func (e *Engine) tick(ctx context.Context, planID string, due time.Time) {
 		e.duplicateTick(ctx, planID, due, location)
 		return
 	case errors.Is(err, ErrOverlap):
-		e.skippedTicks.Add(1)
-		e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID, "due", due, "location", location)
-		e.tickSkipped(ctx, planID, due, record.SkipOverlap)
+		e.overlapTick(ctx, planID, due, location)
 		return
 	case errors.Is(err, ErrClosed):
 		e.tickSkipped(ctx, planID, due, record.SkipClosed)
@@ -182,6 +180,15 @@ func (e *Engine) ranBefore(ctx context.Context, planID string, due time.Time, lo
 func (e *Engine) duplicateTick(ctx context.Context, planID string, due time.Time, location string) {
 	e.cfg.Logger.Info("smokex: scheduled run skipped, its tick has an execution already", "plan", planID, "due", due, "location", location)
 	e.tickSkipped(ctx, planID, due, record.SkipDuplicate)
+}
+
+// overlapTick counts and logs a tick of planID due at due in location
+// that was not run, or not stored, because another execution of the plan
+// was in flight (OverlapSkip), and tells the hooks.
+func (e *Engine) overlapTick(ctx context.Context, planID string, due time.Time, location string) {
+	e.skippedTicks.Add(1)
+	e.cfg.Logger.Info("smokex: scheduled run skipped, previous execution still running", "plan", planID, "due", due, "location", location)
+	e.tickSkipped(ctx, planID, due, record.SkipOverlap)
 }
 
 // removedPlanTick logs a tick of planID due at due that was not run, or

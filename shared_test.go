@@ -206,6 +206,32 @@ func TestOverlapAcrossEngines(t *testing.T) {
 	}
 }
 
+// TestOverlapAcrossEnginesAtTheBound: a tick written once, when it
+// ends, still running at its bound while another engine's run of the
+// plan is in flight in the shared store is skipped for overlap when it
+// writes its running row: canceled, not stored, counted and told as at
+// admission.
+func TestOverlapAcrossEnginesAtTheBound(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	store := memory.New(memory.Config{})
+	ctx := t.Context()
+	sk := &skips{}
+	a, _ := newSharedEngine(t, store, true)
+	b, tb := newHandTicked(t, smokex.Config{Store: store, WriteRunningAfter: time.Millisecond, Hooks: []record.Hook{sk}}, true)
+	require.NoError(t, a.AddPlan(ctx, mustParse(t, `{name: slow, schedule: "@hourly", steps: [{get: {url: "`+g.srv.URL+`/"}}]}`)))
+	_, err := a.Trigger(ctx, "slow", nil)
+	require.NoError(t, err)
+	within(t, g.arrived, "the triggered run's request")
+	ticked := tb.TickAside("slow", time.Now().UTC().Truncate(time.Hour))
+	within(t, g.arrived, "the tick's request")
+	within(t, ticked, "the tick's run, canceled at its bound")
+	require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
+	require.Equal(t, uint64(1), b.SkippedTicks())
+	require.Len(t, scheduledRuns(t, store, "slow"), 1, "the triggered run alone")
+	g.open()
+}
+
 // TestRecoveryWithRescuingScheduler: an engine on a scheduler that
 // rescues ticks leaves alone, on Start, the executions in flight that
 // another live process may be running, and finishes those older than

@@ -39,7 +39,9 @@ type unwrittenRun struct {
 	// (release): the timer makes none.
 	finished bool
 	// refused says the store refused the run for good, a duplicate of
-	// its tick's execution or of a plan gone: it is canceled, nothing of
+	// its tick's execution, of a plan gone, or, at its running row's
+	// write, in flight with another process's execution of its plan
+	// (OverlapSkip): it is canceled, nothing of
 	// it is written, and it is told as a skipped tick only: no
 	// ExecutionFinished hook, no step or finish event from then on.
 	refused bool
@@ -212,8 +214,12 @@ const (
 // run happened with the plan it read: when the store refuses the write
 // because the plan changed since it was read (storage.ErrPlanChanged), x
 // is stored unguarded and the plan is read again for the next tick
-// (forgetStored); when the plan was busy with another execution in
-// flight (storage.ErrBusy: the runs overlapped across processes), x is
+// (forgetStored). When the plan was busy with another execution in
+// flight in another process (storage.ErrBusy, under OverlapSkip), x, if
+// it is the running row written at the run's bound or before its first
+// step is appended, is refused: the run is canceled and told as a tick
+// skipped for overlap, as at admission; if it is the finish of a run
+// that ended before its bound (it happened, and piled nothing up), it is
 // stored unguarded all the same and the overlap logged. When the tick
 // has an execution already (storage.ErrConflict: the tick was run twice,
 // this run is the duplicate: told as a tick skipped as a duplicate, as
@@ -238,6 +244,12 @@ func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, wr
 		e.forgetStored(x.PlanID)
 		e.cfg.Logger.Debug("smokex: the plan changed in the store while its tick ran: stored as run, the plan read again for the next tick", attrs...)
 		err = write(ctx, storage.CreateGuard{})
+	case errors.Is(err, storage.ErrBusy) && !x.Status.Done():
+		// The run is in flight with another of its plan's, in another
+		// process: it is skipped for overlap, as at admission.
+		e.overlapTick(ctx, x.PlanID, x.ScheduledAt, x.Location)
+		j.cancel()
+		return firstRefused
 	case errors.Is(err, storage.ErrBusy):
 		e.cfg.Logger.Warn("smokex: a tick ran while another execution of its plan was in flight in another process: stored all the same", attrs...)
 		err = write(ctx, storage.CreateGuard{})

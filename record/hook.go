@@ -70,8 +70,9 @@ type StepPollingHook interface {
 // its step results. It is called after the execution no longer holds a
 // concurrency slot. It is not called for a scheduled run that the store
 // refused at its first write, made after its admission (a run written
-// once, when it ends, found a duplicate of its tick's execution or its
-// plan removed): that run is canceled and told as a skipped tick
+// once, when it ends, found a duplicate of its tick's execution, its plan
+// removed, or under OverlapSkip another process's execution of its plan
+// in flight): that run is canceled and told as a skipped tick
 // (TickSkippedHook), as one refused at its admission; StepFinished calls
 // made for it before the refusal stand.
 type ExecutionFinishedHook interface {

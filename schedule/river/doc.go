@@ -139,8 +139,10 @@
 // the overlap policy OverlapSkip, holds its plan back until StaleAfter:
 // ticks due meanwhile that the engine creates as it admits them are
 // skipped for overlap (the hooks hear of each); one in time that the
-// engine writes once, when it ends (smokex.Config.WriteRunningAfter),
-// runs, and is stored with a warning of the overlap. A replica killed
+// engine writes once, when it ends (smokex.Config.WriteRunningAfter), is
+// skipped for overlap, canceled, when it writes its running row (at its
+// bound, or before its first step result of several), and stored with a
+// warning of the overlap when it ends before. A replica killed
 // during such a run left no execution of it: the rescued tick is run
 // again, or recorded as skipped as late.
 // Measured (TestLeaderKilled: three processes, 10 plans @every 1s, the
