@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,14 +122,53 @@ func (b *Browser) Header(name, value string) {
 	require.NoError(b.t, err)
 }
 
-// Text returns the visible text of the first element that matches sel.
+// Text returns the visible text of the first element that matches sel,
+// once there is one and it is shown. It reads the page in one
+// evaluation, tried again while the page navigates or its scripts
+// replace the element (a lookup by node would fail on "No node with
+// given id found" then), so that a loaded machine does not fail it.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-	require.NoError(b.t, err, sel)
-	return strings.TrimSpace(s)
+	expr := `(function(){var n=document.querySelector(` + String(sel) + `);` +
+		`return n&&n.getClientRects().length?{shown:true,text:n.innerText}:{shown:false}})()`
+	got, err := poll(b, expr, func(r shownText) bool { return r.Shown })
+	if err != nil {
+		b.t.Fatalf("%s was never shown (last error: %v)", sel, err)
+	}
+	return strings.TrimSpace(got.Text)
+}
+
+// shownText is what Text reads of an element.
+type shownText struct {
+	Shown bool   `json:"shown"`
+	Text  string `json:"text"`
+}
+
+// poll evaluates expr on the page until done accepts its value, for at
+// most waitLimit, and returns the last value read with, when done never
+// accepted one, the reason: the last evaluation's error, or that none was
+// accepted. An evaluation that fails (the page navigating) is tried
+// again on the page that comes.
+func poll[T any](b *Browser, expr string, done func(T) bool) (T, error) {
+	var last T
+	lastErr := errors.New("no value accepted")
+	deadline := time.Now().Add(waitLimit)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, waitLimit)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+		cancel()
+		if err == nil {
+			last, lastErr = v, errors.New("no value accepted")
+			if done(v) {
+				return v, nil
+			}
+		} else {
+			lastErr = err
+		}
+		// The page's own scripts update it; poll its DOM.
+		time.Sleep(50 * time.Millisecond)
+	}
+	return last, lastErr
 }
 
 // WaitText waits until the first element that matches sel holds want in
@@ -140,26 +180,11 @@ func (b *Browser) Text(sel string) string {
 // closed").
 func (b *Browser) WaitText(sel, want string) {
 	b.t.Helper()
-	var got string
-	var lastErr error
 	expr := `(function(){var n=document.querySelector(` + String(sel) + `);return n?n.textContent:""})()`
-	deadline := time.Now().Add(waitLimit)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(b.ctx, waitLimit)
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		cancel()
-		if err == nil {
-			got, lastErr = v, nil
-			if strings.Contains(got, want) {
-				return
-			}
-		} else {
-			lastErr = err
-		}
-		// The page's own scripts update it; poll its DOM.
-		time.Sleep(50 * time.Millisecond)
+	got, err := poll(b, expr, func(text string) bool { return strings.Contains(text, want) })
+	if err != nil {
+		b.t.Fatalf("%s never held %q; it holds %q (last error: %v)", sel, want, got, err)
 	}
-	b.t.Fatalf("%s never held %q; it holds %q (last error: %v)", sel, want, got, lastErr)
 }
 
 // waitLimit bounds a wait on the page: a guard against a hang, not a
