@@ -186,10 +186,11 @@ type Config struct {
 	// Until then the store does not show it (the engine's events and
 	// dashboard do), and a process that dies during it leaves no
 	// execution of the tick. A run that appends a step result before its
-	// last, or is still going after WriteRunningAfter (or half its plan's
-	// interval, when that is shorter, so that a run in flight is in the
-	// store before the plan's next tick is due), is written as running
-	// then and finished as any other. Defaults to
+	// last, or is still going after WriteRunningAfter (or half the time
+	// left from its start to its plan's next due time, when that is
+	// shorter, so that a run in flight is in the store before the plan's
+	// next tick is due, for a tick that starts late too), is written as
+	// running then and finished as any other. Defaults to
 	// DefaultWriteRunningAfter; negative writes every run as running when
 	// it is admitted.
 	WriteRunningAfter time.Duration

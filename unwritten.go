@@ -16,8 +16,8 @@ import (
 // its admission. Its execution is created finished, with its steps, by
 // its finish, in one write; or earlier, as running, when the run needs a
 // row: before the first step result it appends, or once it has run for
-// its bound (Config.WriteRunningAfter, or half its plan's interval when
-// shorter), so that a run that lasts is seen in flight by the store and
+// its bound (Config.WriteRunningAfter, or half the time left from its
+// admission to its plan's next due time when shorter: runningBound), so that a run that lasts is seen in flight by the store and
 // by every process that shares it.
 
 // unwrittenRun is the first write of a tick's execution that admit did
@@ -57,17 +57,29 @@ func (e *Engine) leaveUnwritten(ctx context.Context, j *job, running *record.Exe
 	if _, ok := e.store.(storage.FinishedCreator); !ok || e.cfg.WriteRunningAfter < 0 {
 		return false
 	}
-	bound := e.cfg.WriteRunningAfter
-	if half := tickInterval(j.plan, j.execution.ScheduledAt) / 2; half > 0 && half < bound {
-		bound = half
-	}
 	u := &unwrittenRun{row: *running, guard: guard}
 	u.row.Steps = nil
 	j.unwritten = u
 	wctx := context.WithoutCancel(ctx)
 	// A failure of the timer's write is logged; the next write tries again.
-	u.timer = time.AfterFunc(bound, func() { e.writeRunning(wctx, j) })
+	u.timer = time.AfterFunc(e.runningBound(j), func() { e.writeRunning(wctx, j) })
 	return true
+}
+
+// runningBound is how long j, a tick left unwritten, may run before its
+// execution is written as running: Config.WriteRunningAfter, or half
+// the time left until its plan's next tick is due when that is shorter,
+// measured from its due time rather than from now, so that the row is
+// in the store before the next tick is due even for a tick admitted
+// late; no time at all (written at once) when that next tick is due
+// already.
+func (e *Engine) runningBound(j *job) time.Duration {
+	bound := e.cfg.WriteRunningAfter
+	due := j.execution.ScheduledAt
+	if interval := tickInterval(j.plan, due); interval > 0 {
+		bound = min(bound, due.Add(interval).Sub(e.cfg.now())/2)
+	}
+	return max(bound, 0)
 }
 
 // writeRunning creates j's execution as running unless it is written,

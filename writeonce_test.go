@@ -3,6 +3,7 @@ package smokex_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -364,4 +365,25 @@ func TestUnwoundRunLeavesNoTimerWrite(t *testing.T) {
 	g.open()
 	within(t, ticked, "the later tick's run")
 	require.Empty(t, scheduledRuns(t, store, "boom"), "no write of the unwound run")
+}
+
+// TestLateTickWrittenRunningBeforeItsNextTick: a tick admitted late in
+// its interval, with a bound (WriteRunningAfter) longer than what is
+// left of it, is written as running within half of what is left, so
+// that its row is in the store before its plan's next tick is due.
+func TestLateTickWrittenRunningBeforeItsNextTick(t *testing.T) {
+	t.Parallel()
+	g := newGate(t)
+	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Hour, Vars: map[string]any{"gate": g.srv.URL}})
+	ctx := t.Context()
+	// Daily at the second four seconds from now: the tick due a day
+	// before that is in time, its next due in four seconds.
+	next := time.Now().UTC().Add(4 * time.Second).Truncate(time.Second)
+	spec := fmt.Sprintf("CRON_TZ=UTC %d %d %d * * *", next.Second(), next.Minute(), next.Hour())
+	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: late, schedule: "`+spec+`", steps: [{get: {url: "${gate}/"}}]}`)))
+	ticked := h.TickAside("late", next.Add(-24*time.Hour))
+	within(t, g.arrived, "the tick's request")
+	require.Contains(t, within(t, store.wrote, "the running execution's create"), " create running")
+	g.open()
+	within(t, ticked, "the tick's run")
 }
