@@ -176,7 +176,7 @@ func TestCancelWhileReadingSecrets(t *testing.T) {
 	for _, tick := range []bool{false, true} {
 		src := blockingSecrets{asked: make(chan struct{})}
 		store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
-		eng, h := newHandTicked(t, smokex.Config{Store: store, Secrets: src}, false)
+		eng, h := newHandTicked(t, smokex.Config{Store: store, Secrets: src, WriteRunningAfter: time.Hour}, false)
 		require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: vault, schedule: "@hourly", secrets: [KEY], steps: [{get: {url: "http://127.0.0.1:1/"}}]}`)))
 		events := newExecutionEvents(t, eng)
 		var id string

@@ -211,7 +211,7 @@ func TestLateTickWithAFreeSlotIsNeverStoredAsRunning(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
 	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
-	eng, h := newHandTicked(t, smokex.Config{Store: store, Concurrency: 1, Vars: map[string]any{"base": srv.URL}}, false)
+	eng, h := newHandTicked(t, smokex.Config{Store: store, Concurrency: 1, WriteRunningAfter: time.Hour, Vars: map[string]any{"base": srv.URL}}, false)
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
 	inTime := time.Now().UTC().Truncate(time.Hour)

@@ -43,7 +43,7 @@ func newStatusWrites() *statusWrites {
 func TestTickInTimeWrittenOnce(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
-	eng, h, store := newWriteCounted(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Hour, Vars: map[string]any{"base": srv.URL}})
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
 	until := time.Now().Add(time.Hour)
@@ -111,7 +111,7 @@ func TestSlowTickWrittenRunningAtItsBound(t *testing.T) {
 func TestMultiStepTickWrittenAtItsFirstStep(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
-	eng, h, store := newWriteCounted(t, smokex.Config{Vars: map[string]any{"base": srv.URL}})
+	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Hour, Vars: map[string]any{"base": srv.URL}})
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: two, schedule: "@hourly", steps: [{get: {url: "${base}/1"}}, {get: {url: "${base}/2"}}, {get: {url: "${base}/3"}}]}`)))
 	h.Tick("two", time.Now().UTC().Truncate(time.Hour))
@@ -144,9 +144,10 @@ func TestDuplicateTickNotStoredTwice(t *testing.T) {
 	srv := okServer(t)
 	sk := &skips{}
 	eng, h, store := newWriteCounted(t, smokex.Config{
-		Vars:   map[string]any{"base": srv.URL},
-		Hooks:  []record.Hook{sk, alwaysInMaintenance{}},
-		Alerts: &notify.PolicyConfig{},
+		WriteRunningAfter: time.Hour,
+		Vars:              map[string]any{"base": srv.URL},
+		Hooks:             []record.Hook{sk, alwaysInMaintenance{}},
+		Alerts:            &notify.PolicyConfig{},
 	})
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
@@ -178,7 +179,7 @@ func TestTickOnStoreWithoutCreateFinished(t *testing.T) {
 	t.Parallel()
 	srv := okServer(t)
 	store := &statusWrites{Store: memory.New(memory.Config{}), writes: map[string][]string{}}
-	eng, h := newHandTicked(t, smokex.Config{Store: struct{ storeWithoutCreateFinished }{store}, Vars: map[string]any{"base": srv.URL}}, false)
+	eng, h := newHandTicked(t, smokex.Config{Store: struct{ storeWithoutCreateFinished }{store}, WriteRunningAfter: time.Hour, Vars: map[string]any{"base": srv.URL}}, false)
 	ctx := t.Context()
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: tick, schedule: "@hourly", steps: [{get: {url: "${base}/"}}]}`)))
 	h.Tick("tick", time.Now().UTC().Truncate(time.Hour))
