@@ -47,6 +47,10 @@ type storedPlan struct {
 	// revision is the stored plan's (storage.Plan.Revision), zero when
 	// the store is not a storage.RevisionCreator.
 	revision int64
+	// confirmed is when the store last said the plan has revision: read
+	// then, or a create guarded by it succeeded (confirmStored). Read and
+	// written under Engine.mu.
+	confirmed time.Time
 	// source and files are the stored plan's, and lp the plan parsed
 	// from them, parsed again only when they change; all three are nil
 	// when the stored plan was the loaded one.
@@ -782,6 +786,14 @@ func (e *Engine) loadStored(ctx context.Context) error {
 	return nil
 }
 
+// heldPlanConfirmedFor is how long the plan a tick read from the store
+// is used again without asking the store (resolvePlan) once the store
+// last confirmed its revision: a tick written once, when it ends, finds
+// a change of its plan only in its own write, so that a change made by
+// another process is seen at the next tick of a plan whose ticks come
+// less often than this, and within this plus a tick otherwise.
+const heldPlanConfirmedFor = time.Minute
+
 // resolvePlan returns the plan a run of planID uses, with the revision
 // the store holds it under when the run's execution is to be created
 // guarded by it (storage.RevisionCreator), zero otherwise. A manual run
@@ -789,19 +801,27 @@ func (e *Engine) loadStored(ctx context.Context) error {
 // engine has not loaded, uses the plan the store holds: it may have been
 // added, changed or removed by another process sharing the store and the
 // schedule. On a store that is a RevisionCreator, the plan read for an
-// earlier run is used again with its revision, without asking the store:
-// the create, guarded by that revision, fails when the plan changed or
-// went, and prepare reads it again (forgetStored). On any other store,
-// the plan is read at every tick. The stored source is parsed once and
-// kept by source; when it is the loaded plan's, the loaded plan is used.
+// earlier run is used again with its revision, without asking the store,
+// while the store confirmed that revision less than heldPlanConfirmedFor
+// ago (a read, or a create guarded by it): the create, guarded by that
+// revision, fails when the plan changed or went, and prepare reads it
+// again (forgetStored); past that, the plan is read again first (one
+// read by its key, no commit). On any other store, the plan is read at
+// every tick. The stored source is parsed once and kept by source; when
+// it is the loaded plan's, the loaded plan is used.
 func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*loadedPlan, int64, error) {
 	e.mu.Lock()
 	local, held := e.plans[planID], e.stored[planID]
+	var confirmed time.Time
+	if held != nil {
+		confirmed = held.confirmed
+	}
 	e.mu.Unlock()
 	if local != nil && !tick {
 		return local, 0, nil
 	}
-	if held != nil && held.revision != 0 {
+	now := e.cfg.now()
+	if held != nil && held.revision != 0 && now.Sub(confirmed) < heldPlanConfirmedFor {
 		switch {
 		case held.lp != nil:
 			return held.lp, held.revision, nil
@@ -826,7 +846,7 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 	}
 	if local != nil && (len(sp.Source) == 0 || sameSource(sp.Source, sp.Files, local.plan.Source, local.plan.Files)) {
 		if revision != 0 {
-			e.hold(planID, local, &storedPlan{revision: revision})
+			e.hold(planID, local, &storedPlan{revision: revision, confirmed: now})
 		}
 		return local, revision, nil
 	}
@@ -840,7 +860,7 @@ func (e *Engine) resolvePlan(ctx context.Context, planID string, tick bool) (*lo
 		}
 		lp = &loadedPlan{plan: p, ref: planRef(p)}
 	}
-	e.hold(planID, local, &storedPlan{revision: revision, source: sp.Source, files: sp.Files, lp: lp})
+	e.hold(planID, local, &storedPlan{revision: revision, confirmed: now, source: sp.Source, files: sp.Files, lp: lp})
 	return lp, revision, nil
 }
 
@@ -853,6 +873,21 @@ func (e *Engine) hold(planID string, local *loadedPlan, sp *storedPlan) {
 	defer e.mu.Unlock()
 	if e.plans[planID] == local {
 		e.stored[planID] = sp
+	}
+}
+
+// confirmStored records that the store confirmed now that the plan
+// planID has revision (a create guarded by it succeeded), for resolvePlan
+// to use what it holds of it for heldPlanConfirmedFor more.
+func (e *Engine) confirmStored(planID string, revision int64) {
+	if revision == 0 {
+		return
+	}
+	now := e.cfg.now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if sp := e.stored[planID]; sp != nil && sp.revision == revision {
+		sp.confirmed = now
 	}
 }
 

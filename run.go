@@ -398,6 +398,7 @@ func (e *Engine) admit(ctx context.Context, planID string, opts *RunOpts, due ti
 		}
 		return nil, fmt.Errorf("smokex: storing execution of %s: %w", planID, err)
 	}
+	e.confirmStored(planID, guard.Revision)
 	return j, nil
 }
 

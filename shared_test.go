@@ -91,7 +91,8 @@ func scheduledRuns(t *testing.T, store storage.Store, planID string) []*record.E
 
 // TestTickOfPlanNotLoaded: a tick that reaches an engine which never
 // loaded the plan runs it from the store, and a change to the plan made
-// by another engine is seen at the tick after next at the latest: the
+// by another engine within a minute of its revision's last confirmation
+// (ticks handed over at once, here) is seen at the tick after next: the
 // next runs the plan read before, stored as run, and its write, which
 // finds the plan changed, has the plan read again; a plan removed runs
 // once more, not stored, and is not run again.

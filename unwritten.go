@@ -248,6 +248,9 @@ func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, wr
 	ctx = context.WithoutCancel(ctx)
 	attrs := []any{"plan", x.PlanID, "execution", x.ID, "due", x.ScheduledAt, "location", x.Location}
 	err := write(ctx, j.unwritten.guard)
+	if err == nil {
+		e.confirmStored(x.PlanID, j.unwritten.guard.Revision)
+	}
 	if e.ownRowStored(ctx, x, err) {
 		return firstFoundStored
 	}

@@ -84,9 +84,11 @@ func handTickedWith(t *testing.T, cfg smokex.Config) (*smokex.Engine, func(planI
 // TestPlanChangedByAnotherEngineOnPostgres: two engines share one
 // PostgreSQL schema, one changing the plan, the other running its ticks.
 // The ticks read the plan from the store only the first time and when it
-// changed, and still run the plan as the other engine left it: changed,
-// in its new form from the tick after next (the next, written once when
-// it ends, runs the plan it holds and finds the change in its write),
+// changed, and still run the plan as the other engine left it: changed
+// within a minute of its revision's last confirmation (the ticks come at
+// once, here), in its new form from the tick after next (the next,
+// written once when it ends, runs the plan it holds and finds the change
+// in its write; a plan confirmed longer ago is read again first),
 // with its new name stored; removed, not stored, and then not run.
 func TestPlanChangedByAnotherEngineOnPostgres(t *testing.T) {
 	t.Parallel()
