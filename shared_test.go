@@ -224,9 +224,8 @@ func TestOverlapAcrossEnginesAtTheBound(t *testing.T) {
 	_, err := a.Trigger(ctx, "slow", nil)
 	require.NoError(t, err)
 	within(t, g.arrived, "the triggered run's request")
-	ticked := tb.TickAside("slow", time.Now().UTC().Truncate(time.Hour))
-	within(t, g.arrived, "the tick's request")
-	within(t, ticked, "the tick's run, canceled at its bound")
+	// Its bound may come before its request is sent: it is then never sent.
+	within(t, tb.TickAside("slow", time.Now().UTC().Truncate(time.Hour)), "the tick's run, canceled at its bound")
 	require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
 	require.Equal(t, uint64(1), b.SkippedTicks())
 	require.Len(t, scheduledRuns(t, store, "slow"), 1, "the triggered run alone")

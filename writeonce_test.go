@@ -377,9 +377,9 @@ func TestLateTickWrittenRunningBeforeItsNextTick(t *testing.T) {
 	g := newGate(t)
 	eng, h, store := newWriteCounted(t, smokex.Config{WriteRunningAfter: time.Hour, Vars: map[string]any{"gate": g.srv.URL}})
 	ctx := t.Context()
-	// Daily at the second four seconds from now: the tick due a day
-	// before that is in time, its next due in four seconds.
-	next := time.Now().UTC().Add(4 * time.Second).Truncate(time.Second)
+	// Daily at the second ten seconds from now: the tick due a day
+	// before that is in time, its next due in ten seconds.
+	next := time.Now().UTC().Add(10 * time.Second).Truncate(time.Second)
 	spec := fmt.Sprintf("CRON_TZ=UTC %d %d %d * * *", next.Second(), next.Minute(), next.Hour())
 	require.NoError(t, eng.AddPlan(ctx, mustParse(t, `{name: late, schedule: "`+spec+`", steps: [{get: {url: "${gate}/"}}]}`)))
 	ticked := h.TickAside("late", next.Add(-24*time.Hour))
