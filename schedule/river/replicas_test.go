@@ -51,6 +51,28 @@ type replica struct {
 	overlaps
 	// ranIn counts the executions it finished by location.
 	ranIn map[string]int
+	// wroteRunning gets a value each time it stores an execution as
+	// running (runningWrites), when it has room.
+	wroteRunning chan struct{}
+}
+
+// runningWrites is a replica's store, which tells the replica of each
+// execution it creates as running: a tick written once, when it ends,
+// is at its bound (smokex.Config.WriteRunningAfter).
+type runningWrites struct {
+	*postgres.Store
+	r *replica
+}
+
+func (s runningWrites) CreateExecutionExclusiveIfRevision(ctx context.Context, x *record.Execution, revision int64, since time.Time) error {
+	err := s.Store.CreateExecutionExclusiveIfRevision(ctx, x, revision, since)
+	if err == nil && x.Status == record.StatusRunning {
+		select {
+		case s.r.wroteRunning <- struct{}{}:
+		default:
+		}
+	}
+	return err
 }
 
 // replicaHooks counts what an engine did.
@@ -213,7 +235,7 @@ func (c *cluster) replicaStopped(name string, opts replicaOpts) *replica {
 	// services; 12 leave room for its producer and the engine. The
 	// replica tests run one after the other, the database being shared.
 	cfg.MaxConns = 12
-	r := &replica{name: name, skipped: map[record.SkipReason]int{}, ranIn: map[string]int{}}
+	r := &replica{name: name, skipped: map[record.SkipReason]int{}, ranIn: map[string]int{}, wroteRunning: make(chan struct{}, 1)}
 	// A dead replica's pool gives no connection: its process is gone.
 	cfg.PrepareConn = func(context.Context, *pgx.Conn) (bool, error) {
 		if r.dead.Load() {
@@ -227,7 +249,7 @@ func (c *cluster) replicaStopped(name string, opts replicaOpts) *replica {
 	st, err := postgres.New(pool, postgres.Config{Schema: c.schema})
 	require.NoError(t, err)
 	eng, err := smokex.New(smokex.Config{
-		Store:      st,
+		Store:      runningWrites{Store: st, r: r},
 		Location:   opts.location,
 		StaleAfter: testJobTimeout,
 		Vars:       map[string]any{"base": c.target.URL + "/" + name},
@@ -483,24 +505,24 @@ func TestReplicaStoppedHard(t *testing.T) {
 		require.FailNow(t, "the leader runs nothing")
 	}
 	// A check in time is written once, when it ends, or as running at
-	// its bound (smokex.Config.WriteRunningAfter): the held runs are in
-	// the store once that has come.
-	require.Eventually(t, func() bool {
+	// its bound (smokex.Config.WriteRunningAfter): the held run is in the
+	// store once the leader wrote a run as running and the store shows
+	// one in flight (an earlier running write may have finished since).
+	inFlight := 0
+	for inFlight == 0 {
+		select {
+		case <-dead.wroteRunning:
+		case <-time.After(30 * time.Second):
+			require.FailNow(t, "the held run not written as running at its bound")
+		}
 		for _, k := range c.ticks(ctx) {
 			if !k.status.Done() {
-				return true
+				inFlight++
 			}
 		}
-		return false
-	}, 30*time.Second, 50*time.Millisecond, "the held runs written as running at their bound")
+	}
 	killed := time.Now()
 	dead.dead.Store(true)
-	inFlight := 0
-	for _, k := range c.ticks(ctx) {
-		if !k.status.Done() {
-			inFlight++
-		}
-	}
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 	go func() { _ = dead.engine.Stop(canceled) }()
