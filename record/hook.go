@@ -74,7 +74,8 @@ type StepPollingHook interface {
 // removed, or under OverlapSkip another process's execution of its plan
 // in flight): that run is canceled and told as a skipped tick
 // (TickSkippedHook), as one refused at its admission; StepFinished calls
-// made for it before the refusal stand.
+// made for it before the refusal stand, and a span an
+// ExecutionContextHook opened for it is not ended by this call.
 type ExecutionFinishedHook interface {
 	Hook
 	ExecutionFinished(ctx context.Context, p *PlanRef, x *Execution)
