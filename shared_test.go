@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/smokex/smokex"
+	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	"github.com/smokex/smokex/schedule"
 	"github.com/smokex/smokex/storage"
@@ -230,6 +231,35 @@ func TestOverlapAcrossEnginesAtTheBound(t *testing.T) {
 	require.Equal(t, uint64(1), b.SkippedTicks())
 	require.Len(t, scheduledRuns(t, store, "slow"), 1, "the triggered run alone")
 	g.open()
+}
+
+// TestOverlapAcrossEnginesOfAChangedPlan: a tick written once, when it
+// ends, whose running row finds its plan changed since it read it and
+// another engine's run of it in flight is skipped for overlap too: the
+// write made again for the changed plan is still exclusive.
+func TestOverlapAcrossEnginesOfAChangedPlan(t *testing.T) {
+	t.Parallel()
+	gateA, gateB := newGate(t), newGate(t)
+	store := memory.New(memory.Config{})
+	ctx := t.Context()
+	sk := &skips{}
+	a, _ := newHandTicked(t, smokex.Config{Store: store, Vars: map[string]any{"target": gateA.srv.URL}}, true)
+	_, tb := newHandTicked(t, smokex.Config{Store: store, WriteRunningAfter: time.Hour, Hooks: []record.Hook{sk}, Vars: map[string]any{"target": gateB.srv.URL}}, true)
+	version := func(path string) *plan.Plan {
+		return mustParse(t, `{name: two, schedule: "@hourly", steps: [{get: {url: "${target}/`+path+`"}}, {get: {url: "${target}/2"}}]}`)
+	}
+	require.NoError(t, a.AddPlan(ctx, version("1")))
+	ticked := tb.TickAside("two", time.Now().UTC().Truncate(time.Hour))
+	within(t, gateB.arrived, "the tick's first request")
+	require.NoError(t, a.AddPlan(ctx, version("one")))
+	_, err := a.Trigger(ctx, "two", nil)
+	require.NoError(t, err)
+	within(t, gateA.arrived, "the other engine's run's request")
+	gateB.open()
+	within(t, ticked, "the tick's run, canceled at its first step's write")
+	require.Equal(t, []record.SkipReason{record.SkipOverlap}, sk.seen())
+	require.Len(t, scheduledRuns(t, store, "two"), 1, "the other engine's run alone")
+	gateA.open()
 }
 
 // TestRecoveryWithRescuingScheduler: an engine on a scheduler that

@@ -225,7 +225,8 @@ const (
 // by admit, with write: guarded as admit's create would have been. The
 // run happened with the plan it read: when the store refuses the write
 // because the plan changed since it was read (storage.ErrPlanChanged), x
-// is stored unguarded and the plan is read again for the next tick
+// is written again without the revision (still exclusive, for the
+// overlap below) and the plan is read again for the next tick
 // (forgetStored). When the plan was busy with another execution in
 // flight in another process (storage.ErrBusy, under OverlapSkip), x, if
 // it is the running row written at the run's bound or before its first
@@ -247,18 +248,22 @@ const (
 func (e *Engine) writeFirst(ctx context.Context, j *job, x *record.Execution, write func(context.Context, storage.CreateGuard) error) firstOutcome {
 	ctx = context.WithoutCancel(ctx)
 	attrs := []any{"plan", x.PlanID, "execution", x.ID, "due", x.ScheduledAt, "location", x.Location}
-	err := write(ctx, j.unwritten.guard)
+	g := j.unwritten.guard
+	err := write(ctx, g)
 	if err == nil {
-		e.confirmStored(x.PlanID, j.unwritten.guard.Revision)
+		e.confirmStored(x.PlanID, g.Revision)
+	}
+	if errors.Is(err, storage.ErrPlanChanged) {
+		e.forgetStored(x.PlanID)
+		e.cfg.Logger.Debug("smokex: the plan changed in the store while its tick ran: stored as run, the plan read again for the next tick", attrs...)
+		// Still exclusive: the overlap is checked all the same.
+		g.Revision = 0
+		err = write(ctx, g)
 	}
 	if e.ownRowStored(ctx, x, err) {
 		return firstFoundStored
 	}
 	switch {
-	case errors.Is(err, storage.ErrPlanChanged):
-		e.forgetStored(x.PlanID)
-		e.cfg.Logger.Debug("smokex: the plan changed in the store while its tick ran: stored as run, the plan read again for the next tick", attrs...)
-		err = write(ctx, storage.CreateGuard{})
 	case errors.Is(err, storage.ErrBusy) && !x.Status.Done():
 		// The run is in flight with another of its plan's, in another
 		// process: it is skipped for overlap, as at admission.
