@@ -115,8 +115,9 @@ type Config struct {
 	// finished, finished, tick skipped, store failed, event dropped), with
 	// the plan it belongs to: metrics adapters and alert policies hang
 	// here. They are called in the run's goroutine after the event is
-	// stored (but for the last step's StepFinished, see record.Hook) and
-	// must not block; the finish is told after the execution
+	// stored (but for the exceptions record.Hook lists: the last step's
+	// StepFinished, and a tick written once when it ends) and must not
+	// block; the finish is told after the execution
 	// gave back its concurrency slot. A hook that is a record.Service is
 	// started by Start and stopped by Stop once the runs in flight are
 	// done. No hook may call Stop, which waits for the run it is called
@@ -183,8 +184,9 @@ type Config struct {
 	// that starts in time with a concurrency slot free is written once,
 	// when it ends: its execution, finished with its steps, in one write,
 	// where a run is otherwise created as running and then finished.
-	// Until then the store does not show it (the engine's events and
-	// dashboard do), and a process that dies during it leaves no
+	// Until then the store, and so the dashboard and the API that read
+	// it, do not show it (the engine's events and hooks do), and a
+	// process that dies during it leaves no
 	// execution of the tick. A run that appends a step result before its
 	// last, or is still going after WriteRunningAfter (or half the time
 	// left from its start to its plan's next due time, when that is

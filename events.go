@@ -18,7 +18,14 @@ type EventType string
 // step_finished once its step is stored, which for an execution's last
 // step on a store that writes it with the finish
 // (storage.ExecutionFinisher) is when the finish is, just before
-// execution_finished.
+// execution_finished. The exception is a scheduled tick written once,
+// when it ends (Config.WriteRunningAfter): its execution_created and
+// execution_started come before its first write, so the store does not
+// hold it yet on them; its step_finished and execution_finished come
+// once that write is made. A run the store refuses at that write (its
+// tick has an execution already, or its plan is gone) publishes no
+// step_finished and no execution_finished: it is told to the hooks as a
+// skipped tick.
 const (
 	EventExecutionCreated  EventType = "execution_created"
 	EventExecutionStarted  EventType = "execution_started"

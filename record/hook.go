@@ -13,13 +13,16 @@ import (
 // added later breaks no implementation.
 //
 // The engine calls hooks from the goroutine that runs the execution, after
-// the event is stored, in the order they were configured; the one
-// exception is StepFinished for an execution's last step on a store that
-// writes that step with the finish (storage.ExecutionFinisher): it is told
-// inside the step's WrapStep, before the finish stores it, and a hook that
-// reads the step from the store reads it at ExecutionFinished (the
-// engine's step_finished event, by contrast, goes out once the step is
-// stored). A hook must not
+// the event is stored, in the order they were configured. The exceptions:
+// StepFinished for an execution's last step on a store that writes that
+// step with the finish (storage.ExecutionFinisher) is told inside the
+// step's WrapStep, before the finish stores it, and a hook that reads the
+// step from the store reads it at ExecutionFinished (the engine's
+// step_finished event, by contrast, goes out once the step is stored); a
+// scheduled tick written once, when it ends
+// (smokex.Config.WriteRunningAfter), is told created and started before
+// anything of it is stored; and TickSkipped and StoreFailed of such a tick may come from
+// the goroutine that writes it as running at its bound. A hook must not
 // block: one that does I/O (an alert, an export) hands the work to a
 // goroutine of its own, and implements [Service] so that the engine starts
 // it and waits for it on Stop. The values passed must not be modified; they
