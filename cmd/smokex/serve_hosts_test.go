@@ -66,7 +66,9 @@ func TestServeReadOnlyRefusesOtherHosts(t *testing.T) {
 	s := startServe(t, nil, "--var", "base="+target.URL,
 		"--allowed-hosts", "smoke.internal,.corp.example", "--allowed-hosts", "other.example",
 		"--base-url", "https://smoke.example.com/", dir)
-	listening := strings.TrimPrefix(s.waitLog(t, `url=http://\S+`), "url=")
+	// The listening line's url, not another line's (a check's url, logged
+	// at debug level, may come first on a loaded machine).
+	listening := strings.TrimPrefix(s.waitLog(t, `"smokex serve: listening" url=http://\S+`), `"smokex serve: listening" url=`)
 	port := strings.TrimSuffix(listening[strings.LastIndex(listening, ":")+1:], "/")
 
 	for _, path := range []string{"api/plans/ticker", "api/plans", "api/executions", "events", "status", "", "metrics", "badge/ticker.svg"} {
