@@ -62,12 +62,12 @@ type insertGuard struct {
 	// finished, when set, makes the insert CreateFinished's: the
 	// execution's steps are inserted with it, and its Maintenance is its
 	// plan's pause's when the pause ends after its finish.
-	finished *finishedSteps
+	finished *stepColumns
 }
 
-// finishedSteps are the step results of an execution inserted finished,
-// as the arrays of their step_results columns.
-type finishedSteps struct {
+// stepColumns are step results as the arrays of their step_results
+// columns index and data (stepColumns), for an INSERT from unnest.
+type stepColumns struct {
 	index []int32
 	data  [][]byte
 }
@@ -264,7 +264,7 @@ func (s *Store) CreateFinished(ctx context.Context, e *record.Execution, steps [
 	if e != nil && !e.Status.Done() {
 		return "", fmt.Errorf("postgres: create finished execution %q: status %q is not final", e.ID, e.Status)
 	}
-	ig := insertGuard{finished: &finishedSteps{index: []int32{}, data: [][]byte{}}}
+	ig := insertGuard{finished: &stepColumns{index: []int32{}, data: [][]byte{}}}
 	if g.Revision != 0 {
 		ig.revision = &g.Revision
 	}
@@ -272,14 +272,11 @@ func (s *Store) CreateFinished(ctx context.Context, e *record.Execution, steps [
 		ig.since = &g.Since
 	}
 	if e != nil {
-		rows, err := s.stepRows(e.ID, steps)
+		cols, err := s.stepColumns(e.ID, steps)
 		if err != nil {
 			return "", fmt.Errorf("postgres: create finished execution %q: %w", e.ID, err)
 		}
-		for _, r := range rows {
-			ig.finished.index = append(ig.finished.index, r[1].(int32))
-			ig.finished.data = append(ig.finished.data, r[2].([]byte))
-		}
+		ig.finished = cols
 	}
 	return s.create(ctx, e, ig)
 }
@@ -361,21 +358,16 @@ func (s *Store) finish(ctx context.Context, e *record.Execution, steps []*record
 	if err != nil {
 		return "", fmt.Errorf("postgres: %s: error: %w", op, err)
 	}
-	rows, err := s.stepRows(e.ID, steps)
+	cols, err := s.stepColumns(e.ID, steps)
 	if err != nil {
 		return "", fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	b := &pgx.Batch{}
 	switch {
-	case len(rows) > 0:
+	case len(cols.index) > 0:
 		// Queued first: a step of an execution that does not exist fails
 		// the batch on its foreign key before the update runs.
-		idx := make([]int32, len(rows))
-		docs := make([][]byte, len(rows))
-		for i, r := range rows {
-			idx[i], docs[i] = r[1].(int32), r[2].([]byte)
-		}
-		b.Queue(s.sql(insertStepsSQL), slices.Repeat([]string{e.ID}, len(rows)), idx, docs)
+		b.Queue(s.sql(insertStepsSQL), slices.Repeat([]string{e.ID}, len(cols.index)), cols.index, cols.data)
 	case !e.Status.Done():
 		// The start of a run: see the doc comment.
 		b.Queue(asyncCommit)

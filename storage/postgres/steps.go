@@ -27,6 +27,21 @@ func (s *Store) stepRows(executionID string, rs []*record.StepResult) ([][]any, 
 	return rows, nil
 }
 
+// stepColumns checks and encodes rs, step results of the execution
+// executionID, as stepRows does, into the arrays of their columns; both
+// are empty, not nil, when rs is.
+func (s *Store) stepColumns(executionID string, rs []*record.StepResult) (*stepColumns, error) {
+	rows, err := s.stepRows(executionID, rs)
+	if err != nil {
+		return nil, err
+	}
+	cols := &stepColumns{index: make([]int32, len(rows)), data: make([][]byte, len(rows))}
+	for i, r := range rows {
+		cols.index[i], cols.data[i] = r[1].(int32), r[2].([]byte)
+	}
+	return cols, nil
+}
+
 // AppendStep adds r to the execution. The error wraps storage.ErrNotFound
 // when the execution does not exist and storage.ErrConflict when a result
 // with r's Index is stored. Request and response bodies longer than
