@@ -16,9 +16,10 @@ import (
 // its admission. Its execution is created finished, with its steps, by
 // its finish, in one write; or earlier, as running, when the run needs a
 // row: before the first step result it appends, or once it has run for
-// its bound (Config.WriteRunningAfter, or half the time left from its
-// admission to its plan's next due time when shorter: runningBound), so that a run that lasts is seen in flight by the store and
-// by every process that shares it.
+// its bound (Config.WriteRunningAfter, or half the time left until its
+// plan's next tick is due when shorter: runningBound), so that a run
+// that lasts is seen in flight by the store and by every process that
+// shares it.
 
 // unwrittenRun is the first write of a tick's execution that admit did
 // not make, shared by the run and its bound's timer under mu: whichever
