@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	smokexriver "github.com/smokex/smokex/schedule/river"
-	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // TestAgentEnqueuesNoTick: an agent works its location's ticks but
@@ -19,9 +18,7 @@ import (
 // location and its Stop, it inserts no job.
 func TestAgentEnqueuesNoTick(t *testing.T) {
 	t.Parallel()
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	pool, schema := migratedSchema(t, 8)
 	ticks := make(chan time.Time, 16)
 	s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
 		Location: "eu", Agent: true,

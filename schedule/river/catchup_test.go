@@ -16,7 +16,6 @@ import (
 	"github.com/smokex/smokex/plan"
 	"github.com/smokex/smokex/record"
 	smokexriver "github.com/smokex/smokex/schedule/river"
-	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // TestCatchUp: the ticks that fell due while no replica lived are
@@ -36,9 +35,7 @@ func TestCatchUp(t *testing.T) {
 }
 
 func testCatchUp(t *testing.T, addFirst bool) {
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	pool, schema := migratedSchema(t, 8)
 	log := &tickLog{dues: map[string][]time.Time{}, tick: make(chan struct{}, 1)}
 	newScheduler := func() *smokexriver.Scheduler {
 		s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
@@ -90,9 +87,7 @@ func testCatchUp(t *testing.T, addFirst bool) {
 // last enqueued tick, due no earlier than the last that ran.
 func TestEnqueuedThrough(t *testing.T) {
 	t.Parallel()
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	pool, schema := migratedSchema(t, 8)
 	log := &tickLog{dues: map[string][]time.Time{}, tick: make(chan struct{}, 1)}
 	s, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Logger: slog.New(slog.DiscardHandler),
 		Func: func(_ context.Context, id string, due time.Time) { log.add(id, due) }})

@@ -4,7 +4,12 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	smokexriver "github.com/smokex/smokex/schedule/river"
+	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // TestMain fails the package's tests when a scheduler leaves a goroutine
@@ -16,4 +21,15 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild())
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// migratedSchema returns a pool of conns connections to the test
+// database and a schema of the test's own, dropped at its end, holding
+// River's tables.
+func migratedSchema(t *testing.T, conns int32) (*pgxpool.Pool, string) {
+	t.Helper()
+	pool := postgrestest.Pool(t, conns)
+	schema := postgrestest.Schema(t, pool)
+	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	return pool, schema
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	smokexriver "github.com/smokex/smokex/schedule/river"
-	"github.com/smokex/smokex/storage/postgres/postgrestest"
 )
 
 // TestCompletedJobRetention: the job of a tick that ran is deleted by
@@ -19,9 +18,7 @@ import (
 // refused, naming both.
 func TestCompletedJobRetention(t *testing.T) {
 	t.Parallel()
-	pool := postgrestest.Pool(t, 8)
-	schema := postgrestest.Schema(t, pool)
-	require.NoError(t, smokexriver.Migrate(t.Context(), pool, schema))
+	pool, schema := migratedSchema(t, 8)
 	noop := func(context.Context, string, time.Time) {}
 
 	_, err := smokexriver.New(smokexriver.Config{Pool: pool, Schema: schema, Func: noop,

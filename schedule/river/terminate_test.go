@@ -72,9 +72,7 @@ func (l *tickLog) waitFor(t *testing.T, ids []string, n int) {
 // enqueuing tries again, so every entry ticks at every second, once.
 func TestTerminatedConnectionsLoseNoTick(t *testing.T) {
 	t.Parallel()
-	admin := postgrestest.Pool(t, 2)
-	schema := postgrestest.Schema(t, admin)
-	require.NoError(t, smokexriver.Migrate(t.Context(), admin, schema))
+	admin, schema := migratedSchema(t, 2)
 	cfg, err := pgxpool.ParseConfig(postgrestest.URL(t))
 	require.NoError(t, err)
 	b := make([]byte, 6)
